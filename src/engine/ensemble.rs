@@ -1,0 +1,160 @@
+//! Many independent trials of one configuration, summarised: what `gossip-sim` prints and what
+//! the exported `simulate()` returns. Trial i uses `trial_seed(seed, i)`, so any trial can be replayed.
+
+use super::config::{Config, ConfigError};
+use super::rng::trial_seed;
+use super::simulation::{Simulation, Status};
+use super::theory;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+pub const TRIALS: (u32, u32) = (1, 1_000_000);
+
+/// A configuration and how many trials of it to run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Experiment {
+    pub config: Config,
+    pub trials: u32,
+}
+
+impl Experiment {
+    pub fn new(config: Config, trials: u32) -> Result<Self, ConfigError> {
+        config.validate()?;
+        if !(TRIALS.0..=TRIALS.1).contains(&trials) {
+            return Err(ConfigError(format!(
+                "trials must be between {} and {} (got {trials})",
+                TRIALS.0, TRIALS.1
+            )));
+        }
+        Ok(Experiment { config, trials })
+    }
+
+    /// Parses the JSON object keyed like the CLI's flags (`trials` defaults to 1).
+    pub fn from_json(text: &str) -> Result<Self, ConfigError> {
+        let bad = |error: serde_json::Error| ConfigError(format!("invalid config JSON: {error}"));
+        let mut object: Map<String, Value> = serde_json::from_str(text).map_err(bad)?;
+        let trials = match object.remove("trials") {
+            None => 1,
+            Some(value) => value
+                .as_u64()
+                .and_then(|trials| u32::try_from(trials).ok())
+                .ok_or_else(|| {
+                    ConfigError(format!("trials must be a whole number (got {value})"))
+                })?,
+        };
+        let config: Config = serde_json::from_value(Value::Object(object)).map_err(bad)?;
+        Experiment::new(config, trials)
+    }
+
+    /// The parameters as used, keyed by the CLI flag names (round limit resolved).
+    pub fn echo(&self) -> Value {
+        let mut config = self.config.clone();
+        config.max_rounds = Some(config.round_limit());
+        let mut echo = serde_json::to_value(&config).expect("a config serialises");
+        echo["trials"] = self.trials.into();
+        echo
+    }
+}
+
+/// Mean, standard deviation (sample), min and max.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Stats {
+    pub mean: f64,
+    pub sd: f64,
+    pub min: f64,
+    pub max: f64,
+}
+
+impl Stats {
+    pub fn of(values: &[f64]) -> Option<Stats> {
+        if values.is_empty() {
+            return None;
+        }
+        let count = values.len() as f64;
+        let mean = values.iter().sum::<f64>() / count;
+        let squares: f64 = values.iter().map(|value| (value - mean).powi(2)).sum();
+        let sd = if values.len() > 1 {
+            (squares / (count - 1.0)).sqrt()
+        } else {
+            0.0
+        };
+        let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        Some(Stats { mean, sd, min, max })
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TheoryEstimate {
+    /// Rounds until the mean-field recurrence expects fewer than half a node uninformed.
+    pub mean_field_rounds: Option<u32>,
+    /// The literature's closed form, where one applies, and its source.
+    pub closed_form_rounds: Option<f64>,
+    pub closed_form_source: Option<&'static str>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    pub config: Value,
+    pub live_nodes: u32,
+    /// Trials that informed every live node.
+    pub completed: u32,
+    /// Rounds to inform every live node, over the completed trials (null if none completed).
+    pub rounds: Option<Stats>,
+    /// Per live node, over all trials.
+    pub datagrams_per_node: Stats,
+    pub payload_per_node: Stats,
+    pub redundant_per_node: Stats,
+    pub lost_per_node: Stats,
+    pub theory: TheoryEstimate,
+    pub warning: Option<&'static str>,
+}
+
+/// Runs every trial; `progress(done)` is called after each one.
+pub fn run(experiment: &Experiment, mut progress: impl FnMut(u32)) -> Summary {
+    let config = &experiment.config;
+    let live = f64::from(config.live_count());
+    let mut rounds = Vec::new();
+    let mut per_node = [const { Vec::new() }; 4];
+    let mut warning = None;
+    for trial in 0..experiment.trials {
+        let trial_config = Config {
+            seed: trial_seed(config.seed, u64::from(trial)),
+            ..config.clone()
+        };
+        let mut simulation = Simulation::new(trial_config).expect("validated by Experiment::new");
+        warning = warning.or(simulation.warning());
+        if let Status::Completed { rounds: taken } = simulation.run_to_end() {
+            rounds.push(f64::from(taken));
+        }
+        let totals = simulation.totals();
+        for (series, count) in per_node.iter_mut().zip([
+            totals.datagrams,
+            totals.payload,
+            totals.redundant,
+            totals.lost,
+        ]) {
+            series.push(count as f64 / live);
+        }
+        progress(trial + 1);
+    }
+    let [datagrams, payload, redundant, lost] =
+        per_node.map(|series| Stats::of(&series).expect("trials >= 1"));
+    let closed_form = theory::closed_form_rounds(config);
+    Summary {
+        config: experiment.echo(),
+        live_nodes: config.live_count(),
+        completed: rounds.len() as u32,
+        rounds: Stats::of(&rounds),
+        datagrams_per_node: datagrams,
+        payload_per_node: payload,
+        redundant_per_node: redundant,
+        lost_per_node: lost,
+        theory: TheoryEstimate {
+            mean_field_rounds: theory::mean_field_rounds(config),
+            closed_form_rounds: closed_form.map(|(rounds, _)| rounds),
+            closed_form_source: closed_form.map(|(_, source)| source),
+        },
+        warning,
+    }
+}

@@ -1,0 +1,128 @@
+//! What theory.md predicts: the mean-field recurrence (section 2) and the literature's closed
+//! forms (section 3). The UI draws these as the dashed "theory" curve and estimate.
+
+use super::config::{Config, Mode, limits};
+
+/// Iterations of the recurrence at most; beyond this a configuration is hopeless anyway.
+const MAX_ITERATIONS: u32 = limits::MAX_ROUNDS.1;
+
+/// Expected informed fraction of the live nodes after each round, from round 0, until fewer
+/// than half a node is expected to be uninformed (s * L < 1/2) or `max_points` are produced.
+///
+/// Finite-N form of theory.md section 2 (it tends to the exp form as N grows): with I = x L informed
+/// live nodes among N - 1 possible callees, a given node escapes all b I pushes with probability
+/// (1 - q/(N-1))^(b I), and each of its own b pulls fails with probability 1 - q^2 I/(N-1).
+/// Crashed callees absorb calls, which is theory.md's "multiply q by (1 - f)".
+pub fn mean_field_curve(config: &Config, max_points: usize) -> Vec<f64> {
+    let mut curve = Vec::new();
+    iterate(config, |informed_fraction| {
+        curve.push(informed_fraction);
+        curve.len() < max_points
+    });
+    curve
+}
+
+/// Rounds until the recurrence expects fewer than half a live node uninformed; `None` if it never
+/// gets there (loss = 1, or beyond the round cap).
+pub fn mean_field_rounds(config: &Config) -> Option<u32> {
+    let mut points = 0u32;
+    let done = iterate(config, |_| {
+        points += 1;
+        true
+    });
+    done.then(|| points - 1)
+}
+
+/// Runs the recurrence, calling `visit` with each round's informed fraction (round 0 first) until
+/// `visit` says stop; returns whether it reached s * L < 1/2.
+fn iterate(config: &Config, mut visit: impl FnMut(f64) -> bool) -> bool {
+    let live = f64::from(config.live_count());
+    let others = f64::from(config.nodes - 1);
+    let fanout = f64::from(config.fanout);
+    let delivery = 1.0 - config.loss;
+    let mut uninformed = 1.0 - f64::from(config.senders) / live;
+    for _ in 0..=MAX_ITERATIONS {
+        if !visit(1.0 - uninformed) {
+            return false;
+        }
+        if uninformed * live < 0.5 {
+            return true;
+        }
+        let informed_nodes = (1.0 - uninformed) * live;
+        let escape_push = (fanout * informed_nodes * (-delivery / others).ln_1p()).exp();
+        // A node's others hold at most N - 1 informed nodes: clamp so rounding cannot pass 1.
+        let informed_share = (informed_nodes / others).min(1.0);
+        let escape_pull = (fanout * (-delivery * delivery * informed_share).ln_1p()).exp();
+        uninformed *= match config.mode {
+            Mode::Push => escape_push,
+            Mode::Pull => escape_pull,
+            Mode::PushPull => escape_push * escape_pull,
+        };
+    }
+    false
+}
+
+/// The literature's closed form for the expected rounds (theory.md section 3), where one exists for
+/// these parameters, with its source; crashes are not covered by these formulas.
+pub fn closed_form_rounds(config: &Config) -> Option<(f64, &'static str)> {
+    let n = f64::from(config.nodes);
+    let b = f64::from(config.fanout);
+    let q = 1.0 - config.loss;
+    if config.crash > 0.0 || config.senders != 1 || q <= 0.0 {
+        return None;
+    }
+    match config.mode {
+        Mode::Push if config.fanout == 1 && q == 1.0 => Some((
+            n.log2() + n.ln(),
+            "log2 N + ln N (Frieze & Grimmett 1985; Pittel 1987)",
+        )),
+        Mode::Push if config.fanout == 1 => Some((
+            n.ln() / q.ln_1p() + n.ln() / q,
+            "log_(1+q) N + (1/q) ln N (Doerr, Huber & Levavi 2013)",
+        )),
+        Mode::Push => Some((
+            n.ln() / (b * q).ln_1p() + n.ln() / (b * q),
+            "log_(1+bq) N + ln N / (bq) (Doerr & Kostrygin 2017)",
+        )),
+        Mode::Pull if config.fanout == 1 && q == 1.0 => Some((
+            n.log2() + n.ln().log2(),
+            "log2 N + log2 ln N (Panagiotou & Reisser; Demers et al. 1987)",
+        )),
+        Mode::PushPull if config.fanout == 1 && q == 1.0 => Some((
+            n.ln() / 3f64.ln(),
+            "log3 N + O(log log N) (Karp et al. 2000)",
+        )),
+        _ => None,
+    }
+}
+
+/// The default round limit: generous enough that a run able to complete practically never hits it.
+/// Twice the mean-field estimate, plus the rounds after which even a fully informed network leaves
+/// some live node uninformed with probability below L e^-28 / L (per-node escape r per round), plus 50.
+pub fn default_round_limit(config: &Config) -> u32 {
+    let live = config.live_count();
+    if live <= config.senders {
+        return 1;
+    }
+    if config.loss >= 1.0 {
+        // Nothing can arrive; a few rounds show the drops, then the run stops.
+        return 10;
+    }
+    let estimate = f64::from(mean_field_rounds(config).unwrap_or(limits::MAX_ROUNDS.1));
+    let others = f64::from(config.nodes - 1);
+    let live_f = f64::from(live);
+    let fanout = f64::from(config.fanout);
+    let delivery = 1.0 - config.loss;
+    // ln of the per-round escape probability of one node when all live nodes are informed.
+    let ln_escape = match config.mode {
+        Mode::Push => fanout * (live_f - 1.0) * (-delivery / others).ln_1p(),
+        Mode::Pull => fanout * (-delivery * delivery * (live_f - 1.0) / others).ln_1p(),
+        Mode::PushPull => {
+            fanout * (live_f - 1.0) * (-delivery / others).ln_1p()
+                + fanout * (-delivery * delivery * (live_f - 1.0) / others).ln_1p()
+        }
+    };
+    let tail = (live_f.ln() + 28.0) / -ln_escape;
+    let limit = 2.0 * estimate + tail.ceil() + 50.0;
+    limit.min(f64::from(limits::MAX_ROUNDS.1)) as u32
+}

@@ -1,0 +1,408 @@
+//! Domain fixtures: a tiny network, one round, the expected informed set and counters.
+
+use gossip_lab::engine::{Config, ContactKind, Fate, Mode, Simulation, Status};
+
+fn config(nodes: u32, mode: Mode) -> Config {
+    Config {
+        nodes,
+        mode,
+        seed: 11,
+        ..Config::default()
+    }
+}
+
+fn informed_set(simulation: &Simulation) -> Vec<u32> {
+    let mut nodes = simulation.network().informed_order().to_vec();
+    nodes.sort_unstable();
+    nodes
+}
+
+#[test]
+fn two_nodes_push_informs_the_other_in_one_round() {
+    let mut simulation = Simulation::with_contacts(config(2, Mode::Push)).unwrap();
+    let report = simulation.step().unwrap();
+    assert_eq!(report.round, 1);
+    assert_eq!(report.newly_informed, vec![1]);
+    assert_eq!(report.informed, 2);
+    assert_eq!(
+        (
+            report.counters.datagrams,
+            report.counters.payload,
+            report.counters.redundant
+        ),
+        (1, 1, 0)
+    );
+    assert_eq!(report.contacts.len(), 1);
+    let contact = report.contacts[0];
+    assert_eq!(
+        (contact.from, contact.to, contact.kind, contact.fate),
+        (0, 1, ContactKind::Push, Fate::Informed)
+    );
+    assert_eq!(simulation.status(), Status::Completed { rounds: 1 });
+    assert!(
+        simulation.step().is_none(),
+        "a completed run plays no more rounds"
+    );
+    assert_eq!(simulation.network().informed_by(1), Some(0));
+    assert_eq!(simulation.network().informed_round(1), Some(1));
+}
+
+#[test]
+fn push_callers_are_only_the_nodes_informed_before_the_round() {
+    let mut simulation = Simulation::new(Config {
+        fanout: 3,
+        ..config(1000, Mode::Push)
+    })
+    .unwrap();
+    let mut informed_at_start = 1;
+    while let Some(report) = simulation.step() {
+        assert_eq!(
+            report.counters.datagrams,
+            3 * informed_at_start,
+            "round {}",
+            report.round
+        );
+        informed_at_start = u64::from(report.informed);
+    }
+}
+
+#[test]
+fn pull_every_live_node_asks_and_only_arrived_requests_are_answered() {
+    let mut simulation = Simulation::with_contacts(Config {
+        loss: 0.2,
+        ..config(50, Mode::Pull)
+    })
+    .unwrap();
+    let report = simulation.step().unwrap();
+    let requests = report
+        .contacts
+        .iter()
+        .filter(|c| c.kind == ContactKind::PullRequest)
+        .count();
+    let arrived = report
+        .contacts
+        .iter()
+        .filter(|c| c.kind == ContactKind::PullRequest && c.fate.delivered())
+        .count();
+    let replies = report
+        .contacts
+        .iter()
+        .filter(|c| c.kind == ContactKind::PullReply)
+        .count();
+    assert_eq!(requests, 50);
+    assert_eq!(replies, arrived);
+    // In round 1 only node 0 knows the rumor: every informing reply comes from it.
+    for contact in report.contacts.iter().filter(|c| c.fate == Fate::Informed) {
+        assert_eq!((contact.from, contact.kind), (0, ContactKind::PullReply));
+    }
+    assert_eq!(
+        report.counters.control,
+        report.counters.datagrams - report.counters.payload
+    );
+}
+
+#[test]
+fn push_pull_informed_callers_push_and_the_others_pull() {
+    let mut simulation = Simulation::with_contacts(config(40, Mode::PushPull)).unwrap();
+    simulation.step().unwrap();
+    let knew = informed_set(&simulation);
+    let report = simulation.step().unwrap();
+    for contact in &report.contacts {
+        match contact.kind {
+            ContactKind::Push => assert!(knew.contains(&contact.from)),
+            ContactKind::PullRequest => assert!(!knew.contains(&contact.from)),
+            ContactKind::PullReply => assert!(!knew.contains(&contact.to)),
+        }
+    }
+}
+
+#[test]
+fn loss_one_spreads_nothing_and_says_so() {
+    for mode in Mode::ALL {
+        let mut simulation = Simulation::new(Config {
+            loss: 1.0,
+            ..config(100, mode)
+        })
+        .unwrap();
+        assert!(simulation.warning().unwrap().contains("cannot spread"));
+        let status = simulation.run_to_end();
+        assert!(
+            matches!(status, Status::Stopped { .. }),
+            "{mode}: {status:?}"
+        );
+        assert_eq!(simulation.informed(), 1);
+        let totals = simulation.totals();
+        assert!(totals.datagrams > 0);
+        assert_eq!(
+            totals.lost, totals.datagrams,
+            "{mode}: every datagram is lost"
+        );
+    }
+}
+
+#[test]
+fn without_loss_push_always_completes() {
+    for seed in 0..200 {
+        let mut simulation = Simulation::new(Config {
+            seed,
+            ..config(64, Mode::Push)
+        })
+        .unwrap();
+        assert!(
+            matches!(simulation.run_to_end(), Status::Completed { .. }),
+            "seed {seed}"
+        );
+        assert_eq!(simulation.informed(), 64);
+    }
+}
+
+#[test]
+fn crashed_nodes_are_never_informed_and_never_call() {
+    for mode in Mode::ALL {
+        let mut simulation = Simulation::with_contacts(Config {
+            crash: 0.5,
+            ..config(201, mode)
+        })
+        .unwrap();
+        assert_eq!(simulation.live(), 101, "half of the 200 non-senders crash");
+        while let Some(report) = simulation.step() {
+            for contact in &report.contacts {
+                let network = simulation.network();
+                let sender = if contact.kind == ContactKind::PullReply {
+                    contact.to
+                } else {
+                    contact.from
+                };
+                assert!(!network.is_crashed(sender), "{mode}: a crashed node called");
+                if network.is_crashed(contact.to) {
+                    assert!(matches!(contact.fate, Fate::Crashed | Fate::Lost));
+                }
+            }
+        }
+        let network = simulation.network();
+        assert!(matches!(simulation.status(), Status::Completed { .. }));
+        for node in 0..201 {
+            assert_eq!(
+                network.is_crashed(node),
+                network.informed_round(node).is_none(),
+                "{mode} node {node}"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_mode_sees_the_same_crashed_nodes_for_a_seed() {
+    let crashed = |mode| {
+        let simulation = Simulation::new(Config {
+            crash: 0.3,
+            ..config(500, mode)
+        })
+        .unwrap();
+        (0..500)
+            .filter(|&node| simulation.network().is_crashed(node))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(crashed(Mode::Push), crashed(Mode::Pull));
+    assert_eq!(crashed(Mode::Push), crashed(Mode::PushPull));
+}
+
+#[test]
+fn a_lone_live_sender_is_complete_before_any_round() {
+    let mut simulation = Simulation::new(Config {
+        crash: 0.99,
+        ..config(2, Mode::Pull)
+    })
+    .unwrap();
+    assert_eq!(simulation.live(), 1);
+    assert_eq!(simulation.status(), Status::Completed { rounds: 0 });
+    assert!(simulation.step().is_none());
+}
+
+#[test]
+fn several_senders_start_informed() {
+    let simulation = Simulation::new(Config {
+        senders: 5,
+        ..config(100, Mode::Push)
+    })
+    .unwrap();
+    assert_eq!(informed_set(&simulation), vec![0, 1, 2, 3, 4]);
+}
+
+#[test]
+fn the_same_seed_is_the_same_run_and_collecting_contacts_changes_nothing() {
+    let run = |collect: bool, seed| {
+        let config = Config {
+            seed,
+            loss: 0.1,
+            crash: 0.1,
+            fanout: 2,
+            ..config(300, Mode::PushPull)
+        };
+        let mut simulation = if collect {
+            Simulation::with_contacts(config)
+        } else {
+            Simulation::new(config)
+        }
+        .unwrap();
+        let mut reports = Vec::new();
+        while let Some(mut report) = simulation.step() {
+            report.contacts.clear();
+            reports.push(report);
+        }
+        reports
+    };
+    assert_eq!(run(true, 5), run(true, 5));
+    assert_eq!(run(true, 5), run(false, 5));
+    assert_ne!(run(false, 5), run(false, 6));
+}
+
+#[test]
+fn trials_of_an_ensemble_differ_and_trial_zero_is_the_seed() {
+    use gossip_lab::engine::ensemble::{self, Experiment};
+    let one = ensemble::run(
+        &Experiment::new(config(500, Mode::Push), 1).unwrap(),
+        |_| {},
+    );
+    let mut single = Simulation::new(config(500, Mode::Push)).unwrap();
+    let Status::Completed { rounds } = single.run_to_end() else {
+        panic!("completes")
+    };
+    assert_eq!(one.rounds.unwrap().mean, f64::from(rounds));
+    let many = ensemble::run(
+        &Experiment::new(config(500, Mode::Push), 30).unwrap(),
+        |_| {},
+    );
+    assert!(
+        many.rounds.unwrap().sd > 0.0,
+        "different trials take different rounds"
+    );
+    assert_eq!(many.completed, 30);
+}
+
+#[test]
+fn a_million_nodes_fit_in_sixteen_megabytes() {
+    let mut simulation = Simulation::new(Config {
+        nodes: 1_000_000,
+        ..config(2, Mode::PushPull)
+    })
+    .unwrap();
+    assert!(matches!(simulation.run_to_end(), Status::Completed { .. }));
+    let bytes = simulation.network().state_bytes();
+    assert!(bytes < 16 << 20, "engine state is {bytes} bytes");
+}
+
+#[test]
+fn out_of_range_parameters_are_rejected_with_their_range() {
+    let cases = [
+        (
+            Config {
+                nodes: 1,
+                ..Config::default()
+            },
+            "nodes must be between 2 and 1000000 (got 1)",
+        ),
+        (
+            Config {
+                nodes: 1_000_001,
+                ..Config::default()
+            },
+            "nodes must be between 2 and 1000000 (got 1000001)",
+        ),
+        (
+            Config {
+                fanout: 0,
+                ..Config::default()
+            },
+            "fanout must be between 1 and 16 (got 0)",
+        ),
+        (
+            Config {
+                fanout: 17,
+                ..Config::default()
+            },
+            "fanout must be between 1 and 16 (got 17)",
+        ),
+        (
+            Config {
+                loss: -0.1,
+                ..Config::default()
+            },
+            "loss must be between 0 and 1 (got -0.1)",
+        ),
+        (
+            Config {
+                loss: f64::NAN,
+                ..Config::default()
+            },
+            "loss must be between 0 and 1 (got NaN)",
+        ),
+        (
+            Config {
+                crash: 0.995,
+                ..Config::default()
+            },
+            "crash must be between 0 and 0.99 (got 0.995)",
+        ),
+        (
+            Config {
+                senders: 0,
+                ..Config::default()
+            },
+            "senders must be between 1 and 1000 (got 0)",
+        ),
+        (
+            Config {
+                max_rounds: Some(0),
+                ..Config::default()
+            },
+            "max_rounds must be between 1 and 10000000 (got 0)",
+        ),
+    ];
+    for (config, message) in cases {
+        assert_eq!(
+            Simulation::new(config)
+                .err()
+                .map(|error| error.0)
+                .as_deref(),
+            Some(message)
+        );
+    }
+}
+
+#[test]
+fn the_round_limit_stops_a_run() {
+    let mut simulation = Simulation::new(Config {
+        max_rounds: Some(3),
+        ..config(10_000, Mode::Push)
+    })
+    .unwrap();
+    assert_eq!(simulation.run_to_end(), Status::Stopped { rounds: 3 });
+}
+
+#[test]
+fn json_experiments_parse_like_the_cli_flags() {
+    use gossip_lab::engine::ensemble::Experiment;
+    let experiment = Experiment::from_json(
+        r#"{"nodes":100,"fanout":2,"mode":"push-pull","loss":0.1,"crash":0.2,"trials":7,"seed":3}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            experiment.trials,
+            experiment.config.mode,
+            experiment.config.fanout
+        ),
+        (7, Mode::PushPull, 2)
+    );
+    let unknown = Experiment::from_json(r#"{"nodes":100,"colour":"red"}"#).unwrap_err();
+    assert!(unknown.0.contains("unknown field `colour`"), "{unknown}");
+    let range = Experiment::from_json(r#"{"nodes":100,"trials":0}"#).unwrap_err();
+    assert_eq!(range.0, "trials must be between 1 and 1000000 (got 0)");
+    assert!(
+        Experiment::from_json("not json")
+            .unwrap_err()
+            .0
+            .starts_with("invalid config JSON")
+    );
+}

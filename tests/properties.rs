@@ -1,0 +1,62 @@
+//! Properties over random valid configurations: counters add up, nothing is forgotten, no panic.
+
+use gossip_lab::engine::{Config, Fate, Mode, Simulation};
+use proptest::prelude::*;
+
+fn any_config() -> impl Strategy<Value = Config> {
+    (
+        2u32..300,
+        1u32..5,
+        0usize..3,
+        0.0f64..=1.0,
+        0.0f64..=0.99,
+        any::<u64>(),
+        1u32..4,
+    )
+        .prop_map(|(nodes, fanout, mode, loss, crash, seed, senders)| Config {
+            nodes,
+            fanout,
+            mode: Mode::ALL[mode],
+            loss,
+            crash,
+            seed,
+            senders: senders.min(nodes),
+            max_rounds: None,
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn rounds_keep_their_books(config in any_config()) {
+        let mut simulation = Simulation::with_contacts(config).unwrap();
+        let mut informed = simulation.informed();
+        // At most 200 rounds: very lossy configurations may take far longer to finish.
+        for _ in 0..200 {
+            let Some(report) = simulation.step() else { break };
+            let counters = report.counters;
+            prop_assert!(report.informed >= informed, "informed count went down");
+            prop_assert_eq!(report.informed - informed, report.newly_informed.len() as u32);
+            prop_assert_eq!(counters.datagrams, counters.payload + counters.control);
+            prop_assert!(counters.lost + counters.to_crashed <= counters.datagrams);
+            prop_assert!(counters.redundant <= counters.payload);
+            prop_assert_eq!(report.contacts.len() as u64, counters.datagrams);
+            let informing = report.contacts.iter().filter(|c| c.fate == Fate::Informed).count();
+            prop_assert_eq!(informing, report.newly_informed.len());
+            prop_assert!(report.informed <= simulation.live());
+            informed = report.informed;
+        }
+    }
+
+    #[test]
+    fn totals_are_the_sum_of_the_rounds(config in any_config()) {
+        let mut simulation = Simulation::new(config).unwrap();
+        let mut datagrams = 0;
+        for _ in 0..100 {
+            let Some(report) = simulation.step() else { break };
+            datagrams += report.counters.datagrams;
+        }
+        prop_assert_eq!(simulation.totals().datagrams, datagrams);
+    }
+}
