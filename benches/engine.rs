@@ -1,1 +1,39 @@
-fn main() {}
+#![cfg(not(target_arch = "wasm32"))]
+//! One full run at N = 10^6, fanout 1, no loss, per mode. Budget: at most 100 ms each natively.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use gossip_lab::engine::{Config, Mode, Simulation, Status};
+use std::hint::black_box;
+use std::time::Duration;
+
+fn full_run(mode: Mode) -> u32 {
+    let config = Config {
+        nodes: 1_000_000,
+        fanout: 1,
+        mode,
+        loss: 0.0,
+        seed: 7,
+        ..Config::default()
+    };
+    let mut simulation = Simulation::new(config).expect("valid");
+    match simulation.run_to_end() {
+        Status::Completed { rounds } => rounds,
+        status => panic!("did not complete: {status:?}"),
+    }
+}
+
+fn million_nodes(c: &mut Criterion) {
+    let mut group = c.benchmark_group("full_run_1e6");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(5));
+    for mode in Mode::ALL {
+        group.bench_function(mode.name(), |b| {
+            b.iter(|| black_box(full_run(black_box(mode))))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, million_nodes);
+criterion_main!(benches);

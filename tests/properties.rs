@@ -1,3 +1,4 @@
+#![cfg(not(target_arch = "wasm32"))]
 //! Properties over random valid configurations: counters add up, nothing is forgotten, no panic.
 
 use gossip_lab::engine::{Config, Fate, Mode, Simulation};

@@ -1,3 +1,4 @@
+#![cfg(not(target_arch = "wasm32"))]
 //! The simulator against theory.md, with fixed seeds and the tolerances theory allows
 //! (every formula carries an O(1) term worth about a round).
 

@@ -4,46 +4,48 @@
 use super::report::{Contact, ContactKind, Counters, Fate};
 use super::rng::{Chance, Rng};
 
-/// Marks "never informed" in `informed_round` and "nobody" in `informed_by`.
-pub const NEVER: u32 = u32::MAX;
+/// One byte per node, read on every datagram: small enough to stay in cache at N = 10^6.
+const UNINFORMED: u8 = 0;
+/// Informed before the current round: it may use the rumor now.
+const INFORMED: u8 = 1;
+/// Informed during the current round: it uses the rumor from the next round on.
+const JUST_INFORMED: u8 = 2;
+const CRASHED: u8 = 3;
 
 pub struct Network {
     nodes: u32,
-    loss: Chance,
-    /// The round each node was informed in (0 for the senders), or NEVER.
-    informed_round: Vec<u32>,
-    /// Who handed each node the rumor (NEVER for senders and uninformed nodes).
-    informed_by: Vec<u32>,
-    crashed: Vec<bool>,
-    /// Informed nodes in the order they were informed: the push callers, and each round's new ones.
-    informed: Vec<u32>,
-    /// The round being played; a node counts as informed "at the start" if informed before it.
-    round: u32,
-    /// Counters and contacts of the round being played.
+    /// The hot state: UNINFORMED, INFORMED, JUST_INFORMED or CRASHED.
+    state: Vec<u8>,
+    /// Informed nodes in the order they were informed (senders first); `order[..count]` is valid.
+    order: Vec<u32>,
+    /// `informers[i]` handed the rumor to `order[i]` (the senders' entries are themselves).
+    informers: Vec<u32>,
+    count: usize,
+    /// `round_starts[r]` is where round r's new nodes start in `order` (round 0: the senders).
+    round_starts: Vec<usize>,
+    /// Counters of the last round played.
     pub(super) counters: Counters,
-    pub(super) contacts: Option<Vec<Contact>>,
 }
 
 impl Network {
-    pub fn new(
-        nodes: u32,
-        senders: u32,
-        crashed: Vec<bool>,
-        loss: f64,
-        collect_contacts: bool,
-    ) -> Self {
-        let mut informed_round = vec![NEVER; nodes as usize];
-        informed_round[..senders as usize].fill(0);
+    pub fn new(nodes: u32, senders: u32, crashed: &[bool]) -> Self {
+        let mut state: Vec<u8> = crashed
+            .iter()
+            .map(|&crashed| if crashed { CRASHED } else { UNINFORMED })
+            .collect();
+        state[..senders as usize].fill(INFORMED);
+        let mut order = vec![0; nodes as usize];
+        for sender in 0..senders {
+            order[sender as usize] = sender;
+        }
         Network {
             nodes,
-            loss: Chance::new(loss),
-            informed_round,
-            informed_by: vec![NEVER; nodes as usize],
-            crashed,
-            informed: (0..senders).collect(),
-            round: 0,
+            state,
+            informers: order.clone(),
+            order,
+            count: senders as usize,
+            round_starts: vec![0],
             counters: Counters::default(),
-            contacts: collect_contacts.then(Vec::new),
         }
     }
 
@@ -52,109 +54,243 @@ impl Network {
     }
 
     pub fn informed_count(&self) -> u32 {
-        self.informed.len() as u32
+        self.count as u32
     }
 
     /// Informed nodes in the order they were reached (senders first).
     pub fn informed_order(&self) -> &[u32] {
-        &self.informed
+        &self.order[..self.count]
     }
 
+    #[inline(always)]
     pub fn is_crashed(&self, node: u32) -> bool {
-        self.crashed[node as usize]
+        self.state[node as usize] == CRASHED
     }
 
-    pub fn informed_round(&self, node: u32) -> Option<u32> {
-        Some(self.informed_round[node as usize]).filter(|&round| round != NEVER)
-    }
-
-    pub fn informed_by(&self, node: u32) -> Option<u32> {
-        Some(self.informed_by[node as usize]).filter(|&from| from != NEVER)
-    }
-
-    /// Had the node the rumor when the current round began? (What it learns now it uses next round.)
-    #[inline]
-    pub fn knew_at_start(&self, node: u32) -> bool {
-        self.informed_round[node as usize] < self.round
-    }
-
-    /// Has the node the rumor now, including from earlier in this round?
-    #[inline]
-    pub fn knows(&self, node: u32) -> bool {
-        self.informed_round[node as usize] != NEVER
+    /// The round `node` was informed in (0 for senders) and who informed it (None for senders).
+    /// A scan of the informed order: for inspecting single nodes, not for hot loops.
+    pub fn informed_when_and_by(&self, node: u32) -> Option<(u32, Option<u32>)> {
+        let position = self
+            .informed_order()
+            .iter()
+            .position(|&informed| informed == node)?;
+        let round = self
+            .round_starts
+            .partition_point(|&start| start <= position)
+            - 1;
+        let informer = (round > 0).then_some(self.informers[position]);
+        Some((round as u32, informer))
     }
 
     /// Bytes held by the node state (contacts excluded), for the memory budget.
     pub fn state_bytes(&self) -> usize {
-        self.informed_round.capacity() * 4
-            + self.informed_by.capacity() * 4
-            + self.crashed.capacity()
-            + self.informed.capacity() * 4
+        self.state.capacity()
+            + self.order.capacity() * 4
+            + self.informers.capacity() * 4
+            + self.round_starts.capacity() * std::mem::size_of::<usize>()
     }
 
-    /// Opens round `round`: clears the per-round counters; returns how many nodes were informed
-    /// at its start (the prefix of `informed_order` that may push this round).
-    pub(super) fn begin_round(&mut self, round: u32) -> usize {
-        self.round = round;
-        self.counters = Counters::default();
-        if let Some(contacts) = &mut self.contacts {
-            contacts.clear();
+    /// Opens the next round: last round's new nodes may use the rumor now (touching only them,
+    /// never all N). The round is played on the returned `Round` and closed with `end_round`.
+    pub(super) fn begin_round<L: Loss, R: Recorder>(
+        &mut self,
+        loss: L,
+        recorder: R,
+    ) -> Round<'_, L, R> {
+        let previous_start = *self.round_starts.last().expect("round 0 is always there");
+        for &node in &self.order[previous_start..self.count] {
+            self.state[node as usize] = INFORMED;
         }
-        self.informed.len()
+        self.round_starts.push(self.count);
+        Round {
+            nodes: self.nodes,
+            loss,
+            state: &mut self.state,
+            order: &mut self.order,
+            informers: &mut self.informers,
+            informed_at_start: self.count,
+            count: self.count,
+            counters: Counters::default(),
+            recorder,
+        }
     }
 
-    /// The informed node at `index` of `informed_order`.
-    #[inline]
-    pub fn informed_at(&self, index: usize) -> u32 {
-        self.informed[index]
+    /// Keeps what a round did: how many are informed now, and its counters.
+    pub(super) fn end_round(&mut self, count: usize, counters: Counters) {
+        self.count = count;
+        self.counters = counters;
     }
+}
 
-    /// One datagram from `from` to `to`: the network may drop it, a crashed node swallows it;
-    /// if it carries the rumor and arrives, `to` is informed (or it was redundant).
-    #[inline]
-    pub fn send(
+/// One round being played: the hot state borrowed as slices and the counters held by value, so
+/// the compiler keeps them in registers instead of re-reading them after every store.
+/// How the network drops datagrams. A type, so a lossless run compiles without any loss logic.
+pub trait Loss: Copy {
+    fn drops(self, rng: &mut Rng) -> bool;
+}
+
+#[derive(Clone, Copy)]
+pub struct Lossless;
+
+impl Loss for Lossless {
+    #[inline(always)]
+    fn drops(self, _: &mut Rng) -> bool {
+        false
+    }
+}
+
+/// Each datagram dropped independently with this chance.
+#[derive(Clone, Copy)]
+pub struct Lossy(pub Chance);
+
+impl Loss for Lossy {
+    #[inline(always)]
+    fn drops(self, rng: &mut Rng) -> bool {
+        rng.happens(self.0)
+    }
+}
+
+/// Where a round's datagrams are written down for animation, if anywhere. A type, so runs that
+/// do not animate pay nothing per datagram.
+pub trait Recorder {
+    fn record(&mut self, contact: impl FnOnce() -> Contact);
+}
+
+/// Records nothing.
+impl Recorder for () {
+    #[inline(always)]
+    fn record(&mut self, _: impl FnOnce() -> Contact) {}
+}
+
+impl Recorder for &mut Vec<Contact> {
+    #[inline(always)]
+    fn record(&mut self, contact: impl FnOnce() -> Contact) {
+        self.push(contact());
+    }
+}
+
+/// What a protocol sees and does during one round; protocol files are written against this.
+pub trait Exchange {
+    fn nodes(&self) -> u32;
+    /// Nodes informed before this round: the prefix of the informed order that may push now.
+    fn informed_at_start(&self) -> usize;
+    /// The informed node at `index` of the informed order.
+    fn informed_at(&self, index: usize) -> u32;
+    fn is_crashed(&self, node: u32) -> bool;
+    /// Had the node the rumor when this round began? (What it learns now it uses next round.)
+    fn knew_at_start(&self, node: u32) -> bool;
+    /// One datagram from `from` to `to`: the network may drop it, a crashed node swallows it; if it
+    /// carries the rumor and arrives, `to` is informed (or it was redundant). If it arrived, returns
+    /// whether `to` had the rumor at the start of the round (what its reply would carry).
+    fn send(
         &mut self,
         rng: &mut Rng,
         from: u32,
         to: u32,
         kind: ContactKind,
         payload: bool,
-    ) -> Fate {
-        self.counters.datagrams += 1;
-        if payload {
-            self.counters.payload += 1;
-        } else {
-            self.counters.control += 1;
+    ) -> Option<bool>;
+}
+
+pub struct Round<'a, L: Loss, R: Recorder> {
+    nodes: u32,
+    loss: L,
+    state: &'a mut [u8],
+    order: &'a mut [u32],
+    informers: &'a mut [u32],
+    informed_at_start: usize,
+    count: usize,
+    counters: Counters,
+    recorder: R,
+}
+
+impl<L: Loss, R: Recorder> Round<'_, L, R> {
+    /// `Exchange::send`: counters are added branch-free; informing (rare per datagram) branches.
+    #[inline(always)]
+    fn deliver(
+        &mut self,
+        rng: &mut Rng,
+        from: u32,
+        to: u32,
+        kind: ContactKind,
+        payload: bool,
+    ) -> Option<bool> {
+        let lost = self.loss.drops(rng);
+        let target = self.state[to as usize];
+        let crashed = !lost & (target == CRASHED);
+        let arrived = !lost & !crashed;
+        let informs = arrived & payload & (target == UNINFORMED);
+        let counters = &mut self.counters;
+        counters.datagrams += 1;
+        counters.payload += u64::from(payload);
+        counters.control += u64::from(!payload);
+        counters.lost += u64::from(lost);
+        counters.to_crashed += u64::from(crashed);
+        counters.redundant += u64::from(arrived & payload & (target != UNINFORMED));
+        if informs {
+            self.state[to as usize] = JUST_INFORMED;
+            self.order[self.count] = to;
+            self.informers[self.count] = from;
+            self.count += 1;
         }
-        let fate = if rng.happens(self.loss) {
-            self.counters.lost += 1;
-            Fate::Lost
-        } else if self.crashed[to as usize] {
-            self.counters.to_crashed += 1;
-            Fate::Crashed
-        } else if !payload {
-            Fate::Arrived
-        } else if self.knows(to) {
-            self.counters.redundant += 1;
-            Fate::Redundant
-        } else {
-            self.inform(to, from);
-            Fate::Informed
-        };
-        if let Some(contacts) = &mut self.contacts {
-            contacts.push(Contact {
+        self.recorder.record(|| {
+            let fate = match (lost, crashed, payload, informs) {
+                (true, ..) => Fate::Lost,
+                (_, true, ..) => Fate::Crashed,
+                (_, _, false, _) => Fate::Arrived,
+                (.., true) => Fate::Informed,
+                _ => Fate::Redundant,
+            };
+            Contact {
                 from,
                 to,
                 kind,
                 fate,
-            });
-        }
-        fate
+            }
+        });
+        arrived.then_some(target == INFORMED)
     }
 
-    fn inform(&mut self, node: u32, from: u32) {
-        self.informed_round[node as usize] = self.round;
-        self.informed_by[node as usize] = from;
-        self.informed.push(node);
+    pub(super) fn finish(self) -> (usize, usize, Counters) {
+        (self.informed_at_start, self.count, self.counters)
+    }
+}
+
+impl<L: Loss, R: Recorder> Exchange for Round<'_, L, R> {
+    #[inline(always)]
+    fn nodes(&self) -> u32 {
+        self.nodes
+    }
+
+    #[inline(always)]
+    fn informed_at_start(&self) -> usize {
+        self.informed_at_start
+    }
+
+    #[inline(always)]
+    fn informed_at(&self, index: usize) -> u32 {
+        self.order[index]
+    }
+
+    #[inline(always)]
+    fn is_crashed(&self, node: u32) -> bool {
+        self.state[node as usize] == CRASHED
+    }
+
+    #[inline(always)]
+    fn knew_at_start(&self, node: u32) -> bool {
+        self.state[node as usize] == INFORMED
+    }
+
+    #[inline(always)]
+    fn send(
+        &mut self,
+        rng: &mut Rng,
+        from: u32,
+        to: u32,
+        kind: ContactKind,
+        payload: bool,
+    ) -> Option<bool> {
+        self.deliver(rng, from, to, kind, payload)
     }
 }

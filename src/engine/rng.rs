@@ -36,7 +36,7 @@ impl Rng {
     }
 
     /// A uniform integer in `0..range` (range > 0), exact: Lemire's multiply-and-reject.
-    #[inline]
+    #[inline(always)]
     pub fn below(&mut self, range: u32) -> u32 {
         let mut product = u64::from(self.0.next_u32()) * u64::from(range);
         if (product as u32) < range {
@@ -49,14 +49,14 @@ impl Rng {
     }
 
     /// A uniform peer among the `nodes - 1` others than `caller` (theory.md: with replacement).
-    #[inline]
+    #[inline(always)]
     pub fn peer(&mut self, caller: u32, nodes: u32) -> u32 {
         let pick = self.below(nodes - 1);
         if pick >= caller { pick + 1 } else { pick }
     }
 
     /// True with probability `threshold / 2^32`; see `Chance`.
-    #[inline]
+    #[inline(always)]
     pub fn happens(&mut self, chance: Chance) -> bool {
         match chance {
             Chance::Never => false,

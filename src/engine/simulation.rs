@@ -1,10 +1,11 @@
 //! A gossip run: `step()` plays one synchronous round and reports what happened.
 
 use super::config::{Config, ConfigError, Mode};
-use super::network::Network;
+use super::network::{Loss, Lossless, Lossy, Network, Recorder};
 use super::protocols::{pull, push, push_pull};
+use super::report::Contact;
 use super::report::{Counters, RoundReport};
-use super::rng::{Rng, Stream};
+use super::rng::{Chance, Rng, Stream};
 
 /// Where a run stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,6 +26,8 @@ pub struct Simulation {
     round: u32,
     round_limit: u32,
     totals: Counters,
+    /// The last round's datagrams, when the run animates them.
+    contacts: Option<Vec<Contact>>,
 }
 
 impl Simulation {
@@ -41,19 +44,14 @@ impl Simulation {
     fn build(config: Config, collect_contacts: bool) -> Result<Self, ConfigError> {
         config.validate()?;
         let crashed = choose_crashed(&config);
-        let network = Network::new(
-            config.nodes,
-            config.senders,
-            crashed,
-            config.loss,
-            collect_contacts,
-        );
+        let network = Network::new(config.nodes, config.senders, &crashed);
         Ok(Simulation {
             rng: Rng::new(config.seed, Stream::Gossip),
             live: config.live_count(),
             round: 0,
             round_limit: config.round_limit(),
             totals: Counters::default(),
+            contacts: collect_contacts.then(Vec::new),
             network,
             config,
         })
@@ -114,7 +112,6 @@ impl Simulation {
             informed: self.informed(),
             counters: self.network.counters,
             contacts: self
-                .network
                 .contacts
                 .as_mut()
                 .map(std::mem::take)
@@ -134,17 +131,34 @@ impl Simulation {
             return None;
         }
         self.round += 1;
-        let informed_at_start = self.network.begin_round(self.round);
-        let fanout = self.config.fanout;
-        match self.config.mode {
-            Mode::Push => {
-                push::play_round(&mut self.network, &mut self.rng, fanout, informed_at_start)
-            }
-            Mode::Pull => pull::play_round(&mut self.network, &mut self.rng, fanout),
-            Mode::PushPull => push_pull::play_round(&mut self.network, &mut self.rng, fanout),
+        let mut contacts = self.contacts.take();
+        if let Some(contacts) = &mut contacts {
+            contacts.clear();
         }
-        self.totals.add(&self.network.counters);
+        let (informed_at_start, counters) = match (Chance::new(self.config.loss), contacts.as_mut())
+        {
+            (Chance::Never, None) => self.play_protocol(Lossless, ()),
+            (Chance::Never, Some(contacts)) => self.play_protocol(Lossless, contacts),
+            (chance, None) => self.play_protocol(Lossy(chance), ()),
+            (chance, Some(contacts)) => self.play_protocol(Lossy(chance), contacts),
+        };
+        self.contacts = contacts;
+        self.totals.add(&counters);
         Some(informed_at_start)
+    }
+
+    /// The protocol's round, compiled once per loss model; returns the round's counters.
+    fn play_protocol(&mut self, loss: impl Loss, recorder: impl Recorder) -> (usize, Counters) {
+        let fanout = self.config.fanout;
+        let mut round = self.network.begin_round(loss, recorder);
+        match self.config.mode {
+            Mode::Push => push::play_round(&mut round, &mut self.rng, fanout),
+            Mode::Pull => pull::play_round(&mut round, &mut self.rng, fanout),
+            Mode::PushPull => push_pull::play_round(&mut round, &mut self.rng, fanout),
+        }
+        let (informed_at_start, count, counters) = round.finish();
+        self.network.end_round(count, counters);
+        (informed_at_start, counters)
     }
 }
 

@@ -2,21 +2,22 @@
 //! the rumor at the start of the round pushes it, one that did not pulls.
 
 use super::{pull::pull_from_random_peer, push::push_to_random_peer};
-use crate::engine::network::Network;
+use crate::engine::network::Exchange;
 use crate::engine::rng::Rng;
 
-pub fn play_round(network: &mut Network, rng: &mut Rng, fanout: u32) {
-    let nodes = network.nodes();
+#[inline(always)]
+pub fn play_round(round: &mut impl Exchange, rng: &mut Rng, fanout: u32) {
+    let nodes = round.nodes();
     for caller in 0..nodes {
-        if network.is_crashed(caller) {
+        if round.is_crashed(caller) {
             continue;
         }
-        let informed = network.knew_at_start(caller);
+        let informed = round.knew_at_start(caller);
         for _ in 0..fanout {
             if informed {
-                push_to_random_peer(network, rng, caller, nodes);
+                push_to_random_peer(round, rng, caller, nodes);
             } else {
-                pull_from_random_peer(network, rng, caller, nodes);
+                pull_from_random_peer(round, rng, caller, nodes);
             }
         }
     }

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Full runs at N = 10^6, fanout 1, no loss, for each mode: native (criterion) beside WASM (Node).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+cargo bench --bench engine -- --noplot
+scripts/build-node.sh
+node benches/compare.mjs

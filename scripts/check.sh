@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The quality gate: everything CI runs, in order, stopping at the first failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "format"
+cargo fmt --check
+
+step "clippy (native)"
+cargo clippy --quiet --all-targets -- -D warnings
+
+step "clippy (wasm32)"
+cargo clippy --quiet --all-targets --target wasm32-unknown-unknown -- -D warnings
+
+step "engine tests (native: fixtures, properties, theory)"
+cargo test --quiet
+
+step "gossip-sim reproduces the page's runs and rejects bad arguments"
+cargo build --quiet --release --bin gossip-sim
+scripts/build-node.sh
+node --test tests/node/
+
+step "component tests (wasm-bindgen-test in headless Chromium)"
+cargo test --quiet --target wasm32-unknown-unknown --test web
+
+step "release build (trunk) and wasm size budget"
+trunk build --release --offline >/dev/null
+wasm=$(ls dist/*.wasm)
+gzipped=$(gzip -9 -c "$wasm" | wc -c)
+echo "$wasm: $(wc -c <"$wasm") bytes, $gzipped bytes gzipped (budget 409600)"
+[ "$gzipped" -le 409600 ] || { echo "the shipped wasm is over 400 KB gzipped" >&2; exit 1; }
+
+step "end-to-end (Playwright driving Chromium over the served dist/)"
+node --test --test-concurrency=1 e2e/

@@ -1,0 +1,52 @@
+// The engine compiled to WASM (target/node, built by scripts/build-node.sh) gives exactly the
+// numbers of the native gossip-sim for the same seed: a seed is the same run on every platform.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const { simulate } = require('../../target/node/gossip_lab.js');
+const cli = 'target/release/gossip-sim';
+
+function native(config) {
+  const flags = Object.entries(config).flatMap(([key, value]) => [`--${key.replace('_', '-')}`, String(value)]);
+  return JSON.parse(execFileSync(cli, [...flags, '--quiet', '--format', 'json'], { encoding: 'utf8' }));
+}
+
+const configs = [
+  { nodes: 1000, fanout: 2, mode: 'pull', seed: 3, trials: 1 },
+  { nodes: 10000, fanout: 1, mode: 'push-pull', loss: 0.1, crash: 0.2, trials: 50, seed: 7 },
+  { nodes: 777, fanout: 3, mode: 'push', loss: 0.4, crash: 0.5, trials: 20, seed: 18446744073709551615n },
+];
+
+for (const config of configs) {
+  test(`wasm simulate() equals gossip-sim for ${JSON.stringify(config, (_, v) => (typeof v === 'bigint' ? String(v) : v))}`, () => {
+    // u64 seeds beyond 2^53 must survive JSON exactly, so the text is written by hand.
+    const json = JSON.stringify(config, (_, value) => (typeof value === 'bigint' ? `@${value}` : value)).replace(/"@(\d+)"/g, '$1');
+    const fromWasm = JSON.parse(simulate(json));
+    const fromCli = native(config);
+    assert.deepEqual(fromWasm, fromCli);
+    assert.ok(fromCli.completed > 0);
+  });
+}
+
+test('simulate() throws the same clear message as the CLI for out-of-range input', () => {
+  assert.throws(() => simulate('{"nodes": 1}'), { message: 'nodes must be between 2 and 1000000 (got 1)' });
+  assert.throws(() => simulate('{"nodes": 10, "mode": "gossipy"}'), /unknown variant `gossipy`/);
+  assert.throws(() => simulate('{"nodes": 10, "loss": 2}'), { message: 'loss must be between 0 and 1 (got 2)' });
+  const run = spawnSync(cli, ['--nodes', '1'], { encoding: 'utf8' });
+  assert.equal(run.status, 2);
+  assert.match(run.stderr, /nodes must be between 2 and 1000000 \(got 1\)/);
+});
+
+test('--per-round csv prints one row per round, from round 0 to completion', () => {
+  const csv = execFileSync(cli, ['--nodes', '1000', '--fanout', '2', '--mode', 'pull', '--seed', '3', '--per-round', '--format', 'csv'], { encoding: 'utf8' });
+  const [header, ...rows] = csv.trim().split('\n');
+  assert.equal(header, 'round,informed,new,datagrams,payload,redundant,lost');
+  assert.deepEqual(rows[0].split(',').slice(0, 3), ['0', '1', '1']);
+  const last = rows.at(-1).split(',').map(Number);
+  assert.equal(last[1], 1000);
+  const summary = native({ nodes: 1000, fanout: 2, mode: 'pull', seed: 3, trials: 1 });
+  assert.equal(last[0], summary.rounds.mean);
+});
