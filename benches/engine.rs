@@ -1,6 +1,8 @@
-#![cfg(not(target_arch = "wasm32"))]
 //! One full run at N = 10^6, fanout 1, no loss, per mode. Budget: at most 100 ms each natively.
 
+#![cfg_attr(target_arch = "wasm32", allow(unused))]
+
+#[cfg(not(target_arch = "wasm32"))]
 use criterion::{Criterion, criterion_group, criterion_main};
 use gossip_lab::engine::{Config, Mode, Simulation, Status};
 use std::hint::black_box;
@@ -22,6 +24,7 @@ fn full_run(mode: Mode) -> u32 {
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 fn million_nodes(c: &mut Criterion) {
     let mut group = c.benchmark_group("full_run_1e6");
     group
@@ -35,5 +38,11 @@ fn million_nodes(c: &mut Criterion) {
     group.finish();
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 criterion_group!(benches, million_nodes);
+#[cfg(not(target_arch = "wasm32"))]
 criterion_main!(benches);
+
+/// The benchmark is native only; wasm32 builds of all targets need a main.
+#[cfg(target_arch = "wasm32")]
+fn main() {}

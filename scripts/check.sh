@@ -23,7 +23,7 @@ scripts/build-node.sh
 node --test tests/node/
 
 step "component tests (wasm-bindgen-test in headless Chromium)"
-cargo test --quiet --target wasm32-unknown-unknown --test web
+cargo test --target wasm32-unknown-unknown --test web
 
 step "release build (trunk) and wasm size budget"
 trunk build --release --offline >/dev/null

@@ -1,1 +1,37 @@
-//! The Yew app (wasm32 only).
+//! The Yew app (wasm32 only): one reducer (`state`), components that dispatch its actions, a
+//! frame loop that plays rounds and paints the stage and charts (`app`).
+
+pub mod app;
+pub mod charts;
+pub mod controls;
+pub mod frame_loop;
+pub mod palette;
+pub mod panels;
+pub mod stage;
+pub mod state;
+pub mod url;
+
+pub use app::App;
+
+/// The UI's parameter ranges: the engine's, except N (the page animates up to 100,000 nodes) and
+/// the playback speed, which is the UI's own.
+pub mod limits {
+    pub use crate::engine::config::limits::{CRASH, FANOUT, LOSS};
+    pub const NODES: (u32, u32) = (2, 100_000);
+    /// Rounds per second.
+    pub const SPEED: (f64, f64) = (0.25, 60.0);
+}
+
+/// Mounts the app in `#app` and removes the loading note.
+pub fn start() {
+    let document = web_sys::window()
+        .and_then(|window| window.document())
+        .expect("a document");
+    if let Some(loading) = document.get_element_by_id("loading") {
+        loading.remove();
+    }
+    let root = document
+        .get_element_by_id("app")
+        .expect("index.html has #app");
+    yew::Renderer::<App>::with_root(root).render();
+}

@@ -1,0 +1,72 @@
+// Shared by the end-to-end tests: serve dist/ on loopback, drive Debian's Chromium with
+// playwright-core, and a page object for Gossip Lab.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { mkdirSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+
+export const ARTIFACTS = new URL('./artifacts/', import.meta.url).pathname;
+mkdirSync(ARTIFACTS, { recursive: true });
+
+async function freePort() {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address();
+  server.close();
+  return port;
+}
+
+/** Serves dist/ with Python's static server (it knows application/wasm). */
+export async function serveDist() {
+  const port = await freePort();
+  const dist = new URL('../dist/', import.meta.url).pathname;
+  const server = spawn('python3', ['-m', 'http.server', '--bind', '127.0.0.1', String(port)], { cwd: dist, stdio: 'ignore' });
+  const origin = `http://127.0.0.1:${port}`;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    try {
+      const response = await fetch(origin + '/index.html');
+      if (response.ok) break;
+    } catch {}
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return { origin, stop: () => server.kill() };
+}
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/** A page of Gossip Lab that records console errors and failed requests. */
+export class LabPage {
+  constructor(page, origin) {
+    this.page = page;
+    this.origin = origin;
+    this.errors = [];
+    page.on('console', (message) => { if (message.type() === 'error') this.errors.push(message.text()); });
+    page.on('pageerror', (error) => this.errors.push(String(error)));
+    page.on('requestfailed', (request) => this.errors.push(`request failed: ${request.url()}`));
+  }
+
+  async open(query = '') {
+    await this.page.goto(`${this.origin}/${query}`);
+    await this.page.getByTestId('round').waitFor();
+  }
+
+  text(testId) { return this.page.getByTestId(testId).textContent(); }
+  async number(testId) { return Number((await this.text(testId)).trim()); }
+  button(name) { return this.page.getByRole('button', { name, exact: true }); }
+  slider(name) { return this.page.getByRole('slider', { name }); }
+  field(name) { return this.page.getByRole('spinbutton', { name }); }
+
+  /** Waits until the run reports a rounds-to-all figure (it is empty until complete). */
+  async waitForCompletion(timeout = 30000) {
+    await this.page.waitForFunction(() => document.querySelector('[data-testid="rounds-to-all"]')?.textContent.trim() !== '', null, { timeout });
+    return this.number('rounds-to-all');
+  }
+}

@@ -1,0 +1,303 @@
+//! The app: layout, the keyboard shortcuts, and the frame loop that plays rounds at the chosen
+//! speed and paints the stage and the charts.
+
+use super::charts::{datagrams, infection};
+use super::controls::Controls;
+use super::frame_loop::FrameLoop;
+use super::palette;
+use super::panels::{Counts, Explanation, Legend, Milestones, NodeDetails, Notices, RunProps};
+use super::stage;
+use super::state::{ANIMATED_NODES, Action, Lab, describe};
+use super::url;
+use gloo_events::{EventListener, EventListenerOptions};
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlCanvasElement, HtmlElement, KeyboardEvent};
+use yew::prelude::*;
+
+/// How long the datagrams of a single step take to fly when not playing, in ms.
+const STEP_ANIMATION_MS: f64 = 900.0;
+/// Frames kept for the `?perf=1` readout.
+const PERF_WINDOW: usize = 120;
+
+fn now() -> f64 {
+    web_sys::window()
+        .and_then(|window| window.performance())
+        .map(|performance| performance.now())
+        .unwrap_or(0.0)
+}
+
+fn initial_lab() -> Lab {
+    let query = web_sys::window()
+        .and_then(|window| window.location().search().ok())
+        .unwrap_or_default();
+    let (setup, notices) = url::parse_query(&query);
+    Lab::new(setup, notices)
+}
+
+/// What the frame loop remembers between frames.
+#[derive(Default)]
+struct Painter {
+    /// The run version the charts (and a large-N stage) were last drawn for.
+    painted_version: Option<u64>,
+    /// When the newest round started animating, and which version that was.
+    round_started: f64,
+    seen_version: u64,
+    /// The version an Advance was dispatched for; no second one until the state moves on.
+    awaiting: Option<u64>,
+    last_timestamp: Option<f64>,
+    work_ms: VecDeque<f64>,
+    intervals_ms: VecDeque<f64>,
+}
+
+impl Painter {
+    fn record(&mut self, timestamp: f64, work: f64) {
+        if let Some(last) = self.last_timestamp {
+            push_window(&mut self.intervals_ms, timestamp - last);
+        }
+        self.last_timestamp = Some(timestamp);
+        push_window(&mut self.work_ms, work);
+    }
+
+    fn readout(&self) -> String {
+        let mut work: Vec<f64> = self.work_ms.iter().copied().collect();
+        work.sort_by(f64::total_cmp);
+        let median = work.get(work.len() / 2).copied().unwrap_or(0.0);
+        let worst = work.last().copied().unwrap_or(0.0);
+        let mean_interval =
+            self.intervals_ms.iter().sum::<f64>() / self.intervals_ms.len().max(1) as f64;
+        let fps = if mean_interval > 0.0 {
+            1000.0 / mean_interval
+        } else {
+            0.0
+        };
+        format!("frame work: median {median:.2} ms, worst {worst:.2} ms · {fps:.0} fps")
+    }
+}
+
+fn push_window(window: &mut VecDeque<f64>, value: f64) {
+    if window.len() == PERF_WINDOW {
+        window.pop_front();
+    }
+    window.push_back(value);
+}
+
+fn canvas(node: &NodeRef) -> Option<HtmlCanvasElement> {
+    node.cast::<HtmlCanvasElement>()
+}
+
+/// One frame: play what is due, then paint what changed. Returns nothing; errors in drawing are
+/// logged, never thrown (a failed frame must not stop the loop).
+fn on_frame(lab: &UseReducerHandle<Lab>, painter: &mut Painter, views: &Views, timestamp: f64) {
+    let started = now();
+    if lab.version != painter.seen_version {
+        painter.seen_version = lab.version;
+        painter.round_started = timestamp;
+    }
+    let round_ms = if lab.playing {
+        1000.0 / lab.speed
+    } else {
+        STEP_ANIMATION_MS
+    };
+    let progress = ((timestamp - painter.round_started) / round_ms).clamp(0.0, 1.0);
+    if lab.playing && painter.awaiting != Some(lab.version) && (lab.fast_forward || progress >= 1.0)
+    {
+        painter.awaiting = Some(lab.version);
+        lab.dispatch(Action::Advance(1));
+    }
+
+    let run = lab.run.borrow();
+    let animated = run.simulation.config().nodes <= ANIMATED_NODES;
+    let changed = painter.painted_version != Some(lab.version);
+    if let Some(stage_canvas) = canvas(&views.stage).filter(|_| animated || changed) {
+        let shown = if lab.fast_forward { 1.0 } else { progress };
+        if let Err(error) = stage::draw(&stage_canvas, &run, shown, lab.selected) {
+            web_sys::console::error_1(&error);
+        }
+    }
+    if changed {
+        painter.painted_version = Some(lab.version);
+        if let Some(chart) = canvas(&views.chart) {
+            let ghosts = lab
+                .ghosts
+                .iter()
+                .map(|ghost| infection::Ghost {
+                    label: &ghost.label,
+                    fractions: &ghost.fractions,
+                })
+                .collect();
+            let label = describe(&lab.config);
+            let data = infection::InfectionData {
+                fractions: &run.fractions,
+                label: &label,
+                theory: &run.theory,
+                theory_rounds: run.theory_rounds,
+                ghosts,
+            };
+            if let Err(error) = infection::draw(&chart, &data) {
+                web_sys::console::error_1(&error.to_string().into());
+            }
+        }
+        if let Some(chart) = canvas(&views.datagrams)
+            && let Err(error) = datagrams::draw(&chart, &run.counters)
+        {
+            web_sys::console::error_1(&error.to_string().into());
+        }
+    }
+    painter.record(timestamp, now() - started);
+    if lab.perf
+        && painter.work_ms.len().is_multiple_of(15)
+        && let Some(readout) = views.perf.cast::<HtmlElement>()
+    {
+        readout.set_text_content(Some(&painter.readout()));
+    }
+}
+
+#[derive(Clone)]
+struct Views {
+    stage: NodeRef,
+    chart: NodeRef,
+    datagrams: NodeRef,
+    perf: NodeRef,
+}
+
+/// Space: play/pause, →: step, R: reset; not while typing in a field or moving a slider.
+fn shortcut(event: &KeyboardEvent) -> Option<Action> {
+    if event.ctrl_key() || event.meta_key() || event.alt_key() {
+        return None;
+    }
+    let target = event
+        .target()
+        .and_then(|target| target.dyn_into::<web_sys::Element>().ok());
+    if let Some(element) = target {
+        let tag = element.tag_name().to_ascii_lowercase();
+        if tag == "input" || tag == "select" || tag == "textarea" {
+            return None;
+        }
+    }
+    match event.key().as_str() {
+        " " | "Spacebar" => Some(Action::TogglePlay),
+        "ArrowRight" => Some(Action::Step),
+        "r" | "R" => Some(Action::Reset),
+        _ => None,
+    }
+}
+
+#[function_component(App)]
+pub fn app() -> Html {
+    let lab = use_reducer(initial_lab);
+    let views = Views {
+        stage: use_node_ref(),
+        chart: use_node_ref(),
+        datagrams: use_node_ref(),
+        perf: use_node_ref(),
+    };
+    // The newest state, for the frame loop and the key listener (they outlive a render).
+    let latest = use_mut_ref(|| lab.clone());
+    *latest.borrow_mut() = lab.clone();
+
+    {
+        let latest = latest.clone();
+        let views = views.clone();
+        use_effect_with((), move |_| {
+            let painter = Rc::new(RefCell::new(Painter::default()));
+            let frames = FrameLoop::start(move |timestamp| {
+                let lab = latest.borrow().clone();
+                on_frame(&lab, &mut painter.borrow_mut(), &views, timestamp);
+            });
+            move || drop(frames)
+        });
+    }
+    {
+        let dispatcher = lab.dispatcher();
+        use_effect_with((), move |_| {
+            let document = web_sys::window()
+                .and_then(|window| window.document())
+                .expect("a document");
+            // Not passive: Space must not also scroll the page or press a focused button.
+            let options = EventListenerOptions::enable_prevent_default();
+            let listener =
+                EventListener::new_with_options(&document, "keydown", options, move |event| {
+                    let event = event
+                        .dyn_ref::<KeyboardEvent>()
+                        .expect("keydown is a KeyboardEvent");
+                    if let Some(action) = shortcut(event) {
+                        event.prevent_default();
+                        dispatcher.dispatch(action);
+                    }
+                });
+            move || drop(listener)
+        });
+    }
+
+    let dispatch = {
+        let dispatcher = lab.dispatcher();
+        Callback::from(move |action: Action| dispatcher.dispatch(action))
+    };
+    let on_stage_click = {
+        let lab = lab.clone();
+        let stage_ref = views.stage.clone();
+        Callback::from(move |event: MouseEvent| {
+            let Some(stage_canvas) = canvas(&stage_ref) else {
+                return;
+            };
+            let node = stage::node_at(
+                &stage_canvas,
+                &lab.run.borrow(),
+                f64::from(event.offset_x()),
+                f64::from(event.offset_y()),
+            );
+            lab.dispatch(Action::Select(node));
+        })
+    };
+    let run_props = RunProps {
+        run: lab.run.clone(),
+        version: lab.version,
+    };
+    let (nodes, over) = (lab.config.nodes, lab.run.borrow().is_over());
+
+    html! {
+        <div class="app">
+            <header class="top">
+                <h1>{ "Gossip Lab" }</h1>
+                <p class="tagline">{ "How a rumor spreads: push, pull and push-pull gossip, round by round" }</p>
+                <p class="keys" aria-hidden="true"><kbd>{ "Space" }</kbd>{ " play/pause " }<kbd>{ "→" }</kbd>{ " step " }<kbd>{ "R" }</kbd>{ " reset" }</p>
+            </header>
+            <Notices notices={lab.notices.clone()} dispatch={dispatch.clone()} />
+            <main class="layout">
+                <section class="panel controls-panel" aria-label="Controls">
+                    <Controls config={lab.config.clone()} speed={lab.speed} playing={lab.playing} {over} dispatch={dispatch.clone()} />
+                </section>
+                <section class="panel stage-panel" aria-label="Network">
+                    <canvas ref={views.stage.clone()} class="stage" data-testid="stage" onclick={on_stage_click}
+                        role="img" aria-label={format!("The network of {nodes} nodes; coloured nodes know the rumor")}></canvas>
+                    <Counts run={run_props.run.clone()} version={lab.version} />
+                    <NodeDetails selected={lab.selected} run={run_props.clone()} dispatch={dispatch.clone()} />
+                    <Legend animated={nodes <= ANIMATED_NODES} />
+                </section>
+                <section class="panel results-panel" aria-label="Results">
+                    <canvas ref={views.chart.clone()} class="chart" data-testid="chart" role="img"
+                        aria-label="Informed fraction per round, with the theory curve"></canvas>
+                    <div class="chart-tools">
+                        <button onclick={dispatch.reform(|_: MouseEvent| Action::ClearGhosts)} disabled={lab.ghosts.is_empty()}>
+                            { "Clear earlier runs" }</button>
+                    </div>
+                    <canvas ref={views.datagrams.clone()} class="chart small" data-testid="datagrams-chart" role="img"
+                        aria-label="Datagrams per round"></canvas>
+                    <ul class="legend chart-legend" aria-label="Datagrams chart legend">
+                        { for datagrams::SERIES.iter().map(|(label, rgb, _, _)| html! {
+                            <li><span class="swatch line" style={format!("--swatch: {}", palette::hex(*rgb))} aria-hidden="true"></span>{ *label }</li>
+                        }) }
+                    </ul>
+                    <Milestones run={run_props.run.clone()} version={lab.version} />
+                    <Explanation mode={lab.config.mode} />
+                    if lab.perf {
+                        <p class="perf" data-testid="perf" ref={views.perf.clone()}>{ "measuring…" }</p>
+                    }
+                </section>
+            </main>
+        </div>
+    }
+}

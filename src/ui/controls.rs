@@ -1,0 +1,154 @@
+//! The control panel: labelled sliders with number inputs, the mode switch, the seed, playback.
+
+use super::limits;
+use super::state::Action;
+use crate::engine::{Config, Mode};
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct SliderProps {
+    pub id: AttrValue,
+    pub label: AttrValue,
+    /// The range input's scale (may differ from the number's, e.g. log10 N).
+    pub min: f64,
+    pub max: f64,
+    pub step: f64,
+    pub value: f64,
+    /// The number input's value and limits, in the parameter's own units.
+    pub number: f64,
+    pub number_min: f64,
+    pub number_max: f64,
+    pub number_step: f64,
+    pub hint: AttrValue,
+    pub on_slide: Callback<f64>,
+    pub on_number: Callback<f64>,
+}
+
+/// A labelled slider and an exact number input for the same parameter.
+#[function_component(Slider)]
+pub fn slider(props: &SliderProps) -> Html {
+    let on_slide = props.on_slide.clone();
+    let oninput = Callback::from(move |event: InputEvent| {
+        let input: HtmlInputElement = event.target_unchecked_into();
+        on_slide.emit(input.value_as_number());
+    });
+    let on_number = props.on_number.clone();
+    let onchange = Callback::from(move |event: Event| {
+        let input: HtmlInputElement = event.target_unchecked_into();
+        // Empty or malformed text arrives as NaN; the reducer explains and keeps a valid value.
+        on_number.emit(input.value().trim().parse::<f64>().unwrap_or(f64::NAN));
+    });
+    let number_id = format!("{}-value", props.id);
+    html! {
+        <div class="slider">
+            <label for={props.id.clone()}>{ &props.label }</label>
+            <input type="range" id={props.id.clone()} min={props.min.to_string()} max={props.max.to_string()}
+                step={props.step.to_string()} value={props.value.to_string()} {oninput} />
+            <input type="number" id={number_id} class="number" aria-label={format!("{} value", props.label)}
+                min={props.number_min.to_string()} max={props.number_max.to_string()}
+                step={props.number_step.to_string()} value={trim_number(props.number)} {onchange} />
+            <span class="hint">{ &props.hint }</span>
+        </div>
+    }
+}
+
+fn trim_number(value: f64) -> String {
+    let text = format!("{value:.4}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ControlsProps {
+    pub config: Config,
+    pub speed: f64,
+    pub playing: bool,
+    pub over: bool,
+    pub dispatch: Callback<Action>,
+}
+
+#[function_component(Controls)]
+pub fn controls(props: &ControlsProps) -> Html {
+    let config = &props.config;
+    let send = |make: fn(f64) -> Action| {
+        let dispatch = props.dispatch.clone();
+        Callback::from(move |value: f64| dispatch.emit(make(value)))
+    };
+    let percent = |make: fn(f64) -> Action| {
+        let dispatch = props.dispatch.clone();
+        Callback::from(move |value: f64| dispatch.emit(make(value / 100.0)))
+    };
+    let dispatch = props.dispatch.clone();
+    let on_nodes_slide = Callback::from(move |log_nodes: f64| {
+        dispatch.emit(Action::SetNodes(10f64.powf(log_nodes)))
+    });
+    let click = |action: Action| {
+        let dispatch = props.dispatch.clone();
+        Callback::from(move |_: MouseEvent| dispatch.emit(action.clone()))
+    };
+    let dispatch = props.dispatch.clone();
+    let on_seed = Callback::from(move |event: Event| {
+        let input: HtmlInputElement = event.target_unchecked_into();
+        dispatch.emit(Action::SetSeed(input.value()));
+    });
+    let dispatch = props.dispatch.clone();
+    let new_seed =
+        Callback::from(move |_: MouseEvent| dispatch.emit(Action::NewSeed(random_seed())));
+    let (nodes_low, nodes_high) = (f64::from(limits::NODES.0), f64::from(limits::NODES.1));
+
+    html! {
+        <div class="controls">
+            <div class="buttons" role="group" aria-label="Playback">
+                <button class="primary" onclick={click(Action::TogglePlay)} aria-keyshortcuts="Space">
+                    { if props.playing { "Pause" } else if props.over { "Replay" } else { "Play" } }
+                </button>
+                <button onclick={click(Action::Step)} aria-keyshortcuts="ArrowRight" disabled={props.over}>{ "Step" }</button>
+                <button onclick={click(Action::Reset)} aria-keyshortcuts="R">{ "Reset" }</button>
+                <button onclick={click(Action::RunToEnd)} disabled={props.over}>{ "Run to end" }</button>
+            </div>
+            <div class="mode" role="group" aria-label="Mode">
+                { for Mode::ALL.into_iter().map(|mode| {
+                    let dispatch = props.dispatch.clone();
+                    let onclick = Callback::from(move |_: MouseEvent| dispatch.emit(Action::SetMode(mode)));
+                    let pressed = config.mode == mode;
+                    html! {
+                        <button class={classes!("segment", pressed.then_some("pressed"))}
+                            aria-pressed={pressed.to_string()} {onclick}>{ mode.name() }</button>
+                    }
+                }) }
+            </div>
+            <Slider id="nodes" label="Nodes N" min={nodes_low.log10()} max={nodes_high.log10()} step={0.001}
+                value={f64::from(config.nodes).log10()} number={f64::from(config.nodes)} number_min={nodes_low}
+                number_max={nodes_high} number_step={1.0} hint="2 to 100,000 (log scale)"
+                on_slide={on_nodes_slide} on_number={send(Action::SetNodes)} />
+            <Slider id="fanout" label="Fanout b" min={1.0} max={16.0} step={1.0} value={f64::from(config.fanout)}
+                number={f64::from(config.fanout)} number_min={1.0} number_max={16.0} number_step={1.0}
+                hint="peers called per round, 1 to 16" on_slide={send(Action::SetFanout)} on_number={send(Action::SetFanout)} />
+            <Slider id="loss" label="Loss %" min={0.0} max={100.0} step={1.0} value={config.loss * 100.0}
+                number={config.loss * 100.0} number_min={0.0} number_max={100.0} number_step={0.1}
+                hint="each datagram lost with this chance" on_slide={percent(Action::SetLoss)} on_number={percent(Action::SetLoss)} />
+            <Slider id="crash" label="Crashed %" min={0.0} max={99.0} step={1.0} value={config.crash * 100.0}
+                number={config.crash * 100.0} number_min={0.0} number_max={99.0} number_step={0.1}
+                hint="nodes dead from the start, 0 to 99" on_slide={percent(Action::SetCrash)} on_number={percent(Action::SetCrash)} />
+            <Slider id="speed" label="Speed (rounds/s)" min={limits::SPEED.0} max={limits::SPEED.1} step={0.25}
+                value={props.speed} number={props.speed} number_min={limits::SPEED.0} number_max={limits::SPEED.1}
+                number_step={0.25} hint="0.25 to 60" on_slide={send(Action::SetSpeed)} on_number={send(Action::SetSpeed)} />
+            <div class="seed">
+                <label for="seed">{ "Seed" }</label>
+                <input id="seed" type="text" inputmode="numeric" value={config.seed.to_string()} onchange={on_seed} />
+                <button onclick={new_seed}>{ "New seed" }</button>
+            </div>
+        </div>
+    }
+}
+
+/// A fresh seed from the browser's entropy (getrandom); the run it picks is then reproducible.
+fn random_seed() -> u64 {
+    let mut bytes = [0u8; 8];
+    match getrandom::fill(&mut bytes) {
+        // 52 bits: exact as a JavaScript number, and short enough to read out in a lecture.
+        Ok(()) => u64::from_le_bytes(bytes) >> 12,
+        // Without entropy, the clock is a fine source of a teaching seed.
+        Err(_) => js_sys::Date::now() as u64,
+    }
+}

@@ -1,0 +1,52 @@
+//! Colours: Okabe-Ito (safe for the common colour-vision deficiencies) for categories, and
+//! viridis for "which round a node was informed in" (perceptually ordered, also safe).
+
+pub type Rgb = (u8, u8, u8);
+
+pub const BACKGROUND: Rgb = (255, 255, 255);
+pub const UNINFORMED: Rgb = (222, 222, 222);
+pub const UNINFORMED_EDGE: Rgb = (150, 150, 150);
+pub const CRASHED: Rgb = (30, 30, 30);
+/// Okabe-Ito orange: informed in the round just played.
+pub const NEW: Rgb = (230, 159, 0);
+/// Okabe-Ito blue: push datagrams and the current run's curve.
+pub const PUSH: Rgb = (0, 114, 178);
+/// Okabe-Ito bluish green: pull requests and replies.
+pub const PULL: Rgb = (0, 158, 115);
+/// Okabe-Ito vermillion: lost datagrams.
+pub const LOST: Rgb = (213, 94, 0);
+pub const REDUNDANT: Rgb = (150, 150, 150);
+/// Okabe-Ito reddish purple: the selected node.
+pub const SELECTED: Rgb = (204, 121, 167);
+pub const INK: Rgb = (20, 20, 20);
+
+const VIRIDIS: [Rgb; 9] = [
+    (68, 1, 84),
+    (71, 45, 123),
+    (59, 82, 139),
+    (44, 114, 142),
+    (33, 145, 140),
+    (40, 174, 128),
+    (94, 201, 98),
+    (173, 220, 48),
+    (253, 231, 37),
+];
+
+/// Viridis at `t` in 0..=1 (dark purple early, yellow late).
+pub fn viridis(t: f64) -> Rgb {
+    let t = t.clamp(0.0, 1.0) * (VIRIDIS.len() - 1) as f64;
+    let low = t.floor() as usize;
+    let high = (low + 1).min(VIRIDIS.len() - 1);
+    let mix = t - low as f64;
+    let lerp = |a: u8, b: u8| (f64::from(a) + (f64::from(b) - f64::from(a)) * mix).round() as u8;
+    let (a, b) = (VIRIDIS[low], VIRIDIS[high]);
+    (lerp(a.0, b.0), lerp(a.1, b.1), lerp(a.2, b.2))
+}
+
+pub fn css((r, g, b): Rgb, alpha: f64) -> String {
+    format!("rgba({r},{g},{b},{alpha:.3})")
+}
+
+pub fn hex((r, g, b): Rgb) -> String {
+    format!("#{r:02x}{g:02x}{b:02x}")
+}

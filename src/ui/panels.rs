@@ -1,0 +1,226 @@
+//! Read-only panels: the numbers, the legend, the selected node, notices and the explanation.
+
+use super::palette::{self, Rgb};
+use super::state::{Action, Run};
+use crate::engine::{Mode, Status};
+use yew::prelude::*;
+
+fn percent(fraction: f64) -> String {
+    format!("{:.1}%", fraction * 100.0)
+}
+
+fn rounds_text(rounds: Option<usize>) -> String {
+    rounds
+        .map(|rounds| rounds.to_string())
+        .unwrap_or_else(|| "–".into())
+}
+
+#[derive(Properties, Clone)]
+pub struct RunProps {
+    pub run: std::rc::Rc<std::cell::RefCell<Run>>,
+    pub version: u64,
+}
+
+impl PartialEq for RunProps {
+    fn eq(&self, other: &Self) -> bool {
+        std::rc::Rc::ptr_eq(&self.run, &other.run) && self.version == other.version
+    }
+}
+
+/// Round, informed and datagram counts of the run so far.
+#[function_component(Counts)]
+pub fn counts(props: &RunProps) -> Html {
+    let run = props.run.borrow();
+    let simulation = &run.simulation;
+    let (informed, live) = (simulation.informed(), simulation.live());
+    let totals = simulation.totals();
+    let per_node = totals.datagrams as f64 / f64::from(live);
+    let redundant_share = if totals.payload > 0 {
+        totals.redundant as f64 / totals.payload as f64
+    } else {
+        0.0
+    };
+    html! {
+        <dl class="counts">
+            <div><dt>{ "Round" }</dt><dd data-testid="round">{ simulation.round() }</dd></div>
+            <div><dt>{ "Informed" }</dt><dd><span data-testid="informed">{ informed }</span>
+                { " / " }<span data-testid="live">{ live }</span>{ " live" }</dd></div>
+            <div><dt>{ "Fraction" }</dt><dd data-testid="fraction">{ percent(f64::from(informed) / f64::from(live)) }</dd></div>
+            <div><dt>{ "Datagrams" }</dt><dd><span data-testid="datagrams">{ totals.datagrams }</span>
+                <small>{ format!(" ({per_node:.1}/node)") }</small></dd></div>
+            <div><dt>{ "Redundant" }</dt><dd data-testid="redundant">{ percent(redundant_share) }<small>{ " of payloads" }</small></dd></div>
+            <div><dt>{ "Lost" }</dt><dd><span data-testid="lost">{ totals.lost }</span>
+                <small>{ format!(" +{} to crashed", totals.to_crashed) }</small></dd></div>
+        </dl>
+    }
+}
+
+/// Rounds to 50%, 99% and 100%, measured beside the theory's estimate, and the run's status.
+#[function_component(Milestones)]
+pub fn milestones(props: &RunProps) -> Html {
+    let run = props.run.borrow();
+    let simulation = &run.simulation;
+    let status = simulation.status();
+    let rounds_to_all = match status {
+        Status::Completed { rounds } => rounds.to_string(),
+        _ => String::new(),
+    };
+    let status_text = match (status, simulation.warning()) {
+        (_, Some(warning)) => warning.to_string(),
+        (Status::Completed { rounds }, _) => {
+            format!("Every live node informed after {rounds} rounds.")
+        }
+        (Status::Stopped { rounds }, _) => {
+            format!("Stopped at the round limit ({rounds}) before everyone was informed.")
+        }
+        (Status::Running, _) => "Running: press Play, Step or Run to end.".to_string(),
+    };
+    let milestone = |label: &str, fraction: f64| {
+        html! {
+            <tr>
+                <th scope="row">{ label }</th>
+                <td>{ rounds_text(run.rounds_to(fraction)) }</td>
+                <td class="theory">{ rounds_text(run.theory_rounds_to(fraction)) }</td>
+            </tr>
+        }
+    };
+    html! {
+        <div class="milestones-panel">
+            <table class="milestones">
+                <thead><tr><th>{ "Rounds to inform" }</th><th>{ "this run" }</th><th>{ "theory" }</th></tr></thead>
+                <tbody>
+                    { milestone("50%", 0.5) }
+                    { milestone("99%", 0.99) }
+                    <tr>
+                        <th scope="row">{ "100%" }</th>
+                        <td data-testid="rounds-to-all">{ rounds_to_all }</td>
+                        <td class="theory" data-testid="theory-rounds">{ run.theory_rounds.map(|r| r.to_string()).unwrap_or_else(|| "never".into()) }</td>
+                    </tr>
+                </tbody>
+            </table>
+            <p class="status" data-testid="status">{ status_text }</p>
+        </div>
+    }
+}
+
+/// What the current mode shows, in the lecture's terms.
+#[function_component(Explanation)]
+pub fn explanation(props: &ExplanationProps) -> Html {
+    let text = match props.mode {
+        Mode::Push => {
+            "Push: every informed node sends the rumor to b random nodes each round. At first the informed set \
+             roughly doubles every round (log₂ N rounds); at the end the last few nodes are hit only by luck, so \
+             the tail takes about ln N more rounds. Compare a for-loop of unicasts: N − 1 sends in a row, O(N)."
+        }
+        Mode::Pull => {
+            "Pull: every live node, informed or not, asks b random nodes for news each round. The start is slow \
+             (few nodes have news), but once half know, an uninformed node stays uninformed only if every ask \
+             misses: its chance is squared each round, so the tail takes O(log log N) rounds."
+        }
+        Mode::PushPull => {
+            "Push-pull: informed nodes push, uninformed nodes pull. Push drives the start, pull finishes the end: \
+             about log₃ N rounds (Karp et al. 2000). Loss and crashes only slow it down, they do not stop it: that is \
+             why gossip is robust where a multicast tree is fragile."
+        }
+    };
+    html! { <p class="explanation" data-testid="explanation">{ text }</p> }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ExplanationProps {
+    pub mode: Mode,
+}
+
+fn swatch(colour: Rgb, shape: &'static str) -> Html {
+    let style = format!("--swatch: {}", palette::hex(colour));
+    html! { <span class={classes!("swatch", shape)} style={style} aria-hidden="true"></span> }
+}
+
+#[function_component(Legend)]
+pub fn legend(props: &LegendProps) -> Html {
+    let gradient = format!(
+        "background: linear-gradient(90deg, {}, {}, {})",
+        palette::hex(palette::viridis(0.0)),
+        palette::hex(palette::viridis(0.5)),
+        palette::hex(palette::viridis(1.0))
+    );
+    html! {
+        <ul class="legend" aria-label="Legend">
+            <li>{ swatch(palette::UNINFORMED, "node") }{ "uninformed" }</li>
+            <li><span class="swatch gradient" style={gradient} aria-hidden="true"></span>{ "informed: early → late round" }</li>
+            <li>{ swatch(palette::NEW, "ring") }{ "informed this round" }</li>
+            <li>{ swatch(palette::INK, "ring") }{ "sender" }</li>
+            <li>{ swatch(palette::CRASHED, "cross") }{ "crashed" }</li>
+            if props.animated {
+                <li>{ swatch(palette::PUSH, "dot") }{ "push (rumor)" }</li>
+                <li>{ swatch(palette::PULL, "hollow") }{ "pull request / empty reply" }</li>
+                <li>{ swatch(palette::PULL, "dot") }{ "pull reply with rumor" }</li>
+                <li>{ swatch(palette::REDUNDANT, "dot small") }{ "redundant (already knew)" }</li>
+                <li>{ swatch(palette::LOST, "cross") }{ "lost datagram" }</li>
+            } else {
+                <li class="note">{ "Above 500 nodes each cell is a node; datagrams are not drawn." }</li>
+            }
+        </ul>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct LegendProps {
+    pub animated: bool,
+}
+
+/// Details of the clicked node.
+#[function_component(NodeDetails)]
+pub fn node_details(props: &NodeDetailsProps) -> Html {
+    let Some(node) = props.selected else {
+        return html! { <p class="node-details muted" data-testid="node-details">{ "Click a node to see who informed it." }</p> };
+    };
+    let run = props.run.run.borrow();
+    let network = run.simulation.network();
+    let text = if network.is_crashed(node) {
+        format!("Node {node}: crashed, never sends or receives.")
+    } else {
+        match network.informed_when_and_by(node) {
+            Some((0, _)) => format!("Node {node}: the sender, informed from the start."),
+            Some((round, Some(from))) => {
+                format!("Node {node}: informed in round {round} by node {from}.")
+            }
+            Some((round, None)) => format!("Node {node}: informed in round {round}."),
+            None => format!("Node {node}: not informed yet."),
+        }
+    };
+    let dispatch = props.dispatch.clone();
+    let close = Callback::from(move |_: MouseEvent| dispatch.emit(Action::Select(None)));
+    html! {
+        <p class="node-details" data-testid="node-details">{ text }
+            <button class="link" onclick={close} aria-label="Close node details">{ "×" }</button></p>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct NodeDetailsProps {
+    pub selected: Option<u32>,
+    pub run: RunProps,
+    pub dispatch: Callback<Action>,
+}
+
+#[function_component(Notices)]
+pub fn notices(props: &NoticesProps) -> Html {
+    if props.notices.is_empty() {
+        return html! { <div class="notices" role="status" aria-live="polite"></div> };
+    }
+    let dispatch = props.dispatch.clone();
+    let dismiss = Callback::from(move |_: MouseEvent| dispatch.emit(Action::DismissNotices));
+    html! {
+        <div class="notices visible" role="status" aria-live="polite" data-testid="notice">
+            <ul>{ for props.notices.iter().map(|notice| html! { <li>{ notice }</li> }) }</ul>
+            <button onclick={dismiss}>{ "Dismiss" }</button>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct NoticesProps {
+    pub notices: Vec<String>,
+    pub dispatch: Callback<Action>,
+}

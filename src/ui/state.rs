@@ -1,0 +1,331 @@
+//! The whole UI state as one reducer: `Lab` + `Action`. Components dispatch actions; only this
+//! file changes state. The run lives behind `Rc<RefCell>` so a round does not copy the network.
+
+use super::limits;
+use super::url::Setup;
+use crate::engine::report::Counters;
+use crate::engine::theory;
+use crate::engine::{Config, Mode, RoundReport, Simulation, Status};
+use std::cell::RefCell;
+use std::rc::Rc;
+use yew::Reducible;
+
+/// Above this many nodes the stage draws a dense field and no datagrams are animated.
+pub const ANIMATED_NODES: u32 = 500;
+/// Earlier runs kept on the chart.
+pub const MAX_GHOSTS: usize = 6;
+/// How much work one animation frame may do when running to the end: datagrams, not time, so the
+/// result never depends on the machine.
+pub const DATAGRAMS_PER_FRAME: u64 = 1_500_000;
+
+/// A run and everything the views derive from its reports.
+pub struct Run {
+    pub simulation: Simulation,
+    /// The last round played, for animation (contacts only for small N).
+    pub last: Option<RoundReport>,
+    /// Informed fraction of live nodes after each round, from round 0.
+    pub fractions: Vec<f64>,
+    /// Counters of each round, from round 1.
+    pub counters: Vec<Counters>,
+    /// The round each node was informed in, `u32::MAX` if never: shading for the stage.
+    pub informed_round: Vec<u32>,
+    /// The mean-field expectation for these parameters, from round 0.
+    pub theory: Vec<f64>,
+    pub theory_rounds: Option<u32>,
+}
+
+impl Run {
+    pub fn new(config: &Config) -> Run {
+        let simulation = if config.nodes <= ANIMATED_NODES {
+            Simulation::with_contacts(config.clone())
+        } else {
+            Simulation::new(config.clone())
+        }
+        .expect("the UI only builds valid configurations");
+        let mut informed_round = vec![u32::MAX; config.nodes as usize];
+        for &node in simulation.network().informed_order() {
+            informed_round[node as usize] = 0;
+        }
+        let live = f64::from(simulation.live());
+        Run {
+            fractions: vec![f64::from(simulation.informed()) / live],
+            counters: Vec::new(),
+            informed_round,
+            theory: theory::mean_field_curve(config, 4000),
+            theory_rounds: theory::mean_field_rounds(config),
+            last: None,
+            simulation,
+        }
+    }
+
+    /// Plays one round; false once the run is over.
+    pub fn step(&mut self) -> bool {
+        let Some(report) = self.simulation.step() else {
+            return false;
+        };
+        for &node in &report.newly_informed {
+            self.informed_round[node as usize] = report.round;
+        }
+        self.fractions
+            .push(f64::from(report.informed) / f64::from(self.simulation.live()));
+        self.counters.push(report.counters);
+        self.last = Some(report);
+        true
+    }
+
+    pub fn is_over(&self) -> bool {
+        self.simulation.status() != Status::Running
+    }
+
+    /// The first round at which at least `fraction` of the live nodes were informed.
+    pub fn rounds_to(&self, fraction: f64) -> Option<usize> {
+        self.fractions
+            .iter()
+            .position(|&informed| informed >= fraction - 1e-12)
+    }
+
+    /// The same for the theory curve.
+    pub fn theory_rounds_to(&self, fraction: f64) -> Option<usize> {
+        self.theory
+            .iter()
+            .position(|&informed| informed >= fraction - 1e-12)
+    }
+}
+
+/// A finished or abandoned run kept as a faded curve.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ghost {
+    pub label: String,
+    pub fractions: Rc<Vec<f64>>,
+}
+
+pub fn describe(config: &Config) -> String {
+    format!(
+        "{} b={} N={} loss {:.0}% crash {:.0}% seed {}",
+        config.mode,
+        config.fanout,
+        config.nodes,
+        config.loss * 100.0,
+        config.crash * 100.0,
+        config.seed
+    )
+}
+
+#[derive(Clone)]
+pub struct Lab {
+    pub config: Config,
+    /// Rounds per second while playing.
+    pub speed: f64,
+    pub playing: bool,
+    /// Playing as fast as frames allow, until the run is over.
+    pub fast_forward: bool,
+    pub run: Rc<RefCell<Run>>,
+    /// Bumped whenever the run changes, so views know to redraw.
+    pub version: u64,
+    pub ghosts: Rc<Vec<Ghost>>,
+    /// The node whose details are shown (small N).
+    pub selected: Option<u32>,
+    /// Messages about rejected or clamped input, shown until dismissed.
+    pub notices: Vec<String>,
+    pub perf: bool,
+}
+
+impl PartialEq for Lab {
+    fn eq(&self, other: &Self) -> bool {
+        self.version == other.version
+            && Rc::ptr_eq(&self.run, &other.run)
+            && self.config == other.config
+            && self.speed == other.speed
+            && self.playing == other.playing
+            && self.fast_forward == other.fast_forward
+            && self.ghosts == other.ghosts
+            && self.selected == other.selected
+            && self.notices == other.notices
+    }
+}
+
+impl Lab {
+    pub fn new(setup: Setup, notices: Vec<String>) -> Lab {
+        Lab {
+            run: Rc::new(RefCell::new(Run::new(&setup.config))),
+            config: setup.config,
+            speed: setup.speed,
+            playing: setup.autoplay,
+            fast_forward: false,
+            version: 0,
+            ghosts: Rc::new(Vec::new()),
+            selected: None,
+            notices,
+            perf: setup.perf,
+        }
+    }
+}
+
+/// Everything a user (or the frame loop) can do. Values from inputs arrive unchecked: the reducer
+/// clamps them and says so.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    SetNodes(f64),
+    SetFanout(f64),
+    /// Loss probability, 0 to 1.
+    SetLoss(f64),
+    /// Crashed fraction, 0 to 0.99.
+    SetCrash(f64),
+    SetMode(Mode),
+    /// The seed as typed.
+    SetSeed(String),
+    /// A fresh random seed, chosen by the caller.
+    NewSeed(u64),
+    SetSpeed(f64),
+    TogglePlay,
+    Step,
+    Reset,
+    RunToEnd,
+    /// One animation frame's worth of rounds while playing (the frame loop decides how many).
+    Advance(u32),
+    Select(Option<u32>),
+    ClearGhosts,
+    DismissNotices,
+}
+
+/// Clamps `value` into `range`, adding a notice when it had to.
+fn clamp(name: &str, value: f64, (low, high): (f64, f64), notices: &mut Vec<String>) -> f64 {
+    if value.is_nan() {
+        notices.push(format!(
+            "{name} must be a number from {low} to {high}; kept at {low}."
+        ));
+        low
+    } else if value < low || value > high {
+        let clamped = value.clamp(low, high);
+        notices.push(format!(
+            "{name} must be from {low} to {high}; {value} was set to {clamped}."
+        ));
+        clamped
+    } else {
+        value
+    }
+}
+
+fn as_range(range: (u32, u32)) -> (f64, f64) {
+    (f64::from(range.0), f64::from(range.1))
+}
+
+impl Reducible for Lab {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut lab = (*self).clone();
+        let mut config = lab.config.clone();
+        let mut notices = Vec::new();
+        match action {
+            Action::SetNodes(nodes) => {
+                config.nodes =
+                    clamp("N", nodes.round(), as_range(limits::NODES), &mut notices) as u32;
+            }
+            Action::SetFanout(fanout) => {
+                config.fanout = clamp(
+                    "Fanout b",
+                    fanout.round(),
+                    as_range(limits::FANOUT),
+                    &mut notices,
+                ) as u32;
+            }
+            Action::SetLoss(loss) => config.loss = clamp("Loss", loss, limits::LOSS, &mut notices),
+            Action::SetCrash(crash) => {
+                config.crash = clamp("Crashed fraction", crash, limits::CRASH, &mut notices)
+            }
+            Action::SetMode(mode) => config.mode = mode,
+            Action::SetSeed(text) => match text.trim().parse::<u64>() {
+                Ok(seed) => config.seed = seed,
+                Err(_) => notices.push(format!(
+                    "Seed {text:?} is not a whole number from 0 to 18446744073709551615; kept {}.",
+                    config.seed
+                )),
+            },
+            Action::NewSeed(seed) => config.seed = seed,
+            Action::SetSpeed(speed) => {
+                lab.speed = clamp("Speed", speed, limits::SPEED, &mut notices)
+            }
+            Action::TogglePlay => {
+                if lab.run.borrow().is_over() {
+                    // Play on a finished run replays it: what a lecturer means by pressing Play again.
+                    lab.restart(false);
+                }
+                lab.playing = !lab.playing;
+                lab.fast_forward = false;
+            }
+            Action::Step => {
+                lab.playing = false;
+                lab.fast_forward = false;
+                lab.run.borrow_mut().step();
+                lab.version += 1;
+            }
+            Action::Reset => lab.restart(false),
+            Action::RunToEnd => {
+                lab.fast_forward = true;
+                lab.playing = true;
+            }
+            Action::Advance(rounds) => {
+                if lab.playing {
+                    lab.advance(rounds);
+                }
+            }
+            Action::Select(node) => lab.selected = node,
+            Action::ClearGhosts => lab.ghosts = Rc::new(Vec::new()),
+            Action::DismissNotices => lab.notices.clear(),
+        }
+        if config != lab.config {
+            lab.config = config;
+            lab.restart(true);
+        }
+        lab.notices.extend(notices);
+        Rc::new(lab)
+    }
+}
+
+impl Lab {
+    /// A fresh run of the current parameters; the old one becomes a ghost if its parameters differ.
+    fn restart(&mut self, keep_ghost: bool) {
+        let old = self.run.borrow();
+        if keep_ghost && old.fractions.len() > 1 {
+            let label = describe(old.simulation.config());
+            let mut ghosts: Vec<Ghost> = self
+                .ghosts
+                .iter()
+                .filter(|ghost| ghost.label != label)
+                .cloned()
+                .collect();
+            ghosts.push(Ghost {
+                label,
+                fractions: Rc::new(old.fractions.clone()),
+            });
+            let excess = ghosts.len().saturating_sub(MAX_GHOSTS);
+            ghosts.drain(..excess);
+            self.ghosts = Rc::new(ghosts);
+        }
+        drop(old);
+        self.run = Rc::new(RefCell::new(Run::new(&self.config)));
+        self.selected = None;
+        self.fast_forward = false;
+        self.version += 1;
+    }
+
+    /// Plays `rounds` rounds, or while fast-forwarding as many as the frame's datagram budget allows.
+    fn advance(&mut self, rounds: u32) {
+        let mut run = self.run.borrow_mut();
+        if self.fast_forward {
+            let budget = run.simulation.totals().datagrams + DATAGRAMS_PER_FRAME;
+            while run.simulation.totals().datagrams < budget && run.step() {}
+        } else {
+            for _ in 0..rounds {
+                run.step();
+            }
+        }
+        if run.is_over() {
+            self.playing = false;
+            self.fast_forward = false;
+        }
+        drop(run);
+        self.version += 1;
+    }
+}

@@ -1,0 +1,340 @@
+//! Component tests in headless Chromium (wasm-bindgen-test): the reducer, the URL contract,
+//! drawing edge cases, and the mounted app answering clicks and keys.
+#![cfg(target_arch = "wasm32")]
+
+use gossip_lab::engine::{Config, Mode};
+use gossip_lab::ui::charts::{datagrams, infection};
+use gossip_lab::ui::state::{Action, Lab, Run};
+use gossip_lab::ui::url::{Setup, parse_query};
+use gossip_lab::ui::{App, stage};
+use std::rc::Rc;
+use std::time::Duration;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{Element, HtmlCanvasElement, HtmlElement, KeyboardEvent, KeyboardEventInit};
+use yew::Reducible;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn lab(config: Config) -> Rc<Lab> {
+    Rc::new(Lab::new(
+        Setup {
+            config,
+            ..Setup::default()
+        },
+        Vec::new(),
+    ))
+}
+
+fn reduce(lab: Rc<Lab>, actions: impl IntoIterator<Item = Action>) -> Rc<Lab> {
+    actions
+        .into_iter()
+        .fold(lab, |lab, action| lab.reduce(action))
+}
+
+#[wasm_bindgen_test]
+fn step_and_reset_move_the_round() {
+    let lab = reduce(
+        lab(Config {
+            nodes: 50,
+            ..Config::default()
+        }),
+        [Action::Step, Action::Step],
+    );
+    assert_eq!(lab.run.borrow().simulation.round(), 2);
+    let lab = lab.reduce(Action::Reset);
+    assert_eq!(lab.run.borrow().simulation.round(), 0);
+}
+
+#[wasm_bindgen_test]
+fn out_of_range_values_are_clamped_with_a_notice() {
+    let lab = reduce(
+        lab(Config::default()),
+        [
+            Action::SetNodes(250_000.0),
+            Action::SetFanout(0.0),
+            Action::SetLoss(f64::NAN),
+        ],
+    );
+    assert_eq!(
+        (lab.config.nodes, lab.config.fanout, lab.config.loss),
+        (100_000, 1, 0.0)
+    );
+    assert_eq!(lab.notices.len(), 3, "{:?}", lab.notices);
+    assert!(lab.notices[0].contains("250000 was set to 100000"));
+    let lab = lab.reduce(Action::SetSeed("12x".into()));
+    assert!(
+        lab.notices
+            .last()
+            .unwrap()
+            .contains("\"12x\" is not a whole number")
+    );
+    assert_eq!(lab.reduce(Action::DismissNotices).notices.len(), 0);
+}
+
+#[wasm_bindgen_test]
+fn changing_a_parameter_restarts_and_keeps_the_old_curve_as_a_ghost() {
+    let lab = reduce(
+        lab(Config {
+            nodes: 80,
+            ..Config::default()
+        }),
+        [Action::Step, Action::Step, Action::SetMode(Mode::Pull)],
+    );
+    assert_eq!(lab.config.mode, Mode::Pull);
+    assert_eq!(lab.run.borrow().simulation.round(), 0);
+    assert_eq!(lab.ghosts.len(), 1);
+    assert!(lab.ghosts[0].label.starts_with("push b=1 N=80"));
+    assert_eq!(lab.reduce(Action::ClearGhosts).ghosts.len(), 0);
+}
+
+#[wasm_bindgen_test]
+fn run_to_end_finishes_within_the_per_frame_budget_and_stops_playing() {
+    let mut lab = reduce(
+        lab(Config {
+            nodes: 5000,
+            mode: Mode::PushPull,
+            ..Config::default()
+        }),
+        [Action::RunToEnd],
+    );
+    for _ in 0..100 {
+        lab = lab.reduce(Action::Advance(1));
+    }
+    assert!(lab.run.borrow().is_over());
+    assert!(!lab.playing && !lab.fast_forward);
+}
+
+#[wasm_bindgen_test]
+fn play_on_a_finished_run_replays_it() {
+    let mut lab = reduce(
+        lab(Config {
+            nodes: 10,
+            ..Config::default()
+        }),
+        [Action::RunToEnd],
+    );
+    while lab.playing {
+        lab = lab.reduce(Action::Advance(1));
+    }
+    let lab = lab.reduce(Action::TogglePlay);
+    assert!(lab.playing);
+    assert_eq!(lab.run.borrow().simulation.round(), 0);
+}
+
+#[wasm_bindgen_test]
+fn the_url_sets_every_parameter_and_explains_bad_values() {
+    let (setup, notices) = parse_query(
+        "?n=1000&b=2&loss=0.25&crash=0.1&mode=push-pull&seed=18446744073709551615&speed=60&autoplay=1&perf=1",
+    );
+    assert!(notices.is_empty(), "{notices:?}");
+    let config = &setup.config;
+    assert_eq!(
+        (config.nodes, config.fanout, config.mode, config.seed),
+        (1000, 2, Mode::PushPull, u64::MAX)
+    );
+    assert_eq!(
+        (
+            config.loss,
+            config.crash,
+            setup.speed,
+            setup.autoplay,
+            setup.perf
+        ),
+        (0.25, 0.1, 60.0, true, true)
+    );
+
+    let (setup, notices) = parse_query("?n=1&mode=gossip&loss=abc&autoplay=maybe&seed=%31%32");
+    assert_eq!(
+        setup,
+        Setup {
+            config: Config {
+                seed: 12,
+                ..Setup::default().config
+            },
+            ..Setup::default()
+        }
+    );
+    assert_eq!(notices.len(), 4, "{notices:?}");
+    assert!(notices[0].starts_with("URL parameter n=\"1\" is not a whole number from 2 to 100000"));
+}
+
+fn canvas(width: u32, height: u32) -> HtmlCanvasElement {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let canvas: HtmlCanvasElement = document
+        .create_element("canvas")
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    canvas
+        .set_attribute("style", &format!("width:{width}px;height:{height}px"))
+        .unwrap();
+    document.body().unwrap().append_child(&canvas).unwrap();
+    canvas
+}
+
+fn draw_everything(config: Config, rounds: usize) {
+    let mut run = Run::new(&config);
+    for _ in 0..rounds {
+        run.step();
+    }
+    let stage_canvas = canvas(300, 300);
+    for progress in [0.0, 0.3, 0.5, 0.75, 1.0] {
+        stage::draw(&stage_canvas, &run, progress, Some(0)).unwrap();
+    }
+    let ghost_fractions = vec![0.0, 0.5, 1.0];
+    let data = infection::InfectionData {
+        fractions: &run.fractions,
+        label: "test",
+        theory: &run.theory,
+        theory_rounds: run.theory_rounds,
+        ghosts: vec![infection::Ghost {
+            label: "ghost",
+            fractions: &ghost_fractions,
+        }],
+    };
+    infection::draw(&canvas(400, 250), &data).unwrap();
+    datagrams::draw(&canvas(400, 150), &run.counters).unwrap();
+}
+
+#[wasm_bindgen_test]
+fn drawing_survives_the_edge_cases() {
+    draw_everything(
+        Config {
+            nodes: 2,
+            ..Config::default()
+        },
+        3,
+    );
+    // N = 2 with 99% crashed: the sender is the only live node, complete before any round.
+    draw_everything(
+        Config {
+            nodes: 2,
+            crash: 0.99,
+            ..Config::default()
+        },
+        3,
+    );
+    draw_everything(
+        Config {
+            nodes: 300,
+            crash: 0.99,
+            mode: Mode::Pull,
+            ..Config::default()
+        },
+        5,
+    );
+    draw_everything(
+        Config {
+            nodes: 100,
+            loss: 1.0,
+            mode: Mode::PushPull,
+            ..Config::default()
+        },
+        12,
+    );
+    draw_everything(
+        Config {
+            nodes: 100_000,
+            mode: Mode::PushPull,
+            fanout: 16,
+            ..Config::default()
+        },
+        4,
+    );
+    draw_everything(
+        Config {
+            nodes: 501,
+            loss: 0.99,
+            ..Config::default()
+        },
+        2,
+    );
+}
+
+#[wasm_bindgen_test]
+fn a_click_on_the_circle_finds_the_node_under_it() {
+    let run = Run::new(&Config {
+        nodes: 4,
+        ..Config::default()
+    });
+    let stage_canvas = canvas(200, 200);
+    stage::draw(&stage_canvas, &run, 0.0, None).unwrap();
+    // Node 0 at the top, node 1 at the right (radius 0.43 of the side).
+    assert_eq!(
+        stage::node_at(&stage_canvas, &run, 100.0, 100.0 - 86.0),
+        Some(0)
+    );
+    assert_eq!(stage::node_at(&stage_canvas, &run, 186.0, 100.0), Some(1));
+    assert_eq!(stage::node_at(&stage_canvas, &run, 100.0, 100.0), None);
+}
+
+async fn settle() {
+    yew::platform::time::sleep(Duration::from_millis(60)).await;
+}
+
+fn text(root: &Element, test_id: &str) -> String {
+    root.query_selector(&format!("[data-testid='{test_id}']"))
+        .unwrap()
+        .unwrap()
+        .text_content()
+        .unwrap()
+}
+
+fn button(root: &Element, label: &str) -> HtmlElement {
+    let buttons = root.query_selector_all("button").unwrap();
+    (0..buttons.length())
+        .filter_map(|index| buttons.item(index)?.dyn_into::<HtmlElement>().ok())
+        .find(|button| button.text_content().as_deref() == Some(label))
+        .unwrap_or_else(|| panic!("no button {label}"))
+}
+
+#[wasm_bindgen_test]
+async fn the_mounted_app_answers_buttons_and_keys() {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let root = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&root).unwrap();
+    let app = yew::Renderer::<App>::with_root(root.clone()).render();
+    settle().await;
+    assert_eq!(text(&root, "round"), "0");
+    assert_eq!(text(&root, "live"), "200");
+
+    button(&root, "Step").click();
+    settle().await;
+    assert_eq!(text(&root, "round"), "1");
+
+    button(&root, "pull").click();
+    settle().await;
+    assert_eq!(text(&root, "round"), "0");
+    assert_eq!(
+        button(&root, "pull")
+            .get_attribute("aria-pressed")
+            .as_deref(),
+        Some("true")
+    );
+    assert!(text(&root, "explanation").starts_with("Pull:"));
+
+    let init = KeyboardEventInit::new();
+    init.set_key("ArrowRight");
+    init.set_bubbles(true);
+    document
+        .body()
+        .unwrap()
+        .dispatch_event(
+            &KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap(),
+        )
+        .unwrap();
+    settle().await;
+    assert_eq!(text(&root, "round"), "1");
+    init.set_key("r");
+    document
+        .body()
+        .unwrap()
+        .dispatch_event(
+            &KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap(),
+        )
+        .unwrap();
+    settle().await;
+    assert_eq!(text(&root, "round"), "0");
+    app.destroy();
+}
