@@ -6,3 +6,5 @@ source scripts/env.sh
 cargo bench --bench engine -- --noplot
 scripts/build-node.sh
 node benches/compare.mjs
+trunk build --release --offline >/dev/null
+node benches/frames.mjs

@@ -185,7 +185,6 @@ fn draw_everything(config: Config, rounds: usize) {
     let ghost_fractions = vec![0.0, 0.5, 1.0];
     let data = infection::InfectionData {
         fractions: &run.fractions,
-        label: "test",
         theory: &run.theory,
         theory_rounds: run.theory_rounds,
         ghosts: vec![infection::Ghost {

@@ -56,7 +56,8 @@ impl Experiment {
     }
 }
 
-/// Mean, standard deviation (sample), min and max.
+/// Mean, standard deviation (sample), min and max, rounded to 6 decimals so tables stay clean
+/// (rounding is exact IEEE arithmetic: the same digits on every platform).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Stats {
     pub mean: f64,
@@ -80,7 +81,13 @@ impl Stats {
         };
         let min = values.iter().copied().fold(f64::INFINITY, f64::min);
         let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        Some(Stats { mean, sd, min, max })
+        let six_decimals = |value: f64| (value * 1e6).round() / 1e6;
+        Some(Stats {
+            mean: six_decimals(mean),
+            sd: six_decimals(sd),
+            min,
+            max,
+        })
     }
 }
 

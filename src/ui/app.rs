@@ -7,7 +7,7 @@ use super::frame_loop::FrameLoop;
 use super::palette;
 use super::panels::{Counts, Explanation, Legend, Milestones, NodeDetails, Notices, RunProps};
 use super::stage;
-use super::state::{ANIMATED_NODES, Action, Lab, describe};
+use super::state::{ANIMATED_NODES, Action, Lab};
 use super::url;
 use gloo_events::{EventListener, EventListenerOptions};
 use std::cell::RefCell;
@@ -48,17 +48,18 @@ struct Painter {
     /// The version an Advance was dispatched for; no second one until the state moves on.
     awaiting: Option<u64>,
     last_timestamp: Option<f64>,
+    /// When the first frame was painted, in ms since navigation started.
+    first_frame_ms: Option<f64>,
     work_ms: VecDeque<f64>,
     intervals_ms: VecDeque<f64>,
 }
 
 impl Painter {
-    fn record(&mut self, timestamp: f64, work: f64) {
+    fn record_interval(&mut self, timestamp: f64) {
         if let Some(last) = self.last_timestamp {
             push_window(&mut self.intervals_ms, timestamp - last);
         }
         self.last_timestamp = Some(timestamp);
-        push_window(&mut self.work_ms, work);
     }
 
     fn readout(&self) -> String {
@@ -73,7 +74,10 @@ impl Painter {
         } else {
             0.0
         };
-        format!("frame work: median {median:.2} ms, worst {worst:.2} ms · {fps:.0} fps")
+        let first = self.first_frame_ms.unwrap_or(0.0);
+        format!(
+            "frame work: median {median:.2} ms, worst {worst:.2} ms · {fps:.0} fps · first frame at {first:.0} ms"
+        )
     }
 }
 
@@ -91,7 +95,7 @@ fn canvas(node: &NodeRef) -> Option<HtmlCanvasElement> {
 /// One frame: play what is due, then paint what changed. Returns nothing; errors in drawing are
 /// logged, never thrown (a failed frame must not stop the loop).
 fn on_frame(lab: &UseReducerHandle<Lab>, painter: &mut Painter, views: &Views, timestamp: f64) {
-    let started = now();
+    painter.record_interval(timestamp);
     if lab.version != painter.seen_version {
         painter.seen_version = lab.version;
         painter.round_started = timestamp;
@@ -128,10 +132,8 @@ fn on_frame(lab: &UseReducerHandle<Lab>, painter: &mut Painter, views: &Views, t
                     fractions: &ghost.fractions,
                 })
                 .collect();
-            let label = describe(&lab.config);
             let data = infection::InfectionData {
                 fractions: &run.fractions,
-                label: &label,
                 theory: &run.theory,
                 theory_rounds: run.theory_rounds,
                 ghosts,
@@ -146,12 +148,54 @@ fn on_frame(lab: &UseReducerHandle<Lab>, painter: &mut Painter, views: &Views, t
             web_sys::console::error_1(&error.to_string().into());
         }
     }
-    painter.record(timestamp, now() - started);
-    if lab.perf
-        && painter.work_ms.len().is_multiple_of(15)
-        && let Some(readout) = views.perf.cast::<HtmlElement>()
-    {
-        readout.set_text_content(Some(&painter.readout()));
+    painter.first_frame_ms.get_or_insert_with(now);
+}
+
+/// Measures each frame's main-thread work for `?perf=1`: from the start of the frame callback to
+/// a message posted then. The message runs as the next task, after Yew's scheduler (a microtask)
+/// has played the round and re-rendered, so the figure covers all of the frame's work.
+struct FrameTimer {
+    channel: web_sys::MessageChannel,
+    frame_started: Rc<std::cell::Cell<f64>>,
+    _on_message: wasm_bindgen::closure::Closure<dyn FnMut()>,
+}
+
+impl FrameTimer {
+    fn new(painter: Rc<RefCell<Painter>>, perf: NodeRef) -> Option<FrameTimer> {
+        let channel = web_sys::MessageChannel::new().ok()?;
+        let frame_started = Rc::new(std::cell::Cell::new(0.0));
+        let started = frame_started.clone();
+        let on_message = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
+            let mut painter = painter.borrow_mut();
+            push_window(&mut painter.work_ms, now() - started.get());
+            if painter.work_ms.len().is_multiple_of(15)
+                && let Some(readout) = perf.cast::<HtmlElement>()
+            {
+                readout.set_text_content(Some(&painter.readout()));
+            }
+        });
+        channel
+            .port1()
+            .set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        Some(FrameTimer {
+            channel,
+            frame_started,
+            _on_message: on_message,
+        })
+    }
+
+    fn start_frame(&self) {
+        self.frame_started.set(now());
+        let _ = self
+            .channel
+            .port2()
+            .post_message(&wasm_bindgen::JsValue::NULL);
+    }
+}
+
+impl Drop for FrameTimer {
+    fn drop(&mut self) {
+        self.channel.port1().set_onmessage(None);
     }
 }
 
@@ -203,8 +247,16 @@ pub fn app() -> Html {
         let views = views.clone();
         use_effect_with((), move |_| {
             let painter = Rc::new(RefCell::new(Painter::default()));
+            let perf = latest.borrow().perf;
+            let timer = perf
+                .then(|| FrameTimer::new(painter.clone(), views.perf.clone()))
+                .flatten();
             let frames = FrameLoop::start(move |timestamp| {
                 let lab = latest.borrow().clone();
+                // Only frames that play a round count: idle frames would flatter the median.
+                if let Some(timer) = timer.as_ref().filter(|_| lab.playing) {
+                    timer.start_frame();
+                }
                 on_frame(&lab, &mut painter.borrow_mut(), &views, timestamp);
             });
             move || drop(frames)

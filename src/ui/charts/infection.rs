@@ -15,7 +15,6 @@ pub struct Ghost<'a> {
 
 pub struct InfectionData<'a> {
     pub fractions: &'a [f64],
-    pub label: &'a str,
     pub theory: &'a [f64],
     pub theory_rounds: Option<u32>,
     pub ghosts: Vec<Ghost<'a>>,
@@ -95,8 +94,8 @@ pub fn draw(
             theory_style,
         ))?
         .label(match data.theory_rounds {
-            Some(rounds) => format!("theory (mean field): all in ~{rounds} rounds"),
-            None => "theory (mean field): never completes".to_string(),
+            Some(rounds) => format!("theory (mean field): all by round {rounds}"),
+            None => "theory (mean field): never all".to_string(),
         })
         .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], theory_style));
     if let Some(rounds) = data.theory_rounds {
@@ -113,7 +112,7 @@ pub fn draw(
     let current = colour(palette::PUSH).stroke_width((3.5 * ratio) as u32);
     chart
         .draw_series(LineSeries::new(points(data.fractions), current))?
-        .label(format!("this run: {}", data.label))
+        .label("this run")
         .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], current));
     chart.draw_series(
         points(data.fractions)
