@@ -198,57 +198,62 @@ fn draw_everything(config: Config, rounds: usize) {
 
 #[wasm_bindgen_test]
 fn drawing_survives_the_edge_cases() {
-    draw_everything(
-        Config {
-            nodes: 2,
-            ..Config::default()
-        },
-        3,
-    );
-    // N = 2 with 99% crashed: the sender is the only live node, complete before any round.
-    draw_everything(
-        Config {
-            nodes: 2,
-            crash: 0.99,
-            ..Config::default()
-        },
-        3,
-    );
-    draw_everything(
-        Config {
-            nodes: 300,
-            crash: 0.99,
-            mode: Mode::Pull,
-            ..Config::default()
-        },
-        5,
-    );
-    draw_everything(
-        Config {
-            nodes: 100,
-            loss: 1.0,
-            mode: Mode::PushPull,
-            ..Config::default()
-        },
-        12,
-    );
-    draw_everything(
-        Config {
-            nodes: 100_000,
-            mode: Mode::PushPull,
-            fanout: 16,
-            ..Config::default()
-        },
-        4,
-    );
-    draw_everything(
-        Config {
-            nodes: 501,
-            loss: 0.99,
-            ..Config::default()
-        },
-        2,
-    );
+    let cases = [
+        (
+            Config {
+                nodes: 2,
+                ..Config::default()
+            },
+            3,
+        ),
+        // N = 2 with 99% crashed: the sender is the only live node, complete before any round.
+        (
+            Config {
+                nodes: 2,
+                crash: 0.99,
+                ..Config::default()
+            },
+            3,
+        ),
+        (
+            Config {
+                nodes: 300,
+                crash: 0.99,
+                mode: Mode::Pull,
+                ..Config::default()
+            },
+            5,
+        ),
+        (
+            Config {
+                nodes: 100,
+                loss: 1.0,
+                mode: Mode::PushPull,
+                ..Config::default()
+            },
+            12,
+        ),
+        (
+            Config {
+                nodes: 100_000,
+                mode: Mode::PushPull,
+                fanout: 16,
+                ..Config::default()
+            },
+            4,
+        ),
+        (
+            Config {
+                nodes: 501,
+                loss: 0.99,
+                ..Config::default()
+            },
+            2,
+        ),
+    ];
+    for (config, rounds) in cases {
+        draw_everything(config, rounds);
+    }
 }
 
 #[wasm_bindgen_test]

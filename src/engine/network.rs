@@ -92,11 +92,11 @@ impl Network {
 
     /// Opens the next round: last round's new nodes may use the rumor now (touching only them,
     /// never all N). The round is played on the returned `Round` and closed with `end_round`.
-    pub(super) fn begin_round<L: Loss, R: Recorder>(
+    pub(super) fn begin_round<L: Loss, R: Recorder, const CRASHES: bool>(
         &mut self,
         loss: L,
         recorder: R,
-    ) -> Round<'_, L, R> {
+    ) -> Round<'_, L, R, CRASHES> {
         let previous_start = *self.round_starts.last().expect("round 0 is always there");
         for &node in &self.order[previous_start..self.count] {
             self.state[node as usize] = INFORMED;
@@ -192,7 +192,8 @@ pub trait Exchange {
     ) -> Option<bool>;
 }
 
-pub struct Round<'a, L: Loss, R: Recorder> {
+/// `CRASHES` is false when no node is crashed: every crash check then compiles away.
+pub struct Round<'a, L: Loss, R: Recorder, const CRASHES: bool> {
     nodes: u32,
     loss: L,
     state: &'a mut [u8],
@@ -204,10 +205,40 @@ pub struct Round<'a, L: Loss, R: Recorder> {
     recorder: R,
 }
 
-impl<L: Loss, R: Recorder> Round<'_, L, R> {
-    /// `Exchange::send`: counters are added branch-free; informing (rare per datagram) branches.
+impl<L: Loss, R: Recorder, const CRASHES: bool> Round<'_, L, R, CRASHES> {
+    pub(super) fn finish(self) -> (usize, usize, Counters) {
+        (self.informed_at_start, self.count, self.counters)
+    }
+}
+
+impl<L: Loss, R: Recorder, const CRASHES: bool> Exchange for Round<'_, L, R, CRASHES> {
     #[inline(always)]
-    fn deliver(
+    fn nodes(&self) -> u32 {
+        self.nodes
+    }
+
+    #[inline(always)]
+    fn informed_at_start(&self) -> usize {
+        self.informed_at_start
+    }
+
+    #[inline(always)]
+    fn informed_at(&self, index: usize) -> u32 {
+        self.order[index]
+    }
+
+    #[inline(always)]
+    fn is_crashed(&self, node: u32) -> bool {
+        CRASHES && self.state[node as usize] == CRASHED
+    }
+
+    #[inline(always)]
+    fn knew_at_start(&self, node: u32) -> bool {
+        self.state[node as usize] == INFORMED
+    }
+
+    #[inline(always)]
+    fn send(
         &mut self,
         rng: &mut Rng,
         from: u32,
@@ -215,9 +246,10 @@ impl<L: Loss, R: Recorder> Round<'_, L, R> {
         kind: ContactKind,
         payload: bool,
     ) -> Option<bool> {
+        // Counters are added without branches; informing, rare per datagram, branches.
         let lost = self.loss.drops(rng);
         let target = self.state[to as usize];
-        let crashed = !lost & (target == CRASHED);
+        let crashed = CRASHES && !lost & (target == CRASHED);
         let arrived = !lost & !crashed;
         let informs = arrived & payload & (target == UNINFORMED);
         let counters = &mut self.counters;
@@ -249,48 +281,5 @@ impl<L: Loss, R: Recorder> Round<'_, L, R> {
             }
         });
         arrived.then_some(target == INFORMED)
-    }
-
-    pub(super) fn finish(self) -> (usize, usize, Counters) {
-        (self.informed_at_start, self.count, self.counters)
-    }
-}
-
-impl<L: Loss, R: Recorder> Exchange for Round<'_, L, R> {
-    #[inline(always)]
-    fn nodes(&self) -> u32 {
-        self.nodes
-    }
-
-    #[inline(always)]
-    fn informed_at_start(&self) -> usize {
-        self.informed_at_start
-    }
-
-    #[inline(always)]
-    fn informed_at(&self, index: usize) -> u32 {
-        self.order[index]
-    }
-
-    #[inline(always)]
-    fn is_crashed(&self, node: u32) -> bool {
-        self.state[node as usize] == CRASHED
-    }
-
-    #[inline(always)]
-    fn knew_at_start(&self, node: u32) -> bool {
-        self.state[node as usize] == INFORMED
-    }
-
-    #[inline(always)]
-    fn send(
-        &mut self,
-        rng: &mut Rng,
-        from: u32,
-        to: u32,
-        kind: ContactKind,
-        payload: bool,
-    ) -> Option<bool> {
-        self.deliver(rng, from, to, kind, payload)
     }
 }

@@ -149,8 +149,21 @@ impl Simulation {
 
     /// The protocol's round, compiled once per loss model; returns the round's counters.
     fn play_protocol(&mut self, loss: impl Loss, recorder: impl Recorder) -> (usize, Counters) {
+        if self.live < self.config.nodes {
+            self.play_protocol_on::<true>(loss, recorder)
+        } else {
+            self.play_protocol_on::<false>(loss, recorder)
+        }
+    }
+
+    /// The protocol's round on a network with (`CRASHES`) or without crashed nodes.
+    fn play_protocol_on<const CRASHES: bool>(
+        &mut self,
+        loss: impl Loss,
+        recorder: impl Recorder,
+    ) -> (usize, Counters) {
         let fanout = self.config.fanout;
-        let mut round = self.network.begin_round(loss, recorder);
+        let mut round = self.network.begin_round::<_, _, CRASHES>(loss, recorder);
         match self.config.mode {
             Mode::Push => push::play_round(&mut round, &mut self.rng, fanout),
             Mode::Pull => pull::play_round(&mut round, &mut self.rng, fanout),
