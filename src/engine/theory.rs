@@ -3,8 +3,9 @@
 
 use super::config::{Config, Mode, limits};
 
-/// Iterations of the recurrence at most; beyond this a configuration is hopeless anyway.
-const MAX_ITERATIONS: u32 = limits::MAX_ROUNDS.1;
+/// Iterations of the recurrence at most (about 40 ms): a configuration needing more rounds than
+/// this is reported as "over a million rounds", and the page never waits longer for its theory.
+pub const MAX_ITERATIONS: u32 = 1_000_000;
 
 /// Expected informed fraction of the live nodes after each round, from round 0, until fewer
 /// than half a node is expected to be uninformed (s * L < 1/2) or `max_points` are produced.
@@ -96,9 +97,11 @@ pub fn closed_form_rounds(config: &Config) -> Option<(f64, &'static str)> {
     }
 }
 
-/// The default round limit: generous enough that a run able to complete practically never hits it.
-/// Twice the mean-field estimate, plus the rounds after which even a fully informed network leaves
-/// some live node uninformed with probability below L e^-28 / L (per-node escape r per round), plus 50.
+/// The default round limit: generous enough that a run able to complete practically never hits it,
+/// and O(1) to compute (the page computes it on every parameter change). Twice a crude estimate of
+/// the rounds (early growth by a factor 1 + g per round, g the expected new nodes per informed
+/// node), plus the rounds after which even a fully informed network leaves some node uninformed
+/// with probability below e^-28 (per-node escape probability r per round), plus 50.
 pub fn default_round_limit(config: &Config) -> u32 {
     let live = config.live_count();
     if live <= config.senders {
@@ -108,21 +111,30 @@ pub fn default_round_limit(config: &Config) -> u32 {
         // Nothing can arrive; a few rounds show the drops, then the run stops.
         return 10;
     }
-    let estimate = f64::from(mean_field_rounds(config).unwrap_or(limits::MAX_ROUNDS.1));
     let others = f64::from(config.nodes - 1);
     let live_f = f64::from(live);
     let fanout = f64::from(config.fanout);
     let delivery = 1.0 - config.loss;
-    // ln of the per-round escape probability of one node when all live nodes are informed.
-    let ln_escape = match config.mode {
-        Mode::Push => fanout * (live_f - 1.0) * (-delivery / others).ln_1p(),
-        Mode::Pull => fanout * (-delivery * delivery * (live_f - 1.0) / others).ln_1p(),
-        Mode::PushPull => {
+    let reachable = (live_f - 1.0) / others;
+    let push_growth = fanout * delivery * reachable;
+    let pull_growth = fanout * delivery * delivery * reachable;
+    let (growth, ln_escape) = match config.mode {
+        Mode::Push => (
+            push_growth,
+            fanout * (live_f - 1.0) * (-delivery / others).ln_1p(),
+        ),
+        Mode::Pull => (
+            pull_growth,
+            fanout * (-delivery * delivery * reachable).ln_1p(),
+        ),
+        Mode::PushPull => (
+            push_growth + pull_growth,
             fanout * (live_f - 1.0) * (-delivery / others).ln_1p()
-                + fanout * (-delivery * delivery * (live_f - 1.0) / others).ln_1p()
-        }
+                + fanout * (-delivery * delivery * reachable).ln_1p(),
+        ),
     };
+    let early = live_f.ln() / growth.ln_1p();
     let tail = (live_f.ln() + 28.0) / -ln_escape;
-    let limit = 2.0 * estimate + tail.ceil() + 50.0;
-    limit.min(f64::from(limits::MAX_ROUNDS.1)) as u32
+    let limit = 2.0 * (early + tail) + 50.0;
+    limit.ceil().min(f64::from(limits::MAX_ROUNDS.1)) as u32
 }

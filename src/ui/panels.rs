@@ -94,12 +94,20 @@ pub fn milestones(props: &RunProps) -> Html {
                     <tr>
                         <th scope="row">{ "100%" }</th>
                         <td data-testid="rounds-to-all">{ rounds_to_all }</td>
-                        <td class="theory" data-testid="theory-rounds">{ run.theory_rounds.map(|r| r.to_string()).unwrap_or_else(|| "never".into()) }</td>
+                        <td class="theory" data-testid="theory-rounds">{ theory_rounds_text(&run) }</td>
                     </tr>
                 </tbody>
             </table>
             <p class="status" data-testid="status">{ status_text }</p>
         </div>
+    }
+}
+
+fn theory_rounds_text(run: &Run) -> String {
+    match run.theory_rounds {
+        Some(rounds) => rounds.to_string(),
+        None if run.simulation.config().loss >= 1.0 => "never".into(),
+        None => format!("over {}", crate::engine::theory::MAX_ITERATIONS),
     }
 }
 

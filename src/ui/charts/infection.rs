@@ -95,7 +95,7 @@ pub fn draw(
         ))?
         .label(match data.theory_rounds {
             Some(rounds) => format!("theory (mean field): all by round {rounds}"),
-            None => "theory (mean field): never all".to_string(),
+            None => "theory (mean field): not within a million rounds".to_string(),
         })
         .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], theory_style));
     if let Some(rounds) = data.theory_rounds {
