@@ -2,6 +2,7 @@
 //! frame loop that plays rounds and paints the stage and charts (`app`).
 
 pub mod app;
+pub mod canvas;
 pub mod charts;
 pub mod controls;
 pub mod frame_loop;

@@ -1,36 +1,13 @@
 //! The stage: the network on a canvas. Small N: nodes on a circle and every datagram of the
 //! round in flight. Large N: one cell per node in a pixel buffer filled here (one canvas call).
 
+use super::canvas::{context, fit_to_css};
 use super::palette::{self, Rgb};
 use super::state::{ANIMATED_NODES, Run};
 use crate::engine::{Contact, ContactKind, Fate};
 use std::f64::consts::{PI, TAU};
-use wasm_bindgen::{Clamped, JsCast, JsValue};
+use wasm_bindgen::{Clamped, JsValue};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
-
-/// Matches the canvas's pixel size to its CSS size times the device pixel ratio (sharp on
-/// projectors and high-density screens); returns (width, height, pixel ratio).
-pub fn fit_to_css(canvas: &HtmlCanvasElement) -> (f64, f64, f64) {
-    let ratio = web_sys::window()
-        .map(|window| window.device_pixel_ratio())
-        .unwrap_or(1.0)
-        .max(1.0);
-    let width = (f64::from(canvas.client_width().max(1)) * ratio).round();
-    let height = (f64::from(canvas.client_height().max(1)) * ratio).round();
-    if f64::from(canvas.width()) != width || f64::from(canvas.height()) != height {
-        canvas.set_width(width as u32);
-        canvas.set_height(height as u32);
-    }
-    (width, height, ratio)
-}
-
-fn context(canvas: &HtmlCanvasElement) -> Result<CanvasRenderingContext2d, JsValue> {
-    canvas
-        .get_context("2d")?
-        .ok_or_else(|| JsValue::from_str("no 2d context"))?
-        .dyn_into::<CanvasRenderingContext2d>()
-        .map_err(JsValue::from)
-}
 
 /// Where each node sits on the circle, in canvas pixels, and the node radius.
 struct Circle {

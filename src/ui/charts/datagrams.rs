@@ -3,8 +3,8 @@
 
 use super::{colour, font_px};
 use crate::engine::Counters;
+use crate::ui::canvas::fit_to_css;
 use crate::ui::palette;
-use crate::ui::stage::fit_to_css;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;

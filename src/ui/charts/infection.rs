@@ -2,8 +2,8 @@
 //! its rounds-to-completion marked, and earlier runs as faded ghosts.
 
 use super::{colour, font_px};
+use crate::ui::canvas::fit_to_css;
 use crate::ui::palette;
-use crate::ui::stage::fit_to_css;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
