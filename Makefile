@@ -8,7 +8,7 @@ setup:
 	@scripts/setup.sh
 
 serve: setup
-	@source scripts/env.sh && echo "Gossip Lab: open http://127.0.0.1:$(PORT)/" && trunk serve --release --offline --address 127.0.0.1 --port $(PORT)
+	@source scripts/env.sh && echo "Gossip Lab: open http://127.0.0.1:$(PORT)/" && trunk serve --release --offline --no-autoreload --address 127.0.0.1 --port $(PORT)
 
 test: setup
 	@scripts/check.sh
