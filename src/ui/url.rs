@@ -45,67 +45,52 @@ pub fn parse_query(query: &str) -> (Setup, Vec<String>) {
                 "URL parameter {key}={value:?} is not {expected}; using {fallback}."
             ));
         };
+        let config = &mut setup.config;
         match key {
-            "n" => match value.parse::<u32>() {
-                Ok(nodes) if (limits::NODES.0..=limits::NODES.1).contains(&nodes) => {
-                    setup.config.nodes = nodes
-                }
-                _ => reject(
-                    &format!(
-                        "a whole number from {} to {}",
-                        limits::NODES.0,
-                        limits::NODES.1
-                    ),
-                    setup.config.nodes.to_string(),
-                ),
-            },
-            "b" => match value.parse::<u32>() {
-                Ok(fanout) if (limits::FANOUT.0..=limits::FANOUT.1).contains(&fanout) => {
-                    setup.config.fanout = fanout
-                }
-                _ => reject(
-                    &format!(
-                        "a whole number from {} to {}",
-                        limits::FANOUT.0,
-                        limits::FANOUT.1
-                    ),
-                    setup.config.fanout.to_string(),
-                ),
-            },
-            "loss" => match value.parse::<f64>() {
-                Ok(loss) if (limits::LOSS.0..=limits::LOSS.1).contains(&loss) => {
-                    setup.config.loss = loss
-                }
-                _ => reject("a probability from 0 to 1", setup.config.loss.to_string()),
-            },
-            "crash" => match value.parse::<f64>() {
-                Ok(crash) if (limits::CRASH.0..=limits::CRASH.1).contains(&crash) => {
-                    setup.config.crash = crash
-                }
-                _ => reject("a fraction from 0 to 0.99", setup.config.crash.to_string()),
-            },
+            "n" => set_in_range(
+                &mut config.nodes,
+                &value,
+                limits::NODES,
+                "a whole number",
+                &mut reject,
+            ),
+            "b" => set_in_range(
+                &mut config.fanout,
+                &value,
+                limits::FANOUT,
+                "a whole number",
+                &mut reject,
+            ),
+            "loss" => set_in_range(
+                &mut config.loss,
+                &value,
+                limits::LOSS,
+                "a probability",
+                &mut reject,
+            ),
+            "crash" => set_in_range(
+                &mut config.crash,
+                &value,
+                limits::CRASH,
+                "a fraction",
+                &mut reject,
+            ),
+            "speed" => set_in_range(
+                &mut setup.speed,
+                &value,
+                limits::SPEED,
+                "a speed in rounds per second",
+                &mut reject,
+            ),
             "mode" => match value.parse::<Mode>() {
-                Ok(mode) => setup.config.mode = mode,
-                Err(_) => reject("push, pull or push-pull", setup.config.mode.to_string()),
+                Ok(mode) => config.mode = mode,
+                Err(_) => reject("push, pull or push-pull", config.mode.to_string()),
             },
             "seed" => match value.parse::<u64>() {
-                Ok(seed) => setup.config.seed = seed,
+                Ok(seed) => config.seed = seed,
                 Err(_) => reject(
                     "a whole number from 0 to 18446744073709551615",
-                    setup.config.seed.to_string(),
-                ),
-            },
-            "speed" => match value.parse::<f64>() {
-                Ok(speed) if (limits::SPEED.0..=limits::SPEED.1).contains(&speed) => {
-                    setup.speed = speed
-                }
-                _ => reject(
-                    &format!(
-                        "a speed from {} to {} rounds per second",
-                        limits::SPEED.0,
-                        limits::SPEED.1
-                    ),
-                    setup.speed.to_string(),
+                    config.seed.to_string(),
                 ),
             },
             "autoplay" => setup.autoplay = flag(&value, "autoplay", &mut notices),
@@ -114,6 +99,21 @@ pub fn parse_query(query: &str) -> (Setup, Vec<String>) {
         }
     }
     (setup, notices)
+}
+
+/// Sets `target` from `text` if it parses and lies in `range`; otherwise `reject` says what was
+/// expected ("<what> from <low> to <high>") and the current value stays.
+fn set_in_range<T: std::str::FromStr + PartialOrd + std::fmt::Display>(
+    target: &mut T,
+    text: &str,
+    (low, high): (T, T),
+    what: &str,
+    reject: &mut impl FnMut(&str, String),
+) {
+    match text.parse::<T>() {
+        Ok(value) if low <= value && value <= high => *target = value,
+        _ => reject(&format!("{what} from {low} to {high}"), target.to_string()),
+    }
 }
 
 fn flag(value: &str, key: &str, notices: &mut Vec<String>) -> bool {

@@ -1,12 +1,10 @@
 //! Datagrams per round: all sent, those carrying the rumor, the redundant ones, and the lost ones.
 //! The legend is HTML beside the canvas (`SERIES`), one row that never covers a line.
 
-use super::{colour, font_px};
+use super::{colour, font_px, open};
 use crate::engine::Counters;
-use crate::ui::canvas::fit_to_css;
 use crate::ui::palette;
 use plotters::prelude::*;
-use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
 
 /// A line: label, colour, width in CSS px, and its value in a round.
@@ -30,11 +28,7 @@ pub fn draw(
     canvas: &HtmlCanvasElement,
     rounds: &[Counters],
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let (_, _, ratio) = fit_to_css(canvas);
-    let root = CanvasBackend::with_canvas_object(canvas.clone())
-        .ok_or("no canvas backend")?
-        .into_drawing_area();
-    root.fill(&WHITE)?;
+    let (root, ratio) = open(canvas)?;
     let y_max = rounds
         .iter()
         .map(|counters| counters.datagrams)

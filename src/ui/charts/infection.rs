@@ -1,11 +1,9 @@
 //! Informed fraction of the live nodes per round: this run, the mean-field theory (dashed) with
 //! its rounds-to-completion marked, and earlier runs as faded ghosts.
 
-use super::{colour, font_px};
-use crate::ui::canvas::fit_to_css;
+use super::{colour, font_px, open};
 use crate::ui::palette;
 use plotters::prelude::*;
-use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
 
 pub struct Ghost<'a> {
@@ -33,11 +31,7 @@ pub fn draw(
     canvas: &HtmlCanvasElement,
     data: &InfectionData,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let (_, _, ratio) = fit_to_css(canvas);
-    let root = CanvasBackend::with_canvas_object(canvas.clone())
-        .ok_or("no canvas backend")?
-        .into_drawing_area();
-    root.fill(&WHITE)?;
+    let (root, ratio) = open(canvas)?;
     let longest_ghost = data
         .ghosts
         .iter()

@@ -3,7 +3,23 @@
 pub mod datagrams;
 pub mod infection;
 
-use plotters::style::RGBColor;
+use super::canvas::fit_to_css;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters_canvas::CanvasBackend;
+use web_sys::HtmlCanvasElement;
+
+/// A white drawing area on `canvas`, sized to its CSS box, and the device pixel ratio.
+pub fn open(
+    canvas: &HtmlCanvasElement,
+) -> Result<(DrawingArea<CanvasBackend, Shift>, f64), Box<dyn std::error::Error>> {
+    let (_, _, ratio) = fit_to_css(canvas);
+    let root = CanvasBackend::with_canvas_object(canvas.clone())
+        .ok_or("no canvas backend")?
+        .into_drawing_area();
+    root.fill(&WHITE)?;
+    Ok((root, ratio))
+}
 
 pub fn colour((r, g, b): super::palette::Rgb) -> RGBColor {
     RGBColor(r, g, b)
