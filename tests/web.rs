@@ -99,7 +99,7 @@ fn run_to_end_finishes_within_the_per_frame_budget_and_stops_playing() {
         [Action::RunToEnd],
     );
     for _ in 0..100 {
-        lab = lab.reduce(Action::Advance(1));
+        lab = lab.reduce(Action::Advance);
     }
     assert!(lab.run.borrow().is_over());
     assert!(!lab.playing && !lab.fast_forward);
@@ -115,7 +115,7 @@ fn play_on_a_finished_run_replays_it() {
         [Action::RunToEnd],
     );
     while lab.playing {
-        lab = lab.reduce(Action::Advance(1));
+        lab = lab.reduce(Action::Advance);
     }
     let lab = lab.reduce(Action::TogglePlay);
     assert!(lab.playing);

@@ -23,8 +23,6 @@ pub struct Network {
     count: usize,
     /// `round_starts[r]` is where round r's new nodes start in `order` (round 0: the senders).
     round_starts: Vec<usize>,
-    /// Counters of the last round played.
-    pub(super) counters: Counters,
 }
 
 impl Network {
@@ -45,7 +43,6 @@ impl Network {
             order,
             count: senders as usize,
             round_starts: vec![0],
-            counters: Counters::default(),
         }
     }
 
@@ -115,15 +112,12 @@ impl Network {
         }
     }
 
-    /// Keeps what a round did: how many are informed now, and its counters.
-    pub(super) fn end_round(&mut self, count: usize, counters: Counters) {
+    /// Keeps what a round did: how many are informed now.
+    pub(super) fn end_round(&mut self, count: usize) {
         self.count = count;
-        self.counters = counters;
     }
 }
 
-/// One round being played: the hot state borrowed as slices and the counters held by value, so
-/// the compiler keeps them in registers instead of re-reading them after every store.
 /// How the network drops datagrams. A type, so a lossless run compiles without any loss logic.
 pub trait Loss: Copy {
     fn drops(self, rng: &mut Rng) -> bool;
@@ -192,6 +186,8 @@ pub trait Exchange {
     ) -> Option<bool>;
 }
 
+/// One round being played: the hot state borrowed as slices and the counters held by value, so
+/// the compiler keeps them in registers instead of re-reading them after every store.
 /// `CRASHES` is false when no node is crashed: every crash check then compiles away.
 pub struct Round<'a, L: Loss, R: Recorder, const CRASHES: bool> {
     nodes: u32,

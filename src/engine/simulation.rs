@@ -105,12 +105,12 @@ impl Simulation {
 
     /// Plays one round; `None` once the run has completed or stopped.
     pub fn step(&mut self) -> Option<RoundReport> {
-        let first_new = self.play_round()?;
+        let (first_new, counters) = self.play_round()?;
         Some(RoundReport {
             round: self.round,
             newly_informed: self.network.informed_order()[first_new..].to_vec(),
             informed: self.informed(),
-            counters: self.network.counters,
+            counters,
             contacts: self
                 .contacts
                 .as_mut()
@@ -125,8 +125,9 @@ impl Simulation {
         self.status()
     }
 
-    /// Plays one round; returns the index in the informed order of its first new node.
-    fn play_round(&mut self) -> Option<usize> {
+    /// Plays one round; returns the index in the informed order of its first new node, and the
+    /// round's counters.
+    fn play_round(&mut self) -> Option<(usize, Counters)> {
         if self.status() != Status::Running {
             return None;
         }
@@ -144,7 +145,7 @@ impl Simulation {
         };
         self.contacts = contacts;
         self.totals.add(&counters);
-        Some(informed_at_start)
+        Some((informed_at_start, counters))
     }
 
     /// The protocol's round, compiled once per loss model; returns the round's counters.
@@ -170,7 +171,7 @@ impl Simulation {
             Mode::PushPull => push_pull::play_round(&mut round, &mut self.rng, fanout),
         }
         let (informed_at_start, count, counters) = round.finish();
-        self.network.end_round(count, counters);
+        self.network.end_round(count);
         (informed_at_start, counters)
     }
 }

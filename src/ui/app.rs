@@ -109,7 +109,7 @@ fn on_frame(lab: &UseReducerHandle<Lab>, painter: &mut Painter, views: &Views, t
     if lab.playing && painter.awaiting != Some(lab.version) && (lab.fast_forward || progress >= 1.0)
     {
         painter.awaiting = Some(lab.version);
-        lab.dispatch(Action::Advance(1));
+        lab.dispatch(Action::Advance);
     }
 
     let run = lab.run.borrow();

@@ -99,7 +99,7 @@ pub struct Ghost {
     pub fractions: Rc<Vec<f64>>,
 }
 
-pub fn describe(config: &Config) -> String {
+fn describe(config: &Config) -> String {
     format!(
         "{} b={} N={} loss {:.0}% crash {:.0}% seed {}",
         config.mode,
@@ -181,8 +181,9 @@ pub enum Action {
     Step,
     Reset,
     RunToEnd,
-    /// One animation frame's worth of rounds while playing (the frame loop decides how many).
-    Advance(u32),
+    /// The frame loop's tick while playing: one round, or when running to the end as many as the
+    /// frame's datagram budget allows.
+    Advance,
     Select(Option<u32>),
     ClearGhosts,
     DismissNotices,
@@ -265,9 +266,9 @@ impl Reducible for Lab {
                 lab.fast_forward = true;
                 lab.playing = true;
             }
-            Action::Advance(rounds) => {
+            Action::Advance => {
                 if lab.playing {
-                    lab.advance(rounds);
+                    lab.advance();
                 }
             }
             Action::Select(node) => lab.selected = node,
@@ -310,16 +311,14 @@ impl Lab {
         self.version += 1;
     }
 
-    /// Plays `rounds` rounds, or while fast-forwarding as many as the frame's datagram budget allows.
-    fn advance(&mut self, rounds: u32) {
+    /// Plays one round, or while fast-forwarding as many as the frame's datagram budget allows.
+    fn advance(&mut self) {
         let mut run = self.run.borrow_mut();
         if self.fast_forward {
             let budget = run.simulation.totals().datagrams + DATAGRAMS_PER_FRAME;
             while run.simulation.totals().datagrams < budget && run.step() {}
         } else {
-            for _ in 0..rounds {
-                run.step();
-            }
+            run.step();
         }
         if run.is_over() {
             self.playing = false;
