@@ -13,7 +13,6 @@ fn full_run(mode: Mode) -> u32 {
         nodes: 1_000_000,
         fanout: 1,
         mode,
-        loss: 0.0,
         seed: 7,
         ..Config::default()
     };

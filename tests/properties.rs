@@ -1,28 +1,32 @@
 #![cfg(not(target_arch = "wasm32"))]
 //! Properties over random valid configurations: counters add up, nothing is forgotten, no panic.
 
-use gossip_lab::engine::{Config, Fate, Mode, Simulation};
+use gossip_lab::engine::{Config, Fate, Mode, NetworkConfig, Simulation};
 use proptest::prelude::*;
 
 fn any_config() -> impl Strategy<Value = Config> {
     (
         2u32..300,
         1u32..5,
-        0usize..3,
+        0usize..5,
         0.0f64..=1.0,
         0.0f64..=0.99,
         any::<u64>(),
         1u32..4,
     )
-        .prop_map(|(nodes, fanout, mode, loss, crash, seed, senders)| Config {
-            nodes,
-            fanout,
-            mode: Mode::ALL[mode],
-            loss,
-            crash,
-            seed,
-            senders: senders.min(nodes),
-            max_rounds: None,
+        .prop_map(|(nodes, fanout, mode, loss, crash, seed, senders)| {
+            let mode = Mode::ALL[mode];
+            let gossip = Mode::GOSSIP.contains(&mode);
+            Config {
+                nodes,
+                fanout,
+                mode,
+                seed,
+                // Multicast has one sender, node 0.
+                senders: if gossip { senders.min(nodes) } else { 1 },
+                network: NetworkConfig { loss, crash },
+                ..Config::default()
+            }
         })
 }
 

@@ -4,7 +4,7 @@
 
 use gossip_lab::engine::ensemble::{self, Experiment, Stats};
 use gossip_lab::engine::theory::mean_field_rounds;
-use gossip_lab::engine::{Config, Mode, Simulation};
+use gossip_lab::engine::{Config, Mode, NetworkConfig, Simulation};
 
 fn rounds(config: &Config, trials: u32) -> Stats {
     let summary = ensemble::run(&Experiment::new(config.clone(), trials).unwrap(), |_| {});
@@ -47,14 +47,14 @@ fn assert_mean_field_within_one_round(config: Config, trials: u32) {
         config.mode,
         config.nodes,
         config.fanout,
-        config.loss,
-        config.crash
+        config.network.loss,
+        config.network.crash
     );
 }
 
 #[test]
 fn the_mean_field_recurrence_is_within_one_round_of_the_simulated_mean() {
-    for mode in Mode::ALL {
+    for mode in Mode::GOSSIP {
         for nodes in [1_000, 10_000] {
             assert_mean_field_within_one_round(
                 Config {
@@ -84,8 +84,7 @@ fn the_mean_field_recurrence_holds_under_loss_crashes_and_fanout() {
                 nodes: 10_000,
                 mode,
                 fanout,
-                loss,
-                crash,
+                network: NetworkConfig { loss, crash },
                 seed: 5,
                 ..Config::default()
             },
@@ -159,7 +158,10 @@ fn half_the_datagrams_lost_is_like_half_the_fanout() {
     let lossy = rounds(
         &Config {
             fanout: 4,
-            loss: 0.5,
+            network: NetworkConfig {
+                loss: 0.5,
+                ..NetworkConfig::default()
+            },
             ..base.clone()
         },
         100,

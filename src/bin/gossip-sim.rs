@@ -11,112 +11,121 @@ fn main() -> std::process::ExitCode {
 
 #[cfg(not(target_arch = "wasm32"))]
 mod cli {
-    use clap::{Parser, ValueEnum};
-    use gossip_lab::engine::config::limits;
+    use clap::{Arg, ArgAction, ArgMatches, Command};
     use gossip_lab::engine::ensemble::{self, Experiment, TRIALS};
-    use gossip_lab::engine::{Config, Mode, Simulation};
+    use gossip_lab::engine::params::{self, PARAMS};
+    use gossip_lab::engine::protocols;
+    use gossip_lab::engine::{Config, ConfigError, Simulation};
     use indicatif::{ProgressBar, ProgressStyle};
     use std::process::ExitCode;
     use std::time::{Duration, Instant};
 
-    /// Simulate gossip dissemination (push, pull, push-pull) and print statistics.
-    #[derive(Parser, Debug)]
-    #[command(name = "gossip-sim", version, about, after_help = EXAMPLE)]
-    struct Args {
-        /// Number of nodes N (2 to 1000000)
-        #[arg(long, default_value_t = 1000)]
-        nodes: u32,
-        /// Peers each caller contacts per round, with replacement (1 to 16)
-        #[arg(long, default_value_t = 1)]
-        fanout: u32,
-        /// Gossip protocol
-        #[arg(long, default_value = "push", value_parser = parse_mode)]
-        mode: Mode,
-        /// Probability that a datagram is lost (0 to 1)
-        #[arg(long, default_value_t = 0.0)]
-        loss: f64,
-        /// Fraction of non-sender nodes crashed from the start (0 to 0.99)
-        #[arg(long, default_value_t = 0.0)]
-        crash: f64,
-        /// Nodes 0..senders start informed (1 to N)
-        #[arg(long, default_value_t = 1)]
-        senders: u32,
-        /// Independent trials; trial i uses a seed derived from (seed, i), trial 0 the seed itself
-        #[arg(long, default_value_t = 1)]
-        trials: u32,
-        /// Seed (any u64); the page shows the same run for the same seed
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Stop a trial without completing after this many rounds (default: a bound from theory)
-        #[arg(long)]
-        max_rounds: Option<u32>,
-        /// Output format
-        #[arg(long, value_enum, default_value_t = Format::Json)]
-        format: Format,
-        /// Print the per-round series of one trial (the seed's) instead of the summary
-        #[arg(long)]
-        per_round: bool,
-        /// No progress bar
-        #[arg(long, short)]
-        quiet: bool,
+    const EXAMPLE: &str = "Examples:\n  gossip-sim --nodes 10000 --fanout 1 --mode push-pull --loss 0.1 --crash 0.2 --trials 1000 --seed 7\n  gossip-sim --mode centralized --transport reliable --timeout 2 --loss 0.1 --nodes 1000\n  gossip-sim --mode tree --fanout 2 --crash 0.05 --repair-delay 2";
+
+    /// The command: one flag per engine parameter (from `params::PARAMS`), then the CLI's own.
+    fn command() -> Command {
+        let mut command = Command::new("gossip-sim")
+            .version(env!("CARGO_PKG_VERSION"))
+            .about("Simulate multicast (centralized, tree) and gossip (push, pull, push-pull) dissemination and print statistics")
+            .after_help(EXAMPLE);
+        for param in PARAMS {
+            command = command.arg(
+                Arg::new(param.key)
+                    .long(param.flag())
+                    .value_name("VALUE")
+                    .help(format!(
+                        "{} [{}; default {}]",
+                        param.help,
+                        param.range_text(),
+                        param.default
+                    )),
+            );
+        }
+        command
+            .arg(
+                Arg::new("trials")
+                    .long("trials")
+                    .value_name("R")
+                    .default_value("1")
+                    .help(format!(
+                        "independent trials; trial i uses a seed derived from (seed, i), trial 0 the seed itself [{} to {}]",
+                        TRIALS.0, TRIALS.1
+                    )),
+            )
+            .arg(
+                Arg::new("format")
+                    .long("format")
+                    .value_parser(["json", "csv"])
+                    .default_value("json")
+                    .help("output format"),
+            )
+            .arg(
+                Arg::new("per_round")
+                    .long("per-round")
+                    .action(ArgAction::SetTrue)
+                    .help("print the per-round series of one trial (the seed's) instead of the summary"),
+            )
+            .arg(
+                Arg::new("quiet")
+                    .long("quiet")
+                    .short('q')
+                    .action(ArgAction::SetTrue)
+                    .help("no progress bar"),
+            )
+            .arg(
+                Arg::new("params_markdown")
+                    .long("params-markdown")
+                    .action(ArgAction::SetTrue)
+                    .help("print the parameter table (Markdown, as in the README) and exit"),
+            )
     }
 
-    const EXAMPLE: &str = "Example:\n  gossip-sim --nodes 10000 --fanout 1 --mode push-pull --loss 0.1 --crash 0.2 --trials 1000 --seed 7 --format json";
-
-    #[derive(Clone, Copy, Debug, ValueEnum)]
-    enum Format {
-        Json,
-        Csv,
-    }
-
-    fn parse_mode(text: &str) -> Result<Mode, String> {
-        text.parse()
-            .map_err(|error: gossip_lab::engine::ConfigError| error.0)
+    fn experiment(matches: &ArgMatches) -> Result<Experiment, ConfigError> {
+        let mut config = Config::default();
+        for param in PARAMS {
+            if let Some(text) = matches.get_one::<String>(param.key) {
+                config.set(param.key, text)?;
+            }
+        }
+        let text = matches.get_one::<String>("trials").expect("has a default");
+        let trials = text.parse::<u32>().map_err(|_| {
+            ConfigError(format!(
+                "trials must be a whole number from {} to {} (got {text:?})",
+                TRIALS.0, TRIALS.1
+            ))
+        })?;
+        Experiment::new(config, trials)
     }
 
     pub fn main() -> ExitCode {
-        let args = Args::parse();
-        let config = Config {
-            nodes: args.nodes,
-            fanout: args.fanout,
-            mode: args.mode,
-            loss: args.loss,
-            crash: args.crash,
-            senders: args.senders,
-            seed: args.seed,
-            max_rounds: args.max_rounds,
-        };
-        let experiment = match Experiment::new(config, args.trials) {
+        let matches = command().get_matches();
+        if matches.get_flag("params_markdown") {
+            print!("{}", params::markdown_table());
+            return ExitCode::SUCCESS;
+        }
+        let experiment = match experiment(&matches) {
             Ok(experiment) => experiment,
             Err(error) => {
                 eprintln!("gossip-sim: {error}");
-                eprintln!(
-                    "ranges: --nodes {}..={}, --fanout {}..={}, --loss {}..={}, --crash {}..={}, --trials {}..={}, --max-rounds {}..={}",
-                    limits::NODES.0,
-                    limits::NODES.1,
-                    limits::FANOUT.0,
-                    limits::FANOUT.1,
-                    limits::LOSS.0,
-                    limits::LOSS.1,
-                    limits::CRASH.0,
-                    limits::CRASH.1,
-                    TRIALS.0,
-                    TRIALS.1,
-                    limits::MAX_ROUNDS.0,
-                    limits::MAX_ROUNDS.1
-                );
+                let ranges: Vec<String> = PARAMS
+                    .iter()
+                    .map(|param| format!("--{} {}", param.flag(), param.range_text()))
+                    .chain([format!("--trials {} to {}", TRIALS.0, TRIALS.1)])
+                    .collect();
+                eprintln!("ranges: {}", ranges.join("; "));
                 return ExitCode::from(2);
             }
         };
-        if args.per_round {
-            print_rounds(&experiment, args.format);
+        let csv = matches.get_one::<String>("format").map(String::as_str) == Some("csv");
+        if matches.get_flag("per_round") {
+            print_rounds(&experiment, csv);
         } else {
-            print_summary(&experiment, args.format, !args.quiet);
+            print_summary(&experiment, csv, !matches.get_flag("quiet"));
         }
         ExitCode::SUCCESS
     }
 
-    fn print_summary(experiment: &Experiment, format: Format, show_progress: bool) {
+    fn print_summary(experiment: &Experiment, csv: bool, show_progress: bool) {
         let started = Instant::now();
         let mut bar: Option<ProgressBar> = None;
         let summary = ensemble::run(experiment, |done| {
@@ -139,44 +148,46 @@ mod cli {
         if let Some(warning) = summary.warning {
             eprintln!("gossip-sim: warning: {warning}");
         }
-        match format {
-            Format::Json => println!(
+        if !csv {
+            println!(
                 "{}",
                 serde_json::to_string_pretty(&summary).expect("summary serialises")
-            ),
-            Format::Csv => {
-                let rounds = summary.rounds;
-                let field =
-                    |value: Option<f64>| value.map(|value| value.to_string()).unwrap_or_default();
-                let config = &experiment.config;
-                println!(
-                    "nodes,fanout,mode,loss,crash,trials,seed,completed,rounds_mean,rounds_sd,rounds_min,rounds_max,datagrams_per_node_mean"
-                );
-                println!(
-                    "{},{},{},{},{},{},{},{},{},{},{},{},{}",
-                    config.nodes,
-                    config.fanout,
-                    config.mode,
-                    config.loss,
-                    config.crash,
-                    experiment.trials,
-                    config.seed,
-                    summary.completed,
-                    field(rounds.map(|r| r.mean)),
-                    field(rounds.map(|r| r.sd)),
-                    field(rounds.map(|r| r.min)),
-                    field(rounds.map(|r| r.max)),
-                    summary.datagrams_per_node.mean
-                );
-            }
+            );
+            return;
         }
+        let rounds = summary.rounds;
+        let field = |value: Option<f64>| value.map(|value| value.to_string()).unwrap_or_default();
+        let config = &experiment.config;
+        println!(
+            "nodes,fanout,mode,loss,crash,trials,seed,completed,rounds_mean,rounds_sd,rounds_min,rounds_max,datagrams_per_node_mean,uninformed_mean,at_sender_mean,peak_at_sender_mean"
+        );
+        println!(
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            config.nodes,
+            config.fanout,
+            config.mode,
+            config.network.loss,
+            config.network.crash,
+            experiment.trials,
+            config.seed,
+            summary.completed,
+            field(rounds.map(|r| r.mean)),
+            field(rounds.map(|r| r.sd)),
+            field(rounds.map(|r| r.min)),
+            field(rounds.map(|r| r.max)),
+            summary.datagrams_per_node.mean,
+            summary.uninformed.mean,
+            summary.at_sender.mean,
+            summary.peak_at_sender.mean
+        );
     }
 
-    fn print_rounds(experiment: &Experiment, format: Format) {
+    fn print_rounds(experiment: &Experiment, csv: bool) {
         let mut simulation = Simulation::new(experiment.config.clone()).expect("validated");
         if let Some(warning) = simulation.warning() {
             eprintln!("gossip-sim: warning: {warning}");
         }
+        let kinds = protocols::kinds(experiment.config.mode);
         let mut rows = vec![(
             0,
             simulation.informed(),
@@ -191,38 +202,51 @@ mod cli {
                 report.counters,
             ));
         }
-        match format {
-            Format::Csv => {
-                println!("round,informed,new,datagrams,payload,redundant,lost");
-                for (round, informed, new, counters) in rows {
-                    let gossip_lab::engine::Counters {
-                        datagrams,
-                        payload,
-                        redundant,
-                        lost,
-                        ..
-                    } = counters;
-                    println!("{round},{informed},{new},{datagrams},{payload},{redundant},{lost}");
-                }
-            }
-            Format::Json => {
-                let series: Vec<_> = rows
-                    .into_iter()
-                    .map(|(round, informed, new, counters)| {
-                        serde_json::json!({ "round": round, "informed": informed, "new": new, "counters": counters })
-                    })
-                    .collect();
-                let output = serde_json::json!({
-                    "config": experiment.echo(),
-                    "live_nodes": simulation.live(),
-                    "status": format!("{:?}", simulation.status()),
-                    "rounds": series,
-                });
+        if csv {
+            let kind_names: Vec<&str> = kinds.iter().map(|kind| kind.name).collect();
+            println!(
+                "round,informed,new,datagrams,payload,redundant,lost,at_sender,{}",
+                kind_names.join(",")
+            );
+            for (round, informed, new, counters) in rows {
+                let gossip_lab::engine::Counters {
+                    datagrams,
+                    payload,
+                    redundant,
+                    lost,
+                    at_sender,
+                    by_kind,
+                    ..
+                } = counters;
+                let per_kind: Vec<String> =
+                    by_kind[..kinds.len()].iter().map(u64::to_string).collect();
                 println!(
-                    "{}",
-                    serde_json::to_string_pretty(&output).expect("serialises")
+                    "{round},{informed},{new},{datagrams},{payload},{redundant},{lost},{at_sender},{}",
+                    per_kind.join(",")
                 );
             }
+            return;
         }
+        let series: Vec<_> = rows
+            .into_iter()
+            .map(|(round, informed, new, counters)| {
+                let by_kind: serde_json::Map<String, serde_json::Value> = kinds
+                    .iter()
+                    .zip(counters.by_kind)
+                    .map(|(kind, count)| (kind.name.to_string(), count.into()))
+                    .collect();
+                serde_json::json!({ "round": round, "informed": informed, "new": new, "counters": counters, "kinds": by_kind })
+            })
+            .collect();
+        let output = serde_json::json!({
+            "config": experiment.echo(),
+            "live_nodes": simulation.live(),
+            "status": format!("{:?}", simulation.status()),
+            "rounds": series,
+        });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&output).expect("serialises")
+        );
     }
 }

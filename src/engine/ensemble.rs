@@ -2,11 +2,12 @@
 //! the exported `simulate()` returns. Trial i uses `trial_seed(seed, i)`, so any trial can be replayed.
 
 use super::config::{Config, ConfigError};
+use super::protocols;
 use super::rng::trial_seed;
 use super::simulation::{Simulation, Status};
-use super::theory;
 use serde::Serialize;
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 
 pub const TRIALS: (u32, u32) = (1, 1_000_000);
 
@@ -31,8 +32,8 @@ impl Experiment {
 
     /// Parses the JSON object keyed like the CLI's flags (`trials` defaults to 1).
     pub fn from_json(text: &str) -> Result<Self, ConfigError> {
-        let bad = |error: serde_json::Error| ConfigError(format!("invalid config JSON: {error}"));
-        let mut object: Map<String, Value> = serde_json::from_str(text).map_err(bad)?;
+        let mut object: Map<String, Value> = serde_json::from_str(text)
+            .map_err(|error| ConfigError(format!("invalid config JSON: {error}")))?;
         let trials = match object.remove("trials") {
             None => 1,
             Some(value) => value
@@ -42,17 +43,20 @@ impl Experiment {
                     ConfigError(format!("trials must be a whole number (got {value})"))
                 })?,
         };
-        let config: Config = serde_json::from_value(Value::Object(object)).map_err(bad)?;
+        let config = Config::from_json(&mut object)?;
+        if let Some(unknown) = object.keys().next() {
+            return Err(ConfigError(format!(
+                "unknown key {unknown:?}; the keys are the CLI's flags (nodes, fanout, mode, ...)"
+            )));
+        }
         Experiment::new(config, trials)
     }
 
     /// The parameters as used, keyed by the CLI flag names (round limit resolved).
     pub fn echo(&self) -> Value {
-        let mut config = self.config.clone();
-        config.max_rounds = Some(config.round_limit());
-        let mut echo = serde_json::to_value(&config).expect("a config serialises");
-        echo["trials"] = self.trials.into();
-        echo
+        let mut echo = self.config.echo();
+        echo.insert("trials".into(), self.trials.into());
+        Value::Object(echo)
     }
 }
 
@@ -89,11 +93,17 @@ impl Stats {
             max,
         })
     }
+
+    /// The standard error of the mean over `count` samples.
+    pub fn standard_error(&self, count: u32) -> f64 {
+        self.sd / f64::from(count).sqrt()
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
 pub struct TheoryEstimate {
-    /// Rounds until the mean-field recurrence expects fewer than half a node uninformed.
+    /// Rounds until the model's expectation has every live node informed (for gossip: fewer than
+    /// half a node uninformed in the mean-field recurrence).
     pub mean_field_rounds: Option<u32>,
     /// The literature's closed form, where one applies, and its source.
     pub closed_form_rounds: Option<f64>,
@@ -108,11 +118,19 @@ pub struct Summary {
     pub completed: u32,
     /// Rounds to inform every live node, over the completed trials (null if none completed).
     pub rounds: Option<Stats>,
+    /// Live nodes never informed, per trial, over all trials.
+    pub uninformed: Stats,
     /// Per live node, over all trials.
     pub datagrams_per_node: Stats,
     pub payload_per_node: Stats,
     pub redundant_per_node: Stats,
     pub lost_per_node: Stats,
+    /// For each datagram kind the protocol sends, datagrams of that kind per live node.
+    pub kinds_per_node: BTreeMap<&'static str, Stats>,
+    /// Datagrams arriving at node 0 (the sender) per trial.
+    pub at_sender: Stats,
+    /// The most datagrams arriving at node 0 in one round, per trial.
+    pub peak_at_sender: Stats,
     pub theory: TheoryEstimate,
     pub warning: Option<&'static str>,
 }
@@ -120,9 +138,14 @@ pub struct Summary {
 /// Runs every trial; `progress(done)` is called after each one.
 pub fn run(experiment: &Experiment, mut progress: impl FnMut(u32)) -> Summary {
     let config = &experiment.config;
+    let kinds = protocols::kinds(config.mode);
     let live = f64::from(config.live_count());
     let mut rounds = Vec::new();
+    let mut uninformed = Vec::new();
     let mut per_node = [const { Vec::new() }; 4];
+    let mut per_kind = vec![Vec::new(); kinds.len()];
+    let mut at_sender = Vec::new();
+    let mut peak_at_sender = Vec::new();
     let mut warning = None;
     for trial in 0..experiment.trials {
         let trial_config = Config {
@@ -134,6 +157,7 @@ pub fn run(experiment: &Experiment, mut progress: impl FnMut(u32)) -> Summary {
         if let Status::Completed { rounds: taken } = simulation.run_to_end() {
             rounds.push(f64::from(taken));
         }
+        uninformed.push(f64::from(simulation.live() - simulation.informed()));
         let totals = simulation.totals();
         for (series, count) in per_node.iter_mut().zip([
             totals.datagrams,
@@ -143,22 +167,35 @@ pub fn run(experiment: &Experiment, mut progress: impl FnMut(u32)) -> Summary {
         ]) {
             series.push(count as f64 / live);
         }
+        for (series, &count) in per_kind.iter_mut().zip(&totals.by_kind) {
+            series.push(count as f64 / live);
+        }
+        at_sender.push(totals.at_sender as f64);
+        peak_at_sender.push(simulation.peak_at_sender() as f64);
         progress(trial + 1);
     }
-    let [datagrams, payload, redundant, lost] =
-        per_node.map(|series| Stats::of(&series).expect("trials >= 1"));
-    let closed_form = theory::closed_form_rounds(config);
+    let stats = |series: &[f64]| Stats::of(series).expect("trials >= 1");
+    let [datagrams, payload, redundant, lost] = per_node.map(|series| stats(&series));
+    let closed_form = protocols::closed_form_rounds(config);
     Summary {
         config: experiment.echo(),
         live_nodes: config.live_count(),
         completed: rounds.len() as u32,
         rounds: Stats::of(&rounds),
+        uninformed: stats(&uninformed),
         datagrams_per_node: datagrams,
         payload_per_node: payload,
         redundant_per_node: redundant,
         lost_per_node: lost,
+        kinds_per_node: kinds
+            .iter()
+            .zip(&per_kind)
+            .map(|(kind, series)| (kind.name, stats(series)))
+            .collect(),
+        at_sender: stats(&at_sender),
+        peak_at_sender: stats(&peak_at_sender),
         theory: TheoryEstimate {
-            mean_field_rounds: theory::mean_field_rounds(config),
+            mean_field_rounds: protocols::expected_rounds(config),
             closed_form_rounds: closed_form.map(|(rounds, _)| rounds),
             closed_form_source: closed_form.map(|(_, source)| source),
         },

@@ -1,22 +1,74 @@
-//! What one round did: the record the UI animates and the CLI tabulates.
+//! What a step did: the record the UI animates and the CLI tabulates. The UI reads timings, kinds
+//! and fates from here and never re-derives a protocol rule.
 
 use serde::Serialize;
 
-/// Datagram counters of a round or of a whole run.
+/// Time inside a run. Round r (from 1) spans ticks [(r - 1) T, r T), T = `TICKS_PER_ROUND`, so a
+/// timer of "1.5 hops" is exact and a round stays a round.
+pub type Tick = u64;
+pub const TICKS_PER_ROUND: Tick = 100;
+
+/// The first tick of round `round` (round 1 starts at tick 0).
+pub fn round_start(round: u32) -> Tick {
+    Tick::from(round.saturating_sub(1)) * TICKS_PER_ROUND
+}
+
+/// Index of a datagram kind in its protocol's `Protocol::KINDS`.
+pub type KindId = u8;
+
+/// At most this many kinds per protocol, so counters stay a fixed-size `Copy` value.
+pub const MAX_KINDS: usize = 8;
+
+/// How the stage draws a kind; the palette maps each look to a colour and a shape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Look {
+    /// The message itself, pushed or forwarded (solid blue).
+    Data,
+    /// A question: a pull request, a repair request (hollow green).
+    Request,
+    /// An answer that carries the message (solid green).
+    Reply,
+    /// An answer without news (hollow green).
+    EmptyReply,
+    /// An acknowledgement (hollow purple).
+    Ack,
+    /// The message sent again to repair a loss (solid purple).
+    Repair,
+}
+
+/// A datagram kind a protocol declares: counted, drawn and listed by its name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Kind {
+    /// Name in the CLI's JSON (`kinds_per_node`) and the datagram chart.
+    pub name: &'static str,
+    /// Whether it carries the message (payload) or is control traffic.
+    pub payload: bool,
+    pub look: Look,
+    /// The legend's words.
+    pub label: &'static str,
+}
+
+/// Datagram counters of a step or of a whole run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Counters {
     /// Every datagram sent.
     pub datagrams: u64,
-    /// Datagrams that carry the rumor (pushes and replies from informed nodes).
+    /// Datagrams of a kind that carries the message.
     pub payload: u64,
-    /// Datagrams that carry no rumor (pull requests, replies from uninformed nodes).
+    /// Datagrams that carry no message (requests, empty replies, ACKs).
     pub control: u64,
-    /// Payloads that arrived at a node that already had the rumor.
+    /// Payloads that arrived at a node that already had the message.
     pub redundant: u64,
     /// Datagrams the network dropped (probability `loss` each).
     pub lost: u64,
     /// Datagrams that reached a crashed node and vanished there.
     pub to_crashed: u64,
+    /// Datagrams that arrived at node 0, the sender (ACK implosion shows here).
+    pub at_sender: u64,
+    /// Datagrams sent, per kind (indexed like the protocol's `KINDS`).
+    #[serde(skip)]
+    pub by_kind: [u64; MAX_KINDS],
 }
 
 impl Counters {
@@ -27,16 +79,11 @@ impl Counters {
         self.redundant += other.redundant;
         self.lost += other.lost;
         self.to_crashed += other.to_crashed;
+        self.at_sender += other.at_sender;
+        for (total, count) in self.by_kind.iter_mut().zip(other.by_kind) {
+            *total += count;
+        }
     }
-}
-
-/// What a datagram is, so the stage can draw pushes, requests and replies differently.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ContactKind {
-    Push,
-    PullRequest,
-    PullReply,
 }
 
 /// What became of one datagram.
@@ -47,11 +94,11 @@ pub enum Fate {
     Lost,
     /// Arrived at a crashed node.
     Crashed,
-    /// Carried the rumor to a node that did not have it.
+    /// Taught its receiver something new.
     Informed,
-    /// Carried the rumor to a node that already had it.
+    /// Carried only what its receiver already knew.
     Redundant,
-    /// Arrived, carrying no rumor (a request, or "nothing new").
+    /// Arrived, carrying no message (a request, an ACK, "nothing new").
     Arrived,
 }
 
@@ -61,25 +108,65 @@ impl Fate {
     }
 }
 
-/// One datagram of a round, for animation (collected only when asked for).
+/// One datagram, for animation (collected only when asked for).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Contact {
     pub from: u32,
     pub to: u32,
-    pub kind: ContactKind,
+    pub kind: KindId,
     pub fate: Fate,
+    /// When it left, and when it arrived (or would have, if lost).
+    pub sent: Tick,
+    pub arrives: Tick,
+    /// Within one tick, what caused what: 0 for a datagram sent by a round or a timer, h + 1 for
+    /// one sent on receipt of a hop-h datagram (a pull reply answers its request at hop 1).
+    pub hop: u8,
 }
 
-/// Everything one call to `Simulation::step` did.
+/// Something that happened to a node, other than learning.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Change {
+    Crashed,
+    Recovered,
+    /// It gave up waiting for its parent and asked an ancestor instead (tree repair).
+    Reattached {
+        to: u32,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct NodeEvent {
+    pub tick: Tick,
+    pub node: u32,
+    pub change: Change,
+}
+
+/// A knowledge change: `node` learned `message` from `from` (itself for a sender), at `tick`,
+/// carried by a datagram of hop `hop` (see `Contact::hop`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Learned {
+    pub tick: Tick,
+    pub hop: u8,
+    pub node: u32,
+    pub message: u32,
+    pub from: u32,
+}
+
+/// Everything one call to `Simulation::step` (one round) did.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RoundReport {
-    /// 1 for the first round of calls.
+    /// 1 for the first round.
     pub round: u32,
-    /// Nodes informed in this round, in the order they were reached.
+    /// Nodes that came to know every message in this round, in the order they did.
     pub newly_informed: Vec<u32>,
     /// Informed live nodes after this round.
     pub informed: u32,
     pub counters: Counters,
-    /// Every datagram of the round; empty unless contacts are collected.
+    /// Every datagram of the round; empty unless the run records.
     pub contacts: Vec<Contact>,
+    /// Every knowledge change of the round; empty unless the run records.
+    pub learned: Vec<Learned>,
+    /// Crashes, recoveries and re-attachments of the round; empty unless the run records.
+    pub events: Vec<NodeEvent>,
 }

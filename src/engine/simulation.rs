@@ -1,58 +1,78 @@
-//! A gossip run: `step()` plays one synchronous round and reports what happened.
+//! A run: `step()` plays one round and reports what happened. The protocol and its driver sit
+//! behind one `dyn Run`, called once per round, never per datagram.
 
 use super::config::{Config, ConfigError, Mode};
-use super::network::{Loss, Lossless, Lossy, Network, Recorder};
-use super::protocols::{pull, push, push_pull};
-use super::report::Contact;
-use super::report::{Counters, RoundReport};
-use super::rng::{Chance, Rng, Stream};
+use super::drivers::{Recording, Run, event_run};
+use super::protocol::Structure;
+use super::protocols::{self, pull::Pull, push::Push, push_pull::PushPull};
+use super::report::{Counters, Kind, RoundReport};
 
 /// Where a run stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
-    /// Some live node is still uninformed and the round limit is not reached.
+    /// Some live node is still uninformed and something can still happen.
     Running,
     /// Every live node is informed; `rounds` is how many rounds it took.
     Completed { rounds: u32 },
     /// The round limit was reached with live nodes still uninformed.
     Stopped { rounds: u32 },
+    /// The protocol has nothing left to do and some live nodes never got the message (a UDP
+    /// sweep with losses, a tree cut by a crash or a loss without repair).
+    Ended { rounds: u32 },
 }
 
 pub struct Simulation {
     config: Config,
-    network: Network,
-    rng: Rng,
-    live: u32,
-    round: u32,
+    run: Box<dyn Run>,
     round_limit: u32,
     totals: Counters,
-    /// The last round's datagrams, when the run animates them.
-    contacts: Option<Vec<Contact>>,
+    /// The most datagrams that arrived at node 0 in one round.
+    peak_at_sender: u64,
+    /// Whether reports carry every datagram, knowledge change and node event (for animation).
+    records: bool,
 }
 
 impl Simulation {
-    /// A run that does not collect contacts (fast path for large N and ensembles).
+    /// A run that does not record its datagrams (fast path for large N and ensembles).
     pub fn new(config: Config) -> Result<Self, ConfigError> {
         Self::build(config, false)
     }
 
-    /// A run that records every datagram in its reports, for animation.
+    /// A run whose reports carry every datagram, for animation.
     pub fn with_contacts(config: Config) -> Result<Self, ConfigError> {
         Self::build(config, true)
     }
 
-    fn build(config: Config, collect_contacts: bool) -> Result<Self, ConfigError> {
+    fn build(config: Config, records: bool) -> Result<Self, ConfigError> {
         config.validate()?;
-        let crashed = choose_crashed(&config);
-        let network = Network::new(config.nodes, config.senders, &crashed);
         Ok(Simulation {
-            rng: Rng::new(config.seed, Stream::Gossip),
-            live: config.live_count(),
-            round: 0,
+            run: protocols::build(&config),
             round_limit: config.round_limit(),
             totals: Counters::default(),
-            contacts: collect_contacts.then(Vec::new),
-            network,
+            peak_at_sender: 0,
+            records,
+            config,
+        })
+    }
+
+    /// The same configuration on the event driver (for the differential test: with zero delay
+    /// it must give exactly the fast driver's run), with an optional fixed delay in ticks.
+    #[doc(hidden)]
+    pub fn on_event_driver(config: Config, delay: u64, records: bool) -> Result<Self, ConfigError> {
+        config.validate()?;
+        let fanout = config.fanout;
+        let run: Box<dyn Run> = match config.mode {
+            Mode::Push => Box::new(event_run(Push { fanout }, &config, delay)),
+            Mode::Pull => Box::new(event_run(Pull { fanout }, &config, delay)),
+            Mode::PushPull => Box::new(event_run(PushPull { fanout }, &config, delay)),
+            _ => protocols::build(&config),
+        };
+        Ok(Simulation {
+            run,
+            round_limit: config.round_limit(),
+            totals: Counters::default(),
+            peak_at_sender: 0,
+            records,
             config,
         })
     }
@@ -61,21 +81,41 @@ impl Simulation {
         &self.config
     }
 
-    pub fn network(&self) -> &Network {
-        &self.network
+    /// The datagram kinds this run's protocol sends.
+    pub fn kinds(&self) -> &'static [Kind] {
+        protocols::kinds(self.config.mode)
+    }
+
+    pub fn structure(&self) -> Structure {
+        protocols::structure(&self.config)
     }
 
     /// Rounds played so far.
     pub fn round(&self) -> u32 {
-        self.round
+        self.run.round()
     }
 
     pub fn live(&self) -> u32 {
-        self.live
+        self.run.live()
     }
 
+    /// Informed live nodes.
     pub fn informed(&self) -> u32 {
-        self.network.informed_count()
+        self.run.informed()
+    }
+
+    /// Informed nodes in the order they were reached (senders first).
+    pub fn informed_order(&self) -> &[u32] {
+        self.run.informed_order()
+    }
+
+    /// The round `node` was informed in (0 for senders) and who informed it (None for senders).
+    pub fn informed_when_and_by(&self, node: u32) -> Option<(u32, Option<u32>)> {
+        self.run.informed_when_and_by(node)
+    }
+
+    pub fn is_crashed(&self, node: u32) -> bool {
+        self.run.is_crashed(node)
     }
 
     pub fn round_limit(&self) -> u32 {
@@ -87,11 +127,19 @@ impl Simulation {
         self.totals
     }
 
+    /// The most datagrams that arrived at node 0 in one round so far.
+    pub fn peak_at_sender(&self) -> u64 {
+        self.peak_at_sender
+    }
+
     pub fn status(&self) -> Status {
-        if self.informed() == self.live {
-            Status::Completed { rounds: self.round }
-        } else if self.round >= self.round_limit {
-            Status::Stopped { rounds: self.round }
+        let rounds = self.round();
+        if self.informed() == self.live() {
+            Status::Completed { rounds }
+        } else if self.run.is_idle() {
+            Status::Ended { rounds }
+        } else if rounds >= self.round_limit {
+            Status::Stopped { rounds }
         } else {
             Status::Running
         }
@@ -99,102 +147,52 @@ impl Simulation {
 
     /// Why a run cannot spread at all, in words for the user; `None` when it can.
     pub fn warning(&self) -> Option<&'static str> {
-        (self.config.loss >= 1.0 && self.live > self.informed())
-            .then_some("loss = 1: every datagram is dropped, so the rumor cannot spread")
+        (self.config.network.loss >= 1.0 && self.live() > self.informed())
+            .then_some("loss = 1: every datagram is dropped, so the message cannot spread")
     }
 
-    /// Plays one round; `None` once the run has completed or stopped.
+    /// Crashes `node` before the next round (event-driven protocols); false if this run's driver
+    /// cannot (gossip on the fast driver).
+    pub fn crash(&mut self, node: u32) -> bool {
+        node != 0 && node < self.config.nodes && self.run.crash(node)
+    }
+
+    /// Recovers `node` before the next round, with its state or empty.
+    pub fn recover(&mut self, node: u32, keep_state: bool) -> bool {
+        node < self.config.nodes && self.run.recover(node, keep_state)
+    }
+
+    /// Plays one round; `None` once the run has completed, ended or stopped.
     pub fn step(&mut self) -> Option<RoundReport> {
-        let (first_new, counters) = self.play_round()?;
-        Some(RoundReport {
-            round: self.round,
-            newly_informed: self.network.informed_order()[first_new..].to_vec(),
-            informed: self.informed(),
-            counters,
-            contacts: self
-                .contacts
-                .as_mut()
-                .map(std::mem::take)
-                .unwrap_or_default(),
-        })
-    }
-
-    /// Plays rounds until the run completes or stops, without building reports.
-    pub fn run_to_end(&mut self) -> Status {
-        while self.play_round().is_some() {}
-        self.status()
-    }
-
-    /// Plays one round; returns the index in the informed order of its first new node, and the
-    /// round's counters.
-    fn play_round(&mut self) -> Option<(usize, Counters)> {
         if self.status() != Status::Running {
             return None;
         }
-        self.round += 1;
-        let mut contacts = self.contacts.take();
-        if let Some(contacts) = &mut contacts {
-            contacts.clear();
-        }
-        let (informed_at_start, counters) = match (Chance::new(self.config.loss), contacts.as_mut())
-        {
-            (Chance::Never, None) => self.play_protocol(Lossless, ()),
-            (Chance::Never, Some(contacts)) => self.play_protocol(Lossless, contacts),
-            (chance, None) => self.play_protocol(Lossy(chance), ()),
-            (chance, Some(contacts)) => self.play_protocol(Lossy(chance), contacts),
-        };
-        self.contacts = contacts;
-        self.totals.add(&counters);
-        Some((informed_at_start, counters))
+        let mut recording = Recording::default();
+        let (first_new, counters) = self.run.play(self.records.then_some(&mut recording));
+        self.account(&counters);
+        Some(RoundReport {
+            round: self.round(),
+            newly_informed: self.informed_order()[first_new.min(self.informed_order().len())..]
+                .to_vec(),
+            informed: self.informed(),
+            counters,
+            contacts: recording.contacts,
+            learned: recording.learned,
+            events: recording.events,
+        })
     }
 
-    /// The protocol's round, compiled once per loss model; returns the round's counters.
-    fn play_protocol(&mut self, loss: impl Loss, recorder: impl Recorder) -> (usize, Counters) {
-        if self.live < self.config.nodes {
-            self.play_protocol_on::<true>(loss, recorder)
-        } else {
-            self.play_protocol_on::<false>(loss, recorder)
+    /// Plays rounds until the run completes, ends or stops, without building reports.
+    pub fn run_to_end(&mut self) -> Status {
+        while self.status() == Status::Running {
+            let (_, counters) = self.run.play(None);
+            self.account(&counters);
         }
+        self.status()
     }
 
-    /// The protocol's round on a network with (`CRASHES`) or without crashed nodes.
-    fn play_protocol_on<const CRASHES: bool>(
-        &mut self,
-        loss: impl Loss,
-        recorder: impl Recorder,
-    ) -> (usize, Counters) {
-        let fanout = self.config.fanout;
-        let mut round = self.network.begin_round::<_, _, CRASHES>(loss, recorder);
-        match self.config.mode {
-            Mode::Push => push::play_round(&mut round, &mut self.rng, fanout),
-            Mode::Pull => pull::play_round(&mut round, &mut self.rng, fanout),
-            Mode::PushPull => push_pull::play_round(&mut round, &mut self.rng, fanout),
-        }
-        let (informed_at_start, count, counters) = round.finish();
-        self.network.end_round(count);
-        (informed_at_start, counters)
+    fn account(&mut self, counters: &Counters) {
+        self.totals.add(counters);
+        self.peak_at_sender = self.peak_at_sender.max(counters.at_sender);
     }
-}
-
-/// The crashed set: exactly `crashed_count` non-senders, each set equally likely (Knuth's
-/// selection sampling: one pass, no extra memory). Its own stream, so every mode sees the same set.
-fn choose_crashed(config: &Config) -> Vec<bool> {
-    let mut crashed = vec![false; config.nodes as usize];
-    let mut needed = config.crashed_count();
-    if needed == 0 {
-        return crashed;
-    }
-    let mut rng = Rng::new(config.seed, Stream::Crashes);
-    let mut remaining = config.nodes - config.senders;
-    for node in config.senders..config.nodes {
-        if rng.below(remaining) < needed {
-            crashed[node as usize] = true;
-            needed -= 1;
-            if needed == 0 {
-                break;
-            }
-        }
-        remaining -= 1;
-    }
-    crashed
 }

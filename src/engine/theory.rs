@@ -40,7 +40,7 @@ fn iterate(config: &Config, mut visit: impl FnMut(f64) -> bool) -> bool {
     let live = f64::from(config.live_count());
     let others = f64::from(config.nodes - 1);
     let fanout = f64::from(config.fanout);
-    let delivery = 1.0 - config.loss;
+    let delivery = 1.0 - config.network.loss;
     let mut uninformed = 1.0 - f64::from(config.senders) / live;
     for _ in 0..=MAX_ITERATIONS {
         if !visit(1.0 - uninformed) {
@@ -58,6 +58,7 @@ fn iterate(config: &Config, mut visit: impl FnMut(f64) -> bool) -> bool {
             Mode::Push => escape_push,
             Mode::Pull => escape_pull,
             Mode::PushPull => escape_push * escape_pull,
+            Mode::Centralized | Mode::Tree => unreachable!("multicast has its own theory"),
         };
     }
     false
@@ -68,8 +69,8 @@ fn iterate(config: &Config, mut visit: impl FnMut(f64) -> bool) -> bool {
 pub fn closed_form_rounds(config: &Config) -> Option<(f64, &'static str)> {
     let n = f64::from(config.nodes);
     let b = f64::from(config.fanout);
-    let q = 1.0 - config.loss;
-    if config.crash > 0.0 || config.senders != 1 || q <= 0.0 {
+    let q = 1.0 - config.network.loss;
+    if config.network.crash > 0.0 || config.senders != 1 || q <= 0.0 {
         return None;
     }
     match config.mode {
@@ -107,18 +108,19 @@ pub fn default_round_limit(config: &Config) -> u32 {
     if live <= config.senders {
         return 1;
     }
-    if config.loss >= 1.0 {
+    if config.network.loss >= 1.0 {
         // Nothing can arrive; a few rounds show the drops, then the run stops.
         return 10;
     }
     let others = f64::from(config.nodes - 1);
     let live_f = f64::from(live);
     let fanout = f64::from(config.fanout);
-    let delivery = 1.0 - config.loss;
+    let delivery = 1.0 - config.network.loss;
     let reachable = (live_f - 1.0) / others;
     let push_growth = fanout * delivery * reachable;
     let pull_growth = fanout * delivery * delivery * reachable;
     let (growth, ln_escape) = match config.mode {
+        Mode::Centralized | Mode::Tree => unreachable!("multicast has its own round limit"),
         Mode::Push => (
             push_growth,
             fanout * (live_f - 1.0) * (-delivery / others).ln_1p(),

@@ -1,29 +1,81 @@
 //! Pull gossip: every live node, informed or not, asks `fanout` random peers for news each round.
 
-use crate::engine::network::Exchange;
-use crate::engine::report::ContactKind;
-use crate::engine::rng::Rng;
+use crate::engine::protocol::{Datagram, Net, Protocol};
+use crate::engine::report::{Kind, Look};
 
-#[inline(always)]
-pub fn play_round(round: &mut impl Exchange, rng: &mut Rng, fanout: u32) {
-    let nodes = round.nodes();
-    for caller in 0..nodes {
-        // Crashed nodes never send; everyone else polls, "no matter infected or not".
-        if round.is_crashed(caller) {
-            continue;
+pub struct Pull {
+    pub fanout: u32,
+}
+
+pub const REQUEST: u8 = 0;
+pub const REPLY: u8 = 1;
+pub const EMPTY_REPLY: u8 = 2;
+
+pub const KINDS: &[Kind] = &[
+    Kind {
+        name: "pull-request",
+        payload: false,
+        look: Look::Request,
+        label: "pull request",
+    },
+    Kind {
+        name: "pull-reply",
+        payload: true,
+        look: Look::Reply,
+        label: "reply with rumor",
+    },
+    Kind {
+        name: "empty-reply",
+        payload: false,
+        look: Look::EmptyReply,
+        label: "reply: nothing new",
+    },
+];
+
+impl Protocol for Pull {
+    type Node = ();
+    type Body = ();
+    type Timer = ();
+    const KINDS: &'static [Kind] = KINDS;
+    const EVERY_ROUND: bool = true;
+
+    #[inline(always)]
+    fn on_round(&self, net: &mut impl Net<Self>) {
+        for caller in 0..net.nodes() {
+            // Crashed nodes never send; everyone else polls, "no matter infected or not".
+            if net.is_crashed(caller) {
+                continue;
+            }
+            for _ in 0..self.fanout {
+                pull_from_random_peer(net, caller);
+            }
         }
-        for _ in 0..fanout {
-            pull_from_random_peer(round, rng, caller, nodes);
-        }
+    }
+
+    #[inline(always)]
+    fn on_receive(&self, net: &mut impl Net<Self>, datagram: Datagram<()>) {
+        answer_pull(net, datagram);
     }
 }
 
-/// One pull: a request, and if it arrives a reply that carries the rumor only if the callee
-/// had it at the start of the round.
+/// One pull: a request to a random peer.
 #[inline(always)]
-pub fn pull_from_random_peer(round: &mut impl Exchange, rng: &mut Rng, caller: u32, nodes: u32) {
-    let callee = rng.peer(caller, nodes);
-    if let Some(has_news) = round.send(rng, caller, callee, ContactKind::PullRequest, false) {
-        round.send(rng, callee, caller, ContactKind::PullReply, has_news);
+pub fn pull_from_random_peer<P: Protocol<Body = ()>>(net: &mut impl Net<P>, caller: u32) {
+    let callee = net.peer(caller);
+    net.send(caller, callee, REQUEST, ());
+}
+
+/// The pull rules on receipt, with this file's kind numbers: a request is answered with what the
+/// callee knew before this tick; a reply with the rumor informs the caller.
+#[inline(always)]
+pub fn answer_pull<P: Protocol<Body = ()>>(net: &mut impl Net<P>, datagram: Datagram<()>) {
+    let Datagram { from, to, kind, .. } = datagram;
+    match kind {
+        REQUEST if net.knew(to, 0) => net.send(to, from, REPLY, ()),
+        REQUEST => net.send(to, from, EMPTY_REPLY, ()),
+        REPLY => {
+            net.learn(to, 0, from);
+        }
+        _ => {}
     }
 }

@@ -1,24 +1,51 @@
 //! Push gossip: whoever has the rumor tells `fanout` random peers each round.
 
-use crate::engine::network::Exchange;
-use crate::engine::report::ContactKind;
-use crate::engine::rng::Rng;
+use crate::engine::protocol::{Datagram, Net, Protocol};
+use crate::engine::report::{Kind, Look};
 
-#[inline(always)]
-pub fn play_round(round: &mut impl Exchange, rng: &mut Rng, fanout: u32) {
-    let nodes = round.nodes();
-    // Only nodes informed before this round call: the prefix of the informed order (no scan of N).
-    for index in 0..round.informed_at_start() {
-        let caller = round.informed_at(index);
-        for _ in 0..fanout {
-            push_to_random_peer(round, rng, caller, nodes);
+pub struct Push {
+    pub fanout: u32,
+}
+
+pub const PUSH: u8 = 0;
+
+pub const KINDS: &[Kind] = &[Kind {
+    name: "push",
+    payload: true,
+    look: Look::Data,
+    label: "push (rumor)",
+}];
+
+impl Protocol for Push {
+    type Node = ();
+    type Body = ();
+    type Timer = ();
+    const KINDS: &'static [Kind] = KINDS;
+    const EVERY_ROUND: bool = true;
+
+    #[inline(always)]
+    fn on_round(&self, net: &mut impl Net<Self>) {
+        // Only nodes informed before this round call: the prefix of the informed order (no scan of N).
+        for index in 0..net.informed_before_round() {
+            let caller = net.informed_at(index);
+            if net.is_crashed(caller) {
+                continue;
+            }
+            for _ in 0..self.fanout {
+                push_to_random_peer(net, caller);
+            }
         }
+    }
+
+    #[inline(always)]
+    fn on_receive(&self, net: &mut impl Net<Self>, datagram: Datagram<()>) {
+        net.learn(datagram.to, 0, datagram.from);
     }
 }
 
 /// One push: a single datagram carrying the rumor.
 #[inline(always)]
-pub fn push_to_random_peer(round: &mut impl Exchange, rng: &mut Rng, caller: u32, nodes: u32) {
-    let callee = rng.peer(caller, nodes);
-    round.send(rng, caller, callee, ContactKind::Push, true);
+pub fn push_to_random_peer<P: Protocol<Body = ()>>(net: &mut impl Net<P>, caller: u32) {
+    let callee = net.peer(caller);
+    net.send(caller, callee, PUSH, ());
 }

@@ -1,24 +1,60 @@
 //! Push-pull gossip (Karp et al. 2000): every live node calls `fanout` peers; a caller that had
 //! the rumor at the start of the round pushes it, one that did not pulls.
 
-use super::{pull::pull_from_random_peer, push::push_to_random_peer};
-use crate::engine::network::Exchange;
-use crate::engine::rng::Rng;
+use super::pull::{self, answer_pull, pull_from_random_peer};
+use crate::engine::protocol::{Datagram, Net, Protocol};
+use crate::engine::report::{Kind, Look};
 
-#[inline(always)]
-pub fn play_round(round: &mut impl Exchange, rng: &mut Rng, fanout: u32) {
-    let nodes = round.nodes();
-    for caller in 0..nodes {
-        if round.is_crashed(caller) {
-            continue;
-        }
-        let informed = round.knew_at_start(caller);
-        for _ in 0..fanout {
-            if informed {
-                push_to_random_peer(round, rng, caller, nodes);
-            } else {
-                pull_from_random_peer(round, rng, caller, nodes);
+pub struct PushPull {
+    pub fanout: u32,
+}
+
+/// Pull's kinds first (same numbers, so pull's rules apply unchanged), then the push.
+pub const PUSH: u8 = 3;
+
+pub const KINDS: &[Kind] = &[
+    pull::KINDS[0],
+    pull::KINDS[1],
+    pull::KINDS[2],
+    Kind {
+        name: "push",
+        payload: true,
+        look: Look::Data,
+        label: "push (rumor)",
+    },
+];
+
+impl Protocol for PushPull {
+    type Node = ();
+    type Body = ();
+    type Timer = ();
+    const KINDS: &'static [Kind] = KINDS;
+    const EVERY_ROUND: bool = true;
+
+    #[inline(always)]
+    fn on_round(&self, net: &mut impl Net<Self>) {
+        for caller in 0..net.nodes() {
+            if net.is_crashed(caller) {
+                continue;
             }
+            let informed = net.knew(caller, 0);
+            for _ in 0..self.fanout {
+                if informed {
+                    let callee = net.peer(caller);
+                    net.send(caller, callee, PUSH, ());
+                } else {
+                    pull_from_random_peer(net, caller);
+                }
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn on_receive(&self, net: &mut impl Net<Self>, datagram: Datagram<()>) {
+        if datagram.kind == PUSH {
+            net.learn(datagram.to, 0, datagram.from);
+        } else {
+            answer_pull(net, datagram);
         }
     }
 }

@@ -1,8 +1,10 @@
-//! The nodes' state and the one primitive every protocol uses: send a datagram over a lossy
-//! network to a node that may have crashed. Protocol files only decide who sends what to whom.
+//! The fast driver: one message, every datagram delivered within its round (zero delay), no
+//! timers, node state in one byte. Gossip at 10^6 nodes runs here.
 
-use super::report::{Contact, ContactKind, Counters, Fate};
-use super::rng::{Chance, Rng};
+use super::{Loss, Recorder, delivered_fate};
+use crate::engine::protocol::{Datagram, Net, Protocol};
+use crate::engine::report::{Change, Contact, Counters, Fate, KindId, Learned, Tick, round_start};
+use crate::engine::rng::Rng;
 
 /// One byte per node, read on every datagram: small enough to stay in cache at N = 10^6.
 const UNINFORMED: u8 = 0;
@@ -12,6 +14,7 @@ const INFORMED: u8 = 1;
 const JUST_INFORMED: u8 = 2;
 const CRASHED: u8 = 3;
 
+/// Who knows the rumor, since when and from whom.
 pub struct Network {
     nodes: u32,
     /// The hot state: UNINFORMED, INFORMED, JUST_INFORMED or CRASHED.
@@ -46,10 +49,6 @@ impl Network {
         }
     }
 
-    pub fn nodes(&self) -> u32 {
-        self.nodes
-    }
-
     pub fn informed_count(&self) -> u32 {
         self.count as u32
     }
@@ -59,7 +58,6 @@ impl Network {
         &self.order[..self.count]
     }
 
-    #[inline(always)]
     pub fn is_crashed(&self, node: u32) -> bool {
         self.state[node as usize] == CRASHED
     }
@@ -79,28 +77,26 @@ impl Network {
         Some((round as u32, informer))
     }
 
-    /// Bytes held by the node state (contacts excluded), for the memory budget.
-    pub fn state_bytes(&self) -> usize {
-        self.state.capacity()
-            + self.order.capacity() * 4
-            + self.informers.capacity() * 4
-            + self.round_starts.capacity() * std::mem::size_of::<usize>()
-    }
-
     /// Opens the next round: last round's new nodes may use the rumor now (touching only them,
     /// never all N). The round is played on the returned `Round` and closed with `end_round`.
-    pub(super) fn begin_round<L: Loss, R: Recorder, const CRASHES: bool>(
-        &mut self,
+    pub(crate) fn begin_round<'a, P: Protocol, L: Loss, R: Recorder, const CRASHES: bool>(
+        &'a mut self,
+        protocol: &'a P,
+        rng: &'a mut Rng,
+        round: u32,
         loss: L,
         recorder: R,
-    ) -> Round<'_, L, R, CRASHES> {
+    ) -> Round<'a, P, L, R, CRASHES> {
         let previous_start = *self.round_starts.last().expect("round 0 is always there");
         for &node in &self.order[previous_start..self.count] {
             self.state[node as usize] = INFORMED;
         }
         self.round_starts.push(self.count);
         Round {
+            protocol,
+            rng,
             nodes: self.nodes,
+            round,
             loss,
             state: &mut self.state,
             order: &mut self.order,
@@ -109,88 +105,26 @@ impl Network {
             count: self.count,
             counters: Counters::default(),
             recorder,
+            hop: 0,
+            taught: false,
+            unit: (),
         }
     }
 
     /// Keeps what a round did: how many are informed now.
-    pub(super) fn end_round(&mut self, count: usize) {
+    pub(crate) fn end_round(&mut self, count: usize) {
         self.count = count;
     }
-}
-
-/// How the network drops datagrams. A type, so a lossless run compiles without any loss logic.
-pub trait Loss: Copy {
-    fn drops(self, rng: &mut Rng) -> bool;
-}
-
-#[derive(Clone, Copy)]
-pub struct Lossless;
-
-impl Loss for Lossless {
-    #[inline(always)]
-    fn drops(self, _: &mut Rng) -> bool {
-        false
-    }
-}
-
-/// Each datagram dropped independently with this chance.
-#[derive(Clone, Copy)]
-pub struct Lossy(pub Chance);
-
-impl Loss for Lossy {
-    #[inline(always)]
-    fn drops(self, rng: &mut Rng) -> bool {
-        rng.happens(self.0)
-    }
-}
-
-/// Where a round's datagrams are written down for animation, if anywhere. A type, so runs that
-/// do not animate pay nothing per datagram.
-pub trait Recorder {
-    fn record(&mut self, contact: impl FnOnce() -> Contact);
-}
-
-/// Records nothing.
-impl Recorder for () {
-    #[inline(always)]
-    fn record(&mut self, _: impl FnOnce() -> Contact) {}
-}
-
-impl Recorder for &mut Vec<Contact> {
-    #[inline(always)]
-    fn record(&mut self, contact: impl FnOnce() -> Contact) {
-        self.push(contact());
-    }
-}
-
-/// What a protocol sees and does during one round; protocol files are written against this.
-pub trait Exchange {
-    fn nodes(&self) -> u32;
-    /// Nodes informed before this round: the prefix of the informed order that may push now.
-    fn informed_at_start(&self) -> usize;
-    /// The informed node at `index` of the informed order.
-    fn informed_at(&self, index: usize) -> u32;
-    fn is_crashed(&self, node: u32) -> bool;
-    /// Had the node the rumor when this round began? (What it learns now it uses next round.)
-    fn knew_at_start(&self, node: u32) -> bool;
-    /// One datagram from `from` to `to`: the network may drop it, a crashed node swallows it; if it
-    /// carries the rumor and arrives, `to` is informed (or it was redundant). If it arrived, returns
-    /// whether `to` had the rumor at the start of the round (what its reply would carry).
-    fn send(
-        &mut self,
-        rng: &mut Rng,
-        from: u32,
-        to: u32,
-        kind: ContactKind,
-        payload: bool,
-    ) -> Option<bool>;
 }
 
 /// One round being played: the hot state borrowed as slices and the counters held by value, so
 /// the compiler keeps them in registers instead of re-reading them after every store.
 /// `CRASHES` is false when no node is crashed: every crash check then compiles away.
-pub struct Round<'a, L: Loss, R: Recorder, const CRASHES: bool> {
+pub struct Round<'a, P: Protocol, L: Loss, R: Recorder, const CRASHES: bool> {
+    protocol: &'a P,
+    rng: &'a mut Rng,
     nodes: u32,
+    round: u32,
     loss: L,
     state: &'a mut [u8],
     order: &'a mut [u32],
@@ -199,22 +133,67 @@ pub struct Round<'a, L: Loss, R: Recorder, const CRASHES: bool> {
     count: usize,
     counters: Counters,
     recorder: R,
+    /// Datagrams being delivered inside one another (a reply inside its request's delivery).
+    hop: u8,
+    /// Set by `learn` when the datagram being delivered taught its receiver something.
+    taught: bool,
+    unit: (),
 }
 
-impl<L: Loss, R: Recorder, const CRASHES: bool> Round<'_, L, R, CRASHES> {
-    pub(super) fn finish(self) -> (usize, usize, Counters) {
+impl<P: Protocol<Node = ()>, L: Loss, R: Recorder, const CRASHES: bool>
+    Round<'_, P, L, R, CRASHES>
+{
+    /// Plays the protocol's round; returns (informed before it, informed after it, counters).
+    pub(crate) fn play(mut self) -> (usize, usize, Counters) {
+        let protocol = self.protocol;
+        protocol.on_round(&mut self);
         (self.informed_at_start, self.count, self.counters)
     }
 }
 
-impl<L: Loss, R: Recorder, const CRASHES: bool> Exchange for Round<'_, L, R, CRASHES> {
+impl<P, L, R, const CRASHES: bool> Net<P> for Round<'_, P, L, R, CRASHES>
+where
+    P: Protocol<Node = ()>,
+    L: Loss,
+    R: Recorder,
+{
     #[inline(always)]
     fn nodes(&self) -> u32 {
         self.nodes
     }
 
     #[inline(always)]
-    fn informed_at_start(&self) -> usize {
+    fn now(&self) -> Tick {
+        round_start(self.round)
+    }
+
+    #[inline(always)]
+    fn round(&self) -> u32 {
+        self.round
+    }
+
+    #[inline(always)]
+    fn rng(&mut self) -> &mut Rng {
+        self.rng
+    }
+
+    #[inline(always)]
+    fn is_crashed(&self, node: u32) -> bool {
+        CRASHES && self.state[node as usize] == CRASHED
+    }
+
+    #[inline(always)]
+    fn peer(&mut self, caller: u32) -> u32 {
+        self.rng.peer(caller, self.nodes)
+    }
+
+    #[inline(always)]
+    fn knew(&self, node: u32, _message: u32) -> bool {
+        self.state[node as usize] == INFORMED
+    }
+
+    #[inline(always)]
+    fn informed_before_round(&self) -> usize {
         self.informed_at_start
     }
 
@@ -224,58 +203,92 @@ impl<L: Loss, R: Recorder, const CRASHES: bool> Exchange for Round<'_, L, R, CRA
     }
 
     #[inline(always)]
-    fn is_crashed(&self, node: u32) -> bool {
-        CRASHES && self.state[node as usize] == CRASHED
-    }
-
-    #[inline(always)]
-    fn knew_at_start(&self, node: u32) -> bool {
-        self.state[node as usize] == INFORMED
-    }
-
-    #[inline(always)]
-    fn send(
-        &mut self,
-        rng: &mut Rng,
-        from: u32,
-        to: u32,
-        kind: ContactKind,
-        payload: bool,
-    ) -> Option<bool> {
-        // Counters are added without branches; informing, rare per datagram, branches.
-        let lost = self.loss.drops(rng);
+    fn send(&mut self, from: u32, to: u32, kind: KindId, body: P::Body) {
+        // Counters are added without branches; delivery branches.
+        let lost = self.loss.drops(self.rng);
         let target = self.state[to as usize];
         let crashed = CRASHES && !lost & (target == CRASHED);
         let arrived = !lost & !crashed;
-        let informs = arrived & payload & (target == UNINFORMED);
+        let payload = P::KINDS[kind as usize].payload;
         let counters = &mut self.counters;
         counters.datagrams += 1;
         counters.payload += u64::from(payload);
         counters.control += u64::from(!payload);
         counters.lost += u64::from(lost);
         counters.to_crashed += u64::from(crashed);
-        counters.redundant += u64::from(arrived & payload & (target != UNINFORMED));
-        if informs {
-            self.state[to as usize] = JUST_INFORMED;
-            self.order[self.count] = to;
-            self.informers[self.count] = from;
-            self.count += 1;
-        }
-        self.recorder.record(|| {
-            let fate = match (lost, crashed, payload, informs) {
-                (true, ..) => Fate::Lost,
-                (_, true, ..) => Fate::Crashed,
-                (_, _, false, _) => Fate::Arrived,
-                (.., true) => Fate::Informed,
-                _ => Fate::Redundant,
-            };
-            Contact {
-                from,
-                to,
-                kind,
-                fate,
-            }
+        counters.at_sender += u64::from(arrived & (to == 0));
+        counters.by_kind[kind as usize] += 1;
+        let now = self.now();
+        let hop = self.hop;
+        let index = self.recorder.contact(|| Contact {
+            from,
+            to,
+            kind,
+            fate: if lost { Fate::Lost } else { Fate::Crashed },
+            sent: now,
+            arrives: now,
+            hop,
         });
-        arrived.then_some(target == INFORMED)
+        if arrived {
+            let outer = std::mem::replace(&mut self.taught, false);
+            self.hop += 1;
+            let protocol = self.protocol;
+            protocol.on_receive(
+                self,
+                Datagram {
+                    from,
+                    to,
+                    kind,
+                    body,
+                },
+            );
+            self.hop -= 1;
+            if R::ON {
+                self.recorder
+                    .settle(index, delivered_fate(payload, self.taught));
+            }
+            self.taught = outer;
+        }
     }
+
+    fn set_timer(&mut self, _node: u32, _after: Tick, _timer: P::Timer) {
+        unreachable!("protocols with timers run on the event driver")
+    }
+
+    #[inline(always)]
+    fn learn(&mut self, node: u32, _message: u32, from: u32) -> bool {
+        if self.state[node as usize] != UNINFORMED {
+            self.counters.redundant += 1;
+            return false;
+        }
+        self.state[node as usize] = JUST_INFORMED;
+        self.order[self.count] = node;
+        self.informers[self.count] = from;
+        self.count += 1;
+        self.taught = true;
+        let (tick, hop) = (self.now(), self.hop.saturating_sub(1));
+        self.recorder.learned(|| Learned {
+            tick,
+            hop,
+            node,
+            message: 0,
+            from,
+        });
+        true
+    }
+
+    #[inline(always)]
+    fn knows(&self, node: u32, _message: u32) -> bool {
+        matches!(self.state[node as usize], INFORMED | JUST_INFORMED)
+    }
+
+    fn state(&self, _node: u32) -> &() {
+        &self.unit
+    }
+
+    fn state_mut(&mut self, _node: u32) -> &mut () {
+        &mut self.unit
+    }
+
+    fn note(&mut self, _node: u32, _change: Change) {}
 }

@@ -1,0 +1,475 @@
+//! The event driver: ticks, a queue of delayed datagrams and timers ordered by (tick, sequence),
+//! per-node protocol state, up to 64 messages per node (a bitmap), and crashes and recoveries
+//! during a run. A datagram without delay is delivered at once, inside `send`, exactly as the
+//! fast driver does, so both give the same run for a seed.
+
+use super::{Recorder, Recording, delivered_fate};
+use crate::engine::protocol::{Datagram, Net, Protocol};
+use crate::engine::report::{
+    Change, Contact, Counters, Fate, KindId, Learned, NodeEvent, TICKS_PER_ROUND, Tick, round_start,
+};
+use crate::engine::rng::{Chance, Rng};
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+enum Pending<P: Protocol> {
+    Arrive {
+        datagram: Datagram<P::Body>,
+        sent: Tick,
+    },
+    Timer {
+        node: u32,
+        timer: P::Timer,
+    },
+}
+
+/// A queue entry: earliest tick first, then the order it was scheduled in.
+struct Entry<P: Protocol> {
+    tick: Tick,
+    sequence: u64,
+    pending: Pending<P>,
+}
+
+impl<P: Protocol> PartialEq for Entry<P> {
+    fn eq(&self, other: &Self) -> bool {
+        (self.tick, self.sequence) == (other.tick, other.sequence)
+    }
+}
+impl<P: Protocol> Eq for Entry<P> {}
+impl<P: Protocol> PartialOrd for Entry<P> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<P: Protocol> Ord for Entry<P> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        // BinaryHeap is a max-heap: reverse, so the earliest entry is on top.
+        (other.tick, other.sequence).cmp(&(self.tick, self.sequence))
+    }
+}
+
+/// The network's behaviour: loss per datagram and a fixed delay in ticks.
+#[derive(Clone, Copy, Debug)]
+pub struct Links {
+    pub loss: Chance,
+    pub delay: Tick,
+}
+
+pub struct EventNetwork<P: Protocol> {
+    nodes: u32,
+    /// Bitmap of every message: a node knowing all of them is informed.
+    all: u64,
+    links: Links,
+    now: Tick,
+    round: u32,
+    states: Vec<P::Node>,
+    known: Vec<u64>,
+    /// Messages learned at the current tick: known, but usable only from the next tick.
+    fresh: Vec<u64>,
+    fresh_nodes: Vec<u32>,
+    crashed: Vec<bool>,
+    live: u32,
+    /// Nodes that came to know every message, in that order (crashed ones included).
+    order: Vec<u32>,
+    order_at_round_start: usize,
+    /// Per node: the round it was informed in (`u32::MAX`: not yet) and who completed it.
+    informed_round: Vec<u32>,
+    informer: Vec<u32>,
+    informed_live: u32,
+    queue: BinaryHeap<Entry<P>>,
+    sequence: u64,
+    /// Crashes and recoveries made between steps, reported with the next step.
+    pending_events: Vec<NodeEvent>,
+}
+
+impl<P: Protocol> EventNetwork<P> {
+    pub fn new(protocol: &P, senders: u32, crashed: Vec<bool>, links: Links) -> Self {
+        let nodes = crashed.len() as u32;
+        let messages = protocol.messages();
+        assert!((1..=64).contains(&messages), "1 to 64 messages");
+        let all = if messages == 64 {
+            u64::MAX
+        } else {
+            (1 << messages) - 1
+        };
+        let mut known = vec![0; nodes as usize];
+        known[..senders as usize].fill(all);
+        let mut informed_round = vec![u32::MAX; nodes as usize];
+        informed_round[..senders as usize].fill(0);
+        let live = crashed.iter().filter(|&&crashed| !crashed).count() as u32;
+        EventNetwork {
+            nodes,
+            all,
+            links,
+            now: 0,
+            round: 0,
+            states: vec![P::Node::default(); nodes as usize],
+            known,
+            fresh: vec![0; nodes as usize],
+            fresh_nodes: Vec::new(),
+            crashed,
+            live,
+            order: (0..senders).collect(),
+            order_at_round_start: senders as usize,
+            informed_round,
+            informer: (0..nodes).collect(),
+            informed_live: senders,
+            queue: BinaryHeap::new(),
+            sequence: 0,
+            pending_events: Vec::new(),
+        }
+    }
+
+    /// Lets the protocol set its first timers (before round 1).
+    pub fn start(&mut self, protocol: &P, rng: &mut Rng) {
+        let mut context = Context::new(protocol, self, rng, ());
+        protocol.start(&mut context);
+    }
+
+    pub fn round(&self) -> u32 {
+        self.round
+    }
+    pub fn live(&self) -> u32 {
+        self.live
+    }
+    pub fn informed_live(&self) -> u32 {
+        self.informed_live
+    }
+    pub fn informed_order(&self) -> &[u32] {
+        &self.order
+    }
+    pub fn is_crashed(&self, node: u32) -> bool {
+        self.crashed[node as usize]
+    }
+    pub fn known(&self, node: u32) -> u64 {
+        self.known[node as usize]
+    }
+    pub fn state(&self, node: u32) -> &P::Node {
+        &self.states[node as usize]
+    }
+
+    /// Nothing scheduled: a protocol without rounds can do nothing more.
+    pub fn is_idle(&self) -> bool {
+        !P::EVERY_ROUND && self.queue.is_empty()
+    }
+
+    pub fn informed_when_and_by(&self, node: u32) -> Option<(u32, Option<u32>)> {
+        let round = self.informed_round[node as usize];
+        (round != u32::MAX).then(|| (round, (round > 0).then_some(self.informer[node as usize])))
+    }
+
+    /// Crashes `node` now: it sends nothing more, swallows what reaches it, its timers die.
+    pub fn crash(&mut self, node: u32) {
+        if std::mem::replace(&mut self.crashed[node as usize], true) {
+            return;
+        }
+        self.live -= 1;
+        if self.known[node as usize] == self.all {
+            self.informed_live -= 1;
+        }
+        self.pending_events.push(NodeEvent {
+            tick: self.now,
+            node,
+            change: Change::Crashed,
+        });
+    }
+
+    /// Brings `node` back, with what it knew and its protocol state, or empty.
+    pub fn recover(&mut self, node: u32, keep_state: bool) {
+        if !std::mem::replace(&mut self.crashed[node as usize], false) {
+            return;
+        }
+        self.live += 1;
+        let index = node as usize;
+        if !keep_state {
+            self.states[index] = P::Node::default();
+            self.known[index] = 0;
+            self.fresh[index] = 0;
+            self.informed_round[index] = u32::MAX;
+            self.order.retain(|&informed| informed != node);
+        }
+        if self.known[index] == self.all {
+            self.informed_live += 1;
+        }
+        self.pending_events.push(NodeEvent {
+            tick: self.now,
+            node,
+            change: Change::Recovered,
+        });
+    }
+
+    fn advance_to(&mut self, tick: Tick) {
+        if tick > self.now {
+            for &node in &self.fresh_nodes {
+                self.fresh[node as usize] = 0;
+            }
+            self.fresh_nodes.clear();
+            self.now = tick;
+        }
+    }
+
+    /// Plays the next round: the protocol's round start (if it has rounds), then every queued
+    /// datagram and timer due before the round ends. Returns the index in the informed order of
+    /// the round's first newly informed node, and the round's counters.
+    pub fn step(
+        &mut self,
+        protocol: &P,
+        rng: &mut Rng,
+        recording: Option<&mut Recording>,
+    ) -> (usize, Counters) {
+        self.round += 1;
+        let start = round_start(self.round);
+        self.advance_to(start);
+        self.order_at_round_start = self.order.len();
+        let events = std::mem::take(&mut self.pending_events);
+        match recording {
+            Some(recording) => {
+                recording.events.extend(events);
+                self.play(protocol, rng, recording, start + TICKS_PER_ROUND)
+            }
+            None => self.play(protocol, rng, (), start + TICKS_PER_ROUND),
+        }
+    }
+
+    fn play<R: Recorder>(
+        &mut self,
+        protocol: &P,
+        rng: &mut Rng,
+        recorder: R,
+        end: Tick,
+    ) -> (usize, Counters) {
+        let first_new = self.order_at_round_start;
+        let mut context = Context::new(protocol, self, rng, recorder);
+        if P::EVERY_ROUND {
+            protocol.on_round(&mut context);
+        }
+        while context
+            .network
+            .queue
+            .peek()
+            .is_some_and(|entry| entry.tick < end)
+        {
+            let entry = context.network.queue.pop().expect("peeked");
+            context.network.advance_to(entry.tick);
+            context.dispatch(entry.pending);
+        }
+        (first_new, context.counters)
+    }
+}
+
+/// The network as one protocol handler sees it while a step plays.
+struct Context<'a, P: Protocol, R: Recorder> {
+    protocol: &'a P,
+    network: &'a mut EventNetwork<P>,
+    rng: &'a mut Rng,
+    recorder: R,
+    counters: Counters,
+    hop: u8,
+    taught: bool,
+}
+
+impl<'a, P: Protocol, R: Recorder> Context<'a, P, R> {
+    fn new(
+        protocol: &'a P,
+        network: &'a mut EventNetwork<P>,
+        rng: &'a mut Rng,
+        recorder: R,
+    ) -> Self {
+        Context {
+            protocol,
+            network,
+            rng,
+            recorder,
+            counters: Counters::default(),
+            hop: 0,
+            taught: false,
+        }
+    }
+
+    fn schedule(&mut self, tick: Tick, pending: Pending<P>) {
+        self.network.sequence += 1;
+        self.network.queue.push(Entry {
+            tick,
+            sequence: self.network.sequence,
+            pending,
+        });
+    }
+
+    fn dispatch(&mut self, pending: Pending<P>) {
+        match pending {
+            Pending::Timer { node, timer } => {
+                if !self.network.crashed[node as usize] {
+                    let protocol = self.protocol;
+                    protocol.on_timer(self, node, timer);
+                }
+            }
+            Pending::Arrive { datagram, sent } => self.arrive(datagram, sent),
+        }
+    }
+
+    /// A datagram that was not lost reaches its receiver: swallowed if it has crashed, otherwise
+    /// handed to the protocol, and its fate settled by what the receiver learned.
+    fn arrive(&mut self, datagram: Datagram<P::Body>, sent: Tick) {
+        let crashed = self.network.crashed[datagram.to as usize];
+        let payload = P::KINDS[datagram.kind as usize].payload;
+        self.counters.to_crashed += u64::from(crashed);
+        self.counters.at_sender += u64::from(!crashed & (datagram.to == 0));
+        let (now, hop) = (self.network.now, self.hop);
+        let index = self.recorder.contact(|| Contact {
+            from: datagram.from,
+            to: datagram.to,
+            kind: datagram.kind,
+            fate: Fate::Crashed,
+            sent,
+            arrives: now,
+            hop,
+        });
+        if crashed {
+            return;
+        }
+        let outer = std::mem::replace(&mut self.taught, false);
+        self.hop += 1;
+        let protocol = self.protocol;
+        protocol.on_receive(self, datagram);
+        self.hop -= 1;
+        self.recorder
+            .settle(index, delivered_fate(payload, self.taught));
+        self.taught = outer;
+    }
+}
+
+impl<P: Protocol, R: Recorder> Net<P> for Context<'_, P, R> {
+    fn nodes(&self) -> u32 {
+        self.network.nodes
+    }
+
+    fn now(&self) -> Tick {
+        self.network.now
+    }
+
+    fn round(&self) -> u32 {
+        self.network.round
+    }
+
+    fn rng(&mut self) -> &mut Rng {
+        self.rng
+    }
+
+    fn is_crashed(&self, node: u32) -> bool {
+        self.network.crashed[node as usize]
+    }
+
+    fn peer(&mut self, caller: u32) -> u32 {
+        self.rng.peer(caller, self.network.nodes)
+    }
+
+    fn knew(&self, node: u32, message: u32) -> bool {
+        let index = node as usize;
+        (self.network.known[index] & !self.network.fresh[index]) >> message & 1 == 1
+    }
+
+    fn informed_before_round(&self) -> usize {
+        self.network.order_at_round_start
+    }
+
+    fn informed_at(&self, index: usize) -> u32 {
+        self.network.order[index]
+    }
+
+    fn send(&mut self, from: u32, to: u32, kind: KindId, body: P::Body) {
+        // The same draws in the same order as the fast driver: loss first, at sending.
+        let lost = self.rng.happens(self.network.links.loss);
+        let payload = P::KINDS[kind as usize].payload;
+        let counters = &mut self.counters;
+        counters.datagrams += 1;
+        counters.payload += u64::from(payload);
+        counters.control += u64::from(!payload);
+        counters.lost += u64::from(lost);
+        counters.by_kind[kind as usize] += 1;
+        let now = self.network.now;
+        let arrives = now + self.network.links.delay;
+        if lost {
+            let hop = self.hop;
+            self.recorder.contact(|| Contact {
+                from,
+                to,
+                kind,
+                fate: Fate::Lost,
+                sent: now,
+                arrives,
+                hop,
+            });
+            return;
+        }
+        let datagram = Datagram {
+            from,
+            to,
+            kind,
+            body,
+        };
+        if arrives == now {
+            self.arrive(datagram, now);
+        } else {
+            self.schedule(
+                arrives,
+                Pending::Arrive {
+                    datagram,
+                    sent: now,
+                },
+            );
+        }
+    }
+
+    fn set_timer(&mut self, node: u32, after: Tick, timer: P::Timer) {
+        let tick = self.network.now + after;
+        self.schedule(tick, Pending::Timer { node, timer });
+    }
+
+    fn learn(&mut self, node: u32, message: u32, from: u32) -> bool {
+        let index = node as usize;
+        let bit = 1 << message;
+        let network = &mut *self.network;
+        if network.known[index] & bit != 0 {
+            self.counters.redundant += 1;
+            return false;
+        }
+        network.known[index] |= bit;
+        if network.fresh[index] == 0 {
+            network.fresh_nodes.push(node);
+        }
+        network.fresh[index] |= bit;
+        if network.known[index] == network.all {
+            network.order.push(node);
+            network.informed_round[index] = network.round;
+            network.informer[index] = from;
+            network.informed_live += 1;
+        }
+        self.taught = true;
+        let (tick, hop) = (network.now, self.hop.saturating_sub(1));
+        self.recorder.learned(|| Learned {
+            tick,
+            hop,
+            node,
+            message,
+            from,
+        });
+        true
+    }
+
+    fn knows(&self, node: u32, message: u32) -> bool {
+        self.network.known[node as usize] >> message & 1 == 1
+    }
+
+    fn state(&self, node: u32) -> &P::Node {
+        &self.network.states[node as usize]
+    }
+
+    fn state_mut(&mut self, node: u32) -> &mut P::Node {
+        &mut self.network.states[node as usize]
+    }
+
+    fn note(&mut self, node: u32, change: Change) {
+        let tick = self.network.now;
+        self.recorder.event(NodeEvent { tick, node, change });
+    }
+}

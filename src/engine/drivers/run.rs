@@ -1,0 +1,208 @@
+//! A protocol on its driver behind one object-safe `Run`, so `Simulation` makes one dynamic
+//! call per round, never per datagram.
+
+use super::event::{EventNetwork, Links};
+use super::fast::Network;
+use super::{Loss, Lossless, Lossy, Recorder, Recording};
+use crate::engine::config::Config;
+use crate::engine::protocol::Protocol;
+use crate::engine::report::Counters;
+use crate::engine::rng::{Chance, Rng, Stream};
+
+/// One round of a protocol on its driver; what `Simulation` needs of it.
+pub(crate) trait Run {
+    /// Plays one round; returns the index in the informed order of its first new node.
+    fn play(&mut self, recording: Option<&mut Recording>) -> (usize, Counters);
+    fn round(&self) -> u32;
+    fn live(&self) -> u32;
+    fn informed(&self) -> u32;
+    fn informed_order(&self) -> &[u32];
+    fn informed_when_and_by(&self, node: u32) -> Option<(u32, Option<u32>)>;
+    fn is_crashed(&self, node: u32) -> bool;
+    /// Nothing scheduled, and no rounds to play: nothing more can happen.
+    fn is_idle(&self) -> bool;
+    /// Crashes or recovers a node between rounds (event driver only).
+    fn crash(&mut self, node: u32) -> bool;
+    fn recover(&mut self, node: u32, keep_state: bool) -> bool;
+}
+
+/// Gossip on the fast driver: one byte per node, fully inlined.
+struct FastRun<P: Protocol<Node = ()>> {
+    protocol: P,
+    network: Network,
+    rng: Rng,
+    loss: Chance,
+    nodes: u32,
+    live: u32,
+    round: u32,
+}
+
+impl<P: Protocol<Node = ()>> FastRun<P> {
+    fn play_with<L: Loss, R: Recorder>(&mut self, loss: L, recorder: R) -> (usize, Counters) {
+        if self.live < self.nodes {
+            self.play_on::<L, R, true>(loss, recorder)
+        } else {
+            self.play_on::<L, R, false>(loss, recorder)
+        }
+    }
+
+    /// The protocol's round on a network with (`CRASHES`) or without crashed nodes.
+    fn play_on<L: Loss, R: Recorder, const CRASHES: bool>(
+        &mut self,
+        loss: L,
+        recorder: R,
+    ) -> (usize, Counters) {
+        let round = self.network.begin_round::<P, L, R, CRASHES>(
+            &self.protocol,
+            &mut self.rng,
+            self.round,
+            loss,
+            recorder,
+        );
+        let (informed_at_start, count, counters) = round.play();
+        self.network.end_round(count);
+        (informed_at_start, counters)
+    }
+}
+
+impl<P: Protocol<Node = ()>> Run for FastRun<P> {
+    fn play(&mut self, recording: Option<&mut Recording>) -> (usize, Counters) {
+        self.round += 1;
+        // Compiled once per loss model and recorder, so the common cases pay for nothing.
+        match (self.loss, recording) {
+            (Chance::Never, None) => self.play_with(Lossless, ()),
+            (Chance::Never, Some(recording)) => self.play_with(Lossless, recording),
+            (chance, None) => self.play_with(Lossy(chance), ()),
+            (chance, Some(recording)) => self.play_with(Lossy(chance), recording),
+        }
+    }
+    fn round(&self) -> u32 {
+        self.round
+    }
+    fn live(&self) -> u32 {
+        self.live
+    }
+    fn informed(&self) -> u32 {
+        self.network.informed_count()
+    }
+    fn informed_order(&self) -> &[u32] {
+        self.network.informed_order()
+    }
+    fn informed_when_and_by(&self, node: u32) -> Option<(u32, Option<u32>)> {
+        self.network.informed_when_and_by(node)
+    }
+    fn is_crashed(&self, node: u32) -> bool {
+        self.network.is_crashed(node)
+    }
+    fn is_idle(&self) -> bool {
+        false
+    }
+    fn crash(&mut self, _node: u32) -> bool {
+        false
+    }
+    fn recover(&mut self, _node: u32, _keep_state: bool) -> bool {
+        false
+    }
+}
+
+/// Any protocol on the event driver.
+pub(crate) struct EventRun<P: Protocol> {
+    protocol: P,
+    network: EventNetwork<P>,
+    rng: Rng,
+}
+
+impl<P: Protocol> Run for EventRun<P> {
+    fn play(&mut self, recording: Option<&mut Recording>) -> (usize, Counters) {
+        self.network.step(&self.protocol, &mut self.rng, recording)
+    }
+    fn round(&self) -> u32 {
+        self.network.round()
+    }
+    fn live(&self) -> u32 {
+        self.network.live()
+    }
+    fn informed(&self) -> u32 {
+        self.network.informed_live()
+    }
+    fn informed_order(&self) -> &[u32] {
+        self.network.informed_order()
+    }
+    fn informed_when_and_by(&self, node: u32) -> Option<(u32, Option<u32>)> {
+        self.network.informed_when_and_by(node)
+    }
+    fn is_crashed(&self, node: u32) -> bool {
+        self.network.is_crashed(node)
+    }
+    fn is_idle(&self) -> bool {
+        self.network.is_idle()
+    }
+    fn crash(&mut self, node: u32) -> bool {
+        self.network.crash(node);
+        true
+    }
+    fn recover(&mut self, node: u32, keep_state: bool) -> bool {
+        self.network.recover(node, keep_state);
+        true
+    }
+}
+
+/// Gossip runs on the fast driver: nothing in its model needs the event queue.
+pub(crate) fn fast_or_event<P>(protocol: P, config: &Config) -> Box<dyn Run>
+where
+    P: Protocol<Node = ()> + 'static,
+{
+    let crashed = choose_crashed(config);
+    Box::new(FastRun {
+        network: Network::new(config.nodes, config.senders, &crashed),
+        protocol,
+        rng: Rng::new(config.seed, Stream::Gossip),
+        loss: Chance::new(config.network.loss),
+        nodes: config.nodes,
+        live: config.live_count(),
+        round: 0,
+    })
+}
+
+/// A protocol with timers, state or delays runs on the event driver.
+pub(crate) fn on_events<P: Protocol + 'static>(protocol: P, config: &Config) -> Box<dyn Run> {
+    Box::new(event_run(protocol, config, 0))
+}
+
+pub(crate) fn event_run<P: Protocol>(protocol: P, config: &Config, delay: u64) -> EventRun<P> {
+    let links = Links {
+        loss: Chance::new(config.network.loss),
+        delay,
+    };
+    let mut rng = Rng::new(config.seed, Stream::Gossip);
+    let mut network = EventNetwork::new(&protocol, config.senders, choose_crashed(config), links);
+    network.start(&protocol, &mut rng);
+    EventRun {
+        protocol,
+        network,
+        rng,
+    }
+}
+
+/// The crashed set: exactly `crashed_count` non-senders, each set equally likely (Knuth's
+/// selection sampling: one pass, no extra memory). Its own stream, so every mode sees the same set.
+pub fn choose_crashed(config: &Config) -> Vec<bool> {
+    let mut crashed = vec![false; config.nodes as usize];
+    let mut needed = config.crashed_count();
+    if needed == 0 {
+        return crashed;
+    }
+    let mut rng = Rng::new(config.seed, Stream::Crashes);
+    let mut remaining = config.nodes - config.senders;
+    for node in config.senders..config.nodes {
+        if rng.below(remaining) < needed {
+            crashed[node as usize] = true;
+            needed -= 1;
+            if needed == 0 {
+                break;
+            }
+        }
+        remaining -= 1;
+    }
+    crashed
+}

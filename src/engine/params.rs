@@ -1,0 +1,444 @@
+//! The one description of every parameter: its JSON key (the CLI flag is the key with '-' for
+//! '_'), its URL key, range, default and help. The CLI builds its flags from it, the page parses
+//! its URL with it, `simulate()` reads JSON with it, validation messages quote it, and the README's
+//! table is printed from it (`gossip-sim --params-markdown`, checked by a test).
+
+use super::config::{Config, ConfigError, Group, Mode, limits};
+use super::protocols::centralized::Transport;
+use serde_json::{Map, Value as Json};
+
+/// The values a parameter may take.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Domain {
+    Whole {
+        min: u64,
+        max: u64,
+    },
+    Real {
+        min: f64,
+        max: f64,
+    },
+    Choice(&'static [&'static str]),
+    /// Any u64.
+    Seed,
+    /// A whole number in range, or absent ("none").
+    Optional {
+        min: u64,
+        max: u64,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Value {
+    Whole(u64),
+    Real(f64),
+    Choice(&'static str),
+    Absent,
+}
+
+pub struct Param {
+    /// The JSON key; `--key` (with '-' for '_') on the command line.
+    pub key: &'static str,
+    /// The page's URL key, if the page has a control for it.
+    pub url: Option<&'static str>,
+    /// The page's label for its control.
+    pub label: &'static str,
+    pub domain: Domain,
+    /// The default, as typed.
+    pub default: &'static str,
+    pub help: &'static str,
+    /// The modes it applies to; empty: all.
+    pub modes: &'static [Mode],
+    pub get: fn(&Config) -> Value,
+    pub set: fn(&mut Config, Value),
+}
+
+const MULTICAST_AND_GOSSIP: &[Mode] = &[];
+
+fn whole(value: Value) -> u64 {
+    match value {
+        Value::Whole(value) => value,
+        _ => unreachable!("checked by Param::parse"),
+    }
+}
+
+fn real(value: Value) -> f64 {
+    match value {
+        Value::Real(value) => value,
+        _ => unreachable!("checked by Param::parse"),
+    }
+}
+
+fn optional(value: Value) -> Option<u32> {
+    match value {
+        Value::Whole(value) => Some(value as u32),
+        _ => None,
+    }
+}
+
+fn optional_value(value: Option<u32>) -> Value {
+    value.map_or(Value::Absent, |value| Value::Whole(value.into()))
+}
+
+const MODE_NAMES: &[&str] = &["centralized", "tree", "push", "pull", "push-pull"];
+
+pub static PARAMS: &[Param] = &[
+    Param {
+        key: "mode",
+        url: Some("mode"),
+        label: "Protocol",
+        domain: Domain::Choice(MODE_NAMES),
+        default: "push",
+        help: "the protocol: multicast (centralized, tree) or gossip (push, pull, push-pull)",
+        modes: MULTICAST_AND_GOSSIP,
+        get: |config| Value::Choice(config.mode.name()),
+        set: |config, value| {
+            if let Value::Choice(name) = value {
+                config.mode = Mode::from_name(name).expect("a listed name");
+            }
+        },
+    },
+    Param {
+        key: "nodes",
+        url: Some("n"),
+        label: "Nodes N",
+        domain: Domain::Whole {
+            min: limits::NODES.0 as u64,
+            max: limits::NODES.1 as u64,
+        },
+        default: "1000",
+        help: "number of nodes N; node 0 is the sender (the page takes up to 100,000)",
+        modes: MULTICAST_AND_GOSSIP,
+        get: |config| Value::Whole(config.nodes.into()),
+        set: |config, value| config.nodes = whole(value) as u32,
+    },
+    Param {
+        key: "fanout",
+        url: Some("b"),
+        label: "Fanout b",
+        domain: Domain::Whole {
+            min: limits::FANOUT.0 as u64,
+            max: limits::FANOUT.1 as u64,
+        },
+        default: "1",
+        help: "b: gossip peers called per round (with replacement); the centralized sender's unicasts per round; the tree's arity",
+        modes: MULTICAST_AND_GOSSIP,
+        get: |config| Value::Whole(config.fanout.into()),
+        set: |config, value| config.fanout = whole(value) as u32,
+    },
+    Param {
+        key: "loss",
+        url: Some("loss"),
+        label: "Loss %",
+        domain: Domain::Real {
+            min: limits::LOSS.0,
+            max: limits::LOSS.1,
+        },
+        default: "0",
+        help: "probability that one datagram is lost",
+        modes: MULTICAST_AND_GOSSIP,
+        get: |config| Value::Real(config.network.loss),
+        set: |config, value| config.network.loss = real(value),
+    },
+    Param {
+        key: "crash",
+        url: Some("crash"),
+        label: "Crashed %",
+        domain: Domain::Real {
+            min: limits::CRASH.0,
+            max: limits::CRASH.1,
+        },
+        default: "0",
+        help: "fraction of the non-sender nodes crashed from the start (the same set in every mode for a seed)",
+        modes: MULTICAST_AND_GOSSIP,
+        get: |config| Value::Real(config.network.crash),
+        set: |config, value| config.network.crash = real(value),
+    },
+    Param {
+        key: "senders",
+        url: None,
+        label: "Senders",
+        domain: Domain::Whole {
+            min: 1,
+            max: limits::NODES.1 as u64,
+        },
+        default: "1",
+        help: "nodes 0..senders start informed (gossip; 1 to N)",
+        modes: &Mode::GOSSIP,
+        get: |config| Value::Whole(config.senders.into()),
+        set: |config, value| config.senders = whole(value) as u32,
+    },
+    Param {
+        key: "seed",
+        url: Some("seed"),
+        label: "Seed",
+        domain: Domain::Seed,
+        default: "1",
+        help: "any u64: the same seed is the same run in every browser and in the CLI",
+        modes: MULTICAST_AND_GOSSIP,
+        get: |config| Value::Whole(config.seed),
+        set: |config, value| config.seed = whole(value),
+    },
+    Param {
+        key: "max_rounds",
+        url: None,
+        label: "Round limit",
+        domain: Domain::Optional {
+            min: limits::MAX_ROUNDS.0 as u64,
+            max: limits::MAX_ROUNDS.1 as u64,
+        },
+        default: "none",
+        help: "stop a run without completing after this many rounds (none: a bound from theory no completing run comes near)",
+        modes: MULTICAST_AND_GOSSIP,
+        get: |config| optional_value(config.max_rounds),
+        set: |config, value| config.max_rounds = optional(value),
+    },
+    Param {
+        key: "transport",
+        url: Some("transport"),
+        label: "Transport",
+        domain: Domain::Choice(Transport::NAMES),
+        default: "udp",
+        help: "centralized: udp (a lost unicast stays lost) or reliable (ACKs, retransmission after the timeout)",
+        modes: &[Mode::Centralized],
+        get: |config| Value::Choice(config.centralized.transport.name()),
+        set: |config, value| {
+            if let Value::Choice(name) = value {
+                config.centralized.transport = Transport::from_name(name).expect("a listed name");
+            }
+        },
+    },
+    Param {
+        key: "timeout",
+        url: Some("timeout"),
+        label: "Timeout (rounds)",
+        domain: Domain::Whole {
+            min: limits::TIMEOUT.0 as u64,
+            max: limits::TIMEOUT.1 as u64,
+        },
+        default: "2",
+        help: "centralized, reliable: rounds the sender waits for an ACK before sending again",
+        modes: &[Mode::Centralized],
+        get: |config| Value::Whole(config.centralized.timeout.into()),
+        set: |config, value| config.centralized.timeout = whole(value) as u32,
+    },
+    Param {
+        key: "repair_delay",
+        url: Some("repair"),
+        label: "Repair after (rounds)",
+        domain: Domain::Optional {
+            min: limits::REPAIR_DELAY.0 as u64,
+            max: limits::REPAIR_DELAY.1 as u64,
+        },
+        default: "none",
+        help: "tree: an orphan asks its nearest live ancestor for the message this many rounds after it was due (none: no repair)",
+        modes: &[Mode::Tree],
+        get: |config| optional_value(config.tree.repair_delay),
+        set: |config, value| config.tree.repair_delay = optional(value),
+    },
+];
+
+pub fn find(key: &str) -> Option<&'static Param> {
+    PARAMS.iter().find(|param| param.key == key)
+}
+
+pub fn find_by_url(url: &str) -> Option<&'static Param> {
+    PARAMS.iter().find(|param| param.url == Some(url))
+}
+
+/// Words accepted for "no value" in an optional parameter.
+const ABSENT: &[&str] = &["none", "off", ""];
+
+impl Param {
+    pub fn flag(&self) -> String {
+        self.key.replace('_', "-")
+    }
+
+    pub fn applies_to(&self, mode: Mode) -> bool {
+        self.modes.is_empty() || self.modes.contains(&mode)
+    }
+
+    /// What the parameter accepts, in words: "a whole number from 2 to 1000000".
+    pub fn expected(&self) -> String {
+        match self.domain {
+            Domain::Whole { min, max } => format!("a whole number from {min} to {max}"),
+            Domain::Real { min, max } => format!("a number from {min} to {max}"),
+            Domain::Choice(names) => format!("one of {}", names.join(", ")),
+            Domain::Seed => "a whole number from 0 to 18446744073709551615".into(),
+            Domain::Optional { min, max } => {
+                format!("a whole number from {min} to {max}, or none")
+            }
+        }
+    }
+
+    /// The range as the README and `--help` show it.
+    pub fn range_text(&self) -> String {
+        match self.domain {
+            Domain::Whole { min, max } => format!("{min} to {max}"),
+            Domain::Real { min, max } => format!("{min} to {max}"),
+            Domain::Choice(names) => names.join(", "),
+            Domain::Seed => "any u64".into(),
+            Domain::Optional { min, max } => format!("{min} to {max}, or none"),
+        }
+    }
+
+    /// Parses typed text (a CLI argument, a URL value) and checks the range.
+    pub fn parse(&self, text: &str) -> Result<Value, String> {
+        let text = text.trim();
+        let malformed = || format!("{} must be {} (got {text:?})", self.key, self.expected());
+        let value = match self.domain {
+            Domain::Whole { .. } | Domain::Seed => {
+                Value::Whole(text.parse().map_err(|_| malformed())?)
+            }
+            Domain::Real { .. } => {
+                let value: f64 = text.parse().map_err(|_| malformed())?;
+                Value::Real(value)
+            }
+            Domain::Choice(names) => Value::Choice(
+                names
+                    .iter()
+                    .find(|&&name| name == text)
+                    .ok_or_else(malformed)?,
+            ),
+            Domain::Optional { .. } if ABSENT.contains(&text) => Value::Absent,
+            Domain::Optional { .. } => Value::Whole(text.parse().map_err(|_| malformed())?),
+        };
+        self.check(value)?;
+        Ok(value)
+    }
+
+    /// Reads a JSON value (`simulate()`'s input).
+    pub fn from_json(&self, json: &serde_json::Value) -> Result<Value, String> {
+        let malformed = || format!("{} must be {} (got {json})", self.key, self.expected());
+        let value = match (self.domain, json) {
+            (Domain::Optional { .. }, serde_json::Value::Null) => Value::Absent,
+            (Domain::Whole { .. } | Domain::Seed | Domain::Optional { .. }, _) => {
+                Value::Whole(json.as_u64().ok_or_else(malformed)?)
+            }
+            (Domain::Real { .. }, _) => Value::Real(json.as_f64().ok_or_else(malformed)?),
+            (Domain::Choice(_), serde_json::Value::String(text)) => return self.parse(text),
+            (Domain::Choice(_), _) => return Err(malformed()),
+        };
+        self.check(value)?;
+        Ok(value)
+    }
+
+    /// The range check, with the message every front end shows.
+    pub fn check(&self, value: Value) -> Result<(), String> {
+        let out_of_range = |shown: String, min: String, max: String| {
+            Err(format!(
+                "{} must be between {min} and {max} (got {shown})",
+                self.key
+            ))
+        };
+        match (self.domain, value) {
+            (Domain::Whole { min, max } | Domain::Optional { min, max }, Value::Whole(value))
+                if !(min..=max).contains(&value) =>
+            {
+                out_of_range(value.to_string(), min.to_string(), max.to_string())
+            }
+            // `contains` is false for NaN, so NaN is refused here too.
+            (Domain::Real { min, max }, Value::Real(value)) if !(min..=max).contains(&value) => {
+                out_of_range(value.to_string(), min.to_string(), max.to_string())
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The README's parameter table, in Markdown.
+pub fn markdown_table() -> String {
+    let mut table = String::from(
+        "| JSON key | CLI flag | URL key | range | default | applies to | meaning |\n|---|---|---|---|---|---|---|\n",
+    );
+    for param in PARAMS {
+        let modes = if param.modes.is_empty() {
+            "all".to_string()
+        } else {
+            param
+                .modes
+                .iter()
+                .map(|mode| mode.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        table.push_str(&format!(
+            "| `{}` | `--{}` | {} | {} | {} | {} | {} |\n",
+            param.key,
+            param.flag(),
+            param.url.map_or("–".to_string(), |url| format!("`{url}`")),
+            param.range_text(),
+            param.default,
+            modes,
+            param.help
+        ));
+    }
+    table
+}
+
+impl Config {
+    /// Every parameter within its range, and the ones that depend on others consistent.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        // Senders first: their range depends on N, which the message should say.
+        if !(1..=self.nodes).contains(&self.senders) {
+            return Err(ConfigError(format!(
+                "senders must be between 1 and {} (got {})",
+                self.nodes, self.senders
+            )));
+        }
+        if self.senders != 1 && self.mode.group() != Group::Gossip {
+            return Err(ConfigError(format!(
+                "senders must be 1 for {}: node 0 is its only sender (got {})",
+                self.mode, self.senders
+            )));
+        }
+        for param in PARAMS {
+            param.check((param.get)(self)).map_err(ConfigError)?;
+        }
+        Ok(())
+    }
+
+    /// Sets one parameter by its JSON key from text, as the CLI and the URL do.
+    pub fn set(&mut self, key: &str, text: &str) -> Result<(), ConfigError> {
+        let param = find(key).ok_or_else(|| ConfigError(format!("unknown parameter {key:?}")))?;
+        let value = param.parse(text).map_err(ConfigError)?;
+        (param.set)(self, value);
+        Ok(())
+    }
+
+    /// Reads the keys of a JSON object that name parameters (others are left in `object` for
+    /// the caller), starting from the defaults, and validates the result.
+    pub fn from_json(object: &mut Map<String, Json>) -> Result<Config, ConfigError> {
+        let mut config = Config::default();
+        for param in PARAMS {
+            if let Some(json) = object.remove(param.key) {
+                let value = param.from_json(&json).map_err(ConfigError)?;
+                (param.set)(&mut config, value);
+            }
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// The parameters that apply to this mode, keyed by their JSON keys (round limit resolved).
+    pub fn echo(&self) -> Map<String, Json> {
+        let mut resolved = self.clone();
+        resolved.max_rounds = Some(self.round_limit());
+        PARAMS
+            .iter()
+            .filter(|param| param.applies_to(self.mode))
+            .map(|param| (param.key.to_string(), (param.get)(&resolved).to_json()))
+            .collect()
+    }
+}
+
+impl Value {
+    fn to_json(self) -> Json {
+        match self {
+            Value::Whole(value) => value.into(),
+            Value::Real(value) => value.into(),
+            Value::Choice(name) => name.into(),
+            Value::Absent => Json::Null,
+        }
+    }
+}

@@ -1,0 +1,92 @@
+//! The contract between a protocol and the engine. A protocol file holds its per-node state, its
+//! parameters and its rules (what a node sends when a round starts, on receipt, when a timer
+//! fires); a driver (`drivers::fast` or `drivers::event`) carries the datagrams, the clock, loss,
+//! crashes and the record of what happened.
+
+use super::report::{Change, Kind, KindId, Tick};
+use super::rng::Rng;
+use serde::Serialize;
+
+/// One datagram as its receiver sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct Datagram<B> {
+    pub from: u32,
+    pub to: u32,
+    pub kind: KindId,
+    pub body: B,
+}
+
+/// The shape of a run's network: how the stage lays nodes out and how peers relate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "shape", rename_all = "kebab-case")]
+pub enum Structure {
+    /// Everyone may call everyone: gossip on a circle.
+    Circle,
+    /// Node 0 talks to each receiver in turn: the sender in the centre, receivers around it.
+    Star,
+    /// A balanced `fanout`-ary tree rooted at node 0; the children of i are b i + 1 ..= b i + b.
+    Tree { fanout: u32 },
+}
+
+/// What a protocol may see and do; both drivers implement it. Handlers take the protocol by
+/// `&self` (its parameters) and keep all mutable state here, so a zero-delay datagram can be
+/// delivered at once, inside `send`, as the synchronous model requires.
+pub trait Net<P: Protocol> {
+    fn nodes(&self) -> u32;
+    /// The current tick and round.
+    fn now(&self) -> Tick;
+    fn round(&self) -> u32;
+    fn rng(&mut self) -> &mut Rng;
+    fn is_crashed(&self, node: u32) -> bool;
+    /// A peer of `caller`, uniform over the other N - 1 nodes (crashed ones included: a caller
+    /// cannot know).
+    fn peer(&mut self, caller: u32) -> u32;
+    /// Did `node` know `message` before this tick? What it learns now it may use from the next.
+    fn knew(&self, node: u32, message: u32) -> bool;
+    /// Nodes that knew every message before this round: the prefix of the informed order.
+    fn informed_before_round(&self) -> usize;
+    /// The informed node at `index` of the informed order (the order they came to know).
+    fn informed_at(&self, index: usize) -> u32;
+    /// Sends a datagram: the network may drop it, a crashed node swallows it; otherwise it is
+    /// delivered to `Protocol::on_receive` after the network's delay (at once when there is none).
+    fn send(&mut self, from: u32, to: u32, kind: KindId, body: P::Body);
+    /// Calls `Protocol::on_timer(node, timer)` `after` ticks from now, unless `node` has crashed.
+    fn set_timer(&mut self, node: u32, after: Tick, timer: P::Timer);
+    /// `node` now knows `message`, from `from`; returns false (and counts a redundant payload)
+    /// if it knew it already.
+    fn learn(&mut self, node: u32, message: u32, from: u32) -> bool;
+    /// Whether `node` knows `message` now (including what it learned this tick).
+    fn knows(&self, node: u32, message: u32) -> bool;
+    fn state(&self, node: u32) -> &P::Node;
+    fn state_mut(&mut self, node: u32) -> &mut P::Node;
+    /// Records a node event for the report (the UI shows it).
+    fn note(&mut self, node: u32, change: Change);
+}
+
+pub trait Protocol: Sized {
+    /// Per-node state: counters, timers pending, bitmaps, membership lists.
+    type Node: Clone + Default;
+    /// What a datagram carries beyond its kind: packet numbers, a bitmap, a digest.
+    type Body: Copy;
+    /// What a timer says when it fires.
+    type Timer: Copy;
+    /// The datagram kinds this protocol sends (at most `report::MAX_KINDS`).
+    const KINDS: &'static [Kind];
+    /// Gossip acts every round for ever (a run ends only when all know or at the round limit);
+    /// other protocols act on timers and receipts, and a run also ends when nothing is pending.
+    const EVERY_ROUND: bool;
+
+    fn structure(&self) -> Structure {
+        Structure::Circle
+    }
+    /// Messages (packets) a node must know to count as informed; at most 64.
+    fn messages(&self) -> u32 {
+        1
+    }
+    /// Called once before round 1: initial timers.
+    fn start(&self, _net: &mut impl Net<Self>) {}
+    /// Called at the first tick of every round when `EVERY_ROUND`.
+    fn on_round(&self, _net: &mut impl Net<Self>) {}
+    fn on_receive(&self, net: &mut impl Net<Self>, datagram: Datagram<Self::Body>);
+    fn on_timer(&self, _net: &mut impl Net<Self>, _node: u32, _timer: Self::Timer) {}
+}

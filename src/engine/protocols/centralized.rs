@@ -1,0 +1,210 @@
+//! Centralized multicast, the lecture's for-loop of unicasts (theory.md section 7): the sender
+//! unicasts to receivers 1, 2, ..., N - 1 in order, `budget` (b) per round. Over UDP a lost
+//! datagram stays lost; over a reliable transport each receiver ACKs, and the sender retransmits
+//! what was not ACKed within `timeout` rounds, retransmissions sharing the budget.
+
+use crate::engine::protocol::{Datagram, Net, Protocol, Structure};
+use crate::engine::report::{Kind, Look, TICKS_PER_ROUND, Tick};
+use std::collections::VecDeque;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    /// Fire and forget: the run ends after one sweep.
+    Udp,
+    /// ACKs and retransmission after a timeout, until every receiver has ACKed.
+    Reliable,
+}
+
+impl Transport {
+    pub const NAMES: &'static [&'static str] = &["udp", "reliable"];
+
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+
+    pub fn from_name(name: &str) -> Option<Transport> {
+        [Transport::Udp, Transport::Reliable]
+            .into_iter()
+            .find(|transport| transport.name() == name)
+    }
+}
+
+/// This protocol's parameters (with the shared fanout as the send budget).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Params {
+    pub transport: Transport,
+    /// Rounds the sender waits for an ACK before sending again.
+    pub timeout: u32,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            transport: Transport::Udp,
+            timeout: 2,
+        }
+    }
+}
+
+pub struct Centralized {
+    pub budget: u32,
+    pub params: Params,
+}
+
+pub const UNICAST: u8 = 0;
+pub const ACK: u8 = 1;
+pub const RETRANSMISSION: u8 = 2;
+
+pub const KINDS: &[Kind] = &[
+    Kind {
+        name: "unicast",
+        payload: true,
+        look: Look::Data,
+        label: "unicast (message)",
+    },
+    Kind {
+        name: "ack",
+        payload: false,
+        look: Look::Ack,
+        label: "ACK",
+    },
+    Kind {
+        name: "retransmission",
+        payload: true,
+        look: Look::Repair,
+        label: "retransmission",
+    },
+];
+
+/// The sender's ledger, held in node 0's state.
+#[derive(Clone, Debug, Default)]
+pub struct Sweep {
+    /// The next receiver never sent to.
+    next: u32,
+    /// Sent and not yet known to be ACKed, with the tick its timeout expires, in sending order
+    /// (so deadlines are in order too).
+    outstanding: VecDeque<(u32, Tick)>,
+    acked: Vec<bool>,
+}
+
+/// Only the sender holds a ledger; receivers hold nothing (8 bytes per node).
+pub type Node = Option<Box<Sweep>>;
+
+/// The sender's timer: its turn to send, at the start of every round it has work.
+#[derive(Clone, Copy, Debug)]
+pub struct SendTurn;
+
+impl Protocol for Centralized {
+    type Node = Node;
+    type Body = ();
+    type Timer = SendTurn;
+    const KINDS: &'static [Kind] = KINDS;
+    const EVERY_ROUND: bool = false;
+
+    fn structure(&self) -> Structure {
+        Structure::Star
+    }
+
+    fn start(&self, net: &mut impl Net<Self>) {
+        *net.state_mut(0) = Some(Box::new(Sweep {
+            next: 1,
+            outstanding: VecDeque::new(),
+            acked: vec![false; net.nodes() as usize],
+        }));
+        net.set_timer(0, 0, SendTurn);
+    }
+
+    fn on_timer(&self, net: &mut impl Net<Self>, sender: u32, _: SendTurn) {
+        let now = net.now();
+        let reliable = self.params.transport == Transport::Reliable;
+        let deadline = now + Tick::from(self.params.timeout) * TICKS_PER_ROUND;
+        let nodes = net.nodes();
+        // Decide this round's sends first: ACKs arriving during them update the ledger.
+        let mut sends = Vec::with_capacity(self.budget as usize);
+        let sweep = net
+            .state_mut(sender)
+            .as_mut()
+            .expect("the sender has a ledger");
+        // Rule: what timed out without an ACK goes first, then new receivers in order.
+        while sends.len() < self.budget as usize
+            && let Some(&(receiver, expires)) = sweep.outstanding.front()
+            && expires <= now
+        {
+            sweep.outstanding.pop_front();
+            if !sweep.acked[receiver as usize] {
+                sends.push((receiver, RETRANSMISSION));
+                sweep.outstanding.push_back((receiver, deadline));
+            }
+        }
+        while sends.len() < self.budget as usize && sweep.next < nodes {
+            sends.push((sweep.next, UNICAST));
+            if reliable {
+                sweep.outstanding.push_back((sweep.next, deadline));
+            }
+            sweep.next += 1;
+        }
+        let more = sweep.next < nodes || !sweep.outstanding.is_empty();
+        for (receiver, kind) in sends {
+            net.send(sender, receiver, kind, ());
+        }
+        if more {
+            net.set_timer(sender, TICKS_PER_ROUND, SendTurn);
+        }
+    }
+
+    fn on_receive(&self, net: &mut impl Net<Self>, datagram: Datagram<()>) {
+        let Datagram { from, to, kind, .. } = datagram;
+        match kind {
+            // A receiver keeps the message and, over a reliable transport, ACKs every copy.
+            UNICAST | RETRANSMISSION => {
+                net.learn(to, 0, from);
+                if self.params.transport == Transport::Reliable {
+                    net.send(to, from, ACK, ());
+                }
+            }
+            // The sender crosses the receiver off its ledger.
+            ACK => {
+                if let Some(sweep) = net.state_mut(to) {
+                    sweep.acked[from as usize] = true;
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Expected rounds (theory.md section 7): the sweep takes ceil((N - 1) / b) rounds; over a
+/// reliable transport with loss each receiver needs about 1 / q^2 sends, plus a last timeout.
+pub fn expected_rounds(nodes: u32, budget: u32, params: &Params, loss: f64) -> f64 {
+    let sweep = f64::from((nodes - 1).div_ceil(budget));
+    let delivery = 1.0 - loss;
+    match params.transport {
+        Transport::Reliable if loss > 0.0 => {
+            f64::from(nodes - 1) / (f64::from(budget) * delivery * delivery)
+                + f64::from(params.timeout)
+        }
+        _ => sweep,
+    }
+}
+
+/// Expected informed fraction after each round: the sweep reaches b new receivers a round, each
+/// informed with probability q (reliable: the retransmissions' share of the budget slows the
+/// sweep to an effective b q^2 per round, the same approximation as `expected_rounds`).
+pub fn expected_curve(nodes: u32, budget: u32, params: &Params, loss: f64, max: usize) -> Vec<f64> {
+    let n = f64::from(nodes);
+    let receivers = n - 1.0;
+    let delivery = 1.0 - loss;
+    let (per_round, reach) = match params.transport {
+        Transport::Udp => (f64::from(budget), delivery),
+        Transport::Reliable => (f64::from(budget) * delivery * delivery, 1.0),
+    };
+    let mut curve = Vec::new();
+    for round in 0..max {
+        let swept = (per_round * round as f64).min(receivers);
+        curve.push((1.0 + reach * swept) / n);
+        if swept >= receivers {
+            break;
+        }
+    }
+    curve
+}
