@@ -63,6 +63,19 @@ pub trait Net<P: Protocol> {
     fn note(&mut self, node: u32, change: Change);
 }
 
+/// The bitmap of the kinds that carry the message.
+pub const fn payload_mask(kinds: &[Kind]) -> u8 {
+    let mut mask = 0;
+    let mut index = 0;
+    while index < kinds.len() {
+        if kinds[index].payload {
+            mask |= 1 << index;
+        }
+        index += 1;
+    }
+    mask
+}
+
 pub trait Protocol: Sized {
     /// Per-node state: counters, timers pending, bitmaps, membership lists.
     type Node: Clone + Default;
@@ -72,6 +85,8 @@ pub trait Protocol: Sized {
     type Timer: Copy;
     /// The datagram kinds this protocol sends (at most `report::MAX_KINDS`).
     const KINDS: &'static [Kind];
+    /// Bit k set: kind k carries the message (derived from `KINDS`; one shift in the hot path).
+    const PAYLOAD_KINDS: u8 = payload_mask(Self::KINDS);
     /// Gossip acts every round for ever (a run ends only when all know or at the round limit);
     /// other protocols act on timers and receipts, and a run also ends when nothing is pending.
     const EVERY_ROUND: bool;

@@ -253,7 +253,7 @@ impl<P: Protocol> EventNetwork<P> {
             context.network.advance_to(entry.tick);
             context.dispatch(entry.pending);
         }
-        (first_new, context.counters)
+        (first_new, context.counters.complete(P::PAYLOAD_KINDS))
     }
 }
 
@@ -311,7 +311,7 @@ impl<'a, P: Protocol, R: Recorder> Context<'a, P, R> {
     /// handed to the protocol, and its fate settled by what the receiver learned.
     fn arrive(&mut self, datagram: Datagram<P::Body>, sent: Tick) {
         let crashed = self.network.crashed[datagram.to as usize];
-        let payload = P::KINDS[datagram.kind as usize].payload;
+        let payload = P::PAYLOAD_KINDS >> datagram.kind & 1 == 1;
         self.counters.to_crashed += u64::from(crashed);
         self.counters.at_sender += u64::from(!crashed & (datagram.to == 0));
         let (now, hop) = (self.network.now, self.hop);
@@ -379,11 +379,7 @@ impl<P: Protocol, R: Recorder> Net<P> for Context<'_, P, R> {
     fn send(&mut self, from: u32, to: u32, kind: KindId, body: P::Body) {
         // The same draws in the same order as the fast driver: loss first, at sending.
         let lost = self.rng.happens(self.network.links.loss);
-        let payload = P::KINDS[kind as usize].payload;
         let counters = &mut self.counters;
-        counters.datagrams += 1;
-        counters.payload += u64::from(payload);
-        counters.control += u64::from(!payload);
         counters.lost += u64::from(lost);
         counters.by_kind[kind as usize] += 1;
         let now = self.network.now;

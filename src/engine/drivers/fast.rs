@@ -3,7 +3,9 @@
 
 use super::{Loss, Recorder, delivered_fate};
 use crate::engine::protocol::{Datagram, Net, Protocol};
-use crate::engine::report::{Change, Contact, Counters, Fate, KindId, Learned, Tick, round_start};
+use crate::engine::report::{
+    Change, Contact, Counters, Fate, KindId, Learned, MAX_KINDS, Tick, round_start,
+};
 use crate::engine::rng::Rng;
 
 /// One byte per node, read on every datagram: small enough to stay in cache at N = 10^6.
@@ -147,7 +149,8 @@ impl<P: Protocol<Node = ()>, L: Loss, R: Recorder, const CRASHES: bool>
     pub(crate) fn play(mut self) -> (usize, usize, Counters) {
         let protocol = self.protocol;
         protocol.on_round(&mut self);
-        (self.informed_at_start, self.count, self.counters)
+        let counters = self.counters.complete(P::PAYLOAD_KINDS);
+        (self.informed_at_start, self.count, counters)
     }
 }
 
@@ -209,46 +212,58 @@ where
         let target = self.state[to as usize];
         let crashed = CRASHES && !lost & (target == CRASHED);
         let arrived = !lost & !crashed;
-        let payload = P::KINDS[kind as usize].payload;
         let counters = &mut self.counters;
-        counters.datagrams += 1;
-        counters.payload += u64::from(payload);
-        counters.control += u64::from(!payload);
         counters.lost += u64::from(lost);
         counters.to_crashed += u64::from(crashed);
-        counters.at_sender += u64::from(arrived & (to == 0));
-        counters.by_kind[kind as usize] += 1;
-        let now = self.now();
-        let hop = self.hop;
+        // The mask keeps the index in bounds without a check: kinds are fewer than MAX_KINDS.
+        // Datagrams, payload and control follow from these per-kind counts (`complete`).
+        counters.by_kind[kind as usize & (MAX_KINDS - 1)] += 1;
+        if !arrived {
+            if R::ON {
+                let (now, hop) = (self.now(), self.hop);
+                self.recorder.contact(|| Contact {
+                    from,
+                    to,
+                    kind,
+                    fate: if lost { Fate::Lost } else { Fate::Crashed },
+                    sent: now,
+                    arrives: now,
+                    hop,
+                });
+            }
+            return;
+        }
+        self.counters.at_sender += u64::from(to == 0);
+        let datagram = Datagram {
+            from,
+            to,
+            kind,
+            body,
+        };
+        let protocol = self.protocol;
+        if !R::ON {
+            protocol.on_receive(self, datagram);
+            return;
+        }
+        // Recording: the contact, then its delivery one hop deeper, then its fate.
+        let (now, hop) = (self.now(), self.hop);
         let index = self.recorder.contact(|| Contact {
             from,
             to,
             kind,
-            fate: if lost { Fate::Lost } else { Fate::Crashed },
+            fate: Fate::Arrived,
             sent: now,
             arrives: now,
             hop,
         });
-        if arrived {
-            let outer = std::mem::replace(&mut self.taught, false);
-            self.hop += 1;
-            let protocol = self.protocol;
-            protocol.on_receive(
-                self,
-                Datagram {
-                    from,
-                    to,
-                    kind,
-                    body,
-                },
-            );
-            self.hop -= 1;
-            if R::ON {
-                self.recorder
-                    .settle(index, delivered_fate(payload, self.taught));
-            }
-            self.taught = outer;
-        }
+        let outer = std::mem::replace(&mut self.taught, false);
+        self.hop += 1;
+        protocol.on_receive(self, datagram);
+        self.hop -= 1;
+        let payload = P::PAYLOAD_KINDS >> kind & 1 == 1;
+        self.recorder
+            .settle(index, delivered_fate(payload, self.taught));
+        self.taught = outer;
     }
 
     fn set_timer(&mut self, _node: u32, _after: Tick, _timer: P::Timer) {
@@ -257,15 +272,18 @@ where
 
     #[inline(always)]
     fn learn(&mut self, node: u32, _message: u32, from: u32) -> bool {
-        if self.state[node as usize] != UNINFORMED {
-            self.counters.redundant += 1;
+        let knew = self.state[node as usize] != UNINFORMED;
+        self.counters.redundant += u64::from(knew);
+        if knew {
             return false;
         }
         self.state[node as usize] = JUST_INFORMED;
         self.order[self.count] = node;
         self.informers[self.count] = from;
         self.count += 1;
-        self.taught = true;
+        if R::ON {
+            self.taught = true;
+        }
         let (tick, hop) = (self.now(), self.hop.saturating_sub(1));
         self.recorder.learned(|| Learned {
             tick,
