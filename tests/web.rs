@@ -2,7 +2,8 @@
 //! drawing edge cases, and the mounted app answering clicks and keys.
 #![cfg(target_arch = "wasm32")]
 
-use gossip_lab::engine::{Config, Mode};
+use gossip_lab::engine::protocols::tree;
+use gossip_lab::engine::{Config, Mode, NetworkConfig};
 use gossip_lab::ui::charts::{datagrams, infection};
 use gossip_lab::ui::state::{Action, Lab, Run};
 use gossip_lab::ui::url::{Setup, parse_query};
@@ -57,7 +58,7 @@ fn out_of_range_values_are_clamped_with_a_notice() {
         ],
     );
     assert_eq!(
-        (lab.config.nodes, lab.config.fanout, lab.config.loss),
+        (lab.config.nodes, lab.config.fanout, lab.config.network.loss),
         (100_000, 1, 0.0)
     );
     assert_eq!(lab.notices.len(), 3, "{:?}", lab.notices);
@@ -135,8 +136,8 @@ fn the_url_sets_every_parameter_and_explains_bad_values() {
     );
     assert_eq!(
         (
-            config.loss,
-            config.crash,
+            config.network.loss,
+            config.network.crash,
             setup.speed,
             setup.autoplay,
             setup.perf
@@ -182,18 +183,37 @@ fn draw_everything(config: Config, rounds: usize) {
     for progress in [0.0, 0.3, 0.5, 0.75, 1.0] {
         stage::draw(&stage_canvas, &run, progress, Some(0)).unwrap();
     }
-    let ghost_fractions = vec![0.0, 0.5, 1.0];
-    let data = infection::InfectionData {
-        fractions: &run.fractions,
-        theory: &run.theory,
-        theory_rounds: run.theory_rounds,
-        ghosts: vec![infection::Ghost {
-            label: "ghost",
-            fractions: &ghost_fractions,
-        }],
-    };
-    infection::draw(&canvas(400, 250), &data).unwrap();
-    datagrams::draw(&canvas(400, 150), &run.counters).unwrap();
+    let ghost = vec![(0.0, 0.0), (1.0, 0.5), (2.0, 1.0)];
+    let points: Vec<(f64, f64)> = run
+        .fractions
+        .points(0)
+        .map(|(round, &fraction)| (f64::from(round), fraction))
+        .collect();
+    let rounds: Vec<_> = run
+        .counters
+        .points(1)
+        .map(|(round, &counters)| (f64::from(round), counters))
+        .collect();
+    for log_rounds in [false, true] {
+        let data = infection::InfectionData {
+            points: &points,
+            theory: &run.theory,
+            theory_rounds: run.theory_rounds,
+            ghosts: vec![infection::Ghost {
+                label: "ghost",
+                points: &ghost,
+            }],
+            log_rounds,
+        };
+        infection::draw(&canvas(400, 250), &data).unwrap();
+        datagrams::draw(
+            &canvas(400, 150),
+            run.simulation.kinds(),
+            &rounds,
+            log_rounds,
+        )
+        .unwrap();
+    }
 }
 
 #[wasm_bindgen_test]
@@ -210,7 +230,10 @@ fn drawing_survives_the_edge_cases() {
         (
             Config {
                 nodes: 2,
-                crash: 0.99,
+                network: NetworkConfig {
+                    crash: 0.99,
+                    ..NetworkConfig::default()
+                },
                 ..Config::default()
             },
             3,
@@ -218,7 +241,10 @@ fn drawing_survives_the_edge_cases() {
         (
             Config {
                 nodes: 300,
-                crash: 0.99,
+                network: NetworkConfig {
+                    crash: 0.99,
+                    ..NetworkConfig::default()
+                },
                 mode: Mode::Pull,
                 ..Config::default()
             },
@@ -227,7 +253,10 @@ fn drawing_survives_the_edge_cases() {
         (
             Config {
                 nodes: 100,
-                loss: 1.0,
+                network: NetworkConfig {
+                    loss: 1.0,
+                    ..NetworkConfig::default()
+                },
                 mode: Mode::PushPull,
                 ..Config::default()
             },
@@ -245,7 +274,10 @@ fn drawing_survives_the_edge_cases() {
         (
             Config {
                 nodes: 501,
-                loss: 0.99,
+                network: NetworkConfig {
+                    loss: 0.99,
+                    ..NetworkConfig::default()
+                },
                 ..Config::default()
             },
             2,
@@ -253,6 +285,27 @@ fn drawing_survives_the_edge_cases() {
     ];
     for (config, rounds) in cases {
         draw_everything(config, rounds);
+    }
+    // Every protocol's layout, small and large, with crashes and a repair.
+    for mode in Mode::ALL {
+        for (nodes, fanout) in [(2, 1), (31, 2), (300, 1), (5000, 3)] {
+            draw_everything(
+                Config {
+                    nodes,
+                    fanout,
+                    mode,
+                    network: NetworkConfig {
+                        loss: 0.1,
+                        crash: 0.2,
+                    },
+                    tree: tree::Params {
+                        repair_delay: Some(2),
+                    },
+                    ..Config::default()
+                },
+                6,
+            );
+        }
     }
 }
 

@@ -7,8 +7,9 @@ use super::frame_loop::FrameLoop;
 use super::palette;
 use super::panels::{Counts, Explanation, Legend, Milestones, NodeDetails, Notices, RunProps};
 use super::stage;
-use super::state::{ANIMATED_NODES, Action, Lab};
+use super::state::{ANIMATED_NODES, Action, History, Lab};
 use super::url;
+use crate::engine::Counters;
 use gloo_events::{EventListener, EventListenerOptions};
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -88,6 +89,14 @@ fn push_window(window: &mut VecDeque<f64>, value: f64) {
     window.push_back(value);
 }
 
+/// A thinned per-round series as (round, value) points.
+fn curve(history: &History<f64>) -> Vec<(f64, f64)> {
+    history
+        .points(0)
+        .map(|(round, &fraction)| (f64::from(round), fraction))
+        .collect()
+}
+
 fn canvas(node: &NodeRef) -> Option<HtmlCanvasElement> {
     node.cast::<HtmlCanvasElement>()
 }
@@ -123,29 +132,38 @@ fn on_frame(lab: &UseReducerHandle<Lab>, painter: &mut Painter, views: &Views, t
     }
     if changed {
         painter.painted_version = Some(lab.version);
+        let log_rounds = lab.log_rounds;
         if let Some(chart) = canvas(&views.chart) {
-            let ghosts = lab
+            let ghost_points: Vec<(String, Vec<(f64, f64)>)> = lab
                 .ghosts
                 .iter()
-                .map(|ghost| infection::Ghost {
-                    label: &ghost.label,
-                    fractions: &ghost.fractions,
-                })
+                .map(|ghost| (ghost.label.clone(), curve(&ghost.fractions)))
                 .collect();
+            let points = curve(&run.fractions);
             let data = infection::InfectionData {
-                fractions: &run.fractions,
+                points: &points,
                 theory: &run.theory,
                 theory_rounds: run.theory_rounds,
-                ghosts,
+                ghosts: ghost_points
+                    .iter()
+                    .map(|(label, points)| infection::Ghost { label, points })
+                    .collect(),
+                log_rounds,
             };
             if let Err(error) = infection::draw(&chart, &data) {
                 web_sys::console::error_1(&error.to_string().into());
             }
         }
-        if let Some(chart) = canvas(&views.datagrams)
-            && let Err(error) = datagrams::draw(&chart, &run.counters)
-        {
-            web_sys::console::error_1(&error.to_string().into());
+        if let Some(chart) = canvas(&views.datagrams) {
+            let rounds: Vec<(f64, Counters)> = run
+                .counters
+                .points(1)
+                .map(|(round, counters)| (f64::from(round), *counters))
+                .collect();
+            if let Err(error) = datagrams::draw(&chart, run.simulation.kinds(), &rounds, log_rounds)
+            {
+                web_sys::console::error_1(&error.to_string().into());
+            }
         }
     }
     painter.first_frame_ms.get_or_insert_with(now);
@@ -309,12 +327,21 @@ pub fn app() -> Html {
         version: lab.version,
     };
     let (nodes, over) = (lab.config.nodes, lab.run.borrow().is_over());
+    let kinds = lab.run.borrow().simulation.kinds();
+    let tree = matches!(
+        lab.run.borrow().simulation.structure(),
+        crate::engine::Structure::Tree { .. }
+    );
+    let on_log = dispatch.reform(|event: Event| {
+        let input: web_sys::HtmlInputElement = event.target_unchecked_into();
+        Action::SetLogRounds(input.checked())
+    });
 
     html! {
         <div class="app">
             <header class="top">
                 <h1>{ "Gossip Lab" }</h1>
-                <p class="tagline">{ "How a rumor spreads: push, pull and push-pull gossip, round by round" }</p>
+                <p class="tagline">{ "How a message spreads: a for-loop of unicasts, a tree, and gossip, round by round" }</p>
                 <p class="keys" aria-hidden="true"><kbd>{ "Space" }</kbd>{ " play/pause " }<kbd>{ "→" }</kbd>{ " step " }<kbd>{ "R" }</kbd>{ " reset" }</p>
             </header>
             <Notices notices={lab.notices.clone()} dispatch={dispatch.clone()} />
@@ -327,20 +354,24 @@ pub fn app() -> Html {
                         role="img" aria-label={format!("The network of {nodes} nodes; coloured nodes know the rumor")}></canvas>
                     <Counts run={run_props.run.clone()} version={lab.version} />
                     <NodeDetails selected={lab.selected} run={run_props.clone()} dispatch={dispatch.clone()} />
-                    <Legend animated={nodes <= ANIMATED_NODES} />
+                    <Legend animated={nodes <= ANIMATED_NODES} {kinds} cut_off={tree} />
                 </section>
                 <section class="panel results-panel" aria-label="Results">
                     <canvas ref={views.chart.clone()} class="chart" data-testid="chart" role="img"
                         aria-label="Informed fraction per round, with the theory curve"></canvas>
                     <div class="chart-tools">
+                        <label class="check">
+                            <input type="checkbox" id="log-rounds" checked={lab.log_rounds} onchange={on_log} />
+                            { "Log round axis" }
+                        </label>
                         <button onclick={dispatch.reform(|_: MouseEvent| Action::ClearGhosts)} disabled={lab.ghosts.is_empty()}>
                             { "Clear earlier runs" }</button>
                     </div>
                     <canvas ref={views.datagrams.clone()} class="chart small" data-testid="datagrams-chart" role="img"
                         aria-label="Datagrams per round"></canvas>
                     <ul class="legend chart-legend" aria-label="Datagrams chart legend">
-                        { for datagrams::SERIES.iter().map(|(label, rgb, _, _)| html! {
-                            <li><span class="swatch line" style={format!("--swatch: {}", palette::hex(*rgb))} aria-hidden="true"></span>{ *label }</li>
+                        { for datagrams::series(kinds).iter().map(|line| html! {
+                            <li><span class="swatch line" style={format!("--swatch: {}", palette::hex(line.colour))} aria-hidden="true"></span>{ line.label }</li>
                         }) }
                     </ul>
                     <Milestones run={run_props.run.clone()} version={lab.version} />

@@ -2,6 +2,8 @@
 
 use super::limits;
 use super::state::Action;
+use crate::engine::config::Group;
+use crate::engine::protocols::centralized::Transport;
 use crate::engine::{Config, Mode};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -106,15 +108,20 @@ pub fn controls(props: &ControlsProps) -> Html {
                 <button onclick={click(Action::Reset)} aria-keyshortcuts="R">{ "Reset" }</button>
                 <button onclick={click(Action::RunToEnd)} disabled={props.over}>{ "Run to end" }</button>
             </div>
-            <div class="mode" role="group" aria-label="Mode">
-                { for Mode::ALL.into_iter().map(|mode| {
-                    let dispatch = props.dispatch.clone();
-                    let onclick = Callback::from(move |_: MouseEvent| dispatch.emit(Action::SetMode(mode)));
-                    let pressed = config.mode == mode;
-                    html! {
-                        <button class={classes!("segment", pressed.then_some("pressed"))}
-                            aria-pressed={pressed.to_string()} {onclick}>{ mode.name() }</button>
-                    }
+            <div class="modes">
+                { for [Group::Multicast, Group::Gossip].into_iter().map(|group| html! {
+                    <div class="mode" role="group" aria-label={format!("{} protocols", group.name())}>
+                        <span class="group-name">{ group.name() }</span>
+                        { for Mode::ALL.into_iter().filter(|mode| mode.group() == group).map(|mode| {
+                            let dispatch = props.dispatch.clone();
+                            let onclick = Callback::from(move |_: MouseEvent| dispatch.emit(Action::SetMode(mode)));
+                            let pressed = config.mode == mode;
+                            html! {
+                                <button class={classes!("segment", pressed.then_some("pressed"))}
+                                    aria-pressed={pressed.to_string()} {onclick}>{ mode.name() }</button>
+                            }
+                        }) }
+                    </div>
                 }) }
             </div>
             <Slider id="nodes" label="Nodes N" min={nodes_low.log10()} max={nodes_high.log10()} step={0.001}
@@ -123,13 +130,14 @@ pub fn controls(props: &ControlsProps) -> Html {
                 on_slide={on_nodes_slide} on_number={send(Action::SetNodes)} />
             <Slider id="fanout" label="Fanout b" min={1.0} max={16.0} step={1.0} value={f64::from(config.fanout)}
                 number={f64::from(config.fanout)} number_min={1.0} number_max={16.0} number_step={1.0}
-                hint="peers called per round, 1 to 16" on_slide={send(Action::SetFanout)} on_number={send(Action::SetFanout)} />
-            <Slider id="loss" label="Loss %" min={0.0} max={100.0} step={1.0} value={config.loss * 100.0}
-                number={config.loss * 100.0} number_min={0.0} number_max={100.0} number_step={0.1}
+                hint={fanout_hint(config.mode)} on_slide={send(Action::SetFanout)} on_number={send(Action::SetFanout)} />
+            <Slider id="loss" label="Loss %" min={0.0} max={100.0} step={1.0} value={config.network.loss * 100.0}
+                number={config.network.loss * 100.0} number_min={0.0} number_max={100.0} number_step={0.1}
                 hint="each datagram lost with this chance" on_slide={percent(Action::SetLoss)} on_number={percent(Action::SetLoss)} />
-            <Slider id="crash" label="Crashed %" min={0.0} max={99.0} step={1.0} value={config.crash * 100.0}
-                number={config.crash * 100.0} number_min={0.0} number_max={99.0} number_step={0.1}
+            <Slider id="crash" label="Crashed %" min={0.0} max={99.0} step={1.0} value={config.network.crash * 100.0}
+                number={config.network.crash * 100.0} number_min={0.0} number_max={99.0} number_step={0.1}
                 hint="nodes dead from the start, 0 to 99" on_slide={percent(Action::SetCrash)} on_number={percent(Action::SetCrash)} />
+            { protocol_controls(config, &props.dispatch) }
             <Slider id="speed" label="Speed (rounds/s)" min={limits::SPEED.0} max={limits::SPEED.1} step={0.25}
                 value={props.speed} number={props.speed} number_min={limits::SPEED.0} number_max={limits::SPEED.1}
                 number_step={0.25} hint="0.25 to 60" on_slide={send(Action::SetSpeed)} on_number={send(Action::SetSpeed)} />
@@ -139,6 +147,82 @@ pub fn controls(props: &ControlsProps) -> Html {
                 <button onclick={new_seed}>{ "New seed" }</button>
             </div>
         </div>
+    }
+}
+
+/// What b means for each protocol, in the hint under its slider.
+fn fanout_hint(mode: Mode) -> &'static str {
+    match mode.group() {
+        Group::Gossip => "peers called per round, 1 to 16",
+        Group::Multicast if mode == Mode::Tree => "children per node (the tree's arity), 1 to 16",
+        Group::Multicast => "unicasts the sender makes per round, 1 to 16",
+    }
+}
+
+/// The current protocol's own parameters (none for gossip).
+fn protocol_controls(config: &Config, dispatch: &Callback<Action>) -> Html {
+    let send = |make: fn(f64) -> Action| {
+        let dispatch = dispatch.clone();
+        Callback::from(move |value: f64| dispatch.emit(make(value)))
+    };
+    match config.mode {
+        Mode::Centralized => {
+            let transport = config.centralized.transport;
+            let timeout = f64::from(config.centralized.timeout);
+            let (low, high) = (f64::from(limits::TIMEOUT.0), f64::from(limits::TIMEOUT.1));
+            html! {
+                <div class="protocol-controls">
+                    <div class="mode" role="group" aria-label="Transport">
+                        <span class="group-name">{ "transport" }</span>
+                        { for [Transport::Udp, Transport::Reliable].into_iter().map(|choice| {
+                            let dispatch = dispatch.clone();
+                            let onclick = Callback::from(move |_: MouseEvent| dispatch.emit(Action::SetTransport(choice)));
+                            let pressed = transport == choice;
+                            html! {
+                                <button class={classes!("segment", pressed.then_some("pressed"))}
+                                    aria-pressed={pressed.to_string()} {onclick}>{ choice.name() }</button>
+                            }
+                        }) }
+                    </div>
+                    if transport == Transport::Reliable {
+                        <Slider id="timeout" label="Timeout (rounds)" min={low} max={20.0} step={1.0} value={timeout}
+                            number={timeout} number_min={low} number_max={high} number_step={1.0}
+                            hint="rounds without an ACK before sending again, 1 to 100"
+                            on_slide={send(Action::SetTimeout)} on_number={send(Action::SetTimeout)} />
+                    }
+                </div>
+            }
+        }
+        Mode::Tree => {
+            let delay = config.tree.repair_delay;
+            let (low, high) = (
+                f64::from(limits::REPAIR_DELAY.0),
+                f64::from(limits::REPAIR_DELAY.1),
+            );
+            let toggle = {
+                let dispatch = dispatch.clone();
+                Callback::from(move |event: Event| {
+                    let input: HtmlInputElement = event.target_unchecked_into();
+                    dispatch.emit(Action::SetRepair(input.checked().then_some(2.0)));
+                })
+            };
+            let set_delay = |value: f64| Action::SetRepair(Some(value));
+            html! {
+                <div class="protocol-controls">
+                    <label class="check">
+                        <input type="checkbox" id="repair" checked={delay.is_some()} onchange={toggle} />
+                        { "Repair orphans" }
+                    </label>
+                    if let Some(delay) = delay {
+                        <Slider id="repair-delay" label="Repair after (rounds)" min={low} max={20.0} step={1.0}
+                            value={f64::from(delay)} number={f64::from(delay)} number_min={low} number_max={high}
+                            number_step={1.0} hint="rounds an orphan waits before asking its nearest live ancestor"
+                            on_slide={send(set_delay)} on_number={send(set_delay)} />
+                    }
+                </div>
+            }
+        }
+        _ => html! {},
     }
 }
 

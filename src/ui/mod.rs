@@ -17,7 +17,7 @@ pub use app::App;
 /// The UI's parameter ranges: the engine's, except N (the page animates up to 100,000 nodes) and
 /// the playback speed, which is the UI's own.
 pub mod limits {
-    pub use crate::engine::config::limits::{CRASH, FANOUT, LOSS};
+    pub use crate::engine::config::limits::{CRASH, FANOUT, LOSS, REPAIR_DELAY, TIMEOUT};
     pub const NODES: (u32, u32) = (2, 100_000);
     /// Rounds per second.
     pub const SPEED: (f64, f64) = (0.25, 60.0);

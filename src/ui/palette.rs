@@ -16,8 +16,28 @@ pub const PULL: Rgb = (0, 158, 115);
 /// Okabe-Ito vermillion: lost datagrams.
 pub const LOST: Rgb = (213, 94, 0);
 pub const REDUNDANT: Rgb = (150, 150, 150);
-/// Okabe-Ito reddish purple: the selected node.
+/// Okabe-Ito reddish purple: the selected node, ACKs and repairs.
 pub const SELECTED: Rgb = (204, 121, 167);
+/// Okabe-Ito reddish purple, darker: acknowledgements and repairs (the reliability machinery).
+pub const REPAIR: Rgb = (170, 68, 153);
+/// A pale warm grey: nodes cut off below a crash or never reached.
+pub const CUT_OFF: Rgb = (236, 214, 196);
+/// Tree edges and the star's spokes.
+pub const EDGE: Rgb = (200, 200, 200);
+
+/// How a datagram kind is drawn: its colour, and whether it is solid (carries the message) or a
+/// hollow ring (control traffic).
+pub fn look(look: crate::engine::Look) -> (Rgb, bool) {
+    use crate::engine::Look;
+    match look {
+        Look::Data => (PUSH, true),
+        Look::Request => (PULL, false),
+        Look::Reply => (PULL, true),
+        Look::EmptyReply => (PULL, false),
+        Look::Ack => (REPAIR, false),
+        Look::Repair => (REPAIR, true),
+    }
+}
 pub const INK: Rgb = (20, 20, 20);
 
 const VIRIDIS: [Rgb; 9] = [

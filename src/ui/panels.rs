@@ -1,15 +1,16 @@
 //! Read-only panels: the numbers, the legend, the selected node, notices and the explanation.
 
 use super::palette::{self, Rgb};
-use super::state::{Action, Run};
-use crate::engine::{Mode, Status};
+use super::state::{Action, MILESTONES, Run};
+use crate::engine::config::Group;
+use crate::engine::{Kind, Mode, Status};
 use yew::prelude::*;
 
 fn percent(fraction: f64) -> String {
     format!("{:.1}%", fraction * 100.0)
 }
 
-fn rounds_text(rounds: Option<usize>) -> String {
+fn rounds_text(rounds: Option<impl ToString>) -> String {
     rounds
         .map(|rounds| rounds.to_string())
         .unwrap_or_else(|| "–".into())
@@ -73,14 +74,21 @@ pub fn milestones(props: &RunProps) -> Html {
         (Status::Stopped { rounds }, _) => {
             format!("Stopped at the round limit ({rounds}) before everyone was informed.")
         }
+        (Status::Ended { rounds }, _) => {
+            let missed = simulation.live() - simulation.informed();
+            format!(
+                "Over after {rounds} rounds with nothing left to send: {missed} live node{} never got the message.",
+                if missed == 1 { "" } else { "s" }
+            )
+        }
         (Status::Running, _) => "Running: press Play, Step or Run to end.".to_string(),
     };
-    let milestone = |label: &str, fraction: f64| {
+    let milestone = |label: &str, index: usize| {
         html! {
             <tr>
                 <th scope="row">{ label }</th>
-                <td>{ rounds_text(run.rounds_to(fraction)) }</td>
-                <td class="theory">{ rounds_text(run.theory_rounds_to(fraction)) }</td>
+                <td>{ rounds_text(run.rounds_to(index)) }</td>
+                <td class="theory">{ rounds_text(run.theory_rounds_to(MILESTONES[index])) }</td>
             </tr>
         }
     };
@@ -89,8 +97,8 @@ pub fn milestones(props: &RunProps) -> Html {
             <table class="milestones">
                 <thead><tr><th>{ "Rounds to inform" }</th><th>{ "this run" }</th><th>{ "theory" }</th></tr></thead>
                 <tbody>
-                    { milestone("50%", 0.5) }
-                    { milestone("99%", 0.99) }
+                    { milestone("50%", 0) }
+                    { milestone("99%", 1) }
                     <tr>
                         <th scope="row">{ "100%" }</th>
                         <td data-testid="rounds-to-all">{ rounds_to_all }</td>
@@ -104,9 +112,12 @@ pub fn milestones(props: &RunProps) -> Html {
 }
 
 fn theory_rounds_text(run: &Run) -> String {
+    let config = run.simulation.config();
     match run.theory_rounds {
         Some(rounds) => rounds.to_string(),
-        None if run.simulation.config().loss >= 1.0 => "never".into(),
+        None if config.network.loss >= 1.0 => "never".into(),
+        // Multicast without a way to recover from loss or crashes does not reach everyone.
+        None if config.mode.group() == Group::Multicast => "not all".into(),
         None => format!("over {}", crate::engine::theory::MAX_ITERATIONS),
     }
 }
@@ -115,6 +126,17 @@ fn theory_rounds_text(run: &Run) -> String {
 #[function_component(Explanation)]
 pub fn explanation(props: &ExplanationProps) -> Html {
     let text = match props.mode {
+        Mode::Centralized => {
+            "Centralized: the sender unicasts to every receiver in turn, b per round: a for-loop of N − 1 sends, \
+             so it takes (N − 1) / b rounds, O(N), however fast the network. Over UDP a lost datagram stays lost; \
+             over a reliable transport every receiver ACKs and the sender retransmits after a timeout, and all the \
+             ACKs land on the sender."
+        }
+        Mode::Tree => {
+            "Tree: node 0 sends to its b children, each forwards to its own the round after, so every node is reached \
+             in the tree's depth, about log_b N rounds: O(log N). But it is fragile: one crashed internal node or one \
+             datagram lost on a link cuts off the whole subtree below it, until a repair re-attaches the orphans."
+        }
         Mode::Push => {
             "Push: every informed node sends the rumor to b random nodes each round. At first the informed set \
              roughly doubles every round (log₂ N rounds); at the end the last few nodes are hit only by luck, so \
@@ -159,10 +181,14 @@ pub fn legend(props: &LegendProps) -> Html {
             <li>{ swatch(palette::NEW, "ring") }{ "informed this round" }</li>
             <li>{ swatch(palette::INK, "ring") }{ "sender" }</li>
             <li>{ swatch(palette::CRASHED, "cross") }{ "crashed" }</li>
+            if props.cut_off {
+                <li>{ swatch(palette::CUT_OFF, "node") }{ "cut off (below a crash, or never reached)" }</li>
+            }
             if props.animated {
-                <li>{ swatch(palette::PUSH, "dot") }{ "push (rumor)" }</li>
-                <li>{ swatch(palette::PULL, "hollow") }{ "pull request / empty reply" }</li>
-                <li>{ swatch(palette::PULL, "dot") }{ "pull reply with rumor" }</li>
+                { for props.kinds.iter().map(|kind| {
+                    let (colour, filled) = palette::look(kind.look);
+                    html! { <li>{ swatch(colour, if filled { "dot" } else { "hollow" }) }{ kind.label }</li> }
+                }) }
                 <li>{ swatch(palette::REDUNDANT, "dot small") }{ "redundant (already knew)" }</li>
                 <li>{ swatch(palette::LOST, "cross") }{ "lost datagram" }</li>
             } else {
@@ -175,6 +201,10 @@ pub fn legend(props: &LegendProps) -> Html {
 #[derive(Properties, PartialEq)]
 pub struct LegendProps {
     pub animated: bool,
+    /// The datagram kinds the protocol declares.
+    pub kinds: &'static [Kind],
+    /// Whether the layout shades cut-off subtrees.
+    pub cut_off: bool,
 }
 
 /// Details of the clicked node.
@@ -184,11 +214,11 @@ pub fn node_details(props: &NodeDetailsProps) -> Html {
         return html! { <p class="node-details muted" data-testid="node-details">{ "Click a node to see who informed it." }</p> };
     };
     let run = props.run.run.borrow();
-    let network = run.simulation.network();
-    let text = if network.is_crashed(node) {
+    let simulation = &run.simulation;
+    let text = if simulation.is_crashed(node) {
         format!("Node {node}: crashed, never sends or receives.")
     } else {
-        match network.informed_when_and_by(node) {
+        match simulation.informed_when_and_by(node) {
             Some((0, _)) => format!("Node {node}: the sender, informed from the start."),
             Some((round, Some(from))) => {
                 format!("Node {node}: informed in round {round} by node {from}.")

@@ -1,49 +1,170 @@
-//! The stage: the network on a canvas. Small N: nodes on a circle and every datagram of the
-//! round in flight. Large N: one cell per node in a pixel buffer filled here (one canvas call).
+//! The stage: the network on a canvas, laid out by the structure the engine reports (a circle for
+//! gossip, the sender in the centre of its receivers for centralized multicast, layers for a
+//! tree). Small N: every datagram of the round in flight, timed by the report's ticks and hops.
+//! Large N: one cell per node in a pixel buffer filled here (one canvas call).
 
 use super::canvas::{context, fit_to_css};
 use super::palette::{self, Rgb};
 use super::state::{ANIMATED_NODES, Run};
-use crate::engine::{Contact, ContactKind, Fate};
+use crate::engine::protocols::tree::depth_of;
+use crate::engine::report::Tick;
+use crate::engine::{Contact, Fate, Kind, RoundReport, Simulation, Status, Structure};
 use std::f64::consts::{PI, TAU};
 use wasm_bindgen::{Clamped, JsValue};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
-/// Where each node sits on the circle, in canvas pixels, and the node radius.
-struct Circle {
-    center: (f64, f64),
-    radius: f64,
+/// Trees deeper than this are drawn on the circle (a chain around it), not in layers.
+const MAX_LAYERS: u32 = 12;
+
+/// Where each node sits, in canvas pixels, and the node radius.
+struct Layout {
+    shape: Shape,
     node_radius: f64,
     nodes: u32,
 }
 
-impl Circle {
-    fn new(width: f64, height: f64, nodes: u32, ratio: f64) -> Circle {
-        let radius = 0.43 * width.min(height);
-        let spacing = TAU * radius / f64::from(nodes);
-        Circle {
-            center: (width / 2.0, height / 2.0),
-            radius,
-            node_radius: (0.38 * spacing).clamp(2.5 * ratio, 14.0 * ratio),
+enum Shape {
+    /// Every node on one circle, node 0 at the top.
+    Circle { center: (f64, f64), radius: f64 },
+    /// Node 0 in the centre, the receivers on a circle around it in sending order.
+    Star { center: (f64, f64), radius: f64 },
+    /// Row d holds depth d; node k of a row sits at (k + 1/2) / b^d of the width, under its parent.
+    Layers {
+        fanout: u32,
+        left: f64,
+        width: f64,
+        top: f64,
+        row: f64,
+    },
+}
+
+impl Layout {
+    fn new(structure: Structure, width: f64, height: f64, nodes: u32, ratio: f64) -> Layout {
+        let side = width.min(height);
+        let center = (width / 2.0, height / 2.0);
+        let radius = 0.43 * side;
+        let on_circle = |count: u32| 0.38 * TAU * radius / f64::from(count.max(1));
+        let (shape, spacing) = match structure {
+            Structure::Tree { fanout } if fanout > 1 && depth_of(nodes, fanout) <= MAX_LAYERS => {
+                let depth = depth_of(nodes, fanout).max(1);
+                let margin = 0.06 * side;
+                let row = (height - 2.0 * margin) / f64::from(depth);
+                let widest = f64::from(fanout).powi(depth as i32).min(f64::from(nodes));
+                let spacing = ((width - 2.0 * margin) / widest * 0.4).min(row * 0.3);
+                let shape = Shape::Layers {
+                    fanout,
+                    left: margin,
+                    width: width - 2.0 * margin,
+                    top: margin,
+                    row,
+                };
+                (shape, spacing)
+            }
+            Structure::Star => (Shape::Star { center, radius }, on_circle(nodes - 1)),
+            _ => (Shape::Circle { center, radius }, on_circle(nodes)),
+        };
+        Layout {
+            shape,
+            node_radius: spacing.clamp(2.5 * ratio, 14.0 * ratio),
             nodes,
         }
     }
 
     fn position(&self, node: u32) -> (f64, f64) {
-        let angle = TAU * f64::from(node) / f64::from(self.nodes) - PI / 2.0;
-        (
-            self.center.0 + self.radius * angle.cos(),
-            self.center.1 + self.radius * angle.sin(),
-        )
+        let on_circle = |center: (f64, f64), radius: f64, index: u32, count: u32| {
+            let angle = TAU * f64::from(index) / f64::from(count.max(1)) - PI / 2.0;
+            (
+                center.0 + radius * angle.cos(),
+                center.1 + radius * angle.sin(),
+            )
+        };
+        match self.shape {
+            Shape::Circle { center, radius } => on_circle(center, radius, node, self.nodes),
+            Shape::Star { center, .. } if node == 0 => center,
+            Shape::Star { center, radius } => on_circle(center, radius, node - 1, self.nodes - 1),
+            Shape::Layers {
+                fanout,
+                left,
+                width,
+                top,
+                row,
+            } => {
+                let b = u64::from(fanout);
+                let (mut depth, mut first, mut size) = (0u32, 0u64, 1u64);
+                while u64::from(node) >= first + size {
+                    first += size;
+                    size *= b;
+                    depth += 1;
+                }
+                let offset = (u64::from(node) - first) as f64 + 0.5;
+                (
+                    left + width * offset / size as f64,
+                    top + row * f64::from(depth),
+                )
+            }
+        }
+    }
+
+    /// A parent of each node to draw the tree's edges, when laid out in layers.
+    fn parent(&self, node: u32) -> Option<u32> {
+        match self.shape {
+            Shape::Layers { fanout, .. } if node > 0 => Some((node - 1) / fanout),
+            _ => None,
+        }
     }
 }
 
-/// When a datagram of the round travels, as fractions of the round: requests and pushes in the
-/// first half, replies in the second (a reply answers an arrived request).
-fn flight(kind: ContactKind) -> (f64, f64) {
-    match kind {
-        ContactKind::Push | ContactKind::PullRequest => (0.0, 0.5),
-        ContactKind::PullReply => (0.5, 1.0),
+/// Nodes cut off from the sender: below a crashed node of the tree, or (once the run is over)
+/// never reached. Computed from the structure and the engine's crashed set, in one pass (a
+/// parent's index is below its children's).
+pub fn cut_off(simulation: &Simulation, informed_round: &[u32]) -> Vec<bool> {
+    let nodes = simulation.config().nodes;
+    let mut cut = vec![false; nodes as usize];
+    let Structure::Tree { fanout } = simulation.structure() else {
+        return cut;
+    };
+    let over = matches!(
+        simulation.status(),
+        Status::Ended { .. } | Status::Stopped { .. }
+    );
+    for node in 1..nodes {
+        let parent = ((node - 1) / fanout) as usize;
+        let below_crash = simulation.is_crashed(parent as u32) || cut[parent];
+        let never_reached = over && informed_round[node as usize] == u32::MAX;
+        cut[node as usize] = !simulation.is_crashed(node) && (below_crash || never_reached);
+    }
+    cut
+}
+
+/// The order of what happened within a round, from the report: each distinct (tick, hop) is
+/// one slot of the animation, in time order (a reply after its request, a repair after its ask).
+struct Timeline {
+    slots: Vec<(Tick, u8)>,
+}
+
+impl Timeline {
+    fn of(report: &RoundReport) -> Timeline {
+        let mut slots: Vec<(Tick, u8)> = report
+            .contacts
+            .iter()
+            .map(|contact| (contact.arrives, contact.hop))
+            .chain(
+                report
+                    .learned
+                    .iter()
+                    .map(|learned| (learned.tick, learned.hop)),
+            )
+            .collect();
+        slots.sort_unstable();
+        slots.dedup();
+        Timeline { slots }
+    }
+
+    /// The share of the round's animation at which slot `key` starts and ends.
+    fn span(&self, key: (Tick, u8)) -> (f64, f64) {
+        let count = self.slots.len().max(1) as f64;
+        let index = self.slots.partition_point(|&slot| slot < key) as f64;
+        (index / count, (index + 1.0) / count)
     }
 }
 
@@ -59,7 +180,7 @@ pub fn draw(
     context.set_fill_style_str(&palette::css(palette::BACKGROUND, 1.0));
     context.fill_rect(0.0, 0.0, width, height);
     if run.simulation.config().nodes <= ANIMATED_NODES {
-        draw_circle(&context, run, progress, selected, width, height, ratio);
+        draw_nodes(&context, run, progress, selected, width, height, ratio);
         Ok(())
     } else {
         draw_field(&context, run, width, height)
@@ -73,12 +194,12 @@ pub fn node_at(canvas: &HtmlCanvasElement, run: &Run, x: f64, y: f64) -> Option<
         return None;
     }
     let (width, height, ratio) = fit_to_css(canvas);
-    let circle = Circle::new(width, height, nodes, ratio);
+    let layout = Layout::new(run.simulation.structure(), width, height, nodes, ratio);
     let (x, y) = (x * ratio, y * ratio);
-    let reach = (circle.node_radius * 1.6).max(10.0 * ratio);
+    let reach = (layout.node_radius * 1.6).max(10.0 * ratio);
     (0..nodes)
         .map(|node| {
-            let (px, py) = circle.position(node);
+            let (px, py) = layout.position(node);
             (node, (px - x).hypot(py - y))
         })
         .filter(|&(_, distance)| distance <= reach)
@@ -96,7 +217,7 @@ fn shading_rounds(run: &Run) -> f64 {
     )
 }
 
-fn draw_circle(
+fn draw_nodes(
     context: &CanvasRenderingContext2d,
     run: &Run,
     progress: f64,
@@ -105,33 +226,40 @@ fn draw_circle(
     height: f64,
     ratio: f64,
 ) {
-    let nodes = run.simulation.config().nodes;
-    let circle = Circle::new(width, height, nodes, ratio);
-    let network = run.simulation.network();
-    let round = run.simulation.round();
-    let contacts: &[Contact] = run
-        .last
-        .as_ref()
-        .map(|report| report.contacts.as_slice())
-        .unwrap_or(&[]);
-    // A node informed this round turns informed when its informing datagram lands.
+    let simulation = &run.simulation;
+    let nodes = simulation.config().nodes;
+    let kinds = simulation.kinds();
+    let layout = Layout::new(simulation.structure(), width, height, nodes, ratio);
+    let round = simulation.round();
+    let empty = RoundReport::default();
+    let report = run.last.as_ref().unwrap_or(&empty);
+    let timeline = Timeline::of(report);
+    // A node informed this round turns informed when what informed it lands.
     let mut lands_at = vec![0.0; nodes as usize];
-    for contact in contacts
-        .iter()
-        .filter(|contact| contact.fate == Fate::Informed)
-    {
-        lands_at[contact.to as usize] = flight(contact.kind).1;
+    for learned in &report.learned {
+        lands_at[learned.node as usize] = timeline.span((learned.tick, learned.hop)).1;
     }
+    let cut = cut_off(simulation, &run.informed_round);
 
-    // Paths first, faint, so the dots and nodes sit on top.
+    // Edges and paths first, faint, so the dots and nodes sit on top.
     context.set_line_width(ratio);
-    for contact in contacts {
-        let (start, end) = flight(contact.kind);
+    context.set_stroke_style_str(&palette::css(palette::EDGE, 0.7));
+    context.begin_path();
+    for node in 0..nodes {
+        if let Some(parent) = layout.parent(node) {
+            let (from, to) = (layout.position(parent), layout.position(node));
+            context.move_to(from.0, from.1);
+            context.line_to(to.0, to.1);
+        }
+    }
+    context.stroke();
+    for contact in &report.contacts {
+        let (start, end) = timeline.span((contact.arrives, contact.hop));
         if progress < start || progress > end + 0.25 {
             continue;
         }
-        let (from, to) = (circle.position(contact.from), circle.position(contact.to));
-        context.set_stroke_style_str(&palette::css(contact_colour(contact), 0.18));
+        let (from, to) = (layout.position(contact.from), layout.position(contact.to));
+        context.set_stroke_style_str(&palette::css(contact_colour(contact, kinds).0, 0.18));
         context.begin_path();
         context.move_to(from.0, from.1);
         context.line_to(to.0, to.1);
@@ -139,9 +267,9 @@ fn draw_circle(
     }
 
     for node in 0..nodes {
-        let (x, y) = circle.position(node);
-        let r = circle.node_radius;
-        if network.is_crashed(node) {
+        let (x, y) = layout.position(node);
+        let r = layout.node_radius;
+        if simulation.is_crashed(node) {
             draw_cross(context, x, y, r * 0.9, palette::CRASHED, 2.0 * ratio, 1.0);
             continue;
         }
@@ -150,6 +278,8 @@ fn draw_circle(
             informed_in < round || (informed_in == round && progress >= lands_at[node as usize]);
         let fill = if visible {
             palette::viridis(f64::from(informed_in) / shading_rounds(run))
+        } else if cut[node as usize] {
+            palette::CUT_OFF
         } else {
             palette::UNINFORMED
         };
@@ -185,42 +315,46 @@ fn draw_circle(
         }
     }
 
-    for contact in contacts {
-        draw_datagram(context, &circle, contact, progress, ratio);
+    for contact in &report.contacts {
+        let span = timeline.span((contact.arrives, contact.hop));
+        draw_datagram(context, &layout, contact, kinds, span, progress, ratio);
     }
 }
 
-fn contact_colour(contact: &Contact) -> Rgb {
-    match (contact.fate, contact.kind) {
-        (Fate::Lost | Fate::Crashed, _) => palette::LOST,
-        (Fate::Redundant, _) => palette::REDUNDANT,
-        (_, ContactKind::Push) => palette::PUSH,
-        _ => palette::PULL,
+/// A datagram's colour and whether it is drawn solid, from its kind's look and its fate.
+fn contact_colour(contact: &Contact, kinds: &[Kind]) -> (Rgb, bool) {
+    match contact.fate {
+        Fate::Lost | Fate::Crashed => (palette::LOST, true),
+        Fate::Redundant => (palette::REDUNDANT, true),
+        _ => palette::look(kinds[contact.kind as usize].look),
     }
 }
 
-/// One datagram at `progress`: useful ones solid, empty ones hollow, redundant ones grey and small;
-/// a lost one stops halfway and fades under a cross, one sent to a crashed node dies at it.
+/// One datagram at `progress`, flying during its `span` of the round: useful ones solid, control
+/// ones hollow, redundant ones grey and small; a lost one stops halfway and fades under a cross,
+/// one sent to a crashed node dies at it.
 fn draw_datagram(
     context: &CanvasRenderingContext2d,
-    circle: &Circle,
+    layout: &Layout,
     contact: &Contact,
+    kinds: &[Kind],
+    (start, end): (f64, f64),
     progress: f64,
     ratio: f64,
 ) {
-    let (start, end) = flight(contact.kind);
     if progress < start {
         return;
     }
     let travelled = ((progress - start) / (end - start)).clamp(0.0, 1.0);
-    let (from, to) = (circle.position(contact.from), circle.position(contact.to));
+    let (from, to) = (layout.position(contact.from), layout.position(contact.to));
     let at = |fraction: f64| {
         (
             from.0 + (to.0 - from.0) * fraction,
             from.1 + (to.1 - from.1) * fraction,
         )
     };
-    let size = (circle.node_radius * 0.55).clamp(2.5 * ratio, 6.0 * ratio);
+    let size = (layout.node_radius * 0.55).clamp(2.5 * ratio, 6.0 * ratio);
+    let (colour, filled) = contact_colour(contact, kinds);
     match contact.fate {
         Fate::Lost | Fate::Crashed => {
             let stop = if contact.fate == Fate::Lost { 0.5 } else { 1.0 };
@@ -237,23 +371,15 @@ fn draw_datagram(
         _ if travelled >= 1.0 => {}
         Fate::Redundant => {
             let (x, y) = at(travelled);
-            dot(context, x, y, size * 0.7, palette::REDUNDANT, 0.9, true);
+            dot(context, x, y, size * 0.7, colour, 0.9, true);
         }
         Fate::Informed => {
             let (x, y) = at(travelled);
-            dot(
-                context,
-                x,
-                y,
-                size * 1.15,
-                contact_colour(contact),
-                1.0,
-                true,
-            );
+            dot(context, x, y, size * 1.15, colour, 1.0, filled);
         }
         Fate::Arrived => {
             let (x, y) = at(travelled);
-            dot(context, x, y, size, contact_colour(contact), 1.0, false);
+            dot(context, x, y, size, colour, 1.0, filled);
         }
     }
 }
@@ -321,13 +447,16 @@ fn draw_field(
     let cell = ((width.min(height) / f64::from(columns.max(rows))).floor() as u32).max(1);
     let (image_width, image_height) = (columns * cell, rows * cell);
     let mut pixels = vec![255u8; (image_width * image_height * 4) as usize];
-    let network = run.simulation.network();
-    let round = run.simulation.round();
+    let simulation = &run.simulation;
+    let round = simulation.round();
     let scale = shading_rounds(run);
+    let cut = cut_off(simulation, &run.informed_round);
     for node in 0..nodes {
         let informed_in = run.informed_round[node as usize];
-        let colour = if network.is_crashed(node) {
+        let colour = if simulation.is_crashed(node) {
             palette::CRASHED
+        } else if cut[node as usize] {
+            palette::CUT_OFF
         } else if informed_in == u32::MAX {
             palette::UNINFORMED
         } else if informed_in == round && round > 0 {

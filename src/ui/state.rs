@@ -3,8 +3,8 @@
 
 use super::limits;
 use super::url::Setup;
+use crate::engine::protocols::{self, centralized::Transport};
 use crate::engine::report::Counters;
-use crate::engine::theory;
 use crate::engine::{Config, Mode, RoundReport, Simulation, Status};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -18,21 +18,96 @@ pub const MAX_GHOSTS: usize = 6;
 /// result never depends on the machine.
 pub const DATAGRAMS_PER_FRAME: u64 = 1_500_000;
 
+/// Points kept per series: a run of any length draws from at most this many (older rounds are
+/// thinned by halves), so memory stays bounded however long a run lasts.
+pub const HISTORY_POINTS: usize = 2048;
+
+/// A per-round series thinned to at most `HISTORY_POINTS`: `values[i]` is round `i * stride`,
+/// and `latest` is the newest round if it is not one of those.
+#[derive(Clone, Debug, PartialEq)]
+pub struct History<T> {
+    pub stride: u32,
+    values: Vec<T>,
+    latest: Option<(u32, T)>,
+}
+
+impl<T: Clone> History<T> {
+    pub fn new() -> Self {
+        History {
+            stride: 1,
+            values: Vec::new(),
+            latest: None,
+        }
+    }
+
+    /// Records round `round`'s value; rounds arrive in order, from 0 or 1.
+    pub fn push(&mut self, round: u32, value: T) {
+        if round.is_multiple_of(self.stride) {
+            self.values.push(value);
+            self.latest = None;
+            if self.values.len() > HISTORY_POINTS {
+                // Keep rounds 0, 2 stride, 4 stride, ...: the curve's shape, half the points.
+                let kept: Vec<T> = self.values.iter().step_by(2).cloned().collect();
+                self.values = kept;
+                self.stride *= 2;
+            }
+        } else {
+            self.latest = Some((round, value));
+        }
+    }
+
+    /// (round, value) of every kept point, oldest first, the newest always included.
+    pub fn points(&self, first_round: u32) -> impl Iterator<Item = (u32, &T)> + Clone + '_ {
+        let stride = self.stride;
+        self.values
+            .iter()
+            .enumerate()
+            .map(move |(index, value)| (first_round + index as u32 * stride, value))
+            .chain(self.latest.iter().map(|(round, value)| (*round, value)))
+    }
+
+    pub fn len(&self) -> usize {
+        self.values.len() + usize::from(self.latest.is_some())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn last(&self) -> Option<&T> {
+        self.latest
+            .as_ref()
+            .map(|(_, value)| value)
+            .or(self.values.last())
+    }
+}
+
+impl<T: Clone> Default for History<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// A run and everything the views derive from its reports.
 pub struct Run {
     pub simulation: Simulation,
-    /// The last round played, for animation (contacts only for small N).
+    /// The last round played, for animation (datagrams only for small N).
     pub last: Option<RoundReport>,
     /// Informed fraction of live nodes after each round, from round 0.
-    pub fractions: Vec<f64>,
+    pub fractions: History<f64>,
     /// Counters of each round, from round 1.
-    pub counters: Vec<Counters>,
+    pub counters: History<Counters>,
     /// The round each node was informed in, `u32::MAX` if never: shading for the stage.
     pub informed_round: Vec<u32>,
-    /// The mean-field expectation for these parameters, from round 0.
+    /// The first round with at least 50 % and 99 % of the live nodes informed.
+    pub reached: [Option<u32>; 2],
+    /// The theory's expected informed fraction for these parameters, from round 0.
     pub theory: Vec<f64>,
     pub theory_rounds: Option<u32>,
 }
+
+/// The fractions the milestones table reports besides 100 %.
+pub const MILESTONES: [f64; 2] = [0.5, 0.99];
 
 impl Run {
     pub fn new(config: &Config) -> Run {
@@ -43,19 +118,31 @@ impl Run {
         }
         .expect("the UI only builds valid configurations");
         let mut informed_round = vec![u32::MAX; config.nodes as usize];
-        for &node in simulation.network().informed_order() {
+        for &node in simulation.informed_order() {
             informed_round[node as usize] = 0;
         }
-        let live = f64::from(simulation.live());
-        Run {
-            fractions: vec![f64::from(simulation.informed()) / live],
-            counters: Vec::new(),
+        let mut run = Run {
+            fractions: History::new(),
+            counters: History::new(),
             informed_round,
-            theory: theory::mean_field_curve(config, 4000),
-            theory_rounds: theory::mean_field_rounds(config),
+            reached: [None; 2],
+            theory: protocols::expected_curve(config, 4000),
+            theory_rounds: protocols::expected_rounds(config),
             last: None,
             simulation,
+        };
+        run.record_fraction(0);
+        run
+    }
+
+    fn record_fraction(&mut self, round: u32) {
+        let fraction = f64::from(self.simulation.informed()) / f64::from(self.simulation.live());
+        for (reached, &milestone) in self.reached.iter_mut().zip(&MILESTONES) {
+            if reached.is_none() && fraction >= milestone - 1e-12 {
+                *reached = Some(round);
+            }
         }
+        self.fractions.push(round, fraction);
     }
 
     /// Plays one round; false once the run is over.
@@ -66,9 +153,8 @@ impl Run {
         for &node in &report.newly_informed {
             self.informed_round[node as usize] = report.round;
         }
-        self.fractions
-            .push(f64::from(report.informed) / f64::from(self.simulation.live()));
-        self.counters.push(report.counters);
+        self.record_fraction(report.round);
+        self.counters.push(report.round, report.counters);
         self.last = Some(report);
         true
     }
@@ -77,11 +163,9 @@ impl Run {
         self.simulation.status() != Status::Running
     }
 
-    /// The first round at which at least `fraction` of the live nodes were informed.
-    pub fn rounds_to(&self, fraction: f64) -> Option<usize> {
-        self.fractions
-            .iter()
-            .position(|&informed| informed >= fraction - 1e-12)
+    /// The first round at which at least `MILESTONES[index]` of the live nodes were informed.
+    pub fn rounds_to(&self, index: usize) -> Option<u32> {
+        self.reached[index]
     }
 
     /// The same for the theory curve.
@@ -96,7 +180,7 @@ impl Run {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Ghost {
     pub label: String,
-    pub fractions: Rc<Vec<f64>>,
+    pub fractions: Rc<History<f64>>,
 }
 
 fn describe(config: &Config) -> String {
@@ -105,8 +189,8 @@ fn describe(config: &Config) -> String {
         config.mode,
         config.fanout,
         config.nodes,
-        config.loss * 100.0,
-        config.crash * 100.0,
+        config.network.loss * 100.0,
+        config.network.crash * 100.0,
         config.seed
     )
 }
@@ -128,6 +212,8 @@ pub struct Lab {
     /// Messages about rejected or clamped input, shown until dismissed.
     pub notices: Vec<String>,
     pub perf: bool,
+    /// The charts' rounds axis on a log scale (O(N) beside O(log N)).
+    pub log_rounds: bool,
 }
 
 impl PartialEq for Lab {
@@ -141,6 +227,7 @@ impl PartialEq for Lab {
             && self.ghosts == other.ghosts
             && self.selected == other.selected
             && self.notices == other.notices
+            && self.log_rounds == other.log_rounds
     }
 }
 
@@ -157,6 +244,7 @@ impl Lab {
             selected: None,
             notices,
             perf: setup.perf,
+            log_rounds: setup.log_rounds,
         }
     }
 }
@@ -172,6 +260,14 @@ pub enum Action {
     /// Crashed fraction, 0 to 0.99.
     SetCrash(f64),
     SetMode(Mode),
+    /// Centralized: UDP or reliable.
+    SetTransport(Transport),
+    /// Centralized, reliable: rounds before a retransmission.
+    SetTimeout(f64),
+    /// Tree: repair after this many rounds, or no repair.
+    SetRepair(Option<f64>),
+    /// Log scale for the rounds axis of the charts.
+    SetLogRounds(bool),
     /// The seed as typed.
     SetSeed(String),
     /// A fresh random seed, chosen by the caller.
@@ -231,11 +327,36 @@ impl Reducible for Lab {
                     &mut notices,
                 ) as u32;
             }
-            Action::SetLoss(loss) => config.loss = clamp("Loss", loss, limits::LOSS, &mut notices),
+            Action::SetLoss(loss) => {
+                config.network.loss = clamp("Loss", loss, limits::LOSS, &mut notices)
+            }
             Action::SetCrash(crash) => {
-                config.crash = clamp("Crashed fraction", crash, limits::CRASH, &mut notices)
+                config.network.crash = clamp("Crashed fraction", crash, limits::CRASH, &mut notices)
             }
             Action::SetMode(mode) => config.mode = mode,
+            Action::SetTransport(transport) => config.centralized.transport = transport,
+            Action::SetTimeout(timeout) => {
+                config.centralized.timeout = clamp(
+                    "Timeout",
+                    timeout.round(),
+                    as_range(limits::TIMEOUT),
+                    &mut notices,
+                ) as u32
+            }
+            Action::SetRepair(delay) => {
+                config.tree.repair_delay = delay.map(|delay| {
+                    clamp(
+                        "Repair delay",
+                        delay.round(),
+                        as_range(limits::REPAIR_DELAY),
+                        &mut notices,
+                    ) as u32
+                })
+            }
+            Action::SetLogRounds(log) => {
+                lab.log_rounds = log;
+                lab.version += 1;
+            }
             Action::SetSeed(text) => match text.trim().parse::<u64>() {
                 Ok(seed) => config.seed = seed,
                 Err(_) => notices.push(format!(

@@ -2,7 +2,8 @@
 //! produces a specific notice and falls back to the default; nothing here can fail.
 
 use super::limits;
-use crate::engine::{Config, Mode};
+use crate::engine::Config;
+use crate::engine::params::{self, Domain, Param, Value};
 
 /// What the page starts with.
 #[derive(Clone, Debug, PartialEq)]
@@ -11,6 +12,8 @@ pub struct Setup {
     pub speed: f64,
     pub autoplay: bool,
     pub perf: bool,
+    /// The charts' rounds axis on a log scale.
+    pub log_rounds: bool,
 }
 
 impl Default for Setup {
@@ -25,11 +28,14 @@ impl Default for Setup {
             speed: 2.0,
             autoplay: false,
             perf: false,
+            log_rounds: false,
         }
     }
 }
 
-/// Reads `?n=..&b=..&loss=..&crash=..&mode=..&seed=..&speed=..&autoplay=1&perf=1`.
+/// Reads `?n=..&b=..&loss=..&crash=..&mode=..&seed=..&transport=..&timeout=..&repair=..` (the
+/// engine's parameters, by their URL keys in `params::PARAMS`) and the page's own keys
+/// `speed`, `autoplay`, `perf` and `log`.
 pub fn parse_query(query: &str) -> (Setup, Vec<String>) {
     let mut setup = Setup::default();
     let mut notices = Vec::new();
@@ -45,36 +51,15 @@ pub fn parse_query(query: &str) -> (Setup, Vec<String>) {
                 "URL parameter {key}={value:?} is not {expected}; using {fallback}."
             ));
         };
-        let config = &mut setup.config;
+        if let Some(param) = params::find_by_url(key) {
+            let config = &mut setup.config;
+            match page_value(param, &value) {
+                Ok(parsed) => (param.set)(config, parsed),
+                Err(expected) => reject(&expected, shown((param.get)(config))),
+            }
+            continue;
+        }
         match key {
-            "n" => set_in_range(
-                &mut config.nodes,
-                &value,
-                limits::NODES,
-                "a whole number",
-                &mut reject,
-            ),
-            "b" => set_in_range(
-                &mut config.fanout,
-                &value,
-                limits::FANOUT,
-                "a whole number",
-                &mut reject,
-            ),
-            "loss" => set_in_range(
-                &mut config.loss,
-                &value,
-                limits::LOSS,
-                "a probability",
-                &mut reject,
-            ),
-            "crash" => set_in_range(
-                &mut config.crash,
-                &value,
-                limits::CRASH,
-                "a fraction",
-                &mut reject,
-            ),
             "speed" => set_in_range(
                 &mut setup.speed,
                 &value,
@@ -82,23 +67,38 @@ pub fn parse_query(query: &str) -> (Setup, Vec<String>) {
                 "a speed in rounds per second",
                 &mut reject,
             ),
-            "mode" => match value.parse::<Mode>() {
-                Ok(mode) => config.mode = mode,
-                Err(_) => reject("push, pull or push-pull", config.mode.to_string()),
-            },
-            "seed" => match value.parse::<u64>() {
-                Ok(seed) => config.seed = seed,
-                Err(_) => reject(
-                    "a whole number from 0 to 18446744073709551615",
-                    config.seed.to_string(),
-                ),
-            },
             "autoplay" => setup.autoplay = flag(&value, "autoplay", &mut notices),
             "perf" => setup.perf = flag(&value, "perf", &mut notices),
+            "log" => setup.log_rounds = flag(&value, "log", &mut notices),
             _ => notices.push(format!("URL parameter {key:?} is unknown and was ignored.")),
         }
     }
     (setup, notices)
+}
+
+/// A URL value for `param`, within the page's range (the page takes fewer nodes than the engine);
+/// on failure, what was expected, in words.
+fn page_value(param: &Param, text: &str) -> Result<Value, String> {
+    let page_max = (param.key == "nodes").then_some(u64::from(limits::NODES.1));
+    let expected = match (param.domain, page_max) {
+        (Domain::Whole { min, .. }, Some(max)) => format!("a whole number from {min} to {max}"),
+        _ => param.expected(),
+    };
+    match param.parse(text) {
+        Ok(Value::Whole(value)) if page_max.is_some_and(|max| value > max) => Err(expected),
+        Ok(value) => Ok(value),
+        Err(_) => Err(expected),
+    }
+}
+
+/// A value as a URL would spell it.
+fn shown(value: Value) -> String {
+    match value {
+        Value::Whole(value) => value.to_string(),
+        Value::Real(value) => value.to_string(),
+        Value::Choice(name) => name.to_string(),
+        Value::Absent => "none".to_string(),
+    }
 }
 
 /// Sets `target` from `text` if it parses and lies in `range`; otherwise `reject` says what was

@@ -7,6 +7,7 @@ use crate::engine::report::{
     Change, Contact, Counters, Fate, KindId, Learned, MAX_KINDS, Tick, round_start,
 };
 use crate::engine::rng::Rng;
+use std::marker::PhantomData;
 
 /// One byte per node, read on every datagram: small enough to stay in cache at N = 10^6.
 const UNINFORMED: u8 = 0;
@@ -84,7 +85,7 @@ impl Network {
     pub(crate) fn begin_round<'a, P: Protocol, L: Loss, R: Recorder, const CRASHES: bool>(
         &'a mut self,
         protocol: &'a P,
-        rng: &'a mut Rng,
+        rng: Rng,
         round: u32,
         loss: L,
         recorder: R,
@@ -94,6 +95,8 @@ impl Network {
             self.state[node as usize] = INFORMED;
         }
         self.round_starts.push(self.count);
+        // Split at the round's start: callers read the prefix while new nodes go after it.
+        let (informed, fresh) = self.order.split_at_mut(self.count);
         Round {
             protocol,
             rng,
@@ -101,10 +104,10 @@ impl Network {
             round,
             loss,
             state: &mut self.state,
-            order: &mut self.order,
-            informers: &mut self.informers,
-            informed_at_start: self.count,
-            count: self.count,
+            informed,
+            fresh,
+            fresh_informers: &mut self.informers[self.count..],
+            fresh_count: 0,
             counters: Counters::default(),
             recorder,
             hop: 0,
@@ -124,15 +127,18 @@ impl Network {
 /// `CRASHES` is false when no node is crashed: every crash check then compiles away.
 pub struct Round<'a, P: Protocol, L: Loss, R: Recorder, const CRASHES: bool> {
     protocol: &'a P,
-    rng: &'a mut Rng,
+    /// Held by value for the round, so its state stays in registers.
+    rng: Rng,
     nodes: u32,
     round: u32,
     loss: L,
     state: &'a mut [u8],
-    order: &'a mut [u32],
-    informers: &'a mut [u32],
-    informed_at_start: usize,
-    count: usize,
+    /// The informed order up to this round: the nodes that may use the rumor now.
+    informed: &'a [u32],
+    /// The rest of the informed order and of the informers: this round's new nodes go here.
+    fresh: &'a mut [u32],
+    fresh_informers: &'a mut [u32],
+    fresh_count: usize,
     counters: Counters,
     recorder: R,
     /// Datagrams being delivered inside one another (a reply inside its request's delivery).
@@ -142,27 +148,51 @@ pub struct Round<'a, P: Protocol, L: Loss, R: Recorder, const CRASHES: bool> {
     unit: (),
 }
 
+/// How deep a datagram is delivered within one tick, as a type: datagrams sent by the round
+/// (`Top`), on receipt of those (`Reply`), and deeper (`Deep`, which recurses into itself). Each
+/// depth is its own inlined code, so a protocol's kinds are constants in it and its rule on
+/// receipt is decided at compile time: a pull's request and its reply run straight through.
+pub trait Depth {
+    type Deeper: Depth;
+}
+
+/// Sent when the round starts.
+pub enum Top {}
+/// Sent on receipt of a `Top` datagram.
+pub enum Reply {}
+/// Sent on receipt of a `Reply` or `Deep` datagram.
+pub enum Deep {}
+
+impl Depth for Top {
+    type Deeper = Reply;
+}
+impl Depth for Reply {
+    type Deeper = Deep;
+}
+impl Depth for Deep {
+    type Deeper = Deep;
+}
+
+/// The round as a protocol sees it at depth `D`.
+pub struct At<'r, 'a, P: Protocol, L: Loss, R: Recorder, const CRASHES: bool, D: Depth> {
+    round: &'r mut Round<'a, P, L, R, CRASHES>,
+    depth: PhantomData<D>,
+}
+
 impl<P: Protocol<Node = ()>, L: Loss, R: Recorder, const CRASHES: bool>
     Round<'_, P, L, R, CRASHES>
 {
     /// Plays the protocol's round; returns (informed before it, informed after it, counters).
-    pub(crate) fn play(mut self) -> (usize, usize, Counters) {
+    pub(crate) fn play(mut self) -> (usize, usize, Counters, Rng) {
         let protocol = self.protocol;
-        protocol.on_round(&mut self);
+        protocol.on_round(&mut At::<P, L, R, CRASHES, Top> {
+            round: &mut self,
+            depth: PhantomData,
+        });
         let counters = self.counters.complete(P::PAYLOAD_KINDS);
-        (self.informed_at_start, self.count, counters)
-    }
-}
-
-impl<P, L, R, const CRASHES: bool> Net<P> for Round<'_, P, L, R, CRASHES>
-where
-    P: Protocol<Node = ()>,
-    L: Loss,
-    R: Recorder,
-{
-    #[inline(always)]
-    fn nodes(&self) -> u32 {
-        self.nodes
+        let informed_at_start = self.informed.len();
+        let count = informed_at_start + self.fresh_count;
+        (informed_at_start, count, counters, self.rng)
     }
 
     #[inline(always)]
@@ -170,45 +200,11 @@ where
         round_start(self.round)
     }
 
+    /// Carries a datagram; one that arrives is handed to the protocol at depth `D`.
     #[inline(always)]
-    fn round(&self) -> u32 {
-        self.round
-    }
-
-    #[inline(always)]
-    fn rng(&mut self) -> &mut Rng {
-        self.rng
-    }
-
-    #[inline(always)]
-    fn is_crashed(&self, node: u32) -> bool {
-        CRASHES && self.state[node as usize] == CRASHED
-    }
-
-    #[inline(always)]
-    fn peer(&mut self, caller: u32) -> u32 {
-        self.rng.peer(caller, self.nodes)
-    }
-
-    #[inline(always)]
-    fn knew(&self, node: u32, _message: u32) -> bool {
-        self.state[node as usize] == INFORMED
-    }
-
-    #[inline(always)]
-    fn informed_before_round(&self) -> usize {
-        self.informed_at_start
-    }
-
-    #[inline(always)]
-    fn informed_at(&self, index: usize) -> u32 {
-        self.order[index]
-    }
-
-    #[inline(always)]
-    fn send(&mut self, from: u32, to: u32, kind: KindId, body: P::Body) {
+    fn send<D: Depth>(&mut self, from: u32, to: u32, kind: KindId, body: P::Body) {
         // Counters are added without branches; delivery branches.
-        let lost = self.loss.drops(self.rng);
+        let lost = self.loss.drops(&mut self.rng);
         let target = self.state[to as usize];
         let crashed = CRASHES && !lost & (target == CRASHED);
         let arrived = !lost & !crashed;
@@ -241,8 +237,12 @@ where
             body,
         };
         let protocol = self.protocol;
+        let mut inside = At::<P, L, R, CRASHES, D> {
+            round: self,
+            depth: PhantomData,
+        };
         if !R::ON {
-            protocol.on_receive(self, datagram);
+            protocol.on_receive(&mut inside, datagram);
             return;
         }
         // Recording: the contact, then its delivery one hop deeper, then its fate.
@@ -258,7 +258,13 @@ where
         });
         let outer = std::mem::replace(&mut self.taught, false);
         self.hop += 1;
-        protocol.on_receive(self, datagram);
+        protocol.on_receive(
+            &mut At::<P, L, R, CRASHES, D> {
+                round: self,
+                depth: PhantomData,
+            },
+            datagram,
+        );
         self.hop -= 1;
         let payload = P::PAYLOAD_KINDS >> kind & 1 == 1;
         self.recorder
@@ -266,21 +272,16 @@ where
         self.taught = outer;
     }
 
-    fn set_timer(&mut self, _node: u32, _after: Tick, _timer: P::Timer) {
-        unreachable!("protocols with timers run on the event driver")
-    }
-
     #[inline(always)]
-    fn learn(&mut self, node: u32, _message: u32, from: u32) -> bool {
-        let knew = self.state[node as usize] != UNINFORMED;
-        self.counters.redundant += u64::from(knew);
-        if knew {
+    fn learn(&mut self, node: u32, from: u32) -> bool {
+        if self.state[node as usize] != UNINFORMED {
+            self.counters.redundant += 1;
             return false;
         }
         self.state[node as usize] = JUST_INFORMED;
-        self.order[self.count] = node;
-        self.informers[self.count] = from;
-        self.count += 1;
+        self.fresh[self.fresh_count] = node;
+        self.fresh_informers[self.fresh_count] = from;
+        self.fresh_count += 1;
         if R::ON {
             self.taught = true;
         }
@@ -294,18 +295,85 @@ where
         });
         true
     }
+}
+
+impl<P, L, R, const CRASHES: bool, D> Net<P> for At<'_, '_, P, L, R, CRASHES, D>
+where
+    P: Protocol<Node = ()>,
+    L: Loss,
+    R: Recorder,
+    D: Depth,
+{
+    #[inline(always)]
+    fn nodes(&self) -> u32 {
+        self.round.nodes
+    }
+
+    #[inline(always)]
+    fn now(&self) -> Tick {
+        self.round.now()
+    }
+
+    #[inline(always)]
+    fn round(&self) -> u32 {
+        self.round.round
+    }
+
+    #[inline(always)]
+    fn rng(&mut self) -> &mut Rng {
+        &mut self.round.rng
+    }
+
+    #[inline(always)]
+    fn is_crashed(&self, node: u32) -> bool {
+        CRASHES && self.round.state[node as usize] == CRASHED
+    }
+
+    #[inline(always)]
+    fn peer(&mut self, caller: u32) -> u32 {
+        self.round.rng.peer(caller, self.round.nodes)
+    }
+
+    #[inline(always)]
+    fn knew(&self, node: u32, _message: u32) -> bool {
+        self.round.state[node as usize] == INFORMED
+    }
+
+    #[inline(always)]
+    fn informed_before_round(&self) -> usize {
+        self.round.informed.len()
+    }
+
+    #[inline(always)]
+    fn informed_at(&self, index: usize) -> u32 {
+        self.round.informed[index]
+    }
+
+    #[inline(always)]
+    fn send(&mut self, from: u32, to: u32, kind: KindId, body: P::Body) {
+        self.round.send::<D::Deeper>(from, to, kind, body);
+    }
+
+    fn set_timer(&mut self, _node: u32, _after: Tick, _timer: P::Timer) {
+        unreachable!("protocols with timers run on the event driver")
+    }
+
+    #[inline(always)]
+    fn learn(&mut self, node: u32, _message: u32, from: u32) -> bool {
+        self.round.learn(node, from)
+    }
 
     #[inline(always)]
     fn knows(&self, node: u32, _message: u32) -> bool {
-        matches!(self.state[node as usize], INFORMED | JUST_INFORMED)
+        matches!(self.round.state[node as usize], INFORMED | JUST_INFORMED)
     }
 
     fn state(&self, _node: u32) -> &() {
-        &self.unit
+        &self.round.unit
     }
 
     fn state_mut(&mut self, _node: u32) -> &mut () {
-        &mut self.unit
+        &mut self.round.unit
     }
 
     fn note(&mut self, _node: u32, _change: Change) {}

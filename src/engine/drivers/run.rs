@@ -52,14 +52,17 @@ impl<P: Protocol<Node = ()>> FastRun<P> {
         loss: L,
         recorder: R,
     ) -> (usize, Counters) {
+        // The round holds the generator by value; a placeholder stands in until it is handed back.
+        let rng = std::mem::replace(&mut self.rng, Rng::new(0, Stream::Gossip));
         let round = self.network.begin_round::<P, L, R, CRASHES>(
             &self.protocol,
-            &mut self.rng,
+            rng,
             self.round,
             loss,
             recorder,
         );
-        let (informed_at_start, count, counters) = round.play();
+        let (informed_at_start, count, counters, rng) = round.play();
+        self.rng = rng;
         self.network.end_round(count);
         (informed_at_start, counters)
     }

@@ -1,65 +1,94 @@
-//! Datagrams per round: all sent, those carrying the rumor, the redundant ones, and the lost ones.
-//! The legend is HTML beside the canvas (`SERIES`), one row that never covers a line.
+//! Datagrams per round: all sent, one line per datagram kind the protocol declares, and the lost
+//! ones. The legend is HTML beside the canvas (`series`), one row that never covers a line.
 
 use super::{colour, font_px, open};
-use crate::engine::Counters;
+use crate::engine::{Counters, Kind};
 use crate::ui::palette;
 use plotters::prelude::*;
 use web_sys::HtmlCanvasElement;
 
 /// A line: label, colour, width in CSS px, and its value in a round.
-pub type Series = (&'static str, palette::Rgb, f64, fn(&Counters) -> u64);
+pub struct Series {
+    pub label: &'static str,
+    pub colour: palette::Rgb,
+    pub width: f64,
+    value: Box<dyn Fn(&Counters) -> u64>,
+}
 
-/// Each line. "sent" is widest and drawn first:
-/// in push every datagram carries the rumor and the two lines coincide.
-pub const SERIES: [Series; 4] = [
-    ("sent", palette::INK, 6.0, |c| c.datagrams),
-    ("with rumor", palette::PUSH, 2.5, |c| c.payload),
-    ("redundant", palette::REDUNDANT, 2.5, |c| c.redundant),
-    (
-        "lost (network or to a crashed node)",
-        palette::LOST,
-        2.5,
-        |c| c.lost + c.to_crashed,
-    ),
-];
+/// The lines for a protocol's kinds. "sent" is widest and drawn first: with one kind (push) the
+/// two lines coincide.
+pub fn series(kinds: &'static [Kind]) -> Vec<Series> {
+    let mut lines = vec![Series {
+        label: "sent",
+        colour: palette::INK,
+        width: 6.0,
+        value: Box::new(|counters| counters.datagrams),
+    }];
+    for (index, kind) in kinds.iter().enumerate() {
+        lines.push(Series {
+            label: kind.label,
+            colour: palette::look(kind.look).0,
+            width: if kind.payload { 2.5 } else { 1.5 },
+            value: Box::new(move |counters| counters.by_kind[index]),
+        });
+    }
+    lines.push(Series {
+        label: "lost (network or to a crashed node)",
+        colour: palette::LOST,
+        width: 2.5,
+        value: Box::new(|counters| counters.lost + counters.to_crashed),
+    });
+    lines
+}
 
+/// `rounds`: (round, that round's counters), oldest first.
 pub fn draw(
     canvas: &HtmlCanvasElement,
-    rounds: &[Counters],
+    kinds: &'static [Kind],
+    rounds: &[(f64, Counters)],
+    log_rounds: bool,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let (root, ratio) = open(canvas)?;
     let y_max = rounds
         .iter()
-        .map(|counters| counters.datagrams)
+        .map(|(_, counters)| counters.datagrams)
         .max()
         .unwrap_or(0)
         .max(10) as f64
         * 1.08;
-    let x_max = (rounds.len() + 1).max(8) as f64;
+    let x_max = rounds.last().map_or(0.0, |point| point.0).max(8.0) + 1.0;
     let text = |size: f64| ("sans-serif", font_px(ratio, size)).into_font();
-    let mut chart = ChartBuilder::on(&root)
-        .margin(font_px(ratio, 10.0) as i32)
-        .x_label_area_size(font_px(ratio, 34.0) as i32)
-        .y_label_area_size(font_px(ratio, 62.0) as i32)
-        .build_cartesian_2d(0f64..x_max, 0f64..y_max)?;
-    chart
-        .configure_mesh()
-        .x_desc("round")
-        .y_desc("datagrams")
-        .axis_desc_style(text(14.0))
-        .label_style(text(12.0))
-        .light_line_style(RGBColor(238, 238, 238))
-        .x_label_formatter(&|value| format!("{value:.0}"))
-        .y_label_formatter(&|value| compact(*value))
-        .draw()?;
-    for (_, rgb, width, value) in SERIES {
-        let style = colour(rgb).stroke_width((width * ratio) as u32);
-        let points = rounds
-            .iter()
-            .enumerate()
-            .map(move |(index, counters)| ((index + 1) as f64, value(counters) as f64));
-        chart.draw_series(LineSeries::new(points, style))?;
+    let lines = series(kinds);
+    macro_rules! plot {
+        ($x_range:expr, $x_desc:expr) => {{
+            let mut chart = ChartBuilder::on(&root)
+                .margin(font_px(ratio, 10.0) as i32)
+                .x_label_area_size(font_px(ratio, 34.0) as i32)
+                .y_label_area_size(font_px(ratio, 62.0) as i32)
+                .build_cartesian_2d($x_range, 0f64..y_max)?;
+            chart
+                .configure_mesh()
+                .x_desc($x_desc)
+                .y_desc("datagrams")
+                .axis_desc_style(text(14.0))
+                .label_style(text(12.0))
+                .light_line_style(RGBColor(238, 238, 238))
+                .x_label_formatter(&|value| format!("{value:.0}"))
+                .y_label_formatter(&|value| compact(*value))
+                .draw()?;
+            for line in &lines {
+                let style = colour(line.colour).stroke_width((line.width * ratio) as u32);
+                let points = rounds
+                    .iter()
+                    .map(|(round, counters)| (*round, (line.value)(counters) as f64));
+                chart.draw_series(LineSeries::new(points, style))?;
+            }
+        }};
+    }
+    if log_rounds {
+        plot!((1f64..x_max).log_scale(), "round (log scale)");
+    } else {
+        plot!(0f64..x_max, "round");
     }
     root.present()?;
     Ok(())

@@ -1,21 +1,29 @@
-//! Informed fraction of the live nodes per round: this run, the mean-field theory (dashed) with
-//! its rounds-to-completion marked, and earlier runs as faded ghosts.
+//! Informed fraction of the live nodes per round: this run, the theory's expectation (dashed) with
+//! its rounds-to-completion marked, and earlier runs as faded ghosts. The rounds axis adapts to
+//! the longest curve and can be logarithmic, so O(N) and O(log N) fit on one chart.
 
 use super::{colour, font_px, open};
 use crate::ui::palette;
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 use web_sys::HtmlCanvasElement;
 
+/// A curve: (round, informed fraction) points, oldest first.
+pub type Curve<'a> = &'a [(f64, f64)];
+
 pub struct Ghost<'a> {
     pub label: &'a str,
-    pub fractions: &'a [f64],
+    pub points: Curve<'a>,
 }
 
 pub struct InfectionData<'a> {
-    pub fractions: &'a [f64],
+    pub points: Curve<'a>,
+    /// The expected fraction after each round, from round 0.
     pub theory: &'a [f64],
     pub theory_rounds: Option<u32>,
     pub ghosts: Vec<Ghost<'a>>,
+    /// Rounds on a log scale (round r drawn at r + 1, so round 0 has a place).
+    pub log_rounds: bool,
 }
 
 const GHOST_COLOURS: [palette::Rgb; 6] = [
@@ -31,46 +39,69 @@ pub fn draw(
     canvas: &HtmlCanvasElement,
     data: &InfectionData,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let (root, ratio) = open(canvas)?;
-    let longest_ghost = data
+    let last_round = |curve: Curve| curve.last().map_or(0.0, |point| point.0);
+    let longest = data
         .ghosts
         .iter()
-        .map(|ghost| ghost.fractions.len())
-        .max()
-        .unwrap_or(0);
+        .map(|ghost| last_round(ghost.points))
+        .fold(last_round(data.points), f64::max);
     let theory_end = data
         .theory_rounds
-        .map(|rounds| rounds as usize + 2)
-        .unwrap_or(0);
-    let x_max = data
-        .fractions
-        .len()
-        .max(longest_ghost)
-        .max(theory_end)
-        .max(8) as f64;
+        .map_or(0.0, |rounds| f64::from(rounds) + 2.0);
+    let x_max = longest.max(theory_end).max(8.0);
+    if data.log_rounds {
+        draw_on(canvas, data, (1f64..x_max + 1.0).log_scale(), 1.0)
+    } else {
+        draw_on(canvas, data, 0f64..x_max, 0.0)
+    }
+}
+
+/// Draws on a rounds axis `x_range`; round r sits at r + `shift`.
+fn draw_on<X>(
+    canvas: &HtmlCanvasElement,
+    data: &InfectionData,
+    x_range: X,
+    shift: f64,
+) -> Result<(), Box<dyn std::error::Error>>
+where
+    X: AsRangedCoord<Value = f64>,
+    X::CoordDescType: ValueFormatter<f64>,
+{
+    let (root, ratio) = open(canvas)?;
     let text = |size: f64| ("sans-serif", font_px(ratio, size)).into_font();
     let mut chart = ChartBuilder::on(&root)
         .margin(font_px(ratio, 10.0) as i32)
         .x_label_area_size(font_px(ratio, 36.0) as i32)
         .y_label_area_size(font_px(ratio, 62.0) as i32)
-        .build_cartesian_2d(0f64..x_max, 0f64..1.02f64)?;
+        .build_cartesian_2d(x_range, 0f64..1.02f64)?;
+    let x_desc = if shift > 0.0 {
+        "round (log scale)"
+    } else {
+        "round"
+    };
     chart
         .configure_mesh()
-        .x_desc("round")
+        .x_desc(x_desc)
         .y_desc("informed fraction")
         .axis_desc_style(text(15.0))
         .label_style(text(13.0))
         .light_line_style(RGBColor(238, 238, 238))
         .y_label_formatter(&|value| format!("{:.0}%", value * 100.0))
-        .x_label_formatter(&|value| format!("{value:.0}"))
+        .x_label_formatter(&|value| format!("{:.0}", value - shift))
         .draw()?;
+    let shifted = |curve: Curve<'_>| {
+        curve
+            .iter()
+            .map(move |&(round, fraction)| (round + shift, fraction))
+            .collect::<Vec<_>>()
+    };
 
     for (index, ghost) in data.ghosts.iter().enumerate() {
         let style = colour(GHOST_COLOURS[index % GHOST_COLOURS.len()])
             .mix(0.45)
             .stroke_width((2.0 * ratio) as u32);
         chart
-            .draw_series(LineSeries::new(points(ghost.fractions), style))?
+            .draw_series(LineSeries::new(shifted(ghost.points), style))?
             .label(ghost.label.to_string())
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], style));
     }
@@ -79,22 +110,27 @@ pub fn draw(
         .mix(0.75)
         .stroke_width((2.0 * ratio) as u32);
     let dash = font_px(ratio, 7.0);
-    let shown_theory = &data.theory[..data.theory.len().min(x_max as usize + 1)];
+    let theory: Vec<(f64, f64)> = data
+        .theory
+        .iter()
+        .enumerate()
+        .map(|(round, &fraction)| (round as f64 + shift, fraction))
+        .collect();
     chart
         .draw_series(DashedLineSeries::new(
-            points(shown_theory),
+            theory,
             dash,
             dash * 0.8,
             theory_style,
         ))?
         .label(match data.theory_rounds {
-            Some(rounds) => format!("theory (mean field): all by round {rounds}"),
-            None => "theory (mean field): not within a million rounds".to_string(),
+            Some(rounds) => format!("theory: all by round {rounds}"),
+            None => "theory: not everyone, or not within a million rounds".to_string(),
         })
         .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], theory_style));
     if let Some(rounds) = data.theory_rounds {
         let marker = colour(palette::INK).mix(0.5).stroke_width(ratio as u32);
-        let x = f64::from(rounds);
+        let x = f64::from(rounds) + shift;
         chart.draw_series(DashedLineSeries::new(
             [(x, 0.0), (x, 1.02)],
             dash * 0.5,
@@ -104,14 +140,14 @@ pub fn draw(
     }
 
     let current = colour(palette::PUSH).stroke_width((3.5 * ratio) as u32);
+    let points = shifted(data.points);
+    let last = points.last().copied();
     chart
-        .draw_series(LineSeries::new(points(data.fractions), current))?
+        .draw_series(LineSeries::new(points, current))?
         .label("this run")
         .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], current));
     chart.draw_series(
-        points(data.fractions)
-            .last()
-            .map(|point| Circle::new(point, (4.0 * ratio) as i32, current.filled())),
+        last.map(|point| Circle::new(point, (4.0 * ratio) as i32, current.filled())),
     )?;
 
     chart
@@ -124,11 +160,4 @@ pub fn draw(
         .draw()?;
     root.present()?;
     Ok(())
-}
-
-fn points(fractions: &[f64]) -> impl Iterator<Item = (f64, f64)> + Clone + '_ {
-    fractions
-        .iter()
-        .enumerate()
-        .map(|(round, &fraction)| (round as f64, fraction))
 }
