@@ -170,7 +170,8 @@ test('invalid URL values show specific messages and fall back to defaults', asyn
 });
 
 test('keyboard: Space plays and pauses, Right arrow steps, R resets', async () => {
-  const lab = await openLab('?n=300&speed=4');
+  // At 0.25 rounds/s a played round waits 4 s: no round is played between two quick presses.
+  const lab = await openLab('?n=300&speed=0.25');
   await lab.page.locator('body').click({ position: { x: 5, y: 5 } });
   await lab.page.keyboard.press('ArrowRight');
   assert.equal(await lab.number('round'), 1);
@@ -180,13 +181,18 @@ test('keyboard: Space plays and pauses, Right arrow steps, R resets', async () =
   assert.equal(await lab.button('Pause').count(), 1);
   await lab.page.keyboard.press('Space');
   assert.equal(await lab.button('Play').count(), 1);
-  // After a click, focus sits on a button: the shortcut must still act once, not press the button too.
+  // After a click, focus sits on the Step button: Space must toggle play once and not press Step
+  // too, which would play a round and pause again.
   await lab.button('Step').click();
+  const stepped = await lab.number('round');
+  assert.equal(stepped, 1);
+  assert.equal(await lab.page.evaluate(() => document.activeElement?.textContent), 'Step', 'focus sits on Step');
   await lab.page.keyboard.press('Space');
-  assert.equal(await lab.button('Pause').count(), 1);
+  assert.equal(await lab.button('Pause').count(), 1, 'Space plays with focus on Step');
+  assert.equal(await lab.number('round'), stepped, 'Space did not also press Step');
   await lab.page.keyboard.press('Space');
-  assert.equal(await lab.number('round'), await lab.number('round'));
-  assert.equal(await lab.button('Play').count(), 1);
+  assert.equal(await lab.button('Play').count(), 1, 'a second Space pauses');
+  assert.equal(await lab.number('round'), stepped, 'two presses of Space neither stepped nor played a round');
   await lab.page.keyboard.press('Tab');
   assert.ok(await lab.page.evaluate(() => document.activeElement && document.activeElement !== document.body), 'controls take focus');
   await lab.page.close();

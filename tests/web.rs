@@ -5,7 +5,7 @@
 use gossip_lab::engine::protocols::tree;
 use gossip_lab::engine::{Config, Mode, NetworkConfig};
 use gossip_lab::ui::charts::{datagrams, infection};
-use gossip_lab::ui::state::{Action, Lab, Run};
+use gossip_lab::ui::state::{Action, DATAGRAMS_PER_FRAME, Lab, Run};
 use gossip_lab::ui::url::{Setup, parse_query};
 use gossip_lab::ui::{App, stage};
 use std::rc::Rc;
@@ -91,19 +91,51 @@ fn changing_a_parameter_restarts_and_keeps_the_old_curve_as_a_ghost() {
 
 #[wasm_bindgen_test]
 fn run_to_end_finishes_within_the_per_frame_budget_and_stops_playing() {
+    // Pull at N = 100,000: every node sends a request and gets a reply each round, 200,000
+    // datagrams a round, and the run needs about three frames' budgets, so the budget decides
+    // where each Advance stops.
     let mut lab = reduce(
         lab(Config {
-            nodes: 5000,
-            mode: Mode::PushPull,
+            nodes: 100_000,
+            mode: Mode::Pull,
             ..Config::default()
         }),
-        [Action::RunToEnd],
+        [Action::RunToEnd, Action::Advance],
     );
-    for _ in 0..100 {
-        lab = lab.reduce(Action::Advance);
+    {
+        let run = lab.run.borrow();
+        let spent = run.simulation.totals().datagrams;
+        let last_round = run.counters.last().map_or(0, |counters| counters.datagrams);
+        assert!(last_round > 0, "one Advance played no round");
+        assert!(
+            spent >= DATAGRAMS_PER_FRAME,
+            "one Advance stopped after {spent} datagrams, before spending its budget of {DATAGRAMS_PER_FRAME}"
+        );
+        assert!(
+            spent < DATAGRAMS_PER_FRAME + last_round,
+            "one Advance spent {spent} datagrams: it went on after its budget of {DATAGRAMS_PER_FRAME} \
+             was spent (its last round sent {last_round})"
+        );
+        assert!(
+            !run.is_over(),
+            "one Advance finished a run of several budgets"
+        );
     }
-    assert!(lab.run.borrow().is_over());
+    assert!(lab.playing && lab.fast_forward);
+
+    let mut advances = 1;
+    while lab.playing && advances < 100 {
+        lab = lab.reduce(Action::Advance);
+        advances += 1;
+    }
+    let run = lab.run.borrow();
+    assert!(run.is_over());
     assert!(!lab.playing && !lab.fast_forward);
+    let total = run.simulation.totals().datagrams;
+    assert!(
+        total >= 2 * DATAGRAMS_PER_FRAME && advances >= 3,
+        "the run sent {total} datagrams in {advances} Advances: too few for the budget to bind"
+    );
 }
 
 #[wasm_bindgen_test]

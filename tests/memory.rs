@@ -1,0 +1,115 @@
+#![cfg(not(target_arch = "wasm32"))]
+//! The memory budget at N = 10^6, measured: a counting global allocator records the heap bytes
+//! actually allocated while a run is built and played, instead of trusting the engine's own
+//! account of its vectors. This binary holds one test, so nothing else allocates meanwhile.
+
+use gossip_lab::engine::{Config, Mode, Simulation};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The system allocator, counting the bytes currently allocated and the most ever at once.
+struct Counting;
+
+static CURRENT: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+fn grew(bytes: usize) {
+    let now = CURRENT.fetch_add(bytes, Ordering::SeqCst) + bytes;
+    PEAK.fetch_max(now, Ordering::SeqCst);
+}
+
+fn shrank(bytes: usize) {
+    CURRENT.fetch_sub(bytes, Ordering::SeqCst);
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let block = unsafe { System.alloc(layout) };
+        if !block.is_null() {
+            grew(layout.size());
+        }
+        block
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let block = unsafe { System.alloc_zeroed(layout) };
+        if !block.is_null() {
+            grew(layout.size());
+        }
+        block
+    }
+
+    unsafe fn dealloc(&self, block: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(block, layout) };
+        shrank(layout.size());
+    }
+
+    unsafe fn realloc(&self, block: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let moved = unsafe { System.realloc(block, layout, new_size) };
+        if moved.is_null() {
+            return moved;
+        }
+        if moved != block {
+            // Both blocks existed while the contents were copied.
+            grew(new_size);
+            shrank(layout.size());
+        } else if new_size >= layout.size() {
+            grew(new_size - layout.size());
+        } else {
+            shrank(layout.size() - new_size);
+        }
+        moved
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// The most heap bytes `work` held at once, above what was allocated before it started.
+fn peak_heap_bytes(work: impl FnOnce()) -> usize {
+    let baseline = CURRENT.load(Ordering::SeqCst);
+    PEAK.store(baseline, Ordering::SeqCst);
+    work();
+    PEAK.load(Ordering::SeqCst) - baseline
+}
+
+const NODES: u32 = 1_000_000;
+/// The engine's per-node data: its state byte, its place in the informed order (u32) and who
+/// informed it (u32) are kept for the whole run; while the run is built, the crashed set (one bool
+/// per node) exists beside them. So 10 bytes per node at the peak.
+const BYTES_PER_NODE: usize = 10;
+/// Everything not per node: the round starts (one usize a round, a few dozen rounds, doubling as
+/// they grow) and the run's own small allocations.
+const SLACK_BYTES: usize = 64 << 10;
+
+#[test]
+fn a_million_nodes_peak_at_ten_bytes_a_node_in_every_mode() {
+    let budget = NODES as usize * BYTES_PER_NODE + SLACK_BYTES;
+    let peaks: Vec<(Mode, usize)> = [Mode::Push, Mode::Pull, Mode::PushPull]
+        .into_iter()
+        .map(|mode| {
+            let peak = peak_heap_bytes(|| {
+                let mut simulation = Simulation::new(Config {
+                    nodes: NODES,
+                    mode,
+                    seed: 7,
+                    ..Config::default()
+                })
+                .expect("a valid configuration");
+                simulation.run_to_end();
+            });
+            (mode, peak)
+        })
+        .collect();
+    let report: Vec<String> = peaks
+        .iter()
+        .map(|(mode, peak)| format!("{mode:?}: {peak} bytes ({:.2} MB)", *peak as f64 / 1e6))
+        .collect();
+    println!("peak heap at N = {NODES}: {}", report.join(", "));
+    for (mode, peak) in peaks {
+        assert!(
+            peak <= budget,
+            "{mode:?} peaked at {peak} heap bytes, over the budget of {budget}; all: {report:?}"
+        );
+    }
+}
