@@ -95,7 +95,8 @@ impl Network {
             self.state[node as usize] = INFORMED;
         }
         self.round_starts.push(self.count);
-        // Split at the round's start: callers read the prefix while new nodes go after it.
+        // Split at the round's start: callers read the prefix (indices below its length need no
+        // bounds check) while the round's new nodes go after it.
         let (informed, fresh) = self.order.split_at_mut(self.count);
         Round {
             protocol,
@@ -122,8 +123,8 @@ impl Network {
     }
 }
 
-/// One round being played: the hot state borrowed as slices and the counters held by value, so
-/// the compiler keeps them in registers instead of re-reading them after every store.
+/// One round being played: the hot state borrowed as slices, the counters and the generator held
+/// by value, so the compiler keeps them in registers instead of re-reading them after every store.
 /// `CRASHES` is false when no node is crashed: every crash check then compiles away.
 pub struct Round<'a, P: Protocol, L: Loss, R: Recorder, const CRASHES: bool> {
     protocol: &'a P,
@@ -148,47 +149,43 @@ pub struct Round<'a, P: Protocol, L: Loss, R: Recorder, const CRASHES: bool> {
     unit: (),
 }
 
-/// How deep a datagram is delivered within one tick, as a type: datagrams sent by the round
-/// (`Top`), on receipt of those (`Reply`), and deeper (`Deep`, which recurses into itself). Each
-/// depth is its own inlined code, so a protocol's kinds are constants in it and its rule on
-/// receipt is decided at compile time: a pull's request and its reply run straight through.
-pub trait Depth {
+/// How deep inside other deliveries a datagram is delivered, as a type: sent by the round
+/// (`Top`), on receipt of one of those (`Nested`), or deeper (`Deep`, which recurses into itself).
+/// Each depth is its own inlined code, so the kinds a protocol sends are constants there and its
+/// rule on receipt is chosen at compile time: a pull's request and its reply run straight
+/// through, without looping over a kind known only at run time.
+trait Depth {
     type Deeper: Depth;
 }
 
-/// Sent when the round starts.
-pub enum Top {}
-/// Sent on receipt of a `Top` datagram.
-pub enum Reply {}
-/// Sent on receipt of a `Reply` or `Deep` datagram.
-pub enum Deep {}
+enum Top {}
+enum Nested {}
+enum Deep {}
 
 impl Depth for Top {
-    type Deeper = Reply;
+    type Deeper = Nested;
 }
-impl Depth for Reply {
+impl Depth for Nested {
     type Deeper = Deep;
 }
 impl Depth for Deep {
     type Deeper = Deep;
 }
 
-/// The round as a protocol sees it at depth `D`.
-pub struct At<'r, 'a, P: Protocol, L: Loss, R: Recorder, const CRASHES: bool, D: Depth> {
+/// The round as a protocol sees it at depth `D`: what it sends is delivered at `D::Deeper`.
+struct At<'r, 'a, P: Protocol, L: Loss, R: Recorder, const CRASHES: bool, D: Depth> {
     round: &'r mut Round<'a, P, L, R, CRASHES>,
     depth: PhantomData<D>,
 }
 
-impl<P: Protocol<Node = ()>, L: Loss, R: Recorder, const CRASHES: bool>
-    Round<'_, P, L, R, CRASHES>
+impl<'a, P: Protocol<Node = ()>, L: Loss, R: Recorder, const CRASHES: bool>
+    Round<'a, P, L, R, CRASHES>
 {
-    /// Plays the protocol's round; returns (informed before it, informed after it, counters).
+    /// Plays the protocol's round; returns (informed before it, informed after it, counters) and
+    /// the generator.
     pub(crate) fn play(mut self) -> (usize, usize, Counters, Rng) {
         let protocol = self.protocol;
-        protocol.on_round(&mut At::<P, L, R, CRASHES, Top> {
-            round: &mut self,
-            depth: PhantomData,
-        });
+        protocol.on_round(&mut self.at::<Top>());
         let counters = self.counters.complete(P::PAYLOAD_KINDS);
         let informed_at_start = self.informed.len();
         let count = informed_at_start + self.fresh_count;
@@ -196,11 +193,20 @@ impl<P: Protocol<Node = ()>, L: Loss, R: Recorder, const CRASHES: bool>
     }
 
     #[inline(always)]
+    fn at<D: Depth>(&mut self) -> At<'_, 'a, P, L, R, CRASHES, D> {
+        At {
+            round: self,
+            depth: PhantomData,
+        }
+    }
+
+    #[inline(always)]
     fn now(&self) -> Tick {
         round_start(self.round)
     }
 
-    /// Carries a datagram; one that arrives is handed to the protocol at depth `D`.
+    /// Carries a datagram; one that arrives is handed to the protocol at depth `D` (the sender's
+    /// depth's `Deeper`).
     #[inline(always)]
     fn send<D: Depth>(&mut self, from: u32, to: u32, kind: KindId, body: P::Body) {
         // Counters are added without branches; delivery branches.
@@ -237,12 +243,8 @@ impl<P: Protocol<Node = ()>, L: Loss, R: Recorder, const CRASHES: bool>
             body,
         };
         let protocol = self.protocol;
-        let mut inside = At::<P, L, R, CRASHES, D> {
-            round: self,
-            depth: PhantomData,
-        };
         if !R::ON {
-            protocol.on_receive(&mut inside, datagram);
+            protocol.on_receive(&mut self.at::<D>(), datagram);
             return;
         }
         // Recording: the contact, then its delivery one hop deeper, then its fate.
@@ -258,13 +260,7 @@ impl<P: Protocol<Node = ()>, L: Loss, R: Recorder, const CRASHES: bool>
         });
         let outer = std::mem::replace(&mut self.taught, false);
         self.hop += 1;
-        protocol.on_receive(
-            &mut At::<P, L, R, CRASHES, D> {
-                round: self,
-                depth: PhantomData,
-            },
-            datagram,
-        );
+        protocol.on_receive(&mut self.at::<D>(), datagram);
         self.hop -= 1;
         let payload = P::PAYLOAD_KINDS >> kind & 1 == 1;
         self.recorder
@@ -274,6 +270,7 @@ impl<P: Protocol<Node = ()>, L: Loss, R: Recorder, const CRASHES: bool>
 
     #[inline(always)]
     fn learn(&mut self, node: u32, from: u32) -> bool {
+        // A branch, not a flag added to the count: knowing already is one compare and one add.
         if self.state[node as usize] != UNINFORMED {
             self.counters.redundant += 1;
             return false;
