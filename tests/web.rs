@@ -231,6 +231,7 @@ fn draw_everything(config: Config, rounds: usize) {
             points: &points,
             theory: &run.theory,
             theory_rounds: run.theory_rounds,
+            theory_label: run.theory_label(),
             ghosts: vec![infection::Ghost {
                 label: "ghost",
                 points: &ghost,

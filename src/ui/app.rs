@@ -144,6 +144,7 @@ fn on_frame(lab: &UseReducerHandle<Lab>, painter: &mut Painter, views: &Views, t
                 points: &points,
                 theory: &run.theory,
                 theory_rounds: run.theory_rounds,
+                theory_label: run.theory_label(),
                 ghosts: ghost_points
                     .iter()
                     .map(|(label, points)| infection::Ghost { label, points })

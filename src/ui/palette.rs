@@ -25,6 +25,20 @@ pub const CUT_OFF: Rgb = (236, 214, 196);
 /// Tree edges and the star's spokes.
 pub const EDGE: Rgb = (200, 200, 200);
 
+/// A kind's line on the datagram chart: one colour per look, all distinct (and none the lost
+/// line's vermillion), so every kind a protocol declares has its own line.
+pub fn chart_colour(look: crate::engine::Look) -> Rgb {
+    use crate::engine::Look;
+    match look {
+        Look::Data => PUSH,
+        Look::Request => (86, 180, 233),
+        Look::Reply => PULL,
+        Look::EmptyReply => (230, 159, 0),
+        Look::Ack => SELECTED,
+        Look::Repair => REPAIR,
+    }
+}
+
 /// How a datagram kind is drawn: its colour, and whether it is solid (carries the message) or a
 /// hollow ring (control traffic).
 pub fn look(look: crate::engine::Look) -> (Rgb, bool) {

@@ -3,6 +3,7 @@
 
 use super::limits;
 use super::url::Setup;
+use crate::engine::config::Group;
 use crate::engine::protocols::{self, centralized::Transport};
 use crate::engine::report::Counters;
 use crate::engine::{Config, Mode, RoundReport, Simulation, Status};
@@ -166,6 +167,22 @@ impl Run {
     /// The first round at which at least `MILESTONES[index]` of the live nodes were informed.
     pub fn rounds_to(&self, index: usize) -> Option<u32> {
         self.reached[index]
+    }
+
+    /// The theory curve's legend: when it expects everyone informed, or why it never does.
+    pub fn theory_label(&self) -> String {
+        let config = self.simulation.config();
+        match self.theory_rounds {
+            Some(rounds) => format!("theory: all by round {rounds}"),
+            None if config.network.loss >= 1.0 => "theory: never (every datagram is lost)".into(),
+            None if config.tree.repair_delay.is_some() && config.mode == Mode::Tree => {
+                "theory: the tree without repair (repairs reach the rest later)".into()
+            }
+            None if config.mode.group() == Group::Multicast => {
+                "theory: not everyone (nothing repairs a cut)".into()
+            }
+            None => "theory: not within a million rounds".into(),
+        }
     }
 
     /// The same for the theory curve.

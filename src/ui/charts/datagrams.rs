@@ -27,7 +27,7 @@ pub fn series(kinds: &'static [Kind]) -> Vec<Series> {
     for (index, kind) in kinds.iter().enumerate() {
         lines.push(Series {
             label: kind.label,
-            colour: palette::look(kind.look).0,
+            colour: palette::chart_colour(kind.look),
             width: if kind.payload { 2.5 } else { 1.5 },
             value: Box::new(move |counters| counters.by_kind[index]),
         });

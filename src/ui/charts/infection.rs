@@ -21,6 +21,8 @@ pub struct InfectionData<'a> {
     /// The expected fraction after each round, from round 0.
     pub theory: &'a [f64],
     pub theory_rounds: Option<u32>,
+    /// The theory curve's legend: "theory: all by round R", or why it never gets there.
+    pub theory_label: String,
     pub ghosts: Vec<Ghost<'a>>,
     /// Rounds on a log scale (round r drawn at r + 1, so round 0 has a place).
     pub log_rounds: bool,
@@ -123,10 +125,7 @@ where
             dash * 0.8,
             theory_style,
         ))?
-        .label(match data.theory_rounds {
-            Some(rounds) => format!("theory: all by round {rounds}"),
-            None => "theory: not everyone, or not within a million rounds".to_string(),
-        })
+        .label(data.theory_label.clone())
         .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], theory_style));
     if let Some(rounds) = data.theory_rounds {
         let marker = colour(palette::INK).mix(0.5).stroke_width(ratio as u32);
