@@ -159,10 +159,10 @@ mod cli {
         let field = |value: Option<f64>| value.map(|value| value.to_string()).unwrap_or_default();
         let config = &experiment.config;
         println!(
-            "nodes,fanout,mode,loss,crash,trials,seed,completed,rounds_mean,rounds_sd,rounds_min,rounds_max,datagrams_per_node_mean,uninformed_mean,at_sender_mean,peak_at_sender_mean"
+            "nodes,fanout,mode,loss,crash,trials,seed,completed,rounds_mean,rounds_sd,rounds_min,rounds_max,datagrams_per_node_mean"
         );
         println!(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{}",
             config.nodes,
             config.fanout,
             config.mode,
@@ -175,10 +175,7 @@ mod cli {
             field(rounds.map(|r| r.sd)),
             field(rounds.map(|r| r.min)),
             field(rounds.map(|r| r.max)),
-            summary.datagrams_per_node.mean,
-            summary.uninformed.mean,
-            summary.at_sender.mean,
-            summary.peak_at_sender.mean
+            summary.datagrams_per_node.mean
         );
     }
 
@@ -203,27 +200,18 @@ mod cli {
             ));
         }
         if csv {
-            let kind_names: Vec<&str> = kinds.iter().map(|kind| kind.name).collect();
-            println!(
-                "round,informed,new,datagrams,payload,redundant,lost,at_sender,{}",
-                kind_names.join(",")
-            );
+            // The columns scripts rely on; per-kind counts and arrivals at the sender are in the
+            // JSON form (`kinds`, `counters.at_sender`).
+            println!("round,informed,new,datagrams,payload,redundant,lost");
             for (round, informed, new, counters) in rows {
                 let gossip_lab::engine::Counters {
                     datagrams,
                     payload,
                     redundant,
                     lost,
-                    at_sender,
-                    by_kind,
                     ..
                 } = counters;
-                let per_kind: Vec<String> =
-                    by_kind[..kinds.len()].iter().map(u64::to_string).collect();
-                println!(
-                    "{round},{informed},{new},{datagrams},{payload},{redundant},{lost},{at_sender},{}",
-                    per_kind.join(",")
-                );
+                println!("{round},{informed},{new},{datagrams},{payload},{redundant},{lost}");
             }
             return;
         }
