@@ -84,14 +84,17 @@ test('centralized over a reliable transport retransmits until everyone has it', 
   await lab.page.close();
 });
 
-test('?mode=tree reaches everyone in the depth of the tree, drawn in layers', async () => {
+test('?mode=tree reaches everyone in the depth of the tree, drawn in rings around the root', async () => {
   const lab = await openLab('?mode=tree&n=100&b=2&seed=4&autoplay=1&speed=60');
   const rounds = await lab.waitForCompletion();
   assert.equal(rounds, 6, 'ceil(log2(101)) - 1');
   assert.equal(rounds, cli(['--mode', 'tree', '--nodes', '100', '--fanout', '2', '--seed', '4']).rounds.mean);
   assert.equal(await lab.number('datagrams'), 99, 'one forward per edge');
-  // The root sits at the top centre of the layers.
-  assert.match(await clickStage(lab, 0.5, 0.06), /^Node 0: the sender/);
+  // The root sits in the centre; its first child on the first of 6 rings, a quarter turn round.
+  assert.match(await clickStage(lab, 0.5, 0.5), /^Node 0: the sender/);
+  const box = await lab.page.getByTestId('stage').boundingBox();
+  const ring = (0.43 * Math.min(box.width, box.height)) / 6;
+  assert.match(await clickStage(lab, 0.5 + ring / box.width, 0.5), /^Node 1: informed in round 1 by node 0\./);
   await lab.page.screenshot({ path: `${ARTIFACTS}tree-1280x720.png` });
   assert.deepEqual(lab.errors, []);
   await lab.page.close();

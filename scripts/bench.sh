@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 cargo bench --bench engine -- --noplot
+cargo build --quiet --release --bin gossip-sim
 scripts/build-node.sh
 node benches/compare.mjs
 trunk build --release --offline >/dev/null

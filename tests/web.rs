@@ -5,7 +5,7 @@
 use gossip_lab::engine::protocols::tree;
 use gossip_lab::engine::{Config, Mode, NetworkConfig};
 use gossip_lab::ui::charts::{datagrams, infection};
-use gossip_lab::ui::state::{Action, DATAGRAMS_PER_FRAME, Lab, Run};
+use gossip_lab::ui::state::{Action, DATAGRAMS_PER_FRAME, HISTORY_POINTS, History, Lab, Run};
 use gossip_lab::ui::url::{Setup, parse_query};
 use gossip_lab::ui::{App, stage};
 use std::rc::Rc;
@@ -427,4 +427,46 @@ async fn the_mounted_app_answers_buttons_and_keys() {
     settle().await;
     assert_eq!(text(&root, "round"), "0");
     app.destroy();
+}
+
+#[wasm_bindgen_test]
+fn a_run_of_any_length_keeps_a_bounded_history() {
+    let mut history = History::new();
+    for round in 0..100_000u32 {
+        history.push(round, f64::from(round));
+    }
+    assert!(history.len() <= HISTORY_POINTS + 1, "{}", history.len());
+    let points: Vec<(u32, f64)> = history
+        .points(0)
+        .map(|(round, &value)| (round, value))
+        .collect();
+    assert_eq!(
+        points.last(),
+        Some(&(99_999, 99_999.0)),
+        "the newest round is kept"
+    );
+    assert!(points.windows(2).all(|pair| pair[0].0 < pair[1].0));
+    assert!(
+        points
+            .iter()
+            .all(|&(round, value)| f64::from(round) == value),
+        "every point is its own round's value"
+    );
+    // The reported case: pull on 2 nodes at extreme loss plays rounds for a very long time.
+    let lab = reduce(
+        lab(Config {
+            nodes: 2,
+            mode: Mode::Pull,
+            network: NetworkConfig {
+                loss: 0.9999,
+                crash: 0.0,
+            },
+            ..Config::default()
+        }),
+        [Action::RunToEnd, Action::Advance, Action::Advance],
+    );
+    let run = lab.run.borrow();
+    assert!(run.simulation.round() > 100_000 || run.is_over());
+    assert!(run.fractions.len() <= HISTORY_POINTS + 1);
+    assert!(run.counters.len() <= HISTORY_POINTS + 1);
 }

@@ -66,6 +66,8 @@ pub struct Counters {
     pub to_crashed: u64,
     /// Datagrams that arrived at node 0, the sender (ACK implosion shows here).
     pub at_sender: u64,
+    /// Datagrams between racks, through the core switch (racked networks only).
+    pub through_core: u64,
     /// Datagrams sent, per kind (indexed like the protocol's `KINDS`).
     #[serde(skip)]
     pub by_kind: [u64; MAX_KINDS],
@@ -92,6 +94,7 @@ impl Counters {
         self.lost += other.lost;
         self.to_crashed += other.to_crashed;
         self.at_sender += other.at_sender;
+        self.through_core += other.through_core;
         for (total, count) in self.by_kind.iter_mut().zip(other.by_kind) {
             *total += count;
         }

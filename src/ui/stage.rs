@@ -1,6 +1,6 @@
 //! The stage: the network on a canvas, laid out by the structure the engine reports (a circle for
-//! gossip, the sender in the centre of its receivers for centralized multicast, layers for a
-//! tree). Small N: every datagram of the round in flight, timed by the report's ticks and hops.
+//! gossip, the sender in the centre of its receivers for centralized multicast, rings of depth
+//! around the root for a tree). Small N: every datagram of the round in flight, timed by the report's ticks and hops.
 //! Large N: one cell per node in a pixel buffer filled here (one canvas call).
 
 use super::canvas::{context, fit_to_css};
@@ -13,7 +13,7 @@ use std::f64::consts::{PI, TAU};
 use wasm_bindgen::{Clamped, JsValue};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
-/// Trees deeper than this are drawn on the circle (a chain around it), not in layers.
+/// Trees deeper than this are drawn on the circle (a chain around it), not in rings.
 const MAX_LAYERS: u32 = 12;
 
 /// Where each node sits, in canvas pixels, and the node radius.
@@ -28,13 +28,12 @@ enum Shape {
     Circle { center: (f64, f64), radius: f64 },
     /// Node 0 in the centre, the receivers on a circle around it in sending order.
     Star { center: (f64, f64), radius: f64 },
-    /// Row d holds depth d; node k of a row sits at (k + 1/2) / b^d of the width, under its parent.
-    Layers {
+    /// The tree radially: the root in the centre, depth d on the ring of radius d / depth, node k
+    /// of depth d at angle (k + 1/2) / b^d of the turn, so every subtree is a wedge under its parent.
+    Rings {
         fanout: u32,
-        left: f64,
-        width: f64,
-        top: f64,
-        row: f64,
+        center: (f64, f64),
+        ring: f64,
     },
 }
 
@@ -47,18 +46,18 @@ impl Layout {
         let (shape, spacing) = match structure {
             Structure::Tree { fanout } if fanout > 1 && depth_of(nodes, fanout) <= MAX_LAYERS => {
                 let depth = depth_of(nodes, fanout).max(1);
-                let margin = 0.06 * side;
-                let row = (height - 2.0 * margin) / f64::from(depth);
-                let widest = f64::from(fanout).powi(depth as i32).min(f64::from(nodes));
-                let spacing = ((width - 2.0 * margin) / widest * 0.4).min(row * 0.3);
-                let shape = Shape::Layers {
-                    fanout,
-                    left: margin,
-                    width: width - 2.0 * margin,
-                    top: margin,
-                    row,
-                };
-                (shape, spacing)
+                let ring = radius / f64::from(depth);
+                // The outermost ring is the most crowded: its share of the turn per node.
+                let widest = f64::from(fanout).powi(depth as i32);
+                let spacing = (0.38 * TAU * radius / widest).min(ring * 0.3);
+                (
+                    Shape::Rings {
+                        fanout,
+                        center,
+                        ring,
+                    },
+                    spacing,
+                )
             }
             Structure::Star => (Shape::Star { center, radius }, on_circle(nodes - 1)),
             _ => (Shape::Circle { center, radius }, on_circle(nodes)),
@@ -82,12 +81,10 @@ impl Layout {
             Shape::Circle { center, radius } => on_circle(center, radius, node, self.nodes),
             Shape::Star { center, .. } if node == 0 => center,
             Shape::Star { center, radius } => on_circle(center, radius, node - 1, self.nodes - 1),
-            Shape::Layers {
+            Shape::Rings {
                 fanout,
-                left,
-                width,
-                top,
-                row,
+                center,
+                ring,
             } => {
                 let b = u64::from(fanout);
                 let (mut depth, mut first, mut size) = (0u32, 0u64, 1u64);
@@ -96,19 +93,21 @@ impl Layout {
                     size *= b;
                     depth += 1;
                 }
-                let offset = (u64::from(node) - first) as f64 + 0.5;
+                let turn = ((u64::from(node) - first) as f64 + 0.5) / size as f64;
+                let angle = TAU * turn - PI / 2.0;
+                let radius = ring * f64::from(depth);
                 (
-                    left + width * offset / size as f64,
-                    top + row * f64::from(depth),
+                    center.0 + radius * angle.cos(),
+                    center.1 + radius * angle.sin(),
                 )
             }
         }
     }
 
-    /// A parent of each node to draw the tree's edges, when laid out in layers.
+    /// A parent of each node to draw the tree's edges, when laid out in rings.
     fn parent(&self, node: u32) -> Option<u32> {
         match self.shape {
-            Shape::Layers { fanout, .. } if node > 0 => Some((node - 1) / fanout),
+            Shape::Rings { fanout, .. } if node > 0 => Some((node - 1) / fanout),
             _ => None,
         }
     }

@@ -48,11 +48,58 @@ impl<P: Protocol> Ord for Entry<P> {
     }
 }
 
-/// The network's behaviour: loss per datagram and a fixed delay in ticks.
+/// The network's behaviour: loss per datagram, a fixed delay in ticks, and where peers are.
 #[derive(Clone, Copy, Debug)]
 pub struct Links {
     pub loss: Chance,
     pub delay: Tick,
+    pub racks: Racks,
+}
+
+/// Racks behind top-of-rack switches joined by one core switch (theory.md section 5): node i sits
+/// in rack i R / N; a caller picks a peer outside its rack with probability `outside`, inside
+/// otherwise, and every datagram between racks is counted as crossing the core. One rack is the
+/// flat network, where a peer is uniform over the other N - 1 nodes (the same draw as the fast
+/// driver's).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Racks {
+    pub racks: u32,
+    pub outside: Chance,
+}
+
+impl Racks {
+    pub const FLAT: Racks = Racks {
+        racks: 1,
+        outside: Chance::Never,
+    };
+
+    /// The rack of `node` among `nodes`.
+    pub fn rack(&self, node: u32, nodes: u32) -> u32 {
+        (u64::from(node) * u64::from(self.racks) / u64::from(nodes)) as u32
+    }
+
+    /// The first node of rack `rack` and the one after its last.
+    fn bounds(&self, rack: u32, nodes: u32) -> (u32, u32) {
+        let start =
+            |rack: u32| (u64::from(rack) * u64::from(nodes)).div_ceil(u64::from(self.racks)) as u32;
+        (start(rack), start(rack + 1))
+    }
+
+    /// A peer of `caller`: outside its rack with probability `outside`, otherwise inside.
+    fn peer(&self, rng: &mut Rng, caller: u32, nodes: u32) -> u32 {
+        if self.racks <= 1 {
+            return rng.peer(caller, nodes);
+        }
+        let (start, end) = self.bounds(self.rack(caller, nodes), nodes);
+        let inside = end - start;
+        if inside <= 1 || (inside < nodes && rng.happens(self.outside)) {
+            // Uniform over the N - inside nodes of the other racks.
+            let pick = rng.below(nodes - inside);
+            if pick >= start { pick + inside } else { pick }
+        } else {
+            start + rng.peer(caller - start, inside)
+        }
+    }
 }
 
 pub struct EventNetwork<P: Protocol> {
@@ -360,7 +407,10 @@ impl<P: Protocol, R: Recorder> Net<P> for Context<'_, P, R> {
     }
 
     fn peer(&mut self, caller: u32) -> u32 {
-        self.rng.peer(caller, self.network.nodes)
+        self.network
+            .links
+            .racks
+            .peer(self.rng, caller, self.network.nodes)
     }
 
     fn knew(&self, node: u32, message: u32) -> bool {
@@ -379,8 +429,12 @@ impl<P: Protocol, R: Recorder> Net<P> for Context<'_, P, R> {
     fn send(&mut self, from: u32, to: u32, kind: KindId, body: P::Body) {
         // The same draws in the same order as the fast driver: loss first, at sending.
         let lost = self.rng.happens(self.network.links.loss);
+        let racks = self.network.links.racks;
+        let nodes = self.network.nodes;
         let counters = &mut self.counters;
         counters.lost += u64::from(lost);
+        counters.through_core +=
+            u64::from(racks.racks > 1 && racks.rack(from, nodes) != racks.rack(to, nodes));
         counters.by_kind[kind as usize] += 1;
         let now = self.network.now;
         let arrives = now + self.network.links.delay;

@@ -1,7 +1,7 @@
 //! A protocol on its driver behind one object-safe `Run`, so `Simulation` makes one dynamic
 //! call per round, never per datagram.
 
-use super::event::{EventNetwork, Links};
+use super::event::{EventNetwork, Links, Racks};
 use super::fast::Network;
 use super::{Loss, Lossless, Lossy, Recorder, Recording};
 use crate::engine::config::Config;
@@ -176,6 +176,7 @@ pub(crate) fn event_run<P: Protocol>(protocol: P, config: &Config, delay: u64) -
     let links = Links {
         loss: Chance::new(config.network.loss),
         delay,
+        racks: Racks::FLAT,
     };
     let mut rng = Rng::new(config.seed, Stream::Gossip);
     let mut network = EventNetwork::new(&protocol, config.senders, choose_crashed(config), links);

@@ -60,7 +60,7 @@ pub fn draw(
     let text = |size: f64| ("sans-serif", font_px(ratio, size)).into_font();
     let lines = series(kinds);
     macro_rules! plot {
-        ($x_range:expr, $x_desc:expr) => {{
+        ($x_range:expr, $x_desc:expr, $log:expr) => {{
             let mut chart = ChartBuilder::on(&root)
                 .margin(font_px(ratio, 10.0) as i32)
                 .x_label_area_size(font_px(ratio, 34.0) as i32)
@@ -73,7 +73,7 @@ pub fn draw(
                 .axis_desc_style(text(14.0))
                 .label_style(text(12.0))
                 .light_line_style(RGBColor(238, 238, 238))
-                .x_label_formatter(&|value| format!("{value:.0}"))
+                .x_label_formatter(&|value| super::infection::round_label(*value, $log))
                 .y_label_formatter(&|value| compact(*value))
                 .draw()?;
             for line in &lines {
@@ -86,9 +86,9 @@ pub fn draw(
         }};
     }
     if log_rounds {
-        plot!((1f64..x_max).log_scale(), "round (log scale)");
+        plot!((1f64..x_max).log_scale(), "round (log scale)", true);
     } else {
-        plot!(0f64..x_max, "round");
+        plot!(0f64..x_max, "round", false);
     }
     root.present()?;
     Ok(())

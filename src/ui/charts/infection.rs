@@ -24,7 +24,7 @@ pub struct InfectionData<'a> {
     /// The theory curve's legend: "theory: all by round R", or why it never gets there.
     pub theory_label: String,
     pub ghosts: Vec<Ghost<'a>>,
-    /// Rounds on a log scale (round r drawn at r + 1, so round 0 has a place).
+    /// Rounds on a log scale, from round 1 (round 0 has no place on it).
     pub log_rounds: bool,
 }
 
@@ -52,18 +52,18 @@ pub fn draw(
         .map_or(0.0, |rounds| f64::from(rounds) + 2.0);
     let x_max = longest.max(theory_end).max(8.0);
     if data.log_rounds {
-        draw_on(canvas, data, (1f64..x_max + 1.0).log_scale(), 1.0)
+        draw_on(canvas, data, (1f64..x_max).log_scale(), true)
     } else {
-        draw_on(canvas, data, 0f64..x_max, 0.0)
+        draw_on(canvas, data, 0f64..x_max, false)
     }
 }
 
-/// Draws on a rounds axis `x_range`; round r sits at r + `shift`.
+/// Draws on a rounds axis `x_range`; on a log axis the curves start at round 1.
 fn draw_on<X>(
     canvas: &HtmlCanvasElement,
     data: &InfectionData,
     x_range: X,
-    shift: f64,
+    log: bool,
 ) -> Result<(), Box<dyn std::error::Error>>
 where
     X: AsRangedCoord<Value = f64>,
@@ -76,7 +76,8 @@ where
         .x_label_area_size(font_px(ratio, 36.0) as i32)
         .y_label_area_size(font_px(ratio, 62.0) as i32)
         .build_cartesian_2d(x_range, 0f64..1.02f64)?;
-    let x_desc = if shift > 0.0 {
+    let first = if log { 1.0 } else { 0.0 };
+    let x_desc = if log {
         "round (log scale)"
     } else {
         "round"
@@ -89,12 +90,13 @@ where
         .label_style(text(13.0))
         .light_line_style(RGBColor(238, 238, 238))
         .y_label_formatter(&|value| format!("{:.0}%", value * 100.0))
-        .x_label_formatter(&|value| format!("{:.0}", value - shift))
+        .x_label_formatter(&|value| round_label(*value, log))
         .draw()?;
-    let shifted = |curve: Curve<'_>| {
+    let from_first = |curve: Curve<'_>| {
         curve
             .iter()
-            .map(move |&(round, fraction)| (round + shift, fraction))
+            .copied()
+            .filter(|&(round, _)| round >= first)
             .collect::<Vec<_>>()
     };
 
@@ -103,7 +105,7 @@ where
             .mix(0.45)
             .stroke_width((2.0 * ratio) as u32);
         chart
-            .draw_series(LineSeries::new(shifted(ghost.points), style))?
+            .draw_series(LineSeries::new(from_first(ghost.points), style))?
             .label(ghost.label.to_string())
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], style));
     }
@@ -116,7 +118,8 @@ where
         .theory
         .iter()
         .enumerate()
-        .map(|(round, &fraction)| (round as f64 + shift, fraction))
+        .map(|(round, &fraction)| (round as f64, fraction))
+        .filter(|&(round, _)| round >= first)
         .collect();
     chart
         .draw_series(DashedLineSeries::new(
@@ -129,7 +132,7 @@ where
         .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], theory_style));
     if let Some(rounds) = data.theory_rounds {
         let marker = colour(palette::INK).mix(0.5).stroke_width(ratio as u32);
-        let x = f64::from(rounds) + shift;
+        let x = f64::from(rounds).max(first);
         chart.draw_series(DashedLineSeries::new(
             [(x, 0.0), (x, 1.02)],
             dash * 0.5,
@@ -139,7 +142,7 @@ where
     }
 
     let current = colour(palette::PUSH).stroke_width((3.5 * ratio) as u32);
-    let points = shifted(data.points);
+    let points = from_first(data.points);
     let last = points.last().copied();
     chart
         .draw_series(LineSeries::new(points, current))?
@@ -151,12 +154,32 @@ where
 
     chart
         .configure_series_labels()
-        // Upper left is empty in every S-shaped spreading curve.
-        .position(SeriesLabelPosition::UpperLeft)
+        // Upper left is empty in every S-shaped curve on a linear axis; on a log axis the curves
+        // rise on the left and the lower right is the emptier corner.
+        .position(if log {
+            SeriesLabelPosition::LowerRight
+        } else {
+            SeriesLabelPosition::UpperLeft
+        })
         .label_font(text(13.0))
         .background_style(WHITE.mix(0.85))
         .border_style(RGBColor(200, 200, 200))
         .draw()?;
     root.present()?;
     Ok(())
+}
+
+/// A rounds-axis label. On a log axis only 0, 1, 2, 5, 10, 20, 50, ... are labelled, so the
+/// crowded right end stays readable (the grid lines stay).
+pub fn round_label(round: f64, log: bool) -> String {
+    let round = round.round();
+    if !log || round < 1.0 {
+        return format!("{round:.0}");
+    }
+    let decade = 10f64.powi(round.log10().floor() as i32);
+    if [1.0, 2.0, 5.0].contains(&(round / decade)) {
+        format!("{round:.0}")
+    } else {
+        String::new()
+    }
 }
