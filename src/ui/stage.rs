@@ -252,19 +252,34 @@ fn draw_nodes(
         }
     }
     context.stroke();
-    for contact in &report.contacts {
+    // One path per colour: a few strokes a frame, however many datagrams fly.
+    let mut paths: Vec<(Rgb, Vec<u32>)> = Vec::new();
+    for (index, contact) in report.contacts.iter().enumerate() {
         let (start, end) = timeline.span((contact.arrives, contact.hop));
         if progress < start || progress > end + 0.25 {
             continue;
         }
-        let (from, to) = (layout.position(contact.from), layout.position(contact.to));
-        context.set_stroke_style_str(&palette::css(contact_colour(contact, kinds).0, 0.18));
+        let colour = contact_colour(contact, kinds).0;
+        match paths.iter_mut().find(|(other, _)| *other == colour) {
+            Some((_, members)) => members.push(index as u32),
+            None => paths.push((colour, vec![index as u32])),
+        }
+    }
+    for (colour, members) in paths {
+        context.set_stroke_style_str(&palette::css(colour, 0.18));
         context.begin_path();
-        context.move_to(from.0, from.1);
-        context.line_to(to.0, to.1);
+        for index in members {
+            let contact = &report.contacts[index as usize];
+            let (from, to) = (layout.position(contact.from), layout.position(contact.to));
+            context.move_to(from.0, from.1);
+            context.line_to(to.0, to.1);
+        }
         context.stroke();
     }
 
+    let mut bodies = Batch::default();
+    let mut rings = Batch::default();
+    let scale = shading_rounds(run);
     for node in 0..nodes {
         let (x, y) = layout.position(node);
         let r = layout.node_radius;
@@ -276,47 +291,121 @@ fn draw_nodes(
         let visible =
             informed_in < round || (informed_in == round && progress >= lands_at[node as usize]);
         let fill = if visible {
-            palette::viridis(f64::from(informed_in) / shading_rounds(run))
+            palette::viridis(f64::from(informed_in) / scale)
         } else if cut[node as usize] {
             palette::CUT_OFF
         } else {
             palette::UNINFORMED
         };
-        context.set_fill_style_str(&palette::css(fill, 1.0));
-        context.begin_path();
-        let _ = context.arc(x, y, r, 0.0, TAU);
-        context.fill();
-        context.set_line_width(ratio);
-        context.set_stroke_style_str(&palette::css(
-            if visible {
-                palette::INK
-            } else {
-                palette::UNINFORMED_EDGE
-            },
-            0.6,
-        ));
-        context.stroke();
+        let edge = if visible {
+            palette::INK
+        } else {
+            palette::UNINFORMED_EDGE
+        };
+        bodies.add(Style::disc(fill, 1.0, Some((edge, 0.6, ratio))), x, y, r);
         if visible && informed_in == round && round > 0 {
-            ring(context, x, y, r + 2.5 * ratio, palette::NEW, 3.0 * ratio);
+            rings.add(
+                Style::outline(palette::NEW, 3.0 * ratio),
+                x,
+                y,
+                r + 2.5 * ratio,
+            );
         }
         if informed_in == 0 {
-            ring(context, x, y, r + 2.5 * ratio, palette::INK, 2.0 * ratio);
+            rings.add(
+                Style::outline(palette::INK, 2.0 * ratio),
+                x,
+                y,
+                r + 2.5 * ratio,
+            );
         }
         if selected == Some(node) {
-            ring(
-                context,
+            rings.add(
+                Style::outline(palette::SELECTED, 3.0 * ratio),
                 x,
                 y,
                 r + 6.0 * ratio,
-                palette::SELECTED,
-                3.0 * ratio,
             );
         }
     }
+    bodies.draw(context);
+    rings.draw(context);
 
+    let mut datagrams = Batch::default();
     for contact in &report.contacts {
         let span = timeline.span((contact.arrives, contact.hop));
-        draw_datagram(context, &layout, contact, kinds, span, progress, ratio);
+        draw_datagram(
+            context,
+            &mut datagrams,
+            &layout,
+            contact,
+            kinds,
+            span,
+            progress,
+            ratio,
+        );
+    }
+    datagrams.draw(context);
+}
+
+/// How a batch of circles is painted: a fill and an optional outline (colour, alpha, width).
+#[derive(Clone, Copy, PartialEq)]
+struct Style {
+    fill: Option<(Rgb, f64)>,
+    stroke: Option<(Rgb, f64, f64)>,
+}
+
+impl Style {
+    fn disc(fill: Rgb, alpha: f64, stroke: Option<(Rgb, f64, f64)>) -> Style {
+        Style {
+            fill: Some((fill, alpha)),
+            stroke,
+        }
+    }
+
+    fn outline(colour: Rgb, width: f64) -> Style {
+        Style {
+            fill: None,
+            stroke: Some((colour, 1.0, width)),
+        }
+    }
+}
+
+/// Circles grouped by style and painted with one path per style: a handful of canvas calls a
+/// frame instead of a few per node and per datagram (hundreds of each at 60 frames a second).
+#[derive(Default)]
+struct Batch {
+    groups: Vec<(Style, Vec<Disc>)>,
+}
+
+/// A circle's centre and radius, in canvas pixels.
+type Disc = (f64, f64, f64);
+
+impl Batch {
+    fn add(&mut self, style: Style, x: f64, y: f64, radius: f64) {
+        match self.groups.iter_mut().find(|(other, _)| *other == style) {
+            Some((_, circles)) => circles.push((x, y, radius)),
+            None => self.groups.push((style, vec![(x, y, radius)])),
+        }
+    }
+
+    fn draw(&self, context: &CanvasRenderingContext2d) {
+        for (style, circles) in &self.groups {
+            context.begin_path();
+            for &(x, y, radius) in circles {
+                context.move_to(x + radius, y);
+                let _ = context.arc(x, y, radius, 0.0, TAU);
+            }
+            if let Some((colour, alpha)) = style.fill {
+                context.set_fill_style_str(&palette::css(colour, alpha));
+                context.fill();
+            }
+            if let Some((colour, alpha, width)) = style.stroke {
+                context.set_line_width(width);
+                context.set_stroke_style_str(&palette::css(colour, alpha));
+                context.stroke();
+            }
+        }
     }
 }
 
@@ -332,8 +421,10 @@ fn contact_colour(contact: &Contact, kinds: &[Kind]) -> (Rgb, bool) {
 /// One datagram at `progress`, flying during its `span` of the round: useful ones solid, control
 /// ones hollow, redundant ones grey and small; a lost one stops halfway and fades under a cross,
 /// one sent to a crashed node dies at it.
+#[allow(clippy::too_many_arguments)]
 fn draw_datagram(
     context: &CanvasRenderingContext2d,
+    dots: &mut Batch,
     layout: &Layout,
     contact: &Contact,
     kinds: &[Kind],
@@ -359,7 +450,7 @@ fn draw_datagram(
             let stop = if contact.fate == Fate::Lost { 0.5 } else { 1.0 };
             let (x, y) = at(travelled.min(stop));
             if travelled < stop {
-                dot(context, x, y, size, palette::LOST, 1.0, true);
+                dot(dots, x, y, size, palette::LOST, 1.0, true);
             } else {
                 // Fade out over the rest of the round (and a little after).
                 let fade =
@@ -370,48 +461,31 @@ fn draw_datagram(
         _ if travelled >= 1.0 => {}
         Fate::Redundant => {
             let (x, y) = at(travelled);
-            dot(context, x, y, size * 0.7, colour, 0.9, true);
+            dot(dots, x, y, size * 0.7, colour, 0.9, true);
         }
         Fate::Informed => {
             let (x, y) = at(travelled);
-            dot(context, x, y, size * 1.15, colour, 1.0, filled);
+            dot(dots, x, y, size * 1.15, colour, 1.0, filled);
         }
         Fate::Arrived => {
             let (x, y) = at(travelled);
-            dot(context, x, y, size, colour, 1.0, filled);
+            dot(dots, x, y, size, colour, 1.0, filled);
         }
     }
 }
 
-fn dot(
-    context: &CanvasRenderingContext2d,
-    x: f64,
-    y: f64,
-    radius: f64,
-    colour: Rgb,
-    alpha: f64,
-    filled: bool,
-) {
-    context.begin_path();
-    let _ = context.arc(x, y, radius, 0.0, TAU);
-    if filled {
-        context.set_fill_style_str(&palette::css(colour, alpha));
-        context.fill();
+/// A datagram's dot: solid when it carries the message, a ring on white when it is control.
+fn dot(dots: &mut Batch, x: f64, y: f64, radius: f64, colour: Rgb, alpha: f64, filled: bool) {
+    let style = if filled {
+        Style::disc(colour, alpha, None)
     } else {
-        context.set_fill_style_str(&palette::css(palette::BACKGROUND, alpha));
-        context.fill();
-        context.set_line_width(radius * 0.45);
-        context.set_stroke_style_str(&palette::css(colour, alpha));
-        context.stroke();
-    }
-}
-
-fn ring(context: &CanvasRenderingContext2d, x: f64, y: f64, radius: f64, colour: Rgb, width: f64) {
-    context.begin_path();
-    let _ = context.arc(x, y, radius, 0.0, TAU);
-    context.set_line_width(width);
-    context.set_stroke_style_str(&palette::css(colour, 1.0));
-    context.stroke();
+        Style::disc(
+            palette::BACKGROUND,
+            alpha,
+            Some((colour, alpha, radius * 0.45)),
+        )
+    };
+    dots.add(style, x, y, radius);
 }
 
 fn draw_cross(

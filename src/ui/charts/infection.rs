@@ -77,11 +77,7 @@ where
         .y_label_area_size(font_px(ratio, 62.0) as i32)
         .build_cartesian_2d(x_range, 0f64..1.02f64)?;
     let first = if log { 1.0 } else { 0.0 };
-    let x_desc = if log {
-        "round (log scale)"
-    } else {
-        "round"
-    };
+    let x_desc = if log { "round (log scale)" } else { "round" };
     chart
         .configure_mesh()
         .x_desc(x_desc)
