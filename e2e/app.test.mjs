@@ -1,33 +1,12 @@
 // Every user flow of the visualizer, driven in Chromium over the served release build (dist/).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { serveDist, launch, LabPage, ARTIFACTS } from './harness.mjs';
+import { labSuite, cliSummary, ARTIFACTS } from './harness.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await serveDist();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  server?.stop();
-});
-
-async function openLab(query = '', viewport = { width: 1280, height: 720 }) {
-  const page = await browser.newPage({ viewport });
-  const lab = new LabPage(page, server.origin);
-  await lab.open(query);
-  return lab;
-}
+const openLab = labSuite({ before, after });
 
 /** Rounds gossip-sim reports for one trial of this configuration (trial 0 is the seed itself). */
-function cliRounds(args) {
-  const output = execFileSync('target/release/gossip-sim', [...args, '--trials', '1', '--quiet'], { encoding: 'utf8' });
-  return JSON.parse(output).rounds.mean;
-}
+const cliRounds = (args) => cliSummary(args).rounds.mean;
 
 async function setField(lab, name, value) {
   const field = lab.field(name);

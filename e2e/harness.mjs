@@ -1,6 +1,6 @@
 // Shared by the end-to-end tests: serve dist/ on loopback, drive Debian's Chromium with
 // playwright-core, and a page object for Gossip Lab.
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { mkdirSync } from 'node:fs';
@@ -69,4 +69,31 @@ export class LabPage {
     await this.page.waitForFunction(() => document.querySelector('[data-testid="rounds-to-all"]')?.textContent.trim() !== '', null, { timeout });
     return this.number('rounds-to-all');
   }
+}
+
+/**
+ * Serves dist/ and starts Chromium before a test file's tests, stops both after them; returns
+ * `openLab(query, viewport)`, which opens the page on its own tab.
+ */
+export function labSuite({ before, after }) {
+  const shared = {};
+  before(async () => {
+    shared.server = await serveDist();
+    shared.browser = await launch();
+  });
+  after(async () => {
+    await shared.browser?.close();
+    shared.server?.stop();
+  });
+  return async (query = '', viewport = { width: 1280, height: 720 }) => {
+    const page = await shared.browser.newPage({ viewport });
+    const lab = new LabPage(page, shared.server.origin);
+    await lab.open(query);
+    return lab;
+  };
+}
+
+/** gossip-sim's JSON summary of one trial (trial 0 is the seed itself): what the page must show. */
+export function cliSummary(args) {
+  return JSON.parse(execFileSync('target/release/gossip-sim', [...args, '--trials', '1', '--quiet'], { encoding: 'utf8' }));
 }

@@ -3,32 +3,9 @@
 // all five protocols on one seed (O(N), O(log N), and the tree's fragility).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { serveDist, launch, LabPage, ARTIFACTS } from './harness.mjs';
+import { labSuite, cliSummary as cli, ARTIFACTS } from './harness.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await serveDist();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  server?.stop();
-});
-
-async function openLab(query = '', viewport = { width: 1280, height: 720 }) {
-  const page = await browser.newPage({ viewport });
-  const lab = new LabPage(page, server.origin);
-  await lab.open(query);
-  return lab;
-}
-
-/** gossip-sim's summary of one trial (trial 0 is the seed itself). */
-function cli(args) {
-  return JSON.parse(execFileSync('target/release/gossip-sim', [...args, '--trials', '1', '--quiet'], { encoding: 'utf8' }));
-}
+const openLab = labSuite({ before, after });
 
 /** Waits until the status line says the run is over, whatever the outcome. */
 async function waitForEnd(lab, timeout = 30000) {
