@@ -3,7 +3,7 @@
 //! fires); a driver (`drivers::fast` or `drivers::event`) carries the datagrams, the clock, loss,
 //! crashes and the record of what happened.
 
-use super::report::{Change, Kind, KindId, Tick};
+use super::report::{Change, Kind, KindId, Look, Tick};
 use super::rng::Rng;
 use serde::Serialize;
 
@@ -50,8 +50,16 @@ pub trait Net<P: Protocol> {
     /// Sends a datagram: the network may drop it, a crashed node swallows it; otherwise it is
     /// delivered to `Protocol::on_receive` after the network's delay (at once when there is none).
     fn send(&mut self, from: u32, to: u32, kind: KindId, body: P::Body);
-    /// Calls `Protocol::on_timer(node, timer)` `after` ticks from now, unless `node` has crashed.
+    /// Like `send`, but the datagram spends `extra` more ticks on the way (a hop of a multicast
+    /// tree, say). Event driver only.
+    fn send_after(&mut self, from: u32, to: u32, kind: KindId, body: P::Body, extra: Tick);
+    /// Calls `Protocol::on_timer(node, timer)` `after` ticks from now, unless `node` has crashed
+    /// or the timer is cancelled first.
     fn set_timer(&mut self, node: u32, after: Tick, timer: P::Timer);
+    /// Cancels every pending timer of `node` equal to `timer` (SRM's suppression).
+    fn cancel_timer(&mut self, node: u32, timer: P::Timer);
+    /// Whether `node` has a pending timer equal to `timer`.
+    fn has_timer(&self, node: u32, timer: P::Timer) -> bool;
     /// `node` now knows `message`, from `from`; returns false (and counts a redundant payload)
     /// if it knew it already.
     fn learn(&mut self, node: u32, message: u32, from: u32) -> bool;
@@ -61,6 +69,19 @@ pub trait Net<P: Protocol> {
     fn state_mut(&mut self, node: u32) -> &mut P::Node;
     /// Records a node event for the report (the UI shows it).
     fn note(&mut self, node: u32, change: Change);
+}
+
+/// The bitmap of the kinds drawn with `look`.
+pub const fn look_mask(kinds: &[Kind], look: Look) -> u8 {
+    let mut mask = 0;
+    let mut index = 0;
+    while index < kinds.len() {
+        if kinds[index].look as u8 == look as u8 {
+            mask |= 1 << index;
+        }
+        index += 1;
+    }
+    mask
 }
 
 /// The bitmap of the kinds that carry the message.
@@ -82,9 +103,11 @@ pub trait Protocol: Sized {
     /// What a datagram carries beyond its kind: packet numbers, a bitmap, a digest.
     type Body: Copy;
     /// What a timer says when it fires.
-    type Timer: Copy;
+    type Timer: Copy + PartialEq;
     /// The datagram kinds this protocol sends (at most `report::MAX_KINDS`).
     const KINDS: &'static [Kind];
+    /// Bit k set: kind k is a repair or retransmission (what it teaches was lost before).
+    const REPAIR_KINDS: u8 = look_mask(Self::KINDS, Look::Repair);
     /// Bit k set: kind k carries the message (derived from `KINDS`; one shift in the hot path).
     const PAYLOAD_KINDS: u8 = payload_mask(Self::KINDS);
     /// Gossip acts every round for ever (a run ends only when all know or at the round limit);
@@ -104,4 +127,8 @@ pub trait Protocol: Sized {
     fn on_round(&self, _net: &mut impl Net<Self>) {}
     fn on_receive(&self, net: &mut impl Net<Self>, datagram: Datagram<Self::Body>);
     fn on_timer(&self, _net: &mut impl Net<Self>, _node: u32, _timer: Self::Timer) {}
+    /// A pending timer's name, for the stage and the node details ("request", "repair").
+    fn timer_name(&self, _timer: &Self::Timer) -> &'static str {
+        "timer"
+    }
 }

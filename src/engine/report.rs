@@ -68,6 +68,8 @@ pub struct Counters {
     pub at_sender: u64,
     /// Datagrams between racks, through the core switch (racked networks only).
     pub through_core: u64,
+    /// Messages learned from a repair or retransmission: deliveries lost once and repaired.
+    pub repaired: u64,
     /// Datagrams sent, per kind (indexed like the protocol's `KINDS`).
     #[serde(skip)]
     pub by_kind: [u64; MAX_KINDS],
@@ -95,6 +97,7 @@ impl Counters {
         self.to_crashed += other.to_crashed;
         self.at_sender += other.at_sender;
         self.through_core += other.through_core;
+        self.repaired += other.repaired;
         for (total, count) in self.by_kind.iter_mut().zip(other.by_kind) {
             *total += count;
         }
@@ -168,6 +171,15 @@ pub struct Learned {
     pub from: u32,
 }
 
+/// A timer pending at the end of a step, for the stage (an arc that fills until it fires).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct PendingTimer {
+    pub node: u32,
+    pub set: Tick,
+    pub due: Tick,
+    pub name: &'static str,
+}
+
 /// Everything one call to `Simulation::step` (one round) did.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RoundReport {
@@ -184,4 +196,6 @@ pub struct RoundReport {
     pub learned: Vec<Learned>,
     /// Crashes, recoveries and re-attachments of the round; empty unless the run records.
     pub events: Vec<NodeEvent>,
+    /// Timers pending when the round ended; empty unless the run records.
+    pub timers: Vec<PendingTimer>,
 }

@@ -179,6 +179,7 @@ impl Simulation {
             contacts: recording.contacts,
             learned: recording.learned,
             events: recording.events,
+            timers: recording.timers,
         })
     }
 

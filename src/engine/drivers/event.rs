@@ -6,7 +6,8 @@
 use super::{Recorder, Recording, delivered_fate};
 use crate::engine::protocol::{Datagram, Net, Protocol};
 use crate::engine::report::{
-    Change, Contact, Counters, Fate, KindId, Learned, NodeEvent, TICKS_PER_ROUND, Tick, round_start,
+    Change, Contact, Counters, Fate, KindId, Learned, NodeEvent, PendingTimer, TICKS_PER_ROUND,
+    Tick, round_start,
 };
 use crate::engine::rng::{Chance, Rng};
 use std::cmp::Ordering;
@@ -127,6 +128,9 @@ pub struct EventNetwork<P: Protocol> {
     sequence: u64,
     /// Crashes and recoveries made between steps, reported with the next step.
     pending_events: Vec<NodeEvent>,
+    /// Per node, its timers not yet fired or cancelled: (queue sequence, set, due, timer). A
+    /// queue entry whose sequence is gone from here was cancelled and is skipped.
+    timers: Vec<Vec<(u64, Tick, Tick, P::Timer)>>,
 }
 
 impl<P: Protocol> EventNetwork<P> {
@@ -164,6 +168,7 @@ impl<P: Protocol> EventNetwork<P> {
             queue: BinaryHeap::new(),
             sequence: 0,
             pending_events: Vec::new(),
+            timers: vec![Vec::new(); nodes as usize],
         }
     }
 
@@ -211,6 +216,7 @@ impl<P: Protocol> EventNetwork<P> {
             return;
         }
         self.live -= 1;
+        self.timers[node as usize].clear();
         if self.known[node as usize] == self.all {
             self.informed_live -= 1;
         }
@@ -272,7 +278,18 @@ impl<P: Protocol> EventNetwork<P> {
         match recording {
             Some(recording) => {
                 recording.events.extend(events);
-                self.play(protocol, rng, recording, start + TICKS_PER_ROUND)
+                let played = self.play(protocol, rng, &mut *recording, start + TICKS_PER_ROUND);
+                for (node, timers) in self.timers.iter().enumerate() {
+                    recording
+                        .timers
+                        .extend(timers.iter().map(|&(_, set, due, timer)| PendingTimer {
+                            node: node as u32,
+                            set,
+                            due,
+                            name: protocol.timer_name(&timer),
+                        }));
+                }
+                played
             }
             None => self.play(protocol, rng, (), start + TICKS_PER_ROUND),
         }
@@ -298,7 +315,7 @@ impl<P: Protocol> EventNetwork<P> {
         {
             let entry = context.network.queue.pop().expect("peeked");
             context.network.advance_to(entry.tick);
-            context.dispatch(entry.pending);
+            context.dispatch(entry.pending, entry.sequence);
         }
         (first_new, context.counters.complete(P::PAYLOAD_KINDS))
     }
@@ -313,6 +330,8 @@ struct Context<'a, P: Protocol, R: Recorder> {
     counters: Counters,
     hop: u8,
     taught: bool,
+    /// The kind of the datagram being delivered, if any (a repair's lessons count as repaired).
+    delivering: Option<KindId>,
 }
 
 impl<'a, P: Protocol, R: Recorder> Context<'a, P, R> {
@@ -330,6 +349,7 @@ impl<'a, P: Protocol, R: Recorder> Context<'a, P, R> {
             counters: Counters::default(),
             hop: 0,
             taught: false,
+            delivering: None,
         }
     }
 
@@ -342,13 +362,62 @@ impl<'a, P: Protocol, R: Recorder> Context<'a, P, R> {
         });
     }
 
-    fn dispatch(&mut self, pending: Pending<P>) {
+    /// One datagram, `extra` ticks slower than the network's delay.
+    fn send_with(&mut self, from: u32, to: u32, kind: KindId, body: P::Body, extra: Tick) {
+        // The same draws in the same order as the fast driver: loss first, at sending.
+        let lost = self.rng.happens(self.network.links.loss);
+        let racks = self.network.links.racks;
+        let nodes = self.network.nodes;
+        let counters = &mut self.counters;
+        counters.lost += u64::from(lost);
+        counters.through_core +=
+            u64::from(racks.racks > 1 && racks.rack(from, nodes) != racks.rack(to, nodes));
+        counters.by_kind[kind as usize] += 1;
+        let now = self.network.now;
+        let arrives = now + self.network.links.delay + extra;
+        if lost {
+            let hop = self.hop;
+            self.recorder.contact(|| Contact {
+                from,
+                to,
+                kind,
+                fate: Fate::Lost,
+                sent: now,
+                arrives,
+                hop,
+            });
+            return;
+        }
+        let datagram = Datagram {
+            from,
+            to,
+            kind,
+            body,
+        };
+        if arrives == now {
+            self.arrive(datagram, now);
+        } else {
+            self.schedule(
+                arrives,
+                Pending::Arrive {
+                    datagram,
+                    sent: now,
+                },
+            );
+        }
+    }
+
+    fn dispatch(&mut self, pending: Pending<P>, sequence: u64) {
         match pending {
             Pending::Timer { node, timer } => {
-                if !self.network.crashed[node as usize] {
-                    let protocol = self.protocol;
-                    protocol.on_timer(self, node, timer);
-                }
+                // Fires only if still pending: not cancelled, its node not crashed since.
+                let timers = &mut self.network.timers[node as usize];
+                let Some(index) = timers.iter().position(|entry| entry.0 == sequence) else {
+                    return;
+                };
+                timers.swap_remove(index);
+                let protocol = self.protocol;
+                protocol.on_timer(self, node, timer);
             }
             Pending::Arrive { datagram, sent } => self.arrive(datagram, sent),
         }
@@ -375,10 +444,12 @@ impl<'a, P: Protocol, R: Recorder> Context<'a, P, R> {
             return;
         }
         let outer = std::mem::replace(&mut self.taught, false);
+        let outer_kind = self.delivering.replace(datagram.kind);
         self.hop += 1;
         let protocol = self.protocol;
         protocol.on_receive(self, datagram);
         self.hop -= 1;
+        self.delivering = outer_kind;
         self.recorder
             .settle(index, delivered_fate(payload, self.taught));
         self.taught = outer;
@@ -427,52 +498,28 @@ impl<P: Protocol, R: Recorder> Net<P> for Context<'_, P, R> {
     }
 
     fn send(&mut self, from: u32, to: u32, kind: KindId, body: P::Body) {
-        // The same draws in the same order as the fast driver: loss first, at sending.
-        let lost = self.rng.happens(self.network.links.loss);
-        let racks = self.network.links.racks;
-        let nodes = self.network.nodes;
-        let counters = &mut self.counters;
-        counters.lost += u64::from(lost);
-        counters.through_core +=
-            u64::from(racks.racks > 1 && racks.rack(from, nodes) != racks.rack(to, nodes));
-        counters.by_kind[kind as usize] += 1;
-        let now = self.network.now;
-        let arrives = now + self.network.links.delay;
-        if lost {
-            let hop = self.hop;
-            self.recorder.contact(|| Contact {
-                from,
-                to,
-                kind,
-                fate: Fate::Lost,
-                sent: now,
-                arrives,
-                hop,
-            });
-            return;
-        }
-        let datagram = Datagram {
-            from,
-            to,
-            kind,
-            body,
-        };
-        if arrives == now {
-            self.arrive(datagram, now);
-        } else {
-            self.schedule(
-                arrives,
-                Pending::Arrive {
-                    datagram,
-                    sent: now,
-                },
-            );
-        }
+        self.send_with(from, to, kind, body, 0);
+    }
+
+    fn send_after(&mut self, from: u32, to: u32, kind: KindId, body: P::Body, extra: Tick) {
+        self.send_with(from, to, kind, body, extra);
     }
 
     fn set_timer(&mut self, node: u32, after: Tick, timer: P::Timer) {
         let tick = self.network.now + after;
         self.schedule(tick, Pending::Timer { node, timer });
+        let entry = (self.network.sequence, self.network.now, tick, timer);
+        self.network.timers[node as usize].push(entry);
+    }
+
+    fn cancel_timer(&mut self, node: u32, timer: P::Timer) {
+        self.network.timers[node as usize].retain(|entry| entry.3 != timer);
+    }
+
+    fn has_timer(&self, node: u32, timer: P::Timer) -> bool {
+        self.network.timers[node as usize]
+            .iter()
+            .any(|entry| entry.3 == timer)
     }
 
     fn learn(&mut self, node: u32, message: u32, from: u32) -> bool {
@@ -495,6 +542,9 @@ impl<P: Protocol, R: Recorder> Net<P> for Context<'_, P, R> {
             network.informed_live += 1;
         }
         self.taught = true;
+        if let Some(kind) = self.delivering {
+            self.counters.repaired += u64::from(P::REPAIR_KINDS >> kind & 1);
+        }
         let (tick, hop) = (network.now, self.hop.saturating_sub(1));
         self.recorder.learned(|| Learned {
             tick,

@@ -351,8 +351,19 @@ where
         self.round.send::<D::Deeper>(from, to, kind, body);
     }
 
+    fn send_after(&mut self, from: u32, to: u32, kind: KindId, body: P::Body, extra: Tick) {
+        assert_eq!(extra, 0, "delayed datagrams travel on the event driver");
+        self.round.send::<D::Deeper>(from, to, kind, body);
+    }
+
     fn set_timer(&mut self, _node: u32, _after: Tick, _timer: P::Timer) {
         unreachable!("protocols with timers run on the event driver")
+    }
+
+    fn cancel_timer(&mut self, _node: u32, _timer: P::Timer) {}
+
+    fn has_timer(&self, _node: u32, _timer: P::Timer) -> bool {
+        false
     }
 
     #[inline(always)]

@@ -10,7 +10,7 @@ mod run;
 pub use run::choose_crashed;
 pub(crate) use run::{Run, event_run, fast_or_event, on_events};
 
-use super::report::{Contact, Fate, Learned, NodeEvent};
+use super::report::{Contact, Fate, Learned, NodeEvent, PendingTimer};
 use super::rng::{Chance, Rng};
 
 /// How the network drops datagrams. A type, so a lossless run compiles without any loss logic.
@@ -45,6 +45,7 @@ pub struct Recording {
     pub contacts: Vec<Contact>,
     pub learned: Vec<Learned>,
     pub events: Vec<NodeEvent>,
+    pub timers: Vec<PendingTimer>,
 }
 
 /// Where a step's datagrams are written down, if anywhere. A type, so runs that do not animate

@@ -91,7 +91,7 @@ pub struct Sweep {
 pub type Node = Option<Box<Sweep>>;
 
 /// The sender's timer: its turn to send, at the start of every round it has work.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SendTurn;
 
 impl Protocol for Centralized {

@@ -45,7 +45,7 @@ pub const KINDS: &[Kind] = &[
     },
 ];
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Timer {
     /// Forward to the children (and adopted orphans): the round after receiving.
     Forward,
