@@ -2,7 +2,7 @@
 //! network, the crashed set. Plain data: `params` describes and validates each parameter, the
 //! protocol registry computes what depends on the model (the round limit).
 
-use super::protocols::{centralized, tree};
+use super::protocols::{centralized, rmtp, srm, tree};
 use serde::Serialize;
 use std::fmt;
 
@@ -15,6 +15,10 @@ pub mod limits {
     pub const MAX_ROUNDS: (u32, u32) = (1, 10_000_000);
     pub const TIMEOUT: (u32, u32) = (1, 100);
     pub const REPAIR_DELAY: (u32, u32) = (1, 100);
+    pub const PACKETS: (u32, u32) = (1, 64);
+    pub const TIMER_FACTOR: (f64, f64) = (0.0, 10.0);
+    pub const REGIONS: (u32, u32) = (1, 1000);
+    pub const ACK_PERIOD: (u32, u32) = (1, 100);
 }
 
 /// What the network does to datagrams, and which nodes are down.
@@ -42,8 +46,12 @@ pub struct Config {
     /// run able to complete comes near (see `Config::round_limit`).
     pub max_rounds: Option<u32>,
     pub network: NetworkConfig,
+    /// SRM and RMTP: packets in the stream, M.
+    pub packets: u32,
     pub centralized: centralized::Params,
     pub tree: tree::Params,
+    pub srm: srm::Params,
+    pub rmtp: rmtp::Params,
 }
 
 impl Default for Config {
@@ -56,8 +64,11 @@ impl Default for Config {
             seed: 1,
             max_rounds: None,
             network: NetworkConfig::default(),
+            packets: 8,
             centralized: centralized::Params::default(),
             tree: tree::Params::default(),
+            srm: srm::Params::default(),
+            rmtp: rmtp::Params::default(),
         }
     }
 }
@@ -95,6 +106,10 @@ pub enum Mode {
     Centralized,
     /// A balanced b-ary spanning tree: O(log N), fragile.
     Tree,
+    /// Scalable Reliable Multicast: a packet stream over the tree, NAKs and repairs.
+    Srm,
+    /// Reliable Multicast Transport Protocol: ACK bitmaps to designated receivers.
+    Rmtp,
     /// Informed nodes call `fanout` random peers and hand them the rumor.
     Push,
     /// Every live node asks `fanout` random peers whether they have the rumor.
@@ -120,9 +135,11 @@ impl Group {
 }
 
 impl Mode {
-    pub const ALL: [Mode; 5] = [
+    pub const ALL: [Mode; 7] = [
         Mode::Centralized,
         Mode::Tree,
+        Mode::Srm,
+        Mode::Rmtp,
         Mode::Push,
         Mode::Pull,
         Mode::PushPull,
@@ -134,6 +151,8 @@ impl Mode {
         match self {
             Mode::Centralized => "centralized",
             Mode::Tree => "tree",
+            Mode::Srm => "srm",
+            Mode::Rmtp => "rmtp",
             Mode::Push => "push",
             Mode::Pull => "pull",
             Mode::PushPull => "push-pull",
@@ -146,7 +165,7 @@ impl Mode {
 
     pub fn group(self) -> Group {
         match self {
-            Mode::Centralized | Mode::Tree => Group::Multicast,
+            Mode::Centralized | Mode::Tree | Mode::Srm | Mode::Rmtp => Group::Multicast,
             Mode::Push | Mode::Pull | Mode::PushPull => Group::Gossip,
         }
     }

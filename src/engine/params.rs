@@ -80,7 +80,24 @@ fn optional_value(value: Option<u32>) -> Value {
     value.map_or(Value::Absent, |value| Value::Whole(value.into()))
 }
 
-const MODE_NAMES: &[&str] = &["centralized", "tree", "push", "pull", "push-pull"];
+const MODE_NAMES: &[&str] = &[
+    "centralized",
+    "tree",
+    "srm",
+    "rmtp",
+    "push",
+    "pull",
+    "push-pull",
+];
+const ON_OFF: &[&str] = &["on", "off"];
+
+fn on_off(on: bool) -> Value {
+    Value::Choice(if on { "on" } else { "off" })
+}
+
+fn is_on(value: Value) -> bool {
+    value == Value::Choice("on")
+}
 
 pub static PARAMS: &[Param] = &[
     Param {
@@ -89,7 +106,7 @@ pub static PARAMS: &[Param] = &[
         label: "Protocol",
         domain: Domain::Choice(MODE_NAMES),
         default: "push",
-        help: "the protocol: multicast (centralized, tree) or gossip (push, pull, push-pull)",
+        help: "the protocol: multicast (centralized, tree, srm, rmtp) or gossip (push, pull, push-pull)",
         modes: MULTICAST_AND_GOSSIP,
         get: |config| Value::Choice(config.mode.name()),
         set: |config, value| {
@@ -236,14 +253,136 @@ pub static PARAMS: &[Param] = &[
         get: |config| optional_value(config.tree.repair_delay),
         set: |config, value| config.tree.repair_delay = optional(value),
     },
+    Param {
+        key: "packets",
+        url: Some("packets"),
+        label: "Packets M",
+        domain: Domain::Whole {
+            min: limits::PACKETS.0 as u64,
+            max: limits::PACKETS.1 as u64,
+        },
+        default: "8",
+        help: "srm, rmtp: packets in the stream, one sent per round",
+        modes: &[Mode::Srm, Mode::Rmtp],
+        get: |config| Value::Whole(config.packets.into()),
+        set: |config, value| config.packets = whole(value) as u32,
+    },
+    Param {
+        key: "suppression",
+        url: Some("suppression"),
+        label: "Suppression",
+        domain: Domain::Choice(ON_OFF),
+        default: "on",
+        help: "srm: hearing an equal NAK or repair holds one's own back (off: the NAK storm)",
+        modes: &[Mode::Srm],
+        get: |config| on_off(config.srm.suppression),
+        set: |config, value| config.srm.suppression = is_on(value),
+    },
+    Param {
+        key: "c1",
+        url: Some("c1"),
+        label: "C1",
+        domain: Domain::Real {
+            min: limits::TIMER_FACTOR.0,
+            max: limits::TIMER_FACTOR.1,
+        },
+        default: "2",
+        help: "srm: request timers start C1 d hops after a loss is seen (d: hops to the sender)",
+        modes: &[Mode::Srm],
+        get: |config| Value::Real(config.srm.c1),
+        set: |config, value| config.srm.c1 = real(value),
+    },
+    Param {
+        key: "c2",
+        url: Some("c2"),
+        label: "C2",
+        domain: Domain::Real {
+            min: limits::TIMER_FACTOR.0,
+            max: limits::TIMER_FACTOR.1,
+        },
+        default: "2",
+        help: "srm: request timers are spread over C2 d more hops (0: deterministic)",
+        modes: &[Mode::Srm],
+        get: |config| Value::Real(config.srm.c2),
+        set: |config, value| config.srm.c2 = real(value),
+    },
+    Param {
+        key: "d1",
+        url: Some("d1"),
+        label: "D1",
+        domain: Domain::Real {
+            min: limits::TIMER_FACTOR.0,
+            max: limits::TIMER_FACTOR.1,
+        },
+        default: "1",
+        help: "srm: repair timers start D1 d_A hops after a NAK from A (d_A: hops to A)",
+        modes: &[Mode::Srm],
+        get: |config| Value::Real(config.srm.d1),
+        set: |config, value| config.srm.d1 = real(value),
+    },
+    Param {
+        key: "d2",
+        url: Some("d2"),
+        label: "D2",
+        domain: Domain::Real {
+            min: limits::TIMER_FACTOR.0,
+            max: limits::TIMER_FACTOR.1,
+        },
+        default: "1",
+        help: "srm: repair timers are spread over D2 d_A more hops (0: deterministic)",
+        modes: &[Mode::Srm],
+        get: |config| Value::Real(config.srm.d2),
+        set: |config, value| config.srm.d2 = real(value),
+    },
+    Param {
+        key: "regions",
+        url: Some("regions"),
+        label: "Regions R",
+        domain: Domain::Whole {
+            min: limits::REGIONS.0 as u64,
+            max: limits::REGIONS.1 as u64,
+        },
+        default: "8",
+        help: "rmtp: regions of consecutive receivers, each with a designated receiver (at most N - 1)",
+        modes: &[Mode::Rmtp],
+        get: |config| Value::Whole(config.rmtp.regions.into()),
+        set: |config, value| config.rmtp.regions = whole(value) as u32,
+    },
+    Param {
+        key: "designated",
+        url: Some("designated"),
+        label: "Designated receivers",
+        domain: Domain::Choice(ON_OFF),
+        default: "on",
+        help: "rmtp: receivers ACK their region's designated receiver (off: all ACK the sender, the ACK implosion)",
+        modes: &[Mode::Rmtp],
+        get: |config| on_off(config.rmtp.designated),
+        set: |config, value| config.rmtp.designated = is_on(value),
+    },
+    Param {
+        key: "ack_period",
+        url: Some("ack-period"),
+        label: "ACK period (rounds)",
+        domain: Domain::Whole {
+            min: limits::ACK_PERIOD.0 as u64,
+            max: limits::ACK_PERIOD.1 as u64,
+        },
+        default: "2",
+        help: "rmtp: rounds between a receiver's ACK bitmaps",
+        modes: &[Mode::Rmtp],
+        get: |config| Value::Whole(config.rmtp.ack_period.into()),
+        set: |config, value| config.rmtp.ack_period = whole(value) as u32,
+    },
 ];
 
 pub fn find(key: &str) -> Option<&'static Param> {
     PARAMS.iter().find(|param| param.key == key)
 }
 
+/// The parameter under URL key `url`; `_` and `-` are the same (`ack_period` = `ack-period`).
 pub fn find_by_url(url: &str) -> Option<&'static Param> {
-    PARAMS.iter().find(|param| param.url == Some(url))
+    let url = url.replace('_', "-");
+    PARAMS.iter().find(|param| param.url == Some(url.as_str()))
 }
 
 /// Words accepted for "no value" in an optional parameter.
@@ -394,6 +533,13 @@ impl Config {
         }
         for param in PARAMS {
             param.check((param.get)(self)).map_err(ConfigError)?;
+        }
+        if self.mode == Mode::Rmtp && self.rmtp.regions > self.nodes - 1 {
+            return Err(ConfigError(format!(
+                "regions must be between 1 and {} (N - 1 receivers) (got {})",
+                self.nodes - 1,
+                self.rmtp.regions
+            )));
         }
         Ok(())
     }

@@ -26,6 +26,9 @@ pub enum Structure {
     Star,
     /// A balanced `fanout`-ary tree rooted at node 0; the children of i are b i + 1 ..= b i + b.
     Tree { fanout: u32 },
+    /// Node 0 in the centre; receivers 1 .. N - 1 in `regions` groups of consecutive nodes, the
+    /// first of each its designated receiver.
+    Regions { regions: u32 },
 }
 
 /// What a protocol may see and do; both drivers implement it. Handlers take the protocol by

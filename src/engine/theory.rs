@@ -58,7 +58,9 @@ fn iterate(config: &Config, mut visit: impl FnMut(f64) -> bool) -> bool {
             Mode::Push => escape_push,
             Mode::Pull => escape_pull,
             Mode::PushPull => escape_push * escape_pull,
-            Mode::Centralized | Mode::Tree => unreachable!("multicast has its own theory"),
+            Mode::Centralized | Mode::Tree | Mode::Srm | Mode::Rmtp => {
+                unreachable!("multicast has its own theory")
+            }
         };
     }
     false
@@ -120,7 +122,9 @@ pub fn default_round_limit(config: &Config) -> u32 {
     let push_growth = fanout * delivery * reachable;
     let pull_growth = fanout * delivery * delivery * reachable;
     let (growth, ln_escape) = match config.mode {
-        Mode::Centralized | Mode::Tree => unreachable!("multicast has its own round limit"),
+        Mode::Centralized | Mode::Tree | Mode::Srm | Mode::Rmtp => {
+            unreachable!("multicast has its own round limit")
+        }
         Mode::Push => (
             push_growth,
             fanout * (live_f - 1.0) * (-delivery / others).ln_1p(),

@@ -137,6 +137,18 @@ pub fn explanation(props: &ExplanationProps) -> Html {
              in the tree's depth, about log_b N rounds: O(log N). But it is fragile: one crashed internal node or one \
              datagram lost on a link cuts off the whole subtree below it, until a repair re-attaches the orphans."
         }
+        Mode::Srm => {
+            "SRM: the sender streams packets down the tree; a loss on a link hides a packet from the whole \
+             subtree below it. Every receiver that misses it waits a random time that grows with its distance, \
+             then multicasts a NAK; hearing someone else's NAK first, it holds its own back (suppression), and \
+             one holder repairs. Turn suppression off to see the NAK storm it prevents."
+        }
+        Mode::Rmtp => {
+            "RMTP: the sender multicasts the packets; every ACK period each receiver sends a bitmap of what it \
+             holds to its region's designated receiver, which retransmits the gaps, and only the designated \
+             receivers ACK the sender. Turn them off and every receiver ACKs the sender at once: the ACK \
+             implosion."
+        }
         Mode::Push => {
             "Push: every informed node sends the rumor to b random nodes each round. At first the informed set \
              roughly doubles every round (log₂ N rounds); at the end the last few nodes are hit only by luck, so \

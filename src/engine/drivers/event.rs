@@ -130,8 +130,11 @@ pub struct EventNetwork<P: Protocol> {
     pending_events: Vec<NodeEvent>,
     /// Per node, its timers not yet fired or cancelled: (queue sequence, set, due, timer). A
     /// queue entry whose sequence is gone from here was cancelled and is skipped.
-    timers: Vec<Vec<(u64, Tick, Tick, P::Timer)>>,
+    timers: Vec<Vec<Scheduled<P::Timer>>>,
 }
+
+/// A pending timer: its queue sequence, when it was set, when it is due, and what it says.
+type Scheduled<T> = (u64, Tick, Tick, T);
 
 impl<P: Protocol> EventNetwork<P> {
     pub fn new(protocol: &P, senders: u32, crashed: Vec<bool>, links: Links) -> Self {

@@ -5,6 +5,8 @@ pub mod centralized;
 pub mod pull;
 pub mod push;
 pub mod push_pull;
+pub mod rmtp;
+pub mod srm;
 pub mod tree;
 
 use super::config::{Config, Mode};
@@ -21,6 +23,8 @@ pub fn kinds(mode: Mode) -> &'static [Kind] {
         Mode::Push => push::KINDS,
         Mode::Pull => pull::KINDS,
         Mode::PushPull => push_pull::KINDS,
+        Mode::Srm => srm::KINDS,
+        Mode::Rmtp => rmtp::KINDS,
     }
 }
 
@@ -46,14 +50,37 @@ pub(crate) fn build(config: &Config) -> Box<dyn Run> {
             },
             config,
         ),
+        Mode::Srm => on_events(
+            srm::Srm {
+                tree: tree::Tree {
+                    fanout,
+                    nodes: config.nodes,
+                    params: tree::Params::default(),
+                },
+                packets: config.packets,
+                params: config.srm,
+            },
+            config,
+        ),
+        Mode::Rmtp => on_events(
+            rmtp::Rmtp {
+                nodes: config.nodes,
+                packets: config.packets,
+                params: config.rmtp,
+            },
+            config,
+        ),
     }
 }
 
 pub fn structure(config: &Config) -> Structure {
     match config.mode {
         Mode::Centralized => Structure::Star,
-        Mode::Tree => Structure::Tree {
+        Mode::Tree | Mode::Srm => Structure::Tree {
             fanout: config.fanout,
+        },
+        Mode::Rmtp => Structure::Regions {
+            regions: config.rmtp.regions,
         },
         _ => Structure::Circle,
     }
@@ -70,6 +97,7 @@ pub fn expected_curve(config: &Config, max_points: usize) -> Vec<f64> {
             loss,
             max_points,
         ),
+        Mode::Srm | Mode::Rmtp => stream_curve(config, max_points),
         Mode::Tree => tree::expected_curve(
             config.nodes,
             config.fanout,
@@ -97,6 +125,7 @@ pub fn expected_rounds(config: &Config) -> Option<u32> {
         // the waiting times have no simple closed form.
         Mode::Tree if loss > 0.0 || config.crashed_count() > 0 => None,
         Mode::Tree => Some(tree::depth_of(config.nodes, config.fanout)),
+        Mode::Srm | Mode::Rmtp => stream_rounds(config),
         _ => theory::mean_field_rounds(config),
     }
 }
@@ -130,6 +159,12 @@ pub fn closed_form_rounds(config: &Config) -> Option<(f64, &'static str)> {
             "depth ceil(log_b((b - 1) N + 1)) - 1: O(log N) (theory.md section 7)",
         )),
         Mode::Tree => None,
+        Mode::Srm | Mode::Rmtp => stream_rounds(config).map(|rounds| {
+            (
+                f64::from(rounds),
+                "M - 1 + depth without loss: the last packet's trip (theory.md section 7)",
+            )
+        }),
         _ => theory::closed_form_rounds(config),
     }
 }
@@ -167,6 +202,24 @@ pub fn default_round_limit(config: &Config) -> u32 {
                 }
             }
         }
+        Mode::Srm | Mode::Rmtp => {
+            // The stream, then repairs: each missing packet needs a geometric number of
+            // requests (success q^2 each), each at most 2^5 (C1 + C2) d rounds apart.
+            let stream = f64::from(config.packets + stream_depth(config));
+            let delivery = (1.0 - loss) * (1.0 - loss);
+            if loss >= 1.0 {
+                stream + 10.0
+            } else {
+                let tries = (f64::from(config.nodes * config.packets).ln() + 28.0)
+                    / -(1.0 - delivery).ln().min(-1e-12);
+                let depth = f64::from(stream_depth(config).max(1));
+                let wait = 32.0
+                    * (config.srm.c1 + config.srm.c2 + config.srm.d1 + config.srm.d2 + 2.0)
+                    * depth
+                    + f64::from(config.rmtp.ack_period);
+                stream + tries * wait + 50.0
+            }
+        }
         _ => return theory::default_round_limit(config),
     };
     rounds
@@ -179,4 +232,52 @@ impl Config {
     pub fn round_limit(&self) -> u32 {
         self.max_rounds.unwrap_or_else(|| default_round_limit(self))
     }
+}
+
+/// Hops from the sender to the farthest receiver of a packet stream: the tree's depth for SRM, one
+/// hop for RMTP's direct multicast.
+fn stream_depth(config: &Config) -> u32 {
+    match config.mode {
+        Mode::Srm => tree::depth_of(config.nodes, config.fanout),
+        _ => 1,
+    }
+}
+
+/// Rounds for every live node to hold all M packets without loss or crashes: packet m leaves in
+/// round m + 1 and the last arrives `stream_depth` hops later.
+fn stream_rounds(config: &Config) -> Option<u32> {
+    (config.network.loss == 0.0 && config.crashed_count() == 0)
+        .then(|| config.packets - 1 + stream_depth(config))
+}
+
+/// Expected share of live nodes holding all M packets after each round, without loss or crashes
+/// (with them the run's repairs have no simple closed form): the nodes within r - M + 1 hops.
+fn stream_curve(config: &Config, max_points: usize) -> Vec<f64> {
+    let Some(rounds) = stream_rounds(config) else {
+        return Vec::new();
+    };
+    let n = f64::from(config.nodes);
+    let mut curve = Vec::new();
+    for round in 0..=rounds.min(max_points as u32) {
+        let hops = (round + 1).saturating_sub(config.packets);
+        let reached = match config.mode {
+            Mode::Srm => {
+                let b = f64::from(config.fanout);
+                if config.fanout == 1 {
+                    f64::from(hops) + 1.0
+                } else {
+                    (b.powi(hops as i32 + 1) - 1.0) / (b - 1.0)
+                }
+            }
+            _ => {
+                if hops >= 1 {
+                    n
+                } else {
+                    1.0
+                }
+            }
+        };
+        curve.push(reached.min(n) / n);
+    }
+    curve
 }
