@@ -131,6 +131,9 @@ pub struct Summary {
     pub at_sender: Stats,
     /// The most datagrams arriving at node 0 in one round, per trial.
     pub peak_at_sender: Stats,
+    /// Packet deliveries lost (on a link, or to the receiver) and later repaired or
+    /// retransmitted, per trial.
+    pub lost_packets: Stats,
     pub theory: TheoryEstimate,
     pub warning: Option<&'static str>,
 }
@@ -146,6 +149,7 @@ pub fn run(experiment: &Experiment, mut progress: impl FnMut(u32)) -> Summary {
     let mut per_kind = vec![Vec::new(); kinds.len()];
     let mut at_sender = Vec::new();
     let mut peak_at_sender = Vec::new();
+    let mut lost_packets = Vec::new();
     let mut warning = None;
     for trial in 0..experiment.trials {
         let trial_config = Config {
@@ -172,6 +176,7 @@ pub fn run(experiment: &Experiment, mut progress: impl FnMut(u32)) -> Summary {
         }
         at_sender.push(totals.at_sender as f64);
         peak_at_sender.push(simulation.peak_at_sender() as f64);
+        lost_packets.push(totals.repaired as f64);
         progress(trial + 1);
     }
     let stats = |series: &[f64]| Stats::of(series).expect("trials >= 1");
@@ -194,6 +199,7 @@ pub fn run(experiment: &Experiment, mut progress: impl FnMut(u32)) -> Summary {
             .collect(),
         at_sender: stats(&at_sender),
         peak_at_sender: stats(&peak_at_sender),
+        lost_packets: stats(&lost_packets),
         theory: TheoryEstimate {
             mean_field_rounds: protocols::expected_rounds(config),
             closed_form_rounds: closed_form.map(|(rounds, _)| rounds),
