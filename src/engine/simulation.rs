@@ -118,6 +118,19 @@ impl Simulation {
         self.run.is_crashed(node)
     }
 
+    /// The messages (packets) `node` holds, as a bitmap (bit m: packet m).
+    pub fn known(&self, node: u32) -> u64 {
+        self.run.known(node)
+    }
+
+    /// Messages (packets) a node must hold to count as informed.
+    pub fn messages(&self) -> u32 {
+        match self.config.mode {
+            Mode::Srm | Mode::Rmtp => self.config.packets,
+            _ => 1,
+        }
+    }
+
     pub fn round_limit(&self) -> u32 {
         self.round_limit
     }

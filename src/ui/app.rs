@@ -1,7 +1,7 @@
 //! The app: layout, the keyboard shortcuts, and the frame loop that plays rounds at the chosen
 //! speed and paints the stage and the charts.
 
-use super::charts::{datagrams, infection};
+use super::charts::{comparison, datagrams, infection};
 use super::controls::Controls;
 use super::frame_loop::FrameLoop;
 use super::palette;
@@ -155,6 +155,11 @@ fn on_frame(lab: &UseReducerHandle<Lab>, painter: &mut Painter, views: &Views, t
                 web_sys::console::error_1(&error.to_string().into());
             }
         }
+        if let (Some(chart), Some(comparison)) = (canvas(&views.comparison), &run.comparison)
+            && let Err(error) = comparison::draw(&chart, comparison)
+        {
+            web_sys::console::error_1(&error.to_string().into());
+        }
         if let Some(chart) = canvas(&views.datagrams) {
             let rounds: Vec<(f64, Counters)> = run
                 .counters
@@ -223,6 +228,7 @@ struct Views {
     stage: NodeRef,
     chart: NodeRef,
     datagrams: NodeRef,
+    comparison: NodeRef,
     perf: NodeRef,
 }
 
@@ -255,6 +261,7 @@ pub fn app() -> Html {
         stage: use_node_ref(),
         chart: use_node_ref(),
         datagrams: use_node_ref(),
+        comparison: use_node_ref(),
         perf: use_node_ref(),
     };
     // The newest state, for the frame loop and the key listener (they outlive a render).
@@ -329,10 +336,11 @@ pub fn app() -> Html {
     };
     let (nodes, over) = (lab.config.nodes, lab.run.borrow().is_over());
     let kinds = lab.run.borrow().simulation.kinds();
-    let tree = matches!(
-        lab.run.borrow().simulation.structure(),
-        crate::engine::Structure::Tree { .. }
-    );
+    let structure = lab.run.borrow().simulation.structure();
+    let tree = matches!(structure, crate::engine::Structure::Tree { .. })
+        && lab.config.mode == crate::engine::Mode::Tree;
+    let regions = matches!(structure, crate::engine::Structure::Regions { .. });
+    let stream = lab.run.borrow().simulation.messages() > 1;
     let on_log = dispatch.reform(|event: Event| {
         let input: web_sys::HtmlInputElement = event.target_unchecked_into();
         Action::SetLogRounds(input.checked())
@@ -355,7 +363,7 @@ pub fn app() -> Html {
                         role="img" aria-label={format!("The network of {nodes} nodes; coloured nodes know the rumor")}></canvas>
                     <Counts run={run_props.run.clone()} version={lab.version} />
                     <NodeDetails selected={lab.selected} run={run_props.clone()} dispatch={dispatch.clone()} />
-                    <Legend animated={nodes <= ANIMATED_NODES} {kinds} cut_off={tree} />
+                    <Legend animated={nodes <= ANIMATED_NODES} {kinds} cut_off={tree} {regions} {stream} />
                 </section>
                 <section class="panel results-panel" aria-label="Results">
                     <canvas ref={views.chart.clone()} class="chart" data-testid="chart" role="img"
@@ -375,6 +383,10 @@ pub fn app() -> Html {
                             <li><span class="swatch line" style={format!("--swatch: {}", palette::hex(line.colour))} aria-hidden="true"></span>{ line.label }</li>
                         }) }
                     </ul>
+                    if lab.run.borrow().comparison.is_some() {
+                        <canvas ref={views.comparison.clone()} class="chart small" data-testid="comparison-chart" role="img"
+                            aria-label="The same run with the protocol's switch on and off"></canvas>
+                    }
                     <Milestones run={run_props.run.clone()} version={lab.version} />
                     <Explanation mode={lab.config.mode} />
                     if lab.perf {

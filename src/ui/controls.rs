@@ -3,6 +3,7 @@
 use super::limits;
 use super::state::Action;
 use crate::engine::config::Group;
+use crate::engine::params::{self, Domain, Param, Value};
 use crate::engine::protocols::centralized::Transport;
 use crate::engine::{Config, Mode};
 use web_sys::HtmlInputElement;
@@ -222,7 +223,98 @@ fn protocol_controls(config: &Config, dispatch: &Callback<Action>) -> Html {
                 </div>
             }
         }
+        Mode::Srm => html! {
+            <div class="protocol-controls">
+                { param_slider(config, "packets", 64.0, dispatch) }
+                { param_choice(config, "suppression", dispatch) }
+                <div class="factors" role="group" aria-label="SRM timers (in hops)">
+                    { for ["c1", "c2", "d1", "d2"].into_iter().map(|key| param_number(config, key, dispatch)) }
+                </div>
+                <span class="hint">{ "request timer in [C1, C1 + C2] d hops, repair timer in [D1, D1 + D2] d_A hops (ns-2: 2, 2, 1, 1)" }</span>
+            </div>
+        },
+        Mode::Rmtp => html! {
+            <div class="protocol-controls">
+                { param_slider(config, "packets", 64.0, dispatch) }
+                { param_choice(config, "designated", dispatch) }
+                { param_slider(config, "regions", f64::from(config.nodes.saturating_sub(1).clamp(1, 50)), dispatch) }
+                { param_slider(config, "ack_period", 10.0, dispatch) }
+            </div>
+        },
         _ => html! {},
+    }
+}
+
+/// A parameter's current value as the registry spells it.
+fn param_text(config: &Config, key: &str) -> (&'static Param, String) {
+    let param = params::find(key).expect("a registered parameter");
+    let text = match (param.get)(config) {
+        Value::Whole(value) => value.to_string(),
+        Value::Real(value) => value.to_string(),
+        Value::Choice(name) => name.to_string(),
+        Value::Absent => String::new(),
+    };
+    (param, text)
+}
+
+/// A labelled slider and number input for a whole-number parameter, from its description (the
+/// slider stops at `slider_max`; the number input takes the whole range).
+fn param_slider(config: &Config, key: &'static str, slider_max: f64, dispatch: &Callback<Action>) -> Html {
+    let (param, text) = param_text(config, key);
+    let (min, max) = match param.domain {
+        Domain::Whole { min, max } => (min as f64, max as f64),
+        Domain::Real { min, max } => (min, max),
+        _ => (0.0, 1.0),
+    };
+    let value = text.parse::<f64>().unwrap_or(min);
+    let set = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |value: f64| dispatch.emit(Action::SetParam(key, value.to_string())))
+    };
+    html! {
+        <Slider id={param.flag()} label={param.label} min={min} max={slider_max.max(min + 1.0)} step={1.0}
+            value={value} number={value} number_min={min} number_max={max} number_step={1.0}
+            hint={format!("{}, {}", param.help.split_once(": ").map_or(param.help, |(_, help)| help), param.range_text())}
+            on_slide={set.clone()} on_number={set} />
+    }
+}
+
+/// A segmented switch for a parameter with a few named values.
+fn param_choice(config: &Config, key: &'static str, dispatch: &Callback<Action>) -> Html {
+    let (param, current) = param_text(config, key);
+    let Domain::Choice(names) = param.domain else {
+        return html! {};
+    };
+    html! {
+        <div class="mode" role="group" aria-label={param.label}>
+            <span class="group-name">{ param.label }</span>
+            { for names.iter().map(|&name| {
+                let dispatch = dispatch.clone();
+                let onclick = Callback::from(move |_: MouseEvent| dispatch.emit(Action::SetParam(key, name.to_string())));
+                let pressed = current == name;
+                html! {
+                    <button class={classes!("segment", pressed.then_some("pressed"))}
+                        aria-pressed={pressed.to_string()} {onclick}>{ name }</button>
+                }
+            }) }
+        </div>
+    }
+}
+
+/// A small labelled number input for a parameter.
+fn param_number(config: &Config, key: &'static str, dispatch: &Callback<Action>) -> Html {
+    let (param, text) = param_text(config, key);
+    let dispatch = dispatch.clone();
+    let onchange = Callback::from(move |event: Event| {
+        let input: HtmlInputElement = event.target_unchecked_into();
+        dispatch.emit(Action::SetParam(key, input.value()));
+    });
+    html! {
+        <label class="factor">
+            <span>{ param.label }</span>
+            <input type="number" class="number" step="0.5" min="0" max="10" value={text} {onchange}
+                aria-label={param.label} title={param.help} />
+        </label>
     }
 }
 

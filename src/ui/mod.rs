@@ -4,6 +4,7 @@
 pub mod app;
 pub mod canvas;
 pub mod charts;
+pub mod comparison;
 pub mod controls;
 pub mod frame_loop;
 pub mod palette;

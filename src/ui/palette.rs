@@ -22,6 +22,15 @@ pub const SELECTED: Rgb = (204, 121, 167);
 pub const REPAIR: Rgb = (170, 68, 153);
 /// A pale warm grey: nodes cut off below a crash or never reached.
 pub const CUT_OFF: Rgb = (236, 214, 196);
+/// Region colours, light enough to sit behind the nodes.
+pub const REGIONS: [Rgb; 6] = [
+    (86, 180, 233),
+    (230, 159, 0),
+    (0, 158, 115),
+    (204, 121, 167),
+    (240, 228, 66),
+    (150, 150, 150),
+];
 /// Tree edges and the star's spokes.
 pub const EDGE: Rgb = (200, 200, 200);
 

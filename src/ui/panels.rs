@@ -52,6 +52,13 @@ pub fn counts(props: &RunProps) -> Html {
             <div><dt>{ "Redundant" }</dt><dd data-testid="redundant">{ percent(redundant_share) }<small>{ " of payloads" }</small></dd></div>
             <div><dt>{ "Lost" }</dt><dd><span data-testid="lost">{ totals.lost }</span>
                 <small>{ format!(" +{} to crashed", totals.to_crashed) }</small></dd></div>
+            <div><dt>{ "At the sender" }</dt><dd><span data-testid="at-sender">{ totals.at_sender }</span>
+                <small>{ " (at most " }<span data-testid="peak-at-sender">{ simulation.peak_at_sender() }</span>{ " a round)" }</small></dd></div>
+            <div class="kinds"><dt>{ "By kind" }</dt><dd>
+                { for simulation.kinds().iter().enumerate().map(|(index, kind)| html! {
+                    <span class="kind">{ format!("{} ", kind.name) }<b data-testid={format!("kind-{}", kind.name)}>{ totals.by_kind[index] }</b></span>
+                }) }
+            </dd></div>
         </dl>
     }
 }
@@ -196,6 +203,15 @@ pub fn legend(props: &LegendProps) -> Html {
             if props.cut_off {
                 <li>{ swatch(palette::CUT_OFF, "node") }{ "cut off (below a crash, or never reached)" }</li>
             }
+            if props.regions {
+                <li>{ swatch(palette::REGIONS[0], "line") }{ "region" }</li>
+                <li>{ swatch(palette::INK, "square") }{ "designated receiver" }</li>
+            }
+            if props.stream {
+                <li>{ swatch(palette::PUSH, "dot") }{ "share of the packets held" }</li>
+                <li>{ swatch(palette::PULL, "ring") }{ "pending request (NAK) timer" }</li>
+                <li>{ swatch(palette::REPAIR, "ring") }{ "pending repair timer" }</li>
+            }
             if props.animated {
                 { for props.kinds.iter().map(|kind| {
                     let (colour, filled) = palette::look(kind.look);
@@ -217,6 +233,10 @@ pub struct LegendProps {
     pub kinds: &'static [Kind],
     /// Whether the layout shades cut-off subtrees.
     pub cut_off: bool,
+    /// Whether the layout groups receivers in regions with designated receivers.
+    pub regions: bool,
+    /// Whether nodes hold a stream of packets and timers (SRM, RMTP).
+    pub stream: bool,
 }
 
 /// Details of the clicked node.

@@ -7,7 +7,7 @@ use super::canvas::{context, fit_to_css};
 use super::palette::{self, Rgb};
 use super::state::{ANIMATED_NODES, Run};
 use crate::engine::protocols::tree::depth_of;
-use crate::engine::report::Tick;
+use crate::engine::report::{TICKS_PER_ROUND, Tick, round_start};
 use crate::engine::{Contact, Fate, Kind, RoundReport, Simulation, Status, Structure};
 use std::f64::consts::{PI, TAU};
 use wasm_bindgen::{Clamped, JsValue};
@@ -59,7 +59,9 @@ impl Layout {
                     spacing,
                 )
             }
-            Structure::Star => (Shape::Star { center, radius }, on_circle(nodes - 1)),
+            Structure::Star | Structure::Regions { .. } => {
+                (Shape::Star { center, radius }, on_circle(nodes - 1))
+            }
             _ => (Shape::Circle { center, radius }, on_circle(nodes)),
         };
         Layout {
@@ -119,9 +121,13 @@ impl Layout {
 pub fn cut_off(simulation: &Simulation, informed_round: &[u32]) -> Vec<bool> {
     let nodes = simulation.config().nodes;
     let mut cut = vec![false; nodes as usize];
+    // Only the plain tree is cut by a crash: SRM's multicast routing goes around crashed hosts.
     let Structure::Tree { fanout } = simulation.structure() else {
         return cut;
     };
+    if simulation.config().mode != crate::engine::Mode::Tree {
+        return cut;
+    }
     let over = matches!(
         simulation.status(),
         Status::Ended { .. } | Status::Stopped { .. }
@@ -239,6 +245,10 @@ fn draw_nodes(
         lands_at[learned.node as usize] = timeline.span((learned.tick, learned.hop)).1;
     }
     let cut = cut_off(simulation, &run.informed_round);
+    let now = round_start(round.max(1)) + (progress * TICKS_PER_ROUND as f64) as Tick;
+    if let Structure::Regions { regions } = simulation.structure() {
+        draw_regions(context, &layout, regions, nodes, ratio);
+    }
 
     // Edges and paths first, faint, so the dots and nodes sit on top.
     context.set_line_width(ratio);
@@ -330,6 +340,40 @@ fn draw_nodes(
     }
     bodies.draw(context);
     rings.draw(context);
+    // Packets held, for a stream of several: a pie in each node not yet holding them all.
+    let messages = simulation.messages();
+    if messages > 1 {
+        for node in (0..nodes).filter(|&node| !simulation.is_crashed(node)) {
+            let held = simulation.known(node).count_ones();
+            if held > 0 && held < messages {
+                let (x, y) = layout.position(node);
+                let share = f64::from(held) / f64::from(messages);
+                context.set_fill_style_str(&palette::css(palette::PUSH, 0.85));
+                context.begin_path();
+                context.move_to(x, y);
+                let _ = context.arc(x, y, layout.node_radius * 0.8, -PI / 2.0, -PI / 2.0 + TAU * share);
+                context.close_path();
+                context.fill();
+            }
+        }
+    }
+    // Pending timers: an arc round the node that fills until the timer fires.
+    for timer in report.timers.iter().filter(|timer| !timer.name.is_empty()) {
+        let (x, y) = layout.position(timer.node);
+        let span = (timer.due.saturating_sub(timer.set)).max(1) as f64;
+        let done = ((now.saturating_sub(timer.set)) as f64 / span).clamp(0.0, 1.0);
+        let colour = if timer.name.starts_with("repair") {
+            palette::REPAIR
+        } else {
+            palette::PULL
+        };
+        context.set_line_width(2.5 * ratio);
+        context.set_stroke_style_str(&palette::css(colour, 0.9));
+        context.begin_path();
+        let radius = layout.node_radius + 4.5 * ratio;
+        let _ = context.arc(x, y, radius, -PI / 2.0, -PI / 2.0 + TAU * done.max(0.05));
+        context.stroke();
+    }
 
     let mut datagrams = Batch::default();
     for contact in &report.contacts {
@@ -406,6 +450,39 @@ impl Batch {
                 context.stroke();
             }
         }
+    }
+}
+
+/// Regions as coloured sectors behind their receivers, and each designated receiver marked by a
+/// square frame.
+fn draw_regions(
+    context: &CanvasRenderingContext2d,
+    layout: &Layout,
+    regions: u32,
+    nodes: u32,
+    ratio: f64,
+) {
+    let Shape::Star { center, radius } = layout.shape else {
+        return;
+    };
+    let receivers = f64::from(nodes - 1);
+    for region in 0..regions {
+        let first = Structure::designated_receiver(regions, nodes, region);
+        let last = Structure::designated_receiver(regions, nodes, region + 1) - 1;
+        let turn = |node: f64| TAU * (node - 1.0) / receivers - PI / 2.0;
+        let half = TAU / receivers / 2.0;
+        let (from, to) = (turn(f64::from(first)) - half, turn(f64::from(last)) + half);
+        let colour = palette::REGIONS[region as usize % palette::REGIONS.len()];
+        context.set_stroke_style_str(&palette::css(colour, 0.35));
+        context.set_line_width(layout.node_radius * 2.0 + 10.0 * ratio);
+        context.begin_path();
+        let _ = context.arc(center.0, center.1, radius, from, to);
+        context.stroke();
+        let (x, y) = layout.position(first);
+        let side = layout.node_radius + 4.0 * ratio;
+        context.set_line_width(2.0 * ratio);
+        context.set_stroke_style_str(&palette::css(palette::INK, 1.0));
+        context.stroke_rect(x - side, y - side, 2.0 * side, 2.0 * side);
     }
 }
 

@@ -1,9 +1,11 @@
 //! The whole UI state as one reducer: `Lab` + `Action`. Components dispatch actions; only this
 //! file changes state. The run lives behind `Rc<RefCell>` so a round does not copy the network.
 
+use super::comparison::{Comparison, compare};
 use super::limits;
 use super::url::Setup;
 use crate::engine::config::Group;
+use crate::engine::params::{self, Domain, Value};
 use crate::engine::protocols::{self, centralized::Transport};
 use crate::engine::report::Counters;
 use crate::engine::{Config, Mode, RoundReport, Simulation, Status};
@@ -105,6 +107,8 @@ pub struct Run {
     /// The theory's expected informed fraction for these parameters, from round 0.
     pub theory: Vec<f64>,
     pub theory_rounds: Option<u32>,
+    /// The protocol's lesson: this configuration with one switch flipped, beside it.
+    pub comparison: Option<Comparison>,
 }
 
 /// The fractions the milestones table reports besides 100 %.
@@ -129,6 +133,7 @@ impl Run {
             reached: [None; 2],
             theory: protocols::expected_curve(config, 4000),
             theory_rounds: protocols::expected_rounds(config),
+            comparison: compare(config),
             last: None,
             simulation,
         };
@@ -285,6 +290,9 @@ pub enum Action {
     SetRepair(Option<f64>),
     /// Log scale for the rounds axis of the charts.
     SetLogRounds(bool),
+    /// Any engine parameter by its JSON key, as typed or chosen: out-of-range numbers are
+    /// clamped with a notice, malformed ones refused with one (the registry's messages).
+    SetParam(&'static str, String),
     /// The seed as typed.
     SetSeed(String),
     /// A fresh random seed, chosen by the caller.
@@ -318,6 +326,36 @@ fn clamp(name: &str, value: f64, (low, high): (f64, f64), notices: &mut Vec<Stri
     } else {
         value
     }
+}
+
+/// Sets parameter `key` from `text` through its description in `params::PARAMS`.
+fn set_param(config: &mut Config, key: &str, text: &str, notices: &mut Vec<String>) {
+    let Some(param) = params::find(key) else {
+        notices.push(format!("{key} is not a parameter."));
+        return;
+    };
+    let value = match (param.parse(text), param.domain) {
+        (Ok(value), _) => value,
+        // A number out of range is clamped, as the sliders' number fields are.
+        (Err(_), Domain::Whole { min, max }) if text.trim().parse::<f64>().is_ok() => {
+            let clamped = clamp(
+                param.label,
+                text.trim().parse::<f64>().unwrap_or(0.0).round(),
+                (min as f64, max as f64),
+                notices,
+            );
+            Value::Whole(clamped as u64)
+        }
+        (Err(_), Domain::Real { min, max }) if text.trim().parse::<f64>().is_ok() => {
+            let number = text.trim().parse::<f64>().unwrap_or(min);
+            Value::Real(clamp(param.label, number, (min, max), notices))
+        }
+        (Err(message), _) => {
+            notices.push(format!("{message}; kept as it was."));
+            return;
+        }
+    };
+    (param.set)(config, value);
 }
 
 fn as_range(range: (u32, u32)) -> (f64, f64) {
@@ -370,6 +408,7 @@ impl Reducible for Lab {
                     ) as u32
                 })
             }
+            Action::SetParam(key, text) => set_param(&mut config, key, &text, &mut notices),
             Action::SetLogRounds(log) => {
                 lab.log_rounds = log;
                 lab.version += 1;

@@ -65,6 +65,11 @@ impl Network {
         self.state[node as usize] == CRASHED
     }
 
+    /// Whether `node` has the rumor (informed before or during the current round).
+    pub fn knows(&self, node: u32) -> bool {
+        matches!(self.state[node as usize], INFORMED | JUST_INFORMED)
+    }
+
     /// The round `node` was informed in (0 for senders) and who informed it (None for senders).
     /// A scan of the informed order: for inspecting single nodes, not for hot loops.
     pub fn informed_when_and_by(&self, node: u32) -> Option<(u32, Option<u32>)> {

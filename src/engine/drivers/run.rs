@@ -19,6 +19,8 @@ pub(crate) trait Run {
     fn informed_order(&self) -> &[u32];
     fn informed_when_and_by(&self, node: u32) -> Option<(u32, Option<u32>)>;
     fn is_crashed(&self, node: u32) -> bool;
+    /// The messages (packets) `node` holds, as a bitmap.
+    fn known(&self, node: u32) -> u64;
     /// Nothing scheduled, and no rounds to play: nothing more can happen.
     fn is_idle(&self) -> bool;
     /// Crashes or recovers a node between rounds (event driver only).
@@ -97,6 +99,9 @@ impl<P: Protocol<Node = ()>> Run for FastRun<P> {
     fn is_crashed(&self, node: u32) -> bool {
         self.network.is_crashed(node)
     }
+    fn known(&self, node: u32) -> u64 {
+        u64::from(self.network.knows(node))
+    }
     fn is_idle(&self) -> bool {
         false
     }
@@ -136,6 +141,9 @@ impl<P: Protocol> Run for EventRun<P> {
     }
     fn is_crashed(&self, node: u32) -> bool {
         self.network.is_crashed(node)
+    }
+    fn known(&self, node: u32) -> u64 {
+        self.network.known(node)
     }
     fn is_idle(&self) -> bool {
         self.network.is_idle()

@@ -1,5 +1,6 @@
 //! One module per chart, each a `draw(canvas, data)` over plain data (plotters on a canvas).
 
+pub mod comparison;
 pub mod datagrams;
 pub mod infection;
 

@@ -1,0 +1,97 @@
+//! The runs a protocol's lesson needs beside the current one: SRM with and without suppression
+//! (the NAK storm), RMTP with and without designated receivers (the ACK implosion). Both are the
+//! engine's own runs of the same configuration and seed with one switch flipped; the chart draws
+//! what their reports counted.
+
+use crate::engine::protocols::srm;
+use crate::engine::{Config, Mode, Simulation};
+
+/// Above this many nodes the page does not play the comparison runs (they would delay every
+/// parameter change); the CLI gives the same figures for any N.
+pub const COMPARED_NODES: u32 = 20_000;
+/// Rounds of a comparison run drawn at most.
+const COMPARED_ROUNDS: u32 = 4_000;
+
+/// One comparison run: its legend and what it counted each round.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Line {
+    pub label: String,
+    pub points: Vec<(f64, f64)>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Comparison {
+    pub title: &'static str,
+    pub y_desc: &'static str,
+    pub lines: Vec<Line>,
+}
+
+/// The comparison for `config`'s protocol, if it has one.
+pub fn compare(config: &Config) -> Option<Comparison> {
+    if config.nodes > COMPARED_NODES {
+        return None;
+    }
+    match config.mode {
+        Mode::Srm => Some(Comparison {
+            title: "NAKs per round, with and without suppression",
+            y_desc: "NAKs",
+            lines: [true, false]
+                .into_iter()
+                .map(|suppression| {
+                    let mut variant = config.clone();
+                    variant.srm.suppression = suppression;
+                    let (points, simulation) = play(variant, |counters| {
+                        counters.by_kind[srm::NAK as usize] as f64
+                    });
+                    let totals = simulation.totals();
+                    let lost = totals.repaired.max(1) as f64;
+                    let naks = totals.by_kind[srm::NAK as usize] as f64;
+                    Line {
+                        label: format!(
+                            "suppression {}: {:.1} NAKs per lost packet",
+                            if suppression { "on" } else { "off" },
+                            naks / lost
+                        ),
+                        points,
+                    }
+                })
+                .collect(),
+        }),
+        Mode::Rmtp => Some(Comparison {
+            title: "Datagrams arriving at the sender per round, with and without DRs",
+            y_desc: "at the sender",
+            lines: [true, false]
+                .into_iter()
+                .map(|designated| {
+                    let mut variant = config.clone();
+                    variant.rmtp.designated = designated;
+                    let (points, simulation) = play(variant, |counters| counters.at_sender as f64);
+                    Line {
+                        label: format!(
+                            "designated receivers {}: at most {} a round",
+                            if designated { "on" } else { "off" },
+                            simulation.peak_at_sender()
+                        ),
+                        points,
+                    }
+                })
+                .collect(),
+        }),
+        _ => None,
+    }
+}
+
+/// Plays `config` to its end (or `COMPARED_ROUNDS`), measuring each round.
+fn play(
+    config: Config,
+    measure: impl Fn(&crate::engine::Counters) -> f64,
+) -> (Vec<(f64, f64)>, Simulation) {
+    let mut simulation = Simulation::new(config).expect("a variant of a valid configuration");
+    let mut points = Vec::new();
+    while simulation.round() < COMPARED_ROUNDS
+        && let Some(report) = simulation.step()
+    {
+        points.push((f64::from(report.round), measure(&report.counters)));
+    }
+    (points, simulation)
+}
