@@ -153,10 +153,11 @@ pub fn controls(props: &ControlsProps) -> Html {
 
 /// What b means for each protocol, in the hint under its slider.
 fn fanout_hint(mode: Mode) -> &'static str {
-    match mode.group() {
-        Group::Gossip => "peers called per round, 1 to 16",
-        Group::Multicast if mode == Mode::Tree => "children per node (the tree's arity), 1 to 16",
-        Group::Multicast => "unicasts the sender makes per round, 1 to 16",
+    match mode {
+        Mode::Centralized => "unicasts the sender makes per round, 1 to 16",
+        Mode::Tree | Mode::Srm => "children per node (the tree's arity), 1 to 16",
+        Mode::Rmtp => "not used: RMTP multicasts to every receiver",
+        Mode::Push | Mode::Pull | Mode::PushPull => "peers called per round, 1 to 16",
     }
 }
 

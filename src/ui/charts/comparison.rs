@@ -16,7 +16,7 @@ pub fn draw(
     let (root, ratio) = open(canvas)?;
     let points = || comparison.lines.iter().flat_map(|line| line.points.iter());
     let x_max = points().map(|point| point.0).fold(8.0, f64::max) + 1.0;
-    let y_max = points().map(|point| point.1).fold(4.0, f64::max) * 1.1;
+    let y_max = points().map(|point| point.1).fold(10.0, f64::max) * 1.1;
     let text = |size: f64| ("sans-serif", font_px(ratio, size)).into_font();
     let mut chart = ChartBuilder::on(&root)
         .margin(font_px(ratio, 10.0) as i32)
