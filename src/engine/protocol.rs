@@ -34,7 +34,8 @@ pub enum Structure {
 impl Structure {
     /// With regions: the region of receiver `node` (1 .. N - 1), consecutive and as even as can be.
     pub fn region_of(regions: u32, nodes: u32, node: u32) -> u32 {
-        (u64::from(node.saturating_sub(1)) * u64::from(regions) / u64::from(nodes - 1).max(1)) as u32
+        (u64::from(node.saturating_sub(1)) * u64::from(regions) / u64::from(nodes - 1).max(1))
+            as u32
     }
 
     /// With regions: the designated receiver of `region`, its first node.

@@ -5,7 +5,9 @@ use super::charts::{comparison, datagrams, infection};
 use super::controls::Controls;
 use super::frame_loop::FrameLoop;
 use super::palette;
-use super::panels::{Counts, Explanation, Legend, Milestones, NodeDetails, Notices, RunProps};
+use super::panels::{
+    Counts, Expectation, Explanation, Legend, Milestones, NodeDetails, Notices, RunProps,
+};
 use super::stage;
 use super::state::{ANIMATED_NODES, Action, History, Lab};
 use super::url;
@@ -389,6 +391,7 @@ pub fn app() -> Html {
                     }
                     <Milestones run={run_props.run.clone()} version={lab.version} />
                     <Explanation mode={lab.config.mode} />
+                    <Expectation run={run_props.run.clone()} version={lab.version} />
                     if lab.perf {
                         <p class="perf" data-testid="perf" ref={views.perf.clone()}>{ "measuring…" }</p>
                     }

@@ -260,7 +260,12 @@ fn param_text(config: &Config, key: &str) -> (&'static Param, String) {
 
 /// A labelled slider and number input for a whole-number parameter, from its description (the
 /// slider stops at `slider_max`; the number input takes the whole range).
-fn param_slider(config: &Config, key: &'static str, slider_max: f64, dispatch: &Callback<Action>) -> Html {
+fn param_slider(
+    config: &Config,
+    key: &'static str,
+    slider_max: f64,
+    dispatch: &Callback<Action>,
+) -> Html {
     let (param, text) = param_text(config, key);
     let (min, max) = match param.domain {
         Domain::Whole { min, max } => (min as f64, max as f64),

@@ -3,6 +3,7 @@
 use super::palette::{self, Rgb};
 use super::state::{Action, MILESTONES, Run};
 use crate::engine::config::Group;
+use crate::engine::protocols;
 use crate::engine::{Kind, Mode, Status};
 use yew::prelude::*;
 
@@ -293,4 +294,29 @@ pub fn notices(props: &NoticesProps) -> Html {
 pub struct NoticesProps {
     pub notices: Vec<String>,
     pub dispatch: Callback<Action>,
+}
+
+/// SRM's and RMTP's figure, expected beside measured (theory.md section 7).
+#[function_component(Expectation)]
+pub fn expectation(props: &RunProps) -> Html {
+    let run = props.run.borrow();
+    let simulation = &run.simulation;
+    let Some(lesson) = protocols::lesson(simulation.config()) else {
+        return html! {};
+    };
+    let totals = simulation.totals();
+    let measured = match simulation.config().mode {
+        Mode::Srm if totals.repaired > 0 => {
+            Some(totals.by_kind[protocols::srm::NAK as usize] as f64 / totals.repaired as f64)
+        }
+        Mode::Srm => None,
+        _ => Some(simulation.peak_at_sender() as f64),
+    };
+    html! {
+        <p class="expectation" data-testid="expectation">
+            <b>{ lesson.figure }</b>{ ": expected about " }<b>{ format!("{:.1}", lesson.expected) }</b>
+            { format!(" ({}); this run: ", lesson.why) }
+            <b>{ measured.map_or("no loss repaired yet".to_string(), |value| format!("{value:.1}")) }</b>
+        </p>
+    }
 }

@@ -351,7 +351,13 @@ fn draw_nodes(
                 context.set_fill_style_str(&palette::css(palette::PUSH, 0.85));
                 context.begin_path();
                 context.move_to(x, y);
-                let _ = context.arc(x, y, layout.node_radius * 0.8, -PI / 2.0, -PI / 2.0 + TAU * share);
+                let _ = context.arc(
+                    x,
+                    y,
+                    layout.node_radius * 0.8,
+                    -PI / 2.0,
+                    -PI / 2.0 + TAU * share,
+                );
                 context.close_path();
                 context.fill();
             }
