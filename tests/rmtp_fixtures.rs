@@ -259,7 +259,7 @@ fn a_receiver_acks_once_more_after_completing_then_stops() {
 fn receivers_of_a_crashed_dr_reaffiliate_to_the_sender() {
     let make = |seed| config(16, 1, true, 0.2, seed);
     let rounds = 2 + SILENT_PERIODS as usize;
-    // DR 1 crashed; node 2 loses packet 0, and its ACK to the sender in round 5 and the
+    // DR 1 crashed; node 2 loses packet 0, and its ACK to the sender in round K + 2 and the
     // retransmission are not lost.
     let seed = seed_where(make, &[1], rounds, |reports| {
         lost(&reports[0]).contains(&(0, 2, DATA))
@@ -276,7 +276,8 @@ fn receivers_of_a_crashed_dr_reaffiliate_to_the_sender() {
             .collect::<Vec<_>>(),
         [(1, Change::Crashed)]
     );
-    // ACK rounds 2, 3, 4 (P = 1): node 2 ACKs its DR, which swallows them (or they are lost).
+    // ACK rounds 2 ..= K + 1 (P = 1): node 2 ACKs its DR, which swallows them (or they are
+    // lost).
     for report in &reports[1..rounds - 1] {
         let to_dr: Vec<_> = report
             .contacts
@@ -287,7 +288,7 @@ fn receivers_of_a_crashed_dr_reaffiliate_to_the_sender() {
         assert_eq!(to_dr, [(1, ACK)]);
         assert!(report.events.is_empty());
     }
-    // Round 5: K = 3 silent periods: node 2 re-affiliates and ACKs the sender, which
+    // Round K + 2, after K silent periods: node 2 re-affiliates and ACKs the sender, which
     // retransmits packet 0 (and whatever else node 2 lacks).
     let last = &reports[rounds - 1];
     assert_eq!(
