@@ -31,19 +31,6 @@ pub enum Structure {
     Regions { regions: u32 },
 }
 
-impl Structure {
-    /// With regions: the region of receiver `node` (1 .. N - 1), consecutive and as even as can be.
-    pub fn region_of(regions: u32, nodes: u32, node: u32) -> u32 {
-        (u64::from(node.saturating_sub(1)) * u64::from(regions) / u64::from(nodes - 1).max(1))
-            as u32
-    }
-
-    /// With regions: the designated receiver of `region`, its first node.
-    pub fn designated_receiver(regions: u32, nodes: u32, region: u32) -> u32 {
-        1 + (u64::from(region) * u64::from(nodes - 1)).div_ceil(u64::from(regions)) as u32
-    }
-}
-
 /// What a protocol may see and do; both drivers implement it. Handlers take the protocol by
 /// `&self` (its parameters) and keep all mutable state here, so a zero-delay datagram can be
 /// delivered at once, inside `send`, as the synchronous model requires.

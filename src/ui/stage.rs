@@ -6,6 +6,7 @@
 use super::canvas::{context, fit_to_css};
 use super::palette::{self, Rgb};
 use super::state::{ANIMATED_NODES, Run};
+use crate::engine::protocols::rmtp::designated_receiver;
 use crate::engine::protocols::tree::depth_of;
 use crate::engine::report::{TICKS_PER_ROUND, Tick, round_start};
 use crate::engine::{Contact, Fate, Kind, RoundReport, Simulation, Status, Structure};
@@ -473,8 +474,8 @@ fn draw_regions(
     };
     let receivers = f64::from(nodes - 1);
     for region in 0..regions {
-        let first = Structure::designated_receiver(regions, nodes, region);
-        let last = Structure::designated_receiver(regions, nodes, region + 1) - 1;
+        let first = designated_receiver(region, nodes, regions);
+        let last = designated_receiver(region + 1, nodes, regions) - 1;
         let turn = |node: f64| TAU * (node - 1.0) / receivers - PI / 2.0;
         let half = TAU / receivers / 2.0;
         let (from, to) = (turn(f64::from(first)) - half, turn(f64::from(last)) + half);
