@@ -124,6 +124,8 @@ fn theory_rounds_text(run: &Run) -> String {
     match run.theory_rounds {
         Some(rounds) => rounds.to_string(),
         None if config.network.loss >= 1.0 => "never".into(),
+        // Reliable multicast gets there, after repairs that have no closed form.
+        None if matches!(config.mode, Mode::Srm | Mode::Rmtp) => "after repairs".into(),
         // Multicast without a way to recover from loss or crashes does not reach everyone.
         None if config.mode.group() == Group::Multicast => "not all".into(),
         None => format!("over {}", crate::engine::theory::MAX_ITERATIONS),

@@ -180,6 +180,9 @@ impl Run {
         match self.theory_rounds {
             Some(rounds) => format!("theory: all by round {rounds}"),
             None if config.network.loss >= 1.0 => "theory: never (every datagram is lost)".into(),
+            None if matches!(config.mode, Mode::Srm | Mode::Rmtp) => {
+                "theory: without loss, M − 1 + depth rounds; repairs add more".into()
+            }
             None if config.tree.repair_delay.is_some() && config.mode == Mode::Tree => {
                 "theory: the tree without repair (repairs reach the rest later)".into()
             }

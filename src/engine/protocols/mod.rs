@@ -79,9 +79,11 @@ pub fn structure(config: &Config) -> Structure {
         Mode::Tree | Mode::Srm => Structure::Tree {
             fanout: config.fanout,
         },
-        Mode::Rmtp => Structure::Regions {
+        // Without designated receivers the regions play no part: the sender and everyone else.
+        Mode::Rmtp if config.rmtp.designated => Structure::Regions {
             regions: config.rmtp.regions,
         },
+        Mode::Rmtp => Structure::Star,
         _ => Structure::Circle,
     }
 }

@@ -215,8 +215,12 @@ impl Protocol for Rmtp {
     const EVERY_ROUND: bool = false;
 
     fn structure(&self) -> Structure {
-        Structure::Regions {
-            regions: self.params.regions,
+        if self.params.designated {
+            Structure::Regions {
+                regions: self.params.regions,
+            }
+        } else {
+            Structure::Star
         }
     }
 
