@@ -99,30 +99,161 @@ pub const KINDS: &[Kind] = &[
     },
 ];
 
-/// What a datagram carries: the packet (sequence number) it is about, who multicast it first,
-/// and the tree neighbour it came from (not to be sent back).
+/// What a datagram carries: the packet (sequence number) it is about (for a session message, the
+/// highest one sent), who multicast it, and the receiver's tree neighbour it came through (the
+/// one not to send it back to; a crashed neighbour when the copy went around it).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Body {
     pub packet: u32,
     pub origin: u32,
+    pub via: u32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Timer {
-    /// The sender's turn to multicast packet m (or, past the last, a session message).
+    /// The sender's turn to multicast packet m (or, from M on, a session message). Internal: not
+    /// reported as a pending timer.
     Send(u32),
-    /// Forward a flooded multicast one hop on.
-    Forward(u8, Body, u32),
     /// Request (NAK) timer for packet m.
     Request(u32),
     /// Repair timer for packet m.
     Repair(u32),
 }
 
-/// Per node: backoffs so far for each packet (index m).
+/// Per node: backoffs so far for each packet (index m; empty until a first gap).
 #[derive(Clone, Debug, Default)]
 pub struct Node {
     pub backoffs: Vec<u8>,
+}
+
+impl Srm {
+    /// The tree neighbours of `node`: its parent, then its children.
+    fn neighbours(&self, node: u32) -> impl Iterator<Item = u32> {
+        self.tree
+            .parent(node)
+            .into_iter()
+            .chain(self.tree.children(node))
+    }
+
+    /// Hops between `a` and `b` along the tree, through their lowest common ancestor.
+    pub fn distance(&self, mut a: u32, mut b: u32) -> u32 {
+        let (mut depth_a, mut depth_b) = (self.tree.depth(a), self.tree.depth(b));
+        let mut hops = 0;
+        while a != b {
+            if depth_a >= depth_b {
+                a = self.tree.parent(a).expect("deeper than the other");
+                depth_a -= 1;
+            } else {
+                b = self.tree.parent(b).expect("deeper than the other");
+                depth_b -= 1;
+            }
+            hops += 1;
+        }
+        hops
+    }
+
+    /// Floods a multicast one step on from `node`: a copy to each tree neighbour but `exclude`,
+    /// `extra` ticks on the way. A crashed neighbour is routed around: its own neighbours get the
+    /// copy directly.
+    fn flood(
+        &self,
+        net: &mut impl Net<Self>,
+        node: u32,
+        exclude: Option<u32>,
+        kind: u8,
+        packet: u32,
+        origin: u32,
+        extra: Tick,
+    ) {
+        for next in self.neighbours(node) {
+            if Some(next) != exclude {
+                self.reach(net, node, node, next, kind, packet, origin, extra);
+            }
+        }
+    }
+
+    /// Sends `node`'s copy towards `next`, which it reaches through `previous`.
+    #[allow(clippy::too_many_arguments)]
+    fn reach(
+        &self,
+        net: &mut impl Net<Self>,
+        node: u32,
+        previous: u32,
+        next: u32,
+        kind: u8,
+        packet: u32,
+        origin: u32,
+        extra: Tick,
+    ) {
+        if net.is_crashed(next) {
+            for beyond in self.neighbours(next) {
+                if beyond != previous {
+                    self.reach(net, node, next, beyond, kind, packet, origin, extra);
+                }
+            }
+        } else {
+            let body = Body {
+                packet,
+                origin,
+                via: previous,
+            };
+            net.send_after(node, next, kind, body, extra);
+        }
+    }
+
+    /// Starts a multicast at `node`: its neighbours get it at once (the first hop, in this
+    /// round), the rest one hop per round.
+    fn multicast(&self, net: &mut impl Net<Self>, node: u32, kind: u8, packet: u32) {
+        self.flood(net, node, None, kind, packet, node, 0);
+    }
+
+    /// The backoffs so far for packet m at `node`.
+    fn backoffs<'a>(&self, net: &'a mut impl Net<Self>, node: u32, packet: u32) -> &'a mut u8 {
+        let backoffs = &mut net.state_mut(node).backoffs;
+        if backoffs.is_empty() {
+            backoffs.resize(self.packets as usize, 0);
+        }
+        &mut backoffs[packet as usize]
+    }
+
+    /// Arms the request timer for packet m, drawn from [2^i C1 d, 2^i (C1 + C2) d] hops.
+    fn arm_request(&self, net: &mut impl Net<Self>, node: u32, packet: u32) {
+        let scale = f64::from(1u32 << *self.backoffs(net, node, packet));
+        let d = f64::from(self.tree.depth(node));
+        let (c1, c2) = (self.params.c1, self.params.c2);
+        // At least one tick, so C1 = C2 = 0 cannot loop within a tick.
+        let after = uniform_hops(net, scale * c1 * d, scale * (c1 + c2) * d).max(1);
+        net.set_timer(node, after, Timer::Request(packet));
+    }
+
+    /// Backs off the request for packet m: the next interval is twice as long (at most
+    /// `MAX_BACKOFFS` doublings), and the timer is drawn again.
+    fn back_off(&self, net: &mut impl Net<Self>, node: u32, packet: u32) {
+        net.cancel_timer(node, Timer::Request(packet));
+        let backoffs = self.backoffs(net, node, packet);
+        *backoffs = (*backoffs + 1).min(MAX_BACKOFFS as u8);
+        self.arm_request(net, node, packet);
+    }
+
+    /// Gap detection: a request timer for every packet below `end` that `node` lacks and has
+    /// none pending for.
+    fn detect_gaps(&self, net: &mut impl Net<Self>, node: u32, end: u32) {
+        for packet in 0..end.min(self.packets) {
+            if !net.knows(node, packet) && !net.has_timer(node, Timer::Request(packet)) {
+                self.arm_request(net, node, packet);
+            }
+        }
+    }
+}
+
+/// Ticks uniform in [low, high] hops (rounded to whole ticks; integer draws, so every platform
+/// gives the same run).
+fn uniform_hops(net: &mut impl Net<Srm>, low: f64, high: f64) -> Tick {
+    let hop = HOP as f64;
+    let low = (low * hop).round() as u64;
+    let high = ((high * hop).round() as u64).max(low);
+    let span = (high - low + 1).min(u64::from(u32::MAX)) as u32;
+    low + u64::from(net.rng().below(span))
 }
 
 impl Protocol for Srm {
@@ -146,7 +277,7 @@ impl Protocol for Srm {
         match timer {
             Timer::Request(_) => "request (NAK) timer",
             Timer::Repair(_) => "repair timer",
-            _ => "",
+            Timer::Send(_) => "",
         }
     }
 
@@ -155,26 +286,64 @@ impl Protocol for Srm {
     }
 
     fn on_timer(&self, net: &mut impl Net<Self>, node: u32, timer: Timer) {
-        if let Timer::Send(packet) = timer
-            && packet < self.packets
-        {
-            for child in self.tree.children(node) {
-                let body = Body {
-                    packet,
-                    origin: node,
-                };
-                net.send_after(node, child, DATA, body, HOP);
+        match timer {
+            // Rule: packet m at the start of round m + 1; then a session message every
+            // SESSION_PERIOD rounds, from the round after the last packet.
+            Timer::Send(packet) if packet < self.packets => {
+                self.multicast(net, node, DATA, packet);
+                net.set_timer(node, HOP, Timer::Send(packet + 1));
             }
-            net.set_timer(node, TICKS_PER_ROUND, Timer::Send(packet + 1));
+            Timer::Send(packet) => {
+                self.multicast(net, node, SESSION, self.packets - 1);
+                let period = Tick::from(SESSION_PERIOD) * HOP;
+                net.set_timer(node, period, Timer::Send(packet));
+            }
+            // Rule: multicast a NAK, back off, ask again later unless m comes first.
+            Timer::Request(packet) => {
+                if !net.knows(node, packet) {
+                    self.multicast(net, node, NAK, packet);
+                    self.back_off(net, node, packet);
+                }
+            }
+            // Rule: multicast the repair.
+            Timer::Repair(packet) => self.multicast(net, node, REPAIR, packet),
         }
     }
 
     fn on_receive(&self, net: &mut impl Net<Self>, datagram: Datagram<Body>) {
-        let Datagram { from, to, body, .. } = datagram;
-        if net.learn(to, body.packet, from) {
-            for child in self.tree.children(to) {
-                net.send_after(to, child, DATA, body, HOP);
+        let Datagram {
+            from,
+            to,
+            kind,
+            body,
+        } = datagram;
+        let Body { packet, origin, .. } = body;
+        // Multicast routing: on to every other tree neighbour, one hop later.
+        self.flood(net, to, Some(body.via), kind, packet, origin, HOP);
+        match kind {
+            DATA | REPAIR => {
+                if net.learn(to, packet, from) {
+                    net.cancel_timer(to, Timer::Request(packet));
+                }
+                if kind == REPAIR && self.params.suppression {
+                    net.cancel_timer(to, Timer::Repair(packet));
+                }
+                self.detect_gaps(net, to, packet);
             }
+            SESSION => self.detect_gaps(net, to, packet + 1),
+            NAK => {
+                if net.knew(to, packet) {
+                    if !net.has_timer(to, Timer::Repair(packet)) {
+                        let d = f64::from(self.distance(to, origin).max(1));
+                        let (d1, d2) = (self.params.d1, self.params.d2);
+                        let after = uniform_hops(net, d1 * d, (d1 + d2) * d);
+                        net.set_timer(to, after, Timer::Repair(packet));
+                    }
+                } else if self.params.suppression && net.has_timer(to, Timer::Request(packet)) {
+                    self.back_off(net, to, packet);
+                }
+            }
+            _ => {}
         }
     }
 }
