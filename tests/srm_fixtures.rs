@@ -303,3 +303,12 @@ fn a_crashed_node_is_routed_around() {
         "nothing is sent to node 1"
     );
 }
+
+#[test]
+fn the_missing_subtree_is_the_mean_size_below_a_link() {
+    // 7 nodes, b = 2: links into 1 and 2 hide 3 nodes each, the four leaf links 1 each.
+    assert_eq!(srm::mean_missing_subtree(7, 2), (3.0 + 3.0 + 4.0) / 6.0);
+    assert_eq!(srm::expected_naks_per_loss(7, 2), (1.0, 10.0 / 6.0));
+    // A chain: the link into node k hides N - k nodes.
+    assert_eq!(srm::mean_missing_subtree(4, 1), (3.0 + 2.0 + 1.0) / 3.0);
+}

@@ -22,7 +22,20 @@
 //!   [D1 d_A, (D1 + D2) d_A] hops unless one is pending; when it fires it multicasts the repair.
 //!   Hearing a repair for m cancels a pending repair timer for m (suppression, when on).
 //! - Crashed nodes: end hosts that neither forward nor answer; the multicast routing goes around
-//!   them (their tree neighbours forward to each other), so a crash costs only that node.
+//!   them: a copy for a crashed neighbour goes straight to that neighbour's other tree neighbours
+//!   (its children, and its parent or siblings), in the same hop, and they forward it on. So
+//!   every live node stays connected, a crash costs only that node, and nothing is sent to it.
+//!
+//! Time (theory.md section 7: one hop = one round, as for the tree): the first hop of a
+//! multicast is delivered in the tick it is sent, and each further hop `HOP` ticks later (a node
+//! forwards with `send_after(.., HOP)`), so without loss packet m reaches depth d in round m + d
+//! and the stream completes in M - 1 + depth rounds. Timers are drawn in whole ticks with the
+//! run's generator (integers only), at least one tick (so C1 = C2 = 0 cannot loop in a tick). A
+//! node only forwards a copy to tree neighbours other than the one it came through (`Body::via`).
+//! Gap detection uses what a node holds now (`knows`); answering a NAK needs the packet from
+//! before this tick (`knew`). A node that hears a NAK for a packet it lacks but has not yet
+//! missed (no request timer) ignores it. The sender's stream timer has no name: it is internal,
+//! and not reported among the pending timers.
 //!
 //! Parameters: M packets, C1, C2, D1, D2 (ns-2's defaults 2, 2, 1, 1), suppression on/off.
 
@@ -346,4 +359,38 @@ impl Protocol for Srm {
             _ => {}
         }
     }
+}
+
+/// Mean nodes at and below a link of the balanced b-ary tree on N nodes, each of the N - 1 links
+/// equally likely: the nodes that miss a packet when that link drops it (ignoring other losses).
+pub fn mean_missing_subtree(nodes: u32, fanout: u32) -> f64 {
+    if nodes < 2 {
+        return 0.0;
+    }
+    let tree = Tree {
+        fanout,
+        nodes,
+        params: super::tree::Params::default(),
+    };
+    // Subtree sizes, children before parents (they have higher numbers).
+    let mut size = vec![1u64; nodes as usize];
+    for node in (1..nodes).rev() {
+        let parent = tree.parent(node).expect("not the root") as usize;
+        size[parent] += size[node as usize];
+    }
+    size[1..].iter().sum::<u64>() as f64 / f64::from(nodes - 1)
+}
+
+/// NAK multicasts per loss (one link dropping one packet), the textbook estimate to show beside
+/// the measured figure: (with suppression, without). With suppression about one: the first
+/// request suppresses the rest. Without it, at most every node that missed the packet asks: the
+/// mean subtree below a lossy link (`mean_missing_subtree`), the NAK storm. Both are bounds of
+/// the model, not predictions: in this tree the request timers grow with depth (C1 d), so the
+/// subtree's top node usually asks first and its repair reaches the deeper nodes before their
+/// timers fire, and without suppression the NAKs stay well below the storm bound (the storm is
+/// in the repairs: every holder that heard a NAK repairs). Losses of the same packet elsewhere,
+/// repaired by the same multicast, can bring the figure below one. Divide by
+/// `mean_missing_subtree` for NAKs per lost delivery (per node that missed a packet).
+pub fn expected_naks_per_loss(nodes: u32, fanout: u32) -> (f64, f64) {
+    (1.0, mean_missing_subtree(nodes, fanout))
 }
