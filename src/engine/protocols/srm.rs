@@ -174,13 +174,12 @@ impl Srm {
         node: u32,
         exclude: Option<u32>,
         kind: u8,
-        packet: u32,
-        origin: u32,
+        body: Body,
         extra: Tick,
     ) {
         for next in self.neighbours(node) {
             if Some(next) != exclude {
-                self.reach(net, node, node, next, kind, packet, origin, extra);
+                self.reach(net, node, node, next, kind, body, extra);
             }
         }
     }
@@ -194,21 +193,19 @@ impl Srm {
         previous: u32,
         next: u32,
         kind: u8,
-        packet: u32,
-        origin: u32,
+        body: Body,
         extra: Tick,
     ) {
         if net.is_crashed(next) {
             for beyond in self.neighbours(next) {
                 if beyond != previous {
-                    self.reach(net, node, next, beyond, kind, packet, origin, extra);
+                    self.reach(net, node, next, beyond, kind, body, extra);
                 }
             }
         } else {
             let body = Body {
-                packet,
-                origin,
                 via: previous,
+                ..body
             };
             net.send_after(node, next, kind, body, extra);
         }
@@ -217,7 +214,12 @@ impl Srm {
     /// Starts a multicast at `node`: its neighbours get it at once (the first hop, in this
     /// round), the rest one hop per round.
     fn multicast(&self, net: &mut impl Net<Self>, node: u32, kind: u8, packet: u32) {
-        self.flood(net, node, None, kind, packet, node, 0);
+        let body = Body {
+            packet,
+            origin: node,
+            via: node,
+        };
+        self.flood(net, node, None, kind, body, 0);
     }
 
     /// The backoffs so far for packet m at `node`.
@@ -330,9 +332,13 @@ impl Protocol for Srm {
             kind,
             body,
         } = datagram;
-        let Body { packet, origin, .. } = body;
+        let Body {
+            packet,
+            origin,
+            via,
+        } = body;
         // Multicast routing: on to every other tree neighbour, one hop later.
-        self.flood(net, to, Some(body.via), kind, packet, origin, HOP);
+        self.flood(net, to, Some(via), kind, body, HOP);
         match kind {
             DATA | REPAIR => {
                 if net.learn(to, packet, from) {
