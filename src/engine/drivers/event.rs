@@ -283,14 +283,18 @@ impl<P: Protocol> EventNetwork<P> {
                 recording.events.extend(events);
                 let played = self.play(protocol, rng, &mut *recording, start + TICKS_PER_ROUND);
                 for (node, timers) in self.timers.iter().enumerate() {
-                    recording
-                        .timers
-                        .extend(timers.iter().map(|&(_, set, due, timer)| PendingTimer {
-                            node: node as u32,
-                            set,
-                            due,
-                            name: protocol.timer_name(&timer),
-                        }));
+                    // A timer without a name is the protocol's own clock, not drawn.
+                    recording.timers.extend(
+                        timers
+                            .iter()
+                            .map(|&(_, set, due, timer)| PendingTimer {
+                                node: node as u32,
+                                set,
+                                due,
+                                name: protocol.timer_name(&timer),
+                            })
+                            .filter(|timer| !timer.name.is_empty()),
+                    );
                 }
                 played
             }

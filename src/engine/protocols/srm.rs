@@ -22,7 +22,20 @@
 //!   [D1 d_A, (D1 + D2) d_A] hops unless one is pending; when it fires it multicasts the repair.
 //!   Hearing a repair for m cancels a pending repair timer for m (suppression, when on).
 //! - Crashed nodes: end hosts that neither forward nor answer; the multicast routing goes around
-//!   them (their tree neighbours forward to each other), so a crash costs only that node.
+//!   them: a copy for a crashed neighbour goes straight to that neighbour's other tree neighbours
+//!   (its children, and its parent or siblings), in the same hop, and they forward it on. So
+//!   every live node stays connected, a crash costs only that node, and nothing is sent to it.
+//!
+//! Time (theory.md section 7: one hop = one round, as for the tree): the first hop of a
+//! multicast is delivered in the tick it is sent, and each further hop `HOP` ticks later (a node
+//! forwards with `send_after(.., HOP)`), so without loss packet m reaches depth d in round m + d
+//! and the stream completes in M - 1 + depth rounds. Timers are drawn in whole ticks with the
+//! run's generator (integers only), at least one tick (so C1 = C2 = 0 cannot loop in a tick). A
+//! node only forwards a copy to tree neighbours other than the one it came through (`Body::via`).
+//! Gap detection uses what a node holds now (`knows`); answering a NAK needs the packet from
+//! before this tick (`knew`). A node that hears a NAK for a packet it lacks but has not yet
+//! missed (no request timer) ignores it. The sender's stream timer has no name: it is internal,
+//! and not reported among the pending timers.
 //!
 //! Parameters: M packets, C1, C2, D1, D2 (ns-2's defaults 2, 2, 1, 1), suppression on/off.
 
@@ -99,30 +112,163 @@ pub const KINDS: &[Kind] = &[
     },
 ];
 
-/// What a datagram carries: the packet (sequence number) it is about, who multicast it first,
-/// and the tree neighbour it came from (not to be sent back).
+/// What a datagram carries: the packet (sequence number) it is about (for a session message, the
+/// highest one sent), who multicast it, and the receiver's tree neighbour it came through (the
+/// one not to send it back to; a crashed neighbour when the copy went around it).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Body {
     pub packet: u32,
     pub origin: u32,
+    pub via: u32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Timer {
-    /// The sender's turn to multicast packet m (or, past the last, a session message).
+    /// The sender's turn to multicast packet m (or, from M on, a session message). Internal: not
+    /// reported as a pending timer.
     Send(u32),
-    /// Forward a flooded multicast one hop on.
-    Forward(u8, Body, u32),
     /// Request (NAK) timer for packet m.
     Request(u32),
     /// Repair timer for packet m.
     Repair(u32),
 }
 
-/// Per node: backoffs so far for each packet (index m).
+/// Per node: backoffs so far for each packet (index m; empty until a first gap).
 #[derive(Clone, Debug, Default)]
 pub struct Node {
     pub backoffs: Vec<u8>,
+}
+
+impl Srm {
+    /// The tree neighbours of `node`: its parent, then its children.
+    fn neighbours(&self, node: u32) -> impl Iterator<Item = u32> {
+        self.tree
+            .parent(node)
+            .into_iter()
+            .chain(self.tree.children(node))
+    }
+
+    /// Hops between `a` and `b` along the tree, through their lowest common ancestor.
+    pub fn distance(&self, mut a: u32, mut b: u32) -> u32 {
+        let (mut depth_a, mut depth_b) = (self.tree.depth(a), self.tree.depth(b));
+        let mut hops = 0;
+        while a != b {
+            if depth_a >= depth_b {
+                a = self.tree.parent(a).expect("deeper than the other");
+                depth_a -= 1;
+            } else {
+                b = self.tree.parent(b).expect("deeper than the other");
+                depth_b -= 1;
+            }
+            hops += 1;
+        }
+        hops
+    }
+
+    /// Floods a multicast one step on from `node`: a copy to each tree neighbour but `exclude`,
+    /// `extra` ticks on the way. A crashed neighbour is routed around: its own neighbours get the
+    /// copy directly.
+    fn flood(
+        &self,
+        net: &mut impl Net<Self>,
+        node: u32,
+        exclude: Option<u32>,
+        kind: u8,
+        body: Body,
+        extra: Tick,
+    ) {
+        for next in self.neighbours(node) {
+            if Some(next) != exclude {
+                self.reach(net, node, node, next, kind, body, extra);
+            }
+        }
+    }
+
+    /// Sends `node`'s copy towards `next`, which it reaches through `previous`.
+    #[allow(clippy::too_many_arguments)]
+    fn reach(
+        &self,
+        net: &mut impl Net<Self>,
+        node: u32,
+        previous: u32,
+        next: u32,
+        kind: u8,
+        body: Body,
+        extra: Tick,
+    ) {
+        if net.is_crashed(next) {
+            for beyond in self.neighbours(next) {
+                if beyond != previous {
+                    self.reach(net, node, next, beyond, kind, body, extra);
+                }
+            }
+        } else {
+            let body = Body {
+                via: previous,
+                ..body
+            };
+            net.send_after(node, next, kind, body, extra);
+        }
+    }
+
+    /// Starts a multicast at `node`: its neighbours get it at once (the first hop, in this
+    /// round), the rest one hop per round.
+    fn multicast(&self, net: &mut impl Net<Self>, node: u32, kind: u8, packet: u32) {
+        let body = Body {
+            packet,
+            origin: node,
+            via: node,
+        };
+        self.flood(net, node, None, kind, body, 0);
+    }
+
+    /// The backoffs so far for packet m at `node`.
+    fn backoffs<'a>(&self, net: &'a mut impl Net<Self>, node: u32, packet: u32) -> &'a mut u8 {
+        let backoffs = &mut net.state_mut(node).backoffs;
+        if backoffs.is_empty() {
+            backoffs.resize(self.packets as usize, 0);
+        }
+        &mut backoffs[packet as usize]
+    }
+
+    /// Arms the request timer for packet m, drawn from [2^i C1 d, 2^i (C1 + C2) d] hops.
+    fn arm_request(&self, net: &mut impl Net<Self>, node: u32, packet: u32) {
+        let scale = f64::from(1u32 << *self.backoffs(net, node, packet));
+        let d = f64::from(self.tree.depth(node));
+        let (c1, c2) = (self.params.c1, self.params.c2);
+        // At least one tick, so C1 = C2 = 0 cannot loop within a tick.
+        let after = uniform_hops(net, scale * c1 * d, scale * (c1 + c2) * d).max(1);
+        net.set_timer(node, after, Timer::Request(packet));
+    }
+
+    /// Backs off the request for packet m: the next interval is twice as long (at most
+    /// `MAX_BACKOFFS` doublings), and the timer is drawn again.
+    fn back_off(&self, net: &mut impl Net<Self>, node: u32, packet: u32) {
+        net.cancel_timer(node, Timer::Request(packet));
+        let backoffs = self.backoffs(net, node, packet);
+        *backoffs = (*backoffs + 1).min(MAX_BACKOFFS as u8);
+        self.arm_request(net, node, packet);
+    }
+
+    /// Gap detection: a request timer for every packet below `end` that `node` lacks and has
+    /// none pending for.
+    fn detect_gaps(&self, net: &mut impl Net<Self>, node: u32, end: u32) {
+        for packet in 0..end.min(self.packets) {
+            if !net.knows(node, packet) && !net.has_timer(node, Timer::Request(packet)) {
+                self.arm_request(net, node, packet);
+            }
+        }
+    }
+}
+
+/// Ticks uniform in [low, high] hops (rounded to whole ticks; integer draws, so every platform
+/// gives the same run).
+fn uniform_hops(net: &mut impl Net<Srm>, low: f64, high: f64) -> Tick {
+    let hop = HOP as f64;
+    let low = (low * hop).round() as u64;
+    let high = ((high * hop).round() as u64).max(low);
+    let span = (high - low + 1).min(u64::from(u32::MAX)) as u32;
+    low + u64::from(net.rng().below(span))
 }
 
 impl Protocol for Srm {
@@ -146,7 +292,7 @@ impl Protocol for Srm {
         match timer {
             Timer::Request(_) => "request (NAK) timer",
             Timer::Repair(_) => "repair timer",
-            _ => "",
+            Timer::Send(_) => "",
         }
     }
 
@@ -155,26 +301,102 @@ impl Protocol for Srm {
     }
 
     fn on_timer(&self, net: &mut impl Net<Self>, node: u32, timer: Timer) {
-        if let Timer::Send(packet) = timer
-            && packet < self.packets
-        {
-            for child in self.tree.children(node) {
-                let body = Body {
-                    packet,
-                    origin: node,
-                };
-                net.send_after(node, child, DATA, body, HOP);
+        match timer {
+            // Rule: packet m at the start of round m + 1; then a session message every
+            // SESSION_PERIOD rounds, from the round after the last packet.
+            Timer::Send(packet) if packet < self.packets => {
+                self.multicast(net, node, DATA, packet);
+                net.set_timer(node, HOP, Timer::Send(packet + 1));
             }
-            net.set_timer(node, TICKS_PER_ROUND, Timer::Send(packet + 1));
+            Timer::Send(packet) => {
+                self.multicast(net, node, SESSION, self.packets - 1);
+                let period = Tick::from(SESSION_PERIOD) * HOP;
+                net.set_timer(node, period, Timer::Send(packet));
+            }
+            // Rule: multicast a NAK, back off, ask again later unless m comes first.
+            Timer::Request(packet) => {
+                if !net.knows(node, packet) {
+                    self.multicast(net, node, NAK, packet);
+                    self.back_off(net, node, packet);
+                }
+            }
+            // Rule: multicast the repair.
+            Timer::Repair(packet) => self.multicast(net, node, REPAIR, packet),
         }
     }
 
     fn on_receive(&self, net: &mut impl Net<Self>, datagram: Datagram<Body>) {
-        let Datagram { from, to, body, .. } = datagram;
-        if net.learn(to, body.packet, from) {
-            for child in self.tree.children(to) {
-                net.send_after(to, child, DATA, body, HOP);
+        let Datagram {
+            from,
+            to,
+            kind,
+            body,
+        } = datagram;
+        let Body {
+            packet,
+            origin,
+            via,
+        } = body;
+        // Multicast routing: on to every other tree neighbour, one hop later.
+        self.flood(net, to, Some(via), kind, body, HOP);
+        match kind {
+            DATA | REPAIR => {
+                if net.learn(to, packet, from) {
+                    net.cancel_timer(to, Timer::Request(packet));
+                }
+                if kind == REPAIR && self.params.suppression {
+                    net.cancel_timer(to, Timer::Repair(packet));
+                }
+                self.detect_gaps(net, to, packet);
             }
+            SESSION => self.detect_gaps(net, to, packet + 1),
+            NAK => {
+                if net.knew(to, packet) {
+                    if !net.has_timer(to, Timer::Repair(packet)) {
+                        let d = f64::from(self.distance(to, origin).max(1));
+                        let (d1, d2) = (self.params.d1, self.params.d2);
+                        let after = uniform_hops(net, d1 * d, (d1 + d2) * d);
+                        net.set_timer(to, after, Timer::Repair(packet));
+                    }
+                } else if self.params.suppression && net.has_timer(to, Timer::Request(packet)) {
+                    self.back_off(net, to, packet);
+                }
+            }
+            _ => {}
         }
     }
+}
+
+/// Mean nodes at and below a link of the balanced b-ary tree on N nodes, each of the N - 1 links
+/// equally likely: the nodes that miss a packet when that link drops it (ignoring other losses).
+pub fn mean_missing_subtree(nodes: u32, fanout: u32) -> f64 {
+    if nodes < 2 {
+        return 0.0;
+    }
+    let tree = Tree {
+        fanout,
+        nodes,
+        params: super::tree::Params::default(),
+    };
+    // Subtree sizes, children before parents (they have higher numbers).
+    let mut size = vec![1u64; nodes as usize];
+    for node in (1..nodes).rev() {
+        let parent = tree.parent(node).expect("not the root") as usize;
+        size[parent] += size[node as usize];
+    }
+    size[1..].iter().sum::<u64>() as f64 / f64::from(nodes - 1)
+}
+
+/// NAK multicasts per loss (one link dropping one packet), the textbook estimate to show beside
+/// the measured figure: (with suppression, without). With suppression about one: the first
+/// request suppresses the rest. Without it, at most every node that missed the packet asks: the
+/// mean subtree below a lossy link (`mean_missing_subtree`), the NAK storm. Both are bounds of
+/// the model, not predictions: in this tree the request timers grow with depth (C1 d), so the
+/// subtree's top node usually asks first and its repair reaches the deeper nodes before their
+/// timers fire, and without suppression the NAKs stay well below the storm bound (the storm is
+/// in the repairs: every holder that heard a NAK repairs). Losses of the same packet elsewhere,
+/// repaired by the same multicast, can bring the figure below one. Divide by
+/// `mean_missing_subtree` for NAKs per lost delivery (per node that missed a packet).
+pub fn expected_naks_per_loss(nodes: u32, fanout: u32) -> (f64, f64) {
+    (1.0, mean_missing_subtree(nodes, fanout))
 }
