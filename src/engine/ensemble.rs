@@ -131,6 +131,9 @@ pub struct Summary {
     pub at_sender: Stats,
     /// The most datagrams arriving at node 0 in one round, per trial.
     pub peak_at_sender: Stats,
+    /// Multicasts started per trial, for each kind the protocol multicasts (SRM's NAKs: one per
+    /// request, however many hops it floods); empty for protocols without multicasts.
+    pub multicasts: BTreeMap<&'static str, Stats>,
     /// Packet deliveries lost (on a link, or to the receiver) and later repaired or
     /// retransmitted, per trial.
     pub lost_packets: Stats,
@@ -147,6 +150,7 @@ pub fn run(experiment: &Experiment, mut progress: impl FnMut(u32)) -> Summary {
     let mut uninformed = Vec::new();
     let mut per_node = [const { Vec::new() }; 4];
     let mut per_kind = vec![Vec::new(); kinds.len()];
+    let mut multicasts = vec![Vec::new(); kinds.len()];
     let mut at_sender = Vec::new();
     let mut peak_at_sender = Vec::new();
     let mut lost_packets = Vec::new();
@@ -174,6 +178,9 @@ pub fn run(experiment: &Experiment, mut progress: impl FnMut(u32)) -> Summary {
         for (series, &count) in per_kind.iter_mut().zip(&totals.by_kind) {
             series.push(count as f64 / live);
         }
+        for (series, &count) in multicasts.iter_mut().zip(&totals.multicasts) {
+            series.push(count as f64);
+        }
         at_sender.push(totals.at_sender as f64);
         peak_at_sender.push(simulation.peak_at_sender() as f64);
         lost_packets.push(totals.repaired as f64);
@@ -195,6 +202,12 @@ pub fn run(experiment: &Experiment, mut progress: impl FnMut(u32)) -> Summary {
         kinds_per_node: kinds
             .iter()
             .zip(&per_kind)
+            .map(|(kind, series)| (kind.name, stats(series)))
+            .collect(),
+        multicasts: kinds
+            .iter()
+            .zip(&multicasts)
+            .filter(|(_, series)| series.iter().any(|&count| count > 0.0))
             .map(|(kind, series)| (kind.name, stats(series)))
             .collect(),
         at_sender: stats(&at_sender),

@@ -72,6 +72,8 @@ pub trait Net<P: Protocol> {
     fn state_mut(&mut self, node: u32) -> &mut P::Node;
     /// Records a node event for the report (the UI shows it).
     fn note(&mut self, node: u32, change: Change);
+    /// Counts a multicast of `kind` started (its datagrams are counted as they are sent).
+    fn count_multicast(&mut self, kind: KindId);
 }
 
 /// The bitmap of the kinds drawn with `look`.

@@ -73,6 +73,9 @@ pub struct Counters {
     /// Datagrams sent, per kind (indexed like the protocol's `KINDS`).
     #[serde(skip)]
     pub by_kind: [u64; MAX_KINDS],
+    /// Multicasts started, per kind (SRM's NAKs: one per request, however many hops it floods).
+    #[serde(skip)]
+    pub multicasts: [u64; MAX_KINDS],
 }
 
 impl Counters {
@@ -99,6 +102,9 @@ impl Counters {
         self.through_core += other.through_core;
         self.repaired += other.repaired;
         for (total, count) in self.by_kind.iter_mut().zip(other.by_kind) {
+            *total += count;
+        }
+        for (total, count) in self.multicasts.iter_mut().zip(other.multicasts) {
             *total += count;
         }
     }

@@ -33,7 +33,7 @@ pub fn compare(config: &Config) -> Option<Comparison> {
     }
     match config.mode {
         Mode::Srm => Some(Comparison {
-            title: "NAKs per round, with and without suppression",
+            title: "NAKs sent per round, with and without suppression",
             y_desc: "NAKs",
             lines: [true, false]
                 .into_iter()
@@ -41,16 +41,15 @@ pub fn compare(config: &Config) -> Option<Comparison> {
                     let mut variant = config.clone();
                     variant.srm.suppression = suppression;
                     let (points, simulation) = play(variant, |counters| {
-                        counters.by_kind[srm::NAK as usize] as f64
+                        counters.multicasts[srm::NAK as usize] as f64
                     });
                     let totals = simulation.totals();
-                    let lost = totals.repaired.max(1) as f64;
-                    let naks = totals.by_kind[srm::NAK as usize] as f64;
+                    let naks = totals.multicasts[srm::NAK as usize];
                     Line {
                         label: format!(
-                            "suppression {}: {:.1} NAKs per lost packet",
+                            "suppression {}: {naks} NAKs for {} missed packets",
                             if suppression { "on" } else { "off" },
-                            naks / lost
+                            totals.repaired
                         ),
                         points,
                     }

@@ -298,6 +298,15 @@ pub struct NoticesProps {
     pub dispatch: Callback<Action>,
 }
 
+/// Two significant digits for small figures, one decimal for the rest.
+fn figure(value: f64) -> String {
+    if value < 1.0 {
+        format!("{value:.2}")
+    } else {
+        format!("{value:.1}")
+    }
+}
+
 /// SRM's and RMTP's figure, expected beside measured (theory.md section 7).
 #[function_component(Expectation)]
 pub fn expectation(props: &RunProps) -> Html {
@@ -316,9 +325,9 @@ pub fn expectation(props: &RunProps) -> Html {
     };
     html! {
         <p class="expectation" data-testid="expectation">
-            <b>{ lesson.figure }</b>{ ": expected about " }<b>{ format!("{:.1}", lesson.expected) }</b>
+            <b>{ lesson.figure }</b>{ ": expected about " }<b>{ figure(lesson.expected) }</b>
             { format!(" ({}); this run: ", lesson.why) }
-            <b>{ measured.map_or("no loss repaired yet".to_string(), |value| format!("{value:.1}")) }</b>
+            <b>{ measured.map_or("no loss repaired yet".to_string(), figure) }</b>
         </p>
     }
 }

@@ -6,8 +6,8 @@
 use super::{Recorder, Recording, delivered_fate};
 use crate::engine::protocol::{Datagram, Net, Protocol};
 use crate::engine::report::{
-    Change, Contact, Counters, Fate, KindId, Learned, NodeEvent, PendingTimer, TICKS_PER_ROUND,
-    Tick, round_start,
+    Change, Contact, Counters, Fate, KindId, Learned, MAX_KINDS, NodeEvent, PendingTimer,
+    TICKS_PER_ROUND, Tick, round_start,
 };
 use crate::engine::rng::{Chance, Rng};
 use std::cmp::Ordering;
@@ -573,6 +573,10 @@ impl<P: Protocol, R: Recorder> Net<P> for Context<'_, P, R> {
 
     fn state_mut(&mut self, node: u32) -> &mut P::Node {
         &mut self.network.states[node as usize]
+    }
+
+    fn count_multicast(&mut self, kind: KindId) {
+        self.counters.multicasts[kind as usize % MAX_KINDS] += 1;
     }
 
     fn note(&mut self, node: u32, change: Change) {

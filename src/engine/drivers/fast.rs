@@ -367,6 +367,10 @@ where
 
     fn cancel_timer(&mut self, _node: u32, _timer: P::Timer) {}
 
+    fn count_multicast(&mut self, _kind: KindId) {
+        unreachable!("multicast protocols run on the event driver")
+    }
+
     fn has_timer(&self, _node: u32, _timer: P::Timer) -> bool {
         false
     }

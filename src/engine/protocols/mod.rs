@@ -295,28 +295,26 @@ pub struct Lesson {
     pub why: String,
 }
 
-/// SRM: NAKs per lost packet (about 1 with suppression; without it every node that missed the
-/// packet asks, so about the mean size of the subtree below a link). RMTP: the most ACKs at the
-/// sender in one ACK period (R with designated receivers, every receiver without).
+/// SRM: NAKs per node that missed a packet (with suppression one NAK serves everyone below the
+/// lossy link, about 1 / S for a subtree of S; without, every one of them asks: about 1). RMTP: the
+/// most ACKs at the sender in one ACK period (R with designated receivers, every receiver without).
 pub fn lesson(config: &Config) -> Option<Lesson> {
+    let figure = "NAKs per node that missed a packet";
     match config.mode {
-        Mode::Srm if config.srm.suppression => Some(Lesson {
-            figure: "NAKs per lost packet",
-            expected: 1.0,
-            why: "suppression: the first NAK holds the others back (near 1 to a few)".into(),
-        }),
+        Mode::Srm if config.srm.suppression => {
+            let subtree = srm::mean_missing_subtree(config.nodes, config.fanout);
+            Some(Lesson {
+                figure,
+                expected: 1.0 / subtree.max(1.0),
+                why: format!(
+                    "suppression: one NAK serves the {subtree:.1} nodes below a lossy link, or fewer"
+                ),
+            })
+        }
         Mode::Srm => Some(Lesson {
-            figure: "NAKs per lost packet",
-            expected: mean_subtree(config.nodes, config.fanout),
-            why: "no suppression: everyone below the lossy link asks (mean subtree size)".into(),
-        }),
-        Mode::Rmtp if config.rmtp.designated => Some(Lesson {
-            figure: "most datagrams at the sender in one round",
-            expected: f64::from(config.rmtp.regions),
-            why: format!(
-                "only the {} designated receivers ACK the sender",
-                config.rmtp.regions
-            ),
+            figure,
+            expected: 1.0,
+            why: "no suppression: every node that missed it asks, at once".into(),
         }),
         Mode::Rmtp => Some(Lesson {
             figure: "most datagrams at the sender in one round",
@@ -325,16 +323,4 @@ pub fn lesson(config: &Config) -> Option<Lesson> {
         }),
         _ => None,
     }
-}
-
-/// The mean number of nodes at or below a non-root node of the balanced b-ary tree: how many miss
-/// a packet lost on the link above a random node.
-fn mean_subtree(nodes: u32, fanout: u32) -> f64 {
-    let mut size = vec![1u64; nodes as usize];
-    for node in (1..nodes as usize).rev() {
-        let parent = (node - 1) / fanout as usize;
-        size[parent] += size[node];
-    }
-    let below: u64 = size[1..].iter().sum();
-    below as f64 / f64::from(nodes - 1).max(1.0)
 }

@@ -17,7 +17,10 @@
 //! - Request timer fires: multicast a NAK for m, and back off: the next timer for m is drawn from
 //!   [2^i C1 d, 2^i (C1 + C2) d], i the backoffs so far (at most `MAX_BACKOFFS`; then it stays).
 //! - Suppression (when on): hearing another's NAK for m while a request timer for m is pending,
-//!   back off the same way instead of sending; off: ignore others' NAKs (the NAK storm).
+//!   back off the same way instead of sending. Off (theory.md: "every missing node NAKs at
+//!   once"): the first request for m goes one tick after the gap is seen, others' NAKs are
+//!   ignored, and every holder that set a repair timer repairs: the NAK storm. Retries keep their
+//!   backoff either way, so both stay reliable.
 //! - Repair: a holder of m that hears a NAK for m from A sets a repair timer uniform in
 //!   [D1 d_A, (D1 + D2) d_A] hops unless one is pending; when it fires it multicasts the repair.
 //!   Hearing a repair for m cancels a pending repair timer for m (suppression, when on).
@@ -214,6 +217,7 @@ impl Srm {
     /// Starts a multicast at `node`: its neighbours get it at once (the first hop, in this
     /// round), the rest one hop per round.
     fn multicast(&self, net: &mut impl Net<Self>, node: u32, kind: u8, packet: u32) {
+        net.count_multicast(kind);
         let body = Body {
             packet,
             origin: node,
@@ -231,13 +235,20 @@ impl Srm {
         &mut backoffs[packet as usize]
     }
 
-    /// Arms the request timer for packet m, drawn from [2^i C1 d, 2^i (C1 + C2) d] hops.
+    /// Arms the request timer for packet m, drawn from [2^i C1 d, 2^i (C1 + C2) d] hops. Without
+    /// suppression the first request goes at once (theory.md section 7: "every missing node NAKs
+    /// at once", the storm); the retries keep their backoff, so the run stays reliable.
     fn arm_request(&self, net: &mut impl Net<Self>, node: u32, packet: u32) {
-        let scale = f64::from(1u32 << *self.backoffs(net, node, packet));
+        let backoffs = *self.backoffs(net, node, packet);
+        let scale = f64::from(1u32 << backoffs);
         let d = f64::from(self.tree.depth(node));
         let (c1, c2) = (self.params.c1, self.params.c2);
         // At least one tick, so C1 = C2 = 0 cannot loop within a tick.
-        let after = uniform_hops(net, scale * c1 * d, scale * (c1 + c2) * d).max(1);
+        let after = if !self.params.suppression && backoffs == 0 {
+            1
+        } else {
+            uniform_hops(net, scale * c1 * d, scale * (c1 + c2) * d).max(1)
+        };
         net.set_timer(node, after, Timer::Request(packet));
     }
 
@@ -385,18 +396,4 @@ pub fn mean_missing_subtree(nodes: u32, fanout: u32) -> f64 {
         size[parent] += size[node as usize];
     }
     size[1..].iter().sum::<u64>() as f64 / f64::from(nodes - 1)
-}
-
-/// NAK multicasts per loss (one link dropping one packet), the textbook estimate to show beside
-/// the measured figure: (with suppression, without). With suppression about one: the first
-/// request suppresses the rest. Without it, at most every node that missed the packet asks: the
-/// mean subtree below a lossy link (`mean_missing_subtree`), the NAK storm. Both are bounds of
-/// the model, not predictions: in this tree the request timers grow with depth (C1 d), so the
-/// subtree's top node usually asks first and its repair reaches the deeper nodes before their
-/// timers fire, and without suppression the NAKs stay well below the storm bound (the storm is
-/// in the repairs: every holder that heard a NAK repairs). Losses of the same packet elsewhere,
-/// repaired by the same multicast, can bring the figure below one. Divide by
-/// `mean_missing_subtree` for NAKs per lost delivery (per node that missed a packet).
-pub fn expected_naks_per_loss(nodes: u32, fanout: u32) -> (f64, f64) {
-    (1.0, mean_missing_subtree(nodes, fanout))
 }
