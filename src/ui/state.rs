@@ -181,7 +181,7 @@ impl Run {
             Some(rounds) => format!("theory: all by round {rounds}"),
             None if config.network.loss >= 1.0 => "theory: never (every datagram is lost)".into(),
             None if matches!(config.mode, Mode::Srm | Mode::Rmtp) => {
-                "theory: without loss, M − 1 + depth rounds; repairs add more".into()
+                "theory without loss: M − 1 + depth rounds".into()
             }
             None if config.tree.repair_delay.is_some() && config.mode == Mode::Tree => {
                 "theory: the tree without repair (repairs reach the rest later)".into()

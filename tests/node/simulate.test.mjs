@@ -20,6 +20,8 @@ const configs = [
   { nodes: 777, fanout: 3, mode: 'push', loss: 0.4, crash: 0.5, trials: 20, seed: 18446744073709551615n },
   { nodes: 500, fanout: 2, mode: 'centralized', transport: 'reliable', timeout: 3, loss: 0.1, trials: 20, seed: 5 },
   { nodes: 500, fanout: 3, mode: 'tree', crash: 0.1, loss: 0.05, repair_delay: 2, trials: 20, seed: 5 },
+  { nodes: 200, fanout: 2, mode: 'srm', packets: 6, suppression: 'off', loss: 0.05, crash: 0.05, trials: 5, seed: 5 },
+  { nodes: 300, mode: 'rmtp', packets: 10, regions: 12, designated: 'on', ack_period: 3, loss: 0.1, crash: 0.05, trials: 5, seed: 5 },
 ];
 
 for (const config of configs) {
@@ -35,7 +37,7 @@ for (const config of configs) {
 
 test('simulate() throws the same clear message as the CLI for out-of-range input', () => {
   assert.throws(() => simulate('{"nodes": 1}'), { message: 'nodes must be between 2 and 1000000 (got 1)' });
-  assert.throws(() => simulate('{"nodes": 10, "mode": "gossipy"}'), { message: 'mode must be one of centralized, tree, push, pull, push-pull (got "gossipy")' });
+  assert.throws(() => simulate('{"nodes": 10, "mode": "gossipy"}'), { message: 'mode must be one of centralized, tree, srm, rmtp, push, pull, push-pull (got "gossipy")' });
   assert.throws(() => simulate('{"nodes": 10, "colour": "red"}'), /unknown key "colour"/);
   assert.throws(() => simulate('{"nodes": 10, "mode": "tree", "senders": 2}'), { message: 'senders must be 1 for tree: node 0 is its only sender (got 2)' });
   assert.throws(() => simulate('{"nodes": 10, "loss": 2}'), { message: 'loss must be between 0 and 1 (got 2)' });
