@@ -2,7 +2,7 @@
 //! drawing edge cases, and the mounted app answering clicks and keys.
 #![cfg(target_arch = "wasm32")]
 
-use gossip_lab::engine::protocols::tree;
+use gossip_lab::engine::protocols::{rmtp, tree};
 use gossip_lab::engine::{Config, Mode, NetworkConfig};
 use gossip_lab::ui::charts::{datagrams, infection};
 use gossip_lab::ui::state::{Action, DATAGRAMS_PER_FRAME, HISTORY_POINTS, History, Lab, Run};
@@ -334,6 +334,10 @@ fn drawing_survives_the_edge_cases() {
                     tree: tree::Params {
                         repair_delay: Some(2),
                     },
+                    rmtp: rmtp::Params {
+                        regions: (nodes - 1).min(8),
+                        ..rmtp::Params::default()
+                    },
                     ..Config::default()
                 },
                 6,
@@ -430,6 +434,32 @@ async fn the_mounted_app_answers_buttons_and_keys() {
 }
 
 #[wasm_bindgen_test]
+fn regions_follow_n_so_the_page_never_holds_an_invalid_configuration() {
+    let lab = reduce(
+        lab(Config {
+            mode: Mode::Rmtp,
+            nodes: 100,
+            ..Config::default()
+        }),
+        [Action::SetNodes(3.0)],
+    );
+    assert_eq!((lab.config.nodes, lab.config.rmtp.regions), (3, 2));
+    assert!(
+        lab.notices
+            .last()
+            .unwrap()
+            .contains("Regions R must be at most N − 1 = 2")
+    );
+    let (setup, notices) = parse_query("?mode=rmtp&n=4&regions=50");
+    assert_eq!(setup.config.rmtp.regions, 3);
+    assert!(
+        notices
+            .iter()
+            .any(|notice| notice.contains("at most N − 1 = 3"))
+    );
+}
+
+#[wasm_bindgen_test]
 fn a_run_of_any_length_keeps_a_bounded_history() {
     let mut history = History::new();
     for round in 0..100_000u32 {
@@ -466,7 +496,14 @@ fn a_run_of_any_length_keeps_a_bounded_history() {
         [Action::RunToEnd, Action::Advance, Action::Advance],
     );
     let run = lab.run.borrow();
-    assert!(run.simulation.round() > 100_000 || run.is_over());
+    assert!(
+        run.simulation.round() > 100_000 || run.is_over(),
+        "round {} datagrams {} playing {} status {:?}",
+        run.simulation.round(),
+        run.simulation.totals().datagrams,
+        lab.playing,
+        run.simulation.status()
+    );
     assert!(run.fractions.len() <= HISTORY_POINTS + 1);
     assert!(run.counters.len() <= HISTORY_POINTS + 1);
 }

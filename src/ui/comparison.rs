@@ -8,7 +8,7 @@ use crate::engine::{Config, Mode, Simulation};
 
 /// Above this many nodes the page does not play the comparison runs (they would delay every
 /// parameter change); the CLI gives the same figures for any N.
-pub const COMPARED_NODES: u32 = 20_000;
+pub const COMPARED_NODES: u32 = 1_000;
 /// Rounds of a comparison run drawn at most.
 const COMPARED_ROUNDS: u32 = 4_000;
 

@@ -331,6 +331,19 @@ fn clamp(name: &str, value: f64, (low, high): (f64, f64), notices: &mut Vec<Stri
     }
 }
 
+/// Parameters whose range depends on another (RMTP's regions on N) follow it, with a notice,
+/// so no control or URL can leave the page with a configuration the engine refuses.
+pub fn keep_consistent(config: &mut Config, notices: &mut Vec<String>) {
+    let receivers = config.nodes.saturating_sub(1).max(1);
+    if config.mode == Mode::Rmtp && config.rmtp.regions > receivers {
+        notices.push(format!(
+            "Regions R must be at most N − 1 = {receivers}; {} was set to {receivers}.",
+            config.rmtp.regions
+        ));
+        config.rmtp.regions = receivers;
+    }
+}
+
 /// Sets parameter `key` from `text` through its description in `params::PARAMS`.
 fn set_param(config: &mut Config, key: &str, text: &str, notices: &mut Vec<String>) {
     let Some(param) = params::find(key) else {
@@ -455,6 +468,7 @@ impl Reducible for Lab {
             Action::ClearGhosts => lab.ghosts = Rc::new(Vec::new()),
             Action::DismissNotices => lab.notices.clear(),
         }
+        keep_consistent(&mut config, &mut notices);
         if config != lab.config {
             lab.config = config;
             lab.restart(true);

@@ -2,6 +2,7 @@
 //! produces a specific notice and falls back to the default; nothing here can fail.
 
 use super::limits;
+use super::state::keep_consistent;
 use crate::engine::Config;
 use crate::engine::params::{self, Domain, Param, Value};
 
@@ -73,6 +74,7 @@ pub fn parse_query(query: &str) -> (Setup, Vec<String>) {
             _ => notices.push(format!("URL parameter {key:?} is unknown and was ignored.")),
         }
     }
+    keep_consistent(&mut setup.config, &mut notices);
     (setup, notices)
 }
 
