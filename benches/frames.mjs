@@ -11,18 +11,24 @@ const cases = [
 ];
 // 90% loss keeps a run going long enough to fill the 120-frame window with real rounds; the tree
 // repairs its losses (it would end after its depth otherwise).
-const extra = { tree: '&b=2&repair=1', centralized: '&b=16' };
+const extra = { tree: '&b=2&repair=1', centralized: '&b=16', srm: '&b=2&loss=0.05&packets=64', rmtp: '&loss=0.3&packets=64' };
 const server = await serveDist();
 const browser = await launch();
 let failed = false;
 console.log('\nFrames while playing at 60 rounds/s (headless Chromium, release build)');
 console.log('mode          nodes   median   worst    fps   first frame   budget');
-for (const mode of ['centralized', 'tree', 'push', 'pull', 'push-pull']) {
+for (const mode of ['centralized', 'tree', 'srm', 'rmtp', 'push', 'pull', 'push-pull']) {
   for (const { nodes, budget } of cases) {
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     await page.goto(`${server.origin}/?perf=1&n=${nodes}&mode=${mode}&loss=0.9&speed=60&autoplay=1${extra[mode] ?? ''}`);
     await page.waitForTimeout(2500);
     const readout = await page.getByTestId('perf').textContent();
+    if (!/median/.test(readout)) {
+      console.log(`${mode.padEnd(12)} ${String(nodes).padStart(6)}   no readout within 2.5 s  OVER BUDGET`);
+      failed = true;
+      await page.close();
+      continue;
+    }
     const [, median, worst, fps, first] = readout.match(/median ([\d.]+) ms, worst ([\d.]+) ms · (\d+) fps · first frame at (\d+) ms/).map(Number);
     const over = median > budget || first > 1000;
     failed ||= over;

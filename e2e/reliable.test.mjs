@@ -26,6 +26,12 @@ test('?mode=srm streams packets down the tree and repairs losses, as gossip-sim 
     assert.equal(await kindTotal(lab, kind), cliKind(summary, kind), kind);
   }
   assert.ok(await lab.page.getByTestId('comparison-chart').isVisible());
+  assert.match(await lab.text('expectation'), /NAKs per node that missed a packet: expected about/);
+  // The tree's root, the sender, in the centre of its rings.
+  const stage = lab.page.getByTestId('stage');
+  const box = await stage.boundingBox();
+  await stage.click({ position: { x: box.width / 2, y: box.height / 2 } });
+  assert.match(await lab.text('node-details'), /^Node 0: the sender/);
   await lab.page.screenshot({ path: `${ARTIFACTS}srm-1280x720.png` });
   assert.deepEqual(lab.errors, []);
   await lab.page.close();
@@ -51,6 +57,12 @@ test('?mode=rmtp: regions with designated receivers; without them the ACKs implo
   assert.equal(rounds, summary.rounds.mean);
   const peakWithDrs = await lab.number('peak-at-sender');
   assert.equal(peakWithDrs, summary.peak_at_sender.mean);
+  assert.match(await lab.text('expectation'), /expected about 8\.0 \(only the 8 designated receivers ACK the sender\)/);
+  // The sender sits in the centre of its regions.
+  const stage = lab.page.getByTestId('stage');
+  const box = await stage.boundingBox();
+  await stage.click({ position: { x: box.width / 2, y: box.height / 2 } });
+  assert.match(await lab.text('node-details'), /^Node 0: the sender/);
   assert.ok(await lab.page.getByTestId('comparison-chart').isVisible());
   await lab.page.screenshot({ path: `${ARTIFACTS}rmtp-1280x720.png` });
 

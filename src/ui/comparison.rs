@@ -11,6 +11,10 @@ use crate::engine::{Config, Mode, Simulation};
 pub const COMPARED_NODES: u32 = 1_000;
 /// Rounds of a comparison run drawn at most.
 const COMPARED_ROUNDS: u32 = 4_000;
+/// Datagrams a comparison run may send (at most about half a second of work in a browser): a storm
+/// without suppression on many packets would otherwise hold the page for seconds. A run cut
+/// short says so in its legend.
+const COMPARED_DATAGRAMS: u64 = 1_000_000;
 
 /// One comparison run: its legend and what it counted each round.
 #[derive(Clone, Debug, PartialEq)]
@@ -47,9 +51,10 @@ pub fn compare(config: &Config) -> Option<Comparison> {
                     let naks = totals.multicasts[srm::NAK as usize];
                     Line {
                         label: format!(
-                            "suppression {}: {naks} NAKs for {} missed packets",
+                            "suppression {}: {naks} NAKs for {} missed packets{}",
                             if suppression { "on" } else { "off" },
-                            totals.repaired
+                            totals.repaired,
+                            cut_short(&simulation)
                         ),
                         points,
                     }
@@ -67,9 +72,10 @@ pub fn compare(config: &Config) -> Option<Comparison> {
                     let (points, simulation) = play(variant, |counters| counters.at_sender as f64);
                     Line {
                         label: format!(
-                            "designated receivers {}: at most {} a round",
+                            "designated receivers {}: at most {} a round{}",
                             if designated { "on" } else { "off" },
-                            simulation.peak_at_sender()
+                            simulation.peak_at_sender(),
+                            cut_short(&simulation)
                         ),
                         points,
                     }
@@ -88,9 +94,19 @@ fn play(
     let mut simulation = Simulation::new(config).expect("a variant of a valid configuration");
     let mut points = Vec::new();
     while simulation.round() < COMPARED_ROUNDS
+        && simulation.totals().datagrams < COMPARED_DATAGRAMS
         && let Some(report) = simulation.step()
     {
         points.push((f64::from(report.round), measure(&report.counters)));
     }
     (points, simulation)
+}
+
+/// " (first R rounds)" when a comparison run stopped before its end.
+fn cut_short(simulation: &Simulation) -> String {
+    if simulation.status() == crate::engine::Status::Running {
+        format!(" (first {} rounds)", simulation.round())
+    } else {
+        String::new()
+    }
 }

@@ -318,8 +318,19 @@ pub fn lesson(config: &Config) -> Option<Lesson> {
         }),
         Mode::Rmtp => Some(Lesson {
             figure: "most datagrams at the sender in one round",
-            expected: f64::from(config.live_count() - 1),
-            why: "every live receiver ACKs the sender in the same round: the implosion".into(),
+            expected: rmtp::expected_acks_at_sender_per_period(
+                config.nodes,
+                config.rmtp.regions,
+                config.rmtp.designated,
+            ),
+            why: if config.rmtp.designated {
+                format!(
+                    "only the {} designated receivers ACK the sender",
+                    config.rmtp.regions
+                )
+            } else {
+                "every receiver ACKs the sender in the same round: the implosion".into()
+            },
         }),
         _ => None,
     }
