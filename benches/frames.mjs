@@ -11,7 +11,7 @@ const cases = [
 ];
 // 90% loss keeps a run going long enough to fill the 120-frame window with real rounds; the tree
 // repairs its losses (it would end after its depth otherwise).
-const extra = { tree: '&b=2&repair=1', centralized: '&b=16', srm: '&b=2&loss=0.05&packets=64', rmtp: '&loss=0.3&packets=64' };
+const extra = { tree: '&b=2&repair=1', centralized: '&b=16', srm: '&b=2&loss=0.05&packets=16', rmtp: '&loss=0.3&packets=16' };
 const server = await serveDist();
 const browser = await launch();
 let failed = false;

@@ -132,9 +132,10 @@ pub trait Protocol: Sized {
     fn on_round(&self, _net: &mut impl Net<Self>) {}
     fn on_receive(&self, net: &mut impl Net<Self>, datagram: Datagram<Self::Body>);
     fn on_timer(&self, _net: &mut impl Net<Self>, _node: u32, _timer: Self::Timer) {}
-    /// A pending timer's name, for the stage and the node details ("request", "repair"); an
-    /// empty name marks an internal timer (a sender's clock), left out of the round's report.
+    /// A pending timer's name, for the stage ("request (NAK) timer", "repair timer": an arc
+    /// that fills until it fires); empty, the default, marks an internal timer (a sender's clock,
+    /// a forwarding turn), left out of the round's report.
     fn timer_name(&self, _timer: &Self::Timer) -> &'static str {
-        "timer"
+        ""
     }
 }

@@ -341,16 +341,17 @@ fn draw_nodes(
     }
     bodies.draw(context);
     rings.draw(context);
-    // Packets held, for a stream of several: a pie in each node not yet holding them all.
+    // Packets held, for a stream of several: a pie in each node not yet holding them all (one
+    // path for all pies).
     let messages = simulation.messages();
     if messages > 1 {
+        context.set_fill_style_str(&palette::css(palette::PUSH, 0.85));
+        context.begin_path();
         for node in (0..nodes).filter(|&node| !simulation.is_crashed(node)) {
             let held = simulation.known(node).count_ones();
             if held > 0 && held < messages {
                 let (x, y) = layout.position(node);
                 let share = f64::from(held) / f64::from(messages);
-                context.set_fill_style_str(&palette::css(palette::PUSH, 0.85));
-                context.begin_path();
                 context.move_to(x, y);
                 let _ = context.arc(
                     x,
@@ -360,25 +361,33 @@ fn draw_nodes(
                     -PI / 2.0 + TAU * share,
                 );
                 context.close_path();
-                context.fill();
             }
         }
+        context.fill();
     }
-    // Pending timers: an arc round the node that fills until the timer fires.
-    for timer in report.timers.iter().filter(|timer| !timer.name.is_empty()) {
-        let (x, y) = layout.position(timer.node);
-        let span = (timer.due.saturating_sub(timer.set)).max(1) as f64;
-        let done = ((now.saturating_sub(timer.set)) as f64 / span).clamp(0.0, 1.0);
-        let colour = if timer.name.starts_with("repair") {
-            palette::REPAIR
-        } else {
-            palette::PULL
-        };
+    // Pending timers: an arc round the node that fills until the timer fires; the one closest to
+    // firing per node and kind, in one path per colour.
+    let radius = layout.node_radius + 4.5 * ratio;
+    for (colour, repair) in [(palette::PULL, false), (palette::REPAIR, true)] {
+        let mut nearest: Vec<f64> = vec![-1.0; nodes as usize];
+        for timer in report
+            .timers
+            .iter()
+            .filter(|timer| !timer.name.is_empty() && timer.name.starts_with("repair") == repair)
+        {
+            let span = (timer.due.saturating_sub(timer.set)).max(1) as f64;
+            let done = ((now.saturating_sub(timer.set)) as f64 / span).clamp(0.05, 1.0);
+            let slot = &mut nearest[timer.node as usize];
+            *slot = slot.max(done);
+        }
         context.set_line_width(2.5 * ratio);
         context.set_stroke_style_str(&palette::css(colour, 0.9));
         context.begin_path();
-        let radius = layout.node_radius + 4.5 * ratio;
-        let _ = context.arc(x, y, radius, -PI / 2.0, -PI / 2.0 + TAU * done.max(0.05));
+        for (node, &done) in nearest.iter().enumerate().filter(|(_, done)| **done >= 0.0) {
+            let (x, y) = layout.position(node as u32);
+            context.move_to(x, y - radius);
+            let _ = context.arc(x, y, radius, -PI / 2.0, -PI / 2.0 + TAU * done);
+        }
         context.stroke();
     }
 

@@ -100,6 +100,14 @@ impl Protocol for Tree {
         }
     }
 
+    /// An orphan's wait for the detection delay shows on the stage; forwarding turns do not.
+    fn timer_name(&self, timer: &Timer) -> &'static str {
+        match timer {
+            Timer::Deadline => "repair request timer",
+            Timer::Forward => "",
+        }
+    }
+
     fn start(&self, net: &mut impl Net<Self>) {
         net.set_timer(0, 0, Timer::Forward);
         if let Some(delay) = self.params.repair_delay {
