@@ -151,13 +151,15 @@ pub fn explanation(props: &ExplanationProps) -> Html {
             "SRM: the sender streams packets down the tree; a loss on a link hides a packet from the whole \
              subtree below it. Every receiver that misses it waits a random time that grows with its distance, \
              then multicasts a NAK; hearing someone else's NAK first, it holds its own back (suppression), and \
-             one holder repairs. Turn suppression off to see the NAK storm it prevents."
+             one holder repairs. Turn suppression off to see the NAK storm it prevents. SRM (Floyd et al., 1995–97) \
+             carried the LBL whiteboard over the MBone, where no sender could track every receiver."
         }
         Mode::Rmtp => {
             "RMTP: the sender multicasts the packets; every ACK period each receiver sends a bitmap of what it \
              holds to its region's designated receiver, which retransmits the gaps, and only the designated \
              receivers ACK the sender. Turn them off and every receiver ACKs the sender at once: the ACK \
-             implosion."
+             implosion. RMTP (Bell Labs, 1997) made positive ACKs scale by giving each region its own \
+             retransmitter, so the sender hears from R nodes instead of N."
         }
         Mode::Push => {
             "Push: every informed node sends the rumor to b random nodes each round. At first the informed set \
@@ -212,7 +214,7 @@ pub fn legend(props: &LegendProps) -> Html {
             }
             if props.stream {
                 <li>{ swatch(palette::PUSH, "dot") }{ "share of the packets held" }</li>
-                <li>{ swatch(palette::PULL, "ring") }{ "pending request (NAK) timer" }</li>
+                <li>{ swatch(palette::PULL, "ring") }{ "pending request (NAK) or ACK timer" }</li>
                 <li>{ swatch(palette::REPAIR, "ring") }{ "pending repair timer" }</li>
             }
             if props.animated {
