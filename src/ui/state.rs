@@ -15,6 +15,9 @@ use yew::Reducible;
 
 /// Above this many nodes the stage draws a dense field and no datagrams are animated.
 pub const ANIMATED_NODES: u32 = 500;
+/// The most nodes the page runs SRM and RMTP with (see `keep_consistent`).
+pub const SRM_NODES: u32 = 2_000;
+pub const RMTP_NODES: u32 = 20_000;
 /// Earlier runs kept on the chart.
 pub const MAX_GHOSTS: usize = 6;
 /// How much work one animation frame may do when running to the end: datagrams, not time, so the
@@ -334,6 +337,20 @@ fn clamp(name: &str, value: f64, (low, high): (f64, f64), notices: &mut Vec<Stri
 /// Parameters whose range depends on another (RMTP's regions on N) follow it, with a notice,
 /// so no control or URL can leave the page with a configuration the engine refuses.
 pub fn keep_consistent(config: &mut Config, notices: &mut Vec<String>) {
+    // SRM floods every NAK and repair to every node, RMTP retransmits per receiver: a round can
+    // cost N times the losses, so the page keeps them to sizes a browser plays smoothly.
+    let page_max = match config.mode {
+        Mode::Srm => Some(SRM_NODES),
+        Mode::Rmtp => Some(RMTP_NODES),
+        _ => None,
+    };
+    if let Some(max) = page_max.filter(|&max| config.nodes > max) {
+        notices.push(format!(
+            "{} runs in the page with at most {max} nodes (gossip-sim takes more); N was set to {max}.",
+            config.mode.name().to_uppercase()
+        ));
+        config.nodes = max;
+    }
     let receivers = config.nodes.saturating_sub(1).max(1);
     if config.mode == Mode::Rmtp && config.rmtp.regions > receivers {
         notices.push(format!(
