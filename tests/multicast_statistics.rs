@@ -168,95 +168,20 @@ fn centralized_udp_with_loss_misses_a_binomial_share_and_ends_after_the_sweep() 
     }
 }
 
-/// Expected rounds of a reliable centralized run with loss p, timeout t (rounds) and budget b, in
-/// which every send is ACKed with probability s = q^2 and a receiver is informed by a send with
-/// probability q. Retransmissions due in one round come from the at most b sends of one earlier
-/// round, so they never wait for budget, and new receivers fill the rest of it.
-/// - The sweep ends in round T1, the first send of receiver N - 1. Before it every round spends
-///   all b sends; the sends still due after it are the retries of the failed sends of its last t
-///   rounds. Each receiver costs 1 / s sends in all, so
-///   b (T1 - 1) + E[slots of round T1] / s + (t - 1) b (1 - s) / s = (N - 1) / s.
-///   New receivers per round: X = b - (retransmissions due) ~ Binomial(b, s); the last round holds
-///   L of them with P(X = x, L = l) = P(X = x) / E[X] for 1 <= l <= x (renewal theory), beside
-///   b - x retransmissions.
-/// - Completion waits after T1 for the receivers of the last rounds still without a copy: one
-///   first sent j rounds before T1 is still uninformed x rounds after it with probability
-///   p^(floor((x + j) / t) + 1); batches of X receivers (L in the last round), independent.
-fn reliable_expected_rounds(nodes: u32, fanout: u32, loss: f64, timeout: u32) -> f64 {
-    let b = fanout as usize;
-    let acked = (1.0 - loss).powi(2);
-    let new_per_round: Vec<f64> = (0..=b)
-        .map(|x| binomial(b, x) * acked.powi(x as i32) * (1.0 - acked).powi((b - x) as i32))
-        .collect();
-    let mean_new = f64::from(fanout) * acked;
-    let last_round_slots: f64 = (0..=b)
-        .map(|x| new_per_round[x] * (x * (b - x) + x * (x + 1) / 2) as f64)
-        .sum::<f64>()
-        / mean_new;
-    let last_round_new: Vec<f64> = (0..=b)
-        .map(|l| {
-            if l == 0 {
-                0.0
-            } else {
-                new_per_round[l..].iter().sum::<f64>() / mean_new
-            }
-        })
-        .collect();
-    let budget = f64::from(fanout);
-    let sweep_end = 1.0
-        + (f64::from(nodes - 1)
-            - last_round_slots
-            - f64::from(timeout - 1) * budget * (1.0 - acked))
-            / (budget * acked);
-    let mut tail = 0.0;
-    for x in 0.. {
-        // P(every receiver of the last rounds is informed by T1 + x).
-        let mut all_informed = 1.0;
-        for j in 0.. {
-            let still_missing = loss.powi(((x + j) / timeout + 1) as i32);
-            if still_missing < 1e-15 {
-                break;
-            }
-            all_informed *= if j == 0 {
-                (1..=b)
-                    .map(|l| last_round_new[l] * (1.0 - still_missing).powi(l as i32))
-                    .sum::<f64>()
-            } else {
-                (1.0 - still_missing * acked).powi(fanout as i32)
-            };
-        }
-        tail += 1.0 - all_informed;
-        if 1.0 - all_informed < 1e-12 {
-            break;
-        }
-    }
-    sweep_end + tail
-}
-
-fn binomial(n: usize, k: usize) -> f64 {
-    (0..k).fold(1.0, |product, i| product * (n - i) as f64 / (i + 1) as f64)
-}
-
 #[test]
 fn centralized_reliable_with_loss_completes_in_o_n_rounds() {
-    // theory.md section 7 and `centralized::expected_rounds`: (N - 1) / (b q^2) + timeout, the
-    // expected budget spent plus one timeout. Its bias, derived in `reliable_expected_rounds` and
-    // confirmed with 4000 trials per case: (1) the sweep ends earlier than (N - 1) / (b q^2), by
-    // (t - 1)(1 - q^2) / q^2 plus part of a round, because the retries still due after the last
-    // first send (many redundant: receivers that have the message but whose ACK was lost) are spent
-    // after it (1.6 rounds at b = 16, t = 2, p = 0.3); (2) completion then waits for the unluckiest
-    // receiver of the last rounds, which grows with b and t: 1.3 rounds at b = 1, 2.5 at b = 4,
-    // 4.4 at b = 16, 9.3 at b = 16, t = 5, against the formula's one timeout. Net bias: -2.8 rounds
-    // at b = 1, -1.2 at b = 4, +0.8 at b = 16 (t = 2), +5.0 at b = 16, t = 5. The refined
-    // expectation matched the simulated means within 1.3 SE in 13 cases (|residual| <= 0.17
-    // rounds where the SE was below 0.2): MODEL_BIAS covers the approximations it still makes
-    // (independent batch sizes, renewal-theory last round).
-    const MODEL_BIAS: f64 = 0.2;
+    // theory.md section 7 and `centralized::expected_rounds`: about (N - 1) / (b q^2) + timeout,
+    // every try until each receiver's ACK is back, spent b a round. Its bias: the run completes
+    // when the last receiver is informed, before the retries that only wait for a lost ACK, so
+    // the formula is an upper estimate; measured (400 trials a case, seed 11) 1.4 to 3.5 % below
+    // it. The sender sweeps new receivers first, so the run never takes fewer rounds than the
+    // sweep, ceil((N - 1) / b).
+    const BIAS: f64 = 0.05;
     for (nodes, fanout, timeout, trials) in [
-        (1000, 16, 2, 1000),
-        (1000, 16, 5, 1000),
-        (1000, 4, 2, 400),
-        (300, 1, 2, 200),
+        (1000, 16, 2, 400),
+        (1000, 16, 5, 400),
+        (1000, 4, 2, 200),
+        (300, 1, 2, 100),
     ] {
         let loss = 0.3;
         let mut config = centralized_config(nodes, fanout, Transport::Reliable, loss);
@@ -267,18 +192,29 @@ fn centralized_reliable_with_loss_completes_in_o_n_rounds() {
             "reliable N={nodes} b={fanout} t={timeout}: every trial completes"
         );
         let rounds = result.rounds.unwrap();
-        let approximation = centralized::expected_rounds(nodes, fanout, &config.centralized, loss);
-        let refined = reliable_expected_rounds(nodes, fanout, loss, timeout);
-        let tolerance = MODEL_BIAS + 3.0 * rounds.standard_error(trials);
+        let estimate = centralized::expected_rounds(nodes, fanout, &config.centralized, loss);
+        let se = rounds.standard_error(trials);
+        let sweep = f64::from((nodes - 1).div_ceil(fanout));
         assert!(
-            (rounds.mean - refined).abs() <= tolerance,
-            "reliable N={nodes} b={fanout} p={loss} t={timeout}: mean {:.3} rounds (SD {:.3}); (N - 1) / (b q^2) + t = {approximation:.3}, with its bias {:+.3}: {refined:.3}; |difference| {:.3} > tolerance {tolerance:.3} ({MODEL_BIAS} + 3 SE)",
-            rounds.mean,
-            rounds.sd,
-            refined - approximation,
-            (rounds.mean - refined).abs()
+            rounds.mean <= estimate + 3.0 * se && rounds.mean >= estimate * (1.0 - BIAS) - 3.0 * se,
+            "reliable N={nodes} b={fanout} p={loss} t={timeout}: mean {:.3} rounds (SE {se:.3}) against (N - 1) / (b q^2) + t = {estimate:.3}, allowed {BIAS} below it",
+            rounds.mean
+        );
+        assert!(
+            rounds.min >= sweep,
+            "never faster than the sweep, {sweep} rounds"
         );
     }
+}
+
+#[test]
+fn centralized_reliable_completes_past_crashed_receivers() {
+    // Crashed receivers never ACK; their retries only take what the sweep leaves, so every live
+    // receiver is reached and the run completes.
+    let mut config = centralized_config(1000, 2, Transport::Reliable, 0.1);
+    config.network.crash = 0.05;
+    let result = summary(&config, 5);
+    assert_eq!(result.completed, 5, "{result:?}");
 }
 
 #[test]

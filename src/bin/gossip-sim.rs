@@ -26,7 +26,7 @@ mod cli {
     fn command() -> Command {
         let mut command = Command::new("gossip-sim")
             .version(env!("CARGO_PKG_VERSION"))
-            .about("Simulate multicast (centralized, tree) and gossip (push, pull, push-pull) dissemination and print statistics")
+            .about("Simulate multicast (centralized, tree, srm, rmtp) and gossip (push, pull, push-pull) dissemination and print statistics")
             .after_help(EXAMPLE);
         for param in PARAMS {
             command = command.arg(

@@ -89,8 +89,8 @@ impl Stats {
         Some(Stats {
             mean: six_decimals(mean),
             sd: six_decimals(sd),
-            min,
-            max,
+            min: six_decimals(min),
+            max: six_decimals(max),
         })
     }
 

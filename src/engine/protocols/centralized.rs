@@ -1,7 +1,8 @@
 //! Centralized multicast, the lecture's for-loop of unicasts (theory.md section 7): the sender
 //! unicasts to receivers 1, 2, ..., N - 1 in order, `budget` (b) per round. Over UDP a lost
 //! datagram stays lost; over a reliable transport each receiver ACKs, and the sender retransmits
-//! what was not ACKed within `timeout` rounds, retransmissions sharing the budget.
+//! what was not ACKed within `timeout` rounds, retransmissions sharing the budget after the
+//! sweep's new receivers (so crashed receivers, which never ACK, cannot stall the sweep).
 
 use crate::engine::protocol::{Datagram, Net, Protocol, Structure};
 use crate::engine::report::{Kind, Look, TICKS_PER_ROUND, Tick};
@@ -125,7 +126,15 @@ impl Protocol for Centralized {
             .state_mut(sender)
             .as_mut()
             .expect("the sender has a ledger");
-        // Rule: what timed out without an ACK goes first, then new receivers in order.
+        // Rule: new receivers first, in order, then what timed out without an ACK. The sweep
+        // never stalls: receivers that will never ACK (crashed) only take what it leaves.
+        while sends.len() < self.budget as usize && sweep.next < nodes {
+            sends.push((sweep.next, UNICAST));
+            if reliable {
+                sweep.outstanding.push_back((sweep.next, deadline));
+            }
+            sweep.next += 1;
+        }
         while sends.len() < self.budget as usize
             && let Some(&(receiver, expires)) = sweep.outstanding.front()
             && expires <= now
@@ -135,13 +144,6 @@ impl Protocol for Centralized {
                 sends.push((receiver, RETRANSMISSION));
                 sweep.outstanding.push_back((receiver, deadline));
             }
-        }
-        while sends.len() < self.budget as usize && sweep.next < nodes {
-            sends.push((sweep.next, UNICAST));
-            if reliable {
-                sweep.outstanding.push_back((sweep.next, deadline));
-            }
-            sweep.next += 1;
         }
         let more = sweep.next < nodes || !sweep.outstanding.is_empty();
         for (receiver, kind) in sends {
