@@ -45,14 +45,19 @@ impl Simulation {
 
     fn build(config: Config, records: bool) -> Result<Self, ConfigError> {
         config.validate()?;
-        Ok(Simulation {
-            run: protocols::build(&config),
+        Ok(Self::around(protocols::build(&config), config, records))
+    }
+
+    /// A fresh simulation of `run`, which plays `config`.
+    fn around(run: Box<dyn Run>, config: Config, records: bool) -> Self {
+        Simulation {
+            run,
             round_limit: config.round_limit(),
             totals: Counters::default(),
             peak_at_sender: 0,
             records,
             config,
-        })
+        }
     }
 
     /// The same configuration on the event driver (for the differential test: with zero delay
@@ -67,14 +72,7 @@ impl Simulation {
             Mode::PushPull => Box::new(event_run(PushPull { fanout }, &config, delay)),
             _ => protocols::build(&config),
         };
-        Ok(Simulation {
-            run,
-            round_limit: config.round_limit(),
-            totals: Counters::default(),
-            peak_at_sender: 0,
-            records,
-            config,
-        })
+        Ok(Self::around(run, config, records))
     }
 
     pub fn config(&self) -> &Config {
@@ -87,7 +85,7 @@ impl Simulation {
     }
 
     pub fn structure(&self) -> Structure {
-        protocols::structure(&self.config)
+        self.run.structure()
     }
 
     /// Rounds played so far.
@@ -125,10 +123,7 @@ impl Simulation {
 
     /// Messages (packets) a node must hold to count as informed.
     pub fn messages(&self) -> u32 {
-        match self.config.mode {
-            Mode::Srm | Mode::Rmtp => self.config.packets,
-            _ => 1,
-        }
+        self.run.messages()
     }
 
     pub fn round_limit(&self) -> u32 {

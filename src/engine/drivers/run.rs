@@ -5,7 +5,7 @@ use super::event::{EventNetwork, Links, Racks};
 use super::fast::Network;
 use super::{Loss, Lossless, Lossy, Recorder, Recording};
 use crate::engine::config::Config;
-use crate::engine::protocol::Protocol;
+use crate::engine::protocol::{Protocol, Structure};
 use crate::engine::report::Counters;
 use crate::engine::rng::{Chance, Rng, Stream};
 
@@ -23,6 +23,9 @@ pub(crate) trait Run {
     fn known(&self, node: u32) -> u64;
     /// Nothing scheduled, and no rounds to play: nothing more can happen.
     fn is_idle(&self) -> bool;
+    /// The protocol's structure (for the layout) and how many messages make a node informed.
+    fn structure(&self) -> Structure;
+    fn messages(&self) -> u32;
     /// Crashes or recovers a node between rounds (event driver only).
     fn crash(&mut self, node: u32) -> bool;
     fn recover(&mut self, node: u32, keep_state: bool) -> bool;
@@ -105,6 +108,12 @@ impl<P: Protocol<Node = ()>> Run for FastRun<P> {
     fn is_idle(&self) -> bool {
         false
     }
+    fn structure(&self) -> Structure {
+        self.protocol.structure()
+    }
+    fn messages(&self) -> u32 {
+        self.protocol.messages()
+    }
     fn crash(&mut self, _node: u32) -> bool {
         false
     }
@@ -147,6 +156,12 @@ impl<P: Protocol> Run for EventRun<P> {
     }
     fn is_idle(&self) -> bool {
         self.network.is_idle()
+    }
+    fn structure(&self) -> Structure {
+        self.protocol.structure()
+    }
+    fn messages(&self) -> u32 {
+        self.protocol.messages()
     }
     fn crash(&mut self, node: u32) -> bool {
         self.network.crash(node);

@@ -11,7 +11,6 @@ pub mod tree;
 
 use super::config::{Config, Mode};
 use super::drivers::{Run, fast_or_event, on_events};
-use super::protocol::Structure;
 use super::report::Kind;
 use super::theory;
 
@@ -70,21 +69,6 @@ pub(crate) fn build(config: &Config) -> Box<dyn Run> {
             },
             config,
         ),
-    }
-}
-
-pub fn structure(config: &Config) -> Structure {
-    match config.mode {
-        Mode::Centralized => Structure::Star,
-        Mode::Tree | Mode::Srm => Structure::Tree {
-            fanout: config.fanout,
-        },
-        // Without designated receivers the regions play no part: the sender and everyone else.
-        Mode::Rmtp if config.rmtp.designated => Structure::Regions {
-            regions: config.rmtp.regions,
-        },
-        Mode::Rmtp => Structure::Star,
-        _ => Structure::Circle,
     }
 }
 
