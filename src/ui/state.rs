@@ -119,6 +119,12 @@ pub const MILESTONES: [f64; 2] = [0.5, 0.99];
 
 impl Run {
     pub fn new(config: &Config) -> Run {
+        Run::with_comparison(config, compare(config))
+    }
+
+    /// A run whose comparison is already known (a reset or replay of the same configuration
+    /// keeps its comparison instead of playing it again).
+    fn with_comparison(config: &Config, comparison: Option<Comparison>) -> Run {
         let simulation = if config.nodes <= ANIMATED_NODES {
             Simulation::with_contacts(config.clone())
         } else {
@@ -136,7 +142,7 @@ impl Run {
             reached: [None; 2],
             theory: protocols::expected_curve(config, 4000),
             theory_rounds: protocols::expected_rounds(config),
-            comparison: compare(config),
+            comparison,
             last: None,
             simulation,
         };
@@ -515,8 +521,14 @@ impl Lab {
             ghosts.drain(..excess);
             self.ghosts = Rc::new(ghosts);
         }
+        let same = old.simulation.config() == &self.config;
+        let comparison = same.then(|| old.comparison.clone());
         drop(old);
-        self.run = Rc::new(RefCell::new(Run::new(&self.config)));
+        let run = match comparison {
+            Some(comparison) => Run::with_comparison(&self.config, comparison),
+            None => Run::new(&self.config),
+        };
+        self.run = Rc::new(RefCell::new(run));
         self.selected = None;
         self.fast_forward = false;
         self.version += 1;
