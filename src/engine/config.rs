@@ -92,6 +92,12 @@ impl Config {
         ((self.network.crash * f64::from(candidates)).round() as u32).min(candidates)
     }
 
+    /// Whether time runs inside a round (datagram delays, asynchronous periods): times are then
+    /// exact ticks, reported in periods as fractions, instead of whole synchronous rounds.
+    pub fn timed(&self) -> bool {
+        false
+    }
+
     /// Live nodes: the ones a run must inform to complete.
     pub fn live_count(&self) -> u32 {
         self.nodes - self.crashed_count()

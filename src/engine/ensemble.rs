@@ -4,7 +4,7 @@
 use super::config::{Config, ConfigError};
 use super::protocols;
 use super::rng::trial_seed;
-use super::simulation::{Simulation, Status};
+use super::simulation::Simulation;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -116,7 +116,8 @@ pub struct Summary {
     pub live_nodes: u32,
     /// Trials that informed every live node.
     pub completed: u32,
-    /// Rounds to inform every live node, over the completed trials (null if none completed).
+    /// Rounds to inform every live node, over the completed trials (null if none completed); in
+    /// periods, with fractions, when `Config::timed`.
     pub rounds: Option<Stats>,
     /// Live nodes never informed, per trial, over all trials.
     pub uninformed: Stats,
@@ -162,8 +163,9 @@ pub fn run(experiment: &Experiment, mut progress: impl FnMut(u32)) -> Summary {
         };
         let mut simulation = Simulation::new(trial_config).expect("validated by Experiment::new");
         warning = warning.or(simulation.warning());
-        if let Status::Completed { rounds: taken } = simulation.run_to_end() {
-            rounds.push(f64::from(taken));
+        simulation.run_to_end();
+        if let Some(time) = simulation.completion_time() {
+            rounds.push(time);
         }
         uninformed.push(f64::from(simulation.live() - simulation.informed()));
         let totals = simulation.totals();

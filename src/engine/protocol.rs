@@ -128,8 +128,19 @@ pub trait Protocol: Sized {
     }
     /// Called once before round 1: initial timers.
     fn start(&self, _net: &mut impl Net<Self>) {}
-    /// Called at the first tick of every round when `EVERY_ROUND`.
-    fn on_round(&self, _net: &mut impl Net<Self>) {}
+    /// Called at the first tick of every round when `EVERY_ROUND` (synchronous rounds). The
+    /// default gives every live node its turn in node order; a protocol may visit fewer nodes
+    /// (push: only the informed ones), as long as it does what `on_period` does for each.
+    fn on_round(&self, net: &mut impl Net<Self>) {
+        for node in 0..net.nodes() {
+            if !net.is_crashed(node) {
+                self.on_period(net, node);
+            }
+        }
+    }
+    /// One live node's gossip turn: what it does when its own period starts. Synchronous rounds
+    /// call it through `on_round`; asynchronous gossip calls it at each node's own phase.
+    fn on_period(&self, _net: &mut impl Net<Self>, _node: u32) {}
     fn on_receive(&self, net: &mut impl Net<Self>, datagram: Datagram<Self::Body>);
     fn on_timer(&self, _net: &mut impl Net<Self>, _node: u32, _timer: Self::Timer) {}
     /// A pending timer's name, for the stage ("request (NAK) timer", "repair timer": an arc

@@ -5,7 +5,14 @@ use super::config::{Config, ConfigError, Mode};
 use super::drivers::{Recording, Run, event_run};
 use super::protocol::Structure;
 use super::protocols::{self, pull::Pull, push::Push, push_pull::PushPull};
-use super::report::{Counters, Kind, RoundReport};
+use super::report::{Counters, Kind, RoundReport, TICKS_PER_ROUND, Tick};
+
+/// A tick in periods: exact when `timed`; otherwise the end of the tick's round (what a
+/// synchronous round teaches is usable from the next round).
+pub fn periods(tick: Tick, timed: bool) -> f64 {
+    let rounds = tick as f64 / TICKS_PER_ROUND as f64;
+    if timed { rounds } else { rounds.floor() + 1.0 }
+}
 
 /// Where a run stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -110,6 +117,32 @@ impl Simulation {
     /// The round `node` was informed in (0 for senders) and who informed it (None for senders).
     pub fn informed_when_and_by(&self, node: u32) -> Option<(u32, Option<u32>)> {
         self.run.informed_when_and_by(node)
+    }
+
+    /// When `node` came to know every message, in periods (rounds): `Config::timed` runs count
+    /// the exact tick (a round is 1.0); synchronous instant rounds credit what is learned in
+    /// round r at the end of round r, r.0, so the value is the familiar round count.
+    pub fn informed_time(&self, node: u32) -> Option<f64> {
+        let tick = self.run.informed_tick(node)?;
+        Some(periods(tick, self.config.timed()))
+    }
+
+    /// Periods from the start until every live node was informed, `None` before then.
+    pub fn completion_time(&self) -> Option<f64> {
+        let Status::Completed { rounds } = self.status() else {
+            return None;
+        };
+        if !self.config.timed() {
+            return Some(f64::from(rounds));
+        }
+        let last = self
+            .informed_order()
+            .iter()
+            .filter(|&&node| !self.is_crashed(node))
+            .filter_map(|&node| self.run.informed_tick(node))
+            .max()
+            .unwrap_or(0);
+        Some(periods(last, true))
     }
 
     pub fn is_crashed(&self, node: u32) -> bool {

@@ -122,6 +122,8 @@ pub struct EventNetwork<P: Protocol> {
     order_at_round_start: usize,
     /// Per node: the round it was informed in (`u32::MAX`: not yet) and who completed it.
     informed_round: Vec<u32>,
+    /// Per node: the tick it came to know every message (`Tick::MAX`: not yet).
+    informed_tick: Vec<Tick>,
     informer: Vec<u32>,
     informed_live: u32,
     queue: BinaryHeap<Entry<P>>,
@@ -150,6 +152,8 @@ impl<P: Protocol> EventNetwork<P> {
         known[..senders as usize].fill(all);
         let mut informed_round = vec![u32::MAX; nodes as usize];
         informed_round[..senders as usize].fill(0);
+        let mut informed_tick = vec![Tick::MAX; nodes as usize];
+        informed_tick[..senders as usize].fill(0);
         let live = crashed.iter().filter(|&&crashed| !crashed).count() as u32;
         EventNetwork {
             nodes,
@@ -166,6 +170,7 @@ impl<P: Protocol> EventNetwork<P> {
             order: (0..senders).collect(),
             order_at_round_start: senders as usize,
             informed_round,
+            informed_tick,
             informer: (0..nodes).collect(),
             informed_live: senders,
             queue: BinaryHeap::new(),
@@ -208,6 +213,12 @@ impl<P: Protocol> EventNetwork<P> {
         !P::EVERY_ROUND && self.queue.is_empty()
     }
 
+    /// The tick `node` came to know every message (0 for senders).
+    pub fn informed_tick(&self, node: u32) -> Option<Tick> {
+        let tick = self.informed_tick[node as usize];
+        (tick != Tick::MAX).then_some(tick)
+    }
+
     pub fn informed_when_and_by(&self, node: u32) -> Option<(u32, Option<u32>)> {
         let round = self.informed_round[node as usize];
         (round != u32::MAX).then(|| (round, (round > 0).then_some(self.informer[node as usize])))
@@ -242,6 +253,7 @@ impl<P: Protocol> EventNetwork<P> {
             self.known[index] = 0;
             self.fresh[index] = 0;
             self.informed_round[index] = u32::MAX;
+            self.informed_tick[index] = Tick::MAX;
             self.order.retain(|&informed| informed != node);
         }
         if self.known[index] == self.all {
@@ -545,6 +557,7 @@ impl<P: Protocol, R: Recorder> Net<P> for Context<'_, P, R> {
         if network.known[index] == network.all {
             network.order.push(node);
             network.informed_round[index] = network.round;
+            network.informed_tick[index] = network.now;
             network.informer[index] = from;
             network.informed_live += 1;
         }

@@ -6,7 +6,7 @@ use super::fast::Network;
 use super::{Loss, Lossless, Lossy, Recorder, Recording};
 use crate::engine::config::Config;
 use crate::engine::protocol::{Protocol, Structure};
-use crate::engine::report::Counters;
+use crate::engine::report::{Counters, Tick, round_start};
 use crate::engine::rng::{Chance, Rng, Stream};
 
 /// One round of a protocol on its driver; what `Simulation` needs of it.
@@ -18,6 +18,8 @@ pub(crate) trait Run {
     fn informed(&self) -> u32;
     fn informed_order(&self) -> &[u32];
     fn informed_when_and_by(&self, node: u32) -> Option<(u32, Option<u32>)>;
+    /// The tick `node` came to know every message (0 for senders).
+    fn informed_tick(&self, node: u32) -> Option<Tick>;
     fn is_crashed(&self, node: u32) -> bool;
     /// The messages (packets) `node` holds, as a bitmap.
     fn known(&self, node: u32) -> u64;
@@ -99,6 +101,11 @@ impl<P: Protocol<Node = ()>> Run for FastRun<P> {
     fn informed_when_and_by(&self, node: u32) -> Option<(u32, Option<u32>)> {
         self.network.informed_when_and_by(node)
     }
+    fn informed_tick(&self, node: u32) -> Option<Tick> {
+        // A scan: the fast driver keeps rounds, not ticks (every learn is at its round's start).
+        let (round, _) = self.network.informed_when_and_by(node)?;
+        Some(round_start(round))
+    }
     fn is_crashed(&self, node: u32) -> bool {
         self.network.is_crashed(node)
     }
@@ -148,6 +155,9 @@ impl<P: Protocol> Run for EventRun<P> {
     fn informed_when_and_by(&self, node: u32) -> Option<(u32, Option<u32>)> {
         self.network.informed_when_and_by(node)
     }
+    fn informed_tick(&self, node: u32) -> Option<Tick> {
+        self.network.informed_tick(node)
+    }
     fn is_crashed(&self, node: u32) -> bool {
         self.network.is_crashed(node)
     }
@@ -173,11 +183,21 @@ impl<P: Protocol> Run for EventRun<P> {
     }
 }
 
-/// Gossip runs on the fast driver: nothing in its model needs the event queue.
+/// Whether gossip needs the event driver: something in `config` that the fast driver's
+/// instantaneous synchronous rounds cannot carry (each feature of the network adds itself here).
+pub(crate) fn gossip_needs_events(_config: &Config) -> bool {
+    false
+}
+
+/// Gossip runs on the fast driver unless `gossip_needs_events`; both give the same run for a
+/// seed where both apply (tests/differential.rs).
 pub(crate) fn fast_or_event<P>(protocol: P, config: &Config) -> Box<dyn Run>
 where
     P: Protocol<Node = ()> + 'static,
 {
+    if gossip_needs_events(config) {
+        return on_events(protocol, config);
+    }
     let crashed = choose_crashed(config);
     Box::new(FastRun {
         network: Network::new(config.nodes, config.senders, &crashed),

@@ -39,16 +39,11 @@ impl Protocol for Pull {
     const KINDS: &'static [Kind] = KINDS;
     const EVERY_ROUND: bool = true;
 
+    /// Every live node polls, "no matter infected or not" (the default `on_round`).
     #[inline(always)]
-    fn on_round(&self, net: &mut impl Net<Self>) {
-        for caller in 0..net.nodes() {
-            // Crashed nodes never send; everyone else polls, "no matter infected or not".
-            if net.is_crashed(caller) {
-                continue;
-            }
-            for _ in 0..self.fanout {
-                pull_from_random_peer(net, caller);
-            }
+    fn on_period(&self, net: &mut impl Net<Self>, caller: u32) {
+        for _ in 0..self.fanout {
+            pull_from_random_peer(net, caller);
         }
     }
 

@@ -31,20 +31,16 @@ impl Protocol for PushPull {
     const KINDS: &'static [Kind] = KINDS;
     const EVERY_ROUND: bool = true;
 
+    /// Every live node calls (the default `on_round`).
     #[inline(always)]
-    fn on_round(&self, net: &mut impl Net<Self>) {
-        for caller in 0..net.nodes() {
-            if net.is_crashed(caller) {
-                continue;
-            }
-            let informed = net.knew(caller, 0);
-            for _ in 0..self.fanout {
-                if informed {
-                    let callee = net.peer(caller);
-                    net.send(caller, callee, PUSH, ());
-                } else {
-                    pull_from_random_peer(net, caller);
-                }
+    fn on_period(&self, net: &mut impl Net<Self>, caller: u32) {
+        let informed = net.knew(caller, 0);
+        for _ in 0..self.fanout {
+            if informed {
+                let callee = net.peer(caller);
+                net.send(caller, callee, PUSH, ());
+            } else {
+                pull_from_random_peer(net, caller);
             }
         }
     }
