@@ -2,7 +2,7 @@
 //! network, the crashed set. Plain data: `params` describes and validates each parameter, the
 //! protocol registry computes what depends on the model (the round limit).
 
-use super::protocols::{centralized, rmtp, srm, tree};
+use super::protocols::{centralized, mongering, push_then_pull, rmtp, srm, tree};
 use serde::Serialize;
 use std::fmt;
 
@@ -19,6 +19,8 @@ pub mod limits {
     pub const TIMER_FACTOR: (f64, f64) = (0.0, 10.0);
     pub const REGIONS: (u32, u32) = (1, 1000);
     pub const ACK_PERIOD: (u32, u32) = (1, 100);
+    pub const STOP_K: (u32, u32) = (1, 100);
+    pub const PUSH_ROUNDS: (u32, u32) = (1, 10_000);
 }
 
 /// What the network does to datagrams, and which nodes are down.
@@ -52,6 +54,10 @@ pub struct Config {
     pub tree: tree::Params,
     pub srm: srm::Params,
     pub rmtp: rmtp::Params,
+    /// Push: rumor mongering's stop rule and its k.
+    pub mongering: mongering::Params,
+    /// Push: when push hands over to pull.
+    pub hybrid: push_then_pull::Params,
 }
 
 impl Default for Config {
@@ -69,6 +75,8 @@ impl Default for Config {
             tree: tree::Params::default(),
             srm: srm::Params::default(),
             rmtp: rmtp::Params::default(),
+            mongering: mongering::Params::default(),
+            hybrid: push_then_pull::Params::default(),
         }
     }
 }
