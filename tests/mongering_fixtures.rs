@@ -206,3 +206,18 @@ fn a_stop_rule_and_a_hand_over_are_refused_together() {
     let error = Simulation::new(config).err().unwrap().to_string();
     assert!(error.contains("cannot be combined"), "{error}");
 }
+
+/// URL keys with '_' or '-' name the same parameter (`stop_k` = `stop-k`).
+#[test]
+fn url_keys_take_either_spelling() {
+    use gossip_lab::engine::params::find_by_url;
+    for (url, key) in [
+        ("stop_k", "stop_k"),
+        ("stop-k", "stop_k"),
+        ("push_until", "push_until"),
+        ("push-rounds", "push_rounds"),
+        ("ack_period", "ack_period"),
+    ] {
+        assert_eq!(find_by_url(url).map(|param| param.key), Some(key), "{url}");
+    }
+}

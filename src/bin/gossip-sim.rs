@@ -145,7 +145,7 @@ mod cli {
         if let Some(bar) = bar {
             bar.finish_and_clear();
         }
-        if let Some(warning) = summary.warning {
+        if let Some(warning) = &summary.warning {
             eprintln!("gossip-sim: warning: {warning}");
         }
         if !csv {

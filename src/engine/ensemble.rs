@@ -151,7 +151,9 @@ pub struct Summary {
     pub t_ave: Option<Stats>,
     pub t_last: Option<Stats>,
     pub theory: TheoryEstimate,
-    pub warning: Option<&'static str>,
+    /// What a reader must know about the numbers: the message cannot spread, or a stop rule left
+    /// live nodes never informed in some trials.
+    pub warning: Option<String>,
 }
 
 /// Runs every trial; `progress(done)` is called after each one.
@@ -178,7 +180,7 @@ pub fn run(experiment: &Experiment, mut progress: impl FnMut(u32)) -> Summary {
             ..config.clone()
         };
         let mut simulation = Simulation::new(trial_config).expect("validated by Experiment::new");
-        warning = warning.or(simulation.warning());
+        warning = warning.or(simulation.warning().map(String::from));
         simulation.run_to_end();
         if let Some(time) = simulation.completion_time() {
             rounds.push(time);
@@ -212,6 +214,13 @@ pub fn run(experiment: &Experiment, mut progress: impl FnMut(u32)) -> Summary {
         progress(trial + 1);
     }
     let stats = |series: &[f64]| Stats::of(series).expect("trials >= 1");
+    let with_residue = residue.iter().filter(|&&residue| residue > 0.0).count();
+    if warning.is_none() && config.mongering.stop.is_some() && with_residue > 0 {
+        warning = Some(format!(
+            "the stop rule ended {with_residue} of {} trials with live nodes never informed (see residue); rounds counts only the trials that informed everyone",
+            experiment.trials
+        ));
+    }
     let [datagrams, payload, redundant, lost] = per_node.map(|series| stats(&series));
     let closed_form = protocols::closed_form_rounds(config);
     let stop_rule_theory = protocols::stop_rule_theory(config);

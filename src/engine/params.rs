@@ -469,8 +469,11 @@ pub fn find(key: &str) -> Option<&'static Param> {
 
 /// The parameter under URL key `url`; `_` and `-` are the same (`ack_period` = `ack-period`).
 pub fn find_by_url(url: &str) -> Option<&'static Param> {
-    let url = url.replace('_', "-");
-    PARAMS.iter().find(|param| param.url == Some(url.as_str()))
+    let normal = |key: &str| key.replace('_', "-");
+    let url = normal(url);
+    PARAMS
+        .iter()
+        .find(|param| param.url.is_some_and(|key| normal(key) == url))
 }
 
 /// Words accepted for "no value" in an optional parameter.
