@@ -19,6 +19,10 @@ pub mod limits {
     pub const TIMER_FACTOR: (f64, f64) = (0.0, 10.0);
     pub const REGIONS: (u32, u32) = (1, 1000);
     pub const ACK_PERIOD: (u32, u32) = (1, 100);
+    // async-racks
+    pub const JITTER: (f64, f64) = (0.0, 0.5);
+    pub const RACKS: (u32, u32) = (1, 64);
+    pub const CROSS: (f64, f64) = (0.0, 1.0);
 }
 
 /// What the network does to datagrams, and which nodes are down.
@@ -52,6 +56,14 @@ pub struct Config {
     pub tree: tree::Params,
     pub srm: srm::Params,
     pub rmtp: rmtp::Params,
+    // async-racks: asynchronous periods and racks behind a core switch (issue #10).
+    /// Asynchronous gossip: every node gossips from its own phase, each period (1 + u) periods
+    /// long, u uniform in [-jitter, jitter]; `None`: synchronous rounds.
+    pub asynchrony: Option<f64>,
+    /// Racks behind top-of-rack switches joined by a core switch (1: the flat network).
+    pub racks: u32,
+    /// Probability that a caller picks a peer outside its rack; `None`: 1 / n_i, n_i its rack's size.
+    pub cross: Option<f64>,
 }
 
 impl Default for Config {
@@ -69,6 +81,10 @@ impl Default for Config {
             tree: tree::Params::default(),
             srm: srm::Params::default(),
             rmtp: rmtp::Params::default(),
+            // async-racks
+            asynchrony: None,
+            racks: 1,
+            cross: None,
         }
     }
 }
@@ -95,7 +111,8 @@ impl Config {
     /// Whether time runs inside a round (datagram delays, asynchronous periods): times are then
     /// exact ticks, reported in periods as fractions, instead of whole synchronous rounds.
     pub fn timed(&self) -> bool {
-        false
+        // async-racks: asynchronous periods put gossip's times inside rounds.
+        self.asynchrony.is_some() && self.mode.group() == Group::Gossip
     }
 
     /// Live nodes: the ones a run must inform to complete.
