@@ -390,6 +390,13 @@ pub fn app() -> Html {
         Action::SetLogRounds(input.checked())
     });
 
+    // async-racks: asynchronous gossip puts time in periods on the chart's x axis.
+    let chart_label = if lab.config.timed() && lab.config.asynchrony.is_some() {
+        "Informed fraction against time in periods, with the synchronous theory curve and the asynchronous theory's time marked"
+    } else {
+        "Informed fraction per round, with the theory curve"
+    };
+
     html! {
         <div class="app">
             <header class="top">
@@ -411,7 +418,7 @@ pub fn app() -> Html {
                 </section>
                 <section class="panel results-panel" aria-label="Results">
                     <canvas ref={views.chart.clone()} class="chart" data-testid="chart" role="img"
-                        aria-label="Informed fraction per round, with the theory curve"></canvas>
+                        aria-label={chart_label}></canvas>
                     <div class="chart-tools">
                         <label class="check">
                             <input type="checkbox" id="log-rounds" checked={lab.log_rounds} onchange={on_log} />
