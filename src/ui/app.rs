@@ -155,17 +155,13 @@ fn on_frame(lab: &UseReducerHandle<Lab>, painter: &mut Painter, views: &Views, t
                     } else {
                         "ln N"
                     };
-                    (
-                        time,
-                        format!(
-                            "asynchronous theory (Poisson clocks, about {shape}): {time:.1} periods"
-                        ),
-                    )
+                    (time, format!("async theory (~{shape}): {time:.1} periods"))
                 });
-            let theory_label = if periods {
-                format!("synchronous {}", run.theory_label())
-            } else {
-                run.theory_label()
+            let theory_label = match (periods, run.simulation.racks().racks > 1) {
+                (true, _) => format!("synchronous {}", run.theory_label()),
+                // The recurrence is the flat network's: racks are slower by O(log N) rounds.
+                (false, true) => format!("flat-network {}", run.theory_label()),
+                (false, false) => run.theory_label(),
             };
             let data = infection::InfectionData {
                 points: &points,

@@ -35,7 +35,14 @@ pub fn draw(
         .label_style(text(12.0))
         .light_line_style(RGBColor(238, 238, 238))
         .x_label_formatter(&|value| format!("{value:.0}"))
-        .y_label_formatter(&|value| format!("{value:.0}"))
+        // Whole datagrams only: small counts would otherwise repeat a rounded label.
+        .y_label_formatter(&|value| {
+            if (value - value.round()).abs() < 1e-9 {
+                format!("{value:.0}")
+            } else {
+                String::new()
+            }
+        })
         .draw()?;
     let line = colour(palette::NEW).stroke_width((2.5 * ratio) as u32);
     chart
