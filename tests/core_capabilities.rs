@@ -203,7 +203,7 @@ fn two_racks_carry_few_datagrams_through_the_core_and_still_spread_in_log_rounds
         racks: Racks {
             racks: 2,
             // theory.md section 5: outside the rack with probability 1 / n_i.
-            outside: Chance::new(1.0 / f64::from(nodes / 2)),
+            outside: Some(Chance::new(1.0 / f64::from(nodes / 2))),
         },
         ..flat(0.0)
     };

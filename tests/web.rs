@@ -237,6 +237,9 @@ fn draw_everything(config: Config, rounds: usize) {
                 points: &ghost,
             }],
             log_rounds,
+            // async-racks: the periods axis with the asynchronous mark.
+            periods: log_rounds,
+            async_mark: log_rounds.then(|| (14.9, "asynchronous theory".to_string())),
         };
         infection::draw(&canvas(400, 250), &data).unwrap();
         datagrams::draw(

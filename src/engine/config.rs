@@ -21,6 +21,10 @@ pub mod limits {
     pub const ACK_PERIOD: (u32, u32) = (1, 100);
     pub const STOP_K: (u32, u32) = (1, 100);
     pub const PUSH_ROUNDS: (u32, u32) = (1, 10_000);
+    // async-racks
+    pub const JITTER: (f64, f64) = (0.0, 0.5);
+    pub const RACKS: (u32, u32) = (1, 64);
+    pub const CROSS: (f64, f64) = (0.0, 1.0);
 }
 
 /// What the network does to datagrams, and which nodes are down.
@@ -58,6 +62,14 @@ pub struct Config {
     pub mongering: mongering::Params,
     /// Push: when push hands over to pull.
     pub hybrid: push_then_pull::Params,
+    // async-racks: asynchronous periods and racks behind a core switch (issue #10).
+    /// Asynchronous gossip: every node gossips from its own phase, each period (1 + u) periods
+    /// long, u uniform in [-jitter, jitter]; `None`: synchronous rounds.
+    pub asynchrony: Option<f64>,
+    /// Racks behind top-of-rack switches joined by a core switch (1: the flat network).
+    pub racks: u32,
+    /// Probability that a caller picks a peer outside its rack; `None`: 1 / n_i, n_i its rack's size.
+    pub cross: Option<f64>,
 }
 
 impl Default for Config {
@@ -77,6 +89,10 @@ impl Default for Config {
             rmtp: rmtp::Params::default(),
             mongering: mongering::Params::default(),
             hybrid: push_then_pull::Params::default(),
+            // async-racks
+            asynchrony: None,
+            racks: 1,
+            cross: None,
         }
     }
 }
@@ -103,7 +119,8 @@ impl Config {
     /// Whether time runs inside a round (datagram delays, asynchronous periods): times are then
     /// exact ticks, reported in periods as fractions, instead of whole synchronous rounds.
     pub fn timed(&self) -> bool {
-        false
+        // async-racks: asynchronous periods put gossip's times inside rounds.
+        self.asynchrony.is_some() && self.mode.group() == Group::Gossip
     }
 
     /// Live nodes: the ones a run must inform to complete.

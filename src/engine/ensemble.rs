@@ -1,7 +1,7 @@
 //! Many independent trials of one configuration, summarised: what `gossip-sim` prints and what
 //! the exported `simulate()` returns. Trial i uses `trial_seed(seed, i)`, so any trial can be replayed.
 
-use super::config::{Config, ConfigError};
+use super::config::{Config, ConfigError, Group};
 use super::protocols;
 use super::rng::trial_seed;
 use super::simulation::Simulation;
@@ -154,6 +154,19 @@ pub struct Summary {
     /// What a reader must know about the numbers: the message cannot spread, or a stop rule left
     /// live nodes never informed in some trials.
     pub warning: Option<String>,
+    // async-racks
+    /// Datagrams through the core switch per round (racks > 1 only): mean over every round of
+    /// every trial, and the most in one round.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub core_per_round: Option<MeanMax>,
+}
+
+// async-racks
+/// A per-round figure's mean over rounds and trials and its maximum, rounded to 6 decimals.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct MeanMax {
+    pub mean: f64,
+    pub max: f64,
 }
 
 /// Runs every trial; `progress(done)` is called after each one.
@@ -174,6 +187,8 @@ pub fn run(experiment: &Experiment, mut progress: impl FnMut(u32)) -> Summary {
     let mut t_ave = Vec::new();
     let mut t_last = Vec::new();
     let mut warning = None;
+    // async-racks: datagrams through the core and rounds played, over all trials; the peak.
+    let (mut through_core, mut rounds_played, mut peak_core) = (0u64, 0u64, 0u64);
     for trial in 0..experiment.trials {
         let trial_config = Config {
             seed: trial_seed(config.seed, u64::from(trial)),
@@ -211,6 +226,9 @@ pub fn run(experiment: &Experiment, mut progress: impl FnMut(u32)) -> Summary {
         at_sender.push(totals.at_sender as f64);
         peak_at_sender.push(simulation.peak_at_sender() as f64);
         lost_packets.push(totals.repaired as f64);
+        through_core += totals.through_core;
+        rounds_played += u64::from(simulation.round());
+        peak_core = peak_core.max(simulation.peak_through_core());
         progress(trial + 1);
     }
     let stats = |series: &[f64]| Stats::of(series).expect("trials >= 1");
@@ -260,5 +278,11 @@ pub fn run(experiment: &Experiment, mut progress: impl FnMut(u32)) -> Summary {
             t_ave: stop_rule_theory.and_then(|(_, t_ave)| t_ave),
         },
         warning,
+        core_per_round: (config.mode.group() == Group::Gossip && config.racks > 1).then(|| {
+            MeanMax {
+                mean: (through_core as f64 / rounds_played.max(1) as f64 * 1e6).round() / 1e6,
+                max: peak_core as f64,
+            }
+        }),
     }
 }

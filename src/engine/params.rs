@@ -27,10 +27,11 @@ pub enum Domain {
         min: u64,
         max: u64,
     },
-    /// A number in range, or absent ("none").
+    // async-racks: a real number in range, or absent (the word `absent` says what absent means).
     OptionalReal {
         min: f64,
         max: f64,
+        absent: &'static str,
     },
 }
 
@@ -84,6 +85,18 @@ fn optional(value: Value) -> Option<u32> {
 
 fn optional_value(value: Option<u32>) -> Value {
     value.map_or(Value::Absent, |value| Value::Whole(value.into()))
+}
+
+// async-racks: the Real-or-absent domain's value conversions.
+fn optional_real(value: Value) -> Option<f64> {
+    match value {
+        Value::Real(value) => Some(value),
+        _ => None,
+    }
+}
+
+fn optional_real_value(value: Option<f64>) -> Value {
+    value.map_or(Value::Absent, Value::Real)
 }
 
 const MODE_NAMES: &[&str] = &[
@@ -386,6 +399,51 @@ pub static PARAMS: &[Param] = &[
         get: |config| Value::Whole(config.rmtp.ack_period.into()),
         set: |config, value| config.rmtp.ack_period = whole(value) as u32,
     },
+    // async-racks: asynchronous periods, racks behind a core switch.
+    Param {
+        key: "async",
+        url: Some("async"),
+        label: "Jitter",
+        domain: Domain::OptionalReal {
+            min: limits::JITTER.0,
+            max: limits::JITTER.1,
+            absent: "off",
+        },
+        default: "off",
+        help: "gossip: asynchronous periods, each node from its own random phase, each period 1 + u long, u uniform in [-jitter, jitter] (off: synchronous rounds; 0: random phases, no jitter)",
+        modes: &Mode::GOSSIP,
+        get: |config| optional_real_value(config.asynchrony),
+        set: |config, value| config.asynchrony = optional_real(value),
+    },
+    Param {
+        key: "racks",
+        url: Some("racks"),
+        label: "Racks R",
+        domain: Domain::Whole {
+            min: limits::RACKS.0 as u64,
+            max: limits::RACKS.1 as u64,
+        },
+        default: "1",
+        help: "gossip: racks of consecutive nodes behind top-of-rack switches joined by one core switch (1: a flat network; at most N)",
+        modes: &Mode::GOSSIP,
+        get: |config| Value::Whole(config.racks.into()),
+        set: |config, value| config.racks = whole(value) as u32,
+    },
+    Param {
+        key: "cross",
+        url: Some("cross"),
+        label: "Cross-rack P",
+        domain: Domain::OptionalReal {
+            min: limits::CROSS.0,
+            max: limits::CROSS.1,
+            absent: "auto",
+        },
+        default: "auto",
+        help: "gossip with racks: probability that a caller picks its peer outside its rack (auto: 1 / n_i, n_i its rack's size)",
+        modes: &Mode::GOSSIP,
+        get: |config| optional_real_value(config.cross),
+        set: |config, value| config.cross = optional_real(value),
+    },
     // --- rumor mongering and push-then-pull (theory.md section 6; issue: hybrids and stopping)
     Param {
         key: "stop",
@@ -427,17 +485,16 @@ pub static PARAMS: &[Param] = &[
         key: "push_until",
         url: Some("push_until"),
         label: "Push until",
-        domain: Domain::OptionalReal { min: 0.0, max: 1.0 },
+        domain: Domain::OptionalReal {
+            min: 0.0,
+            max: 1.0,
+            absent: "none",
+        },
         default: "none",
         help: "push: push while fewer than this fraction of the live nodes know the rumor, then every live node pulls (push then pull); none: push only",
         modes: &[Mode::Push],
-        get: |config| config.hybrid.until.map_or(Value::Absent, Value::Real),
-        set: |config, value| {
-            config.hybrid.until = match value {
-                Value::Real(until) => Some(until),
-                _ => None,
-            }
-        },
+        get: |config| optional_real_value(config.hybrid.until),
+        set: |config, value| config.hybrid.until = optional_real(value),
     },
     Param {
         key: "push_rounds",
@@ -498,7 +555,10 @@ impl Param {
             Domain::Optional { min, max } => {
                 format!("a whole number from {min} to {max}, or none")
             }
-            Domain::OptionalReal { min, max } => format!("a number from {min} to {max}, or none"),
+            // async-racks
+            Domain::OptionalReal { min, max, absent } => {
+                format!("a number from {min} to {max}, or {absent}")
+            }
         }
     }
 
@@ -510,7 +570,8 @@ impl Param {
             Domain::Choice(names) => names.join(", "),
             Domain::Seed => "any u64".into(),
             Domain::Optional { min, max } => format!("{min} to {max}, or none"),
-            Domain::OptionalReal { min, max } => format!("{min} to {max}, or none"),
+            // async-racks
+            Domain::OptionalReal { min, max, absent } => format!("{min} to {max}, or {absent}"),
         }
     }
 
@@ -534,7 +595,10 @@ impl Param {
             ),
             Domain::Optional { .. } if ABSENT.contains(&text) => Value::Absent,
             Domain::Optional { .. } => Value::Whole(text.parse().map_err(|_| malformed())?),
-            Domain::OptionalReal { .. } if ABSENT.contains(&text) => Value::Absent,
+            // async-racks
+            Domain::OptionalReal { absent, .. } if text == absent || ABSENT.contains(&text) => {
+                Value::Absent
+            }
             Domain::OptionalReal { .. } => Value::Real(text.parse().map_err(|_| malformed())?),
         };
         self.check(value)?;
@@ -545,14 +609,17 @@ impl Param {
     pub fn from_json(&self, json: &serde_json::Value) -> Result<Value, String> {
         let malformed = || format!("{} must be {} (got {json})", self.key, self.expected());
         let value = match (self.domain, json) {
-            (Domain::Optional { .. } | Domain::OptionalReal { .. }, serde_json::Value::Null) => {
-                Value::Absent
-            }
-            (Domain::OptionalReal { .. }, _) => Value::Real(json.as_f64().ok_or_else(malformed)?),
+            (Domain::Optional { .. }, serde_json::Value::Null) => Value::Absent,
             (Domain::Whole { .. } | Domain::Seed | Domain::Optional { .. }, _) => {
                 Value::Whole(json.as_u64().ok_or_else(malformed)?)
             }
             (Domain::Real { .. }, _) => Value::Real(json.as_f64().ok_or_else(malformed)?),
+            // async-racks: null or the absent word ("off", "auto"), or a number.
+            (Domain::OptionalReal { .. }, serde_json::Value::Null) => Value::Absent,
+            (Domain::OptionalReal { .. }, serde_json::Value::String(text)) => {
+                return self.parse(text);
+            }
+            (Domain::OptionalReal { .. }, _) => Value::Real(json.as_f64().ok_or_else(malformed)?),
             (Domain::Choice(_), serde_json::Value::String(text)) => return self.parse(text),
             (Domain::Choice(_), _) => return Err(malformed()),
         };
@@ -575,7 +642,11 @@ impl Param {
                 out_of_range(value.to_string(), min.to_string(), max.to_string())
             }
             // `contains` is false for NaN, so NaN is refused here too.
-            (Domain::Real { min, max } | Domain::OptionalReal { min, max }, Value::Real(value))
+            (Domain::Real { min, max }, Value::Real(value)) if !(min..=max).contains(&value) => {
+                out_of_range(value.to_string(), min.to_string(), max.to_string())
+            }
+            // async-racks
+            (Domain::OptionalReal { min, max, .. }, Value::Real(value))
                 if !(min..=max).contains(&value) =>
             {
                 out_of_range(value.to_string(), min.to_string(), max.to_string())
@@ -638,6 +709,13 @@ impl Config {
             return Err(ConfigError(
                 "stop and push_until / push_rounds cannot be combined: a stop rule ends push rumor mongering, a hand-over switches push to pull; choose one".into(),
             ));
+        }
+        // async-racks: a rack holds at least one node.
+        if self.mode.group() == Group::Gossip && self.racks > self.nodes {
+            return Err(ConfigError(format!(
+                "racks must be between 1 and {} (N) (got {})",
+                self.nodes, self.racks
+            )));
         }
         if self.mode == Mode::Rmtp && self.rmtp.regions > self.nodes - 1 {
             return Err(ConfigError(format!(

@@ -9,6 +9,8 @@ use rand_pcg::Pcg32;
 pub enum Stream {
     Gossip = 1,
     Crashes = 2,
+    // async-racks: each node's phase and its jittered periods (asynchronous gossip).
+    Periods = 7,
 }
 
 /// SplitMix64's finaliser: spreads nearby seeds (1, 2, 3, ...) over the whole state space.

@@ -1,7 +1,8 @@
 //! A run: `step()` plays one round and reports what happened. The protocol and its driver sit
 //! behind one `dyn Run`, called once per round, never per datagram.
 
-use super::config::{Config, ConfigError, Mode};
+use super::config::{Config, ConfigError, Group, Mode};
+use super::drivers::event::Racks;
 use super::drivers::{Recording, Run, event_run};
 use super::protocol::Structure;
 use super::protocols::{self, pull::Pull, push::Push, push_pull::PushPull};
@@ -46,6 +47,9 @@ pub struct Simulation {
     peak_at_sender: u64,
     /// Whether reports carry every datagram, knowledge change and node event (for animation).
     records: bool,
+    // async-racks
+    /// The most datagrams through the core switch in one round.
+    peak_through_core: u64,
 }
 
 impl Simulation {
@@ -72,6 +76,7 @@ impl Simulation {
             totals: Counters::default(),
             peak_at_sender: 0,
             records,
+            peak_through_core: 0,
             config,
         }
     }
@@ -260,5 +265,21 @@ impl Simulation {
     fn account(&mut self, counters: &Counters) {
         self.totals.add(counters);
         self.peak_at_sender = self.peak_at_sender.max(counters.at_sender);
+        self.peak_through_core = self.peak_through_core.max(counters.through_core); // async-racks
+    }
+
+    // async-racks
+    /// The most datagrams through the core switch in one round so far (racks > 1).
+    pub fn peak_through_core(&self) -> u64 {
+        self.peak_through_core
+    }
+
+    /// The racks this run's gossip uses (flat: one rack), for the stage's layout.
+    pub fn racks(&self) -> Racks {
+        if self.config.mode.group() == Group::Gossip && self.config.racks > 1 {
+            Racks::new(self.config.racks, self.config.cross)
+        } else {
+            Racks::FLAT
+        }
     }
 }

@@ -75,6 +75,10 @@ pub fn closed_form_rounds(config: &Config) -> Option<(f64, &'static str)> {
     if config.network.crash > 0.0 || config.senders != 1 || q <= 0.0 {
         return None;
     }
+    // async-racks: asynchronous periods have their own figure (theory.md section 9).
+    if config.asynchrony.is_some() {
+        return asynchronous_periods(config);
+    }
     match config.mode {
         Mode::Push if config.fanout == 1 && q == 1.0 => Some((
             n.log2() + n.ln(),
@@ -143,4 +147,32 @@ pub fn default_round_limit(config: &Config) -> u32 {
     let tail = (live_f.ln() + 28.0) / -ln_escape;
     let limit = 2.0 * (early + tail) + 50.0;
     limit.ceil().min(f64::from(limits::MAX_ROUNDS.1)) as u32
+}
+
+// async-racks
+/// Periods to inform everyone with Poisson clocks (theory.md section 9), where the
+/// asynchronous run is compared: with k of N informed, push informs at rate b q k (N - k) / (N - 1)
+/// and push-pull at b (q + q^2) k (N - k) / (N - 1), so the expected time is the sum of the
+/// inverse rates, 2 H_(N-1) (N - 1) / N / r (r = b q, b (q + q^2)): about 2 ln N periods for push
+/// (Janson 1999), ln N for push-pull. Jittered periodic clocks are not Poisson clocks: the tests
+/// state the bias.
+pub fn asynchronous_periods(config: &Config) -> Option<(f64, &'static str)> {
+    let q = 1.0 - config.network.loss;
+    let b = f64::from(config.fanout);
+    let n = f64::from(config.nodes);
+    let harmonic: f64 = (1..config.nodes).map(|k| 1.0 / f64::from(k)).sum();
+    let logistic = harmonic * (n - 1.0) / n;
+    match config.mode {
+        Mode::Push => Some((
+            2.0 * logistic / (b * q),
+            "2 H_(N-1) / (b q), about 2 ln N periods with Poisson clocks (Janson 1999)",
+        )),
+        // theory.md gives no asynchronous figure for pull: with periodic clocks each node still
+        // pulls once a period, so its log log N tail survives and a Poisson figure would mislead.
+        Mode::PushPull => Some((
+            logistic / (b * (q + q * q)) * 2.0,
+            "2 H_(N-1) / (b (q + q^2)), about ln N periods with Poisson clocks (Janson 1999)",
+        )),
+        _ => None,
+    }
 }

@@ -1,7 +1,7 @@
 //! The app: layout, the keyboard shortcuts, and the frame loop that plays rounds at the chosen
 //! speed and paints the stage and the charts.
 
-use super::charts::{comparison, datagrams, infection};
+use super::charts::{comparison, core, datagrams, infection};
 use super::controls::Controls;
 use super::frame_loop::FrameLoop;
 use super::palette;
@@ -142,11 +142,34 @@ fn on_frame(lab: &UseReducerHandle<Lab>, painter: &mut Painter, views: &Views, t
                 .map(|ghost| (ghost.label.clone(), curve(&ghost.fractions)))
                 .collect();
             let points = curve(&run.fractions);
+            // async-racks: asynchronous gossip is drawn against time in periods, beside the
+            // synchronous theory, with the asynchronous theory's figure marked.
+            let config = run.simulation.config();
+            let periods = config.timed() && config.asynchrony.is_some();
+            let async_mark = periods
+                .then(|| crate::engine::theory::asynchronous_periods(config))
+                .flatten()
+                .map(|(time, _)| {
+                    let shape = if config.mode == crate::engine::Mode::Push {
+                        "2 ln N"
+                    } else {
+                        "ln N"
+                    };
+                    (time, format!("async theory (~{shape}): {time:.1} periods"))
+                });
+            let theory_label = match (periods, run.simulation.racks().racks > 1) {
+                (true, _) => format!("synchronous {}", run.theory_label()),
+                // The recurrence is the flat network's: racks are slower by O(log N) rounds.
+                (false, true) => format!("flat-network {}", run.theory_label()),
+                (false, false) => run.theory_label(),
+            };
             let data = infection::InfectionData {
                 points: &points,
                 theory: &run.theory,
                 theory_rounds: run.theory_rounds,
-                theory_label: run.theory_label(),
+                theory_label,
+                periods,
+                async_mark,
                 ghosts: ghost_points
                     .iter()
                     .map(|(label, points)| infection::Ghost { label, points })
@@ -161,6 +184,19 @@ fn on_frame(lab: &UseReducerHandle<Lab>, painter: &mut Painter, views: &Views, t
             && let Err(error) = comparison::draw(&chart, comparison)
         {
             web_sys::console::error_1(&error.to_string().into());
+        }
+        // async-racks: datagrams through the core per round.
+        if let Some(chart) = canvas(&views.core) {
+            let rounds: Vec<(f64, u64)> = run
+                .counters
+                .points(1)
+                .map(|(round, counters)| (f64::from(round), counters.through_core))
+                .collect();
+            let totals = run.simulation.totals();
+            let mean = totals.through_core as f64 / f64::from(run.simulation.round().max(1));
+            if let Err(error) = core::draw(&chart, &rounds, mean) {
+                web_sys::console::error_1(&error.to_string().into());
+            }
         }
         if let Some(chart) = canvas(&views.datagrams) {
             let rounds: Vec<(f64, Counters)> = run
@@ -232,6 +268,7 @@ struct Views {
     datagrams: NodeRef,
     comparison: NodeRef,
     perf: NodeRef,
+    core: NodeRef, // async-racks
 }
 
 /// Space: play/pause, →: step, R: reset; not while typing in a field or moving a slider.
@@ -265,6 +302,7 @@ pub fn app() -> Html {
         datagrams: use_node_ref(),
         comparison: use_node_ref(),
         perf: use_node_ref(),
+        core: use_node_ref(),
     };
     // The newest state, for the frame loop and the key listener (they outlive a render).
     let latest = use_mut_ref(|| lab.clone());
@@ -348,6 +386,13 @@ pub fn app() -> Html {
         Action::SetLogRounds(input.checked())
     });
 
+    // async-racks: asynchronous gossip puts time in periods on the chart's x axis.
+    let chart_label = if lab.config.timed() && lab.config.asynchrony.is_some() {
+        "Informed fraction against time in periods, with the synchronous theory curve and the asynchronous theory's time marked"
+    } else {
+        "Informed fraction per round, with the theory curve"
+    };
+
     html! {
         <div class="app">
             <header class="top">
@@ -369,7 +414,7 @@ pub fn app() -> Html {
                 </section>
                 <section class="panel results-panel" aria-label="Results">
                     <canvas ref={views.chart.clone()} class="chart" data-testid="chart" role="img"
-                        aria-label="Informed fraction per round, with the theory curve"></canvas>
+                        aria-label={chart_label}></canvas>
                     <div class="chart-tools">
                         <label class="check">
                             <input type="checkbox" id="log-rounds" checked={lab.log_rounds} onchange={on_log} />
@@ -385,6 +430,11 @@ pub fn app() -> Html {
                             <li><span class="swatch line" style={format!("--swatch: {}", palette::hex(line.colour))} aria-hidden="true"></span>{ line.label }</li>
                         }) }
                     </ul>
+                    // async-racks
+                    if lab.run.borrow().simulation.racks().racks > 1 {
+                        <canvas ref={views.core.clone()} class="chart small" data-testid="core-chart" role="img"
+                            aria-label="Datagrams through the core switch per round"></canvas>
+                    }
                     if lab.run.borrow().comparison.is_some() {
                         <canvas ref={views.comparison.clone()} class="chart small" data-testid="comparison-chart" role="img"
                             aria-label="The same run with the protocol's switch on and off"></canvas>

@@ -3,6 +3,7 @@
 use super::limits;
 use super::state::Action;
 use crate::engine::config::Group;
+use crate::engine::config::limits as engine_limits; // async-racks
 use crate::engine::params::{self, Domain, Param, Value};
 use crate::engine::protocols::centralized::Transport;
 use crate::engine::{Config, Mode};
@@ -139,6 +140,7 @@ pub fn controls(props: &ControlsProps) -> Html {
                 number={config.network.crash * 100.0} number_min={0.0} number_max={99.0} number_step={0.1}
                 hint="nodes dead from the start, 0 to 99" on_slide={percent(Action::SetCrash)} on_number={percent(Action::SetCrash)} />
             { protocol_controls(config, &props.dispatch) }
+            { async_racks_controls(config, &props.dispatch) }
             <Slider id="speed" label="Speed (rounds/s)" min={limits::SPEED.0} max={limits::SPEED.1} step={0.25}
                 value={props.speed} number={props.speed} number_min={limits::SPEED.0} number_max={limits::SPEED.1}
                 number_step={0.25} hint="0.25 to 60" on_slide={send(Action::SetSpeed)} on_number={send(Action::SetSpeed)} />
@@ -289,6 +291,78 @@ fn push_variant_controls(config: &Config, dispatch: &Callback<Action>) -> Html {
                     on_slide={set_until.clone()} on_number={set_until} />
             }
         </div>
+    }
+}
+
+// async-racks: asynchronous periods and racks behind a core switch, for every gossip protocol.
+/// The "Asynchronous periods" switch with its jitter, and the "Racks" switch with R and the
+/// cross-rack probability, each with a sentence on what to look at.
+fn async_racks_controls(config: &Config, dispatch: &Callback<Action>) -> Html {
+    if config.mode.group() != Group::Gossip {
+        return html! {};
+    }
+    let switch = |key: &'static str, on: &'static str, off: &'static str| {
+        let dispatch = dispatch.clone();
+        Callback::from(move |event: Event| {
+            let input: HtmlInputElement = event.target_unchecked_into();
+            let text = if input.checked() { on } else { off };
+            dispatch.emit(Action::SetParam(key, text.to_string()));
+        })
+    };
+    let max_racks = f64::from(config.nodes.min(engine_limits::RACKS.1));
+    // Auto: 1 / n_i of the rack holding node 0 (the sizes differ by at most one node).
+    let auto_cross = f64::from(config.racks) / f64::from(config.nodes);
+    html! {
+        <div class="protocol-controls async-racks">
+            <label class="check">
+                <input type="checkbox" id="async-on" checked={config.asynchrony.is_some()}
+                    onchange={switch("async", "0.1", "off")} />
+                { "Asynchronous periods" }
+            </label>
+            if let Some(jitter) = config.asynchrony {
+                { real_slider("async", "Jitter", jitter, engine_limits::JITTER, 0.01,
+                    "each period lasts 1 ± jitter periods, 0 to 0.5", dispatch) }
+                <p class="hint explain" data-testid="async-explanation">{ "Each node gossips on its own clock, from a random phase:                     the chart's x axis is now time in periods. Compare the run with the dashed synchronous theory and the green                     asynchronous mark: a node informed mid-period need not wait for a round boundary, so the rumor spreads faster                     than the synchronous analysis says." }</p>
+            }
+            <label class="check">
+                <input type="checkbox" id="racks-on" checked={config.racks > 1}
+                    onchange={switch("racks", "2", "1")} />
+                { "Racks" }
+            </label>
+            if config.racks > 1 {
+                { real_slider("racks", "Racks R", f64::from(config.racks), (2.0, max_racks.max(2.0)), 1.0,
+                    "racks of consecutive nodes behind one core switch, 2 to 64", dispatch) }
+                <label class="check">
+                    <input type="checkbox" id="cross-auto" checked={config.cross.is_none()}
+                        onchange={switch("cross", "auto", "0.1")} />
+                    { "Cross-rack auto (1 / rack size)" }
+                </label>
+                { real_slider("cross", "Cross-rack P", config.cross.unwrap_or(auto_cross), engine_limits::CROSS, 0.005,
+                    "chance a caller picks a peer in another rack, 0 to 1", dispatch) }
+                <p class="hint explain" data-testid="racks-explanation">{ "Nodes sit in racks behind top-of-rack switches joined by                     one core switch; a caller picks a peer in another rack with probability P (by default 1 / its rack's size).                     Datagrams through the core fly through the switch in orange: a handful a round, however large N, while the                     rumor still takes O(log N) rounds." }</p>
+            }
+        </div>
+    }
+}
+
+/// A slider and number input for a real parameter set through the registry.
+fn real_slider(
+    key: &'static str,
+    label: &'static str,
+    value: f64,
+    (min, max): (f64, f64),
+    step: f64,
+    hint: &'static str,
+    dispatch: &Callback<Action>,
+) -> Html {
+    let set = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |value: f64| dispatch.emit(Action::SetParam(key, value.to_string())))
+    };
+    html! {
+        <Slider id={key} label={label} min={min} max={max} step={step} value={value} number={value}
+            number_min={min} number_max={max} number_step={step} hint={hint}
+            on_slide={set.clone()} on_number={set} />
     }
 }
 

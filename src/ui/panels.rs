@@ -55,6 +55,12 @@ pub fn counts(props: &RunProps) -> Html {
                 <small>{ format!(" +{} to crashed", totals.to_crashed) }</small></dd></div>
             <div><dt>{ "At the sender" }</dt><dd><span data-testid="at-sender">{ totals.at_sender }</span>
                 <small>{ " (at most " }<span data-testid="peak-at-sender">{ simulation.peak_at_sender() }</span>{ " a round)" }</small></dd></div>
+            // async-racks: datagrams through the core switch, with racks.
+            if simulation.racks().racks > 1 {
+                <div><dt>{ "Core" }</dt><dd><span data-testid="through-core">{ totals.through_core }</span>
+                    <small>{ " (" }<span data-testid="core-per-round">{ format!("{:.2}", totals.through_core as f64 / f64::from(simulation.round().max(1))) }</span>
+                    { format!("/round, max {})", simulation.peak_through_core()) }</small></dd></div>
+            }
             <div class="kinds"><dt>{ "By kind" }</dt><dd>
                 { for simulation.kinds().iter().enumerate().map(|(index, kind)| html! {
                     <span class="kind">{ format!("{} ", kind.name) }<b data-testid={format!("kind-{}", kind.name)}>{ totals.by_kind[index] }</b></span>

@@ -6,6 +6,7 @@
 use super::canvas::{context, fit_to_css};
 use super::palette::{self, Rgb};
 use super::state::{ANIMATED_NODES, Run};
+use crate::engine::drivers::event::Racks; // async-racks
 use crate::engine::protocols::rmtp::designated_receiver;
 use crate::engine::protocols::tree::depth_of;
 use crate::engine::report::{TICKS_PER_ROUND, Tick, round_start};
@@ -24,6 +25,7 @@ struct Layout {
     nodes: u32,
 }
 
+#[derive(Clone, Copy)]
 enum Shape {
     /// Every node on one circle, node 0 at the top.
     Circle { center: (f64, f64), radius: f64 },
@@ -35,6 +37,15 @@ enum Shape {
         fanout: u32,
         center: (f64, f64),
         ring: f64,
+    },
+    // async-racks
+    /// Gossip on racks: each rack an arc of the circle, a gap of `gap` node places between racks,
+    /// its top-of-rack switch inside the arc, and the core switch in the centre.
+    Racks {
+        center: (f64, f64),
+        radius: f64,
+        racks: Racks,
+        gap: u32,
     },
 }
 
@@ -72,6 +83,69 @@ impl Layout {
         }
     }
 
+    // async-racks
+    /// Gossip on racks (`racks.racks > 1`) is laid out by rack; other layouts stay.
+    fn with_racks(mut self, racks: Racks) -> Layout {
+        if let (Shape::Circle { center, radius }, true) = (self.shape, racks.racks > 1) {
+            let gap = (self.nodes / 25).max(2);
+            self.shape = Shape::Racks {
+                center,
+                radius,
+                racks,
+                gap,
+            };
+            let places = self.nodes + racks.racks * gap;
+            self.node_radius = self
+                .node_radius
+                .min(0.38 * TAU * radius / f64::from(places));
+        }
+        self
+    }
+
+    /// The angle of node place `place` of the racks' circle.
+    fn rack_angle(&self, place: f64) -> f64 {
+        let Shape::Racks { racks, gap, .. } = self.shape else {
+            return 0.0;
+        };
+        TAU * place / f64::from(self.nodes + racks.racks * gap) - PI / 2.0
+    }
+
+    /// Where rack `rack`'s top-of-rack switch sits: inside the middle of its arc.
+    fn switch_of(&self, rack: u32) -> (f64, f64) {
+        let Shape::Racks {
+            center,
+            radius,
+            racks,
+            gap,
+        } = self.shape
+        else {
+            return (0.0, 0.0);
+        };
+        let (first, end) = racks.bounds(rack, self.nodes);
+        let middle = f64::from(first + end - 1) / 2.0 + f64::from(rack * gap);
+        let angle = self.rack_angle(middle);
+        (
+            center.0 + 0.62 * radius * angle.cos(),
+            center.1 + 0.62 * radius * angle.sin(),
+        )
+    }
+
+    /// The way a datagram flies: straight inside a rack, through both top-of-rack switches and
+    /// the core switch between racks.
+    fn route(&self, from: u32, to: u32) -> Vec<(f64, f64)> {
+        let (start, end) = (self.position(from), self.position(to));
+        match self.shape {
+            Shape::Racks { center, racks, .. } if racks.crosses(from, to, self.nodes) => vec![
+                start,
+                self.switch_of(racks.rack(from, self.nodes)),
+                center,
+                self.switch_of(racks.rack(to, self.nodes)),
+                end,
+            ],
+            _ => vec![start, end],
+        }
+    }
+
     fn position(&self, node: u32) -> (f64, f64) {
         let on_circle = |center: (f64, f64), radius: f64, index: u32, count: u32| {
             let angle = TAU * f64::from(index) / f64::from(count.max(1)) - PI / 2.0;
@@ -82,6 +156,20 @@ impl Layout {
         };
         match self.shape {
             Shape::Circle { center, radius } => on_circle(center, radius, node, self.nodes),
+            // async-racks
+            Shape::Racks {
+                center,
+                radius,
+                racks,
+                gap,
+            } => {
+                let place = node + racks.rack(node, self.nodes) * gap;
+                let angle = self.rack_angle(f64::from(place));
+                (
+                    center.0 + radius * angle.cos(),
+                    center.1 + radius * angle.sin(),
+                )
+            }
             Shape::Star { center, .. } if node == 0 => center,
             Shape::Star { center, radius } => on_circle(center, radius, node - 1, self.nodes - 1),
             Shape::Rings {
@@ -200,7 +288,8 @@ pub fn node_at(canvas: &HtmlCanvasElement, run: &Run, x: f64, y: f64) -> Option<
         return None;
     }
     let (width, height, ratio) = fit_to_css(canvas);
-    let layout = Layout::new(run.simulation.structure(), width, height, nodes, ratio);
+    let layout = Layout::new(run.simulation.structure(), width, height, nodes, ratio)
+        .with_racks(run.simulation.racks());
     let (x, y) = (x * ratio, y * ratio);
     let reach = (layout.node_radius * 1.6).max(10.0 * ratio);
     (0..nodes)
@@ -235,7 +324,8 @@ fn draw_nodes(
     let simulation = &run.simulation;
     let nodes = simulation.config().nodes;
     let kinds = simulation.kinds();
-    let layout = Layout::new(simulation.structure(), width, height, nodes, ratio);
+    let layout = Layout::new(simulation.structure(), width, height, nodes, ratio)
+        .with_racks(simulation.racks());
     let round = simulation.round();
     let empty = RoundReport::default();
     let report = run.last.as_ref().unwrap_or(&empty);
@@ -250,6 +340,7 @@ fn draw_nodes(
     if let Structure::Regions { regions } = simulation.structure() {
         draw_regions(context, &layout, regions, nodes, ratio);
     }
+    draw_racks(context, &layout, report, ratio); // async-racks
 
     // Edges and paths first, faint, so the dots and nodes sit on top.
     context.set_line_width(ratio);
@@ -281,9 +372,12 @@ fn draw_nodes(
         context.begin_path();
         for index in members {
             let contact = &report.contacts[index as usize];
-            let (from, to) = (layout.position(contact.from), layout.position(contact.to));
-            context.move_to(from.0, from.1);
-            context.line_to(to.0, to.1);
+            // async-racks: between racks, the way through the switches.
+            let route = layout.route(contact.from, contact.to);
+            context.move_to(route[0].0, route[0].1);
+            for &(x, y) in &route[1..] {
+                context.line_to(x, y);
+            }
         }
         context.stroke();
     }
@@ -529,13 +623,9 @@ fn draw_datagram(
         return;
     }
     let travelled = ((progress - start) / (end - start)).clamp(0.0, 1.0);
-    let (from, to) = (layout.position(contact.from), layout.position(contact.to));
-    let at = |fraction: f64| {
-        (
-            from.0 + (to.0 - from.0) * fraction,
-            from.1 + (to.1 - from.1) * fraction,
-        )
-    };
+    // async-racks: along its route (through the core switch between racks).
+    let route = layout.route(contact.from, contact.to);
+    let at = |fraction: f64| along(&route, fraction);
     let size = (layout.node_radius * 0.55).clamp(2.5 * ratio, 6.0 * ratio);
     let (colour, filled) = contact_colour(contact, kinds);
     match contact.fate {
@@ -565,6 +655,126 @@ fn draw_datagram(
             dot(dots, x, y, size, colour, 1.0, filled);
         }
     }
+}
+
+// async-racks
+/// The point `fraction` of the way along a polyline (by length).
+fn along(route: &[(f64, f64)], fraction: f64) -> (f64, f64) {
+    let lengths: Vec<f64> = route
+        .windows(2)
+        .map(|pair| (pair[1].0 - pair[0].0).hypot(pair[1].1 - pair[0].1))
+        .collect();
+    let mut left = fraction * lengths.iter().sum::<f64>();
+    for (pair, &length) in route.windows(2).zip(&lengths) {
+        if left <= length && length > 0.0 {
+            let share = left / length;
+            return (
+                pair[0].0 + (pair[1].0 - pair[0].0) * share,
+                pair[0].1 + (pair[1].1 - pair[0].1) * share,
+            );
+        }
+        left -= length;
+    }
+    route[route.len() - 1]
+}
+
+// async-racks
+/// Racks: a band behind each rack's arc, its top-of-rack switch with its uplink to the core
+/// switch in the centre, and the routes of this round's datagrams through the core in orange,
+/// the core switch framed in orange while any crosses.
+fn draw_racks(
+    context: &CanvasRenderingContext2d,
+    layout: &Layout,
+    report: &RoundReport,
+    ratio: f64,
+) {
+    let Shape::Racks {
+        center,
+        radius,
+        racks,
+        gap,
+    } = layout.shape
+    else {
+        return;
+    };
+    let nodes = layout.nodes;
+    let side = (8.0 * ratio).max(layout.node_radius * 1.2);
+    for rack in 0..racks.racks {
+        let (first, end) = racks.bounds(rack, nodes);
+        let offset = f64::from(rack * gap);
+        let (from, to) = (
+            layout.rack_angle(f64::from(first) + offset - 0.5),
+            layout.rack_angle(f64::from(end) + offset - 0.5),
+        );
+        let colour = palette::REGIONS[rack as usize % palette::REGIONS.len()];
+        context.set_stroke_style_str(&palette::css(colour, 0.3));
+        context.set_line_width(layout.node_radius * 2.0 + 10.0 * ratio);
+        context.begin_path();
+        let _ = context.arc(center.0, center.1, radius, from, to);
+        context.stroke();
+        let switch = layout.switch_of(rack);
+        context.set_stroke_style_str(&palette::css(palette::EDGE, 1.0));
+        context.set_line_width(3.0 * ratio);
+        context.begin_path();
+        context.move_to(switch.0, switch.1);
+        context.line_to(center.0, center.1);
+        context.stroke();
+        context.set_fill_style_str(&palette::css(colour, 1.0));
+        context.fill_rect(
+            switch.0 - side,
+            switch.1 - side * 0.6,
+            2.0 * side,
+            1.2 * side,
+        );
+        context.set_stroke_style_str(&palette::css(palette::INK, 1.0));
+        context.set_line_width(1.5 * ratio);
+        context.stroke_rect(
+            switch.0 - side,
+            switch.1 - side * 0.6,
+            2.0 * side,
+            1.2 * side,
+        );
+    }
+    let crossing = report
+        .contacts
+        .iter()
+        .filter(|contact| racks.crosses(contact.from, contact.to, nodes));
+    context.set_stroke_style_str(&palette::css(palette::NEW, 0.75));
+    context.set_line_width(2.5 * ratio);
+    context.begin_path();
+    let mut any = false;
+    for contact in crossing {
+        any = true;
+        let route = layout.route(contact.from, contact.to);
+        context.move_to(route[0].0, route[0].1);
+        for &(x, y) in &route[1..] {
+            context.line_to(x, y);
+        }
+    }
+    context.stroke();
+    let core = side * 1.8;
+    context.set_fill_style_str(&palette::css(palette::INK, 1.0));
+    context.fill_rect(
+        center.0 - core,
+        center.1 - core * 0.6,
+        2.0 * core,
+        1.2 * core,
+    );
+    if any {
+        context.set_stroke_style_str(&palette::css(palette::NEW, 1.0));
+        context.set_line_width(4.0 * ratio);
+        context.stroke_rect(
+            center.0 - core,
+            center.1 - core * 0.6,
+            2.0 * core,
+            1.2 * core,
+        );
+    }
+    context.set_fill_style_str(&palette::css(palette::BACKGROUND, 1.0));
+    context.set_font(&format!("bold {}px sans-serif", (11.0 * ratio).round()));
+    context.set_text_align("center");
+    context.set_text_baseline("middle");
+    let _ = context.fill_text("core", center.0, center.1);
 }
 
 /// A datagram's dot: solid when it carries the message, a ring on white when it is control.

@@ -224,7 +224,7 @@ pub struct Ghost {
 }
 
 fn describe(config: &Config) -> String {
-    format!(
+    let mut label = format!(
         "{} b={} N={} loss {:.0}% crash {:.0}% seed {}",
         config.mode,
         config.fanout,
@@ -232,7 +232,17 @@ fn describe(config: &Config) -> String {
         config.network.loss * 100.0,
         config.network.crash * 100.0,
         config.seed
-    )
+    );
+    // async-racks
+    if config.mode.group() == Group::Gossip {
+        if let Some(jitter) = config.asynchrony {
+            label.push_str(&format!(" async ±{jitter}"));
+        }
+        if config.racks > 1 {
+            label.push_str(&format!(" {} racks", config.racks));
+        }
+    }
+    label
 }
 
 #[derive(Clone)]
@@ -370,6 +380,14 @@ pub fn keep_consistent(config: &mut Config, notices: &mut Vec<String>) {
         );
         config.hybrid = Default::default();
     }
+    // async-racks: a rack holds at least one node.
+    if config.racks > config.nodes {
+        notices.push(format!(
+            "Racks R must be at most N = {}; {} was set to {}.",
+            config.nodes, config.racks, config.nodes
+        ));
+        config.racks = config.nodes;
+    }
     let receivers = config.nodes.saturating_sub(1).max(1);
     if config.mode == Mode::Rmtp && config.rmtp.regions > receivers {
         notices.push(format!(
@@ -399,6 +417,11 @@ fn set_param(config: &mut Config, key: &str, text: &str, notices: &mut Vec<Strin
             Value::Whole(clamped as u64)
         }
         (Err(_), Domain::Real { min, max }) if text.trim().parse::<f64>().is_ok() => {
+            let number = text.trim().parse::<f64>().unwrap_or(min);
+            Value::Real(clamp(param.label, number, (min, max), notices))
+        }
+        // async-racks
+        (Err(_), Domain::OptionalReal { min, max, .. }) if text.trim().parse::<f64>().is_ok() => {
             let number = text.trim().parse::<f64>().unwrap_or(min);
             Value::Real(clamp(param.label, number, (min, max), notices))
         }

@@ -22,6 +22,10 @@ enum Pending<P: Protocol> {
         node: u32,
         timer: P::Timer,
     },
+    // async-racks: a node's own gossip period starts (asynchronous gossip).
+    Period {
+        node: u32,
+    },
 }
 
 /// A queue entry: earliest tick first, then the order it was scheduled in.
@@ -58,29 +62,42 @@ pub struct Links {
 }
 
 /// Racks behind top-of-rack switches joined by one core switch (theory.md section 5): node i sits
-/// in rack i R / N; a caller picks a peer outside its rack with probability `outside`, inside
-/// otherwise, and every datagram between racks is counted as crossing the core. One rack is the
-/// flat network, where a peer is uniform over the other N - 1 nodes (the same draw as the fast
-/// driver's).
+/// in rack i R / N; a caller picks a peer outside its rack with probability `outside` (`None`:
+/// 1 / n_i, n_i the caller's rack size, as theory.md), inside otherwise, and every datagram
+/// between racks is counted as crossing the core. One rack is the flat network, where a peer is
+/// uniform over the other N - 1 nodes (the same draw as the fast driver's).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Racks {
     pub racks: u32,
-    pub outside: Chance,
+    pub outside: Option<Chance>,
 }
 
 impl Racks {
     pub const FLAT: Racks = Racks {
         racks: 1,
-        outside: Chance::Never,
+        outside: Some(Chance::Never),
     };
+
+    /// `racks` racks, a peer outside with probability `cross` (`None`: 1 / n_i).
+    pub fn new(racks: u32, cross: Option<f64>) -> Racks {
+        Racks {
+            racks,
+            outside: cross.map(Chance::new),
+        }
+    }
 
     /// The rack of `node` among `nodes`.
     pub fn rack(&self, node: u32, nodes: u32) -> u32 {
         (u64::from(node) * u64::from(self.racks) / u64::from(nodes)) as u32
     }
 
+    /// Whether a datagram from `from` to `to` goes through the core switch.
+    pub fn crosses(&self, from: u32, to: u32, nodes: u32) -> bool {
+        self.racks > 1 && self.rack(from, nodes) != self.rack(to, nodes)
+    }
+
     /// The first node of rack `rack` and the one after its last.
-    fn bounds(&self, rack: u32, nodes: u32) -> (u32, u32) {
+    pub fn bounds(&self, rack: u32, nodes: u32) -> (u32, u32) {
         let start =
             |rack: u32| (u64::from(rack) * u64::from(nodes)).div_ceil(u64::from(self.racks)) as u32;
         (start(rack), start(rack + 1))
@@ -93,7 +110,10 @@ impl Racks {
         }
         let (start, end) = self.bounds(self.rack(caller, nodes), nodes);
         let inside = end - start;
-        if inside <= 1 || (inside < nodes && rng.happens(self.outside)) {
+        let outside = self
+            .outside
+            .unwrap_or_else(|| Chance::new(1.0 / f64::from(inside)));
+        if inside <= 1 || (inside < nodes && rng.happens(outside)) {
             // Uniform over the N - inside nodes of the other racks.
             let pick = rng.below(nodes - inside);
             if pick >= start { pick + inside } else { pick }
@@ -133,6 +153,42 @@ pub struct EventNetwork<P: Protocol> {
     /// Per node, its timers not yet fired or cancelled: (queue sequence, set, due, timer). A
     /// queue entry whose sequence is gone from here was cancelled and is skipped.
     timers: Vec<Vec<Scheduled<P::Timer>>>,
+    // async-racks
+    /// Asynchronous gossip: each node's own clock, instead of synchronous rounds.
+    periods: Option<Periods>,
+}
+
+// async-racks: asynchronous periods.
+/// Every node's own gossip clock (theory.md section 9): its first period starts at a phase
+/// uniform over the ticks of one period, and each period lasts `TICKS_PER_ROUND` plus a jitter
+/// uniform over the whole ticks in [-jitter, jitter]. Its own generator, so the gossip draws of
+/// a synchronous run are untouched.
+pub struct Periods {
+    /// The jitter in ticks: j periods, rounded to whole ticks.
+    jitter: Tick,
+    rng: Rng,
+}
+
+impl Periods {
+    pub fn new(jitter: f64, rng: Rng) -> Periods {
+        Periods {
+            jitter: (jitter * TICKS_PER_ROUND as f64).round() as Tick,
+            rng,
+        }
+    }
+
+    fn phase(&mut self) -> Tick {
+        Tick::from(self.rng.below(TICKS_PER_ROUND as u32))
+    }
+
+    /// The length of the next period, in ticks.
+    fn length(&mut self) -> Tick {
+        if self.jitter == 0 {
+            return TICKS_PER_ROUND;
+        }
+        let spread = self.rng.below(2 * self.jitter as u32 + 1);
+        TICKS_PER_ROUND - self.jitter + Tick::from(spread)
+    }
 }
 
 /// A pending timer: its queue sequence, when it was set, when it is due, and what it says.
@@ -177,7 +233,24 @@ impl<P: Protocol> EventNetwork<P> {
             sequence: 0,
             pending_events: Vec::new(),
             timers: vec![Vec::new(); nodes as usize],
+            periods: None,
         }
+    }
+
+    // async-racks
+    /// Makes the nodes gossip on their own clocks (only for protocols with `EVERY_ROUND`): each
+    /// node's first period starts at its phase, in node order of the draws.
+    pub fn asynchronous(&mut self, mut periods: Periods) {
+        for node in 0..self.nodes {
+            let phase = periods.phase();
+            self.sequence += 1;
+            self.queue.push(Entry {
+                tick: self.now + phase,
+                sequence: self.sequence,
+                pending: Pending::Period { node },
+            });
+        }
+        self.periods = Some(periods);
     }
 
     /// Lets the protocol set its first timers (before round 1).
@@ -343,7 +416,8 @@ impl<P: Protocol> EventNetwork<P> {
     ) -> (usize, Counters) {
         let first_new = self.order_at_round_start;
         let mut context = Context::new(protocol, self, rng, recorder);
-        if P::EVERY_ROUND {
+        // async-racks: with asynchronous periods, each node's turn is an event of its own.
+        if P::EVERY_ROUND && context.network.periods.is_none() {
             protocol.on_round(&mut context);
         }
         while context
@@ -409,8 +483,7 @@ impl<'a, P: Protocol, R: Recorder> Context<'a, P, R> {
         let nodes = self.network.nodes;
         let counters = &mut self.counters;
         counters.lost += u64::from(lost);
-        counters.through_core +=
-            u64::from(racks.racks > 1 && racks.rack(from, nodes) != racks.rack(to, nodes));
+        counters.through_core += u64::from(racks.crosses(from, to, nodes));
         counters.by_kind[kind as usize] += 1;
         let now = self.network.now;
         let arrives = now + self.network.links.delay + extra;
@@ -459,6 +532,16 @@ impl<'a, P: Protocol, R: Recorder> Context<'a, P, R> {
                 protocol.on_timer(self, node, timer);
             }
             Pending::Arrive { datagram, sent } => self.arrive(datagram, sent),
+            // async-racks: a live node gossips; every node's clock runs on (it may recover).
+            Pending::Period { node } => {
+                if !self.network.crashed[node as usize] {
+                    let protocol = self.protocol;
+                    protocol.on_period(self, node);
+                }
+                let periods = self.network.periods.as_mut().expect("asynchronous");
+                let next = self.network.now + periods.length();
+                self.schedule(next, Pending::Period { node });
+            }
         }
     }
 

@@ -1,7 +1,7 @@
 //! A protocol on its driver behind one object-safe `Run`, so `Simulation` makes one dynamic
 //! call per round, never per datagram.
 
-use super::event::{EventNetwork, Links, Racks};
+use super::event::{EventNetwork, Links, Periods, Racks};
 use super::fast::Network;
 use super::{Loss, Lossless, Lossy, Recorder, Recording};
 use crate::engine::config::Config;
@@ -204,8 +204,9 @@ impl<P: Protocol> Run for EventRun<P> {
 
 /// Whether gossip needs the event driver: something in `config` that the fast driver's
 /// instantaneous synchronous rounds cannot carry (each feature of the network adds itself here).
-pub(crate) fn gossip_needs_events(_config: &Config) -> bool {
-    false
+pub(crate) fn gossip_needs_events(config: &Config) -> bool {
+    // async-racks: nodes on their own clocks; peers chosen by rack.
+    config.asynchrony.is_some() || config.racks > 1
 }
 
 /// Gossip runs on the fast driver unless `gossip_needs_events`; both give the same run for a
@@ -235,13 +236,22 @@ pub(crate) fn on_events<P: Protocol + 'static>(protocol: P, config: &Config) -> 
 }
 
 pub(crate) fn event_run<P: Protocol>(protocol: P, config: &Config, delay: u64) -> EventRun<P> {
+    // async-racks: racks and asynchronous periods are gossip's (protocols acting every round).
+    let racks = if P::EVERY_ROUND && config.racks > 1 {
+        Racks::new(config.racks, config.cross)
+    } else {
+        Racks::FLAT
+    };
     let links = Links {
         loss: Chance::new(config.network.loss),
         delay,
-        racks: Racks::FLAT,
+        racks,
     };
     let mut rng = Rng::new(config.seed, Stream::Gossip);
     let mut network = EventNetwork::new(&protocol, config.senders, choose_crashed(config), links);
+    if let (true, Some(jitter)) = (P::EVERY_ROUND, config.asynchrony) {
+        network.asynchronous(Periods::new(jitter, Rng::new(config.seed, Stream::Periods)));
+    }
     network.start(&protocol, &mut rng);
     EventRun {
         protocol,

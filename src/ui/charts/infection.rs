@@ -26,6 +26,11 @@ pub struct InfectionData<'a> {
     pub ghosts: Vec<Ghost<'a>>,
     /// Rounds on a log scale, from round 1 (round 0 has no place on it).
     pub log_rounds: bool,
+    // async-racks
+    /// Asynchronous gossip: the x axis is time in periods (a round is one period), and the
+    /// asynchronous theory's completion time is marked, with its legend.
+    pub periods: bool,
+    pub async_mark: Option<(f64, String)>,
 }
 
 const GHOST_COLOURS: [palette::Rgb; 6] = [
@@ -50,7 +55,8 @@ pub fn draw(
     let theory_end = data
         .theory_rounds
         .map_or(0.0, |rounds| f64::from(rounds) + 2.0);
-    let x_max = longest.max(theory_end).max(8.0);
+    let mark_end = data.async_mark.as_ref().map_or(0.0, |(time, _)| time + 2.0);
+    let x_max = longest.max(theory_end).max(mark_end).max(8.0);
     if data.log_rounds {
         draw_on(canvas, data, (1f64..x_max).log_scale(), true)
     } else {
@@ -77,7 +83,12 @@ where
         .y_label_area_size(font_px(ratio, 62.0) as i32)
         .build_cartesian_2d(x_range, 0f64..1.02f64)?;
     let first = if log { 1.0 } else { 0.0 };
-    let x_desc = if log { "round (log scale)" } else { "round" };
+    let x_desc = match (data.periods, log) {
+        (false, true) => "round (log scale)",
+        (false, false) => "round",
+        (true, true) => "time in periods (log scale)",
+        (true, false) => "time in periods",
+    };
     chart
         .configure_mesh()
         .x_desc(x_desc)
@@ -135,6 +146,21 @@ where
             dash * 0.5,
             marker,
         ))?;
+    }
+
+    // async-racks: the asynchronous theory's completion time, a green dashed line.
+    if let Some((time, label)) = &data.async_mark {
+        let marker = colour(palette::PULL).stroke_width((2.5 * ratio) as u32);
+        let x = time.max(first);
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(x, 0.0), (x, 1.02)],
+                dash,
+                dash * 0.6,
+                marker,
+            ))?
+            .label(label.clone())
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], marker));
     }
 
     let current = colour(palette::PUSH).stroke_width((3.5 * ratio) as u32);
