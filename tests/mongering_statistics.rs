@@ -163,3 +163,34 @@ fn t_ave_agrees_with_the_mean_field_curve() {
         }
     }
 }
+
+/// theory.md section 6: with asynchronous periods, feedback + coin leaves the residue of the
+/// continuous-time equation s = exp(-(k + 1)(1 - s)), with or without jitter. Tolerance: 3
+/// standard errors plus 5 % of s (the equation's large-N limit at N = 1000).
+#[test]
+fn asynchronous_feedback_coin_meets_its_residue_equation() {
+    for seed in SEED_OFFSETS {
+        for (k, jitter) in [(1, 0.0), (2, 0.5), (3, 0.25)] {
+            let config = Config {
+                nodes: 1000,
+                mode: Mode::Push,
+                seed,
+                asynchrony: Some(jitter),
+                mongering: mongering::Params {
+                    stop: StopRule::from_name("feedback-coin"),
+                    k,
+                },
+                ..Config::default()
+            };
+            let summary = ensemble::run(&Experiment::new(config, TRIALS).unwrap(), |_| {});
+            let expected = mongering::feedback_coin_residue(k);
+            let residue = &summary.residue;
+            let tolerance = 3.0 * residue.standard_error(TRIALS) + 0.05 * expected;
+            assert!(
+                (residue.mean - expected).abs() <= tolerance,
+                "k = {k} jitter {jitter} seed {seed}: residue {} equation {expected}",
+                residue.mean
+            );
+        }
+    }
+}
