@@ -2,7 +2,7 @@
 //! network, the crashed set. Plain data: `params` describes and validates each parameter, the
 //! protocol registry computes what depends on the model (the round limit).
 
-use super::protocols::{centralized, rmtp, srm, tree};
+use super::protocols::{centralized, messages, rmtp, srm, tree};
 use serde::Serialize;
 use std::fmt;
 
@@ -19,6 +19,10 @@ pub mod limits {
     pub const TIMER_FACTOR: (f64, f64) = (0.0, 10.0);
     pub const REGIONS: (u32, u32) = (1, 1000);
     pub const ACK_PERIOD: (u32, u32) = (1, 100);
+    // Many messages.
+    pub const MESSAGES: (u32, u32) = (1, 64);
+    pub const CAPACITY: (u32, u32) = (1, 64);
+    pub const INJECT_EVERY: (u32, u32) = (0, 1000);
 }
 
 /// What the network does to datagrams, and which nodes are down.
@@ -52,6 +56,8 @@ pub struct Config {
     pub tree: tree::Params,
     pub srm: srm::Params,
     pub rmtp: rmtp::Params,
+    /// Many messages (gossip): M, the capacity K, the policy, the injection schedule.
+    pub messages: messages::Params,
 }
 
 impl Default for Config {
@@ -69,6 +75,7 @@ impl Default for Config {
             tree: tree::Params::default(),
             srm: srm::Params::default(),
             rmtp: rmtp::Params::default(),
+            messages: messages::Params::default(),
         }
     }
 }
@@ -96,6 +103,11 @@ impl Config {
     /// exact ticks, reported in periods as fractions, instead of whole synchronous rounds.
     pub fn timed(&self) -> bool {
         false
+    }
+
+    /// Many messages: gossip with M > 1 (the messages protocol on the event driver).
+    pub fn many_messages(&self) -> bool {
+        self.messages.count > 1 && self.mode.group() == Group::Gossip
     }
 
     /// Live nodes: the ones a run must inform to complete.

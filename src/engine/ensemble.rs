@@ -140,6 +140,21 @@ pub struct Summary {
     pub lost_packets: Stats,
     pub theory: TheoryEstimate,
     pub warning: Option<&'static str>,
+    /// Many messages: rounds from a message's injection until every live node held it, {mean,
+    /// max} over every (trial, message) pair that got everywhere (null if none did); absent with
+    /// one message.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message_latency: Option<Option<MeanMax>>,
+    /// Many messages: messages not held by every live node when the run stopped, mean per trial.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub incomplete_messages: Option<f64>,
+}
+
+/// A mean and a maximum, rounded to 6 decimals like `Stats`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct MeanMax {
+    pub mean: f64,
+    pub max: f64,
 }
 
 /// Runs every trial; `progress(done)` is called after each one.
@@ -156,6 +171,9 @@ pub fn run(experiment: &Experiment, mut progress: impl FnMut(u32)) -> Summary {
     let mut peak_at_sender = Vec::new();
     let mut lost_packets = Vec::new();
     let mut warning = None;
+    // Many messages: every delivered message's latency, and the incomplete ones per trial.
+    let mut latencies = Vec::new();
+    let mut incomplete = Vec::new();
     for trial in 0..experiment.trials {
         let trial_config = Config {
             seed: trial_seed(config.seed, u64::from(trial)),
@@ -186,6 +204,19 @@ pub fn run(experiment: &Experiment, mut progress: impl FnMut(u32)) -> Summary {
         at_sender.push(totals.at_sender as f64);
         peak_at_sender.push(simulation.peak_at_sender() as f64);
         lost_packets.push(totals.repaired as f64);
+        let message_latencies = simulation.message_latencies();
+        latencies.extend(
+            message_latencies
+                .iter()
+                .flatten()
+                .map(|&rounds| f64::from(rounds)),
+        );
+        incomplete.push(
+            message_latencies
+                .iter()
+                .filter(|done| done.is_none())
+                .count() as f64,
+        );
         progress(trial + 1);
     }
     let stats = |series: &[f64]| Stats::of(series).expect("trials >= 1");
@@ -221,5 +252,12 @@ pub fn run(experiment: &Experiment, mut progress: impl FnMut(u32)) -> Summary {
             closed_form_source: closed_form.map(|(_, source)| source),
         },
         warning,
+        message_latency: config.many_messages().then(|| {
+            Stats::of(&latencies).map(|stats| MeanMax {
+                mean: stats.mean,
+                max: stats.max,
+            })
+        }),
+        incomplete_messages: config.many_messages().then(|| stats(&incomplete).mean),
     }
 }

@@ -9,6 +9,8 @@ use rand_pcg::Pcg32;
 pub enum Stream {
     Gossip = 1,
     Crashes = 2,
+    /// Many messages: the messages' priorities.
+    Priorities = 3,
 }
 
 /// SplitMix64's finaliser: spreads nearby seeds (1, 2, 3, ...) over the whole state space.

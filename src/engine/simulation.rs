@@ -37,6 +37,8 @@ pub struct Simulation {
     peak_at_sender: u64,
     /// Whether reports carry every datagram, knowledge change and node event (for animation).
     records: bool,
+    /// Many messages: per message, the round every live node first held it.
+    message_done: Vec<Option<u32>>,
 }
 
 impl Simulation {
@@ -63,8 +65,26 @@ impl Simulation {
             totals: Counters::default(),
             peak_at_sender: 0,
             records,
+            message_done: vec![
+                None;
+                if config.many_messages() {
+                    config.messages.count as usize
+                } else {
+                    0
+                }
+            ],
             config,
         }
+    }
+
+    /// The messages protocol even for M = 1 (the test that one message is exactly the single
+    /// rumor's run).
+    #[doc(hidden)]
+    pub fn with_messages_protocol(config: Config, records: bool) -> Result<Self, ConfigError> {
+        config.validate()?;
+        let mut simulation = Self::around(protocols::build_messages(&config), config, records);
+        simulation.message_done = vec![None; simulation.config.messages.count as usize];
+        Ok(simulation)
     }
 
     /// The same configuration on the event driver (for the differential test: with zero delay
@@ -211,6 +231,9 @@ impl Simulation {
         let mut recording = Recording::default();
         let (first_new, counters) = self.run.play(self.records.then_some(&mut recording));
         self.account(&counters);
+        let holders = (0..self.message_done.len() as u32)
+            .map(|message| self.run.holders(message))
+            .collect();
         Some(RoundReport {
             round: self.round(),
             newly_informed: self.informed_order()[first_new.min(self.informed_order().len())..]
@@ -221,6 +244,7 @@ impl Simulation {
             learned: recording.learned,
             events: recording.events,
             timers: recording.timers,
+            holders,
         })
     }
 
@@ -236,5 +260,34 @@ impl Simulation {
     fn account(&mut self, counters: &Counters) {
         self.totals.add(counters);
         self.peak_at_sender = self.peak_at_sender.max(counters.at_sender);
+        self.note_messages_done();
+    }
+
+    /// Many messages: marks the messages every live node now holds (first time only).
+    fn note_messages_done(&mut self) {
+        let (round, live) = (self.run.round(), self.run.live());
+        for (message, done) in self.message_done.iter_mut().enumerate() {
+            if done.is_none() && self.run.holders(message as u32) >= live {
+                *done = Some(round);
+            }
+        }
+    }
+
+    /// Many messages: per message, its latency in rounds, from its injection round until every
+    /// live node held it (`None`: not yet); empty with a single message.
+    pub fn message_latencies(&self) -> Vec<Option<u32>> {
+        let params = self.config.messages;
+        self.message_done
+            .iter()
+            .enumerate()
+            .map(|(message, done)| done.map(|round| round - params.injected_round(message as u32)))
+            .collect()
+    }
+
+    /// Many messages: live nodes holding each message now.
+    pub fn holders(&self) -> Vec<u32> {
+        (0..self.message_done.len() as u32)
+            .map(|message| self.run.holders(message))
+            .collect()
     }
 }

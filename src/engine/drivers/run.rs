@@ -28,6 +28,8 @@ pub(crate) trait Run {
     /// The protocol's structure (for the layout) and how many messages make a node informed.
     fn structure(&self) -> Structure;
     fn messages(&self) -> u32;
+    /// Many messages: live nodes holding `message`.
+    fn holders(&self, message: u32) -> u32;
     /// Crashes or recovers a node between rounds (event driver only).
     fn crash(&mut self, node: u32) -> bool;
     fn recover(&mut self, node: u32, keep_state: bool) -> bool;
@@ -121,6 +123,9 @@ impl<P: Protocol<Node = ()>> Run for FastRun<P> {
     fn messages(&self) -> u32 {
         self.protocol.messages()
     }
+    fn holders(&self, _message: u32) -> u32 {
+        self.network.informed_count()
+    }
     fn crash(&mut self, _node: u32) -> bool {
         false
     }
@@ -173,6 +178,9 @@ impl<P: Protocol> Run for EventRun<P> {
     fn messages(&self) -> u32 {
         self.protocol.messages()
     }
+    fn holders(&self, message: u32) -> u32 {
+        self.network.holders(message)
+    }
     fn crash(&mut self, node: u32) -> bool {
         self.network.crash(node);
         true
@@ -185,8 +193,10 @@ impl<P: Protocol> Run for EventRun<P> {
 
 /// Whether gossip needs the event driver: something in `config` that the fast driver's
 /// instantaneous synchronous rounds cannot carry (each feature of the network adds itself here).
-pub(crate) fn gossip_needs_events(_config: &Config) -> bool {
-    false
+pub(crate) fn gossip_needs_events(config: &Config) -> bool {
+    // Many messages: a bitmap of up to 64 per node.
+    let many_messages = config.messages.count > 1;
+    many_messages
 }
 
 /// Gossip runs on the fast driver unless `gossip_needs_events`; both give the same run for a
