@@ -1,7 +1,7 @@
 //! The app: layout, the keyboard shortcuts, and the frame loop that plays rounds at the chosen
 //! speed and paints the stage and the charts.
 
-use super::charts::{comparison, datagrams, infection};
+use super::charts::{comparison, coverage, datagrams, infection, latency};
 use super::controls::Controls;
 use super::frame_loop::FrameLoop;
 use super::palette;
@@ -157,10 +157,24 @@ fn on_frame(lab: &UseReducerHandle<Lab>, painter: &mut Painter, views: &Views, t
                 web_sys::console::error_1(&error.to_string().into());
             }
         }
-        if let (Some(chart), Some(comparison)) = (canvas(&views.comparison), &run.comparison)
-            && let Err(error) = comparison::draw(&chart, comparison)
-        {
-            web_sys::console::error_1(&error.to_string().into());
+        let config = run.simulation.config();
+        if let (Some(chart), Some(comparison)) = (canvas(&views.comparison), &run.comparison) {
+            // Many messages: the comparison is the policies' latency per message.
+            let drawn = if config.many_messages() {
+                latency::draw(&chart, comparison, config.messages.count)
+            } else {
+                comparison::draw(&chart, comparison)
+            };
+            if let Err(error) = drawn {
+                web_sys::console::error_1(&error.to_string().into());
+            }
+        }
+        // Many messages: the coverage heat strip.
+        if let Some(chart) = canvas(&views.coverage) {
+            let columns: Vec<(u32, &Vec<f32>)> = run.coverage.points(0).collect();
+            if let Err(error) = coverage::draw(&chart, &columns) {
+                web_sys::console::error_1(&error);
+            }
         }
         if let Some(chart) = canvas(&views.datagrams) {
             let rounds: Vec<(f64, Counters)> = run
@@ -231,6 +245,8 @@ struct Views {
     chart: NodeRef,
     datagrams: NodeRef,
     comparison: NodeRef,
+    /// Many messages: the coverage heat strip.
+    coverage: NodeRef,
     perf: NodeRef,
 }
 
@@ -264,6 +280,7 @@ pub fn app() -> Html {
         chart: use_node_ref(),
         datagrams: use_node_ref(),
         comparison: use_node_ref(),
+        coverage: use_node_ref(),
         perf: use_node_ref(),
     };
     // The newest state, for the frame loop and the key listener (they outlive a render).
@@ -343,6 +360,7 @@ pub fn app() -> Html {
         && lab.config.mode == crate::engine::Mode::Tree;
     let regions = matches!(structure, crate::engine::Structure::Regions { .. });
     let stream = lab.run.borrow().simulation.messages() > 1;
+    let many_messages = lab.config.many_messages();
     let on_log = dispatch.reform(|event: Event| {
         let input: web_sys::HtmlInputElement = event.target_unchecked_into();
         Action::SetLogRounds(input.checked())
@@ -385,7 +403,16 @@ pub fn app() -> Html {
                             <li><span class="swatch line" style={format!("--swatch: {}", palette::hex(line.colour))} aria-hidden="true"></span>{ line.label }</li>
                         }) }
                     </ul>
-                    if lab.run.borrow().comparison.is_some() {
+                    if many_messages {
+                        // Many messages (issue #10): coverage per message, latency per policy.
+                        <canvas ref={views.coverage.clone()} class="chart small" data-testid="coverage-chart" role="img"
+                            aria-label="Coverage of each message per round: one row per message, darker is more nodes"></canvas>
+                        <p class="hint chart-note">{ "Each row is a message, each column a round: the darker, the more live nodes hold it. Below, the same seed under each policy: rounds from a message's injection until every live node has it." }</p>
+                        if lab.run.borrow().comparison.is_some() {
+                            <canvas ref={views.comparison.clone()} class="chart small" data-testid="latency-chart" role="img"
+                                aria-label="Latency per message under each policy on the same seed"></canvas>
+                        }
+                    } else if lab.run.borrow().comparison.is_some() {
                         <canvas ref={views.comparison.clone()} class="chart small" data-testid="comparison-chart" role="img"
                             aria-label="The same run with the protocol's switch on and off"></canvas>
                     }

@@ -55,6 +55,13 @@ pub fn counts(props: &RunProps) -> Html {
                 <small>{ format!(" +{} to crashed", totals.to_crashed) }</small></dd></div>
             <div><dt>{ "At the sender" }</dt><dd><span data-testid="at-sender">{ totals.at_sender }</span>
                 <small>{ " (at most " }<span data-testid="peak-at-sender">{ simulation.peak_at_sender() }</span>{ " a round)" }</small></dd></div>
+            if let Some((mean, worst, incomplete)) = message_latency(simulation) {
+                // Many messages (issue #10): latency from injection until every live node has it.
+                <div><dt>{ "Message latency" }</dt><dd><span data-testid="message-latency">{ mean }</span>
+                    <small>{ " mean, worst " }<span data-testid="message-latency-worst">{ worst }</span>{ " rounds" }</small></dd></div>
+                <div><dt>{ "Incomplete" }</dt><dd><span data-testid="incomplete-messages">{ incomplete }</span>
+                    <small>{ format!(" of {} messages", simulation.messages()) }</small></dd></div>
+            }
             <div class="kinds"><dt>{ "By kind" }</dt><dd>
                 { for simulation.kinds().iter().enumerate().map(|(index, kind)| html! {
                     <span class="kind">{ format!("{} ", kind.name) }<b data-testid={format!("kind-{}", kind.name)}>{ totals.by_kind[index] }</b></span>
@@ -62,6 +69,27 @@ pub fn counts(props: &RunProps) -> Html {
             </dd></div>
         </dl>
     }
+}
+
+/// Many messages: the mean and worst latency (rounds) of the messages every live node holds so
+/// far ("–" while none), and how many messages are not yet everywhere; `None` with one message.
+fn message_latency(simulation: &crate::engine::Simulation) -> Option<(String, String, usize)> {
+    let latencies = simulation.message_latencies();
+    if latencies.is_empty() {
+        return None;
+    }
+    let done: Vec<f64> = latencies
+        .iter()
+        .flatten()
+        .map(|&rounds| f64::from(rounds))
+        .collect();
+    let incomplete = latencies.len() - done.len();
+    if done.is_empty() {
+        return Some(("–".into(), "–".into(), incomplete));
+    }
+    let mean = done.iter().sum::<f64>() / done.len() as f64;
+    let worst = done.iter().copied().fold(0.0, f64::max);
+    Some((format!("{mean:.1}"), format!("{worst:.0}"), incomplete))
 }
 
 /// Rounds to 50%, 99% and 100%, measured beside the theory's estimate, and the run's status.

@@ -195,8 +195,7 @@ impl<P: Protocol> Run for EventRun<P> {
 /// instantaneous synchronous rounds cannot carry (each feature of the network adds itself here).
 pub(crate) fn gossip_needs_events(config: &Config) -> bool {
     // Many messages: a bitmap of up to 64 per node.
-    let many_messages = config.messages.count > 1;
-    many_messages
+    config.messages.count > 1
 }
 
 /// Gossip runs on the fast driver unless `gossip_needs_events`; both give the same run for a

@@ -1,8 +1,10 @@
 //! One module per chart, each a `draw(canvas, data)` over plain data (plotters on a canvas).
 
 pub mod comparison;
+pub mod coverage;
 pub mod datagrams;
 pub mod infection;
+pub mod latency;
 
 use super::canvas::fit_to_css;
 use plotters::coord::Shift;
