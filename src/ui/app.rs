@@ -407,10 +407,15 @@ pub fn app() -> Html {
                         // Many messages (issue #10): coverage per message, latency per policy.
                         <canvas ref={views.coverage.clone()} class="chart small" data-testid="coverage-chart" role="img"
                             aria-label="Coverage of each message per round: one row per message, darker is more nodes"></canvas>
-                        <p class="hint chart-note">{ "Each row is a message, each column a round: the darker, the more live nodes hold it. Below, the same seed under each policy: rounds from a message's injection until every live node has it." }</p>
-                        if lab.run.borrow().comparison.is_some() {
+                        <p class="chart-note">{ "Each row is a message, each column a round: the darker, the more live nodes hold it. Below, the same seed under each policy: rounds from a message's injection until every live node has it." }</p>
+                        if let Some(comparison) = lab.run.borrow().comparison.as_ref() {
                             <canvas ref={views.comparison.clone()} class="chart small" data-testid="latency-chart" role="img"
                                 aria-label="Latency per message under each policy on the same seed"></canvas>
+                            <ul class="legend chart-legend" aria-label="Latency chart legend" data-testid="latency-legend">
+                                { for comparison.lines.iter().zip(latency::COLOURS).map(|(line, rgb)| html! {
+                                    <li><span class="swatch line" style={format!("--swatch: {}", palette::hex(rgb))} aria-hidden="true"></span>{ line.label.clone() }</li>
+                                }) }
+                            </ul>
                         }
                     } else if lab.run.borrow().comparison.is_some() {
                         <canvas ref={views.comparison.clone()} class="chart small" data-testid="comparison-chart" role="img"

@@ -57,8 +57,8 @@ pub fn counts(props: &RunProps) -> Html {
                 <small>{ " (at most " }<span data-testid="peak-at-sender">{ simulation.peak_at_sender() }</span>{ " a round)" }</small></dd></div>
             if let Some((mean, worst, incomplete)) = message_latency(simulation) {
                 // Many messages (issue #10): latency from injection until every live node has it.
-                <div><dt>{ "Message latency" }</dt><dd><span data-testid="message-latency">{ mean }</span>
-                    <small>{ " mean, worst " }<span data-testid="message-latency-worst">{ worst }</span>{ " rounds" }</small></dd></div>
+                <div><dt>{ "Latency" }</dt><dd><span data-testid="message-latency">{ mean }</span>
+                    <small>{ " mean, " }</small><span data-testid="message-latency-worst">{ worst }</span><small>{ " worst" }</small></dd></div>
                 <div><dt>{ "Incomplete" }</dt><dd><span data-testid="incomplete-messages">{ incomplete }</span>
                     <small>{ format!(" of {} messages", simulation.messages()) }</small></dd></div>
             }
@@ -156,6 +156,8 @@ fn theory_rounds_text(run: &Run) -> String {
         None if matches!(config.mode, Mode::Srm | Mode::Rmtp) => "after repairs".into(),
         // Multicast without a way to recover from loss or crashes does not reach everyone.
         None if config.mode.group() == Group::Multicast => "not all".into(),
+        // Many messages: no theory figure for "every message everywhere".
+        None if config.many_messages() => "–".into(),
         None => format!("over {}", crate::engine::theory::MAX_ITERATIONS),
     }
 }

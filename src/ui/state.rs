@@ -206,6 +206,10 @@ impl Run {
         let config = self.simulation.config();
         match self.theory_rounds {
             Some(rounds) => format!("theory: all by round {rounds}"),
+            // Many messages: the mean-field curve is a single rumor's.
+            None if config.many_messages() => {
+                "theory: a single rumor's, not drawn for M > 1".into()
+            }
             None if config.network.loss >= 1.0 => "theory: never (every datagram is lost)".into(),
             None if matches!(config.mode, Mode::Srm | Mode::Rmtp) => {
                 "theory without loss: M − 1 + depth rounds".into()

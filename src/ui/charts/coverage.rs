@@ -38,7 +38,7 @@ pub fn draw(canvas: &HtmlCanvasElement, columns: &[(u32, &Vec<f32>)]) -> Result<
     context.set_fill_style_str("#141414");
     context.set_font(&format!("{}px sans-serif", 14.0 * ratio));
     context.fill_text(
-        "Coverage of each message per round (share of live nodes holding it)",
+        "Coverage: share of live nodes holding each message",
         left,
         15.0 * ratio,
     )?;

@@ -9,7 +9,7 @@ use plotters::prelude::*;
 use web_sys::HtmlCanvasElement;
 
 /// random, recent, priority.
-const COLOURS: [palette::Rgb; 3] = [palette::PUSH, palette::LOST, palette::PULL];
+pub const COLOURS: [palette::Rgb; 3] = [palette::PUSH, palette::LOST, palette::PULL];
 
 pub fn draw(
     canvas: &HtmlCanvasElement,
@@ -40,23 +40,14 @@ pub fn draw(
     let radius = (3.0 * ratio) as i32;
     for (line, rgb) in comparison.lines.iter().zip(COLOURS) {
         let style = colour(rgb).stroke_width((2.0 * ratio) as u32);
-        chart
-            .draw_series(LineSeries::new(line.points.iter().copied(), style))?
-            .label(line.label.clone())
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], style));
+        chart.draw_series(LineSeries::new(line.points.iter().copied(), style))?;
         chart.draw_series(
             line.points
                 .iter()
                 .map(|&point| Circle::new(point, radius, colour(rgb).filled())),
         )?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .label_font(text(13.0))
-        .background_style(WHITE.mix(0.85))
-        .border_style(RGBColor(200, 200, 200))
-        .draw()?;
+    // The legend is the page's list under the canvas (`series`): long labels stay readable.
     root.present()?;
     Ok(())
 }
