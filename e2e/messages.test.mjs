@@ -49,9 +49,15 @@ test('?messages=8&capacity=1: the heat strip, the latency chart and the latency 
   await lab.page.waitForTimeout(300);
   const [complete, nobody] = await pixelCounts(lab, 'coverage-chart', [COMPLETE, NOBODY]);
   assert.ok(complete > 1000 && nobody > 100, `complete ${complete}, nobody ${nobody}`);
-  // The latency chart: a line for each policy.
+  // The latency chart: a line (at least a dot) for each policy, and its legend. Under priority
+  // with K = 1 push only ever spreads the top message: one dot, 7 messages never everywhere.
   const lines = await pixelCounts(lab, 'latency-chart', POLICY_COLOURS);
-  lines.forEach((count, index) => assert.ok(count > 50, `policy ${index}: ${count} pixels`));
+  lines.forEach((count, index) => assert.ok(count > 10, `policy ${index}: ${count} pixels`));
+  const legend = await lab.page.getByTestId('latency-legend').locator('li').allTextContents();
+  assert.equal(legend.length, 3);
+  assert.match(legend[0], new RegExp(`^random: mean ${summary.message_latency.mean.toFixed(1)}, worst ${summary.message_latency.max} rounds`));
+  assert.match(legend[1], /^recent: mean [\d.]+, worst \d+ rounds/);
+  assert.match(legend[2], /^priority: .*7 never everywhere/);
   await lab.page.screenshot({ path: `${ARTIFACTS}messages-1280x720.png` });
   await lab.page.getByTestId('coverage-chart').screenshot({ path: `${ARTIFACTS}messages-coverage.png` });
   await lab.page.getByTestId('latency-chart').screenshot({ path: `${ARTIFACTS}messages-latency.png` });
