@@ -56,6 +56,9 @@ where
     fn is_crashed(&self, _: u32) -> bool {
         false
     }
+    fn live(&self) -> u32 {
+        self.known.len() as u32
+    }
     fn peer(&mut self, _: u32) -> u32 {
         self.peers.remove(0)
     }

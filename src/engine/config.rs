@@ -2,7 +2,7 @@
 //! network, the crashed set. Plain data: `params` describes and validates each parameter, the
 //! protocol registry computes what depends on the model (the round limit).
 
-use super::protocols::{centralized, messages, rmtp, srm, tree};
+use super::protocols::{centralized, messages, mongering, push_then_pull, rmtp, srm, tree};
 use serde::Serialize;
 use std::fmt;
 
@@ -23,6 +23,8 @@ pub mod limits {
     pub const MESSAGES: (u32, u32) = (1, 64);
     pub const CAPACITY: (u32, u32) = (1, 64);
     pub const INJECT_EVERY: (u32, u32) = (0, 1000);
+    pub const STOP_K: (u32, u32) = (1, 100);
+    pub const PUSH_ROUNDS: (u32, u32) = (1, 10_000);
 }
 
 /// What the network does to datagrams, and which nodes are down.
@@ -58,6 +60,10 @@ pub struct Config {
     pub rmtp: rmtp::Params,
     /// Many messages (gossip): M, the capacity K, the policy, the injection schedule.
     pub messages: messages::Params,
+    /// Push: rumor mongering's stop rule and its k.
+    pub mongering: mongering::Params,
+    /// Push: when push hands over to pull.
+    pub hybrid: push_then_pull::Params,
 }
 
 impl Default for Config {
@@ -76,6 +82,8 @@ impl Default for Config {
             srm: srm::Params::default(),
             rmtp: rmtp::Params::default(),
             messages: messages::Params::default(),
+            mongering: mongering::Params::default(),
+            hybrid: push_then_pull::Params::default(),
         }
     }
 }

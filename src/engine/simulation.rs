@@ -14,6 +14,15 @@ pub fn periods(tick: Tick, timed: bool) -> f64 {
     if timed { rounds } else { rounds.floor() + 1.0 }
 }
 
+/// When the informed nodes got the message, in periods.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Arrivals {
+    /// The mean over the informed live nodes that were not senders (t_ave).
+    pub mean: f64,
+    /// The last of them (t_last).
+    pub last: f64,
+}
+
 /// Where a run stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
@@ -108,7 +117,7 @@ impl Simulation {
 
     /// The datagram kinds this run's protocol sends.
     pub fn kinds(&self) -> &'static [Kind] {
-        protocols::kinds(self.config.mode)
+        protocols::kinds(&self.config)
     }
 
     pub fn structure(&self) -> Structure {
@@ -152,17 +161,29 @@ impl Simulation {
         let Status::Completed { rounds } = self.status() else {
             return None;
         };
-        if !self.config.timed() {
+        if !self.config.timed() && !self.run.stops_by_rule() {
             return Some(f64::from(rounds));
         }
-        let last = self
-            .informed_order()
-            .iter()
-            .filter(|&&node| !self.is_crashed(node))
-            .filter_map(|&node| self.run.informed_tick(node))
-            .max()
-            .unwrap_or(0);
-        Some(periods(last, true))
+        Some(self.arrivals().map_or(0.0, |arrivals| arrivals.last))
+    }
+
+    /// When the live nodes that were not senders got the message, in periods (Demers et al.'s
+    /// t_ave and t_last); `None` if none of them has it.
+    pub fn arrivals(&self) -> Option<Arrivals> {
+        let (senders, timed) = (self.config.senders, self.config.timed());
+        let (mut count, mut sum, mut last) = (0u32, 0.0, 0.0f64);
+        self.run.for_each_informed(&mut |node, tick| {
+            if node >= senders && !self.run.is_crashed(node) {
+                let time = periods(tick, timed);
+                count += 1;
+                sum += time;
+                last = last.max(time);
+            }
+        });
+        (count > 0).then(|| Arrivals {
+            mean: sum / f64::from(count),
+            last,
+        })
     }
 
     pub fn is_crashed(&self, node: u32) -> bool {
@@ -195,9 +216,12 @@ impl Simulation {
 
     pub fn status(&self) -> Status {
         let rounds = self.round();
-        if self.informed() == self.live() {
+        let idle = self.run.is_idle();
+        // A protocol with a stop rule goes on until it stops, even once every node knows.
+        let settled = idle || !self.run.stops_by_rule();
+        if self.informed() == self.live() && settled {
             Status::Completed { rounds }
-        } else if self.run.is_idle() {
+        } else if idle {
             Status::Ended { rounds }
         } else if rounds >= self.round_limit {
             Status::Stopped { rounds }

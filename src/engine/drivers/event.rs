@@ -242,6 +242,26 @@ impl<P: Protocol> EventNetwork<P> {
         }
     }
 
+    /// Every node's protocol state.
+    pub fn states(&self) -> &[P::Node] {
+        &self.states
+    }
+
+    /// Whether a datagram is on its way (timers aside).
+    pub fn in_flight(&self) -> bool {
+        self.queue
+            .iter()
+            .any(|entry| matches!(entry.pending, Pending::Arrive { .. }))
+    }
+
+    /// Calls `visit(node, tick)` for every node that knows every message, in the order they came
+    /// to know it (crashed ones included).
+    pub fn for_each_informed(&self, visit: &mut dyn FnMut(u32, Tick)) {
+        for &node in &self.order {
+            visit(node, self.informed_tick[node as usize]);
+        }
+    }
+
     /// Nothing scheduled: a protocol without rounds can do nothing more.
     pub fn is_idle(&self) -> bool {
         !P::EVERY_ROUND && self.queue.is_empty()
@@ -514,6 +534,10 @@ impl<'a, P: Protocol, R: Recorder> Context<'a, P, R> {
 impl<P: Protocol, R: Recorder> Net<P> for Context<'_, P, R> {
     fn nodes(&self) -> u32 {
         self.network.nodes
+    }
+
+    fn live(&self) -> u32 {
+        self.network.live
     }
 
     fn now(&self) -> Tick {
