@@ -2,7 +2,7 @@
 //! network, the crashed set. Plain data: `params` describes and validates each parameter, the
 //! protocol registry computes what depends on the model (the round limit).
 
-use super::protocols::{centralized, mongering, push_then_pull, rmtp, srm, tree};
+use super::protocols::{centralized, messages, mongering, push_then_pull, rmtp, srm, tree};
 use serde::Serialize;
 use std::fmt;
 
@@ -19,6 +19,10 @@ pub mod limits {
     pub const TIMER_FACTOR: (f64, f64) = (0.0, 10.0);
     pub const REGIONS: (u32, u32) = (1, 1000);
     pub const ACK_PERIOD: (u32, u32) = (1, 100);
+    // Many messages.
+    pub const MESSAGES: (u32, u32) = (1, 64);
+    pub const CAPACITY: (u32, u32) = (1, 64);
+    pub const INJECT_EVERY: (u32, u32) = (0, 1000);
     pub const STOP_K: (u32, u32) = (1, 100);
     pub const PUSH_ROUNDS: (u32, u32) = (1, 10_000);
     // async-racks
@@ -58,6 +62,8 @@ pub struct Config {
     pub tree: tree::Params,
     pub srm: srm::Params,
     pub rmtp: rmtp::Params,
+    /// Many messages (gossip): M, the capacity K, the policy, the injection schedule.
+    pub messages: messages::Params,
     /// Push: rumor mongering's stop rule and its k.
     pub mongering: mongering::Params,
     /// Push: when push hands over to pull.
@@ -87,6 +93,7 @@ impl Default for Config {
             tree: tree::Params::default(),
             srm: srm::Params::default(),
             rmtp: rmtp::Params::default(),
+            messages: messages::Params::default(),
             mongering: mongering::Params::default(),
             hybrid: push_then_pull::Params::default(),
             // async-racks
@@ -121,6 +128,11 @@ impl Config {
     pub fn timed(&self) -> bool {
         // async-racks: asynchronous periods put gossip's times inside rounds.
         self.asynchrony.is_some() && self.mode.group() == Group::Gossip
+    }
+
+    /// Many messages: gossip with M > 1 (the messages protocol on the event driver).
+    pub fn many_messages(&self) -> bool {
+        self.messages.count > 1 && self.mode.group() == Group::Gossip
     }
 
     /// Live nodes: the ones a run must inform to complete.

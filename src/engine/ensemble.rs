@@ -159,10 +159,18 @@ pub struct Summary {
     /// every trial, and the most in one round.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub core_per_round: Option<MeanMax>,
+    /// Many messages: rounds from a message's injection until every live node held it, {mean,
+    /// max} over every (trial, message) pair that got everywhere (null if none did); absent with
+    /// one message.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message_latency: Option<Option<MeanMax>>,
+    /// Many messages: messages not held by every live node when the run stopped, mean per trial.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub incomplete_messages: Option<f64>,
 }
 
-// async-racks
-/// A per-round figure's mean over rounds and trials and its maximum, rounded to 6 decimals.
+/// A per-round figure's mean over rounds and trials and its maximum (or any mean and
+/// maximum), rounded to 6 decimals like `Stats`.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct MeanMax {
     pub mean: f64,
@@ -189,6 +197,9 @@ pub fn run(experiment: &Experiment, mut progress: impl FnMut(u32)) -> Summary {
     let mut warning = None;
     // async-racks: datagrams through the core and rounds played, over all trials; the peak.
     let (mut through_core, mut rounds_played, mut peak_core) = (0u64, 0u64, 0u64);
+    // Many messages: every delivered message's latency, and the incomplete ones per trial.
+    let mut latencies = Vec::new();
+    let mut incomplete = Vec::new();
     for trial in 0..experiment.trials {
         let trial_config = Config {
             seed: trial_seed(config.seed, u64::from(trial)),
@@ -229,6 +240,19 @@ pub fn run(experiment: &Experiment, mut progress: impl FnMut(u32)) -> Summary {
         through_core += totals.through_core;
         rounds_played += u64::from(simulation.round());
         peak_core = peak_core.max(simulation.peak_through_core());
+        let message_latencies = simulation.message_latencies();
+        latencies.extend(
+            message_latencies
+                .iter()
+                .flatten()
+                .map(|&rounds| f64::from(rounds)),
+        );
+        incomplete.push(
+            message_latencies
+                .iter()
+                .filter(|done| done.is_none())
+                .count() as f64,
+        );
         progress(trial + 1);
     }
     let stats = |series: &[f64]| Stats::of(series).expect("trials >= 1");
@@ -284,5 +308,12 @@ pub fn run(experiment: &Experiment, mut progress: impl FnMut(u32)) -> Summary {
                 max: peak_core as f64,
             }
         }),
+        message_latency: config.many_messages().then(|| {
+            Stats::of(&latencies).map(|stats| MeanMax {
+                mean: stats.mean,
+                max: stats.max,
+            })
+        }),
+        incomplete_messages: config.many_messages().then(|| stats(&incomplete).mean),
     }
 }

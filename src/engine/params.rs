@@ -5,6 +5,7 @@
 
 use super::config::{Config, ConfigError, Group, Mode, limits};
 use super::protocols::centralized::Transport;
+use super::protocols::messages::Policy;
 use super::protocols::mongering;
 use serde_json::{Map, Value as Json};
 
@@ -510,6 +511,64 @@ pub static PARAMS: &[Param] = &[
         get: |config| optional_value(config.hybrid.rounds),
         set: |config, value| config.hybrid.rounds = optional(value),
     },
+    // Many messages (issue #10, theory.md section 8).
+    Param {
+        key: "messages",
+        url: Some("messages"),
+        label: "Messages M",
+        domain: Domain::Whole {
+            min: limits::MESSAGES.0 as u64,
+            max: limits::MESSAGES.1 as u64,
+        },
+        default: "1",
+        help: "gossip: messages M the senders inject, message m at sender m mod senders (1: the single rumor)",
+        modes: &Mode::GOSSIP,
+        get: |config| Value::Whole(config.messages.count.into()),
+        set: |config, value| config.messages.count = whole(value) as u32,
+    },
+    Param {
+        key: "capacity",
+        url: Some("capacity"),
+        label: "Capacity K",
+        domain: Domain::Whole {
+            min: limits::CAPACITY.0 as u64,
+            max: limits::CAPACITY.1 as u64,
+        },
+        default: "1",
+        help: "gossip, messages > 1: the most messages one datagram carries (k)",
+        modes: &Mode::GOSSIP,
+        get: |config| Value::Whole(config.messages.capacity.into()),
+        set: |config, value| config.messages.capacity = whole(value) as u32,
+    },
+    Param {
+        key: "policy",
+        url: Some("policy"),
+        label: "Policy",
+        domain: Domain::Choice(Policy::NAMES),
+        default: "random",
+        help: "gossip, messages > 1: which K a node sends: a uniform random subset, the most recently received, or the highest priority (a random permutation per seed)",
+        modes: &Mode::GOSSIP,
+        get: |config| Value::Choice(config.messages.policy.name()),
+        set: |config, value| {
+            if let Value::Choice(name) = value {
+                config.messages.policy = Policy::from_name(name).expect("a listed name");
+            }
+        },
+    },
+    Param {
+        key: "inject_every",
+        url: Some("inject-every"),
+        label: "Inject every (rounds)",
+        domain: Domain::Whole {
+            min: limits::INJECT_EVERY.0 as u64,
+            max: limits::INJECT_EVERY.1 as u64,
+        },
+        default: "0",
+        help: "gossip, messages > 1: message m is injected at the end of round m R (0: all before round 1)",
+        modes: &Mode::GOSSIP,
+        get: |config| Value::Whole(config.messages.inject_every.into()),
+        set: |config, value| config.messages.inject_every = whole(value) as u32,
+    },
 ];
 
 const STOP_NAMES: &[&str] = &[
@@ -717,6 +776,13 @@ impl Config {
                 self.nodes, self.racks
             )));
         }
+        // Many messages: one protocol per run; push's stop rules and hand-over are single-rumor.
+        if self.many_messages() && (self.mongering.stop.is_some() || self.hybrid.is_hybrid()) {
+            return Err(ConfigError(format!(
+                "messages must be 1 with a stop rule or push then pull (got {})",
+                self.messages.count
+            )));
+        }
         if self.mode == Mode::Rmtp && self.rmtp.regions > self.nodes - 1 {
             return Err(ConfigError(format!(
                 "regions must be between 1 and {} (N - 1 receivers) (got {})",
@@ -756,6 +822,10 @@ impl Config {
         PARAMS
             .iter()
             .filter(|param| param.applies_to(self.mode))
+            // Many messages: capacity, policy and schedule only matter when M > 1.
+            .filter(|param| {
+                self.many_messages() || !["capacity", "policy", "inject_every"].contains(&param.key)
+            })
             .map(|param| (param.key.to_string(), (param.get)(&resolved).to_json()))
             .collect()
     }

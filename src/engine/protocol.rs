@@ -131,6 +131,11 @@ pub trait Protocol: Sized {
     fn messages(&self) -> u32 {
         1
     }
+    /// What sender `sender` knows before round 1 (`all`: every message, the default). Many
+    /// messages: only the ones injected at round 0 at this sender.
+    fn initially_known(&self, _sender: u32, all: u64) -> u64 {
+        all
+    }
     /// Called once before round 1: initial timers.
     fn start(&self, _net: &mut impl Net<Self>) {}
     /// Called at the first tick of every round when `EVERY_ROUND` (synchronous rounds). The

@@ -204,4 +204,7 @@ pub struct RoundReport {
     pub events: Vec<NodeEvent>,
     /// Timers pending when the round ended; empty unless the run records.
     pub timers: Vec<PendingTimer>,
+    /// Many messages: live nodes holding each message after this round (index: message);
+    /// empty with a single message.
+    pub holders: Vec<u32>,
 }

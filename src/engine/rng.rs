@@ -9,6 +9,8 @@ use rand_pcg::Pcg32;
 pub enum Stream {
     Gossip = 1,
     Crashes = 2,
+    /// Many messages: the messages' priorities.
+    Priorities = 3,
     // async-racks: each node's phase and its jittered periods (asynchronous gossip).
     Periods = 7,
 }

@@ -50,6 +50,8 @@ pub struct Simulation {
     // async-racks
     /// The most datagrams through the core switch in one round.
     peak_through_core: u64,
+    /// Many messages: per message, the round every live node first held it.
+    message_done: Vec<Option<u32>>,
 }
 
 impl Simulation {
@@ -77,8 +79,26 @@ impl Simulation {
             peak_at_sender: 0,
             records,
             peak_through_core: 0,
+            message_done: vec![
+                None;
+                if config.many_messages() {
+                    config.messages.count as usize
+                } else {
+                    0
+                }
+            ],
             config,
         }
+    }
+
+    /// The messages protocol even for M = 1 (the test that one message is exactly the single
+    /// rumor's run).
+    #[doc(hidden)]
+    pub fn with_messages_protocol(config: Config, records: bool) -> Result<Self, ConfigError> {
+        config.validate()?;
+        let mut simulation = Self::around(protocols::build_messages(&config), config, records);
+        simulation.message_done = vec![None; simulation.config.messages.count as usize];
+        Ok(simulation)
     }
 
     /// The same configuration on the event driver (for the differential test: with zero delay
@@ -240,6 +260,9 @@ impl Simulation {
         let mut recording = Recording::default();
         let (first_new, counters) = self.run.play(self.records.then_some(&mut recording));
         self.account(&counters);
+        let holders = (0..self.message_done.len() as u32)
+            .map(|message| self.run.holders(message))
+            .collect();
         Some(RoundReport {
             round: self.round(),
             newly_informed: self.informed_order()[first_new.min(self.informed_order().len())..]
@@ -250,6 +273,7 @@ impl Simulation {
             learned: recording.learned,
             events: recording.events,
             timers: recording.timers,
+            holders,
         })
     }
 
@@ -266,6 +290,7 @@ impl Simulation {
         self.totals.add(counters);
         self.peak_at_sender = self.peak_at_sender.max(counters.at_sender);
         self.peak_through_core = self.peak_through_core.max(counters.through_core); // async-racks
+        self.note_messages_done();
     }
 
     // async-racks
@@ -281,5 +306,33 @@ impl Simulation {
         } else {
             Racks::FLAT
         }
+    }
+
+    /// Many messages: marks the messages every live node now holds (first time only).
+    fn note_messages_done(&mut self) {
+        let (round, live) = (self.run.round(), self.run.live());
+        for (message, done) in self.message_done.iter_mut().enumerate() {
+            if done.is_none() && self.run.holders(message as u32) >= live {
+                *done = Some(round);
+            }
+        }
+    }
+
+    /// Many messages: per message, its latency in rounds, from its injection round until every
+    /// live node held it (`None`: not yet); empty with a single message.
+    pub fn message_latencies(&self) -> Vec<Option<u32>> {
+        let params = self.config.messages;
+        self.message_done
+            .iter()
+            .enumerate()
+            .map(|(message, done)| done.map(|round| round - params.injected_round(message as u32)))
+            .collect()
+    }
+
+    /// Many messages: live nodes holding each message now.
+    pub fn holders(&self) -> Vec<u32> {
+        (0..self.message_done.len() as u32)
+            .map(|message| self.run.holders(message))
+            .collect()
     }
 }

@@ -1,7 +1,7 @@
 //! The app: layout, the keyboard shortcuts, and the frame loop that plays rounds at the chosen
 //! speed and paints the stage and the charts.
 
-use super::charts::{comparison, core, datagrams, infection};
+use super::charts::{comparison, core, coverage, datagrams, infection, latency};
 use super::controls::Controls;
 use super::frame_loop::FrameLoop;
 use super::palette;
@@ -180,10 +180,24 @@ fn on_frame(lab: &UseReducerHandle<Lab>, painter: &mut Painter, views: &Views, t
                 web_sys::console::error_1(&error.to_string().into());
             }
         }
-        if let (Some(chart), Some(comparison)) = (canvas(&views.comparison), &run.comparison)
-            && let Err(error) = comparison::draw(&chart, comparison)
-        {
-            web_sys::console::error_1(&error.to_string().into());
+        let config = run.simulation.config();
+        if let (Some(chart), Some(comparison)) = (canvas(&views.comparison), &run.comparison) {
+            // Many messages: the comparison is the policies' latency per message.
+            let drawn = if config.many_messages() {
+                latency::draw(&chart, comparison, config.messages.count)
+            } else {
+                comparison::draw(&chart, comparison)
+            };
+            if let Err(error) = drawn {
+                web_sys::console::error_1(&error.to_string().into());
+            }
+        }
+        // Many messages: the coverage heat strip.
+        if let Some(chart) = canvas(&views.coverage) {
+            let columns: Vec<(u32, &Vec<f32>)> = run.coverage.points(0).collect();
+            if let Err(error) = coverage::draw(&chart, &columns) {
+                web_sys::console::error_1(&error);
+            }
         }
         // async-racks: datagrams through the core per round.
         if let Some(chart) = canvas(&views.core) {
@@ -267,6 +281,8 @@ struct Views {
     chart: NodeRef,
     datagrams: NodeRef,
     comparison: NodeRef,
+    /// Many messages: the coverage heat strip.
+    coverage: NodeRef,
     perf: NodeRef,
     core: NodeRef, // async-racks
 }
@@ -301,6 +317,7 @@ pub fn app() -> Html {
         chart: use_node_ref(),
         datagrams: use_node_ref(),
         comparison: use_node_ref(),
+        coverage: use_node_ref(),
         perf: use_node_ref(),
         core: use_node_ref(),
     };
@@ -381,6 +398,7 @@ pub fn app() -> Html {
         && lab.config.mode == crate::engine::Mode::Tree;
     let regions = matches!(structure, crate::engine::Structure::Regions { .. });
     let stream = lab.run.borrow().simulation.messages() > 1;
+    let many_messages = lab.config.many_messages();
     let on_log = dispatch.reform(|event: Event| {
         let input: web_sys::HtmlInputElement = event.target_unchecked_into();
         Action::SetLogRounds(input.checked())
@@ -435,7 +453,21 @@ pub fn app() -> Html {
                         <canvas ref={views.core.clone()} class="chart small" data-testid="core-chart" role="img"
                             aria-label="Datagrams through the core switch per round"></canvas>
                     }
-                    if lab.run.borrow().comparison.is_some() {
+                    if many_messages {
+                        // Many messages (issue #10): coverage per message, latency per policy.
+                        <canvas ref={views.coverage.clone()} class="chart small" data-testid="coverage-chart" role="img"
+                            aria-label="Coverage of each message per round: one row per message, darker is more nodes"></canvas>
+                        <p class="chart-note">{ "Each row is a message, each column a round: the darker, the more live nodes hold it. Below, the same seed under each policy: rounds from a message's injection until every live node has it." }</p>
+                        if let Some(comparison) = lab.run.borrow().comparison.as_ref() {
+                            <canvas ref={views.comparison.clone()} class="chart small" data-testid="latency-chart" role="img"
+                                aria-label="Latency per message under each policy on the same seed"></canvas>
+                            <ul class="legend chart-legend" aria-label="Latency chart legend" data-testid="latency-legend">
+                                { for comparison.lines.iter().zip(latency::COLOURS).map(|(line, rgb)| html! {
+                                    <li><span class="swatch line" style={format!("--swatch: {}", palette::hex(rgb))} aria-hidden="true"></span>{ line.label.clone() }</li>
+                                }) }
+                            </ul>
+                        }
+                    } else if lab.run.borrow().comparison.is_some() {
                         <canvas ref={views.comparison.clone()} class="chart small" data-testid="comparison-chart" role="img"
                             aria-label="The same run with the protocol's switch on and off"></canvas>
                     }

@@ -3,6 +3,7 @@
 //! engine's own runs of the same configuration and seed with one switch flipped; the chart draws
 //! what their reports counted.
 
+use crate::engine::protocols::messages::Policy;
 use crate::engine::protocols::srm;
 use crate::engine::{Config, Mode, Simulation};
 
@@ -82,7 +83,53 @@ pub fn compare(config: &Config) -> Option<Comparison> {
                 })
                 .collect(),
         }),
+        // Many messages (issue #10): the same seed under each policy, latency per message.
+        Mode::Push | Mode::Pull | Mode::PushPull if config.many_messages() => Some(Comparison {
+            title: "Latency per message under each policy (same seed)",
+            y_desc: "rounds",
+            lines: Policy::ALL
+                .into_iter()
+                .map(|policy| {
+                    let mut variant = config.clone();
+                    variant.messages.policy = policy;
+                    let (_, simulation) = play(variant, |_| 0.0);
+                    policy_line(policy, &simulation)
+                })
+                .collect(),
+        }),
         _ => None,
+    }
+}
+
+/// Many messages: one policy's latency per message (x: message index, y: rounds from its
+/// injection until every live node held it; messages that never got everywhere are left out),
+/// labelled with the mean and worst latency and the messages left incomplete.
+fn policy_line(policy: Policy, simulation: &Simulation) -> Line {
+    let latencies = simulation.message_latencies();
+    let points: Vec<(f64, f64)> = latencies
+        .iter()
+        .enumerate()
+        .filter_map(|(message, latency)| latency.map(|rounds| (message as f64, f64::from(rounds))))
+        .collect();
+    let incomplete = latencies.len() - points.len();
+    let summary = if points.is_empty() {
+        "no message everywhere".to_string()
+    } else {
+        let mean = points.iter().map(|point| point.1).sum::<f64>() / points.len() as f64;
+        let worst = points.iter().map(|point| point.1).fold(0.0, f64::max);
+        format!("mean {mean:.1}, worst {worst:.0} rounds")
+    };
+    let incomplete = match incomplete {
+        0 => String::new(),
+        count => format!(", {count} never everywhere"),
+    };
+    Line {
+        label: format!(
+            "{}: {summary}{incomplete}{}",
+            policy.name(),
+            cut_short(simulation)
+        ),
+        points,
     }
 }
 

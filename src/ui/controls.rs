@@ -244,8 +244,34 @@ fn protocol_controls(config: &Config, dispatch: &Callback<Action>) -> Html {
                 { param_slider(config, "ack_period", 10.0, dispatch) }
             </div>
         },
-        Mode::Push => push_variant_controls(config, dispatch),
-        _ => html! {},
+        Mode::Push => html! {
+            <>
+                { push_variant_controls(config, dispatch) }
+                { messages_controls(config, dispatch) }
+            </>
+        },
+        Mode::Pull | Mode::PushPull => messages_controls(config, dispatch),
+    }
+}
+
+/// Many messages (issue #10, theory.md section 8): M, and with M > 1 the capacity, the policy
+/// and the injection schedule.
+fn messages_controls(config: &Config, dispatch: &Callback<Action>) -> Html {
+    let count = config.messages.count;
+    html! {
+        <div class="protocol-controls">
+            { param_slider(config, "messages", 16.0, dispatch) }
+            if count > 1 {
+                { param_slider(config, "capacity", f64::from(count), dispatch) }
+                { param_choice(config, "policy", dispatch) }
+                { param_slider(config, "inject_every", 10.0, dispatch) }
+            }
+            <span class="hint" data-testid="messages-explanation">{ if count > 1 {
+                "The senders inject M messages, one every R rounds (0: all at once); a datagram carries at most K, and when a node has more the policy picks: a random subset, the most recently received, or the highest priority."
+            } else {
+                "One rumor. Raise M to gossip many messages with a capacity per datagram and a policy that picks which to send."
+            } }</span>
+        </div>
     }
 }
 

@@ -61,6 +61,13 @@ pub fn counts(props: &RunProps) -> Html {
                     <small>{ " (" }<span data-testid="core-per-round">{ format!("{:.2}", totals.through_core as f64 / f64::from(simulation.round().max(1))) }</span>
                     { format!("/round, max {})", simulation.peak_through_core()) }</small></dd></div>
             }
+            if let Some((mean, worst, incomplete)) = message_latency(simulation) {
+                // Many messages (issue #10): latency from injection until every live node has it.
+                <div><dt>{ "Latency" }</dt><dd><span data-testid="message-latency">{ mean }</span>
+                    <small>{ " mean, " }</small><span data-testid="message-latency-worst">{ worst }</span><small>{ " worst" }</small></dd></div>
+                <div><dt>{ "Incomplete" }</dt><dd><span data-testid="incomplete-messages">{ incomplete }</span>
+                    <small>{ format!(" of {} messages", simulation.messages()) }</small></dd></div>
+            }
             <div class="kinds"><dt>{ "By kind" }</dt><dd>
                 { for simulation.kinds().iter().enumerate().map(|(index, kind)| html! {
                     <span class="kind">{ format!("{} ", kind.name) }<b data-testid={format!("kind-{}", kind.name)}>{ totals.by_kind[index] }</b></span>
@@ -68,6 +75,27 @@ pub fn counts(props: &RunProps) -> Html {
             </dd></div>
         </dl>
     }
+}
+
+/// Many messages: the mean and worst latency (rounds) of the messages every live node holds so
+/// far ("–" while none), and how many messages are not yet everywhere; `None` with one message.
+fn message_latency(simulation: &crate::engine::Simulation) -> Option<(String, String, usize)> {
+    let latencies = simulation.message_latencies();
+    if latencies.is_empty() {
+        return None;
+    }
+    let done: Vec<f64> = latencies
+        .iter()
+        .flatten()
+        .map(|&rounds| f64::from(rounds))
+        .collect();
+    let incomplete = latencies.len() - done.len();
+    if done.is_empty() {
+        return Some(("–".into(), "–".into(), incomplete));
+    }
+    let mean = done.iter().sum::<f64>() / done.len() as f64;
+    let worst = done.iter().copied().fold(0.0, f64::max);
+    Some((format!("{mean:.1}"), format!("{worst:.0}"), incomplete))
 }
 
 /// Rounds to 50%, 99% and 100%, measured beside the theory's estimate, and the run's status.
@@ -153,6 +181,8 @@ fn theory_rounds_text(run: &Run) -> String {
         None if matches!(config.mode, Mode::Srm | Mode::Rmtp) => "after repairs".into(),
         // Multicast without a way to recover from loss or crashes does not reach everyone.
         None if config.mode.group() == Group::Multicast => "not all".into(),
+        // Many messages: no theory figure for "every message everywhere".
+        None if config.many_messages() => "–".into(),
         None => format!("over {}", crate::engine::theory::MAX_ITERATIONS),
     }
 }

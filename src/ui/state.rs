@@ -110,8 +110,12 @@ pub struct Run {
     /// The theory's expected informed fraction for these parameters, from round 0.
     pub theory: Vec<f64>,
     pub theory_rounds: Option<u32>,
-    /// The protocol's lesson: this configuration with one switch flipped, beside it.
+    /// The protocol's lesson: this configuration with one switch flipped, beside it (many
+    /// messages: the same seed under each policy, latency per message).
     pub comparison: Option<Comparison>,
+    /// Many messages: each message's coverage (share of the live nodes holding it) per round,
+    /// from round 0; empty with one message.
+    pub coverage: History<Vec<f32>>,
 }
 
 /// The fractions the milestones table reports besides 100 %.
@@ -143,10 +147,13 @@ impl Run {
             theory: protocols::expected_curve(config, 4000),
             theory_rounds: protocols::expected_rounds(config),
             comparison,
+            coverage: History::new(),
             last: None,
             simulation,
         };
         run.record_fraction(0);
+        let holders = run.simulation.holders();
+        run.record_coverage(0, &holders);
         run
     }
 
@@ -160,6 +167,16 @@ impl Run {
         self.fractions.push(round, fraction);
     }
 
+    /// Many messages: the round's coverage of each message, from the report's holders.
+    fn record_coverage(&mut self, round: u32, holders: &[u32]) {
+        if holders.is_empty() {
+            return;
+        }
+        let live = self.simulation.live().max(1) as f32;
+        let shares = holders.iter().map(|&count| count as f32 / live).collect();
+        self.coverage.push(round, shares);
+    }
+
     /// Plays one round; false once the run is over.
     pub fn step(&mut self) -> bool {
         let Some(report) = self.simulation.step() else {
@@ -169,6 +186,7 @@ impl Run {
             self.informed_round[node as usize] = report.round;
         }
         self.record_fraction(report.round);
+        self.record_coverage(report.round, &report.holders);
         self.counters.push(report.round, report.counters);
         self.last = Some(report);
         true
@@ -188,6 +206,10 @@ impl Run {
         let config = self.simulation.config();
         match self.theory_rounds {
             Some(rounds) => format!("theory: all by round {rounds}"),
+            // Many messages: the mean-field curve is a single rumor's.
+            None if config.many_messages() => {
+                "theory: a single rumor's, not drawn for M > 1".into()
+            }
             None if config.network.loss >= 1.0 => "theory: never (every datagram is lost)".into(),
             None if matches!(config.mode, Mode::Srm | Mode::Rmtp) => {
                 "theory without loss: M − 1 + depth rounds".into()

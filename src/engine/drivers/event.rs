@@ -150,6 +150,8 @@ pub struct EventNetwork<P: Protocol> {
     sequence: u64,
     /// Crashes and recoveries made between steps, reported with the next step.
     pending_events: Vec<NodeEvent>,
+    /// Many messages: per message, the live nodes holding it.
+    holders: Vec<u32>,
     /// Per node, its timers not yet fired or cancelled: (queue sequence, set, due, timer). A
     /// queue entry whose sequence is gone from here was cancelled and is skipped.
     timers: Vec<Vec<Scheduled<P::Timer>>>,
@@ -205,11 +207,24 @@ impl<P: Protocol> EventNetwork<P> {
             (1 << messages) - 1
         };
         let mut known = vec![0; nodes as usize];
-        known[..senders as usize].fill(all);
         let mut informed_round = vec![u32::MAX; nodes as usize];
-        informed_round[..senders as usize].fill(0);
         let mut informed_tick = vec![Tick::MAX; nodes as usize];
-        informed_tick[..senders as usize].fill(0);
+        let mut order = Vec::with_capacity(senders as usize);
+        // Many messages: live holders of each message, and what each sender starts with.
+        let mut holders = vec![0; messages as usize];
+        for sender in 0..senders {
+            let index = sender as usize;
+            known[index] = protocol.initially_known(sender, all);
+            for (message, count) in holders.iter_mut().enumerate() {
+                *count += (known[index] >> message & 1) as u32;
+            }
+            if known[index] == all {
+                informed_round[index] = 0;
+                informed_tick[index] = 0;
+                order.push(sender);
+            }
+        }
+        let informed_live = order.len() as u32;
         let live = crashed.iter().filter(|&&crashed| !crashed).count() as u32;
         EventNetwork {
             nodes,
@@ -223,12 +238,13 @@ impl<P: Protocol> EventNetwork<P> {
             fresh_nodes: Vec::new(),
             crashed,
             live,
-            order: (0..senders).collect(),
-            order_at_round_start: senders as usize,
+            order_at_round_start: order.len(),
+            order,
             informed_round,
             informed_tick,
             informer: (0..nodes).collect(),
-            informed_live: senders,
+            informed_live,
+            holders,
             queue: BinaryHeap::new(),
             sequence: 0,
             pending_events: Vec::new(),
@@ -280,6 +296,24 @@ impl<P: Protocol> EventNetwork<P> {
     pub fn state(&self, node: u32) -> &P::Node {
         &self.states[node as usize]
     }
+    /// Live nodes holding `message`.
+    pub fn holders(&self, message: u32) -> u32 {
+        self.holders[message as usize]
+    }
+
+    /// Adds (or removes) `node`'s messages to (from) the live holders.
+    fn count_holder(&mut self, node: u32, add: bool) {
+        let known = self.known[node as usize];
+        for (message, count) in self.holders.iter_mut().enumerate() {
+            if known >> message & 1 == 1 {
+                if add {
+                    *count += 1;
+                } else {
+                    *count -= 1;
+                }
+            }
+        }
+    }
 
     /// Every node's protocol state.
     pub fn states(&self) -> &[P::Node] {
@@ -323,6 +357,7 @@ impl<P: Protocol> EventNetwork<P> {
             return;
         }
         self.live -= 1;
+        self.count_holder(node, false);
         self.timers[node as usize].clear();
         if self.known[node as usize] == self.all {
             self.informed_live -= 1;
@@ -352,6 +387,7 @@ impl<P: Protocol> EventNetwork<P> {
         if self.known[index] == self.all {
             self.informed_live += 1;
         }
+        self.count_holder(node, true);
         self.pending_events.push(NodeEvent {
             tick: self.now,
             node,
@@ -657,6 +693,9 @@ impl<P: Protocol, R: Recorder> Net<P> for Context<'_, P, R> {
             return false;
         }
         network.known[index] |= bit;
+        if !network.crashed[index] {
+            network.holders[message as usize] += 1;
+        }
         if network.fresh[index] == 0 {
             network.fresh_nodes.push(node);
         }

@@ -34,6 +34,8 @@ pub(crate) trait Run {
     /// The protocol's structure (for the layout) and how many messages make a node informed.
     fn structure(&self) -> Structure;
     fn messages(&self) -> u32;
+    /// Many messages: live nodes holding `message`.
+    fn holders(&self, message: u32) -> u32;
     /// Crashes or recovers a node between rounds (event driver only).
     fn crash(&mut self, node: u32) -> bool;
     fn recover(&mut self, node: u32, keep_state: bool) -> bool;
@@ -133,6 +135,9 @@ impl<P: Protocol<Node = ()>> Run for FastRun<P> {
     fn messages(&self) -> u32 {
         self.protocol.messages()
     }
+    fn holders(&self, _message: u32) -> u32 {
+        self.network.informed_count()
+    }
     fn crash(&mut self, _node: u32) -> bool {
         false
     }
@@ -192,6 +197,9 @@ impl<P: Protocol> Run for EventRun<P> {
     fn messages(&self) -> u32 {
         self.protocol.messages()
     }
+    fn holders(&self, message: u32) -> u32 {
+        self.network.holders(message)
+    }
     fn crash(&mut self, node: u32) -> bool {
         self.network.crash(node);
         true
@@ -205,8 +213,9 @@ impl<P: Protocol> Run for EventRun<P> {
 /// Whether gossip needs the event driver: something in `config` that the fast driver's
 /// instantaneous synchronous rounds cannot carry (each feature of the network adds itself here).
 pub(crate) fn gossip_needs_events(config: &Config) -> bool {
-    // async-racks: nodes on their own clocks; peers chosen by rack.
-    config.asynchrony.is_some() || config.racks > 1
+    // async-racks: nodes on their own clocks; peers chosen by rack. Many messages: a bitmap of
+    // up to 64 per node.
+    config.asynchrony.is_some() || config.racks > 1 || config.messages.count > 1
 }
 
 /// Gossip runs on the fast driver unless `gossip_needs_events`; both give the same run for a

@@ -2,6 +2,7 @@
 //! touches its file and this one; the UI, the CLI and the ensemble go through `Mode`.
 
 pub mod centralized;
+pub mod messages;
 pub mod mongering;
 pub mod pull;
 pub mod push;
@@ -34,6 +35,10 @@ pub fn kinds(config: &Config) -> &'static [Kind] {
 /// The run of `config` on the driver that fits it: gossip without delay on the fast driver.
 pub(crate) fn build(config: &Config) -> Box<dyn Run> {
     let fanout = config.fanout;
+    // Many messages: the messages protocol, on the event driver.
+    if config.many_messages() {
+        return build_messages(config);
+    }
     match config.mode {
         Mode::Push => match config.mongering.stop {
             Some(rule) => on_events(
@@ -93,9 +98,49 @@ pub(crate) fn build(config: &Config) -> Box<dyn Run> {
     }
 }
 
+/// Many messages: gossip's mode with M messages, capacity K and a policy, on the event driver
+/// (also with M = 1, for the test that it then is exactly the single-rumor run).
+pub(crate) fn build_messages(config: &Config) -> Box<dyn Run> {
+    let (fanout, params, senders) = (config.fanout, config.messages, config.senders);
+    let priority = messages::priorities(config.seed, params.count);
+    match config.mode {
+        Mode::Pull => on_events(
+            messages::Messages::<{ messages::PULL }> {
+                fanout,
+                params,
+                senders,
+                priority,
+            },
+            config,
+        ),
+        Mode::PushPull => on_events(
+            messages::Messages::<{ messages::PUSH_PULL }> {
+                fanout,
+                params,
+                senders,
+                priority,
+            },
+            config,
+        ),
+        _ => on_events(
+            messages::Messages::<{ messages::PUSH }> {
+                fanout,
+                params,
+                senders,
+                priority,
+            },
+            config,
+        ),
+    }
+}
+
 /// The theory's expected informed fraction of the live nodes per round, from round 0.
 pub fn expected_curve(config: &Config, max_points: usize) -> Vec<f64> {
     let loss = config.network.loss;
+    // Many messages: the single-rumor theory does not apply to "every message known".
+    if config.many_messages() {
+        return Vec::new();
+    }
     match config.mode {
         Mode::Centralized => centralized::expected_curve(
             config.nodes,
@@ -138,6 +183,9 @@ pub fn expected_curve(config: &Config, max_points: usize) -> Vec<f64> {
 /// Rounds until the theory expects every live node informed; `None` if it never does.
 pub fn expected_rounds(config: &Config) -> Option<u32> {
     let loss = config.network.loss;
+    if config.many_messages() {
+        return None;
+    }
     match config.mode {
         Mode::Centralized => match config.centralized.transport {
             centralized::Transport::Udp if loss > 0.0 => None,
@@ -169,6 +217,9 @@ pub fn expected_rounds(config: &Config) -> Option<u32> {
 /// The literature's closed form for the rounds, where one applies, with its source.
 pub fn closed_form_rounds(config: &Config) -> Option<(f64, &'static str)> {
     let loss = config.network.loss;
+    if config.many_messages() {
+        return None;
+    }
     match config.mode {
         Mode::Centralized
             if loss == 0.0 || config.centralized.transport == centralized::Transport::Reliable =>
@@ -268,6 +319,14 @@ pub fn default_round_limit(config: &Config) -> u32 {
                     + f64::from(config.rmtp.ack_period);
                 stream + tries * wait + 50.0
             }
+        }
+        // Many messages: the last injection, then the single rumor's limit once per batch of
+        // K messages, four times over (recent can starve old messages for long).
+        _ if config.many_messages() => {
+            let params = config.messages;
+            let single = f64::from(theory::default_round_limit(config).max(10));
+            let batches = f64::from(params.count.div_ceil(params.capacity));
+            f64::from(params.injected_round(params.count - 1)) + 4.0 * batches * single
         }
         // Once all know, every contact is unnecessary: a counter stops k rounds later, a coin
         // after a geometric number of rounds of mean k (the last of N within k (ln N + 30)).

@@ -2,8 +2,10 @@
 
 pub mod comparison;
 pub mod core; // async-racks
+pub mod coverage;
 pub mod datagrams;
 pub mod infection;
+pub mod latency;
 
 use super::canvas::fit_to_css;
 use plotters::coord::Shift;
