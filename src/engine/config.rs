@@ -2,6 +2,7 @@
 //! network, the crashed set. Plain data: `params` describes and validates each parameter, the
 //! protocol registry computes what depends on the model (the round limit).
 
+use super::failures::{Burst, CrashSchedule, Delay};
 use super::protocols::{centralized, rmtp, srm, tree};
 use serde::Serialize;
 use std::fmt;
@@ -52,6 +53,13 @@ pub struct Config {
     pub tree: tree::Params,
     pub srm: srm::Params,
     pub rmtp: rmtp::Params,
+    // Failures and delays (theory.md section 9).
+    /// Each datagram's delay, drawn per datagram (gossip modes).
+    pub delay: Delay,
+    /// Gilbert-Elliott burst loss: `network.loss` is then the loss in the bad state.
+    pub burst: Option<Burst>,
+    /// Fractions of the nodes crashing at the start of given rounds.
+    pub crash_at: CrashSchedule,
 }
 
 impl Default for Config {
@@ -69,6 +77,9 @@ impl Default for Config {
             tree: tree::Params::default(),
             srm: srm::Params::default(),
             rmtp: rmtp::Params::default(),
+            delay: Delay::None,
+            burst: None,
+            crash_at: CrashSchedule::default(),
         }
     }
 }
@@ -95,7 +106,13 @@ impl Config {
     /// Whether time runs inside a round (datagram delays, asynchronous periods): times are then
     /// exact ticks, reported in periods as fractions, instead of whole synchronous rounds.
     pub fn timed(&self) -> bool {
-        false
+        // Failures and delays: a datagram delay (gossip only; multicast keeps its hop timing).
+        self.has_delay()
+    }
+
+    /// Whether gossip datagrams take time (multicast modes keep their own hop timing).
+    pub fn has_delay(&self) -> bool {
+        self.mode.group() == Group::Gossip && !self.delay.is_zero()
     }
 
     /// Live nodes: the ones a run must inform to complete.

@@ -204,4 +204,9 @@ pub struct RoundReport {
     pub events: Vec<NodeEvent>,
     /// Timers pending when the round ended; empty unless the run records.
     pub timers: Vec<PendingTimer>,
+    // Failures and delays.
+    /// Datagrams sent and not yet arrived when the round ended.
+    pub in_flight: u64,
+    /// Those datagrams, with their send and arrival ticks; empty unless the run records.
+    pub flying: Vec<Contact>,
 }

@@ -9,6 +9,13 @@ use rand_pcg::Pcg32;
 pub enum Stream {
     Gossip = 1,
     Crashes = 2,
+    // Failures and delays: each on its own stream, so runs without them draw exactly as before.
+    /// Per-datagram delays.
+    Delays = 3,
+    /// The Gilbert-Elliott chain's steps.
+    Burst = 4,
+    /// Which nodes a crash schedule takes down.
+    CrashSchedule = 5,
 }
 
 /// SplitMix64's finaliser: spreads nearby seeds (1, 2, 3, ...) over the whole state space.
@@ -53,6 +60,12 @@ impl Rng {
     pub fn peer(&mut self, caller: u32, nodes: u32) -> u32 {
         let pick = self.below(nodes - 1);
         if pick >= caller { pick + 1 } else { pick }
+    }
+
+    /// A uniform number in [0, 1) with 32 random bits (exact in f64, so portable).
+    #[inline(always)]
+    pub fn unit(&mut self) -> f64 {
+        f64::from(self.0.next_u32()) / 4_294_967_296.0
     }
 
     /// True with probability `threshold / 2^32`; see `Chance`.

@@ -254,6 +254,8 @@ fn param_text(config: &Config, key: &str) -> (&'static Param, String) {
         Value::Real(value) => value.to_string(),
         Value::Choice(name) => name.to_string(),
         Value::Absent => String::new(),
+        // Failures and delays: their text form.
+        other => other.text(),
     };
     (param, text)
 }

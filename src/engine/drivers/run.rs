@@ -5,8 +5,9 @@ use super::event::{EventNetwork, Links, Racks};
 use super::fast::Network;
 use super::{Loss, Lossless, Lossy, Recorder, Recording};
 use crate::engine::config::Config;
+use crate::engine::failures::Delay;
 use crate::engine::protocol::{Protocol, Structure};
-use crate::engine::report::{Counters, Tick, round_start};
+use crate::engine::report::{Contact, Counters, Tick, round_start};
 use crate::engine::rng::{Chance, Rng, Stream};
 
 /// One round of a protocol on its driver; what `Simulation` needs of it.
@@ -31,6 +32,15 @@ pub(crate) trait Run {
     /// Crashes or recovers a node between rounds (event driver only).
     fn crash(&mut self, node: u32) -> bool;
     fn recover(&mut self, node: u32, keep_state: bool) -> bool;
+    // Failures and delays.
+    /// Datagrams sent and not yet arrived.
+    fn in_flight(&self) -> u64 {
+        0
+    }
+    /// The datagrams in flight, as contacts (for the stage).
+    fn flying(&self) -> Vec<Contact> {
+        Vec::new()
+    }
 }
 
 /// Gossip on the fast driver: one byte per node, fully inlined.
@@ -181,12 +191,19 @@ impl<P: Protocol> Run for EventRun<P> {
         self.network.recover(node, keep_state);
         true
     }
+    fn in_flight(&self) -> u64 {
+        self.network.in_flight()
+    }
+    fn flying(&self) -> Vec<Contact> {
+        self.network.flying()
+    }
 }
 
 /// Whether gossip needs the event driver: something in `config` that the fast driver's
 /// instantaneous synchronous rounds cannot carry (each feature of the network adds itself here).
-pub(crate) fn gossip_needs_events(_config: &Config) -> bool {
-    false
+pub(crate) fn gossip_needs_events(config: &Config) -> bool {
+    // Failures and delays: datagrams in flight, a loss chain, crashes during the run.
+    config.has_delay() || config.burst.is_some() || !config.crash_at.is_empty()
 }
 
 /// Gossip runs on the fast driver unless `gossip_needs_events`; both give the same run for a
@@ -212,17 +229,30 @@ where
 
 /// A protocol with timers, state or delays runs on the event driver.
 pub(crate) fn on_events<P: Protocol + 'static>(protocol: P, config: &Config) -> Box<dyn Run> {
-    Box::new(event_run(protocol, config, 0))
+    Box::new(event_run(protocol, config, None))
 }
 
-pub(crate) fn event_run<P: Protocol>(protocol: P, config: &Config, delay: u64) -> EventRun<P> {
+/// `protocol` on the event driver; `delay` overrides the configured delay (tests).
+pub(crate) fn event_run<P: Protocol>(
+    protocol: P,
+    config: &Config,
+    delay: Option<Delay>,
+) -> EventRun<P> {
+    // Multicast modes keep their own hop timing: only gossip takes the configured delay.
+    let configured = if config.has_delay() {
+        config.delay
+    } else {
+        Delay::None
+    };
     let links = Links {
         loss: Chance::new(config.network.loss),
-        delay,
+        delay: delay.unwrap_or(configured),
+        burst: config.burst,
         racks: Racks::FLAT,
     };
     let mut rng = Rng::new(config.seed, Stream::Gossip);
-    let mut network = EventNetwork::new(&protocol, config.senders, choose_crashed(config), links);
+    let mut network = EventNetwork::new(&protocol, config.senders, choose_crashed(config), links)
+        .with_seed(config.seed);
     network.start(&protocol, &mut rng);
     EventRun {
         protocol,
