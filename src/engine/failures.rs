@@ -153,7 +153,12 @@ impl Burst {
         if ["none", "off", ""].contains(&text) {
             return Ok(None);
         }
-        let wrong = |why: &str| Err(format!("burst must be {} (got {text:?}): {why}", Burst::FORM));
+        let wrong = |why: &str| {
+            Err(format!(
+                "burst must be {} (got {text:?}): {why}",
+                Burst::FORM
+            ))
+        };
         let Some((p, r)) = text.split_once(':') else {
             return wrong("two transition probabilities, P:R");
         };
@@ -224,8 +229,7 @@ pub struct CrashSchedule {
 }
 
 impl CrashSchedule {
-    pub const FORM: &'static str =
-        "none or ROUND:FRACTION entries separated by commas, at most 8, round 1 to 10000, fraction 0 to 1";
+    pub const FORM: &'static str = "none or ROUND:FRACTION entries separated by commas, at most 8, round 1 to 10000, fraction 0 to 1";
 
     pub fn entries(&self) -> &[CrashAt] {
         &self.entries[..self.len]

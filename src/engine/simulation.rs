@@ -2,12 +2,12 @@
 //! behind one `dyn Run`, called once per round, never per datagram.
 
 use super::config::{Config, ConfigError, Mode};
-use super::failures::{self, Delay};
-use super::rng::{Rng, Stream};
 use super::drivers::{Recording, Run, event_run};
+use super::failures::{self, Delay};
 use super::protocol::Structure;
 use super::protocols::{self, pull::Pull, push::Push, push_pull::PushPull};
 use super::report::{Contact, Counters, Kind, RoundReport, TICKS_PER_ROUND, Tick};
+use super::rng::{Rng, Stream};
 
 /// A tick in periods: exact when `timed`; otherwise the end of the tick's round (what a
 /// synchronous round teaches is usable from the next round).
@@ -249,7 +249,11 @@ impl Simulation {
     fn crash_as_scheduled(&mut self) {
         let next = self.round() + 1;
         let schedule = self.config.crash_at;
-        for &entry in schedule.entries().iter().filter(|entry| entry.round == next) {
+        for &entry in schedule
+            .entries()
+            .iter()
+            .filter(|entry| entry.round == next)
+        {
             let run = &self.run;
             let victims = failures::choose_victims(
                 entry,

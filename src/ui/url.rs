@@ -90,7 +90,12 @@ fn page_value(param: &Param, text: &str) -> Result<Value, String> {
         Ok(Value::Whole(value)) if page_max.is_some_and(|max| value > max) => Err(expected),
         Ok(value) => Ok(value),
         // Failures and delays: the structured values' messages say what is wrong.
-        Err(message) if matches!(param.domain, Domain::Delay | Domain::Burst | Domain::Schedule) => {
+        Err(message)
+            if matches!(
+                param.domain,
+                Domain::Delay | Domain::Burst | Domain::Schedule
+            ) =>
+        {
             Err(format!("valid: {message}"))
         }
         Err(_) => Err(expected),

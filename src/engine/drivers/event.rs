@@ -4,12 +4,12 @@
 //! fast driver does, so both give the same run for a seed.
 
 use super::{Recorder, Recording, delivered_fate};
+use crate::engine::failures::{Burst, Chain, Delay};
 use crate::engine::protocol::{Datagram, Net, Protocol};
 use crate::engine::report::{
     Change, Contact, Counters, Fate, KindId, Learned, MAX_KINDS, NodeEvent, PendingTimer,
     TICKS_PER_ROUND, Tick, round_start,
 };
-use crate::engine::failures::{Burst, Chain, Delay};
 use crate::engine::rng::{Chance, Rng, Stream};
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -409,12 +409,9 @@ impl<P: Protocol> EventNetwork<P> {
         // Delays: datagrams due exactly at the round's first tick arrive before the round's
         // calls and count as known from then (so `fixed:1` is the synchronous model shifted).
         if delayed {
-            while context
-                .network
-                .queue
-                .peek()
-                .is_some_and(|entry| entry.tick <= start && matches!(entry.pending, Pending::Arrive { .. }))
-            {
+            while context.network.queue.peek().is_some_and(|entry| {
+                entry.tick <= start && matches!(entry.pending, Pending::Arrive { .. })
+            }) {
                 let entry = context.network.queue.pop().expect("peeked");
                 context.dispatch(entry.pending, entry.sequence);
             }

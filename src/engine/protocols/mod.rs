@@ -10,8 +10,8 @@ pub mod srm;
 pub mod tree;
 
 use super::config::{Config, Mode};
-use super::failures::Delay;
 use super::drivers::{Run, fast_or_event, on_events};
+use super::failures::Delay;
 use super::report::Kind;
 use super::theory;
 
