@@ -53,6 +53,8 @@ pub fn counts(props: &RunProps) -> Html {
             <div><dt>{ "Redundant" }</dt><dd data-testid="redundant">{ percent(redundant_share) }<small>{ " of payloads" }</small></dd></div>
             <div><dt>{ "Lost" }</dt><dd><span data-testid="lost">{ totals.lost }</span>
                 <small>{ format!(" +{} to crashed", totals.to_crashed) }</small></dd></div>
+            // Failures and delays: datagrams sent and not yet arrived.
+            <div><dt>{ "In flight" }</dt><dd data-testid="in-flight">{ simulation.in_flight() }</dd></div>
             <div><dt>{ "At the sender" }</dt><dd><span data-testid="at-sender">{ totals.at_sender }</span>
                 <small>{ " (at most " }<span data-testid="peak-at-sender">{ simulation.peak_at_sender() }</span>{ " a round)" }</small></dd></div>
             <div class="kinds"><dt>{ "By kind" }</dt><dd>
@@ -71,6 +73,10 @@ pub fn milestones(props: &RunProps) -> Html {
     let simulation = &run.simulation;
     let status = simulation.status();
     let rounds_to_all = match status {
+        // Failures and delays: timed runs complete at a tick, shown in periods as the CLI does.
+        Status::Completed { .. } if simulation.config().timed() => simulation
+            .completion_time()
+            .map_or(String::new(), |time| time.to_string()),
         Status::Completed { rounds } => rounds.to_string(),
         _ => String::new(),
     };
