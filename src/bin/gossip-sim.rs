@@ -151,7 +151,7 @@ mod cli {
         if let Some(bar) = bar {
             bar.finish_and_clear();
         }
-        if let Some(warning) = summary.warning {
+        if let Some(warning) = &summary.warning {
             eprintln!("gossip-sim: warning: {warning}");
         }
         if !csv {
@@ -190,7 +190,7 @@ mod cli {
         if let Some(warning) = simulation.warning() {
             eprintln!("gossip-sim: warning: {warning}");
         }
-        let kinds = protocols::kinds(experiment.config.mode);
+        let kinds = protocols::kinds(&experiment.config);
         let mut rows = vec![(
             0,
             simulation.informed(),

@@ -3,7 +3,7 @@
 //! protocol registry computes what depends on the model (the round limit).
 
 use super::failures::{Burst, CrashSchedule, Delay};
-use super::protocols::{centralized, rmtp, srm, tree};
+use super::protocols::{centralized, mongering, push_then_pull, rmtp, srm, tree};
 use serde::Serialize;
 use std::fmt;
 
@@ -20,6 +20,8 @@ pub mod limits {
     pub const TIMER_FACTOR: (f64, f64) = (0.0, 10.0);
     pub const REGIONS: (u32, u32) = (1, 1000);
     pub const ACK_PERIOD: (u32, u32) = (1, 100);
+    pub const STOP_K: (u32, u32) = (1, 100);
+    pub const PUSH_ROUNDS: (u32, u32) = (1, 10_000);
 }
 
 /// What the network does to datagrams, and which nodes are down.
@@ -53,6 +55,10 @@ pub struct Config {
     pub tree: tree::Params,
     pub srm: srm::Params,
     pub rmtp: rmtp::Params,
+    /// Push: rumor mongering's stop rule and its k.
+    pub mongering: mongering::Params,
+    /// Push: when push hands over to pull.
+    pub hybrid: push_then_pull::Params,
     // Failures and delays (theory.md section 9).
     /// Each datagram's delay, drawn per datagram (gossip modes).
     pub delay: Delay,
@@ -77,6 +83,8 @@ impl Default for Config {
             tree: tree::Params::default(),
             srm: srm::Params::default(),
             rmtp: rmtp::Params::default(),
+            mongering: mongering::Params::default(),
+            hybrid: push_then_pull::Params::default(),
             delay: Delay::None,
             burst: None,
             crash_at: CrashSchedule::default(),

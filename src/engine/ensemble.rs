@@ -108,6 +108,9 @@ pub struct TheoryEstimate {
     /// The literature's closed form, where one applies, and its source.
     pub closed_form_rounds: Option<f64>,
     pub closed_form_source: Option<&'static str>,
+    /// A stop rule's expected residue and t_ave, by the mean-field recurrence (theory.md section 6).
+    pub residue: Option<f64>,
+    pub t_ave: Option<f64>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -140,14 +143,25 @@ pub struct Summary {
     /// Packet deliveries lost (on a link, or to the receiver) and later repaired or
     /// retransmitted, per trial.
     pub lost_packets: Stats,
+    /// Demers et al.'s figures (theory.md section 6), for every protocol: the fraction of live
+    /// nodes never informed (s), per trial.
+    pub residue: Stats,
+    /// Messages that carry the rumor, sent per live node (m), per trial.
+    pub traffic: Stats,
+    /// When the informed live non-senders got it: their mean (t_ave) and the last (t_last), in
+    /// periods, per trial where any got it (null if none did).
+    pub t_ave: Option<Stats>,
+    pub t_last: Option<Stats>,
     pub theory: TheoryEstimate,
-    pub warning: Option<&'static str>,
+    /// What a reader must know about the numbers: the message cannot spread, or a stop rule left
+    /// live nodes never informed in some trials.
+    pub warning: Option<String>,
 }
 
 /// Runs every trial; `progress(done)` is called after each one.
 pub fn run(experiment: &Experiment, mut progress: impl FnMut(u32)) -> Summary {
     let config = &experiment.config;
-    let kinds = protocols::kinds(config.mode);
+    let kinds = protocols::kinds(config);
     let live = f64::from(config.live_count());
     let mut rounds = Vec::new();
     let mut uninformed = Vec::new();
@@ -157,6 +171,10 @@ pub fn run(experiment: &Experiment, mut progress: impl FnMut(u32)) -> Summary {
     let mut at_sender = Vec::new();
     let mut peak_at_sender = Vec::new();
     let mut lost_packets = Vec::new();
+    let mut residue = Vec::new();
+    let mut traffic = Vec::new();
+    let mut t_ave = Vec::new();
+    let mut t_last = Vec::new();
     let mut warning = None;
     for trial in 0..experiment.trials {
         let trial_config = Config {
@@ -164,13 +182,20 @@ pub fn run(experiment: &Experiment, mut progress: impl FnMut(u32)) -> Summary {
             ..config.clone()
         };
         let mut simulation = Simulation::new(trial_config).expect("validated by Experiment::new");
-        warning = warning.or(simulation.warning());
+        warning = warning.or(simulation.warning().map(String::from));
         simulation.run_to_end();
         if let Some(time) = simulation.completion_time() {
             rounds.push(time);
         }
-        uninformed.push(f64::from(simulation.live() - simulation.informed()));
+        let never = f64::from(simulation.live() - simulation.informed());
+        uninformed.push(never);
+        residue.push(never / f64::from(simulation.live().max(1)));
+        if let Some(arrivals) = simulation.arrivals() {
+            t_ave.push(arrivals.mean);
+            t_last.push(arrivals.last);
+        }
         let totals = simulation.totals();
+        traffic.push(totals.payload as f64 / live);
         for (series, count) in per_node.iter_mut().zip([
             totals.datagrams,
             totals.payload,
@@ -191,8 +216,16 @@ pub fn run(experiment: &Experiment, mut progress: impl FnMut(u32)) -> Summary {
         progress(trial + 1);
     }
     let stats = |series: &[f64]| Stats::of(series).expect("trials >= 1");
+    let with_residue = residue.iter().filter(|&&residue| residue > 0.0).count();
+    if warning.is_none() && config.mongering.stop.is_some() && with_residue > 0 {
+        warning = Some(format!(
+            "the stop rule ended {with_residue} of {} trials with live nodes never informed (see residue); rounds counts only the trials that informed everyone",
+            experiment.trials
+        ));
+    }
     let [datagrams, payload, redundant, lost] = per_node.map(|series| stats(&series));
     let closed_form = protocols::closed_form_rounds(config);
+    let stop_rule_theory = protocols::stop_rule_theory(config);
     Summary {
         config: experiment.echo(),
         live_nodes: config.live_count(),
@@ -217,10 +250,16 @@ pub fn run(experiment: &Experiment, mut progress: impl FnMut(u32)) -> Summary {
         at_sender: stats(&at_sender),
         peak_at_sender: stats(&peak_at_sender),
         lost_packets: stats(&lost_packets),
+        residue: stats(&residue),
+        traffic: stats(&traffic),
+        t_ave: Stats::of(&t_ave),
+        t_last: Stats::of(&t_last),
         theory: TheoryEstimate {
             mean_field_rounds: protocols::expected_rounds(config),
             closed_form_rounds: closed_form.map(|(rounds, _)| rounds),
             closed_form_source: closed_form.map(|(_, source)| source),
+            residue: stop_rule_theory.map(|(residue, _)| residue),
+            t_ave: stop_rule_theory.and_then(|(_, t_ave)| t_ave),
         },
         warning,
     }

@@ -6,6 +6,7 @@
 use super::config::{Config, ConfigError, Group, Mode, limits};
 use super::failures::{Burst, CrashSchedule, Delay};
 use super::protocols::centralized::Transport;
+use super::protocols::mongering;
 use serde_json::{Map, Value as Json};
 
 /// The values a parameter may take.
@@ -26,6 +27,11 @@ pub enum Domain {
     Optional {
         min: u64,
         max: u64,
+    },
+    /// A number in range, or absent ("none").
+    OptionalReal {
+        min: f64,
+        max: f64,
     },
     // Failures and delays: structured values with one text form each (see `failures`).
     /// A delay distribution: none, fixed:D, uniform:A:B, exp:MEAN.
@@ -392,6 +398,73 @@ pub static PARAMS: &[Param] = &[
         get: |config| Value::Whole(config.rmtp.ack_period.into()),
         set: |config, value| config.rmtp.ack_period = whole(value) as u32,
     },
+    // --- rumor mongering and push-then-pull (theory.md section 6; issue: hybrids and stopping)
+    Param {
+        key: "stop",
+        url: Some("stop"),
+        label: "Stop rule",
+        domain: Domain::Choice(STOP_NAMES),
+        default: "none",
+        help: "push: rumor mongering (Demers et al. 1987): a node stops spreading after k unnecessary contacts (feedback) or any k contacts (blind), counted (counter) or with chance 1/k each (coin); none: push for ever",
+        modes: &[Mode::Push],
+        get: |config| {
+            Value::Choice(
+                config
+                    .mongering
+                    .stop
+                    .map_or("none", mongering::StopRule::name),
+            )
+        },
+        set: |config, value| {
+            if let Value::Choice(name) = value {
+                config.mongering.stop = mongering::StopRule::from_name(name);
+            }
+        },
+    },
+    Param {
+        key: "stop_k",
+        url: Some("stop_k"),
+        label: "k",
+        domain: Domain::Whole {
+            min: limits::STOP_K.0 as u64,
+            max: limits::STOP_K.1 as u64,
+        },
+        default: "1",
+        help: "push with a stop rule: the counter's limit, or 1 / the coin's chance of stopping",
+        modes: &[Mode::Push],
+        get: |config| Value::Whole(config.mongering.k.into()),
+        set: |config, value| config.mongering.k = whole(value) as u32,
+    },
+    Param {
+        key: "push_until",
+        url: Some("push_until"),
+        label: "Push until",
+        domain: Domain::OptionalReal { min: 0.0, max: 1.0 },
+        default: "none",
+        help: "push: push while fewer than this fraction of the live nodes know the rumor, then every live node pulls (push then pull); none: push only",
+        modes: &[Mode::Push],
+        get: |config| config.hybrid.until.map_or(Value::Absent, Value::Real),
+        set: |config, value| {
+            config.hybrid.until = match value {
+                Value::Real(until) => Some(until),
+                _ => None,
+            }
+        },
+    },
+    Param {
+        key: "push_rounds",
+        url: Some("push_rounds"),
+        label: "Push rounds",
+        domain: Domain::Optional {
+            min: limits::PUSH_ROUNDS.0 as u64,
+            max: limits::PUSH_ROUNDS.1 as u64,
+        },
+        default: "none",
+        help: "push: push for at most this many rounds, then every live node pulls (with push_until: whichever comes first)",
+        modes: &[Mode::Push],
+        get: |config| optional_value(config.hybrid.rounds),
+        set: |config, value| config.hybrid.rounds = optional(value),
+    },
     // Failures and delays (theory.md section 9).
     Param {
         key: "delay",
@@ -425,7 +498,7 @@ pub static PARAMS: &[Param] = &[
     },
     Param {
         key: "crash_at",
-        url: Some("crash-at"),
+        url: Some("crash_at"),
         label: "Crash schedule",
         domain: Domain::Schedule,
         default: "none",
@@ -440,14 +513,25 @@ pub static PARAMS: &[Param] = &[
     },
 ];
 
+const STOP_NAMES: &[&str] = &[
+    "none",
+    "feedback-counter",
+    "feedback-coin",
+    "blind-counter",
+    "blind-coin",
+];
+
 pub fn find(key: &str) -> Option<&'static Param> {
     PARAMS.iter().find(|param| param.key == key)
 }
 
 /// The parameter under URL key `url`; `_` and `-` are the same (`ack_period` = `ack-period`).
 pub fn find_by_url(url: &str) -> Option<&'static Param> {
-    let url = url.replace('_', "-");
-    PARAMS.iter().find(|param| param.url == Some(url.as_str()))
+    let normal = |key: &str| key.replace('_', "-");
+    let url = normal(url);
+    PARAMS
+        .iter()
+        .find(|param| param.url.is_some_and(|key| normal(key) == url))
 }
 
 /// Words accepted for "no value" in an optional parameter.
@@ -472,6 +556,7 @@ impl Param {
             Domain::Optional { min, max } => {
                 format!("a whole number from {min} to {max}, or none")
             }
+            Domain::OptionalReal { min, max } => format!("a number from {min} to {max}, or none"),
             Domain::Delay => Delay::FORMS.into(),
             Domain::Burst => Burst::FORM.into(),
             Domain::Schedule => CrashSchedule::FORM.into(),
@@ -486,6 +571,7 @@ impl Param {
             Domain::Choice(names) => names.join(", "),
             Domain::Seed => "any u64".into(),
             Domain::Optional { min, max } => format!("{min} to {max}, or none"),
+            Domain::OptionalReal { min, max } => format!("{min} to {max}, or none"),
             Domain::Delay => "none, fixed:D, uniform:A:B, exp:MEAN (0 to 10 rounds)".into(),
             Domain::Burst => "none or P:R (P 0 to 1, R over 0 to 1)".into(),
             Domain::Schedule => "none or ROUND:FRACTION, up to 8".into(),
@@ -512,6 +598,8 @@ impl Param {
             ),
             Domain::Optional { .. } if ABSENT.contains(&text) => Value::Absent,
             Domain::Optional { .. } => Value::Whole(text.parse().map_err(|_| malformed())?),
+            Domain::OptionalReal { .. } if ABSENT.contains(&text) => Value::Absent,
+            Domain::OptionalReal { .. } => Value::Real(text.parse().map_err(|_| malformed())?),
             // Structured values say precisely what is wrong.
             Domain::Delay => Value::Delay(Delay::parse(text)?),
             Domain::Burst => Value::Burst(Burst::parse(text)?),
@@ -537,7 +625,10 @@ impl Param {
                 return self.parse(&texts.ok_or_else(malformed)?.join(","));
             }
             (Domain::Delay | Domain::Burst | Domain::Schedule, _) => return Err(malformed()),
-            (Domain::Optional { .. }, serde_json::Value::Null) => Value::Absent,
+            (Domain::Optional { .. } | Domain::OptionalReal { .. }, serde_json::Value::Null) => {
+                Value::Absent
+            }
+            (Domain::OptionalReal { .. }, _) => Value::Real(json.as_f64().ok_or_else(malformed)?),
             (Domain::Whole { .. } | Domain::Seed | Domain::Optional { .. }, _) => {
                 Value::Whole(json.as_u64().ok_or_else(malformed)?)
             }
@@ -564,7 +655,9 @@ impl Param {
                 out_of_range(value.to_string(), min.to_string(), max.to_string())
             }
             // `contains` is false for NaN, so NaN is refused here too.
-            (Domain::Real { min, max }, Value::Real(value)) if !(min..=max).contains(&value) => {
+            (Domain::Real { min, max } | Domain::OptionalReal { min, max }, Value::Real(value))
+                if !(min..=max).contains(&value) =>
+            {
                 out_of_range(value.to_string(), min.to_string(), max.to_string())
             }
             _ => Ok(()),
@@ -620,6 +713,11 @@ impl Config {
         }
         for param in PARAMS {
             param.check((param.get)(self)).map_err(ConfigError)?;
+        }
+        if self.mode == Mode::Push && self.mongering.stop.is_some() && self.hybrid.is_hybrid() {
+            return Err(ConfigError(
+                "stop and push_until / push_rounds cannot be combined: a stop rule ends push rumor mongering, a hand-over switches push to pull; choose one".into(),
+            ));
         }
         if self.mode == Mode::Rmtp && self.rmtp.regions > self.nodes - 1 {
             return Err(ConfigError(format!(

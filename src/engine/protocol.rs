@@ -36,6 +36,8 @@ pub enum Structure {
 /// delivered at once, inside `send`, as the synchronous model requires.
 pub trait Net<P: Protocol> {
     fn nodes(&self) -> u32;
+    /// Nodes not crashed now.
+    fn live(&self) -> u32;
     /// The current tick and round.
     fn now(&self) -> Tick;
     fn round(&self) -> u32;
@@ -118,6 +120,9 @@ pub trait Protocol: Sized {
     /// Gossip acts every round for ever (a run ends only when all know or at the round limit);
     /// other protocols act on timers and receipts, and a run also ends when nothing is pending.
     const EVERY_ROUND: bool;
+    /// Gossip that stops by its own rule (rumor mongering): a run goes on after every node knows
+    /// until `quiet`, and may end with nodes never informed.
+    const STOPS: bool = false;
 
     fn structure(&self) -> Structure {
         Structure::Circle
@@ -143,6 +148,10 @@ pub trait Protocol: Sized {
     fn on_period(&self, _net: &mut impl Net<Self>, _node: u32) {}
     fn on_receive(&self, net: &mut impl Net<Self>, datagram: Datagram<Self::Body>);
     fn on_timer(&self, _net: &mut impl Net<Self>, _node: u32, _timer: Self::Timer) {}
+    /// Whether no node will ever send again (asked only when `STOPS`, with nothing in flight).
+    fn quiet(&self, _states: &[Self::Node]) -> bool {
+        false
+    }
     /// A pending timer's name, for the stage ("request (NAK) timer", "repair timer": an arc
     /// that fills until it fires); empty, the default, marks an internal timer (a sender's clock,
     /// a forwarding turn), left out of the round's report.

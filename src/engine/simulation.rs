@@ -16,10 +16,23 @@ pub fn periods(tick: Tick, timed: bool) -> f64 {
     if timed { rounds } else { rounds.floor() + 1.0 }
 }
 
-/// `config`'s run on the event driver, gossip included (`delay` overrides the configured one).
+/// When the informed nodes got the message, in periods.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Arrivals {
+    /// The mean over the informed live nodes that were not senders (t_ave).
+    pub mean: f64,
+    /// The last of them (t_last).
+    pub last: f64,
+}
+
+/// `config`'s run on the event driver, plain gossip included (`delay` overrides the configured
+/// one); rumor mongering and push-then-pull run there anyway.
 fn events_run(config: &Config, delay: Option<Delay>) -> Box<dyn Run> {
     let fanout = config.fanout;
     match config.mode {
+        Mode::Push if config.mongering.stop.is_some() || config.hybrid.is_hybrid() => {
+            protocols::build(config)
+        }
         Mode::Push => Box::new(event_run(Push { fanout }, config, delay)),
         Mode::Pull => Box::new(event_run(Pull { fanout }, config, delay)),
         Mode::PushPull => Box::new(event_run(PushPull { fanout }, config, delay)),
@@ -100,7 +113,7 @@ impl Simulation {
 
     /// The datagram kinds this run's protocol sends.
     pub fn kinds(&self) -> &'static [Kind] {
-        protocols::kinds(self.config.mode)
+        protocols::kinds(&self.config)
     }
 
     pub fn structure(&self) -> Structure {
@@ -144,17 +157,29 @@ impl Simulation {
         let Status::Completed { rounds } = self.status() else {
             return None;
         };
-        if !self.config.timed() {
+        if !self.config.timed() && !self.run.stops_by_rule() {
             return Some(f64::from(rounds));
         }
-        let last = self
-            .informed_order()
-            .iter()
-            .filter(|&&node| !self.is_crashed(node))
-            .filter_map(|&node| self.run.informed_tick(node))
-            .max()
-            .unwrap_or(0);
-        Some(periods(last, true))
+        Some(self.arrivals().map_or(0.0, |arrivals| arrivals.last))
+    }
+
+    /// When the live nodes that were not senders got the message, in periods (Demers et al.'s
+    /// t_ave and t_last); `None` if none of them has it.
+    pub fn arrivals(&self) -> Option<Arrivals> {
+        let (senders, timed) = (self.config.senders, self.config.timed());
+        let (mut count, mut sum, mut last) = (0u32, 0.0, 0.0f64);
+        self.run.for_each_informed(&mut |node, tick| {
+            if node >= senders && !self.run.is_crashed(node) {
+                let time = periods(tick, timed);
+                count += 1;
+                sum += time;
+                last = last.max(time);
+            }
+        });
+        (count > 0).then(|| Arrivals {
+            mean: sum / f64::from(count),
+            last,
+        })
     }
 
     pub fn is_crashed(&self, node: u32) -> bool {
@@ -187,9 +212,12 @@ impl Simulation {
 
     pub fn status(&self) -> Status {
         let rounds = self.round();
-        if self.informed() == self.live() {
+        let idle = self.run.is_idle();
+        // A protocol with a stop rule goes on until it stops, even once every node knows.
+        let settled = idle || !self.run.stops_by_rule();
+        if self.informed() == self.live() && settled {
             Status::Completed { rounds }
-        } else if self.run.is_idle() {
+        } else if idle {
             Status::Ended { rounds }
         } else if rounds >= self.round_limit {
             Status::Stopped { rounds }
@@ -204,9 +232,8 @@ impl Simulation {
             .then_some("loss = 1: every datagram is dropped, so the message cannot spread")
     }
 
-    /// Crashes `node` before the next round. Gossip on the fast driver, which cannot crash
-    /// mid-run, first moves to the event driver by replaying the run to this round (both give
-    /// the identical run for a seed: tests/differential.rs). False for node 0 or out of range.
+    /// Crashes `node` before the next round (event-driven protocols); false if this run's driver
+    /// cannot (gossip on the fast driver).
     pub fn crash(&mut self, node: u32) -> bool {
         if node == 0 || node >= self.config.nodes {
             return false;

@@ -391,7 +391,7 @@ pub fn app() -> Html {
                             aria-label="The same run with the protocol's switch on and off"></canvas>
                     }
                     <Milestones run={run_props.run.clone()} version={lab.version} />
-                    <Explanation mode={lab.config.mode} />
+                    <Explanation mode={lab.config.mode} config={lab.config.clone()} />
                     <Expectation run={run_props.run.clone()} version={lab.version} />
                     if lab.perf {
                         <p class="perf" data-testid="perf" ref={views.perf.clone()}>{ "measuring…" }</p>

@@ -247,7 +247,53 @@ fn protocol_controls(config: &Config, dispatch: &Callback<Action>) -> Html {
                 { param_slider(config, "ack_period", 10.0, dispatch) }
             </div>
         },
+        Mode::Push => push_variant_controls(config, dispatch),
         _ => html! {},
+    }
+}
+
+/// Push's variants: a stop rule (rumor mongering) with its k, or a hand-over to pull.
+fn push_variant_controls(config: &Config, dispatch: &Callback<Action>) -> Html {
+    let until = config.hybrid.until;
+    let set_until = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |percent: f64| {
+            dispatch.emit(Action::SetParam(
+                "push_until",
+                (percent / 100.0).to_string(),
+            ))
+        })
+    };
+    let toggle_hand_over = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |event: Event| {
+            let input: HtmlInputElement = event.target_unchecked_into();
+            let value = if input.checked() { "0.5" } else { "none" };
+            dispatch.emit(Action::SetParam("push_until", value.into()));
+            if !input.checked() {
+                dispatch.emit(Action::SetParam("push_rounds", "none".into()));
+            }
+        })
+    };
+    let percent = until.unwrap_or(0.5) * 100.0;
+    html! {
+        <div class="protocol-controls">
+            { param_choice(config, "stop", dispatch) }
+            if config.mongering.stop.is_some() {
+                { param_slider(config, "stop_k", 10.0, dispatch) }
+                <span class="hint">{ "each informed node stops spreading by this rule; the run ends when nobody spreads, maybe with nodes never informed (the residue)" }</span>
+            }
+            <label class="check">
+                <input type="checkbox" id="hand-over" checked={config.hybrid.is_hybrid()} onchange={toggle_hand_over} />
+                { "Then pull" }
+            </label>
+            if until.is_some() {
+                <Slider id="push-until" label="Push until informed (%)" min={0.0} max={100.0} step={5.0}
+                    value={percent} number={percent} number_min={0.0} number_max={100.0} number_step={1.0}
+                    hint="push while fewer know, then every live node pulls: push is fast at the start, pull at the end"
+                    on_slide={set_until.clone()} on_number={set_until} />
+            }
+        </div>
     }
 }
 

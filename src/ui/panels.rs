@@ -72,21 +72,34 @@ pub fn milestones(props: &RunProps) -> Html {
     let run = props.run.borrow();
     let simulation = &run.simulation;
     let status = simulation.status();
-    let rounds_to_all = match status {
-        // Failures and delays: timed runs complete at a tick, shown in periods as the CLI does.
-        Status::Completed { .. } if simulation.config().timed() => simulation
-            .completion_time()
-            .map_or(String::new(), |time| time.to_string()),
-        Status::Completed { rounds } => rounds.to_string(),
-        _ => String::new(),
-    };
+    // When the last live node got it (a stop rule's run goes on after that; a timed run's time
+    // has fractions of a period).
+    let rounds_to_all = simulation
+        .completion_time()
+        .map_or_else(String::new, |time| {
+            if time.fract() == 0.0 {
+                format!("{time}")
+            } else {
+                format!("{time:.2}")
+            }
+        });
     let status_text = match (status, simulation.warning()) {
         (_, Some(warning)) => warning.to_string(),
+        (Status::Completed { rounds }, _) if simulation.config().mongering.stop.is_some() => {
+            format!("Every live node informed; the rumor died out after {rounds} rounds.")
+        }
         (Status::Completed { rounds }, _) => {
             format!("Every live node informed after {rounds} rounds.")
         }
         (Status::Stopped { rounds }, _) => {
             format!("Stopped at the round limit ({rounds}) before everyone was informed.")
+        }
+        (Status::Ended { rounds }, _) if simulation.config().mongering.stop.is_some() => {
+            let missed = simulation.live() - simulation.informed();
+            format!(
+                "The rumor died out after {rounds} rounds: no node spreads it any more, and {missed} live node{} never got it (the residue).",
+                if missed == 1 { "" } else { "s" }
+            )
         }
         (Status::Ended { rounds }, _) => {
             let missed = simulation.live() - simulation.informed();
@@ -130,6 +143,8 @@ fn theory_rounds_text(run: &Run) -> String {
     match run.theory_rounds {
         Some(rounds) => rounds.to_string(),
         None if config.network.loss >= 1.0 => "never".into(),
+        // A stop rule's expected residue: some nodes are never informed.
+        None if config.mongering.stop.is_some() => "not all".into(),
         // Reliable multicast gets there, after repairs that have no closed form.
         None if matches!(config.mode, Mode::Srm | Mode::Rmtp) => "after repairs".into(),
         // Multicast without a way to recover from loss or crashes does not reach everyone.
@@ -183,12 +198,39 @@ pub fn explanation(props: &ExplanationProps) -> Html {
              why gossip is robust where a multicast tree is fragile."
         }
     };
-    html! { <p class="explanation" data-testid="explanation">{ text }</p> }
+    let config = &props.config;
+    let variant = match (config.mode, config.mongering.stop) {
+        (Mode::Push, Some(rule)) => Some(if rule.feedback {
+            "Rumor mongering (Demers et al. 1987): a node stops spreading after k unnecessary contacts \
+             (the callee already knew: it says so, the feedback), by a counter or a coin of chance 1/k. \
+             Cheap, but the rumor can die out before everyone has it: the residue s, tied to the \
+             traffic m (pushes per node) by s = e^(−m). Raise k: less residue, more traffic."
+        } else {
+            "Rumor mongering, blind (Demers et al. 1987): a node stops after k pushes, or with chance 1/k \
+             after each, whether or not the callee knew. No feedback to send, but more residue for the \
+             same k than with feedback: s = e^(−m) still ties residue to traffic."
+        }),
+        (Mode::Push, None) if config.hybrid.is_hybrid() => Some(
+            "Push, then pull: push is cheap and fast while few know (the informed set doubles), pull is \
+             fast once most do (an uninformed node's chance to stay so is squared each round). Switch \
+             at the right moment and the run is both short and cheap.",
+        ),
+        _ => None,
+    };
+    html! {
+        <>
+            <p class="explanation" data-testid="explanation">{ text }</p>
+            if let Some(variant) = variant {
+                <p class="explanation" data-testid="variant-explanation">{ variant }</p>
+            }
+        </>
+    }
 }
 
 #[derive(Properties, PartialEq)]
 pub struct ExplanationProps {
     pub mode: Mode,
+    pub config: crate::engine::Config,
 }
 
 fn swatch(colour: Rgb, shape: &'static str) -> Html {
@@ -320,6 +362,19 @@ fn figure(value: f64) -> String {
 pub fn expectation(props: &RunProps) -> Html {
     let run = props.run.borrow();
     let simulation = &run.simulation;
+    if let Some((expected, _)) = protocols::stop_rule_theory(simulation.config()) {
+        let live = f64::from(simulation.live());
+        let residue = f64::from(simulation.live() - simulation.informed()) / live;
+        let traffic = simulation.totals().payload as f64 / live;
+        return html! {
+            <p class="expectation" data-testid="expectation">
+                <b>{ "Never informed (residue)" }</b>{ ": expected " }<b>{ percent(expected) }</b>
+                { " (mean field); this run: " }<b data-testid="residue">{ percent(residue) }</b>
+                { " with traffic m = " }<b data-testid="traffic">{ format!("{traffic:.2}") }</b>
+                { format!(" pushes per node, and e^(−m) = {}", percent((-traffic).exp())) }
+            </p>
+        };
+    }
     let Some(lesson) = protocols::lesson(simulation.config()) else {
         return html! {};
     };

@@ -210,7 +210,13 @@ impl Run {
             None if config.mode.group() == Group::Multicast => {
                 "theory: not everyone (nothing repairs a cut)".into()
             }
-            None => "theory: not within a million rounds".into(),
+            None => match crate::engine::protocols::stop_rule_theory(config) {
+                Some((residue, _)) => format!(
+                    "theory (mean field): {:.1}% never informed",
+                    residue * 100.0
+                ),
+                None => "theory: not within a million rounds".into(),
+            },
         }
     }
 
@@ -383,6 +389,13 @@ pub fn keep_consistent(config: &mut Config, notices: &mut Vec<String>) {
         ));
         config.nodes = max;
     }
+    if config.mongering.stop.is_some() && config.hybrid.is_hybrid() {
+        notices.push(
+            "A stop rule and push-then-pull cannot be combined; the hand-over to pull was dropped."
+                .into(),
+        );
+        config.hybrid = Default::default();
+    }
     let receivers = config.nodes.saturating_sub(1).max(1);
     if config.mode == Mode::Rmtp && config.rmtp.regions > receivers {
         notices.push(format!(
@@ -421,6 +434,12 @@ fn set_param(config: &mut Config, key: &str, text: &str, notices: &mut Vec<Strin
         }
     };
     (param.set)(config, value);
+    // The latest choice wins between rumor mongering and push-then-pull (they cannot combine).
+    match key {
+        "stop" if config.mongering.stop.is_some() => config.hybrid = Default::default(),
+        "push_until" | "push_rounds" if config.hybrid.is_hybrid() => config.mongering.stop = None,
+        _ => {}
+    }
 }
 
 fn as_range(range: (u32, u32)) -> (f64, f64) {

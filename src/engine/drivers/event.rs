@@ -273,6 +273,19 @@ impl<P: Protocol> EventNetwork<P> {
         &self.states[node as usize]
     }
 
+    /// Every node's protocol state.
+    pub fn states(&self) -> &[P::Node] {
+        &self.states
+    }
+
+    /// Calls `visit(node, tick)` for every node that knows every message, in the order they came
+    /// to know it (crashed ones included).
+    pub fn for_each_informed(&self, visit: &mut dyn FnMut(u32, Tick)) {
+        for &node in &self.order {
+            visit(node, self.informed_tick[node as usize]);
+        }
+    }
+
     /// Nothing scheduled: a protocol without rounds can do nothing more.
     pub fn is_idle(&self) -> bool {
         !P::EVERY_ROUND && self.queue.is_empty()
@@ -588,6 +601,10 @@ impl<'a, P: Protocol, R: Recorder> Context<'a, P, R> {
 impl<P: Protocol, R: Recorder> Net<P> for Context<'_, P, R> {
     fn nodes(&self) -> u32 {
         self.network.nodes
+    }
+
+    fn live(&self) -> u32 {
+        self.network.live
     }
 
     fn now(&self) -> Tick {

@@ -20,6 +20,8 @@ const CRASHED: u8 = 3;
 /// Who knows the rumor, since when and from whom.
 pub struct Network {
     nodes: u32,
+    /// Nodes not crashed (this driver has no crashes during a run).
+    live: u32,
     /// The hot state: UNINFORMED, INFORMED, JUST_INFORMED or CRASHED.
     state: Vec<u8>,
     /// Informed nodes in the order they were informed (senders first); `order[..count]` is valid.
@@ -44,6 +46,7 @@ impl Network {
         }
         Network {
             nodes,
+            live: crashed.iter().filter(|&&crashed| !crashed).count() as u32,
             state,
             informers: order.clone(),
             order,
@@ -68,6 +71,21 @@ impl Network {
     /// Whether `node` has the rumor (informed before or during the current round).
     pub fn knows(&self, node: u32) -> bool {
         matches!(self.state[node as usize], INFORMED | JUST_INFORMED)
+    }
+
+    /// Calls `visit(node, tick)` for every informed node in the order they were reached, with
+    /// the first tick of the round they were informed in (0 for senders).
+    pub fn for_each_informed(&self, visit: &mut dyn FnMut(u32, Tick)) {
+        for (round, window) in self.round_starts.windows(2).enumerate() {
+            for &node in &self.order[window[0]..window[1]] {
+                visit(node, round_start(round as u32));
+            }
+        }
+        let last = *self.round_starts.last().expect("round 0 is always there");
+        let round = self.round_starts.len() - 1;
+        for &node in &self.order[last..self.count] {
+            visit(node, round_start(round as u32));
+        }
     }
 
     /// The round `node` was informed in (0 for senders) and who informed it (None for senders).
@@ -107,6 +125,7 @@ impl Network {
             protocol,
             rng,
             nodes: self.nodes,
+            live: self.live,
             round,
             loss,
             state: &mut self.state,
@@ -136,6 +155,7 @@ pub struct Round<'a, P: Protocol, L: Loss, R: Recorder, const CRASHES: bool> {
     /// Held by value for the round, so its state stays in registers.
     rng: Rng,
     nodes: u32,
+    live: u32,
     round: u32,
     loss: L,
     state: &'a mut [u8],
@@ -309,6 +329,10 @@ where
     #[inline(always)]
     fn nodes(&self) -> u32 {
         self.round.nodes
+    }
+
+    fn live(&self) -> u32 {
+        self.round.live
     }
 
     #[inline(always)]

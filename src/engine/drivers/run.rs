@@ -26,6 +26,12 @@ pub(crate) trait Run {
     fn known(&self, node: u32) -> u64;
     /// Nothing scheduled, and no rounds to play: nothing more can happen.
     fn is_idle(&self) -> bool;
+    /// Whether the protocol stops by its own rule (`Protocol::STOPS`): the run then goes on
+    /// after every node knows, until it is idle.
+    fn stops_by_rule(&self) -> bool;
+    /// Calls `visit(node, tick)` for every informed node (crashed ones included) in the order
+    /// they were informed, with the tick they came to know every message.
+    fn for_each_informed(&self, visit: &mut dyn FnMut(u32, Tick));
     /// The protocol's structure (for the layout) and how many messages make a node informed.
     fn structure(&self) -> Structure;
     fn messages(&self) -> u32;
@@ -125,6 +131,12 @@ impl<P: Protocol<Node = ()>> Run for FastRun<P> {
     fn is_idle(&self) -> bool {
         false
     }
+    fn stops_by_rule(&self) -> bool {
+        false
+    }
+    fn for_each_informed(&self, visit: &mut dyn FnMut(u32, Tick)) {
+        self.network.for_each_informed(visit);
+    }
     fn structure(&self) -> Structure {
         self.protocol.structure()
     }
@@ -176,6 +188,15 @@ impl<P: Protocol> Run for EventRun<P> {
     }
     fn is_idle(&self) -> bool {
         self.network.is_idle()
+            || (P::STOPS
+                && self.network.in_flight() == 0
+                && self.protocol.quiet(self.network.states()))
+    }
+    fn stops_by_rule(&self) -> bool {
+        P::STOPS
+    }
+    fn for_each_informed(&self, visit: &mut dyn FnMut(u32, Tick)) {
+        self.network.for_each_informed(visit);
     }
     fn structure(&self) -> Structure {
         self.protocol.structure()

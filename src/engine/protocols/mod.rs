@@ -2,9 +2,11 @@
 //! touches its file and this one; the UI, the CLI and the ensemble go through `Mode`.
 
 pub mod centralized;
+pub mod mongering;
 pub mod pull;
 pub mod push;
 pub mod push_pull;
+pub mod push_then_pull;
 pub mod rmtp;
 pub mod srm;
 pub mod tree;
@@ -15,11 +17,13 @@ use super::failures::Delay;
 use super::report::Kind;
 use super::theory;
 
-/// The datagram kinds a protocol declares.
-pub fn kinds(mode: Mode) -> &'static [Kind] {
-    match mode {
+/// The datagram kinds the protocol of `config` declares.
+pub fn kinds(config: &Config) -> &'static [Kind] {
+    match config.mode {
         Mode::Centralized => centralized::KINDS,
         Mode::Tree => tree::KINDS,
+        Mode::Push if config.mongering.stop.is_some() => mongering::KINDS,
+        Mode::Push if config.hybrid.is_hybrid() => push_pull::KINDS,
         Mode::Push => push::KINDS,
         Mode::Pull => pull::KINDS,
         Mode::PushPull => push_pull::KINDS,
@@ -32,7 +36,24 @@ pub fn kinds(mode: Mode) -> &'static [Kind] {
 pub(crate) fn build(config: &Config) -> Box<dyn Run> {
     let fanout = config.fanout;
     match config.mode {
-        Mode::Push => fast_or_event(push::Push { fanout }, config),
+        Mode::Push => match config.mongering.stop {
+            Some(rule) => on_events(
+                mongering::Mongering {
+                    fanout,
+                    rule,
+                    k: config.mongering.k,
+                },
+                config,
+            ),
+            None if config.hybrid.is_hybrid() => on_events(
+                push_then_pull::PushThenPull {
+                    fanout,
+                    params: config.hybrid,
+                },
+                config,
+            ),
+            None => fast_or_event(push::Push { fanout }, config),
+        },
         Mode::Pull => fast_or_event(pull::Pull { fanout }, config),
         Mode::PushPull => fast_or_event(push_pull::PushPull { fanout }, config),
         Mode::Centralized => on_events(
@@ -92,6 +113,25 @@ pub fn expected_curve(config: &Config, max_points: usize) -> Vec<f64> {
             config.network.crash,
             max_points,
         ),
+        Mode::Push => match config.mongering.stop {
+            Some(rule) => mongering::expected_curve(
+                config.live_count(),
+                config.fanout,
+                rule,
+                config.mongering.k,
+                loss,
+                max_points,
+            ),
+            None if config.hybrid.is_hybrid() => push_then_pull::expected_curve(
+                config.nodes,
+                config.live_count(),
+                config.fanout,
+                loss,
+                &config.hybrid,
+                max_points,
+            ),
+            None => theory::mean_field_curve(config, max_points),
+        },
         _ => theory::mean_field_curve(config, max_points),
     }
 }
@@ -113,6 +153,16 @@ pub fn expected_rounds(config: &Config) -> Option<u32> {
         Mode::Tree if loss > 0.0 || config.crashed_count() > 0 => None,
         Mode::Tree => Some(tree::depth_of(config.nodes, config.fanout)),
         Mode::Srm | Mode::Rmtp => stream_rounds(config),
+        // A stop rule may leave nodes uninformed: "every node" has no expected round.
+        Mode::Push if config.mongering.stop.is_some() => None,
+        Mode::Push if config.hybrid.is_hybrid() => {
+            let curve = expected_curve(config, theory::MAX_ITERATIONS as usize);
+            let live = f64::from(config.live_count());
+            curve
+                .last()
+                .is_some_and(|&informed| (1.0 - informed) * live < 0.5)
+                .then(|| curve.len() as u32 - 1)
+        }
         _ => theory::mean_field_rounds(config),
     }
 }
@@ -152,8 +202,21 @@ pub fn closed_form_rounds(config: &Config) -> Option<(f64, &'static str)> {
                 "M - 1 + depth without loss: the last packet's trip (theory.md section 7)",
             )
         }),
+        Mode::Push if config.mongering.stop.is_some() || config.hybrid.is_hybrid() => None,
         _ => theory::closed_form_rounds(config),
     }
+}
+
+/// A stop rule's expected residue (the fraction of live nodes never informed) and t_ave, by the
+/// mean-field curve; `None` without a stop rule.
+pub fn stop_rule_theory(config: &Config) -> Option<(f64, Option<f64>)> {
+    config
+        .mongering
+        .stop
+        .filter(|_| config.mode == Mode::Push)?;
+    let curve = expected_curve(config, theory::MAX_ITERATIONS as usize);
+    let residue = 1.0 - curve.last()?;
+    Some((residue, mongering::mean_arrival_round(&curve)))
 }
 
 /// The default round limit: far beyond what a run that can complete needs.
@@ -206,6 +269,13 @@ pub fn default_round_limit(config: &Config) -> u32 {
                     + f64::from(config.rmtp.ack_period);
                 stream + tries * wait + 50.0
             }
+        }
+        // Once all know, every contact is unnecessary: a counter stops k rounds later, a coin
+        // after a geometric number of rounds of mean k (the last of N within k (ln N + 30)).
+        Mode::Push if config.mongering.stop.is_some() => {
+            let k = f64::from(config.mongering.k);
+            f64::from(theory::default_round_limit(config))
+                + k * (f64::from(config.nodes).ln() + 30.0)
         }
         _ => {
             // Failures and delays: a hop takes up to the delay's bound more rounds.
