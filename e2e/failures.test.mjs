@@ -43,14 +43,14 @@ test('every failure control changes the run', async () => {
   await lab.button('Run to end').click();
   const uniform = await lab.waitForCompletion();
   assert.ok(uniform !== exp);
-  await lab.button('none').first().click();
+  await lab.button('no delay').click();
   // Burst loss with Loss % as the bad state's loss.
   await lab.field('Loss % value').fill('80');
   await lab.field('Loss % value').press('Enter');
   await lab.button('Run to end').click();
   await lab.waitForCompletion();
   const independent = await lab.number('lost');
-  await lab.button('on').click();
+  await lab.button('bursts').click();
   await lab.page.locator('#burst-p').fill('0.02');
   await lab.page.locator('#burst-p').press('Enter');
   await lab.button('Run to end').click();
@@ -58,7 +58,7 @@ test('every failure control changes the run', async () => {
   const bursty = await lab.number('lost');
   assert.ok(bursty < independent, `burst ${bursty} < independent ${independent}`);
   assert.ok(independent > plainLost);
-  await lab.button('off').click();
+  await lab.button('independent').click();
   await lab.field('Loss % value').fill('0');
   await lab.field('Loss % value').press('Enter');
   // A crash schedule: add a row, change it, remove it.
@@ -90,7 +90,7 @@ test('malformed URL values get a notice and a safe default', async () => {
   assert.match(notice, /burst/);
   assert.match(notice, /fraction must be from 0 to 1/);
   assert.equal(await lab.page.locator('b', { hasText: 'x' }).count(), 0, 'markup shown as text');
-  assert.equal(await lab.button('none').first().getAttribute('aria-pressed'), 'true');
+  assert.equal(await lab.button('no delay').getAttribute('aria-pressed'), 'true');
   await lab.page.close();
 });
 

@@ -528,7 +528,7 @@ fn failure_controls(
             if config.mode.group() == Group::Gossip {
                 <div class="failure">
                     { switch("delay", vec![
-                        ("none", delay == Delay::None, set("delay", "none".into())),
+                        ("no delay", delay == Delay::None, set("delay", "none".into())),
                         ("fixed", matches!(delay, Delay::Fixed(_)), set("delay", "fixed:1".into())),
                         ("uniform", matches!(delay, Delay::Uniform(..)), set("delay", "uniform:0:2".into())),
                         ("exp", matches!(delay, Delay::Exp(_)), set("delay", "exp:1".into())),
@@ -539,8 +539,8 @@ fn failure_controls(
             }
             <div class="failure">
                 { switch("burst loss", vec![
-                    ("off", burst.is_none(), set("burst", "none".into())),
-                    ("on", burst.is_some(), set("burst", format!("{p}:{r}"))),
+                    ("independent", burst.is_none(), set("burst", "none".into())),
+                    ("bursts", burst.is_some(), set("burst", format!("{p}:{r}"))),
                 ], dispatch) }
                 if burst.is_some() {
                     <div class="factors">
