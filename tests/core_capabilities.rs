@@ -18,11 +18,7 @@ const DATA: &[Kind] = &[Kind {
 }];
 
 fn flat(loss: f64) -> Links {
-    Links {
-        loss: Chance::new(loss),
-        delay: 0,
-        racks: Racks::FLAT,
-    }
+    Links::flat(Chance::new(loss))
 }
 
 /// Push gossip where every node keeps its own clock: once informed it pushes every period from

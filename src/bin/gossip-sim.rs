@@ -13,7 +13,7 @@ fn main() -> std::process::ExitCode {
 mod cli {
     use clap::{Arg, ArgAction, ArgMatches, Command};
     use gossip_lab::engine::ensemble::{self, Experiment, TRIALS};
-    use gossip_lab::engine::params::{self, PARAMS};
+    use gossip_lab::engine::params::{self, Domain, PARAMS};
     use gossip_lab::engine::protocols;
     use gossip_lab::engine::{Config, ConfigError, Simulation};
     use indicatif::{ProgressBar, ProgressStyle};
@@ -29,17 +29,22 @@ mod cli {
             .about("Simulate multicast (centralized, tree, srm, rmtp) and gossip (push, pull, push-pull) dissemination and print statistics")
             .after_help(EXAMPLE);
         for param in PARAMS {
-            command = command.arg(
-                Arg::new(param.key)
-                    .long(param.flag())
-                    .value_name("VALUE")
-                    .help(format!(
-                        "{} [{}; default {}]",
-                        param.help,
-                        param.range_text(),
-                        param.default
-                    )),
-            );
+            let arg = Arg::new(param.key)
+                .long(param.flag())
+                .value_name("VALUE")
+                .help(format!(
+                    "{} [{}; default {}]",
+                    param.help,
+                    param.range_text(),
+                    param.default
+                ));
+            // Failures and delays: a crash schedule's flag may be given several times.
+            let arg = if param.domain == Domain::Schedule {
+                arg.action(ArgAction::Append)
+            } else {
+                arg
+            };
+            command = command.arg(arg);
         }
         command
             .arg(
@@ -83,8 +88,9 @@ mod cli {
     fn experiment(matches: &ArgMatches) -> Result<Experiment, ConfigError> {
         let mut config = Config::default();
         for param in PARAMS {
-            if let Some(text) = matches.get_one::<String>(param.key) {
-                config.set(param.key, text)?;
+            if let Some(texts) = matches.get_many::<String>(param.key) {
+                let texts: Vec<&str> = texts.map(String::as_str).collect();
+                config.set(param.key, &texts.join(","))?;
             }
         }
         let text = matches.get_one::<String>("trials").expect("has a default");

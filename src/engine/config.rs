@@ -2,6 +2,7 @@
 //! network, the crashed set. Plain data: `params` describes and validates each parameter, the
 //! protocol registry computes what depends on the model (the round limit).
 
+use super::failures::{Burst, CrashSchedule, Delay};
 use super::protocols::{centralized, messages, mongering, push_then_pull, rmtp, srm, tree};
 use serde::Serialize;
 use std::fmt;
@@ -76,6 +77,13 @@ pub struct Config {
     pub racks: u32,
     /// Probability that a caller picks a peer outside its rack; `None`: 1 / n_i, n_i its rack's size.
     pub cross: Option<f64>,
+    // Failures and delays (theory.md section 9).
+    /// Each datagram's delay, drawn per datagram (gossip modes).
+    pub delay: Delay,
+    /// Gilbert-Elliott burst loss: `network.loss` is then the loss in the bad state.
+    pub burst: Option<Burst>,
+    /// Fractions of the nodes crashing at the start of given rounds.
+    pub crash_at: CrashSchedule,
 }
 
 impl Default for Config {
@@ -100,6 +108,9 @@ impl Default for Config {
             asynchrony: None,
             racks: 1,
             cross: None,
+            delay: Delay::None,
+            burst: None,
+            crash_at: CrashSchedule::default(),
         }
     }
 }
@@ -126,13 +137,19 @@ impl Config {
     /// Whether time runs inside a round (datagram delays, asynchronous periods): times are then
     /// exact ticks, reported in periods as fractions, instead of whole synchronous rounds.
     pub fn timed(&self) -> bool {
-        // async-racks: asynchronous periods put gossip's times inside rounds.
-        self.asynchrony.is_some() && self.mode.group() == Group::Gossip
+        // async-racks: asynchronous periods put gossip's times inside rounds; so does a
+        // datagram delay (failures and delays; gossip only).
+        (self.asynchrony.is_some() && self.mode.group() == Group::Gossip) || self.has_delay()
     }
 
     /// Many messages: gossip with M > 1 (the messages protocol on the event driver).
     pub fn many_messages(&self) -> bool {
         self.messages.count > 1 && self.mode.group() == Group::Gossip
+    }
+
+    /// Whether gossip datagrams take time (multicast modes keep their own hop timing).
+    pub fn has_delay(&self) -> bool {
+        self.mode.group() == Group::Gossip && !self.delay.is_zero()
     }
 
     /// Live nodes: the ones a run must inform to complete.

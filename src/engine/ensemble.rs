@@ -116,13 +116,15 @@ pub struct TheoryEstimate {
 #[derive(Clone, Debug, Serialize)]
 pub struct Summary {
     pub config: Value,
+    /// Nodes live at the start (N minus `crash`); the divisor of every `*_per_node` figure, also
+    /// with a crash schedule (`crash_at`), whose crashes come later: the traffic was theirs.
     pub live_nodes: u32,
     /// Trials that informed every live node.
     pub completed: u32,
     /// Rounds to inform every live node, over the completed trials (null if none completed); in
     /// periods, with fractions, when `Config::timed`.
     pub rounds: Option<Stats>,
-    /// Live nodes never informed, per trial, over all trials.
+    /// Live nodes never informed, per trial, over all trials (live at the end of the trial).
     pub uninformed: Stats,
     /// Per live node, over all trials.
     pub datagrams_per_node: Stats,

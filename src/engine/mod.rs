@@ -4,6 +4,7 @@
 pub mod config;
 pub mod drivers;
 pub mod ensemble;
+pub mod failures;
 pub mod params;
 pub mod protocol;
 pub mod protocols;

@@ -4,6 +4,7 @@
 //! table is printed from it (`gossip-sim --params-markdown`, checked by a test).
 
 use super::config::{Config, ConfigError, Group, Mode, limits};
+use super::failures::{Burst, CrashSchedule, Delay};
 use super::protocols::centralized::Transport;
 use super::protocols::messages::Policy;
 use super::protocols::mongering;
@@ -34,6 +35,13 @@ pub enum Domain {
         max: f64,
         absent: &'static str,
     },
+    // Failures and delays: structured values with one text form each (see `failures`).
+    /// A delay distribution: none, fixed:D, uniform:A:B, exp:MEAN.
+    Delay,
+    /// Gilbert-Elliott transitions P:R, or none.
+    Burst,
+    /// A crash schedule ROUND:FRACTION,...; JSON also takes an array of entries.
+    Schedule,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -42,6 +50,10 @@ pub enum Value {
     Real(f64),
     Choice(&'static str),
     Absent,
+    // Failures and delays.
+    Delay(Delay),
+    Burst(Option<Burst>),
+    Schedule(CrashSchedule),
 }
 
 pub struct Param {
@@ -569,6 +581,52 @@ pub static PARAMS: &[Param] = &[
         get: |config| Value::Whole(config.messages.inject_every.into()),
         set: |config, value| config.messages.inject_every = whole(value) as u32,
     },
+    // Failures and delays (theory.md section 9).
+    Param {
+        key: "delay",
+        url: Some("delay"),
+        label: "Delay",
+        domain: Domain::Delay,
+        default: "none",
+        help: "each datagram's delay in rounds, drawn per datagram: fixed:D, uniform:A:B or exp:MEAN (gossip; multicast keeps its hop timing); rounds is then in periods, a float",
+        modes: &Mode::GOSSIP,
+        get: |config| Value::Delay(config.delay),
+        set: |config, value| {
+            if let Value::Delay(delay) = value {
+                config.delay = delay;
+            }
+        },
+    },
+    Param {
+        key: "burst",
+        url: Some("burst"),
+        label: "Burst loss",
+        domain: Domain::Burst,
+        default: "none",
+        help: "Gilbert-Elliott burst loss P:R: one chain for the network stepped per datagram, good to bad with P, bad to good with R; loss is then the loss in the bad state (0 in the good), mean loss P/(P+R) of it, bursts 1/R datagrams long",
+        modes: MULTICAST_AND_GOSSIP,
+        get: |config| Value::Burst(config.burst),
+        set: |config, value| {
+            if let Value::Burst(burst) = value {
+                config.burst = burst;
+            }
+        },
+    },
+    Param {
+        key: "crash_at",
+        url: Some("crash_at"),
+        label: "Crash schedule",
+        domain: Domain::Schedule,
+        default: "none",
+        help: "crashes during the run, ROUND:FRACTION (repeatable, or a comma list, at most 8): at the start of that round the fraction of the N nodes (rounded) crashes, chosen among the live non-senders",
+        modes: MULTICAST_AND_GOSSIP,
+        get: |config| Value::Schedule(config.crash_at),
+        set: |config, value| {
+            if let Value::Schedule(schedule) = value {
+                config.crash_at = schedule;
+            }
+        },
+    },
 ];
 
 const STOP_NAMES: &[&str] = &[
@@ -618,6 +676,9 @@ impl Param {
             Domain::OptionalReal { min, max, absent } => {
                 format!("a number from {min} to {max}, or {absent}")
             }
+            Domain::Delay => Delay::FORMS.into(),
+            Domain::Burst => Burst::FORM.into(),
+            Domain::Schedule => CrashSchedule::FORM.into(),
         }
     }
 
@@ -631,6 +692,9 @@ impl Param {
             Domain::Optional { min, max } => format!("{min} to {max}, or none"),
             // async-racks
             Domain::OptionalReal { min, max, absent } => format!("{min} to {max}, or {absent}"),
+            Domain::Delay => "none, fixed:D, uniform:A:B, exp:MEAN (0 to 10 rounds)".into(),
+            Domain::Burst => "none or P:R (P 0 to 1, R over 0 to 1)".into(),
+            Domain::Schedule => "none or ROUND:FRACTION, up to 8".into(),
         }
     }
 
@@ -659,6 +723,10 @@ impl Param {
                 Value::Absent
             }
             Domain::OptionalReal { .. } => Value::Real(text.parse().map_err(|_| malformed())?),
+            // Structured values say precisely what is wrong.
+            Domain::Delay => Value::Delay(Delay::parse(text)?),
+            Domain::Burst => Value::Burst(Burst::parse(text)?),
+            Domain::Schedule => Value::Schedule(CrashSchedule::parse(text)?),
         };
         self.check(value)?;
         Ok(value)
@@ -669,6 +737,18 @@ impl Param {
         let malformed = || format!("{} must be {} (got {json})", self.key, self.expected());
         let value = match (self.domain, json) {
             (Domain::Optional { .. }, serde_json::Value::Null) => Value::Absent,
+            (Domain::Delay | Domain::Burst | Domain::Schedule, Json::Null) => {
+                return self.parse("none");
+            }
+            (Domain::Delay | Domain::Burst | Domain::Schedule, Json::String(text)) => {
+                return self.parse(text);
+            }
+            // A crash schedule may also be an array of "ROUND:FRACTION" entries.
+            (Domain::Schedule, Json::Array(entries)) => {
+                let texts: Option<Vec<&str>> = entries.iter().map(Json::as_str).collect();
+                return self.parse(&texts.ok_or_else(malformed)?.join(","));
+            }
+            (Domain::Delay | Domain::Burst | Domain::Schedule, _) => return Err(malformed()),
             (Domain::Whole { .. } | Domain::Seed | Domain::Optional { .. }, _) => {
                 Value::Whole(json.as_u64().ok_or_else(malformed)?)
             }
@@ -838,6 +918,21 @@ impl Value {
             Value::Real(value) => value.into(),
             Value::Choice(name) => name.into(),
             Value::Absent => Json::Null,
+            // Failures and delays: their text form, "none" when off.
+            Value::Delay(_) | Value::Burst(_) | Value::Schedule(_) => self.text().into(),
+        }
+    }
+
+    /// The value as typed in a URL or on the command line.
+    pub fn text(self) -> String {
+        match self {
+            Value::Whole(value) => value.to_string(),
+            Value::Real(value) => value.to_string(),
+            Value::Choice(name) => name.to_string(),
+            Value::Absent => "none".to_string(),
+            Value::Delay(delay) => delay.to_string(),
+            Value::Burst(burst) => burst.map_or("none".to_string(), |burst| burst.to_string()),
+            Value::Schedule(schedule) => schedule.to_string(),
         }
     }
 }

@@ -207,4 +207,9 @@ pub struct RoundReport {
     /// Many messages: live nodes holding each message after this round (index: message);
     /// empty with a single message.
     pub holders: Vec<u32>,
+    // Failures and delays.
+    /// Datagrams sent and not yet arrived when the round ended.
+    pub in_flight: u64,
+    /// Those datagrams, with their send and arrival ticks; empty unless the run records.
+    pub flying: Vec<Contact>,
 }

@@ -9,8 +9,15 @@ use rand_pcg::Pcg32;
 pub enum Stream {
     Gossip = 1,
     Crashes = 2,
+    // Failures and delays: each on its own stream, so runs without them draw exactly as before.
+    /// Per-datagram delays.
+    Delays = 3,
+    /// The Gilbert-Elliott chain's steps.
+    Burst = 4,
+    /// Which nodes a crash schedule takes down.
+    CrashSchedule = 5,
     /// Many messages: the messages' priorities.
-    Priorities = 3,
+    Priorities = 6,
     // async-racks: each node's phase and its jittered periods (asynchronous gossip).
     Periods = 7,
 }
@@ -57,6 +64,12 @@ impl Rng {
     pub fn peer(&mut self, caller: u32, nodes: u32) -> u32 {
         let pick = self.below(nodes - 1);
         if pick >= caller { pick + 1 } else { pick }
+    }
+
+    /// A uniform number in [0, 1) with 32 random bits (exact in f64, so portable).
+    #[inline(always)]
+    pub fn unit(&mut self) -> f64 {
+        f64::from(self.0.next_u32()) / 4_294_967_296.0
     }
 
     /// True with probability `threshold / 2^32`; see `Chance`.

@@ -4,9 +4,11 @@
 use super::config::{Config, ConfigError, Group, Mode};
 use super::drivers::event::Racks;
 use super::drivers::{Recording, Run, event_run};
+use super::failures::{self, Delay};
 use super::protocol::Structure;
 use super::protocols::{self, pull::Pull, push::Push, push_pull::PushPull};
-use super::report::{Counters, Kind, RoundReport, TICKS_PER_ROUND, Tick};
+use super::report::{Contact, Counters, Kind, RoundReport, TICKS_PER_ROUND, Tick};
+use super::rng::{Rng, Stream};
 
 /// A tick in periods: exact when `timed`; otherwise the end of the tick's round (what a
 /// synchronous round teaches is usable from the next round).
@@ -22,6 +24,21 @@ pub struct Arrivals {
     pub mean: f64,
     /// The last of them (t_last).
     pub last: f64,
+}
+
+/// `config`'s run on the event driver, plain gossip included (`delay` overrides the configured
+/// one); rumor mongering and push-then-pull run there anyway.
+fn events_run(config: &Config, delay: Option<Delay>) -> Box<dyn Run> {
+    let fanout = config.fanout;
+    match config.mode {
+        Mode::Push if config.mongering.stop.is_some() || config.hybrid.is_hybrid() => {
+            protocols::build(config)
+        }
+        Mode::Push => Box::new(event_run(Push { fanout }, config, delay)),
+        Mode::Pull => Box::new(event_run(Pull { fanout }, config, delay)),
+        Mode::PushPull => Box::new(event_run(PushPull { fanout }, config, delay)),
+        _ => protocols::build(config),
+    }
 }
 
 /// Where a run stands.
@@ -52,6 +69,9 @@ pub struct Simulation {
     peak_through_core: u64,
     /// Many messages: per message, the round every live node first held it.
     message_done: Vec<Option<u32>>,
+    // Failures and delays.
+    /// Chooses the crash schedule's victims (its own stream: the run's other draws are unchanged).
+    crash_rng: Rng,
 }
 
 impl Simulation {
@@ -87,6 +107,7 @@ impl Simulation {
                     0
                 }
             ],
+            crash_rng: Rng::new(config.seed, Stream::CrashSchedule),
             config,
         }
     }
@@ -106,13 +127,8 @@ impl Simulation {
     #[doc(hidden)]
     pub fn on_event_driver(config: Config, delay: u64, records: bool) -> Result<Self, ConfigError> {
         config.validate()?;
-        let fanout = config.fanout;
-        let run: Box<dyn Run> = match config.mode {
-            Mode::Push => Box::new(event_run(Push { fanout }, &config, delay)),
-            Mode::Pull => Box::new(event_run(Pull { fanout }, &config, delay)),
-            Mode::PushPull => Box::new(event_run(PushPull { fanout }, &config, delay)),
-            _ => protocols::build(&config),
-        };
+        let delay = (delay > 0).then(|| Delay::Fixed(delay as f64 / TICKS_PER_ROUND as f64));
+        let run = events_run(&config, delay);
         Ok(Self::around(run, config, records))
     }
 
@@ -244,12 +260,64 @@ impl Simulation {
     /// Crashes `node` before the next round (event-driven protocols); false if this run's driver
     /// cannot (gossip on the fast driver).
     pub fn crash(&mut self, node: u32) -> bool {
-        node != 0 && node < self.config.nodes && self.run.crash(node)
+        if node == 0 || node >= self.config.nodes {
+            return false;
+        }
+        self.run.crash(node) || (self.move_to_event_driver() && self.run.crash(node))
     }
 
-    /// Recovers `node` before the next round, with its state or empty.
+    /// Recovers `node` before the next round, with its state or empty (the fast driver moves to
+    /// the event driver first, as for `crash`).
     pub fn recover(&mut self, node: u32, keep_state: bool) -> bool {
-        node < self.config.nodes && self.run.recover(node, keep_state)
+        if node >= self.config.nodes {
+            return false;
+        }
+        self.run.recover(node, keep_state)
+            || (self.move_to_event_driver() && self.run.recover(node, keep_state))
+    }
+
+    /// Replays this run on the event driver up to the current round and continues there.
+    fn move_to_event_driver(&mut self) -> bool {
+        let mut run = events_run(&self.config, None);
+        for _ in 0..self.round() {
+            run.play(None);
+        }
+        debug_assert_eq!(run.informed_order(), self.run.informed_order());
+        self.run = run;
+        true
+    }
+
+    /// Datagrams sent and not yet arrived (delays).
+    pub fn in_flight(&self) -> u64 {
+        self.run.in_flight()
+    }
+
+    /// The datagrams in flight now, as contacts: sent, due, from and to (delays; for the stage).
+    pub fn flying(&self) -> Vec<Contact> {
+        self.run.flying()
+    }
+
+    /// The crash schedule's entries due at the start of the next round: their victims crash now.
+    fn crash_as_scheduled(&mut self) {
+        let next = self.round() + 1;
+        let schedule = self.config.crash_at;
+        for &entry in schedule
+            .entries()
+            .iter()
+            .filter(|entry| entry.round == next)
+        {
+            let run = &self.run;
+            let victims = failures::choose_victims(
+                entry,
+                self.config.nodes,
+                self.config.senders,
+                |node| run.is_crashed(node),
+                &mut self.crash_rng,
+            );
+            for node in victims {
+                self.run.crash(node);
+            }
+        }
     }
 
     /// Plays one round; `None` once the run has completed, ended or stopped.
@@ -257,6 +325,7 @@ impl Simulation {
         if self.status() != Status::Running {
             return None;
         }
+        self.crash_as_scheduled();
         let mut recording = Recording::default();
         let (first_new, counters) = self.run.play(self.records.then_some(&mut recording));
         self.account(&counters);
@@ -274,12 +343,19 @@ impl Simulation {
             events: recording.events,
             timers: recording.timers,
             holders,
+            in_flight: self.in_flight(),
+            flying: if self.records {
+                self.flying()
+            } else {
+                Vec::new()
+            },
         })
     }
 
     /// Plays rounds until the run completes, ends or stops, without building reports.
     pub fn run_to_end(&mut self) -> Status {
         while self.status() == Status::Running {
+            self.crash_as_scheduled();
             let (_, counters) = self.run.play(None);
             self.account(&counters);
         }

@@ -384,7 +384,7 @@ pub fn app() -> Html {
                 f64::from(event.offset_x()),
                 f64::from(event.offset_y()),
             );
-            lab.dispatch(Action::Select(node));
+            lab.dispatch(Action::ClickNode(node));
         })
     };
     let run_props = RunProps {
@@ -421,7 +421,8 @@ pub fn app() -> Html {
             <Notices notices={lab.notices.clone()} dispatch={dispatch.clone()} />
             <main class="layout">
                 <section class="panel controls-panel" aria-label="Controls">
-                    <Controls config={lab.config.clone()} speed={lab.speed} playing={lab.playing} {over} dispatch={dispatch.clone()} />
+                    <Controls config={lab.config.clone()} speed={lab.speed} playing={lab.playing} {over} dispatch={dispatch.clone()}
+                        click_crashes={lab.click_crashes} recover_with_state={lab.recover_with_state} />
                 </section>
                 <section class="panel stage-panel" aria-label="Network">
                     <canvas ref={views.stage.clone()} class="stage" data-testid="stage" onclick={on_stage_click}

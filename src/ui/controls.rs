@@ -4,6 +4,7 @@ use super::limits;
 use super::state::Action;
 use crate::engine::config::Group;
 use crate::engine::config::limits as engine_limits; // async-racks
+use crate::engine::failures::{CrashAt, CrashSchedule, Delay};
 use crate::engine::params::{self, Domain, Param, Value};
 use crate::engine::protocols::centralized::Transport;
 use crate::engine::{Config, Mode};
@@ -69,6 +70,9 @@ pub struct ControlsProps {
     pub playing: bool,
     pub over: bool,
     pub dispatch: Callback<Action>,
+    // Failures and delays.
+    pub click_crashes: bool,
+    pub recover_with_state: bool,
 }
 
 #[function_component(Controls)]
@@ -141,6 +145,7 @@ pub fn controls(props: &ControlsProps) -> Html {
                 hint="nodes dead from the start, 0 to 99" on_slide={percent(Action::SetCrash)} on_number={percent(Action::SetCrash)} />
             { protocol_controls(config, &props.dispatch) }
             { async_racks_controls(config, &props.dispatch) }
+            { failure_controls(config, props.click_crashes, props.recover_with_state, &props.dispatch) }
             <Slider id="speed" label="Speed (rounds/s)" min={limits::SPEED.0} max={limits::SPEED.1} step={0.25}
                 value={props.speed} number={props.speed} number_min={limits::SPEED.0} number_max={limits::SPEED.1}
                 number_step={0.25} hint="0.25 to 60" on_slide={send(Action::SetSpeed)} on_number={send(Action::SetSpeed)} />
@@ -400,6 +405,8 @@ fn param_text(config: &Config, key: &str) -> (&'static Param, String) {
         Value::Real(value) => value.to_string(),
         Value::Choice(name) => name.to_string(),
         Value::Absent => String::new(),
+        // Failures and delays: their text form.
+        other => other.text(),
     };
     (param, text)
 }
@@ -478,5 +485,192 @@ fn random_seed() -> u64 {
         Ok(()) => u64::from_le_bytes(bytes) >> 12,
         // Without entropy, the clock is a fine source of a teaching seed.
         Err(_) => js_sys::Date::now() as u64,
+    }
+}
+
+// Failures and delays (theory.md section 9): delay, burst loss, a crash schedule, click to crash.
+
+/// A segmented switch of two or more labelled choices; `pressed` says which is on.
+fn switch(
+    label: &'static str,
+    choices: Vec<(&'static str, bool, Action)>,
+    dispatch: &Callback<Action>,
+) -> Html {
+    html! {
+        <div class="mode" role="group" aria-label={label}>
+            <span class="group-name">{ label }</span>
+            { for choices.into_iter().map(|(name, pressed, action)| {
+                let dispatch = dispatch.clone();
+                let onclick = Callback::from(move |_: MouseEvent| dispatch.emit(action.clone()));
+                html! {
+                    <button class={classes!("segment", pressed.then_some("pressed"))}
+                        aria-pressed={pressed.to_string()} {onclick}>{ name }</button>
+                }
+            }) }
+        </div>
+    }
+}
+
+/// A small labelled number input whose change builds a parameter's text with `compose`.
+fn failure_number(
+    id: String,
+    label: &'static str,
+    value: f64,
+    (min, max, step): (f64, f64, f64),
+    key: &'static str,
+    compose: impl Fn(f64) -> String + 'static,
+    dispatch: &Callback<Action>,
+) -> Html {
+    let dispatch = dispatch.clone();
+    let onchange = Callback::from(move |event: Event| {
+        let input: HtmlInputElement = event.target_unchecked_into();
+        let number = input.value().trim().parse::<f64>().unwrap_or(f64::NAN);
+        // NaN composes text the registry refuses, with its own message.
+        dispatch.emit(Action::SetParam(key, compose(number)));
+    });
+    html! {
+        <label class="factor">
+            <span>{ label }</span>
+            <input type="number" class="number" id={id} min={min.to_string()} max={max.to_string()}
+                step={step.to_string()} value={trim_number(value)} {onchange} aria-label={label} />
+        </label>
+    }
+}
+
+fn failure_controls(
+    config: &Config,
+    click_crashes: bool,
+    recover_with_state: bool,
+    dispatch: &Callback<Action>,
+) -> Html {
+    let set = |key: &'static str, text: String| Action::SetParam(key, text);
+    let delay = config.delay;
+    let delay_numbers = match delay {
+        Delay::None => html! {},
+        Delay::Fixed(d) => failure_number(
+            "delay-d".into(),
+            "D",
+            d,
+            (0.0, 10.0, 0.1),
+            "delay",
+            |d| format!("fixed:{d}"),
+            dispatch,
+        ),
+        Delay::Uniform(a, b) => html! { <>
+            { failure_number("delay-a".into(), "A", a, (0.0, 10.0, 0.1), "delay",
+                move |a| format!("uniform:{a}:{b}"), dispatch) }
+            { failure_number("delay-b".into(), "B", b, (0.0, 10.0, 0.1), "delay",
+                move |b| format!("uniform:{a}:{b}"), dispatch) }
+        </> },
+        Delay::Exp(mean) => failure_number(
+            "delay-mean".into(),
+            "mean",
+            mean,
+            (0.1, 10.0, 0.1),
+            "delay",
+            |mean| format!("exp:{mean}"),
+            dispatch,
+        ),
+    };
+    let burst = config.burst;
+    let (p, r) = burst.map_or((0.05, 0.25), |burst| (burst.p, burst.r));
+    let schedule = config.crash_at;
+    let entries: Vec<CrashAt> = schedule.entries().to_vec();
+    let schedule_text = |entries: &[CrashAt]| {
+        CrashSchedule::from_entries(entries).map_or("none".into(), |schedule| schedule.to_string())
+    };
+    let rows = entries.iter().enumerate().map(|(index, entry)| {
+        let (with_round, with_fraction, without) = (entries.clone(), entries.clone(), entries.clone());
+        let remove = {
+            let dispatch = dispatch.clone();
+            let mut rest = without;
+            rest.remove(index);
+            let text = schedule_text(&rest);
+            Callback::from(move |_: MouseEvent| dispatch.emit(Action::SetParam("crash_at", text.clone())))
+        };
+        html! {
+            <div class="crash-row" data-testid="crash-row">
+                { failure_number(format!("crash-at-fraction-{index}"), "crash %", entry.fraction * 100.0,
+                    (0.0, 100.0, 1.0), "crash_at", move |percent| {
+                        let mut entries = with_fraction.clone();
+                        entries[index].fraction = percent / 100.0;
+                        schedule_text(&entries).replace("NaN", "x")
+                    }, dispatch) }
+                { failure_number(format!("crash-at-round-{index}"), "at round", f64::from(entry.round),
+                    (1.0, 10_000.0, 1.0), "crash_at", move |round| {
+                        let mut entries = with_round.clone();
+                        if round.is_finite() && round >= 0.0 {
+                            entries[index].round = round.round() as u32;
+                        } else {
+                            entries[index].round = 0;
+                        }
+                        schedule_text(&entries)
+                    }, dispatch) }
+                <button class="remove" onclick={remove} aria-label={format!("remove crash {}", index + 1)}>{ "×" }</button>
+            </div>
+        }
+    });
+    let add = {
+        let dispatch = dispatch.clone();
+        let mut more = entries.clone();
+        let round = entries.last().map_or(3, |entry| entry.round + 2);
+        more.push(CrashAt {
+            round,
+            fraction: 0.2,
+        });
+        let text = schedule_text(&more);
+        Callback::from(move |_: MouseEvent| {
+            dispatch.emit(Action::SetParam("crash_at", text.clone()))
+        })
+    };
+    html! {
+        <div class="failure-controls" data-testid="failure-controls">
+            if config.mode.group() == Group::Gossip {
+                <div class="failure">
+                    { switch("delay", vec![
+                        ("no delay", delay == Delay::None, set("delay", "none".into())),
+                        ("fixed", matches!(delay, Delay::Fixed(_)), set("delay", "fixed:1".into())),
+                        ("uniform", matches!(delay, Delay::Uniform(..)), set("delay", "uniform:0:2".into())),
+                        ("exp", matches!(delay, Delay::Exp(_)), set("delay", "exp:1".into())),
+                    ], dispatch) }
+                    <div class="factors">{ delay_numbers }</div>
+                    <span class="hint">{ "Each datagram takes this many rounds to arrive (fixed, uniform in [A, B], or exponential); a node uses what arrives from the next tick on, and the time axis is in periods." }</span>
+                </div>
+            }
+            <div class="failure">
+                { switch("burst loss", vec![
+                    ("independent", burst.is_none(), set("burst", "none".into())),
+                    ("bursts", burst.is_some(), set("burst", format!("{p}:{r}"))),
+                ], dispatch) }
+                if burst.is_some() {
+                    <div class="factors">
+                        { failure_number("burst-p".into(), "P good→bad", p, (0.0, 1.0, 0.01), "burst",
+                            move |p| format!("{p}:{r}"), dispatch) }
+                        { failure_number("burst-r".into(), "R bad→good", r, (0.01, 1.0, 0.01), "burst",
+                            move |r| format!("{p}:{r}"), dispatch) }
+                    </div>
+                }
+                <span class="hint">{ "Gilbert-Elliott: the network flips between a good state (nothing lost) and a bad one (Loss % lost); losses come in bursts of about 1/R datagrams, P/(P+R) of the time." }</span>
+            </div>
+            <div class="failure" role="group" aria-label="Crash schedule">
+                <span class="group-name">{ "crash schedule" }</span>
+                { for rows }
+                <button id="crash-at-add" onclick={add} disabled={entries.len() >= 8}>{ "Add a crash" }</button>
+                <span class="hint">{ "At the start of the round, that share of the N nodes crashes, chosen among the live ones (never the sender): a tree is cut, gossip routes around it." }</span>
+            </div>
+            <div class="failure">
+                { switch("click a node", vec![
+                    ("inspect", !click_crashes, Action::SetClickCrashes(false)),
+                    ("crash", click_crashes, Action::SetClickCrashes(true)),
+                ], dispatch) }
+                if click_crashes {
+                    { switch("recover", vec![
+                        ("with its state", recover_with_state, Action::SetRecoverWithState(true)),
+                        ("empty", !recover_with_state, Action::SetRecoverWithState(false)),
+                    ], dispatch) }
+                }
+                <span class="hint">{ "In crash mode a click crashes a live node before the next round and recovers a crashed one, with what it knew or empty (it must hear the rumor again)." }</span>
+            </div>
+        </div>
     }
 }

@@ -53,6 +53,8 @@ pub fn counts(props: &RunProps) -> Html {
             <div><dt>{ "Redundant" }</dt><dd data-testid="redundant">{ percent(redundant_share) }<small>{ " of payloads" }</small></dd></div>
             <div><dt>{ "Lost" }</dt><dd><span data-testid="lost">{ totals.lost }</span>
                 <small>{ format!(" +{} to crashed", totals.to_crashed) }</small></dd></div>
+            // Failures and delays: datagrams sent and not yet arrived.
+            <div><dt>{ "In flight" }</dt><dd data-testid="in-flight">{ simulation.in_flight() }</dd></div>
             <div><dt>{ "At the sender" }</dt><dd><span data-testid="at-sender">{ totals.at_sender }</span>
                 <small>{ " (at most " }<span data-testid="peak-at-sender">{ simulation.peak_at_sender() }</span>{ " a round)" }</small></dd></div>
             // async-racks: datagrams through the core switch, with racks.

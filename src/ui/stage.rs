@@ -499,6 +499,23 @@ fn draw_nodes(
             ratio,
         );
     }
+    // Failures and delays: datagrams still in the air at the round's end, drawn where they are
+    // at this moment of the round, so one that crosses round boundaries keeps moving.
+    if simulation.config().timed() {
+        let now = round_start(report.round) as f64 + progress * TICKS_PER_ROUND as f64;
+        for contact in report.flying.iter().filter(|c| c.sent as f64 <= now) {
+            let travelled =
+                (now - contact.sent as f64) / (contact.arrives - contact.sent).max(1) as f64;
+            let (from, to) = (layout.position(contact.from), layout.position(contact.to));
+            let (x, y) = (
+                from.0 + (to.0 - from.0) * travelled.min(1.0),
+                from.1 + (to.1 - from.1) * travelled.min(1.0),
+            );
+            let size = (layout.node_radius * 0.55).clamp(2.5 * ratio, 6.0 * ratio);
+            let (colour, filled) = palette::look(kinds[contact.kind as usize].look);
+            dot(&mut datagrams, x, y, size, colour, 0.85, filled);
+        }
+    }
     datagrams.draw(context);
 }
 

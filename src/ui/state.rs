@@ -192,6 +192,18 @@ impl Run {
         true
     }
 
+    /// Failures and delays: crashes a live node before the next round, or recovers a crashed
+    /// one (with its state or empty). The sender cannot be crashed.
+    pub fn toggle_crash(&mut self, node: u32, with_state: bool) {
+        if self.simulation.is_crashed(node) {
+            if self.simulation.recover(node, with_state) && !with_state {
+                self.informed_round[node as usize] = u32::MAX;
+            }
+        } else {
+            self.simulation.crash(node);
+        }
+    }
+
     pub fn is_over(&self) -> bool {
         self.simulation.status() != Status::Running
     }
@@ -286,6 +298,11 @@ pub struct Lab {
     pub perf: bool,
     /// The charts' rounds axis on a log scale (O(N) beside O(log N)).
     pub log_rounds: bool,
+    // Failures and delays.
+    /// What clicking a node does: crash or recover it (true), or show its details.
+    pub click_crashes: bool,
+    /// A recovered node comes back with its state (true) or empty.
+    pub recover_with_state: bool,
 }
 
 impl PartialEq for Lab {
@@ -300,6 +317,8 @@ impl PartialEq for Lab {
             && self.selected == other.selected
             && self.notices == other.notices
             && self.log_rounds == other.log_rounds
+            && self.click_crashes == other.click_crashes
+            && self.recover_with_state == other.recover_with_state
     }
 }
 
@@ -317,6 +336,8 @@ impl Lab {
             notices,
             perf: setup.perf,
             log_rounds: setup.log_rounds,
+            click_crashes: false,
+            recover_with_state: true,
         }
     }
 }
@@ -356,6 +377,11 @@ pub enum Action {
     /// frame's datagram budget allows.
     Advance,
     Select(Option<u32>),
+    // Failures and delays.
+    /// A click on the stage: inspects the node, or crashes / recovers it (`click_crashes`).
+    ClickNode(Option<u32>),
+    SetClickCrashes(bool),
+    SetRecoverWithState(bool),
     ClearGhosts,
     DismissNotices,
 }
@@ -552,6 +578,15 @@ impl Reducible for Lab {
                 }
             }
             Action::Select(node) => lab.selected = node,
+            Action::ClickNode(Some(node)) if lab.click_crashes => {
+                lab.run
+                    .borrow_mut()
+                    .toggle_crash(node, lab.recover_with_state);
+                lab.version += 1;
+            }
+            Action::ClickNode(node) => lab.selected = node,
+            Action::SetClickCrashes(on) => lab.click_crashes = on,
+            Action::SetRecoverWithState(on) => lab.recover_with_state = on,
             Action::ClearGhosts => lab.ghosts = Rc::new(Vec::new()),
             Action::DismissNotices => lab.notices.clear(),
         }

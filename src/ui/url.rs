@@ -89,18 +89,22 @@ fn page_value(param: &Param, text: &str) -> Result<Value, String> {
     match param.parse(text) {
         Ok(Value::Whole(value)) if page_max.is_some_and(|max| value > max) => Err(expected),
         Ok(value) => Ok(value),
+        // Failures and delays: the structured values' messages say what is wrong.
+        Err(message)
+            if matches!(
+                param.domain,
+                Domain::Delay | Domain::Burst | Domain::Schedule
+            ) =>
+        {
+            Err(format!("valid: {message}"))
+        }
         Err(_) => Err(expected),
     }
 }
 
 /// A value as a URL would spell it.
 fn shown(value: Value) -> String {
-    match value {
-        Value::Whole(value) => value.to_string(),
-        Value::Real(value) => value.to_string(),
-        Value::Choice(name) => name.to_string(),
-        Value::Absent => "none".to_string(),
-    }
+    value.text()
 }
 
 /// Sets `target` from `text` if it parses and lies in `range`; otherwise `reject` says what was

@@ -4,12 +4,13 @@
 //! fast driver does, so both give the same run for a seed.
 
 use super::{Recorder, Recording, delivered_fate};
+use crate::engine::failures::{Burst, Chain, Delay};
 use crate::engine::protocol::{Datagram, Net, Protocol};
 use crate::engine::report::{
     Change, Contact, Counters, Fate, KindId, Learned, MAX_KINDS, NodeEvent, PendingTimer,
     TICKS_PER_ROUND, Tick, round_start,
 };
-use crate::engine::rng::{Chance, Rng};
+use crate::engine::rng::{Chance, Rng, Stream};
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
@@ -53,12 +54,28 @@ impl<P: Protocol> Ord for Entry<P> {
     }
 }
 
-/// The network's behaviour: loss per datagram, a fixed delay in ticks, and where peers are.
+/// The network's behaviour: loss per datagram, each datagram's delay, and where peers are.
 #[derive(Clone, Copy, Debug)]
 pub struct Links {
+    /// Loss per datagram; with `burst`, the loss in the bad state.
     pub loss: Chance,
-    pub delay: Tick,
+    /// Each datagram's delay, drawn per datagram on its own stream (`Delay::None`: at once).
+    pub delay: Delay,
+    /// Gilbert-Elliott burst loss: one chain for the network, stepped per datagram.
+    pub burst: Option<Burst>,
     pub racks: Racks,
+}
+
+impl Links {
+    /// No delay, no bursts, one rack: the synchronous network with independent loss.
+    pub fn flat(loss: Chance) -> Links {
+        Links {
+            loss,
+            delay: Delay::None,
+            burst: None,
+            racks: Racks::FLAT,
+        }
+    }
 }
 
 /// Racks behind top-of-rack switches joined by one core switch (theory.md section 5): node i sits
@@ -155,6 +172,13 @@ pub struct EventNetwork<P: Protocol> {
     /// Per node, its timers not yet fired or cancelled: (queue sequence, set, due, timer). A
     /// queue entry whose sequence is gone from here was cancelled and is skipped.
     timers: Vec<Vec<Scheduled<P::Timer>>>,
+    // Failures and delays: their own streams, so runs without them draw exactly as before.
+    /// Draws each datagram's delay.
+    delays: Rng,
+    /// The Gilbert-Elliott chain and the stream that steps it.
+    chain: Option<(Chain, Rng)>,
+    /// Datagrams sent and not yet arrived (lost ones excluded).
+    in_flight: u64,
     // async-racks
     /// Asynchronous gossip: each node's own clock, instead of synchronous rounds.
     periods: Option<Periods>,
@@ -249,8 +273,49 @@ impl<P: Protocol> EventNetwork<P> {
             sequence: 0,
             pending_events: Vec::new(),
             timers: vec![Vec::new(); nodes as usize],
+            delays: Rng::new(0, Stream::Delays),
+            chain: links
+                .burst
+                .map(|burst| (Chain::new(burst), Rng::new(0, Stream::Burst))),
+            in_flight: 0,
             periods: None,
         }
+    }
+
+    /// Seeds the delay and burst streams from the run's seed.
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.delays = Rng::new(seed, Stream::Delays);
+        if let Some((_, rng)) = &mut self.chain {
+            *rng = Rng::new(seed, Stream::Burst);
+        }
+        self
+    }
+
+    /// Datagrams sent and not yet arrived.
+    pub fn in_flight(&self) -> u64 {
+        self.in_flight
+    }
+
+    /// Each datagram sent and not yet arrived, as a contact (fate `Arrived` until it lands).
+    pub fn flying(&self) -> Vec<Contact> {
+        let mut flying: Vec<Contact> = self
+            .queue
+            .iter()
+            .filter_map(|entry| match &entry.pending {
+                Pending::Arrive { datagram, sent } => Some(Contact {
+                    from: datagram.from,
+                    to: datagram.to,
+                    kind: datagram.kind,
+                    fate: Fate::Arrived,
+                    sent: *sent,
+                    arrives: entry.tick,
+                    hop: 0,
+                }),
+                Pending::Timer { .. } | Pending::Period { .. } => None,
+            })
+            .collect();
+        flying.sort_by_key(|contact| (contact.arrives, contact.sent, contact.from, contact.to));
+        flying
     }
 
     // async-racks
@@ -318,13 +383,6 @@ impl<P: Protocol> EventNetwork<P> {
     /// Every node's protocol state.
     pub fn states(&self) -> &[P::Node] {
         &self.states
-    }
-
-    /// Whether a datagram is on its way (timers aside).
-    pub fn in_flight(&self) -> bool {
-        self.queue
-            .iter()
-            .any(|entry| matches!(entry.pending, Pending::Arrive { .. }))
     }
 
     /// Calls `visit(node, tick)` for every node that knows every message, in the order they came
@@ -395,6 +453,14 @@ impl<P: Protocol> EventNetwork<P> {
         });
     }
 
+    /// What was learned at this tick becomes usable at once (delays: arrivals at a round start).
+    fn make_fresh_known(&mut self) {
+        for &node in &self.fresh_nodes {
+            self.fresh[node as usize] = 0;
+        }
+        self.fresh_nodes.clear();
+    }
+
     fn advance_to(&mut self, tick: Tick) {
         if tick > self.now {
             for &node in &self.fresh_nodes {
@@ -417,12 +483,17 @@ impl<P: Protocol> EventNetwork<P> {
         self.round += 1;
         let start = round_start(self.round);
         self.advance_to(start);
-        self.order_at_round_start = self.order.len();
+        let first_new = self.order.len();
         let events = std::mem::take(&mut self.pending_events);
         match recording {
             Some(recording) => {
                 recording.events.extend(events);
-                let played = self.play(protocol, rng, &mut *recording, start + TICKS_PER_ROUND);
+                let played = self.play(
+                    protocol,
+                    rng,
+                    &mut *recording,
+                    (first_new, start, start + TICKS_PER_ROUND),
+                );
                 for (node, timers) in self.timers.iter().enumerate() {
                     // A timer without a name is the protocol's own clock, not drawn.
                     recording.timers.extend(
@@ -439,7 +510,12 @@ impl<P: Protocol> EventNetwork<P> {
                 }
                 played
             }
-            None => self.play(protocol, rng, (), start + TICKS_PER_ROUND),
+            None => self.play(
+                protocol,
+                rng,
+                (),
+                (first_new, start, start + TICKS_PER_ROUND),
+            ),
         }
     }
 
@@ -448,10 +524,22 @@ impl<P: Protocol> EventNetwork<P> {
         protocol: &P,
         rng: &mut Rng,
         recorder: R,
-        end: Tick,
+        (first_new, start, end): (usize, Tick, Tick),
     ) -> (usize, Counters) {
-        let first_new = self.order_at_round_start;
+        let delayed = !self.links.delay.is_zero();
         let mut context = Context::new(protocol, self, rng, recorder);
+        // Delays: datagrams due exactly at the round's first tick arrive before the round's
+        // calls and count as known from then (so `fixed:1` is the synchronous model shifted).
+        if delayed {
+            while context.network.queue.peek().is_some_and(|entry| {
+                entry.tick <= start && matches!(entry.pending, Pending::Arrive { .. })
+            }) {
+                let entry = context.network.queue.pop().expect("peeked");
+                context.dispatch(entry.pending, entry.sequence);
+            }
+            context.network.make_fresh_known();
+        }
+        context.network.order_at_round_start = context.network.order.len();
         // async-racks: with asynchronous periods, each node's turn is an event of its own.
         if P::EVERY_ROUND && context.network.periods.is_none() {
             protocol.on_round(&mut context);
@@ -513,8 +601,18 @@ impl<'a, P: Protocol, R: Recorder> Context<'a, P, R> {
 
     /// One datagram, `extra` ticks slower than the network's delay.
     fn send_with(&mut self, from: u32, to: u32, kind: KindId, body: P::Body, extra: Tick) {
+        // Burst loss: the chain steps on its own stream; the loss draw happens only in the bad state.
+        let bad = match &mut self.network.chain {
+            Some((chain, stream)) => chain.step(stream),
+            None => true,
+        };
+        let loss = if bad {
+            self.network.links.loss
+        } else {
+            Chance::Never
+        };
         // The same draws in the same order as the fast driver: loss first, at sending.
-        let lost = self.rng.happens(self.network.links.loss);
+        let lost = self.rng.happens(loss);
         let racks = self.network.links.racks;
         let nodes = self.network.nodes;
         let counters = &mut self.counters;
@@ -522,7 +620,8 @@ impl<'a, P: Protocol, R: Recorder> Context<'a, P, R> {
         counters.through_core += u64::from(racks.crosses(from, to, nodes));
         counters.by_kind[kind as usize] += 1;
         let now = self.network.now;
-        let arrives = now + self.network.links.delay + extra;
+        let delay = self.network.links.delay.draw(&mut self.network.delays);
+        let arrives = now + delay + extra;
         if lost {
             let hop = self.hop;
             self.recorder.contact(|| Contact {
@@ -545,6 +644,7 @@ impl<'a, P: Protocol, R: Recorder> Context<'a, P, R> {
         if arrives == now {
             self.arrive(datagram, now);
         } else {
+            self.network.in_flight += 1;
             self.schedule(
                 arrives,
                 Pending::Arrive {
@@ -567,7 +667,10 @@ impl<'a, P: Protocol, R: Recorder> Context<'a, P, R> {
                 let protocol = self.protocol;
                 protocol.on_timer(self, node, timer);
             }
-            Pending::Arrive { datagram, sent } => self.arrive(datagram, sent),
+            Pending::Arrive { datagram, sent } => {
+                self.network.in_flight -= 1;
+                self.arrive(datagram, sent)
+            }
             // async-racks: a live node gossips; every node's clock runs on (it may recover).
             Pending::Period { node } => {
                 if !self.network.crashed[node as usize] {

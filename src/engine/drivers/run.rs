@@ -5,8 +5,9 @@ use super::event::{EventNetwork, Links, Periods, Racks};
 use super::fast::Network;
 use super::{Loss, Lossless, Lossy, Recorder, Recording};
 use crate::engine::config::Config;
+use crate::engine::failures::Delay;
 use crate::engine::protocol::{Protocol, Structure};
-use crate::engine::report::{Counters, Tick, round_start};
+use crate::engine::report::{Contact, Counters, Tick, round_start};
 use crate::engine::rng::{Chance, Rng, Stream};
 
 /// One round of a protocol on its driver; what `Simulation` needs of it.
@@ -39,6 +40,15 @@ pub(crate) trait Run {
     /// Crashes or recovers a node between rounds (event driver only).
     fn crash(&mut self, node: u32) -> bool;
     fn recover(&mut self, node: u32, keep_state: bool) -> bool;
+    // Failures and delays.
+    /// Datagrams sent and not yet arrived.
+    fn in_flight(&self) -> u64 {
+        0
+    }
+    /// The datagrams in flight, as contacts (for the stage).
+    fn flying(&self) -> Vec<Contact> {
+        Vec::new()
+    }
 }
 
 /// Gossip on the fast driver: one byte per node, fully inlined.
@@ -183,7 +193,9 @@ impl<P: Protocol> Run for EventRun<P> {
     }
     fn is_idle(&self) -> bool {
         self.network.is_idle()
-            || (P::STOPS && !self.network.in_flight() && self.protocol.quiet(self.network.states()))
+            || (P::STOPS
+                && self.network.in_flight() == 0
+                && self.protocol.quiet(self.network.states()))
     }
     fn stops_by_rule(&self) -> bool {
         P::STOPS
@@ -208,14 +220,26 @@ impl<P: Protocol> Run for EventRun<P> {
         self.network.recover(node, keep_state);
         true
     }
+    fn in_flight(&self) -> u64 {
+        self.network.in_flight()
+    }
+    fn flying(&self) -> Vec<Contact> {
+        self.network.flying()
+    }
 }
 
 /// Whether gossip needs the event driver: something in `config` that the fast driver's
 /// instantaneous synchronous rounds cannot carry (each feature of the network adds itself here).
 pub(crate) fn gossip_needs_events(config: &Config) -> bool {
     // async-racks: nodes on their own clocks; peers chosen by rack. Many messages: a bitmap of
-    // up to 64 per node.
-    config.asynchrony.is_some() || config.racks > 1 || config.messages.count > 1
+    // up to 64 per node. Failures and delays: datagrams in flight, a loss chain, crashes
+    // during the run.
+    config.asynchrony.is_some()
+        || config.racks > 1
+        || config.messages.count > 1
+        || config.has_delay()
+        || config.burst.is_some()
+        || !config.crash_at.is_empty()
 }
 
 /// Gossip runs on the fast driver unless `gossip_needs_events`; both give the same run for a
@@ -241,10 +265,21 @@ where
 
 /// A protocol with timers, state or delays runs on the event driver.
 pub(crate) fn on_events<P: Protocol + 'static>(protocol: P, config: &Config) -> Box<dyn Run> {
-    Box::new(event_run(protocol, config, 0))
+    Box::new(event_run(protocol, config, None))
 }
 
-pub(crate) fn event_run<P: Protocol>(protocol: P, config: &Config, delay: u64) -> EventRun<P> {
+/// `protocol` on the event driver; `delay` overrides the configured delay (tests).
+pub(crate) fn event_run<P: Protocol>(
+    protocol: P,
+    config: &Config,
+    delay: Option<Delay>,
+) -> EventRun<P> {
+    // Multicast modes keep their own hop timing: only gossip takes the configured delay.
+    let configured = if config.has_delay() {
+        config.delay
+    } else {
+        Delay::None
+    };
     // async-racks: racks and asynchronous periods are gossip's (protocols acting every round).
     let racks = if P::EVERY_ROUND && config.racks > 1 {
         Racks::new(config.racks, config.cross)
@@ -253,11 +288,13 @@ pub(crate) fn event_run<P: Protocol>(protocol: P, config: &Config, delay: u64) -
     };
     let links = Links {
         loss: Chance::new(config.network.loss),
-        delay,
+        delay: delay.unwrap_or(configured),
+        burst: config.burst,
         racks,
     };
     let mut rng = Rng::new(config.seed, Stream::Gossip);
-    let mut network = EventNetwork::new(&protocol, config.senders, choose_crashed(config), links);
+    let mut network = EventNetwork::new(&protocol, config.senders, choose_crashed(config), links)
+        .with_seed(config.seed);
     if let (true, Some(jitter)) = (P::EVERY_ROUND, config.asynchrony) {
         network.asynchronous(Periods::new(jitter, Rng::new(config.seed, Stream::Periods)));
     }

@@ -14,6 +14,7 @@ pub mod tree;
 
 use super::config::{Config, Mode};
 use super::drivers::{Run, fast_or_event, on_events};
+use super::failures::Delay;
 use super::report::Kind;
 use super::theory;
 
@@ -335,7 +336,17 @@ pub fn default_round_limit(config: &Config) -> u32 {
             f64::from(theory::default_round_limit(config))
                 + k * (f64::from(config.nodes).ln() + 30.0)
         }
-        _ => return theory::default_round_limit(config),
+        _ => {
+            // Failures and delays: a hop takes up to the delay's bound more rounds.
+            let slowest_hop = match config.delay {
+                _ if !config.has_delay() => 0.0,
+                Delay::Fixed(d) => d,
+                Delay::Uniform(_, b) => b,
+                Delay::Exp(mean) => 3.0 * mean,
+                Delay::None => 0.0,
+            };
+            f64::from(theory::default_round_limit(config)) * (1.0 + slowest_hop)
+        }
     };
     rounds
         .ceil()

@@ -1,0 +1,332 @@
+//! Failures and delays (theory.md section 9): a datagram delay drawn per datagram, burst loss
+//! (Gilbert and Elliott), and a crash schedule during a run. Each is a small `Copy` value with
+//! one text form, shared by the CLI (`--delay exp:0.5`), the URL (`delay=exp:0.5`) and JSON
+//! (`"delay": "exp:0.5"`), so every front end parses and refuses the same way.
+
+use super::report::{TICKS_PER_ROUND, Tick};
+use super::rng::{Chance, Rng};
+use std::fmt;
+
+/// The largest delay parameter, in rounds (a mean, a fixed delay or a uniform bound).
+pub const MAX_DELAY: f64 = 10.0;
+/// The most entries in a crash schedule.
+pub const MAX_CRASHES: usize = 8;
+/// The latest round a crash may be scheduled at.
+pub const MAX_CRASH_ROUND: u32 = 10_000;
+
+/// How long a datagram takes, in rounds ("periods"); drawn per datagram.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum Delay {
+    /// Delivered at once (the synchronous model).
+    #[default]
+    None,
+    /// Every datagram takes D rounds.
+    Fixed(f64),
+    /// Uniform in [A, B] rounds.
+    Uniform(f64, f64),
+    /// Exponential with this mean, in rounds.
+    Exp(f64),
+}
+
+impl Delay {
+    pub const FORMS: &'static str = "none, fixed:D, uniform:A:B or exp:MEAN (rounds, 0 to 10)";
+
+    /// Whether every datagram arrives at once: the synchronous model.
+    pub fn is_zero(self) -> bool {
+        match self {
+            Delay::None => true,
+            Delay::Fixed(d) => ticks(d) == 0,
+            Delay::Uniform(a, b) => ticks(a) == 0 && ticks(b) == 0,
+            Delay::Exp(_) => false,
+        }
+    }
+
+    /// The mean delay in rounds.
+    pub fn mean(self) -> f64 {
+        match self {
+            Delay::None => 0.0,
+            Delay::Fixed(d) => d,
+            Delay::Uniform(a, b) => (a + b) / 2.0,
+            Delay::Exp(mean) => mean,
+        }
+    }
+
+    /// One datagram's delay in ticks (a round is `TICKS_PER_ROUND`).
+    pub fn draw(self, rng: &mut Rng) -> Tick {
+        match self {
+            Delay::None => 0,
+            Delay::Fixed(d) => ticks(d),
+            Delay::Uniform(a, b) => {
+                let (low, high) = (ticks(a), ticks(b));
+                low + u64::from(rng.below((high - low + 1) as u32))
+            }
+            // Inverse transform on (0, 1]; libm's log, so wasm32 and x86_64 draw the same ticks.
+            Delay::Exp(mean) => {
+                let unit = 1.0 - rng.unit();
+                (-mean * TICKS_PER_ROUND as f64 * libm::log(unit)).round() as Tick
+            }
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Delay, String> {
+        let text = text.trim();
+        let wrong = |why: &str| {
+            Err(format!(
+                "delay must be {} (got {text:?}): {why}",
+                Delay::FORMS
+            ))
+        };
+        let parts: Vec<&str> = text.split(':').collect();
+        let numbers: Result<Vec<f64>, _> = parts[1..].iter().map(|part| rounds(part)).collect();
+        let numbers = match numbers {
+            Ok(numbers) => numbers,
+            Err(why) => return wrong(&why),
+        };
+        match (parts[0], numbers.as_slice()) {
+            ("none" | "off" | "", []) => Ok(Delay::None),
+            ("fixed", [d]) => Ok(Delay::Fixed(*d)),
+            ("fixed", _) => wrong("fixed takes one delay, fixed:D"),
+            ("uniform", [a, b]) if a <= b => Ok(Delay::Uniform(*a, *b)),
+            ("uniform", [_, _]) => wrong("uniform:A:B needs A <= B"),
+            ("uniform", _) => wrong("uniform takes two bounds, uniform:A:B"),
+            ("exp", [mean]) if *mean > 0.0 => Ok(Delay::Exp(*mean)),
+            ("exp", [_]) => wrong("an exponential's mean must be above 0"),
+            ("exp", _) => wrong("exp takes one mean, exp:MEAN"),
+            _ => wrong("unknown distribution"),
+        }
+    }
+}
+
+/// A delay bound in rounds: a number from 0 to `MAX_DELAY`.
+fn rounds(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(value) if (0.0..=MAX_DELAY).contains(&value) => Ok(value),
+        Ok(value) => Err(format!("{value} is outside 0 to {MAX_DELAY} rounds")),
+        Err(_) => Err(format!("{text:?} is not a number")),
+    }
+}
+
+/// Rounds to ticks, rounded to the nearest tick.
+fn ticks(rounds: f64) -> Tick {
+    (rounds * TICKS_PER_ROUND as f64).round() as Tick
+}
+
+impl fmt::Display for Delay {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Delay::None => f.write_str("none"),
+            Delay::Fixed(d) => write!(f, "fixed:{d}"),
+            Delay::Uniform(a, b) => write!(f, "uniform:{a}:{b}"),
+            Delay::Exp(mean) => write!(f, "exp:{mean}"),
+        }
+    }
+}
+
+/// Gilbert-Elliott burst loss for the whole network: one two-state chain stepped once per
+/// datagram, good -> bad with probability `p`, bad -> good with probability `r`; a datagram is
+/// lost with the run's `loss` in the bad state and never in the good one.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Burst {
+    pub p: f64,
+    pub r: f64,
+}
+
+impl Burst {
+    pub const FORM: &'static str = "none or P:R, P from 0 to 1 and R above 0 up to 1";
+
+    /// The long-run share of datagrams sent in the bad state, P / (P + R).
+    pub fn bad_share(self) -> f64 {
+        if self.p == 0.0 {
+            0.0
+        } else {
+            self.p / (self.p + self.r)
+        }
+    }
+
+    /// Mean loss with loss `h` in the bad state (theory.md: h P / (P + R)).
+    pub fn mean_loss(self, h: f64) -> f64 {
+        h * self.bad_share()
+    }
+
+    pub fn parse(text: &str) -> Result<Option<Burst>, String> {
+        let text = text.trim();
+        if ["none", "off", ""].contains(&text) {
+            return Ok(None);
+        }
+        let wrong = |why: &str| {
+            Err(format!(
+                "burst must be {} (got {text:?}): {why}",
+                Burst::FORM
+            ))
+        };
+        let Some((p, r)) = text.split_once(':') else {
+            return wrong("two transition probabilities, P:R");
+        };
+        let (Ok(p), Ok(r)) = (p.trim().parse::<f64>(), r.trim().parse::<f64>()) else {
+            return wrong("P and R must be numbers");
+        };
+        if !(0.0..=1.0).contains(&p) {
+            return wrong("P (good to bad) must be from 0 to 1");
+        }
+        if !(r > 0.0 && r <= 1.0) {
+            return wrong("R (bad to good) must be above 0 and at most 1");
+        }
+        Ok(Some(Burst { p, r }))
+    }
+}
+
+impl fmt::Display for Burst {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.p, self.r)
+    }
+}
+
+/// The Gilbert-Elliott chain of a run: starts in the good state.
+#[derive(Clone, Copy, Debug)]
+pub struct Chain {
+    pub bad: bool,
+    to_bad: Chance,
+    to_good: Chance,
+}
+
+impl Chain {
+    pub fn new(burst: Burst) -> Self {
+        Chain {
+            bad: false,
+            to_bad: Chance::new(burst.p),
+            to_good: Chance::new(burst.r),
+        }
+    }
+
+    /// One datagram: the chain takes a step, then says whether the datagram meets the bad state.
+    pub fn step(&mut self, rng: &mut Rng) -> bool {
+        let flip = rng.happens(if self.bad { self.to_good } else { self.to_bad });
+        self.bad ^= flip;
+        self.bad
+    }
+}
+
+/// One entry of a crash schedule: at the start of `round`, `fraction` of the N nodes (rounded)
+/// crash, chosen uniformly among the live non-senders.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct CrashAt {
+    pub round: u32,
+    pub fraction: f64,
+}
+
+impl CrashAt {
+    /// How many nodes crash of `nodes`.
+    pub fn count(self, nodes: u32) -> u32 {
+        (self.fraction * f64::from(nodes)).round() as u32
+    }
+}
+
+/// Up to `MAX_CRASHES` entries, in round order (entries of one round apply in the order typed).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct CrashSchedule {
+    entries: [CrashAt; MAX_CRASHES],
+    len: usize,
+}
+
+impl CrashSchedule {
+    pub const FORM: &'static str = "none or ROUND:FRACTION entries separated by commas, at most 8, round 1 to 10000, fraction 0 to 1";
+
+    pub fn entries(&self) -> &[CrashAt] {
+        &self.entries[..self.len]
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn from_entries(entries: &[CrashAt]) -> Result<CrashSchedule, String> {
+        if entries.len() > MAX_CRASHES {
+            return Err(format!(
+                "crash_at takes at most {MAX_CRASHES} entries (got {})",
+                entries.len()
+            ));
+        }
+        let mut schedule = CrashSchedule::default();
+        for &entry in entries {
+            schedule.entries[schedule.len] = entry;
+            schedule.len += 1;
+        }
+        schedule.entries[..schedule.len].sort_by_key(|entry| entry.round);
+        Ok(schedule)
+    }
+
+    /// Parses "5:0.1,9:0.2" (or "none").
+    pub fn parse(text: &str) -> Result<CrashSchedule, String> {
+        let text = text.trim();
+        if ["none", "off", ""].contains(&text) {
+            return Ok(CrashSchedule::default());
+        }
+        let mut entries = Vec::new();
+        for part in text.split(',') {
+            let wrong = |why: &str| {
+                Err(format!(
+                    "crash_at must be {} (got {:?}): {why}",
+                    CrashSchedule::FORM,
+                    part.trim()
+                ))
+            };
+            let Some((round, fraction)) = part.trim().split_once(':') else {
+                return wrong("an entry is ROUND:FRACTION");
+            };
+            let Ok(round) = round.trim().parse::<u32>() else {
+                return wrong("the round must be a whole number");
+            };
+            let Ok(fraction) = fraction.trim().parse::<f64>() else {
+                return wrong("the fraction must be a number");
+            };
+            if !(1..=MAX_CRASH_ROUND).contains(&round) {
+                return wrong("the round must be from 1 to 10000");
+            }
+            if !(0.0..=1.0).contains(&fraction) {
+                return wrong("the fraction must be from 0 to 1");
+            }
+            entries.push(CrashAt { round, fraction });
+        }
+        CrashSchedule::from_entries(&entries)
+    }
+}
+
+impl fmt::Display for CrashSchedule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_empty() {
+            return f.write_str("none");
+        }
+        let entries: Vec<String> = self
+            .entries()
+            .iter()
+            .map(|entry| format!("{}:{}", entry.round, entry.fraction))
+            .collect();
+        f.write_str(&entries.join(","))
+    }
+}
+
+/// Chooses which live non-senders crash for `entry`: exactly min(round(F N), candidates) of
+/// them, each set equally likely (selection sampling over the candidates in node order).
+pub fn choose_victims(
+    entry: CrashAt,
+    nodes: u32,
+    senders: u32,
+    is_crashed: impl Fn(u32) -> bool,
+    rng: &mut Rng,
+) -> Vec<u32> {
+    let candidates: Vec<u32> = (senders..nodes).filter(|&node| !is_crashed(node)).collect();
+    let mut needed = entry.count(nodes).min(candidates.len() as u32);
+    let mut remaining = candidates.len() as u32;
+    let mut victims = Vec::with_capacity(needed as usize);
+    for node in candidates {
+        if needed == 0 {
+            break;
+        }
+        if rng.below(remaining) < needed {
+            victims.push(node);
+            needed -= 1;
+        }
+        remaining -= 1;
+    }
+    victims
+}
