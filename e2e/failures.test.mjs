@@ -125,7 +125,7 @@ test('click to crash, then recover with its state or empty', async () => {
     await lab.button('Step').click();
     await stage.click({ position: target.position });
     assert.equal(await lab.number('live'), live, 'recovered');
-    const informedAfter = await lab.number('informed');
+
     await lab.button('inspect').click();
     await stage.click({ position: target.position });
     const details = await lab.text('node-details');
@@ -134,7 +134,6 @@ test('click to crash, then recover with its state or empty', async () => {
     } else {
       assert.match(details, /informed in round/, details);
     }
-    assert.ok(informedAfter >= 1);
     await lab.button('Run to end').click();
     await lab.waitForCompletion();
     await lab.page.screenshot({ path: `${ARTIFACTS}click-crash-${mode === 'empty' ? 'empty' : 'state'}-1280x720.png` });

@@ -492,3 +492,41 @@ fn a_fixed_delay_of_d_rounds_slows_push_as_the_lagged_recurrence_says() {
         }
     }
 }
+
+/// `--loss` with `--burst` is the bad state's loss: loss 1 there loses only the bad state's
+/// share of datagrams, P / (P + R), so the run spreads, with no "cannot spread" warning and a
+/// round limit for the mean loss.
+#[test]
+fn burst_loss_with_loss_1_still_spreads() {
+    for seed in [1, 2, 3] {
+        let config = set(
+            set(config(Mode::Push, 1000, seed), "burst", "0.1:0.5"),
+            "loss",
+            "1",
+        );
+        assert!((config.mean_loss() - 0.1 / 0.6).abs() < 1e-12);
+        assert!(config.round_limit() > 30);
+        let mut simulation = Simulation::new(config).unwrap();
+        assert_eq!(simulation.warning(), None);
+        assert!(matches!(
+            simulation.run_to_end(),
+            gossip_lab::engine::Status::Completed { .. }
+        ));
+    }
+}
+
+/// For push, `fixed:1` is the synchronous model: the same times and the same datagrams (a run
+/// completed by the arrivals at a round's first tick sends nothing more in that round). A pull is
+/// a request and a reply, two trips, so pull and push-pull are slower with any delay.
+#[test]
+fn fixed_1_push_sends_what_the_synchronous_model_sends() {
+    for seed in [1, 2, 3] {
+        let mut synchronous = Simulation::new(config(Mode::Push, 1000, seed)).unwrap();
+        let mut delayed =
+            Simulation::new(set(config(Mode::Push, 1000, seed), "delay", "fixed:1")).unwrap();
+        synchronous.run_to_end();
+        delayed.run_to_end();
+        assert_eq!(delayed.completion_time(), synchronous.completion_time());
+        assert_eq!(delayed.totals().datagrams, synchronous.totals().datagrams);
+    }
+}

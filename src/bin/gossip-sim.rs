@@ -32,6 +32,8 @@ mod cli {
             let arg = Arg::new(param.key)
                 .long(param.flag())
                 .value_name("VALUE")
+                // "-0.1" is a value (refused by the range check with its message), not a flag.
+                .allow_negative_numbers(true)
                 .help(format!(
                     "{} [{}; default {}]",
                     param.help,

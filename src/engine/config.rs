@@ -152,6 +152,12 @@ impl Config {
         self.mode.group() == Group::Gossip && !self.delay.is_zero()
     }
 
+    /// The long-run share of datagrams lost: `network.loss`, or with burst loss the bad state's
+    /// loss times the share of datagrams sent in the bad state (the good state loses none).
+    pub fn mean_loss(&self) -> f64 {
+        self.network.loss * self.burst.map_or(1.0, |burst| burst.bad_share())
+    }
+
     /// Live nodes: the ones a run must inform to complete.
     pub fn live_count(&self) -> u32 {
         self.nodes - self.crashed_count()

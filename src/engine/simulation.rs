@@ -253,7 +253,7 @@ impl Simulation {
 
     /// Why a run cannot spread at all, in words for the user; `None` when it can.
     pub fn warning(&self) -> Option<&'static str> {
-        (self.config.network.loss >= 1.0 && self.live() > self.informed())
+        (self.config.mean_loss() >= 1.0 && self.live() > self.informed())
             .then_some("loss = 1: every datagram is dropped, so the message cannot spread")
     }
 

@@ -40,7 +40,7 @@ fn iterate(config: &Config, mut visit: impl FnMut(f64) -> bool) -> bool {
     let live = f64::from(config.live_count());
     let others = f64::from(config.nodes - 1);
     let fanout = f64::from(config.fanout);
-    let delivery = 1.0 - config.network.loss;
+    let delivery = 1.0 - config.mean_loss();
     let mut uninformed = 1.0 - f64::from(config.senders) / live;
     for _ in 0..=MAX_ITERATIONS {
         if !visit(1.0 - uninformed) {
@@ -71,7 +71,7 @@ fn iterate(config: &Config, mut visit: impl FnMut(f64) -> bool) -> bool {
 pub fn closed_form_rounds(config: &Config) -> Option<(f64, &'static str)> {
     let n = f64::from(config.nodes);
     let b = f64::from(config.fanout);
-    let q = 1.0 - config.network.loss;
+    let q = 1.0 - config.mean_loss();
     if config.network.crash > 0.0 || config.senders != 1 || q <= 0.0 {
         return None;
     }
@@ -114,14 +114,14 @@ pub fn default_round_limit(config: &Config) -> u32 {
     if live <= config.senders {
         return 1;
     }
-    if config.network.loss >= 1.0 {
+    if config.mean_loss() >= 1.0 {
         // Nothing can arrive; a few rounds show the drops, then the run stops.
         return 10;
     }
     let others = f64::from(config.nodes - 1);
     let live_f = f64::from(live);
     let fanout = f64::from(config.fanout);
-    let delivery = 1.0 - config.network.loss;
+    let delivery = 1.0 - config.mean_loss();
     let reachable = (live_f - 1.0) / others;
     let push_growth = fanout * delivery * reachable;
     let pull_growth = fanout * delivery * delivery * reachable;
@@ -157,7 +157,7 @@ pub fn default_round_limit(config: &Config) -> u32 {
 /// (Janson 1999), ln N for push-pull. Jittered periodic clocks are not Poisson clocks: the tests
 /// state the bias.
 pub fn asynchronous_periods(config: &Config) -> Option<(f64, &'static str)> {
-    let q = 1.0 - config.network.loss;
+    let q = 1.0 - config.mean_loss();
     let b = f64::from(config.fanout);
     let n = f64::from(config.nodes);
     let harmonic: f64 = (1..config.nodes).map(|k| 1.0 / f64::from(k)).sum();

@@ -176,7 +176,7 @@ fn theory_rounds_text(run: &Run) -> String {
     let config = run.simulation.config();
     match run.theory_rounds {
         Some(rounds) => rounds.to_string(),
-        None if config.network.loss >= 1.0 => "never".into(),
+        None if config.mean_loss() >= 1.0 => "never".into(),
         // A stop rule's expected residue: some nodes are never informed.
         None if config.mongering.stop.is_some() => "not all".into(),
         // Reliable multicast gets there, after repairs that have no closed form.
@@ -405,7 +405,7 @@ pub fn expectation(props: &RunProps) -> Html {
         return html! {
             <p class="expectation" data-testid="expectation">
                 <b>{ "Never informed (residue)" }</b>{ ": expected " }<b>{ percent(expected) }</b>
-                { " (mean field); this run: " }<b data-testid="residue">{ percent(residue) }</b>
+                { " (theory); this run: " }<b data-testid="residue">{ percent(residue) }</b>
                 { " with traffic m = " }<b data-testid="traffic">{ format!("{traffic:.2}") }</b>
                 { format!(" pushes per node, and e^(−m) = {}", percent((-traffic).exp())) }
             </p>

@@ -222,7 +222,7 @@ impl Run {
             None if config.many_messages() => {
                 "theory: a single rumor's, not drawn for M > 1".into()
             }
-            None if config.network.loss >= 1.0 => "theory: never (every datagram is lost)".into(),
+            None if config.mean_loss() >= 1.0 => "theory: never (every datagram is lost)".into(),
             None if matches!(config.mode, Mode::Srm | Mode::Rmtp) => {
                 "theory without loss: M − 1 + depth rounds".into()
             }

@@ -137,7 +137,7 @@ pub(crate) fn build_messages(config: &Config) -> Box<dyn Run> {
 
 /// The theory's expected informed fraction of the live nodes per round, from round 0.
 pub fn expected_curve(config: &Config, max_points: usize) -> Vec<f64> {
-    let loss = config.network.loss;
+    let loss = config.mean_loss();
     // Many messages: the single-rumor theory does not apply to "every message known".
     if config.many_messages() {
         return Vec::new();
@@ -183,7 +183,7 @@ pub fn expected_curve(config: &Config, max_points: usize) -> Vec<f64> {
 
 /// Rounds until the theory expects every live node informed; `None` if it never does.
 pub fn expected_rounds(config: &Config) -> Option<u32> {
-    let loss = config.network.loss;
+    let loss = config.mean_loss();
     if config.many_messages() {
         return None;
     }
@@ -217,7 +217,7 @@ pub fn expected_rounds(config: &Config) -> Option<u32> {
 
 /// The literature's closed form for the rounds, where one applies, with its source.
 pub fn closed_form_rounds(config: &Config) -> Option<(f64, &'static str)> {
-    let loss = config.network.loss;
+    let loss = config.mean_loss();
     if config.many_messages() {
         return None;
     }
@@ -259,12 +259,18 @@ pub fn closed_form_rounds(config: &Config) -> Option<(f64, &'static str)> {
 }
 
 /// A stop rule's expected residue (the fraction of live nodes never informed) and t_ave, by the
-/// mean-field curve; `None` without a stop rule.
+/// synchronous mean-field curve, or with asynchronous periods feedback + coin's residue equation
+/// s = exp(-(k + 1)(1 - s)) (theory.md section 6); `None` without a stop rule or a theory.
 pub fn stop_rule_theory(config: &Config) -> Option<(f64, Option<f64>)> {
-    config
+    let rule = config
         .mongering
         .stop
         .filter(|_| config.mode == Mode::Push)?;
+    if config.asynchrony.is_some() {
+        // Asynchronous periods: only feedback + coin has its continuous-time equation.
+        return (rule.feedback && !rule.counter)
+            .then(|| (mongering::feedback_coin_residue(config.mongering.k), None));
+    }
     let curve = expected_curve(config, theory::MAX_ITERATIONS as usize);
     let residue = 1.0 - curve.last()?;
     Some((residue, mongering::mean_arrival_round(&curve)))
@@ -272,7 +278,7 @@ pub fn stop_rule_theory(config: &Config) -> Option<(f64, Option<f64>)> {
 
 /// The default round limit: far beyond what a run that can complete needs.
 pub fn default_round_limit(config: &Config) -> u32 {
-    let loss = config.network.loss;
+    let loss = config.mean_loss();
     let rounds = match config.mode {
         Mode::Centralized => {
             let sweep = f64::from((config.nodes - 1).div_ceil(config.fanout));
@@ -372,7 +378,7 @@ fn stream_depth(config: &Config) -> u32 {
 /// Rounds for every live node to hold all M packets without loss or crashes: packet m leaves in
 /// round m + 1 and the last arrives `stream_depth` hops later.
 fn stream_rounds(config: &Config) -> Option<u32> {
-    (config.network.loss == 0.0 && config.crashed_count() == 0)
+    (config.mean_loss() == 0.0 && config.crashed_count() == 0)
         .then(|| config.packets - 1 + stream_depth(config))
 }
 
