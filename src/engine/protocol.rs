@@ -141,6 +141,8 @@ pub trait Protocol: Sized {
     /// Called at the first tick of every round when `EVERY_ROUND` (synchronous rounds). The
     /// default gives every live node its turn in node order; a protocol may visit fewer nodes
     /// (push: only the informed ones), as long as it does what `on_period` does for each.
+    // Inlined like the protocols' own: the fast driver keeps the round's state in registers.
+    #[inline(always)]
     fn on_round(&self, net: &mut impl Net<Self>) {
         for node in 0..net.nodes() {
             if !net.is_crashed(node) {
