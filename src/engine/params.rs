@@ -781,13 +781,10 @@ impl Param {
                 out_of_range(value.to_string(), min.to_string(), max.to_string())
             }
             // `contains` is false for NaN, so NaN is refused here too.
-            (Domain::Real { min, max }, Value::Real(value)) if !(min..=max).contains(&value) => {
-                out_of_range(value.to_string(), min.to_string(), max.to_string())
-            }
-            // async-racks
-            (Domain::OptionalReal { min, max, .. }, Value::Real(value))
-                if !(min..=max).contains(&value) =>
-            {
+            (
+                Domain::Real { min, max } | Domain::OptionalReal { min, max, .. },
+                Value::Real(value),
+            ) if !(min..=max).contains(&value) => {
                 out_of_range(value.to_string(), min.to_string(), max.to_string())
             }
             _ => Ok(()),

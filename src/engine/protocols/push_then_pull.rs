@@ -21,6 +21,12 @@ impl Params {
     pub fn is_hybrid(&self) -> bool {
         self.until.is_some() || self.rounds.is_some()
     }
+
+    /// Whether round `round` still pushes, `informed` of the live nodes knowing at its start.
+    pub fn pushes(&self, informed: f64, round: u32) -> bool {
+        self.until.is_none_or(|until| informed < until)
+            && self.rounds.is_none_or(|rounds| round <= rounds)
+    }
 }
 
 pub struct PushThenPull {
@@ -32,11 +38,7 @@ impl PushThenPull {
     /// Whether the current round (period) still pushes.
     pub fn pushing(&self, net: &impl Net<Self>) -> bool {
         let informed = net.informed_before_round() as f64 / f64::from(net.live().max(1));
-        self.params.until.is_none_or(|until| informed < until)
-            && self
-                .params
-                .rounds
-                .is_none_or(|rounds| net.round() <= rounds)
+        self.params.pushes(informed, net.round())
     }
 }
 
@@ -116,8 +118,7 @@ pub fn expected_curve(
     let mut round = 1u32;
     while curve.len() < max_points && uninformed * live >= 0.5 && q > 0.0 {
         let informed = 1.0 - uninformed;
-        let pushing = params.until.is_none_or(|until| informed < until)
-            && params.rounds.is_none_or(|rounds| round <= rounds);
+        let pushing = params.pushes(informed, round);
         let informed_nodes = informed * live;
         uninformed *= if pushing {
             (b * informed_nodes * (-q / others).ln_1p()).exp()
