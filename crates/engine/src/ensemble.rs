@@ -4,7 +4,7 @@
 use super::config::{Config, ConfigError, Group};
 use super::protocols;
 use super::rng::trial_seed;
-use super::simulation::Simulation;
+use super::simulation::{Arrivals, CANNOT_SPREAD, Simulation};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -179,85 +179,217 @@ pub struct MeanMax {
     pub max: f64,
 }
 
+/// Everything one trial contributes to the summary: raw counts, so that `summarize` does the
+/// same arithmetic in the same order whoever ran the trial (this thread, rayon, a Web Worker).
+/// `encode` / `decode` carry records across the worker boundary as a flat `Vec<f64>` (smaller
+/// in the wasm than a serde derive, and a Float64Array is cheap to post).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TrialRecord {
+    // Every protocol.
+    /// The trial's index: its seed is `trial_seed(seed, trial)`.
+    pub trial: u32,
+    /// `Simulation::completion_time` (None: live nodes never informed).
+    pub completion_time: Option<f64>,
+    /// Live nodes at the end of the trial, and those of them never informed.
+    pub live: u32,
+    pub uninformed: u32,
+    /// `Simulation::arrivals`: t_ave and t_last in periods (None: no live non-sender got it).
+    pub arrivals: Option<Arrivals>,
+    /// The run's totals (`Counters`).
+    pub datagrams: u64,
+    pub payload: u64,
+    pub redundant: u64,
+    pub lost: u64,
+    pub repaired: u64,
+    pub at_sender: u64,
+    /// Datagrams sent and multicasts started, per kind of `protocols::kinds` (same order).
+    pub by_kind: Vec<u64>,
+    pub multicasts: Vec<u64>,
+    /// The most datagrams arriving at node 0 in one round.
+    pub peak_at_sender: u64,
+    /// The run started with `Simulation::warning` set (loss = 1: the message cannot spread).
+    pub cannot_spread: bool,
+    // async-racks.
+    /// Datagrams through the core switch, rounds played, and the most through the core in one round.
+    pub through_core: u64,
+    pub rounds_played: u32,
+    pub peak_through_core: u64,
+    // Many messages.
+    /// Per message, rounds from its injection until every live node held it (None: never).
+    pub message_latencies: Vec<Option<u32>>,
+}
+
+const NO_STATS: Stats = Stats {
+    mean: f64::NAN,
+    sd: f64::NAN,
+    min: f64::NAN,
+    max: f64::NAN,
+};
+
+/// A per-kind count (0 past the end: a decoded record from a malformed buffer never panics).
+fn count(counts: &[u64], kind: usize) -> u64 {
+    counts.get(kind).copied().unwrap_or(0)
+}
+
+impl TrialRecord {
+    /// Appends the record to `out` as numbers (counts are exact below 2^53; None is NaN, or -1
+    /// for a latency); lists carry their length first. Keep in step with `decode`.
+    pub fn encode(&self, out: &mut Vec<f64>) {
+        let optional = |value: Option<f64>| value.unwrap_or(f64::NAN);
+        // Every protocol.
+        out.extend([
+            f64::from(self.trial),
+            optional(self.completion_time),
+            f64::from(self.live),
+            f64::from(self.uninformed),
+            optional(self.arrivals.map(|arrivals| arrivals.mean)),
+            optional(self.arrivals.map(|arrivals| arrivals.last)),
+            self.datagrams as f64,
+            self.payload as f64,
+            self.redundant as f64,
+            self.lost as f64,
+            self.repaired as f64,
+            self.at_sender as f64,
+            self.peak_at_sender as f64,
+            f64::from(u8::from(self.cannot_spread)),
+        ]);
+        for counts in [&self.by_kind, &self.multicasts] {
+            out.push(counts.len() as f64);
+            out.extend(counts.iter().map(|&count| count as f64));
+        }
+        // async-racks.
+        out.extend([
+            self.through_core as f64,
+            f64::from(self.rounds_played),
+            self.peak_through_core as f64,
+        ]);
+        // Many messages.
+        out.push(self.message_latencies.len() as f64);
+        out.extend(
+            self.message_latencies
+                .iter()
+                .map(|latency| latency.map_or(-1.0, f64::from)),
+        );
+    }
+
+    /// Records encoded one after another by `encode`; None if `numbers` is not such a list.
+    pub fn decode(numbers: &[f64]) -> Option<Vec<TrialRecord>> {
+        let mut numbers = numbers.iter().copied();
+        let mut records = Vec::new();
+        while numbers.len() > 0 {
+            let mut next = || numbers.next();
+            let mut record = TrialRecord {
+                // Every protocol.
+                trial: next()? as u32,
+                completion_time: Some(next()?).filter(|time| !time.is_nan()),
+                live: next()? as u32,
+                uninformed: next()? as u32,
+                arrivals: match (next()?, next()?) {
+                    (mean, _) if mean.is_nan() => None,
+                    (mean, last) => Some(Arrivals { mean, last }),
+                },
+                datagrams: next()? as u64,
+                payload: next()? as u64,
+                redundant: next()? as u64,
+                lost: next()? as u64,
+                repaired: next()? as u64,
+                at_sender: next()? as u64,
+                peak_at_sender: next()? as u64,
+                cannot_spread: next()? != 0.0,
+                ..TrialRecord::default()
+            };
+            let list = |numbers: &mut dyn ExactSizeIterator<Item = f64>| {
+                let length = numbers.next()? as usize;
+                (length <= numbers.len()).then(|| numbers.take(length).collect::<Vec<f64>>())
+            };
+            record.by_kind = list(&mut numbers)?.into_iter().map(|n| n as u64).collect();
+            record.multicasts = list(&mut numbers)?.into_iter().map(|n| n as u64).collect();
+            // async-racks.
+            record.through_core = numbers.next()? as u64;
+            record.rounds_played = numbers.next()? as u32;
+            record.peak_through_core = numbers.next()? as u64;
+            // Many messages.
+            record.message_latencies = list(&mut numbers)?
+                .into_iter()
+                .map(|latency| (latency >= 0.0).then_some(latency as u32))
+                .collect();
+            records.push(record);
+        }
+        Some(records)
+    }
+}
+
+/// Runs trial `trial` of `config` (seed `trial_seed(config.seed, trial)`); `config` must be valid.
+pub fn run_trial(config: &Config, trial: u32) -> TrialRecord {
+    let kinds = protocols::kinds(config).len();
+    let trial_config = Config {
+        seed: trial_seed(config.seed, u64::from(trial)),
+        ..config.clone()
+    };
+    let mut simulation = Simulation::new(trial_config).expect("a validated configuration");
+    let cannot_spread = simulation.warning().is_some();
+    simulation.run_to_end();
+    let totals = simulation.totals();
+    TrialRecord {
+        trial,
+        completion_time: simulation.completion_time(),
+        live: simulation.live(),
+        uninformed: simulation.live() - simulation.informed(),
+        arrivals: simulation.arrivals(),
+        datagrams: totals.datagrams,
+        payload: totals.payload,
+        redundant: totals.redundant,
+        lost: totals.lost,
+        repaired: totals.repaired,
+        at_sender: totals.at_sender,
+        by_kind: totals.by_kind[..kinds].to_vec(),
+        multicasts: totals.multicasts[..kinds].to_vec(),
+        peak_at_sender: simulation.peak_at_sender(),
+        cannot_spread,
+        through_core: totals.through_core,
+        rounds_played: simulation.round(),
+        peak_through_core: simulation.peak_through_core(),
+        message_latencies: simulation.message_latencies(),
+    }
+}
+
+/// Runs trials `first..first + count` in order.
+pub fn run_trials(config: &Config, first: u32, count: u32) -> Vec<TrialRecord> {
+    (first..first.saturating_add(count))
+        .map(|trial| run_trial(config, trial))
+        .collect()
+}
+
 /// Runs every trial; `progress(done)` is called after each one.
 pub fn run(experiment: &Experiment, mut progress: impl FnMut(u32)) -> Summary {
+    let records: Vec<TrialRecord> = (0..experiment.trials)
+        .map(|trial| {
+            let record = run_trial(&experiment.config, trial);
+            progress(trial + 1);
+            record
+        })
+        .collect();
+    summarize(experiment, &records)
+}
+
+/// The summary of `records`, which must be the experiment's trials in trial order (then the
+/// figures are the same to the last bit however the trials were run).
+pub fn summarize(experiment: &Experiment, records: &[TrialRecord]) -> Summary {
     let config = &experiment.config;
     let kinds = protocols::kinds(config);
     let live = f64::from(config.live_count());
-    let mut rounds = Vec::new();
-    let mut uninformed = Vec::new();
-    let mut per_node = [const { Vec::new() }; 4];
-    let mut per_kind = vec![Vec::new(); kinds.len()];
-    let mut multicasts = vec![Vec::new(); kinds.len()];
-    let mut at_sender = Vec::new();
-    let mut peak_at_sender = Vec::new();
-    let mut lost_packets = Vec::new();
-    let mut residue = Vec::new();
-    let mut traffic = Vec::new();
-    let mut t_ave = Vec::new();
-    let mut t_last = Vec::new();
-    let mut warning = None;
-    // async-racks: datagrams through the core and rounds played, over all trials; the peak.
-    let (mut through_core, mut rounds_played, mut peak_core) = (0u64, 0u64, 0u64);
-    // Many messages: every delivered message's latency, and the incomplete ones per trial.
-    let mut latencies = Vec::new();
-    let mut incomplete = Vec::new();
-    for trial in 0..experiment.trials {
-        let trial_config = Config {
-            seed: trial_seed(config.seed, u64::from(trial)),
-            ..config.clone()
-        };
-        let mut simulation = Simulation::new(trial_config).expect("validated by Experiment::new");
-        warning = warning.or(simulation.warning().map(String::from));
-        simulation.run_to_end();
-        if let Some(time) = simulation.completion_time() {
-            rounds.push(time);
-        }
-        let never = f64::from(simulation.live() - simulation.informed());
-        uninformed.push(never);
-        residue.push(never / f64::from(simulation.live().max(1)));
-        if let Some(arrivals) = simulation.arrivals() {
-            t_ave.push(arrivals.mean);
-            t_last.push(arrivals.last);
-        }
-        let totals = simulation.totals();
-        traffic.push(totals.payload as f64 / live);
-        for (series, count) in per_node.iter_mut().zip([
-            totals.datagrams,
-            totals.payload,
-            totals.redundant,
-            totals.lost,
-        ]) {
-            series.push(count as f64 / live);
-        }
-        for (series, &count) in per_kind.iter_mut().zip(&totals.by_kind) {
-            series.push(count as f64 / live);
-        }
-        for (series, &count) in multicasts.iter_mut().zip(&totals.multicasts) {
-            series.push(count as f64);
-        }
-        at_sender.push(totals.at_sender as f64);
-        peak_at_sender.push(simulation.peak_at_sender() as f64);
-        lost_packets.push(totals.repaired as f64);
-        through_core += totals.through_core;
-        rounds_played += u64::from(simulation.round());
-        peak_core = peak_core.max(simulation.peak_through_core());
-        let message_latencies = simulation.message_latencies();
-        latencies.extend(
-            message_latencies
-                .iter()
-                .flatten()
-                .map(|&rounds| f64::from(rounds)),
-        );
-        incomplete.push(
-            message_latencies
-                .iter()
-                .filter(|done| done.is_none())
-                .count() as f64,
-        );
-        progress(trial + 1);
-    }
-    let stats = |series: &[f64]| Stats::of(series).expect("trials >= 1");
+    let series =
+        |figure: &dyn Fn(&TrialRecord) -> f64| -> Vec<f64> { records.iter().map(figure).collect() };
+    // No records (only a caller's mistake: trials >= 1) gives NaN, which JSON prints as null.
+    let stats =
+        |figure: &dyn Fn(&TrialRecord) -> f64| Stats::of(&series(figure)).unwrap_or(NO_STATS);
+    let rounds: Vec<f64> = records.iter().filter_map(|r| r.completion_time).collect();
+    let residue = series(&|r| f64::from(r.uninformed) / f64::from(r.live.max(1)));
+    let arrivals: Vec<Arrivals> = records.iter().filter_map(|r| r.arrivals).collect();
+    let mut warning = records
+        .iter()
+        .any(|r| r.cannot_spread)
+        .then(|| CANNOT_SPREAD.to_string());
     let with_residue = residue.iter().filter(|&&residue| residue > 0.0).count();
     if warning.is_none() && config.mongering.stop.is_some() && with_residue > 0 {
         warning = Some(format!(
@@ -265,7 +397,20 @@ pub fn run(experiment: &Experiment, mut progress: impl FnMut(u32)) -> Summary {
             experiment.trials
         ));
     }
-    let [datagrams, payload, redundant, lost] = per_node.map(|series| stats(&series));
+    // async-racks: datagrams through the core and rounds played, over all trials; the peak.
+    let through_core: u64 = records.iter().map(|r| r.through_core).sum();
+    let rounds_played: u64 = records.iter().map(|r| u64::from(r.rounds_played)).sum();
+    let peak_core = records
+        .iter()
+        .map(|r| r.peak_through_core)
+        .max()
+        .unwrap_or(0);
+    // Many messages: every delivered message's latency, and the incomplete ones per trial.
+    let latencies: Vec<f64> = records
+        .iter()
+        .flat_map(|r| r.message_latencies.iter().flatten())
+        .map(|&rounds| f64::from(rounds))
+        .collect();
     let closed_form = protocols::closed_form_rounds(config);
     let stop_rule_theory = protocols::stop_rule_theory(config);
     Summary {
@@ -273,29 +418,29 @@ pub fn run(experiment: &Experiment, mut progress: impl FnMut(u32)) -> Summary {
         live_nodes: config.live_count(),
         completed: rounds.len() as u32,
         rounds: Stats::of(&rounds),
-        uninformed: stats(&uninformed),
-        datagrams_per_node: datagrams,
-        payload_per_node: payload,
-        redundant_per_node: redundant,
-        lost_per_node: lost,
+        uninformed: stats(&|r| f64::from(r.uninformed)),
+        datagrams_per_node: stats(&|r| r.datagrams as f64 / live),
+        payload_per_node: stats(&|r| r.payload as f64 / live),
+        redundant_per_node: stats(&|r| r.redundant as f64 / live),
+        lost_per_node: stats(&|r| r.lost as f64 / live),
         kinds_per_node: kinds
             .iter()
-            .zip(&per_kind)
-            .map(|(kind, series)| (kind.name, stats(series)))
+            .enumerate()
+            .map(|(kind, name)| (name.name, stats(&|r| count(&r.by_kind, kind) as f64 / live)))
             .collect(),
         multicasts: kinds
             .iter()
-            .zip(&multicasts)
-            .filter(|(_, series)| series.iter().any(|&count| count > 0.0))
-            .map(|(kind, series)| (kind.name, stats(series)))
+            .enumerate()
+            .filter(|&(kind, _)| records.iter().any(|r| count(&r.multicasts, kind) > 0))
+            .map(|(kind, name)| (name.name, stats(&|r| count(&r.multicasts, kind) as f64)))
             .collect(),
-        at_sender: stats(&at_sender),
-        peak_at_sender: stats(&peak_at_sender),
-        lost_packets: stats(&lost_packets),
-        residue: stats(&residue),
-        traffic: stats(&traffic),
-        t_ave: Stats::of(&t_ave),
-        t_last: Stats::of(&t_last),
+        at_sender: stats(&|r| r.at_sender as f64),
+        peak_at_sender: stats(&|r| r.peak_at_sender as f64),
+        lost_packets: stats(&|r| r.repaired as f64),
+        residue: Stats::of(&residue).unwrap_or(NO_STATS),
+        traffic: stats(&|r| r.payload as f64 / live),
+        t_ave: Stats::of(&arrivals.iter().map(|a| a.mean).collect::<Vec<_>>()),
+        t_last: Stats::of(&arrivals.iter().map(|a| a.last).collect::<Vec<_>>()),
         theory: TheoryEstimate {
             mean_field_rounds: protocols::expected_rounds(config),
             closed_form_rounds: closed_form.map(|(rounds, _)| rounds),
@@ -316,6 +461,14 @@ pub fn run(experiment: &Experiment, mut progress: impl FnMut(u32)) -> Summary {
                 max: stats.max,
             })
         }),
-        incomplete_messages: config.many_messages().then(|| stats(&incomplete).mean),
+        incomplete_messages: config.many_messages().then(|| {
+            stats(&|r| {
+                r.message_latencies
+                    .iter()
+                    .filter(|done| done.is_none())
+                    .count() as f64
+            })
+            .mean
+        }),
     }
 }
