@@ -322,6 +322,9 @@ fn play_to(run: &mut Run, target: u32) {
 
 impl Lab {
     /// The page's state as a `Setup`: what `to_query` writes (the round is the current one).
+    // Fields other helpers add to `Setup` (views: view, modes, trials) start at their defaults
+    // until a line here copies them from the `Lab`.
+    #[allow(clippy::needless_update)]
     pub fn to_setup(&self) -> Setup {
         let mut lecture = self.lecture.clone();
         lecture.round = Some(self.run.borrow().simulation.round());
@@ -415,7 +418,10 @@ impl Lab {
             }
             Cue::TourClose => self.lecture.guide = None,
             Cue::Present(on) => self.lecture.present = on,
-            Cue::Theme(theme) => self.lecture.theme = Some(theme),
+            Cue::Theme(theme) => {
+                self.lecture.theme = Some(theme);
+                self.version += 1; // the stage redraws in the theme's colours
+            }
             Cue::Help(on) => self.lecture.help = on,
         }
     }
