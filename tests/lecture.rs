@@ -11,11 +11,44 @@ use proptest::prelude::*;
 
 /// Keys the parser knows, to make random queries hit real parameters often.
 const KEYS: &[&str] = &[
-    "n", "b", "loss", "crash", "mode", "seed", "transport", "timeout", "repair", "packets",
-    "suppression", "regions", "designated", "ack-period", "async", "racks", "cross", "stop",
-    "stop_k", "push_until", "messages", "capacity", "policy", "delay", "burst", "crash_at",
-    "speed", "autoplay", "log", "embed", "lock", "loop", "round", "tour", "present", "theme",
-    "nonsense", "<script>",
+    "n",
+    "b",
+    "loss",
+    "crash",
+    "mode",
+    "seed",
+    "transport",
+    "timeout",
+    "repair",
+    "packets",
+    "suppression",
+    "regions",
+    "designated",
+    "ack-period",
+    "async",
+    "racks",
+    "cross",
+    "stop",
+    "stop_k",
+    "push_until",
+    "messages",
+    "capacity",
+    "policy",
+    "delay",
+    "burst",
+    "crash_at",
+    "speed",
+    "autoplay",
+    "log",
+    "embed",
+    "lock",
+    "loop",
+    "round",
+    "tour",
+    "present",
+    "theme",
+    "nonsense",
+    "<script>",
 ];
 
 fn value() -> impl Strategy<Value = String> {
@@ -24,10 +57,35 @@ fn value() -> impl Strategy<Value = String> {
         (-1.0e6f64..1.0e6).prop_map(|x| x.to_string()),
         (0.0f64..1.0).prop_map(|x| x.to_string()),
         prop::sample::select(vec![
-            "push", "pull", "push-pull", "tree", "srm", "rmtp", "centralized", "on", "off",
-            "none", "1", "0", "dark", "light", "n,b,mode", "fixed:1", "uniform:0:2", "exp:1",
-            "0.1:0.3", "3:0.2", "NaN", "inf", "-1", "%3Cb%3E", "<img src=x onerror=alert(1)>",
-            "../../etc/passwd", "//evil.example/t.json", "1e309", "",
+            "push",
+            "pull",
+            "push-pull",
+            "tree",
+            "srm",
+            "rmtp",
+            "centralized",
+            "on",
+            "off",
+            "none",
+            "1",
+            "0",
+            "dark",
+            "light",
+            "n,b,mode",
+            "fixed:1",
+            "uniform:0:2",
+            "exp:1",
+            "0.1:0.3",
+            "3:0.2",
+            "NaN",
+            "inf",
+            "-1",
+            "%3Cb%3E",
+            "<img src=x onerror=alert(1)>",
+            "../../etc/passwd",
+            "//evil.example/t.json",
+            "1e309",
+            "",
         ])
         .prop_map(str::to_string),
         "\\PC{0,12}",
@@ -36,11 +94,20 @@ fn value() -> impl Strategy<Value = String> {
 
 fn query() -> impl Strategy<Value = String> {
     prop::collection::vec(
-        (prop_oneof![prop::sample::select(KEYS.to_vec()).prop_map(str::to_string), "\\PC{0,6}"], value()),
+        (
+            prop_oneof![
+                prop::sample::select(KEYS.to_vec()).prop_map(str::to_string),
+                "\\PC{0,6}"
+            ],
+            value(),
+        ),
         0..12,
     )
     .prop_map(|pairs| {
-        let body: Vec<String> = pairs.iter().map(|(key, value)| format!("{key}={value}")).collect();
+        let body: Vec<String> = pairs
+            .iter()
+            .map(|(key, value)| format!("{key}={value}"))
+            .collect();
         format!("?{}", body.join("&"))
     })
 }
@@ -80,20 +147,46 @@ fn wrong_values_get_specific_notices_and_defaults() {
     assert_eq!(setup.lecture.lock, vec!["n", "mode"]);
     assert_eq!(setup.lecture.tour, None);
     let all = notices.join("\n");
-    for expected in ["round=\"abc\"", "theme=\"purple\"", "embed=\"yes\"", "\"bogus\"", "tour=", "\"zzz\""] {
-        assert!(all.contains(expected), "no notice about {expected} in {all}");
+    for expected in [
+        "round=\"abc\"",
+        "theme=\"purple\"",
+        "embed=\"yes\"",
+        "\"bogus\"",
+        "tour=",
+        "\"zzz\"",
+    ] {
+        assert!(
+            all.contains(expected),
+            "no notice about {expected} in {all}"
+        );
     }
     let long = format!("?n=50&x={}", "a".repeat(20_000));
     let (setup, notices) = parse_query(&long);
     assert_eq!(setup.config.nodes, 50);
-    assert!(notices.iter().any(|notice| notice.contains("only the first")));
+    assert!(
+        notices
+            .iter()
+            .any(|notice| notice.contains("only the first"))
+    );
 }
 
 #[test]
 fn tour_sources_stay_on_the_origin() {
-    assert_eq!(tour_source("push-pull").as_deref(), Some("tours/push-pull.json"));
-    assert_eq!(tour_source("/notes/my-tour.json").as_deref(), Some("/notes/my-tour.json"));
-    for bad in ["//evil.example/a.json", "https://evil.example/a.json", "a<b", "x.js", ""] {
+    assert_eq!(
+        tour_source("push-pull").as_deref(),
+        Some("tours/push-pull.json")
+    );
+    assert_eq!(
+        tour_source("/notes/my-tour.json").as_deref(),
+        Some("/notes/my-tour.json")
+    );
+    for bad in [
+        "//evil.example/a.json",
+        "https://evil.example/a.json",
+        "a<b",
+        "x.js",
+        "",
+    ] {
         assert_eq!(tour_source(bad), None, "{bad}");
     }
 }
@@ -102,12 +195,20 @@ fn tour_sources_stay_on_the_origin() {
 /// the rounds played before (going back never changes what happens next).
 #[test]
 fn scrubbing_back_and_forth_is_the_same_run() {
-    for query in ["?mode=push&n=300&loss=0.2&seed=7", "?mode=tree&n=200&b=2&loss=0.1&seed=3&repair=2", "?mode=srm&n=60&loss=0.05&seed=9"] {
+    for query in [
+        "?mode=push&n=300&loss=0.2&seed=7",
+        "?mode=tree&n=200&b=2&loss=0.1&seed=3&repair=2",
+        "?mode=srm&n=60&loss=0.05&seed=9",
+    ] {
         let (setup, _) = parse_query(&format!("{query}&round=12"));
         let mut lab = Lab::new(setup, Vec::new());
         let totals = |lab: &Lab| {
             let run = lab.run.borrow();
-            (run.simulation.round(), run.simulation.informed(), run.simulation.totals().datagrams)
+            (
+                run.simulation.round(),
+                run.simulation.informed(),
+                run.simulation.totals().datagrams,
+            )
         };
         let at_twelve = totals(&lab);
         assert_eq!(at_twelve.0, 12.min(at_twelve.0));
@@ -119,7 +220,11 @@ fn scrubbing_back_and_forth_is_the_same_run() {
         lab.cue(Cue::Scrub(0), &mut notices);
         assert_eq!(lab.run.borrow().simulation.round(), 0);
         lab.cue(Cue::Scrub(99), &mut notices);
-        assert_eq!(totals(&lab), at_twelve, "scrubbing is capped at the furthest round played");
+        assert_eq!(
+            totals(&lab),
+            at_twelve,
+            "scrubbing is capped at the furthest round played"
+        );
         assert!(notices.is_empty());
     }
 }
@@ -161,11 +266,18 @@ fn built_in_tours_parse_and_play() {
         names.push(tour.title.clone());
         let (setup, _) = parse_query("");
         let mut lab = Lab::new(setup, Vec::new());
-        lab.cue(Cue::TourLoaded(Ok(std::rc::Rc::new(tour.clone()))), &mut Vec::new());
+        lab.cue(
+            Cue::TourLoaded(Ok(std::rc::Rc::new(tour.clone()))),
+            &mut Vec::new(),
+        );
         for (index, step) in tour.steps.iter().enumerate() {
             let mut notices = Vec::new();
             lab.cue(Cue::TourStep(index), &mut notices);
-            assert!(notices.is_empty(), "{}: step {index}: {notices:?}", path.display());
+            assert!(
+                notices.is_empty(),
+                "{}: step {index}: {notices:?}",
+                path.display()
+            );
             assert!(!step.caption.trim().is_empty() && step.caption.len() < 400);
             if let Some(TourAction::RunTo(round)) = step.action {
                 let run = lab.run.borrow();
@@ -173,7 +285,13 @@ fn built_in_tours_parse_and_play() {
             }
         }
     }
-    for title in ["Why not a for-loop?", "Push, pull, push-pull", "Loss and crashes", "Trees break", "NAK storms"] {
+    for title in [
+        "Why not a for-loop?",
+        "Push, pull, push-pull",
+        "Loss and crashes",
+        "Trees break",
+        "NAK storms",
+    ] {
         assert!(names.iter().any(|name| name == title), "no tour {title:?}");
     }
 }
@@ -183,10 +301,26 @@ fn malformed_tours_get_clear_messages() {
     for (json, expected) in [
         ("{", "not valid"),
         (r#"{"title": "t", "steps": []}"#, "1 to"),
-        (r#"{"title": "t", "steps": [{"query": "?n=abc", "caption": "c"}]}"#, "step 1's query"),
-        (r#"{"title": "t", "steps": [{"query": "?n=10", "caption": "c", "action": {"crash": 10}}]}"#, "node 10"),
-        (r#"{"title": "t", "steps": [{"query": "?n=10", "caption": "c", "action": {"explode": 1}}]}"#, "not valid"),
-        (r#"{"title": "t", "steps": [{"query": "?n=10", "caption": "c", "extra": 1}]}"#, "not valid"),
+        (
+            r#"{"title": "t", "steps": [{"query": "?n=abc", "caption": "c"}]}"#,
+            "step 1's query",
+        ),
+        (
+            r#"{"title": "t", "steps": [{"query": "?n=10", "caption": "c", "action": {"crash": 10}}]}"#,
+            "node 10",
+        ),
+        (
+            r#"{"title": "t", "steps": [{"query": "?n=10", "caption": "c", "action": {"explode": 1}}]}"#,
+            "unknown field \"explode\"",
+        ),
+        (
+            r#"{"title": "t", "steps": [{"query": "?n=10", "caption": "c", "extra": 1}]}"#,
+            "unknown field \"extra\"",
+        ),
+        (
+            r#"{"title": "t", "steps": [{"query": "?n=10"}]}"#,
+            "caption",
+        ),
     ] {
         let error = parse_tour(json).expect_err(json);
         assert!(error.contains(expected), "{json}: {error}");

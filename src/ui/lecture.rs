@@ -22,15 +22,51 @@ const TOURS: &[(&str, &str)] = &[
 
 /// Ready scenarios: (name, one-line caption, query).
 const PRESETS: &[(&str, &str, &str)] = &[
-    ("For-loop of unicasts", "the sender alone: O(N) rounds", "?mode=centralized&n=100&b=1&seed=1"),
-    ("Binary tree", "O(log N) rounds while nothing fails", "?mode=tree&n=200&b=2&seed=1"),
-    ("Push gossip", "log2 N + ln N rounds, no structure", "?mode=push&n=1000&b=1&seed=1"),
-    ("Pull's fast end", "the uninformed fraction squared each round", "?mode=pull&n=1000&b=1&seed=1"),
-    ("Push-pull", "log3 N + O(log log N) rounds", "?mode=push-pull&n=1000&b=1&seed=1"),
-    ("Half the datagrams lost", "like b / 2: about twice the rounds", "?mode=push&n=1000&b=1&loss=0.5&seed=1"),
-    ("Tree with crashes", "a dead node cuts off its subtree", "?mode=tree&n=200&b=2&crash=0.05&seed=2"),
-    ("NAK storm", "SRM without suppression", "?mode=srm&n=200&b=2&loss=0.05&suppression=off&seed=4"),
-    ("ACK implosion", "RMTP without designated receivers", "?mode=rmtp&n=200&loss=0.05&designated=off&seed=4"),
+    (
+        "For-loop of unicasts",
+        "the sender alone: O(N) rounds",
+        "?mode=centralized&n=100&b=1&seed=1",
+    ),
+    (
+        "Binary tree",
+        "O(log N) rounds while nothing fails",
+        "?mode=tree&n=200&b=2&seed=1",
+    ),
+    (
+        "Push gossip",
+        "log2 N + ln N rounds, no structure",
+        "?mode=push&n=1000&b=1&seed=1",
+    ),
+    (
+        "Pull's fast end",
+        "the uninformed fraction squared each round",
+        "?mode=pull&n=1000&b=1&seed=1",
+    ),
+    (
+        "Push-pull",
+        "log3 N + O(log log N) rounds",
+        "?mode=push-pull&n=1000&b=1&seed=1",
+    ),
+    (
+        "Half the datagrams lost",
+        "like b / 2: about twice the rounds",
+        "?mode=push&n=1000&b=1&loss=0.5&seed=1",
+    ),
+    (
+        "Tree with crashes",
+        "a dead node cuts off its subtree",
+        "?mode=tree&n=200&b=2&crash=0.05&seed=2",
+    ),
+    (
+        "NAK storm",
+        "SRM without suppression",
+        "?mode=srm&n=200&b=2&loss=0.05&suppression=off&seed=4",
+    ),
+    (
+        "ACK implosion",
+        "RMTP without designated receivers",
+        "?mode=rmtp&n=200&loss=0.05&designated=off&seed=4",
+    ),
 ];
 
 /// The keys, for the `?` overlay.
@@ -38,7 +74,10 @@ const KEYS: &[(&str, &str)] = &[
     ("Space", "play / pause"),
     ("→ / ←", "next / previous round"),
     ("R", "reset"),
-    ("PageDown / PageUp", "next / previous tour step (presenter remotes)"),
+    (
+        "PageDown / PageUp",
+        "next / previous tour step (presenter remotes)",
+    ),
     ("P", "present mode on / off"),
     ("T", "light / dark theme"),
     ("?", "this list"),
@@ -98,10 +137,8 @@ fn download_blob(blob: &web_sys::Blob, name: &str) {
         let revoke = Closure::once_into_js(move || {
             let _ = web_sys::Url::revoke_object_url(&url);
         });
-        let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(
-            revoke.unchecked_ref(),
-            10_000,
-        );
+        let _ = window()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 10_000);
     }
 }
 
@@ -143,14 +180,23 @@ fn csv(lab: &Lab) -> String {
     };
     row(&fresh, Default::default());
     while fresh.simulation.round() < target {
-        let clicks: Vec<_> = run.clicks.iter().filter(|click| click.0 == fresh.simulation.round()).copied().collect();
+        let clicks: Vec<_> = run
+            .clicks
+            .iter()
+            .filter(|click| click.0 == fresh.simulation.round())
+            .copied()
+            .collect();
         for (_, node, with_state) in clicks {
             fresh.toggle_crash(node, with_state);
         }
         if !fresh.step() {
             break;
         }
-        let counters = fresh.last.as_ref().map(|report| report.counters).unwrap_or_default();
+        let counters = fresh
+            .last
+            .as_ref()
+            .map(|report| report.counters)
+            .unwrap_or_default();
         row(&fresh, counters);
     }
     text
@@ -160,16 +206,20 @@ fn csv(lab: &Lab) -> String {
 fn config_json(lab: &Lab) -> String {
     let mut object = serde_json::Map::new();
     object.insert("config".into(), lab.config.echo().into());
-    object.insert("url".into(), format!("{}{}", base_url(), to_query(&lab.to_setup())).into());
+    object.insert(
+        "url".into(),
+        format!("{}{}", base_url(), to_query(&lab.to_setup())).into(),
+    );
     object.insert("round".into(), lab.run.borrow().simulation.round().into());
-    serde_json::to_string_pretty(&serde_json::Value::Object(object)).unwrap_or_default()
+    serde_json::to_string(&serde_json::Value::Object(object)).unwrap_or_default()
 }
 
 /// Fetches and parses a tour, then hands it to the reducer.
 fn load_tour(name: String, dispatch: Callback<Action>) {
     yew::platform::spawn_local(async move {
         let result = async {
-            let source = tour_source(&name).ok_or_else(|| format!("{name:?} is not a tour name"))?;
+            let source =
+                tour_source(&name).ok_or_else(|| format!("{name:?} is not a tour name"))?;
             let response = wasm_bindgen_futures::JsFuture::from(window().fetch_with_str(&source))
                 .await
                 .map_err(|_| format!("{source} could not be fetched"))?;
@@ -177,7 +227,9 @@ fn load_tour(name: String, dispatch: Callback<Action>) {
             if !response.ok() {
                 return Err(format!("{source} answered HTTP {}", response.status()));
             }
-            let text = response.text().map_err(|_| format!("{source} has no text"))?;
+            let text = response
+                .text()
+                .map_err(|_| format!("{source} has no text"))?;
             let text = wasm_bindgen_futures::JsFuture::from(text)
                 .await
                 .map_err(|_| format!("{source} could not be read"))?;
@@ -239,7 +291,10 @@ fn apply_locks(lock: &[String]) {
             continue;
         };
         for index in 0..list.length() {
-            if let Some(element) = list.item(index).and_then(|node| node.dyn_into::<web_sys::Element>().ok()) {
+            if let Some(element) = list
+                .item(index)
+                .and_then(|node| node.dyn_into::<web_sys::Element>().ok())
+            {
                 let _ = element.set_attribute("disabled", "");
                 let _ = element.set_attribute("title", LOCKED);
                 let _ = element.set_attribute("data-locked", "");
@@ -280,7 +335,10 @@ pub fn use_lecture(lab: &UseReducerHandle<Lab>) {
         let tour = lecture.tour.clone();
         use_effect_with((), move |_| {
             if let Some(name) = tour {
-                load_tour(name, Callback::from(move |action| dispatch.dispatch(action)));
+                load_tour(
+                    name,
+                    Callback::from(move |action| dispatch.dispatch(action)),
+                );
             }
         });
     }
@@ -290,9 +348,14 @@ pub fn use_lecture(lab: &UseReducerHandle<Lab>) {
         let dispatch = lab.dispatcher();
         use_effect_with((waiting, lab.version), move |&(waiting, _)| {
             let timer = waiting.then(|| {
-                let next = Closure::once_into_js(move || dispatch.dispatch(Action::Lecture(Cue::NextLoop)));
+                let next = Closure::once_into_js(move || {
+                    dispatch.dispatch(Action::Lecture(Cue::NextLoop))
+                });
                 window()
-                    .set_timeout_with_callback_and_timeout_and_arguments_0(next.unchecked_ref(), 1500)
+                    .set_timeout_with_callback_and_timeout_and_arguments_0(
+                        next.unchecked_ref(),
+                        1500,
+                    )
                     .unwrap_or(0)
             });
             move || {
@@ -335,7 +398,12 @@ fn key_cue(event: &KeyboardEvent, lab: &Lab) -> Option<Cue> {
     let typing = event
         .target()
         .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
-        .is_some_and(|element| matches!(element.tag_name().to_ascii_lowercase().as_str(), "input" | "select" | "textarea"));
+        .is_some_and(|element| {
+            matches!(
+                element.tag_name().to_ascii_lowercase().as_str(),
+                "input" | "select" | "textarea"
+            )
+        });
     if typing {
         return None;
     }
@@ -349,7 +417,11 @@ fn key_cue(event: &KeyboardEvent, lab: &Lab) -> Option<Cue> {
         "?" => Some(Cue::Help(!lecture.help)),
         "Escape" if lecture.help => Some(Cue::Help(false)),
         "p" | "P" => Some(Cue::Present(!lecture.present)),
-        "t" | "T" => Some(Cue::Theme(if dark(lecture.theme) { "light" } else { "dark" })),
+        "t" | "T" => Some(Cue::Theme(if dark(lecture.theme) {
+            "light"
+        } else {
+            "dark"
+        })),
         _ => None,
     }
 }
@@ -376,7 +448,9 @@ pub fn timeline(props: &LectureProps) -> Html {
         let lab = lab.clone();
         Callback::from(move |event: InputEvent| {
             let input: HtmlInputElement = event.target_unchecked_into();
-            lab.dispatch(Action::Lecture(Cue::Scrub(input.value_as_number().max(0.0) as u32)));
+            lab.dispatch(Action::Lecture(Cue::Scrub(
+                input.value_as_number().max(0.0) as u32,
+            )));
         })
     };
     html! {
@@ -393,8 +467,6 @@ pub fn timeline(props: &LectureProps) -> Html {
 /// A video being recorded from the stage.
 struct Recording {
     recorder: web_sys::MediaRecorder,
-    _on_data: Closure<dyn FnMut(web_sys::BlobEvent)>,
-    _on_stop: Closure<dyn FnMut()>,
 }
 
 /// Starts recording the stage as WebM; the file downloads when the recorder stops.
@@ -403,14 +475,16 @@ fn start_recording(canvas: &HtmlCanvasElement, name: String) -> Option<Recording
     let options = web_sys::MediaRecorderOptions::new();
     options.set_mime_type("video/webm");
     let recorder =
-        web_sys::MediaRecorder::new_with_media_stream_and_media_recorder_options(&stream, &options).ok()?;
+        web_sys::MediaRecorder::new_with_media_stream_and_media_recorder_options(&stream, &options)
+            .ok()?;
     let chunks = Rc::new(js_sys::Array::new());
     let kept = chunks.clone();
-    let on_data = Closure::<dyn FnMut(web_sys::BlobEvent)>::new(move |event: web_sys::BlobEvent| {
-        if let Some(blob) = event.data() {
-            kept.push(&blob);
-        }
-    });
+    let on_data =
+        Closure::<dyn FnMut(web_sys::BlobEvent)>::new(move |event: web_sys::BlobEvent| {
+            if let Some(blob) = event.data() {
+                kept.push(&blob);
+            }
+        });
     let on_stop = Closure::<dyn FnMut()>::new(move || {
         let options = web_sys::BlobPropertyBag::new();
         options.set_type("video/webm");
@@ -421,7 +495,11 @@ fn start_recording(canvas: &HtmlCanvasElement, name: String) -> Option<Recording
     recorder.set_ondataavailable(Some(on_data.as_ref().unchecked_ref()));
     recorder.set_onstop(Some(on_stop.as_ref().unchecked_ref()));
     recorder.start_with_time_slice(250).ok()?;
-    Some(Recording { recorder, _on_data: on_data, _on_stop: on_stop })
+    Some(Recording {
+        recorder,
+        _on_data: on_data,
+        _on_stop: on_stop,
+    })
 }
 
 /// The lecture bar: presets, tours, Copy link, Embed, Present, theme, exports; the tour's
@@ -438,10 +516,14 @@ pub fn lecture_bar(props: &LectureProps) -> Html {
     let over = lab.run.borrow().is_over();
     // A video stops at the end of the run.
     {
-        let recorder = recorder.clone();
+        let (recorder, refresh) = (recorder.clone(), refresh.clone());
         use_effect_with(over, move |&over| {
-            if over && let Some(recording) = recorder.borrow_mut().take() {
+            let recording = recorder.borrow_mut().take();
+            if let Some(recording) = recording.filter(|_| over) {
                 let _ = recording.recorder.stop();
+                refresh.force_update();
+            } else {
+                *recorder.borrow_mut() = recording;
             }
         });
     }
@@ -504,18 +586,27 @@ pub fn lecture_bar(props: &LectureProps) -> Html {
             let name = stem(&lab);
             match kind {
                 "png" => {
-                    if let Some(url) = stage.cast::<HtmlCanvasElement>().and_then(|canvas| canvas.to_data_url().ok()) {
+                    if let Some(url) = stage
+                        .cast::<HtmlCanvasElement>()
+                        .and_then(|canvas| canvas.to_data_url().ok())
+                    {
                         download(&url, &format!("{name}.png"));
                     }
                 }
                 "csv" => download_text(&csv(&lab), "text/csv", &format!("{name}.csv")),
-                "json" => download_text(&config_json(&lab), "application/json", &format!("{name}.json")),
+                "json" => download_text(
+                    &config_json(&lab),
+                    "application/json",
+                    &format!("{name}.json"),
+                ),
                 _ => {
                     let recording = recorder.borrow_mut().take();
                     if let Some(recording) = recording {
                         let _ = recording.recorder.stop();
                     } else if let Some(canvas) = stage.cast::<HtmlCanvasElement>() {
-                        let stem = name.rsplit_once("_round").map_or(name.clone(), |(stem, _)| stem.to_string());
+                        let stem = name
+                            .rsplit_once("_round")
+                            .map_or(name.clone(), |(stem, _)| stem.to_string());
                         *recorder.borrow_mut() = start_recording(&canvas, format!("{stem}.webm"));
                         lab.dispatch(Action::Reset);
                         lab.dispatch(Action::TogglePlay);

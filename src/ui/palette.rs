@@ -103,8 +103,8 @@ fn themed(rgb: Rgb) -> Rgb {
     match rgb {
         BACKGROUND => (18, 20, 24),
         INK => (240, 240, 240),
-        UNINFORMED => (78, 82, 90),
-        UNINFORMED_EDGE => (140, 144, 150),
+        UNINFORMED => (112, 118, 128),
+        UNINFORMED_EDGE => (170, 174, 182),
         CRASHED => (235, 235, 235),
         EDGE => (95, 100, 108),
         CUT_OFF => (110, 84, 64),

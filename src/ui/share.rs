@@ -7,7 +7,6 @@
 use super::state::{Lab, Run};
 use super::url::{Setup, parse_query};
 use crate::engine::params::{self, PARAMS};
-use serde::Deserialize;
 use std::rc::Rc;
 
 /// The highest `round=` a URL may ask for (a run that long is replayed on opening).
@@ -156,13 +155,25 @@ pub fn page_keys(setup: &Setup) -> Vec<(&'static str, String)> {
     let lecture = &setup.lecture;
     let on = |flag: bool| flag.then(|| "1".to_string());
     let keys = [
-        ("speed", (setup.speed != default.speed).then(|| setup.speed.to_string())),
+        (
+            "speed",
+            (setup.speed != default.speed).then(|| setup.speed.to_string()),
+        ),
         ("log", on(setup.log_rounds)),
         ("perf", on(setup.perf)),
-        ("round", lecture.round.filter(|&round| round > 0).map(|round| round.to_string())),
+        (
+            "round",
+            lecture
+                .round
+                .filter(|&round| round > 0)
+                .map(|round| round.to_string()),
+        ),
         ("autoplay", on(setup.autoplay)),
         ("loop", on(lecture.looping)),
-        ("lock", (!lecture.lock.is_empty()).then(|| lecture.lock.join(","))),
+        (
+            "lock",
+            (!lecture.lock.is_empty()).then(|| lecture.lock.join(",")),
+        ),
         ("embed", on(lecture.embed)),
         ("present", on(lecture.present)),
         ("theme", lecture.theme.map(str::to_string)),
@@ -207,9 +218,16 @@ pub fn to_query(setup: &Setup) -> String {
 fn encode(value: &str, out: &mut String) {
     for byte in value.bytes() {
         match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b':' | b',' | b'/' => {
-                out.push(byte as char)
-            }
+            b'A'..=b'Z'
+            | b'a'..=b'z'
+            | b'0'..=b'9'
+            | b'-'
+            | b'_'
+            | b'.'
+            | b'~'
+            | b':'
+            | b','
+            | b'/' => out.push(byte as char),
             _ => out.push_str(&format!("%{byte:02X}")),
         }
     }
@@ -218,8 +236,7 @@ fn encode(value: &str, out: &mut String) {
 // Tours.
 
 /// A guided tour: a title and its steps (static/tours/*.json).
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Tour {
     pub title: String,
     pub steps: Vec<TourStep>,
@@ -227,18 +244,15 @@ pub struct Tour {
 
 /// One step: the page state as a URL query, a caption, and an optional action played after the
 /// state is set.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TourStep {
     pub query: String,
     pub caption: String,
-    #[serde(default)]
     pub action: Option<TourAction>,
 }
 
 /// `{"run_to": R}`, `{"highlight": NODE}` or `{"crash": NODE}`.
-#[derive(Clone, Copy, Debug, PartialEq, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum TourAction {
     RunTo(u32),
     Highlight(u32),
@@ -248,34 +262,107 @@ pub enum TourAction {
 /// The most steps a tour may have.
 const MAX_STEPS: usize = 200;
 
+/// An object's fields, refusing any not in `known` (a typo must not pass silently).
+fn fields<'a>(
+    json: &'a serde_json::Value,
+    what: &str,
+    known: &[&str],
+) -> Result<&'a serde_json::Map<String, serde_json::Value>, String> {
+    let object = json
+        .as_object()
+        .ok_or_else(|| format!("{what} is not a JSON object"))?;
+    match object.keys().find(|key| !known.contains(&key.as_str())) {
+        Some(key) => Err(format!(
+            "{what} has an unknown field {key:?} (known: {})",
+            known.join(", ")
+        )),
+        None => Ok(object),
+    }
+}
+
+fn text(
+    object: &serde_json::Map<String, serde_json::Value>,
+    key: &str,
+    what: &str,
+) -> Result<String, String> {
+    object
+        .get(key)
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| format!("{what} needs a text field {key:?}"))
+}
+
 /// Parses and checks a tour: every step's query must parse without a notice, every action name
 /// a node of that step's network and a round at most `MAX_ROUND`.
 pub fn parse_tour(json: &str) -> Result<Tour, String> {
-    let tour: Tour =
-        serde_json::from_str(json).map_err(|error| format!("the tour is not valid: {error}"))?;
-    if tour.steps.is_empty() || tour.steps.len() > MAX_STEPS {
-        return Err(format!("a tour has 1 to {MAX_STEPS} steps, this one {}", tour.steps.len()));
+    let json: serde_json::Value = serde_json::from_str(json)
+        .map_err(|error| format!("the tour is not valid JSON: {error}"))?;
+    let object = fields(&json, "the tour", &["title", "steps"])?;
+    let title = text(object, "title", "the tour")?;
+    let steps = object
+        .get("steps")
+        .and_then(serde_json::Value::as_array)
+        .ok_or("the tour needs a list \"steps\"")?;
+    if steps.is_empty() || steps.len() > MAX_STEPS {
+        return Err(format!(
+            "a tour has 1 to {MAX_STEPS} steps, this one {}",
+            steps.len()
+        ));
     }
-    for (index, step) in tour.steps.iter().enumerate() {
-        let (setup, notices) = parse_query(&step.query);
-        let number = index + 1;
+    let mut tour = Tour {
+        title,
+        steps: Vec::new(),
+    };
+    for (index, step) in steps.iter().enumerate() {
+        let what = format!("step {}", index + 1);
+        let step = fields(step, &what, &["query", "caption", "action"])?;
+        let query = text(step, "query", &what)?;
+        let (setup, notices) = parse_query(&query);
         if let Some(notice) = notices.first() {
-            return Err(format!("step {number}'s query: {notice}"));
+            return Err(format!("{what}'s query: {notice}"));
         }
-        match step.action {
-            Some(TourAction::RunTo(round)) if round > MAX_ROUND => {
-                return Err(format!("step {number} runs to round {round}, more than {MAX_ROUND}"));
+        let action = match step.get("action") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(action) => {
+                let action = fields(
+                    action,
+                    &format!("{what}'s action"),
+                    &["run_to", "highlight", "crash"],
+                )?;
+                let (name, value) = action
+                    .iter()
+                    .next()
+                    .filter(|_| action.len() == 1)
+                    .ok_or_else(|| {
+                        format!("{what}'s action needs exactly one of run_to, highlight, crash")
+                    })?;
+                let number = value
+                    .as_u64()
+                    .and_then(|number| u32::try_from(number).ok())
+                    .ok_or_else(|| format!("{what}'s {name} needs a whole number"))?;
+                let nodes = setup.config.nodes;
+                match name.as_str() {
+                    "run_to" if number <= MAX_ROUND => Some(TourAction::RunTo(number)),
+                    "run_to" => {
+                        return Err(format!(
+                            "{what} runs to round {number}, more than {MAX_ROUND}"
+                        ));
+                    }
+                    _ if number >= nodes => {
+                        return Err(format!(
+                            "{what} names node {number}, but its network has {nodes} nodes"
+                        ));
+                    }
+                    "highlight" => Some(TourAction::Highlight(number)),
+                    _ => Some(TourAction::Crash(number)),
+                }
             }
-            Some(TourAction::Highlight(node) | TourAction::Crash(node))
-                if node >= setup.config.nodes =>
-            {
-                return Err(format!(
-                    "step {number} names node {node}, but its network has {} nodes",
-                    setup.config.nodes
-                ));
-            }
-            _ => {}
-        }
+        };
+        tour.steps.push(TourStep {
+            query,
+            caption: text(step, "caption", &what)?,
+            action,
+        });
     }
     Ok(tour)
 }
