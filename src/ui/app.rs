@@ -429,7 +429,7 @@ pub fn app() -> Html {
                 <section class="panel stage-panel" aria-label="Network">
                     <canvas ref={views.stage.clone()} class="stage" data-testid="stage" onclick={on_stage_click}
                         role="img" aria-label={format!("The network of {nodes} nodes; coloured nodes know the rumor")}></canvas>
-                    <super::lecture::Timeline lab={lab.clone()} stage={views.stage.clone()} /> // lecture
+                    { super::lecture::timeline(&lab) } // lecture
                     <Counts run={run_props.run.clone()} version={lab.version} />
                     <NodeDetails selected={lab.selected} run={run_props.clone()} dispatch={dispatch.clone()} />
                     <Legend animated={nodes <= ANIMATED_NODES} {kinds} cut_off={tree} {regions} {stream} />

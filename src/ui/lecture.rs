@@ -2,7 +2,7 @@
 //! Embed, presets, tours, present mode and themes, the keys, the timeline and the exports (stage
 //! PNG, WebM video, per-round CSV, configuration JSON). The pure logic is in `share`.
 
-use super::share::{Cue, TourAction, parse_tour, to_query, tour_source};
+use super::share::{Cue, parse_tour, to_query, tour_source};
 use super::state::{Action, Lab};
 use gloo_events::EventListener;
 use std::cell::RefCell;
@@ -307,18 +307,19 @@ fn apply_locks(lock: &[String]) {
 #[hook]
 pub fn use_lecture(lab: &UseReducerHandle<Lab>) {
     let lecture = &lab.lecture;
-    // The URL follows the state (not while playing: a round a frame would flood the history).
+    // After every render: the URL follows the state (not while playing: a round a frame would
+    // flood the history), the theme and layout classes, the locks.
     let query = (!lab.playing).then(|| to_query(&lab.to_setup()));
-    use_effect_with(query, |query| {
+    let look = (lecture.theme, lecture.present, lecture.embed);
+    let lock = lecture.lock.clone();
+    use_effect(move || {
         if let Some(query) = query
-            && window().location().search().ok().as_deref() != Some(query.as_str())
+            && window().location().search().ok() != Some(query.clone())
             && let Ok(history) = window().history()
         {
-            let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(query));
+            let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&query));
         }
-    });
-    let look = (lecture.theme, lecture.present, lecture.embed);
-    use_effect_with(look, |&(theme, present, embed)| {
+        let (theme, present, embed) = look;
         let is_dark = dark(theme);
         super::palette::set_dark(is_dark);
         if let Some(root) = document().document_element() {
@@ -327,21 +328,8 @@ pub fn use_lecture(lab: &UseReducerHandle<Lab>) {
             let _ = classes.toggle_with_force("present", present);
             let _ = classes.toggle_with_force("embed", embed);
         }
+        apply_locks(&lock);
     });
-    let lock = lecture.lock.clone();
-    use_effect(move || apply_locks(&lock));
-    {
-        let dispatch = lab.dispatcher();
-        let tour = lecture.tour.clone();
-        use_effect_with((), move |_| {
-            if let Some(name) = tour {
-                load_tour(
-                    name,
-                    Callback::from(move |action| dispatch.dispatch(action)),
-                );
-            }
-        });
-    }
     // loop=1: a pause at the end of a run, then the next seed.
     let waiting = lecture.looping && !lab.playing && lab.run.borrow().is_over();
     {
@@ -367,7 +355,12 @@ pub fn use_lecture(lab: &UseReducerHandle<Lab>) {
     }
     let latest = use_mut_ref(|| lab.clone());
     *latest.borrow_mut() = lab.clone();
+    let tour = lecture.tour.clone();
     use_effect_with((), move |_| {
+        if let Some(name) = tour {
+            let lab = latest.borrow().clone();
+            load_tour(name, Callback::from(move |action| lab.dispatch(action)));
+        }
         let listener = EventListener::new_with_options(
             &document(),
             "keydown",
@@ -439,9 +432,7 @@ pub struct LectureProps {
 }
 
 /// The timeline under the stage: any round played so far of this run.
-#[function_component(Timeline)]
-pub fn timeline(props: &LectureProps) -> Html {
-    let lab = &props.lab;
+pub fn timeline(lab: &UseReducerHandle<Lab>) -> Html {
     let round = lab.run.borrow().simulation.round();
     let end = lab.lecture.frontier.max(round);
     let oninput = {
@@ -492,15 +483,38 @@ fn start_recording(canvas: &HtmlCanvasElement, name: String) -> Option<Recording
             download_blob(&blob, &name);
         }
     });
-    recorder.set_ondataavailable(Some(on_data.as_ref().unchecked_ref()));
-    recorder.set_onstop(Some(on_stop.as_ref().unchecked_ref()));
+    // The handlers live as long as the recorder (its last events come after `stop()`).
+    recorder.set_ondataavailable(Some(on_data.into_js_value().unchecked_ref()));
+    recorder.set_onstop(Some(on_stop.into_js_value().unchecked_ref()));
     recorder.start_with_time_slice(250).ok()?;
-    Some(Recording {
-        recorder,
-        _on_data: on_data,
-        _on_stop: on_stop,
-    })
+    Some(Recording { recorder })
 }
+
+/// The lecture bar's buttons.
+#[derive(Clone, Copy, PartialEq)]
+enum Command {
+    Copy,
+    Embed,
+    Present,
+    Theme,
+    Png,
+    Video,
+    Csv,
+    Json,
+    Help,
+}
+
+const BAR: [Command; 9] = [
+    Command::Copy,
+    Command::Embed,
+    Command::Present,
+    Command::Theme,
+    Command::Png,
+    Command::Video,
+    Command::Csv,
+    Command::Json,
+    Command::Help,
+];
 
 /// The lecture bar: presets, tours, Copy link, Embed, Present, theme, exports; the tour's
 /// caption and buttons; the keys overlay.
@@ -518,12 +532,9 @@ pub fn lecture_bar(props: &LectureProps) -> Html {
     {
         let (recorder, refresh) = (recorder.clone(), refresh.clone());
         use_effect_with(over, move |&over| {
-            let recording = recorder.borrow_mut().take();
-            if let Some(recording) = recording.filter(|_| over) {
+            if over && let Some(recording) = recorder.borrow_mut().take() {
                 let _ = recording.recorder.stop();
                 refresh.force_update();
-            } else {
-                *recorder.borrow_mut() = recording;
             }
         });
     }
@@ -537,34 +548,92 @@ pub fn lecture_bar(props: &LectureProps) -> Html {
         base_url(),
         to_query(&embedded)
     );
-    let dispatch = |cue: Cue| {
+    let is_dark = dark(lecture.theme);
+    let run_command = {
         let lab = lab.clone();
-        Callback::from(move |_: MouseEvent| lab.dispatch(Action::Lecture(cue.clone())))
-    };
-    let copy_link = {
-        let (link, copied) = (link.clone(), copied.clone());
-        Callback::from(move |_: MouseEvent| {
-            let _ = window().navigator().clipboard().write_text(&link);
-            copied.set(true);
-        })
-    };
-    let toggle_embed = {
-        let show = show_embed.clone();
-        Callback::from(move |_: MouseEvent| show.set(!*show))
-    };
-    let present = {
-        let lab = lab.clone();
-        Callback::from(move |_: MouseEvent| {
-            let on = !lab.lecture.present;
-            if on {
-                enter_fullscreen();
-            } else if document().fullscreen_element().is_some() {
-                document().exit_fullscreen();
+        let (stage, link) = (props.stage.clone(), link.clone());
+        let (show_embed, copied) = (show_embed.clone(), copied.clone());
+        Callback::from(move |command: Command| {
+            let name = stem(&lab);
+            let cue = match command {
+                Command::Copy => {
+                    let _ = window().navigator().clipboard().write_text(&link);
+                    copied.set(true);
+                    None
+                }
+                Command::Embed => {
+                    show_embed.set(!*show_embed);
+                    None
+                }
+                Command::Present => {
+                    let on = !lab.lecture.present;
+                    if on {
+                        enter_fullscreen();
+                    } else if document().fullscreen_element().is_some() {
+                        document().exit_fullscreen();
+                    }
+                    Some(Cue::Present(on))
+                }
+                Command::Theme => Some(Cue::Theme(if is_dark { "light" } else { "dark" })),
+                Command::Help => Some(Cue::Help(!lab.lecture.help)),
+                Command::Png => {
+                    if let Some(url) = stage
+                        .cast::<HtmlCanvasElement>()
+                        .and_then(|canvas| canvas.to_data_url().ok())
+                    {
+                        download(&url, &format!("{name}.png"));
+                    }
+                    None
+                }
+                Command::Csv => {
+                    download_text(&csv(&lab), "text/csv", &format!("{name}.csv"));
+                    None
+                }
+                Command::Json => {
+                    download_text(
+                        &config_json(&lab),
+                        "application/json",
+                        &format!("{name}.json"),
+                    );
+                    None
+                }
+                Command::Video => {
+                    let recording = recorder.borrow_mut().take();
+                    if let Some(recording) = recording {
+                        let _ = recording.recorder.stop();
+                    } else if let Some(canvas) = stage.cast::<HtmlCanvasElement>() {
+                        let stem = name
+                            .rsplit_once("_round")
+                            .map_or(name.as_str(), |(stem, _)| stem);
+                        *recorder.borrow_mut() = start_recording(&canvas, format!("{stem}.webm"));
+                        lab.dispatch(Action::Reset);
+                        lab.dispatch(Action::TogglePlay);
+                    }
+                    refresh.force_update();
+                    None
+                }
+            };
+            if let Some(cue) = cue {
+                lab.dispatch(Action::Lecture(cue));
             }
-            lab.dispatch(Action::Lecture(Cue::Present(on)));
         })
     };
-    let theme = if dark(lecture.theme) { "light" } else { "dark" };
+    let label = |command: Command| match command {
+        Command::Copy if *copied => "Link copied",
+        Command::Copy => "Copy link",
+        Command::Embed => "Embed",
+        Command::Present if lecture.present => "Exit presentation",
+        Command::Present => "Present",
+        Command::Theme if is_dark => "Light theme",
+        Command::Theme => "Dark theme",
+        Command::Png => "Stage PNG",
+        Command::Video if is_recording => "Stop video",
+        Command::Video => "Video",
+        Command::Csv => "Data CSV",
+        Command::Json => "Config JSON",
+        Command::Help => "?",
+    };
+    let test_id = |command: Command| (command == Command::Copy).then_some("copy-link");
     let on_tour = {
         let lab = lab.clone();
         Callback::from(move |event: Event| {
@@ -576,70 +645,35 @@ pub fn lecture_bar(props: &LectureProps) -> Html {
             }
         })
     };
-    let stage = props.stage.clone();
-    let export = |kind: &'static str| {
+    let tour_button = |label: &'static str, test_id: &'static str, disabled: bool, step: usize| {
         let lab = lab.clone();
-        let stage = stage.clone();
-        let recorder = recorder.clone();
-        let refresh = refresh.clone();
-        Callback::from(move |_: MouseEvent| {
-            let name = stem(&lab);
-            match kind {
-                "png" => {
-                    if let Some(url) = stage
-                        .cast::<HtmlCanvasElement>()
-                        .and_then(|canvas| canvas.to_data_url().ok())
-                    {
-                        download(&url, &format!("{name}.png"));
-                    }
-                }
-                "csv" => download_text(&csv(&lab), "text/csv", &format!("{name}.csv")),
-                "json" => download_text(
-                    &config_json(&lab),
-                    "application/json",
-                    &format!("{name}.json"),
-                ),
-                _ => {
-                    let recording = recorder.borrow_mut().take();
-                    if let Some(recording) = recording {
-                        let _ = recording.recorder.stop();
-                    } else if let Some(canvas) = stage.cast::<HtmlCanvasElement>() {
-                        let stem = name
-                            .rsplit_once("_round")
-                            .map_or(name.clone(), |(stem, _)| stem.to_string());
-                        *recorder.borrow_mut() = start_recording(&canvas, format!("{stem}.webm"));
-                        lab.dispatch(Action::Reset);
-                        lab.dispatch(Action::TogglePlay);
-                    }
-                    refresh.force_update();
-                }
-            }
-        })
+        let onclick =
+            Callback::from(move |_: MouseEvent| lab.dispatch(Action::Lecture(Cue::TourStep(step))));
+        html! { <button data-testid={test_id} {disabled} {onclick}>{ label }</button> }
     };
     let guide = lecture.guide.as_ref().map(|tour| {
-        let step = lecture.step.min(tour.steps.len().saturating_sub(1));
+        let count = tour.steps.len();
+        let step = lecture.step.min(count.saturating_sub(1));
         let caption = tour.steps.get(step).map_or("", |step| step.caption.as_str());
-        let action = tour.steps.get(step).and_then(|step| step.action);
-        let note = match action {
-            Some(TourAction::RunTo(round)) => format!("played to round {round}"),
-            Some(TourAction::Highlight(node)) => format!("node {node} highlighted"),
-            Some(TourAction::Crash(node)) => format!("node {node} crashed"),
-            None => String::new(),
+        let close = {
+            let lab = lab.clone();
+            Callback::from(move |_: MouseEvent| lab.dispatch(Action::Lecture(Cue::TourClose)))
         };
         html! {
             <div class="tour" role="region" aria-label="Guided tour">
-                <strong class="tour-title">{ &tour.title }</strong>
-                <span class="tour-count">{ format!("step {} of {}", step + 1, tour.steps.len()) }</span>
+                <strong>{ &tour.title }</strong>
+                <span class="tour-count">{ format!("step {} of {count} (PageDown / PageUp)", step + 1) }</span>
                 <p class="tour-caption" data-testid="tour-caption" aria-live="polite">{ caption }</p>
-                if !note.is_empty() { <span class="tour-note">{ note }</span> }
-                <button data-testid="tour-back" aria-keyshortcuts="PageUp" disabled={step == 0}
-                    onclick={dispatch(Cue::TourStep(step.saturating_sub(1)))}>{ "Back" }</button>
-                <button class="primary" data-testid="tour-next" aria-keyshortcuts="PageDown" disabled={step + 1 >= tour.steps.len()}
-                    onclick={dispatch(Cue::TourStep(step + 1))}>{ "Next" }</button>
-                <button class="link" aria-label="Close the tour" onclick={dispatch(Cue::TourClose)}>{ "×" }</button>
+                { tour_button("Back", "tour-back", step == 0, step.saturating_sub(1)) }
+                { tour_button("Next", "tour-next", step + 1 >= count, step + 1) }
+                <button class="link" aria-label="Close the tour" onclick={close}>{ "×" }</button>
             </div>
         }
     });
+    let close_help = {
+        let lab = lab.clone();
+        Callback::from(move |_: MouseEvent| lab.dispatch(Action::Lecture(Cue::Help(false))))
+    };
     html! {
         <>
         <div class="lecture-bar" role="toolbar" aria-label="Lecture">
@@ -655,20 +689,11 @@ pub fn lecture_bar(props: &LectureProps) -> Html {
                 <option value="" selected=true>{ "Tours…" }</option>
                 { for TOURS.iter().map(|(name, title)| html! { <option value={*name}>{ *title }</option> }) }
             </select>
-            <button data-testid="copy-link" onclick={copy_link} title={link.clone()}>{ if *copied { "Link copied" } else { "Copy link" } }</button>
-            <button onclick={toggle_embed} aria-expanded={show_embed.to_string()}>{ "Embed" }</button>
-            <button onclick={present} aria-pressed={lecture.present.to_string()} aria-keyshortcuts="P">
-                { if lecture.present { "Exit presentation" } else { "Present" } }</button>
-            <button onclick={dispatch(Cue::Theme(theme))} aria-keyshortcuts="T">{ format!("{} theme", if theme == "dark" { "Dark" } else { "Light" }) }</button>
-            <span class="exports" role="group" aria-label="Export">
-                <button onclick={export("png")}>{ "Stage PNG" }</button>
-                <button onclick={export("video")} aria-pressed={is_recording.to_string()}>{ if is_recording { "Stop video" } else { "Video" } }</button>
-                <button onclick={export("csv")}>{ "Data CSV" }</button>
-                <button onclick={export("json")}>{ "Config JSON" }</button>
-            </span>
-            <button class="link" onclick={dispatch(Cue::Help(!lecture.help))} aria-label="Keys" aria-keyshortcuts="?">{ "?" }</button>
+            { for BAR.into_iter().map(|command| html! {
+                <button data-testid={test_id(command)} onclick={run_command.reform(move |_: MouseEvent| command)}>{ label(command) }</button>
+            }) }
             if !lecture.lock.is_empty() {
-                <span class="locked-note" data-testid="locked-note">{ format!("Fixed by the lecturer: {}", lecture.lock.join(", ")) }</span>
+                <span class="locked-note">{ format!("Fixed by the lecturer: {}", lecture.lock.join(", ")) }</span>
             }
             <input class="share-link" readonly=true value={link} aria-label="Link to this state" data-testid="share-link" />
         </div>
@@ -680,8 +705,7 @@ pub fn lecture_bar(props: &LectureProps) -> Html {
         }
         { for guide }
         if lecture.help {
-            <div class="help-overlay" role="dialog" aria-label="Keys" data-testid="help-overlay"
-                onclick={dispatch(Cue::Help(false))}>
+            <div class="help-overlay" role="dialog" aria-label="Keys" data-testid="help-overlay" onclick={close_help}>
                 <div class="help-card">
                     <h2>{ "Keys" }</h2>
                     <dl>{ for KEYS.iter().map(|(key, what)| html! { <><dt><kbd>{ *key }</kbd></dt><dd>{ *what }</dd></> }) }</dl>

@@ -134,6 +134,7 @@ impl Run {
 
     /// A run whose comparison is already known (a reset or replay of the same configuration
     /// keeps its comparison instead of playing it again).
+    #[inline(never)] // lecture: one copy for its callers (size)
     pub(super) fn with_comparison(config: &Config, comparison: Option<Comparison>) -> Run {
         let simulation = if config.nodes <= ANIMATED_NODES {
             Simulation::with_contacts(config.clone())
@@ -185,6 +186,7 @@ impl Run {
     }
 
     /// Plays one round; false once the run is over.
+    #[inline(never)] // lecture: one copy for its callers (size)
     pub fn step(&mut self) -> bool {
         let Some(report) = self.simulation.step() else {
             return false;
