@@ -67,7 +67,8 @@ test('course notes embed the lab at 640x400 from a sub-path: no scrollbars, lock
     assert.ok(size.scrollWidth <= 640 && size.scrollHeight <= 400, `no scrollbars: ${JSON.stringify(size)}`);
     assert.equal(size.header, 'none', 'no page header in an embed');
     assert.ok(await frame.getByTestId('chart').isVisible(), 'the chart is shown');
-    assert.ok(await frame.getByRole('button', { name: 'Pause' }).isVisible(), 'autoplay: playing, one row of controls');
+    assert.ok(await frame.getByRole('button', { name: 'Reset' }).isVisible(), 'one row of controls');
+    assert.ok(Number(await frame.getByTestId('timeline').inputValue()) > 0, 'autoplay: rounds played');
     for (const id of ['#nodes', '#nodes-value', '#fanout', '#fanout-value']) {
       assert.equal(await frame.locator(id).isDisabled(), true, `${id} locked`);
       assert.equal(await frame.locator(id).getAttribute('title'), 'fixed by the lecturer');
