@@ -169,6 +169,29 @@ pub struct Summary {
     /// Many messages: messages not held by every live node when the run stopped, mean per trial.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub incomplete_messages: Option<f64>,
+    // membership (issue #11); absent in the other modes.
+    /// Periods from the watched crash until the first live node suspected or failed it, over
+    /// the trials where that happened (null if none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_detection: Option<Option<Stats>>,
+    /// Periods from the watched crash until every live node had considered it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub all_detection: Option<Option<Stats>>,
+    /// Events of a live node marking a live member failed, per 1,000 periods of the run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub false_detections_per_1000_periods: Option<Stats>,
+    /// Datagrams and bytes (the byte-size model) sent per live node per period.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub datagrams_per_node_per_period: Option<Stats>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bytes_per_node_per_period: Option<Stats>,
+    /// With `join_at`: periods from the join until every live node listed the newcomer alive.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub join_time: Option<Option<Stats>>,
+    /// The theory's first detection, in periods (SWIM: e / (e - 1); Cassandra: phi / log10(e)
+    /// mean intervals; heartbeat: T_fail, a lower bound).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected_first_detection: Option<f64>,
 }
 
 /// A per-round figure's mean over rounds and trials and its maximum (or any mean and
@@ -202,6 +225,10 @@ pub fn run(experiment: &Experiment, mut progress: impl FnMut(u32)) -> Summary {
     // Many messages: every delivered message's latency, and the incomplete ones per trial.
     let mut latencies = Vec::new();
     let mut incomplete = Vec::new();
+    // membership (issue #11): per trial.
+    let membership = config.mode.group() == Group::Membership;
+    let [mut first, mut all, mut false_rate, mut datagram_rate, mut byte_rate, mut join] =
+        [const { Vec::new() }; 6];
     for trial in 0..experiment.trials {
         let trial_config = Config {
             seed: trial_seed(config.seed, u64::from(trial)),
@@ -255,6 +282,15 @@ pub fn run(experiment: &Experiment, mut progress: impl FnMut(u32)) -> Summary {
                 .filter(|done| done.is_none())
                 .count() as f64,
         );
+        if let Some(round) = simulation.membership() {
+            let periods = f64::from(simulation.round().max(1));
+            first.extend(round.first_detection);
+            all.extend(round.all_detection);
+            join.extend(round.join_time);
+            false_rate.push(round.false_detections as f64 * 1000.0 / periods);
+            datagram_rate.push(totals.datagrams as f64 / live / periods);
+            byte_rate.push(round.bytes as f64 / live / periods);
+        }
         progress(trial + 1);
     }
     let stats = |series: &[f64]| Stats::of(series).expect("trials >= 1");
@@ -317,5 +353,14 @@ pub fn run(experiment: &Experiment, mut progress: impl FnMut(u32)) -> Summary {
             })
         }),
         incomplete_messages: config.many_messages().then(|| stats(&incomplete).mean),
+        first_detection: membership.then(|| Stats::of(&first)),
+        all_detection: membership.then(|| Stats::of(&all)),
+        false_detections_per_1000_periods: membership.then(|| stats(&false_rate)),
+        datagrams_per_node_per_period: membership.then(|| stats(&datagram_rate)),
+        bytes_per_node_per_period: membership.then(|| stats(&byte_rate)),
+        join_time: (membership && config.membership.join_at.is_some()).then(|| Stats::of(&join)),
+        expected_first_detection: membership.then(|| {
+            protocols::membership::expected_first_detection(config.mode, &config.membership)
+        }),
     }
 }
