@@ -220,7 +220,8 @@ impl Swim {
             (Seen::Alive, _) => version > entry.version,
             (Seen::Suspected, Seen::Alive) => version >= entry.version,
             (Seen::Suspected, _) => version > entry.version,
-            (Seen::Failed, _) => true,
+            // A stale confirmation does not undo a later refutation.
+            (Seen::Failed, _) => version >= entry.version,
             (Seen::Unknown, _) => false,
         };
         if !accept || seen == Seen::Unknown {
