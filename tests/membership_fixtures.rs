@@ -73,7 +73,11 @@ fn a_heartbeat_that_stops_rising_is_failed_after_t_fail_and_deleted_after_t_clea
         // Alive until then, failed for T_cleanup periods (deleted at the first period start
         // more than T_cleanup periods later), then unknown.
         assert!(seen[..failed].iter().all(|&code| code == 1));
-        assert_eq!(deleted - failed, t_cleanup as usize + 1, "observer {observer}");
+        assert_eq!(
+            deleted - failed,
+            t_cleanup as usize + 1,
+            "observer {observer}"
+        );
     }
 }
 
@@ -92,7 +96,14 @@ fn swim_a_ping_that_times_out_sends_k_ping_reqs_then_suspects_and_fails_after_th
         ],
     );
     let reports = reports(config);
-    let target = reports.last().unwrap().membership.as_ref().unwrap().target.unwrap();
+    let target = reports
+        .last()
+        .unwrap()
+        .membership
+        .as_ref()
+        .unwrap()
+        .target
+        .unwrap();
     // The first ping to the crashed node dies there.
     let (round, ping) = reports[1..]
         .iter()
@@ -120,10 +131,15 @@ fn swim_a_ping_that_times_out_sends_k_ping_reqs_then_suspects_and_fails_after_th
             .all(|contact| contact.sent == ping.sent + swim::PING_TIMEOUT)
     );
     for request in &asked {
-        assert!(report.contacts.iter().any(|contact| contact.kind == swim::PING
-            && contact.from == request.to
-            && contact.to == target
-            && contact.fate == Fate::Crashed));
+        assert!(
+            report
+                .contacts
+                .iter()
+                .any(|contact| contact.kind == swim::PING
+                    && contact.from == request.to
+                    && contact.to == target
+                    && contact.fate == Fate::Crashed)
+        );
     }
     // No ack by its next period: suspected then; failed `suspicion` periods later.
     let tick_of = |change: Change| {
@@ -164,11 +180,14 @@ fn swim_a_ping_req_succeeds_where_the_direct_ping_failed() {
                         && ack.fate != Fate::Lost
                         && ack.sent == request.sent
                 })
-                && !reports.iter().flat_map(|report| &report.events).any(|event| {
-                    event.node == request.from
-                        && matches!(event.change, Change::Suspected { .. })
-                        && event.tick == request.sent - swim::PING_TIMEOUT + TICKS_PER_ROUND
-                })
+                && !reports
+                    .iter()
+                    .flat_map(|report| &report.events)
+                    .any(|event| {
+                        event.node == request.from
+                            && matches!(event.change, Change::Suspected { .. })
+                            && event.tick == request.sent - swim::PING_TIMEOUT + TICKS_PER_ROUND
+                    })
         })
     });
     assert!(relayed);
@@ -190,16 +209,16 @@ fn swim_a_suspected_live_member_refutes_with_a_higher_incarnation() {
         .find(|event| event.change == Change::Refuted { member: event.node })
         .expect("a member refutes a suspicion of itself");
     let member = refutation.node;
-    assert!(events.iter().any(|event| event.change == Change::Suspected { member }
-        && event.tick <= refutation.tick));
-    // ... and observers that suspected it take it back as alive.
     assert!(
         events
             .iter()
-            .any(|event| event.node != member
-                && event.change == Change::Refuted { member }
-                && event.tick >= refutation.tick)
+            .any(|event| event.change == Change::Suspected { member }
+                && event.tick <= refutation.tick)
     );
+    // ... and observers that suspected it take it back as alive.
+    assert!(events.iter().any(|event| event.node != member
+        && event.change == Change::Refuted { member }
+        && event.tick >= refutation.tick));
 }
 
 #[test]
@@ -240,10 +259,18 @@ fn a_joining_node_contacts_the_seed_and_reaches_every_list() {
         let joiner = nodes - 1;
         // Unknown to everyone before round 5; it joins then, and its first datagram goes to
         // the seed, node 0.
-        assert!(column(&reports[..4], nodes, 3, joiner).iter().all(|&code| code == 0));
+        assert!(
+            column(&reports[..4], nodes, 3, joiner)
+                .iter()
+                .all(|&code| code == 0)
+        );
         let joined = &reports[4];
-        assert!(joined.events.iter().any(|event| event.node == joiner
-            && event.change == Change::Joined));
+        assert!(
+            joined
+                .events
+                .iter()
+                .any(|event| event.node == joiner && event.change == Change::Joined)
+        );
         let first = joined
             .contacts
             .iter()
@@ -279,7 +306,11 @@ fn without_a_schedule_one_node_crashes_at_round_10_and_without_loss_nobody_is_fa
         // the live nodes that consider it failed.
         let target = crashed[0].1.node;
         let views = &last.views;
-        assert!(views[(target * 50) as usize..][..50].iter().all(|&code| code == 4));
+        assert!(
+            views[(target * 50) as usize..][..50]
+                .iter()
+                .all(|&code| code == 4)
+        );
         for observer in (0..50).filter(|&node| node != target) {
             assert!(matches!(views[(observer * 50 + target) as usize], 0 | 3));
         }
@@ -299,6 +330,8 @@ fn the_matrix_is_reported_up_to_300_nodes_and_membership_modes_refuse_over_2000(
         .step()
         .unwrap();
     assert!(large.membership.unwrap().views.is_empty());
-    let error = Simulation::new(config(Mode::Swim, 2001, 1, &[])).err().unwrap();
+    let error = Simulation::new(config(Mode::Swim, 2001, 1, &[]))
+        .err()
+        .unwrap();
     assert!(error.0.contains("between 2 and 2000"), "{error}");
 }

@@ -37,7 +37,10 @@ fn swim_first_detection_is_e_over_e_minus_1_periods_at_n_1000() {
         let error = (first.mean - expected).abs();
         let tolerance = 3.0 * first.standard_error(trials);
         assert!(error < 0.1 * expected, "seed {seed}: {first:?}");
-        assert!(error < tolerance, "seed {seed}: {first:?}, 3 SE = {tolerance}");
+        assert!(
+            error < tolerance,
+            "seed {seed}: {first:?}, 3 SE = {tolerance}"
+        );
     }
 }
 
@@ -75,7 +78,11 @@ fn cassandra_convicts_after_phi_over_log10_e_mean_intervals() {
         let mut simulation = Simulation::new(config).unwrap();
         simulation.run_to_end();
         let round = simulation.membership().unwrap();
-        assert_eq!(round.convictions.len(), 199, "seed {seed}: every live node convicts");
+        assert_eq!(
+            round.convictions.len(),
+            199,
+            "seed {seed}: every live node convicts"
+        );
         let mut ratios = Vec::new();
         for &(_, silence, mean) in &round.convictions {
             let ratio = silence / mean;
@@ -83,7 +90,10 @@ fn cassandra_convicts_after_phi_over_log10_e_mean_intervals() {
             ratios.push(ratio);
         }
         let mean_ratio = ratios.iter().sum::<f64>() / ratios.len() as f64;
-        assert!((mean_ratio - formula).abs() < 1.0, "seed {seed}: {mean_ratio}");
+        assert!(
+            (mean_ratio - formula).abs() < 1.0,
+            "seed {seed}: {mean_ratio}"
+        );
         // First conviction: 18.4 mean intervals (of at least one period) after the last news.
         let first = round.first_detection.unwrap();
         assert!(first >= formula - 1.0, "seed {seed}: {first}");
@@ -133,6 +143,9 @@ fn swim_makes_fewer_false_detections_with_a_larger_k() {
         };
         let (one, four) = (rate("1"), rate("4"));
         let margin = 3.0 * (one.standard_error(trials) + four.standard_error(trials));
-        assert!(four.mean + margin < one.mean, "seed {seed}: k=1 {one:?}, k=4 {four:?}");
+        assert!(
+            four.mean + margin < one.mean,
+            "seed {seed}: k=1 {one:?}, k=4 {four:?}"
+        );
     }
 }

@@ -227,8 +227,14 @@ pub fn run(experiment: &Experiment, mut progress: impl FnMut(u32)) -> Summary {
     let mut incomplete = Vec::new();
     // membership (issue #11): per trial.
     let membership = config.mode.group() == Group::Membership;
-    let [mut first, mut all, mut false_rate, mut datagram_rate, mut byte_rate, mut join] =
-        [const { Vec::new() }; 6];
+    let [
+        mut first,
+        mut all,
+        mut false_rate,
+        mut datagram_rate,
+        mut byte_rate,
+        mut join,
+    ] = [const { Vec::new() }; 6];
     for trial in 0..experiment.trials {
         let trial_config = Config {
             seed: trial_seed(config.seed, u64::from(trial)),

@@ -159,12 +159,18 @@ pub enum Change {
     },
     // membership (issue #11): the node (an observer) changed its view of `member`.
     /// It suspects `member` (SWIM: no ack, directly or through k others).
-    Suspected { member: u32 },
+    Suspected {
+        member: u32,
+    },
     /// It considers `member` failed (heartbeat: T_fail; SWIM: confirmed; Cassandra: convicted).
-    Failed { member: u32 },
+    Failed {
+        member: u32,
+    },
     /// It considers `member` alive again (SWIM: a higher incarnation refuted the suspicion;
     /// heartbeat, Cassandra: a newer heartbeat arrived).
-    Refuted { member: u32 },
+    Refuted {
+        member: u32,
+    },
     /// It joined the group through the seed (or rejoined after a recovery without its state).
     Joined,
 }

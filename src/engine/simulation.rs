@@ -7,9 +7,7 @@ use super::drivers::{Recording, Run, event_run};
 use super::failures::{self, Delay};
 use super::protocol::Structure;
 use super::protocols::{self, pull::Pull, push::Push, push_pull::PushPull};
-use super::report::{
-    Contact, Counters, Kind, RoundReport, TICKS_PER_ROUND, Tick, round_start,
-};
+use super::report::{Contact, Counters, Kind, RoundReport, TICKS_PER_ROUND, Tick, round_start};
 use super::rng::{Rng, Stream};
 
 /// A tick in periods: exact when `timed`; otherwise the end of the tick's round (what a
@@ -265,8 +263,7 @@ impl Simulation {
         if node == 0 || node >= self.config.nodes {
             return false;
         }
-        let crashed =
-            self.run.crash(node) || (self.move_to_event_driver() && self.run.crash(node));
+        let crashed = self.run.crash(node) || (self.move_to_event_driver() && self.run.crash(node));
         // membership (issue #11): the run's first crash is the one measured.
         self.run.watch(node, round_start(self.round() + 1));
         crashed

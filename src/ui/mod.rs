@@ -7,6 +7,8 @@ pub mod charts;
 pub mod comparison;
 pub mod controls;
 pub mod frame_loop;
+pub mod matrix; // membership (issue #11)
+pub mod membership; // membership (issue #11)
 pub mod palette;
 pub mod panels;
 pub mod stage;

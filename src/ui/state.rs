@@ -116,6 +116,11 @@ pub struct Run {
     /// Many messages: each message's coverage (share of the live nodes holding it) per round,
     /// from round 0; empty with one message.
     pub coverage: History<Vec<f32>>,
+    // membership (issue #11)
+    /// Live observers suspecting and considering failed the watched crash, per round from 1.
+    pub detection: History<(u32, u32)>,
+    /// The round the watched node crashed at the start of.
+    pub crash_round: Option<u32>,
 }
 
 /// The fractions the milestones table reports besides 100 %.
@@ -148,6 +153,8 @@ impl Run {
             theory_rounds: protocols::expected_rounds(config),
             comparison,
             coverage: History::new(),
+            detection: History::new(), // membership (issue #11)
+            crash_round: None,
             last: None,
             simulation,
         };
@@ -188,6 +195,14 @@ impl Run {
         self.record_fraction(report.round);
         self.record_coverage(report.round, &report.holders);
         self.counters.push(report.round, report.counters);
+        // membership (issue #11)
+        if let Some(round) = &report.membership {
+            self.detection
+                .push(report.round, (round.suspecting, round.failing));
+            if round.target.is_some() && self.crash_round.is_none() {
+                self.crash_round = Some(report.round);
+            }
+        }
         self.last = Some(report);
         true
     }
@@ -412,6 +427,10 @@ pub fn keep_consistent(config: &mut Config, notices: &mut Vec<String>) {
     let page_max = match config.mode {
         Mode::Srm => Some(SRM_NODES),
         Mode::Rmtp => Some(RMTP_NODES),
+        // membership (issue #11): views are N x N.
+        Mode::Heartbeat | Mode::Swim | Mode::Cassandra => {
+            Some(crate::engine::protocols::membership::MAX_NODES)
+        }
         _ => None,
     };
     if let Some(max) = page_max.filter(|&max| config.nodes > max) {

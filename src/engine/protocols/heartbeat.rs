@@ -129,7 +129,13 @@ impl Protocol for Heartbeat {
         if !net.state(node).view.joined() {
             return;
         }
-        let list = self.shared.tracker.borrow().lists.get(datagram.body).to_vec();
+        let list = self
+            .shared
+            .tracker
+            .borrow()
+            .lists
+            .get(datagram.body)
+            .to_vec();
         let now = net.now();
         for (member, version) in list {
             if member == node {

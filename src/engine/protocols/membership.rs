@@ -408,7 +408,9 @@ impl Shared {
             let mut last = Some(joined);
             for node in observers(joiner) {
                 let welcomed = tracker.welcomed[node as usize];
-                last = last.filter(|_| welcomed != Tick::MAX).map(|last| last.max(welcomed));
+                last = last
+                    .filter(|_| welcomed != Tick::MAX)
+                    .map(|last| last.max(welcomed));
             }
             round.join_time = last.map(|tick| periods(tick, joined));
         }
@@ -417,11 +419,15 @@ impl Shared {
             for (node, state) in states.iter().enumerate() {
                 let entries = &state.view().entries;
                 if is_crashed(node as u32) {
-                    round.views.extend(std::iter::repeat_n(CRASHED_ROW, nodes as usize));
+                    round
+                        .views
+                        .extend(std::iter::repeat_n(CRASHED_ROW, nodes as usize));
                 } else if entries.is_empty() {
                     round.views.extend(std::iter::repeat_n(0, nodes as usize));
                 } else {
-                    round.views.extend(entries.iter().map(|entry| entry.seen as u8));
+                    round
+                        .views
+                        .extend(entries.iter().map(|entry| entry.seen as u8));
                 }
             }
         }

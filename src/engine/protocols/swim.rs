@@ -123,7 +123,15 @@ impl Swim {
     }
 
     /// A datagram to `to`, with up to `PIGGYBACK` updates (the newest first).
-    fn send(&self, net: &mut impl Net<Self>, from: u32, to: u32, kind: u8, subject: u32, relay: u32) {
+    fn send(
+        &self,
+        net: &mut impl Net<Self>,
+        from: u32,
+        to: u32,
+        kind: u8,
+        subject: u32,
+        relay: u32,
+    ) {
         let mut body = Body {
             subject,
             relay,
@@ -141,9 +149,8 @@ impl Swim {
             JOIN_ACK => bytes::UPDATE * u64::from(net.nodes()),
             _ => 0,
         };
-        self.shared.sent(
-            bytes::HEADER + bytes::ENVELOPE + bytes::UPDATE * u64::from(body.count) + extra,
-        );
+        self.shared
+            .sent(bytes::HEADER + bytes::ENVELOPE + bytes::UPDATE * u64::from(body.count) + extra);
         net.send(from, to, kind, body);
     }
 
@@ -173,7 +180,9 @@ impl Swim {
             return;
         }
         self.shared.mark(net, node, member, Seen::Failed);
-        net.state_mut(node).suspects.retain(|&other| other != member);
+        net.state_mut(node)
+            .suspects
+            .retain(|&other| other != member);
         let update = Update {
             member,
             version: entry.version,
