@@ -16,7 +16,7 @@ const fixed = (value, digits) => (value === null || value === undefined ? '–' 
 
 for (const [mode, extra, args] of [
   ['swim', '&ping_req=2&suspicion=3', ['--ping-req', '2', '--suspicion', '3']],
-  ['heartbeat', '&t_fail=12&t_cleanup=5&loss=0.05', ['--t-fail', '12', '--t-cleanup', '5', '--loss', '0.05']],
+  ['heartbeat', '&t_fail=12&t_cleanup=60&loss=0.05', ['--t-fail', '12', '--t-cleanup', '60', '--loss', '0.05']],
   ['cassandra', '&phi=6&join_at=20', ['--phi', '6', '--join-at', '20']],
 ]) {
   test(`${mode} from a URL: the matrix, the detection chart, and gossip-sim's numbers`, async () => {
