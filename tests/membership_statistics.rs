@@ -57,7 +57,10 @@ fn heartbeat_with_a_generous_t_fail_and_no_loss_never_fails_a_live_node() {
         let false_detections = summary.false_detections_per_1000_periods.unwrap();
         assert_eq!(false_detections.max, 0.0, "seed {seed}");
         // The crash itself is detected by everyone.
-        assert!(summary.all_detection.unwrap().unwrap().min > 30.0, "seed {seed}");
+        assert!(
+            summary.all_detection.unwrap().unwrap().min > 30.0,
+            "seed {seed}"
+        );
     }
 }
 

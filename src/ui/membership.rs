@@ -156,7 +156,7 @@ pub fn membership_panel(props: &RunProps) -> Html {
                     aria-label="Who believes whom: rows are observers, columns members"></canvas>
                 <ul class="legend chart-legend" aria-label="Matrix legend" data-testid="matrix-legend">
                     { for matrix::COLOURS.iter().map(|&(rgb, label)| html! {
-                        <li><span class="swatch" style={format!("--swatch: {}", palette::hex(rgb))} aria-hidden="true"></span>{ label }</li>
+                        <li><span class="swatch" style={format!("--swatch: {0}; background: {0}", palette::hex(rgb))} aria-hidden="true"></span>{ label }</li>
                     }) }
                 </ul>
                 <p class="chart-note">{ "Row: what one node believes; column: what everyone believes of one member. A crash turns its column from green to yellow (SWIM) and orange." }</p>

@@ -237,6 +237,10 @@ impl Run {
             None if config.many_messages() => {
                 "theory: a single rumor's, not drawn for M > 1".into()
             }
+            // membership (issue #11): the curve is the live nodes that consider X failed.
+            None if config.mode.group() == Group::Membership => {
+                "informed: live nodes that consider X failed (theory: see the table)".into()
+            }
             None if config.mean_loss() >= 1.0 => "theory: never (every datagram is lost)".into(),
             None if matches!(config.mode, Mode::Srm | Mode::Rmtp) => {
                 "theory without loss: M − 1 + depth rounds".into()
