@@ -475,6 +475,10 @@ pub fn app() -> Html {
                         <canvas ref={views.comparison.clone()} class="chart small" data-testid="comparison-chart" role="img"
                             aria-label="The same run with the protocol's switch on and off"></canvas>
                     }
+                    // membership (issue #11): detection numbers, the matrix, the detection chart.
+                    if lab.config.mode.group() == crate::engine::config::Group::Membership {
+                        <super::membership::MembershipPanel run={run_props.run.clone()} version={lab.version} />
+                    }
                     <Milestones run={run_props.run.clone()} version={lab.version} />
                     <Explanation mode={lab.config.mode} config={lab.config.clone()} />
                     <Expectation run={run_props.run.clone()} version={lab.version} />

@@ -115,7 +115,7 @@ pub fn controls(props: &ControlsProps) -> Html {
                 <button onclick={click(Action::RunToEnd)} disabled={props.over}>{ "Run to end" }</button>
             </div>
             <div class="modes">
-                { for [Group::Multicast, Group::Gossip].into_iter().map(|group| html! {
+                { for [Group::Multicast, Group::Gossip, Group::Membership].into_iter().map(|group| html! {
                     <div class="mode" role="group" aria-label={format!("{} protocols", group.name())}>
                         <span class="group-name">{ group.name() }</span>
                         { for Mode::ALL.into_iter().filter(|mode| mode.group() == group).map(|mode| {
@@ -165,6 +165,11 @@ fn fanout_hint(mode: Mode) -> &'static str {
         Mode::Tree | Mode::Srm => "children per node (the tree's arity), 1 to 16",
         Mode::Rmtp => "not used: RMTP multicasts to every receiver",
         Mode::Push | Mode::Pull | Mode::PushPull => "peers called per round, 1 to 16",
+        // membership (issue #11)
+        Mode::Heartbeat => "lists sent per period, 1 to 16",
+        Mode::Swim | Mode::Cassandra => {
+            "not used: one probe (SWIM) or one exchange (Cassandra) a period"
+        }
     }
 }
 
@@ -256,6 +261,10 @@ fn protocol_controls(config: &Config, dispatch: &Callback<Action>) -> Html {
             </>
         },
         Mode::Pull | Mode::PushPull => messages_controls(config, dispatch),
+        // membership (issue #11)
+        Mode::Heartbeat | Mode::Swim | Mode::Cassandra => {
+            super::membership::controls(config, dispatch)
+        }
     }
 }
 
@@ -413,7 +422,7 @@ fn param_text(config: &Config, key: &str) -> (&'static Param, String) {
 
 /// A labelled slider and number input for a whole-number parameter, from its description (the
 /// slider stops at `slider_max`; the number input takes the whole range).
-fn param_slider(
+pub fn param_slider(
     config: &Config,
     key: &'static str,
     slider_max: f64,

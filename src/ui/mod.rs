@@ -16,6 +16,10 @@ pub mod frame_loop;
 #[cfg(target_arch = "wasm32")]
 pub mod lecture; // lecture: the page's share bar, timeline, tours, presentation, exports
 #[cfg(target_arch = "wasm32")]
+pub mod matrix; // membership (issue #11)
+#[cfg(target_arch = "wasm32")]
+pub mod membership; // membership (issue #11)
+#[cfg(target_arch = "wasm32")]
 pub mod palette;
 #[cfg(target_arch = "wasm32")]
 pub mod panels;

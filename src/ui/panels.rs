@@ -108,15 +108,24 @@ pub fn milestones(props: &RunProps) -> Html {
     let status = simulation.status();
     // When the last live node got it (a stop rule's run goes on after that; a timed run's time
     // has fractions of a period).
-    let rounds_to_all = simulation
-        .completion_time()
-        .map_or_else(String::new, |time| {
+    // membership (issue #11): a membership run never "informs everyone"; see its own table.
+    let membership = simulation.config().mode.group() == Group::Membership;
+    let rounds_to_all = simulation.completion_time().map_or_else(
+        || {
+            if membership {
+                "n/a".into()
+            } else {
+                String::new()
+            }
+        },
+        |time| {
             if time.fract() == 0.0 {
                 format!("{time}")
             } else {
                 format!("{time:.2}")
             }
-        });
+        },
+    );
     let status_text = match (status, simulation.warning()) {
         (_, Some(warning)) => warning.to_string(),
         (Status::Completed { rounds }, _) if simulation.config().mongering.stop.is_some() => {
@@ -124,6 +133,12 @@ pub fn milestones(props: &RunProps) -> Html {
         }
         (Status::Completed { rounds }, _) => {
             format!("Every live node informed after {rounds} rounds.")
+        }
+        // membership (issue #11): a membership run lasts its periods.
+        (Status::Stopped { rounds }, _)
+            if simulation.config().mode.group() == Group::Membership =>
+        {
+            format!("Ran its {rounds} periods; informed here = live nodes that consider X failed.")
         }
         (Status::Stopped { rounds }, _) => {
             format!("Stopped at the round limit ({rounds}) before everyone was informed.")
@@ -185,6 +200,8 @@ fn theory_rounds_text(run: &Run) -> String {
         None if config.mode.group() == Group::Multicast => "not all".into(),
         // Many messages: no theory figure for "every message everywhere".
         None if config.many_messages() => "–".into(),
+        // membership (issue #11): see the membership table.
+        None if config.mode.group() == Group::Membership => "n/a".into(),
         None => format!("over {}", crate::engine::theory::MAX_ITERATIONS),
     }
 }
@@ -193,6 +210,10 @@ fn theory_rounds_text(run: &Run) -> String {
 #[function_component(Explanation)]
 pub fn explanation(props: &ExplanationProps) -> Html {
     let text = match props.mode {
+        // membership (issue #11)
+        Mode::Heartbeat | Mode::Swim | Mode::Cassandra => {
+            super::membership::explanation(props.mode)
+        }
         Mode::Centralized => {
             "Centralized: the sender unicasts to every receiver in turn, b per round: a for-loop of N − 1 sends, \
              so it takes (N − 1) / b rounds, O(N), however fast the network. Over UDP a lost datagram stays lost; \

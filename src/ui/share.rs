@@ -82,7 +82,8 @@ pub fn parse_key(lecture: &mut Lecture, key: &str, value: &str, notices: &mut Ve
         "loop" => lecture.looping = flag(key, value, notices),
         "present" => lecture.present = flag(key, value, notices),
         "round" => match value.parse::<u32>() {
-            Ok(round) if round <= MAX_ROUND => lecture.round = Some(round),
+            // Round 0 is where every run opens: the same as no key (and written back as none).
+            Ok(round) if round <= MAX_ROUND => lecture.round = Some(round).filter(|&r| r > 0),
             _ => notices.push(format!(
                 "URL parameter round={value:?} is not a whole number from 0 to {MAX_ROUND}; opening at round 0."
             )),

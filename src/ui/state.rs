@@ -122,6 +122,11 @@ pub struct Run {
     /// lecture: the nodes crashed or recovered by a click, (round, node, with state), so the
     /// timeline replays them.
     pub clicks: Vec<(u32, u32, bool)>,
+    // membership (issue #11)
+    /// Live observers suspecting and considering failed the watched crash, per round from 1.
+    pub detection: History<(u32, u32)>,
+    /// The round the watched node crashed at the start of.
+    pub crash_round: Option<u32>,
 }
 
 /// The fractions the milestones table reports besides 100 %.
@@ -155,7 +160,9 @@ impl Run {
             theory_rounds: protocols::expected_rounds(config),
             comparison,
             coverage: History::new(),
-            clicks: Vec::new(), // lecture
+            clicks: Vec::new(),        // lecture
+            detection: History::new(), // membership (issue #11)
+            crash_round: None,
             last: None,
             simulation,
         };
@@ -197,6 +204,14 @@ impl Run {
         self.record_fraction(report.round);
         self.record_coverage(report.round, &report.holders);
         self.counters.push(report.round, report.counters);
+        // membership (issue #11)
+        if let Some(round) = &report.membership {
+            self.detection
+                .push(report.round, (round.suspecting, round.failing));
+            if round.target.is_some() && self.crash_round.is_none() {
+                self.crash_round = Some(report.round);
+            }
+        }
         self.last = Some(report);
         true
     }
@@ -232,6 +247,10 @@ impl Run {
             // Many messages: the mean-field curve is a single rumor's.
             None if config.many_messages() => {
                 "theory: a single rumor's, not drawn for M > 1".into()
+            }
+            // membership (issue #11): the curve is the live nodes that consider X failed.
+            None if config.mode.group() == Group::Membership => {
+                "informed: live nodes that consider X failed (theory: see the table)".into()
             }
             None if config.mean_loss() >= 1.0 => "theory: never (every datagram is lost)".into(),
             None if matches!(config.mode, Mode::Srm | Mode::Rmtp) => {
@@ -435,6 +454,10 @@ pub fn keep_consistent(config: &mut Config, notices: &mut Vec<String>) {
     let page_max = match config.mode {
         Mode::Srm => Some(SRM_NODES),
         Mode::Rmtp => Some(RMTP_NODES),
+        // membership (issue #11): views are N x N.
+        Mode::Heartbeat | Mode::Swim | Mode::Cassandra => {
+            Some(crate::engine::protocols::membership::MAX_NODES)
+        }
         _ => None,
     };
     if let Some(max) = page_max.filter(|&max| config.nodes > max) {

@@ -3,7 +3,9 @@
 //! protocol registry computes what depends on the model (the round limit).
 
 use super::failures::{Burst, CrashSchedule, Delay};
-use super::protocols::{centralized, messages, mongering, push_then_pull, rmtp, srm, tree};
+use super::protocols::{
+    centralized, membership, messages, mongering, push_then_pull, rmtp, srm, tree,
+};
 use serde::Serialize;
 use std::fmt;
 
@@ -30,6 +32,16 @@ pub mod limits {
     pub const JITTER: (f64, f64) = (0.0, 0.5);
     pub const RACKS: (u32, u32) = (1, 64);
     pub const CROSS: (f64, f64) = (0.0, 1.0);
+    // membership (issue #11)
+    pub const T_FAIL: (u32, u32) = (1, 1000);
+    pub const T_CLEANUP: (u32, u32) = (1, 1000);
+    pub const PING_REQ: (u32, u32) = (0, 16);
+    pub const SUSPICION: (u32, u32) = (0, 100);
+    pub const PHI: (f64, f64) = (1.0, 16.0);
+    pub const PERIODS: (u32, u32) = (1, 100_000);
+    pub const JOIN_AT: (u32, u32) = (1, 100_000);
+    /// Membership views are N x N: the engine takes up to this many nodes in those modes.
+    pub const MEMBERSHIP_NODES: u32 = 2000;
 }
 
 /// What the network does to datagrams, and which nodes are down.
@@ -84,6 +96,9 @@ pub struct Config {
     pub burst: Option<Burst>,
     /// Fractions of the nodes crashing at the start of given rounds.
     pub crash_at: CrashSchedule,
+    // membership (issue #11)
+    /// Heartbeat, SWIM and Cassandra: their timeouts, thresholds, run length and join.
+    pub membership: membership::Params,
 }
 
 impl Default for Config {
@@ -111,6 +126,7 @@ impl Default for Config {
             delay: Delay::None,
             burst: None,
             crash_at: CrashSchedule::default(),
+            membership: membership::Params::default(),
         }
     }
 }
@@ -147,9 +163,22 @@ impl Config {
         self.messages.count > 1 && self.mode.group() == Group::Gossip
     }
 
+    // membership (issue #11)
+    /// The crash schedule a run plays: the configured one, or for the membership modes without
+    /// one, one node crashing at the start of round `membership::DEFAULT_CRASH_ROUND` (so a
+    /// lecturer opening a mode sees a detection; `crash_at 1:0` runs without any crash).
+    pub fn crash_schedule(&self) -> CrashSchedule {
+        if self.mode.group() == Group::Membership && self.crash_at.is_empty() {
+            membership::default_crash(self.nodes)
+        } else {
+            self.crash_at
+        }
+    }
+
     /// Whether gossip datagrams take time (multicast modes keep their own hop timing).
     pub fn has_delay(&self) -> bool {
-        self.mode.group() == Group::Gossip && !self.delay.is_zero()
+        // membership (issue #11): the membership protocols take the network's delay too.
+        self.mode.group() != Group::Multicast && !self.delay.is_zero()
     }
 
     /// The long-run share of datagrams lost: `network.loss`, or with burst loss the bad state's
@@ -182,6 +211,13 @@ pub enum Mode {
     Pull,
     /// Every live node calls: informed callers push, uninformed callers pull.
     PushPull,
+    // membership (issue #11)
+    /// Gossip-style heartbeating (van Renesse et al. 1998): lists of heartbeat counters.
+    Heartbeat,
+    /// SWIM (Das et al. 2002): ping, ping-req, suspicion, piggybacked dissemination.
+    Swim,
+    /// Cassandra's gossiper: Syn / Ack / Ack2 digests and the phi accrual detector.
+    Cassandra,
 }
 
 /// How the page groups the protocols.
@@ -189,6 +225,8 @@ pub enum Mode {
 pub enum Group {
     Multicast,
     Gossip,
+    /// membership (issue #11): who is alive, by gossip.
+    Membership,
 }
 
 impl Group {
@@ -196,12 +234,13 @@ impl Group {
         match self {
             Group::Multicast => "multicast",
             Group::Gossip => "gossip",
+            Group::Membership => "membership",
         }
     }
 }
 
 impl Mode {
-    pub const ALL: [Mode; 7] = [
+    pub const ALL: [Mode; 10] = [
         Mode::Centralized,
         Mode::Tree,
         Mode::Srm,
@@ -209,7 +248,12 @@ impl Mode {
         Mode::Push,
         Mode::Pull,
         Mode::PushPull,
+        Mode::Heartbeat,
+        Mode::Swim,
+        Mode::Cassandra,
     ];
+    // membership (issue #11)
+    pub const MEMBERSHIP: [Mode; 3] = [Mode::Heartbeat, Mode::Swim, Mode::Cassandra];
     pub const GOSSIP: [Mode; 3] = [Mode::Push, Mode::Pull, Mode::PushPull];
 
     /// The name used on the command line, in URLs and in JSON.
@@ -222,6 +266,9 @@ impl Mode {
             Mode::Push => "push",
             Mode::Pull => "pull",
             Mode::PushPull => "push-pull",
+            Mode::Heartbeat => "heartbeat",
+            Mode::Swim => "swim",
+            Mode::Cassandra => "cassandra",
         }
     }
 
@@ -233,6 +280,7 @@ impl Mode {
         match self {
             Mode::Centralized | Mode::Tree | Mode::Srm | Mode::Rmtp => Group::Multicast,
             Mode::Push | Mode::Pull | Mode::PushPull => Group::Gossip,
+            Mode::Heartbeat | Mode::Swim | Mode::Cassandra => Group::Membership,
         }
     }
 }

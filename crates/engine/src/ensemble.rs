@@ -169,6 +169,29 @@ pub struct Summary {
     /// Many messages: messages not held by every live node when the run stopped, mean per trial.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub incomplete_messages: Option<f64>,
+    // membership (issue #11); absent in the other modes.
+    /// Periods from the watched crash until the first live node suspected or failed it, over
+    /// the trials where that happened (null if none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_detection: Option<Option<Stats>>,
+    /// Periods from the watched crash until every live node had considered it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub all_detection: Option<Option<Stats>>,
+    /// Events of a live node marking a live member failed, per 1,000 periods of the run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub false_detections_per_1000_periods: Option<Stats>,
+    /// Datagrams and bytes (the byte-size model) sent per live node per period.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub datagrams_per_node_per_period: Option<Stats>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bytes_per_node_per_period: Option<Stats>,
+    /// With `join_at`: periods from the join until every live node listed the newcomer alive.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub join_time: Option<Option<Stats>>,
+    /// The theory's first detection, in periods (SWIM: e / (e - 1); Cassandra: phi / log10(e)
+    /// mean intervals; heartbeat: T_fail, a lower bound).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected_first_detection: Option<f64>,
 }
 
 /// A per-round figure's mean over rounds and trials and its maximum (or any mean and
@@ -217,6 +240,15 @@ pub struct TrialRecord {
     // Many messages.
     /// Per message, rounds from its injection until every live node held it (None: never).
     pub message_latencies: Vec<Option<u32>>,
+    // membership (issue #11).
+    /// Periods from the watched crash until the first live observer suspected or failed it, and
+    /// until every live observer had; from the join until every live node listed the newcomer.
+    pub first_detection: Option<f64>,
+    pub all_detection: Option<f64>,
+    pub join_time: Option<f64>,
+    /// False detections (a live node marking a live member failed) and bytes sent, in the run.
+    pub false_detections: u64,
+    pub bytes: u64,
 }
 
 const NO_STATS: Stats = Stats {
@@ -270,6 +302,14 @@ impl TrialRecord {
                 .iter()
                 .map(|latency| latency.map_or(-1.0, f64::from)),
         );
+        // membership (issue #11).
+        out.extend([
+            optional(self.first_detection),
+            optional(self.all_detection),
+            optional(self.join_time),
+            self.false_detections as f64,
+            self.bytes as f64,
+        ]);
     }
 
     /// Records encoded one after another by `encode`; None if `numbers` is not such a list.
@@ -313,6 +353,13 @@ impl TrialRecord {
                 .into_iter()
                 .map(|latency| (latency >= 0.0).then_some(latency as u32))
                 .collect();
+            // membership (issue #11).
+            let mut optional = || numbers.next().map(|n| Some(n).filter(|n| !n.is_nan()));
+            record.first_detection = optional()?;
+            record.all_detection = optional()?;
+            record.join_time = optional()?;
+            record.false_detections = numbers.next()? as u64;
+            record.bytes = numbers.next()? as u64;
             records.push(record);
         }
         Some(records)
@@ -330,7 +377,7 @@ pub fn run_trial(config: &Config, trial: u32) -> TrialRecord {
     let cannot_spread = simulation.warning().is_some();
     simulation.run_to_end();
     let totals = simulation.totals();
-    TrialRecord {
+    let mut record = TrialRecord {
         trial,
         completion_time: simulation.completion_time(),
         live: simulation.live(),
@@ -350,7 +397,17 @@ pub fn run_trial(config: &Config, trial: u32) -> TrialRecord {
         rounds_played: simulation.round(),
         peak_through_core: simulation.peak_through_core(),
         message_latencies: simulation.message_latencies(),
+        ..TrialRecord::default()
+    };
+    // membership (issue #11).
+    if let Some(round) = simulation.membership() {
+        record.first_detection = round.first_detection;
+        record.all_detection = round.all_detection;
+        record.join_time = round.join_time;
+        record.false_detections = round.false_detections;
+        record.bytes = round.bytes;
     }
+    record
 }
 
 /// Runs trials `first..first + count` in order.
@@ -413,6 +470,12 @@ pub fn summarize(experiment: &Experiment, records: &[TrialRecord]) -> Summary {
         .collect();
     let closed_form = protocols::closed_form_rounds(config);
     let stop_rule_theory = protocols::stop_rule_theory(config);
+    // membership (issue #11): per trial, rates over the periods the trial ran.
+    let membership = config.mode.group() == Group::Membership;
+    let optional = |figure: &dyn Fn(&TrialRecord) -> Option<f64>| {
+        Stats::of(&records.iter().filter_map(figure).collect::<Vec<_>>())
+    };
+    let per_period = |r: &TrialRecord| f64::from(r.rounds_played.max(1));
     Summary {
         config: experiment.echo(),
         live_nodes: config.live_count(),
@@ -469,6 +532,19 @@ pub fn summarize(experiment: &Experiment, records: &[TrialRecord]) -> Summary {
                     .count() as f64
             })
             .mean
+        }),
+        first_detection: membership.then(|| optional(&|r| r.first_detection)),
+        all_detection: membership.then(|| optional(&|r| r.all_detection)),
+        false_detections_per_1000_periods: membership
+            .then(|| stats(&|r| r.false_detections as f64 * 1000.0 / per_period(r))),
+        datagrams_per_node_per_period: membership
+            .then(|| stats(&|r| r.datagrams as f64 / live / per_period(r))),
+        bytes_per_node_per_period: membership
+            .then(|| stats(&|r| r.bytes as f64 / live / per_period(r))),
+        join_time: (membership && config.membership.join_at.is_some())
+            .then(|| optional(&|r| r.join_time)),
+        expected_first_detection: membership.then(|| {
+            protocols::membership::expected_first_detection(config.mode, &config.membership)
         }),
     }
 }

@@ -120,6 +120,10 @@ const MODE_NAMES: &[&str] = &[
     "push",
     "pull",
     "push-pull",
+    // membership (issue #11)
+    "heartbeat",
+    "swim",
+    "cassandra",
 ];
 const ON_OFF: &[&str] = &["on", "off"];
 
@@ -138,7 +142,7 @@ pub static PARAMS: &[Param] = &[
         label: "Protocol",
         domain: Domain::Choice(MODE_NAMES),
         default: "push",
-        help: "the protocol: multicast (centralized, tree, srm, rmtp) or gossip (push, pull, push-pull)",
+        help: "the protocol: multicast (centralized, tree, srm, rmtp), gossip (push, pull, push-pull) or membership (heartbeat, swim, cassandra)",
         modes: MULTICAST_AND_GOSSIP,
         get: |config| Value::Choice(config.mode.name()),
         set: |config, value| {
@@ -170,7 +174,7 @@ pub static PARAMS: &[Param] = &[
             max: limits::FANOUT.1 as u64,
         },
         default: "1",
-        help: "b: gossip peers called per round (with replacement); the centralized sender's unicasts per round; the tree's arity (tree, srm)",
+        help: "b: gossip peers called per round (with replacement); the centralized sender's unicasts per round; the tree's arity (tree, srm); heartbeat: lists sent per period",
         modes: &[
             Mode::Centralized,
             Mode::Tree,
@@ -178,6 +182,7 @@ pub static PARAMS: &[Param] = &[
             Mode::Push,
             Mode::Pull,
             Mode::PushPull,
+            Mode::Heartbeat,
         ],
         get: |config| Value::Whole(config.fanout.into()),
         set: |config, value| config.fanout = whole(value) as u32,
@@ -627,6 +632,105 @@ pub static PARAMS: &[Param] = &[
             }
         },
     },
+    // membership (issue #11): heartbeat, SWIM and Cassandra (theory.md section 10).
+    Param {
+        key: "t_fail",
+        url: Some("t_fail"),
+        label: "T_fail (periods)",
+        domain: Domain::Whole {
+            min: limits::T_FAIL.0 as u64,
+            max: limits::T_FAIL.1 as u64,
+        },
+        default: "20",
+        help: "heartbeat: periods without a heartbeat increase before a member is marked failed",
+        modes: &[Mode::Heartbeat],
+        get: |config| Value::Whole(config.membership.t_fail.into()),
+        set: |config, value| config.membership.t_fail = whole(value) as u32,
+    },
+    Param {
+        key: "t_cleanup",
+        url: Some("t_cleanup"),
+        label: "T_cleanup (periods)",
+        domain: Domain::Whole {
+            min: limits::T_CLEANUP.0 as u64,
+            max: limits::T_CLEANUP.1 as u64,
+        },
+        default: "20",
+        help: "heartbeat: periods a failed member stays listed as failed before it is deleted",
+        modes: &[Mode::Heartbeat],
+        get: |config| Value::Whole(config.membership.t_cleanup.into()),
+        set: |config, value| config.membership.t_cleanup = whole(value) as u32,
+    },
+    Param {
+        key: "ping_req",
+        url: Some("ping_req"),
+        label: "Ping-req k",
+        domain: Domain::Whole {
+            min: limits::PING_REQ.0 as u64,
+            max: limits::PING_REQ.1 as u64,
+        },
+        default: "3",
+        help: "swim: k, the members asked to ping a target that did not ack (0: no indirect probe)",
+        modes: &[Mode::Swim],
+        get: |config| Value::Whole(config.membership.ping_req.into()),
+        set: |config, value| config.membership.ping_req = whole(value) as u32,
+    },
+    Param {
+        key: "suspicion",
+        url: Some("suspicion"),
+        label: "Suspicion (periods)",
+        domain: Domain::Whole {
+            min: limits::SUSPICION.0 as u64,
+            max: limits::SUSPICION.1 as u64,
+        },
+        default: "5",
+        help: "swim: periods a member stays suspected before it is confirmed failed, unless it refutes (0: failed at once)",
+        modes: &[Mode::Swim],
+        get: |config| Value::Whole(config.membership.suspicion.into()),
+        set: |config, value| config.membership.suspicion = whole(value) as u32,
+    },
+    Param {
+        key: "phi",
+        url: Some("phi"),
+        label: "Phi threshold",
+        domain: Domain::Real {
+            min: limits::PHI.0,
+            max: limits::PHI.1,
+        },
+        default: "8",
+        help: "cassandra: phi_convict_threshold; an endpoint is convicted after phi / log10(e) mean intervals without news (18.4 at 8)",
+        modes: &[Mode::Cassandra],
+        get: |config| Value::Real(config.membership.phi),
+        set: |config, value| config.membership.phi = real(value),
+    },
+    Param {
+        key: "periods",
+        url: Some("periods"),
+        label: "Periods",
+        domain: Domain::Whole {
+            min: limits::PERIODS.0 as u64,
+            max: limits::PERIODS.1 as u64,
+        },
+        default: "100",
+        help: "heartbeat, swim, cassandra: how many periods (rounds) a run lasts; without crash_at one node crashes at round 10 (crash_at 1:0: none)",
+        modes: &Mode::MEMBERSHIP,
+        get: |config| Value::Whole(config.membership.periods.into()),
+        set: |config, value| config.membership.periods = whole(value) as u32,
+    },
+    Param {
+        key: "join_at",
+        url: Some("join_at"),
+        label: "Join at round",
+        domain: Domain::Optional {
+            min: limits::JOIN_AT.0 as u64,
+            max: limits::JOIN_AT.1 as u64,
+        },
+        default: "none",
+        help: "heartbeat, swim, cassandra: node N - 1 is out of the group until this round, then joins through seed node 0 (none: no join)",
+        modes: &Mode::MEMBERSHIP,
+        get: |config| optional_value(config.membership.join_at),
+        set: |config, value| config.membership.join_at = optional(value),
+    },
 ];
 
 const STOP_NAMES: &[&str] = &[
@@ -860,6 +964,15 @@ impl Config {
                 self.messages.count
             )));
         }
+        // membership (issue #11): views are N x N.
+        if self.mode.group() == Group::Membership && self.nodes > limits::MEMBERSHIP_NODES {
+            return Err(ConfigError(format!(
+                "nodes must be between 2 and {} for {}: every node keeps a view of every member (got {})",
+                limits::MEMBERSHIP_NODES,
+                self.mode,
+                self.nodes
+            )));
+        }
         if self.mode == Mode::Rmtp && self.rmtp.regions > self.nodes - 1 {
             return Err(ConfigError(format!(
                 "regions must be between 1 and {} (N - 1 receivers) (got {})",
@@ -896,6 +1009,8 @@ impl Config {
     pub fn echo(&self) -> Map<String, Json> {
         let mut resolved = self.clone();
         resolved.max_rounds = Some(self.round_limit());
+        // membership (issue #11): the crash schedule played, the default one included.
+        resolved.crash_at = self.crash_schedule();
         PARAMS
             .iter()
             .filter(|param| param.applies_to(self.mode))

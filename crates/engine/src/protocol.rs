@@ -165,4 +165,17 @@ pub trait Protocol: Sized {
     fn timer_name(&self, _timer: &Self::Timer) -> &'static str {
         ""
     }
+    // membership (issue #11)
+    /// The run's first crash, for the membership measures: `node` crashed at `tick`.
+    fn watch(&self, _node: u32, _tick: Tick) {}
+    /// The membership figures after a round (membership protocols only); `views` adds the
+    /// observer-by-member matrix.
+    fn membership(
+        &self,
+        _states: &[Self::Node],
+        _is_crashed: &dyn Fn(u32) -> bool,
+        _views: bool,
+    ) -> Option<super::report::MembershipRound> {
+        None
+    }
 }

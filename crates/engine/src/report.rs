@@ -157,6 +157,22 @@ pub enum Change {
     Reattached {
         to: u32,
     },
+    // membership (issue #11): the node (an observer) changed its view of `member`.
+    /// It suspects `member` (SWIM: no ack, directly or through k others).
+    Suspected {
+        member: u32,
+    },
+    /// It considers `member` failed (heartbeat: T_fail; SWIM: confirmed; Cassandra: convicted).
+    Failed {
+        member: u32,
+    },
+    /// It considers `member` alive again (SWIM: a higher incarnation refuted the suspicion;
+    /// heartbeat, Cassandra: a newer heartbeat arrived).
+    Refuted {
+        member: u32,
+    },
+    /// It joined the group through the seed (or rejoined after a recovery without its state).
+    Joined,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -212,4 +228,41 @@ pub struct RoundReport {
     pub in_flight: u64,
     /// Those datagrams, with their send and arrival ticks; empty unless the run records.
     pub flying: Vec<Contact>,
+    // membership (issue #11)
+    /// Heartbeat, SWIM, Cassandra: who believes what, and the detection measures so far.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub membership: Option<MembershipRound>,
+}
+
+// membership (issue #11)
+/// A membership round: the watched crash's detection so far, the join, and (page, N <= 300)
+/// every observer's view of every member.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct MembershipRound {
+    /// The watched crash: the first node to crash in the run (the lowest id of its round).
+    pub target: Option<u32>,
+    /// Live observers of the target (joined, not crashed).
+    pub observers: u32,
+    /// Of those, how many suspect it now, and how many have considered it failed.
+    pub suspecting: u32,
+    pub failing: u32,
+    /// Periods from the crash until the first live observer suspected or failed it, and until
+    /// every live observer had considered it failed.
+    pub first_detection: Option<f64>,
+    pub all_detection: Option<f64>,
+    /// A live observer marking a live member failed, counted since the start.
+    pub false_detections: u64,
+    /// The joining node, and periods from its join until every live node listed it alive.
+    pub joiner: Option<u32>,
+    pub join_time: Option<f64>,
+    /// Bytes sent since the start (the byte-size model of `protocols::membership::bytes`).
+    pub bytes: u64,
+    /// Cassandra: each conviction of the target, (observer, periods without news, mean
+    /// interval in periods) when it happened.
+    #[serde(skip)]
+    pub convictions: Vec<(u32, f64, f64)>,
+    /// Row-major N x N: observer's view of member, 0 unknown, 1 alive, 2 suspected, 3 failed,
+    /// 4 the observer has crashed; empty when N > 300 or the run does not record.
+    #[serde(skip)]
+    pub views: Vec<u8>,
 }

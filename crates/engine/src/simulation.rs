@@ -7,7 +7,7 @@ use super::drivers::{Recording, Run, event_run};
 use super::failures::{self, Delay};
 use super::protocol::Structure;
 use super::protocols::{self, pull::Pull, push::Push, push_pull::PushPull};
-use super::report::{Contact, Counters, Kind, RoundReport, TICKS_PER_ROUND, Tick};
+use super::report::{Contact, Counters, Kind, RoundReport, TICKS_PER_ROUND, Tick, round_start};
 use super::rng::{Rng, Stream};
 
 /// A tick in periods: exact when `timed`; otherwise the end of the tick's round (what a
@@ -265,7 +265,10 @@ impl Simulation {
         if node == 0 || node >= self.config.nodes {
             return false;
         }
-        self.run.crash(node) || (self.move_to_event_driver() && self.run.crash(node))
+        let crashed = self.run.crash(node) || (self.move_to_event_driver() && self.run.crash(node));
+        // membership (issue #11): the run's first crash is the one measured.
+        self.run.watch(node, round_start(self.round() + 1));
+        crashed
     }
 
     /// Recovers `node` before the next round, with its state or empty (the fast driver moves to
@@ -302,7 +305,12 @@ impl Simulation {
     /// The crash schedule's entries due at the start of the next round: their victims crash now.
     fn crash_as_scheduled(&mut self) {
         let next = self.round() + 1;
-        let schedule = self.config.crash_at;
+        // membership (issue #11): the membership modes crash one node by default; the joiner
+        // is never a victim.
+        let schedule = self.config.crash_schedule();
+        let joiner = (self.config.mode.group() == Group::Membership)
+            .then(|| self.config.membership.joiner(self.config.nodes))
+            .flatten();
         for &entry in schedule
             .entries()
             .iter()
@@ -313,11 +321,15 @@ impl Simulation {
                 entry,
                 self.config.nodes,
                 self.config.senders,
-                |node| run.is_crashed(node),
+                |node| run.is_crashed(node) || Some(node) == joiner,
                 &mut self.crash_rng,
             );
-            for node in victims {
+            for &node in &victims {
                 self.run.crash(node);
+            }
+            // membership (issue #11): the lowest victim of the first crash is watched.
+            if let Some(&first) = victims.iter().min() {
+                self.run.watch(first, round_start(next));
             }
         }
     }
@@ -351,7 +363,14 @@ impl Simulation {
             } else {
                 Vec::new()
             },
+            membership: self.run.membership(self.records),
         })
+    }
+
+    // membership (issue #11)
+    /// The membership figures so far (heartbeat, SWIM, Cassandra), without the matrix.
+    pub fn membership(&self) -> Option<crate::report::MembershipRound> {
+        self.run.membership(false)
     }
 
     /// Plays rounds until the run completes, ends or stops, without building reports.

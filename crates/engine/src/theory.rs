@@ -61,6 +61,9 @@ fn iterate(config: &Config, mut visit: impl FnMut(f64) -> bool) -> bool {
             Mode::Centralized | Mode::Tree | Mode::Srm | Mode::Rmtp => {
                 unreachable!("multicast has its own theory")
             }
+            Mode::Heartbeat | Mode::Swim | Mode::Cassandra => {
+                unreachable!("membership has its own theory")
+            }
         };
     }
     false
@@ -128,6 +131,9 @@ pub fn default_round_limit(config: &Config) -> u32 {
     let (growth, ln_escape) = match config.mode {
         Mode::Centralized | Mode::Tree | Mode::Srm | Mode::Rmtp => {
             unreachable!("multicast has its own round limit")
+        }
+        Mode::Heartbeat | Mode::Swim | Mode::Cassandra => {
+            unreachable!("membership runs for its periods")
         }
         Mode::Push => (
             push_growth,

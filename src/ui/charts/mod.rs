@@ -4,6 +4,7 @@ pub mod comparison;
 pub mod core; // async-racks
 pub mod coverage;
 pub mod datagrams;
+pub mod detection; // membership (issue #11)
 pub mod infection;
 pub mod latency;
 

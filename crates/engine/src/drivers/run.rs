@@ -7,7 +7,7 @@ use super::{Loss, Lossless, Lossy, Recorder, Recording};
 use crate::config::Config;
 use crate::failures::Delay;
 use crate::protocol::{Protocol, Structure};
-use crate::report::{Contact, Counters, Tick, round_start};
+use crate::report::{Contact, Counters, MembershipRound, Tick, round_start};
 use crate::rng::{Chance, Rng, Stream};
 
 /// One round of a protocol on its driver; what `Simulation` needs of it.
@@ -48,6 +48,13 @@ pub(crate) trait Run {
     /// The datagrams in flight, as contacts (for the stage).
     fn flying(&self) -> Vec<Contact> {
         Vec::new()
+    }
+    // membership (issue #11)
+    /// Starts watching the run's first crash (membership protocols).
+    fn watch(&mut self, _node: u32, _tick: Tick) {}
+    /// The membership figures now (membership protocols); `views` adds the matrix.
+    fn membership(&self, _views: bool) -> Option<MembershipRound> {
+        None
     }
 }
 
@@ -225,6 +232,15 @@ impl<P: Protocol> Run for EventRun<P> {
     }
     fn flying(&self) -> Vec<Contact> {
         self.network.flying()
+    }
+    // membership (issue #11)
+    fn watch(&mut self, node: u32, tick: Tick) {
+        self.protocol.watch(node, tick);
+    }
+    fn membership(&self, views: bool) -> Option<MembershipRound> {
+        let network = &self.network;
+        self.protocol
+            .membership(network.states(), &|node| network.is_crashed(node), views)
     }
 }
 

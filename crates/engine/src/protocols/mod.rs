@@ -1,7 +1,10 @@
 //! One file per protocol, and this registry: the only place that matches on the mode. Adding a protocol
 //! touches its file and this one; the UI, the CLI and the ensemble go through `Mode`.
 
+pub mod cassandra;
 pub mod centralized;
+pub mod heartbeat;
+pub mod membership;
 pub mod messages;
 pub mod mongering;
 pub mod pull;
@@ -10,9 +13,10 @@ pub mod push_pull;
 pub mod push_then_pull;
 pub mod rmtp;
 pub mod srm;
+pub mod swim;
 pub mod tree;
 
-use super::config::{Config, Mode};
+use super::config::{Config, Group, Mode};
 use super::drivers::{Run, fast_or_event, on_events};
 use super::failures::Delay;
 use super::report::Kind;
@@ -30,6 +34,10 @@ pub fn kinds(config: &Config) -> &'static [Kind] {
         Mode::PushPull => push_pull::KINDS,
         Mode::Srm => srm::KINDS,
         Mode::Rmtp => rmtp::KINDS,
+        // membership (issue #11)
+        Mode::Heartbeat => heartbeat::KINDS,
+        Mode::Swim => swim::KINDS,
+        Mode::Cassandra => cassandra::KINDS,
     }
 }
 
@@ -96,6 +104,26 @@ pub(crate) fn build(config: &Config) -> Box<dyn Run> {
             },
             config,
         ),
+        // membership (issue #11): on the event driver, for their periods.
+        Mode::Heartbeat => on_events(
+            heartbeat::Heartbeat {
+                shared: membership::Shared::new(config.membership, config.nodes),
+                fanout,
+            },
+            config,
+        ),
+        Mode::Swim => on_events(
+            swim::Swim {
+                shared: membership::Shared::new(config.membership, config.nodes),
+            },
+            config,
+        ),
+        Mode::Cassandra => on_events(
+            cassandra::Cassandra {
+                shared: membership::Shared::new(config.membership, config.nodes),
+            },
+            config,
+        ),
     }
 }
 
@@ -138,8 +166,9 @@ pub(crate) fn build_messages(config: &Config) -> Box<dyn Run> {
 /// The theory's expected informed fraction of the live nodes per round, from round 0.
 pub fn expected_curve(config: &Config, max_points: usize) -> Vec<f64> {
     let loss = config.mean_loss();
-    // Many messages: the single-rumor theory does not apply to "every message known".
-    if config.many_messages() {
+    // Many messages: the single-rumor theory does not apply to "every message known";
+    // membership (issue #11) has its own figures (`membership::expected_first_detection`).
+    if config.many_messages() || config.mode.group() == Group::Membership {
         return Vec::new();
     }
     match config.mode {
@@ -184,7 +213,7 @@ pub fn expected_curve(config: &Config, max_points: usize) -> Vec<f64> {
 /// Rounds until the theory expects every live node informed; `None` if it never does.
 pub fn expected_rounds(config: &Config) -> Option<u32> {
     let loss = config.mean_loss();
-    if config.many_messages() {
+    if config.many_messages() || config.mode.group() == Group::Membership {
         return None;
     }
     match config.mode {
@@ -218,7 +247,7 @@ pub fn expected_rounds(config: &Config) -> Option<u32> {
 /// The literature's closed form for the rounds, where one applies, with its source.
 pub fn closed_form_rounds(config: &Config) -> Option<(f64, &'static str)> {
     let loss = config.mean_loss();
-    if config.many_messages() {
+    if config.many_messages() || config.mode.group() == Group::Membership {
         return None;
     }
     match config.mode {
@@ -280,6 +309,8 @@ pub fn stop_rule_theory(config: &Config) -> Option<(f64, Option<f64>)> {
 pub fn default_round_limit(config: &Config) -> u32 {
     let loss = config.mean_loss();
     let rounds = match config.mode {
+        // membership (issue #11): a run lasts its periods.
+        Mode::Heartbeat | Mode::Swim | Mode::Cassandra => f64::from(config.membership.periods),
         Mode::Centralized => {
             let sweep = f64::from((config.nodes - 1).div_ceil(config.fanout));
             if config.centralized.transport == centralized::Transport::Udp {

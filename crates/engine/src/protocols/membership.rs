@@ -1,0 +1,457 @@
+//! What the three membership protocols share (issue #11, theory.md section 10): each node's view
+//! of every member (alive, suspected, failed, unknown; the member's heartbeat or incarnation and
+//! when this node last heard of it), the byte-size model of their datagrams, the join of a new
+//! node through seed node 0, and the detection measures: when the first live node and when every
+//! live node considered the watched crash failed, false detections, the join's time.
+//!
+//! Views are N x N, so the membership modes take at most `limits::MEMBERSHIP_NODES` nodes.
+
+use crate::config::limits;
+use crate::failures::{CrashAt, CrashSchedule};
+use crate::protocol::{Net, Protocol};
+use crate::report::{Change, MembershipRound, TICKS_PER_ROUND, Tick};
+use std::cell::RefCell;
+use std::collections::VecDeque;
+
+/// The round a membership run without a crash schedule crashes one node at.
+pub const DEFAULT_CRASH_ROUND: u32 = 10;
+/// The page's matrix: views are reported for N up to this many nodes (N^2 cells a round).
+pub const VIEW_CAP: u32 = 300;
+/// The seed node a joining node contacts.
+pub const SEED: u32 = 0;
+
+/// One crash of one node at `DEFAULT_CRASH_ROUND` (the fraction that rounds to one node).
+pub fn default_crash(nodes: u32) -> CrashSchedule {
+    CrashSchedule::from_entries(&[CrashAt {
+        round: DEFAULT_CRASH_ROUND,
+        fraction: 1.0 / f64::from(nodes),
+    }])
+    .expect("one entry")
+}
+
+/// The membership modes' own parameters.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Params {
+    /// Heartbeat: periods without a heartbeat increase before a member is marked failed.
+    pub t_fail: u32,
+    /// Heartbeat: periods a failed member stays listed (failed) before it is deleted.
+    pub t_cleanup: u32,
+    /// SWIM: k, the members asked to ping a silent target (ping-req).
+    pub ping_req: u32,
+    /// SWIM: periods a member stays suspected before it is confirmed failed (0: at once).
+    pub suspicion: u32,
+    /// Cassandra: phi_convict_threshold.
+    pub phi: f64,
+    /// How many periods (rounds) a run lasts.
+    pub periods: u32,
+    /// Node N - 1 stays out until the start of this round, then joins through seed node 0.
+    pub join_at: Option<u32>,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            t_fail: 20,
+            t_cleanup: 20,
+            ping_req: 3,
+            suspicion: 5,
+            phi: 8.0,
+            periods: 100,
+            join_at: None,
+        }
+    }
+}
+
+impl Params {
+    /// The joining node, if any: the last one.
+    pub fn joiner(&self, nodes: u32) -> Option<u32> {
+        self.join_at.map(|_| nodes - 1)
+    }
+}
+
+/// What an observer believes of a member. The matrix's four colours.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Seen {
+    /// Not (or no longer) in the observer's list.
+    #[default]
+    Unknown = 0,
+    Alive = 1,
+    Suspected = 2,
+    Failed = 3,
+}
+
+/// The matrix code of a row whose observer has crashed (its view is frozen).
+pub const CRASHED_ROW: u8 = 4;
+
+/// An observer's entry for one member.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Entry {
+    pub seen: Seen,
+    /// The member's heartbeat counter (heartbeat), incarnation (SWIM) or heartbeat version
+    /// (Cassandra), with its generation (the round it joined) in the high 32 bits.
+    pub version: u64,
+    /// When the observer last heard a newer version (heartbeat, Cassandra).
+    pub heard: Tick,
+    /// When `seen` last changed.
+    pub since: Tick,
+    /// Cassandra's arrival window: the sum and number of intervals between newer versions.
+    pub interval_sum: Tick,
+    pub intervals: u32,
+}
+
+/// One node's list: an entry per member (empty until the node has joined).
+#[derive(Clone, Debug, Default)]
+pub struct View {
+    pub entries: Vec<Entry>,
+}
+
+impl View {
+    pub fn joined(&self) -> bool {
+        !self.entries.is_empty()
+    }
+
+    /// A full list, everyone alive at version 0 (the group formed before the run).
+    pub fn everyone(nodes: u32, joiner: Option<u32>) -> View {
+        let mut entries = vec![
+            Entry {
+                seen: Seen::Alive,
+                ..Entry::default()
+            };
+            nodes as usize
+        ];
+        if let Some(joiner) = joiner {
+            entries[joiner as usize] = Entry::default();
+        }
+        View { entries }
+    }
+
+    /// A joining node's list: only itself, at generation `round`.
+    pub fn newcomer(nodes: u32, node: u32, round: u32, now: Tick) -> View {
+        let mut entries = vec![Entry::default(); nodes as usize];
+        entries[node as usize] = Entry {
+            seen: Seen::Alive,
+            version: generation(round),
+            heard: now,
+            since: now,
+            ..Entry::default()
+        };
+        View { entries }
+    }
+}
+
+/// The first version of generation `round`.
+pub fn generation(round: u32) -> u64 {
+    u64::from(round) << 32
+}
+
+/// Every membership protocol's node state holds a view.
+pub trait HasView {
+    fn view(&self) -> &View;
+    fn view_mut(&mut self) -> &mut View;
+}
+
+/// The byte-size model (bytes per datagram, for bytes per node per period): an IP + UDP header,
+/// a kind byte and a sequence number, plus what the datagram lists.
+pub mod bytes {
+    /// IPv4 (20) + UDP (8) headers.
+    pub const HEADER: u64 = 28;
+    /// Kind (1), sender and sequence number (4 + 4), rounded: 12.
+    pub const ENVELOPE: u64 = 12;
+    /// Heartbeat: one list entry, member id (4) and counter (8).
+    pub const HEARTBEAT_ENTRY: u64 = 12;
+    /// SWIM: a ping-req's target id (4).
+    pub const TARGET: u64 = 4;
+    /// SWIM: one piggybacked update, member (4), incarnation (8), state (1).
+    pub const UPDATE: u64 = 13;
+    /// Cassandra: one digest, endpoint (4), generation (4) and max version (8).
+    pub const DIGEST: u64 = 16;
+    /// Cassandra: one endpoint state, its digest and the heartbeat state (generation,
+    /// version: 12) with a status value (8).
+    pub const STATE: u64 = 36;
+}
+
+/// The run's detection measures, kept by the protocol while it runs (handlers take `&self`).
+#[derive(Clone, Debug, Default)]
+pub struct Tracker {
+    /// The watched crash: the first node to crash during the run (the lowest id when several
+    /// crash at once), and the first tick of the round it crashed before.
+    pub target: Option<(u32, Tick)>,
+    /// Per observer: when it first considered the target failed (`Tick::MAX`: not yet).
+    pub detected: Vec<Tick>,
+    /// The first tick a live observer considered the target suspected or failed.
+    pub first: Option<Tick>,
+    /// A live observer marking a live member failed: events counted.
+    pub false_detections: u64,
+    /// The joining node and the tick it joined; per observer, when it first saw it alive.
+    pub join: Option<(u32, Tick)>,
+    pub welcomed: Vec<Tick>,
+    /// Bytes sent, by the model in `bytes`.
+    pub bytes: u64,
+    /// Cassandra: each conviction of the target, (observer, periods without news, mean
+    /// interval in periods) at that moment: the phi formula's two terms.
+    pub convictions: Vec<(u32, f64, f64)>,
+    /// Snapshots of lists carried by datagrams in flight (heartbeat lists, Cassandra digests).
+    pub lists: Lists,
+}
+
+/// Lists carried by datagrams, by id: a datagram body must be `Copy`, so it carries the id of a
+/// snapshot taken when it was sent. Old snapshots are dropped once no datagram can still carry
+/// them (the longest delay is 10 rounds).
+#[derive(Clone, Debug, Default)]
+pub struct Lists {
+    first: u32,
+    lists: VecDeque<(Tick, Vec<(u32, u64)>)>,
+}
+
+impl Lists {
+    /// Keeps `list`; returns its id.
+    pub fn keep(&mut self, now: Tick, list: Vec<(u32, u64)>) -> u32 {
+        let horizon = 12 * TICKS_PER_ROUND;
+        while self
+            .lists
+            .front()
+            .is_some_and(|(tick, _)| tick + horizon < now)
+        {
+            self.lists.pop_front();
+            self.first += 1;
+        }
+        self.lists.push_back((now, list));
+        self.first + self.lists.len() as u32 - 1
+    }
+
+    pub fn get(&self, id: u32) -> &[(u32, u64)] {
+        &self.lists[(id - self.first) as usize].1
+    }
+}
+
+/// The shared state of a membership protocol: its parameters and its tracker.
+#[derive(Debug, Default)]
+pub struct Shared {
+    pub params: Params,
+    pub tracker: RefCell<Tracker>,
+}
+
+impl Shared {
+    pub fn new(params: Params, nodes: u32) -> Shared {
+        Shared {
+            params,
+            tracker: RefCell::new(Tracker {
+                detected: vec![Tick::MAX; nodes as usize],
+                welcomed: vec![Tick::MAX; nodes as usize],
+                ..Tracker::default()
+            }),
+        }
+    }
+
+    /// Every node but the joiner starts with the full list, everyone alive.
+    pub fn start<P: Protocol>(&self, net: &mut impl Net<P>)
+    where
+        P::Node: HasView,
+    {
+        let nodes = net.nodes();
+        let joiner = self.params.joiner(nodes);
+        let view = View::everyone(nodes, joiner);
+        for node in 0..nodes {
+            if Some(node) != joiner {
+                net.state_mut(node).view_mut().entries = view.entries.clone();
+            }
+        }
+    }
+
+    /// Whether `node` takes part now; a node without a list (the joiner at its round, a node
+    /// recovered without its state) joins first: a list with only itself, a new generation, and
+    /// `true` so the protocol contacts seed node 0.
+    pub fn joins_now<P: Protocol>(&self, net: &mut impl Net<P>, node: u32) -> Option<bool>
+    where
+        P::Node: HasView,
+    {
+        if net.state(node).view().joined() {
+            return Some(false);
+        }
+        let joiner = self.params.joiner(net.nodes());
+        if joiner == Some(node) && net.round() < self.params.join_at.unwrap_or(0) {
+            return None;
+        }
+        let (nodes, round, now) = (net.nodes(), net.round(), net.now());
+        *net.state_mut(node).view_mut() = View::newcomer(nodes, node, round, now);
+        let mut tracker = self.tracker.borrow_mut();
+        if joiner == Some(node) && tracker.join.is_none() {
+            tracker.join = Some((node, now));
+        }
+        net.note(node, Change::Joined);
+        Some(true)
+    }
+
+    /// Counts `size` bytes sent.
+    pub fn sent(&self, size: u64) {
+        self.tracker.borrow_mut().bytes += size;
+    }
+
+    /// The rule every protocol uses to change a view: sets what `observer` believes of `member`,
+    /// reports the change, and keeps the measures.
+    pub fn mark<P: Protocol>(&self, net: &mut impl Net<P>, observer: u32, member: u32, seen: Seen)
+    where
+        P::Node: HasView,
+    {
+        let now = net.now();
+        let entry = &mut net.state_mut(observer).view_mut().entries[member as usize];
+        let before = entry.seen;
+        if before == seen {
+            return;
+        }
+        entry.seen = seen;
+        entry.since = now;
+        let change = match (before, seen) {
+            (_, Seen::Suspected) => Some(Change::Suspected { member }),
+            (_, Seen::Failed) => Some(Change::Failed { member }),
+            (Seen::Suspected | Seen::Failed, Seen::Alive) => Some(Change::Refuted { member }),
+            _ => None,
+        };
+        if let Some(change) = change {
+            net.note(observer, change);
+        }
+        let live = !net.is_crashed(observer);
+        let mut tracker = self.tracker.borrow_mut();
+        if seen == Seen::Failed && live && !net.is_crashed(member) {
+            tracker.false_detections += 1;
+        }
+        if seen == Seen::Alive
+            && tracker.join.is_some_and(|(joiner, _)| joiner == member)
+            && tracker.welcomed[observer as usize] == Tick::MAX
+        {
+            tracker.welcomed[observer as usize] = now;
+        }
+        let Some((target, _)) = tracker.target else {
+            return;
+        };
+        if member != target || !live || seen == Seen::Alive || seen == Seen::Unknown {
+            return;
+        }
+        tracker.first.get_or_insert(now);
+        if seen == Seen::Failed && tracker.detected[observer as usize] == Tick::MAX {
+            tracker.detected[observer as usize] = now;
+            drop(tracker);
+            // The detection wave: the stage colours a node by the round it learned "X failed".
+            net.learn(observer, 0, observer);
+        }
+    }
+
+    /// A uniformly random member `node` lists as alive or suspected, other than itself and
+    /// `except` (rejection sampling over the network's peers: the lists are nearly full).
+    pub fn pick<P: Protocol>(&self, net: &mut impl Net<P>, node: u32, except: u32) -> Option<u32>
+    where
+        P::Node: HasView,
+    {
+        for _ in 0..64 {
+            let peer = net.peer(node);
+            let seen = net.state(node).view().entries[peer as usize].seen;
+            if peer != except && matches!(seen, Seen::Alive | Seen::Suspected) {
+                return Some(peer);
+            }
+        }
+        None
+    }
+
+    /// Starts watching `node`, crashed at `tick` (the first crash of the run).
+    pub fn watch(&self, node: u32, tick: Tick) {
+        let mut tracker = self.tracker.borrow_mut();
+        if tracker.target.is_none() {
+            tracker.target = Some((node, tick));
+        }
+    }
+
+    /// The round's membership figures; `views` adds the matrix (N <= `VIEW_CAP`).
+    pub fn report<N: HasView>(
+        &self,
+        states: &[N],
+        is_crashed: &dyn Fn(u32) -> bool,
+        views: bool,
+    ) -> MembershipRound {
+        let nodes = states.len() as u32;
+        let tracker = self.tracker.borrow();
+        let periods = |tick: Tick, from: Tick| (tick - from) as f64 / TICKS_PER_ROUND as f64;
+        // The live observers: joined, not crashed, not the member in question.
+        let observers = |member: u32| {
+            (0..nodes).filter(move |&node| {
+                node != member && !is_crashed(node) && states[node as usize].view().joined()
+            })
+        };
+        let mut round = MembershipRound {
+            false_detections: tracker.false_detections,
+            bytes: tracker.bytes,
+            convictions: tracker.convictions.clone(),
+            ..MembershipRound::default()
+        };
+        if let Some((target, crashed)) = tracker.target {
+            round.target = Some(target);
+            let mut last = Some(0);
+            for node in observers(target) {
+                round.observers += 1;
+                let entry = states[node as usize].view().entries[target as usize];
+                round.suspecting += u32::from(entry.seen == Seen::Suspected);
+                let detected = tracker.detected[node as usize];
+                if detected == Tick::MAX {
+                    last = None;
+                } else {
+                    round.failing += 1;
+                    last = last.map(|last: Tick| last.max(detected));
+                }
+            }
+            round.first_detection = tracker.first.map(|tick| periods(tick, crashed));
+            round.all_detection = last
+                .filter(|_| round.observers > 0)
+                .map(|tick| periods(tick.max(crashed), crashed));
+        }
+        if let Some((joiner, joined)) = tracker.join {
+            round.joiner = Some(joiner);
+            let mut last = Some(joined);
+            for node in observers(joiner) {
+                let welcomed = tracker.welcomed[node as usize];
+                last = last
+                    .filter(|_| welcomed != Tick::MAX)
+                    .map(|last| last.max(welcomed));
+            }
+            round.join_time = last.map(|tick| periods(tick, joined));
+        }
+        if views && nodes <= VIEW_CAP {
+            round.views = Vec::with_capacity((nodes * nodes) as usize);
+            for (node, state) in states.iter().enumerate() {
+                let entries = &state.view().entries;
+                if is_crashed(node as u32) {
+                    round
+                        .views
+                        .extend(std::iter::repeat_n(CRASHED_ROW, nodes as usize));
+                } else if entries.is_empty() {
+                    round.views.extend(std::iter::repeat_n(0, nodes as usize));
+                } else {
+                    round
+                        .views
+                        .extend(entries.iter().map(|entry| entry.seen as u8));
+                }
+            }
+        }
+        round
+    }
+}
+
+/// What the theory expects, for the page and the README: SWIM's first detection after
+/// e / (e - 1) periods on average (any N); Cassandra's conviction after phi / log10(e) mean
+/// intervals without news (18.4 at phi = 8); heartbeat's detection after T_fail periods plus the
+/// age of the last heartbeat heard (none: the age has no closed form here).
+pub fn expected_first_detection(mode: crate::config::Mode, params: &Params) -> f64 {
+    use crate::config::Mode;
+    match mode {
+        Mode::Swim => std::f64::consts::E / (std::f64::consts::E - 1.0),
+        Mode::Cassandra => conviction_intervals(params.phi),
+        _ => f64::from(params.t_fail),
+    }
+}
+
+/// Mean intervals without news before phi exceeds `threshold`: phi = (t / mean) log10(e).
+pub fn conviction_intervals(threshold: f64) -> f64 {
+    threshold / std::f64::consts::LOG10_E
+}
+
+/// The page's and the engine's cap on N in the membership modes.
+pub const MAX_NODES: u32 = limits::MEMBERSHIP_NODES;

@@ -1,0 +1,396 @@
+//! SWIM (Das, Gupta and Motivala, DSN 2002; theory.md section 10). Each period (a round, 100
+//! ticks) a member pings one member drawn uniformly from its list; without an ack after
+//! `PING_TIMEOUT` ticks it asks k others to ping it (ping-req), and they relay the ack; if no ack
+//! has come by the start of its next period, it suspects the member. A suspected member is
+//! confirmed failed `suspicion` periods later unless a higher incarnation refutes it (the
+//! member itself, hearing it is suspected, raises its incarnation). Every change is an update
+//! piggybacked on pings and acks (at most `PIGGYBACK` a datagram, each sent
+//! `λ log2 N` times, λ = 3: infection-style dissemination). Expected time until some member
+//! first suspects a crashed one: e / (e - 1) periods, for any N.
+
+use super::membership::{HasView, SEED, Seen, Shared, View, bytes};
+use crate::protocol::{Datagram, Net, Protocol};
+use crate::report::{Kind, Look, MembershipRound, TICKS_PER_ROUND, Tick};
+
+/// Ticks a member waits for a direct ack before sending ping-reqs (0.3 periods; the ack of an
+/// indirect probe may arrive until the period ends). With a delay, a round trip must fit.
+pub const PING_TIMEOUT: Tick = 30;
+/// Updates piggybacked on one datagram, at most.
+pub const PIGGYBACK: usize = 6;
+/// λ: an update is piggybacked λ ceil(log2(N + 1)) times.
+pub const LAMBDA: u32 = 3;
+/// No relay: a direct probe.
+const DIRECT: u32 = u32::MAX;
+
+pub const PING: u8 = 0;
+pub const ACK: u8 = 1;
+pub const PING_REQ: u8 = 2;
+pub const JOIN: u8 = 3;
+pub const JOIN_ACK: u8 = 4;
+
+pub const KINDS: &[Kind] = &[
+    Kind {
+        name: "ping",
+        payload: false,
+        look: Look::Request,
+        label: "ping",
+    },
+    Kind {
+        name: "ack",
+        payload: false,
+        look: Look::Ack,
+        label: "ack",
+    },
+    Kind {
+        name: "ping-req",
+        payload: false,
+        look: Look::Data,
+        label: "ping-req (ask k others)",
+    },
+    Kind {
+        name: "join",
+        payload: false,
+        look: Look::Reply,
+        label: "join (to the seed)",
+    },
+    Kind {
+        name: "join-ack",
+        payload: false,
+        look: Look::Repair,
+        label: "join-ack (the seed's list)",
+    },
+];
+
+/// One membership change, as piggybacked.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Update {
+    pub member: u32,
+    pub version: u64,
+    pub seen: Seen,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Body {
+    /// A ping's or an ack's probed member; a ping-req's target.
+    pub subject: u32,
+    /// An indirect probe: the member that asked (`DIRECT`: none).
+    pub relay: u32,
+    pub updates: [Update; PIGGYBACK],
+    pub count: u8,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Node {
+    pub view: View,
+    /// This period's probe: its target, and whether an ack came back.
+    pub probe: Option<(u32, bool)>,
+    /// Members it suspects (their timeouts are checked each period).
+    pub suspects: Vec<u32>,
+    /// Updates to piggyback, newest first, with the sends each has left.
+    pub updates: Vec<(Update, u32)>,
+}
+
+impl HasView for Node {
+    fn view(&self) -> &View {
+        &self.view
+    }
+    fn view_mut(&mut self) -> &mut View {
+        &mut self.view
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Timer {
+    /// No direct ack from this target yet: ask k others.
+    PingTimeout(u32),
+}
+
+pub struct Swim {
+    pub shared: Shared,
+}
+
+impl Swim {
+    /// Sends piggyback a new update this many times.
+    fn sends(&self, nodes: u32) -> u32 {
+        LAMBDA * (32 - nodes.leading_zeros())
+    }
+
+    fn enqueue(&self, net: &mut impl Net<Self>, node: u32, update: Update) {
+        let sends = self.sends(net.nodes());
+        let updates = &mut net.state_mut(node).updates;
+        updates.retain(|(old, _)| old.member != update.member);
+        updates.insert(0, (update, sends));
+    }
+
+    /// A datagram to `to`, with up to `PIGGYBACK` updates (the newest first).
+    fn send(
+        &self,
+        net: &mut impl Net<Self>,
+        from: u32,
+        to: u32,
+        kind: u8,
+        subject: u32,
+        relay: u32,
+    ) {
+        let mut body = Body {
+            subject,
+            relay,
+            ..Body::default()
+        };
+        let updates = &mut net.state_mut(from).updates;
+        for (slot, (update, left)) in body.updates.iter_mut().zip(updates.iter_mut()) {
+            *slot = *update;
+            *left -= 1;
+            body.count += 1;
+        }
+        updates.retain(|(_, left)| *left > 0);
+        let extra = match kind {
+            PING_REQ => bytes::TARGET,
+            JOIN_ACK => bytes::UPDATE * u64::from(net.nodes()),
+            _ => 0,
+        };
+        self.shared
+            .sent(bytes::HEADER + bytes::ENVELOPE + bytes::UPDATE * u64::from(body.count) + extra);
+        net.send(from, to, kind, body);
+    }
+
+    /// The probe of `target` failed: suspect it (or, without a suspicion period, fail it).
+    fn suspect(&self, net: &mut impl Net<Self>, node: u32, target: u32) {
+        if self.shared.params.suspicion == 0 {
+            return self.confirm(net, node, target);
+        }
+        let entry = net.state(node).view.entries[target as usize];
+        if entry.seen != Seen::Alive {
+            return;
+        }
+        self.shared.mark(net, node, target, Seen::Suspected);
+        net.state_mut(node).suspects.push(target);
+        let update = Update {
+            member: target,
+            version: entry.version,
+            seen: Seen::Suspected,
+        };
+        self.enqueue(net, node, update);
+    }
+
+    /// `member` is failed for `node`: confirmed, and the confirmation disseminated.
+    fn confirm(&self, net: &mut impl Net<Self>, node: u32, member: u32) {
+        let entry = net.state(node).view.entries[member as usize];
+        if entry.seen == Seen::Failed {
+            return;
+        }
+        self.shared.mark(net, node, member, Seen::Failed);
+        net.state_mut(node)
+            .suspects
+            .retain(|&other| other != member);
+        let update = Update {
+            member,
+            version: entry.version,
+            seen: Seen::Failed,
+        };
+        self.enqueue(net, node, update);
+    }
+
+    /// SWIM's update rules: alive with a higher incarnation overrides suspected (and failed: a
+    /// falsely confirmed member refutes it too); suspected overrides alive of the same
+    /// incarnation; failed overrides both; a member hearing itself suspected or failed refutes
+    /// it with a higher incarnation.
+    fn apply(&self, net: &mut impl Net<Self>, node: u32, update: Update) {
+        let Update {
+            member,
+            version,
+            seen,
+        } = update;
+        let entry = net.state(node).view.entries[member as usize];
+        if member == node {
+            if seen != Seen::Alive && version >= entry.version {
+                let refuted = version + 1;
+                net.state_mut(node).view.entries[node as usize].version = refuted;
+                net.note(node, crate::report::Change::Refuted { member: node });
+                let update = Update {
+                    member: node,
+                    version: refuted,
+                    seen: Seen::Alive,
+                };
+                self.enqueue(net, node, update);
+            }
+            return;
+        }
+        let newer_generation = version >> 32 > entry.version >> 32;
+        let accept = match (seen, entry.seen) {
+            (_, Seen::Unknown) => true,
+            // A member falsely confirmed failed refutes it with a higher incarnation (as
+            // memberlist does); a rejoin brings a new generation.
+            (Seen::Alive, Seen::Failed) => version > entry.version || newer_generation,
+            (_, Seen::Failed) => newer_generation,
+            (Seen::Alive, _) => version > entry.version,
+            (Seen::Suspected, Seen::Alive) => version >= entry.version,
+            (Seen::Suspected, _) => version > entry.version,
+            // A stale confirmation does not undo a later refutation.
+            (Seen::Failed, _) => version >= entry.version,
+            (Seen::Unknown, _) => false,
+        };
+        if !accept || seen == Seen::Unknown {
+            return;
+        }
+        net.state_mut(node).view.entries[member as usize].version = version;
+        self.shared.mark(net, node, member, seen);
+        let suspects = &mut net.state_mut(node).suspects;
+        suspects.retain(|&other| other != member);
+        if seen == Seen::Suspected {
+            suspects.push(member);
+        }
+        self.enqueue(net, node, update);
+    }
+
+    fn apply_all(&self, net: &mut impl Net<Self>, node: u32, body: &Body) {
+        for &update in &body.updates[..body.count as usize] {
+            self.apply(net, node, update);
+        }
+    }
+}
+
+impl Protocol for Swim {
+    type Node = Node;
+    type Body = Body;
+    type Timer = Timer;
+    const KINDS: &'static [Kind] = KINDS;
+    const EVERY_ROUND: bool = true;
+    /// Runs for its periods: "every node knows" (here: considers the crash failed) ends nothing.
+    const STOPS: bool = true;
+
+    fn initially_known(&self, _sender: u32, _all: u64) -> u64 {
+        0
+    }
+
+    fn start(&self, net: &mut impl Net<Self>) {
+        self.shared.start(net);
+    }
+
+    fn on_period(&self, net: &mut impl Net<Self>, node: u32) {
+        let Some(joining) = self.shared.joins_now(net, node) else {
+            return;
+        };
+        if joining {
+            // A new member announces itself to the seed; the seed disseminates it.
+            let version = net.state(node).view.entries[node as usize].version;
+            let update = Update {
+                member: node,
+                version,
+                seen: Seen::Alive,
+            };
+            self.enqueue(net, node, update);
+            self.send(net, node, SEED, JOIN, node, DIRECT);
+            return;
+        }
+        // The last period's probe got no ack, directly or through the k others: suspect.
+        if let Some((target, false)) = net.state_mut(node).probe.take() {
+            self.suspect(net, node, target);
+        }
+        // Suspicions that timed out are confirmed.
+        let now = net.now();
+        let timeout = Tick::from(self.shared.params.suspicion) * TICKS_PER_ROUND;
+        let due: Vec<u32> = {
+            let state = net.state(node);
+            state
+                .suspects
+                .iter()
+                .copied()
+                .filter(|&member| now - state.view.entries[member as usize].since >= timeout)
+                .collect()
+        };
+        for member in due {
+            self.confirm(net, node, member);
+        }
+        // This period's probe: one member, uniformly at random.
+        if let Some(target) = self.shared.pick(net, node, node) {
+            net.state_mut(node).probe = Some((target, false));
+            self.send(net, node, target, PING, target, DIRECT);
+            net.set_timer(node, PING_TIMEOUT, Timer::PingTimeout(target));
+        }
+    }
+
+    fn on_receive(&self, net: &mut impl Net<Self>, datagram: Datagram<Body>) {
+        let Datagram {
+            from,
+            to,
+            kind,
+            body,
+        } = datagram;
+        if !net.state(to).view.joined() {
+            return;
+        }
+        self.apply_all(net, to, &body);
+        match kind {
+            // A ping is answered at once (to the helper, for an indirect probe).
+            PING => self.send(net, to, from, ACK, to, body.relay),
+            // A helper relays the ack to the member that asked; the prober notes it.
+            ACK if body.relay != DIRECT && body.relay != to => {
+                self.send(net, to, body.relay, ACK, body.subject, DIRECT)
+            }
+            ACK => {
+                let probe = &mut net.state_mut(to).probe;
+                if *probe == Some((body.subject, false)) {
+                    *probe = Some((body.subject, true));
+                }
+            }
+            // Asked to probe for another: ping the target on its behalf.
+            PING_REQ => self.send(net, to, body.subject, PING, body.subject, from),
+            // The seed answers a newcomer with its list.
+            JOIN => self.send(net, to, from, JOIN_ACK, to, DIRECT),
+            _ => {
+                // The newcomer takes the seed's list (as it is when the answer arrives).
+                let seed: Vec<_> = net.state(from).view.entries.clone();
+                let now = net.now();
+                let view = &mut net.state_mut(to).view;
+                for (member, entry) in seed.into_iter().enumerate() {
+                    if member as u32 != to && entry.seen != Seen::Unknown {
+                        view.entries[member] = super::membership::Entry {
+                            heard: now,
+                            since: now,
+                            ..entry
+                        };
+                    }
+                }
+            }
+        }
+    }
+
+    fn on_timer(&self, net: &mut impl Net<Self>, node: u32, timer: Timer) {
+        let Timer::PingTimeout(target) = timer;
+        if net.state(node).probe != Some((target, false)) {
+            return;
+        }
+        // No direct ack: k others probe the target for us.
+        let mut helpers: Vec<u32> = Vec::new();
+        for _ in 0..4 * self.shared.params.ping_req {
+            if helpers.len() as u32 == self.shared.params.ping_req {
+                break;
+            }
+            match self.shared.pick(net, node, target) {
+                Some(helper) if !helpers.contains(&helper) => helpers.push(helper),
+                _ => {}
+            }
+        }
+        for helper in helpers {
+            self.send(net, node, helper, PING_REQ, target, DIRECT);
+        }
+    }
+
+    fn timer_name(&self, _timer: &Timer) -> &'static str {
+        "ping timeout"
+    }
+
+    fn watch(&self, node: u32, tick: Tick) {
+        self.shared.watch(node, tick);
+    }
+
+    fn membership(
+        &self,
+        states: &[Node],
+        is_crashed: &dyn Fn(u32) -> bool,
+        views: bool,
+    ) -> Option<MembershipRound> {
+        Some(self.shared.report(states, is_crashed, views))
+    }
+}

@@ -1,0 +1,106 @@
+// Membership by gossip (issue #11) in the page: the matrix view for each mode from a URL, the
+// detection numbers equal gossip-sim's for the same seed, the parameters' controls, and the
+// click-to-crash flow ending in a detection.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { labSuite, cliSummary as cli, ARTIFACTS } from './harness.mjs';
+
+const openLab = labSuite({ before, after });
+
+async function runToEnd(lab) {
+  await lab.button('Run to end').click();
+  await lab.page.waitForFunction(() => /^Ran its/.test(document.querySelector('[data-testid="status"]')?.textContent ?? ''), null, { timeout: 60000 });
+}
+
+const fixed = (value, digits) => (value === null || value === undefined ? '–' : value.toFixed(digits));
+
+for (const [mode, extra, args] of [
+  ['swim', '&ping_req=2&suspicion=3', ['--ping-req', '2', '--suspicion', '3']],
+  ['heartbeat', '&t_fail=12&t_cleanup=60&loss=0.05', ['--t-fail', '12', '--t-cleanup', '60', '--loss', '0.05']],
+  ['cassandra', '&phi=6&join_at=20', ['--phi', '6', '--join-at', '20']],
+]) {
+  test(`${mode} from a URL: the matrix, the detection chart, and gossip-sim's numbers`, async () => {
+    const lab = await openLab(`?mode=${mode}&n=60&seed=4&periods=70${extra}`);
+    assert.equal(await lab.button(mode).getAttribute('aria-pressed'), 'true');
+    await lab.page.getByTestId('membership-matrix').waitFor();
+    await lab.page.getByTestId('detection-chart').waitFor();
+    assert.match(await lab.text('explanation'), /trade-off/);
+    await runToEnd(lab);
+    const summary = cli(['--mode', mode, '--nodes', '60', '--seed', '4', '--periods', '70', ...args]);
+    assert.equal(await lab.text('first-detection'), fixed(summary.first_detection?.mean, 2));
+    assert.equal(await lab.text('all-detection'), fixed(summary.all_detection?.mean, 2));
+    assert.equal(await lab.text('false-detections'), fixed(summary.false_detections_per_1000_periods.mean, 1));
+    assert.equal(await lab.text('datagrams-per-period'), fixed(summary.datagrams_per_node_per_period.mean, 3));
+    assert.equal(await lab.text('bytes-per-period'), fixed(summary.bytes_per_node_per_period.mean, 0));
+    if (summary.join_time !== undefined) {
+      assert.equal(await lab.text('join-time'), fixed(summary.join_time?.mean, 2));
+    }
+    assert.equal(await lab.text('rounds-to-all'), 'n/a');
+    assert.equal(await lab.number('round'), 70);
+    // The matrix's crashed column: orange cells in the middle of the canvas are drawn.
+    const painted = await lab.page.getByTestId('membership-matrix').evaluate((canvas) => {
+      const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      let orange = 0;
+      for (let i = 0; i < data.length; i += 4) if (data[i] === 213 && data[i + 1] === 94 && data[i + 2] === 0) orange++;
+      return orange;
+    });
+    assert.ok(painted > 0, 'failed cells in the matrix');
+    await lab.page.getByTestId('membership').scrollIntoViewIfNeeded();
+    await lab.page.screenshot({ path: `${ARTIFACTS}membership-${mode}-1280x720.png`, fullPage: true });
+    assert.deepEqual(lab.errors, []);
+    await lab.page.close();
+  });
+}
+
+test('the membership controls change the run', async () => {
+  const lab = await openLab('?mode=swim&n=40&seed=2&speed=60');
+  await runToEnd(lab);
+  const before = await lab.text('datagrams-per-period');
+  await lab.field('Ping-req k value').fill('6');
+  await lab.field('Ping-req k value').press('Enter');
+  await lab.field('Loss % value').fill('20');
+  await lab.field('Loss % value').press('Enter');
+  await runToEnd(lab);
+  assert.notEqual(await lab.text('datagrams-per-period'), before);
+  await lab.button('heartbeat').click();
+  await lab.field('T_fail (periods) value').fill('3');
+  await lab.field('T_fail (periods) value').press('Enter');
+  await runToEnd(lab);
+  assert.ok(Number(await lab.text('false-detections')) > 0, 'a small T_fail under loss fails live nodes');
+  await lab.button('cassandra').click();
+  await lab.field('Phi threshold value').fill('12');
+  await lab.field('Phi threshold value').press('Enter');
+  await lab.page.locator('#join-at').fill('15');
+  await lab.page.locator('#join-at').press('Enter');
+  await runToEnd(lab);
+  await lab.page.getByTestId('join-time').waitFor();
+  assert.deepEqual(lab.errors, []);
+  await lab.page.close();
+});
+
+test('click a node to crash it, and watch SWIM detect it', async () => {
+  const lab = await openLab('?mode=swim&n=30&seed=2&crash_at=1:0&speed=4');
+  await lab.button('Step').click();
+  assert.equal(await lab.text('first-detection'), '–');
+  await lab.button('crash').click();
+  const stage = lab.page.getByTestId('stage');
+  const box = await stage.boundingBox();
+  const live = await lab.number('live');
+  // Click around the circle until a node crashes.
+  for (let step = 1; step < 60 && (await lab.number('live')) === live; step++) {
+    const angle = (step / 60) * 2 * Math.PI;
+    const radius = Math.min(box.width, box.height) * 0.4;
+    await stage.click({ position: { x: box.width / 2 + Math.sin(angle) * radius, y: box.height / 2 - Math.cos(angle) * radius } });
+  }
+  assert.equal(await lab.number('live'), live - 1, 'one node crashed');
+  for (let round = 0; round < 4; round++) await lab.button('Step').click();
+  assert.notEqual(await lab.text('first-detection'), '–', 'detected within a few periods');
+  await lab.page.waitForTimeout(300);
+  await lab.page.screenshot({ path: `${ARTIFACTS}membership-click-crash-suspected-1280x720.png`, fullPage: true });
+  for (let round = 0; round < 12; round++) await lab.button('Step').click();
+  assert.notEqual(await lab.text('all-detection'), '–', 'every live node considers it failed');
+  await lab.page.waitForTimeout(300);
+  await lab.page.screenshot({ path: `${ARTIFACTS}membership-click-crash-detected-1280x720.png`, fullPage: true });
+  assert.deepEqual(lab.errors, []);
+  await lab.page.close();
+});

@@ -1,0 +1,204 @@
+//! membership (issue #11, theory.md section 10): the page's view of heartbeat, SWIM and
+//! Cassandra: their controls (from the parameter table), a sentence per protocol on what to look
+//! at and the trade-off, the detection numbers beside the theory, the observer-by-member matrix
+//! and the chart of the nodes that consider the crashed node X failed.
+
+use super::charts::detection;
+use super::controls::param_slider;
+use super::matrix;
+use super::palette;
+use super::panels::RunProps;
+use super::state::{Action, Run};
+use crate::engine::Mode;
+use crate::engine::config::Config;
+use crate::engine::protocols::membership::{self, VIEW_CAP};
+use web_sys::{HtmlCanvasElement, HtmlInputElement};
+use yew::prelude::*;
+
+/// The mode's own sliders, the run length, and the join round.
+pub fn controls(config: &Config, dispatch: &Callback<Action>) -> Html {
+    let keys: &[(&'static str, f64)] = match config.mode {
+        Mode::Heartbeat => &[("t_fail", 60.0), ("t_cleanup", 60.0)],
+        Mode::Swim => &[("ping_req", 8.0), ("suspicion", 20.0)],
+        _ => &[("phi", 16.0)],
+    };
+    let join = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |event: Event| {
+            let input: HtmlInputElement = event.target_unchecked_into();
+            let text = input.value();
+            let text = if text.trim().is_empty() {
+                "none".into()
+            } else {
+                text
+            };
+            dispatch.emit(Action::SetParam("join_at", text));
+        })
+    };
+    let join_value = config
+        .membership
+        .join_at
+        .map_or(String::new(), |round| round.to_string());
+    html! {
+        <div class="protocol-controls" data-testid="membership-controls">
+            { for keys.iter().map(|&(key, max)| param_slider(config, key, max, dispatch)) }
+            { param_slider(config, "periods", 300.0, dispatch) }
+            <label class="factor">
+                <span>{ "Join at round" }</span>
+                <input type="number" class="number" id="join-at" min="1" step="1" value={join_value}
+                    onchange={join} aria-label="Join at round" placeholder="none" />
+            </label>
+            <span class="hint">{ "Node N − 1 stays out until that round, then joins through seed node 0 (empty: no join). Without a crash schedule one node crashes at round 10; click a node in crash mode to crash another." }</span>
+        </div>
+    }
+}
+
+/// What to look at, and the trade-off, per protocol.
+pub fn explanation(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Heartbeat => {
+            "Heartbeat gossip (van Renesse et al. 1998): each period every node bumps its counter and sends its \
+             whole list to b members; a member whose counter has not risen for T_fail periods is failed, and \
+             deleted T_cleanup later. Watch the crashed node's column turn orange row by row, about T_fail plus \
+             the O(log N) age of its last heartbeat. The trade-off: a small T_fail detects sooner but, under \
+             loss, fails live nodes too; the lists cost O(N) bytes per datagram."
+        }
+        Mode::Swim => {
+            "SWIM (Das et al. 2002): each period a member pings one random member; without an ack it asks k \
+             others (ping-req), then suspects it (yellow), and fails it after the suspicion timeout unless the \
+             member refutes with a higher incarnation. Someone first suspects a crash after e / (e − 1) ≈ 1.58 \
+             periods whatever N, and each member sends a constant load. The trade-off: a larger k costs more \
+             datagrams under loss but makes false suspicions exponentially rarer; a longer suspicion gives \
+             refutations time, at the cost of later detection."
+        }
+        _ => {
+            "Cassandra: each second a node bumps its heartbeat version and gossips digests with a random live \
+             node (Syn, Ack, Ack2), now and then with an unreachable one and the seed. The phi accrual \
+             detector convicts a node when phi = (time without news / mean interval) · log10 e passes the \
+             threshold: at 8, after about 18.4 mean intervals, then the conviction spreads node by node. The \
+             trade-off: a higher threshold, fewer false convictions under loss, slower detection."
+        }
+    }
+}
+
+/// The theory's first detection in periods after the crash, in words for the chart and table.
+fn expected(config: &Config) -> (f64, String) {
+    let figure = membership::expected_first_detection(config.mode, &config.membership);
+    let words = match config.mode {
+        Mode::Swim => format!("theory: first detection e/(e−1) = {figure:.2} periods"),
+        Mode::Cassandra => {
+            format!("theory: conviction after {figure:.1} mean intervals (≥ {figure:.1} periods)")
+        }
+        _ => format!("theory: failed after T_fail = {figure:.0} periods (+ the heartbeat's age)"),
+    };
+    (figure, words)
+}
+
+fn periods_text(value: Option<f64>) -> String {
+    value.map_or("–".into(), |periods| format!("{periods:.2}"))
+}
+
+/// Detection numbers, the matrix and the detection chart of the current run.
+#[function_component(MembershipPanel)]
+pub fn membership_panel(props: &RunProps) -> Html {
+    let matrix_ref = use_node_ref();
+    let chart_ref = use_node_ref();
+    let run = props.run.borrow();
+    let config = run.simulation.config().clone();
+    let round = run
+        .last
+        .as_ref()
+        .and_then(|report| report.membership.clone())
+        .unwrap_or_default();
+    let rounds = f64::from(run.simulation.round().max(1));
+    let live = f64::from(config.live_count().max(1));
+    let datagrams = run.simulation.totals().datagrams as f64 / live / rounds;
+    let bytes = round.bytes as f64 / live / rounds;
+    let false_rate = round.false_detections as f64 * 1000.0 / rounds;
+    let (figure, words) = expected(&config);
+    let target = round
+        .target
+        .map_or("no crash yet".into(), |node| format!("node {node}"));
+    let shown = config.nodes <= VIEW_CAP;
+    {
+        let (matrix_ref, chart_ref, run) =
+            (matrix_ref.clone(), chart_ref.clone(), props.run.clone());
+        use_effect_with(props.version, move |_| {
+            draw(&run.borrow(), &matrix_ref, &chart_ref);
+        });
+    }
+    html! {
+        <div class="membership" data-testid="membership">
+            <table class="milestones">
+                <thead><tr><th>{ format!("Crash of X = {target}") }</th><th>{ "this run" }</th><th>{ "theory" }</th></tr></thead>
+                <tbody>
+                    <tr><th scope="row">{ "first detection (periods)" }</th>
+                        <td data-testid="first-detection">{ periods_text(round.first_detection) }</td>
+                        <td class="theory" data-testid="expected-detection">{ format!("{figure:.2}") }</td></tr>
+                    <tr><th scope="row">{ "every live node (periods)" }</th>
+                        <td data-testid="all-detection">{ periods_text(round.all_detection) }</td>
+                        <td class="theory">{ "+ dissemination" }</td></tr>
+                    <tr><th scope="row">{ "false detections / 1000 periods" }</th>
+                        <td data-testid="false-detections">{ format!("{false_rate:.1}") }</td><td></td></tr>
+                    <tr><th scope="row">{ "datagrams / node / period" }</th>
+                        <td data-testid="datagrams-per-period">{ format!("{datagrams:.3}") }</td><td></td></tr>
+                    <tr><th scope="row">{ "bytes / node / period" }</th>
+                        <td data-testid="bytes-per-period">{ format!("{bytes:.0}") }</td><td></td></tr>
+                    if config.membership.join_at.is_some() {
+                        <tr><th scope="row">{ "join reaches everyone (periods)" }</th>
+                            <td data-testid="join-time">{ periods_text(round.join_time) }</td><td></td></tr>
+                    }
+                </tbody>
+            </table>
+            <p class="chart-note">{ format!("{} live nodes consider X failed, {} suspect it. {words}.", round.failing, round.suspecting) }</p>
+            if shown {
+                <canvas ref={matrix_ref} class="matrix" data-testid="membership-matrix" role="img"
+                    aria-label="Who believes whom: rows are observers, columns members"></canvas>
+                <ul class="legend chart-legend" aria-label="Matrix legend" data-testid="matrix-legend">
+                    { for matrix::COLOURS.iter().map(|&(rgb, label)| html! {
+                        <li><span class="swatch" style={format!("--swatch: {0}; background: {0}", palette::hex(rgb))} aria-hidden="true"></span>{ label }</li>
+                    }) }
+                </ul>
+                <p class="chart-note">{ "Row: what one node believes; column: what everyone believes of one member. A crash turns its column from green to yellow (SWIM) and orange." }</p>
+            } else {
+                <p class="chart-note" data-testid="membership-matrix-off">{ format!("The matrix is drawn up to {VIEW_CAP} nodes.") }</p>
+            }
+            <canvas ref={chart_ref} class="chart small" data-testid="detection-chart" role="img"
+                aria-label="Nodes that consider X failed over time, with the theory's first detection"></canvas>
+        </div>
+    }
+}
+
+fn draw(run: &Run, matrix_ref: &NodeRef, chart_ref: &NodeRef) {
+    let config = run.simulation.config();
+    let round = run
+        .last
+        .as_ref()
+        .and_then(|report| report.membership.as_ref());
+    if let Some(canvas) = matrix_ref.cast::<HtmlCanvasElement>() {
+        let views = round.map_or(&[][..], |round| &round.views[..]);
+        if let Err(error) = matrix::draw(&canvas, views, config.nodes) {
+            web_sys::console::error_1(&error);
+        }
+    }
+    if let Some(canvas) = chart_ref.cast::<HtmlCanvasElement>() {
+        let rounds: Vec<(f64, f64, f64)> = run
+            .detection
+            .points(1)
+            .map(|(round, &(suspecting, failing))| {
+                (f64::from(round), f64::from(suspecting), f64::from(failing))
+            })
+            .collect();
+        // The crash happened at the start of the round whose first tick is the crash tick.
+        let crash_round = run.crash_round.map(|round| f64::from(round) - 1.0);
+        let data = detection::DetectionData {
+            rounds: &rounds,
+            observers: f64::from(round.map_or(config.nodes, |round| round.observers.max(1))),
+            crash_round,
+            expected: Some(expected(config)),
+        };
+        if let Err(error) = detection::draw(&canvas, &data) {
+            web_sys::console::error_1(&error.to_string().into());
+        }
+    }
+}

@@ -1,0 +1,337 @@
+#![cfg(not(target_arch = "wasm32"))]
+//! Membership by gossip (issue #11, theory.md section 10), a fixture per rule: a heartbeat
+//! counter that stops rising (failed after T_fail, deleted after T_cleanup), SWIM's ping that
+//! times out and its ping-reqs, a ping-req that succeeds, a suspicion refuted, a failure after
+//! the suspicion timeout, Cassandra's phi crossing its threshold, a join through the seed, the
+//! default crash, and the matrix.
+
+use gossip_lab::engine::protocols::swim;
+use gossip_lab::engine::report::{Change, Fate, TICKS_PER_ROUND};
+use gossip_lab::engine::{Config, Mode, RoundReport, Simulation};
+
+fn config(mode: Mode, nodes: u32, seed: u64, settings: &[(&str, &str)]) -> Config {
+    let mut config = Config {
+        mode,
+        nodes,
+        seed,
+        ..Config::default()
+    };
+    for (key, text) in settings {
+        config.set(key, text).unwrap();
+    }
+    config
+}
+
+fn reports(config: Config) -> Vec<RoundReport> {
+    let mut simulation = Simulation::with_contacts(config).unwrap();
+    let mut reports = Vec::new();
+    while let Some(report) = simulation.step() {
+        reports.push(report);
+    }
+    reports
+}
+
+/// Observer `observer`'s view of `member` after each round (matrix codes).
+fn column(reports: &[RoundReport], nodes: u32, observer: u32, member: u32) -> Vec<u8> {
+    reports
+        .iter()
+        .map(|report| {
+            report.membership.as_ref().unwrap().views[(observer * nodes + member) as usize]
+        })
+        .collect()
+}
+
+#[test]
+fn a_heartbeat_that_stops_rising_is_failed_after_t_fail_and_deleted_after_t_cleanup() {
+    // Two nodes: node 0 hears node 1's counter every period, until node 1 crashes.
+    let nodes = 2;
+    let (t_fail, t_cleanup) = (3u32, 4u32);
+    let config = config(
+        Mode::Heartbeat,
+        nodes,
+        7,
+        &[
+            ("crash_at", "4:0.5"),
+            ("t_fail", "3"),
+            ("t_cleanup", "4"),
+            ("periods", "20"),
+        ],
+    );
+    let reports = reports(config);
+    let last = reports.last().unwrap().membership.as_ref().unwrap();
+    let target = last.target.expect("one node crashed at round 4");
+    // The last heartbeat arrived the period before the crash: failed T_fail periods after the
+    // crash (a counter may stay still for T_fail periods, not more).
+    assert_eq!(target, 1);
+    assert_eq!(last.first_detection, Some(f64::from(t_fail)));
+    assert_eq!(last.all_detection, Some(f64::from(t_fail)));
+    assert_eq!(last.false_detections, 0);
+    for observer in (0..nodes).filter(|&node| node != target) {
+        let seen = column(&reports, nodes, observer, target);
+        let failed = seen.iter().position(|&code| code == 3).unwrap();
+        let deleted = seen.iter().position(|&code| code == 0).unwrap();
+        // Alive until then, failed for T_cleanup periods (deleted at the first period start
+        // more than T_cleanup periods later), then unknown.
+        assert!(seen[..failed].iter().all(|&code| code == 1));
+        assert_eq!(
+            deleted - failed,
+            t_cleanup as usize + 1,
+            "observer {observer}"
+        );
+    }
+}
+
+#[test]
+fn swim_a_ping_that_times_out_sends_k_ping_reqs_then_suspects_and_fails_after_the_suspicion() {
+    let (nodes, k, suspicion) = (10, 3, 2);
+    let config = config(
+        Mode::Swim,
+        nodes,
+        3,
+        &[
+            ("crash_at", "2:0.1"),
+            ("ping_req", "3"),
+            ("suspicion", "2"),
+            ("periods", "15"),
+        ],
+    );
+    let reports = reports(config);
+    let target = reports
+        .last()
+        .unwrap()
+        .membership
+        .as_ref()
+        .unwrap()
+        .target
+        .unwrap();
+    // The first ping to the crashed node dies there.
+    let (round, ping) = reports[1..]
+        .iter()
+        .find_map(|report| {
+            report
+                .contacts
+                .iter()
+                .find(|contact| contact.kind == swim::PING && contact.to == target)
+                .map(|contact| (report.round, *contact))
+        })
+        .unwrap();
+    assert_eq!(ping.fate, Fate::Crashed);
+    let prober = ping.from;
+    let report = &reports[round as usize - 1];
+    // PING_TIMEOUT ticks later the prober asks k distinct others, each of which pings it.
+    let asked: Vec<_> = report
+        .contacts
+        .iter()
+        .filter(|contact| contact.kind == swim::PING_REQ && contact.from == prober)
+        .collect();
+    assert_eq!(asked.len(), k);
+    assert!(
+        asked
+            .iter()
+            .all(|contact| contact.sent == ping.sent + swim::PING_TIMEOUT)
+    );
+    for request in &asked {
+        assert!(
+            report
+                .contacts
+                .iter()
+                .any(|contact| contact.kind == swim::PING
+                    && contact.from == request.to
+                    && contact.to == target
+                    && contact.fate == Fate::Crashed)
+        );
+    }
+    // No ack by its next period: suspected then; failed `suspicion` periods later.
+    let tick_of = |change: Change| {
+        reports
+            .iter()
+            .flat_map(|report| &report.events)
+            .find(|event| event.node == prober && event.change == change)
+            .map(|event| event.tick)
+            .unwrap()
+    };
+    let suspected = tick_of(Change::Suspected { member: target });
+    assert_eq!(suspected, ping.sent + TICKS_PER_ROUND);
+    assert_eq!(
+        tick_of(Change::Failed { member: target }),
+        suspected + suspicion * TICKS_PER_ROUND
+    );
+}
+
+#[test]
+fn swim_a_ping_req_succeeds_where_the_direct_ping_failed() {
+    // Under 30 % loss some direct ping or its ack is lost while a helper gets through: the
+    // helper relays the target's ack to the prober, who then suspects nobody.
+    let config = config(
+        Mode::Swim,
+        20,
+        5,
+        &[("crash_at", "1:0"), ("loss", "0.3"), ("periods", "40")],
+    );
+    let reports = reports(config);
+    let relayed = reports.iter().any(|report| {
+        report.contacts.iter().any(|request| {
+            request.kind == swim::PING_REQ
+                && request.fate != Fate::Lost
+                && report.contacts.iter().any(|ack| {
+                    ack.kind == swim::ACK
+                        && ack.from == request.to
+                        && ack.to == request.from
+                        && ack.fate != Fate::Lost
+                        && ack.sent == request.sent
+                })
+                && !reports
+                    .iter()
+                    .flat_map(|report| &report.events)
+                    .any(|event| {
+                        event.node == request.from
+                            && matches!(event.change, Change::Suspected { .. })
+                            && event.tick == request.sent - swim::PING_TIMEOUT + TICKS_PER_ROUND
+                    })
+        })
+    });
+    assert!(relayed);
+}
+
+#[test]
+fn swim_a_suspected_live_member_refutes_with_a_higher_incarnation() {
+    let config = config(
+        Mode::Swim,
+        20,
+        5,
+        &[("crash_at", "1:0"), ("loss", "0.3"), ("periods", "40")],
+    );
+    let reports = reports(config);
+    let events: Vec<_> = reports.iter().flat_map(|report| &report.events).collect();
+    // A live member hears it is suspected and raises its incarnation ...
+    let refutation = events
+        .iter()
+        .find(|event| event.change == Change::Refuted { member: event.node })
+        .expect("a member refutes a suspicion of itself");
+    let member = refutation.node;
+    assert!(
+        events
+            .iter()
+            .any(|event| event.change == Change::Suspected { member }
+                && event.tick <= refutation.tick)
+    );
+    // ... and observers that suspected it take it back as alive.
+    assert!(events.iter().any(|event| event.node != member
+        && event.change == Change::Refuted { member }
+        && event.tick >= refutation.tick));
+}
+
+#[test]
+fn cassandra_convicts_when_phi_crosses_the_threshold() {
+    for phi in ["8", "4"] {
+        let threshold: f64 = phi.parse().unwrap();
+        let config = config(
+            Mode::Cassandra,
+            30,
+            11,
+            &[("crash_at", "5:0.04"), ("phi", phi), ("periods", "120")],
+        );
+        let reports = reports(config);
+        let last = reports.last().unwrap().membership.clone().unwrap();
+        assert!(!last.convictions.is_empty());
+        for &(observer, silence, mean) in &last.convictions {
+            // phi = (t / mean) log10(e) has just passed the threshold at this period's check
+            // (it was at most the threshold one period earlier).
+            let phi_now = silence / mean * std::f64::consts::LOG10_E;
+            let phi_before = (silence - 1.0) / mean * std::f64::consts::LOG10_E;
+            assert!(phi_now > threshold, "observer {observer}: {phi_now}");
+            assert!(phi_before <= threshold, "observer {observer}: {phi_before}");
+        }
+    }
+}
+
+#[test]
+fn a_joining_node_contacts_the_seed_and_reaches_every_list() {
+    for mode in Mode::MEMBERSHIP {
+        let nodes = 30;
+        let config = config(
+            mode,
+            nodes,
+            2,
+            &[("crash_at", "1:0"), ("join_at", "5"), ("periods", "40")],
+        );
+        let reports = reports(config);
+        let joiner = nodes - 1;
+        // Unknown to everyone before round 5; it joins then, and its first datagram goes to
+        // the seed, node 0.
+        assert!(
+            column(&reports[..4], nodes, 3, joiner)
+                .iter()
+                .all(|&code| code == 0)
+        );
+        let joined = &reports[4];
+        assert!(
+            joined
+                .events
+                .iter()
+                .any(|event| event.node == joiner && event.change == Change::Joined)
+        );
+        let first = joined
+            .contacts
+            .iter()
+            .find(|contact| contact.from == joiner)
+            .unwrap();
+        assert_eq!(first.to, 0, "{mode}");
+        let last = reports.last().unwrap().membership.as_ref().unwrap();
+        let join_time = last.join_time.expect("everyone lists the newcomer");
+        assert!(join_time > 0.0 && join_time < 20.0, "{mode}: {join_time}");
+        for observer in 0..nodes {
+            assert_eq!(column(&reports, nodes, observer, joiner).last(), Some(&1));
+        }
+    }
+}
+
+#[test]
+fn without_a_schedule_one_node_crashes_at_round_10_and_without_loss_nobody_is_falsely_failed() {
+    for mode in Mode::MEMBERSHIP {
+        let reports = reports(config(mode, 50, 1, &[("periods", "70")]));
+        let crashed: Vec<_> = reports
+            .iter()
+            .flat_map(|report| report.events.iter().map(move |event| (report.round, event)))
+            .filter(|(_, event)| event.change == Change::Crashed)
+            .collect();
+        assert_eq!(crashed.len(), 1, "{mode}");
+        assert_eq!(crashed[0].0, 10);
+        let last = reports.last().unwrap().membership.as_ref().unwrap();
+        assert_eq!(last.target, Some(crashed[0].1.node));
+        assert_eq!(last.false_detections, 0, "{mode}");
+        assert!(last.all_detection.is_some(), "{mode}");
+        // The matrix: the crashed observer's row is code 4, the others say failed (or,
+        // heartbeat after T_cleanup, deleted) in its column; the stage's informed count is
+        // the live nodes that consider it failed.
+        let target = crashed[0].1.node;
+        let views = &last.views;
+        assert!(
+            views[(target * 50) as usize..][..50]
+                .iter()
+                .all(|&code| code == 4)
+        );
+        for observer in (0..50).filter(|&node| node != target) {
+            assert!(matches!(views[(observer * 50 + target) as usize], 0 | 3));
+        }
+        assert_eq!(reports.last().unwrap().informed, 49);
+    }
+}
+
+#[test]
+fn the_matrix_is_reported_up_to_300_nodes_and_membership_modes_refuse_over_2000() {
+    let small = Simulation::with_contacts(config(Mode::Swim, 300, 1, &[]))
+        .unwrap()
+        .step()
+        .unwrap();
+    assert_eq!(small.membership.unwrap().views.len(), 300 * 300);
+    let large = Simulation::with_contacts(config(Mode::Swim, 301, 1, &[]))
+        .unwrap()
+        .step()
+        .unwrap();
+    assert!(large.membership.unwrap().views.is_empty());
+    let error = Simulation::new(config(Mode::Swim, 2001, 1, &[]))
+        .err()
+        .unwrap();
+    assert!(error.0.contains("between 2 and 2000"), "{error}");
+}

@@ -1,0 +1,154 @@
+#![cfg(not(target_arch = "wasm32"))]
+//! Membership by gossip against theory.md section 10, with fixed seeds on several seed offsets:
+//! SWIM's first detection after e / (e - 1) periods at N = 1000; heartbeat with a generous
+//! T_fail and no loss never fails a live node; Cassandra convicts after phi / log10(e) mean
+//! intervals; loss makes false detections with a small T_fail, and fewer with a larger k.
+
+use gossip_lab::engine::ensemble::{self, Experiment, Summary};
+use gossip_lab::engine::{Config, Mode, Simulation};
+
+fn summary(mode: Mode, nodes: u32, seed: u64, trials: u32, settings: &[(&str, &str)]) -> Summary {
+    let mut config = Config {
+        mode,
+        nodes,
+        seed,
+        ..Config::default()
+    };
+    for (key, text) in settings {
+        config.set(key, text).unwrap();
+    }
+    ensemble::run(&Experiment::new(config, trials).unwrap(), |_| {})
+}
+
+#[test]
+fn swim_first_detection_is_e_over_e_minus_1_periods_at_n_1000() {
+    let expected = std::f64::consts::E / (std::f64::consts::E - 1.0);
+    for seed in [1, 1001] {
+        let trials = 500;
+        let summary = summary(
+            Mode::Swim,
+            1000,
+            seed,
+            trials,
+            &[("crash_at", "2:0.001"), ("periods", "12")],
+        );
+        let first = summary.first_detection.unwrap().unwrap();
+        // Geometric: each period some member pings the crashed one with 1 - (1 - 1/(N-1))^(N-1).
+        let error = (first.mean - expected).abs();
+        let tolerance = 3.0 * first.standard_error(trials);
+        assert!(error < 0.1 * expected, "seed {seed}: {first:?}");
+        assert!(
+            error < tolerance,
+            "seed {seed}: {first:?}, 3 SE = {tolerance}"
+        );
+    }
+}
+
+#[test]
+fn heartbeat_with_a_generous_t_fail_and_no_loss_never_fails_a_live_node() {
+    for seed in [1, 2, 3] {
+        let summary = summary(
+            Mode::Heartbeat,
+            300,
+            seed,
+            10,
+            &[("t_fail", "30"), ("periods", "80")],
+        );
+        let false_detections = summary.false_detections_per_1000_periods.unwrap();
+        assert_eq!(false_detections.max, 0.0, "seed {seed}");
+        // The crash itself is detected by everyone.
+        assert!(
+            summary.all_detection.unwrap().unwrap().min > 30.0,
+            "seed {seed}"
+        );
+    }
+}
+
+#[test]
+fn cassandra_convicts_after_phi_over_log10_e_mean_intervals() {
+    // Every conviction of the crashed node: periods without news over the mean interval, in
+    // the exponential model's units; the check runs once a period, so it exceeds the formula's
+    // 18.42 by less than one period's worth (1 / mean interval).
+    let formula = 8.0 / std::f64::consts::LOG10_E;
+    for seed in [1, 2, 3] {
+        let mut config = Config {
+            mode: Mode::Cassandra,
+            nodes: 200,
+            seed,
+            ..Config::default()
+        };
+        config.set("periods", "120").unwrap();
+        let mut simulation = Simulation::new(config).unwrap();
+        simulation.run_to_end();
+        let round = simulation.membership().unwrap();
+        assert_eq!(
+            round.convictions.len(),
+            199,
+            "seed {seed}: every live node convicts"
+        );
+        let mut ratios = Vec::new();
+        for &(_, silence, mean) in &round.convictions {
+            let ratio = silence / mean;
+            assert!(ratio > formula && ratio <= formula + 1.0 / mean, "{ratio}");
+            ratios.push(ratio);
+        }
+        let mean_ratio = ratios.iter().sum::<f64>() / ratios.len() as f64;
+        assert!(
+            (mean_ratio - formula).abs() < 1.0,
+            "seed {seed}: {mean_ratio}"
+        );
+        // First conviction: 18.4 mean intervals (of at least one period) after the last news.
+        let first = round.first_detection.unwrap();
+        assert!(first >= formula - 1.0, "seed {seed}: {first}");
+    }
+}
+
+#[test]
+fn loss_makes_false_detections_with_a_small_t_fail() {
+    for seed in [1, 2] {
+        let rate = |t_fail: &str| {
+            summary(
+                Mode::Heartbeat,
+                100,
+                seed,
+                5,
+                &[("t_fail", t_fail), ("loss", "0.2"), ("periods", "100")],
+            )
+            .false_detections_per_1000_periods
+            .unwrap()
+        };
+        let small = rate("4");
+        let large = rate("30");
+        assert!(small.mean > 100.0, "seed {seed}: {small:?}");
+        assert_eq!(large.max, 0.0, "seed {seed}: {large:?}");
+    }
+}
+
+#[test]
+fn swim_makes_fewer_false_detections_with_a_larger_k() {
+    for seed in [1, 2] {
+        let trials = 10;
+        let rate = |k: &str| {
+            summary(
+                Mode::Swim,
+                100,
+                seed,
+                trials,
+                &[
+                    ("ping_req", k),
+                    ("loss", "0.15"),
+                    ("crash_at", "1:0"),
+                    ("periods", "100"),
+                ],
+            )
+            .false_detections_per_1000_periods
+            .unwrap()
+        };
+        let (one, four) = (rate("1"), rate("4"));
+        let margin = 3.0 * (one.standard_error(trials) + four.standard_error(trials));
+        assert!(
+            four.mean + margin < one.mean,
+            "seed {seed}: k=1 {one:?}, k=4 {four:?}"
+        );
+    }
+}
