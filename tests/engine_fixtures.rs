@@ -305,14 +305,14 @@ fn out_of_range_parameters_are_rejected_with_their_range() {
                 nodes: 1,
                 ..Config::default()
             },
-            "nodes must be between 2 and 1000000 (got 1)",
+            "nodes must be between 2 and 1048576 (got 1)",
         ),
         (
             Config {
-                nodes: 1_000_001,
+                nodes: 1_048_577,
                 ..Config::default()
             },
-            "nodes must be between 2 and 1000000 (got 1000001)",
+            "nodes must be between 2 and 1048576 (got 1048577)",
         ),
         (
             Config {

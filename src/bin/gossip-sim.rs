@@ -12,23 +12,46 @@ fn main() -> std::process::ExitCode {
 #[cfg(not(target_arch = "wasm32"))]
 mod cli {
     use clap::{Arg, ArgAction, ArgMatches, Command};
-    use gossip_lab::engine::ensemble::{self, Experiment, TRIALS};
+    use gossip_lab::engine::ensemble::{self, Experiment, TRIALS, TrialRecord};
     use gossip_lab::engine::params::{self, Domain, PARAMS};
     use gossip_lab::engine::protocols;
-    use gossip_lab::engine::{Config, ConfigError, Simulation};
+    use gossip_lab::engine::sweep::{Row, Sweep};
+    use gossip_lab::engine::{Config, ConfigError, Mode, Simulation};
     use indicatif::{ProgressBar, ProgressStyle};
+    use rayon::prelude::*;
     use std::process::ExitCode;
+    use std::sync::atomic::{AtomicU64, Ordering};
     use std::time::{Duration, Instant};
 
     const EXAMPLE: &str = "Examples:\n  gossip-sim --nodes 10000 --fanout 1 --mode push-pull --loss 0.1 --crash 0.2 --trials 1000 --seed 7\n  gossip-sim --mode centralized --transport reliable --timeout 2 --loss 0.1 --nodes 1000\n  gossip-sim --mode tree --fanout 2 --crash 0.05 --repair-delay 2";
 
-    /// The command: one flag per engine parameter (from `params::PARAMS`), then the CLI's own.
+    /// The command: one flag per engine parameter (from `params::PARAMS`), then the CLI's own;
+    /// the `sweep` subcommand takes the same but `mode` and `nodes`.
     fn command() -> Command {
-        let mut command = Command::new("gossip-sim")
+        let command = Command::new("gossip-sim")
             .version(env!("CARGO_PKG_VERSION"))
             .about("Simulate multicast (centralized, tree, srm, rmtp) and gossip (push, pull, push-pull) dissemination and print statistics")
-            .after_help(EXAMPLE);
-        for param in PARAMS {
+            .after_help(EXAMPLE)
+            .args_conflicts_with_subcommands(true)
+            .subcommand(sweep_command());
+        shared_args(param_args(command, &[]))
+            .arg(
+                Arg::new("per_round")
+                    .long("per-round")
+                    .action(ArgAction::SetTrue)
+                    .help("print the per-round series of one trial (the seed's) instead of the summary"),
+            )
+            .arg(
+                Arg::new("params_markdown")
+                    .long("params-markdown")
+                    .action(ArgAction::SetTrue)
+                    .help("print the parameter table (Markdown, as in the README) and exit"),
+            )
+    }
+
+    /// One flag per engine parameter but `except`.
+    fn param_args(mut command: Command, except: &[&str]) -> Command {
+        for param in PARAMS.iter().filter(|param| !except.contains(&param.key)) {
             let arg = Arg::new(param.key)
                 .long(param.flag())
                 .value_name("VALUE")
@@ -49,6 +72,11 @@ mod cli {
             command = command.arg(arg);
         }
         command
+    }
+
+    /// The flags of both the summary and the sweep: trials, format, threads, quiet.
+    fn shared_args(command: Command) -> Command {
+        command
             .arg(
                 Arg::new("trials")
                     .long("trials")
@@ -67,10 +95,13 @@ mod cli {
                     .help("output format"),
             )
             .arg(
-                Arg::new("per_round")
-                    .long("per-round")
-                    .action(ArgAction::SetTrue)
-                    .help("print the per-round series of one trial (the seed's) instead of the summary"),
+                Arg::new("threads")
+                    .long("threads")
+                    .value_name("N")
+                    .help(format!(
+                        "threads running trials (default: every core, here {}; 1: one after another); the numbers are the same for any N [1 to {MAX_THREADS}]",
+                        std::thread::available_parallelism().map_or(1, usize::from)
+                    )),
             )
             .arg(
                 Arg::new("quiet")
@@ -79,80 +110,312 @@ mod cli {
                     .action(ArgAction::SetTrue)
                     .help("no progress bar"),
             )
-            .arg(
-                Arg::new("params_markdown")
-                    .long("params-markdown")
-                    .action(ArgAction::SetTrue)
-                    .help("print the parameter table (Markdown, as in the README) and exit"),
-            )
     }
 
-    fn experiment(matches: &ArgMatches) -> Result<Experiment, ConfigError> {
+    // sweep (#8): the scaling table.
+    const SWEEP_EXAMPLE: &str = "Example:\n  gossip-sim sweep --modes push,pull --nodes-from 16 --nodes-to 1048576 --trials 200 --format csv";
+
+    fn sweep_command() -> Command {
+        let command = Command::new("sweep")
+            .about("Mean rounds to completion against N (powers of two) for several protocols: one row per (mode, N), with the 95 % interval and each protocol's closed form")
+            .after_help(SWEEP_EXAMPLE)
+            .arg(
+                Arg::new("modes")
+                    .long("modes")
+                    .value_name("MODES")
+                    .default_value("push,pull,push-pull")
+                    .help("protocols, comma separated (centralized, tree, srm, rmtp, push, pull, push-pull)"),
+            )
+            .arg(
+                Arg::new("nodes_from")
+                    .long("nodes-from")
+                    .value_name("N")
+                    .default_value("16")
+                    .help("smallest N, a power of two [2 to 1048576]"),
+            )
+            .arg(
+                Arg::new("nodes_to")
+                    .long("nodes-to")
+                    .value_name("N")
+                    .default_value("1048576")
+                    .help("largest N, a power of two [2 to 1048576]; the points are every power of two between"),
+            );
+        shared_args(param_args(command, &["mode", "nodes"]))
+    }
+
+    const MAX_THREADS: usize = 1024;
+
+    /// The engine parameters given on the command line (a sweep has no `mode` or `nodes`).
+    fn config(matches: &ArgMatches) -> Result<Config, ConfigError> {
         let mut config = Config::default();
         for param in PARAMS {
-            if let Some(texts) = matches.get_many::<String>(param.key) {
+            if let Ok(Some(texts)) = matches.try_get_many::<String>(param.key) {
                 let texts: Vec<&str> = texts.map(String::as_str).collect();
                 config.set(param.key, &texts.join(","))?;
             }
         }
+        Ok(config)
+    }
+
+    fn trials(matches: &ArgMatches) -> Result<u32, ConfigError> {
         let text = matches.get_one::<String>("trials").expect("has a default");
-        let trials = text.parse::<u32>().map_err(|_| {
+        text.parse::<u32>().map_err(|_| {
             ConfigError(format!(
                 "trials must be a whole number from {} to {} (got {text:?})",
                 TRIALS.0, TRIALS.1
             ))
-        })?;
-        Experiment::new(config, trials)
+        })
+    }
+
+    fn experiment(matches: &ArgMatches) -> Result<Experiment, ConfigError> {
+        Experiment::new(config(matches)?, trials(matches)?)
+    }
+
+    /// The trial runner `--threads` asks for: rayon's pool, or none for one after another.
+    fn runner(matches: &ArgMatches) -> Result<Runner, ConfigError> {
+        let threads = match matches.get_one::<String>("threads") {
+            None => None,
+            Some(text) => Some(
+                text.parse::<usize>()
+                    .ok()
+                    .filter(|threads| (1..=MAX_THREADS).contains(threads))
+                    .ok_or_else(|| {
+                        ConfigError(format!(
+                            "threads must be a whole number from 1 to {MAX_THREADS} (got {text:?})"
+                        ))
+                    })?,
+            ),
+        };
+        let pool = match threads {
+            Some(1) => None,
+            threads => Some(
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads.unwrap_or(0))
+                    .build()
+                    .map_err(|error| ConfigError(format!("cannot start threads: {error}")))?,
+            ),
+        };
+        Ok(Runner {
+            pool,
+            done: AtomicU64::new(0),
+        })
+    }
+
+    /// Runs trials on its threads and counts them (the progress bar reads the count).
+    struct Runner {
+        pool: Option<rayon::ThreadPool>,
+        done: AtomicU64,
+    }
+
+    impl Runner {
+        /// Trial `trial` of `configs[point]` for each job, the records in the jobs' order
+        /// whatever the threads: the summaries are those of one thread, to the last bit.
+        fn records(&self, configs: &[Config], jobs: &[(usize, u32)]) -> Vec<TrialRecord> {
+            let run = |&(point, trial): &(usize, u32)| {
+                let record = ensemble::run_trial(&configs[point], trial);
+                self.done.fetch_add(1, Ordering::Relaxed);
+                record
+            };
+            match &self.pool {
+                None => jobs.iter().map(run).collect(),
+                Some(pool) => pool.install(|| jobs.par_iter().map(run).collect()),
+            }
+        }
+
+        /// Runs `work` while a progress bar (only for work over a second, and unless `quiet`)
+        /// shows `self.done` of `total` trials.
+        fn with_progress<T: Send>(
+            &self,
+            total: u64,
+            show: bool,
+            work: impl FnOnce() -> T + Send,
+        ) -> T {
+            std::thread::scope(|scope| {
+                let worker = scope.spawn(work);
+                let started = Instant::now();
+                let mut bar: Option<ProgressBar> = None;
+                while !worker.is_finished() {
+                    std::thread::sleep(Duration::from_millis(50));
+                    if show && bar.is_none() && started.elapsed() > Duration::from_secs(1) {
+                        let new_bar = ProgressBar::new(total);
+                        new_bar.set_style(
+                            ProgressStyle::with_template("{bar:40} {pos}/{len} trials, {eta} left")
+                                .expect("valid template"),
+                        );
+                        bar = Some(new_bar);
+                    }
+                    if let Some(bar) = &bar {
+                        bar.set_position(self.done.load(Ordering::Relaxed));
+                    }
+                }
+                if let Some(bar) = bar {
+                    bar.finish_and_clear();
+                }
+                worker.join().expect("the trials do not panic")
+            })
+        }
+    }
+
+    fn usage_error(error: ConfigError, ranges: Vec<String>) -> ExitCode {
+        eprintln!("gossip-sim: {error}");
+        eprintln!("ranges: {}", ranges.join("; "));
+        ExitCode::from(2)
+    }
+
+    fn ranges() -> Vec<String> {
+        PARAMS
+            .iter()
+            .map(|param| format!("--{} {}", param.flag(), param.range_text()))
+            .chain([
+                format!("--trials {} to {}", TRIALS.0, TRIALS.1),
+                format!("--threads 1 to {MAX_THREADS}"),
+            ])
+            .collect()
     }
 
     pub fn main() -> ExitCode {
         let matches = command().get_matches();
+        if let Some(("sweep", matches)) = matches.subcommand() {
+            return sweep(matches);
+        }
         if matches.get_flag("params_markdown") {
             print!("{}", params::markdown_table());
             return ExitCode::SUCCESS;
         }
-        let experiment = match experiment(&matches) {
-            Ok(experiment) => experiment,
-            Err(error) => {
-                eprintln!("gossip-sim: {error}");
-                let ranges: Vec<String> = PARAMS
-                    .iter()
-                    .map(|param| format!("--{} {}", param.flag(), param.range_text()))
-                    .chain([format!("--trials {} to {}", TRIALS.0, TRIALS.1)])
-                    .collect();
-                eprintln!("ranges: {}", ranges.join("; "));
-                return ExitCode::from(2);
-            }
+        let (experiment, runner) = match experiment(&matches)
+            .and_then(|experiment| runner(&matches).map(|runner| (experiment, runner)))
+        {
+            Ok(both) => both,
+            Err(error) => return usage_error(error, ranges()),
         };
         let csv = matches.get_one::<String>("format").map(String::as_str) == Some("csv");
         if matches.get_flag("per_round") {
             print_rounds(&experiment, csv);
         } else {
-            print_summary(&experiment, csv, !matches.get_flag("quiet"));
+            print_summary(&experiment, &runner, csv, !matches.get_flag("quiet"));
         }
         ExitCode::SUCCESS
     }
 
-    fn print_summary(experiment: &Experiment, csv: bool, show_progress: bool) {
-        let started = Instant::now();
-        let mut bar: Option<ProgressBar> = None;
-        let summary = ensemble::run(experiment, |done| {
-            // Only long work gets a bar, so quick runs print nothing on stderr.
-            if show_progress && bar.is_none() && started.elapsed() > Duration::from_secs(1) {
-                let new_bar = ProgressBar::new(u64::from(experiment.trials));
-                new_bar.set_style(
-                    ProgressStyle::with_template("{bar:40} {pos}/{len} trials, {eta} left")
-                        .expect("valid template"),
-                );
-                bar = Some(new_bar);
+    /// The shared parameters of a sweep as the summary echoes them, without `mode` and `nodes`
+    /// and with the round limit as given (the default limit depends on N).
+    fn sweep_echo(sweep: &Sweep) -> serde_json::Map<String, serde_json::Value> {
+        let mut echo = sweep.base.echo();
+        echo.remove("mode");
+        echo.remove("nodes");
+        echo.insert("max_rounds".into(), sweep.base.max_rounds.into());
+        echo
+    }
+
+    // sweep (#8): every (mode, N) point's trials on the runner's threads, then one row each.
+    fn sweep(matches: &ArgMatches) -> ExitCode {
+        let parsed = (|| {
+            let modes = matches
+                .get_one::<String>("modes")
+                .expect("has a default")
+                .split(',')
+                .map(|name| {
+                    Mode::from_name(name.trim()).ok_or_else(|| {
+                        ConfigError(format!(
+                            "modes: {name:?} is not a protocol (centralized, tree, srm, rmtp, push, pull, push-pull)"
+                        ))
+                    })
+                })
+                .collect::<Result<Vec<Mode>, ConfigError>>()?;
+            let size = |key: &str| {
+                let text = matches.get_one::<String>(key).expect("has a default");
+                text.parse::<u32>().map_err(|_| {
+                    ConfigError(format!(
+                        "{} must be a power of two from 2 to 1048576 (got {text:?})",
+                        key.replace('_', "-")
+                    ))
+                })
+            };
+            let trials = trials(matches)?;
+            Experiment::new(Config::default(), trials)?;
+            let sweep = Sweep::new(
+                config(matches)?,
+                modes,
+                size("nodes_from")?,
+                size("nodes_to")?,
+                trials,
+            )?;
+            Ok((sweep, runner(matches)?))
+        })();
+        let (sweep, runner) = match parsed {
+            Ok(parsed) => parsed,
+            Err(error) => {
+                let mut ranges = ranges();
+                ranges.retain(|range| {
+                    !range.starts_with("--mode ") && !range.starts_with("--nodes ")
+                });
+                ranges.push("--nodes-from and --nodes-to powers of two from 2 to 1048576".into());
+                return usage_error(error, ranges);
             }
-            if let Some(bar) = &bar {
-                bar.set_position(u64::from(done));
-            }
+        };
+        let points = sweep.points();
+        let experiments: Vec<Experiment> = points
+            .iter()
+            .map(|&point| sweep.experiment(point).expect("checked by Sweep::new"))
+            .collect();
+        let configs: Vec<Config> = experiments.iter().map(|e| e.config.clone()).collect();
+        let jobs: Vec<(usize, u32)> = (0..points.len())
+            .flat_map(|point| (0..sweep.trials).map(move |trial| (point, trial)))
+            .collect();
+        let records = runner.with_progress(jobs.len() as u64, !matches.get_flag("quiet"), || {
+            runner.records(&configs, &jobs)
         });
-        if let Some(bar) = bar {
-            bar.finish_and_clear();
+        let rows: Vec<Row> = experiments
+            .iter()
+            .zip(records.chunks(sweep.trials as usize))
+            .map(|(experiment, records)| {
+                Row::new(experiment, &ensemble::summarize(experiment, records))
+            })
+            .collect();
+        if matches.get_one::<String>("format").map(String::as_str) == Some("csv") {
+            // The configuration as comment lines, so a figure can be remade from its data.
+            println!(
+                "# config gossip-sim sweep --modes {} --nodes-from {} --nodes-to {} --trials {}",
+                sweep
+                    .modes
+                    .iter()
+                    .map(|mode| mode.name())
+                    .collect::<Vec<_>>()
+                    .join(","),
+                sweep.from,
+                sweep.to,
+                sweep.trials
+            );
+            println!("# config {}", serde_json::Value::Object(sweep_echo(&sweep)));
+            println!("{}", Row::CSV_HEADER);
+            for row in &rows {
+                println!("{}", row.csv());
+            }
+        } else {
+            let mut config = sweep_echo(&sweep);
+            config.insert(
+                "modes".into(),
+                sweep.modes.iter().map(|mode| mode.name()).collect(),
+            );
+            config.insert("nodes_from".into(), sweep.from.into());
+            config.insert("nodes_to".into(), sweep.to.into());
+            config.insert("trials".into(), sweep.trials.into());
+            let output = serde_json::json!({ "config": config, "rows": rows });
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&output).expect("serialises")
+            );
         }
+        ExitCode::SUCCESS
+    }
+
+    fn print_summary(experiment: &Experiment, runner: &Runner, csv: bool, show_progress: bool) {
+        let configs = [experiment.config.clone()];
+        let jobs: Vec<(usize, u32)> = (0..experiment.trials).map(|trial| (0, trial)).collect();
+        let records = runner.with_progress(u64::from(experiment.trials), show_progress, || {
+            runner.records(&configs, &jobs)
+        });
+        let summary = ensemble::summarize(experiment, &records);
         if let Some(warning) = &summary.warning {
             eprintln!("gossip-sim: warning: {warning}");
         }

@@ -11,7 +11,8 @@ use std::fmt;
 
 /// The documented range of the parameters that are plain numbers.
 pub mod limits {
-    pub const NODES: (u32, u32) = (2, 1_000_000);
+    // sweep: up to 2^20, the scaling sweep's last point (#8).
+    pub const NODES: (u32, u32) = (2, 1 << 20);
     pub const FANOUT: (u32, u32) = (1, 16);
     pub const LOSS: (f64, f64) = (0.0, 1.0);
     pub const CRASH: (f64, f64) = (0.0, 0.99);

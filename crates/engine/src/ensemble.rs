@@ -71,6 +71,7 @@ pub struct Stats {
 }
 
 impl Stats {
+    #[inline(never)]
     pub fn of(values: &[f64]) -> Option<Stats> {
         if values.is_empty() {
             return None;
@@ -366,6 +367,19 @@ impl TrialRecord {
     }
 }
 
+// One copy of these in the wasm, not one per figure (`summarize` has twenty).
+#[inline(never)]
+fn series(records: &[TrialRecord], figure: &dyn Fn(&TrialRecord) -> f64) -> Vec<f64> {
+    records.iter().map(figure).collect()
+}
+
+/// A figure's `Stats` over the records; no records (only a caller's mistake: trials >= 1) gives
+/// NaN, which JSON prints as null.
+#[inline(never)]
+fn stats(records: &[TrialRecord], figure: &dyn Fn(&TrialRecord) -> f64) -> Stats {
+    Stats::of(&series(records, figure)).unwrap_or(NO_STATS)
+}
+
 /// Runs trial `trial` of `config` (seed `trial_seed(config.seed, trial)`); `config` must be valid.
 pub fn run_trial(config: &Config, trial: u32) -> TrialRecord {
     let kinds = protocols::kinds(config).len();
@@ -435,11 +449,8 @@ pub fn summarize(experiment: &Experiment, records: &[TrialRecord]) -> Summary {
     let config = &experiment.config;
     let kinds = protocols::kinds(config);
     let live = f64::from(config.live_count());
-    let series =
-        |figure: &dyn Fn(&TrialRecord) -> f64| -> Vec<f64> { records.iter().map(figure).collect() };
-    // No records (only a caller's mistake: trials >= 1) gives NaN, which JSON prints as null.
-    let stats =
-        |figure: &dyn Fn(&TrialRecord) -> f64| Stats::of(&series(figure)).unwrap_or(NO_STATS);
+    let series = |figure: &dyn Fn(&TrialRecord) -> f64| series(records, figure);
+    let stats = |figure: &dyn Fn(&TrialRecord) -> f64| stats(records, figure);
     let rounds: Vec<f64> = records.iter().filter_map(|r| r.completion_time).collect();
     let residue = series(&|r| f64::from(r.uninformed) / f64::from(r.live.max(1)));
     let arrivals: Vec<Arrivals> = records.iter().filter_map(|r| r.arrivals).collect();

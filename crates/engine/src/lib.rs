@@ -11,6 +11,7 @@ pub mod protocols;
 pub mod report;
 pub mod rng;
 pub mod simulation;
+pub mod sweep;
 pub mod theory;
 
 pub use config::{Config, ConfigError, Mode, NetworkConfig};

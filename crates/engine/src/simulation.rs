@@ -167,6 +167,70 @@ impl Simulation {
         self.run.informed_order()
     }
 
+    // sweep (#8): hops from the sender, from the informers the drivers keep anyway (no cost in
+    // the rounds; O(N) when asked).
+    /// Who informed each informed node, in the order they were informed: (node, informer),
+    /// informer None for the senders.
+    pub fn parents(&self) -> Vec<(u32, Option<u32>)> {
+        let mut parents = Vec::with_capacity(self.informed_order().len());
+        self.run
+            .for_each_parent(&mut |node, parent| parents.push((node, parent)));
+        parents
+    }
+
+    /// Per node, its hops from the senders along the informers (0 for a sender; None if never
+    /// informed, or if its informers do not lead back to a sender: a packet stream's informer is
+    /// who sent its last packet, which may not hold them all).
+    pub fn hops(&self) -> Vec<Option<u32>> {
+        let mut hops = vec![None; self.config.nodes as usize];
+        let mut parent_of = vec![None; self.config.nodes as usize];
+        let mut later = Vec::new();
+        for (node, parent) in self.parents() {
+            match parent {
+                None => hops[node as usize] = Some(0),
+                Some(parent) => {
+                    parent_of[node as usize] = Some(parent);
+                    match hops[parent as usize] {
+                        Some(hop) => hops[node as usize] = Some(hop + 1),
+                        None => later.push(node),
+                    }
+                }
+            }
+        }
+        // An informer informed after the node it informed (packet streams only): repeat until
+        // nothing changes, so a cycle of informers stays None.
+        while !later.is_empty() {
+            let before = later.len();
+            later.retain(|&node| {
+                let parent = parent_of[node as usize].expect("only nodes with an informer wait");
+                match hops[parent as usize] {
+                    Some(hop) => {
+                        hops[node as usize] = Some(hop + 1);
+                        false
+                    }
+                    None => true,
+                }
+            });
+            if later.len() == before {
+                break;
+            }
+        }
+        hops
+    }
+
+    /// How many nodes are h hops from the senders, for h = 0, 1, ... (the histogram of `hops`).
+    pub fn hop_histogram(&self) -> Vec<u32> {
+        let mut histogram = Vec::new();
+        for hop in self.hops().into_iter().flatten() {
+            let hop = hop as usize;
+            if histogram.len() <= hop {
+                histogram.resize(hop + 1, 0);
+            }
+            histogram[hop] += 1;
+        }
+        histogram
+    }
+
     /// The round `node` was informed in (0 for senders) and who informed it (None for senders).
     pub fn informed_when_and_by(&self, node: u32) -> Option<(u32, Option<u32>)> {
         self.run.informed_when_and_by(node)

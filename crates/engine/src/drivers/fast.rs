@@ -88,6 +88,17 @@ impl Network {
         }
     }
 
+    /// sweep (#8): `visit(node, informer)` in the informed order (informer None for senders).
+    pub fn for_each_parent(&self, visit: &mut dyn FnMut(u32, Option<u32>)) {
+        let senders = self.round_starts.get(1).copied().unwrap_or(self.count);
+        for (position, &node) in self.informed_order().iter().enumerate() {
+            visit(
+                node,
+                (position >= senders).then(|| self.informers[position]),
+            );
+        }
+    }
+
     /// The round `node` was informed in (0 for senders) and who informed it (None for senders).
     /// A scan of the informed order: for inspecting single nodes, not for hot loops.
     pub fn informed_when_and_by(&self, node: u32) -> Option<(u32, Option<u32>)> {

@@ -32,6 +32,9 @@ pub(crate) trait Run {
     /// Calls `visit(node, tick)` for every informed node (crashed ones included) in the order
     /// they were informed, with the tick they came to know every message.
     fn for_each_informed(&self, visit: &mut dyn FnMut(u32, Tick));
+    /// sweep (#8): calls `visit(node, informer)` for every informed node in the order they were
+    /// informed (informer None for the senders); O(N), for `Simulation::hops`.
+    fn for_each_parent(&self, visit: &mut dyn FnMut(u32, Option<u32>));
     /// The protocol's structure (for the layout) and how many messages make a node informed.
     fn structure(&self) -> Structure;
     fn messages(&self) -> u32;
@@ -146,6 +149,9 @@ impl<P: Protocol<Node = ()>> Run for FastRun<P> {
     fn for_each_informed(&self, visit: &mut dyn FnMut(u32, Tick)) {
         self.network.for_each_informed(visit);
     }
+    fn for_each_parent(&self, visit: &mut dyn FnMut(u32, Option<u32>)) {
+        self.network.for_each_parent(visit);
+    }
     fn structure(&self) -> Structure {
         self.protocol.structure()
     }
@@ -209,6 +215,9 @@ impl<P: Protocol> Run for EventRun<P> {
     }
     fn for_each_informed(&self, visit: &mut dyn FnMut(u32, Tick)) {
         self.network.for_each_informed(visit);
+    }
+    fn for_each_parent(&self, visit: &mut dyn FnMut(u32, Option<u32>)) {
+        self.network.for_each_parent(visit);
     }
     fn structure(&self) -> Structure {
         self.protocol.structure()

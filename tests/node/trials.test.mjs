@@ -1,0 +1,37 @@
+// The workers' API (#8): run_trials over chunks of any size, concatenated in trial order, then
+// summarize, gives exactly simulate()'s summary (so the page's numbers do not depend on workers).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const { simulate, run_trials, summarize } = require('../../target/node/gossip_lab.js');
+
+const configs = [
+  { nodes: 1000, fanout: 2, mode: 'push-pull', loss: 0.1, crash: 0.2, trials: 23, seed: 7 },
+  { nodes: 200, mode: 'srm', loss: 0.05, trials: 5, seed: 5 },
+  { nodes: 300, mode: 'push', messages: 8, max_rounds: 6, loss: 0.2, trials: 9, seed: 2 },
+];
+
+for (const config of configs) {
+  test(`run_trials in chunks + summarize equals simulate() for ${JSON.stringify(config)}`, () => {
+    const json = JSON.stringify(config);
+    const whole = simulate(json);
+    for (const chunk of [1, 4, config.trials]) {
+      const parts = [];
+      for (let first = 0; first < config.trials; first += chunk) {
+        const part = run_trials(json, first, Math.min(chunk, config.trials - first));
+        assert.ok(part instanceof Float64Array);
+        parts.push(...part);
+      }
+      assert.equal(summarize(json, new Float64Array(parts)), whole, `chunks of ${chunk}`);
+    }
+  });
+}
+
+test('summarize refuses records that are not the experiment\'s trials', () => {
+  const json = JSON.stringify({ nodes: 100, trials: 3 });
+  const two = run_trials(json, 0, 2);
+  assert.throws(() => summarize(json, two), { message: /not the experiment's trials/ });
+  assert.throws(() => summarize(json, two.subarray(0, 5)), { message: /not the experiment's trials/ });
+});
