@@ -312,6 +312,19 @@ fn shortcut(event: &KeyboardEvent) -> Option<Action> {
 #[function_component(App)]
 pub fn app() -> Html {
     let lab = use_reducer(initial_lab);
+    // views (#8): Run / Compare / Experiment / Scaling; the views other than Run replace <main>.
+    let view_setup = use_state(super::views::initial_setup);
+    let on_view_setup = {
+        let view_setup = view_setup.clone();
+        Callback::from(move |setup: super::views::ViewSetup| {
+            super::views::write_url(&setup);
+            view_setup.set(setup);
+        })
+    };
+    let on_tab = {
+        let (setup, on_view_setup) = ((*view_setup).clone(), on_view_setup.clone());
+        Callback::from(move |view| on_view_setup.emit(super::views::ViewSetup { view, ..setup.clone() }))
+    };
     let views = Views {
         stage: use_node_ref(),
         chart: use_node_ref(),
@@ -419,6 +432,12 @@ pub fn app() -> Html {
                 <p class="keys" aria-hidden="true"><kbd>{ "Space" }</kbd>{ " play/pause " }<kbd>{ "→" }</kbd>{ " step " }<kbd>{ "R" }</kbd>{ " reset" }</p>
             </header>
             <Notices notices={lab.notices.clone()} dispatch={dispatch.clone()} />
+            // views (#8)
+            <super::views::Tabs view={view_setup.view} on_select={on_tab} />
+            if view_setup.view != super::views::View::Run {
+                <super::views::ViewHost setup={(*view_setup).clone()} config={lab.config.clone()} speed={lab.speed}
+                    dispatch={dispatch.clone()} on_setup={on_view_setup} />
+            } else {
             <main class="layout">
                 <section class="panel controls-panel" aria-label="Controls">
                     <Controls config={lab.config.clone()} speed={lab.speed} playing={lab.playing} {over} dispatch={dispatch.clone()}
@@ -480,6 +499,7 @@ pub fn app() -> Html {
                     }
                 </section>
             </main>
+            }
         </div>
     }
 }

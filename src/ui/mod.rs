@@ -12,6 +12,7 @@ pub mod panels;
 pub mod stage;
 pub mod state;
 pub mod url;
+pub mod views; // views (#8)
 
 pub use app::App;
 

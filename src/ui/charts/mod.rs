@@ -1,6 +1,7 @@
 //! One module per chart, each a `draw(canvas, data)` over plain data (plotters on a canvas).
 
 pub mod comparison;
+pub mod compare; // views (#8)
 pub mod core; // async-racks
 pub mod coverage;
 pub mod datagrams;
