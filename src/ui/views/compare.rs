@@ -241,7 +241,8 @@ fn draw_chart(canvas: &HtmlCanvasElement, lab: &Lockstep) {
 #[function_component(CompareView)]
 pub fn compare_view(props: &CompareProps) -> Html {
     let lab = use_reducer(|| Lockstep::new(&props.config, &props.setup.modes));
-    let stages = use_memo((), |_| vec![NodeRef::default(); 4]);
+    // Four distinct refs (cloning one NodeRef shares it).
+    let stages = use_memo((), |_| (0..4).map(|_| NodeRef::default()).collect::<Vec<_>>());
     let stages: Vec<NodeRef> = (*stages).clone();
     let chart_ref = use_node_ref();
     let latest = use_mut_ref(|| (lab.clone(), props.speed));
