@@ -6,16 +6,16 @@ source scripts/env.sh
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step "format"
-cargo fmt --check
+cargo fmt --all --check
 
 step "clippy (native)"
-cargo clippy --quiet --all-targets -- -D warnings
+cargo clippy --quiet --workspace --all-targets -- -D warnings
 
 step "clippy (wasm32)"
-cargo clippy --quiet --all-targets --target wasm32-unknown-unknown -- -D warnings
+cargo clippy --quiet --workspace --all-targets --target wasm32-unknown-unknown -- -D warnings
 
 step "engine tests (native: fixtures, properties, theory)"
-cargo test --quiet
+cargo test --quiet --workspace
 
 step "gossip-sim reproduces the page's runs and rejects bad arguments"
 cargo build --quiet --release --bin gossip-sim

@@ -3,7 +3,9 @@
 //! `engine` is pure Rust and runs anywhere; `ui` is the Yew app (wasm32 only); `js` exports the
 //! engine to JavaScript as `simulate(config_json) -> summary_json`.
 
-pub mod engine;
+// The engine lives in its own crate (crates/engine) so that it is optimised for speed and the page
+// for size; `gossip_lab::engine` is its path for the UI, the CLI and the tests.
+pub use gossip_engine as engine;
 
 #[cfg(target_arch = "wasm32")]
 pub mod js;

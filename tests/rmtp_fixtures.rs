@@ -1,6 +1,6 @@
 #![cfg(not(target_arch = "wasm32"))]
 //! Tiny networks, tick by tick, for RMTP's rules (theory.md section 7; the header of
-//! src/engine/protocols/rmtp.rs). Five nodes and two regions: receivers 1, 2 (DR 1) and 3, 4
+//! crates/engine/src/protocols/rmtp.rs). Five nodes and two regions: receivers 1, 2 (DR 1) and 3, 4
 //! (DR 3). Where a rule needs a loss, the first seed whose run shows it is found, as in
 //! multicast_fixtures.rs.
 

@@ -4,8 +4,8 @@
 //! what was not ACKed within `timeout` rounds, retransmissions sharing the budget after the
 //! sweep's new receivers (so crashed receivers, which never ACK, cannot stall the sweep).
 
-use crate::engine::protocol::{Datagram, Net, Protocol, Structure};
-use crate::engine::report::{Kind, Look, TICKS_PER_ROUND, Tick};
+use crate::protocol::{Datagram, Net, Protocol, Structure};
+use crate::report::{Kind, Look, TICKS_PER_ROUND, Tick};
 use std::collections::VecDeque;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -2,8 +2,8 @@
 //! the rumor at the start of the round pushes it, one that did not pulls.
 
 use super::pull::{self, answer_pull, pull_from_random_peer};
-use crate::engine::protocol::{Datagram, Net, Protocol};
-use crate::engine::report::{Kind, Look};
+use crate::protocol::{Datagram, Net, Protocol};
+use crate::report::{Kind, Look};
 
 pub struct PushPull {
     pub fanout: u32,

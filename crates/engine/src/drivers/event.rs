@@ -4,13 +4,13 @@
 //! fast driver does, so both give the same run for a seed.
 
 use super::{Recorder, Recording, delivered_fate};
-use crate::engine::failures::{Burst, Chain, Delay};
-use crate::engine::protocol::{Datagram, Net, Protocol};
-use crate::engine::report::{
+use crate::failures::{Burst, Chain, Delay};
+use crate::protocol::{Datagram, Net, Protocol};
+use crate::report::{
     Change, Contact, Counters, Fate, KindId, Learned, MAX_KINDS, NodeEvent, PendingTimer,
     TICKS_PER_ROUND, Tick, round_start,
 };
-use crate::engine::rng::{Chance, Rng, Stream};
+use crate::rng::{Chance, Rng, Stream};
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 

@@ -1,7 +1,7 @@
 //! Pull gossip: every live node, informed or not, asks `fanout` random peers for news each round.
 
-use crate::engine::protocol::{Datagram, Net, Protocol};
-use crate::engine::report::{Kind, Look};
+use crate::protocol::{Datagram, Net, Protocol};
+use crate::report::{Kind, Look};
 
 pub struct Pull {
     pub fanout: u32,

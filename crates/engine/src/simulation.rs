@@ -17,6 +17,9 @@ pub fn periods(tick: Tick, timed: bool) -> f64 {
     if timed { rounds } else { rounds.floor() + 1.0 }
 }
 
+/// `Simulation::warning`'s text: loss = 1.
+pub const CANNOT_SPREAD: &str = "loss = 1: every datagram is dropped, so the message cannot spread";
+
 /// When the informed nodes got the message, in periods.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Arrivals {
@@ -253,8 +256,7 @@ impl Simulation {
 
     /// Why a run cannot spread at all, in words for the user; `None` when it can.
     pub fn warning(&self) -> Option<&'static str> {
-        (self.config.mean_loss() >= 1.0 && self.live() > self.informed())
-            .then_some("loss = 1: every datagram is dropped, so the message cannot spread")
+        (self.config.mean_loss() >= 1.0 && self.live() > self.informed()).then_some(CANNOT_SPREAD)
     }
 
     /// Crashes `node` before the next round (event-driven protocols); false if this run's driver

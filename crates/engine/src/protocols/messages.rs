@@ -18,9 +18,9 @@
 //! stream (message m's priority is `priority[m]`, higher first), the same in every mode and policy.
 
 use super::{pull, push, push_pull};
-use crate::engine::protocol::{Datagram, Net, Protocol};
-use crate::engine::report::{Kind, TICKS_PER_ROUND, Tick};
-use crate::engine::rng::{Rng, Stream};
+use crate::protocol::{Datagram, Net, Protocol};
+use crate::report::{Kind, TICKS_PER_ROUND, Tick};
+use crate::rng::{Rng, Stream};
 
 /// Which of its messages a node sends when it may send more than the capacity.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -10,8 +10,8 @@
 //! - **counter**: stop after k counted contacts (feedback: k unnecessary contacts since the last
 //!   necessary one, as theory.md states the rule); **coin**: stop with probability 1/k after each.
 
-use crate::engine::protocol::{Datagram, Net, Protocol};
-use crate::engine::report::{Kind, Look};
+use crate::protocol::{Datagram, Net, Protocol};
+use crate::report::{Kind, Look};
 
 /// Whether contacts are judged on the callee's answer or all counted, and how interest is lost.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

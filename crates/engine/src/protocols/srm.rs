@@ -43,8 +43,8 @@
 //! Parameters: M packets, C1, C2, D1, D2 (ns-2's defaults 2, 2, 1, 1), suppression on/off.
 
 use super::tree::Tree;
-use crate::engine::protocol::{Datagram, Net, Protocol, Structure};
-use crate::engine::report::{Kind, Look, TICKS_PER_ROUND, Tick};
+use crate::protocol::{Datagram, Net, Protocol, Structure};
+use crate::report::{Kind, Look, TICKS_PER_ROUND, Tick};
 
 /// One hop of the multicast tree, in ticks: a round.
 pub const HOP: Tick = TICKS_PER_ROUND;

@@ -4,11 +4,11 @@
 use super::event::{EventNetwork, Links, Periods, Racks};
 use super::fast::Network;
 use super::{Loss, Lossless, Lossy, Recorder, Recording};
-use crate::engine::config::Config;
-use crate::engine::failures::Delay;
-use crate::engine::protocol::{Protocol, Structure};
-use crate::engine::report::{Contact, Counters, Tick, round_start};
-use crate::engine::rng::{Chance, Rng, Stream};
+use crate::config::Config;
+use crate::failures::Delay;
+use crate::protocol::{Protocol, Structure};
+use crate::report::{Contact, Counters, Tick, round_start};
+use crate::rng::{Chance, Rng, Stream};
 
 /// One round of a protocol on its driver; what `Simulation` needs of it.
 pub(crate) trait Run {

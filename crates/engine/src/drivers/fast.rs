@@ -2,11 +2,11 @@
 //! timers, node state in one byte. Gossip at 10^6 nodes runs here.
 
 use super::{Loss, Recorder, delivered_fate};
-use crate::engine::protocol::{Datagram, Net, Protocol};
-use crate::engine::report::{
+use crate::protocol::{Datagram, Net, Protocol};
+use crate::report::{
     Change, Contact, Counters, Fate, KindId, Learned, MAX_KINDS, Tick, round_start,
 };
-use crate::engine::rng::Rng;
+use crate::rng::Rng;
 use std::marker::PhantomData;
 
 /// One byte per node, read on every datagram: small enough to stay in cache at N = 10^6.
@@ -175,7 +175,10 @@ pub struct Round<'a, P: Protocol, L: Loss, R: Recorder, const CRASHES: bool> {
 }
 
 /// How deep inside other deliveries a datagram is delivered, as a type: sent by the round
-/// (`Top`), on receipt of one of those (`Nested`), or deeper (`Deep`, which recurses into itself).
+/// (`Top`), on receipt of one of those (`Nested`: a pull's request), one more (`Twice`: its
+/// reply), or deeper (`Deep`, which recurses into itself). The reply has its own level because a
+/// recursive call is never inlined: with it at `Deep`, every reply was a function call once the
+/// link-time optimiser ran at the page's size-optimising level.
 /// Each depth is its own inlined code, so the kinds a protocol sends are constants there and its
 /// rule on receipt is chosen at compile time: a pull's request and its reply run straight
 /// through, without looping over a kind known only at run time.
@@ -185,12 +188,16 @@ trait Depth {
 
 enum Top {}
 enum Nested {}
+enum Twice {}
 enum Deep {}
 
 impl Depth for Top {
     type Deeper = Nested;
 }
 impl Depth for Nested {
+    type Deeper = Twice;
+}
+impl Depth for Twice {
     type Deeper = Deep;
 }
 impl Depth for Deep {

@@ -38,8 +38,8 @@
 //!
 //! Parameters: M packets, R regions, the ACK period in rounds, designated receivers on/off.
 
-use crate::engine::protocol::{Datagram, Net, Protocol, Structure};
-use crate::engine::report::{Change, Kind, Look, TICKS_PER_ROUND, Tick};
+use crate::protocol::{Datagram, Net, Protocol, Structure};
+use crate::report::{Change, Kind, Look, TICKS_PER_ROUND, Tick};
 
 /// ACK periods a receiver waits, missing packets, for its DR's retransmission before it
 /// re-affiliates to the sender. A live DR answers a period with probability about (1 - p)^2 (the

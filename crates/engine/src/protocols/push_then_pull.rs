@@ -5,8 +5,8 @@
 
 use super::pull::{answer_pull, pull_from_random_peer};
 use super::push_pull::{KINDS, PUSH};
-use crate::engine::protocol::{Datagram, Net, Protocol};
-use crate::engine::report::Kind;
+use crate::protocol::{Datagram, Net, Protocol};
+use crate::report::Kind;
 
 /// When push hands over to pull: at an informed fraction, after some rounds, or whichever first.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]

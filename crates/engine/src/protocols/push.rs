@@ -1,7 +1,7 @@
 //! Push gossip: whoever has the rumor tells `fanout` random peers each round.
 
-use crate::engine::protocol::{Datagram, Net, Protocol};
-use crate::engine::report::{Kind, Look};
+use crate::protocol::{Datagram, Net, Protocol};
+use crate::report::{Kind, Look};
 
 pub struct Push {
     pub fanout: u32,

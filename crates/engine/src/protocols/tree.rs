@@ -5,8 +5,8 @@
 //! after it should have had it asks its nearest live ancestor, which sends it (or adopts it until
 //! it has the message itself); the request is repeated every D rounds until it succeeds.
 
-use crate::engine::protocol::{Datagram, Net, Protocol, Structure};
-use crate::engine::report::{Change, Kind, Look, TICKS_PER_ROUND, Tick};
+use crate::protocol::{Datagram, Net, Protocol, Structure};
+use crate::report::{Change, Kind, Look, TICKS_PER_ROUND, Tick};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Params {

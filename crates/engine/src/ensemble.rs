@@ -1,0 +1,474 @@
+//! Many independent trials of one configuration, summarised: what `gossip-sim` prints and what
+//! the exported `simulate()` returns. Trial i uses `trial_seed(seed, i)`, so any trial can be replayed.
+
+use super::config::{Config, ConfigError, Group};
+use super::protocols;
+use super::rng::trial_seed;
+use super::simulation::{Arrivals, CANNOT_SPREAD, Simulation};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+pub const TRIALS: (u32, u32) = (1, 1_000_000);
+
+/// A configuration and how many trials of it to run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Experiment {
+    pub config: Config,
+    pub trials: u32,
+}
+
+impl Experiment {
+    pub fn new(config: Config, trials: u32) -> Result<Self, ConfigError> {
+        config.validate()?;
+        if !(TRIALS.0..=TRIALS.1).contains(&trials) {
+            return Err(ConfigError(format!(
+                "trials must be between {} and {} (got {trials})",
+                TRIALS.0, TRIALS.1
+            )));
+        }
+        Ok(Experiment { config, trials })
+    }
+
+    /// Parses the JSON object keyed like the CLI's flags (`trials` defaults to 1).
+    pub fn from_json(text: &str) -> Result<Self, ConfigError> {
+        let mut object: Map<String, Value> = serde_json::from_str(text)
+            .map_err(|error| ConfigError(format!("invalid config JSON: {error}")))?;
+        let trials = match object.remove("trials") {
+            None => 1,
+            Some(value) => value
+                .as_u64()
+                .and_then(|trials| u32::try_from(trials).ok())
+                .ok_or_else(|| {
+                    ConfigError(format!("trials must be a whole number (got {value})"))
+                })?,
+        };
+        let config = Config::from_json(&mut object)?;
+        if let Some(unknown) = object.keys().next() {
+            return Err(ConfigError(format!(
+                "unknown key {unknown:?}; the keys are the CLI's flags (nodes, fanout, mode, ...)"
+            )));
+        }
+        Experiment::new(config, trials)
+    }
+
+    /// The parameters as used, keyed by the CLI flag names (round limit resolved).
+    pub fn echo(&self) -> Value {
+        let mut echo = self.config.echo();
+        echo.insert("trials".into(), self.trials.into());
+        Value::Object(echo)
+    }
+}
+
+/// Mean, standard deviation (sample), min and max, rounded to 6 decimals so tables stay clean
+/// (rounding is exact IEEE arithmetic: the same digits on every platform).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Stats {
+    pub mean: f64,
+    pub sd: f64,
+    pub min: f64,
+    pub max: f64,
+}
+
+impl Stats {
+    pub fn of(values: &[f64]) -> Option<Stats> {
+        if values.is_empty() {
+            return None;
+        }
+        let count = values.len() as f64;
+        let mean = values.iter().sum::<f64>() / count;
+        let squares: f64 = values.iter().map(|value| (value - mean).powi(2)).sum();
+        let sd = if values.len() > 1 {
+            (squares / (count - 1.0)).sqrt()
+        } else {
+            0.0
+        };
+        let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let six_decimals = |value: f64| (value * 1e6).round() / 1e6;
+        Some(Stats {
+            mean: six_decimals(mean),
+            sd: six_decimals(sd),
+            min: six_decimals(min),
+            max: six_decimals(max),
+        })
+    }
+
+    /// The standard error of the mean over `count` samples.
+    pub fn standard_error(&self, count: u32) -> f64 {
+        self.sd / f64::from(count).sqrt()
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TheoryEstimate {
+    /// Rounds until the model's expectation has every live node informed (for gossip: fewer than
+    /// half a node uninformed in the mean-field recurrence).
+    pub mean_field_rounds: Option<u32>,
+    /// The literature's closed form, where one applies, and its source.
+    pub closed_form_rounds: Option<f64>,
+    pub closed_form_source: Option<&'static str>,
+    /// A stop rule's expected residue and t_ave, by the mean-field recurrence (theory.md section 6).
+    pub residue: Option<f64>,
+    pub t_ave: Option<f64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    pub config: Value,
+    /// Nodes live at the start (N minus `crash`); the divisor of every `*_per_node` figure, also
+    /// with a crash schedule (`crash_at`), whose crashes come later: the traffic was theirs.
+    pub live_nodes: u32,
+    /// Trials that informed every live node.
+    pub completed: u32,
+    /// Rounds to inform every live node, over the completed trials (null if none completed); in
+    /// periods, with fractions, when `Config::timed`.
+    pub rounds: Option<Stats>,
+    /// Live nodes never informed, per trial, over all trials (live at the end of the trial).
+    pub uninformed: Stats,
+    /// Per live node, over all trials.
+    pub datagrams_per_node: Stats,
+    pub payload_per_node: Stats,
+    pub redundant_per_node: Stats,
+    pub lost_per_node: Stats,
+    /// For each datagram kind the protocol sends, datagrams of that kind per live node.
+    pub kinds_per_node: BTreeMap<&'static str, Stats>,
+    /// Datagrams arriving at node 0 (the sender) per trial.
+    pub at_sender: Stats,
+    /// The most datagrams arriving at node 0 in one round, per trial.
+    pub peak_at_sender: Stats,
+    /// Multicasts started per trial, for each kind the protocol multicasts (SRM's NAKs: one per
+    /// request, however many hops it floods); empty for protocols without multicasts.
+    pub multicasts: BTreeMap<&'static str, Stats>,
+    /// Packet deliveries lost (on a link, or to the receiver) and later repaired or
+    /// retransmitted, per trial.
+    pub lost_packets: Stats,
+    /// Demers et al.'s figures (theory.md section 6), for every protocol: the fraction of live
+    /// nodes never informed (s), per trial.
+    pub residue: Stats,
+    /// Messages that carry the rumor, sent per live node (m), per trial.
+    pub traffic: Stats,
+    /// When the informed live non-senders got it: their mean (t_ave) and the last (t_last), in
+    /// periods, per trial where any got it (null if none did).
+    pub t_ave: Option<Stats>,
+    pub t_last: Option<Stats>,
+    pub theory: TheoryEstimate,
+    /// What a reader must know about the numbers: the message cannot spread, or a stop rule left
+    /// live nodes never informed in some trials.
+    pub warning: Option<String>,
+    // async-racks
+    /// Datagrams through the core switch per round (racks > 1 only): mean over every round of
+    /// every trial, and the most in one round.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub core_per_round: Option<MeanMax>,
+    /// Many messages: rounds from a message's injection until every live node held it, {mean,
+    /// max} over every (trial, message) pair that got everywhere (null if none did); absent with
+    /// one message.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message_latency: Option<Option<MeanMax>>,
+    /// Many messages: messages not held by every live node when the run stopped, mean per trial.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub incomplete_messages: Option<f64>,
+}
+
+/// A per-round figure's mean over rounds and trials and its maximum (or any mean and
+/// maximum), rounded to 6 decimals like `Stats`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct MeanMax {
+    pub mean: f64,
+    pub max: f64,
+}
+
+/// Everything one trial contributes to the summary: raw counts, so that `summarize` does the
+/// same arithmetic in the same order whoever ran the trial (this thread, rayon, a Web Worker).
+/// `encode` / `decode` carry records across the worker boundary as a flat `Vec<f64>` (smaller
+/// in the wasm than a serde derive, and a Float64Array is cheap to post).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TrialRecord {
+    // Every protocol.
+    /// The trial's index: its seed is `trial_seed(seed, trial)`.
+    pub trial: u32,
+    /// `Simulation::completion_time` (None: live nodes never informed).
+    pub completion_time: Option<f64>,
+    /// Live nodes at the end of the trial, and those of them never informed.
+    pub live: u32,
+    pub uninformed: u32,
+    /// `Simulation::arrivals`: t_ave and t_last in periods (None: no live non-sender got it).
+    pub arrivals: Option<Arrivals>,
+    /// The run's totals (`Counters`).
+    pub datagrams: u64,
+    pub payload: u64,
+    pub redundant: u64,
+    pub lost: u64,
+    pub repaired: u64,
+    pub at_sender: u64,
+    /// Datagrams sent and multicasts started, per kind of `protocols::kinds` (same order).
+    pub by_kind: Vec<u64>,
+    pub multicasts: Vec<u64>,
+    /// The most datagrams arriving at node 0 in one round.
+    pub peak_at_sender: u64,
+    /// The run started with `Simulation::warning` set (loss = 1: the message cannot spread).
+    pub cannot_spread: bool,
+    // async-racks.
+    /// Datagrams through the core switch, rounds played, and the most through the core in one round.
+    pub through_core: u64,
+    pub rounds_played: u32,
+    pub peak_through_core: u64,
+    // Many messages.
+    /// Per message, rounds from its injection until every live node held it (None: never).
+    pub message_latencies: Vec<Option<u32>>,
+}
+
+const NO_STATS: Stats = Stats {
+    mean: f64::NAN,
+    sd: f64::NAN,
+    min: f64::NAN,
+    max: f64::NAN,
+};
+
+/// A per-kind count (0 past the end: a decoded record from a malformed buffer never panics).
+fn count(counts: &[u64], kind: usize) -> u64 {
+    counts.get(kind).copied().unwrap_or(0)
+}
+
+impl TrialRecord {
+    /// Appends the record to `out` as numbers (counts are exact below 2^53; None is NaN, or -1
+    /// for a latency); lists carry their length first. Keep in step with `decode`.
+    pub fn encode(&self, out: &mut Vec<f64>) {
+        let optional = |value: Option<f64>| value.unwrap_or(f64::NAN);
+        // Every protocol.
+        out.extend([
+            f64::from(self.trial),
+            optional(self.completion_time),
+            f64::from(self.live),
+            f64::from(self.uninformed),
+            optional(self.arrivals.map(|arrivals| arrivals.mean)),
+            optional(self.arrivals.map(|arrivals| arrivals.last)),
+            self.datagrams as f64,
+            self.payload as f64,
+            self.redundant as f64,
+            self.lost as f64,
+            self.repaired as f64,
+            self.at_sender as f64,
+            self.peak_at_sender as f64,
+            f64::from(u8::from(self.cannot_spread)),
+        ]);
+        for counts in [&self.by_kind, &self.multicasts] {
+            out.push(counts.len() as f64);
+            out.extend(counts.iter().map(|&count| count as f64));
+        }
+        // async-racks.
+        out.extend([
+            self.through_core as f64,
+            f64::from(self.rounds_played),
+            self.peak_through_core as f64,
+        ]);
+        // Many messages.
+        out.push(self.message_latencies.len() as f64);
+        out.extend(
+            self.message_latencies
+                .iter()
+                .map(|latency| latency.map_or(-1.0, f64::from)),
+        );
+    }
+
+    /// Records encoded one after another by `encode`; None if `numbers` is not such a list.
+    pub fn decode(numbers: &[f64]) -> Option<Vec<TrialRecord>> {
+        let mut numbers = numbers.iter().copied();
+        let mut records = Vec::new();
+        while numbers.len() > 0 {
+            let mut next = || numbers.next();
+            let mut record = TrialRecord {
+                // Every protocol.
+                trial: next()? as u32,
+                completion_time: Some(next()?).filter(|time| !time.is_nan()),
+                live: next()? as u32,
+                uninformed: next()? as u32,
+                arrivals: match (next()?, next()?) {
+                    (mean, _) if mean.is_nan() => None,
+                    (mean, last) => Some(Arrivals { mean, last }),
+                },
+                datagrams: next()? as u64,
+                payload: next()? as u64,
+                redundant: next()? as u64,
+                lost: next()? as u64,
+                repaired: next()? as u64,
+                at_sender: next()? as u64,
+                peak_at_sender: next()? as u64,
+                cannot_spread: next()? != 0.0,
+                ..TrialRecord::default()
+            };
+            let list = |numbers: &mut dyn ExactSizeIterator<Item = f64>| {
+                let length = numbers.next()? as usize;
+                (length <= numbers.len()).then(|| numbers.take(length).collect::<Vec<f64>>())
+            };
+            record.by_kind = list(&mut numbers)?.into_iter().map(|n| n as u64).collect();
+            record.multicasts = list(&mut numbers)?.into_iter().map(|n| n as u64).collect();
+            // async-racks.
+            record.through_core = numbers.next()? as u64;
+            record.rounds_played = numbers.next()? as u32;
+            record.peak_through_core = numbers.next()? as u64;
+            // Many messages.
+            record.message_latencies = list(&mut numbers)?
+                .into_iter()
+                .map(|latency| (latency >= 0.0).then_some(latency as u32))
+                .collect();
+            records.push(record);
+        }
+        Some(records)
+    }
+}
+
+/// Runs trial `trial` of `config` (seed `trial_seed(config.seed, trial)`); `config` must be valid.
+pub fn run_trial(config: &Config, trial: u32) -> TrialRecord {
+    let kinds = protocols::kinds(config).len();
+    let trial_config = Config {
+        seed: trial_seed(config.seed, u64::from(trial)),
+        ..config.clone()
+    };
+    let mut simulation = Simulation::new(trial_config).expect("a validated configuration");
+    let cannot_spread = simulation.warning().is_some();
+    simulation.run_to_end();
+    let totals = simulation.totals();
+    TrialRecord {
+        trial,
+        completion_time: simulation.completion_time(),
+        live: simulation.live(),
+        uninformed: simulation.live() - simulation.informed(),
+        arrivals: simulation.arrivals(),
+        datagrams: totals.datagrams,
+        payload: totals.payload,
+        redundant: totals.redundant,
+        lost: totals.lost,
+        repaired: totals.repaired,
+        at_sender: totals.at_sender,
+        by_kind: totals.by_kind[..kinds].to_vec(),
+        multicasts: totals.multicasts[..kinds].to_vec(),
+        peak_at_sender: simulation.peak_at_sender(),
+        cannot_spread,
+        through_core: totals.through_core,
+        rounds_played: simulation.round(),
+        peak_through_core: simulation.peak_through_core(),
+        message_latencies: simulation.message_latencies(),
+    }
+}
+
+/// Runs trials `first..first + count` in order.
+pub fn run_trials(config: &Config, first: u32, count: u32) -> Vec<TrialRecord> {
+    (first..first.saturating_add(count))
+        .map(|trial| run_trial(config, trial))
+        .collect()
+}
+
+/// Runs every trial; `progress(done)` is called after each one.
+pub fn run(experiment: &Experiment, mut progress: impl FnMut(u32)) -> Summary {
+    let records: Vec<TrialRecord> = (0..experiment.trials)
+        .map(|trial| {
+            let record = run_trial(&experiment.config, trial);
+            progress(trial + 1);
+            record
+        })
+        .collect();
+    summarize(experiment, &records)
+}
+
+/// The summary of `records`, which must be the experiment's trials in trial order (then the
+/// figures are the same to the last bit however the trials were run).
+pub fn summarize(experiment: &Experiment, records: &[TrialRecord]) -> Summary {
+    let config = &experiment.config;
+    let kinds = protocols::kinds(config);
+    let live = f64::from(config.live_count());
+    let series =
+        |figure: &dyn Fn(&TrialRecord) -> f64| -> Vec<f64> { records.iter().map(figure).collect() };
+    // No records (only a caller's mistake: trials >= 1) gives NaN, which JSON prints as null.
+    let stats =
+        |figure: &dyn Fn(&TrialRecord) -> f64| Stats::of(&series(figure)).unwrap_or(NO_STATS);
+    let rounds: Vec<f64> = records.iter().filter_map(|r| r.completion_time).collect();
+    let residue = series(&|r| f64::from(r.uninformed) / f64::from(r.live.max(1)));
+    let arrivals: Vec<Arrivals> = records.iter().filter_map(|r| r.arrivals).collect();
+    let mut warning = records
+        .iter()
+        .any(|r| r.cannot_spread)
+        .then(|| CANNOT_SPREAD.to_string());
+    let with_residue = residue.iter().filter(|&&residue| residue > 0.0).count();
+    if warning.is_none() && config.mongering.stop.is_some() && with_residue > 0 {
+        warning = Some(format!(
+            "the stop rule ended {with_residue} of {} trials with live nodes never informed (see residue); rounds counts only the trials that informed everyone",
+            experiment.trials
+        ));
+    }
+    // async-racks: datagrams through the core and rounds played, over all trials; the peak.
+    let through_core: u64 = records.iter().map(|r| r.through_core).sum();
+    let rounds_played: u64 = records.iter().map(|r| u64::from(r.rounds_played)).sum();
+    let peak_core = records
+        .iter()
+        .map(|r| r.peak_through_core)
+        .max()
+        .unwrap_or(0);
+    // Many messages: every delivered message's latency, and the incomplete ones per trial.
+    let latencies: Vec<f64> = records
+        .iter()
+        .flat_map(|r| r.message_latencies.iter().flatten())
+        .map(|&rounds| f64::from(rounds))
+        .collect();
+    let closed_form = protocols::closed_form_rounds(config);
+    let stop_rule_theory = protocols::stop_rule_theory(config);
+    Summary {
+        config: experiment.echo(),
+        live_nodes: config.live_count(),
+        completed: rounds.len() as u32,
+        rounds: Stats::of(&rounds),
+        uninformed: stats(&|r| f64::from(r.uninformed)),
+        datagrams_per_node: stats(&|r| r.datagrams as f64 / live),
+        payload_per_node: stats(&|r| r.payload as f64 / live),
+        redundant_per_node: stats(&|r| r.redundant as f64 / live),
+        lost_per_node: stats(&|r| r.lost as f64 / live),
+        kinds_per_node: kinds
+            .iter()
+            .enumerate()
+            .map(|(kind, name)| (name.name, stats(&|r| count(&r.by_kind, kind) as f64 / live)))
+            .collect(),
+        multicasts: kinds
+            .iter()
+            .enumerate()
+            .filter(|&(kind, _)| records.iter().any(|r| count(&r.multicasts, kind) > 0))
+            .map(|(kind, name)| (name.name, stats(&|r| count(&r.multicasts, kind) as f64)))
+            .collect(),
+        at_sender: stats(&|r| r.at_sender as f64),
+        peak_at_sender: stats(&|r| r.peak_at_sender as f64),
+        lost_packets: stats(&|r| r.repaired as f64),
+        residue: Stats::of(&residue).unwrap_or(NO_STATS),
+        traffic: stats(&|r| r.payload as f64 / live),
+        t_ave: Stats::of(&arrivals.iter().map(|a| a.mean).collect::<Vec<_>>()),
+        t_last: Stats::of(&arrivals.iter().map(|a| a.last).collect::<Vec<_>>()),
+        theory: TheoryEstimate {
+            mean_field_rounds: protocols::expected_rounds(config),
+            closed_form_rounds: closed_form.map(|(rounds, _)| rounds),
+            closed_form_source: closed_form.map(|(_, source)| source),
+            residue: stop_rule_theory.map(|(residue, _)| residue),
+            t_ave: stop_rule_theory.and_then(|(_, t_ave)| t_ave),
+        },
+        warning,
+        core_per_round: (config.mode.group() == Group::Gossip && config.racks > 1).then(|| {
+            MeanMax {
+                mean: (through_core as f64 / rounds_played.max(1) as f64 * 1e6).round() / 1e6,
+                max: peak_core as f64,
+            }
+        }),
+        message_latency: config.many_messages().then(|| {
+            Stats::of(&latencies).map(|stats| MeanMax {
+                mean: stats.mean,
+                max: stats.max,
+            })
+        }),
+        incomplete_messages: config.many_messages().then(|| {
+            stats(&|r| {
+                r.message_latencies
+                    .iter()
+                    .filter(|done| done.is_none())
+                    .count() as f64
+            })
+            .mean
+        }),
+    }
+}
