@@ -12,6 +12,8 @@ pub mod panels;
 pub mod stage;
 pub mod state;
 pub mod url;
+pub mod workers; // views (#8)
+pub mod export; // views (#8)
 pub mod views; // views (#8)
 
 pub use app::App;

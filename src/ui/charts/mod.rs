@@ -5,6 +5,7 @@ pub mod compare; // views (#8)
 pub mod core; // async-racks
 pub mod coverage;
 pub mod datagrams;
+pub mod histogram; // views (#8)
 pub mod infection;
 pub mod latency;
 

@@ -3,6 +3,7 @@
 //! `trials`) are read here; url.rs only hands them over, app.rs only switches views.
 
 pub mod compare;
+pub mod experiment;
 
 use crate::engine::{Config, Mode};
 use crate::ui::controls::Controls;
@@ -166,6 +167,10 @@ pub fn view_host(props: &ViewHostProps) -> Html {
                 setup={props.setup.clone()} on_setup={props.on_setup.clone()}
                 on_playback={{ let playback = playback.clone(); Callback::from(move |cb| playback.set(Some(cb))) }}
                 on_status={{ let status = status.clone(); Callback::from(move |s| status.set(s)) }} />
+        },
+        View::Experiment => html! {
+            <experiment::ExperimentView config={props.config.clone()} setup={props.setup.clone()}
+                on_setup={props.on_setup.clone()} />
         },
         _ => html! {},
     };
