@@ -323,7 +323,12 @@ pub fn app() -> Html {
     };
     let on_tab = {
         let (setup, on_view_setup) = ((*view_setup).clone(), on_view_setup.clone());
-        Callback::from(move |view| on_view_setup.emit(super::views::ViewSetup { view, ..setup.clone() }))
+        Callback::from(move |view| {
+            on_view_setup.emit(super::views::ViewSetup {
+                view,
+                ..setup.clone()
+            })
+        })
     };
     let views = Views {
         stage: use_node_ref(),

@@ -68,7 +68,9 @@ pub fn export_buttons(props: &ExportProps) -> Html {
     };
     let csv = {
         let (make, name) = (props.csv.clone(), props.name.clone());
-        Callback::from(move |_: MouseEvent| save_text(&make.emit(()), "text/csv", &format!("{name}.csv")))
+        Callback::from(move |_: MouseEvent| {
+            save_text(&make.emit(()), "text/csv", &format!("{name}.csv"))
+        })
     };
     html! {
         <div class="export" role="group" aria-label="Export">

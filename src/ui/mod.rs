@@ -6,15 +6,15 @@ pub mod canvas;
 pub mod charts;
 pub mod comparison;
 pub mod controls;
+pub mod export; // views (#8)
 pub mod frame_loop;
 pub mod palette;
 pub mod panels;
 pub mod stage;
 pub mod state;
 pub mod url;
-pub mod workers; // views (#8)
-pub mod export; // views (#8)
-pub mod views; // views (#8)
+pub mod views;
+pub mod workers; // views (#8) // views (#8)
 
 pub use app::App;
 

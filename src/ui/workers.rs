@@ -83,14 +83,15 @@ fn script_url() -> Result<String, JsValue> {
     let wasm = link("link[rel=preload][type='application/wasm']")?;
     let source = format!(
         "import init, {{ run_trials }} from {js:?};\n\
-         const ready = init({{ module_or_path: {wasm:?} }});\n\
-         self.onmessage = async ({{ data }}) => {{\n\
-           await ready;\n\
+         self.onmessage = ({{ data }}) => {{\n\
            try {{\n\
              const records = run_trials(data.config_json, data.first, data.count);\n\
              self.postMessage({{ task: data.task, records }}, [records.buffer]);\n\
-           }} catch (error) {{ self.postMessage({{ task: data.task, error: String(error) }}); }}\n\
-         }};\n"
+           }} catch (error) {{ self.postMessage({{ error: String(error) }}); }}\n\
+         }};\n\
+         init({{ module_or_path: {wasm:?} }}).then(\n\
+           () => self.postMessage({{ ready: true }}),\n\
+           (error) => self.postMessage({{ error: 'a worker could not start: ' + error }}));\n"
     );
     let options = BlobPropertyBag::new();
     options.set_type("text/javascript");
@@ -141,12 +142,6 @@ impl Pool {
             pool._handlers.push(handler);
         }
         Url::revoke_object_url(&url)?;
-        for worker in &pool.workers {
-            let mut state = queue.borrow_mut();
-            let index = state.next;
-            state.next += 1;
-            post(worker, &state.tasks[index], index)?;
-        }
         if total == 0
             && let Some(done) = queue.borrow_mut().on_done.take()
         {
@@ -166,11 +161,13 @@ fn on_message(queue: &Rc<RefCell<Queue>>, worker: &Worker, data: &JsValue) {
         }
         return;
     }
-    let index = field("task").as_f64().unwrap_or(0.0) as usize;
-    let records = field("records").unchecked_into::<Float64Array>().to_vec();
-    if let Some(slot) = state.results.get_mut(index) {
-        *slot = Some(records);
-        state.done += 1;
+    // A worker's first message says its wasm is ready; each later one carries a task's records.
+    if let Some(index) = field("task").as_f64().map(|index| index as usize) {
+        let records = field("records").unchecked_into::<Float64Array>().to_vec();
+        if let Some(slot) = state.results.get_mut(index) {
+            *slot = Some(records);
+            state.done += 1;
+        }
     }
     if state.next < state.tasks.len() {
         let next = state.next;
@@ -178,11 +175,18 @@ fn on_message(queue: &Rc<RefCell<Queue>>, worker: &Worker, data: &JsValue) {
         let _ = post(worker, &state.tasks[next], next);
     }
     let (done, total) = (state.done, state.tasks.len());
+    if field("ready").is_truthy() {
+        return;
+    }
     (state.on_progress)(done, total);
     if done == total
         && let Some(finish) = state.on_done.take()
     {
-        let results = state.results.iter_mut().map(|slot| slot.take().unwrap_or_default()).collect();
+        let results = state
+            .results
+            .iter_mut()
+            .map(|slot| slot.take().unwrap_or_default())
+            .collect();
         drop(state);
         finish(Ok(results));
     }

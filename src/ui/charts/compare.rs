@@ -40,7 +40,9 @@ pub fn draw(canvas: &HtmlCanvasElement, lines: &[Line]) -> Result<(), Box<dyn st
     let dash = font_px(ratio, 7.0);
     for line in lines {
         let solid = colour(line.colour).stroke_width((3.0 * ratio) as u32);
-        let dashed = colour(line.colour).mix(0.7).stroke_width((1.5 * ratio) as u32);
+        let dashed = colour(line.colour)
+            .mix(0.7)
+            .stroke_width((1.5 * ratio) as u32);
         let theory = line
             .theory
             .iter()

@@ -1,5 +1,5 @@
 //! Experiment view (#8): how many trials completed in each number of rounds, with the theory's
-//! rounds marked.
+//! rounds marked; the scaling view's hops from the sender.
 
 use super::{colour, font_px, open};
 use crate::ui::palette;
@@ -27,11 +27,18 @@ pub fn draw(
     canvas: &HtmlCanvasElement,
     bins: &[(f64, u32)],
     theory: Option<f64>,
+    x_desc: &str,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let (root, ratio) = open(canvas)?;
     let text = |size: f64| ("sans-serif", font_px(ratio, size)).into_font();
-    let first = bins.first().map_or(0.0, |bin| bin.0).min(theory.unwrap_or(f64::MAX));
-    let last = bins.last().map_or(8.0, |bin| bin.0 + 1.0).max(theory.map_or(0.0, |t| t + 1.0));
+    let first = bins
+        .first()
+        .map_or(0.0, |bin| bin.0)
+        .min(theory.unwrap_or(f64::MAX));
+    let last = bins
+        .last()
+        .map_or(8.0, |bin| bin.0 + 1.0)
+        .max(theory.map_or(0.0, |t| t + 1.0));
     let most = bins.iter().map(|bin| bin.1).max().unwrap_or(1).max(1);
     let mut chart = ChartBuilder::on(&root)
         .margin(font_px(ratio, 10.0) as i32)
@@ -40,8 +47,8 @@ pub fn draw(
         .build_cartesian_2d((first - 0.5)..(last + 0.5), 0f64..f64::from(most) * 1.1)?;
     chart
         .configure_mesh()
-        .x_desc("rounds to inform every live node")
-        .y_desc("trials")
+        .x_desc(x_desc)
+        .y_desc("count")
         .axis_desc_style(text(15.0))
         .label_style(text(13.0))
         .light_line_style(RGBColor(238, 238, 238))
@@ -53,7 +60,10 @@ pub fn draw(
     if let Some(rounds) = theory {
         let marker = colour(palette::LOST).stroke_width((2.5 * ratio) as u32);
         chart
-            .draw_series(LineSeries::new([(rounds, 0.0), (rounds, f64::from(most) * 1.1)], marker))?
+            .draw_series(LineSeries::new(
+                [(rounds, 0.0), (rounds, f64::from(most) * 1.1)],
+                marker,
+            ))?
             .label(format!("theory: {rounds} rounds"))
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], marker));
         chart

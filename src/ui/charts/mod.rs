@@ -1,13 +1,14 @@
 //! One module per chart, each a `draw(canvas, data)` over plain data (plotters on a canvas).
 
-pub mod comparison;
 pub mod compare; // views (#8)
+pub mod comparison;
 pub mod core; // async-racks
 pub mod coverage;
 pub mod datagrams;
 pub mod histogram; // views (#8)
 pub mod infection;
 pub mod latency;
+pub mod scaling; // views (#8)
 
 use super::canvas::fit_to_css;
 use plotters::coord::Shift;

@@ -15,7 +15,12 @@ use yew::prelude::*;
 
 /// Above this many nodes a panel's stage is drawn once per round, without flying datagrams.
 pub const STAGE_ANIMATED_NODES: u32 = 200;
-pub const COLOURS: [Rgb; 4] = [palette::PUSH, palette::PULL, palette::NEW, palette::SELECTED];
+pub const COLOURS: [Rgb; 4] = [
+    palette::PUSH,
+    palette::PULL,
+    palette::NEW,
+    palette::SELECTED,
+];
 
 #[derive(Clone)]
 pub struct Panel {
@@ -242,27 +247,36 @@ fn draw_chart(canvas: &HtmlCanvasElement, lab: &Lockstep) {
 pub fn compare_view(props: &CompareProps) -> Html {
     let lab = use_reducer(|| Lockstep::new(&props.config, &props.setup.modes));
     // Four distinct refs (cloning one NodeRef shares it).
-    let stages = use_memo((), |_| (0..4).map(|_| NodeRef::default()).collect::<Vec<_>>());
+    let stages = use_memo((), |_| {
+        (0..4).map(|_| NodeRef::default()).collect::<Vec<_>>()
+    });
     let stages: Vec<NodeRef> = (*stages).clone();
     let chart_ref = use_node_ref();
     let latest = use_mut_ref(|| (lab.clone(), props.speed));
     *latest.borrow_mut() = (lab.clone(), props.speed);
     {
         let dispatcher = lab.dispatcher();
-        use_effect_with((props.config.clone(), props.setup.modes.clone()), move |(config, modes)| {
-            dispatcher.dispatch(Move::Configure(Box::new(config.clone()), modes.clone()));
-        });
+        use_effect_with(
+            (props.config.clone(), props.setup.modes.clone()),
+            move |(config, modes)| {
+                dispatcher.dispatch(Move::Configure(Box::new(config.clone()), modes.clone()));
+            },
+        );
     }
     {
         let dispatcher = lab.dispatcher();
         let on_playback = props.on_playback.clone();
         use_effect_with((), move |_| {
-            on_playback.emit(Callback::from(move |action| dispatcher.dispatch(Move::Playback(action))));
+            on_playback.emit(Callback::from(move |action| {
+                dispatcher.dispatch(Move::Playback(action))
+            }));
         });
     }
     {
         let on_status = props.on_status.clone();
-        use_effect_with((lab.playing, lab.is_over()), move |status| on_status.emit(*status));
+        use_effect_with((lab.playing, lab.is_over()), move |status| {
+            on_status.emit(*status)
+        });
     }
     {
         let latest = latest.clone();
@@ -278,14 +292,20 @@ pub fn compare_view(props: &CompareProps) -> Html {
                 }
                 let round_ms = if lab.playing { 1000.0 / speed } else { 900.0 };
                 let progress = ((timestamp - started) / round_ms).clamp(0.0, 1.0);
-                if lab.playing && awaiting != Some(lab.version) && (lab.fast_forward || progress >= 1.0) {
+                if lab.playing
+                    && awaiting != Some(lab.version)
+                    && (lab.fast_forward || progress >= 1.0)
+                {
                     awaiting = Some(lab.version);
                     lab.dispatch(Move::Advance);
                 }
                 let changed = painted != Some(lab.version);
                 let animated = lab.config.nodes <= STAGE_ANIMATED_NODES && !lab.fast_forward;
                 for (panel, node) in lab.panels.iter().zip(&stages) {
-                    if let Some(canvas) = node.cast::<HtmlCanvasElement>().filter(|_| animated || changed) {
+                    if let Some(canvas) = node
+                        .cast::<HtmlCanvasElement>()
+                        .filter(|_| animated || changed)
+                    {
                         let shown = if animated { progress } else { 1.0 };
                         if let Err(error) = stage::draw(&canvas, &panel.run.borrow(), shown, None) {
                             web_sys::console::error_1(&error);
@@ -306,7 +326,11 @@ pub fn compare_view(props: &CompareProps) -> Html {
     let add = {
         let (modes, on_setup, setup) = (modes.clone(), props.on_setup.clone(), props.setup.clone());
         Callback::from(move |_: MouseEvent| {
-            let next = Mode::ALL.into_iter().rev().find(|mode| !modes.contains(mode)).unwrap_or(Mode::Push);
+            let next = Mode::ALL
+                .into_iter()
+                .rev()
+                .find(|mode| !modes.contains(mode))
+                .unwrap_or(Mode::Push);
             let mut setup = setup.clone();
             setup.modes = [modes.clone(), vec![next]].concat();
             on_setup.emit(setup);

@@ -121,8 +121,15 @@ pub fn trials_field(setup: &ViewSetup, on_setup: &Callback<ViewSetup>, label: &s
         Callback::from(move |event: Event| {
             let input: HtmlInputElement = event.target_unchecked_into();
             let trials = input.value_as_number();
-            let trials = if trials.is_nan() { setup.trials } else { trials.round().clamp(1.0, 10_000.0) as u32 };
-            on_setup.emit(ViewSetup { trials, ..setup.clone() });
+            let trials = if trials.is_nan() {
+                setup.trials
+            } else {
+                trials.round().clamp(1.0, 10_000.0) as u32
+            };
+            on_setup.emit(ViewSetup {
+                trials,
+                ..setup.clone()
+            });
         })
     };
     html! {
@@ -146,17 +153,27 @@ pub fn experiment_view(props: &ExperimentProps) -> Html {
             let tasks = split(&config_json(config), trials, chunk(trials));
             start(&batch, &pool, tasks, move |results| {
                 let records = records(&results).ok_or("the workers' records do not decode")?;
-                let rounds = records.iter().filter_map(|record| record.completion_time).collect();
+                let rounds = records
+                    .iter()
+                    .filter_map(|record| record.completion_time)
+                    .collect();
                 let summary = ensemble::summarize(&experiment, &records);
-                Ok(Outcome { summary, trials, rounds })
+                Ok(Outcome {
+                    summary,
+                    trials,
+                    rounds,
+                })
             });
         }
     };
     {
         let run = run.clone();
-        use_effect_with((props.config.clone(), props.setup.trials), move |(config, trials)| {
-            run(config, *trials);
-        });
+        use_effect_with(
+            (props.config.clone(), props.setup.trials),
+            move |(config, trials)| {
+                run(config, *trials);
+            },
+        );
     }
     {
         let pool = pool.clone();
@@ -165,9 +182,16 @@ pub fn experiment_view(props: &ExperimentProps) -> Html {
     {
         let (canvas, batch) = (canvas.clone(), (*batch).clone());
         use_effect_with(batch, move |batch| {
-            if let (Batch::Done(outcome), Some(canvas)) = (batch, canvas.cast::<HtmlCanvasElement>()) {
+            if let (Batch::Done(outcome), Some(canvas)) =
+                (batch, canvas.cast::<HtmlCanvasElement>())
+            {
                 let theory = outcome.summary.theory.mean_field_rounds.map(f64::from);
-                if let Err(error) = histogram::draw(&canvas, &histogram::bins(&outcome.rounds), theory) {
+                if let Err(error) = histogram::draw(
+                    &canvas,
+                    &histogram::bins(&outcome.rounds),
+                    theory,
+                    "rounds to inform every live node",
+                ) {
                     web_sys::console::error_1(&error.to_string().into());
                 }
             }
@@ -185,7 +209,12 @@ pub fn experiment_view(props: &ExperimentProps) -> Html {
         Callback::from(move |_: MouseEvent| run(&config, trials))
     };
     let config = &props.config;
-    let name = format!("experiment-{}-n{}-seed{}", config.mode.name(), config.nodes, config.seed);
+    let name = format!(
+        "experiment-{}-n{}-seed{}",
+        config.mode.name(),
+        config.nodes,
+        config.seed
+    );
     let outcome = match &*batch {
         Batch::Done(outcome) => Some(outcome.clone()),
         _ => None,
@@ -193,8 +222,15 @@ pub fn experiment_view(props: &ExperimentProps) -> Html {
     let histogram_csv = {
         let outcome = outcome.clone();
         Callback::from(move |_: ()| {
-            let bins = outcome.as_ref().map(|outcome| histogram::bins(&outcome.rounds)).unwrap_or_default();
-            csv("rounds to completion per trial", "rounds,trials", bins.iter().map(|(round, count)| format!("{round},{count}")))
+            let bins = outcome
+                .as_ref()
+                .map(|outcome| histogram::bins(&outcome.rounds))
+                .unwrap_or_default();
+            csv(
+                "rounds to completion per trial",
+                "rounds,trials",
+                bins.iter().map(|(round, count)| format!("{round},{count}")),
+            )
         })
     };
     html! {
@@ -230,7 +266,10 @@ fn numbers(outcome: &Outcome) -> Html {
         None => ("–".into(), "–".into(), "–".into()),
     };
     let share = f64::from(summary.completed) / f64::from(outcome.trials) * 100.0;
-    let theory = summary.theory.mean_field_rounds.map_or("–".into(), |rounds| rounds.to_string());
+    let theory = summary
+        .theory
+        .mean_field_rounds
+        .map_or("–".into(), |rounds| rounds.to_string());
     html! {
         <dl class="counts view-numbers">
             <div><dt>{ "Mean rounds" }</dt><dd data-testid="experiment-mean">{ mean }</dd></div>

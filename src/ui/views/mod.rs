@@ -4,6 +4,7 @@
 
 pub mod compare;
 pub mod experiment;
+pub mod scaling;
 
 use crate::engine::{Config, Mode};
 use crate::ui::controls::Controls;
@@ -84,7 +85,10 @@ pub fn read_key(setup: &mut ViewSetup, key: &str, value: &str, notices: &mut Vec
         }
         _ => match value.parse::<u32>() {
             Ok(trials) if (TRIALS.0..=TRIALS.1).contains(&trials) => setup.trials = trials,
-            _ => reject("a whole number of trials from 1 to 10000", setup.trials.to_string()),
+            _ => reject(
+                "a whole number of trials from 1 to 10000",
+                setup.trials.to_string(),
+            ),
         },
     }
 }
@@ -152,15 +156,18 @@ pub fn view_host(props: &ViewHostProps) -> Html {
         let shared = props.dispatch.clone();
         let playback = (*playback).clone();
         Callback::from(move |action: Action| match (&action, &playback) {
-            (
-                Action::TogglePlay | Action::Step | Action::Reset | Action::RunToEnd,
-                Some(view),
-            ) => view.emit(action),
+            (Action::TogglePlay | Action::Step | Action::Reset | Action::RunToEnd, Some(view)) => {
+                view.emit(action)
+            }
             (Action::TogglePlay | Action::Step | Action::Reset | Action::RunToEnd, None) => {}
             _ => shared.emit(action),
         })
     };
-    let class = classes!("panel", "controls-panel", format!("for-{}", props.setup.view.name()));
+    let class = classes!(
+        "panel",
+        "controls-panel",
+        format!("for-{}", props.setup.view.name())
+    );
     let body = match props.setup.view {
         View::Compare => html! {
             <compare::CompareView config={props.config.clone()} speed={props.speed}
@@ -172,7 +179,11 @@ pub fn view_host(props: &ViewHostProps) -> Html {
             <experiment::ExperimentView config={props.config.clone()} setup={props.setup.clone()}
                 on_setup={props.on_setup.clone()} />
         },
-        _ => html! {},
+        View::Scaling => html! {
+            <scaling::ScalingView config={props.config.clone()} setup={props.setup.clone()}
+                on_setup={props.on_setup.clone()} />
+        },
+        View::Run => html! {},
     };
     html! {
         <main class={classes!("layout", "view-layout")}>
