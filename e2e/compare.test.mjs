@@ -1,6 +1,7 @@
 // Issue #8's compare view: panels from the URL, lockstep rounds, numbers equal gossip-sim's.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { cliSummary, ARTIFACTS } from './harness.mjs';
 import { viewSuite, panelNumbers } from './views.mjs';
 
@@ -56,3 +57,27 @@ test('on a phone the panels stack', async () => {
   await lab.page.screenshot({ path: `${ARTIFACTS}compare-phone.png`, fullPage: true });
   await lab.page.close();
 });
+
+test('the compare chart and the run view\'s charts export PNG, SVG and CSV files', async () => {
+  const lab = await openView('?view=compare&modes=push,pull&n=100&seed=2');
+  await lab.button('Run to end').click();
+  await lab.page.waitForFunction(() => [...document.querySelectorAll('[data-testid="rounds-to-all"]')].every((cell) => cell.textContent.trim() !== ''));
+  await checkExports(lab.page.locator('.compare-view .export'), /^compare-push\+pull-n100-seed2\./, 'mode,round,informed_fraction');
+  await lab.page.getByRole('tab', { name: 'Run' }).click();
+  await lab.page.getByTestId('chart').waitFor();
+  await checkExports(lab.page.locator('.results-panel .export').first(), /^run-push-n100-seed2\./, 'round,informed_fraction');
+  assert.deepEqual(lab.errors, []);
+  await lab.page.close();
+});
+
+async function checkExports(group, name, header) {
+  for (const [button, type] of [['PNG', 'png'], ['SVG', 'svg'], ['CSV', 'csv']]) {
+    const [download] = await Promise.all([group.page().waitForEvent('download'), group.getByRole('button', { name: button, exact: true }).click()]);
+    assert.match(download.suggestedFilename(), name);
+    assert.ok(download.suggestedFilename().endsWith(`.${type}`));
+    const bytes = readFileSync(await download.path());
+    if (type === 'png') assert.equal(bytes.subarray(1, 4).toString(), 'PNG');
+    if (type === 'svg') assert.match(bytes.toString(), /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"[^]*<polyline[^]*<\/svg>\n$/);
+    if (type === 'csv') assert.match(bytes.toString(), new RegExp(`^# Gossip Lab: .*\\n# configuration: \\?.*\\n${header}\\n`));
+  }
+}

@@ -422,6 +422,7 @@ pub fn app() -> Html {
         Action::SetLogRounds(input.checked())
     });
 
+    let run_exports = super::export::run_exports(&lab.run); // views (#8)
     // async-racks: asynchronous gossip puts time in periods on the chart's x axis.
     let chart_label = if lab.config.timed() && lab.config.asynchrony.is_some() {
         "Informed fraction against time in periods, with the synchronous theory curve and the asynchronous theory's time marked"
@@ -466,8 +467,11 @@ pub fn app() -> Html {
                         <button onclick={dispatch.reform(|_: MouseEvent| Action::ClearGhosts)} disabled={lab.ghosts.is_empty()}>
                             { "Clear earlier runs" }</button>
                     </div>
+                    // views (#8): PNG, SVG and CSV of the run's charts.
+                    <super::export::ExportButtons canvas={views.chart.clone()} name={run_exports.0.clone()} csv={run_exports.1.clone()} />
                     <canvas ref={views.datagrams.clone()} class="chart small" data-testid="datagrams-chart" role="img"
                         aria-label="Datagrams per round"></canvas>
+                    <super::export::ExportButtons canvas={views.datagrams.clone()} name={format!("datagrams-{}", run_exports.0)} csv={run_exports.2.clone()} />
                     <ul class="legend chart-legend" aria-label="Datagrams chart legend">
                         { for datagrams::series(kinds).iter().map(|line| html! {
                             <li><span class="swatch line" style={format!("--swatch: {}", palette::hex(line.colour))} aria-hidden="true"></span>{ line.label }</li>

@@ -1,5 +1,6 @@
-//! Export (#8): every chart's "PNG" (the canvas as drawn), and "CSV" (its data, with the
-//! configuration, the page's URL query, in `# ` comment lines so a figure can be remade).
+//! Export (#8): every chart's "PNG" (the canvas as drawn), "SVG" (the same drawing, recorded by
+//! `charts::svg`) and "CSV" (its data, with the configuration, the page's URL query, in `# `
+//! comment lines so a figure can be remade).
 
 use wasm_bindgen::JsCast;
 use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, HtmlCanvasElement, Url};
@@ -52,7 +53,7 @@ pub struct ExportProps {
     pub csv: Callback<(), String>,
 }
 
-/// The "PNG" and "CSV" buttons under a chart.
+/// The "PNG", "SVG" and "CSV" buttons under a chart.
 #[function_component(ExportButtons)]
 pub fn export_buttons(props: &ExportProps) -> Html {
     let png = {
@@ -66,6 +67,18 @@ pub fn export_buttons(props: &ExportProps) -> Html {
             }
         })
     };
+    let svg = {
+        let (canvas, name) = (props.canvas.clone(), props.name.clone());
+        Callback::from(move |_: MouseEvent| {
+            if let Some(svg) = canvas
+                .cast::<HtmlCanvasElement>()
+                .as_ref()
+                .and_then(crate::ui::charts::svg::recorded)
+            {
+                save_text(&svg, "image/svg+xml", &format!("{name}.svg"));
+            }
+        })
+    };
     let csv = {
         let (make, name) = (props.csv.clone(), props.name.clone());
         Callback::from(move |_: MouseEvent| {
@@ -75,7 +88,50 @@ pub fn export_buttons(props: &ExportProps) -> Html {
     html! {
         <div class="export" role="group" aria-label="Export">
             <button onclick={png} title="the chart as an image">{ "PNG" }</button>
+            <button onclick={svg} title="the same drawing as vector graphics">{ "SVG" }</button>
             <button onclick={csv} title="the chart's data, with the configuration in # lines">{ "CSV" }</button>
         </div>
     }
+}
+
+/// The run view's charts (#8): the file name and the CSV of the informed fraction per round and
+/// of the datagrams per round, from the run's recorded series.
+pub fn run_exports(
+    run: &std::rc::Rc<std::cell::RefCell<crate::ui::state::Run>>,
+) -> (AttrValue, Callback<(), String>, Callback<(), String>) {
+    let config = run.borrow().simulation.config().clone();
+    let name = format!(
+        "run-{}-n{}-seed{}",
+        config.mode.name(),
+        config.nodes,
+        config.seed
+    );
+    let (first, second) = (run.clone(), run.clone());
+    let fractions = Callback::from(move |_: ()| {
+        let run = first.borrow();
+        let rows = run
+            .fractions
+            .points(0)
+            .map(|(round, fraction)| format!("{round},{fraction}"));
+        csv(
+            "informed fraction of the live nodes per round",
+            "round,informed_fraction",
+            rows,
+        )
+    });
+    let datagrams = Callback::from(move |_: ()| {
+        let run = second.borrow();
+        let rows = run.counters.points(1).map(|(round, counters)| {
+            format!(
+                "{round},{},{},{},{}",
+                counters.datagrams, counters.payload, counters.redundant, counters.lost
+            )
+        });
+        csv(
+            "datagrams per round",
+            "round,datagrams,payload,redundant,lost",
+            rows,
+        )
+    });
+    (name.into(), fractions, datagrams)
 }

@@ -52,6 +52,7 @@ pub fn draw(
         .axis_desc_style(text(15.0))
         .label_style(text(13.0))
         .light_line_style(RGBColor(238, 238, 238))
+        .x_label_formatter(&|value| format!("{value:.0}"))
         .draw()?;
     let fill = colour(palette::PUSH).mix(0.8).filled();
     chart.draw_series(bins.iter().map(|&(round, count)| {

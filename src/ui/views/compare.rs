@@ -4,6 +4,7 @@
 use super::ViewSetup;
 use crate::engine::{Config, Mode};
 use crate::ui::charts::compare::{self as chart, Line};
+use crate::ui::export::{ExportButtons, csv};
 use crate::ui::frame_loop::FrameLoop;
 use crate::ui::palette::{self, Rgb};
 use crate::ui::stage;
@@ -336,6 +337,32 @@ pub fn compare_view(props: &CompareProps) -> Html {
             on_setup.emit(setup);
         })
     };
+    let name = format!(
+        "compare-{}-n{}-seed{}",
+        modes
+            .iter()
+            .map(|mode| mode.name())
+            .collect::<Vec<_>>()
+            .join("+"),
+        props.config.nodes,
+        props.config.seed
+    );
+    let chart_csv = {
+        let panels = lab.panels.clone();
+        Callback::from(move |_: ()| {
+            let rows = panels.iter().flat_map(|panel| {
+                let mode = panel.mode.name();
+                curve(&panel.run.borrow())
+                    .into_iter()
+                    .map(move |(round, fraction)| format!("{mode},{round},{fraction}"))
+            });
+            csv(
+                "informed fraction per round of each panel",
+                "mode,round,informed_fraction",
+                rows,
+            )
+        })
+    };
     html! {
         <section class="panel compare-view" aria-label="Compare protocols">
             <p class="hint explain">{ "Each panel runs its own protocol on the same N, fanout, loss, crashes and seed; Play, Step, Reset and Run to end drive them all, so round r is round r everywhere." }</p>
@@ -387,8 +414,9 @@ pub fn compare_view(props: &CompareProps) -> Html {
                 }) }
             </div>
             <button onclick={add} disabled={count >= 4}>{ "Add panel" }</button>
-            <canvas ref={chart_ref} class="chart" data-testid="compare-chart" role="img"
+            <canvas ref={chart_ref.clone()} class="chart" data-testid="compare-chart" role="img"
                 aria-label="Informed fraction per round of every panel, solid, and its theory curve, dashed, in the panel's colour"></canvas>
+            <ExportButtons canvas={chart_ref} name={name} csv={chart_csv} />
             <table class="milestones compare-table" data-testid="compare-table">
                 <thead><tr><th>{ "protocol" }</th>{ for COLUMNS.iter().map(|column| html! { <th>{ *column }</th> }) }</tr></thead>
                 <tbody>

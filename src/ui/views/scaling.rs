@@ -20,6 +20,8 @@ pub const FIRST_POWER: u32 = 4;
 pub const LAST_POWER: u32 = 20;
 /// The who-informed-whom tree is drawn up to this many nodes.
 pub const TREE_NODES: u32 = 64;
+/// Hops are counted up to this many nodes (finding who informed a node is a search).
+pub const HOPS_NODES: u32 = 4096;
 
 /// One row of the table, one point of the chart.
 pub struct Row {
@@ -327,7 +329,7 @@ pub fn scaling_view(props: &ScalingProps) -> Html {
                 </div>
             }
             <h2 class="view-heading">{ format!("Hops from the sender: {} at N = {}, seed {}", config.mode.name(), config.nodes, config.seed) }</h2>
-            <p class="hint">{ "How many forwardings each informed node is from the sender in this run (who informed whom, as the engine reports it); for N up to 64 the tree itself, one row per hop." }</p>
+            <p class="hint">{ "How many forwardings each informed node is from the sender in this run (who informed whom, as the engine reports it; N up to 4,096); for N up to 64 the tree itself, one row per hop." }</p>
             <canvas ref={hops_ref.clone()} class="chart small" data-testid="hops-chart" role="img" aria-label="Informed nodes per hop count from the sender"></canvas>
             <ExportButtons canvas={hops_ref} name={hops_name} csv={hops_csv} />
             if config.nodes <= TREE_NODES {
@@ -339,6 +341,9 @@ pub fn scaling_view(props: &ScalingProps) -> Html {
 
 /// One run with contacts: for each node, (parent, hops from a sender) if informed.
 fn hops(config: &Config) -> Vec<Option<(Option<u32>, u32)>> {
+    if config.nodes > HOPS_NODES {
+        return Vec::new();
+    }
     let Ok(mut simulation) = Simulation::new(config.clone()) else {
         return Vec::new();
     };
