@@ -346,7 +346,8 @@ pub fn app() -> Html {
     {
         let latest = latest.clone();
         let views = views.clone();
-        use_effect_with((), move |_| {
+        // views (#8): a fresh painter when the view changes, so the run view's new canvases are drawn.
+        use_effect_with(view_setup.view, move |_| {
             let painter = Rc::new(RefCell::new(Painter::default()));
             let perf = latest.borrow().perf;
             let timer = perf

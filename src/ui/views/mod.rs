@@ -24,11 +24,16 @@ impl View {
     pub const ALL: [View; 4] = [View::Run, View::Compare, View::Experiment, View::Scaling];
 
     pub fn name(self) -> &'static str {
+        self.names().0
+    }
+
+    /// The URL name and the tab's label.
+    fn names(self) -> (&'static str, &'static str) {
         match self {
-            View::Run => "run",
-            View::Compare => "compare",
-            View::Experiment => "experiment",
-            View::Scaling => "scaling",
+            View::Run => ("run", "Run"),
+            View::Compare => ("compare", "Compare"),
+            View::Experiment => ("experiment", "Experiment"),
+            View::Scaling => ("scaling", "Scaling"),
         }
     }
 }
@@ -124,8 +129,7 @@ pub fn tabs(props: &TabsProps) -> Html {
         <nav class="view-tabs" role="tablist" aria-label="Views">
             { for View::ALL.into_iter().map(|view| {
                 let selected = view == props.view;
-                let name = view.name();
-                let label = format!("{}{}", name[..1].to_uppercase(), &name[1..]);
+                let label = view.names().1;
                 html! {
                     <button role="tab" aria-selected={selected.to_string()}
                         class={classes!("tab", selected.then_some("pressed"))}
