@@ -70,7 +70,12 @@ pub fn start<T: 'static>(
     let (progress, done) = (state.clone(), state.clone());
     let started = Pool::run(
         tasks,
-        move |finished, total| progress.set(Batch::Running(finished, total)),
+        // At most about 100 re-renders a run: small tasks finish many to a frame.
+        move |finished, total| {
+            if finished % (total / 100).max(1) == 0 {
+                progress.set(Batch::Running(finished, total))
+            }
+        },
         move |results| {
             done.set(match results.and_then(finish) {
                 Ok(value) => Batch::Done(Rc::new(value)),
