@@ -342,6 +342,7 @@ pub fn app() -> Html {
     // The newest state, for the frame loop and the key listener (they outlive a render).
     let latest = use_mut_ref(|| lab.clone());
     *latest.borrow_mut() = lab.clone();
+    super::lecture::use_lecture(&lab); // lecture: URL, theme, locks, keys, tours, loop
 
     {
         let latest = latest.clone();
@@ -439,6 +440,7 @@ pub fn app() -> Html {
                 <p class="keys" aria-hidden="true"><kbd>{ "Space" }</kbd>{ " play/pause " }<kbd>{ "→" }</kbd>{ " step " }<kbd>{ "R" }</kbd>{ " reset" }</p>
             </header>
             <Notices notices={lab.notices.clone()} dispatch={dispatch.clone()} />
+            <super::lecture::LectureBar lab={lab.clone()} stage={views.stage.clone()} /> // lecture
             // views (#8)
             <super::views::Tabs view={view_setup.view} on_select={on_tab} />
             if view_setup.view != super::views::View::Run {
@@ -453,6 +455,7 @@ pub fn app() -> Html {
                 <section class="panel stage-panel" aria-label="Network">
                     <canvas ref={views.stage.clone()} class="stage" data-testid="stage" onclick={on_stage_click}
                         role="img" aria-label={format!("The network of {nodes} nodes; coloured nodes know the rumor")}></canvas>
+                    { super::lecture::timeline(&lab) } // lecture
                     <Counts run={run_props.run.clone()} version={lab.version} />
                     <NodeDetails selected={lab.selected} run={run_props.clone()} dispatch={dispatch.clone()} />
                     <Legend animated={nodes <= ANIMATED_NODES} {kinds} cut_off={tree} {regions} {stream} />

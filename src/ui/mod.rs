@@ -1,21 +1,38 @@
 //! The Yew app (wasm32 only): one reducer (`state`), components that dispatch its actions, a
-//! frame loop that plays rounds and paints the stage and charts (`app`).
+//! frame loop that plays rounds and paints the stage and charts (`app`). The state, the URL
+//! parser and the lecture's pure part (`share`) also compile natively, for tests/lecture.rs.
 
+#[cfg(target_arch = "wasm32")]
 pub mod app;
+#[cfg(target_arch = "wasm32")]
 pub mod canvas;
+#[cfg(target_arch = "wasm32")]
 pub mod charts;
 pub mod comparison;
+#[cfg(target_arch = "wasm32")]
 pub mod controls;
+#[cfg(target_arch = "wasm32")]
 pub mod export; // views (#8)
+#[cfg(target_arch = "wasm32")]
 pub mod frame_loop;
+#[cfg(target_arch = "wasm32")]
+pub mod lecture; // lecture: the page's share bar, timeline, tours, presentation, exports
+#[cfg(target_arch = "wasm32")]
 pub mod palette;
+#[cfg(target_arch = "wasm32")]
 pub mod panels;
+pub mod share; // lecture
+#[cfg(target_arch = "wasm32")]
 pub mod stage;
 pub mod state;
 pub mod url;
-pub mod views;
-pub mod workers; // views (#8) // views (#8)
+pub mod view_keys; // views (#8): the views' URL keys (native, for url.rs)
+#[cfg(target_arch = "wasm32")]
+pub mod views; // views (#8)
+#[cfg(target_arch = "wasm32")]
+pub mod workers; // views (#8)
 
+#[cfg(target_arch = "wasm32")]
 pub use app::App;
 
 /// The UI's parameter ranges: the engine's, except N (the page animates up to 100,000 nodes) and
@@ -28,6 +45,7 @@ pub mod limits {
 }
 
 /// Mounts the app in `#app` and removes the loading note.
+#[cfg(target_arch = "wasm32")]
 pub fn start() {
     let document = web_sys::window()
         .and_then(|window| window.document())

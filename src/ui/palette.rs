@@ -86,10 +86,38 @@ pub fn viridis(t: f64) -> Rgb {
     (lerp(a.0, b.0), lerp(a.1, b.1), lerp(a.2, b.2))
 }
 
-pub fn css((r, g, b): Rgb, alpha: f64) -> String {
+// lecture: the dark theme's stage (charts are inverted by CSS, see style.css).
+thread_local! {
+    static DARK: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+pub fn set_dark(dark: bool) {
+    DARK.with(|cell| cell.set(dark));
+}
+
+/// A colour as the current theme shows it: the dark theme swaps the neutrals.
+fn themed(rgb: Rgb) -> Rgb {
+    if !DARK.with(std::cell::Cell::get) {
+        return rgb;
+    }
+    match rgb {
+        BACKGROUND => (18, 20, 24),
+        INK => (240, 240, 240),
+        UNINFORMED => (112, 118, 128),
+        UNINFORMED_EDGE => (170, 174, 182),
+        CRASHED => (235, 235, 235),
+        EDGE => (95, 100, 108),
+        CUT_OFF => (110, 84, 64),
+        other => other,
+    }
+}
+
+pub fn css(rgb: Rgb, alpha: f64) -> String {
+    let (r, g, b) = themed(rgb);
     format!("rgba({r},{g},{b},{alpha:.3})")
 }
 
-pub fn hex((r, g, b): Rgb) -> String {
+pub fn hex(rgb: Rgb) -> String {
+    let (r, g, b) = themed(rgb);
     format!("#{r:02x}{g:02x}{b:02x}")
 }

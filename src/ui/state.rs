@@ -1,5 +1,7 @@
 //! The whole UI state as one reducer: `Lab` + `Action`. Components dispatch actions; only this
 //! file changes state. The run lives behind `Rc<RefCell>` so a round does not copy the network.
+// lecture: natively (tests/lecture.rs) only the reducer is absent; what it alone uses is unused.
+#![cfg_attr(not(target_arch = "wasm32"), allow(dead_code, unused_imports))]
 
 use super::comparison::{Comparison, compare};
 use super::limits;
@@ -11,6 +13,7 @@ use crate::engine::report::Counters;
 use crate::engine::{Config, Mode, RoundReport, Simulation, Status};
 use std::cell::RefCell;
 use std::rc::Rc;
+#[cfg(target_arch = "wasm32")] // lecture: the state compiles natively for tests/lecture.rs
 use yew::Reducible;
 
 /// Above this many nodes the stage draws a dense field and no datagrams are animated.
@@ -116,6 +119,9 @@ pub struct Run {
     /// Many messages: each message's coverage (share of the live nodes holding it) per round,
     /// from round 0; empty with one message.
     pub coverage: History<Vec<f32>>,
+    /// lecture: the nodes crashed or recovered by a click, (round, node, with state), so the
+    /// timeline replays them.
+    pub clicks: Vec<(u32, u32, bool)>,
 }
 
 /// The fractions the milestones table reports besides 100 %.
@@ -128,7 +134,8 @@ impl Run {
 
     /// A run whose comparison is already known (a reset or replay of the same configuration
     /// keeps its comparison instead of playing it again).
-    fn with_comparison(config: &Config, comparison: Option<Comparison>) -> Run {
+    #[inline(never)] // lecture: one copy for its callers (size)
+    pub(super) fn with_comparison(config: &Config, comparison: Option<Comparison>) -> Run {
         let simulation = if config.nodes <= ANIMATED_NODES {
             Simulation::with_contacts(config.clone())
         } else {
@@ -148,6 +155,7 @@ impl Run {
             theory_rounds: protocols::expected_rounds(config),
             comparison,
             coverage: History::new(),
+            clicks: Vec::new(), // lecture
             last: None,
             simulation,
         };
@@ -178,6 +186,7 @@ impl Run {
     }
 
     /// Plays one round; false once the run is over.
+    #[inline(never)] // lecture: one copy for its callers (size)
     pub fn step(&mut self) -> bool {
         let Some(report) = self.simulation.step() else {
             return false;
@@ -195,6 +204,8 @@ impl Run {
     /// Failures and delays: crashes a live node before the next round, or recovers a crashed
     /// one (with its state or empty). The sender cannot be crashed.
     pub fn toggle_crash(&mut self, node: u32, with_state: bool) {
+        self.clicks
+            .push((self.simulation.round(), node, with_state)); // lecture
         if self.simulation.is_crashed(node) {
             if self.simulation.recover(node, with_state) && !with_state {
                 self.informed_round[node as usize] = u32::MAX;
@@ -303,6 +314,8 @@ pub struct Lab {
     pub click_crashes: bool,
     /// A recovered node comes back with its state (true) or empty.
     pub recover_with_state: bool,
+    /// lecture: URL keys, timeline, tour, presentation.
+    pub lecture: super::share::Lecture,
 }
 
 impl PartialEq for Lab {
@@ -319,12 +332,13 @@ impl PartialEq for Lab {
             && self.log_rounds == other.log_rounds
             && self.click_crashes == other.click_crashes
             && self.recover_with_state == other.recover_with_state
+            && self.lecture == other.lecture // lecture
     }
 }
 
 impl Lab {
     pub fn new(setup: Setup, notices: Vec<String>) -> Lab {
-        Lab {
+        let mut lab = Lab {
             run: Rc::new(RefCell::new(Run::new(&setup.config))),
             config: setup.config,
             speed: setup.speed,
@@ -338,7 +352,14 @@ impl Lab {
             log_rounds: setup.log_rounds,
             click_crashes: false,
             recover_with_state: true,
-        }
+            // lecture: opens at `round=R`.
+            lecture: super::share::Lecture {
+                autoplay: setup.autoplay,
+                ..setup.lecture.clone()
+            },
+        };
+        lab.open_at(setup.lecture.round.unwrap_or(0));
+        lab
     }
 }
 
@@ -384,6 +405,8 @@ pub enum Action {
     SetRecoverWithState(bool),
     ClearGhosts,
     DismissNotices,
+    /// lecture: timeline, loop, tours, presentation (share.rs).
+    Lecture(super::share::Cue),
 }
 
 /// Clamps `value` into `range`, adding a notice when it had to.
@@ -491,6 +514,7 @@ fn as_range(range: (u32, u32)) -> (f64, f64) {
     (f64::from(range.0), f64::from(range.1))
 }
 
+#[cfg(target_arch = "wasm32")] // lecture
 impl Reducible for Lab {
     type Action = Action;
 
@@ -589,6 +613,11 @@ impl Reducible for Lab {
             Action::SetRecoverWithState(on) => lab.recover_with_state = on,
             Action::ClearGhosts => lab.ghosts = Rc::new(Vec::new()),
             Action::DismissNotices => lab.notices.clear(),
+            Action::Lecture(cue) => {
+                lab.config = config.clone();
+                lab.cue(cue, &mut notices);
+                config = lab.config.clone();
+            }
         }
         keep_consistent(&mut config, &mut notices);
         if config != lab.config {
@@ -602,7 +631,7 @@ impl Reducible for Lab {
 
 impl Lab {
     /// A fresh run of the current parameters; the old one becomes a ghost if its parameters differ.
-    fn restart(&mut self, keep_ghost: bool) {
+    pub(super) fn restart(&mut self, keep_ghost: bool) {
         let old = self.run.borrow();
         if keep_ghost && old.fractions.len() > 1 {
             let label = describe(old.simulation.config());
@@ -630,6 +659,7 @@ impl Lab {
         self.run = Rc::new(RefCell::new(run));
         self.selected = None;
         self.fast_forward = false;
+        self.lecture.frontier = 0; // lecture: a new run's timeline
         self.version += 1;
     }
 

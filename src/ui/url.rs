@@ -15,6 +15,8 @@ pub struct Setup {
     pub perf: bool,
     /// The charts' rounds axis on a log scale.
     pub log_rounds: bool,
+    /// lecture: embed, lock, loop, round, tour, present, theme (share.rs).
+    pub lecture: super::share::Lecture,
 }
 
 impl Default for Setup {
@@ -30,6 +32,7 @@ impl Default for Setup {
             autoplay: false,
             perf: false,
             log_rounds: false,
+            lecture: Default::default(),
         }
     }
 }
@@ -40,6 +43,7 @@ impl Default for Setup {
 pub fn parse_query(query: &str) -> (Setup, Vec<String>) {
     let mut setup = Setup::default();
     let mut notices = Vec::new();
+    let query = super::share::bounded(query, &mut notices); // lecture
     for pair in query
         .trim_start_matches('?')
         .split('&')
@@ -72,9 +76,11 @@ pub fn parse_query(query: &str) -> (Setup, Vec<String>) {
             "perf" => setup.perf = flag(&value, "perf", &mut notices),
             "log" => setup.log_rounds = flag(&value, "log", &mut notices),
             // views (#8): view, modes, trials are the views' own; checked here for the notices.
-            key if super::views::is_url_key(key) => {
-                super::views::read_key(&mut Default::default(), key, &value, &mut notices)
+            key if super::view_keys::is_url_key(key) => {
+                super::view_keys::read_key(&mut Default::default(), key, &value, &mut notices)
             }
+            // lecture: embed, lock, loop, round, tour, present, theme.
+            key if super::share::parse_key(&mut setup.lecture, key, &value, &mut notices) => {}
             _ => notices.push(format!("URL parameter {key:?} is unknown and was ignored.")),
         }
     }

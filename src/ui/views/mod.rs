@@ -6,114 +6,20 @@ pub mod compare;
 pub mod experiment;
 pub mod scaling;
 
-use crate::engine::{Config, Mode};
+use crate::engine::Config;
 use crate::ui::controls::Controls;
 use crate::ui::state::Action;
 use yew::prelude::*;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum View {
-    #[default]
-    Run,
-    Compare,
-    Experiment,
-    Scaling,
-}
-
-impl View {
-    pub const ALL: [View; 4] = [View::Run, View::Compare, View::Experiment, View::Scaling];
-
-    pub fn name(self) -> &'static str {
-        self.names().0
-    }
-
-    /// The URL name and the tab's label.
-    fn names(self) -> (&'static str, &'static str) {
-        match self {
-            View::Run => ("run", "Run"),
-            View::Compare => ("compare", "Compare"),
-            View::Experiment => ("experiment", "Experiment"),
-            View::Scaling => ("scaling", "Scaling"),
-        }
-    }
-}
-
-/// Trials per experiment (and per scaling point) the page runs.
-pub const TRIALS: (u32, u32) = (1, 10_000);
-pub const DEFAULT_MODES: [Mode; 3] = [Mode::Push, Mode::Pull, Mode::PushPull];
-
-/// The views' part of the URL.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ViewSetup {
-    pub view: View,
-    /// 2 to 4 protocols: the compare panels, the scaling view's curves.
-    pub modes: Vec<Mode>,
-    pub trials: u32,
-}
-
-impl Default for ViewSetup {
-    fn default() -> Self {
-        ViewSetup {
-            view: View::Run,
-            modes: DEFAULT_MODES.to_vec(),
-            trials: 100,
-        }
-    }
-}
-
-/// Whether url.rs should hand `key` to `read_key`.
-pub fn is_url_key(key: &str) -> bool {
-    matches!(key, "view" | "modes" | "trials")
-}
-
-/// Reads one of the views' URL keys into `setup`; a bad value keeps the default and says why.
-pub fn read_key(setup: &mut ViewSetup, key: &str, value: &str, notices: &mut Vec<String>) {
-    let mut reject = |expected: &str, fallback: String| {
-        notices.push(format!(
-            "URL parameter {key}={value:?} is not {expected}; using {fallback}."
-        ))
-    };
-    match key {
-        "view" => match View::ALL.into_iter().find(|view| view.name() == value) {
-            Some(view) => setup.view = view,
-            None => reject("run, compare, experiment or scaling", "run".into()),
-        },
-        "modes" => {
-            let modes: Option<Vec<Mode>> = value.split(',').map(Mode::from_name).collect();
-            match modes {
-                Some(modes) if (2..=4).contains(&modes.len()) => setup.modes = modes,
-                _ => reject(
-                    "2 to 4 protocol names separated by commas (centralized, tree, srm, rmtp, push, pull, push-pull)",
-                    "push,pull,push-pull".into(),
-                ),
-            }
-        }
-        _ => match value.parse::<u32>() {
-            Ok(trials) if (TRIALS.0..=TRIALS.1).contains(&trials) => setup.trials = trials,
-            _ => reject(
-                "a whole number of trials from 1 to 10000",
-                setup.trials.to_string(),
-            ),
-        },
-    }
-}
-
-/// The views' setup from the page's query (url.rs reports its notices).
-pub fn from_query(query: &str) -> ViewSetup {
-    let mut setup = ViewSetup::default();
-    for pair in query.trim_start_matches('?').split('&') {
-        if let Some((key, value)) = pair.split_once('=').filter(|(key, _)| is_url_key(key)) {
-            read_key(&mut setup, key, &value.replace("%2C", ","), &mut Vec::new());
-        }
-    }
-    setup
-}
+pub use super::view_keys::*;
 
 pub fn initial_setup() -> ViewSetup {
     let query = web_sys::window()
         .and_then(|window| window.location().search().ok())
         .unwrap_or_default();
-    from_query(&query)
+    let setup = from_query(&query);
+    remember(&setup);
+    setup
 }
 
 #[derive(Properties, PartialEq)]
@@ -203,6 +109,7 @@ pub fn view_host(props: &ViewHostProps) -> Html {
 /// Puts the views' keys in the address bar (replacing the entry), so a reload or a shared link
 /// opens the same view.
 pub fn write_url(setup: &ViewSetup) {
+    remember(setup);
     let Some(window) = web_sys::window() else {
         return;
     };

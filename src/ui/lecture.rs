@@ -1,0 +1,717 @@
+//! Lecture-ready (issue #9), the page's part: the URL kept in step with the state, Copy link,
+//! Embed, presets, tours, present mode and themes, the keys, the timeline and the exports (stage
+//! PNG, WebM video, per-round CSV, configuration JSON). The pure logic is in `share`.
+
+use super::share::{Cue, parse_tour, to_query, tour_source};
+use super::state::{Action, Lab};
+use gloo_events::EventListener;
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::{JsCast, JsValue, closure::Closure};
+use web_sys::{HtmlCanvasElement, HtmlInputElement, KeyboardEvent};
+use yew::prelude::*;
+
+/// Built-in tours: (name for `tour=`, title).
+const TOURS: &[(&str, &str)] = &[
+    ("for-loop", "Why not a for-loop?"),
+    ("push-pull", "Push, pull, push-pull"),
+    ("loss-crashes", "Loss and crashes"),
+    ("trees-break", "Trees break"),
+    ("nak-storms", "NAK storms"),
+];
+
+/// Ready scenarios: (name, one-line caption, query).
+const PRESETS: &[(&str, &str, &str)] = &[
+    (
+        "For-loop of unicasts",
+        "the sender alone: O(N) rounds",
+        "?mode=centralized&n=100&b=1&seed=1",
+    ),
+    (
+        "Binary tree",
+        "O(log N) rounds while nothing fails",
+        "?mode=tree&n=200&b=2&seed=1",
+    ),
+    (
+        "Push gossip",
+        "log2 N + ln N rounds, no structure",
+        "?mode=push&n=1000&b=1&seed=1",
+    ),
+    (
+        "Pull's fast end",
+        "the uninformed fraction squared each round",
+        "?mode=pull&n=1000&b=1&seed=1",
+    ),
+    (
+        "Push-pull",
+        "log3 N + O(log log N) rounds",
+        "?mode=push-pull&n=1000&b=1&seed=1",
+    ),
+    (
+        "Half the datagrams lost",
+        "like b / 2: about twice the rounds",
+        "?mode=push&n=1000&b=1&loss=0.5&seed=1",
+    ),
+    (
+        "Tree with crashes",
+        "a dead node cuts off its subtree",
+        "?mode=tree&n=200&b=2&crash=0.05&seed=2",
+    ),
+    (
+        "NAK storm",
+        "SRM without suppression",
+        "?mode=srm&n=200&b=2&loss=0.05&suppression=off&seed=4",
+    ),
+    (
+        "ACK implosion",
+        "RMTP without designated receivers",
+        "?mode=rmtp&n=200&loss=0.05&designated=off&seed=4",
+    ),
+];
+
+/// The keys, for the `?` overlay.
+const KEYS: &[(&str, &str)] = &[
+    ("Space", "play / pause"),
+    ("→ / ←", "next / previous round"),
+    ("R", "reset"),
+    (
+        "PageDown / PageUp",
+        "next / previous tour step (presenter remotes)",
+    ),
+    ("P", "present mode on / off"),
+    ("T", "light / dark theme"),
+    ("?", "this list"),
+    ("Esc", "close this list"),
+];
+
+const LOCKED: &str = "fixed by the lecturer";
+
+fn window() -> web_sys::Window {
+    web_sys::window().expect("a window")
+}
+
+fn document() -> web_sys::Document {
+    window().document().expect("a document")
+}
+
+/// The page's address without its query: links and embeds point here (works under any sub-path).
+fn base_url() -> String {
+    let location = window().location();
+    format!(
+        "{}{}",
+        location.origin().unwrap_or_default(),
+        location.pathname().unwrap_or_default()
+    )
+}
+
+/// The file name stem of an export: the configuration in words a file system takes.
+fn stem(lab: &Lab) -> String {
+    let config = &lab.config;
+    let round = lab.run.borrow().simulation.round();
+    format!(
+        "gossip-lab_{}_n{}_b{}_loss{}_crash{}_seed{}_round{round}",
+        config.mode.name(),
+        config.nodes,
+        config.fanout,
+        config.network.loss,
+        config.network.crash,
+        config.seed
+    )
+}
+
+/// Downloads `url` as `name`.
+fn download(url: &str, name: &str) {
+    if let Ok(anchor) = document().create_element("a") {
+        let _ = anchor.set_attribute("href", url);
+        let _ = anchor.set_attribute("download", name);
+        if let Some(anchor) = anchor.dyn_ref::<web_sys::HtmlElement>() {
+            anchor.click();
+        }
+    }
+}
+
+fn download_blob(blob: &web_sys::Blob, name: &str) {
+    if let Ok(url) = web_sys::Url::create_object_url_with_blob(blob) {
+        download(&url, name);
+        // Revoke once the download has started.
+        let revoke = Closure::once_into_js(move || {
+            let _ = web_sys::Url::revoke_object_url(&url);
+        });
+        let _ = window()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 10_000);
+    }
+}
+
+fn download_text(text: &str, mime: &str, name: &str) {
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    if let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) {
+        download_blob(&blob, name);
+    }
+}
+
+/// Every round of the current run, exactly (replayed from round 0: the run is deterministic).
+fn csv(lab: &Lab) -> String {
+    let run = lab.run.borrow();
+    let target = run.simulation.round();
+    let mut fresh = super::share::replay(&run, 0);
+    let mut text = String::from(
+        "round,informed,live,informed_fraction,datagrams,payload,control,redundant,lost,to_crashed,at_sender,through_core,repaired\n",
+    );
+    let mut row = |fresh: &super::state::Run, counters: crate::engine::Counters| {
+        let simulation = &fresh.simulation;
+        let (informed, live) = (simulation.informed(), simulation.live());
+        let c = counters;
+        text.push_str(&format!(
+            "{},{informed},{live},{},{},{},{},{},{},{},{},{},{}\n",
+            simulation.round(),
+            f64::from(informed) / f64::from(live.max(1)),
+            c.datagrams,
+            c.payload,
+            c.control,
+            c.redundant,
+            c.lost,
+            c.to_crashed,
+            c.at_sender,
+            c.through_core,
+            c.repaired
+        ));
+    };
+    row(&fresh, Default::default());
+    while fresh.simulation.round() < target {
+        let clicks: Vec<_> = run
+            .clicks
+            .iter()
+            .filter(|click| click.0 == fresh.simulation.round())
+            .copied()
+            .collect();
+        for (_, node, with_state) in clicks {
+            fresh.toggle_crash(node, with_state);
+        }
+        if !fresh.step() {
+            break;
+        }
+        let counters = fresh
+            .last
+            .as_ref()
+            .map(|report| report.counters)
+            .unwrap_or_default();
+        row(&fresh, counters);
+    }
+    text
+}
+
+/// The configuration as JSON: `gossip-sim`'s keys, the page's URL and round.
+fn config_json(lab: &Lab) -> String {
+    let mut object = serde_json::Map::new();
+    object.insert("config".into(), lab.config.echo().into());
+    object.insert(
+        "url".into(),
+        format!("{}{}", base_url(), to_query(&lab.to_setup())).into(),
+    );
+    object.insert("round".into(), lab.run.borrow().simulation.round().into());
+    serde_json::to_string(&serde_json::Value::Object(object)).unwrap_or_default()
+}
+
+/// Fetches and parses a tour, then hands it to the reducer.
+fn load_tour(name: String, dispatch: Callback<Action>) {
+    yew::platform::spawn_local(async move {
+        let result = async {
+            let source =
+                tour_source(&name).ok_or_else(|| format!("{name:?} is not a tour name"))?;
+            let response = wasm_bindgen_futures::JsFuture::from(window().fetch_with_str(&source))
+                .await
+                .map_err(|_| format!("{source} could not be fetched"))?;
+            let response: web_sys::Response = response.unchecked_into();
+            if !response.ok() {
+                return Err(format!("{source} answered HTTP {}", response.status()));
+            }
+            let text = response
+                .text()
+                .map_err(|_| format!("{source} has no text"))?;
+            let text = wasm_bindgen_futures::JsFuture::from(text)
+                .await
+                .map_err(|_| format!("{source} could not be read"))?;
+            parse_tour(&text.as_string().unwrap_or_default()).map(Rc::new)
+        }
+        .await;
+        dispatch.emit(Action::Lecture(Cue::TourLoaded(result)));
+    });
+}
+
+/// Whether the page is dark: `theme=` if given, else the system's preference.
+fn dark(theme: Option<&str>) -> bool {
+    theme.map_or_else(
+        || {
+            window()
+                .match_media("(prefers-color-scheme: dark)")
+                .ok()
+                .flatten()
+                .is_some_and(|query| query.matches())
+        },
+        |theme| theme == "dark",
+    )
+}
+
+/// CSS selectors of the controls a URL key drives.
+fn lock_selectors(key: &str) -> String {
+    let special = match key {
+        "mode" => ".modes button",
+        "seed" => "#seed, .seed button",
+        "speed" => "#speed, #speed-value",
+        "log" => "#log-rounds",
+        "repair" => "#repair, #repair-delay, #repair-delay-value",
+        "async" => "#async-on, #async, #async-value",
+        "racks" => "#racks-on, #racks, #racks-value",
+        "cross" => "#cross-auto, #cross, #cross-value",
+        "delay" => "[aria-label=delay] button, [id^=delay-]",
+        "burst" => "[aria-label='burst loss'] button, [id^=burst-]",
+        "crash_at" => "[id^=crash-at], .crash-row button",
+        "push_until" => "#hand-over, #push-until, #push-until-value",
+        _ => "",
+    };
+    let Some(param) = crate::engine::params::find_by_url(key) else {
+        return special.to_string();
+    };
+    let id = param.flag();
+    let label = param.label;
+    let mut selectors = format!("#{id}, #{id}-value, [aria-label='{label}'] button");
+    if !special.is_empty() {
+        selectors = format!("{selectors}, {special}");
+    }
+    selectors
+}
+
+/// Disables the locked controls, with the lecturer's tooltip (after every render).
+fn apply_locks(lock: &[String]) {
+    let document = document();
+    for key in lock {
+        let Ok(list) = document.query_selector_all(&lock_selectors(key)) else {
+            continue;
+        };
+        for index in 0..list.length() {
+            if let Some(element) = list
+                .item(index)
+                .and_then(|node| node.dyn_into::<web_sys::Element>().ok())
+            {
+                let _ = element.set_attribute("disabled", "");
+                let _ = element.set_attribute("title", LOCKED);
+                let _ = element.set_attribute("data-locked", "");
+            }
+        }
+    }
+}
+
+/// The lecture's effects: the URL, the theme and mode classes, locks, keys, tour loading, loop.
+#[hook]
+pub fn use_lecture(lab: &UseReducerHandle<Lab>) {
+    let lecture = &lab.lecture;
+    // After every render: the URL follows the state (not while playing: a round a frame would
+    // flood the history), the theme and layout classes, the locks.
+    let query = (!lab.playing).then(|| super::view_keys::append_keys(to_query(&lab.to_setup()))); // views (#8)
+    let look = (lecture.theme, lecture.present, lecture.embed);
+    let lock = lecture.lock.clone();
+    use_effect(move || {
+        if let Some(query) = query
+            && window().location().search().ok() != Some(query.clone())
+            && let Ok(history) = window().history()
+        {
+            let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&query));
+        }
+        let (theme, present, embed) = look;
+        let is_dark = dark(theme);
+        super::palette::set_dark(is_dark);
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-theme", if is_dark { "dark" } else { "light" });
+            let classes = root.class_list();
+            let _ = classes.toggle_with_force("present", present);
+            let _ = classes.toggle_with_force("embed", embed);
+        }
+        apply_locks(&lock);
+    });
+    // loop=1: a pause at the end of a run, then the next seed.
+    let waiting = lecture.looping && !lab.playing && lab.run.borrow().is_over();
+    {
+        let dispatch = lab.dispatcher();
+        use_effect_with((waiting, lab.version), move |&(waiting, _)| {
+            let timer = waiting.then(|| {
+                let next = Closure::once_into_js(move || {
+                    dispatch.dispatch(Action::Lecture(Cue::NextLoop))
+                });
+                window()
+                    .set_timeout_with_callback_and_timeout_and_arguments_0(
+                        next.unchecked_ref(),
+                        1500,
+                    )
+                    .unwrap_or(0)
+            });
+            move || {
+                if let Some(timer) = timer {
+                    window().clear_timeout_with_handle(timer);
+                }
+            }
+        });
+    }
+    let latest = use_mut_ref(|| lab.clone());
+    *latest.borrow_mut() = lab.clone();
+    let tour = lecture.tour.clone();
+    use_effect_with((), move |_| {
+        if let Some(name) = tour {
+            let lab = latest.borrow().clone();
+            load_tour(name, Callback::from(move |action| lab.dispatch(action)));
+        }
+        let listener = EventListener::new_with_options(
+            &document(),
+            "keydown",
+            gloo_events::EventListenerOptions::enable_prevent_default(),
+            move |event| {
+                let Some(event) = event.dyn_ref::<KeyboardEvent>() else {
+                    return;
+                };
+                let lab = latest.borrow().clone();
+                if let Some(cue) = key_cue(event, &lab) {
+                    event.prevent_default();
+                    if cue == Cue::Present(true) {
+                        enter_fullscreen();
+                    }
+                    lab.dispatch(Action::Lecture(cue));
+                }
+            },
+        );
+        move || drop(listener)
+    });
+}
+
+/// The lecture's keys (Space, → and R are app.rs's); none while typing in a field.
+fn key_cue(event: &KeyboardEvent, lab: &Lab) -> Option<Cue> {
+    if event.ctrl_key() || event.meta_key() || event.alt_key() {
+        return None;
+    }
+    let typing = event
+        .target()
+        .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+        .is_some_and(|element| {
+            matches!(
+                element.tag_name().to_ascii_lowercase().as_str(),
+                "input" | "select" | "textarea"
+            )
+        });
+    if typing {
+        return None;
+    }
+    let lecture = &lab.lecture;
+    let round = lab.run.borrow().simulation.round();
+    let steps = lecture.guide.as_ref().map_or(0, |tour| tour.steps.len());
+    match event.key().as_str() {
+        "ArrowLeft" => Some(Cue::Scrub(round.saturating_sub(1))),
+        "PageDown" if lecture.step + 1 < steps => Some(Cue::TourStep(lecture.step + 1)),
+        "PageUp" if steps > 0 && lecture.step > 0 => Some(Cue::TourStep(lecture.step - 1)),
+        "?" => Some(Cue::Help(!lecture.help)),
+        "Escape" if lecture.help => Some(Cue::Help(false)),
+        "p" | "P" => Some(Cue::Present(!lecture.present)),
+        "t" | "T" => Some(Cue::Theme(if dark(lecture.theme) {
+            "light"
+        } else {
+            "dark"
+        })),
+        _ => None,
+    }
+}
+
+fn enter_fullscreen() {
+    if let Some(root) = document().document_element() {
+        let _ = root.request_fullscreen();
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct LectureProps {
+    pub lab: UseReducerHandle<Lab>,
+    pub stage: NodeRef,
+}
+
+/// The timeline under the stage: any round played so far of this run.
+pub fn timeline(lab: &UseReducerHandle<Lab>) -> Html {
+    let round = lab.run.borrow().simulation.round();
+    let end = lab.lecture.frontier.max(round);
+    let oninput = {
+        let lab = lab.clone();
+        Callback::from(move |event: InputEvent| {
+            let input: HtmlInputElement = event.target_unchecked_into();
+            lab.dispatch(Action::Lecture(Cue::Scrub(
+                input.value_as_number().max(0.0) as u32,
+            )));
+        })
+    };
+    html! {
+        <div class="timeline">
+            <label for="timeline">{ "Timeline" }</label>
+            <input type="range" id="timeline" data-testid="timeline" min="0" max={end.to_string()} step="1"
+                value={round.to_string()} {oninput} aria-valuetext={format!("round {round} of {end}")}
+                title="Drag back to any round played so far (← and → step); the run is replayed exactly" />
+            <span class="timeline-label">{ format!("round {round} / {end}") }</span>
+        </div>
+    }
+}
+
+/// A video being recorded from the stage.
+struct Recording {
+    recorder: web_sys::MediaRecorder,
+}
+
+/// Starts recording the stage as WebM; the file downloads when the recorder stops.
+fn start_recording(canvas: &HtmlCanvasElement, name: String) -> Option<Recording> {
+    let stream = canvas.capture_stream_with_frame_request_rate(30.0).ok()?;
+    let options = web_sys::MediaRecorderOptions::new();
+    options.set_mime_type("video/webm");
+    let recorder =
+        web_sys::MediaRecorder::new_with_media_stream_and_media_recorder_options(&stream, &options)
+            .ok()?;
+    let chunks = Rc::new(js_sys::Array::new());
+    let kept = chunks.clone();
+    let on_data =
+        Closure::<dyn FnMut(web_sys::BlobEvent)>::new(move |event: web_sys::BlobEvent| {
+            if let Some(blob) = event.data() {
+                kept.push(&blob);
+            }
+        });
+    let on_stop = Closure::<dyn FnMut()>::new(move || {
+        let options = web_sys::BlobPropertyBag::new();
+        options.set_type("video/webm");
+        if let Ok(blob) = web_sys::Blob::new_with_blob_sequence_and_options(&chunks, &options) {
+            download_blob(&blob, &name);
+        }
+    });
+    // The handlers live as long as the recorder (its last events come after `stop()`).
+    recorder.set_ondataavailable(Some(on_data.into_js_value().unchecked_ref()));
+    recorder.set_onstop(Some(on_stop.into_js_value().unchecked_ref()));
+    recorder.start_with_time_slice(250).ok()?;
+    Some(Recording { recorder })
+}
+
+/// The lecture bar's buttons.
+#[derive(Clone, Copy, PartialEq)]
+enum Command {
+    Copy,
+    Embed,
+    Present,
+    Theme,
+    Png,
+    Video,
+    Csv,
+    Json,
+    Help,
+}
+
+const BAR: [Command; 9] = [
+    Command::Copy,
+    Command::Embed,
+    Command::Present,
+    Command::Theme,
+    Command::Png,
+    Command::Video,
+    Command::Csv,
+    Command::Json,
+    Command::Help,
+];
+
+/// The lecture bar: presets, tours, Copy link, Embed, Present, theme, exports; the tour's
+/// caption and buttons; the keys overlay.
+#[function_component(LectureBar)]
+pub fn lecture_bar(props: &LectureProps) -> Html {
+    let lab = &props.lab;
+    let lecture = &lab.lecture;
+    let show_embed = use_state(|| false);
+    let copied = use_state(|| false);
+    let recorder: Rc<RefCell<Option<Recording>>> = use_mut_ref(|| None);
+    let refresh = use_force_update();
+    let is_recording = recorder.borrow().is_some();
+    let over = lab.run.borrow().is_over();
+    // A video stops at the end of the run.
+    {
+        let (recorder, refresh) = (recorder.clone(), refresh.clone());
+        use_effect_with(over, move |&over| {
+            if over && let Some(recording) = recorder.borrow_mut().take() {
+                let _ = recording.recorder.stop();
+                refresh.force_update();
+            }
+        });
+    }
+    let setup = lab.to_setup();
+    let link = format!("{}{}", base_url(), to_query(&setup));
+    let mut embedded = setup;
+    embedded.lecture.embed = true;
+    embedded.lecture.present = false;
+    let snippet = format!(
+        "<iframe src=\"{}{}\" width=\"640\" height=\"400\" style=\"border:0\" title=\"Gossip Lab\" loading=\"lazy\"></iframe>",
+        base_url(),
+        to_query(&embedded)
+    );
+    let is_dark = dark(lecture.theme);
+    let run_command = {
+        let lab = lab.clone();
+        let (stage, link) = (props.stage.clone(), link.clone());
+        let (show_embed, copied) = (show_embed.clone(), copied.clone());
+        Callback::from(move |command: Command| {
+            let name = stem(&lab);
+            let cue = match command {
+                Command::Copy => {
+                    let _ = window().navigator().clipboard().write_text(&link);
+                    copied.set(true);
+                    None
+                }
+                Command::Embed => {
+                    show_embed.set(!*show_embed);
+                    None
+                }
+                Command::Present => {
+                    let on = !lab.lecture.present;
+                    if on {
+                        enter_fullscreen();
+                    } else if document().fullscreen_element().is_some() {
+                        document().exit_fullscreen();
+                    }
+                    Some(Cue::Present(on))
+                }
+                Command::Theme => Some(Cue::Theme(if is_dark { "light" } else { "dark" })),
+                Command::Help => Some(Cue::Help(!lab.lecture.help)),
+                Command::Png => {
+                    if let Some(url) = stage
+                        .cast::<HtmlCanvasElement>()
+                        .and_then(|canvas| canvas.to_data_url().ok())
+                    {
+                        download(&url, &format!("{name}.png"));
+                    }
+                    None
+                }
+                Command::Csv => {
+                    download_text(&csv(&lab), "text/csv", &format!("{name}.csv"));
+                    None
+                }
+                Command::Json => {
+                    download_text(
+                        &config_json(&lab),
+                        "application/json",
+                        &format!("{name}.json"),
+                    );
+                    None
+                }
+                Command::Video => {
+                    let recording = recorder.borrow_mut().take();
+                    if let Some(recording) = recording {
+                        let _ = recording.recorder.stop();
+                    } else if let Some(canvas) = stage.cast::<HtmlCanvasElement>() {
+                        let stem = name
+                            .rsplit_once("_round")
+                            .map_or(name.as_str(), |(stem, _)| stem);
+                        *recorder.borrow_mut() = start_recording(&canvas, format!("{stem}.webm"));
+                        lab.dispatch(Action::Reset);
+                        lab.dispatch(Action::TogglePlay);
+                    }
+                    refresh.force_update();
+                    None
+                }
+            };
+            if let Some(cue) = cue {
+                lab.dispatch(Action::Lecture(cue));
+            }
+        })
+    };
+    let label = |command: Command| match command {
+        Command::Copy if *copied => "Link copied",
+        Command::Copy => "Copy link",
+        Command::Embed => "Embed",
+        Command::Present if lecture.present => "Exit presentation",
+        Command::Present => "Present",
+        Command::Theme if is_dark => "Light theme",
+        Command::Theme => "Dark theme",
+        Command::Png => "Stage PNG",
+        Command::Video if is_recording => "Stop video",
+        Command::Video => "Video",
+        Command::Csv => "Data CSV",
+        Command::Json => "Config JSON",
+        Command::Help => "?",
+    };
+    let test_id = |command: Command| (command == Command::Copy).then_some("copy-link");
+    let on_tour = {
+        let lab = lab.clone();
+        Callback::from(move |event: Event| {
+            let select: web_sys::HtmlSelectElement = event.target_unchecked_into();
+            let name = select.value();
+            if !name.is_empty() {
+                let lab = lab.clone();
+                load_tour(name, Callback::from(move |action| lab.dispatch(action)));
+            }
+        })
+    };
+    let tour_button = |label: &'static str, test_id: &'static str, disabled: bool, step: usize| {
+        let lab = lab.clone();
+        let onclick =
+            Callback::from(move |_: MouseEvent| lab.dispatch(Action::Lecture(Cue::TourStep(step))));
+        html! { <button data-testid={test_id} {disabled} {onclick}>{ label }</button> }
+    };
+    let guide = lecture.guide.as_ref().map(|tour| {
+        let count = tour.steps.len();
+        let step = lecture.step.min(count.saturating_sub(1));
+        let caption = tour.steps.get(step).map_or("", |step| step.caption.as_str());
+        let close = {
+            let lab = lab.clone();
+            Callback::from(move |_: MouseEvent| lab.dispatch(Action::Lecture(Cue::TourClose)))
+        };
+        html! {
+            <div class="tour" role="region" aria-label="Guided tour">
+                <strong>{ &tour.title }</strong>
+                <span class="tour-count">{ format!("step {} of {count} (PageDown / PageUp)", step + 1) }</span>
+                <p class="tour-caption" data-testid="tour-caption" aria-live="polite">{ caption }</p>
+                { tour_button("Back", "tour-back", step == 0, step.saturating_sub(1)) }
+                { tour_button("Next", "tour-next", step + 1 >= count, step + 1) }
+                <button class="link" aria-label="Close the tour" onclick={close}>{ "×" }</button>
+            </div>
+        }
+    });
+    let close_help = {
+        let lab = lab.clone();
+        Callback::from(move |_: MouseEvent| lab.dispatch(Action::Lecture(Cue::Help(false))))
+    };
+    html! {
+        <>
+        <div class="lecture-bar" role="toolbar" aria-label="Lecture">
+            <details class="presets">
+                <summary>{ "Presets" }</summary>
+                <ul>
+                    { for PRESETS.iter().map(|(name, caption, query)| html! {
+                        <li><a href={*query}>{ *name }</a>{ " — " }{ *caption }</li>
+                    }) }
+                </ul>
+            </details>
+            <select aria-label="Guided tours" onchange={on_tour} data-testid="tour-menu">
+                <option value="" selected=true>{ "Tours…" }</option>
+                { for TOURS.iter().map(|(name, title)| html! { <option value={*name}>{ *title }</option> }) }
+            </select>
+            { for BAR.into_iter().map(|command| html! {
+                <button data-testid={test_id(command)} onclick={run_command.reform(move |_: MouseEvent| command)}>{ label(command) }</button>
+            }) }
+            if !lecture.lock.is_empty() {
+                <span class="locked-note">{ format!("Fixed by the lecturer: {}", lecture.lock.join(", ")) }</span>
+            }
+            <input class="share-link" readonly=true value={link} aria-label="Link to this state" data-testid="share-link" />
+        </div>
+        if *show_embed {
+            <div class="embed-box">
+                <label for="embed-snippet">{ "Paste this into your course notes (640 × 400, the current state, compact layout):" }</label>
+                <textarea id="embed-snippet" data-testid="embed-snippet" readonly=true rows="3" value={snippet} />
+            </div>
+        }
+        { for guide }
+        if lecture.help {
+            <div class="help-overlay" role="dialog" aria-label="Keys" data-testid="help-overlay" onclick={close_help}>
+                <div class="help-card">
+                    <h2>{ "Keys" }</h2>
+                    <dl>{ for KEYS.iter().map(|(key, what)| html! { <><dt><kbd>{ *key }</kbd></dt><dd>{ *what }</dd></> }) }</dl>
+                </div>
+            </div>
+        }
+        </>
+    }
+}
