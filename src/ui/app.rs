@@ -312,6 +312,24 @@ fn shortcut(event: &KeyboardEvent) -> Option<Action> {
 #[function_component(App)]
 pub fn app() -> Html {
     let lab = use_reducer(initial_lab);
+    // views (#8): Run / Compare / Experiment / Scaling; the views other than Run replace <main>.
+    let view_setup = use_state(super::views::initial_setup);
+    let on_view_setup = {
+        let view_setup = view_setup.clone();
+        Callback::from(move |setup: super::views::ViewSetup| {
+            super::views::write_url(&setup);
+            view_setup.set(setup);
+        })
+    };
+    let on_tab = {
+        let (setup, on_view_setup) = ((*view_setup).clone(), on_view_setup.clone());
+        Callback::from(move |view| {
+            on_view_setup.emit(super::views::ViewSetup {
+                view,
+                ..setup.clone()
+            })
+        })
+    };
     let views = Views {
         stage: use_node_ref(),
         chart: use_node_ref(),
@@ -329,7 +347,8 @@ pub fn app() -> Html {
     {
         let latest = latest.clone();
         let views = views.clone();
-        use_effect_with((), move |_| {
+        // views (#8): a fresh painter when the view changes, so the run view's new canvases are drawn.
+        use_effect_with(view_setup.view, move |_| {
             let painter = Rc::new(RefCell::new(Painter::default()));
             let perf = latest.borrow().perf;
             let timer = perf
@@ -405,6 +424,7 @@ pub fn app() -> Html {
         Action::SetLogRounds(input.checked())
     });
 
+    let run_exports = super::export::run_exports(&lab.run); // views (#8)
     // async-racks: asynchronous gossip puts time in periods on the chart's x axis.
     let chart_label = if lab.config.timed() && lab.config.asynchrony.is_some() {
         "Informed fraction against time in periods, with the synchronous theory curve and the asynchronous theory's time marked"
@@ -421,6 +441,12 @@ pub fn app() -> Html {
             </header>
             <Notices notices={lab.notices.clone()} dispatch={dispatch.clone()} />
             <super::lecture::LectureBar lab={lab.clone()} stage={views.stage.clone()} /> // lecture
+            // views (#8)
+            <super::views::Tabs view={view_setup.view} on_select={on_tab} />
+            if view_setup.view != super::views::View::Run {
+                <super::views::ViewHost setup={(*view_setup).clone()} config={lab.config.clone()} speed={lab.speed}
+                    dispatch={dispatch.clone()} on_setup={on_view_setup} />
+            } else {
             <main class="layout">
                 <section class="panel controls-panel" aria-label="Controls">
                     <Controls config={lab.config.clone()} speed={lab.speed} playing={lab.playing} {over} dispatch={dispatch.clone()}
@@ -445,8 +471,11 @@ pub fn app() -> Html {
                         <button onclick={dispatch.reform(|_: MouseEvent| Action::ClearGhosts)} disabled={lab.ghosts.is_empty()}>
                             { "Clear earlier runs" }</button>
                     </div>
+                    // views (#8): PNG, SVG and CSV of the run's charts.
+                    <super::export::ExportButtons canvas={views.chart.clone()} name={run_exports.0.clone()} csv={run_exports.1.clone()} />
                     <canvas ref={views.datagrams.clone()} class="chart small" data-testid="datagrams-chart" role="img"
                         aria-label="Datagrams per round"></canvas>
+                    <super::export::ExportButtons canvas={views.datagrams.clone()} name={format!("datagrams-{}", run_exports.0)} csv={run_exports.2.clone()} />
                     <ul class="legend chart-legend" aria-label="Datagrams chart legend">
                         { for datagrams::series(kinds).iter().map(|line| html! {
                             <li><span class="swatch line" style={format!("--swatch: {}", palette::hex(line.colour))} aria-hidden="true"></span>{ line.label }</li>
@@ -487,6 +516,7 @@ pub fn app() -> Html {
                     }
                 </section>
             </main>
+            }
         </div>
     }
 }

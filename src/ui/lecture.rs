@@ -309,7 +309,7 @@ pub fn use_lecture(lab: &UseReducerHandle<Lab>) {
     let lecture = &lab.lecture;
     // After every render: the URL follows the state (not while playing: a round a frame would
     // flood the history), the theme and layout classes, the locks.
-    let query = (!lab.playing).then(|| to_query(&lab.to_setup()));
+    let query = (!lab.playing).then(|| super::view_keys::append_keys(to_query(&lab.to_setup()))); // views (#8)
     let look = (lecture.theme, lecture.present, lecture.embed);
     let lock = lecture.lock.clone();
     use_effect(move || {

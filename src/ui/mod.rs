@@ -12,6 +12,8 @@ pub mod comparison;
 #[cfg(target_arch = "wasm32")]
 pub mod controls;
 #[cfg(target_arch = "wasm32")]
+pub mod export; // views (#8)
+#[cfg(target_arch = "wasm32")]
 pub mod frame_loop;
 #[cfg(target_arch = "wasm32")]
 pub mod lecture; // lecture: the page's share bar, timeline, tours, presentation, exports
@@ -28,6 +30,11 @@ pub mod share; // lecture
 pub mod stage;
 pub mod state;
 pub mod url;
+pub mod view_keys; // views (#8): the views' URL keys (native, for url.rs)
+#[cfg(target_arch = "wasm32")]
+pub mod views; // views (#8)
+#[cfg(target_arch = "wasm32")]
+pub mod workers; // views (#8)
 
 #[cfg(target_arch = "wasm32")]
 pub use app::App;

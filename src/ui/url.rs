@@ -75,6 +75,10 @@ pub fn parse_query(query: &str) -> (Setup, Vec<String>) {
             "autoplay" => setup.autoplay = flag(&value, "autoplay", &mut notices),
             "perf" => setup.perf = flag(&value, "perf", &mut notices),
             "log" => setup.log_rounds = flag(&value, "log", &mut notices),
+            // views (#8): view, modes, trials are the views' own; checked here for the notices.
+            key if super::view_keys::is_url_key(key) => {
+                super::view_keys::read_key(&mut Default::default(), key, &value, &mut notices)
+            }
             // lecture: embed, lock, loop, round, tour, present, theme.
             key if super::share::parse_key(&mut setup.lecture, key, &value, &mut notices) => {}
             _ => notices.push(format!("URL parameter {key:?} is unknown and was ignored.")),

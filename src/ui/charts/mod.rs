@@ -1,25 +1,29 @@
 //! One module per chart, each a `draw(canvas, data)` over plain data (plotters on a canvas).
 
+pub mod compare; // views (#8)
 pub mod comparison;
 pub mod core; // async-racks
 pub mod coverage;
 pub mod datagrams;
 pub mod detection; // membership (issue #11)
+pub mod histogram; // views (#8)
 pub mod infection;
 pub mod latency;
+pub mod scaling; // views (#8)
+pub mod svg; // views (#8)
 
 use super::canvas::fit_to_css;
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
 
 /// A white drawing area on `canvas`, sized to its CSS box, and the device pixel ratio.
+/// views (#8): the backend also records the drawing as SVG (`svg::Recorder`) for the export.
 pub fn open(
     canvas: &HtmlCanvasElement,
-) -> Result<(DrawingArea<CanvasBackend, Shift>, f64), Box<dyn std::error::Error>> {
+) -> Result<(DrawingArea<svg::Recorder, Shift>, f64), Box<dyn std::error::Error>> {
     let (_, _, ratio) = fit_to_css(canvas);
-    let root = CanvasBackend::with_canvas_object(canvas.clone())
+    let root = svg::Recorder::new(canvas)
         .ok_or("no canvas backend")?
         .into_drawing_area();
     root.fill(&WHITE)?;

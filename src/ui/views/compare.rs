@@ -1,0 +1,433 @@
+//! Compare view (#8): 2 to 4 panels, each its own protocol, sharing every other parameter and
+//! the seed, stepping in lockstep: one Step plays round r in every panel still running.
+
+use super::ViewSetup;
+use crate::engine::{Config, Mode};
+use crate::ui::charts::compare::{self as chart, Line};
+use crate::ui::export::{ExportButtons, csv};
+use crate::ui::frame_loop::FrameLoop;
+use crate::ui::palette::{self, Rgb};
+use crate::ui::stage;
+use crate::ui::state::{Action, DATAGRAMS_PER_FRAME, Run, keep_consistent};
+use std::cell::RefCell;
+use std::rc::Rc;
+use web_sys::{HtmlCanvasElement, HtmlSelectElement};
+use yew::prelude::*;
+
+/// Above this many nodes a panel's stage is drawn once per round, without flying datagrams.
+pub const STAGE_ANIMATED_NODES: u32 = 200;
+pub const COLOURS: [Rgb; 4] = [
+    palette::PUSH,
+    palette::PULL,
+    palette::NEW,
+    palette::SELECTED,
+];
+
+#[derive(Clone)]
+pub struct Panel {
+    pub mode: Mode,
+    pub run: Rc<RefCell<Run>>,
+}
+
+/// The panels and their shared clock.
+#[derive(Clone)]
+pub struct Lockstep {
+    pub config: Config,
+    pub panels: Vec<Panel>,
+    pub playing: bool,
+    pub fast_forward: bool,
+    pub version: u64,
+}
+
+pub enum Move {
+    /// A playback action of the shared controls (Play, Step, Reset, Run to end).
+    Playback(Action),
+    /// The frame loop's tick while playing.
+    Advance,
+    Configure(Box<Config>, Vec<Mode>),
+}
+
+fn panels(config: &Config, modes: &[Mode]) -> Vec<Panel> {
+    modes
+        .iter()
+        .map(|&mode| {
+            let mut config = Config {
+                mode,
+                ..config.clone()
+            };
+            keep_consistent(&mut config, &mut Vec::new());
+            Panel {
+                mode,
+                run: Rc::new(RefCell::new(Run::new(&config))),
+            }
+        })
+        .collect()
+}
+
+impl Lockstep {
+    pub fn new(config: &Config, modes: &[Mode]) -> Lockstep {
+        Lockstep {
+            config: config.clone(),
+            panels: panels(config, modes),
+            playing: false,
+            fast_forward: false,
+            version: 0,
+        }
+    }
+
+    pub fn is_over(&self) -> bool {
+        self.panels.iter().all(|panel| panel.run.borrow().is_over())
+    }
+
+    /// Round r in every panel still running; false once all are over.
+    pub fn step(&mut self) -> bool {
+        let mut stepped = false;
+        for panel in &self.panels {
+            stepped |= panel.run.borrow_mut().step();
+        }
+        self.version += 1;
+        stepped
+    }
+
+    fn modes(&self) -> Vec<Mode> {
+        self.panels.iter().map(|panel| panel.mode).collect()
+    }
+
+    fn reset(&mut self) {
+        self.panels = panels(&self.config, &self.modes());
+        self.playing = false;
+        self.fast_forward = false;
+        self.version += 1;
+    }
+}
+
+impl Reducible for Lockstep {
+    type Action = Move;
+
+    fn reduce(self: Rc<Self>, action: Move) -> Rc<Self> {
+        let mut lab = (*self).clone();
+        match action {
+            Move::Playback(Action::TogglePlay) => {
+                if lab.is_over() {
+                    lab.reset();
+                }
+                lab.playing = !lab.playing;
+                lab.fast_forward = false;
+            }
+            Move::Playback(Action::Step) => {
+                lab.playing = false;
+                lab.fast_forward = false;
+                lab.step();
+            }
+            Move::Playback(Action::RunToEnd) => {
+                lab.playing = true;
+                lab.fast_forward = true;
+            }
+            Move::Playback(_) => lab.reset(),
+            Move::Advance if lab.playing => {
+                if lab.fast_forward {
+                    // Whole lockstep rounds until the frame's datagram budget is spent.
+                    let sent = |lab: &Lockstep| -> u64 {
+                        let runs = lab.panels.iter().map(|panel| panel.run.borrow());
+                        runs.map(|run| run.simulation.totals().datagrams).sum()
+                    };
+                    let budget = sent(&lab) + DATAGRAMS_PER_FRAME;
+                    while sent(&lab) < budget && lab.step() {}
+                } else {
+                    lab.step();
+                }
+                if lab.is_over() {
+                    lab.playing = false;
+                    lab.fast_forward = false;
+                }
+            }
+            Move::Advance => return self,
+            Move::Configure(config, modes) => {
+                if *config == lab.config && modes == lab.modes() {
+                    return self;
+                }
+                lab.config = *config;
+                lab.panels = panels(&lab.config, &modes);
+                lab.reset();
+            }
+        }
+        Rc::new(lab)
+    }
+}
+
+impl PartialEq for Lockstep {
+    fn eq(&self, other: &Self) -> bool {
+        self.version == other.version && self.playing == other.playing
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct CompareProps {
+    pub config: Config,
+    pub speed: f64,
+    pub setup: ViewSetup,
+    pub on_setup: Callback<ViewSetup>,
+    /// Hands the host the callback its playback buttons drive.
+    pub on_playback: Callback<Callback<Action>>,
+    /// (playing, over) for the host's Play button.
+    pub on_status: Callback<(bool, bool)>,
+}
+
+fn rounds_to_all(run: &Run) -> String {
+    run.simulation
+        .completion_time()
+        .map_or_else(String::new, |time| {
+            if time.fract() == 0.0 {
+                format!("{time}")
+            } else {
+                format!("{time:.2}")
+            }
+        })
+}
+
+fn or_dash(rounds: Option<u32>) -> String {
+    rounds.map_or_else(|| "–".into(), |rounds| rounds.to_string())
+}
+
+/// One table row: rounds to 50 / 99 / 100 %, datagrams per node, redundant share, lost, peak at
+/// the sender, all from the run's reports.
+pub fn row(run: &Run) -> [String; 7] {
+    let simulation = &run.simulation;
+    let totals = simulation.totals();
+    let live = f64::from(simulation.live().max(1));
+    let redundant = totals.redundant as f64 / (totals.payload.max(1)) as f64;
+    [
+        or_dash(run.rounds_to(0)),
+        or_dash(run.rounds_to(1)),
+        rounds_to_all(run),
+        format!("{:.2}", totals.datagrams as f64 / live),
+        format!("{:.1}%", redundant * 100.0),
+        totals.lost.to_string(),
+        simulation.peak_at_sender().to_string(),
+    ]
+}
+
+pub const COLUMNS: [&str; 7] = [
+    "rounds to 50%",
+    "rounds to 99%",
+    "rounds to 100%",
+    "datagrams per node",
+    "redundant share",
+    "lost",
+    "peak at sender",
+];
+
+/// (round, fraction) points of a run.
+pub fn curve(run: &Run) -> Vec<(f64, f64)> {
+    run.fractions
+        .points(0)
+        .map(|(round, &fraction)| (f64::from(round), fraction))
+        .collect()
+}
+
+fn draw_chart(canvas: &HtmlCanvasElement, lab: &Lockstep) {
+    let runs: Vec<_> = lab.panels.iter().map(|panel| panel.run.borrow()).collect();
+    let curves: Vec<_> = runs.iter().map(|run| curve(run)).collect();
+    let lines: Vec<Line> = lab
+        .panels
+        .iter()
+        .enumerate()
+        .map(|(index, panel)| Line {
+            label: panel.mode.name(),
+            colour: COLOURS[index],
+            points: &curves[index],
+            theory: &runs[index].theory,
+        })
+        .collect();
+    if let Err(error) = chart::draw(canvas, &lines) {
+        web_sys::console::error_1(&error.to_string().into());
+    }
+}
+
+#[function_component(CompareView)]
+pub fn compare_view(props: &CompareProps) -> Html {
+    let lab = use_reducer(|| Lockstep::new(&props.config, &props.setup.modes));
+    // Four distinct refs (cloning one NodeRef shares it).
+    let stages = use_memo((), |_| {
+        (0..4).map(|_| NodeRef::default()).collect::<Vec<_>>()
+    });
+    let stages: Vec<NodeRef> = (*stages).clone();
+    let chart_ref = use_node_ref();
+    let latest = use_mut_ref(|| (lab.clone(), props.speed));
+    *latest.borrow_mut() = (lab.clone(), props.speed);
+    {
+        let dispatcher = lab.dispatcher();
+        use_effect_with(
+            (props.config.clone(), props.setup.modes.clone()),
+            move |(config, modes)| {
+                dispatcher.dispatch(Move::Configure(Box::new(config.clone()), modes.clone()));
+            },
+        );
+    }
+    {
+        let dispatcher = lab.dispatcher();
+        let on_playback = props.on_playback.clone();
+        use_effect_with((), move |_| {
+            on_playback.emit(Callback::from(move |action| {
+                dispatcher.dispatch(Move::Playback(action))
+            }));
+        });
+    }
+    {
+        let on_status = props.on_status.clone();
+        use_effect_with((lab.playing, lab.is_over()), move |status| {
+            on_status.emit(*status)
+        });
+    }
+    {
+        let latest = latest.clone();
+        let stages = stages.clone();
+        let chart_ref = chart_ref.clone();
+        use_effect_with((), move |_| {
+            let (mut painted, mut started, mut seen, mut awaiting) = (None, 0.0, u64::MAX, None);
+            let frames = FrameLoop::start(move |timestamp| {
+                let (lab, speed) = latest.borrow().clone();
+                if lab.version != seen {
+                    seen = lab.version;
+                    started = timestamp;
+                }
+                let round_ms = if lab.playing { 1000.0 / speed } else { 900.0 };
+                let progress = ((timestamp - started) / round_ms).clamp(0.0, 1.0);
+                if lab.playing
+                    && awaiting != Some(lab.version)
+                    && (lab.fast_forward || progress >= 1.0)
+                {
+                    awaiting = Some(lab.version);
+                    lab.dispatch(Move::Advance);
+                }
+                let changed = painted != Some(lab.version);
+                let animated = lab.config.nodes <= STAGE_ANIMATED_NODES && !lab.fast_forward;
+                for (panel, node) in lab.panels.iter().zip(&stages) {
+                    if let Some(canvas) = node
+                        .cast::<HtmlCanvasElement>()
+                        .filter(|_| animated || changed)
+                    {
+                        let shown = if animated { progress } else { 1.0 };
+                        if let Err(error) = stage::draw(&canvas, &panel.run.borrow(), shown, None) {
+                            web_sys::console::error_1(&error);
+                        }
+                    }
+                }
+                if let Some(canvas) = chart_ref.cast::<HtmlCanvasElement>().filter(|_| changed) {
+                    draw_chart(&canvas, &lab);
+                }
+                painted = Some(lab.version);
+            });
+            move || drop(frames)
+        });
+    }
+
+    let count = lab.panels.len();
+    let modes = props.setup.modes.clone();
+    let add = {
+        let (modes, on_setup, setup) = (modes.clone(), props.on_setup.clone(), props.setup.clone());
+        Callback::from(move |_: MouseEvent| {
+            let next = Mode::ALL
+                .into_iter()
+                .rev()
+                .find(|mode| !modes.contains(mode))
+                .unwrap_or(Mode::Push);
+            let mut setup = setup.clone();
+            setup.modes = [modes.clone(), vec![next]].concat();
+            on_setup.emit(setup);
+        })
+    };
+    let name = format!(
+        "compare-{}-n{}-seed{}",
+        modes
+            .iter()
+            .map(|mode| mode.name())
+            .collect::<Vec<_>>()
+            .join("+"),
+        props.config.nodes,
+        props.config.seed
+    );
+    let chart_csv = {
+        let panels = lab.panels.clone();
+        Callback::from(move |_: ()| {
+            let rows = panels.iter().flat_map(|panel| {
+                let mode = panel.mode.name();
+                curve(&panel.run.borrow())
+                    .into_iter()
+                    .map(move |(round, fraction)| format!("{mode},{round},{fraction}"))
+            });
+            csv(
+                "informed fraction per round of each panel",
+                "mode,round,informed_fraction",
+                rows,
+            )
+        })
+    };
+    html! {
+        <section class="panel compare-view" aria-label="Compare protocols">
+            <p class="hint explain">{ "Each panel runs its own protocol on the same N, fanout, loss, crashes and seed; Play, Step, Reset and Run to end drive them all, so round r is round r everywhere." }</p>
+            <div class="compare-panels">
+                { for lab.panels.iter().enumerate().map(|(index, panel)| {
+                    let run = panel.run.borrow();
+                    let on_pick = {
+                        let (modes, on_setup, setup) = (modes.clone(), props.on_setup.clone(), props.setup.clone());
+                        Callback::from(move |event: Event| {
+                            let select: HtmlSelectElement = event.target_unchecked_into();
+                            if let Some(mode) = Mode::from_name(&select.value()) {
+                                let mut setup = setup.clone();
+                                setup.modes = modes.clone();
+                                setup.modes[index] = mode;
+                                on_setup.emit(setup);
+                            }
+                        })
+                    };
+                    let remove = {
+                        let (modes, on_setup, setup) = (modes.clone(), props.on_setup.clone(), props.setup.clone());
+                        Callback::from(move |_: MouseEvent| {
+                            let mut setup = setup.clone();
+                            setup.modes = modes.clone();
+                            setup.modes.remove(index);
+                            on_setup.emit(setup);
+                        })
+                    };
+                    let style = format!("--panel: {}", palette::hex(COLOURS[index]));
+                    html! {
+                        <div class="compare-panel" data-testid="panel" {style}>
+                            <div class="panel-head">
+                                <select aria-label={format!("Panel {} protocol", index + 1)} onchange={on_pick}>
+                                    { for Mode::ALL.into_iter().map(|mode| html! {
+                                        <option value={mode.name()} selected={mode == panel.mode}>{ mode.name() }</option>
+                                    }) }
+                                </select>
+                                <button onclick={remove} disabled={count <= 2} aria-label={format!("Remove panel {}", index + 1)}>{ "Remove" }</button>
+                            </div>
+                            <canvas ref={stages[index].clone()} class="stage small-stage" role="img"
+                                aria-label={format!("{} on the same network", panel.mode.name())}></canvas>
+                            <dl class="counts">
+                                <div><dt>{ "Round" }</dt><dd data-testid="round">{ run.simulation.round() }</dd></div>
+                                <div><dt>{ "Informed" }</dt><dd><span data-testid="informed">{ run.simulation.informed() }</span>
+                                    { format!(" / {} live", run.simulation.live()) }</dd></div>
+                                <div><dt>{ "All by" }</dt><dd data-testid="rounds-to-all">{ rounds_to_all(&run) }</dd></div>
+                            </dl>
+                        </div>
+                    }
+                }) }
+            </div>
+            <button onclick={add} disabled={count >= 4}>{ "Add panel" }</button>
+            <canvas ref={chart_ref.clone()} class="chart" data-testid="compare-chart" role="img"
+                aria-label="Informed fraction per round of every panel, solid, and its theory curve, dashed, in the panel's colour"></canvas>
+            <ExportButtons canvas={chart_ref} name={name} csv={chart_csv} />
+            <table class="milestones compare-table" data-testid="compare-table">
+                <thead><tr><th>{ "protocol" }</th>{ for COLUMNS.iter().map(|column| html! { <th>{ *column }</th> }) }</tr></thead>
+                <tbody>
+                    { for lab.panels.iter().enumerate().map(|(index, panel)| html! {
+                        <tr style={format!("--panel: {}", palette::hex(COLOURS[index]))}>
+                            <th scope="row">{ panel.mode.name() }</th>
+                            { for row(&panel.run.borrow()).into_iter().map(|cell| html! { <td>{ cell }</td> }) }
+                        </tr>
+                    }) }
+                </tbody>
+            </table>
+        </section>
+    }
+}
