@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-cargo build --quiet --lib --release --target wasm32-unknown-unknown
+# The page's profile (`web`), so that the benchmark measures the engine the page ships.
+cargo build --quiet --lib --profile web --features node --target wasm32-unknown-unknown
 wasm-bindgen --target nodejs --out-dir target/node --out-name gossip_lab \
-  target/wasm32-unknown-unknown/release/gossip_lab.wasm
+  target/wasm32-unknown-unknown/web/gossip_lab.wasm

@@ -4,18 +4,26 @@
 //! Web Workers split an experiment: each calls `run_trials(config_json, first, count)` for its
 //! chunk and posts the numbers back; the page concatenates the chunks in trial order and calls
 //! `summarize(config_json, records)`, which gives `simulate`'s summary to the last digit.
+//!
+//! `simulate` and `summarize` (JSON out) are built for Node only (`--features node`, see
+//! scripts/build-node.sh): the page summarises in Rust, and leaving them out keeps serde_json's
+//! float formatter and its tables out of the page's wasm.
 
-use crate::engine::ensemble::{self, Experiment, TrialRecord};
+#[cfg(feature = "node")]
+use crate::engine::ensemble::TrialRecord;
+use crate::engine::ensemble::{self, Experiment};
 use wasm_bindgen::prelude::*;
 
 fn experiment(config_json: &str) -> Result<Experiment, JsError> {
     Experiment::from_json(config_json).map_err(|error| JsError::new(&error.0))
 }
 
+#[cfg(feature = "node")]
 fn to_json(summary: &ensemble::Summary) -> Result<String, JsError> {
     serde_json::to_string(summary).map_err(|error| JsError::new(&error.to_string()))
 }
 
+#[cfg(feature = "node")]
 #[wasm_bindgen]
 pub fn simulate(config_json: &str) -> Result<String, JsError> {
     let experiment = experiment(config_json)?;
@@ -35,6 +43,7 @@ pub fn run_trials(config_json: &str, first: u32, count: u32) -> Result<Vec<f64>,
 }
 
 /// The summary (JSON, as `simulate`'s) of every trial's records, concatenated in trial order.
+#[cfg(feature = "node")]
 #[wasm_bindgen]
 pub fn summarize(config_json: &str, records: &[f64]) -> Result<String, JsError> {
     let experiment = experiment(config_json)?;

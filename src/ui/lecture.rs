@@ -211,7 +211,7 @@ fn config_json(lab: &Lab) -> String {
         format!("{}{}", base_url(), to_query(&lab.to_setup())).into(),
     );
     object.insert("round".into(), lab.run.borrow().simulation.round().into());
-    serde_json::to_string(&serde_json::Value::Object(object)).unwrap_or_default()
+    crate::engine::json::to_string(&serde_json::Value::Object(object))
 }
 
 /// Fetches and parses a tour, then hands it to the reducer.

@@ -463,7 +463,7 @@ pub fn keep_consistent(config: &mut Config, notices: &mut Vec<String>) {
     if let Some(max) = page_max.filter(|&max| config.nodes > max) {
         notices.push(format!(
             "{} runs in the page with at most {max} nodes (gossip-sim takes more); N was set to {max}.",
-            config.mode.name().to_uppercase()
+            config.mode.name().to_ascii_uppercase()
         ));
         config.nodes = max;
     }

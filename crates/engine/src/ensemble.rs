@@ -40,7 +40,10 @@ impl Experiment {
                 .as_u64()
                 .and_then(|trials| u32::try_from(trials).ok())
                 .ok_or_else(|| {
-                    ConfigError(format!("trials must be a whole number (got {value})"))
+                    ConfigError(format!(
+                        "trials must be a whole number (got {})",
+                        crate::json::to_string(&value)
+                    ))
                 })?,
         };
         let config = Config::from_json(&mut object)?;

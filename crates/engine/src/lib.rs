@@ -5,6 +5,7 @@ pub mod config;
 pub mod drivers;
 pub mod ensemble;
 pub mod failures;
+pub mod json;
 pub mod params;
 pub mod protocol;
 pub mod protocols;

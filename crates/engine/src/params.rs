@@ -838,7 +838,14 @@ impl Param {
 
     /// Reads a JSON value (`simulate()`'s input).
     pub fn from_json(&self, json: &serde_json::Value) -> Result<Value, String> {
-        let malformed = || format!("{} must be {} (got {json})", self.key, self.expected());
+        let malformed = || {
+            format!(
+                "{} must be {} (got {})",
+                self.key,
+                self.expected(),
+                crate::json::to_string(json)
+            )
+        };
         let value = match (self.domain, json) {
             (Domain::Optional { .. }, serde_json::Value::Null) => Value::Absent,
             (Domain::Delay | Domain::Burst | Domain::Schedule, Json::Null) => {

@@ -14,7 +14,7 @@ use yew::prelude::*;
 
 /// The configuration as the JSON object the workers' `run_trials` reads (the CLI's keys).
 pub fn config_json(config: &Config) -> Rc<str> {
-    serde_json::Value::Object(config.echo()).to_string().into()
+    crate::engine::json::to_string(&serde_json::Value::Object(config.echo())).into()
 }
 
 /// About 50 tasks per experiment: a fine progress bar, little messaging.
