@@ -365,8 +365,12 @@ pub fn app() -> Html {
             move || drop(frames)
         });
     }
+    // views (#8): the run's keys act only while the run view shows (not on a hidden run).
+    let on_run_view = use_mut_ref(|| true);
+    *on_run_view.borrow_mut() = view_setup.view == super::views::View::Run;
     {
         let dispatcher = lab.dispatcher();
+        let on_run_view = on_run_view.clone();
         use_effect_with((), move |_| {
             let document = web_sys::window()
                 .and_then(|window| window.document())
@@ -378,7 +382,7 @@ pub fn app() -> Html {
                     let event = event
                         .dyn_ref::<KeyboardEvent>()
                         .expect("keydown is a KeyboardEvent");
-                    if let Some(action) = shortcut(event) {
+                    if let Some(action) = shortcut(event).filter(|_| *on_run_view.borrow()) {
                         event.prevent_default();
                         dispatcher.dispatch(action);
                     }

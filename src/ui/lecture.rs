@@ -322,6 +322,7 @@ pub fn use_lecture(lab: &UseReducerHandle<Lab>) {
         let (theme, present, embed) = look;
         let is_dark = dark(theme);
         super::palette::set_dark(is_dark);
+        super::charts::set_present(present);
         if let Some(root) = document().document_element() {
             let _ = root.set_attribute("data-theme", if is_dark { "dark" } else { "light" });
             let classes = root.class_list();

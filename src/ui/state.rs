@@ -21,6 +21,9 @@ pub const ANIMATED_NODES: u32 = 500;
 /// The most nodes the page runs SRM and RMTP with (see `keep_consistent`).
 pub const SRM_NODES: u32 = 2_000;
 pub const RMTP_NODES: u32 = 20_000;
+/// membership (issue #11): every node's view of every member is N x N entries of 48 bytes, so
+/// the page keeps them to 1,000 nodes (48 MB); gossip-sim takes the engine's 2,000.
+pub const MEMBERSHIP_PAGE_NODES: u32 = 1_000;
 /// Earlier runs kept on the chart.
 pub const MAX_GHOSTS: usize = 6;
 /// How much work one animation frame may do when running to the end: datagrams, not time, so the
@@ -455,9 +458,7 @@ pub fn keep_consistent(config: &mut Config, notices: &mut Vec<String>) {
         Mode::Srm => Some(SRM_NODES),
         Mode::Rmtp => Some(RMTP_NODES),
         // membership (issue #11): views are N x N.
-        Mode::Heartbeat | Mode::Swim | Mode::Cassandra => {
-            Some(crate::engine::protocols::membership::MAX_NODES)
-        }
+        Mode::Heartbeat | Mode::Swim | Mode::Cassandra => Some(MEMBERSHIP_PAGE_NODES),
         _ => None,
     };
     if let Some(max) = page_max.filter(|&max| config.nodes > max) {

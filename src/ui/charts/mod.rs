@@ -17,12 +17,24 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use web_sys::HtmlCanvasElement;
 
-/// A white drawing area on `canvas`, sized to its CSS box, and the device pixel ratio.
+thread_local! {
+    /// lecture: present mode draws every chart's type, margins and lines this much larger.
+    static PRESENT_SCALE: std::cell::Cell<f64> = const { std::cell::Cell::new(1.0) };
+}
+
+/// lecture: present mode on or off (large type and thick lines for the back of a lecture hall).
+pub fn set_present(present: bool) {
+    PRESENT_SCALE.with(|scale| scale.set(if present { 1.5 } else { 1.0 }));
+}
+
+/// A white drawing area on `canvas`, sized to its CSS box, and the scale for type and lines:
+/// the device pixel ratio (times 1.5 in present mode).
 /// views (#8): the backend also records the drawing as SVG (`svg::Recorder`) for the export.
 pub fn open(
     canvas: &HtmlCanvasElement,
 ) -> Result<(DrawingArea<svg::Recorder, Shift>, f64), Box<dyn std::error::Error>> {
     let (_, _, ratio) = fit_to_css(canvas);
+    let ratio = ratio * PRESENT_SCALE.with(std::cell::Cell::get);
     let root = svg::Recorder::new(canvas)
         .ok_or("no canvas backend")?
         .into_drawing_area();

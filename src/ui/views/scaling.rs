@@ -5,6 +5,7 @@
 use super::experiment::{Batch, config_json, progress, records, start, trials_field};
 use super::{ViewSetup, compare::COLOURS};
 use crate::engine::ensemble::{self, Experiment, Summary};
+use crate::engine::sweep;
 use crate::engine::{Config, Mode, Simulation};
 use crate::ui::charts::{histogram, scaling};
 use crate::ui::export::{ExportButtons, csv};
@@ -47,24 +48,26 @@ impl Row {
             .or(theory.mean_field_rounds.map(f64::from))
     }
 
-    fn cells(&self) -> [String; 9] {
-        let rounds = self.summary.rounds;
-        let text = |value: Option<f64>| value.map_or(String::new(), |value| value.to_string());
-        [
-            self.mode.name().to_string(),
-            self.nodes.to_string(),
-            self.trials.to_string(),
-            self.summary.completed.to_string(),
-            text(rounds.map(|rounds| rounds.mean)),
-            text(rounds.map(|rounds| rounds.sd)),
-            format!("{:.6}", self.half()),
-            text(self.theory()),
-            self.summary.datagrams_per_node.mean.to_string(),
-        ]
+    /// The row as `gossip-sim sweep --format csv` prints it (the engine's `sweep::Row`), cell by
+    /// cell: the page's table is the CLI's, to the last digit.
+    fn cells(&self) -> Vec<String> {
+        let experiment = Experiment {
+            config: Config {
+                mode: self.mode,
+                nodes: self.nodes,
+                ..Config::default()
+            },
+            trials: self.trials,
+        };
+        sweep::Row::new(&experiment, &self.summary)
+            .csv()
+            .split(',')
+            .map(String::from)
+            .collect()
     }
 }
 
-pub const COLUMNS: &str = "mode,nodes,trials,completed,rounds_mean,rounds_sd,rounds_ci95,theory_rounds,datagrams_per_node_mean";
+pub const COLUMNS: &str = sweep::Row::CSV_HEADER;
 
 /// The sweep's configurations: every mode at N = 2^4 .. 2^last (SRM and RMTP only up to the
 /// page's caps), smallest N first.
