@@ -325,26 +325,26 @@ fn drawing_survives_the_edge_cases() {
     // Every protocol's layout, small and large, with crashes and a repair.
     for mode in Mode::ALL {
         for (nodes, fanout) in [(2, 1), (31, 2), (300, 1), (5000, 3)] {
-            draw_everything(
-                Config {
-                    nodes,
-                    fanout,
-                    mode,
-                    network: NetworkConfig {
-                        loss: 0.1,
-                        crash: 0.2,
-                    },
-                    tree: tree::Params {
-                        repair_delay: Some(2),
-                    },
-                    rmtp: rmtp::Params {
-                        regions: (nodes - 1).min(8),
-                        ..rmtp::Params::default()
-                    },
-                    ..Config::default()
+            // As the page does: a mode's own cap on N (membership: 1,000) with a notice.
+            let mut config = Config {
+                nodes,
+                fanout,
+                mode,
+                network: NetworkConfig {
+                    loss: 0.1,
+                    crash: 0.2,
                 },
-                6,
-            );
+                tree: tree::Params {
+                    repair_delay: Some(2),
+                },
+                rmtp: rmtp::Params {
+                    regions: (nodes - 1).min(8),
+                    ..rmtp::Params::default()
+                },
+                ..Config::default()
+            };
+            gossip_lab::ui::state::keep_consistent(&mut config, &mut Vec::new());
+            draw_everything(config, 6);
         }
     }
 }
