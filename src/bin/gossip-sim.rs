@@ -124,7 +124,10 @@ mod cli {
                     .long("modes")
                     .value_name("MODES")
                     .default_value("push,pull,push-pull")
-                    .help("protocols, comma separated (centralized, tree, srm, rmtp, push, pull, push-pull)"),
+                    .help(format!(
+                        "protocols, comma separated ({})",
+                        Mode::ALL.map(Mode::name).join(", ")
+                    )),
             )
             .arg(
                 Arg::new("nodes_from")

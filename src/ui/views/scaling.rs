@@ -33,11 +33,9 @@ pub struct Row {
 }
 
 impl Row {
-    /// Half-width of the 95 % interval of the mean rounds.
+    /// Half-width of the 95 % interval of the mean rounds: the sweep row's, as the table shows.
     fn half(&self) -> f64 {
-        self.summary.rounds.map_or(0.0, |rounds| {
-            1.96 * rounds.standard_error(self.summary.completed)
-        })
+        self.sweep_row().rounds_ci95.unwrap_or(0.0)
     }
 
     /// The theory's rounds: the literature's closed form where one applies, else mean field.
@@ -48,9 +46,8 @@ impl Row {
             .or(theory.mean_field_rounds.map(f64::from))
     }
 
-    /// The row as `gossip-sim sweep --format csv` prints it (the engine's `sweep::Row`), cell by
-    /// cell: the page's table is the CLI's, to the last digit.
-    fn cells(&self) -> Vec<String> {
+    /// The engine's row of this point: what `gossip-sim sweep` prints for it.
+    fn sweep_row(&self) -> sweep::Row {
         let experiment = Experiment {
             config: Config {
                 mode: self.mode,
@@ -60,6 +57,12 @@ impl Row {
             trials: self.trials,
         };
         sweep::Row::new(&experiment, &self.summary)
+    }
+
+    /// The row as `gossip-sim sweep --format csv` prints it, cell by cell: the page's table is
+    /// the CLI's, to the last digit.
+    fn cells(&self) -> Vec<String> {
+        self.sweep_row()
             .csv()
             .split(',')
             .map(String::from)
