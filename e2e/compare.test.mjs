@@ -62,10 +62,117 @@ test('the compare chart and the run view\'s charts export PNG, SVG and CSV files
   const lab = await openView('?view=compare&modes=push,pull&n=100&seed=2');
   await lab.button('Run to end').click();
   await lab.page.waitForFunction(() => [...document.querySelectorAll('[data-testid="rounds-to-all"]')].every((cell) => cell.textContent.trim() !== ''));
-  await checkExports(lab.page.locator('.compare-view .export'), /^compare-push\+pull-n100-seed2\./, 'mode,round,informed_fraction');
+  await checkExports(lab.page.locator('.compare-view .export'), /^compare-push\+pull-n100-seed2\./, 'panel,round,informed_fraction');
   await lab.page.getByRole('tab', { name: 'Run' }).click();
   await lab.page.getByTestId('chart').waitFor();
   await checkExports(lab.page.locator('.results-panel .export').first(), /^run-push-n100-seed2\./, 'round,informed_fraction');
+  assert.deepEqual(lab.errors, []);
+  await lab.page.close();
+});
+
+test('a panel overrides N, loss and the seed from the URL and from its fields; its numbers are gossip-sim\'s', async () => {
+  const lab = await openView('?view=compare&modes=push,push:loss=0.3:seed=9,pull:n=500&n=300&b=1&seed=4');
+  const panels = lab.page.getByTestId('panel');
+  assert.equal(await panels.count(), 3);
+  assert.equal((await panels.nth(1).locator('summary').textContent()).trim(), 'Own: loss 30%, seed 9');
+  assert.equal((await panels.nth(2).locator('summary').textContent()).trim(), 'Own: N 500');
+  assert.equal(await lab.page.locator('.compare-table tbody th').nth(1).textContent(), 'push (loss 30%, seed 9)');
+  await lab.button('Run to end').click();
+  const ended = () => lab.page.waitForFunction(() => [...document.querySelectorAll('[data-testid="panel"] [data-testid="rounds-to-all"]')].every((cell) => cell.textContent.trim() !== ''));
+  await ended();
+  const expected = [
+    ['--nodes', '300', '--mode', 'push', '--seed', '4'],
+    ['--nodes', '300', '--mode', 'push', '--loss', '0.3', '--seed', '9'],
+    ['--nodes', '500', '--mode', 'pull', '--seed', '4'],
+  ];
+  for (const [index, args] of expected.entries()) {
+    const shown = await panelNumbers(panels.nth(index));
+    const cli = cliSummary([...args, '--fanout', '1']);
+    assert.equal(shown.roundsToAll, cli.rounds.mean, `panel ${index + 1}: ${args.join(' ')}`);
+    assert.equal(shown.informed, cli.live_nodes, `panel ${index + 1}: everyone informed`);
+  }
+  // The fields: loss 50 % on panel 1 goes to the URL and the run; a value out of range is refused.
+  await panels.nth(0).locator('summary').click();
+  const loss = lab.page.getByRole('textbox', { name: 'Panel 1 loss' });
+  assert.equal(await loss.getAttribute('placeholder'), '0%', 'the shared value, greyed');
+  await loss.fill('150');
+  await loss.press('Enter');
+  assert.match(await lab.page.getByTestId('override-refused').textContent(), /Panel 1: loss "150" is not a number from 0 to 100 \(%\); it keeps its loss\./);
+  assert.match(lab.page.url(), /modes=push,push:loss=0\.3:seed=9,pull:n=500&/, 'the URL is unchanged');
+  await loss.fill('50');
+  await loss.press('Enter');
+  await lab.page.waitForFunction(() => /modes=push:loss=0\.5,push:loss=0\.3:seed=9,pull:n=500/.test(location.search));
+  assert.equal(await lab.page.getByTestId('override-refused').count(), 0, 'the message goes once a value is taken');
+  assert.match(await lab.page.locator('.share-link').inputValue(), /view=compare&modes=push:loss=0\.5,push:loss=0\.3:seed=9,pull:n=500&trials=100$/,
+    'Copy link carries the view and its panels');
+  await lab.button('Run to end').click();
+  await ended();
+  const cli = cliSummary(['--nodes', '300', '--mode', 'push', '--loss', '0.5', '--seed', '4', '--fanout', '1']);
+  assert.equal((await panelNumbers(panels.nth(0))).roundsToAll, cli.rounds.mean, 'panel 1 at loss 50 %');
+  await lab.page.screenshot({ path: `${ARTIFACTS}compare-overrides.png`, fullPage: true });
+  // Emptied, the field shares the value on the left again.
+  await loss.fill('');
+  await loss.press('Enter');
+  await lab.page.waitForFunction(() => /modes=push,push:loss/.test(location.search));
+  // A shared link reopens the same panels.
+  const again = await openView(`?${new URL(lab.page.url()).searchParams}`);
+  assert.equal((await again.page.getByTestId('panel').nth(1).locator('summary').textContent()).trim(), 'Own: loss 30%, seed 9');
+  const bad = await openView('?view=compare&modes=push:loss=2,pull:zz=1:seed=x');
+  const notice = await bad.page.getByTestId('notice').textContent();
+  assert.match(notice, /panel 1's loss="2" is not a number from 0 to 1; the panel shares loss/);
+  assert.match(notice, /panel 2's override "zz" is not one of n, b, loss, crash, seed/);
+  assert.match(notice, /panel 2's seed="x" is not/);
+  assert.equal(await bad.page.getByTestId('panel').count(), 2, 'the panels stay, without the bad overrides');
+  assert.deepEqual([...lab.errors, ...again.errors, ...bad.errors], []);
+  await Promise.all([lab.page.close(), again.page.close(), bad.page.close()]);
+});
+
+test('the keys drive the panels in the compare view; the shared controls are the compared protocols\'', async () => {
+  const lab = await openView('?view=compare&modes=srm,push&n=64&seed=3');
+  const panels = lab.page.getByTestId('panel');
+  await lab.page.keyboard.press('ArrowRight');
+  await lab.page.keyboard.press('ArrowRight');
+  await lab.page.waitForFunction(() => [...document.querySelectorAll('[data-testid="panel"] [data-testid="round"]')].every((cell) => cell.textContent === '2'));
+  await lab.page.keyboard.press('r');
+  await lab.page.waitForFunction(() => [...document.querySelectorAll('[data-testid="panel"] [data-testid="round"]')].every((cell) => cell.textContent === '0'));
+  await lab.page.keyboard.press(' ');
+  await lab.page.waitForFunction(() => Number(document.querySelector('[data-testid="panel"] [data-testid="round"]').textContent) >= 1);
+  await lab.page.keyboard.press(' ');
+  // SRM's and push's own controls, under their names; no protocol buttons (each panel has its own).
+  const sections = await lab.page.locator('.view-protocol > .group-name').allTextContents();
+  assert.deepEqual(sections, ['srm', 'push']);
+  assert.ok(await lab.page.locator('#packets').isVisible(), 'SRM packets');
+  assert.equal(await lab.page.getByRole('group', { name: 'Gossip protocols' }).count(), 0);
+  // Experiment: the run's protocol buttons, no playback; Scaling: neither.
+  await lab.page.getByRole('tab', { name: 'Experiment' }).click();
+  assert.equal(await lab.page.getByRole('group', { name: 'Gossip protocols' }).count(), 1);
+  assert.equal(await lab.page.getByRole('button', { name: 'Step' }).count(), 0);
+  await lab.page.keyboard.press('ArrowRight');
+  await lab.page.getByRole('tab', { name: 'Scaling' }).click();
+  assert.equal(await lab.page.getByRole('button', { name: 'Step' }).count(), 0);
+  assert.equal(await lab.page.getByRole('group', { name: 'Gossip protocols' }).count(), 0);
+  await lab.page.getByRole('tab', { name: 'Run' }).click();
+  assert.equal(await lab.number('round'), 0, 'keys pressed in other views left the run alone');
+  assert.deepEqual(lab.errors, []);
+  await lab.page.close();
+});
+
+test('the compare view works in an embed: panels and buttons fit 640x400', async () => {
+  const lab = await openView('?view=compare&modes=push,pull&n=64&seed=5&embed=1', { width: 640, height: 400 });
+  await lab.button('Run to end').click();
+  await lab.page.waitForFunction(() => [...document.querySelectorAll('[data-testid="rounds-to-all"]')].every((cell) => cell.textContent.trim() !== ''));
+  const size = await lab.page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.scrollHeight]);
+  assert.ok(size[0] <= 640 && size[1] <= 400, `no scrollbars: ${size}`);
+  for (const index of [0, 1]) {
+    const panel = lab.page.getByTestId('panel').nth(index);
+    assert.ok(await panel.locator('canvas').isVisible(), `panel ${index + 1}'s stage`);
+    assert.ok(await panel.getByTestId('rounds-to-all').isVisible(), `panel ${index + 1}'s rounds to all`);
+    const box = await panel.boundingBox();
+    assert.ok(box.x + box.width <= 640 && box.y + box.height <= 400, `panel ${index + 1} inside the frame`);
+  }
+  const cli = cliSummary(['--nodes', '64', '--mode', 'pull', '--seed', '5']);
+  assert.equal((await panelNumbers(lab.page.getByTestId('panel').nth(1))).roundsToAll, cli.rounds.mean);
+  await lab.page.screenshot({ path: `${ARTIFACTS}compare-embed.png` });
   assert.deepEqual(lab.errors, []);
   await lab.page.close();
 });

@@ -29,7 +29,7 @@ const gaps = page.evaluate(() => new Promise((resolve) => {
   requestAnimationFrame(frame);
 }));
 const points = (largest - 4 + 1) * 3;
-await page.waitForFunction((rows) => document.querySelectorAll('[data-testid="scaling-table"] tbody tr').length === rows, points, { timeout: 1800000, polling: 500 });
+await page.waitForFunction((rows) => !document.querySelector('[data-testid="progress"]') && document.querySelectorAll('[data-testid="scaling-table"] tbody tr').length === rows, points, { timeout: 1800000, polling: 500 });
 results[`sweep_${largest - 3}_points_3_modes_200_trials_s`] = (Date.now() - start) / 1000;
 results.frame_gaps_during_sweep = await gaps;
 console.log(JSON.stringify(results, null, 2));

@@ -17,7 +17,7 @@ export function viewSuite({ before, after }) {
     const page = await shared.browser.newPage({ viewport, acceptDownloads: true, ...options });
     const lab = new LabPage(page, shared.server.origin);
     await page.goto(`${shared.server.origin}/${query}`);
-    await page.locator('.view-tabs [aria-selected="true"]').waitFor();
+    await page.locator('.view-tabs [aria-selected="true"]').waitFor({ state: 'attached' });
     return lab;
   };
 }

@@ -365,12 +365,14 @@ pub fn app() -> Html {
             move || drop(frames)
         });
     }
-    // views (#8): the run's keys act only while the run view shows (not on a hidden run).
-    let on_run_view = use_mut_ref(|| true);
-    *on_run_view.borrow_mut() = view_setup.view == super::views::View::Run;
+    // views (#8): the keys drive the run in the run view, the panels in the compare view, and
+    // nothing hidden in the other views.
+    let shown_view = use_mut_ref(|| super::views::View::Run);
+    *shown_view.borrow_mut() = view_setup.view;
+    let compare_playback = use_mut_ref(|| None::<Callback<Action>>);
     {
         let dispatcher = lab.dispatcher();
-        let on_run_view = on_run_view.clone();
+        let (shown_view, compare_playback) = (shown_view.clone(), compare_playback.clone());
         use_effect_with((), move |_| {
             let document = web_sys::window()
                 .and_then(|window| window.document())
@@ -382,10 +384,18 @@ pub fn app() -> Html {
                     let event = event
                         .dyn_ref::<KeyboardEvent>()
                         .expect("keydown is a KeyboardEvent");
-                    if let Some(action) = shortcut(event).filter(|_| *on_run_view.borrow()) {
-                        event.prevent_default();
-                        dispatcher.dispatch(action);
+                    let Some(action) = shortcut(event) else {
+                        return;
+                    };
+                    match *shown_view.borrow() {
+                        super::views::View::Run => dispatcher.dispatch(action),
+                        super::views::View::Compare => match &*compare_playback.borrow() {
+                            Some(playback) => playback.emit(action),
+                            None => return,
+                        },
+                        _ => return,
                     }
+                    event.prevent_default();
                 });
             move || drop(listener)
         });
@@ -444,12 +454,14 @@ pub fn app() -> Html {
                 <p class="keys" aria-hidden="true"><kbd>{ "Space" }</kbd>{ " play/pause " }<kbd>{ "→" }</kbd>{ " step " }<kbd>{ "R" }</kbd>{ " reset" }</p>
             </header>
             <Notices notices={lab.notices.clone()} dispatch={dispatch.clone()} />
-            <super::lecture::LectureBar lab={lab.clone()} stage={views.stage.clone()} /> // lecture
+            <super::lecture::LectureBar lab={lab.clone()} stage={views.stage.clone()}
+                view_keys={super::view_keys::keys(&view_setup)} /> // lecture
             // views (#8)
             <super::views::Tabs view={view_setup.view} on_select={on_tab} />
             if view_setup.view != super::views::View::Run {
                 <super::views::ViewHost setup={(*view_setup).clone()} config={lab.config.clone()} speed={lab.speed}
-                    dispatch={dispatch.clone()} on_setup={on_view_setup} />
+                    dispatch={dispatch.clone()} on_setup={on_view_setup}
+                    on_playback={Callback::from(move |playback| *compare_playback.borrow_mut() = Some(playback))} />
             } else {
             <main class="layout">
                 <section class="panel controls-panel" aria-label="Controls">

@@ -73,6 +73,10 @@ pub struct ControlsProps {
     // Failures and delays.
     pub click_crashes: bool,
     pub recover_with_state: bool,
+    /// views (#8): the protocols the compare and scaling views run; their controls replace the
+    /// protocol buttons and the current protocol's controls.
+    #[prop_or_default]
+    pub protocols: Option<Vec<Mode>>,
 }
 
 #[function_component(Controls)]
@@ -136,14 +140,17 @@ pub fn controls(props: &ControlsProps) -> Html {
                 on_slide={on_nodes_slide} on_number={send(Action::SetNodes)} />
             <Slider id="fanout" label="Fanout b" min={1.0} max={16.0} step={1.0} value={f64::from(config.fanout)}
                 number={f64::from(config.fanout)} number_min={1.0} number_max={16.0} number_step={1.0}
-                hint={fanout_hint(config.mode)} on_slide={send(Action::SetFanout)} on_number={send(Action::SetFanout)} />
+                hint={if props.protocols.is_some() { "what b means depends on the protocol: gossip peers per round, tree arity, unicasts per round; 1 to 16" } else { fanout_hint(config.mode) }} on_slide={send(Action::SetFanout)} on_number={send(Action::SetFanout)} />
             <Slider id="loss" label="Loss %" min={0.0} max={100.0} step={1.0} value={config.network.loss * 100.0}
                 number={config.network.loss * 100.0} number_min={0.0} number_max={100.0} number_step={0.1}
                 hint="each datagram lost with this chance" on_slide={percent(Action::SetLoss)} on_number={percent(Action::SetLoss)} />
             <Slider id="crash" label="Crashed %" min={0.0} max={99.0} step={1.0} value={config.network.crash * 100.0}
                 number={config.network.crash * 100.0} number_min={0.0} number_max={99.0} number_step={0.1}
                 hint="nodes dead from the start, 0 to 99" on_slide={percent(Action::SetCrash)} on_number={percent(Action::SetCrash)} />
-            { protocol_controls(config, &props.dispatch) }
+            { match &props.protocols {
+                None => protocol_controls(config, &props.dispatch),
+                Some(modes) => views_protocol_controls(config, modes, &props.dispatch),
+            } }
             { async_racks_controls(config, &props.dispatch) }
             { failure_controls(config, props.click_crashes, props.recover_with_state, &props.dispatch) }
             <Slider id="speed" label="Speed (rounds/s)" min={limits::SPEED.0} max={limits::SPEED.1} step={0.25}
@@ -265,6 +272,44 @@ fn protocol_controls(config: &Config, dispatch: &Callback<Action>) -> Html {
         Mode::Heartbeat | Mode::Swim | Mode::Cassandra => {
             super::membership::controls(config, dispatch)
         }
+    }
+}
+
+/// views (#8): the controls of every protocol a view runs, each under its name; the many-messages
+/// controls once for all gossip protocols.
+fn views_protocol_controls(config: &Config, modes: &[Mode], dispatch: &Callback<Action>) -> Html {
+    let mut distinct: Vec<Mode> = Vec::new();
+    for &mode in modes {
+        if !distinct.contains(&mode) {
+            distinct.push(mode);
+        }
+    }
+    let own = |mode: Mode| match mode.group() {
+        Group::Gossip => None,
+        _ => Some(protocol_controls(
+            &Config {
+                mode,
+                ..config.clone()
+            },
+            dispatch,
+        )),
+    };
+    let gossip: Vec<&str> = distinct
+        .iter()
+        .filter(|mode| mode.group() == Group::Gossip)
+        .map(|mode| mode.name())
+        .collect();
+    html! {
+        <>
+            { for distinct.iter().filter_map(|&mode| own(mode).map(|controls| html! {
+                <div class="view-protocol"><span class="group-name">{ mode.name() }</span>{ controls }</div>
+            })) }
+            if !gossip.is_empty() {
+                <div class="view-protocol"><span class="group-name">{ gossip.join(", ") }</span>
+                    if distinct.contains(&Mode::Push) { { push_variant_controls(config, dispatch) } }
+                    { messages_controls(config, dispatch) }</div>
+            }
+        </>
     }
 }
 
@@ -527,7 +572,8 @@ fn failure_number(
     value: f64,
     (min, max, step): (f64, f64, f64),
     key: &'static str,
-    compose: impl Fn(f64) -> String + 'static,
+    // Boxed, not generic: one copy of this markup instead of one per caller.
+    compose: Box<dyn Fn(f64) -> String>,
     dispatch: &Callback<Action>,
 ) -> Html {
     let dispatch = dispatch.clone();
@@ -562,14 +608,14 @@ fn failure_controls(
             d,
             (0.0, 10.0, 0.1),
             "delay",
-            |d| format!("fixed:{d}"),
+            Box::new(|d| format!("fixed:{d}")),
             dispatch,
         ),
         Delay::Uniform(a, b) => html! { <>
             { failure_number("delay-a".into(), "A", a, (0.0, 10.0, 0.1), "delay",
-                move |a| format!("uniform:{a}:{b}"), dispatch) }
+                Box::new(move |a| format!("uniform:{a}:{b}")), dispatch) }
             { failure_number("delay-b".into(), "B", b, (0.0, 10.0, 0.1), "delay",
-                move |b| format!("uniform:{a}:{b}"), dispatch) }
+                Box::new(move |b| format!("uniform:{a}:{b}")), dispatch) }
         </> },
         Delay::Exp(mean) => failure_number(
             "delay-mean".into(),
@@ -577,7 +623,7 @@ fn failure_controls(
             mean,
             (0.1, 10.0, 0.1),
             "delay",
-            |mean| format!("exp:{mean}"),
+            Box::new(|mean| format!("exp:{mean}")),
             dispatch,
         ),
     };
@@ -600,13 +646,13 @@ fn failure_controls(
         html! {
             <div class="crash-row" data-testid="crash-row">
                 { failure_number(format!("crash-at-fraction-{index}"), "crash %", entry.fraction * 100.0,
-                    (0.0, 100.0, 1.0), "crash_at", move |percent| {
+                    (0.0, 100.0, 1.0), "crash_at", Box::new(move |percent| {
                         let mut entries = with_fraction.clone();
                         entries[index].fraction = percent / 100.0;
                         schedule_text(&entries).replace("NaN", "x")
-                    }, dispatch) }
+                    }), dispatch) }
                 { failure_number(format!("crash-at-round-{index}"), "at round", f64::from(entry.round),
-                    (1.0, 10_000.0, 1.0), "crash_at", move |round| {
+                    (1.0, 10_000.0, 1.0), "crash_at", Box::new(move |round| {
                         let mut entries = with_round.clone();
                         if round.is_finite() && round >= 0.0 {
                             entries[index].round = round.round() as u32;
@@ -614,7 +660,7 @@ fn failure_controls(
                             entries[index].round = 0;
                         }
                         schedule_text(&entries)
-                    }, dispatch) }
+                    }), dispatch) }
                 <button class="remove" onclick={remove} aria-label={format!("remove crash {}", index + 1)}>{ "×" }</button>
             </div>
         }
@@ -654,9 +700,9 @@ fn failure_controls(
                 if burst.is_some() {
                     <div class="factors">
                         { failure_number("burst-p".into(), "P good→bad", p, (0.0, 1.0, 0.01), "burst",
-                            move |p| format!("{p}:{r}"), dispatch) }
+                            Box::new(move |p| format!("{p}:{r}")), dispatch) }
                         { failure_number("burst-r".into(), "R bad→good", r, (0.01, 1.0, 0.01), "burst",
-                            move |r| format!("{p}:{r}"), dispatch) }
+                            Box::new(move |r| format!("{p}:{r}")), dispatch) }
                     </div>
                 }
                 <span class="hint">{ "Gilbert-Elliott: the network flips between a good state (nothing lost) and a bad one (Loss % lost); losses come in bursts of about 1/R datagrams, P/(P+R) of the time." }</span>

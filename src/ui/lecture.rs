@@ -430,6 +430,9 @@ fn enter_fullscreen() {
 pub struct LectureProps {
     pub lab: UseReducerHandle<Lab>,
     pub stage: NodeRef,
+    /// views (#8): the shown view's URL keys (`view_keys::keys`), empty in the run view.
+    #[prop_or_default]
+    pub view_keys: String,
 }
 
 /// The timeline under the stage: any round played so far of this run.
@@ -540,14 +543,16 @@ pub fn lecture_bar(props: &LectureProps) -> Html {
         });
     }
     let setup = lab.to_setup();
-    let link = format!("{}{}", base_url(), to_query(&setup));
+    // views (#8): the link and the embed open the view shown, with its panels.
+    let with_view = |query| super::view_keys::with_keys(query, &props.view_keys);
+    let link = format!("{}{}", base_url(), with_view(to_query(&setup)));
     let mut embedded = setup;
     embedded.lecture.embed = true;
     embedded.lecture.present = false;
     let snippet = format!(
         "<iframe src=\"{}{}\" width=\"640\" height=\"400\" style=\"border:0\" title=\"Gossip Lab\" loading=\"lazy\"></iframe>",
         base_url(),
-        to_query(&embedded)
+        with_view(to_query(&embedded))
     );
     let is_dark = dark(lecture.theme);
     let run_command = {

@@ -90,7 +90,7 @@ pub fn parse_query(query: &str) -> (Setup, Vec<String>) {
 
 /// A URL value for `param`, within the page's range (the page takes fewer nodes than the engine);
 /// on failure, what was expected, in words.
-fn page_value(param: &Param, text: &str) -> Result<Value, String> {
+pub(crate) fn page_value(param: &Param, text: &str) -> Result<Value, String> {
     let page_max = (param.key == "nodes").then_some(u64::from(limits::NODES.1));
     let expected = match (param.domain, page_max) {
         (Domain::Whole { min, .. }, Some(max)) => format!("a whole number from {min} to {max}"),
@@ -146,7 +146,7 @@ fn flag(value: &str, key: &str, notices: &mut Vec<String>) -> bool {
 }
 
 /// Percent-decoding of a query value ('+' is a space); malformed escapes are kept as typed.
-fn decode(raw: &str) -> String {
+pub(crate) fn decode(raw: &str) -> String {
     let bytes = raw.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut index = 0;

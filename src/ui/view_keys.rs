@@ -1,7 +1,11 @@
 //! Views (#8): the URL keys of the Compare / Experiment / Scaling views (`view`, `modes`,
 //! `trials`), plain Rust so that url.rs (which compiles natively) can check them.
+//!
+//! A compare panel may override shared parameters after its protocol name, each as `:key=value`
+//! with the run's URL keys: `modes=push,push:loss=0.2,pull:n=1000:seed=7`.
 
 use crate::engine::Mode;
+use crate::engine::params::{self, Domain, Value};
 use std::cell::RefCell;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -35,23 +39,195 @@ impl View {
 pub const TRIALS: (u32, u32) = (1, 10_000);
 pub const DEFAULT_MODES: [Mode; 3] = [Mode::Push, Mode::Pull, Mode::PushPull];
 
+/// The shared parameters a compare panel may override, by their engine keys.
+pub const OVERRIDABLE: [&str; 5] = ["nodes", "fanout", "loss", "crash", "seed"];
+
+/// A compare panel (or a scaling curve): its protocol and its own values of shared parameters.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pick {
+    pub mode: Mode,
+    /// (engine key from `OVERRIDABLE`, value), in `OVERRIDABLE`'s order, each key at most once.
+    pub overrides: Vec<(&'static str, Value)>,
+}
+
+impl Pick {
+    pub fn new(mode: Mode) -> Pick {
+        Pick {
+            mode,
+            overrides: Vec::new(),
+        }
+    }
+
+    /// The panel's own value of `key`, if it overrides it.
+    pub fn get(&self, key: &str) -> Option<Value> {
+        self.overrides
+            .iter()
+            .find(|(own, _)| *own == key)
+            .map(|&(_, value)| value)
+    }
+
+    /// Overrides `key` (Some) or shares it again (None).
+    pub fn set(&mut self, key: &'static str, value: Option<Value>) {
+        self.overrides.retain(|(own, _)| *own != key);
+        self.overrides.extend(value.map(|value| (key, value)));
+        self.overrides.sort_by_key(|(own, _)| {
+            OVERRIDABLE
+                .iter()
+                .position(|overridable| overridable == own)
+        });
+    }
+
+    /// The shared configuration with the protocol and the overrides applied.
+    pub fn apply(&self, shared: &crate::engine::Config) -> crate::engine::Config {
+        let mut config = crate::engine::Config {
+            mode: self.mode,
+            ..shared.clone()
+        };
+        for &(key, value) in &self.overrides {
+            if let Some(param) = params::find(key) {
+                (param.set)(&mut config, value);
+            }
+        }
+        config
+    }
+
+    /// As the URL writes it: `push:loss=0.2:seed=7`.
+    pub fn url(&self) -> String {
+        let mut text = self.mode.name().to_string();
+        for &(key, value) in &self.overrides {
+            let url_key = params::find(key).and_then(|param| param.url).unwrap_or(key);
+            text.push_str(&format!(":{url_key}={}", value.text()));
+        }
+        text
+    }
+
+    /// The overrides as the page says them: `loss 20%, seed 7` (empty without any).
+    pub fn own_text(&self) -> String {
+        let own: Vec<String> = self
+            .overrides
+            .iter()
+            .map(|&(key, value)| format!("{} {}", short_label(key), shown(key, value)))
+            .collect();
+        own.join(", ")
+    }
+
+    /// As a legend or a table shows it: `push (loss 20%, seed 7)`.
+    pub fn label(&self) -> String {
+        match self.own_text() {
+            own if own.is_empty() => self.mode.name().into(),
+            own => format!("{} ({own})", self.mode.name()),
+        }
+    }
+}
+
+/// The short name of an overridable parameter in labels: N, b, loss, crashed, seed.
+pub fn short_label(key: &str) -> &'static str {
+    match key {
+        "nodes" => "N",
+        "fanout" => "b",
+        "loss" => "loss",
+        "crash" => "crashed",
+        _ => "seed",
+    }
+}
+
+/// Whether the page shows and takes `key` in percent (loss and crashes, as the sliders do).
+pub fn in_percent(key: &str) -> bool {
+    matches!(key, "loss" | "crash")
+}
+
+/// A value as the page shows it (percent for loss and crashes).
+pub fn shown(key: &str, value: Value) -> String {
+    match value {
+        Value::Real(fraction) if in_percent(key) => {
+            let percent = format!("{:.4}", fraction * 100.0);
+            format!("{}%", percent.trim_end_matches('0').trim_end_matches('.'))
+        }
+        value => value.text(),
+    }
+}
+
+/// A panel's typed value of `key` (percent for loss and crashes), checked against the page's
+/// range; on failure, the message to show.
+pub fn parse_own(key: &'static str, text: &str) -> Result<Value, String> {
+    let param = params::find(key).expect("an overridable key is a parameter");
+    let text = text.trim();
+    let value = if in_percent(key) {
+        let Domain::Real { min, max } = param.domain else {
+            unreachable!("loss and crash are real")
+        };
+        match text.trim_end_matches('%').trim().parse::<f64>() {
+            Ok(percent) if (min * 100.0..=max * 100.0).contains(&percent) => {
+                Ok(Value::Real(percent / 100.0))
+            }
+            _ => Err(format!(
+                "a number from {} to {} (%)",
+                min * 100.0,
+                max * 100.0
+            )),
+        }
+    } else {
+        crate::ui::url::page_value(param, text)
+    };
+    value.map_err(|expected| format!("{} {text:?} is not {expected}", short_label(key)))
+}
+
 /// The views' part of the URL.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ViewSetup {
     pub view: View,
-    /// 2 to 4 protocols: the compare panels, the scaling view's curves.
-    pub modes: Vec<Mode>,
+    /// 2 to 4 protocols: the compare panels (with their overrides), the scaling view's curves.
+    pub picks: Vec<Pick>,
     pub trials: u32,
+}
+
+impl ViewSetup {
+    pub fn modes(&self) -> Vec<Mode> {
+        self.picks.iter().map(|pick| pick.mode).collect()
+    }
+
+    /// The `modes` key's value: `push,pull:loss=0.2`.
+    pub fn modes_url(&self) -> String {
+        let picks: Vec<String> = self.picks.iter().map(Pick::url).collect();
+        picks.join(",")
+    }
 }
 
 impl Default for ViewSetup {
     fn default() -> Self {
         ViewSetup {
             view: View::Run,
-            modes: DEFAULT_MODES.to_vec(),
+            picks: DEFAULT_MODES.into_iter().map(Pick::new).collect(),
             trials: 100,
         }
     }
+}
+
+/// One `modes` entry: a protocol name, then `:key=value` overrides (the run's URL keys for N,
+/// fanout, loss, crashes and the seed). A bad override is dropped with a notice.
+fn read_pick(entry: &str, panel: usize, notices: &mut Vec<String>) -> Option<Pick> {
+    let mut parts = entry.split(':');
+    let mut pick = Pick::new(Mode::from_name(parts.next()?)?);
+    for part in parts {
+        let (url_key, text) = part.split_once('=').unwrap_or((part, ""));
+        let param = OVERRIDABLE
+            .into_iter()
+            .filter_map(params::find)
+            .find(|param| param.url == Some(url_key));
+        let Some(param) = param else {
+            notices.push(format!(
+                "URL parameter modes: panel {panel}'s override {url_key:?} is not one of n, b, loss, crash, seed; it was ignored."
+            ));
+            continue;
+        };
+        match crate::ui::url::page_value(param, text) {
+            Ok(value) => pick.set(param.key, Some(value)),
+            Err(expected) => notices.push(format!(
+                "URL parameter modes: panel {panel}'s {url_key}={text:?} is not {expected}; the panel shares {url_key}."
+            )),
+        }
+    }
+    Some(pick)
 }
 
 /// Whether url.rs should hand `key` to `read_key`.
@@ -72,11 +248,19 @@ pub fn read_key(setup: &mut ViewSetup, key: &str, value: &str, notices: &mut Vec
             None => reject("run, compare, experiment or scaling", "run".into()),
         },
         "modes" => {
-            let modes: Option<Vec<Mode>> = value.split(',').map(Mode::from_name).collect();
-            match modes {
-                Some(modes) if (2..=4).contains(&modes.len()) => setup.modes = modes,
+            let mut own_notices = Vec::new();
+            let picks: Option<Vec<Pick>> = value
+                .split(',')
+                .enumerate()
+                .map(|(index, entry)| read_pick(entry, index + 1, &mut own_notices))
+                .collect();
+            match picks {
+                Some(picks) if (2..=4).contains(&picks.len()) => {
+                    setup.picks = picks;
+                    notices.append(&mut own_notices);
+                }
                 _ => reject(
-                    "2 to 4 protocol names separated by commas (centralized, tree, srm, rmtp, push, pull, push-pull)",
+                    "2 to 4 protocol names separated by commas (centralized, tree, srm, rmtp, push, pull, push-pull, heartbeat, swim, cassandra), each optionally followed by :n=, :b=, :loss=, :crash= or :seed= overrides",
                     "push,pull,push-pull".into(),
                 ),
             }
@@ -96,7 +280,12 @@ pub fn from_query(query: &str) -> ViewSetup {
     let mut setup = ViewSetup::default();
     for pair in query.trim_start_matches('?').split('&') {
         if let Some((key, value)) = pair.split_once('=').filter(|(key, _)| is_url_key(key)) {
-            read_key(&mut setup, key, &value.replace("%2C", ","), &mut Vec::new());
+            read_key(
+                &mut setup,
+                key,
+                &crate::ui::url::decode(value),
+                &mut Vec::new(),
+            );
         }
     }
     setup
@@ -107,30 +296,34 @@ thread_local! {
     static KEYS: RefCell<String> = const { RefCell::new(String::new()) };
 }
 
+/// The views' keys of `setup` as a query's pairs (nothing for the run view).
+pub fn keys(setup: &ViewSetup) -> String {
+    if setup.view == View::Run {
+        return String::new();
+    }
+    format!(
+        "view={}&modes={}&trials={}",
+        setup.view.name(),
+        setup.modes_url(),
+        setup.trials
+    )
+}
+
 /// Remembers `setup`'s keys for `append_keys`.
 pub fn remember(setup: &ViewSetup) {
-    let keys = if setup.view == View::Run {
-        String::new()
-    } else {
-        let modes: Vec<&str> = setup.modes.iter().map(|mode| mode.name()).collect();
-        format!(
-            "view={}&modes={}&trials={}",
-            setup.view.name(),
-            modes.join(","),
-            setup.trials
-        )
-    };
-    KEYS.with(|cell| *cell.borrow_mut() = keys);
+    KEYS.with(|cell| *cell.borrow_mut() = keys(setup));
 }
 
 /// A query (`?a=1&b=2` or empty) with the views' keys appended: the lecture's URL writer calls it.
 pub fn append_keys(query: String) -> String {
-    KEYS.with(|cell| {
-        let keys = cell.borrow();
-        match (keys.is_empty(), query.len() > 1) {
-            (true, _) => query,
-            (false, true) => format!("{query}&{keys}"),
-            (false, false) => format!("?{keys}"),
-        }
-    })
+    KEYS.with(|cell| with_keys(query, &cell.borrow()))
+}
+
+/// A query (`?a=1&b=2` or empty) with the views' `keys` appended.
+pub fn with_keys(query: String, keys: &str) -> String {
+    match (keys.is_empty(), query.len() > 1) {
+        (true, _) => query,
+        (false, true) => format!("{query}&{keys}"),
+        (false, false) => format!("?{keys}"),
+    }
 }

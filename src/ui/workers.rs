@@ -42,13 +42,21 @@ pub fn worker_count() -> usize {
 struct Queue {
     tasks: Vec<Task>,
     next: usize,
-    results: Vec<Option<Vec<f64>>>,
+    results: Vec<Slot>,
     done: usize,
-    /// (tasks done, tasks) after each result.
-    on_progress: Box<dyn Fn(usize, usize)>,
+    on_progress: Box<Progress>,
     /// Every task's numbers, in task order; or the first error.
     on_done: Option<Finish>,
 }
+
+/// A task's numbers, once it is done.
+pub type Slot = Option<Vec<f64>>;
+
+/// Called with (tasks done, tasks, every task's numbers so far) after each result.
+type Progress = dyn Fn(usize, usize, &[Slot]);
+
+/// Called with every task's numbers so far, after each result.
+pub type Partial = dyn Fn(&[Slot]);
 
 type Finish = Box<dyn FnOnce(Result<Vec<Vec<f64>>, String>)>;
 
@@ -112,8 +120,8 @@ impl Pool {
     /// Runs `tasks` on `worker_count()` workers (fewer if there are fewer tasks).
     pub fn run(
         tasks: Vec<Task>,
-        on_progress: impl Fn(usize, usize) + 'static,
-        on_done: impl FnOnce(Result<Vec<Vec<f64>>, String>) + 'static,
+        on_progress: Box<Progress>,
+        on_done: Finish,
     ) -> Result<Pool, JsValue> {
         let total = tasks.len();
         let queue = Rc::new(RefCell::new(Queue {
@@ -121,8 +129,8 @@ impl Pool {
             tasks,
             next: 0,
             done: 0,
-            on_progress: Box::new(on_progress),
-            on_done: Some(Box::new(on_done)),
+            on_progress,
+            on_done: Some(on_done),
         }));
         let url = script_url()?;
         let options = WorkerOptions::new();
@@ -178,7 +186,7 @@ fn on_message(queue: &Rc<RefCell<Queue>>, worker: &Worker, data: &JsValue) {
     if field("ready").is_truthy() {
         return;
     }
-    (state.on_progress)(done, total);
+    (state.on_progress)(done, total, &state.results);
     if done == total
         && let Some(finish) = state.on_done.take()
     {

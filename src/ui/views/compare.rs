@@ -1,7 +1,9 @@
 //! Compare view (#8): 2 to 4 panels, each its own protocol, sharing every other parameter and
-//! the seed, stepping in lockstep: one Step plays round r in every panel still running.
+//! the seed unless the panel overrides N, fanout, loss, crashes or the seed, stepping in
+//! lockstep: one Step plays round r in every panel still running.
 
-use super::ViewSetup;
+use super::{OVERRIDABLE, Pick, ViewSetup, parse_own, short_label, shown};
+use crate::engine::params;
 use crate::engine::{Config, Mode};
 use crate::ui::charts::compare::{self as chart, Line};
 use crate::ui::export::{ExportButtons, csv};
@@ -11,7 +13,7 @@ use crate::ui::stage;
 use crate::ui::state::{Action, DATAGRAMS_PER_FRAME, Run, keep_consistent};
 use std::cell::RefCell;
 use std::rc::Rc;
-use web_sys::{HtmlCanvasElement, HtmlSelectElement};
+use web_sys::{HtmlCanvasElement, HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 /// Above this many nodes a panel's stage is drawn once per round, without flying datagrams.
@@ -25,7 +27,9 @@ pub const COLOURS: [Rgb; 4] = [
 
 #[derive(Clone)]
 pub struct Panel {
-    pub mode: Mode,
+    pub pick: Pick,
+    /// The shared configuration with the panel's protocol and overrides.
+    pub config: Config,
     pub run: Rc<RefCell<Run>>,
 }
 
@@ -44,31 +48,29 @@ pub enum Move {
     Playback(Action),
     /// The frame loop's tick while playing.
     Advance,
-    Configure(Box<Config>, Vec<Mode>),
+    Configure(Box<Config>, Vec<Pick>),
 }
 
-fn panels(config: &Config, modes: &[Mode]) -> Vec<Panel> {
-    modes
+fn panels(config: &Config, picks: &[Pick]) -> Vec<Panel> {
+    picks
         .iter()
-        .map(|&mode| {
-            let mut config = Config {
-                mode,
-                ..config.clone()
-            };
+        .map(|pick| {
+            let mut config = pick.apply(config);
             keep_consistent(&mut config, &mut Vec::new());
             Panel {
-                mode,
+                pick: pick.clone(),
                 run: Rc::new(RefCell::new(Run::new(&config))),
+                config,
             }
         })
         .collect()
 }
 
 impl Lockstep {
-    pub fn new(config: &Config, modes: &[Mode]) -> Lockstep {
+    pub fn new(config: &Config, picks: &[Pick]) -> Lockstep {
         Lockstep {
             config: config.clone(),
-            panels: panels(config, modes),
+            panels: panels(config, picks),
             playing: false,
             fast_forward: false,
             version: 0,
@@ -89,12 +91,12 @@ impl Lockstep {
         stepped
     }
 
-    fn modes(&self) -> Vec<Mode> {
-        self.panels.iter().map(|panel| panel.mode).collect()
+    fn picks(&self) -> Vec<Pick> {
+        self.panels.iter().map(|panel| panel.pick.clone()).collect()
     }
 
     fn reset(&mut self) {
-        self.panels = panels(&self.config, &self.modes());
+        self.panels = panels(&self.config, &self.picks());
         self.playing = false;
         self.fast_forward = false;
         self.version += 1;
@@ -142,12 +144,12 @@ impl Reducible for Lockstep {
                 }
             }
             Move::Advance => return self,
-            Move::Configure(config, modes) => {
-                if *config == lab.config && modes == lab.modes() {
+            Move::Configure(config, picks) => {
+                if *config == lab.config && picks == lab.picks() {
                     return self;
                 }
                 lab.config = *config;
-                lab.panels = panels(&lab.config, &modes);
+                lab.panels = panels(&lab.config, &picks);
                 lab.reset();
             }
         }
@@ -228,12 +230,13 @@ pub fn curve(run: &Run) -> Vec<(f64, f64)> {
 fn draw_chart(canvas: &HtmlCanvasElement, lab: &Lockstep) {
     let runs: Vec<_> = lab.panels.iter().map(|panel| panel.run.borrow()).collect();
     let curves: Vec<_> = runs.iter().map(|run| curve(run)).collect();
+    let labels: Vec<String> = lab.panels.iter().map(|panel| panel.pick.label()).collect();
     let lines: Vec<Line> = lab
         .panels
         .iter()
         .enumerate()
-        .map(|(index, panel)| Line {
-            label: panel.mode.name(),
+        .map(|(index, _)| Line {
+            label: &labels[index],
             colour: COLOURS[index],
             points: &curves[index],
             theory: &runs[index].theory,
@@ -246,7 +249,9 @@ fn draw_chart(canvas: &HtmlCanvasElement, lab: &Lockstep) {
 
 #[function_component(CompareView)]
 pub fn compare_view(props: &CompareProps) -> Html {
-    let lab = use_reducer(|| Lockstep::new(&props.config, &props.setup.modes));
+    let lab = use_reducer(|| Lockstep::new(&props.config, &props.setup.picks));
+    // The last refused override, said under the panels.
+    let refused = use_state(|| None::<String>);
     // Four distinct refs (cloning one NodeRef shares it).
     let stages = use_memo((), |_| {
         (0..4).map(|_| NodeRef::default()).collect::<Vec<_>>()
@@ -258,9 +263,9 @@ pub fn compare_view(props: &CompareProps) -> Html {
     {
         let dispatcher = lab.dispatcher();
         use_effect_with(
-            (props.config.clone(), props.setup.modes.clone()),
-            move |(config, modes)| {
-                dispatcher.dispatch(Move::Configure(Box::new(config.clone()), modes.clone()));
+            (props.config.clone(), props.setup.picks.clone()),
+            move |(config, picks)| {
+                dispatcher.dispatch(Move::Configure(Box::new(config.clone()), picks.clone()));
             },
         );
     }
@@ -301,8 +306,8 @@ pub fn compare_view(props: &CompareProps) -> Html {
                     lab.dispatch(Move::Advance);
                 }
                 let changed = painted != Some(lab.version);
-                let animated = lab.config.nodes <= STAGE_ANIMATED_NODES && !lab.fast_forward;
                 for (panel, node) in lab.panels.iter().zip(&stages) {
+                    let animated = panel.config.nodes <= STAGE_ANIMATED_NODES && !lab.fast_forward;
                     if let Some(canvas) = node
                         .cast::<HtmlCanvasElement>()
                         .filter(|_| animated || changed)
@@ -323,27 +328,30 @@ pub fn compare_view(props: &CompareProps) -> Html {
     }
 
     let count = lab.panels.len();
-    let modes = props.setup.modes.clone();
-    let add = {
-        let (modes, on_setup, setup) = (modes.clone(), props.on_setup.clone(), props.setup.clone());
-        Callback::from(move |_: MouseEvent| {
-            let next = Mode::ALL
-                .into_iter()
-                .rev()
-                .find(|mode| !modes.contains(mode))
-                .unwrap_or(Mode::Push);
+    let picks = props.setup.picks.clone();
+    // A callback that changes the view's setup and hands it up (to the URL and every view).
+    let edit = |change: Rc<dyn Fn(&mut ViewSetup)>| {
+        let (setup, on_setup) = (props.setup.clone(), props.on_setup.clone());
+        move || {
             let mut setup = setup.clone();
-            setup.modes = [modes.clone(), vec![next]].concat();
+            change(&mut setup);
             on_setup.emit(setup);
-        })
+        }
     };
+    let add = {
+        let modes = props.setup.modes();
+        let next = Mode::ALL
+            .into_iter()
+            .rev()
+            .find(|mode| !modes.contains(mode))
+            .unwrap_or(Mode::Push);
+        let add = edit(Rc::new(move |setup| setup.picks.push(Pick::new(next))));
+        Callback::from(move |_: MouseEvent| add())
+    };
+    let picks_text: Vec<String> = picks.iter().map(Pick::url).collect();
     let name = format!(
         "compare-{}-n{}-seed{}",
-        modes
-            .iter()
-            .map(|mode| mode.name())
-            .collect::<Vec<_>>()
-            .join("+"),
+        picks_text.join("+").replace([':', '='], "-"),
         props.config.nodes,
         props.config.seed
     );
@@ -351,58 +359,105 @@ pub fn compare_view(props: &CompareProps) -> Html {
         let panels = lab.panels.clone();
         Callback::from(move |_: ()| {
             let rows = panels.iter().flat_map(|panel| {
-                let mode = panel.mode.name();
+                let pick = panel.pick.url();
                 curve(&panel.run.borrow())
                     .into_iter()
-                    .map(move |(round, fraction)| format!("{mode},{round},{fraction}"))
+                    .map(move |(round, fraction)| format!("{pick},{round},{fraction}"))
             });
             csv(
-                "informed fraction per round of each panel",
-                "mode,round,informed_fraction",
+                "informed fraction per round of each panel (protocol:own parameters)",
+                "panel,round,informed_fraction",
                 rows,
             )
         })
     };
+    // A panel's field for one shared parameter: empty shares it, a value overrides it.
+    let own_field = |index: usize, pick: &Pick, key: &'static str| -> Html {
+        let param = params::find(key).expect("an overridable key is a parameter");
+        let shared = shown(key, (param.get)(&props.config));
+        let value = pick
+            .get(key)
+            .map(|value| shown(key, value))
+            .unwrap_or_default();
+        let onchange = {
+            let refused = refused.clone();
+            let on_setup = props.on_setup.clone();
+            let setup = props.setup.clone();
+            Callback::from(move |event: Event| {
+                let input: HtmlInputElement = event.target_unchecked_into();
+                let text = input.value();
+                let own = if text.trim().is_empty() {
+                    None
+                } else {
+                    match parse_own(key, &text) {
+                        Ok(value) => Some(value),
+                        Err(message) => {
+                            refused.set(Some(format!(
+                                "Panel {}: {message}; it keeps its {}.",
+                                index + 1,
+                                short_label(key)
+                            )));
+                            return;
+                        }
+                    }
+                };
+                refused.set(None);
+                let mut setup = setup.clone();
+                setup.picks[index].set(key, own);
+                on_setup.emit(setup);
+            })
+        };
+        html! {
+            <label>{ short_label(key) }
+                <input type="text" inputmode="decimal" size="7" {value} placeholder={shared} {onchange}
+                    aria-label={format!("Panel {} {}", index + 1, short_label(key))} />
+            </label>
+        }
+    };
     html! {
         <section class="panel compare-view" aria-label="Compare protocols">
-            <p class="hint explain">{ "Each panel runs its own protocol on the same N, fanout, loss, crashes and seed; Play, Step, Reset and Run to end drive them all, so round r is round r everywhere." }</p>
+            <p class="hint explain">{ "Each panel runs its own protocol on the same N, fanout, loss, crashes and seed unless it overrides them; Play, Step, Reset and Run to end drive them all, so round r is round r everywhere." }</p>
             <div class="compare-panels">
                 { for lab.panels.iter().enumerate().map(|(index, panel)| {
                     let run = panel.run.borrow();
+                    let pick = &panel.pick;
                     let on_pick = {
-                        let (modes, on_setup, setup) = (modes.clone(), props.on_setup.clone(), props.setup.clone());
+                        let (setup, on_setup) = (props.setup.clone(), props.on_setup.clone());
                         Callback::from(move |event: Event| {
                             let select: HtmlSelectElement = event.target_unchecked_into();
                             if let Some(mode) = Mode::from_name(&select.value()) {
                                 let mut setup = setup.clone();
-                                setup.modes = modes.clone();
-                                setup.modes[index] = mode;
+                                setup.picks[index].mode = mode;
                                 on_setup.emit(setup);
                             }
                         })
                     };
                     let remove = {
-                        let (modes, on_setup, setup) = (modes.clone(), props.on_setup.clone(), props.setup.clone());
-                        Callback::from(move |_: MouseEvent| {
-                            let mut setup = setup.clone();
-                            setup.modes = modes.clone();
-                            setup.modes.remove(index);
-                            on_setup.emit(setup);
-                        })
+                        let remove = edit(Rc::new(move |setup| drop(setup.picks.remove(index))));
+                        Callback::from(move |_: MouseEvent| remove())
                     };
                     let style = format!("--panel: {}", palette::hex(COLOURS[index]));
+                    let summary = match pick.own_text() {
+                        own if own.is_empty() => "Own N, b, loss, crashed, seed".to_string(),
+                        own => format!("Own: {own}"),
+                    };
                     html! {
                         <div class="compare-panel" data-testid="panel" {style}>
                             <div class="panel-head">
                                 <select aria-label={format!("Panel {} protocol", index + 1)} onchange={on_pick}>
                                     { for Mode::ALL.into_iter().map(|mode| html! {
-                                        <option value={mode.name()} selected={mode == panel.mode}>{ mode.name() }</option>
+                                        <option value={mode.name()} selected={mode == pick.mode}>{ mode.name() }</option>
                                     }) }
                                 </select>
                                 <button onclick={remove} disabled={count <= 2} aria-label={format!("Remove panel {}", index + 1)}>{ "Remove" }</button>
                             </div>
+                            <details class="own-params" data-testid="own-params">
+                                <summary>{ summary }</summary>
+                                { for OVERRIDABLE.into_iter().map(|key| own_field(index, pick, key)) }
+                                <span class="hint">{ "Empty shares the value on the left (shown greyed)." }</span>
+                            </details>
                             <canvas ref={stages[index].clone()} class="stage small-stage" role="img"
-                                aria-label={format!("{} on the same network", panel.mode.name())}></canvas>
+                                aria-label={format!("{} on its network", pick.label())}></canvas>
                             <dl class="counts">
                                 <div><dt>{ "Round" }</dt><dd data-testid="round">{ run.simulation.round() }</dd></div>
                                 <div><dt>{ "Informed" }</dt><dd><span data-testid="informed">{ run.simulation.informed() }</span>
@@ -413,16 +468,19 @@ pub fn compare_view(props: &CompareProps) -> Html {
                     }
                 }) }
             </div>
+            if let Some(message) = &*refused {
+                <p class="status" role="alert" data-testid="override-refused">{ message.clone() }</p>
+            }
             <button onclick={add} disabled={count >= 4}>{ "Add panel" }</button>
             <canvas ref={chart_ref.clone()} class="chart" data-testid="compare-chart" role="img"
                 aria-label="Informed fraction per round of every panel, solid, and its theory curve, dashed, in the panel's colour"></canvas>
             <ExportButtons canvas={chart_ref} name={name} csv={chart_csv} />
             <table class="milestones compare-table" data-testid="compare-table">
-                <thead><tr><th>{ "protocol" }</th>{ for COLUMNS.iter().map(|column| html! { <th>{ *column }</th> }) }</tr></thead>
+                <thead><tr><th>{ "panel" }</th>{ for COLUMNS.iter().map(|column| html! { <th>{ *column }</th> }) }</tr></thead>
                 <tbody>
                     { for lab.panels.iter().enumerate().map(|(index, panel)| html! {
                         <tr style={format!("--panel: {}", palette::hex(COLOURS[index]))}>
-                            <th scope="row">{ panel.mode.name() }</th>
+                            <th scope="row">{ panel.pick.label() }</th>
                             { for row(&panel.run.borrow()).into_iter().map(|cell| html! { <td>{ cell }</td> }) }
                         </tr>
                     }) }

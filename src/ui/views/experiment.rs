@@ -58,11 +58,13 @@ impl<T> PartialEq for Batch<T> {
     }
 }
 
-/// Runs `tasks` in the workers; `finish` turns the records (task order) into the result.
+/// Runs `tasks` in the workers; `partial` sees the numbers so far (None: task not done) after
+/// each task; `finish` turns the records (task order) into the result.
 pub fn start<T: 'static>(
     state: &UseStateHandle<Batch<T>>,
     pool: &Rc<std::cell::RefCell<Option<Pool>>>,
     tasks: Vec<Task>,
+    partial: Box<crate::ui::workers::Partial>,
     finish: impl FnOnce(Vec<Vec<f64>>) -> Result<T, String> + 'static,
 ) {
     pool.borrow_mut().take();
@@ -71,17 +73,18 @@ pub fn start<T: 'static>(
     let started = Pool::run(
         tasks,
         // At most about 100 re-renders a run: small tasks finish many to a frame.
-        move |finished, total| {
+        Box::new(move |finished, total, results| {
             if finished % (total / 100).max(1) == 0 {
                 progress.set(Batch::Running(finished, total))
             }
-        },
-        move |results| {
+            partial(results);
+        }),
+        Box::new(move |results| {
             done.set(match results.and_then(finish) {
                 Ok(value) => Batch::Done(Rc::new(value)),
                 Err(error) => Batch::Failed(error),
             })
-        },
+        }),
     );
     match started {
         Ok(started) => *pool.borrow_mut() = Some(started),
@@ -156,7 +159,7 @@ pub fn experiment_view(props: &ExperimentProps) -> Html {
                 return;
             };
             let tasks = split(&config_json(config), trials, chunk(trials));
-            start(&batch, &pool, tasks, move |results| {
+            start(&batch, &pool, tasks, Box::new(|_| ()), move |results| {
                 let records = records(&results).ok_or("the workers' records do not decode")?;
                 let rounds = records
                     .iter()

@@ -53,6 +53,8 @@ pub struct ViewHostProps {
     pub speed: f64,
     pub dispatch: Callback<Action>,
     pub on_setup: Callback<ViewSetup>,
+    /// Hands the page the compare view's playback, for the keyboard.
+    pub on_playback: Callback<Callback<Action>>,
 }
 
 /// A view other than Run: the shared parameters on the left (the run view's controls, their
@@ -64,7 +66,10 @@ pub fn view_host(props: &ViewHostProps) -> Html {
     // Playback actions go to the view (compare), every other action to the shared reducer.
     let dispatch = {
         let shared = props.dispatch.clone();
-        let playback = (*playback).clone();
+        // Only the compare view has playback (a hidden compare view's callback is stale).
+        let playback = (*playback)
+            .clone()
+            .filter(|_| props.setup.view == View::Compare);
         Callback::from(move |action: Action| match (&action, &playback) {
             (Action::TogglePlay | Action::Step | Action::Reset | Action::RunToEnd, Some(view)) => {
                 view.emit(action)
@@ -82,7 +87,10 @@ pub fn view_host(props: &ViewHostProps) -> Html {
         View::Compare => html! {
             <compare::CompareView config={props.config.clone()} speed={props.speed}
                 setup={props.setup.clone()} on_setup={props.on_setup.clone()}
-                on_playback={{ let playback = playback.clone(); Callback::from(move |cb| playback.set(Some(cb))) }}
+                on_playback={{
+                    let (playback, up) = (playback.clone(), props.on_playback.clone());
+                    Callback::from(move |cb: Callback<Action>| { up.emit(cb.clone()); playback.set(Some(cb)) })
+                }}
                 on_status={{ let status = status.clone(); Callback::from(move |s| status.set(s)) }} />
         },
         View::Experiment => html! {
@@ -99,7 +107,8 @@ pub fn view_host(props: &ViewHostProps) -> Html {
         <main class={classes!("layout", "view-layout")}>
             <section {class} aria-label="Controls">
                 <Controls config={props.config.clone()} speed={props.speed} playing={status.0} over={status.1}
-                    {dispatch} click_crashes={false} recover_with_state={true} />
+                    {dispatch} click_crashes={false} recover_with_state={true}
+                    protocols={(props.setup.view != View::Experiment).then(|| props.setup.modes())} />
             </section>
             { body }
         </main>
@@ -120,12 +129,7 @@ pub fn write_url(setup: &ViewSetup) {
         .filter(|pair| !pair.is_empty() && !is_url_key(pair.split('=').next().unwrap_or("")))
         .map(String::from)
         .collect();
-    if setup.view != View::Run {
-        pairs.push(format!("view={}", setup.view.name()));
-        let modes: Vec<&str> = setup.modes.iter().map(|mode| mode.name()).collect();
-        pairs.push(format!("modes={}", modes.join(",")));
-        pairs.push(format!("trials={}", setup.trials));
-    }
+    pairs.extend(Some(keys(setup)).filter(|keys| !keys.is_empty()));
     let url = format!("?{}", pairs.join("&"));
     if let Ok(history) = window.history() {
         let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));

@@ -3,7 +3,7 @@
 //! records; and the hops from the sender of one run, with the who-informed-whom tree for small N.
 
 use super::experiment::{Batch, config_json, progress, records, start, trials_field};
-use super::{ViewSetup, compare::COLOURS};
+use super::{Pick, ViewSetup, compare::COLOURS};
 use crate::engine::ensemble::{self, Experiment, Summary};
 use crate::engine::sweep;
 use crate::engine::{Config, Mode, Simulation};
@@ -25,6 +25,7 @@ pub const TREE_NODES: u32 = 64;
 pub const HOPS_NODES: u32 = 4096;
 
 /// One row of the table, one point of the chart.
+#[derive(Clone)]
 pub struct Row {
     pub mode: Mode,
     pub nodes: u32,
@@ -99,38 +100,75 @@ pub struct ScalingProps {
     pub on_setup: Callback<ViewSetup>,
 }
 
+/// Adds to `rows` the points after them whose every task is done, in sweep order: each point
+/// the engine's `summarize` of its records. Points finish about in order (tasks are handed out
+/// smallest N first), so the chart fills from the left while the sweep runs.
+fn extend_rows(
+    rows: &mut Vec<Row>,
+    configs: &[Config],
+    counts: &[usize],
+    trials: u32,
+    results: &[Option<Vec<f64>>],
+) -> Result<(), String> {
+    let first_task: usize = counts[..rows.len()].iter().sum();
+    let mut tasks = results.get(first_task..).unwrap_or_default();
+    for (point, &count) in configs.iter().zip(counts).skip(rows.len()) {
+        let (chunks, rest) = tasks.split_at(count.min(tasks.len()));
+        let Some(chunks) = chunks.iter().cloned().collect::<Option<Vec<_>>>() else {
+            break;
+        };
+        tasks = rest;
+        let records = records(&chunks).ok_or("the workers' records do not decode")?;
+        let experiment = Experiment::new(point.clone(), trials).map_err(|error| error.0)?;
+        rows.push(Row {
+            mode: experiment.config.mode,
+            nodes: experiment.config.nodes,
+            trials,
+            summary: ensemble::summarize(&experiment, &records),
+        });
+    }
+    Ok(())
+}
+
 #[function_component(ScalingView)]
 pub fn scaling_view(props: &ScalingProps) -> Html {
     let batch = use_state(|| Batch::<Vec<Row>>::Idle);
+    // The points done so far while the sweep runs.
+    let partial = use_state(|| Rc::new(Vec::<Row>::new()));
     let pool = use_mut_ref(|| None::<Pool>);
     let last = use_state(|| 14u32);
     let (chart_ref, hops_ref, tree_ref) = (use_node_ref(), use_node_ref(), use_node_ref());
     let run = {
-        let (batch, pool) = (batch.clone(), pool.clone());
+        let (batch, pool, partial) = (batch.clone(), pool.clone(), partial.clone());
         move |config: &Config, modes: &[Mode], trials: u32, last: u32| {
-            let configs = points(config, modes, last);
+            let configs = Rc::new(points(config, modes, last));
             let mut tasks: Vec<Task> = Vec::new();
             let mut counts = Vec::new();
-            for point in &configs {
+            for point in configs.iter() {
                 // Eight tasks per point: large N keeps every worker busy.
                 let point_tasks = split(&config_json(point), trials, trials.div_ceil(8));
                 counts.push(point_tasks.len());
                 tasks.extend(point_tasks);
             }
-            start(&batch, &pool, tasks, move |results| {
-                let mut results = results.into_iter();
-                let mut rows = Vec::new();
-                for (point, count) in configs.into_iter().zip(counts) {
-                    let chunks: Vec<Vec<f64>> = results.by_ref().take(count).collect();
-                    let records = records(&chunks).ok_or("the workers' records do not decode")?;
-                    let experiment = Experiment::new(point, trials).map_err(|error| error.0)?;
-                    rows.push(Row {
-                        mode: experiment.config.mode,
-                        nodes: experiment.config.nodes,
-                        trials,
-                        summary: ensemble::summarize(&experiment, &records),
-                    });
+            let counts = Rc::new(counts);
+            partial.set(Rc::default());
+            let so_far = Rc::new(std::cell::RefCell::new(Vec::new()));
+            let on_partial = {
+                let (configs, counts, partial) = (configs.clone(), counts.clone(), partial.clone());
+                move |results: &[Option<Vec<f64>>]| {
+                    let mut rows = so_far.borrow_mut();
+                    let before = rows.len();
+                    if extend_rows(&mut rows, &configs, &counts, trials, results).is_ok()
+                        && rows.len() > before
+                    {
+                        partial.set(Rc::new(rows.clone()));
+                    }
                 }
+            };
+            start(&batch, &pool, tasks, Box::new(on_partial), move |results| {
+                let results: Vec<_> = results.into_iter().map(Some).collect();
+                let mut rows = Vec::new();
+                extend_rows(&mut rows, &configs, &counts, trials, &results)?;
                 Ok(rows)
             });
         }
@@ -139,7 +177,7 @@ pub fn scaling_view(props: &ScalingProps) -> Html {
         let run = run.clone();
         let deps = (
             props.config.clone(),
-            props.setup.modes.clone(),
+            props.setup.modes(),
             props.setup.trials,
             *last,
         );
@@ -153,10 +191,11 @@ pub fn scaling_view(props: &ScalingProps) -> Html {
     }
     let rows = match &*batch {
         Batch::Done(rows) => Some(rows.clone()),
+        Batch::Running(..) | Batch::Failed(_) if !partial.is_empty() => Some((*partial).clone()),
         _ => None,
     };
     {
-        let (chart_ref, modes, rows) = (chart_ref.clone(), props.setup.modes.clone(), rows.clone());
+        let (chart_ref, modes, rows) = (chart_ref.clone(), props.setup.modes(), rows.clone());
         let key = rows.as_ref().map(|rows| Rc::as_ptr(rows) as usize);
         use_effect_with(key, move |_| {
             if let (Some(rows), Some(canvas)) = (rows, chart_ref.cast::<HtmlCanvasElement>()) {
@@ -228,7 +267,7 @@ pub fn scaling_view(props: &ScalingProps) -> Html {
     let again = {
         let (config, modes, trials, last) = (
             props.config.clone(),
-            props.setup.modes.clone(),
+            props.setup.modes(),
             props.setup.trials,
             *last,
         );
@@ -244,14 +283,14 @@ pub fn scaling_view(props: &ScalingProps) -> Html {
     let toggle = |mode: Mode| {
         let (setup, on_setup) = (props.setup.clone(), props.on_setup.clone());
         Callback::from(move |_: MouseEvent| {
-            let mut modes = setup.modes.clone();
-            match modes.iter().position(|&chosen| chosen == mode) {
-                Some(index) if modes.len() > 2 => drop(modes.remove(index)),
-                None if modes.len() < 4 => modes.push(mode),
+            let mut picks = setup.picks.clone();
+            match picks.iter().position(|chosen| chosen.mode == mode) {
+                Some(index) if picks.len() > 2 => drop(picks.remove(index)),
+                None if picks.len() < 4 => picks.push(Pick::new(mode)),
                 _ => return,
             }
             on_setup.emit(ViewSetup {
-                modes,
+                picks,
                 ..setup.clone()
             });
         })
@@ -261,7 +300,7 @@ pub fn scaling_view(props: &ScalingProps) -> Html {
         "scaling-{}-seed{}",
         props
             .setup
-            .modes
+            .modes()
             .iter()
             .map(|mode| mode.name())
             .collect::<Vec<_>>()
@@ -305,7 +344,7 @@ pub fn scaling_view(props: &ScalingProps) -> Html {
             <p class="hint explain">{ "Mean rounds to inform everyone against N on a log axis, R trials per point with its 95 % interval, and each protocol's theory dashed: O(N) rises steeply, O(log N) is a straight line, O(log log N) bends flat." }</p>
             <div class="mode" role="group" aria-label="Protocols to sweep">
                 { for Mode::ALL.into_iter().map(|mode| {
-                    let pressed = props.setup.modes.contains(&mode);
+                    let pressed = props.setup.modes().contains(&mode);
                     html! { <button class={classes!("segment", pressed.then_some("pressed"))} aria-pressed={pressed.to_string()} onclick={toggle(mode)}>{ mode.name() }</button> }
                 }) }
             </div>

@@ -1,0 +1,156 @@
+#![cfg(not(target_arch = "wasm32"))]
+//! Compare panels' overrides (#8): `modes=push,push:loss=0.3:seed=9` in the URL, in the fields,
+//! and back into the URL; a bad override is dropped with a notice naming the panel.
+
+use gossip_lab::engine::Mode;
+use gossip_lab::engine::params::Value;
+use gossip_lab::ui::state::keep_consistent;
+use gossip_lab::ui::view_keys::{Pick, View, ViewSetup, from_query, keys, parse_own, read_key};
+use proptest::prelude::*;
+
+fn read_modes(value: &str) -> (ViewSetup, Vec<String>) {
+    let mut setup = ViewSetup::default();
+    let mut notices = Vec::new();
+    read_key(&mut setup, "modes", value, &mut notices);
+    (setup, notices)
+}
+
+#[test]
+fn a_panel_overrides_the_shared_loss_seed_and_n() {
+    let setup = from_query("?view=compare&modes=push,push:loss=0.3:seed=9,pull:n=500&n=300&seed=4");
+    assert_eq!(setup.view, View::Compare);
+    assert_eq!(setup.modes(), [Mode::Push, Mode::Push, Mode::Pull]);
+    assert_eq!(setup.picks[0], Pick::new(Mode::Push));
+    assert_eq!(setup.picks[1].get("loss"), Some(Value::Real(0.3)));
+    assert_eq!(setup.picks[1].get("seed"), Some(Value::Whole(9)));
+    assert_eq!(setup.picks[2].get("nodes"), Some(Value::Whole(500)));
+    assert_eq!(setup.picks[1].label(), "push (loss 30%, seed 9)");
+    assert_eq!(setup.picks[2].label(), "pull (N 500)");
+
+    let shared = gossip_lab::ui::url::parse_query("?n=300&seed=4&loss=0.1")
+        .0
+        .config;
+    let second = setup.picks[1].apply(&shared);
+    assert_eq!(
+        (second.nodes, second.network.loss, second.seed),
+        (300, 0.3, 9)
+    );
+    let third = setup.picks[2].apply(&shared);
+    assert_eq!(
+        (third.mode, third.nodes, third.network.loss, third.seed),
+        (Mode::Pull, 500, 0.1, 4)
+    );
+
+    assert_eq!(
+        keys(&setup),
+        "view=compare&modes=push,push:loss=0.3:seed=9,pull:n=500&trials=100"
+    );
+}
+
+#[test]
+fn overrides_survive_percent_encoding_and_keep_their_order() {
+    // URLSearchParams writes ':' and '=' as %3A and %3D.
+    let setup = from_query("?view=compare&modes=push%2Cpull%3Aseed%3D7%3Aloss%3D0.25");
+    assert_eq!(
+        setup.picks[1].url(),
+        "pull:loss=0.25:seed=7",
+        "in the order N, b, loss, crash, seed"
+    );
+}
+
+#[test]
+fn a_bad_override_is_dropped_with_a_notice_naming_the_panel() {
+    let (setup, notices) = read_modes("push:loss=2,pull:zz=1:seed=x:b=3");
+    assert_eq!(setup.modes(), [Mode::Push, Mode::Pull]);
+    assert!(setup.picks[0].overrides.is_empty());
+    assert_eq!(setup.picks[1].overrides, [("fanout", Value::Whole(3))]);
+    assert_eq!(notices.len(), 3, "{notices:?}");
+    assert_eq!(
+        notices[0],
+        "URL parameter modes: panel 1's loss=\"2\" is not a number from 0 to 1; the panel shares loss."
+    );
+    assert!(notices[1].contains("panel 2's override \"zz\" is not one of n, b, loss, crash, seed"));
+    assert!(notices[2].starts_with("URL parameter modes: panel 2's seed=\"x\" is not"));
+    // The page's node cap holds for a panel too.
+    let (_, notices) = read_modes("push:n=100001,pull");
+    assert!(notices[0].contains("panel 1's n=\"100001\" is not a whole number from 2 to 100000"));
+    // A bad protocol name still refuses the whole list.
+    let (setup, notices) = read_modes("push:loss=0.1,gossip");
+    assert_eq!(setup, ViewSetup::default());
+    assert!(notices[0].contains("is not 2 to 4 protocol names"));
+}
+
+#[test]
+fn the_fields_take_percent_for_loss_and_crashes() {
+    assert_eq!(parse_own("loss", "20"), Ok(Value::Real(0.2)));
+    assert_eq!(parse_own("loss", " 12.5 % "), Ok(Value::Real(0.125)));
+    assert_eq!(parse_own("crash", "99"), Ok(Value::Real(0.99)));
+    assert_eq!(
+        parse_own("loss", "150"),
+        Err("loss \"150\" is not a number from 0 to 100 (%)".into())
+    );
+    assert_eq!(parse_own("nodes", "64"), Ok(Value::Whole(64)));
+    assert!(
+        parse_own("nodes", "1")
+            .unwrap_err()
+            .starts_with("N \"1\" is not a whole number from 2")
+    );
+    assert!(parse_own("fanout", "x").is_err());
+    assert_eq!(
+        parse_own("seed", "18446744073709551615"),
+        Ok(Value::Whole(u64::MAX))
+    );
+    let mut pick = Pick::new(Mode::Push);
+    pick.set("seed", Some(Value::Whole(3)));
+    pick.set("loss", parse_own("loss", "20").ok());
+    assert_eq!(pick.url(), "push:loss=0.2:seed=3");
+    pick.set("loss", None);
+    assert_eq!(pick.url(), "push:seed=3");
+}
+
+fn entry() -> impl Strategy<Value = String> {
+    let mode = prop::sample::select(vec![
+        "push",
+        "pull",
+        "push-pull",
+        "tree",
+        "srm",
+        "swim",
+        "bogus",
+    ]);
+    let part = prop_oneof![
+        (0u32..200_000).prop_map(|n| format!("n={n}")),
+        (0u32..20).prop_map(|b| format!("b={b}")),
+        (-0.5f64..1.5).prop_map(|x| format!("loss={x}")),
+        (-0.5f64..1.5).prop_map(|x| format!("crash={x}")),
+        any::<u64>().prop_map(|seed| format!("seed={seed}")),
+        "\\PC{0,8}",
+    ];
+    (mode, prop::collection::vec(part, 0..4)).prop_map(|(mode, parts)| {
+        std::iter::once(mode.to_string())
+            .chain(parts)
+            .collect::<Vec<_>>()
+            .join(":")
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// Any `modes` value: no panic; every panel's configuration is one the engine accepts once
+    /// made consistent; what the page writes reads back the same, without a notice.
+    #[test]
+    fn any_modes_value_yields_valid_panels_that_round_trip(entries in prop::collection::vec(entry(), 0..6)) {
+        let (setup, _) = read_modes(&entries.join(","));
+        prop_assert!((2..=4).contains(&setup.picks.len()));
+        let shared = gossip_lab::ui::url::parse_query("").0.config;
+        for pick in &setup.picks {
+            let mut config = pick.apply(&shared);
+            keep_consistent(&mut config, &mut Vec::new());
+            prop_assert!(config.validate().is_ok(), "{}", pick.url());
+        }
+        let (again, notices) = read_modes(&setup.modes_url());
+        prop_assert!(notices.is_empty(), "{} gave {notices:?}", setup.modes_url());
+        prop_assert_eq!(again, setup);
+    }
+}
