@@ -258,16 +258,9 @@ impl Simulation {
     /// When the live nodes that were not senders got the message, in periods (Demers et al.'s
     /// t_ave and t_last); `None` if none of them has it.
     pub fn arrivals(&self) -> Option<Arrivals> {
-        let (senders, timed) = (self.config.senders, self.config.timed());
-        let (mut count, mut sum, mut last) = (0u32, 0.0, 0.0f64);
-        self.run.for_each_informed(&mut |node, tick| {
-            if node >= senders && !self.run.is_crashed(node) {
-                let time = periods(tick, timed);
-                count += 1;
-                sum += time;
-                last = last.max(time);
-            }
-        });
+        let (count, sum, last) = self
+            .run
+            .arrival_sums(self.config.senders, self.config.timed());
         (count > 0).then(|| Arrivals {
             mean: sum / f64::from(count),
             last,

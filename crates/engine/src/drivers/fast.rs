@@ -88,6 +88,18 @@ impl Network {
         }
     }
 
+    /// `visit(round, nodes informed in it)` for every round so far (round 0: the senders).
+    pub fn for_each_round_size(&self, visit: &mut dyn FnMut(u32, u32)) {
+        for (round, window) in self.round_starts.windows(2).enumerate() {
+            visit(round as u32, (window[1] - window[0]) as u32);
+        }
+        let last = *self.round_starts.last().expect("round 0 is always there");
+        visit(
+            self.round_starts.len() as u32 - 1,
+            (self.count - last) as u32,
+        );
+    }
+
     /// sweep (#8): `visit(node, informer)` in the informed order (informer None for senders).
     pub fn for_each_parent(&self, visit: &mut dyn FnMut(u32, Option<u32>)) {
         let senders = self.round_starts.get(1).copied().unwrap_or(self.count);
