@@ -175,6 +175,8 @@ fn on_frame(lab: &UseReducerHandle<Lab>, painter: &mut Painter, views: &Views, t
                     .map(|(label, points)| infection::Ghost { label, points })
                     .collect(),
                 log_rounds,
+                legend_low: run.simulation.config().mode.group()
+                    == crate::engine::config::Group::Membership,
             };
             if let Err(error) = infection::draw(&chart, &data) {
                 web_sys::console::error_1(&error.to_string().into());

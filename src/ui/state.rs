@@ -253,7 +253,7 @@ impl Run {
             }
             // membership (issue #11): the curve is the live nodes that consider X failed.
             None if config.mode.group() == Group::Membership => {
-                "informed: live nodes that consider X failed (theory: see the table)".into()
+                "consider X failed (theory: in the table)".into()
             }
             None if config.mean_loss() >= 1.0 => "theory: never (every datagram is lost)".into(),
             None if matches!(config.mode, Mode::Srm | Mode::Rmtp) => {

@@ -81,7 +81,7 @@ pub fn draw(
     }
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
+        .position(SeriesLabelPosition::MiddleRight)
         .label_font(text(12.0))
         .background_style(WHITE.mix(0.85))
         .border_style(RGBColor(200, 200, 200))

@@ -31,6 +31,9 @@ pub struct InfectionData<'a> {
     /// asynchronous theory's completion time is marked, with its legend.
     pub periods: bool,
     pub async_mark: Option<(f64, String)>,
+    /// The legend in the lower right, where the curve leaves room: on a log axis, and for a
+    /// curve that jumps to the top early and stays there (membership's detection).
+    pub legend_low: bool,
 }
 
 const GHOST_COLOURS: [palette::Rgb; 6] = [
@@ -178,7 +181,7 @@ where
         .configure_series_labels()
         // Upper left is empty in every S-shaped curve on a linear axis; on a log axis the curves
         // rise on the left and the lower right is the emptier corner.
-        .position(if log {
+        .position(if log || data.legend_low {
             SeriesLabelPosition::LowerRight
         } else {
             SeriesLabelPosition::UpperLeft

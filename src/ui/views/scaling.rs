@@ -28,15 +28,19 @@ pub const HOPS_NODES: u32 = 4096;
 #[derive(Clone)]
 pub struct Row {
     pub mode: Mode,
-    pub nodes: u32,
-    pub trials: u32,
     pub summary: Summary,
+    /// The engine's row of this point: what `gossip-sim sweep` prints for it.
+    pub sweep: sweep::Row,
 }
 
 impl Row {
-    /// Half-width of the 95 % interval of the mean rounds: the sweep row's, as the table shows.
-    fn half(&self) -> f64 {
-        self.sweep_row().rounds_ci95.unwrap_or(0.0)
+    /// The row of `experiment` from its summary.
+    fn new(experiment: &Experiment, summary: Summary) -> Row {
+        Row {
+            mode: experiment.config.mode,
+            sweep: sweep::Row::new(experiment, &summary),
+            summary,
+        }
     }
 
     /// The theory's rounds: the literature's closed form where one applies, else mean field.
@@ -47,27 +51,10 @@ impl Row {
             .or(theory.mean_field_rounds.map(f64::from))
     }
 
-    /// The engine's row of this point: what `gossip-sim sweep` prints for it.
-    fn sweep_row(&self) -> sweep::Row {
-        let experiment = Experiment {
-            config: Config {
-                mode: self.mode,
-                nodes: self.nodes,
-                ..Config::default()
-            },
-            trials: self.trials,
-        };
-        sweep::Row::new(&experiment, &self.summary)
-    }
-
     /// The row as `gossip-sim sweep --format csv` prints it, cell by cell: the page's table is
     /// the CLI's, to the last digit.
     fn cells(&self) -> Vec<String> {
-        self.sweep_row()
-            .csv()
-            .split(',')
-            .map(String::from)
-            .collect()
+        self.sweep.csv().split(',').map(String::from).collect()
     }
 }
 
@@ -120,12 +107,10 @@ fn extend_rows(
         tasks = rest;
         let records = records(&chunks).ok_or("the workers' records do not decode")?;
         let experiment = Experiment::new(point.clone(), trials).map_err(|error| error.0)?;
-        rows.push(Row {
-            mode: experiment.config.mode,
-            nodes: experiment.config.nodes,
-            trials,
-            summary: ensemble::summarize(&experiment, &records),
-        });
+        rows.push(Row::new(
+            &experiment,
+            ensemble::summarize(&experiment, &records),
+        ));
     }
     Ok(())
 }
@@ -206,9 +191,9 @@ pub fn scaling_view(props: &ScalingProps) -> Html {
                             .filter(|row| row.mode == mode)
                             .filter_map(|row| {
                                 Some((
-                                    f64::from(row.nodes),
+                                    f64::from(row.sweep.nodes),
                                     row.summary.rounds?.mean,
-                                    row.half(),
+                                    row.sweep.rounds_ci95.unwrap_or(0.0),
                                     row.theory(),
                                 ))
                             })
