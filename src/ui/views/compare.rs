@@ -403,7 +403,10 @@ pub fn compare_view(props: &CompareProps) -> Html {
                 };
                 refused.set(None);
                 let mut setup = setup.clone();
-                setup.picks[index].set(key, own);
+                // The panels may lag the setup by a render: a panel gone is left alone.
+                if let Some(pick) = setup.picks.get_mut(index) {
+                    pick.set(key, own);
+                }
                 on_setup.emit(setup);
             })
         };
@@ -427,13 +430,17 @@ pub fn compare_view(props: &CompareProps) -> Html {
                             let select: HtmlSelectElement = event.target_unchecked_into();
                             if let Some(mode) = Mode::from_name(&select.value()) {
                                 let mut setup = setup.clone();
-                                setup.picks[index].mode = mode;
+                                if let Some(pick) = setup.picks.get_mut(index) {
+                                    pick.mode = mode;
+                                }
                                 on_setup.emit(setup);
                             }
                         })
                     };
                     let remove = {
-                        let remove = edit(Rc::new(move |setup| drop(setup.picks.remove(index))));
+                        let remove = edit(Rc::new(move |setup| if index < setup.picks.len() {
+                                setup.picks.remove(index);
+                            }));
                         Callback::from(move |_: MouseEvent| remove())
                     };
                     let style = format!("--panel: {}", palette::hex(COLOURS[index]));
