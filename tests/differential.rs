@@ -53,6 +53,9 @@ fn both_drivers_agree_at_scale_without_recording() {
         assert_eq!(fast.run_to_end(), event.run_to_end());
         assert_eq!(fast.totals(), event.totals());
         assert_eq!(fast.informed_order(), event.informed_order());
+        // The fast driver sums arrivals per round, the event driver node by node.
+        assert_eq!(fast.arrivals(), event.arrivals(), "{mode:?}");
+        assert!(fast.arrivals().is_some());
     }
 }
 

@@ -48,7 +48,7 @@ fn a_panel_overrides_the_shared_loss_seed_and_n() {
 }
 
 #[test]
-fn overrides_survive_percent_encoding_and_keep_their_order() {
+fn overrides_survive_percent_encoding_and_are_written_in_a_fixed_order() {
     // URLSearchParams writes ':' and '=' as %3A and %3D.
     let setup = from_query("?view=compare&modes=push%2Cpull%3Aseed%3D7%3Aloss%3D0.25");
     assert_eq!(
@@ -84,6 +84,11 @@ fn a_bad_override_is_dropped_with_a_notice_naming_the_panel() {
 fn the_fields_take_percent_for_loss_and_crashes() {
     assert_eq!(parse_own("loss", "20"), Ok(Value::Real(0.2)));
     assert_eq!(parse_own("loss", " 12.5 % "), Ok(Value::Real(0.125)));
+    assert_eq!(
+        parse_own("loss", "0.7"),
+        Ok(Value::Real(0.007)),
+        "no 0.006999..."
+    );
     assert_eq!(parse_own("crash", "99"), Ok(Value::Real(0.99)));
     assert_eq!(
         parse_own("loss", "150"),

@@ -158,7 +158,10 @@ pub fn parse_own(key: &'static str, text: &str) -> Result<Value, String> {
         };
         match text.trim_end_matches('%').trim().parse::<f64>() {
             Ok(percent) if (min * 100.0..=max * 100.0).contains(&percent) => {
-                Ok(Value::Real(percent / 100.0))
+                // Shifting the decimal point in the text keeps 0.7 % as 0.007 (0.7 / 100 is 0.006999...).
+                Ok(Value::Real(
+                    format!("{percent}e-2").parse().unwrap_or(percent / 100.0),
+                ))
             }
             _ => Err(format!(
                 "a number from {} to {} (%)",

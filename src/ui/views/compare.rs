@@ -438,7 +438,7 @@ pub fn compare_view(props: &CompareProps) -> Html {
                         })
                     };
                     let remove = {
-                        let remove = edit(Rc::new(move |setup| if index < setup.picks.len() {
+                        let remove = edit(Rc::new(move |setup| if index < setup.picks.len() && setup.picks.len() > 2 {
                                 setup.picks.remove(index);
                             }));
                         Callback::from(move |_: MouseEvent| remove())
