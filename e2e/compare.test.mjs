@@ -2,6 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
 import { cliSummary, ARTIFACTS } from './harness.mjs';
 import { viewSuite, panelNumbers } from './views.mjs';
 
@@ -177,14 +178,94 @@ test('the compare view works in an embed: panels and buttons fit 640x400', async
   await lab.page.close();
 });
 
+/** A PNG's tEXt chunks as { keyword: text }, after checking every chunk's CRC. */
+function pngText(bytes) {
+  const texts = {};
+  for (let at = 8; at < bytes.length;) {
+    const length = bytes.readUInt32BE(at);
+    const type = bytes.subarray(at + 4, at + 8).toString('latin1');
+    const data = bytes.subarray(at + 8, at + 8 + length);
+    assert.equal(bytes.readUInt32BE(at + 8 + length), crc32(bytes.subarray(at + 4, at + 8 + length)), `${type}: its CRC`);
+    if (type === 'tEXt') {
+      const nul = data.indexOf(0);
+      texts[data.subarray(0, nul).toString('latin1')] = data.subarray(nul + 1).toString('latin1').trimEnd();
+    }
+    at += 12 + length;
+  }
+  return texts;
+}
+
 async function checkExports(group, name, header) {
   for (const [button, type] of [['PNG', 'png'], ['SVG', 'svg'], ['CSV', 'csv']]) {
     const [download] = await Promise.all([group.page().waitForEvent('download'), group.getByRole('button', { name: button, exact: true }).click()]);
     assert.match(download.suggestedFilename(), name);
     assert.ok(download.suggestedFilename().endsWith(`.${type}`));
     const bytes = readFileSync(await download.path());
-    if (type === 'png') assert.equal(bytes.subarray(1, 4).toString(), 'PNG');
-    if (type === 'svg') assert.match(bytes.toString(), /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"[^]*<polyline[^]*<\/svg>\n$/);
+    if (type === 'png') {
+      assert.equal(bytes.subarray(1, 4).toString(), 'PNG');
+      assert.match(pngText(bytes).Description, /^Gossip Lab: .*; configuration: \?.*seed=/, 'the configuration inside the PNG');
+    }
+    if (type === 'svg') {
+      assert.match(bytes.toString(), /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"[^]*<polyline[^]*<\/svg>\n$/);
+      assert.match(bytes.toString(), /<metadata>Gossip Lab: .*; configuration: \?.*seed=.*<\/metadata>/, 'the configuration inside the SVG');
+    }
     if (type === 'csv') assert.match(bytes.toString(), new RegExp(`^# Gossip Lab: .*\\n# configuration: \\?.*\\n${header}\\n`));
   }
 }
+
+test('autoplay plays the panels, not the hidden run; a field keeps what is typed while they play', async () => {
+  const lab = await openView('?view=compare&modes=push,pull&n=2000&seed=6&speed=4&autoplay=1');
+  const panels = lab.page.getByTestId('panel');
+  await lab.page.waitForFunction(() => Number(document.querySelector('[data-testid="panel"] [data-testid="round"]').textContent) >= 1);
+  // Typed slowly while rounds go by: every round re-renders the panels.
+  await panels.nth(0).locator('summary').click();
+  const loss = lab.page.getByRole('textbox', { name: 'Panel 1 loss' });
+  await loss.click();
+  for (const key of ['3', '0']) {
+    await lab.page.keyboard.type(key);
+    const round = Number(await panels.nth(0).getByTestId('round').textContent());
+    await lab.page.waitForFunction((r) => Number(document.querySelector('[data-testid="panel"] [data-testid="round"]').textContent) > r, round);
+  }
+  assert.equal(await loss.inputValue(), '30', 'the text typed survived the rounds');
+  await loss.press('Enter');
+  await lab.page.waitForFunction(() => location.search.includes('modes=push:loss=0.3,pull'));
+  assert.match(await lab.page.getByTestId('compare-table').textContent(), /push \(loss 30%\)/);
+  // ← and the tour keys belong to the run view: here they change nothing.
+  await lab.page.locator('body').click({ position: { x: 5, y: 5 } });
+  const before = lab.page.url();
+  await lab.page.keyboard.press('ArrowLeft');
+  await lab.page.keyboard.press('PageDown');
+  assert.equal(lab.page.url(), before);
+  await lab.page.getByRole('tab', { name: 'Run' }).click();
+  assert.equal(await lab.number('round'), 0, 'the hidden run never played');
+  assert.deepEqual(lab.errors, []);
+  await lab.page.close();
+});
+
+test('a panel above its protocol\'s page cap says so; lock disables the panels\' fields; ids stay unique', async () => {
+  const lab = await openView('?view=compare&modes=push,srm,pull&n=5000&seed=2&lock=loss,mode');
+  const panels = lab.page.getByTestId('panel');
+  assert.match(await panels.nth(1).getByTestId('panel-notice').textContent(), /SRM runs in the page with at most 2000 nodes/);
+  assert.match(await panels.nth(1).textContent(), /\/ 2000 live/);
+  assert.equal(await panels.nth(0).getByTestId('panel-notice').count(), 0, 'push takes N = 5000');
+  for (let i = 1; i <= 3; i++) {
+    // The fields are in each panel's closed "Own ..." details.
+    assert.ok(await panels.nth(i - 1).locator('[data-own=loss]').isDisabled(), `panel ${i}'s loss is locked`);
+    assert.ok(await lab.page.getByRole('combobox', { name: `Panel ${i} protocol` }).isDisabled(), `panel ${i}'s protocol is locked`);
+  }
+  assert.ok(await panels.nth(0).locator('[data-own=seed]').isEnabled(), 'the seed is not locked');
+  assert.ok(await lab.button('Add panel').isDisabled(), 'locked protocols: no panel added');
+  assert.deepEqual(lab.errors, []);
+  await lab.page.close();
+
+  const four = await openView('?view=compare&modes=srm,rmtp,heartbeat,swim&n=100');
+  const duplicates = await four.page.evaluate(() => {
+    const ids = [...document.querySelectorAll('[id]')].map((element) => element.id);
+    return ids.filter((id, index) => ids.indexOf(id) !== index);
+  });
+  assert.deepEqual(duplicates, [], 'SRM and RMTP share one packets control; heartbeat and SWIM one periods');
+  assert.equal(await four.page.locator('#packets').count(), 1);
+  assert.equal(await four.page.locator('#periods').count(), 1);
+  assert.deepEqual(four.errors, []);
+  await four.page.close();
+});

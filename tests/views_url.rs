@@ -19,7 +19,9 @@ fn read_modes(value: &str) -> (ViewSetup, Vec<String>) {
 fn a_panel_overrides_the_shared_loss_seed_and_n() {
     let setup = from_query("?view=compare&modes=push,push:loss=0.3:seed=9,pull:n=500&n=300&seed=4");
     assert_eq!(setup.view, View::Compare);
-    assert_eq!(setup.modes(), [Mode::Push, Mode::Push, Mode::Pull]);
+    assert_eq!(setup.picks.len(), 3);
+    // Each protocol once (Scaling draws a curve per protocol).
+    assert_eq!(setup.modes(), [Mode::Push, Mode::Pull]);
     assert_eq!(setup.picks[0], Pick::new(Mode::Push));
     assert_eq!(setup.picks[1].get("loss"), Some(Value::Real(0.3)));
     assert_eq!(setup.picks[1].get("seed"), Some(Value::Whole(9)));
@@ -158,4 +160,70 @@ proptest! {
         prop_assert!(notices.is_empty(), "{} gave {notices:?}", setup.modes_url());
         prop_assert_eq!(again, setup);
     }
+}
+
+/// Standard base64 decoding (padding allowed), to read what the page writes.
+fn unbase64(text: &str) -> Vec<u8> {
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        _ => 63,
+    };
+    let digits: Vec<u8> = text.bytes().filter(|&c| c != b'=').map(value).collect();
+    let mut bytes = Vec::new();
+    for group in digits.chunks(4) {
+        let bits = group
+            .iter()
+            .enumerate()
+            .fold(0u32, |bits, (index, &digit)| {
+                bits | u32::from(digit) << (18 - 6 * index)
+            });
+        bytes.extend(&bits.to_be_bytes()[1..group.len()]);
+    }
+    bytes
+}
+
+#[test]
+fn exports_carry_the_configuration() {
+    use gossip_lab::ui::metadata::{crc32, describe, png_url_with_text, svg_with_metadata};
+    // The IEND chunk's CRC, as every PNG ends with it.
+    assert_eq!(crc32(b"IEND"), 0xAE42_6082);
+    // A 1x1 transparent PNG as a browser's toDataURL writes it.
+    let url = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
+    let png = unbase64(&url[22..]);
+    for query in [
+        "?view=compare&modes=push,pull&seed=4",
+        "?n=7",
+        "?n=70",
+        "?é",
+    ] {
+        let text = describe("compare", query);
+        let tagged = png_url_with_text(url, "Description", &text).expect("a PNG data URL");
+        assert!(tagged.starts_with("data:image/png;base64,iVBORw0KGgo"));
+        let bytes = unbase64(&tagged[22..]);
+        // Unchanged header, then the chunk: length, type, keyword, NUL, text (padded), CRC.
+        assert_eq!(bytes[..33], png[..33]);
+        let length = u32::from_be_bytes(bytes[33..37].try_into().unwrap()) as usize;
+        assert_eq!(&bytes[37..41], b"tEXt");
+        let data = &bytes[41..41 + length];
+        let written = text.replace('é', "?");
+        assert_eq!(&data[..12], b"Description\0");
+        assert_eq!(String::from_utf8_lossy(&data[12..]).trim_end(), written);
+        let crc = u32::from_be_bytes(bytes[41 + length..45 + length].try_into().unwrap());
+        assert_eq!(crc, crc32(&bytes[37..41 + length]));
+        // The rest of the image follows untouched.
+        assert_eq!(bytes[45 + length..], png[33..]);
+    }
+    assert_eq!(
+        png_url_with_text("data:image/jpeg;base64,/9j/4AAQ", "a", "b"),
+        None
+    );
+
+    let svg = svg_with_metadata("<svg width=\"2\"><rect/></svg>", "a<b & c");
+    assert_eq!(
+        svg,
+        "<svg width=\"2\">\n<metadata>a&lt;b &amp; c</metadata><rect/></svg>"
+    );
 }

@@ -344,7 +344,16 @@ pub fn app() -> Html {
     // The newest state, for the frame loop and the key listener (they outlive a render).
     let latest = use_mut_ref(|| lab.clone());
     *latest.borrow_mut() = lab.clone();
-    super::lecture::use_lecture(&lab); // lecture: URL, theme, locks, keys, tours, loop
+    super::lecture::use_lecture(&lab, view_setup.view); // lecture: URL, theme, locks, keys, tours, loop
+    {
+        // views (#8): the run pauses when its view is left (autoplay=1 plays the compare panels).
+        let (dispatcher, playing) = (lab.dispatcher(), lab.playing);
+        use_effect_with(view_setup.view, move |&view| {
+            if view != super::views::View::Run && playing {
+                dispatcher.dispatch(Action::TogglePlay);
+            }
+        });
+    }
 
     {
         let latest = latest.clone();
@@ -461,7 +470,7 @@ pub fn app() -> Html {
             // views (#8)
             <super::views::Tabs view={view_setup.view} on_select={on_tab} />
             if view_setup.view != super::views::View::Run {
-                <super::views::ViewHost setup={(*view_setup).clone()} config={lab.config.clone()} speed={lab.speed}
+                <super::views::ViewHost autoplay={lab.lecture.autoplay} setup={(*view_setup).clone()} config={lab.config.clone()} speed={lab.speed}
                     dispatch={dispatch.clone()} on_setup={on_view_setup}
                     on_playback={Callback::from(move |playback| *compare_playback.borrow_mut() = Some(playback))} />
             } else {

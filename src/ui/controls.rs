@@ -148,7 +148,7 @@ pub fn controls(props: &ControlsProps) -> Html {
                 number={config.network.crash * 100.0} number_min={0.0} number_max={99.0} number_step={0.1}
                 hint="nodes dead from the start, 0 to 99" on_slide={percent(Action::SetCrash)} on_number={percent(Action::SetCrash)} />
             { match &props.protocols {
-                None => protocol_controls(config, &props.dispatch),
+                None => protocol_controls(config, &props.dispatch, true),
                 Some(modes) => views_protocol_controls(config, modes, &props.dispatch),
             } }
             { async_racks_controls(config, &props.dispatch) }
@@ -181,7 +181,9 @@ fn fanout_hint(mode: Mode) -> &'static str {
 }
 
 /// The current protocol's own parameters (none for gossip).
-fn protocol_controls(config: &Config, dispatch: &Callback<Action>) -> Html {
+/// `shared`: with the parameters the protocol shares with others of its kind (SRM and RMTP:
+/// packets; membership: periods and the join), which a view showing several shows once.
+fn protocol_controls(config: &Config, dispatch: &Callback<Action>, shared: bool) -> Html {
     let send = |make: fn(f64) -> Action| {
         let dispatch = dispatch.clone();
         Callback::from(move |value: f64| dispatch.emit(make(value)))
@@ -245,7 +247,7 @@ fn protocol_controls(config: &Config, dispatch: &Callback<Action>) -> Html {
         }
         Mode::Srm => html! {
             <div class="protocol-controls">
-                { param_slider(config, "packets", 64.0, dispatch) }
+                if shared { { param_slider(config, "packets", 64.0, dispatch) } }
                 { param_choice(config, "suppression", dispatch) }
                 <div class="factors" role="group" aria-label="SRM timers (in hops)">
                     { for ["c1", "c2", "d1", "d2"].into_iter().map(|key| param_number(config, key, dispatch)) }
@@ -255,7 +257,7 @@ fn protocol_controls(config: &Config, dispatch: &Callback<Action>) -> Html {
         },
         Mode::Rmtp => html! {
             <div class="protocol-controls">
-                { param_slider(config, "packets", 64.0, dispatch) }
+                if shared { { param_slider(config, "packets", 64.0, dispatch) } }
                 { param_choice(config, "designated", dispatch) }
                 { param_slider(config, "regions", f64::from(config.nodes.saturating_sub(1).clamp(1, 50)), dispatch) }
                 { param_slider(config, "ack_period", 10.0, dispatch) }
@@ -270,29 +272,47 @@ fn protocol_controls(config: &Config, dispatch: &Callback<Action>) -> Html {
         Mode::Pull | Mode::PushPull => messages_controls(config, dispatch),
         // membership (issue #11)
         Mode::Heartbeat | Mode::Swim | Mode::Cassandra => {
-            super::membership::controls(config, dispatch)
+            super::membership::controls(config, dispatch, shared)
         }
     }
 }
 
 /// views (#8): the controls of every protocol a view runs, each under its name; the many-messages
 /// controls once for all gossip protocols.
-fn views_protocol_controls(config: &Config, modes: &[Mode], dispatch: &Callback<Action>) -> Html {
-    let mut distinct: Vec<Mode> = Vec::new();
-    for &mode in modes {
-        if !distinct.contains(&mode) {
-            distinct.push(mode);
-        }
-    }
-    let own = |mode: Mode| match mode.group() {
-        Group::Gossip => None,
-        _ => Some(protocol_controls(
+fn views_protocol_controls(
+    config: &Config,
+    distinct: &[Mode],
+    dispatch: &Callback<Action>,
+) -> Html {
+    // Parameters shared within a kind (SRM and RMTP, the membership protocols) show once, with
+    // the first protocol of the kind: one control, one id.
+    let mut kinds_shown: Vec<bool> = Vec::new();
+    let mut own = |mode: Mode| {
+        let kind = match mode {
+            Mode::Srm | Mode::Rmtp => true,
+            Mode::Heartbeat | Mode::Swim | Mode::Cassandra => false,
+            _ if mode.group() == Group::Gossip => return None,
+            _ => {
+                return Some(protocol_controls(
+                    &Config {
+                        mode,
+                        ..config.clone()
+                    },
+                    dispatch,
+                    true,
+                ));
+            }
+        };
+        let shared = !kinds_shown.contains(&kind);
+        kinds_shown.push(kind);
+        Some(protocol_controls(
             &Config {
                 mode,
                 ..config.clone()
             },
             dispatch,
-        )),
+            shared,
+        ))
     };
     let gossip: Vec<&str> = distinct
         .iter()

@@ -1,7 +1,8 @@
 //! Export (#8): every chart's "PNG" (the canvas as drawn), "SVG" (the same drawing, recorded by
-//! `charts::svg`) and "CSV" (its data, with the configuration, the page's URL query, in `# `
-//! comment lines so a figure can be remade).
+//! `charts::svg`) and "CSV" (its data), each with the configuration, the page's URL query, so a
+//! figure can be remade: a PNG `tEXt` chunk, an SVG `<metadata>`, CSV `# ` comment lines.
 
+use super::metadata::{describe, png_url_with_text, svg_with_metadata};
 use wasm_bindgen::JsCast;
 use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, HtmlCanvasElement, Url};
 use yew::prelude::*;
@@ -31,11 +32,22 @@ pub fn save_text(text: &str, kind: &str, file: &str) {
     }
 }
 
+/// The configuration: the page's URL query.
+fn query() -> String {
+    web_sys::window()
+        .and_then(|window| window.location().search().ok())
+        .unwrap_or_default()
+}
+
+/// The canvas as a PNG data URL, with `title` and the configuration in a `tEXt` chunk.
+pub fn png_url(canvas: &HtmlCanvasElement, title: &str) -> Option<String> {
+    let url = canvas.to_data_url().ok()?;
+    png_url_with_text(&url, "Description", &describe(title, &query())).or(Some(url))
+}
+
 /// `# ` lines naming the figure and the configuration (the URL query), then `rows`.
 pub fn csv(title: &str, header: &str, rows: impl IntoIterator<Item = String>) -> String {
-    let query = web_sys::window()
-        .and_then(|window| window.location().search().ok())
-        .unwrap_or_default();
+    let query = query();
     let mut text = format!("# Gossip Lab: {title}\n# configuration: {query}\n{header}\n");
     for row in rows {
         text.push_str(&row);
@@ -61,7 +73,7 @@ pub fn export_buttons(props: &ExportProps) -> Html {
         Callback::from(move |_: MouseEvent| {
             if let Some(url) = canvas
                 .cast::<HtmlCanvasElement>()
-                .and_then(|canvas| canvas.to_data_url().ok())
+                .and_then(|canvas| png_url(&canvas, &name))
             {
                 download(&url, &format!("{name}.png"));
             }
@@ -75,6 +87,7 @@ pub fn export_buttons(props: &ExportProps) -> Html {
                 .as_ref()
                 .and_then(crate::ui::charts::svg::recorded)
             {
+                let svg = svg_with_metadata(&svg, &describe(&name, &query()));
                 save_text(&svg, "image/svg+xml", &format!("{name}.svg"));
             }
         })

@@ -257,7 +257,8 @@ fn dark(theme: Option<&str>) -> bool {
 /// CSS selectors of the controls a URL key drives.
 fn lock_selectors(key: &str) -> String {
     let special = match key {
-        "mode" => ".modes button",
+        // views (#8): and the compare panels' protocols.
+        "mode" => ".modes button, .compare-panel select, .panel-head button, .add-panel",
         "seed" => "#seed, .seed button",
         "speed" => "#speed, #speed-value",
         "log" => "#log-rounds",
@@ -276,7 +277,10 @@ fn lock_selectors(key: &str) -> String {
     };
     let id = param.flag();
     let label = param.label;
-    let mut selectors = format!("#{id}, #{id}-value, [aria-label='{label}'] button");
+    // views (#8): a compare panel's own value of the parameter is locked with it.
+    let own = param.key;
+    let mut selectors =
+        format!("#{id}, #{id}-value, [aria-label='{label}'] button, [data-own={own}]");
     if !special.is_empty() {
         selectors = format!("{selectors}, {special}");
     }
@@ -305,7 +309,9 @@ fn apply_locks(lock: &[String]) {
 
 /// The lecture's effects: the URL, the theme and mode classes, locks, keys, tour loading, loop.
 #[hook]
-pub fn use_lecture(lab: &UseReducerHandle<Lab>) {
+pub fn use_lecture(lab: &UseReducerHandle<Lab>, view: super::views::View) {
+    // views (#8): the loop, the scrub key and the tour keys act on the run, so only in its view.
+    let in_run_view = view == super::views::View::Run;
     let lecture = &lab.lecture;
     // After every render: the URL follows the state (not while playing: a round a frame would
     // flood the history), the theme and layout classes, the locks.
@@ -332,7 +338,7 @@ pub fn use_lecture(lab: &UseReducerHandle<Lab>) {
         apply_locks(&lock);
     });
     // loop=1: a pause at the end of a run, then the next seed.
-    let waiting = lecture.looping && !lab.playing && lab.run.borrow().is_over();
+    let waiting = lecture.looping && in_run_view && !lab.playing && lab.run.borrow().is_over();
     {
         let dispatch = lab.dispatcher();
         use_effect_with((waiting, lab.version), move |&(waiting, _)| {
@@ -354,12 +360,12 @@ pub fn use_lecture(lab: &UseReducerHandle<Lab>) {
             }
         });
     }
-    let latest = use_mut_ref(|| lab.clone());
-    *latest.borrow_mut() = lab.clone();
+    let latest = use_mut_ref(|| (lab.clone(), in_run_view));
+    *latest.borrow_mut() = (lab.clone(), in_run_view);
     let tour = lecture.tour.clone();
     use_effect_with((), move |_| {
         if let Some(name) = tour {
-            let lab = latest.borrow().clone();
+            let lab = latest.borrow().0.clone();
             load_tour(name, Callback::from(move |action| lab.dispatch(action)));
         }
         let listener = EventListener::new_with_options(
@@ -370,8 +376,8 @@ pub fn use_lecture(lab: &UseReducerHandle<Lab>) {
                 let Some(event) = event.dyn_ref::<KeyboardEvent>() else {
                     return;
                 };
-                let lab = latest.borrow().clone();
-                if let Some(cue) = key_cue(event, &lab) {
+                let (lab, in_run_view) = latest.borrow().clone();
+                if let Some(cue) = key_cue(event, &lab, in_run_view) {
                     event.prevent_default();
                     if cue == Cue::Present(true) {
                         enter_fullscreen();
@@ -385,7 +391,7 @@ pub fn use_lecture(lab: &UseReducerHandle<Lab>) {
 }
 
 /// The lecture's keys (Space, → and R are app.rs's); none while typing in a field.
-fn key_cue(event: &KeyboardEvent, lab: &Lab) -> Option<Cue> {
+fn key_cue(event: &KeyboardEvent, lab: &Lab, in_run_view: bool) -> Option<Cue> {
     if event.ctrl_key() || event.meta_key() || event.alt_key() {
         return None;
     }
@@ -405,7 +411,8 @@ fn key_cue(event: &KeyboardEvent, lab: &Lab) -> Option<Cue> {
     let round = lab.run.borrow().simulation.round();
     let steps = lecture.guide.as_ref().map_or(0, |tour| tour.steps.len());
     match event.key().as_str() {
-        "ArrowLeft" => Some(Cue::Scrub(round.saturating_sub(1))),
+        "ArrowLeft" if in_run_view => Some(Cue::Scrub(round.saturating_sub(1))),
+        "PageDown" | "PageUp" if !in_run_view => None,
         "PageDown" if lecture.step + 1 < steps => Some(Cue::TourStep(lecture.step + 1)),
         "PageUp" if steps > 0 && lecture.step > 0 => Some(Cue::TourStep(lecture.step - 1)),
         "?" => Some(Cue::Help(!lecture.help)),
@@ -585,7 +592,7 @@ pub fn lecture_bar(props: &LectureProps) -> Html {
                 Command::Png => {
                     if let Some(url) = stage
                         .cast::<HtmlCanvasElement>()
-                        .and_then(|canvas| canvas.to_data_url().ok())
+                        .and_then(|canvas| super::export::png_url(&canvas, &name))
                     {
                         download(&url, &format!("{name}.png"));
                     }

@@ -16,7 +16,9 @@ use web_sys::{HtmlCanvasElement, HtmlInputElement};
 use yew::prelude::*;
 
 /// The mode's own sliders, the run length, and the join round.
-pub fn controls(config: &Config, dispatch: &Callback<Action>) -> Html {
+/// `shared`: with the periods and the join, which every membership protocol has (a view showing
+/// several protocols shows them once).
+pub fn controls(config: &Config, dispatch: &Callback<Action>, shared: bool) -> Html {
     let keys: &[(&'static str, f64)] = match config.mode {
         Mode::Heartbeat => &[("t_fail", 60.0), ("t_cleanup", 60.0)],
         Mode::Swim => &[("ping_req", 8.0), ("suspicion", 20.0)],
@@ -39,6 +41,13 @@ pub fn controls(config: &Config, dispatch: &Callback<Action>) -> Html {
         .membership
         .join_at
         .map_or(String::new(), |round| round.to_string());
+    if !shared {
+        return html! {
+            <div class="protocol-controls">
+                { for keys.iter().map(|&(key, max)| param_slider(config, key, max, dispatch)) }
+            </div>
+        };
+    }
     html! {
         <div class="protocol-controls" data-testid="membership-controls">
             { for keys.iter().map(|&(key, max)| param_slider(config, key, max, dispatch)) }

@@ -21,6 +21,7 @@ pub mod lecture; // lecture: the page's share bar, timeline, tours, presentation
 pub mod matrix; // membership (issue #11)
 #[cfg(target_arch = "wasm32")]
 pub mod membership; // membership (issue #11)
+pub mod metadata; // views (#8): the configuration inside PNG and SVG exports
 #[cfg(target_arch = "wasm32")]
 pub mod palette;
 #[cfg(target_arch = "wasm32")]

@@ -185,8 +185,15 @@ pub struct ViewSetup {
 }
 
 impl ViewSetup {
+    /// The protocols, each once, in the panels' order (Scaling draws one curve per protocol).
     pub fn modes(&self) -> Vec<Mode> {
-        self.picks.iter().map(|pick| pick.mode).collect()
+        let mut modes = Vec::new();
+        for pick in &self.picks {
+            if !modes.contains(&pick.mode) {
+                modes.push(pick.mode);
+            }
+        }
+        modes
     }
 
     /// The `modes` key's value: `push,pull:loss=0.2`.
@@ -262,10 +269,16 @@ pub fn read_key(setup: &mut ViewSetup, key: &str, value: &str, notices: &mut Vec
                     setup.picks = picks;
                     notices.append(&mut own_notices);
                 }
-                _ => reject(
-                    "2 to 4 protocol names separated by commas (centralized, tree, srm, rmtp, push, pull, push-pull, heartbeat, swim, cassandra), each optionally followed by :n=, :b=, :loss=, :crash= or :seed= overrides",
-                    "push,pull,push-pull".into(),
-                ),
+                _ => {
+                    let names: Vec<&str> = Mode::ALL.iter().map(|mode| mode.name()).collect();
+                    reject(
+                        &format!(
+                            "2 to 4 protocol names separated by commas ({}), each optionally followed by :n=, :b=, :loss=, :crash= or :seed= overrides",
+                            names.join(", ")
+                        ),
+                        "push,pull,push-pull".into(),
+                    )
+                }
             }
         }
         _ => match value.parse::<u32>() {

@@ -31,6 +31,8 @@ pub struct Panel {
     /// The shared configuration with the panel's protocol and overrides.
     pub config: Config,
     pub run: Rc<RefCell<Run>>,
+    /// What the page changed in the panel's configuration (e.g. N lowered to its protocol's cap).
+    pub notices: Vec<String>,
 }
 
 /// The panels and their shared clock.
@@ -56,11 +58,13 @@ fn panels(config: &Config, picks: &[Pick]) -> Vec<Panel> {
         .iter()
         .map(|pick| {
             let mut config = pick.apply(config);
-            keep_consistent(&mut config, &mut Vec::new());
+            let mut notices = Vec::new();
+            keep_consistent(&mut config, &mut notices);
             Panel {
                 pick: pick.clone(),
                 run: Rc::new(RefCell::new(Run::new(&config))),
                 config,
+                notices,
             }
         })
         .collect()
@@ -96,7 +100,12 @@ impl Lockstep {
     }
 
     fn reset(&mut self) {
-        self.panels = panels(&self.config, &self.picks());
+        self.restart(&self.picks());
+    }
+
+    /// New panels for `picks` at round 0, paused.
+    fn restart(&mut self, picks: &[Pick]) {
+        self.panels = panels(&self.config, picks);
         self.playing = false;
         self.fast_forward = false;
         self.version += 1;
@@ -149,8 +158,7 @@ impl Reducible for Lockstep {
                     return self;
                 }
                 lab.config = *config;
-                lab.panels = panels(&lab.config, &picks);
-                lab.reset();
+                lab.restart(&picks);
             }
         }
         Rc::new(lab)
@@ -173,6 +181,8 @@ pub struct CompareProps {
     pub on_playback: Callback<Callback<Action>>,
     /// (playing, over) for the host's Play button.
     pub on_status: Callback<(bool, bool)>,
+    /// `autoplay=1`: the panels start playing.
+    pub autoplay: bool,
 }
 
 fn rounds_to_all(run: &Run) -> String {
@@ -249,7 +259,10 @@ fn draw_chart(canvas: &HtmlCanvasElement, lab: &Lockstep) {
 
 #[function_component(CompareView)]
 pub fn compare_view(props: &CompareProps) -> Html {
-    let lab = use_reducer(|| Lockstep::new(&props.config, &props.setup.picks));
+    let lab = use_reducer(|| Lockstep {
+        playing: props.autoplay,
+        ..Lockstep::new(&props.config, &props.setup.picks)
+    });
     // The last refused override, said under the panels.
     let refused = use_state(|| None::<String>);
     // Four distinct refs (cloning one NodeRef shares it).
@@ -372,49 +385,39 @@ pub fn compare_view(props: &CompareProps) -> Html {
         })
     };
     // A panel's field for one shared parameter: empty shares it, a value overrides it.
+    let on_edit = use_callback(
+        (props.setup.clone(), props.on_setup.clone(), refused.clone()),
+        |(index, key, text): (usize, &'static str, String), (setup, on_setup, refused)| {
+            let own = if text.trim().is_empty() {
+                None
+            } else {
+                match parse_own(key, &text) {
+                    Ok(value) => Some(value),
+                    Err(message) => {
+                        refused.set(Some(format!(
+                            "Panel {}: {message}; it keeps its {}.",
+                            index + 1,
+                            short_label(key)
+                        )));
+                        return;
+                    }
+                }
+            };
+            refused.set(None);
+            let mut setup = setup.clone();
+            // The panels may lag the setup by a render: a panel gone is left alone.
+            if let Some(pick) = setup.picks.get_mut(index) {
+                pick.set(key, own);
+            }
+            on_setup.emit(setup);
+        },
+    );
     let own_field = |index: usize, pick: &Pick, key: &'static str| -> Html {
         let param = params::find(key).expect("an overridable key is a parameter");
         let shared = shown(key, (param.get)(&props.config));
-        let value = pick
-            .get(key)
-            .map(|value| shown(key, value))
-            .unwrap_or_default();
-        let onchange = {
-            let refused = refused.clone();
-            let on_setup = props.on_setup.clone();
-            let setup = props.setup.clone();
-            Callback::from(move |event: Event| {
-                let input: HtmlInputElement = event.target_unchecked_into();
-                let text = input.value();
-                let own = if text.trim().is_empty() {
-                    None
-                } else {
-                    match parse_own(key, &text) {
-                        Ok(value) => Some(value),
-                        Err(message) => {
-                            refused.set(Some(format!(
-                                "Panel {}: {message}; it keeps its {}.",
-                                index + 1,
-                                short_label(key)
-                            )));
-                            return;
-                        }
-                    }
-                };
-                refused.set(None);
-                let mut setup = setup.clone();
-                // The panels may lag the setup by a render: a panel gone is left alone.
-                if let Some(pick) = setup.picks.get_mut(index) {
-                    pick.set(key, own);
-                }
-                on_setup.emit(setup);
-            })
-        };
+        let value = pick.get(key).map(|value| shown(key, value));
         html! {
-            <label>{ short_label(key) }
-                <input type="text" inputmode="decimal" size="7" {value} placeholder={shared} {onchange}
-                    aria-label={format!("Panel {} {}", index + 1, short_label(key))} />
-            </label>
+            <OwnField {index} name={key} value={value.unwrap_or_default()} {shared} on_edit={on_edit.clone()} />
         }
     };
     html! {
@@ -465,6 +468,7 @@ pub fn compare_view(props: &CompareProps) -> Html {
                             </details>
                             <canvas ref={stages[index].clone()} class="stage small-stage" role="img"
                                 aria-label={format!("{} on its network", pick.label())}></canvas>
+                            { for panel.notices.iter().map(|notice| html! { <p class="hint" data-testid="panel-notice">{ notice.clone() }</p> }) }
                             <dl class="counts">
                                 <div><dt>{ "Round" }</dt><dd data-testid="round">{ run.simulation.round() }</dd></div>
                                 <div><dt>{ "Informed" }</dt><dd><span data-testid="informed">{ run.simulation.informed() }</span>
@@ -478,7 +482,7 @@ pub fn compare_view(props: &CompareProps) -> Html {
             if let Some(message) = &*refused {
                 <p class="status" role="alert" data-testid="override-refused">{ message.clone() }</p>
             }
-            <button onclick={add} disabled={count >= 4}>{ "Add panel" }</button>
+            <button class="add-panel" onclick={add} disabled={count >= 4}>{ "Add panel" }</button>
             <canvas ref={chart_ref.clone()} class="chart" data-testid="compare-chart" role="img"
                 aria-label="Informed fraction per round of every panel, solid, and its theory curve, dashed, in the panel's colour"></canvas>
             <ExportButtons canvas={chart_ref} name={name} csv={chart_csv} />
@@ -494,5 +498,33 @@ pub fn compare_view(props: &CompareProps) -> Html {
                 </tbody>
             </table>
         </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct OwnFieldProps {
+    index: usize,
+    /// The parameter's engine key (one of `OVERRIDABLE`).
+    name: &'static str,
+    value: AttrValue,
+    shared: AttrValue,
+    on_edit: Callback<(usize, &'static str, String)>,
+}
+
+/// A panel's own value of one shared parameter. A component of its own so that it renders only
+/// when its value changes, not every lockstep round (a render would wipe what is being typed).
+#[function_component(OwnField)]
+fn own_field(props: &OwnFieldProps) -> Html {
+    let (index, key) = (props.index, props.name);
+    let onchange = props.on_edit.reform(move |event: Event| {
+        let input: HtmlInputElement = event.target_unchecked_into();
+        (index, key, input.value())
+    });
+    html! {
+        <label>{ short_label(key) }
+            <input type="text" inputmode="decimal" size="7" value={props.value.clone()}
+                placeholder={props.shared.clone()} {onchange} data-own={key}
+                aria-label={format!("Panel {} {}", index + 1, short_label(key))} />
+        </label>
     }
 }

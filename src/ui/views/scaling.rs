@@ -327,6 +327,9 @@ pub fn scaling_view(props: &ScalingProps) -> Html {
     html! {
         <section class="panel scaling-view" aria-label="Scaling">
             <p class="hint explain">{ "Mean rounds to inform everyone against N on a log axis, R trials per point with its 95 % interval, and each protocol's theory dashed: O(N) rises steeply, O(log N) is a straight line, O(log log N) bends flat." }</p>
+            if props.setup.picks.iter().any(|pick| !pick.overrides.is_empty()) {
+                <p class="hint" data-testid="overrides-ignored">{ "Each protocol runs once here, with the shared parameters: the compare panels' own values do not apply." }</p>
+            }
             <div class="mode" role="group" aria-label="Protocols to sweep">
                 { for Mode::ALL.into_iter().map(|mode| {
                     let pressed = props.setup.modes().contains(&mode);
