@@ -94,3 +94,20 @@ test('the page stays responsive while a sweep runs (95 % of frame gaps under 50 
   assert.deepEqual(lab.errors, []);
   await lab.page.close();
 });
+
+test('compare overrides: Scaling runs each protocol once and says the overrides do not apply; toggling a protocol off removes all its panels', async () => {
+  const lab = await openView('?view=scaling&modes=push,push:loss=0.3,pull&trials=2');
+  assert.match(await lab.page.getByTestId('overrides-ignored').textContent(), /own values do not apply/);
+  await lab.page.getByTestId('scaling-table').waitFor({ timeout: 60000 });
+  await lab.page.waitForFunction(() => !document.querySelector('[data-testid="progress"]'), null, { timeout: 60000 });
+  const modes = (await table(lab.page)).map((row) => row.mode);
+  assert.deepEqual([...new Set(modes)], ['push', 'pull']);
+  assert.equal(modes.filter((mode) => mode === 'push').length, modes.length / 2, 'push once per N, not twice');
+  await lab.page.getByRole('button', { name: 'push-pull', exact: true }).click();
+  await lab.page.waitForFunction(() => location.search.includes('push-pull'));
+  await lab.page.getByRole('button', { name: 'push', exact: true }).click();
+  await lab.page.waitForFunction(() => /modes=pull,push-pull(&|$)/.test(location.search));
+  assert.equal(await lab.page.getByTestId('overrides-ignored').count(), 0);
+  assert.deepEqual(lab.errors, []);
+  await lab.page.close();
+});

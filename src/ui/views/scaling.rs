@@ -140,6 +140,7 @@ pub fn scaling_view(props: &ScalingProps) -> Html {
             let so_far = Rc::new(std::cell::RefCell::new(Vec::new()));
             let on_partial = {
                 let (configs, counts, partial) = (configs.clone(), counts.clone(), partial.clone());
+                let so_far = so_far.clone();
                 move |results: &[Option<Vec<f64>>]| {
                     let mut rows = so_far.borrow_mut();
                     let before = rows.len();
@@ -152,7 +153,8 @@ pub fn scaling_view(props: &ScalingProps) -> Html {
             };
             start(&batch, &pool, tasks, Box::new(on_partial), move |results| {
                 let results: Vec<_> = results.into_iter().map(Some).collect();
-                let mut rows = Vec::new();
+                // The points summarised as they came in, then any the progress did not reach.
+                let mut rows = so_far.take();
                 extend_rows(&mut rows, &configs, &counts, trials, &results)?;
                 Ok(rows)
             });
@@ -269,9 +271,11 @@ pub fn scaling_view(props: &ScalingProps) -> Html {
         let (setup, on_setup) = (props.setup.clone(), props.on_setup.clone());
         Callback::from(move |_: MouseEvent| {
             let mut picks = setup.picks.clone();
-            match picks.iter().position(|chosen| chosen.mode == mode) {
-                Some(index) if picks.len() > 2 => drop(picks.remove(index)),
-                None if picks.len() < 4 => picks.push(Pick::new(mode)),
+            // Off: every panel of the protocol (the compare view may repeat it), keeping two.
+            let others = picks.iter().filter(|chosen| chosen.mode != mode).count();
+            match others < picks.len() {
+                true if others >= 2 => picks.retain(|chosen| chosen.mode != mode),
+                false if picks.len() < 4 => picks.push(Pick::new(mode)),
                 _ => return,
             }
             on_setup.emit(ViewSetup {
