@@ -344,7 +344,7 @@ pub fn app() -> Html {
     // The newest state, for the frame loop and the key listener (they outlive a render).
     let latest = use_mut_ref(|| lab.clone());
     *latest.borrow_mut() = lab.clone();
-    super::lecture::use_lecture(&lab, view_setup.view); // lecture: URL, theme, locks, keys, tours, loop
+    super::lecture::use_lecture(&lab, &view_setup); // lecture: URL, theme, locks, keys, tours, loop
     {
         // views (#8): the run pauses when its view is left (autoplay=1 plays the compare panels).
         let (dispatcher, playing) = (lab.dispatcher(), lab.playing);

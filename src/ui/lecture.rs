@@ -309,13 +309,16 @@ fn apply_locks(lock: &[String]) {
 
 /// The lecture's effects: the URL, the theme and mode classes, locks, keys, tour loading, loop.
 #[hook]
-pub fn use_lecture(lab: &UseReducerHandle<Lab>, view: super::views::View) {
+pub fn use_lecture(lab: &UseReducerHandle<Lab>, views: &super::views::ViewSetup) {
     // views (#8): the loop, the scrub key and the tour keys act on the run, so only in its view.
-    let in_run_view = view == super::views::View::Run;
+    let in_run_view = views.view == super::views::View::Run;
+    let view_keys = super::view_keys::keys(views);
     let lecture = &lab.lecture;
     // After every render: the URL follows the state (not while playing: a round a frame would
     // flood the history), the theme and layout classes, the locks.
-    let query = (!lab.playing).then(|| super::view_keys::append_keys(to_query(&lab.to_setup()))); // views (#8)
+    // views (#8): with the shown view's keys.
+    let query =
+        (!lab.playing).then(|| super::view_keys::with_keys(to_query(&lab.to_setup()), &view_keys));
     let look = (lecture.theme, lecture.present, lecture.embed);
     let lock = lecture.lock.clone();
     use_effect(move || {

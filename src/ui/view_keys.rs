@@ -6,7 +6,6 @@
 
 use crate::engine::Mode;
 use crate::engine::params::{self, Domain, Value};
-use std::cell::RefCell;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum View {
@@ -307,11 +306,6 @@ pub fn from_query(query: &str) -> ViewSetup {
     setup
 }
 
-thread_local! {
-    /// The views' keys as the address bar should carry them (empty for the run view).
-    static KEYS: RefCell<String> = const { RefCell::new(String::new()) };
-}
-
 /// The views' keys of `setup` as a query's pairs (nothing for the run view).
 pub fn keys(setup: &ViewSetup) -> String {
     if setup.view == View::Run {
@@ -323,16 +317,6 @@ pub fn keys(setup: &ViewSetup) -> String {
         setup.modes_url(),
         setup.trials
     )
-}
-
-/// Remembers `setup`'s keys for `append_keys`.
-pub fn remember(setup: &ViewSetup) {
-    KEYS.with(|cell| *cell.borrow_mut() = keys(setup));
-}
-
-/// A query (`?a=1&b=2` or empty) with the views' keys appended: the lecture's URL writer calls it.
-pub fn append_keys(query: String) -> String {
-    KEYS.with(|cell| with_keys(query, &cell.borrow()))
 }
 
 /// A query (`?a=1&b=2` or empty) with the views' `keys` appended.

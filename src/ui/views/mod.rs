@@ -17,9 +17,7 @@ pub fn initial_setup() -> ViewSetup {
     let query = web_sys::window()
         .and_then(|window| window.location().search().ok())
         .unwrap_or_default();
-    let setup = from_query(&query);
-    remember(&setup);
-    setup
+    from_query(&query)
 }
 
 #[derive(Properties, PartialEq)]
@@ -120,7 +118,6 @@ pub fn view_host(props: &ViewHostProps) -> Html {
 /// Puts the views' keys in the address bar (replacing the entry), so a reload or a shared link
 /// opens the same view.
 pub fn write_url(setup: &ViewSetup) {
-    remember(setup);
     let Some(window) = web_sys::window() else {
         return;
     };

@@ -336,7 +336,7 @@ pub fn scaling_view(props: &ScalingProps) -> Html {
             }
             <div class="mode" role="group" aria-label="Protocols to sweep">
                 { for Mode::ALL.into_iter().map(|mode| {
-                    let pressed = props.setup.modes().contains(&mode);
+                    let pressed = props.setup.picks.iter().any(|pick| pick.mode == mode);
                     html! { <button class={classes!("segment", pressed.then_some("pressed"))} aria-pressed={pressed.to_string()} onclick={toggle(mode)}>{ mode.name() }</button> }
                 }) }
             </div>
