@@ -8,6 +8,13 @@ import { viewSuite, panelNumbers } from './views.mjs';
 
 const openView = viewSuite({ before, after });
 
+/** Waits `count` animation frames: at speed 60 a playing run or panel moves on in each. */
+const frames = (page, count) => page.evaluate((count) => new Promise((resolve) => {
+  const next = (left) => (left ? requestAnimationFrame(() => next(left - 1)) : resolve());
+  next(count);
+}), count);
+const panelRounds = (page) => page.locator('[data-testid="panel"] [data-testid="round"]').allTextContents();
+
 test('a compare URL opens three panels that step in lockstep and end at gossip-sim\'s rounds', async () => {
   const lab = await openView('?view=compare&modes=push,pull,push-pull&n=300&b=1&seed=4');
   const panels = lab.page.getByTestId('panel');
@@ -230,12 +237,6 @@ test('autoplay plays the panels, not the hidden run; a field keeps what is typed
   await loss.press('Enter');
   await lab.page.waitForFunction(() => location.search.includes('modes=push:loss=0.3,pull'));
   assert.match(await lab.page.getByTestId('compare-table').textContent(), /push \(loss 30%\)/);
-  // ← and the tour keys belong to the run view: here they change nothing.
-  await lab.page.locator('body').click({ position: { x: 5, y: 5 } });
-  const before = lab.page.url();
-  await lab.page.keyboard.press('ArrowLeft');
-  await lab.page.keyboard.press('PageDown');
-  assert.equal(lab.page.url(), before);
   await lab.page.getByRole('tab', { name: 'Run' }).click();
   assert.equal(await lab.number('round'), 0, 'the hidden run never played');
   assert.deepEqual(lab.errors, []);
@@ -268,4 +269,95 @@ test('a panel above its protocol\'s page cap says so; lock disables the panels\'
   assert.equal(await four.page.locator('#periods').count(), 1);
   assert.deepEqual(four.errors, []);
   await four.page.close();
+});
+
+test('← and the tour keys belong to the run view: pressed in the compare view they leave the run\'s round and the tour\'s step alone', async () => {
+  const tour = JSON.parse(readFileSync(new URL('../static/tours/push-pull.json', import.meta.url)));
+  const lab = await openView('?tour=push-pull');
+  const caption = lab.page.getByTestId('tour-caption');
+  await lab.page.waitForFunction((text) => document.querySelector('[data-testid="tour-caption"]')?.textContent === text, tour.steps[0].caption);
+  // Round 3 of the tour's first step (its query has no round: a round= in the URL would not last).
+  for (let step = 0; step < 3; step++) await lab.page.keyboard.press('ArrowRight');
+  assert.equal(await lab.number('round'), 3);
+  await lab.page.getByRole('tab', { name: 'Compare' }).click();
+  // In the run view these would scrub to round 2, then go to the tour's step 2 and back to step 1,
+  // each step restarting the run.
+  for (const key of ['ArrowLeft', 'PageDown', 'PageUp']) await lab.page.keyboard.press(key);
+  await lab.page.getByRole('tab', { name: 'Run' }).click();
+  assert.equal(await lab.number('round'), 3, 'the run is at the round it was left at');
+  assert.equal(await caption.textContent(), tour.steps[0].caption);
+  assert.match(await lab.page.locator('.tour-count').textContent(), /^step 1 of 4 /);
+  assert.deepEqual(lab.errors, []);
+  await lab.page.close();
+});
+
+test('autoplay plays the panels once, in the view the page opened with: the finished hidden run stays finished, a return to the tab does not play them again', async () => {
+  const lab = await openView('?view=compare&modes=push,pull&mode=push&n=100&b=1&seed=1&speed=60&autoplay=1&round=40');
+  await lab.page.waitForFunction(() => [...document.querySelectorAll('[data-testid="panel"] [data-testid="rounds-to-all"]')].every((cell) => cell.textContent.trim() !== ''));
+  // round=40 is past push's end on 100 nodes: the hidden run opened finished, and leaving its
+  // view paused it without replaying it.
+  await lab.page.getByRole('tab', { name: 'Run' }).click();
+  const cli = cliSummary(['--nodes', '100', '--fanout', '1', '--mode', 'push', '--seed', '1']);
+  assert.equal(await lab.number('round'), cli.rounds.mean, 'the run at its end, not replayed from 0');
+  assert.equal(await lab.button('Replay').count(), 1, 'finished and paused');
+  await lab.page.getByRole('tab', { name: 'Compare' }).click();
+  await frames(lab.page, 30);
+  assert.deepEqual(await panelRounds(lab.page), ['0', '0'], 'the panels wait for Play');
+  assert.equal(await lab.button('Play').count(), 1);
+  assert.deepEqual(lab.errors, []);
+  await lab.page.close();
+});
+
+test('a tour step with autoplay=1, taken in the compare view, plays the run only when its view is shown', async () => {
+  const lab = await openView('?view=compare&modes=push,pull');
+  const query = '?mode=push&n=100&b=1&seed=1&speed=60&autoplay=1';
+  const tour = { title: 'Autoplay', steps: [{ query, caption: 'First.' }, { query, caption: 'Second.' }] };
+  await lab.page.route('**/tours/autoplay.json', (route) => route.fulfill({ contentType: 'application/json', body: JSON.stringify(tour) }));
+  await lab.page.goto(`${lab.origin}/?view=compare&modes=push,pull&tour=autoplay`);
+  await lab.page.getByText('First.').waitFor();
+  await lab.page.getByTestId('tour-next').click();
+  await lab.page.getByText('Second.').waitFor();
+  await frames(lab.page, 30);
+  // Copy link carries the run's round once it has played one.
+  assert.doesNotMatch(await lab.page.getByTestId('share-link').inputValue(), /[?&]round=/, 'the hidden run did not move');
+  assert.deepEqual(await panelRounds(lab.page), ['0', '0'], 'nor did the panels');
+  await lab.page.getByRole('tab', { name: 'Run' }).click();
+  await lab.page.waitForFunction(() => Number(document.querySelector('[data-testid="round"]').textContent) >= 1);
+  assert.deepEqual(lab.errors, []);
+  await lab.page.close();
+});
+
+test('lock= locks the fields of every panel after one is added', async () => {
+  // Yew reuses the old panels' elements for the last ones and makes the first anew: every
+  // panel is checked, not only the added one.
+  const lab = await openView('?view=compare&modes=push,pull&n=100&lock=loss');
+  await lab.button('Add panel').click();
+  const panels = lab.page.getByTestId('panel');
+  await panels.nth(2).waitFor();
+  for (let i = 0; i < 3; i++) {
+    const loss = panels.nth(i).locator('[data-own=loss]');
+    assert.ok(await loss.isDisabled(), `panel ${i + 1}'s loss is locked`);
+    assert.equal(await loss.getAttribute('title'), 'fixed by the lecturer');
+    assert.ok(await panels.nth(i).locator('[data-own=seed]').isEnabled(), `panel ${i + 1}'s seed is not`);
+  }
+  assert.ok(await lab.page.getByRole('combobox', { name: 'Panel 3 protocol' }).isEnabled(), 'nor the protocols');
+  assert.deepEqual(lab.errors, []);
+  await lab.page.close();
+});
+
+test('a panel\'s field keeps what is typed while the whole page re-renders (a theme switch)', async () => {
+  const lab = await openView('?view=compare&modes=push,pull&n=100&theme=light');
+  await lab.page.getByTestId('panel').first().locator('summary').click();
+  const loss = lab.page.getByRole('textbox', { name: 'Panel 1 loss' });
+  await loss.fill('30');
+  // Clicked from a script, so the field keeps the focus and what it holds is not yet sent: the
+  // page re-renders, and a field whose callbacks changed would render again, emptied.
+  await lab.page.evaluate(() => [...document.querySelectorAll('.lecture-bar button')].find((button) => button.textContent === 'Dark theme').click());
+  await lab.page.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
+  assert.equal(await loss.inputValue(), '30');
+  assert.ok(await loss.evaluate((field) => field === document.activeElement), 'still being typed in');
+  await loss.press('Enter');
+  await lab.page.waitForFunction(() => location.search.includes('modes=push:loss=0.3,pull'));
+  assert.deepEqual(lab.errors, []);
+  await lab.page.close();
 });

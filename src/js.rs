@@ -1,8 +1,8 @@
 //! The engine for JavaScript: `simulate(config_json) -> summary_json`, the same summary as
 //! `gossip-sim --format json`. Bad input throws an Error with the same message the CLI prints.
 //!
-//! Web Workers split an experiment: each calls `run_trials(config_json, first, count)` for its
-//! chunk and posts the numbers back; the page concatenates the chunks in trial order and calls
+//! Web Workers split an experiment: each calls `run_trials(config_json, first, count, sweep)` for
+//! its chunk and posts the numbers back; the page concatenates the chunks in trial order and calls
 //! `summarize(config_json, records)`, which gives `simulate`'s summary to the last digit.
 //!
 //! `simulate` and `summarize` (JSON out) are built for Node only (`--features node`, see
@@ -12,6 +12,7 @@
 #[cfg(feature = "node")]
 use crate::engine::ensemble::TrialRecord;
 use crate::engine::ensemble::{self, Experiment};
+use crate::engine::sweep;
 use wasm_bindgen::prelude::*;
 
 fn experiment(config_json: &str) -> Result<Experiment, JsError> {
@@ -31,12 +32,23 @@ pub fn simulate(config_json: &str) -> Result<String, JsError> {
 }
 
 /// Trials `first..first + count` of the configuration (its `trials` key is ignored), as
-/// `TrialRecord::encode`'s numbers (a Float64Array in JavaScript), in trial order.
+/// `TrialRecord::encode`'s numbers (a Float64Array in JavaScript), in trial order; `sweep`: as a
+/// scaling sweep's point (`sweep::run_trials`: plain gossip counted, as `gossip-sim sweep`).
 #[wasm_bindgen]
-pub fn run_trials(config_json: &str, first: u32, count: u32) -> Result<Vec<f64>, JsError> {
+pub fn run_trials(
+    config_json: &str,
+    first: u32,
+    count: u32,
+    sweep: bool,
+) -> Result<Vec<f64>, JsError> {
     let experiment = experiment(config_json)?;
+    let records = if sweep {
+        sweep::run_trials(&experiment.config, first, count)
+    } else {
+        ensemble::run_trials(&experiment.config, first, count)
+    };
     let mut numbers = Vec::new();
-    for record in ensemble::run_trials(&experiment.config, first, count) {
+    for record in records {
         record.encode(&mut numbers);
     }
     Ok(numbers)

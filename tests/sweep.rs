@@ -3,7 +3,7 @@
 //! the protocol's closed form, the same rows and summaries whatever the thread count, and a
 //! specific message (exit 2) for a bad range; the engine's chunks give the same records.
 
-use gossip_lab::engine::ensemble::{self, TrialRecord};
+use gossip_lab::engine::ensemble::TrialRecord;
 use gossip_lab::engine::sweep::{self, Point, Row, Sweep};
 use gossip_lab::engine::{Config, Mode};
 use std::process::{Command, Output};
@@ -218,15 +218,34 @@ fn a_points_chunks_give_the_same_row() {
             nodes: 32
         }
     );
-    for point in sweep.points() {
+    // The CLI's rows: the same trials (plain gossip counted) as the workers' chunks below.
+    let cli = stdout(&[
+        "sweep",
+        "--modes",
+        "push-pull,tree",
+        "--nodes-from",
+        "32",
+        "--nodes-to",
+        "128",
+        "--trials",
+        "17",
+        "--seed",
+        "9",
+        "--format",
+        "csv",
+    ]);
+    let cli_rows: Vec<&str> = cli.lines().skip(3).collect();
+    assert_eq!(cli_rows.len(), 6);
+    for (point, cli_row) in sweep.points().into_iter().zip(cli_rows) {
         let experiment = sweep.experiment(point).unwrap();
-        let whole = Row::new(&experiment, &ensemble::run(&experiment, |_| {}));
+        let whole = Row::of_records(&sweep, point, &sweep::run_trials(&experiment.config, 0, 17));
+        assert_eq!(whole.csv(), cli_row, "{point:?}: the CLI's row");
         for size in [1, 5, 17, 40] {
             let ranges: Vec<(u32, u32)> = sweep::chunks(17, size).collect();
             assert_eq!(ranges.iter().map(|r| r.1).sum::<u32>(), 17);
             let records: Vec<TrialRecord> = ranges
                 .into_iter()
-                .flat_map(|(first, count)| ensemble::run_trials(&experiment.config, first, count))
+                .flat_map(|(first, count)| sweep::run_trials(&experiment.config, first, count))
                 .collect();
             assert_eq!(
                 Row::of_records(&sweep, point, &records),

@@ -162,27 +162,53 @@ proptest! {
     }
 }
 
-/// Standard base64 decoding (padding allowed), to read what the page writes.
-fn unbase64(text: &str) -> Vec<u8> {
-    let value = |c: u8| match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
-        b'+' => 62,
-        _ => 63,
-    };
-    let digits: Vec<u8> = text.bytes().filter(|&c| c != b'=').map(value).collect();
+/// Standard base64 decoding, strict as a browser's `atob` is not: whole groups of four, `=` only
+/// as the last one or two characters, and zero in the bits the padding leaves unused; None
+/// otherwise. What the page writes must pass it.
+fn unbase64(text: &str) -> Option<Vec<u8>> {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let digits = text.trim_end_matches('=');
+    if !text.len().is_multiple_of(4) || text.len() - digits.len() > 2 {
+        return None;
+    }
+    let digits: Vec<u32> = digits
+        .bytes()
+        .map(|c| {
+            ALPHABET
+                .iter()
+                .position(|&digit| digit == c)
+                .map(|v| v as u32)
+        })
+        .collect::<Option<_>>()?;
     let mut bytes = Vec::new();
     for group in digits.chunks(4) {
         let bits = group
             .iter()
             .enumerate()
             .fold(0u32, |bits, (index, &digit)| {
-                bits | u32::from(digit) << (18 - 6 * index)
+                bits | digit << (18 - 6 * index)
             });
-        bytes.extend(&bits.to_be_bytes()[1..group.len()]);
+        // 4 digits are 3 bytes, 3 are 2 (one `=`), 2 are 1 (`==`); the bits past them are 0.
+        let bytes_of_group = bits.to_be_bytes();
+        let (kept, unused) = bytes_of_group[1..].split_at(group.len() - 1);
+        if unused.iter().any(|&byte| byte != 0) {
+            return None;
+        }
+        bytes.extend(kept);
     }
-    bytes
+    Some(bytes)
+}
+
+#[test]
+fn the_tests_base64_decoder_is_strict() {
+    assert_eq!(unbase64("TWFu"), Some(b"Man".to_vec()));
+    assert_eq!(unbase64("TWE="), Some(b"Ma".to_vec()));
+    assert_eq!(unbase64("TQ=="), Some(b"M".to_vec()));
+    for bad in [
+        "TWFuT", "TWF", "TQ", "T===", "TW=u", "TWF=TWFu", "TR==", "TWF=\n", "TW-u",
+    ] {
+        assert_eq!(unbase64(bad), None, "{bad:?}");
+    }
 }
 
 #[test]
@@ -190,36 +216,52 @@ fn exports_carry_the_configuration() {
     use gossip_lab::ui::metadata::{crc32, describe, png_url_with_text, svg_with_metadata};
     // The IEND chunk's CRC, as every PNG ends with it.
     assert_eq!(crc32(b"IEND"), 0xAE42_6082);
-    // A 1x1 transparent PNG as a browser's toDataURL writes it.
-    let url = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
-    let png = unbase64(&url[22..]);
-    for query in [
-        "?view=compare&modes=push,pull&seed=4",
-        "?n=7",
-        "?n=70",
-        "?é",
-    ] {
-        let text = describe("compare", query);
-        let tagged = png_url_with_text(url, "Description", &text).expect("a PNG data URL");
-        assert!(tagged.starts_with("data:image/png;base64,iVBORw0KGgo"));
-        let bytes = unbase64(&tagged[22..]);
-        // Unchanged header, then the chunk: length, type, keyword, NUL, text (padded), CRC.
-        assert_eq!(bytes[..33], png[..33]);
-        let length = u32::from_be_bytes(bytes[33..37].try_into().unwrap()) as usize;
-        assert_eq!(&bytes[37..41], b"tEXt");
-        let data = &bytes[41..41 + length];
-        let written = text.replace('é', "?");
-        assert_eq!(&data[..12], b"Description\0");
-        assert_eq!(String::from_utf8_lossy(&data[12..]).trim_end(), written);
-        let crc = u32::from_be_bytes(bytes[41 + length..45 + length].try_into().unwrap());
-        assert_eq!(crc, crc32(&bytes[37..41 + length]));
-        // The rest of the image follows untouched.
-        assert_eq!(bytes[45 + length..], png[33..]);
+    // A 1x1 transparent PNG as a browser's toDataURL writes it (70 bytes: `==` at the end), and
+    // a 3x1 one of 81 bytes, whose base64 needs no padding. The chunk is whole base64 groups, so
+    // the padding stays as it was.
+    let pngs = [
+        "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==",
+        "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAMAAAABCAYAAAAb4BS0AAAAGElEQVR4AQENAPL/AAAAAAAAAAAAAAAAAAANAAEwmZ8sAAAAAElFTkSuQmCC",
+    ];
+    for url in pngs {
+        let png = unbase64(&url[22..]).expect("the PNG's base64");
+        let padding = url.len() - url.trim_end_matches('=').len();
+        for query in [
+            "?view=compare&modes=push,pull&seed=4",
+            "?n=7",
+            "?n=70",
+            "?é",
+        ] {
+            let text = describe("compare", query);
+            let tagged = png_url_with_text(url, "Description", &text).expect("a PNG data URL");
+            assert!(tagged.starts_with("data:image/png;base64,iVBORw0KGgo"));
+            assert_eq!(tagged.len() - tagged.trim_end_matches('=').len(), padding);
+            let bytes = unbase64(&tagged[22..]).expect("strict base64");
+            // Unchanged header, then the chunk: length, type, keyword, NUL, text (padded), CRC.
+            assert_eq!(bytes[..33], png[..33]);
+            let length = u32::from_be_bytes(bytes[33..37].try_into().unwrap()) as usize;
+            assert_eq!(&bytes[37..41], b"tEXt");
+            let data = &bytes[41..41 + length];
+            let written = text.replace('é', "?");
+            assert_eq!(&data[..12], b"Description\0");
+            assert_eq!(String::from_utf8_lossy(&data[12..]).trim_end(), written);
+            let crc = u32::from_be_bytes(bytes[41 + length..45 + length].try_into().unwrap());
+            assert_eq!(crc, crc32(&bytes[37..41 + length]));
+            // The rest of the image follows untouched.
+            assert_eq!(bytes[45 + length..], png[33..]);
+        }
     }
-    assert_eq!(
-        png_url_with_text("data:image/jpeg;base64,/9j/4AAQ", "a", "b"),
-        None
-    );
+    // Not PNG data URLs: None, never a panic (a character of two bytes across the header's end
+    // of 44 characters, a header cut short, nothing after the header).
+    let head = &pngs[0][..22 + 44];
+    for url in [
+        "data:image/jpeg;base64,/9j/4AAQ".to_string(),
+        format!("{}é{}", &head[..22 + 43], &pngs[0][22 + 44..]),
+        head[..22 + 20].to_string(),
+        head.to_string(),
+    ] {
+        assert_eq!(png_url_with_text(&url, "a", "b"), None, "{url}");
+    }
 
     let svg = svg_with_metadata("<svg width=\"2\"><rect/></svg>", "a<b & c");
     assert_eq!(

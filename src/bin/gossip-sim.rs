@@ -15,7 +15,7 @@ mod cli {
     use gossip_lab::engine::ensemble::{self, Experiment, TRIALS, TrialRecord};
     use gossip_lab::engine::params::{self, Domain, PARAMS};
     use gossip_lab::engine::protocols;
-    use gossip_lab::engine::sweep::{Row, Sweep};
+    use gossip_lab::engine::sweep::{self, Row, Sweep};
     use gossip_lab::engine::{Config, ConfigError, Mode, Simulation};
     use indicatif::{ProgressBar, ProgressStyle};
     use rayon::prelude::*;
@@ -211,11 +211,17 @@ mod cli {
     }
 
     impl Runner {
-        /// Trial `trial` of `configs[point]` for each job, the records in the jobs' order
-        /// whatever the threads: the summaries are those of one thread, to the last bit.
-        fn records(&self, configs: &[Config], jobs: &[(usize, u32)]) -> Vec<TrialRecord> {
+        /// Trial `trial` of `configs[point]` for each job, played by `play` (an experiment's or
+        /// a sweep's trial), the records in the jobs' order whatever the threads: the summaries
+        /// are those of one thread, to the last bit.
+        fn records(
+            &self,
+            configs: &[Config],
+            jobs: &[(usize, u32)],
+            play: fn(&Config, u32) -> TrialRecord,
+        ) -> Vec<TrialRecord> {
             let run = |&(point, trial): &(usize, u32)| {
-                let record = ensemble::run_trial(&configs[point], trial);
+                let record = play(&configs[point], trial);
                 self.done.fetch_add(1, Ordering::Relaxed);
                 record
             };
@@ -366,7 +372,7 @@ mod cli {
             .flat_map(|point| (0..sweep.trials).map(move |trial| (point, trial)))
             .collect();
         let records = runner.with_progress(jobs.len() as u64, !matches.get_flag("quiet"), || {
-            runner.records(&configs, &jobs)
+            runner.records(&configs, &jobs, sweep::run_trial)
         });
         let rows: Vec<Row> = experiments
             .iter()
@@ -416,7 +422,7 @@ mod cli {
         let configs = [experiment.config.clone()];
         let jobs: Vec<(usize, u32)> = (0..experiment.trials).map(|trial| (0, trial)).collect();
         let records = runner.with_progress(u64::from(experiment.trials), show_progress, || {
-            runner.records(&configs, &jobs)
+            runner.records(&configs, &jobs, ensemble::run_trial)
         });
         let summary = ensemble::summarize(experiment, &records);
         if let Some(warning) = &summary.warning {

@@ -103,9 +103,16 @@ fn canvas(node: &NodeRef) -> Option<HtmlCanvasElement> {
     node.cast::<HtmlCanvasElement>()
 }
 
-/// One frame: play what is due, then paint what changed. Returns nothing; errors in drawing are
-/// logged, never thrown (a failed frame must not stop the loop).
-fn on_frame(lab: &UseReducerHandle<Lab>, painter: &mut Painter, views: &Views, timestamp: f64) {
+/// One frame: play what is due (only while the run view is shown), then paint what changed.
+/// Returns nothing; errors in drawing are logged, never thrown (a failed frame must not stop the
+/// loop).
+fn on_frame(
+    lab: &UseReducerHandle<Lab>,
+    painter: &mut Painter,
+    views: &Views,
+    in_run_view: bool,
+    timestamp: f64,
+) {
     painter.record_interval(timestamp);
     if lab.version != painter.seen_version {
         painter.seen_version = lab.version;
@@ -117,7 +124,11 @@ fn on_frame(lab: &UseReducerHandle<Lab>, painter: &mut Painter, views: &Views, t
         STEP_ANIMATION_MS
     };
     let progress = ((timestamp - painter.round_started) / round_ms).clamp(0.0, 1.0);
-    if lab.playing && painter.awaiting != Some(lab.version) && (lab.fast_forward || progress >= 1.0)
+    // views (#8): a tour step may set the hidden run playing; it waits for its view.
+    if in_run_view
+        && lab.playing
+        && painter.awaiting != Some(lab.version)
+        && (lab.fast_forward || progress >= 1.0)
     {
         painter.awaiting = Some(lab.version);
         lab.dispatch(Action::Advance);
@@ -316,13 +327,21 @@ pub fn app() -> Html {
     let lab = use_reducer(initial_lab);
     // views (#8): Run / Compare / Experiment / Scaling; the views other than Run replace <main>.
     let view_setup = use_state(super::views::initial_setup);
-    let on_view_setup = {
-        let view_setup = view_setup.clone();
-        Callback::from(move |setup: super::views::ViewSetup| {
+    // One callback for the page's life (the setter is stable): the compare panels' memos hold.
+    let on_view_setup = use_callback(
+        view_setup.setter(),
+        |setup: super::views::ViewSetup, set_setup| {
             super::views::write_url(&setup);
-            view_setup.set(setup);
-        })
-    };
+            set_setup.set(setup);
+        },
+    );
+    // `autoplay=1` plays the compare panels only in the view the page opened with, not on every
+    // return to the tab.
+    let opening_view = use_mut_ref(|| Some(view_setup.view));
+    if *opening_view.borrow() != Some(view_setup.view) {
+        *opening_view.borrow_mut() = None;
+    }
+    let autoplay = lab.lecture.autoplay && opening_view.borrow().is_some();
     let on_tab = {
         let (setup, on_view_setup) = ((*view_setup).clone(), on_view_setup.clone());
         Callback::from(move |view| {
@@ -346,11 +365,12 @@ pub fn app() -> Html {
     *latest.borrow_mut() = lab.clone();
     super::lecture::use_lecture(&lab, &view_setup); // lecture: URL, theme, locks, keys, tours, loop
     {
-        // views (#8): the run pauses when its view is left (autoplay=1 plays the compare panels).
-        let (dispatcher, playing) = (lab.dispatcher(), lab.playing);
+        // views (#8): the run pauses when its view is left (autoplay=1 plays the compare panels);
+        // Pause, not Play/Pause, which would replay a finished run.
+        let dispatcher = lab.dispatcher();
         use_effect_with(view_setup.view, move |&view| {
-            if view != super::views::View::Run && playing {
-                dispatcher.dispatch(Action::TogglePlay);
+            if view != super::views::View::Run {
+                dispatcher.dispatch(Action::Pause);
             }
         });
     }
@@ -359,7 +379,8 @@ pub fn app() -> Html {
         let latest = latest.clone();
         let views = views.clone();
         // views (#8): a fresh painter when the view changes, so the run view's new canvases are drawn.
-        use_effect_with(view_setup.view, move |_| {
+        use_effect_with(view_setup.view, move |&view| {
+            let in_run_view = view == super::views::View::Run;
             let painter = Rc::new(RefCell::new(Painter::default()));
             let perf = latest.borrow().perf;
             let timer = perf
@@ -371,7 +392,13 @@ pub fn app() -> Html {
                 if let Some(timer) = timer.as_ref().filter(|_| lab.playing) {
                     timer.start_frame();
                 }
-                on_frame(&lab, &mut painter.borrow_mut(), &views, timestamp);
+                on_frame(
+                    &lab,
+                    &mut painter.borrow_mut(),
+                    &views,
+                    in_run_view,
+                    timestamp,
+                );
             });
             move || drop(frames)
         });
@@ -470,7 +497,7 @@ pub fn app() -> Html {
             // views (#8)
             <super::views::Tabs view={view_setup.view} on_select={on_tab} />
             if view_setup.view != super::views::View::Run {
-                <super::views::ViewHost autoplay={lab.lecture.autoplay} setup={(*view_setup).clone()} config={lab.config.clone()} speed={lab.speed}
+                <super::views::ViewHost {autoplay} lock={lab.lecture.lock.clone()} setup={(*view_setup).clone()} config={lab.config.clone()} speed={lab.speed}
                     dispatch={dispatch.clone()} on_setup={on_view_setup}
                     on_playback={Callback::from(move |playback| *compare_playback.borrow_mut() = Some(playback))} />
             } else {

@@ -84,7 +84,8 @@ const KEYS: &[(&str, &str)] = &[
     ("Esc", "close this list"),
 ];
 
-const LOCKED: &str = "fixed by the lecturer";
+/// The tooltip of a locked control (the compare panels render it themselves).
+pub const LOCKED: &str = "fixed by the lecturer";
 
 fn window() -> web_sys::Window {
     web_sys::window().expect("a window")
@@ -257,8 +258,10 @@ fn dark(theme: Option<&str>) -> bool {
 /// CSS selectors of the controls a URL key drives.
 fn lock_selectors(key: &str) -> String {
     let special = match key {
-        // views (#8): and the compare panels' protocols.
-        "mode" => ".modes button, .compare-panel select, .panel-head button, .add-panel",
+        // views (#8): and the compare panels' protocols, and the protocols Scaling sweeps.
+        "mode" => {
+            ".modes button, .compare-panel select, .panel-head button, .add-panel, [aria-label='Protocols to sweep'] button"
+        }
         "seed" => "#seed, .seed button",
         "speed" => "#speed, #speed-value",
         "log" => "#log-rounds",

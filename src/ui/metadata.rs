@@ -39,7 +39,9 @@ fn base64(bytes: &[u8]) -> String {
 /// `?` (tEXt is Latin-1). None if `url` is not a PNG data URL.
 pub fn png_url_with_text(url: &str, keyword: &str, text: &str) -> Option<String> {
     let (prefix, data) = url.split_at(url.find(";base64,")? + ";base64,".len());
-    if !data.starts_with(PNG_START) || data.len() <= PNG_HEAD_BASE64 {
+    // `get`, not `split_at`: a short or non-ASCII text has no header there, and is not a PNG.
+    let (head, rest) = (data.get(..PNG_HEAD_BASE64)?, data.get(PNG_HEAD_BASE64..)?);
+    if !head.starts_with(PNG_START) || rest.is_empty() {
         return None;
     }
     let mut chunk = b"tEXt".to_vec();
@@ -60,7 +62,6 @@ pub fn png_url_with_text(url: &str, keyword: &str, text: &str) -> Option<String>
     let mut bytes = (chunk.len() as u32 - 4).to_be_bytes().to_vec();
     bytes.extend(chunk);
     bytes.extend(crc.to_be_bytes());
-    let (head, rest) = data.split_at(PNG_HEAD_BASE64);
     Some(format!("{prefix}{head}{}{rest}", base64(&bytes)))
 }
 

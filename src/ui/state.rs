@@ -413,6 +413,8 @@ pub enum Action {
     NewSeed(u64),
     SetSpeed(f64),
     TogglePlay,
+    /// Stops playing (and running to the end); a paused or finished run is left as it is.
+    Pause,
     Step,
     Reset,
     RunToEnd,
@@ -607,6 +609,11 @@ impl Reducible for Lab {
                     lab.restart(false);
                 }
                 lab.playing = !lab.playing;
+                lab.fast_forward = false;
+            }
+            Action::Pause if !lab.playing && !lab.fast_forward => return self,
+            Action::Pause => {
+                lab.playing = false;
                 lab.fast_forward = false;
             }
             Action::Step => {

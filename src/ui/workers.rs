@@ -1,6 +1,6 @@
 //! Trials off the main thread (#8): one module Web Worker per hardware thread, each importing
 //! the page's own wasm-bindgen JS and initialising the same wasm (no second wasm to ship), then
-//! answering `{config_json, first, count, task}` with `run_trials`' numbers. Tasks are handed
+//! answering `{config_json, first, count, sweep, task}` with `run_trials`' numbers. Tasks are handed
 //! out as workers free up; results are kept by task index, so the caller merges them in trial
 //! order whatever the number of workers. Dropping the `Pool` terminates its workers (Cancel).
 
@@ -17,6 +17,8 @@ pub struct Task {
     pub config_json: Rc<str>,
     pub first: u32,
     pub count: u32,
+    /// A scaling sweep's point: played as `gossip-sim sweep` plays it (`sweep::run_trials`).
+    pub sweep: bool,
 }
 
 /// Splits `trials` into tasks of at most `chunk` trials, in trial order.
@@ -27,6 +29,7 @@ pub fn split(config_json: &Rc<str>, trials: u32, chunk: u32) -> Vec<Task> {
             config_json: config_json.clone(),
             first,
             count: chunk.min(trials - first),
+            sweep: false,
         })
         .collect()
 }
@@ -93,7 +96,7 @@ fn script_url() -> Result<String, JsValue> {
         "import init, {{ run_trials }} from {js:?};\n\
          self.onmessage = ({{ data }}) => {{\n\
            try {{\n\
-             const records = run_trials(data.config_json, data.first, data.count);\n\
+             const records = run_trials(data.config_json, data.first, data.count, data.sweep);\n\
              self.postMessage({{ task: data.task, records }}, [records.buffer]);\n\
            }} catch (error) {{ self.postMessage({{ error: String(error) }}); }}\n\
          }};\n\
@@ -112,6 +115,7 @@ fn post(worker: &Worker, task: &Task, index: usize) -> Result<(), JsValue> {
     Reflect::set(&message, &"config_json".into(), &(*task.config_json).into())?;
     Reflect::set(&message, &"first".into(), &task.first.into())?;
     Reflect::set(&message, &"count".into(), &task.count.into())?;
+    Reflect::set(&message, &"sweep".into(), &task.sweep.into())?;
     Reflect::set(&message, &"task".into(), &(index as u32).into())?;
     worker.post_message(&message)
 }

@@ -20,7 +20,7 @@ for (const config of configs) {
     for (const chunk of [1, 4, config.trials]) {
       const parts = [];
       for (let first = 0; first < config.trials; first += chunk) {
-        const part = run_trials(json, first, Math.min(chunk, config.trials - first));
+        const part = run_trials(json, first, Math.min(chunk, config.trials - first), false);
         assert.ok(part instanceof Float64Array);
         parts.push(...part);
       }
@@ -31,7 +31,17 @@ for (const config of configs) {
 
 test('summarize refuses records that are not the experiment\'s trials', () => {
   const json = JSON.stringify({ nodes: 100, trials: 3 });
-  const two = run_trials(json, 0, 2);
+  const two = run_trials(json, 0, 2, false);
   assert.throws(() => summarize(json, two), { message: /not the experiment's trials/ });
   assert.throws(() => summarize(json, two.subarray(0, 5)), { message: /not the experiment's trials/ });
+});
+
+test('sweep = true plays a scaling point as `gossip-sim sweep` does: plain gossip counted, chunks in any size the same records, other protocols the experiment\'s trials', () => {
+  const push = JSON.stringify({ nodes: 4096, mode: 'push', loss: 0.1, seed: 3 });
+  const whole = run_trials(push, 0, 12, true);
+  const chunked = [...run_trials(push, 0, 5, true), ...run_trials(push, 5, 7, true)];
+  assert.deepEqual([...whole], chunked);
+  assert.notDeepEqual([...whole], [...run_trials(push, 0, 12, false)], 'counted, not node by node');
+  const srm = JSON.stringify({ nodes: 100, mode: 'srm', loss: 0.05, seed: 3 });
+  assert.deepEqual([...run_trials(srm, 0, 3, true)], [...run_trials(srm, 0, 3, false)]);
 });

@@ -72,6 +72,14 @@ impl Rng {
         f64::from(self.0.next_u32()) / 4_294_967_296.0
     }
 
+    /// A uniform number in (0, 1] with 53 random bits (for a logarithm: never 0).
+    #[inline(always)]
+    pub fn unit_open53(&mut self) -> f64 {
+        let high = u64::from(self.0.next_u32()) << 21;
+        let low = u64::from(self.0.next_u32()) >> 11;
+        ((high | low) + 1) as f64 / 9_007_199_254_740_992.0
+    }
+
     /// True with probability `threshold / 2^32`; see `Chance`.
     #[inline(always)]
     pub fn happens(&mut self, chance: Chance) -> bool {

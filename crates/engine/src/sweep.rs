@@ -1,11 +1,14 @@
 //! The scaling sweep (#8): for each protocol and each N = 2^k from `from` to `to`, an experiment
 //! of `trials` trials, summarised as one row (mean rounds with its 95 % interval, beside the
 //! protocol's closed form). `gossip-sim sweep` prints the rows; the page's Web Workers run a
-//! point's trials in chunks (`ensemble::run_trials`) whose union is the same records in the same
-//! order, so a row does not depend on how many workers or threads ran it.
+//! point's trials in chunks (`run_trials`) whose union is the same records in the same order, so
+//! a row does not depend on how many workers or threads ran it. Plain push, pull and push-pull
+//! are played by the counting driver (`drivers::counts`: the same law, a fraction of the work),
+//! every other protocol as in an experiment.
 
 use super::config::{Config, ConfigError, Mode, limits};
-use super::ensemble::{Experiment, Stats, Summary, TrialRecord, summarize};
+use super::drivers::counts;
+use super::ensemble::{self, Experiment, Stats, Summary, TrialRecord, summarize};
 use serde::Serialize;
 
 /// One (protocol, N) point of a sweep.
@@ -86,6 +89,23 @@ impl Sweep {
         };
         Experiment::new(config, self.trials)
     }
+}
+
+/// Trial `trial` of a sweep's point: counted where the counting driver plays the configuration,
+/// else the experiment's trial (`ensemble::run_trial`).
+pub fn run_trial(config: &Config, trial: u32) -> TrialRecord {
+    if counts::counts(config) {
+        counts::run_trial(config, trial)
+    } else {
+        ensemble::run_trial(config, trial)
+    }
+}
+
+/// Trials `first..first + count` of a sweep's point, in order (a worker's share).
+pub fn run_trials(config: &Config, first: u32, count: u32) -> Vec<TrialRecord> {
+    (first..first.saturating_add(count))
+        .map(|trial| run_trial(config, trial))
+        .collect()
 }
 
 /// Trials `0..trials` split into `(first, count)` chunks of at most `size`, in order.

@@ -183,6 +183,9 @@ pub struct CompareProps {
     pub on_status: Callback<(bool, bool)>,
     /// `autoplay=1`: the panels start playing.
     pub autoplay: bool,
+    /// `lock=`'s URL keys: the panels disable their own fields (and for `mode` their protocols,
+    /// Add and Remove).
+    pub lock: Vec<String>,
 }
 
 fn rounds_to_all(run: &Run) -> String {
@@ -412,12 +415,20 @@ pub fn compare_view(props: &CompareProps) -> Html {
             on_setup.emit(setup);
         },
     );
+    // lock=: rendered here, not only set by lecture.rs after the page renders: adding a panel
+    // renders the panels again afterwards, with new elements.
+    let locked = |key: &str| {
+        let mut locked = props.lock.iter().filter_map(|url| params::find_by_url(url));
+        locked.any(|param| param.key == key)
+    };
+    let mode_locked = locked("mode");
     let own_field = |index: usize, pick: &Pick, key: &'static str| -> Html {
         let param = params::find(key).expect("an overridable key is a parameter");
         let shared = shown(key, (param.get)(&props.config));
         let value = pick.get(key).map(|value| shown(key, value));
         html! {
-            <OwnField {index} name={key} value={value.unwrap_or_default()} {shared} on_edit={on_edit.clone()} />
+            <OwnField {index} name={key} value={value.unwrap_or_default()} {shared} on_edit={on_edit.clone()}
+                locked={locked(key)} />
         }
     };
     html! {
@@ -454,12 +465,13 @@ pub fn compare_view(props: &CompareProps) -> Html {
                     html! {
                         <div class="compare-panel" data-testid="panel" {style}>
                             <div class="panel-head">
-                                <select aria-label={format!("Panel {} protocol", index + 1)} onchange={on_pick}>
+                                <select aria-label={format!("Panel {} protocol", index + 1)} onchange={on_pick}
+                                    disabled={mode_locked} title={lock_title(mode_locked)}>
                                     { for Mode::ALL.into_iter().map(|mode| html! {
                                         <option value={mode.name()} selected={mode == pick.mode}>{ mode.name() }</option>
                                     }) }
                                 </select>
-                                <button onclick={remove} disabled={count <= 2} aria-label={format!("Remove panel {}", index + 1)}>{ "Remove" }</button>
+                                <button onclick={remove} disabled={count <= 2 || mode_locked} title={lock_title(mode_locked)} aria-label={format!("Remove panel {}", index + 1)}>{ "Remove" }</button>
                             </div>
                             <details class="own-params" data-testid="own-params">
                                 <summary>{ summary }</summary>
@@ -482,7 +494,7 @@ pub fn compare_view(props: &CompareProps) -> Html {
             if let Some(message) = &*refused {
                 <p class="status" role="alert" data-testid="override-refused">{ message.clone() }</p>
             }
-            <button class="add-panel" onclick={add} disabled={count >= 4}>{ "Add panel" }</button>
+            <button class="add-panel" onclick={add} disabled={count >= 4 || mode_locked} title={lock_title(mode_locked)}>{ "Add panel" }</button>
             <canvas ref={chart_ref.clone()} class="chart" data-testid="compare-chart" role="img"
                 aria-label="Informed fraction per round of every panel, solid, and its theory curve, dashed, in the panel's colour"></canvas>
             <ExportButtons canvas={chart_ref} name={name} csv={chart_csv} />
@@ -509,6 +521,13 @@ struct OwnFieldProps {
     value: AttrValue,
     shared: AttrValue,
     on_edit: Callback<(usize, &'static str, String)>,
+    /// Fixed by `lock=`.
+    locked: bool,
+}
+
+/// A locked control's tooltip, as lecture.rs gives the shared controls.
+fn lock_title(locked: bool) -> Option<&'static str> {
+    locked.then_some(crate::ui::lecture::LOCKED)
 }
 
 /// A panel's own value of one shared parameter. A component of its own so that it renders only
@@ -524,6 +543,7 @@ fn own_field(props: &OwnFieldProps) -> Html {
         <label>{ short_label(key) }
             <input type="text" inputmode="decimal" size="7" value={props.value.clone()}
                 placeholder={props.shared.clone()} {onchange} data-own={key}
+                disabled={props.locked} title={lock_title(props.locked)}
                 aria-label={format!("Panel {} {}", index + 1, short_label(key))} />
         </label>
     }

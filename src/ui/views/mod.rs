@@ -55,6 +55,8 @@ pub struct ViewHostProps {
     pub on_playback: Callback<Callback<Action>>,
     /// `autoplay=1`: the compare panels start playing.
     pub autoplay: bool,
+    /// `lock=`: the URL keys the lecturer fixed (the compare panels disable their own fields).
+    pub lock: Vec<String>,
 }
 
 /// A view other than Run: the shared parameters on the left (the run view's controls, their
@@ -85,7 +87,7 @@ pub fn view_host(props: &ViewHostProps) -> Html {
     );
     let body = match props.setup.view {
         View::Compare => html! {
-            <compare::CompareView config={props.config.clone()} speed={props.speed} autoplay={props.autoplay}
+            <compare::CompareView config={props.config.clone()} speed={props.speed} autoplay={props.autoplay} lock={props.lock.clone()}
                 setup={props.setup.clone()} on_setup={props.on_setup.clone()}
                 on_playback={{
                     let (playback, up) = (playback.clone(), props.on_playback.clone());

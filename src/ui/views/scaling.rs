@@ -1,6 +1,6 @@
 //! Scaling view (#8): mean rounds to completion against N (2^4 up to 2^20) for several
-//! protocols, R trials per point in the workers, each point the engine's `summarize` of its
-//! records; and the hops from the sender of one run, with the who-informed-whom tree for small N.
+//! protocols, R trials per point in the workers (`sweep::run_trials`, as `gossip-sim sweep`:
+//! plain gossip counted), each point the engine's `summarize` of its records; and the hops from the sender of one run, with the who-informed-whom tree for small N.
 
 use super::experiment::{Batch, config_json, progress, records, start, trials_field};
 use super::{Pick, ViewSetup, compare::COLOURS};
@@ -133,7 +133,11 @@ pub fn scaling_view(props: &ScalingProps) -> Html {
                 // Eight tasks per point: large N keeps every worker busy.
                 let point_tasks = split(&config_json(point), trials, trials.div_ceil(8));
                 counts.push(point_tasks.len());
-                tasks.extend(point_tasks);
+                // Played as `gossip-sim sweep` plays a point (plain gossip counted).
+                tasks.extend(point_tasks.into_iter().map(|task| Task {
+                    sweep: true,
+                    ..task
+                }));
             }
             let counts = Rc::new(counts);
             partial.set(Rc::default());
@@ -267,16 +271,24 @@ pub fn scaling_view(props: &ScalingProps) -> Html {
             last.set(select.value().parse().unwrap_or(14));
         })
     };
+    // Off: every panel of the protocol (the compare view may repeat it), keeping two distinct
+    // protocols; on: a panel more, up to the compare view's four.
+    let distinct = props.setup.modes().len();
+    let blocked = |pressed: bool| match pressed {
+        true if distinct <= 2 => Some("Scaling sweeps at least two protocols"),
+        false if props.setup.picks.len() >= 4 => {
+            Some("At most four protocols (the compare view's four panels)")
+        }
+        _ => None,
+    };
     let toggle = |mode: Mode| {
         let (setup, on_setup) = (props.setup.clone(), props.on_setup.clone());
         Callback::from(move |_: MouseEvent| {
             let mut picks = setup.picks.clone();
-            // Off: every panel of the protocol (the compare view may repeat it), keeping two.
-            let others = picks.iter().filter(|chosen| chosen.mode != mode).count();
-            match others < picks.len() {
-                true if others >= 2 => picks.retain(|chosen| chosen.mode != mode),
-                false if picks.len() < 4 => picks.push(Pick::new(mode)),
-                _ => return,
+            if picks.iter().any(|chosen| chosen.mode == mode) {
+                picks.retain(|chosen| chosen.mode != mode);
+            } else {
+                picks.push(Pick::new(mode));
             }
             on_setup.emit(ViewSetup {
                 picks,
@@ -337,7 +349,9 @@ pub fn scaling_view(props: &ScalingProps) -> Html {
             <div class="mode" role="group" aria-label="Protocols to sweep">
                 { for Mode::ALL.into_iter().map(|mode| {
                     let pressed = props.setup.picks.iter().any(|pick| pick.mode == mode);
-                    html! { <button class={classes!("segment", pressed.then_some("pressed"))} aria-pressed={pressed.to_string()} onclick={toggle(mode)}>{ mode.name() }</button> }
+                    let why = blocked(pressed);
+                    html! { <button class={classes!("segment", pressed.then_some("pressed"))} aria-pressed={pressed.to_string()}
+                        onclick={toggle(mode)} disabled={why.is_some()} title={why}>{ mode.name() }</button> }
                 }) }
             </div>
             <div class="progress-row">
@@ -360,7 +374,8 @@ pub fn scaling_view(props: &ScalingProps) -> Html {
                     <table class="data-table" data-testid="scaling-table">
                         <thead><tr>{ for COLUMNS.split(',').map(|column| html! { <th>{ column }</th> }) }</tr></thead>
                         <tbody>{ for rows.iter().map(|row| html! {
-                            <tr>{ for row.cells().into_iter().map(|cell| html! { <td>{ cell }</td> }) }</tr>
+                            // Keyed: a row's element stays its own as points arrive.
+                            <tr key={format!("{}-{}", row.sweep.mode, row.sweep.nodes)}>{ for row.cells().into_iter().map(|cell| html! { <td>{ cell }</td> }) }</tr>
                         }) }</tbody>
                     </table>
                 </div>

@@ -3,6 +3,7 @@
 //! of delayed datagrams and timers, per-node protocol state, several messages, crashes and
 //! recoveries during a run. With zero delay both give the same run for a seed (tested).
 
+pub mod counts;
 pub mod event;
 pub mod fast;
 mod run;

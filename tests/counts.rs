@@ -1,0 +1,191 @@
+//! The counting driver (#8's speed): plain push, pull and push-pull played as counts must follow
+//! the fast driver's law, node by node. Two samples of 2,000 trials each per configuration (fixed
+//! seeds): the mean rounds and the mean datagrams per node within 3 standard errors of their
+//! difference, and the rounds' distributions within the two-sample Kolmogorov-Smirnov bound at
+//! the 0.1 % level. Plus the fixtures where the counts are certain.
+
+use gossip_lab::engine::drivers::counts;
+use gossip_lab::engine::ensemble::{self, TrialRecord};
+use gossip_lab::engine::sweep;
+use gossip_lab::engine::{Config, Mode};
+
+const TRIALS: u32 = 2000;
+
+fn config(mode: Mode, nodes: u32, changes: &[(&str, &str)]) -> Config {
+    let mut config = Config {
+        mode,
+        nodes,
+        seed: 17,
+        ..Config::default()
+    };
+    for (key, value) in changes {
+        config.set(key, value).expect("a valid parameter");
+    }
+    config
+}
+
+/// Mean and standard error of the mean.
+fn mean_and_error(values: &[f64]) -> (f64, f64) {
+    let count = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / count;
+    let variance = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (count - 1.0);
+    (mean, (variance / count).sqrt())
+}
+
+/// The largest gap between the two samples' empirical distribution functions.
+fn kolmogorov_smirnov(a: &[f64], b: &[f64]) -> f64 {
+    let mut points: Vec<f64> = a.iter().chain(b).copied().collect();
+    points.sort_by(f64::total_cmp);
+    points.dedup();
+    let cdf = |sample: &[f64], x: f64| {
+        sample.iter().filter(|&&value| value <= x).count() as f64 / sample.len() as f64
+    };
+    points
+        .iter()
+        .map(|&x| (cdf(a, x) - cdf(b, x)).abs())
+        .fold(0.0, f64::max)
+}
+
+fn rounds(records: &[TrialRecord]) -> Vec<f64> {
+    records
+        .iter()
+        .map(|record| record.completion_time.expect("every trial completes"))
+        .collect()
+}
+
+fn datagrams_per_node(records: &[TrialRecord]) -> Vec<f64> {
+    records
+        .iter()
+        .map(|record| record.datagrams as f64 / f64::from(record.live))
+        .collect()
+}
+
+#[test]
+fn counted_trials_follow_the_node_by_node_law() {
+    let variants: [&[(&str, &str)]; 5] = [
+        &[],
+        &[("loss", "0.2")],
+        &[("crash", "0.3")],
+        &[("fanout", "3"), ("loss", "0.1"), ("crash", "0.1")],
+        &[("senders", "4"), ("fanout", "2")],
+    ];
+    for mode in [Mode::Push, Mode::Pull, Mode::PushPull] {
+        for changes in variants {
+            let config = config(mode, 512, changes);
+            assert!(counts::counts(&config), "{mode} {changes:?} is counted");
+            let by_node = ensemble::run_trials(&config, 0, TRIALS);
+            let counted = sweep::run_trials(&config, 0, TRIALS);
+            let label = format!("{mode} N = 512 {changes:?}");
+            for (figure, a, b) in [
+                ("rounds", rounds(&by_node), rounds(&counted)),
+                (
+                    "datagrams per node",
+                    datagrams_per_node(&by_node),
+                    datagrams_per_node(&counted),
+                ),
+            ] {
+                let ((mean_a, error_a), (mean_b, error_b)) =
+                    (mean_and_error(&a), mean_and_error(&b));
+                let bound = 3.0 * error_a.hypot(error_b);
+                assert!(
+                    (mean_a - mean_b).abs() <= bound,
+                    "{label}: {figure} {mean_a} node by node, {mean_b} counted (bound {bound})"
+                );
+            }
+            // Two-sample KS at alpha = 0.001: c(alpha) sqrt((n + m) / (n m)), c = 1.95.
+            let (a, b) = (rounds(&by_node), rounds(&counted));
+            let bound = 1.95 * (2.0 / f64::from(TRIALS)).sqrt();
+            let distance = kolmogorov_smirnov(&a, &b);
+            assert!(
+                distance <= bound,
+                "{label}: rounds' distributions differ by {distance} (bound {bound})"
+            );
+            // t_ave, the mean arrival round of the non-senders (Demers et al.), too.
+            let t_ave = |records: &[TrialRecord]| -> Vec<f64> {
+                records
+                    .iter()
+                    .map(|r| r.arrivals.expect("arrivals").mean)
+                    .collect()
+            };
+            let ((mean_a, error_a), (mean_b, error_b)) = (
+                mean_and_error(&t_ave(&by_node)),
+                mean_and_error(&t_ave(&counted)),
+            );
+            assert!(
+                (mean_a - mean_b).abs() <= 3.0 * error_a.hypot(error_b),
+                "{label}: t_ave {mean_a} node by node, {mean_b} counted"
+            );
+        }
+    }
+}
+
+#[test]
+fn only_plain_gossip_is_counted_and_the_rest_of_a_sweep_is_the_experiments_trial() {
+    for mode in [Mode::Push, Mode::Pull, Mode::PushPull] {
+        assert!(counts::counts(&config(mode, 100, &[("loss", "0.3")])));
+        for changes in [
+            &[("messages", "4")][..],
+            &[("async", "0.2")],
+            &[("racks", "4")],
+            &[("delay", "fixed:0.5")],
+            &[("burst", "0.1:0.5")],
+            &[("crash_at", "3:0.2")],
+        ] {
+            assert!(
+                !counts::counts(&config(mode, 100, changes)),
+                "{mode} {changes:?} needs the event driver"
+            );
+        }
+    }
+    for push_rule in [("stop", "feedback-counter"), ("push_until", "0.5")] {
+        assert!(!counts::counts(&config(Mode::Push, 100, &[push_rule])));
+    }
+    for mode in [Mode::Centralized, Mode::Tree, Mode::Srm, Mode::Rmtp] {
+        let config = config(mode, 64, &[("loss", "0.1")]);
+        assert!(!counts::counts(&config), "{mode}");
+        assert_eq!(
+            sweep::run_trials(&config, 0, 3),
+            ensemble::run_trials(&config, 0, 3),
+            "{mode}: a sweep plays the experiment's trials"
+        );
+    }
+}
+
+#[test]
+fn counts_that_are_certain() {
+    // N = 2: the sender's one push, or both nodes' pull and its reply, informs the other node.
+    let push = counts::run_trial(&config(Mode::Push, 2, &[]), 0);
+    assert_eq!((push.completion_time, push.datagrams), (Some(1.0), 1));
+    let pull = counts::run_trial(&config(Mode::Pull, 2, &[]), 0);
+    assert_eq!((pull.completion_time, pull.datagrams), (Some(1.0), 4));
+    let push_pull = counts::run_trial(&config(Mode::PushPull, 2, &[]), 0);
+    assert_eq!(
+        (push_pull.completion_time, push_pull.datagrams),
+        (Some(1.0), 3),
+        "the sender pushes, the other node pulls and is answered"
+    );
+    // Everything lost: nobody learns, the run stops at its limit having pushed every round.
+    let lost = config(Mode::Push, 1000, &[("loss", "1"), ("max_rounds", "40")]);
+    let record = counts::run_trial(&lost, 0);
+    assert_eq!(record.completion_time, None);
+    assert_eq!((record.uninformed, record.rounds_played), (999, 40));
+    assert_eq!(record.datagrams, 40);
+    assert!(record.cannot_spread);
+    // Every pull round sends a request and a reply per live node without loss.
+    let record = counts::run_trial(&config(Mode::Pull, 4096, &[]), 3);
+    let rounds = record.completion_time.expect("completes");
+    assert_eq!(record.datagrams as f64, 2.0 * 4096.0 * rounds);
+}
+
+#[test]
+fn a_counted_trial_is_its_seed_and_chunks_make_the_same_records() {
+    let config = config(Mode::PushPull, 3000, &[("loss", "0.05")]);
+    let whole = sweep::run_trials(&config, 0, 30);
+    let chunked: Vec<TrialRecord> = [(0, 7), (7, 7), (14, 16)]
+        .into_iter()
+        .flat_map(|(first, count)| sweep::run_trials(&config, first, count))
+        .collect();
+    assert_eq!(whole, chunked);
+    assert_eq!(whole[5], counts::run_trial(&config, 5));
+    assert_ne!(whole[5], whole[6], "trials have their own seeds");
+}
