@@ -44,8 +44,10 @@ struct Population {
     others: u32,
     crashed: u32,
     fanout: u32,
-    loss: f64,
-    /// The loss as the fast driver draws it, an integer threshold.
+    /// The chance a datagram arrives, from the loss as the fast driver draws it (an integer
+    /// threshold, so a loss a hair below 1 is the same "every datagram lost" there and here).
+    delivery: f64,
+    /// The loss as the fast driver draws it.
     loss_chance: Chance,
 }
 
@@ -68,7 +70,7 @@ pub fn run_trial(config: &Config, trial: u32) -> TrialRecord {
         others: config.nodes - 1,
         crashed: config.crashed_count(),
         fanout: config.fanout,
-        loss: config.network.loss,
+        delivery: delivery(Chance::new(config.network.loss)),
         loss_chance: Chance::new(config.network.loss),
     };
     let live = config.live_count();
@@ -128,7 +130,7 @@ fn spread_pushes(population: &Population, pushes: u64, uninformed: u32, rng: &mu
     let (mut left, mut new) = (pushes, 0u32);
     while left > 0 && new < uninformed {
         let target = uninformed - new;
-        let chance = (1.0 - population.loss) * f64::from(target) / f64::from(population.others);
+        let chance = population.delivery * f64::from(target) / f64::from(population.others);
         if chance <= 0.0 {
             break;
         }
@@ -144,7 +146,7 @@ fn spread_pushes(population: &Population, pushes: u64, uninformed: u32, rng: &mu
                 }
             }
         } else {
-            let misses = geometric(rng, libm::log(1.0 - chance));
+            let misses = geometric(rng, ln_1m(chance));
             if misses >= left as f64 {
                 break;
             }
@@ -200,14 +202,14 @@ fn lossless_pulls(population: &Population, informed: u32, uninformed: u32, rng: 
     if informed == 0 {
         return 0;
     }
-    let miss_call = 1.0 - f64::from(informed) / f64::from(population.others);
-    let miss_all: f64 = (0..population.fanout).map(|_| miss_call).product();
+    let per_call = f64::from(informed) / f64::from(population.others);
+    let miss_all: f64 = (0..population.fanout).map(|_| 1.0 - per_call).product();
     if 1.0 - miss_all >= SKIP_BELOW {
         (0..uninformed)
             .filter(|_| (0..population.fanout).any(|_| rng.below(population.others) < informed))
             .count() as u32
     } else {
-        let log_miss = f64::from(population.fanout) * libm::log(miss_call);
+        let log_miss = f64::from(population.fanout) * ln_1m(per_call);
         let mut next = 0.0;
         let mut pulled = 0;
         loop {
@@ -261,6 +263,26 @@ fn informed_callers_pulls(population: &Population, informed: u32, rng: &mut Rng)
         })
         .count() as u64;
     requests + replies
+}
+
+/// The chance that a datagram arrives when `loss` is the fast driver's loss.
+fn delivery(loss: Chance) -> f64 {
+    match loss {
+        Chance::Never => 1.0,
+        Chance::Always => 0.0,
+        Chance::Below(threshold) => 1.0 - f64::from(threshold) / 4_294_967_296.0,
+    }
+}
+
+/// ln(1 - p) for 0 < p < 1, accurate when p is tiny (where 1 - p rounds to 1 and its logarithm
+/// to 0): the series' first terms below 1e-5 (error under p^4), libm's `log` above (1 - p then
+/// keeps all but 1e-11 of p). Not libm's `log1p`: one more function in the page's wasm.
+fn ln_1m(p: f64) -> f64 {
+    if p < 1e-5 {
+        -p * (1.0 + p * (0.5 + p / 3.0))
+    } else {
+        libm::log(1.0 - p)
+    }
 }
 
 /// Misses before the first hit of independent trials whose miss chance has logarithm
