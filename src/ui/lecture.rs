@@ -258,10 +258,8 @@ fn dark(theme: Option<&str>) -> bool {
 /// CSS selectors of the controls a URL key drives.
 fn lock_selectors(key: &str) -> String {
     let special = match key {
-        // views (#8): and the compare panels' protocols, and the protocols Scaling sweeps.
-        "mode" => {
-            ".modes button, .compare-panel select, .panel-head button, .add-panel, [aria-label='Protocols to sweep'] button"
-        }
+        // views (#8): and the protocols Scaling sweeps (the compare panels lock their own).
+        "mode" => ".modes button, [aria-label='Protocols to sweep'] button",
         "seed" => "#seed, .seed button",
         "speed" => "#speed, #speed-value",
         "log" => "#log-rounds",
@@ -280,10 +278,7 @@ fn lock_selectors(key: &str) -> String {
     };
     let id = param.flag();
     let label = param.label;
-    // views (#8): a compare panel's own value of the parameter is locked with it.
-    let own = param.key;
-    let mut selectors =
-        format!("#{id}, #{id}-value, [aria-label='{label}'] button, [data-own={own}]");
+    let mut selectors = format!("#{id}, #{id}-value, [aria-label='{label}'] button");
     if !special.is_empty() {
         selectors = format!("{selectors}, {special}");
     }

@@ -101,6 +101,15 @@ pub enum Chance {
 }
 
 impl Chance {
+    /// The probability the threshold stands for (`new`'s inverse up to its rounding).
+    pub fn probability(self) -> f64 {
+        match self {
+            Chance::Never => 0.0,
+            Chance::Always => 1.0,
+            Chance::Below(threshold) => f64::from(threshold) / 4_294_967_296.0,
+        }
+    }
+
     pub fn new(probability: f64) -> Self {
         let threshold = (probability * 4_294_967_296.0).round();
         if threshold <= 0.0 {
@@ -155,5 +164,14 @@ mod tests {
         assert_eq!(Chance::new(0.0), Chance::Never);
         assert_eq!(Chance::new(1.0), Chance::Always);
         assert_eq!(Chance::new(0.5), Chance::Below(1 << 31));
+    }
+
+    #[test]
+    fn a_chance_gives_back_its_probability_as_drawn() {
+        assert_eq!(Chance::Never.probability(), 0.0);
+        assert_eq!(Chance::Always.probability(), 1.0);
+        assert_eq!(Chance::new(0.25).probability(), 0.25);
+        // A loss a hair below 1 rounds to "always": every datagram is lost.
+        assert_eq!(Chance::new(0.9999999999999999).probability(), 1.0);
     }
 }

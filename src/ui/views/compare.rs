@@ -466,12 +466,12 @@ pub fn compare_view(props: &CompareProps) -> Html {
                         <div class="compare-panel" data-testid="panel" {style}>
                             <div class="panel-head">
                                 <select aria-label={format!("Panel {} protocol", index + 1)} onchange={on_pick}
-                                    disabled={mode_locked} title={lock_title(mode_locked)}>
+                                    disabled={mode_locked} title={lock_title(mode_locked)} data-locked={lock_mark(mode_locked)}>
                                     { for Mode::ALL.into_iter().map(|mode| html! {
                                         <option value={mode.name()} selected={mode == pick.mode}>{ mode.name() }</option>
                                     }) }
                                 </select>
-                                <button onclick={remove} disabled={count <= 2 || mode_locked} title={lock_title(mode_locked)} aria-label={format!("Remove panel {}", index + 1)}>{ "Remove" }</button>
+                                <button onclick={remove} disabled={count <= 2 || mode_locked} title={lock_title(mode_locked)} data-locked={lock_mark(mode_locked)} aria-label={format!("Remove panel {}", index + 1)}>{ "Remove" }</button>
                             </div>
                             <details class="own-params" data-testid="own-params">
                                 <summary>{ summary }</summary>
@@ -494,7 +494,7 @@ pub fn compare_view(props: &CompareProps) -> Html {
             if let Some(message) = &*refused {
                 <p class="status" role="alert" data-testid="override-refused">{ message.clone() }</p>
             }
-            <button class="add-panel" onclick={add} disabled={count >= 4 || mode_locked} title={lock_title(mode_locked)}>{ "Add panel" }</button>
+            <button class="add-panel" onclick={add} disabled={count >= 4 || mode_locked} title={lock_title(mode_locked)} data-locked={lock_mark(mode_locked)}>{ "Add panel" }</button>
             <canvas ref={chart_ref.clone()} class="chart" data-testid="compare-chart" role="img"
                 aria-label="Informed fraction per round of every panel, solid, and its theory curve, dashed, in the panel's colour"></canvas>
             <ExportButtons canvas={chart_ref} name={name} csv={chart_csv} />
@@ -525,9 +525,15 @@ struct OwnFieldProps {
     locked: bool,
 }
 
-/// A locked control's tooltip, as lecture.rs gives the shared controls.
+/// A locked control's tooltip and `data-locked` mark, as lecture.rs gives the shared controls
+/// (the panels render their own: lecture.rs's pass after each render would miss panels Yew
+/// builds anew later).
 fn lock_title(locked: bool) -> Option<&'static str> {
     locked.then_some(crate::ui::lecture::LOCKED)
+}
+
+fn lock_mark(locked: bool) -> Option<&'static str> {
+    locked.then_some("")
 }
 
 /// A panel's own value of one shared parameter. A component of its own so that it renders only
@@ -543,7 +549,7 @@ fn own_field(props: &OwnFieldProps) -> Html {
         <label>{ short_label(key) }
             <input type="text" inputmode="decimal" size="7" value={props.value.clone()}
                 placeholder={props.shared.clone()} {onchange} data-own={key}
-                disabled={props.locked} title={lock_title(props.locked)}
+                disabled={props.locked} title={lock_title(props.locked)} data-locked={lock_mark(props.locked)}
                 aria-label={format!("Panel {} {}", index + 1, short_label(key))} />
         </label>
     }

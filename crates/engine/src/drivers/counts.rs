@@ -66,12 +66,13 @@ type RoundCounts = (u32, u64);
 pub fn run_trial(config: &Config, trial: u32) -> TrialRecord {
     debug_assert!(counts(config));
     let mut rng = Rng::new(trial_seed(config.seed, u64::from(trial)), Stream::Gossip);
+    let loss_chance = Chance::new(config.network.loss);
     let population = Population {
         others: config.nodes - 1,
         crashed: config.crashed_count(),
         fanout: config.fanout,
-        delivery: delivery(Chance::new(config.network.loss)),
-        loss_chance: Chance::new(config.network.loss),
+        delivery: 1.0 - loss_chance.probability(),
+        loss_chance,
     };
     let live = config.live_count();
     let limit = config.round_limit();
@@ -263,15 +264,6 @@ fn informed_callers_pulls(population: &Population, informed: u32, rng: &mut Rng)
         })
         .count() as u64;
     requests + replies
-}
-
-/// The chance that a datagram arrives when `loss` is the fast driver's loss.
-fn delivery(loss: Chance) -> f64 {
-    match loss {
-        Chance::Never => 1.0,
-        Chance::Always => 0.0,
-        Chance::Below(threshold) => 1.0 - f64::from(threshold) / 4_294_967_296.0,
-    }
 }
 
 /// ln(1 - p) for 0 < p < 1, accurate when p is tiny (where 1 - p rounds to 1 and its logarithm
