@@ -158,14 +158,15 @@ fn on_frame(
             let config = run.simulation.config();
             let periods = config.timed() && config.asynchrony.is_some();
             let async_mark = periods
-                .then(|| crate::engine::theory::asynchronous_periods(config))
+                .then(|| crate::engine::protocols::closed_form_rounds(config))
                 .flatten()
-                .map(|(time, _)| {
-                    let shape = if config.mode == crate::engine::Mode::Push {
-                        "2 ln N"
-                    } else {
-                        "ln N"
-                    };
+                .map(|(time, source)| {
+                    // The closed form's shape: "about 2 ln N periods with ..." gives "~2 ln N".
+                    let shape = source
+                        .split("about ")
+                        .nth(1)
+                        .and_then(|rest| rest.split(" periods").next())
+                        .unwrap_or("Poisson clocks");
                     (time, format!("async theory (~{shape}): {time:.1} periods"))
                 });
             let theory_label = match (periods, run.simulation.racks().racks > 1) {

@@ -165,19 +165,9 @@ pub fn controls(props: &ControlsProps) -> Html {
     }
 }
 
-/// What b means for each protocol, in the hint under its slider.
+/// What b means for the protocol, in the hint under its slider.
 fn fanout_hint(mode: Mode) -> &'static str {
-    match mode {
-        Mode::Centralized => "unicasts the sender makes per round, 1 to 16",
-        Mode::Tree | Mode::Srm => "children per node (the tree's arity), 1 to 16",
-        Mode::Rmtp => "not used: RMTP multicasts to every receiver",
-        Mode::Push | Mode::Pull | Mode::PushPull => "peers called per round, 1 to 16",
-        // membership (issue #11)
-        Mode::Heartbeat => "lists sent per period, 1 to 16",
-        Mode::Swim | Mode::Cassandra => {
-            "not used: one probe (SWIM) or one exchange (Cassandra) a period"
-        }
-    }
+    mode.spec().words().fanout
 }
 
 /// The current protocol's own parameters (none for gossip).
@@ -188,64 +178,66 @@ fn protocol_controls(config: &Config, dispatch: &Callback<Action>, shared: bool)
         let dispatch = dispatch.clone();
         Callback::from(move |value: f64| dispatch.emit(make(value)))
     };
-    match config.mode {
-        Mode::Centralized => {
-            let transport = config.centralized.transport;
-            let timeout = f64::from(config.centralized.timeout);
-            let (low, high) = (f64::from(limits::TIMEOUT.0), f64::from(limits::TIMEOUT.1));
-            html! {
-                <div class="protocol-controls">
-                    <div class="mode" role="group" aria-label="Transport">
-                        <span class="group-name">{ "transport" }</span>
-                        { for [Transport::Udp, Transport::Reliable].into_iter().map(|choice| {
-                            let dispatch = dispatch.clone();
-                            let onclick = Callback::from(move |_: MouseEvent| dispatch.emit(Action::SetTransport(choice)));
-                            let pressed = transport == choice;
-                            html! {
-                                <button class={classes!("segment", pressed.then_some("pressed"))}
-                                    aria-pressed={pressed.to_string()} {onclick}>{ choice.name() }</button>
-                            }
-                        }) }
-                    </div>
-                    if transport == Transport::Reliable {
-                        <Slider id="timeout" label="Timeout (rounds)" min={low} max={20.0} step={1.0} value={timeout}
-                            number={timeout} number_min={low} number_max={high} number_step={1.0}
-                            hint="rounds without an ACK before sending again, 1 to 100"
-                            on_slide={send(Action::SetTimeout)} on_number={send(Action::SetTimeout)} />
-                    }
+    let takes = |key: &str| config.mode.takes(key);
+    let mut controls: Vec<Html> = Vec::new();
+    if takes("transport") {
+        let transport = config.centralized.transport;
+        let timeout = f64::from(config.centralized.timeout);
+        let (low, high) = (f64::from(limits::TIMEOUT.0), f64::from(limits::TIMEOUT.1));
+        controls.push(html! {
+            <div class="protocol-controls">
+                <div class="mode" role="group" aria-label="Transport">
+                    <span class="group-name">{ "transport" }</span>
+                    { for [Transport::Udp, Transport::Reliable].into_iter().map(|choice| {
+                        let dispatch = dispatch.clone();
+                        let onclick = Callback::from(move |_: MouseEvent| dispatch.emit(Action::SetTransport(choice)));
+                        let pressed = transport == choice;
+                        html! {
+                            <button class={classes!("segment", pressed.then_some("pressed"))}
+                                aria-pressed={pressed.to_string()} {onclick}>{ choice.name() }</button>
+                        }
+                    }) }
                 </div>
-            }
-        }
-        Mode::Tree => {
-            let delay = config.tree.repair_delay;
-            let (low, high) = (
-                f64::from(limits::REPAIR_DELAY.0),
-                f64::from(limits::REPAIR_DELAY.1),
-            );
-            let toggle = {
-                let dispatch = dispatch.clone();
-                Callback::from(move |event: Event| {
-                    let input: HtmlInputElement = event.target_unchecked_into();
-                    dispatch.emit(Action::SetRepair(input.checked().then_some(2.0)));
-                })
-            };
-            let set_delay = |value: f64| Action::SetRepair(Some(value));
-            html! {
-                <div class="protocol-controls">
-                    <label class="check">
-                        <input type="checkbox" id="repair" checked={delay.is_some()} onchange={toggle} />
-                        { "Repair orphans" }
-                    </label>
-                    if let Some(delay) = delay {
-                        <Slider id="repair-delay" label="Repair after (rounds)" min={low} max={20.0} step={1.0}
-                            value={f64::from(delay)} number={f64::from(delay)} number_min={low} number_max={high}
-                            number_step={1.0} hint="rounds an orphan waits before asking its nearest live ancestor"
-                            on_slide={send(set_delay)} on_number={send(set_delay)} />
-                    }
-                </div>
-            }
-        }
-        Mode::Srm => html! {
+                if transport == Transport::Reliable {
+                    <Slider id="timeout" label="Timeout (rounds)" min={low} max={20.0} step={1.0} value={timeout}
+                        number={timeout} number_min={low} number_max={high} number_step={1.0}
+                        hint="rounds without an ACK before sending again, 1 to 100"
+                        on_slide={send(Action::SetTimeout)} on_number={send(Action::SetTimeout)} />
+                }
+            </div>
+        });
+    }
+    if takes("repair_delay") {
+        let delay = config.tree.repair_delay;
+        let (low, high) = (
+            f64::from(limits::REPAIR_DELAY.0),
+            f64::from(limits::REPAIR_DELAY.1),
+        );
+        let toggle = {
+            let dispatch = dispatch.clone();
+            Callback::from(move |event: Event| {
+                let input: HtmlInputElement = event.target_unchecked_into();
+                dispatch.emit(Action::SetRepair(input.checked().then_some(2.0)));
+            })
+        };
+        let set_delay = |value: f64| Action::SetRepair(Some(value));
+        controls.push(html! {
+            <div class="protocol-controls">
+                <label class="check">
+                    <input type="checkbox" id="repair" checked={delay.is_some()} onchange={toggle} />
+                    { "Repair orphans" }
+                </label>
+                if let Some(delay) = delay {
+                    <Slider id="repair-delay" label="Repair after (rounds)" min={low} max={20.0} step={1.0}
+                        value={f64::from(delay)} number={f64::from(delay)} number_min={low} number_max={high}
+                        number_step={1.0} hint="rounds an orphan waits before asking its nearest live ancestor"
+                        on_slide={send(set_delay)} on_number={send(set_delay)} />
+                }
+            </div>
+        });
+    }
+    if takes("suppression") {
+        controls.push(html! {
             <div class="protocol-controls">
                 if shared { { param_slider(config, "packets", 64.0, dispatch) } }
                 { param_choice(config, "suppression", dispatch) }
@@ -254,27 +246,28 @@ fn protocol_controls(config: &Config, dispatch: &Callback<Action>, shared: bool)
                 </div>
                 <span class="hint">{ "request timer in [C1, C1 + C2] d hops, repair timer in [D1, D1 + D2] d_A hops (ns-2: 2, 2, 1, 1)" }</span>
             </div>
-        },
-        Mode::Rmtp => html! {
+        });
+    }
+    if takes("designated") {
+        controls.push(html! {
             <div class="protocol-controls">
                 if shared { { param_slider(config, "packets", 64.0, dispatch) } }
                 { param_choice(config, "designated", dispatch) }
                 { param_slider(config, "regions", f64::from(config.nodes.saturating_sub(1).clamp(1, 50)), dispatch) }
                 { param_slider(config, "ack_period", 10.0, dispatch) }
             </div>
-        },
-        Mode::Push => html! {
-            <>
-                { push_variant_controls(config, dispatch) }
-                { messages_controls(config, dispatch) }
-            </>
-        },
-        Mode::Pull | Mode::PushPull => messages_controls(config, dispatch),
-        // membership (issue #11)
-        Mode::Heartbeat | Mode::Swim | Mode::Cassandra => {
-            super::membership::controls(config, dispatch, shared)
-        }
+        });
     }
+    if takes("stop") || takes("push_until") {
+        controls.push(push_variant_controls(config, dispatch));
+    }
+    if takes("messages") {
+        controls.push(messages_controls(config, dispatch));
+    }
+    if takes("periods") {
+        controls.push(super::membership::controls(config, dispatch, shared));
+    }
+    html! { <>{ for controls }</> }
 }
 
 /// views (#8): the controls of every protocol a view runs, each under its name; the many-messages

@@ -209,71 +209,9 @@ fn theory_rounds_text(run: &Run) -> String {
 /// What the current mode shows, in the lecture's terms.
 #[function_component(Explanation)]
 pub fn explanation(props: &ExplanationProps) -> Html {
-    let text = match props.mode {
-        // membership (issue #11)
-        Mode::Heartbeat | Mode::Swim | Mode::Cassandra => {
-            super::membership::explanation(props.mode)
-        }
-        Mode::Centralized => {
-            "Centralized: the sender unicasts to every receiver in turn, b per round: a for-loop of N − 1 sends, \
-             so it takes (N − 1) / b rounds, O(N), however fast the network. Over UDP a lost datagram stays lost; \
-             over a reliable transport every receiver ACKs and the sender retransmits after a timeout, and all the \
-             ACKs land on the sender."
-        }
-        Mode::Tree => {
-            "Tree: node 0 sends to its b children, each forwards to its own the round after, so every node is reached \
-             in the tree's depth, about log_b N rounds: O(log N). But it is fragile: one crashed internal node or one \
-             datagram lost on a link cuts off the whole subtree below it, until a repair re-attaches the orphans."
-        }
-        Mode::Srm => {
-            "SRM: the sender streams packets down the tree; a loss on a link hides a packet from the whole \
-             subtree below it. Every receiver that misses it waits a random time that grows with its distance, \
-             then multicasts a NAK; hearing someone else's NAK first, it holds its own back (suppression), and \
-             one holder repairs. Turn suppression off to see the NAK storm it prevents. SRM (Floyd et al., 1995–97) \
-             carried the LBL whiteboard over the MBone, where no sender could track every receiver."
-        }
-        Mode::Rmtp => {
-            "RMTP: the sender multicasts the packets; every ACK period each receiver sends a bitmap of what it \
-             holds to its region's designated receiver, which retransmits the gaps, and only the designated \
-             receivers ACK the sender. Turn them off and every receiver ACKs the sender at once: the ACK \
-             implosion. RMTP (Bell Labs, 1997) made positive ACKs scale by giving each region its own \
-             retransmitter, so the sender hears from R nodes instead of N."
-        }
-        Mode::Push => {
-            "Push: every informed node sends the rumor to b random nodes each round. At first the informed set \
-             roughly doubles every round (log₂ N rounds); at the end the last few nodes are hit only by luck, so \
-             the tail takes about ln N more rounds. Compare a for-loop of unicasts: N − 1 sends in a row, O(N)."
-        }
-        Mode::Pull => {
-            "Pull: every live node, informed or not, asks b random nodes for news each round. The start is slow \
-             (few nodes have news), but once half know, an uninformed node stays uninformed only if every ask \
-             misses: its chance is squared each round, so the tail takes O(log log N) rounds."
-        }
-        Mode::PushPull => {
-            "Push-pull: informed nodes push, uninformed nodes pull. Push drives the start, pull finishes the end: \
-             about log₃ N rounds (Karp et al. 2000). Loss and crashes only slow it down, they do not stop it: that is \
-             why gossip is robust where a multicast tree is fragile."
-        }
-    };
-    let config = &props.config;
-    let variant = match (config.mode, config.mongering.stop) {
-        (Mode::Push, Some(rule)) => Some(if rule.feedback {
-            "Rumor mongering (Demers et al. 1987): a node stops spreading after k unnecessary contacts \
-             (the callee already knew: it says so, the feedback), by a counter or a coin of chance 1/k. \
-             Cheap, but the rumor can die out before everyone has it: the residue s, tied to the \
-             traffic m (pushes per node) by s = e^(−m). Raise k: less residue, more traffic."
-        } else {
-            "Rumor mongering, blind (Demers et al. 1987): a node stops after k pushes, or with chance 1/k \
-             after each, whether or not the callee knew. No feedback to send, but more residue for the \
-             same k than with feedback: s = e^(−m) still ties residue to traffic."
-        }),
-        (Mode::Push, None) if config.hybrid.is_hybrid() => Some(
-            "Push, then pull: push is cheap and fast while few know (the informed set doubles), pull is \
-             fast once most do (an uninformed node's chance to stay so is squared each round). Switch \
-             at the right moment and the run is both short and cheap.",
-        ),
-        _ => None,
-    };
+    let spec = props.mode.spec();
+    let text = spec.words().explanation;
+    let variant = spec.variant_explanation(&props.config);
     html! {
         <>
             <p class="explanation" data-testid="explanation">{ text }</p>
@@ -414,40 +352,53 @@ fn figure(value: f64) -> String {
     }
 }
 
-/// SRM's and RMTP's figure, expected beside measured (theory.md section 7).
+/// The protocol's lesson in one figure, expected beside this run's: both are the engine's.
 #[function_component(Expectation)]
 pub fn expectation(props: &RunProps) -> Html {
     let run = props.run.borrow();
     let simulation = &run.simulation;
-    if let Some((expected, _)) = protocols::stop_rule_theory(simulation.config()) {
-        let live = f64::from(simulation.live());
-        let residue = f64::from(simulation.live() - simulation.informed()) / live;
-        let traffic = simulation.totals().payload as f64 / live;
-        return html! {
-            <p class="expectation" data-testid="expectation">
-                <b>{ "Never informed (residue)" }</b>{ ": expected " }<b>{ percent(expected) }</b>
-                { " (theory); this run: " }<b data-testid="residue">{ percent(residue) }</b>
-                { " with traffic m = " }<b data-testid="traffic">{ format!("{traffic:.2}") }</b>
-                { format!(" pushes per node, and e^(−m) = {}", percent((-traffic).exp())) }
-            </p>
-        };
-    }
-    let Some(lesson) = protocols::lesson(simulation.config()) else {
+    let Some(lesson) = simulation.lesson() else {
         return html! {};
     };
-    let totals = simulation.totals();
-    let measured = match simulation.config().mode {
-        Mode::Srm if totals.repaired > 0 => {
-            Some(totals.by_kind[protocols::srm::NAK as usize] as f64 / totals.repaired as f64)
+    let stop_rule = protocols::stop_rule_theory(simulation.config()).is_some();
+    let shown = |value: f64| {
+        if stop_rule {
+            percent(value)
+        } else {
+            figure(value)
         }
-        Mode::Srm => None,
-        _ => Some(simulation.peak_at_sender() as f64),
     };
+    let measures = simulation.measures();
+    let measured = lesson.measured.map_or_else(
+        || {
+            if run.is_over() {
+                "not reached".to_string()
+            } else {
+                "not yet".to_string()
+            }
+        },
+        shown,
+    );
     html! {
         <p class="expectation" data-testid="expectation">
-            <b>{ lesson.figure }</b>{ ": expected about " }<b>{ figure(lesson.expected) }</b>
+            <b>{ capitalised(lesson.figure) }</b>{ ": expected about " }
+            <b data-testid="lesson-expected">{ shown(lesson.expected) }</b>
             { format!(" ({}); this run: ", lesson.why) }
-            <b>{ measured.map_or("no loss repaired yet".to_string(), figure) }</b>
+            if stop_rule {
+                <b data-testid="lesson-measured"><span data-testid="residue">{ measured }</span></b>
+                { " with traffic m = " }<b data-testid="traffic">{ format!("{:.2}", measures.traffic()) }</b>
+                { format!(" pushes per node, and e^(−m) = {}", percent((-measures.traffic()).exp())) }
+            } else {
+                <b data-testid="lesson-measured">{ measured }</b>
+            }
         </p>
     }
+}
+
+/// The figure's name as a sentence starts.
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
 }

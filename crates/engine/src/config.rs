@@ -3,15 +3,15 @@
 //! protocol registry computes what depends on the model (the round limit).
 
 use super::failures::{Burst, CrashSchedule, Delay};
+pub use super::protocols::Mode;
 use super::protocols::{
     centralized, membership, messages, mongering, push_then_pull, rmtp, srm, tree,
 };
-use serde::Serialize;
+pub use super::spec::Group;
 use std::fmt;
 
 /// The documented range of the parameters that are plain numbers.
 pub mod limits {
-    // sweep: up to 2^20, the scaling sweep's last point (#8).
     pub const NODES: (u32, u32) = (2, 1 << 20);
     pub const FANOUT: (u32, u32) = (1, 16);
     pub const LOSS: (f64, f64) = (0.0, 1.0);
@@ -43,6 +43,12 @@ pub mod limits {
     pub const JOIN_AT: (u32, u32) = (1, 100_000);
     /// Membership views are N x N: the engine takes up to this many nodes in those modes.
     pub const MEMBERSHIP_NODES: u32 = 2000;
+    /// The most nodes the page runs a protocol with, unless its spec says fewer.
+    pub const PAGE_NODES: u32 = 100_000;
+    /// The memory a configuration the CLI accepts may need, in bytes.
+    pub const CLI_MEMORY: u64 = 2 << 30;
+    /// The memory a configuration the page accepts may need, in bytes (wasm memory).
+    pub const PAGE_MEMORY: u64 = 1 << 30;
 }
 
 /// What the network does to datagrams, and which nodes are down.
@@ -82,7 +88,6 @@ pub struct Config {
     pub mongering: mongering::Params,
     /// Push: when push hands over to pull.
     pub hybrid: push_then_pull::Params,
-    // async-racks: asynchronous periods and racks behind a core switch (issue #10).
     /// Asynchronous gossip: every node gossips from its own phase, each period (1 + u) periods
     /// long, u uniform in [-jitter, jitter]; `None`: synchronous rounds.
     pub asynchrony: Option<f64>,
@@ -97,7 +102,6 @@ pub struct Config {
     pub burst: Option<Burst>,
     /// Fractions of the nodes crashing at the start of given rounds.
     pub crash_at: CrashSchedule,
-    // membership (issue #11)
     /// Heartbeat, SWIM and Cassandra: their timeouts, thresholds, run length and join.
     pub membership: membership::Params,
 }
@@ -120,7 +124,6 @@ impl Default for Config {
             messages: messages::Params::default(),
             mongering: mongering::Params::default(),
             hybrid: push_then_pull::Params::default(),
-            // async-racks
             asynchrony: None,
             racks: 1,
             cross: None,
@@ -154,17 +157,14 @@ impl Config {
     /// Whether time runs inside a round (datagram delays, asynchronous periods): times are then
     /// exact ticks, reported in periods as fractions, instead of whole synchronous rounds.
     pub fn timed(&self) -> bool {
-        // async-racks: asynchronous periods put gossip's times inside rounds; so does a
-        // datagram delay (failures and delays; gossip only).
-        (self.asynchrony.is_some() && self.mode.group() == Group::Gossip) || self.has_delay()
+        (self.asynchrony.is_some() && self.mode.takes("async")) || self.has_delay()
     }
 
     /// Many messages: gossip with M > 1 (the messages protocol on the event driver).
     pub fn many_messages(&self) -> bool {
-        self.messages.count > 1 && self.mode.group() == Group::Gossip
+        self.messages.count > 1 && self.mode.takes("messages")
     }
 
-    // membership (issue #11)
     /// The crash schedule a run plays: the configured one, or for the membership modes without
     /// one, one node crashing at the start of round `membership::DEFAULT_CRASH_ROUND` (so a
     /// lecturer opening a mode sees a detection; `crash_at 1:0` runs without any crash).
@@ -176,10 +176,9 @@ impl Config {
         }
     }
 
-    /// Whether gossip datagrams take time (multicast modes keep their own hop timing).
+    /// Whether datagrams take time (multicast keeps its own hop timing: it takes no delay).
     pub fn has_delay(&self) -> bool {
-        // membership (issue #11): the membership protocols take the network's delay too.
-        self.mode.group() != Group::Multicast && !self.delay.is_zero()
+        self.mode.takes("delay") && !self.delay.is_zero()
     }
 
     /// The long-run share of datagrams lost: `network.loss`, or with burst loss the bad state's
@@ -191,103 +190,5 @@ impl Config {
     /// Live nodes: the ones a run must inform to complete.
     pub fn live_count(&self) -> u32 {
         self.nodes - self.crashed_count()
-    }
-}
-
-/// Which protocol the nodes run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Mode {
-    /// The sender unicasts to every receiver in turn: O(N).
-    Centralized,
-    /// A balanced b-ary spanning tree: O(log N), fragile.
-    Tree,
-    /// Scalable Reliable Multicast: a packet stream over the tree, NAKs and repairs.
-    Srm,
-    /// Reliable Multicast Transport Protocol: ACK bitmaps to designated receivers.
-    Rmtp,
-    /// Informed nodes call `fanout` random peers and hand them the rumor.
-    Push,
-    /// Every live node asks `fanout` random peers whether they have the rumor.
-    Pull,
-    /// Every live node calls: informed callers push, uninformed callers pull.
-    PushPull,
-    // membership (issue #11)
-    /// Gossip-style heartbeating (van Renesse et al. 1998): lists of heartbeat counters.
-    Heartbeat,
-    /// SWIM (Das et al. 2002): ping, ping-req, suspicion, piggybacked dissemination.
-    Swim,
-    /// Cassandra's gossiper: Syn / Ack / Ack2 digests and the phi accrual detector.
-    Cassandra,
-}
-
-/// How the page groups the protocols.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Group {
-    Multicast,
-    Gossip,
-    /// membership (issue #11): who is alive, by gossip.
-    Membership,
-}
-
-impl Group {
-    pub fn name(self) -> &'static str {
-        match self {
-            Group::Multicast => "multicast",
-            Group::Gossip => "gossip",
-            Group::Membership => "membership",
-        }
-    }
-}
-
-impl Mode {
-    pub const ALL: [Mode; 10] = [
-        Mode::Centralized,
-        Mode::Tree,
-        Mode::Srm,
-        Mode::Rmtp,
-        Mode::Push,
-        Mode::Pull,
-        Mode::PushPull,
-        Mode::Heartbeat,
-        Mode::Swim,
-        Mode::Cassandra,
-    ];
-    // membership (issue #11)
-    pub const MEMBERSHIP: [Mode; 3] = [Mode::Heartbeat, Mode::Swim, Mode::Cassandra];
-    pub const GOSSIP: [Mode; 3] = [Mode::Push, Mode::Pull, Mode::PushPull];
-
-    /// The name used on the command line, in URLs and in JSON.
-    pub fn name(self) -> &'static str {
-        match self {
-            Mode::Centralized => "centralized",
-            Mode::Tree => "tree",
-            Mode::Srm => "srm",
-            Mode::Rmtp => "rmtp",
-            Mode::Push => "push",
-            Mode::Pull => "pull",
-            Mode::PushPull => "push-pull",
-            Mode::Heartbeat => "heartbeat",
-            Mode::Swim => "swim",
-            Mode::Cassandra => "cassandra",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Mode> {
-        Mode::ALL.into_iter().find(|mode| mode.name() == name)
-    }
-
-    pub fn group(self) -> Group {
-        match self {
-            Mode::Centralized | Mode::Tree | Mode::Srm | Mode::Rmtp => Group::Multicast,
-            Mode::Push | Mode::Pull | Mode::PushPull => Group::Gossip,
-            Mode::Heartbeat | Mode::Swim | Mode::Cassandra => Group::Membership,
-        }
-    }
-}
-
-impl std::fmt::Display for Mode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
     }
 }

@@ -12,6 +12,7 @@ pub mod protocols;
 pub mod report;
 pub mod rng;
 pub mod simulation;
+pub mod spec;
 pub mod sweep;
 pub mod theory;
 
@@ -19,3 +20,4 @@ pub use config::{Config, ConfigError, Mode, NetworkConfig};
 pub use protocol::Structure;
 pub use report::{Contact, Counters, Fate, Kind, Learned, Look, NodeEvent, RoundReport};
 pub use simulation::{Simulation, Status};
+pub use spec::{Group, ProtocolSpec};

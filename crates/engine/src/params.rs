@@ -3,7 +3,7 @@
 //! its URL with it, `simulate()` reads JSON with it, validation messages quote it, and the README's
 //! table is printed from it (`gossip-sim --params-markdown`, checked by a test).
 
-use super::config::{Config, ConfigError, Group, Mode, limits};
+use super::config::{Config, ConfigError, Mode, limits};
 use super::failures::{Burst, CrashSchedule, Delay};
 use super::protocols::centralized::Transport;
 use super::protocols::messages::Policy;
@@ -22,6 +22,8 @@ pub enum Domain {
         max: f64,
     },
     Choice(&'static [&'static str]),
+    /// A protocol of the registry, by name.
+    Protocol,
     /// Any u64.
     Seed,
     /// A whole number in range, or absent ("none").
@@ -67,13 +69,9 @@ pub struct Param {
     /// The default, as typed.
     pub default: &'static str,
     pub help: &'static str,
-    /// The modes it applies to; empty: all.
-    pub modes: &'static [Mode],
     pub get: fn(&Config) -> Value,
     pub set: fn(&mut Config, Value),
 }
-
-const MULTICAST_AND_GOSSIP: &[Mode] = &[];
 
 fn whole(value: Value) -> u64 {
     match value {
@@ -112,19 +110,6 @@ fn optional_real_value(value: Option<f64>) -> Value {
     value.map_or(Value::Absent, Value::Real)
 }
 
-const MODE_NAMES: &[&str] = &[
-    "centralized",
-    "tree",
-    "srm",
-    "rmtp",
-    "push",
-    "pull",
-    "push-pull",
-    // membership (issue #11)
-    "heartbeat",
-    "swim",
-    "cassandra",
-];
 const ON_OFF: &[&str] = &["on", "off"];
 
 fn on_off(on: bool) -> Value {
@@ -140,10 +125,9 @@ pub static PARAMS: &[Param] = &[
         key: "mode",
         url: Some("mode"),
         label: "Protocol",
-        domain: Domain::Choice(MODE_NAMES),
+        domain: Domain::Protocol,
         default: "push",
-        help: "the protocol: multicast (centralized, tree, srm, rmtp), gossip (push, pull, push-pull) or membership (heartbeat, swim, cassandra)",
-        modes: MULTICAST_AND_GOSSIP,
+        help: "the protocol (`gossip-sim protocols` lists them with the parameters each takes)",
         get: |config| Value::Choice(config.mode.name()),
         set: |config, value| {
             if let Value::Choice(name) = value {
@@ -161,7 +145,6 @@ pub static PARAMS: &[Param] = &[
         },
         default: "1000",
         help: "number of nodes N; node 0 is the sender (the page takes up to 100,000)",
-        modes: MULTICAST_AND_GOSSIP,
         get: |config| Value::Whole(config.nodes.into()),
         set: |config, value| config.nodes = whole(value) as u32,
     },
@@ -175,15 +158,6 @@ pub static PARAMS: &[Param] = &[
         },
         default: "1",
         help: "b: gossip peers called per round (with replacement); the centralized sender's unicasts per round; the tree's arity (tree, srm); heartbeat: lists sent per period",
-        modes: &[
-            Mode::Centralized,
-            Mode::Tree,
-            Mode::Srm,
-            Mode::Push,
-            Mode::Pull,
-            Mode::PushPull,
-            Mode::Heartbeat,
-        ],
         get: |config| Value::Whole(config.fanout.into()),
         set: |config, value| config.fanout = whole(value) as u32,
     },
@@ -197,7 +171,6 @@ pub static PARAMS: &[Param] = &[
         },
         default: "0",
         help: "probability that one datagram is lost",
-        modes: MULTICAST_AND_GOSSIP,
         get: |config| Value::Real(config.network.loss),
         set: |config, value| config.network.loss = real(value),
     },
@@ -211,7 +184,6 @@ pub static PARAMS: &[Param] = &[
         },
         default: "0",
         help: "fraction of the non-sender nodes crashed from the start (the same set in every mode for a seed)",
-        modes: MULTICAST_AND_GOSSIP,
         get: |config| Value::Real(config.network.crash),
         set: |config, value| config.network.crash = real(value),
     },
@@ -225,7 +197,6 @@ pub static PARAMS: &[Param] = &[
         },
         default: "1",
         help: "nodes 0..senders start informed (gossip; 1 to N)",
-        modes: &Mode::GOSSIP,
         get: |config| Value::Whole(config.senders.into()),
         set: |config, value| config.senders = whole(value) as u32,
     },
@@ -236,7 +207,6 @@ pub static PARAMS: &[Param] = &[
         domain: Domain::Seed,
         default: "1",
         help: "any u64: the same seed is the same run in every browser and in the CLI",
-        modes: MULTICAST_AND_GOSSIP,
         get: |config| Value::Whole(config.seed),
         set: |config, value| config.seed = whole(value),
     },
@@ -250,7 +220,6 @@ pub static PARAMS: &[Param] = &[
         },
         default: "none",
         help: "stop a run without completing after this many rounds (none: a bound from theory no completing run comes near)",
-        modes: MULTICAST_AND_GOSSIP,
         get: |config| optional_value(config.max_rounds),
         set: |config, value| config.max_rounds = optional(value),
     },
@@ -261,7 +230,6 @@ pub static PARAMS: &[Param] = &[
         domain: Domain::Choice(Transport::NAMES),
         default: "udp",
         help: "centralized: udp (a lost unicast stays lost) or reliable (ACKs, retransmission after the timeout)",
-        modes: &[Mode::Centralized],
         get: |config| Value::Choice(config.centralized.transport.name()),
         set: |config, value| {
             if let Value::Choice(name) = value {
@@ -279,7 +247,6 @@ pub static PARAMS: &[Param] = &[
         },
         default: "2",
         help: "centralized, reliable: rounds the sender waits for an ACK before sending again",
-        modes: &[Mode::Centralized],
         get: |config| Value::Whole(config.centralized.timeout.into()),
         set: |config, value| config.centralized.timeout = whole(value) as u32,
     },
@@ -293,7 +260,6 @@ pub static PARAMS: &[Param] = &[
         },
         default: "none",
         help: "tree: an orphan asks its nearest live ancestor for the message this many rounds after it was due (none: no repair)",
-        modes: &[Mode::Tree],
         get: |config| optional_value(config.tree.repair_delay),
         set: |config, value| config.tree.repair_delay = optional(value),
     },
@@ -307,7 +273,6 @@ pub static PARAMS: &[Param] = &[
         },
         default: "8",
         help: "srm, rmtp: packets in the stream, one sent per round",
-        modes: &[Mode::Srm, Mode::Rmtp],
         get: |config| Value::Whole(config.packets.into()),
         set: |config, value| config.packets = whole(value) as u32,
     },
@@ -318,7 +283,6 @@ pub static PARAMS: &[Param] = &[
         domain: Domain::Choice(ON_OFF),
         default: "on",
         help: "srm: hearing an equal NAK or repair holds one's own back (off: the NAK storm)",
-        modes: &[Mode::Srm],
         get: |config| on_off(config.srm.suppression),
         set: |config, value| config.srm.suppression = is_on(value),
     },
@@ -332,7 +296,6 @@ pub static PARAMS: &[Param] = &[
         },
         default: "2",
         help: "srm: request timers start C1 d hops after a loss is seen (d: hops to the sender)",
-        modes: &[Mode::Srm],
         get: |config| Value::Real(config.srm.c1),
         set: |config, value| config.srm.c1 = real(value),
     },
@@ -346,7 +309,6 @@ pub static PARAMS: &[Param] = &[
         },
         default: "2",
         help: "srm: request timers are spread over C2 d more hops (0: deterministic)",
-        modes: &[Mode::Srm],
         get: |config| Value::Real(config.srm.c2),
         set: |config, value| config.srm.c2 = real(value),
     },
@@ -360,7 +322,6 @@ pub static PARAMS: &[Param] = &[
         },
         default: "1",
         help: "srm: repair timers start D1 d_A hops after a NAK from A (d_A: hops to A)",
-        modes: &[Mode::Srm],
         get: |config| Value::Real(config.srm.d1),
         set: |config, value| config.srm.d1 = real(value),
     },
@@ -374,7 +335,6 @@ pub static PARAMS: &[Param] = &[
         },
         default: "1",
         help: "srm: repair timers are spread over D2 d_A more hops (0: deterministic)",
-        modes: &[Mode::Srm],
         get: |config| Value::Real(config.srm.d2),
         set: |config, value| config.srm.d2 = real(value),
     },
@@ -388,7 +348,6 @@ pub static PARAMS: &[Param] = &[
         },
         default: "8",
         help: "rmtp: regions of consecutive receivers, each with a designated receiver (at most N - 1)",
-        modes: &[Mode::Rmtp],
         get: |config| Value::Whole(config.rmtp.regions.into()),
         set: |config, value| config.rmtp.regions = whole(value) as u32,
     },
@@ -399,7 +358,6 @@ pub static PARAMS: &[Param] = &[
         domain: Domain::Choice(ON_OFF),
         default: "on",
         help: "rmtp: receivers ACK their region's designated receiver (off: all ACK the sender, the ACK implosion)",
-        modes: &[Mode::Rmtp],
         get: |config| on_off(config.rmtp.designated),
         set: |config, value| config.rmtp.designated = is_on(value),
     },
@@ -413,7 +371,6 @@ pub static PARAMS: &[Param] = &[
         },
         default: "2",
         help: "rmtp: rounds between a receiver's ACK bitmaps",
-        modes: &[Mode::Rmtp],
         get: |config| Value::Whole(config.rmtp.ack_period.into()),
         set: |config, value| config.rmtp.ack_period = whole(value) as u32,
     },
@@ -429,7 +386,6 @@ pub static PARAMS: &[Param] = &[
         },
         default: "off",
         help: "gossip: asynchronous periods, each node from its own random phase, each period 1 + u long, u uniform in [-jitter, jitter] (off: synchronous rounds; 0: random phases, no jitter)",
-        modes: &Mode::GOSSIP,
         get: |config| optional_real_value(config.asynchrony),
         set: |config, value| config.asynchrony = optional_real(value),
     },
@@ -443,7 +399,6 @@ pub static PARAMS: &[Param] = &[
         },
         default: "1",
         help: "gossip: racks of consecutive nodes behind top-of-rack switches joined by one core switch (1: a flat network; at most N)",
-        modes: &Mode::GOSSIP,
         get: |config| Value::Whole(config.racks.into()),
         set: |config, value| config.racks = whole(value) as u32,
     },
@@ -458,7 +413,6 @@ pub static PARAMS: &[Param] = &[
         },
         default: "auto",
         help: "gossip with racks: probability that a caller picks its peer outside its rack (auto: 1 / n_i, n_i its rack's size)",
-        modes: &Mode::GOSSIP,
         get: |config| optional_real_value(config.cross),
         set: |config, value| config.cross = optional_real(value),
     },
@@ -470,7 +424,6 @@ pub static PARAMS: &[Param] = &[
         domain: Domain::Choice(STOP_NAMES),
         default: "none",
         help: "push: rumor mongering (Demers et al. 1987): a node stops spreading after k unnecessary contacts (feedback) or any k contacts (blind), counted (counter) or with chance 1/k each (coin); none: push for ever",
-        modes: &[Mode::Push],
         get: |config| {
             Value::Choice(
                 config
@@ -495,7 +448,6 @@ pub static PARAMS: &[Param] = &[
         },
         default: "1",
         help: "push with a stop rule: the counter's limit, or 1 / the coin's chance of stopping",
-        modes: &[Mode::Push],
         get: |config| Value::Whole(config.mongering.k.into()),
         set: |config, value| config.mongering.k = whole(value) as u32,
     },
@@ -510,7 +462,6 @@ pub static PARAMS: &[Param] = &[
         },
         default: "none",
         help: "push: push while fewer than this fraction of the live nodes know the rumor, then every live node pulls (push then pull); none: push only",
-        modes: &[Mode::Push],
         get: |config| optional_real_value(config.hybrid.until),
         set: |config, value| config.hybrid.until = optional_real(value),
     },
@@ -524,7 +475,6 @@ pub static PARAMS: &[Param] = &[
         },
         default: "none",
         help: "push: push for at most this many rounds, then every live node pulls (with push_until: whichever comes first)",
-        modes: &[Mode::Push],
         get: |config| optional_value(config.hybrid.rounds),
         set: |config, value| config.hybrid.rounds = optional(value),
     },
@@ -539,7 +489,6 @@ pub static PARAMS: &[Param] = &[
         },
         default: "1",
         help: "gossip: messages M the senders inject, message m at sender m mod senders (1: the single rumor)",
-        modes: &Mode::GOSSIP,
         get: |config| Value::Whole(config.messages.count.into()),
         set: |config, value| config.messages.count = whole(value) as u32,
     },
@@ -553,7 +502,6 @@ pub static PARAMS: &[Param] = &[
         },
         default: "1",
         help: "gossip, messages > 1: the most messages one datagram carries (k)",
-        modes: &Mode::GOSSIP,
         get: |config| Value::Whole(config.messages.capacity.into()),
         set: |config, value| config.messages.capacity = whole(value) as u32,
     },
@@ -564,7 +512,6 @@ pub static PARAMS: &[Param] = &[
         domain: Domain::Choice(Policy::NAMES),
         default: "random",
         help: "gossip, messages > 1: which K a node sends: a uniform random subset, the most recently received, or the highest priority (a random permutation per seed)",
-        modes: &Mode::GOSSIP,
         get: |config| Value::Choice(config.messages.policy.name()),
         set: |config, value| {
             if let Value::Choice(name) = value {
@@ -582,7 +529,6 @@ pub static PARAMS: &[Param] = &[
         },
         default: "0",
         help: "gossip, messages > 1: message m is injected at the end of round m R (0: all before round 1)",
-        modes: &Mode::GOSSIP,
         get: |config| Value::Whole(config.messages.inject_every.into()),
         set: |config, value| config.messages.inject_every = whole(value) as u32,
     },
@@ -594,7 +540,6 @@ pub static PARAMS: &[Param] = &[
         domain: Domain::Delay,
         default: "none",
         help: "each datagram's delay in rounds, drawn per datagram: fixed:D, uniform:A:B or exp:MEAN (gossip; multicast keeps its hop timing); rounds is then in periods, a float",
-        modes: &Mode::GOSSIP,
         get: |config| Value::Delay(config.delay),
         set: |config, value| {
             if let Value::Delay(delay) = value {
@@ -609,7 +554,6 @@ pub static PARAMS: &[Param] = &[
         domain: Domain::Burst,
         default: "none",
         help: "Gilbert-Elliott burst loss P:R: one chain for the network stepped per datagram, good to bad with P, bad to good with R; loss is then the loss in the bad state (0 in the good), mean loss P/(P+R) of it, bursts 1/R datagrams long",
-        modes: MULTICAST_AND_GOSSIP,
         get: |config| Value::Burst(config.burst),
         set: |config, value| {
             if let Value::Burst(burst) = value {
@@ -624,7 +568,6 @@ pub static PARAMS: &[Param] = &[
         domain: Domain::Schedule,
         default: "none",
         help: "crashes during the run, ROUND:FRACTION (repeatable, or a comma list, at most 8): at the start of that round the fraction of the N nodes (rounded) crashes, chosen among the live non-senders",
-        modes: MULTICAST_AND_GOSSIP,
         get: |config| Value::Schedule(config.crash_at),
         set: |config, value| {
             if let Value::Schedule(schedule) = value {
@@ -643,7 +586,6 @@ pub static PARAMS: &[Param] = &[
         },
         default: "20",
         help: "heartbeat: periods without a heartbeat increase before a member is marked failed",
-        modes: &[Mode::Heartbeat],
         get: |config| Value::Whole(config.membership.t_fail.into()),
         set: |config, value| config.membership.t_fail = whole(value) as u32,
     },
@@ -657,7 +599,6 @@ pub static PARAMS: &[Param] = &[
         },
         default: "20",
         help: "heartbeat: periods a failed member stays listed as failed before it is deleted",
-        modes: &[Mode::Heartbeat],
         get: |config| Value::Whole(config.membership.t_cleanup.into()),
         set: |config, value| config.membership.t_cleanup = whole(value) as u32,
     },
@@ -671,7 +612,6 @@ pub static PARAMS: &[Param] = &[
         },
         default: "3",
         help: "swim: k, the members asked to ping a target that did not ack (0: no indirect probe)",
-        modes: &[Mode::Swim],
         get: |config| Value::Whole(config.membership.ping_req.into()),
         set: |config, value| config.membership.ping_req = whole(value) as u32,
     },
@@ -685,7 +625,6 @@ pub static PARAMS: &[Param] = &[
         },
         default: "5",
         help: "swim: periods a member stays suspected before it is confirmed failed, unless it refutes (0: failed at once)",
-        modes: &[Mode::Swim],
         get: |config| Value::Whole(config.membership.suspicion.into()),
         set: |config, value| config.membership.suspicion = whole(value) as u32,
     },
@@ -699,7 +638,6 @@ pub static PARAMS: &[Param] = &[
         },
         default: "8",
         help: "cassandra: phi_convict_threshold; an endpoint is convicted after phi / log10(e) mean intervals without news (18.4 at 8)",
-        modes: &[Mode::Cassandra],
         get: |config| Value::Real(config.membership.phi),
         set: |config, value| config.membership.phi = real(value),
     },
@@ -713,7 +651,6 @@ pub static PARAMS: &[Param] = &[
         },
         default: "100",
         help: "heartbeat, swim, cassandra: how many periods (rounds) a run lasts; without crash_at one node crashes at round 10 (crash_at 1:0: none)",
-        modes: &Mode::MEMBERSHIP,
         get: |config| Value::Whole(config.membership.periods.into()),
         set: |config, value| config.membership.periods = whole(value) as u32,
     },
@@ -727,7 +664,6 @@ pub static PARAMS: &[Param] = &[
         },
         default: "none",
         help: "heartbeat, swim, cassandra: node N - 1 is out of the group until this round, then joins through seed node 0 (none: no join)",
-        modes: &Mode::MEMBERSHIP,
         get: |config| optional_value(config.membership.join_at),
         set: |config, value| config.membership.join_at = optional(value),
     },
@@ -763,7 +699,32 @@ impl Param {
     }
 
     pub fn applies_to(&self, mode: Mode) -> bool {
-        self.modes.is_empty() || self.modes.contains(&mode)
+        mode.takes(self.key)
+    }
+
+    /// The protocols that take this parameter.
+    pub fn protocols(&self) -> impl Iterator<Item = Mode> + '_ {
+        Mode::ALL.into_iter().filter(|&mode| self.applies_to(mode))
+    }
+
+    /// The protocols that take this parameter, in words: "push, pull, push-pull" or "all".
+    pub fn protocols_text(&self) -> String {
+        if self.protocols().count() == Mode::ALL.len() {
+            return "all".into();
+        }
+        self.protocols()
+            .map(Mode::name)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The refusal of this parameter for `mode`, which does not take it.
+    pub fn inapplicable(&self, mode: Mode) -> String {
+        format!(
+            "{} does not apply to {mode}: it applies to {}",
+            self.key,
+            self.protocols_text()
+        )
     }
 
     /// What the parameter accepts, in words: "a whole number from 2 to 1000000".
@@ -772,6 +733,7 @@ impl Param {
             Domain::Whole { min, max } => format!("a whole number from {min} to {max}"),
             Domain::Real { min, max } => format!("a number from {min} to {max}"),
             Domain::Choice(names) => format!("one of {}", names.join(", ")),
+            Domain::Protocol => format!("one of {}", protocol_names().join(", ")),
             Domain::Seed => "a whole number from 0 to 18446744073709551615".into(),
             Domain::Optional { min, max } => {
                 format!("a whole number from {min} to {max}, or none")
@@ -792,6 +754,7 @@ impl Param {
             Domain::Whole { min, max } => format!("{min} to {max}"),
             Domain::Real { min, max } => format!("{min} to {max}"),
             Domain::Choice(names) => names.join(", "),
+            Domain::Protocol => protocol_names().join(", "),
             Domain::Seed => "any u64".into(),
             Domain::Optional { min, max } => format!("{min} to {max}, or none"),
             // async-racks
@@ -820,6 +783,7 @@ impl Param {
                     .find(|&&name| name == text)
                     .ok_or_else(malformed)?,
             ),
+            Domain::Protocol => Value::Choice(Mode::from_name(text).ok_or_else(malformed)?.name()),
             Domain::Optional { .. } if ABSENT.contains(&text) => Value::Absent,
             Domain::Optional { .. } => Value::Whole(text.parse().map_err(|_| malformed())?),
             // async-racks
@@ -870,8 +834,10 @@ impl Param {
                 return self.parse(text);
             }
             (Domain::OptionalReal { .. }, _) => Value::Real(json.as_f64().ok_or_else(malformed)?),
-            (Domain::Choice(_), serde_json::Value::String(text)) => return self.parse(text),
-            (Domain::Choice(_), _) => return Err(malformed()),
+            (Domain::Choice(_) | Domain::Protocol, serde_json::Value::String(text)) => {
+                return self.parse(text);
+            }
+            (Domain::Choice(_) | Domain::Protocol, _) => return Err(malformed()),
         };
         self.check(value)?;
         Ok(value)
@@ -909,16 +875,7 @@ pub fn markdown_table() -> String {
         "| JSON key | CLI flag | URL key | range | default | applies to | meaning |\n|---|---|---|---|---|---|---|\n",
     );
     for param in PARAMS {
-        let modes = if param.modes.is_empty() {
-            "all".to_string()
-        } else {
-            param
-                .modes
-                .iter()
-                .map(|mode| mode.name())
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
+        let modes = param.protocols_text();
         table.push_str(&format!(
             "| `{}` | `--{}` | {} | {} | {} | {} | {} |\n",
             param.key,
@@ -934,8 +891,14 @@ pub fn markdown_table() -> String {
 }
 
 impl Config {
-    /// Every parameter within its range, and the ones that depend on others consistent.
+    /// Every parameter within its range, the ones that depend on others consistent, none the
+    /// protocol does not take away from its default, and the run within the CLI's memory budget.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        self.validate_within(limits::CLI_MEMORY)
+    }
+
+    /// `validate` with a memory budget of `budget` bytes (the page's is smaller).
+    pub fn validate_within(&self, budget: u64) -> Result<(), ConfigError> {
         // Senders first: their range depends on N, which the message should say.
         if !(1..=self.nodes).contains(&self.senders) {
             return Err(ConfigError(format!(
@@ -943,51 +906,81 @@ impl Config {
                 self.nodes, self.senders
             )));
         }
-        if self.senders != 1 && self.mode.group() != Group::Gossip {
-            return Err(ConfigError(format!(
-                "senders must be 1 for {}: node 0 is its only sender (got {})",
-                self.mode, self.senders
-            )));
-        }
         for param in PARAMS {
             param.check((param.get)(self)).map_err(ConfigError)?;
         }
-        if self.mode == Mode::Push && self.mongering.stop.is_some() && self.hybrid.is_hybrid() {
-            return Err(ConfigError(
-                "stop and push_until / push_rounds cannot be combined: a stop rule ends push rumor mongering, a hand-over switches push to pull; choose one".into(),
-            ));
+        if let Some(param) = self.inapplicable_params().next() {
+            return Err(ConfigError(param.inapplicable(self.mode)));
         }
-        // async-racks: a rack holds at least one node.
-        if self.mode.group() == Group::Gossip && self.racks > self.nodes {
+        // A rack holds at least one node.
+        if self.racks > self.nodes {
             return Err(ConfigError(format!(
                 "racks must be between 1 and {} (N) (got {})",
                 self.nodes, self.racks
             )));
         }
-        // Many messages: one protocol per run; push's stop rules and hand-over are single-rumor.
-        if self.many_messages() && (self.mongering.stop.is_some() || self.hybrid.is_hybrid()) {
+        self.mode.spec().check(self).map_err(ConfigError)?;
+        let needed = self.memory_estimate();
+        if needed > budget {
             return Err(ConfigError(format!(
-                "messages must be 1 with a stop rule or push then pull (got {})",
-                self.messages.count
-            )));
-        }
-        // membership (issue #11): views are N x N.
-        if self.mode.group() == Group::Membership && self.nodes > limits::MEMBERSHIP_NODES {
-            return Err(ConfigError(format!(
-                "nodes must be between 2 and {} for {}: every node keeps a view of every member (got {})",
-                limits::MEMBERSHIP_NODES,
-                self.mode,
-                self.nodes
-            )));
-        }
-        if self.mode == Mode::Rmtp && self.rmtp.regions > self.nodes - 1 {
-            return Err(ConfigError(format!(
-                "regions must be between 1 and {} (N - 1 receivers) (got {})",
-                self.nodes - 1,
-                self.rmtp.regions
+                "this run would need about {} of memory ({} nodes, about {} datagrams in flight), over the {} this front end allows: lower nodes, fanout or delay",
+                bytes_text(needed),
+                self.nodes,
+                self.in_flight_estimate(),
+                bytes_text(budget)
             )));
         }
         Ok(())
+    }
+
+    /// The parameters set away from their defaults that the protocol does not take.
+    pub fn inapplicable_params(&self) -> impl Iterator<Item = &'static Param> + '_ {
+        let defaults = Config::default();
+        PARAMS.iter().filter(move |param| {
+            !param.applies_to(self.mode) && (param.get)(self) != (param.get)(&defaults)
+        })
+    }
+
+    /// Resets every parameter the protocol does not take to its default: what a view that runs
+    /// several protocols from one configuration gives each.
+    pub fn without_inapplicable(mut self) -> Config {
+        let defaults = Config::default();
+        for param in PARAMS {
+            if !param.applies_to(self.mode) {
+                (param.set)(&mut self, (param.get)(&defaults));
+            }
+        }
+        self
+    }
+
+    /// Datagrams in flight at once, at most about: each node's sends per round, for as many
+    /// rounds as a datagram may take (Little's law with the delay's mean, plus the round).
+    pub fn in_flight_estimate(&self) -> u64 {
+        let spec = self.mode.spec();
+        let rounds_in_flight = if self.has_delay() {
+            self.delay.mean().ceil() as u64 + 1
+        } else {
+            1
+        };
+        u64::from(self.nodes) * spec.sends_per_node(self) * rounds_in_flight
+    }
+
+    /// The bytes a run of this configuration needs, about: the drivers' per-node state, the
+    /// protocol's, and the datagrams in flight (a binary heap that may hold twice its length).
+    pub fn memory_estimate(&self) -> u64 {
+        const DRIVER_BYTES_PER_NODE: u64 = 96;
+        let spec = self.mode.spec();
+        let nodes = u64::from(self.nodes);
+        let in_flight = if spec.law(self).is_some()
+            && !crate::drivers::gossip_needs_events(self)
+            && !self.many_messages()
+        {
+            // The fast driver delivers within the round: nothing waits in a queue.
+            0
+        } else {
+            2 * self.in_flight_estimate() * crate::spec::BYTES_PER_IN_FLIGHT
+        };
+        nodes * (DRIVER_BYTES_PER_NODE + spec.node_bytes(self)) + in_flight
     }
 
     /// Sets one parameter by its JSON key from text, as the CLI and the URL do.
@@ -1002,11 +995,17 @@ impl Config {
     /// the caller), starting from the defaults, and validates the result.
     pub fn from_json(object: &mut Map<String, Json>) -> Result<Config, ConfigError> {
         let mut config = Config::default();
+        let mut given = Vec::new();
         for param in PARAMS {
             if let Some(json) = object.remove(param.key) {
                 let value = param.from_json(&json).map_err(ConfigError)?;
                 (param.set)(&mut config, value);
+                given.push(param);
             }
+        }
+        // A parameter the protocol does not take is refused, even at its default value.
+        if let Some(param) = given.iter().find(|param| !param.applies_to(config.mode)) {
+            return Err(ConfigError(param.inapplicable(config.mode)));
         }
         config.validate()?;
         Ok(config)
@@ -1016,12 +1015,12 @@ impl Config {
     pub fn echo(&self) -> Map<String, Json> {
         let mut resolved = self.clone();
         resolved.max_rounds = Some(self.round_limit());
-        // membership (issue #11): the crash schedule played, the default one included.
+        // The crash schedule played, the default one included.
         resolved.crash_at = self.crash_schedule();
         PARAMS
             .iter()
             .filter(|param| param.applies_to(self.mode))
-            // Many messages: capacity, policy and schedule only matter when M > 1.
+            // Capacity, policy and schedule only matter when M > 1.
             .filter(|param| {
                 self.many_messages() || !["capacity", "policy", "inject_every"].contains(&param.key)
             })
@@ -1053,5 +1052,21 @@ impl Value {
             Value::Burst(burst) => burst.map_or("none".to_string(), |burst| burst.to_string()),
             Value::Schedule(schedule) => schedule.to_string(),
         }
+    }
+}
+
+/// Every protocol's name, in the registry's order.
+pub fn protocol_names() -> Vec<&'static str> {
+    Mode::ALL.into_iter().map(Mode::name).collect()
+}
+
+/// Bytes in words: "2.0 GB", "512 MB".
+pub fn bytes_text(bytes: u64) -> String {
+    const MB: f64 = (1u64 << 20) as f64;
+    let mb = bytes as f64 / MB;
+    if mb >= 1024.0 {
+        format!("{:.1} GB", mb / 1024.0)
+    } else {
+        format!("{mb:.0} MB")
     }
 }

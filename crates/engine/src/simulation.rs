@@ -1,14 +1,15 @@
 //! A run: `step()` plays one round and reports what happened. The protocol and its driver sit
 //! behind one `dyn Run`, called once per round, never per datagram.
 
-use super::config::{Config, ConfigError, Group, Mode};
+use super::config::{Config, ConfigError, Group};
 use super::drivers::event::Racks;
-use super::drivers::{Recording, Run, event_run};
+use super::drivers::{Recording, Run};
 use super::failures::{self, Delay};
 use super::protocol::Structure;
-use super::protocols::{self, pull::Pull, push::Push, push_pull::PushPull};
+use super::protocols;
 use super::report::{Contact, Counters, Kind, RoundReport, TICKS_PER_ROUND, Tick, round_start};
 use super::rng::{Rng, Stream};
+use super::spec::{Law, Lesson, Measures};
 
 /// A tick in periods: exact when `timed`; otherwise the end of the tick's round (what a
 /// synchronous round teaches is usable from the next round).
@@ -32,16 +33,7 @@ pub struct Arrivals {
 /// `config`'s run on the event driver, plain gossip included (`delay` overrides the configured
 /// one); rumor mongering and push-then-pull run there anyway.
 fn events_run(config: &Config, delay: Option<Delay>) -> Box<dyn Run> {
-    let fanout = config.fanout;
-    match config.mode {
-        Mode::Push if config.mongering.stop.is_some() || config.hybrid.is_hybrid() => {
-            protocols::build(config)
-        }
-        Mode::Push => Box::new(event_run(Push { fanout }, config, delay)),
-        Mode::Pull => Box::new(event_run(Pull { fanout }, config, delay)),
-        Mode::PushPull => Box::new(event_run(PushPull { fanout }, config, delay)),
-        _ => protocols::build(config),
-    }
+    config.mode.spec().build_on_events(config, delay)
 }
 
 /// Where a run stands.
@@ -120,7 +112,12 @@ impl Simulation {
     #[doc(hidden)]
     pub fn with_messages_protocol(config: Config, records: bool) -> Result<Self, ConfigError> {
         config.validate()?;
-        let mut simulation = Self::around(protocols::build_messages(&config), config, records);
+        let law = config.mode.spec().law(&config).unwrap_or(Law {
+            push: true,
+            pull: false,
+        });
+        let run = protocols::gossip::build_messages(&config, law);
+        let mut simulation = Self::around(run, config, records);
         simulation.message_done = vec![None; simulation.config.messages.count as usize];
         Ok(simulation)
     }
@@ -146,6 +143,26 @@ impl Simulation {
 
     pub fn structure(&self) -> Structure {
         self.run.structure()
+    }
+
+    /// What the lesson's figure is measured from, so far.
+    pub fn measures(&self) -> Measures {
+        Measures {
+            totals: self.totals(),
+            peak_at_sender: self.peak_at_sender,
+            live: self.live(),
+            informed: self.informed(),
+            completed: match self.status() {
+                Status::Completed { rounds } => Some(rounds),
+                _ => None,
+            },
+            first_detection: self.membership().and_then(|round| round.first_detection),
+        }
+    }
+
+    /// The protocol's lesson: its figure, what theory expects and what this run measured.
+    pub fn lesson(&self) -> Option<Lesson> {
+        protocols::lesson(&self.config, Some(&self.measures()))
     }
 
     /// Rounds played so far.

@@ -1,7 +1,8 @@
 //! What theory.md predicts: the mean-field recurrence (section 2) and the literature's closed
 //! forms (section 3). The UI draws these as the dashed "theory" curve and estimate.
 
-use super::config::{Config, Mode, limits};
+use super::config::{Config, limits};
+use super::spec::Law;
 
 /// Iterations of the recurrence at most (about 40 ms): a configuration needing more rounds than
 /// this is reported as "over a million rounds", and the page never waits longer for its theory.
@@ -14,9 +15,9 @@ pub const MAX_ITERATIONS: u32 = 1_000_000;
 /// live nodes among N - 1 possible callees, a given node escapes all b I pushes with probability
 /// (1 - q/(N-1))^(b I), and each of its own b pulls fails with probability 1 - q^2 I/(N-1).
 /// Crashed callees absorb calls, which is theory.md's "multiply q by (1 - f)".
-pub fn mean_field_curve(config: &Config, max_points: usize) -> Vec<f64> {
+pub fn mean_field_curve(config: &Config, law: Law, max_points: usize) -> Vec<f64> {
     let mut curve = Vec::new();
-    iterate(config, |informed_fraction| {
+    iterate(config, law, |informed_fraction| {
         curve.push(informed_fraction);
         curve.len() < max_points
     });
@@ -25,9 +26,9 @@ pub fn mean_field_curve(config: &Config, max_points: usize) -> Vec<f64> {
 
 /// Rounds until the recurrence expects fewer than half a live node uninformed; `None` if it never
 /// gets there (loss = 1, or beyond the round cap).
-pub fn mean_field_rounds(config: &Config) -> Option<u32> {
+pub fn mean_field_rounds(config: &Config, law: Law) -> Option<u32> {
     let mut points = 0u32;
-    let done = iterate(config, |_| {
+    let done = iterate(config, law, |_| {
         points += 1;
         true
     });
@@ -36,7 +37,7 @@ pub fn mean_field_rounds(config: &Config) -> Option<u32> {
 
 /// Runs the recurrence, calling `visit` with each round's informed fraction (round 0 first) until
 /// `visit` says stop; returns whether it reached s * L < 1/2.
-fn iterate(config: &Config, mut visit: impl FnMut(f64) -> bool) -> bool {
+fn iterate(config: &Config, law: Law, mut visit: impl FnMut(f64) -> bool) -> bool {
     let live = f64::from(config.live_count());
     let others = f64::from(config.nodes - 1);
     let fanout = f64::from(config.fanout);
@@ -54,58 +55,22 @@ fn iterate(config: &Config, mut visit: impl FnMut(f64) -> bool) -> bool {
         // A node's others hold at most N - 1 informed nodes: clamp so rounding cannot pass 1.
         let informed_share = (informed_nodes / others).min(1.0);
         let escape_pull = (fanout * (-delivery * delivery * informed_share).ln_1p()).exp();
-        uninformed *= match config.mode {
-            Mode::Push => escape_push,
-            Mode::Pull => escape_pull,
-            Mode::PushPull => escape_push * escape_pull,
-            Mode::Centralized | Mode::Tree | Mode::Srm | Mode::Rmtp => {
-                unreachable!("multicast has its own theory")
-            }
-            Mode::Heartbeat | Mode::Swim | Mode::Cassandra => {
-                unreachable!("membership has its own theory")
-            }
-        };
+        if law.push {
+            uninformed *= escape_push;
+        }
+        if law.pull {
+            uninformed *= escape_pull;
+        }
     }
     false
 }
 
-/// The literature's closed form for the expected rounds (theory.md section 3), where one exists for
-/// these parameters, with its source; crashes are not covered by these formulas.
-pub fn closed_form_rounds(config: &Config) -> Option<(f64, &'static str)> {
-    let n = f64::from(config.nodes);
-    let b = f64::from(config.fanout);
+/// The figures the closed forms of theory.md section 3 take, (N, b, q), where they apply: one
+/// sender, no crashes, some delivery. Asynchronous periods have their own (`asynchronous_periods`).
+pub fn closed_form_inputs(config: &Config) -> Option<(f64, f64, f64)> {
     let q = 1.0 - config.mean_loss();
-    if config.network.crash > 0.0 || config.senders != 1 || q <= 0.0 {
-        return None;
-    }
-    // async-racks: asynchronous periods have their own figure (theory.md section 9).
-    if config.asynchrony.is_some() {
-        return asynchronous_periods(config);
-    }
-    match config.mode {
-        Mode::Push if config.fanout == 1 && q == 1.0 => Some((
-            n.log2() + n.ln(),
-            "log2 N + ln N (Frieze & Grimmett 1985; Pittel 1987)",
-        )),
-        Mode::Push if config.fanout == 1 => Some((
-            n.ln() / q.ln_1p() + n.ln() / q,
-            "log_(1+q) N + (1/q) ln N (Doerr, Huber & Levavi 2013)",
-        )),
-        Mode::Push => Some((
-            n.ln() / (b * q).ln_1p() + n.ln() / (b * q),
-            "log_(1+bq) N + ln N / (bq) (Doerr & Kostrygin 2017)",
-        )),
-        Mode::Pull if config.fanout == 1 && q == 1.0 => Some((
-            n.log2() + n.ln().log2(),
-            "log2 N + log2 ln N (Panagiotou & Reisser; Demers et al. 1987)",
-        )),
-        // sweep: the O(log log N) term made explicit as pull's log2 ln N, the lecture's curve (#8).
-        Mode::PushPull if config.fanout == 1 && q == 1.0 => Some((
-            n.ln() / 3f64.ln() + n.ln().log2(),
-            "log3 N + log2 ln N (Karp et al. 2000: log3 N + O(log log N))",
-        )),
-        _ => None,
-    }
+    (config.network.crash == 0.0 && config.senders == 1 && q > 0.0)
+        .then(|| (f64::from(config.nodes), f64::from(config.fanout), q))
 }
 
 /// The default round limit: generous enough that a run able to complete practically never hits it,
@@ -113,7 +78,7 @@ pub fn closed_form_rounds(config: &Config) -> Option<(f64, &'static str)> {
 /// the rounds (early growth by a factor 1 + g per round, g the expected new nodes per informed
 /// node), plus the rounds after which even a fully informed network leaves some node uninformed
 /// with probability below e^-28 (per-node escape probability r per round), plus 50.
-pub fn default_round_limit(config: &Config) -> u32 {
+pub fn default_round_limit(config: &Config, law: Law) -> u32 {
     let live = config.live_count();
     if live <= config.senders {
         return 1;
@@ -129,54 +94,38 @@ pub fn default_round_limit(config: &Config) -> u32 {
     let reachable = (live_f - 1.0) / others;
     let push_growth = fanout * delivery * reachable;
     let pull_growth = fanout * delivery * delivery * reachable;
-    let (growth, ln_escape) = match config.mode {
-        Mode::Centralized | Mode::Tree | Mode::Srm | Mode::Rmtp => {
-            unreachable!("multicast has its own round limit")
-        }
-        Mode::Heartbeat | Mode::Swim | Mode::Cassandra => {
-            unreachable!("membership runs for its periods")
-        }
-        Mode::Push => (
-            push_growth,
-            fanout * (live_f - 1.0) * (-delivery / others).ln_1p(),
-        ),
-        Mode::Pull => (
-            pull_growth,
-            fanout * (-delivery * delivery * reachable).ln_1p(),
-        ),
-        Mode::PushPull => (
-            push_growth + pull_growth,
-            fanout * (live_f - 1.0) * (-delivery / others).ln_1p()
-                + fanout * (-delivery * delivery * reachable).ln_1p(),
-        ),
-    };
+    let push_escape = fanout * (live_f - 1.0) * (-delivery / others).ln_1p();
+    let pull_escape = fanout * (-delivery * delivery * reachable).ln_1p();
+    let growth =
+        if law.push { push_growth } else { 0.0 } + if law.pull { pull_growth } else { 0.0 };
+    let ln_escape =
+        if law.push { push_escape } else { 0.0 } + if law.pull { pull_escape } else { 0.0 };
     let early = live_f.ln() / growth.ln_1p();
     let tail = (live_f.ln() + 28.0) / -ln_escape;
     let limit = 2.0 * (early + tail) + 50.0;
     limit.ceil().min(f64::from(limits::MAX_ROUNDS.1)) as u32
 }
 
-// async-racks
 /// Periods to inform everyone with Poisson clocks (theory.md section 9), where the
 /// asynchronous run is compared: with k of N informed, push informs at rate b q k (N - k) / (N - 1)
 /// and push-pull at b (q + q^2) k (N - k) / (N - 1), so the expected time is the sum of the
 /// inverse rates, 2 H_(N-1) (N - 1) / N / r (r = b q, b (q + q^2)): about 2 ln N periods for push
 /// (Janson 1999), ln N for push-pull. Jittered periodic clocks are not Poisson clocks: the tests
 /// state the bias.
-pub fn asynchronous_periods(config: &Config) -> Option<(f64, &'static str)> {
+pub fn asynchronous_periods(config: &Config, law: Law) -> Option<(f64, &'static str)> {
     let q = 1.0 - config.mean_loss();
     let b = f64::from(config.fanout);
     let n = f64::from(config.nodes);
     let harmonic: f64 = (1..config.nodes).map(|k| 1.0 / f64::from(k)).sum();
     let logistic = harmonic * (n - 1.0) / n;
-    match config.mode {
-        Mode::Push => Some((
+    match (law.push, law.pull) {
+        (true, false) => Some((
             2.0 * logistic / (b * q),
             "2 H_(N-1) / (b q), about 2 ln N periods with Poisson clocks (Janson 1999)",
         )),
         // theory.md gives no asynchronous figure for pull: with periodic clocks each node still
         // pulls once a period, so its log log N tail survives and a Poisson figure would mislead.
-        Mode::PushPull => Some((
+        (true, true) => Some((
             logistic / (b * (q + q * q)) * 2.0,
             "2 H_(N-1) / (b (q + q^2)), about ln N periods with Poisson clocks (Janson 1999)",
         )),

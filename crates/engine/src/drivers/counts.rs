@@ -18,10 +18,11 @@
 //! a counted record (a sweep's row does not read them).
 
 use super::run::gossip_needs_events;
-use crate::config::{Config, Mode};
+use crate::config::Config;
 use crate::ensemble::TrialRecord;
 use crate::rng::{Chance, Rng, Stream, trial_seed};
 use crate::simulation::Arrivals;
+use crate::spec::Law;
 
 /// Below this chance per datagram (or per caller) the draws skip ahead: a geometric draw costs
 /// about as much as a dozen uniform ones.
@@ -30,12 +31,9 @@ const SKIP_BELOW: f64 = 1.0 / 8.0;
 /// Whether `config` is a run the counting driver plays with the fast driver's law: push without
 /// a stop rule or hand-over, pull or push-pull, one message, on the fast driver.
 pub fn counts(config: &Config) -> bool {
-    let gossip = match config.mode {
-        Mode::Push => config.mongering.stop.is_none() && !config.hybrid.is_hybrid(),
-        Mode::Pull | Mode::PushPull => true,
-        _ => false,
-    };
-    gossip && !config.many_messages() && !gossip_needs_events(config)
+    config.mode.spec().law(config).is_some()
+        && !config.many_messages()
+        && !gossip_needs_events(config)
 }
 
 /// The nodes and the network as counts.
@@ -65,6 +63,7 @@ type RoundCounts = (u32, u64);
 /// sweep's row reads.
 pub fn run_trial(config: &Config, trial: u32) -> TrialRecord {
     debug_assert!(counts(config));
+    let law = config.mode.spec().law(config).expect("plain gossip");
     let mut rng = Rng::new(trial_seed(config.seed, u64::from(trial)), Stream::Gossip);
     let loss_chance = Chance::new(config.network.loss);
     let population = Population {
@@ -84,9 +83,11 @@ pub fn run_trial(config: &Config, trial: u32) -> TrialRecord {
     while informed < live && rounds < limit {
         rounds += 1;
         let uninformed = live - informed;
-        let (new, sent) = match config.mode {
-            Mode::Push => push_round(&population, informed, uninformed, &mut rng),
-            Mode::Pull => pull_round(&population, informed, uninformed, false, &mut rng),
+        let (new, sent) = match law {
+            Law { pull: false, .. } => push_round(&population, informed, uninformed, &mut rng),
+            Law { push: false, .. } => {
+                pull_round(&population, informed, uninformed, false, &mut rng)
+            }
             _ => pull_round(&population, informed, uninformed, true, &mut rng),
         };
         informed += new;

@@ -8,8 +8,9 @@ pub mod event;
 pub mod fast;
 mod run;
 
+pub use run::Run;
 pub use run::choose_crashed;
-pub(crate) use run::{Run, event_run, fast_or_event, on_events};
+pub(crate) use run::{event_run, fast_or_event, gossip_needs_events, on_events};
 
 use super::report::{Contact, Fate, Learned, NodeEvent, PendingTimer};
 use super::rng::{Chance, Rng};

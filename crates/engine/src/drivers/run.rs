@@ -12,7 +12,7 @@ use crate::rng::{Chance, Rng, Stream};
 use crate::simulation::periods;
 
 /// One round of a protocol on its driver; what `Simulation` needs of it.
-pub(crate) trait Run {
+pub trait Run {
     /// Plays one round; returns the index in the informed order of its first new node.
     fn play(&mut self, recording: Option<&mut Recording>) -> (usize, Counters);
     fn round(&self) -> u32;

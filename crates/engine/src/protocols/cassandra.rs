@@ -13,9 +13,12 @@
 //! (synchronous rounds deliver at a round's first tick) count as one arrival.
 
 use super::membership::{HasView, SEED, Seen, Shared, View, bytes};
+use crate::config::Config;
+use crate::drivers::{Run, on_events};
 use crate::protocol::{Datagram, Net, Protocol};
 use crate::report::{Kind, Look, MembershipRound, TICKS_PER_ROUND, Tick};
 use crate::rng::Chance;
+use crate::spec::{Group, Lesson, Measures, ProtocolSpec, TheorySource, Words};
 
 pub const SYN: u8 = 0;
 pub const ACK: u8 = 1;
@@ -294,5 +297,117 @@ impl Protocol for Cassandra {
         views: bool,
     ) -> Option<MembershipRound> {
         Some(self.shared.report(states, is_crashed, views))
+    }
+}
+
+// --- The descriptor ---
+
+pub struct CassandraSpec;
+pub static SPEC: CassandraSpec = CassandraSpec;
+
+static WORDS: Words = Words {
+    title: "Cassandra",
+    explanation: "Cassandra: each second a node bumps its heartbeat version and gossips digests with a random live \
+        node (Syn, Ack, Ack2), now and then with an unreachable one and the seed. The phi accrual \
+        detector convicts a node when phi = (time without news / mean interval) · log10 e passes the \
+        threshold: at 8, after about 18.4 mean intervals, then the conviction spreads node by node. The \
+        trade-off: a higher threshold, fewer false convictions under loss, slower detection.",
+    informed: "consider X failed",
+    fanout: "not used: one exchange a period",
+    click: "Click a node to see its view of the members.",
+    done: "every live node considers the crashed node failed",
+    ended: "the run's periods are over",
+};
+
+impl ProtocolSpec for CassandraSpec {
+    fn name(&self) -> &'static str {
+        "cassandra"
+    }
+    fn group(&self) -> Group {
+        Group::Membership
+    }
+    fn about(&self) -> &'static str {
+        "Cassandra's gossiper: Syn / Ack / Ack2 digests and the phi accrual failure detector"
+    }
+    fn params(&self) -> &'static [&'static str] {
+        &[
+            "mode",
+            "nodes",
+            "loss",
+            "crash",
+            "seed",
+            "max_rounds",
+            "burst",
+            "crash_at",
+            "delay",
+            "periods",
+            "join_at",
+            "phi",
+        ]
+    }
+    fn kinds(&self, _config: &Config) -> &'static [Kind] {
+        KINDS
+    }
+    fn build(&self, config: &Config) -> Box<dyn Run> {
+        on_events(
+            Cassandra {
+                shared: super::membership::Shared::new(config.membership, config.nodes),
+            },
+            config,
+        )
+    }
+    fn round_limit(&self, config: &Config) -> u32 {
+        config.membership.periods
+    }
+    fn check(&self, config: &Config) -> Result<(), String> {
+        super::membership_spec::check(config)
+    }
+    fn expected_curve(&self, _config: &Config, _max_points: usize) -> Vec<f64> {
+        Vec::new()
+    }
+    fn expected_rounds(&self, _config: &Config) -> Option<u32> {
+        None
+    }
+    fn theory(&self) -> Option<TheorySource> {
+        Some(TheorySource {
+            source: "theory.md section 10: phi = (t / mean interval) log10 e; conviction after phi / log10 e mean intervals (18.4 at 8; Hayashibara et al. 2004)",
+            assumptions: super::membership_spec::ASSUMPTIONS,
+        })
+    }
+    fn theory_note(&self, config: &Config) -> String {
+        super::membership_spec::theory_note(
+            config,
+            "Cassandra",
+            &format!(
+                "convicted after phi / log10 e = {:.1} mean intervals without news",
+                super::membership::conviction_intervals(config.membership.phi)
+            ),
+        )
+    }
+    fn lesson(&self, config: &Config, measures: Option<&Measures>) -> Option<Lesson> {
+        Some(Lesson {
+            figure: super::membership_spec::DETECTION_FIGURE,
+            expected: super::membership::conviction_intervals(config.membership.phi),
+            why: format!(
+                "convicted after phi / log10 e = {:.1} mean intervals without news",
+                super::membership::conviction_intervals(config.membership.phi)
+            ),
+            measured: measures.and_then(|measures| measures.first_detection),
+        })
+    }
+    fn lesson_figure(&self) -> Option<&'static str> {
+        Some(super::membership_spec::DETECTION_FIGURE)
+    }
+    fn words(&self) -> &'static Words {
+        &WORDS
+    }
+    fn page_nodes(&self) -> u32 {
+        super::membership_spec::PAGE_NODES
+    }
+    fn node_bytes(&self, config: &Config) -> u64 {
+        super::membership_spec::node_bytes(config)
+    }
+    fn sends_per_node(&self, config: &Config) -> u64 {
+        super::membership_spec::sends_per_node(config)
     }
 }

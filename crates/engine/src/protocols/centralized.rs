@@ -4,8 +4,11 @@
 //! what was not ACKed within `timeout` rounds, retransmissions sharing the budget after the
 //! sweep's new receivers (so crashed receivers, which never ACK, cannot stall the sweep).
 
+use crate::config::Config;
+use crate::drivers::{Run, on_events};
 use crate::protocol::{Datagram, Net, Protocol, Structure};
 use crate::report::{Kind, Look, TICKS_PER_ROUND, Tick};
+use crate::spec::{Group, Lesson, Measures, ProtocolSpec, TheorySource, Words};
 use std::collections::VecDeque;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -209,4 +212,149 @@ pub fn expected_curve(nodes: u32, budget: u32, params: &Params, loss: f64, max: 
         }
     }
     curve
+}
+
+// --- The descriptor ---
+
+pub struct CentralizedSpec;
+pub static SPEC: CentralizedSpec = CentralizedSpec;
+
+static WORDS: Words = Words {
+    title: "Centralized",
+    explanation: "Centralized: the sender unicasts to every receiver in turn, b per round: a for-loop of N − 1 sends, \
+        so it takes (N − 1) / b rounds, O(N), however fast the network. Over UDP a lost datagram stays lost; \
+        over a reliable transport every receiver ACKs and the sender retransmits after a timeout, and all the \
+        ACKs land on the sender.",
+    informed: "informed",
+    fanout: "unicasts the sender makes per round, 1 to 16",
+    click: "Click a node to see when the sender reached it.",
+    done: "every live node is informed",
+    ended: "the sweep is over and some receivers never got the message",
+};
+
+impl ProtocolSpec for CentralizedSpec {
+    fn name(&self) -> &'static str {
+        "centralized"
+    }
+    fn group(&self) -> Group {
+        Group::Multicast
+    }
+    fn about(&self) -> &'static str {
+        "the sender unicasts to every receiver in turn, b per round: O(N)"
+    }
+    fn params(&self) -> &'static [&'static str] {
+        &[
+            "mode",
+            "nodes",
+            "fanout",
+            "loss",
+            "crash",
+            "seed",
+            "max_rounds",
+            "burst",
+            "crash_at",
+            "transport",
+            "timeout",
+        ]
+    }
+    fn kinds(&self, _config: &Config) -> &'static [Kind] {
+        KINDS
+    }
+    fn structure(&self, _config: &Config) -> Structure {
+        Structure::Star
+    }
+    fn build(&self, config: &Config) -> Box<dyn Run> {
+        on_events(
+            Centralized {
+                budget: config.fanout,
+                params: config.centralized,
+            },
+            config,
+        )
+    }
+    fn round_limit(&self, config: &Config) -> u32 {
+        let loss = config.mean_loss();
+        let sweep = f64::from((config.nodes - 1).div_ceil(config.fanout));
+        super::clamp_rounds(if config.centralized.transport == Transport::Udp {
+            sweep + 1.0
+        } else if loss >= 1.0 {
+            sweep + 10.0
+        } else {
+            // Every receiver needs a geometric number of tries (success q^2 each, one per
+            // timeout); 4x the expectation plus the tail of the slowest receiver.
+            let delivery = (1.0 - loss) * (1.0 - loss);
+            4.0 * sweep / delivery
+                + super::tries_for_all(f64::from(config.nodes), loss)
+                    * f64::from(config.centralized.timeout + 1)
+                + 50.0
+        })
+    }
+    fn expected_curve(&self, config: &Config, max_points: usize) -> Vec<f64> {
+        if !config.crash_at.is_empty() {
+            return Vec::new();
+        }
+        expected_curve(
+            config.nodes,
+            config.fanout,
+            &config.centralized,
+            config.mean_loss(),
+            max_points,
+        )
+    }
+    fn expected_rounds(&self, config: &Config) -> Option<u32> {
+        let loss = config.mean_loss();
+        match config.centralized.transport {
+            _ if !config.crash_at.is_empty() => None,
+            Transport::Udp if loss > 0.0 => None,
+            _ if loss >= 1.0 => None,
+            _ => Some(
+                expected_rounds(config.nodes, config.fanout, &config.centralized, loss).ceil()
+                    as u32,
+            ),
+        }
+    }
+    fn closed_form(&self, config: &Config) -> Option<(f64, &'static str)> {
+        let loss = config.mean_loss();
+        let reliable = config.centralized.transport == Transport::Reliable;
+        ((loss == 0.0 || reliable) && loss < 1.0 && config.crash_at.is_empty()).then(|| {
+            (
+                expected_rounds(config.nodes, config.fanout, &config.centralized, loss),
+                if loss == 0.0 {
+                    "ceil((N - 1) / b): one sweep of unicasts, O(N) (theory.md section 7)"
+                } else {
+                    "(N - 1) / (b q^2) + timeout: O(N) (theory.md section 7)"
+                },
+            )
+        })
+    }
+    fn theory(&self) -> Option<TheorySource> {
+        Some(TheorySource {
+            source: "theory.md section 7: one sweep of (N - 1) / b rounds; reliable: (N - 1) / (b q^2) + timeout",
+            assumptions: "crashes from the start only (a crash schedule has no model); loss independent per datagram",
+        })
+    }
+    fn theory_note(&self, config: &Config) -> String {
+        if !config.crash_at.is_empty() {
+            "no closed-form theory for this combination (a crash schedule): no theory curve is drawn".into()
+        } else {
+            "theory: the sweep, b receivers a round (theory.md section 7), dashed".into()
+        }
+    }
+    fn lesson(&self, config: &Config, measures: Option<&Measures>) -> Option<Lesson> {
+        super::gossip::rounds_lesson(self.expected_rounds(config), measures)
+    }
+    fn lesson_figure(&self) -> Option<&'static str> {
+        Some(super::gossip::ROUNDS_FIGURE)
+    }
+    fn words(&self) -> &'static Words {
+        &WORDS
+    }
+    fn node_bytes(&self, config: &Config) -> u64 {
+        // The sender's queue of receivers.
+        8 * u64::from(config.nodes) / u64::from(config.nodes.max(1))
+    }
+    fn sends_per_node(&self, config: &Config) -> u64 {
+        // The sender's b unicasts, and their ACKs, arrive within a few rounds.
+        2 * u64::from(config.fanout)
+    }
 }

@@ -6,8 +6,11 @@
 //! deleted (unknown), so that an old entry still gossiped by a slower node does not bring it back.
 
 use super::membership::{Entry, HasView, SEED, Seen, Shared, View, bytes};
+use crate::config::Config;
+use crate::drivers::{Run, on_events};
 use crate::protocol::{Datagram, Net, Protocol};
 use crate::report::{Kind, Look, MembershipRound, TICKS_PER_ROUND, Tick};
+use crate::spec::{Group, Lesson, Measures, ProtocolSpec, TheorySource, Words};
 
 pub const LIST: u8 = 0;
 
@@ -163,5 +166,120 @@ impl Protocol for Heartbeat {
         views: bool,
     ) -> Option<MembershipRound> {
         Some(self.shared.report(states, is_crashed, views))
+    }
+}
+
+// --- The descriptor ---
+
+pub struct HeartbeatSpec;
+pub static SPEC: HeartbeatSpec = HeartbeatSpec;
+
+static WORDS: Words = Words {
+    title: "Heartbeat",
+    explanation: "Heartbeat gossip (van Renesse et al. 1998): each period every node bumps its counter and sends its \
+        whole list to b members; a member whose counter has not risen for T_fail periods is failed, and \
+        deleted T_cleanup later. Watch the crashed node's column turn orange row by row, about T_fail plus \
+        the O(log N) age of its last heartbeat. The trade-off: a small T_fail detects sooner but, under \
+        loss, fails live nodes too; the lists cost O(N) bytes per datagram.",
+    informed: "consider X failed",
+    fanout: "lists sent per period, 1 to 16",
+    click: "Click a node to see its view of the members.",
+    done: "every live node considers the crashed node failed",
+    ended: "the run's periods are over",
+};
+
+impl ProtocolSpec for HeartbeatSpec {
+    fn name(&self) -> &'static str {
+        "heartbeat"
+    }
+    fn group(&self) -> Group {
+        Group::Membership
+    }
+    fn about(&self) -> &'static str {
+        "gossip-style heartbeating (van Renesse et al. 1998): lists of heartbeat counters, failed after T_fail periods without an increase"
+    }
+    fn params(&self) -> &'static [&'static str] {
+        &[
+            "mode",
+            "nodes",
+            "fanout",
+            "loss",
+            "crash",
+            "seed",
+            "max_rounds",
+            "burst",
+            "crash_at",
+            "delay",
+            "periods",
+            "join_at",
+            "t_fail",
+            "t_cleanup",
+        ]
+    }
+    fn kinds(&self, _config: &Config) -> &'static [Kind] {
+        KINDS
+    }
+    fn build(&self, config: &Config) -> Box<dyn Run> {
+        on_events(
+            Heartbeat {
+                shared: super::membership::Shared::new(config.membership, config.nodes),
+                fanout: config.fanout,
+            },
+            config,
+        )
+    }
+    fn round_limit(&self, config: &Config) -> u32 {
+        config.membership.periods
+    }
+    fn check(&self, config: &Config) -> Result<(), String> {
+        super::membership_spec::check(config)
+    }
+    fn expected_curve(&self, _config: &Config, _max_points: usize) -> Vec<f64> {
+        Vec::new()
+    }
+    fn expected_rounds(&self, _config: &Config) -> Option<u32> {
+        None
+    }
+    fn theory(&self) -> Option<TheorySource> {
+        Some(TheorySource {
+            source: "theory.md section 10: a member is failed T_fail periods after its last heartbeat increase, plus the O(log N) age of that heartbeat (van Renesse et al. 1998)",
+            assumptions: super::membership_spec::ASSUMPTIONS,
+        })
+    }
+    fn theory_note(&self, config: &Config) -> String {
+        super::membership_spec::theory_note(
+            config,
+            "Heartbeat",
+            &format!(
+                "failed after T_fail = {:.0} periods without news (+ the heartbeat's age)",
+                config.membership.t_fail
+            ),
+        )
+    }
+    fn lesson(&self, config: &Config, measures: Option<&Measures>) -> Option<Lesson> {
+        Some(Lesson {
+            figure: super::membership_spec::DETECTION_FIGURE,
+            expected: f64::from(config.membership.t_fail),
+            why: format!(
+                "failed after T_fail = {:.0} periods without news (+ the heartbeat's age)",
+                config.membership.t_fail
+            ),
+            measured: measures.and_then(|measures| measures.first_detection),
+        })
+    }
+    fn lesson_figure(&self) -> Option<&'static str> {
+        Some(super::membership_spec::DETECTION_FIGURE)
+    }
+    fn words(&self) -> &'static Words {
+        &WORDS
+    }
+    fn page_nodes(&self) -> u32 {
+        super::membership_spec::PAGE_NODES
+    }
+    fn node_bytes(&self, config: &Config) -> u64 {
+        super::membership_spec::node_bytes(config)
+    }
+    fn sends_per_node(&self, config: &Config) -> u64 {
+        super::membership_spec::sends_per_node(config)
     }
 }

@@ -279,3 +279,33 @@ pub fn mean_arrival_round(curve: &[f64]) -> Option<f64> {
             / gained
     })
 }
+
+/// A stop rule's expected residue (the fraction of live nodes never informed) and t_ave, by the
+/// synchronous mean-field curve, or with asynchronous periods feedback + coin's residue equation
+/// s = exp(-(k + 1)(1 - s)) (theory.md section 6); `None` without a stop rule or a theory.
+pub fn stop_rule_theory(config: &crate::config::Config) -> Option<(f64, Option<f64>)> {
+    let rule = config
+        .mongering
+        .stop
+        .filter(|_| config.mode.takes("stop") && !config.many_messages())?;
+    if config.asynchrony.is_some() {
+        // Asynchronous periods: only feedback + coin has its continuous-time equation.
+        return (rule.feedback
+            && !rule.counter
+            && super::gossip::outside_the_model(config) == Some("asynchronous periods"))
+        .then(|| (feedback_coin_residue(config.mongering.k), None));
+    }
+    if super::gossip::outside_the_model(config).is_some() {
+        return None;
+    }
+    let curve = expected_curve(
+        config.live_count(),
+        config.fanout,
+        rule,
+        config.mongering.k,
+        config.mean_loss(),
+        crate::theory::MAX_ITERATIONS as usize,
+    );
+    let residue = 1.0 - curve.last()?;
+    Some((residue, mean_arrival_round(&curve)))
+}

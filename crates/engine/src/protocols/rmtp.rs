@@ -38,8 +38,11 @@
 //!
 //! Parameters: M packets, R regions, the ACK period in rounds, designated receivers on/off.
 
+use crate::config::Config;
+use crate::drivers::{Run, on_events};
 use crate::protocol::{Datagram, Net, Protocol, Structure};
 use crate::report::{Change, Kind, Look, TICKS_PER_ROUND, Tick};
+use crate::spec::{Group, Lesson, Measures, ProtocolSpec, TheorySource, Words};
 
 /// ACK periods a receiver waits, missing packets, for its DR's retransmission before it
 /// re-affiliates to the sender. A live DR answers a period with probability about (1 - p)^2 (the
@@ -314,5 +317,189 @@ mod tests {
             assert!(max - min <= 1, "{nodes} {regions}: {sizes:?}");
             assert_eq!(designated_receiver(regions, nodes, regions), nodes);
         }
+    }
+}
+
+/// Rounds for every live node to hold all M packets without loss or crashes: packet m leaves in
+/// round m + 1 and the last arrives `depth` hops later.
+fn stream_rounds(config: &Config, depth: u32) -> Option<u32> {
+    (config.mean_loss() == 0.0 && config.crashed_count() == 0 && config.crash_at.is_empty())
+        .then(|| config.packets - 1 + depth)
+}
+
+/// The stream's round limit: the stream, then repairs: each missing packet needs a geometric
+/// number of requests (success q^2 each), each at most `wait` rounds apart.
+fn stream_round_limit(config: &Config, depth: u32, wait: f64) -> u32 {
+    let loss = config.mean_loss();
+    let stream = f64::from(config.packets + depth);
+    super::clamp_rounds(if loss >= 1.0 {
+        stream + 10.0
+    } else {
+        stream + super::tries_for_all(f64::from(config.nodes * config.packets), loss) * wait + 50.0
+    })
+}
+
+// --- The descriptor ---
+
+pub struct RmtpSpec;
+pub static SPEC: RmtpSpec = RmtpSpec;
+
+static WORDS: Words = Words {
+    title: "RMTP",
+    explanation: "RMTP: the sender multicasts the packets; every ACK period each receiver sends a bitmap of what it \
+        holds to its region's designated receiver, which retransmits the gaps, and only the designated \
+        receivers ACK the sender. Turn them off and every receiver ACKs the sender at once: the ACK \
+        implosion. RMTP (Bell Labs, 1997) made positive ACKs scale by giving each region its own \
+        retransmitter, so the sender hears from R nodes instead of N.",
+    informed: "hold every packet",
+    fanout: "not used: RMTP multicasts to every receiver",
+    click: "Click a node to see which packets it holds and its region.",
+    done: "every live node holds every packet",
+    ended: "some live nodes miss packets that nobody can repair",
+};
+
+const PEAK_FIGURE: &str = "most datagrams at the sender in one round";
+
+impl ProtocolSpec for RmtpSpec {
+    fn name(&self) -> &'static str {
+        "rmtp"
+    }
+    fn group(&self) -> Group {
+        Group::Multicast
+    }
+    fn about(&self) -> &'static str {
+        "Reliable Multicast Transport Protocol: ACK bitmaps to designated receivers, which retransmit in their region"
+    }
+    fn params(&self) -> &'static [&'static str] {
+        &[
+            "mode",
+            "nodes",
+            "loss",
+            "crash",
+            "seed",
+            "max_rounds",
+            "burst",
+            "crash_at",
+            "packets",
+            "regions",
+            "designated",
+            "ack_period",
+        ]
+    }
+    fn kinds(&self, _config: &Config) -> &'static [Kind] {
+        KINDS
+    }
+    fn structure(&self, config: &Config) -> Structure {
+        if config.rmtp.designated {
+            Structure::Regions {
+                regions: config.rmtp.regions,
+            }
+        } else {
+            Structure::Star
+        }
+    }
+    fn build(&self, config: &Config) -> Box<dyn Run> {
+        on_events(
+            Rmtp {
+                nodes: config.nodes,
+                packets: config.packets,
+                params: config.rmtp,
+            },
+            config,
+        )
+    }
+    fn round_limit(&self, config: &Config) -> u32 {
+        let srm = crate::protocols::srm::Params::default();
+        let wait =
+            32.0 * (srm.c1 + srm.c2 + srm.d1 + srm.d2 + 2.0) + f64::from(config.rmtp.ack_period);
+        stream_round_limit(config, 1, wait)
+    }
+    fn check(&self, config: &Config) -> Result<(), String> {
+        if config.rmtp.regions > config.nodes - 1 {
+            return Err(format!(
+                "regions must be between 1 and {} (N - 1 receivers) (got {})",
+                config.nodes - 1,
+                config.rmtp.regions
+            ));
+        }
+        Ok(())
+    }
+    fn expected_curve(&self, config: &Config, max_points: usize) -> Vec<f64> {
+        let Some(rounds) = stream_rounds(config, 1) else {
+            return Vec::new();
+        };
+        let n = f64::from(config.nodes);
+        // One multicast hop: every receiver holds all M packets once the last arrives.
+        (0..=rounds.min(max_points as u32))
+            .map(|round| {
+                if round + 1 > config.packets {
+                    1.0
+                } else {
+                    1.0 / n
+                }
+            })
+            .collect()
+    }
+    fn expected_rounds(&self, config: &Config) -> Option<u32> {
+        stream_rounds(config, 1)
+    }
+    fn closed_form(&self, config: &Config) -> Option<(f64, &'static str)> {
+        self.expected_rounds(config).map(|rounds| {
+            (
+                f64::from(rounds),
+                "M without loss: one multicast hop for the last packet (theory.md section 7)",
+            )
+        })
+    }
+    fn theory(&self) -> Option<TheorySource> {
+        Some(TheorySource {
+            source: "theory.md section 7: M rounds without loss; R ACKs at the sender per period with designated receivers, N - 1 without",
+            assumptions: "the stream's curve holds without loss or crashes; retransmissions under loss have no closed form",
+        })
+    }
+    fn theory_note(&self, config: &Config) -> String {
+        if self.expected_rounds(config).is_some() {
+            "theory: without loss the last packet arrives one hop after it leaves, M rounds, dashed"
+                .into()
+        } else {
+            "no closed-form theory for retransmissions under loss or crashes: no theory curve is drawn (without loss: M rounds)".into()
+        }
+    }
+    fn lesson(&self, config: &Config, measures: Option<&Measures>) -> Option<Lesson> {
+        Some(Lesson {
+            figure: PEAK_FIGURE,
+            expected: expected_acks_at_sender_per_period(
+                config.nodes,
+                config.rmtp.regions,
+                config.rmtp.designated,
+            ),
+            why: if config.rmtp.designated {
+                format!(
+                    "only the {} designated receivers ACK the sender",
+                    config.rmtp.regions
+                )
+            } else {
+                "every receiver ACKs the sender in the same round: the implosion".into()
+            },
+            measured: measures.map(|measures| measures.peak_at_sender as f64),
+        })
+    }
+    fn lesson_figure(&self) -> Option<&'static str> {
+        Some(PEAK_FIGURE)
+    }
+    fn words(&self) -> &'static Words {
+        &WORDS
+    }
+    fn page_nodes(&self) -> u32 {
+        // Retransmissions per receiver: a lossy round costs N times the losses.
+        20_000
+    }
+    fn node_bytes(&self, _config: &Config) -> u64 {
+        // A bitmap of the packets held, and a designated receiver's region's bitmaps.
+        64
+    }
+    fn sends_per_node(&self, config: &Config) -> u64 {
+        // An ACK and a retransmission per packet.
+        2 * u64::from(config.packets) + 2
     }
 }

@@ -43,8 +43,11 @@
 //! Parameters: M packets, C1, C2, D1, D2 (ns-2's defaults 2, 2, 1, 1), suppression on/off.
 
 use super::tree::Tree;
+use crate::config::Config;
+use crate::drivers::{Run, on_events};
 use crate::protocol::{Datagram, Net, Protocol, Structure};
 use crate::report::{Kind, Look, TICKS_PER_ROUND, Tick};
+use crate::spec::{Group, Lesson, Measures, ProtocolSpec, TheorySource, Words};
 
 /// One hop of the multicast tree, in ticks: a round.
 pub const HOP: Tick = TICKS_PER_ROUND;
@@ -396,4 +399,195 @@ pub fn mean_missing_subtree(nodes: u32, fanout: u32) -> f64 {
         size[parent] += size[node as usize];
     }
     size[1..].iter().sum::<u64>() as f64 / f64::from(nodes - 1)
+}
+
+/// Rounds for every live node to hold all M packets without loss or crashes: packet m leaves in
+/// round m + 1 and the last arrives `depth` hops later.
+fn stream_rounds(config: &Config, depth: u32) -> Option<u32> {
+    (config.mean_loss() == 0.0 && config.crashed_count() == 0 && config.crash_at.is_empty())
+        .then(|| config.packets - 1 + depth)
+}
+
+/// The stream's round limit: the stream, then repairs: each missing packet needs a geometric
+/// number of requests (success q^2 each), each at most `wait` rounds apart.
+fn stream_round_limit(config: &Config, depth: u32, wait: f64) -> u32 {
+    let loss = config.mean_loss();
+    let stream = f64::from(config.packets + depth);
+    super::clamp_rounds(if loss >= 1.0 {
+        stream + 10.0
+    } else {
+        stream + super::tries_for_all(f64::from(config.nodes * config.packets), loss) * wait + 50.0
+    })
+}
+
+// --- The descriptor ---
+
+pub struct SrmSpec;
+pub static SPEC: SrmSpec = SrmSpec;
+
+static WORDS: Words = Words {
+    title: "SRM",
+    explanation: "SRM: the sender streams packets down the tree; a loss on a link hides a packet from the whole \
+        subtree below it. Every receiver that misses it waits a random time that grows with its distance, \
+        then multicasts a NAK; hearing someone else's NAK first, it holds its own back (suppression), and \
+        one holder repairs. Turn suppression off to see the NAK storm it prevents. SRM (Floyd et al., 1995–97) \
+        carried the LBL whiteboard over the MBone, where no sender could track every receiver.",
+    informed: "hold every packet",
+    fanout: "children per node (the tree's arity), 1 to 16",
+    click: "Click a node to see which packets it holds and its timers.",
+    done: "every live node holds every packet",
+    ended: "some live nodes miss packets that nobody can repair",
+};
+
+const NAK_FIGURE: &str = "NAKs per node that missed a packet";
+
+impl ProtocolSpec for SrmSpec {
+    fn name(&self) -> &'static str {
+        "srm"
+    }
+    fn group(&self) -> Group {
+        Group::Multicast
+    }
+    fn about(&self) -> &'static str {
+        "Scalable Reliable Multicast: a packet stream over the tree, NAKs and repairs with suppression"
+    }
+    fn params(&self) -> &'static [&'static str] {
+        &[
+            "mode",
+            "nodes",
+            "fanout",
+            "loss",
+            "crash",
+            "seed",
+            "max_rounds",
+            "burst",
+            "crash_at",
+            "packets",
+            "suppression",
+            "c1",
+            "c2",
+            "d1",
+            "d2",
+        ]
+    }
+    fn kinds(&self, _config: &Config) -> &'static [Kind] {
+        KINDS
+    }
+    fn structure(&self, config: &Config) -> Structure {
+        Structure::Tree {
+            fanout: config.fanout,
+        }
+    }
+    fn build(&self, config: &Config) -> Box<dyn Run> {
+        on_events(
+            Srm {
+                tree: Tree {
+                    fanout: config.fanout,
+                    nodes: config.nodes,
+                    params: super::tree::Params::default(),
+                },
+                packets: config.packets,
+                params: config.srm,
+            },
+            config,
+        )
+    }
+    fn round_limit(&self, config: &Config) -> u32 {
+        let depth = super::tree::depth_of(config.nodes, config.fanout);
+        let srm = config.srm;
+        let wait = 32.0 * (srm.c1 + srm.c2 + srm.d1 + srm.d2 + 2.0) * f64::from(depth.max(1));
+        stream_round_limit(config, depth, wait)
+    }
+    fn expected_curve(&self, config: &Config, max_points: usize) -> Vec<f64> {
+        let depth = super::tree::depth_of(config.nodes, config.fanout);
+        let Some(rounds) = stream_rounds(config, depth) else {
+            return Vec::new();
+        };
+        let n = f64::from(config.nodes);
+        let b = f64::from(config.fanout);
+        (0..=rounds.min(max_points as u32))
+            .map(|round| {
+                // The nodes within r - M + 1 hops hold every packet.
+                let hops = (round + 1).saturating_sub(config.packets);
+                let reached = if config.fanout == 1 {
+                    f64::from(hops) + 1.0
+                } else {
+                    (b.powi(hops as i32 + 1) - 1.0) / (b - 1.0)
+                };
+                reached.min(n) / n
+            })
+            .collect()
+    }
+    fn expected_rounds(&self, config: &Config) -> Option<u32> {
+        stream_rounds(config, super::tree::depth_of(config.nodes, config.fanout))
+    }
+    fn closed_form(&self, config: &Config) -> Option<(f64, &'static str)> {
+        self.expected_rounds(config).map(|rounds| {
+            (
+                f64::from(rounds),
+                "M - 1 + depth without loss: the last packet's trip down the tree (theory.md section 7)",
+            )
+        })
+    }
+    fn theory(&self) -> Option<TheorySource> {
+        Some(TheorySource {
+            source: "theory.md section 7: M - 1 + depth rounds without loss; NAKs per loss about 1 / S with suppression (Floyd et al. 1997)",
+            assumptions: "the stream's curve holds without loss or crashes; repairs under loss have no closed form",
+        })
+    }
+    fn theory_note(&self, config: &Config) -> String {
+        if self.expected_rounds(config).is_some() {
+            "theory: without loss every packet takes the tree's depth, M − 1 + depth rounds, dashed"
+                .into()
+        } else {
+            "no closed-form theory for repairs under loss or crashes: no theory curve is drawn (without loss: M − 1 + depth rounds)".into()
+        }
+    }
+    fn lesson(&self, config: &Config, measures: Option<&Measures>) -> Option<Lesson> {
+        // With suppression one NAK serves everyone below the lossy link, about 1 / S for a
+        // subtree of S; without, every one of them asks: about 1.
+        let (expected, why) = if config.srm.suppression {
+            let subtree = mean_missing_subtree(config.nodes, config.fanout);
+            (
+                1.0 / subtree.max(1.0),
+                format!(
+                    "suppression: one NAK serves the {subtree:.1} nodes below a lossy link, or fewer"
+                ),
+            )
+        } else {
+            (
+                1.0,
+                "no suppression: every node that missed it asks, at once".into(),
+            )
+        };
+        let measured = measures.and_then(|measures| {
+            let missed = measures.totals.repaired;
+            (missed > 0)
+                .then(|| measures.totals.multicasts[usize::from(NAK)] as f64 / missed as f64)
+        });
+        Some(Lesson {
+            figure: NAK_FIGURE,
+            expected,
+            why,
+            measured,
+        })
+    }
+    fn lesson_figure(&self) -> Option<&'static str> {
+        Some(NAK_FIGURE)
+    }
+    fn words(&self) -> &'static Words {
+        &WORDS
+    }
+    fn page_nodes(&self) -> u32 {
+        // Every NAK and repair floods every node: a round can cost N times the losses.
+        2_000
+    }
+    fn node_bytes(&self, config: &Config) -> u64 {
+        // Per packet: a request and a repair timer's state.
+        32 * u64::from(config.packets)
+    }
+    fn sends_per_node(&self, config: &Config) -> u64 {
+        // A flood forwards every NAK and repair over each tree link: per node, per packet lost.
+        u64::from(config.fanout + 1) * u64::from(config.packets) * 2
+    }
 }

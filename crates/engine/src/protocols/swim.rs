@@ -9,8 +9,11 @@
 //! first suspects a crashed one: e / (e - 1) periods, for any N.
 
 use super::membership::{HasView, SEED, Seen, Shared, View, bytes};
+use crate::config::Config;
+use crate::drivers::{Run, on_events};
 use crate::protocol::{Datagram, Net, Protocol};
 use crate::report::{Kind, Look, MembershipRound, TICKS_PER_ROUND, Tick};
+use crate::spec::{Group, Lesson, Measures, ProtocolSpec, TheorySource, Words};
 
 /// Ticks a member waits for a direct ack before sending ping-reqs (0.3 periods; the ack of an
 /// indirect probe may arrive until the period ends). With a delay, a round trip must fit.
@@ -392,5 +395,115 @@ impl Protocol for Swim {
         views: bool,
     ) -> Option<MembershipRound> {
         Some(self.shared.report(states, is_crashed, views))
+    }
+}
+
+// --- The descriptor ---
+
+pub struct SwimSpec;
+pub static SPEC: SwimSpec = SwimSpec;
+
+static WORDS: Words = Words {
+    title: "SWIM",
+    explanation: "SWIM (Das et al. 2002): each period a member pings one random member; without an ack it asks k \
+        others (ping-req), then suspects it (yellow), and fails it after the suspicion timeout unless the \
+        member refutes with a higher incarnation. Someone first suspects a crash after e / (e − 1) ≈ 1.58 \
+        periods whatever N, and each member sends a constant load. The trade-off: a larger k costs more \
+        datagrams under loss but makes false suspicions exponentially rarer; a longer suspicion gives \
+        refutations time, at the cost of later detection.",
+    informed: "consider X failed",
+    fanout: "not used: one probe a period",
+    click: "Click a node to see its view of the members.",
+    done: "every live node considers the crashed node failed",
+    ended: "the run's periods are over",
+};
+
+impl ProtocolSpec for SwimSpec {
+    fn name(&self) -> &'static str {
+        "swim"
+    }
+    fn group(&self) -> Group {
+        Group::Membership
+    }
+    fn about(&self) -> &'static str {
+        "SWIM (Das et al. 2002): ping, ping-req, suspicion and piggybacked dissemination"
+    }
+    fn params(&self) -> &'static [&'static str] {
+        &[
+            "mode",
+            "nodes",
+            "loss",
+            "crash",
+            "seed",
+            "max_rounds",
+            "burst",
+            "crash_at",
+            "delay",
+            "periods",
+            "join_at",
+            "ping_req",
+            "suspicion",
+        ]
+    }
+    fn kinds(&self, _config: &Config) -> &'static [Kind] {
+        KINDS
+    }
+    fn build(&self, config: &Config) -> Box<dyn Run> {
+        on_events(
+            Swim {
+                shared: super::membership::Shared::new(config.membership, config.nodes),
+            },
+            config,
+        )
+    }
+    fn round_limit(&self, config: &Config) -> u32 {
+        config.membership.periods
+    }
+    fn check(&self, config: &Config) -> Result<(), String> {
+        super::membership_spec::check(config)
+    }
+    fn expected_curve(&self, _config: &Config, _max_points: usize) -> Vec<f64> {
+        Vec::new()
+    }
+    fn expected_rounds(&self, _config: &Config) -> Option<u32> {
+        None
+    }
+    fn theory(&self) -> Option<TheorySource> {
+        Some(TheorySource {
+            source: "theory.md section 10: first detection after e / (e - 1) periods on average, whatever N (Das et al. 2002)",
+            assumptions: super::membership_spec::ASSUMPTIONS,
+        })
+    }
+    fn theory_note(&self, config: &Config) -> String {
+        super::membership_spec::theory_note(
+            config,
+            "SWIM",
+            &"someone first suspects a crash after e / (e − 1) ≈ 1.58 periods, whatever N"
+                .to_string(),
+        )
+    }
+    fn lesson(&self, _config: &Config, measures: Option<&Measures>) -> Option<Lesson> {
+        Some(Lesson {
+            figure: super::membership_spec::DETECTION_FIGURE,
+            expected: std::f64::consts::E / (std::f64::consts::E - 1.0),
+            why: "someone first suspects a crash after e / (e − 1) ≈ 1.58 periods, whatever N"
+                .to_string(),
+            measured: measures.and_then(|measures| measures.first_detection),
+        })
+    }
+    fn lesson_figure(&self) -> Option<&'static str> {
+        Some(super::membership_spec::DETECTION_FIGURE)
+    }
+    fn words(&self) -> &'static Words {
+        &WORDS
+    }
+    fn page_nodes(&self) -> u32 {
+        super::membership_spec::PAGE_NODES
+    }
+    fn node_bytes(&self, config: &Config) -> u64 {
+        super::membership_spec::node_bytes(config)
+    }
+    fn sends_per_node(&self, config: &Config) -> u64 {
+        super::membership_spec::sends_per_node(config)
     }
 }

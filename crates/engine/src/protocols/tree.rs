@@ -5,8 +5,11 @@
 //! after it should have had it asks its nearest live ancestor, which sends it (or adopts it until
 //! it has the message itself); the request is repeated every D rounds until it succeeds.
 
+use crate::config::Config;
+use crate::drivers::{Run, on_events};
 use crate::protocol::{Datagram, Net, Protocol, Structure};
 use crate::report::{Change, Kind, Look, TICKS_PER_ROUND, Tick};
+use crate::spec::{Group, Lesson, Measures, ProtocolSpec, TheorySource, Words};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Params {
@@ -209,4 +212,144 @@ pub fn expected_curve(nodes: u32, fanout: u32, loss: f64, crash: f64, max: usize
         level_size *= f64::from(fanout);
     }
     curve
+}
+
+// --- The descriptor ---
+
+pub struct TreeSpec;
+pub static SPEC: TreeSpec = TreeSpec;
+
+static WORDS: Words = Words {
+    title: "Tree",
+    explanation: "Tree: node 0 sends to its b children, each forwards to its own the round after, so every node is reached \
+        in the tree's depth, about log_b N rounds: O(log N). But it is fragile: one crashed internal node or one \
+        datagram lost on a link cuts off the whole subtree below it, until a repair re-attaches the orphans.",
+    informed: "informed",
+    fanout: "children per node (the tree's arity), 1 to 16",
+    click: "Click a node to see its parent and when it was reached.",
+    done: "every live node is informed",
+    ended: "a crash or a loss cut a subtree off: its nodes were never informed",
+};
+
+impl ProtocolSpec for TreeSpec {
+    fn name(&self) -> &'static str {
+        "tree"
+    }
+    fn group(&self) -> Group {
+        Group::Multicast
+    }
+    fn about(&self) -> &'static str {
+        "a balanced b-ary spanning tree from the sender: O(log N) rounds, but a crash cuts a subtree off"
+    }
+    fn params(&self) -> &'static [&'static str] {
+        &[
+            "mode",
+            "nodes",
+            "fanout",
+            "loss",
+            "crash",
+            "seed",
+            "max_rounds",
+            "burst",
+            "crash_at",
+            "repair_delay",
+        ]
+    }
+    fn kinds(&self, _config: &Config) -> &'static [Kind] {
+        KINDS
+    }
+    fn structure(&self, config: &Config) -> Structure {
+        Structure::Tree {
+            fanout: config.fanout,
+        }
+    }
+    fn build(&self, config: &Config) -> Box<dyn Run> {
+        on_events(
+            Tree {
+                fanout: config.fanout,
+                nodes: config.nodes,
+                params: config.tree,
+            },
+            config,
+        )
+    }
+    fn round_limit(&self, config: &Config) -> u32 {
+        let loss = config.mean_loss();
+        let depth = f64::from(depth_of(config.nodes, config.fanout));
+        super::clamp_rounds(match config.tree.repair_delay {
+            None => depth + 1.0,
+            Some(_) if loss >= 1.0 => depth + 10.0,
+            // Each level may need a geometric number of requests (success q^2 each).
+            Some(delay) => {
+                (depth + 1.0)
+                    * f64::from(delay + 1)
+                    * (super::tries_for_all(f64::from(config.nodes), loss) + 1.0)
+                    + 50.0
+            }
+        })
+    }
+    fn expected_curve(&self, config: &Config, max_points: usize) -> Vec<f64> {
+        if !config.crash_at.is_empty()
+            || config.tree.repair_delay.is_some() && config.mean_loss() + config.network.crash > 0.0
+        {
+            return Vec::new();
+        }
+        expected_curve(
+            config.nodes,
+            config.fanout,
+            config.mean_loss(),
+            config.network.crash,
+            max_points,
+        )
+    }
+    fn expected_rounds(&self, config: &Config) -> Option<u32> {
+        // Loss or crashes cut subtrees off: without repair they stay uninformed, and with repair
+        // the waiting times have no simple closed form.
+        (config.mean_loss() == 0.0 && config.crashed_count() == 0 && config.crash_at.is_empty())
+            .then(|| depth_of(config.nodes, config.fanout))
+    }
+    fn closed_form(&self, config: &Config) -> Option<(f64, &'static str)> {
+        self.expected_rounds(config).map(|depth| {
+            (
+                f64::from(depth),
+                "depth ceil(log_b((b - 1) N + 1)) - 1: O(log N) (theory.md section 7)",
+            )
+        })
+    }
+    fn theory(&self) -> Option<TheorySource> {
+        Some(TheorySource {
+            source: "theory.md section 7: the depth ceil(log_b((b - 1) N + 1)) - 1; a node at depth d is reached with q^d (1 - f)^(d - 1)",
+            assumptions: "no repair; crashes from the start; independent loss per link",
+        })
+    }
+    fn theory_note(&self, config: &Config) -> String {
+        if !config.crash_at.is_empty() {
+            "no closed-form theory for this combination (a crash schedule): no theory curve is drawn".into()
+        } else if config.tree.repair_delay.is_some()
+            && config.mean_loss() + config.network.crash > 0.0
+        {
+            "no closed-form theory for this combination (repairs after loss or crashes): no theory curve is drawn".into()
+        } else if config.mean_loss() + config.network.crash > 0.0 {
+            "theory: the tree without repair, q^d (1 − f)^(d−1) at depth d: not everyone, dashed"
+                .into()
+        } else {
+            "theory: every level a round, the depth log_b N (theory.md section 7), dashed".into()
+        }
+    }
+    fn lesson(&self, config: &Config, measures: Option<&Measures>) -> Option<Lesson> {
+        super::gossip::rounds_lesson(self.expected_rounds(config), measures)
+    }
+    fn lesson_figure(&self) -> Option<&'static str> {
+        Some(super::gossip::ROUNDS_FIGURE)
+    }
+    fn words(&self) -> &'static Words {
+        &WORDS
+    }
+    fn crash_cuts_subtree(&self) -> bool {
+        true
+    }
+    fn sends_per_node(&self, config: &Config) -> u64 {
+        // b children, and a repair request and its answer.
+        u64::from(config.fanout) + 2
+    }
 }
