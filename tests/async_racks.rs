@@ -356,7 +356,8 @@ fn asynchronous_push_completes_near_the_poisson_clock_figure() {
                 asynchrony: Some(jitter),
                 ..Config::default()
             };
-            let (expected, _) = asynchronous_periods(&config).unwrap();
+            let law = config.mode.spec().law(&config).unwrap();
+            let (expected, _) = asynchronous_periods(&config, law).unwrap();
             let (mean, se) = mean_rounds(config, trials);
             assert!(
                 (mean - expected).abs() < PERIODIC_BIAS + 3.0 * se,

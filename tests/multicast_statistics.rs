@@ -7,7 +7,7 @@ use gossip_lab::engine::ensemble::{self, Experiment, Summary};
 use gossip_lab::engine::protocols::centralized::{self, Transport};
 use gossip_lab::engine::protocols::tree;
 use gossip_lab::engine::rng::trial_seed;
-use gossip_lab::engine::theory::mean_field_rounds;
+use gossip_lab::engine::protocols;
 use gossip_lab::engine::{Config, Mode, NetworkConfig, Simulation, Status};
 use std::collections::BTreeSet;
 
@@ -393,7 +393,7 @@ fn centralized_is_o_n_the_tree_o_log_n_and_gossip_keeps_up_with_the_tree() {
     let result = summary(&gossip, trials);
     assert_eq!(result.completed, trials, "push-pull completes every trial");
     let rounds = result.rounds.unwrap();
-    let expected_gap = f64::from(depth) - f64::from(mean_field_rounds(&gossip).unwrap());
+    let expected_gap = f64::from(depth) - f64::from(protocols::expected_rounds(&gossip).unwrap());
     let gap = f64::from(depth) - rounds.mean;
     let tolerance = BIAS + 3.0 * rounds.standard_error(trials);
     assert!(

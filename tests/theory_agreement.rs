@@ -4,7 +4,7 @@
 //! check fails for a wrong engine, not for an unlucky seed (about 1 in 700 per side by chance).
 
 use gossip_lab::engine::ensemble::{self, Experiment, Stats};
-use gossip_lab::engine::theory::mean_field_rounds;
+use gossip_lab::engine::protocols;
 use gossip_lab::engine::{Config, Mode, NetworkConfig, Simulation};
 
 /// A measured mean with its standard error.
@@ -80,7 +80,7 @@ fn push_fanout_one_lies_within_the_doerr_kuennemann_bounds() {
 fn assert_mean_field_agrees(config: Config, trials: u32) {
     const BIAS: f64 = 1.0;
     let simulated = rounds(&config, trials);
-    let predicted = f64::from(mean_field_rounds(&config).unwrap());
+    let predicted = f64::from(protocols::expected_rounds(&config).unwrap());
     let tolerance = BIAS + 3.0 * simulated.se;
     assert!(
         (simulated.mean - predicted).abs() <= tolerance,

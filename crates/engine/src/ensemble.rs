@@ -196,6 +196,19 @@ pub struct Summary {
     /// mean intervals; heartbeat: T_fail, a lower bound).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expected_first_detection: Option<f64>,
+    /// The protocol's lesson: its figure, what theory expects, the trials' mean of it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lesson: Option<LessonSummary>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct LessonSummary {
+    /// What the figure is, in words (`ProtocolSpec::lesson_figure`).
+    pub figure: &'static str,
+    /// What theory expects of it for this configuration.
+    pub expected: f64,
+    /// The trials' mean of it (null when no trial measured it: no loss repaired, say).
+    pub measured: Option<f64>,
 }
 
 /// A per-round figure's mean over rounds and trials and its maximum (or any mean and
@@ -253,6 +266,8 @@ pub struct TrialRecord {
     /// False detections (a live node marking a live member failed) and bytes sent, in the run.
     pub false_detections: u64,
     pub bytes: u64,
+    /// The lesson's figure as this trial measured it (`ProtocolSpec::lesson`).
+    pub lesson_measured: Option<f64>,
 }
 
 const NO_STATS: Stats = Stats {
@@ -313,6 +328,7 @@ impl TrialRecord {
             optional(self.join_time),
             self.false_detections as f64,
             self.bytes as f64,
+            optional(self.lesson_measured),
         ]);
     }
 
@@ -364,6 +380,7 @@ impl TrialRecord {
             record.join_time = optional()?;
             record.false_detections = numbers.next()? as u64;
             record.bytes = numbers.next()? as u64;
+            record.lesson_measured = numbers.next().map(|n| Some(n).filter(|n| !n.is_nan()))?;
             records.push(record);
         }
         Some(records)
@@ -424,6 +441,7 @@ pub fn run_trial(config: &Config, trial: u32) -> TrialRecord {
         record.false_detections = round.false_detections;
         record.bytes = round.bytes;
     }
+    record.lesson_measured = simulation.lesson().and_then(|lesson| lesson.measured);
     record
 }
 
@@ -559,6 +577,17 @@ pub fn summarize(experiment: &Experiment, records: &[TrialRecord]) -> Summary {
             .then(|| optional(&|r| r.join_time)),
         expected_first_detection: membership.then(|| {
             protocols::membership::expected_first_detection(config.mode, &config.membership)
+        }),
+        lesson: protocols::lesson(config, None).map(|lesson| LessonSummary {
+            figure: lesson.figure,
+            expected: lesson.expected,
+            measured: Stats::of(
+                &records
+                    .iter()
+                    .filter_map(|r| r.lesson_measured)
+                    .collect::<Vec<_>>(),
+            )
+            .map(|stats| stats.mean),
         }),
     }
 }
