@@ -46,16 +46,26 @@ fn check_tree(simulation: &Simulation, informer: &HashMap<u32, u32>) {
     for &(node, parent) in &parents {
         let (round, by) = simulation.informed_when_and_by(node).unwrap();
         assert_eq!(by, parent);
-        assert_eq!(parent, informer.get(&node).copied(), "node {node}'s informer");
+        assert_eq!(
+            parent,
+            informer.get(&node).copied(),
+            "node {node}'s informer"
+        );
         let hop = hops[node as usize].expect("informed");
         let mut chain = 0;
         let mut at = node;
         while let Some(&from) = informer.get(&at) {
             chain += 1;
             at = from;
-            assert!(chain <= parents.len() as u32, "node {node}: a cycle of informers");
+            assert!(
+                chain <= parents.len() as u32,
+                "node {node}: a cycle of informers"
+            );
         }
-        assert_eq!(hop, chain, "node {node}: hops against its chain of informing datagrams");
+        assert_eq!(
+            hop, chain,
+            "node {node}: hops against its chain of informing datagrams"
+        );
         match parent {
             None => assert_eq!((hop, round), (0, 0)),
             Some(parent) => {
@@ -68,6 +78,19 @@ fn check_tree(simulation: &Simulation, informer: &HashMap<u32, u32>) {
             }
         }
     }
+    let informed: Vec<u32> = parents.iter().map(|&(node, _)| node).collect();
+    for (node, hop) in hops.iter().enumerate() {
+        assert_eq!(
+            hop.is_some(),
+            informed.contains(&(node as u32)),
+            "node {node}"
+        );
+    }
+    let histogram = simulation.hop_histogram();
+    assert_eq!(histogram[0], 1);
+    assert_eq!(histogram.iter().sum::<u32>() as usize, parents.len());
+}
+
 #[test]
 fn gossip_informers_form_a_tree_of_hops_no_deeper_than_the_rounds() {
     for seed in [1, 2, 3] {

@@ -92,7 +92,10 @@ fn cassandra_convicts_after_phi_over_log10_e_mean_intervals() {
             // the silence is a whole number of periods: the first whole number past
             // formula x mean.
             let expected = (formula * mean).floor() + 1.0;
-            assert_eq!(silence, expected, "seed {seed}, observer {observer}, mean {mean}");
+            assert_eq!(
+                silence, expected,
+                "seed {seed}, observer {observer}, mean {mean}"
+            );
             ratios.push(silence / mean);
         }
         let mean_ratio = ratios.iter().sum::<f64>() / ratios.len() as f64;

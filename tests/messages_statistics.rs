@@ -97,7 +97,11 @@ fn recent_starves_old_messages() {
             m * variance / (variance + margin * margin)
         };
         if bound == 0.0 {
-            assert_eq!(incomplete(&random), 0.0, "seed {seed}: every random trial ends by {cutoff}");
+            assert_eq!(
+                incomplete(&random),
+                0.0,
+                "seed {seed}: every random trial ends by {cutoff}"
+            );
         }
         assert!(
             incomplete(&random) <= bound + se,

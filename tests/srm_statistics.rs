@@ -76,7 +76,10 @@ fn srm_completes_every_trial_at_loss_0_2() {
     let data_per_node = &summary.kinds_per_node["data"];
     let error = (data_per_node.mean * f64::from(nodes) - data).abs();
     let tolerance = 3.0 * data_per_node.standard_error(12) * f64::from(nodes);
-    assert!(error <= tolerance, "data datagrams: {data_per_node:?} per node, expected {data} in all");
+    assert!(
+        error <= tolerance,
+        "data datagrams: {data_per_node:?} per node, expected {data} in all"
+    );
     let lost = &summary.lost_packets;
     assert!(
         (lost.mean - repaired).abs() <= 3.0 * lost.standard_error(12),
@@ -84,7 +87,11 @@ fn srm_completes_every_trial_at_loss_0_2() {
     );
     // A repair datagram informs at most its receiver: at least one per repaired delivery.
     let repairs = summary.kinds_per_node["repair"].mean * f64::from(nodes);
-    assert!(repairs >= lost.mean, "{repairs} repair datagrams, {} repaired", lost.mean);
+    assert!(
+        repairs >= lost.mean,
+        "{repairs} repair datagrams, {} repaired",
+        lost.mean
+    );
 }
 
 #[test]
