@@ -141,9 +141,13 @@ fn a_recovered_node_comes_back_with_its_state_or_empty() {
         }
         let node = simulation.informed_order()[1];
         assert_eq!(simulation.known(node), 1);
+        let (informed, live) = (simulation.informed(), simulation.live());
         assert!(simulation.crash(node));
-        let informed = simulation.informed();
-        assert_eq!(simulation.informed(), informed);
+        // A crashed informed node leaves both counts: informed counts live nodes only.
+        assert_eq!(
+            (simulation.informed(), simulation.live()),
+            (informed - 1, live - 1)
+        );
         simulation.step();
         assert!(simulation.recover(node, keep_state));
         assert!(!simulation.is_crashed(node));

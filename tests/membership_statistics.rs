@@ -87,10 +87,16 @@ fn cassandra_convicts_after_phi_over_log10_e_mean_intervals() {
             "seed {seed}: every live node convicts"
         );
         let mut ratios = Vec::new();
-        for &(_, silence, mean) in &round.convictions {
-            let ratio = silence / mean;
-            assert!(ratio > formula && ratio <= formula + 1.0 / mean, "{ratio}");
-            ratios.push(ratio);
+        for &(observer, silence, mean) in &round.convictions {
+            // Synchronous rounds deliver news and run the check at a round's first tick, so
+            // the silence is a whole number of periods: the first whole number past
+            // formula x mean.
+            let expected = (formula * mean).floor() + 1.0;
+            assert_eq!(
+                silence, expected,
+                "seed {seed}, observer {observer}, mean {mean}"
+            );
+            ratios.push(silence / mean);
         }
         let mean_ratio = ratios.iter().sum::<f64>() / ratios.len() as f64;
         assert!(
@@ -101,6 +107,34 @@ fn cassandra_convicts_after_phi_over_log10_e_mean_intervals() {
         let first = round.first_detection.unwrap();
         assert!(first >= formula - 1.0, "seed {seed}: {first}");
     }
+}
+
+#[test]
+fn cassandra_with_two_nodes_convicts_its_peer_19_periods_after_its_last_news() {
+    // A hand-computed fixture: with N = 2 each node's only partner is the other, so the
+    // observer hears a newer version every period (mean interval 1); node 1 crashes at the start
+    // of round 10, so the last news is round 9's, and 19 is the first whole number of periods
+    // past 8 / log10(e) = 18.42: convicted at the start of round 9 + 19 = 28.
+    use gossip_lab::engine::report::Change;
+    let mut config = Config {
+        mode: Mode::Cassandra,
+        nodes: 2,
+        seed: 5,
+        ..Config::default()
+    };
+    config.set("periods", "40").unwrap();
+    let mut simulation = Simulation::with_contacts(config).unwrap();
+    let mut convicted_in = Vec::new();
+    while let Some(report) = simulation.step() {
+        for event in &report.events {
+            if event.change == (Change::Failed { member: 1 }) {
+                convicted_in.push((event.node, report.round));
+            }
+        }
+    }
+    assert_eq!(convicted_in, [(0, 28)]);
+    let round = simulation.membership().unwrap();
+    assert_eq!(round.convictions, [(0, 19.0, 1.0)]);
 }
 
 #[test]
