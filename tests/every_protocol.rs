@@ -117,6 +117,7 @@ fn text(param: &Param, mode: Mode, pick: Pick, seed: u64) -> String {
     match param.domain {
         Domain::Whole { .. } | Domain::Optional { .. } => unreachable!("drawn_range covers them"),
         Domain::Seed => seed.to_string(),
+        Domain::Protocol => mode.name().into(),
         Domain::Real { min, max } => number(real_in(min, max, pick)),
         Domain::OptionalReal { min, max, absent } => {
             if pick.edge == 7 || pick.edge == 6 {
@@ -328,7 +329,11 @@ fn every_configuration_of(mode: Mode) {
         max_shrink_iters: 200,
         ..ProptestConfig::default()
     };
-    let seed = [mode as u8; 32];
+    let index = Mode::ALL
+        .iter()
+        .position(|&m| m == mode)
+        .expect("registered");
+    let seed = [index as u8; 32];
     let mut runner =
         TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed));
     let strategy = (

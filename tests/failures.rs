@@ -53,7 +53,7 @@ fn a_crash_schedule_crashes_exactly_round_f_n_live_non_senders_at_its_round() {
             base.network.crash = 0.1;
             // The tree repairs, so a chain cut by a crash does not end the run early.
             base.tree.repair_delay = Some(1);
-            let config = set(base, "crash_at", "3:0.1,4:0.05");
+            let config = set(base.without_inapplicable(), "crash_at", "3:0.1,4:0.05");
             let mut simulation = Simulation::with_contacts(config.clone()).unwrap();
             let at_start: Vec<bool> = (0..200).map(|node| simulation.is_crashed(node)).collect();
             let mut live = simulation.live();

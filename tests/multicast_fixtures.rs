@@ -235,6 +235,6 @@ fn multicast_has_a_single_sender() {
     .unwrap();
     assert_eq!(
         error.0,
-        "senders must be 1 for tree: node 0 is its only sender (got 2)"
+        "senders does not apply to tree: it applies to push, pull, push-pull"
     );
 }

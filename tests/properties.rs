@@ -34,6 +34,7 @@ fn any_config() -> impl Strategy<Value = Config> {
                 packets: fanout * 2,
                 ..Config::default()
             }
+            .without_inapplicable()
         })
 }
 

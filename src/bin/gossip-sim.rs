@@ -13,7 +13,7 @@ fn main() -> std::process::ExitCode {
 mod cli {
     use clap::{Arg, ArgAction, ArgMatches, Command};
     use gossip_lab::engine::ensemble::{self, Experiment, TRIALS, TrialRecord};
-    use gossip_lab::engine::params::{self, Domain, PARAMS};
+    use gossip_lab::engine::params::{self, Domain, PARAMS, Param};
     use gossip_lab::engine::protocols;
     use gossip_lab::engine::sweep::{self, Row, Sweep};
     use gossip_lab::engine::{Config, ConfigError, Mode, Simulation};
@@ -30,10 +30,11 @@ mod cli {
     fn command() -> Command {
         let command = Command::new("gossip-sim")
             .version(env!("CARGO_PKG_VERSION"))
-            .about("Simulate multicast (centralized, tree, srm, rmtp) and gossip (push, pull, push-pull) dissemination and print statistics")
+            .about("Simulate multicast, gossip and membership protocols and print statistics (`gossip-sim protocols` lists them)")
             .after_help(EXAMPLE)
             .args_conflicts_with_subcommands(true)
-            .subcommand(sweep_command());
+            .subcommand(sweep_command())
+            .subcommand(protocols_command());
         shared_args(param_args(command, &[]))
             .arg(
                 Arg::new("per_round")
@@ -150,12 +151,29 @@ mod cli {
 
     /// The engine parameters given on the command line (a sweep has no `mode` or `nodes`).
     fn config(matches: &ArgMatches) -> Result<Config, ConfigError> {
+        Ok(given_config(matches)?.0)
+    }
+
+    /// The configuration, and the parameters given on the command line.
+    fn given_config(matches: &ArgMatches) -> Result<(Config, Vec<&'static Param>), ConfigError> {
         let mut config = Config::default();
+        let mut given = Vec::new();
         for param in PARAMS {
             if let Ok(Some(texts)) = matches.try_get_many::<String>(param.key) {
                 let texts: Vec<&str> = texts.map(String::as_str).collect();
                 config.set(param.key, &texts.join(","))?;
+                given.push(param);
             }
+        }
+        Ok((config, given))
+    }
+
+    /// The run's configuration: a flag the protocol does not take is refused, even at its
+    /// default value.
+    fn run_config(matches: &ArgMatches) -> Result<Config, ConfigError> {
+        let (config, given) = given_config(matches)?;
+        if let Some(param) = given.iter().find(|param| !param.applies_to(config.mode)) {
+            return Err(ConfigError(param.inapplicable(config.mode)));
         }
         Ok(config)
     }
@@ -171,7 +189,7 @@ mod cli {
     }
 
     fn experiment(matches: &ArgMatches) -> Result<Experiment, ConfigError> {
-        Experiment::new(config(matches)?, trials(matches)?)
+        Experiment::new(run_config(matches)?, trials(matches)?)
     }
 
     /// The trial runner `--threads` asks for: rayon's pool, or none for one after another.
@@ -260,32 +278,94 @@ mod cli {
                 if let Some(bar) = bar {
                     bar.finish_and_clear();
                 }
-                worker.join().expect("the trials do not panic")
+                worker.join().unwrap_or_else(|_| std::process::exit(101))
             })
         }
     }
 
-    fn usage_error(error: ConfigError, ranges: Vec<String>) -> ExitCode {
+    /// A refused argument: one line naming it and what it takes, exit status 2 (`--help`
+    /// lists every range).
+    fn usage_error(error: ConfigError) -> ExitCode {
         eprintln!("gossip-sim: {error}");
-        eprintln!("ranges: {}", ranges.join("; "));
         ExitCode::from(2)
     }
 
-    fn ranges() -> Vec<String> {
-        PARAMS
-            .iter()
-            .map(|param| format!("--{} {}", param.flag(), param.range_text()))
-            .chain([
-                format!("--trials {} to {}", TRIALS.0, TRIALS.1),
-                format!("--threads 1 to {MAX_THREADS}"),
-            ])
-            .collect()
+    /// `gossip-sim protocols`: the registry, one object per protocol.
+    fn protocols_command() -> Command {
+        Command::new("protocols")
+            .about("List the protocols: group, what each does, the parameters it takes, its datagram kinds, its theory and its lesson")
+            .arg(
+                Arg::new("format")
+                    .long("format")
+                    .value_parser(["json", "text"])
+                    .default_value("text")
+                    .help("output format"),
+            )
+    }
+
+    fn list_protocols(matches: &ArgMatches) -> ExitCode {
+        let defaults = Config::default();
+        let entries: Vec<serde_json::Value> = Mode::ALL
+            .into_iter()
+            .map(|mode| {
+                let spec = mode.spec();
+                let config = Config { mode, ..defaults.clone() };
+                serde_json::json!({
+                    "name": spec.name(),
+                    "group": spec.group().name(),
+                    "about": spec.about(),
+                    "params": spec.params(),
+                    "kinds": spec.kinds(&config).iter().map(|kind| kind.name).collect::<Vec<_>>(),
+                    "theory": spec.theory().map(|theory| serde_json::json!({
+                        "source": theory.source,
+                        "assumptions": theory.assumptions,
+                    })),
+                    "lesson": spec.lesson_figure().map(|figure| serde_json::json!({ "figure": figure })),
+                })
+            })
+            .collect();
+        if matches.get_one::<String>("format").map(String::as_str) == Some("json") {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&entries).expect("serialises")
+            );
+        } else {
+            for mode in Mode::ALL {
+                let spec = mode.spec();
+                println!(
+                    "{:<12} {:<11} {}",
+                    spec.name(),
+                    spec.group().name(),
+                    spec.about()
+                );
+                println!("{:<24} takes: {}", "", spec.params().join(", "));
+            }
+        }
+        ExitCode::SUCCESS
     }
 
     pub fn main() -> ExitCode {
+        // A bug must not greet a user with a backtrace: one line, with where it happened.
+        std::panic::set_hook(Box::new(|info| {
+            let message = info
+                .payload()
+                .downcast_ref::<&str>()
+                .map(|text| text.to_string())
+                .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            let place = info
+                .location()
+                .map(|location| format!(" at {}:{}", location.file(), location.line()))
+                .unwrap_or_default();
+            eprintln!(
+                "gossip-sim: internal error{place}: {message} (please report the command line)"
+            );
+        }));
         let matches = command().get_matches();
-        if let Some(("sweep", matches)) = matches.subcommand() {
-            return sweep(matches);
+        match matches.subcommand() {
+            Some(("sweep", matches)) => return sweep(matches),
+            Some(("protocols", matches)) => return list_protocols(matches),
+            _ => {}
         }
         if matches.get_flag("params_markdown") {
             print!("{}", params::markdown_table());
@@ -295,7 +375,7 @@ mod cli {
             .and_then(|experiment| runner(&matches).map(|runner| (experiment, runner)))
         {
             Ok(both) => both,
-            Err(error) => return usage_error(error, ranges()),
+            Err(error) => return usage_error(error),
         };
         let csv = matches.get_one::<String>("format").map(String::as_str) == Some("csv");
         if matches.get_flag("per_round") {
@@ -326,7 +406,8 @@ mod cli {
                 .map(|name| {
                     Mode::from_name(name.trim()).ok_or_else(|| {
                         ConfigError(format!(
-                            "modes: {name:?} is not a protocol (centralized, tree, srm, rmtp, push, pull, push-pull)"
+                            "modes: {name:?} is not a protocol ({})",
+                            params::protocol_names().join(", ")
                         ))
                     })
                 })
@@ -342,6 +423,23 @@ mod cli {
             };
             let trials = trials(matches)?;
             Experiment::new(Config::default(), trials)?;
+            // A flag no swept protocol takes is refused; each point takes the ones it does.
+            let (_, given) = given_config(matches)?;
+            if let Some(param) = given
+                .iter()
+                .find(|param| !modes.iter().any(|&mode| param.applies_to(mode)))
+            {
+                return Err(ConfigError(format!(
+                    "{} does not apply to any of {}: it applies to {}",
+                    param.key,
+                    modes
+                        .iter()
+                        .map(|mode| mode.name())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    param.protocols_text()
+                )));
+            }
             let sweep = Sweep::new(
                 config(matches)?,
                 modes,
@@ -353,14 +451,7 @@ mod cli {
         })();
         let (sweep, runner) = match parsed {
             Ok(parsed) => parsed,
-            Err(error) => {
-                let mut ranges = ranges();
-                ranges.retain(|range| {
-                    !range.starts_with("--mode ") && !range.starts_with("--nodes ")
-                });
-                ranges.push("--nodes-from and --nodes-to powers of two from 2 to 1048576".into());
-                return usage_error(error, ranges);
-            }
+            Err(error) => return usage_error(error),
         };
         let points = sweep.points();
         let experiments: Vec<Experiment> = points

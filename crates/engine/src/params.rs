@@ -539,7 +539,7 @@ pub static PARAMS: &[Param] = &[
         label: "Delay",
         domain: Domain::Delay,
         default: "none",
-        help: "each datagram's delay in rounds, drawn per datagram: fixed:D, uniform:A:B or exp:MEAN (gossip; multicast keeps its hop timing); rounds is then in periods, a float",
+        help: "each datagram's delay in rounds, drawn per datagram: fixed:D, uniform:A:B or exp:MEAN (gossip and membership; multicast keeps its own hop timing); rounds is then in periods, a float",
         get: |config| Value::Delay(config.delay),
         set: |config, value| {
             if let Value::Delay(delay) = value {

@@ -80,13 +80,15 @@ impl Sweep {
             .collect()
     }
 
-    /// The experiment at one point: the shared parameters with the point's protocol and N.
+    /// The experiment at one point: the shared parameters the point's protocol takes, with its
+    /// protocol and N.
     pub fn experiment(&self, point: Point) -> Result<Experiment, ConfigError> {
         let config = Config {
             mode: point.mode,
             nodes: point.nodes,
             ..self.base.clone()
-        };
+        }
+        .without_inapplicable();
         Experiment::new(config, self.trials)
     }
 }
