@@ -169,12 +169,14 @@ fn on_frame(
                         .unwrap_or("Poisson clocks");
                     (time, format!("async theory (~{shape}): {time:.1} periods"))
                 });
-            let theory_label = match (periods, run.simulation.racks().racks > 1) {
-                (true, _) => format!("synchronous {}", run.theory_label()),
-                // The recurrence is the flat network's: racks are slower by O(log N) rounds.
-                (false, true) => format!("flat-network {}", run.theory_label()),
-                (false, false) => run.theory_label(),
-            };
+            // No curve, no legend entry: the theory note under the chart says which theory holds.
+            let theory_label = run.theory_label().map(|label| {
+                if periods {
+                    format!("synchronous {label}")
+                } else {
+                    label
+                }
+            });
             let data = infection::InfectionData {
                 points: &points,
                 theory: &run.theory,
@@ -468,7 +470,7 @@ pub fn app() -> Html {
     let kinds = lab.run.borrow().simulation.kinds();
     let structure = lab.run.borrow().simulation.structure();
     let tree = matches!(structure, crate::engine::Structure::Tree { .. })
-        && lab.config.mode == crate::engine::Mode::Tree;
+        && lab.config.mode.spec().crash_cuts_subtree();
     let regions = matches!(structure, crate::engine::Structure::Regions { .. });
     let stream = lab.run.borrow().simulation.messages() > 1;
     let many_messages = lab.config.many_messages();
@@ -477,6 +479,13 @@ pub fn app() -> Html {
         Action::SetLogRounds(input.checked())
     });
 
+    let theory_note = crate::engine::protocols::theory_note(lab.run.borrow().simulation.config());
+    // The theory curve's legend as drawn on the canvas ("none": no curve), for tests and tools.
+    let theory_curve = lab
+        .run
+        .borrow()
+        .theory_label()
+        .unwrap_or_else(|| "none".into());
     let run_exports = super::export::run_exports(&lab.run); // views (#8)
     // async-racks: asynchronous gossip puts time in periods on the chart's x axis.
     let chart_label = if lab.config.timed() && lab.config.asynchrony.is_some() {
@@ -513,11 +522,13 @@ pub fn app() -> Html {
                     { super::lecture::timeline(&lab) } // lecture
                     <Counts run={run_props.run.clone()} version={lab.version} />
                     <NodeDetails selected={lab.selected} run={run_props.clone()} dispatch={dispatch.clone()} />
-                    <Legend animated={nodes <= ANIMATED_NODES} {kinds} cut_off={tree} {regions} {stream} />
+                    <Legend mode={lab.config.mode} animated={nodes <= ANIMATED_NODES} {kinds} cut_off={tree} {regions} {stream} />
                 </section>
                 <section class="panel results-panel" aria-label="Results">
                     <canvas ref={views.chart.clone()} class="chart" data-testid="chart" role="img"
-                        aria-label={chart_label}></canvas>
+                        aria-label={chart_label} data-theory-curve={theory_curve}></canvas>
+                    // Which theory the dashed curve is, or why none is drawn.
+                    <p class="theory-note" data-testid="theory-note">{ theory_note }</p>
                     <div class="chart-tools">
                         <label class="check">
                             <input type="checkbox" id="log-rounds" checked={lab.log_rounds} onchange={on_log} />

@@ -5,7 +5,7 @@
 
 use crate::engine::protocols::messages::Policy;
 use crate::engine::protocols::srm;
-use crate::engine::{Config, Mode, Simulation};
+use crate::engine::{Config, Simulation};
 
 /// Above this many nodes the page does not play the comparison runs (they would delay every
 /// parameter change); the CLI gives the same figures for any N.
@@ -36,8 +36,10 @@ pub fn compare(config: &Config) -> Option<Comparison> {
     if config.nodes > COMPARED_NODES {
         return None;
     }
-    match config.mode {
-        Mode::Srm => Some(Comparison {
+    // The switch the lesson flips, by the parameter the protocol takes.
+    let mode = config.mode;
+    if mode.takes("suppression") {
+        Some(Comparison {
             title: "NAKs sent per round, with and without suppression",
             y_desc: "NAKs",
             lines: [true, false]
@@ -61,8 +63,9 @@ pub fn compare(config: &Config) -> Option<Comparison> {
                     }
                 })
                 .collect(),
-        }),
-        Mode::Rmtp => Some(Comparison {
+        })
+    } else if mode.takes("designated") {
+        Some(Comparison {
             title: "Datagrams arriving at the sender per round, with and without DRs",
             y_desc: "at the sender",
             lines: [true, false]
@@ -82,9 +85,10 @@ pub fn compare(config: &Config) -> Option<Comparison> {
                     }
                 })
                 .collect(),
-        }),
-        // Many messages (issue #10): the same seed under each policy, latency per message.
-        Mode::Push | Mode::Pull | Mode::PushPull if config.many_messages() => Some(Comparison {
+        })
+    } else if mode.takes("policy") && config.many_messages() {
+        // Many messages: the same seed under each policy, latency per message.
+        Some(Comparison {
             title: "Latency per message under each policy (same seed)",
             y_desc: "rounds",
             lines: Policy::ALL
@@ -96,8 +100,9 @@ pub fn compare(config: &Config) -> Option<Comparison> {
                     policy_line(policy, &simulation)
                 })
                 .collect(),
-        }),
-        _ => None,
+        })
+    } else {
+        None
     }
 }
 

@@ -277,27 +277,19 @@ fn views_protocol_controls(
     distinct: &[Mode],
     dispatch: &Callback<Action>,
 ) -> Html {
-    // Parameters shared within a kind (SRM and RMTP, the membership protocols) show once, with
-    // the first protocol of the kind: one control, one id.
-    let mut kinds_shown: Vec<bool> = Vec::new();
+    // Parameters several protocols take (M packets of the reliable multicasts, the periods and
+    // join of the membership protocols) show once, with the first protocol taking them: one
+    // control, one id.
+    let mut shown: Vec<&str> = Vec::new();
     let mut own = |mode: Mode| {
-        let kind = match mode {
-            Mode::Srm | Mode::Rmtp => true,
-            Mode::Heartbeat | Mode::Swim | Mode::Cassandra => false,
-            _ if mode.group() == Group::Gossip => return None,
-            _ => {
-                return Some(protocol_controls(
-                    &Config {
-                        mode,
-                        ..config.clone()
-                    },
-                    dispatch,
-                    true,
-                ));
-            }
-        };
-        let shared = !kinds_shown.contains(&kind);
-        kinds_shown.push(kind);
+        if mode.group() == Group::Gossip {
+            return None;
+        }
+        let shared_key = ["packets", "periods"]
+            .into_iter()
+            .find(|&key| mode.takes(key));
+        let shared = shared_key.is_none_or(|key| !shown.contains(&key));
+        shown.extend(shared_key);
         Some(protocol_controls(
             &Config {
                 mode,
@@ -319,7 +311,7 @@ fn views_protocol_controls(
             })) }
             if !gossip.is_empty() {
                 <div class="view-protocol"><span class="group-name">{ gossip.join(", ") }</span>
-                    if distinct.contains(&Mode::Push) { { push_variant_controls(config, dispatch) } }
+                    if distinct.iter().any(|mode| mode.takes("stop") || mode.takes("push_until")) { { push_variant_controls(config, dispatch) } }
                     { messages_controls(config, dispatch) }</div>
             }
         </>

@@ -11,19 +11,27 @@ use super::panels::RunProps;
 use super::state::{Action, Run};
 use crate::engine::Mode;
 use crate::engine::config::Config;
-use crate::engine::protocols::membership::{self, VIEW_CAP};
+use crate::engine::protocols::membership::VIEW_CAP;
 use web_sys::{HtmlCanvasElement, HtmlInputElement};
 use yew::prelude::*;
 
-/// The mode's own sliders, the run length, and the join round.
+/// The protocol's own sliders (the parameters no other protocol takes), the run length, and
+/// the join round.
 /// `shared`: with the periods and the join, which every membership protocol has (a view showing
 /// several protocols shows them once).
 pub fn controls(config: &Config, dispatch: &Callback<Action>, shared: bool) -> Html {
-    let keys: &[(&'static str, f64)] = match config.mode {
-        Mode::Heartbeat => &[("t_fail", 60.0), ("t_cleanup", 60.0)],
-        Mode::Swim => &[("ping_req", 8.0), ("suspicion", 20.0)],
-        _ => &[("phi", 16.0)],
-    };
+    let mode = config.mode;
+    let keys: Vec<&'static str> = mode
+        .spec()
+        .params()
+        .iter()
+        .copied()
+        .filter(|&key| {
+            Mode::ALL
+                .into_iter()
+                .all(|other| other == mode || !other.takes(key))
+        })
+        .collect();
     let join = {
         let dispatch = dispatch.clone();
         Callback::from(move |event: Event| {
@@ -44,13 +52,13 @@ pub fn controls(config: &Config, dispatch: &Callback<Action>, shared: bool) -> H
     if !shared {
         return html! {
             <div class="protocol-controls">
-                { for keys.iter().map(|&(key, max)| param_slider(config, key, max, dispatch)) }
+                { for keys.iter().map(|&key| param_slider(config, key, slider_max(key), dispatch)) }
             </div>
         };
     }
     html! {
         <div class="protocol-controls" data-testid="membership-controls">
-            { for keys.iter().map(|&(key, max)| param_slider(config, key, max, dispatch)) }
+            { for keys.iter().map(|&key| param_slider(config, key, slider_max(key), dispatch)) }
             { param_slider(config, "periods", 300.0, dispatch) }
             <label class="factor">
                 <span>{ "Join at round" }</span>
@@ -62,45 +70,23 @@ pub fn controls(config: &Config, dispatch: &Callback<Action>, shared: bool) -> H
     }
 }
 
-/// What to look at, and the trade-off, per protocol.
-pub fn explanation(mode: Mode) -> &'static str {
-    match mode {
-        Mode::Heartbeat => {
-            "Heartbeat gossip (van Renesse et al. 1998): each period every node bumps its counter and sends its \
-             whole list to b members; a member whose counter has not risen for T_fail periods is failed, and \
-             deleted T_cleanup later. Watch the crashed node's column turn orange row by row, about T_fail plus \
-             the O(log N) age of its last heartbeat. The trade-off: a small T_fail detects sooner but, under \
-             loss, fails live nodes too; the lists cost O(N) bytes per datagram."
-        }
-        Mode::Swim => {
-            "SWIM (Das et al. 2002): each period a member pings one random member; without an ack it asks k \
-             others (ping-req), then suspects it (yellow), and fails it after the suspicion timeout unless the \
-             member refutes with a higher incarnation. Someone first suspects a crash after e / (e − 1) ≈ 1.58 \
-             periods whatever N, and each member sends a constant load. The trade-off: a larger k costs more \
-             datagrams under loss but makes false suspicions exponentially rarer; a longer suspicion gives \
-             refutations time, at the cost of later detection."
-        }
-        _ => {
-            "Cassandra: each second a node bumps its heartbeat version and gossips digests with a random live \
-             node (Syn, Ack, Ack2), now and then with an unreachable one and the seed. The phi accrual \
-             detector convicts a node when phi = (time without news / mean interval) · log10 e passes the \
-             threshold: at 8, after about 18.4 mean intervals, then the conviction spreads node by node. The \
-             trade-off: a higher threshold, fewer false convictions under loss, slower detection."
-        }
+/// The slider's end for a membership parameter (the number field takes the whole range): the
+/// values worth trying, not the engine's limits.
+fn slider_max(key: &str) -> f64 {
+    match key {
+        "t_fail" | "t_cleanup" => 60.0,
+        "ping_req" => 8.0,
+        "suspicion" => 20.0,
+        _ => 16.0,
     }
 }
 
-/// The theory's first detection in periods after the crash, in words for the chart and table.
-fn expected(config: &Config) -> (f64, String) {
-    let figure = membership::expected_first_detection(config.mode, &config.membership);
-    let words = match config.mode {
-        Mode::Swim => format!("theory: first detection e/(e−1) = {figure:.2} periods"),
-        Mode::Cassandra => {
-            format!("theory: conviction after {figure:.1} mean intervals (≥ {figure:.1} periods)")
-        }
-        _ => format!("theory: failed after T_fail = {figure:.0} periods (+ the heartbeat's age)"),
-    };
-    (figure, words)
+/// The lesson's expected first detection in periods after the crash, and the theory in words
+/// for the chart's legend and the note, from the protocol's descriptor.
+fn expected(config: &Config) -> Option<(f64, String, String)> {
+    let lesson = crate::engine::protocols::lesson(config, None)?;
+    let label = format!("theory: {:.2} periods", lesson.expected);
+    Some((lesson.expected, label, lesson.why))
 }
 
 fn periods_text(value: Option<f64>) -> String {
@@ -124,7 +110,13 @@ pub fn membership_panel(props: &RunProps) -> Html {
     let datagrams = run.simulation.totals().datagrams as f64 / live / rounds;
     let bytes = round.bytes as f64 / live / rounds;
     let false_rate = round.false_detections as f64 * 1000.0 / rounds;
-    let (figure, words) = expected(&config);
+    let expected = expected(&config);
+    let figure = expected
+        .as_ref()
+        .map_or("–".into(), |(figure, _, _)| format!("{figure:.2}"));
+    let words = expected
+        .as_ref()
+        .map_or(String::new(), |(_, _, why)| format!(" Theory: {why}."));
     let target = round
         .target
         .map_or("no crash yet".into(), |node| format!("node {node}"));
@@ -143,7 +135,7 @@ pub fn membership_panel(props: &RunProps) -> Html {
                 <tbody>
                     <tr><th scope="row">{ "first detection (periods)" }</th>
                         <td data-testid="first-detection">{ periods_text(round.first_detection) }</td>
-                        <td class="theory" data-testid="expected-detection">{ format!("{figure:.2}") }</td></tr>
+                        <td class="theory" data-testid="expected-detection">{ figure }</td></tr>
                     <tr><th scope="row">{ "every live node (periods)" }</th>
                         <td data-testid="all-detection">{ periods_text(round.all_detection) }</td>
                         <td class="theory">{ "+ dissemination" }</td></tr>
@@ -159,7 +151,7 @@ pub fn membership_panel(props: &RunProps) -> Html {
                     }
                 </tbody>
             </table>
-            <p class="chart-note">{ format!("{} live nodes consider X failed, {} suspect it. {words}.", round.failing, round.suspecting) }</p>
+            <p class="chart-note">{ format!("{} live nodes consider X failed, {} suspect it.{words}", round.failing, round.suspecting) }</p>
             if shown {
                 <canvas ref={matrix_ref} class="matrix" data-testid="membership-matrix" role="img"
                     aria-label="Who believes whom: rows are observers, columns members"></canvas>
@@ -204,7 +196,7 @@ fn draw(run: &Run, matrix_ref: &NodeRef, chart_ref: &NodeRef) {
             rounds: &rounds,
             observers: f64::from(round.map_or(config.nodes, |round| round.observers.max(1))),
             crash_round,
-            expected: Some(expected(config)),
+            expected: expected(config).map(|(figure, label, _)| (figure, label)),
         };
         if let Err(error) = detection::draw(&canvas, &data) {
             web_sys::console::error_1(&error.to_string().into());

@@ -37,6 +37,8 @@ pub fn counts(props: &RunProps) -> Html {
     let (informed, live) = (simulation.informed(), simulation.live());
     let totals = simulation.totals();
     let per_node = totals.datagrams as f64 / f64::from(live);
+    // What the tally counts, in the protocol's words ("hold every packet", "consider X failed").
+    let tally = capitalised(simulation.config().mode.spec().words().informed);
     let redundant_share = if totals.payload > 0 {
         totals.redundant as f64 / totals.payload as f64
     } else {
@@ -45,7 +47,7 @@ pub fn counts(props: &RunProps) -> Html {
     html! {
         <dl class="counts">
             <div><dt>{ "Round" }</dt><dd data-testid="round">{ simulation.round() }</dd></div>
-            <div><dt>{ "Informed" }</dt><dd><span data-testid="informed">{ informed }</span>
+            <div><dt>{ tally }</dt><dd><span data-testid="informed">{ informed }</span>
                 { " / " }<span data-testid="live">{ live }</span>{ " live" }</dd></div>
             <div><dt>{ "Fraction" }</dt><dd data-testid="fraction">{ percent(f64::from(informed) / f64::from(live)) }</dd></div>
             <div><dt>{ "Datagrams" }</dt><dd><span data-testid="datagrams">{ totals.datagrams }</span>
@@ -126,22 +128,29 @@ pub fn milestones(props: &RunProps) -> Html {
             }
         },
     );
+    let words = simulation.config().mode.spec().words();
     let status_text = match (status, simulation.warning()) {
         (_, Some(warning)) => warning.to_string(),
         (Status::Completed { rounds }, _) if simulation.config().mongering.stop.is_some() => {
             format!("Every live node informed; the rumor died out after {rounds} rounds.")
         }
         (Status::Completed { rounds }, _) => {
-            format!("Every live node informed after {rounds} rounds.")
+            format!("After {rounds} rounds {}.", words.done)
         }
         // membership (issue #11): a membership run lasts its periods.
         (Status::Stopped { rounds }, _)
             if simulation.config().mode.group() == Group::Membership =>
         {
-            format!("Ran its {rounds} periods; informed here = live nodes that consider X failed.")
+            format!(
+                "Ran its {rounds} periods; the tally counts the live nodes that {}.",
+                words.informed
+            )
         }
         (Status::Stopped { rounds }, _) => {
-            format!("Stopped at the round limit ({rounds}) before everyone was informed.")
+            format!(
+                "Stopped at the round limit ({rounds}) before {}.",
+                words.done
+            )
         }
         (Status::Ended { rounds }, _) if simulation.config().mongering.stop.is_some() => {
             let missed = simulation.live() - simulation.informed();
@@ -153,8 +162,9 @@ pub fn milestones(props: &RunProps) -> Html {
         (Status::Ended { rounds }, _) => {
             let missed = simulation.live() - simulation.informed();
             format!(
-                "Over after {rounds} rounds with nothing left to send: {missed} live node{} never got the message.",
-                if missed == 1 { "" } else { "s" }
+                "Over after {rounds} rounds with nothing left to send: {missed} live node{} never got the message ({}).",
+                if missed == 1 { "" } else { "s" },
+                words.ended
             )
         }
         (Status::Running, _) => "Running: press Play, Step or Run to end.".to_string(),
@@ -194,8 +204,8 @@ fn theory_rounds_text(run: &Run) -> String {
         None if config.mean_loss() >= 1.0 => "never".into(),
         // A stop rule's expected residue: some nodes are never informed.
         None if config.mongering.stop.is_some() => "not all".into(),
-        // Reliable multicast gets there, after repairs that have no closed form.
-        None if matches!(config.mode, Mode::Srm | Mode::Rmtp) => "after repairs".into(),
+        // No theory holds here (repairs under loss, a crash schedule, ...): the note says why.
+        None if run.theory.is_empty() && config.mode.group() != Group::Membership => "–".into(),
         // Multicast without a way to recover from loss or crashes does not reach everyone.
         None if config.mode.group() == Group::Multicast => "not all".into(),
         // Many messages: no theory figure for "every message everywhere".
@@ -235,6 +245,8 @@ fn swatch(colour: Rgb, shape: &'static str) -> Html {
 
 #[function_component(Legend)]
 pub fn legend(props: &LegendProps) -> Html {
+    // The protocol's words: membership counts the nodes that consider X failed, not "informed".
+    let informed = props.mode.spec().words().informed;
     let gradient = format!(
         "background: linear-gradient(90deg, {}, {}, {})",
         palette::hex(palette::viridis(0.0)),
@@ -243,9 +255,9 @@ pub fn legend(props: &LegendProps) -> Html {
     );
     html! {
         <ul class="legend" aria-label="Legend">
-            <li>{ swatch(palette::UNINFORMED, "node") }{ "uninformed" }</li>
-            <li><span class="swatch gradient" style={gradient} aria-hidden="true"></span>{ "informed: early → late round" }</li>
-            <li>{ swatch(palette::NEW, "ring") }{ "informed this round" }</li>
+            <li>{ swatch(palette::UNINFORMED, "node") }{ "the others" }</li>
+            <li><span class="swatch gradient" style={gradient} aria-hidden="true"></span>{ format!("{informed}: early → late round") }</li>
+            <li>{ swatch(palette::NEW, "ring") }{ format!("{informed}, new this round") }</li>
             <li>{ swatch(palette::INK, "ring") }{ "sender" }</li>
             <li>{ swatch(palette::CRASHED, "cross") }{ "crashed" }</li>
             if props.cut_off {
@@ -276,6 +288,7 @@ pub fn legend(props: &LegendProps) -> Html {
 
 #[derive(Properties, PartialEq)]
 pub struct LegendProps {
+    pub mode: Mode,
     pub animated: bool,
     /// The datagram kinds the protocol declares.
     pub kinds: &'static [Kind],
@@ -290,10 +303,11 @@ pub struct LegendProps {
 /// Details of the clicked node.
 #[function_component(NodeDetails)]
 pub fn node_details(props: &NodeDetailsProps) -> Html {
-    let Some(node) = props.selected else {
-        return html! { <p class="node-details muted" data-testid="node-details">{ "Click a node to see who informed it." }</p> };
-    };
     let run = props.run.run.borrow();
+    let Some(node) = props.selected else {
+        let click = run.simulation.config().mode.spec().words().click;
+        return html! { <p class="node-details muted" data-testid="node-details">{ click }</p> };
+    };
     let simulation = &run.simulation;
     let text = if simulation.is_crashed(node) {
         format!("Node {node}: crashed, never sends or receives.")

@@ -223,7 +223,7 @@ pub fn cut_off(simulation: &Simulation, informed_round: &[u32]) -> Vec<bool> {
     let Structure::Tree { fanout } = simulation.structure() else {
         return cut;
     };
-    if simulation.config().mode != crate::engine::Mode::Tree {
+    if !simulation.config().mode.spec().crash_cuts_subtree() {
         return cut;
     }
     let over = matches!(

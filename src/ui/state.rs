@@ -18,12 +18,6 @@ use yew::Reducible;
 
 /// Above this many nodes the stage draws a dense field and no datagrams are animated.
 pub const ANIMATED_NODES: u32 = 500;
-/// The most nodes the page runs SRM and RMTP with (see `keep_consistent`).
-pub const SRM_NODES: u32 = 2_000;
-pub const RMTP_NODES: u32 = 20_000;
-/// membership (issue #11): every node's view of every member is N x N entries of 48 bytes, so
-/// the page keeps them to 1,000 nodes (48 MB); gossip-sim takes the engine's 2,000.
-pub const MEMBERSHIP_PAGE_NODES: u32 = 1_000;
 /// Earlier runs kept on the chart.
 pub const MAX_GHOSTS: usize = 6;
 /// How much work one animation frame may do when running to the end: datagrams, not time, so the
@@ -137,19 +131,22 @@ pub const MILESTONES: [f64; 2] = [0.5, 0.99];
 
 impl Run {
     pub fn new(config: &Config) -> Run {
-        Run::with_comparison(config, compare(config))
+        Run::with_comparison(config, compare(&config.clone().without_inapplicable()))
     }
 
     /// A run whose comparison is already known (a reset or replay of the same configuration
     /// keeps its comparison instead of playing it again).
     #[inline(never)] // lecture: one copy for its callers (size)
     pub(super) fn with_comparison(config: &Config, comparison: Option<Comparison>) -> Run {
+        // The page's configuration may hold other protocols' settings (kept for when the page
+        // switches back to them); the run gets only its own protocol's.
+        let own = config.clone().without_inapplicable();
         let simulation = if config.nodes <= ANIMATED_NODES {
-            Simulation::with_contacts(config.clone())
+            Simulation::with_contacts(own)
         } else {
-            Simulation::new(config.clone())
+            Simulation::new(own)
         }
-        .expect("the UI only builds valid configurations");
+        .expect("the UI only builds configurations `runnable` accepted");
         let mut informed_round = vec![u32::MAX; config.nodes as usize];
         for &node in simulation.informed_order() {
             informed_round[node as usize] = 0;
@@ -242,36 +239,26 @@ impl Run {
         self.reached[index]
     }
 
-    /// The theory curve's legend: when it expects everyone informed, or why it never does.
-    pub fn theory_label(&self) -> String {
+    /// The theory curve's legend: when it expects everyone informed, or why it never does;
+    /// `None` when no curve is drawn (the theory note says why).
+    pub fn theory_label(&self) -> Option<String> {
         let config = self.simulation.config();
         match self.theory_rounds {
-            Some(rounds) => format!("theory: all by round {rounds}"),
-            // Many messages: the mean-field curve is a single rumor's.
-            None if config.many_messages() => {
-                "theory: a single rumor's, not drawn for M > 1".into()
-            }
-            // membership (issue #11): the curve is the live nodes that consider X failed.
-            None if config.mode.group() == Group::Membership => {
-                "consider X failed (theory: in the table)".into()
-            }
-            None if config.mean_loss() >= 1.0 => "theory: never (every datagram is lost)".into(),
-            None if matches!(config.mode, Mode::Srm | Mode::Rmtp) => {
-                "theory without loss: M − 1 + depth rounds".into()
-            }
-            None if config.tree.repair_delay.is_some() && config.mode == Mode::Tree => {
-                "theory: the tree without repair (repairs reach the rest later)".into()
+            Some(rounds) => Some(format!("theory: all by round {rounds}")),
+            None if self.theory.is_empty() => None,
+            None if config.mean_loss() >= 1.0 => {
+                Some("theory: never (every datagram is lost)".into())
             }
             None if config.mode.group() == Group::Multicast => {
-                "theory: not everyone (nothing repairs a cut)".into()
+                Some("theory: not everyone (nothing repairs a cut)".into())
             }
-            None => match crate::engine::protocols::stop_rule_theory(config) {
+            None => Some(match crate::engine::protocols::stop_rule_theory(config) {
                 Some((residue, _)) => format!(
                     "theory (mean field): {:.1}% never informed",
                     residue * 100.0
                 ),
                 None => "theory: not within a million rounds".into(),
-            },
+            }),
         }
     }
 
@@ -359,7 +346,24 @@ impl PartialEq for Lab {
 }
 
 impl Lab {
-    pub fn new(setup: Setup, notices: Vec<String>) -> Lab {
+    pub fn new(mut setup: Setup, mut notices: Vec<String>) -> Lab {
+        // A configuration over the page's memory is not started: the page opens with the
+        // default settings of the chosen protocol and says why.
+        if let Err(reason) = runnable(&setup.config) {
+            notices.push(format!(
+                "{reason}. The run was not started; the page opened with the default settings of {} instead.",
+                setup.config.mode
+            ));
+            let default = Setup::default().config;
+            setup.config = Config {
+                mode: setup.config.mode,
+                ..default.clone()
+            };
+            if runnable(&setup.config).is_err() {
+                setup.config = default;
+            }
+            setup.autoplay = false;
+        }
         let mut lab = Lab {
             run: Rc::new(RefCell::new(Run::new(&setup.config))),
             config: setup.config,
@@ -451,22 +455,26 @@ fn clamp(name: &str, value: f64, (low, high): (f64, f64), notices: &mut Vec<Stri
     }
 }
 
+/// Whether the page can run `config`: its protocol's own parameters (the page keeps the others
+/// for when it switches back) within the page's memory budget; otherwise the engine's reason.
+pub fn runnable(config: &Config) -> Result<(), String> {
+    config
+        .clone()
+        .without_inapplicable()
+        .validate_within(crate::engine::config::limits::PAGE_MEMORY)
+        .map_err(|error| error.to_string())
+}
+
 /// Parameters whose range depends on another (RMTP's regions on N) follow it, with a notice,
 /// so no control or URL can leave the page with a configuration the engine refuses.
 pub fn keep_consistent(config: &mut Config, notices: &mut Vec<String>) {
-    // SRM floods every NAK and repair to every node, RMTP retransmits per receiver: a round can
-    // cost N times the losses, so the page keeps them to sizes a browser plays smoothly.
-    let page_max = match config.mode {
-        Mode::Srm => Some(SRM_NODES),
-        Mode::Rmtp => Some(RMTP_NODES),
-        // membership (issue #11): views are N x N.
-        Mode::Heartbeat | Mode::Swim | Mode::Cassandra => Some(MEMBERSHIP_PAGE_NODES),
-        _ => None,
-    };
-    if let Some(max) = page_max.filter(|&max| config.nodes > max) {
+    // Some protocols cost more per node than a browser plays smoothly (floods, N x N views):
+    // their descriptor says how many nodes the page runs them with.
+    let max = config.mode.spec().page_nodes();
+    if config.nodes > max {
         notices.push(format!(
             "{} runs in the page with at most {max} nodes (gossip-sim takes more); N was set to {max}.",
-            config.mode.name().to_ascii_uppercase()
+            config.mode.spec().words().title
         ));
         config.nodes = max;
     }
@@ -486,7 +494,7 @@ pub fn keep_consistent(config: &mut Config, notices: &mut Vec<String>) {
         config.racks = config.nodes;
     }
     let receivers = config.nodes.saturating_sub(1).max(1);
-    if config.mode == Mode::Rmtp && config.rmtp.regions > receivers {
+    if config.mode.takes("regions") && config.rmtp.regions > receivers {
         notices.push(format!(
             "Regions R must be at most N − 1 = {receivers}; {} was set to {receivers}.",
             config.rmtp.regions
@@ -652,8 +660,16 @@ impl Reducible for Lab {
         }
         keep_consistent(&mut config, &mut notices);
         if config != lab.config {
-            lab.config = config;
-            lab.restart(true);
+            // Over the page's memory (or refused by the engine): say why, keep the current run.
+            match runnable(&config) {
+                Ok(()) => {
+                    lab.config = config;
+                    lab.restart(true);
+                }
+                Err(reason) => notices.push(format!(
+                    "{reason}. The run was not started; the settings stay as they were."
+                )),
+            }
         }
         lab.notices.extend(notices);
         Rc::new(lab)

@@ -44,6 +44,9 @@ pub fn parse_query(query: &str) -> (Setup, Vec<String>) {
     let mut setup = Setup::default();
     let mut notices = Vec::new();
     let query = super::share::bounded(query, &mut notices); // lecture
+    // The views' keys, read here to know which protocols the URL's parameters are for.
+    let mut views = super::view_keys::ViewSetup::default();
+    let mut given: Vec<(&str, &'static Param)> = Vec::new();
     for pair in query
         .trim_start_matches('?')
         .split('&')
@@ -59,7 +62,10 @@ pub fn parse_query(query: &str) -> (Setup, Vec<String>) {
         if let Some(param) = params::find_by_url(key) {
             let config = &mut setup.config;
             match page_value(param, &value) {
-                Ok(parsed) => (param.set)(config, parsed),
+                Ok(parsed) => {
+                    (param.set)(config, parsed);
+                    given.push((key, param));
+                }
                 Err(expected) => reject(&expected, shown((param.get)(config))),
             }
             continue;
@@ -77,15 +83,56 @@ pub fn parse_query(query: &str) -> (Setup, Vec<String>) {
             "log" => setup.log_rounds = flag(&value, "log", &mut notices),
             // views (#8): view, modes, trials are the views' own; checked here for the notices.
             key if super::view_keys::is_url_key(key) => {
-                super::view_keys::read_key(&mut Default::default(), key, &value, &mut notices)
+                super::view_keys::read_key(&mut views, key, &value, &mut notices)
             }
             // lecture: embed, lock, loop, round, tour, present, theme.
             key if super::share::parse_key(&mut setup.lecture, key, &value, &mut notices) => {}
             _ => notices.push(format!("URL parameter {key:?} is unknown and was ignored.")),
         }
     }
+    ignore_inapplicable(&mut setup.config, &views, &given, &mut notices);
     keep_consistent(&mut setup.config, &mut notices);
     (setup, notices)
+}
+
+/// A parameter the URL sets that none of the page's protocols takes is ignored with a notice
+/// naming the protocols it applies to. The run and experiment views run the chosen protocol; the
+/// compare and scaling views run several, and a parameter any of them takes is kept.
+fn ignore_inapplicable(
+    config: &mut Config,
+    views: &super::view_keys::ViewSetup,
+    given: &[(&str, &'static Param)],
+    notices: &mut Vec<String>,
+) {
+    use super::view_keys::View;
+    let modes = match views.view {
+        View::Compare | View::Scaling => views.modes(),
+        View::Run | View::Experiment => vec![config.mode],
+    };
+    let default = Setup::default().config;
+    for (index, &(key, param)) in given.iter().enumerate() {
+        let repeated = given[..index]
+            .iter()
+            .any(|(_, earlier)| earlier.key == param.key);
+        if repeated || modes.iter().any(|&mode| param.applies_to(mode)) {
+            continue;
+        }
+        let message = match modes[..] {
+            [mode] => param.inapplicable(mode),
+            _ => format!(
+                "{} does not apply to {}: it applies to {}",
+                param.key,
+                modes
+                    .iter()
+                    .map(|mode| mode.name())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                param.protocols_text()
+            ),
+        };
+        notices.push(format!("URL parameter {key}: {message}; it was ignored."));
+        (param.set)(config, (param.get)(&default));
+    }
 }
 
 /// A URL value for `param`, within the page's range (the page takes fewer nodes than the engine);

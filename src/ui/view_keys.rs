@@ -36,7 +36,11 @@ impl View {
 
 /// Trials per experiment (and per scaling point) the page runs.
 pub const TRIALS: (u32, u32) = (1, 10_000);
-pub const DEFAULT_MODES: [Mode; 3] = [Mode::Push, Mode::Pull, Mode::PushPull];
+/// The protocols a view compares until told otherwise: the gossip protocols, in the registry's
+/// order.
+pub fn default_modes() -> impl Iterator<Item = Mode> {
+    Mode::of_group(crate::engine::config::Group::Gossip)
+}
 
 /// The shared parameters a compare panel may override, by their engine keys.
 pub const OVERRIDABLE: [&str; 5] = ["nodes", "fanout", "loss", "crash", "seed"];
@@ -76,7 +80,8 @@ impl Pick {
         });
     }
 
-    /// The shared configuration with the protocol and the overrides applied.
+    /// The shared configuration with the protocol and the overrides applied, without the
+    /// parameters other panels' protocols take and this one does not.
     pub fn apply(&self, shared: &crate::engine::Config) -> crate::engine::Config {
         let mut config = crate::engine::Config {
             mode: self.mode,
@@ -87,7 +92,7 @@ impl Pick {
                 (param.set)(&mut config, value);
             }
         }
-        config
+        config.without_inapplicable()
     }
 
     /// As the URL writes it: `push:loss=0.2:seed=7`.
@@ -206,7 +211,7 @@ impl Default for ViewSetup {
     fn default() -> Self {
         ViewSetup {
             view: View::Run,
-            picks: DEFAULT_MODES.into_iter().map(Pick::new).collect(),
+            picks: default_modes().map(Pick::new).collect(),
             trials: 100,
         }
     }

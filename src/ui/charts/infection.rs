@@ -21,8 +21,9 @@ pub struct InfectionData<'a> {
     /// The expected fraction after each round, from round 0.
     pub theory: &'a [f64],
     pub theory_rounds: Option<u32>,
-    /// The theory curve's legend: "theory: all by round R", or why it never gets there.
-    pub theory_label: String,
+    /// The theory curve's legend: "theory: all by round R", or why it never gets there; `None`
+    /// where no theory holds (no curve, no legend entry: the theory note says why).
+    pub theory_label: Option<String>,
     pub ghosts: Vec<Ghost<'a>>,
     /// Rounds on a log scale, from round 1 (round 0 has no place on it).
     pub log_rounds: bool,
@@ -131,24 +132,26 @@ where
         .map(|(round, &fraction)| (round as f64, fraction))
         .filter(|&(round, _)| round >= first)
         .collect();
-    chart
-        .draw_series(DashedLineSeries::new(
-            theory,
-            dash,
-            dash * 0.8,
-            theory_style,
-        ))?
-        .label(data.theory_label.clone())
-        .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], theory_style));
-    if let Some(rounds) = data.theory_rounds {
-        let marker = colour(palette::INK).mix(0.5).stroke_width(ratio as u32);
-        let x = f64::from(rounds).max(first);
-        chart.draw_series(DashedLineSeries::new(
-            [(x, 0.0), (x, 1.02)],
-            dash * 0.5,
-            dash * 0.5,
-            marker,
-        ))?;
+    if let Some(label) = data.theory_label.clone().filter(|_| !theory.is_empty()) {
+        chart
+            .draw_series(DashedLineSeries::new(
+                theory,
+                dash,
+                dash * 0.8,
+                theory_style,
+            ))?
+            .label(label)
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], theory_style));
+        if let Some(rounds) = data.theory_rounds {
+            let marker = colour(palette::INK).mix(0.5).stroke_width(ratio as u32);
+            let x = f64::from(rounds).max(first);
+            chart.draw_series(DashedLineSeries::new(
+                [(x, 0.0), (x, 1.02)],
+                dash * 0.5,
+                dash * 0.5,
+                marker,
+            ))?;
+        }
     }
 
     // async-racks: the asynchronous theory's completion time, a green dashed line.

@@ -60,6 +60,15 @@ fn panels(config: &Config, picks: &[Pick]) -> Vec<Panel> {
             let mut config = pick.apply(config);
             let mut notices = Vec::new();
             keep_consistent(&mut config, &mut notices);
+            if let Err(reason) = super::super::state::runnable(&config) {
+                notices.push(format!(
+                    "{reason}; this panel runs the page's default settings instead."
+                ));
+                config = Config {
+                    mode: pick.mode,
+                    ..super::super::url::Setup::default().config
+                };
+            }
             Panel {
                 pick: pick.clone(),
                 run: Rc::new(RefCell::new(Run::new(&config))),
@@ -360,7 +369,7 @@ pub fn compare_view(props: &CompareProps) -> Html {
             .into_iter()
             .rev()
             .find(|mode| !modes.contains(mode))
-            .unwrap_or(Mode::Push);
+            .unwrap_or(Mode::ALL[0]);
         let add = edit(Rc::new(move |setup| setup.picks.push(Pick::new(next))));
         Callback::from(move |_: MouseEvent| add())
     };

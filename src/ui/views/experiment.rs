@@ -155,6 +155,11 @@ pub fn experiment_view(props: &ExperimentProps) -> Html {
     let run = {
         let (batch, pool) = (batch.clone(), pool.clone());
         move |config: &Config, trials: u32| {
+            // The trials run the chosen protocol's own parameters, within the page's memory.
+            let config = &config.clone().without_inapplicable();
+            if super::super::state::runnable(config).is_err() {
+                return;
+            }
             let Ok(experiment) = Experiment::new(config.clone(), trials) else {
                 return;
             };

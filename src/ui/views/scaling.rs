@@ -71,9 +71,10 @@ pub fn points(config: &Config, modes: &[Mode], last: u32) -> Vec<Config> {
                 mode,
                 nodes: 1 << power,
                 ..config.clone()
-            };
+            }
+            .without_inapplicable();
             keep_consistent(&mut point, &mut Vec::new());
-            if point.nodes == 1 << power {
+            if point.nodes == 1 << power && super::super::state::runnable(&point).is_ok() {
                 points.push(point);
             }
         }
