@@ -2,12 +2,62 @@
 //! Every protocol, every parameter that applies to it, at random points of its range and at its
 //! edges: a configuration the engine accepts runs without panicking, its live and informed
 //! counts agree, its datagram totals are the sum of their kinds and of its rounds, recording
-//! the datagrams does not change the run, and its seed replays it exactly.
+//! the datagrams does not change the run, its seed replays it exactly, and it holds no more
+//! memory than `Config::memory_estimate` allowed for it.
 
 use gossip_lab::engine::params::{Domain, PARAMS, Param};
 use gossip_lab::engine::{Config, Counters, Mode, RoundReport, Simulation, Status};
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, RngAlgorithm, TestRng, TestRunner};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+/// Counts the bytes each thread holds and the most it held, so a run's peak memory can be
+/// compared with `Config::memory_estimate` (the tests of this file run on their own threads).
+struct Meter;
+
+thread_local! {
+    static HELD: Cell<isize> = const { Cell::new(0) };
+    static PEAK: Cell<isize> = const { Cell::new(0) };
+}
+
+fn account(change: isize) {
+    // `try_with`: a thread being torn down has no counters left; nothing to measure then.
+    let _ = HELD.try_with(|held| {
+        let now = held.get() + change;
+        held.set(now);
+        let _ = PEAK.try_with(|peak| peak.set(peak.get().max(now)));
+    });
+}
+
+unsafe impl GlobalAlloc for Meter {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        account(layout.size() as isize);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        account(-(layout.size() as isize));
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        account(new_size as isize - layout.size() as isize);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static METER: Meter = Meter;
+
+/// Bytes this thread allocated at most while `work` ran, beyond what it held when it began.
+fn peak_bytes<T>(work: impl FnOnce() -> T) -> (u64, T) {
+    let start = HELD.with(Cell::get);
+    PEAK.with(|peak| peak.set(start));
+    let result = work();
+    (
+        PEAK.with(Cell::get).saturating_sub(start).max(0) as u64,
+        result,
+    )
+}
 
 /// How to pick one parameter's value: its lower edge, its upper edge, absent (optional ones),
 /// or the point `unit` of the way through its range; `extra` draws a second point (a uniform
@@ -313,9 +363,18 @@ fn check_run(config: &Config) -> Result<(), TestCaseError> {
         reports.iter().map(outcome).collect::<Vec<_>>()
     );
     prop_assert_eq!(recorded_run.informed_order(), order);
-    // And without reports at all.
-    let mut quiet = Simulation::new(config.clone()).expect("validated");
-    prop_assert_eq!(quiet.run_to_end(), status);
+    // And without reports at all, within the memory `validate` budgeted for it.
+    let (peak, (quiet, quiet_status)) = peak_bytes(|| {
+        let mut quiet = Simulation::new(config.clone()).expect("validated");
+        let status = quiet.run_to_end();
+        (quiet, status)
+    });
+    prop_assert!(
+        peak <= config.memory_estimate(),
+        "the run held {peak} bytes at most, over the {} its estimate allows",
+        config.memory_estimate()
+    );
+    prop_assert_eq!(quiet_status, status);
     prop_assert_eq!(quiet.totals(), totals);
     prop_assert_eq!(quiet.informed_order(), order);
     Ok(())

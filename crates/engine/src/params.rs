@@ -969,6 +969,9 @@ impl Config {
     /// protocol's, and the datagrams in flight (a binary heap that may hold twice its length).
     pub fn memory_estimate(&self) -> u64 {
         const DRIVER_BYTES_PER_NODE: u64 = 96;
+        // What any run holds whatever its size: the generator, the report's buffers, the queue's
+        // first allocation.
+        const FIXED_BYTES: u64 = 1 << 20;
         let spec = self.mode.spec();
         let nodes = u64::from(self.nodes);
         let in_flight = if spec.law(self).is_some()
@@ -980,7 +983,7 @@ impl Config {
         } else {
             2 * self.in_flight_estimate() * crate::spec::BYTES_PER_IN_FLIGHT
         };
-        nodes * (DRIVER_BYTES_PER_NODE + spec.node_bytes(self)) + in_flight
+        FIXED_BYTES + nodes * (DRIVER_BYTES_PER_NODE + spec.node_bytes(self)) + in_flight
     }
 
     /// Sets one parameter by its JSON key from text, as the CLI and the URL do.

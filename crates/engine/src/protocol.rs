@@ -154,6 +154,12 @@ pub trait Protocol: Sized {
     /// call it through `on_round`; asynchronous gossip calls it at each node's own phase.
     fn on_period(&self, _net: &mut impl Net<Self>, _node: u32) {}
     fn on_receive(&self, net: &mut impl Net<Self>, datagram: Datagram<Self::Body>);
+    /// `node` crashed between rounds (its timers died with it); called before the next round.
+    fn on_crash(&self, _net: &mut impl Net<Self>, _node: u32) {}
+    /// `node` came back between rounds, with its state or empty; called before the next round,
+    /// so a protocol can restart what the crash stopped (an ACK timer, a request for what the
+    /// node missed).
+    fn on_recover(&self, _net: &mut impl Net<Self>, _node: u32) {}
     fn on_timer(&self, _net: &mut impl Net<Self>, _node: u32, _timer: Self::Timer) {}
     /// Whether no node will ever send again (asked only when `STOPS`, with nothing in flight).
     fn quiet(&self, _states: &[Self::Node]) -> bool {

@@ -167,6 +167,9 @@ pub struct EventNetwork<P: Protocol> {
     sequence: u64,
     /// Crashes and recoveries made between steps, reported with the next step.
     pending_events: Vec<NodeEvent>,
+    /// Nodes crashed and recovered between steps, for the protocol's hooks at the next step.
+    crashed_since: Vec<u32>,
+    recovered_since: Vec<u32>,
     /// Many messages: per message, the live nodes holding it.
     holders: Vec<u32>,
     /// Per node, its timers not yet fired or cancelled: (queue sequence, set, due, timer). A
@@ -272,6 +275,8 @@ impl<P: Protocol> EventNetwork<P> {
             queue: BinaryHeap::new(),
             sequence: 0,
             pending_events: Vec::new(),
+            crashed_since: Vec::new(),
+            recovered_since: Vec::new(),
             timers: vec![Vec::new(); nodes as usize],
             delays: Rng::new(0, Stream::Delays),
             chain: links
@@ -433,6 +438,7 @@ impl<P: Protocol> EventNetwork<P> {
             node,
             change: Change::Crashed,
         });
+        self.crashed_since.push(node);
     }
 
     /// Brings `node` back, with what it knew and its protocol state, or empty.
@@ -459,6 +465,7 @@ impl<P: Protocol> EventNetwork<P> {
             node,
             change: Change::Recovered,
         });
+        self.recovered_since.push(node);
     }
 
     /// What was learned at this tick becomes usable at once (delays: arrivals at a round start).
@@ -535,7 +542,19 @@ impl<P: Protocol> EventNetwork<P> {
         (first_new, start, end): (usize, Tick, Tick),
     ) -> (usize, Counters) {
         let delayed = !self.links.delay.is_zero();
+        let crashed = std::mem::take(&mut self.crashed_since);
+        let recovered = std::mem::take(&mut self.recovered_since);
         let mut context = Context::new(protocol, self, rng, recorder);
+        // The protocol hears of crashes and recoveries first (a node down again is not told
+        // it came back).
+        for node in crashed {
+            protocol.on_crash(&mut context, node);
+        }
+        for node in recovered {
+            if !context.network.crashed[node as usize] {
+                protocol.on_recover(&mut context, node);
+            }
+        }
         // Delays: datagrams due exactly at the round's first tick arrive before the round's
         // calls and count as known from then (so `fixed:1` is the synchronous model shifted).
         if delayed {

@@ -266,6 +266,14 @@ impl Protocol for Rmtp {
         }
     }
 
+    /// Rule: a receiver back from a crash ACKs again from its next period (its ACK timer died
+    /// with it), so its region's designated receiver learns what it lacks.
+    fn on_recover(&self, net: &mut impl Net<Self>, node: u32) {
+        if node != 0 && !net.has_timer(node, Timer::Ack) {
+            net.set_timer(node, self.period(), Timer::Ack);
+        }
+    }
+
     fn on_receive(&self, net: &mut impl Net<Self>, datagram: Datagram<u64>) {
         let Datagram {
             from,

@@ -339,6 +339,16 @@ impl Protocol for Srm {
         }
     }
 
+    /// Rule: a member back from a crash asks for the packets that passed it while it was down:
+    /// those that left early enough to have reached its depth by now (what the sender's next
+    /// session message would reveal), each on its request timer.
+    fn on_recover(&self, net: &mut impl Net<Self>, node: u32) {
+        if node != 0 {
+            let passed = net.round().saturating_sub(self.tree.depth(node));
+            self.detect_gaps(net, node, passed);
+        }
+    }
+
     fn on_receive(&self, net: &mut impl Net<Self>, datagram: Datagram<Body>) {
         let Datagram {
             from,

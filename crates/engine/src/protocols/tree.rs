@@ -158,6 +158,14 @@ impl Protocol for Tree {
         }
     }
 
+    /// Rule: a node back from a crash without the message asks its nearest live ancestor at
+    /// once (and again every D rounds), as an orphan does after its detection delay.
+    fn on_recover(&self, net: &mut impl Net<Self>, node: u32) {
+        if node != 0 && !net.knows(node, 0) && !net.has_timer(node, Timer::Deadline) {
+            self.on_timer(net, node, Timer::Deadline);
+        }
+    }
+
     fn on_receive(&self, net: &mut impl Net<Self>, datagram: Datagram<()>) {
         let Datagram { from, to, kind, .. } = datagram;
         match kind {
