@@ -503,7 +503,8 @@ pub fn app() -> Html {
             </header>
             <Notices notices={lab.notices.clone()} dispatch={dispatch.clone()} />
             <super::lecture::LectureBar lab={lab.clone()} stage={views.stage.clone()}
-                view_keys={super::view_keys::keys(&view_setup)} /> // lecture
+                view_keys={super::view_keys::keys(&view_setup)}
+                protocols={view_setup.protocols(lab.config.mode)} /> // lecture
             // views (#8)
             <super::views::Tabs view={view_setup.view} on_select={on_tab} />
             if view_setup.view != super::views::View::Run {

@@ -2,7 +2,7 @@
 //! Embed, presets, tours, present mode and themes, the keys, the timeline and the exports (stage
 //! PNG, WebM video, per-round CSV, configuration JSON). The pure logic is in `share`.
 
-use super::share::{Cue, parse_tour, to_query, tour_source};
+use super::share::{Cue, parse_tour, to_query, to_query_for, tour_source};
 use super::state::{Action, Lab};
 use gloo_events::EventListener;
 use std::cell::RefCell;
@@ -315,8 +315,10 @@ pub fn use_lecture(lab: &UseReducerHandle<Lab>, views: &super::views::ViewSetup)
     // After every render: the URL follows the state (not while playing: a round a frame would
     // flood the history), the theme and layout classes, the locks.
     // views (#8): with the shown view's keys.
-    let query =
-        (!lab.playing).then(|| super::view_keys::with_keys(to_query(&lab.to_setup()), &view_keys));
+    let protocols = views.protocols(lab.config.mode);
+    let query = (!lab.playing).then(|| {
+        super::view_keys::with_keys(to_query_for(&lab.to_setup(), &protocols), &view_keys)
+    });
     let look = (lecture.theme, lecture.present, lecture.embed);
     let lock = lecture.lock.clone();
     use_effect(move || {
@@ -441,6 +443,8 @@ pub struct LectureProps {
     /// views (#8): the shown view's URL keys (`view_keys::keys`), empty in the run view.
     #[prop_or_default]
     pub view_keys: String,
+    /// The protocols the shown view runs: the link carries the parameters they take.
+    pub protocols: Vec<crate::engine::Mode>,
 }
 
 /// The timeline under the stage: any round played so far of this run.
@@ -553,14 +557,18 @@ pub fn lecture_bar(props: &LectureProps) -> Html {
     let setup = lab.to_setup();
     // views (#8): the link and the embed open the view shown, with its panels.
     let with_view = |query| super::view_keys::with_keys(query, &props.view_keys);
-    let link = format!("{}{}", base_url(), with_view(to_query(&setup)));
+    let link = format!(
+        "{}{}",
+        base_url(),
+        with_view(to_query_for(&setup, &props.protocols))
+    );
     let mut embedded = setup;
     embedded.lecture.embed = true;
     embedded.lecture.present = false;
     let snippet = format!(
         "<iframe src=\"{}{}\" width=\"640\" height=\"400\" style=\"border:0\" title=\"Gossip Lab\" loading=\"lazy\"></iframe>",
         base_url(),
-        with_view(to_query(&embedded))
+        with_view(to_query_for(&embedded, &props.protocols))
     );
     let is_dark = dark(lecture.theme);
     let run_command = {

@@ -6,6 +6,7 @@
 
 use super::state::{Lab, Run};
 use super::url::{Setup, parse_query};
+use crate::engine::Mode;
 use crate::engine::params::{self, PARAMS};
 use std::rc::Rc;
 
@@ -188,13 +189,19 @@ pub fn page_keys(setup: &Setup) -> Vec<(&'static str, String)> {
 /// Parameters always written, even at their defaults: a link names its protocol, size and seed.
 const ALWAYS: &[&str] = &["mode", "nodes", "fanout", "seed"];
 
-/// The whole state as a query (`?mode=push&n=200&...`): every parameter that differs from the
-/// page's default (and the protocol, N, b and seed always), then the page's keys.
-/// `parse_query(&to_query(setup))` gives `setup` back.
+/// The whole state as a query (`?mode=push&n=200&...`) for the run view: every parameter of the
+/// chosen protocol that differs from the page's default (and the protocol, N, b and seed
+/// always), then the page's keys. `parse_query(&to_query(setup))` gives `setup` back.
 pub fn to_query(setup: &Setup) -> String {
+    to_query_for(setup, &[setup.config.mode])
+}
+
+/// `to_query` for a view that runs `protocols`: the parameters any of them takes.
+pub fn to_query_for(setup: &Setup, protocols: &[Mode]) -> String {
     let default = Setup::default().config;
     let mut pairs: Vec<(&str, String)> = PARAMS
         .iter()
+        .filter(|param| protocols.iter().any(|&mode| param.applies_to(mode)))
         .filter_map(|param| {
             let key = param.url?;
             let value = (param.get)(&setup.config).text();

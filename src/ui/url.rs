@@ -104,11 +104,7 @@ fn ignore_inapplicable(
     given: &[(&str, &'static Param)],
     notices: &mut Vec<String>,
 ) {
-    use super::view_keys::View;
-    let modes = match views.view {
-        View::Compare | View::Scaling => views.modes(),
-        View::Run | View::Experiment => vec![config.mode],
-    };
+    let modes = views.protocols(config.mode);
     let default = Setup::default().config;
     for (index, &(key, param)) in given.iter().enumerate() {
         let repeated = given[..index]

@@ -200,6 +200,14 @@ impl ViewSetup {
         modes
     }
 
+    /// The protocols the view runs: the compared ones, or `chosen` (the run and experiment views).
+    pub fn protocols(&self, chosen: Mode) -> Vec<Mode> {
+        match self.view {
+            View::Compare | View::Scaling => self.modes(),
+            View::Run | View::Experiment => vec![chosen],
+        }
+    }
+
     /// The `modes` key's value: `push,pull:loss=0.2`.
     pub fn modes_url(&self) -> String {
         let picks: Vec<String> = self.picks.iter().map(Pick::url).collect();
