@@ -292,7 +292,7 @@ pub fn stop_rule_theory(config: &crate::config::Config) -> Option<(f64, Option<f
         // Asynchronous periods: only feedback + coin has its continuous-time equation.
         return (rule.feedback
             && !rule.counter
-            && super::gossip::outside_the_model(config) == Some("asynchronous periods"))
+            && !config.has_delay())
         .then(|| (feedback_coin_residue(config.mongering.k), None));
     }
     if super::gossip::outside_the_model(config).is_some() {

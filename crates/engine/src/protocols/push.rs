@@ -295,7 +295,7 @@ impl ProtocolSpec for PushSpec {
             None if config.hybrid.is_hybrid() => {
                 "theory: push's mean field, then pull's after the hand-over, dashed".into()
             }
-            None => gossip::theory_note(config),
+            None => gossip::theory_note(config, LAW),
         }
     }
     fn lesson(&self, config: &Config, measures: Option<&Measures>) -> Option<Lesson> {
