@@ -4,10 +4,10 @@
 //! the model's known bias (stated where it is not zero) plus 3 standard errors of the measured mean.
 
 use gossip_lab::engine::ensemble::{self, Experiment, Summary};
+use gossip_lab::engine::protocols;
 use gossip_lab::engine::protocols::centralized::{self, Transport};
 use gossip_lab::engine::protocols::tree;
 use gossip_lab::engine::rng::trial_seed;
-use gossip_lab::engine::protocols;
 use gossip_lab::engine::{Config, Mode, NetworkConfig, Simulation, Status};
 use std::collections::BTreeSet;
 

@@ -62,7 +62,12 @@ pub fn crash_schedule_curve(config: &Config, law: Law, max_points: usize) -> Cur
             };
         }
         round += 1;
-        for entry in config.crash_at.entries().iter().filter(|e| e.round == round) {
+        for entry in config
+            .crash_at
+            .entries()
+            .iter()
+            .filter(|e| e.round == round)
+        {
             // Whole nodes, at most the live non-senders (as `failures::choose_victims`).
             let victims = f64::from(entry.count(config.nodes)).min((live - senders).round());
             if live > senders {
@@ -120,7 +125,11 @@ pub fn racks_curve(config: &Config, law: Law, max_points: usize) -> Curve {
         informed.push(senders);
         // As `Racks::peer`: a rack of one always calls outside.
         let chance = config.cross.unwrap_or(1.0 / count);
-        outside.push(if count <= 1.0 { 1.0 } else { chance.clamp(0.0, 1.0) });
+        outside.push(if count <= 1.0 {
+            1.0
+        } else {
+            chance.clamp(0.0, 1.0)
+        });
     }
     let total_live: f64 = live.iter().sum();
     let mut points = Vec::new();
@@ -319,7 +328,8 @@ pub fn delay_curve(config: &Config, law: Law, max_points: usize) -> Option<Curve
     };
     for round in 1..=MAX_ITERATIONS as usize {
         // Counted after step `round`: landed before the next round's first tick.
-        let counted = 1.0 - log_uninformed(&callers, first_open, settled, round as i64 * t - 1).exp();
+        let counted =
+            1.0 - log_uninformed(&callers, first_open, settled, round as i64 * t - 1).exp();
         if points.len() >= max_points {
             return Some(Curve {
                 points,

@@ -215,9 +215,7 @@ fn model_curve(config: &Config, law: Law, max_points: usize) -> Option<theory_mo
         Model::Delay => theory_models::delay_curve(config, law, max_points),
         Model::Asynchronous => theory_models::asynchronous_curve(config, law, max_points),
         Model::Racks => Some(theory_models::racks_curve(config, law, max_points)),
-        Model::CrashSchedule => Some(theory_models::crash_schedule_curve(
-            config, law, max_points,
-        )),
+        Model::CrashSchedule => Some(theory_models::crash_schedule_curve(config, law, max_points)),
     }
 }
 
