@@ -160,8 +160,8 @@ pub fn racks_curve(config: &Config, law: Law, max_points: usize) -> Curve {
                 };
                 let mut log_escape = 0.0;
                 if law.push {
-                    for i in 0..racks as usize {
-                        log_escape += fanout * informed[i] * (-q * pick(i)).ln_1p();
+                    for (i, &count) in informed.iter().enumerate() {
+                        log_escape += fanout * count * (-q * pick(i)).ln_1p();
                     }
                 }
                 if law.pull {
