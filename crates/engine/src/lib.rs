@@ -15,6 +15,7 @@ pub mod simulation;
 pub mod spec;
 pub mod sweep;
 pub mod theory;
+pub mod theory_models;
 
 pub use config::{Config, ConfigError, Mode, NetworkConfig};
 pub use protocol::Structure;

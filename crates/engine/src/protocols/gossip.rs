@@ -8,6 +8,7 @@ use crate::failures::Delay;
 use crate::protocol::Protocol;
 use crate::spec::{Law, Lesson, Measures, TheorySource};
 use crate::theory;
+use crate::theory_models;
 
 /// The parameters every plain gossip protocol takes.
 pub const PARAMS: &[&str] = &[
@@ -123,52 +124,138 @@ pub fn round_limit(config: &Config, law: Law) -> u32 {
 /// Why the flat, synchronous mean field does not describe `config`, if it does not: the
 /// combination's name.
 pub fn outside_the_model(config: &Config) -> Option<&'static str> {
+    let features = features(config);
+    match features.as_slice() {
+        [] => None,
+        [one] => Some(one),
+        _ => Some(features_name(&features)),
+    }
+}
+
+/// The features beyond the flat, synchronous, independent-loss, single-rumor model, in order.
+fn features(config: &Config) -> Vec<&'static str> {
+    let mut features = Vec::new();
     if config.many_messages() {
-        Some("many messages")
-    } else if config.has_delay() {
-        Some("delay")
-    } else if config.asynchrony.is_some() {
-        Some("asynchronous periods")
-    } else if config.racks > 1 {
-        Some("racks")
-    } else if !config.crash_at.is_empty() {
-        Some("a crash schedule")
-    } else if config.burst.is_some() {
-        Some("burst loss")
-    } else {
-        None
+        features.push("many messages");
+    }
+    if config.has_delay() {
+        features.push("delay");
+    }
+    if config.asynchrony.is_some() {
+        features.push("asynchronous periods");
+    }
+    if config.racks > 1 {
+        features.push("racks");
+    }
+    if !config.crash_at.is_empty() {
+        features.push("a crash schedule");
+    }
+    if config.burst.is_some() {
+        features.push("burst loss");
+    }
+    features
+}
+
+/// Several features at once, named for the note (a fixed set, so the text is `'static`).
+fn features_name(features: &[&'static str]) -> &'static str {
+    match features {
+        [.., "many messages"] | ["many messages", ..] => "many messages",
+        _ if features.len() == 2 => match (features[0], features[1]) {
+            ("delay", "asynchronous periods") => "delay with asynchronous periods",
+            ("delay", "racks") => "delay with racks",
+            ("delay", "a crash schedule") => "delay with a crash schedule",
+            ("delay", "burst loss") => "delay with burst loss",
+            ("asynchronous periods", "racks") => "asynchronous periods with racks",
+            ("asynchronous periods", "a crash schedule") => {
+                "asynchronous periods with a crash schedule"
+            }
+            ("asynchronous periods", "burst loss") => "asynchronous periods with burst loss",
+            ("racks", "a crash schedule") => "racks with a crash schedule",
+            ("racks", "burst loss") => "racks with burst loss",
+            _ => "a crash schedule with burst loss",
+        },
+        _ => "three or more of delay, asynchronous periods, racks, a crash schedule and burst loss",
     }
 }
 
-/// The mean-field curve where it holds.
-pub fn expected_curve(config: &Config, law: Law, max_points: usize) -> Vec<f64> {
-    if outside_the_model(config).is_some() {
-        return Vec::new();
-    }
-    theory::mean_field_curve(config, law, max_points)
+/// Which model draws the theory of `config` under `law`, if one does.
+enum Model {
+    /// theory.md section 2.
+    MeanField,
+    /// theory.md section 9: push's lagged recurrence.
+    Delay,
+    /// theory.md section 9: the logistic ODE of Poisson clocks.
+    Asynchronous,
+    /// theory.md section 5: the per-rack mean field.
+    Racks,
+    /// theory.md section 9: the live fraction under a crash schedule.
+    CrashSchedule,
 }
 
-/// The mean-field rounds where the model holds.
-pub fn expected_rounds(config: &Config, law: Law) -> Option<u32> {
-    if outside_the_model(config).is_some() {
-        return None;
-    }
-    theory::mean_field_rounds(config, law)
-}
-
-/// The theory note of plain gossip.
-pub fn theory_note(config: &Config) -> String {
+fn model(config: &Config, law: Law) -> Option<Model> {
     match outside_the_model(config) {
-        Some("many messages") => {
+        None => Some(Model::MeanField),
+        Some("delay") if law.push && !law.pull => Some(Model::Delay),
+        Some("asynchronous periods") if law.push => Some(Model::Asynchronous),
+        Some("racks") => Some(Model::Racks),
+        Some("a crash schedule") => Some(Model::CrashSchedule),
+        _ => None,
+    }
+}
+
+/// The model's curve and whether it reached every live node.
+fn model_curve(config: &Config, law: Law, max_points: usize) -> Option<theory_models::Curve> {
+    match model(config, law)? {
+        Model::MeanField => {
+            let points = theory::mean_field_curve(config, law, max_points);
+            let done = theory::mean_field_rounds(config, law)
+                .is_some_and(|rounds| (rounds as usize) < points.len());
+            Some(theory_models::Curve { points, done })
+        }
+        Model::Delay => theory_models::delay_curve(config, law, max_points),
+        Model::Asynchronous => theory_models::asynchronous_curve(config, law, max_points),
+        Model::Racks => Some(theory_models::racks_curve(config, law, max_points)),
+        Model::CrashSchedule => Some(theory_models::crash_schedule_curve(config, law, max_points)),
+    }
+}
+
+/// The model's curve where one holds.
+pub fn expected_curve(config: &Config, law: Law, max_points: usize) -> Vec<f64> {
+    if let Some(Model::MeanField) = model(config, law) {
+        return theory::mean_field_curve(config, law, max_points);
+    }
+    model_curve(config, law, max_points).map_or_else(Vec::new, |curve| curve.points)
+}
+
+/// The model's rounds where one holds.
+pub fn expected_rounds(config: &Config, law: Law) -> Option<u32> {
+    if let Some(Model::MeanField) = model(config, law) {
+        return theory::mean_field_rounds(config, law);
+    }
+    model_curve(config, law, theory::MAX_ITERATIONS as usize + 1)?.rounds()
+}
+
+/// The theory note of plain gossip (`law`: who calls).
+pub fn theory_note(config: &Config, law: Law) -> String {
+    let never = config.mean_loss() >= 1.0;
+    match (outside_the_model(config), model(config, law)) {
+        (Some("many messages"), _) => {
             "theory: a single rumor's; no closed-form theory for every one of M > 1 messages".into()
         }
-        Some(combination) => {
-            format!(
-                "no closed-form theory for this combination ({combination}): no theory curve is drawn"
-            )
-        }
-        None if config.mean_loss() >= 1.0 => "theory: never (every datagram is lost)".into(),
-        None => "theory: the mean-field recurrence (theory.md section 2), dashed".into(),
+        (_, Some(_)) if never => "theory: never (every datagram is lost)".into(),
+        (None, _) => "theory: the mean-field recurrence (theory.md section 2), dashed".into(),
+        (Some(_), Some(Model::Delay)) => format!(
+            "theory: the lagged recurrence for delay {} (theory.md section 9), dashed",
+            config.delay
+        ),
+        (Some(_), Some(Model::Asynchronous)) => "theory: the Poisson clock's logistic curve, dx/dt = r x (1 − x) (theory.md section 9), per period, dashed".into(),
+        (Some(_), Some(Model::Racks)) => "theory: the mean field per rack (theory.md section 5), dashed".into(),
+        (Some(_), Some(Model::CrashSchedule)) => "theory: the mean-field recurrence over the live nodes under the crash schedule (theory.md section 9), dashed".into(),
+        (Some("asynchronous periods"), _) => "no closed-form theory for this combination (pull with asynchronous periods): no theory curve is drawn".into(),
+        (Some("delay"), _) => "no closed-form theory for this combination (delay with pull): no theory curve is drawn".into(),
+        (Some(combination), _) => format!(
+            "no closed-form theory for this combination ({combination}): no theory curve is drawn"
+        ),
     }
 }
 

@@ -290,10 +290,8 @@ pub fn stop_rule_theory(config: &crate::config::Config) -> Option<(f64, Option<f
         .filter(|_| config.mode.takes("stop") && !config.many_messages())?;
     if config.asynchrony.is_some() {
         // Asynchronous periods: only feedback + coin has its continuous-time equation.
-        return (rule.feedback
-            && !rule.counter
-            && super::gossip::outside_the_model(config) == Some("asynchronous periods"))
-        .then(|| (feedback_coin_residue(config.mongering.k), None));
+        return (rule.feedback && !rule.counter && !config.has_delay())
+            .then(|| (feedback_coin_residue(config.mongering.k), None));
     }
     if super::gossip::outside_the_model(config).is_some() {
         return None;

@@ -201,7 +201,9 @@ impl ProtocolSpec for PushSpec {
         (config.mongering.stop.is_none() && !config.hybrid.is_hybrid()).then_some(LAW)
     }
     fn expected_curve(&self, config: &Config, max_points: usize) -> Vec<f64> {
-        if gossip::outside_the_model(config).is_some() && config.asynchrony.is_none() {
+        // The variants' own curves assume the flat, synchronous model; plain push has its models.
+        let variant = config.mongering.stop.is_some() || config.hybrid.is_hybrid();
+        if variant && gossip::outside_the_model(config).is_some() && config.asynchrony.is_none() {
             return Vec::new();
         }
         match config.mongering.stop {
@@ -295,7 +297,7 @@ impl ProtocolSpec for PushSpec {
             None if config.hybrid.is_hybrid() => {
                 "theory: push's mean field, then pull's after the hand-over, dashed".into()
             }
-            None => gossip::theory_note(config),
+            None => gossip::theory_note(config, LAW),
         }
     }
     fn lesson(&self, config: &Config, measures: Option<&Measures>) -> Option<Lesson> {

@@ -153,7 +153,7 @@ impl ProtocolSpec for PushPullSpec {
         Some(gossip::THEORY)
     }
     fn theory_note(&self, config: &Config) -> String {
-        gossip::theory_note(config)
+        gossip::theory_note(config, LAW)
     }
     fn lesson(&self, config: &Config, measures: Option<&Measures>) -> Option<Lesson> {
         gossip::rounds_lesson(self.expected_rounds(config), measures)
