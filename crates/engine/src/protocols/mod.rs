@@ -16,6 +16,7 @@ pub mod push_pull;
 pub mod push_then_pull;
 pub mod rmtp;
 pub mod srm;
+pub mod stream;
 pub mod swim;
 pub mod tree;
 

@@ -38,6 +38,7 @@
 //!
 //! Parameters: M packets, R regions, the ACK period in rounds, designated receivers on/off.
 
+use super::stream;
 use crate::config::Config;
 use crate::drivers::{Run, on_events};
 use crate::protocol::{Datagram, Net, Protocol, Structure};
@@ -303,50 +304,6 @@ impl Protocol for Rmtp {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn regions_are_consecutive_and_even() {
-        for (nodes, regions) in [(11, 3), (1000, 10), (1000, 7), (5, 4), (2, 1), (100, 99)] {
-            let mut sizes = vec![0u32; regions as usize];
-            let mut last = 0;
-            for node in 1..nodes {
-                let region = region_of(node, nodes, regions);
-                assert!(region >= last && region < regions);
-                last = region;
-                sizes[region as usize] += 1;
-                let first = designated_receiver(region, nodes, regions);
-                assert!(first <= node && node < designated_receiver(region + 1, nodes, regions));
-                assert_eq!(region_of(first, nodes, regions), region);
-            }
-            let (min, max) = (sizes.iter().min().unwrap(), sizes.iter().max().unwrap());
-            assert!(max - min <= 1, "{nodes} {regions}: {sizes:?}");
-            assert_eq!(designated_receiver(regions, nodes, regions), nodes);
-        }
-    }
-}
-
-/// Rounds for every live node to hold all M packets without loss or crashes: packet m leaves in
-/// round m + 1 and the last arrives `depth` hops later.
-fn stream_rounds(config: &Config, depth: u32) -> Option<u32> {
-    (config.mean_loss() == 0.0 && config.crashed_count() == 0 && config.crash_at.is_empty())
-        .then(|| config.packets - 1 + depth)
-}
-
-/// The stream's round limit: the stream, then repairs: each missing packet needs a geometric
-/// number of requests (success q^2 each), each at most `wait` rounds apart.
-fn stream_round_limit(config: &Config, depth: u32, wait: f64) -> u32 {
-    let loss = config.mean_loss();
-    let stream = f64::from(config.packets + depth);
-    super::clamp_rounds(if loss >= 1.0 {
-        stream + 10.0
-    } else {
-        stream + super::tries_for_all(f64::from(config.nodes * config.packets), loss) * wait + 50.0
-    })
-}
-
 // --- The descriptor ---
 
 pub struct RmtpSpec;
@@ -420,7 +377,7 @@ impl ProtocolSpec for RmtpSpec {
         let srm = crate::protocols::srm::Params::default();
         let wait =
             32.0 * (srm.c1 + srm.c2 + srm.d1 + srm.d2 + 2.0) + f64::from(config.rmtp.ack_period);
-        stream_round_limit(config, 1, wait)
+        stream::round_limit(config, 1, wait)
     }
     fn check(&self, config: &Config) -> Result<(), String> {
         if config.rmtp.regions > config.nodes - 1 {
@@ -433,7 +390,7 @@ impl ProtocolSpec for RmtpSpec {
         Ok(())
     }
     fn expected_curve(&self, config: &Config, max_points: usize) -> Vec<f64> {
-        let Some(rounds) = stream_rounds(config, 1) else {
+        let Some(rounds) = stream::rounds(config, 1) else {
             return Vec::new();
         };
         let n = f64::from(config.nodes);
@@ -449,7 +406,7 @@ impl ProtocolSpec for RmtpSpec {
             .collect()
     }
     fn expected_rounds(&self, config: &Config) -> Option<u32> {
-        stream_rounds(config, 1)
+        stream::rounds(config, 1)
     }
     fn closed_form(&self, config: &Config) -> Option<(f64, &'static str)> {
         self.expected_rounds(config).map(|rounds| {
@@ -509,5 +466,30 @@ impl ProtocolSpec for RmtpSpec {
     fn sends_per_node(&self, config: &Config) -> u64 {
         // An ACK and a retransmission per packet.
         2 * u64::from(config.packets) + 2
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regions_are_consecutive_and_even() {
+        for (nodes, regions) in [(11, 3), (1000, 10), (1000, 7), (5, 4), (2, 1), (100, 99)] {
+            let mut sizes = vec![0u32; regions as usize];
+            let mut last = 0;
+            for node in 1..nodes {
+                let region = region_of(node, nodes, regions);
+                assert!(region >= last && region < regions);
+                last = region;
+                sizes[region as usize] += 1;
+                let first = designated_receiver(region, nodes, regions);
+                assert!(first <= node && node < designated_receiver(region + 1, nodes, regions));
+                assert_eq!(region_of(first, nodes, regions), region);
+            }
+            let (min, max) = (sizes.iter().min().unwrap(), sizes.iter().max().unwrap());
+            assert!(max - min <= 1, "{nodes} {regions}: {sizes:?}");
+            assert_eq!(designated_receiver(regions, nodes, regions), nodes);
+        }
     }
 }

@@ -42,6 +42,7 @@
 //!
 //! Parameters: M packets, C1, C2, D1, D2 (ns-2's defaults 2, 2, 1, 1), suppression on/off.
 
+use super::stream;
 use super::tree::Tree;
 use crate::config::Config;
 use crate::drivers::{Run, on_events};
@@ -411,25 +412,6 @@ pub fn mean_missing_subtree(nodes: u32, fanout: u32) -> f64 {
     size[1..].iter().sum::<u64>() as f64 / f64::from(nodes - 1)
 }
 
-/// Rounds for every live node to hold all M packets without loss or crashes: packet m leaves in
-/// round m + 1 and the last arrives `depth` hops later.
-fn stream_rounds(config: &Config, depth: u32) -> Option<u32> {
-    (config.mean_loss() == 0.0 && config.crashed_count() == 0 && config.crash_at.is_empty())
-        .then(|| config.packets - 1 + depth)
-}
-
-/// The stream's round limit: the stream, then repairs: each missing packet needs a geometric
-/// number of requests (success q^2 each), each at most `wait` rounds apart.
-fn stream_round_limit(config: &Config, depth: u32, wait: f64) -> u32 {
-    let loss = config.mean_loss();
-    let stream = f64::from(config.packets + depth);
-    super::clamp_rounds(if loss >= 1.0 {
-        stream + 10.0
-    } else {
-        stream + super::tries_for_all(f64::from(config.nodes * config.packets), loss) * wait + 50.0
-    })
-}
-
 // --- The descriptor ---
 
 pub struct SrmSpec;
@@ -506,11 +488,11 @@ impl ProtocolSpec for SrmSpec {
         let depth = super::tree::depth_of(config.nodes, config.fanout);
         let srm = config.srm;
         let wait = 32.0 * (srm.c1 + srm.c2 + srm.d1 + srm.d2 + 2.0) * f64::from(depth.max(1));
-        stream_round_limit(config, depth, wait)
+        stream::round_limit(config, depth, wait)
     }
     fn expected_curve(&self, config: &Config, max_points: usize) -> Vec<f64> {
         let depth = super::tree::depth_of(config.nodes, config.fanout);
-        let Some(rounds) = stream_rounds(config, depth) else {
+        let Some(rounds) = stream::rounds(config, depth) else {
             return Vec::new();
         };
         let n = f64::from(config.nodes);
@@ -529,7 +511,7 @@ impl ProtocolSpec for SrmSpec {
             .collect()
     }
     fn expected_rounds(&self, config: &Config) -> Option<u32> {
-        stream_rounds(config, super::tree::depth_of(config.nodes, config.fanout))
+        stream::rounds(config, super::tree::depth_of(config.nodes, config.fanout))
     }
     fn closed_form(&self, config: &Config) -> Option<(f64, &'static str)> {
         self.expected_rounds(config).map(|rounds| {

@@ -478,8 +478,7 @@ impl ProtocolSpec for SwimSpec {
         super::membership_spec::theory_note(
             config,
             "SWIM",
-            &"someone first suspects a crash after e / (e − 1) ≈ 1.58 periods, whatever N"
-                .to_string(),
+            "someone first suspects a crash after e / (e − 1) ≈ 1.58 periods, whatever N",
         )
     }
     fn lesson(&self, _config: &Config, measures: Option<&Measures>) -> Option<Lesson> {
