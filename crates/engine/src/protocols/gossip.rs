@@ -6,7 +6,8 @@ use crate::config::Config;
 use crate::drivers::{Run, event_run, fast_or_event, on_events};
 use crate::failures::Delay;
 use crate::protocol::Protocol;
-use crate::spec::{Law, Lesson, Measures, TheorySource};
+use crate::report::Kind;
+use crate::spec::{Group, Law, Lesson, Measures, ProtocolSpec, TheorySource, Words};
 use crate::theory;
 use crate::theory_models;
 
@@ -99,7 +100,14 @@ pub fn build_messages(config: &Config, law: Law) -> Box<dyn Run> {
 
 /// The round limit of plain gossip, with a delay's slowest hop and many messages' batches.
 pub fn round_limit(config: &Config, law: Law) -> u32 {
-    let single = theory::default_round_limit(config, law);
+    let single = theory::default_round_limit(&after_the_crashes(config), law)
+        + config
+            .crash_at
+            .entries()
+            .iter()
+            .map(|entry| entry.round)
+            .max()
+            .unwrap_or(0);
     if config.many_messages() {
         // The last injection, then the single rumor's limit once per batch of K messages, four
         // times over (recent can starve old messages for long).
@@ -119,6 +127,25 @@ pub fn round_limit(config: &Config, law: Law) -> u32 {
         Delay::None => 0.0,
     };
     super::clamp_rounds(f64::from(single) * (1.0 + slowest_hop))
+}
+
+/// `config` with its crash schedule played from the start: the fewer live nodes a run must
+/// inform after the last scheduled crash (their limit is longer: fewer callers, more lost calls).
+fn after_the_crashes(config: &Config) -> Config {
+    if config.crash_at.is_empty() {
+        return config.clone();
+    }
+    let candidates = f64::from(config.nodes - config.senders).max(1.0);
+    let scheduled: f64 = config
+        .crash_at
+        .entries()
+        .iter()
+        .map(|entry| entry.fraction * f64::from(config.nodes))
+        .sum();
+    let crashed = config.network.crash * candidates + scheduled;
+    let mut survivors = config.clone();
+    survivors.network.crash = (crashed / candidates).min(crate::config::limits::CRASH.1);
+    survivors
 }
 
 /// Why the flat, synchronous mean field does not describe `config`, if it does not: the
@@ -277,4 +304,89 @@ pub fn rounds_lesson(expected: Option<u32>, measures: Option<&Measures>) -> Opti
             .and_then(|measures| measures.completed)
             .map(f64::from),
     })
+}
+
+/// Plain gossip's descriptor: what tells push, pull and push-pull apart is data (who calls,
+/// their datagram kinds, the words, the literature's closed form), the rest is this one impl.
+pub struct GossipSpec<P> {
+    pub name: &'static str,
+    pub about: &'static str,
+    pub law: Law,
+    pub kinds: &'static [Kind],
+    pub words: &'static Words,
+    /// The protocol with fanout b.
+    pub protocol: fn(u32) -> P,
+    /// The literature's closed form for the rounds at (N, b, q) (theory.md section 3), where
+    /// one is known.
+    pub closed_form: fn(f64, f64, f64) -> Option<(f64, &'static str)>,
+}
+
+impl<P: Protocol<Node = ()> + 'static> ProtocolSpec for GossipSpec<P> {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn group(&self) -> Group {
+        Group::Gossip
+    }
+    fn about(&self) -> &'static str {
+        self.about
+    }
+    fn params(&self) -> &'static [&'static str] {
+        PARAMS
+    }
+    fn kinds(&self, _config: &Config) -> &'static [Kind] {
+        self.kinds
+    }
+    fn build(&self, config: &Config) -> Box<dyn Run> {
+        build(config, self.law, (self.protocol)(config.fanout))
+    }
+    fn build_on_events(&self, config: &Config, delay: Option<Delay>) -> Box<dyn Run> {
+        if config.many_messages() {
+            return self.build(config);
+        }
+        build_on_events(config, delay, (self.protocol)(config.fanout))
+    }
+    fn round_limit(&self, config: &Config) -> u32 {
+        round_limit(config, self.law)
+    }
+    fn law(&self, _config: &Config) -> Option<Law> {
+        Some(self.law)
+    }
+    fn expected_curve(&self, config: &Config, max_points: usize) -> Vec<f64> {
+        expected_curve(config, self.law, max_points)
+    }
+    fn expected_rounds(&self, config: &Config) -> Option<u32> {
+        expected_rounds(config, self.law)
+    }
+    fn closed_form(&self, config: &Config) -> Option<(f64, &'static str)> {
+        if config.many_messages() {
+            return None;
+        }
+        let (n, b, q) = theory::closed_form_inputs(config)?;
+        if config.asynchrony.is_some() {
+            return theory::asynchronous_periods(config, self.law);
+        }
+        if outside_the_model(config).is_some() {
+            return None;
+        }
+        (self.closed_form)(n, b, q)
+    }
+    fn theory(&self) -> Option<TheorySource> {
+        Some(THEORY)
+    }
+    fn theory_note(&self, config: &Config) -> String {
+        theory_note(config, self.law)
+    }
+    fn lesson(&self, config: &Config, measures: Option<&Measures>) -> Option<Lesson> {
+        rounds_lesson(self.expected_rounds(config), measures)
+    }
+    fn lesson_figure(&self) -> Option<&'static str> {
+        Some(ROUNDS_FIGURE)
+    }
+    fn words(&self) -> &'static Words {
+        self.words
+    }
+    fn sends_per_node(&self, config: &Config) -> u64 {
+        sends_per_node(config, self.law)
+    }
 }

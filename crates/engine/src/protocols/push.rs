@@ -75,6 +75,34 @@ const LAW: Law = Law {
     pull: false,
 };
 
+/// Plain push: what the variants leave as it is.
+static PLAIN: gossip::GossipSpec<Push> = gossip::GossipSpec {
+    name: "push",
+    about: "informed nodes call b random peers each round and hand them the rumor",
+    law: LAW,
+    kinds: KINDS,
+    words: &WORDS,
+    protocol: |fanout| Push { fanout },
+    closed_form: |n, b, q| {
+        Some(if b == 1.0 && q == 1.0 {
+            (
+                n.log2() + n.ln(),
+                "log2 N + ln N (Frieze & Grimmett 1985; Pittel 1987)",
+            )
+        } else if b == 1.0 {
+            (
+                n.ln() / q.ln_1p() + n.ln() / q,
+                "log_(1+q) N + (1/q) ln N (Doerr, Huber & Levavi 2013)",
+            )
+        } else {
+            (
+                n.ln() / (b * q).ln_1p() + n.ln() / (b * q),
+                "log_(1+bq) N + ln N / (bq) (Doerr & Kostrygin 2017)",
+            )
+        })
+    },
+};
+
 const PARAMS: &[&str] = &[
     "mode",
     "nodes",
@@ -114,13 +142,13 @@ static WORDS: Words = Words {
 
 impl ProtocolSpec for PushSpec {
     fn name(&self) -> &'static str {
-        "push"
+        PLAIN.name
     }
     fn group(&self) -> Group {
         Group::Gossip
     }
     fn about(&self) -> &'static str {
-        "informed nodes call b random peers each round and hand them the rumor"
+        PLAIN.about
     }
     fn params(&self) -> &'static [&'static str] {
         PARAMS
@@ -155,7 +183,7 @@ impl ProtocolSpec for PushSpec {
                 },
                 config,
             ),
-            None => gossip::build(config, LAW, Push { fanout }),
+            None => PLAIN.build(config),
         }
     }
     fn build_on_events(&self, config: &Config, delay: Option<Delay>) -> Box<dyn Run> {
@@ -181,7 +209,7 @@ impl ProtocolSpec for PushSpec {
                         + k * (f64::from(config.nodes).ln() + 30.0),
                 )
             }
-            _ => gossip::round_limit(config, LAW),
+            _ => PLAIN.round_limit(config),
         }
     }
     fn check(&self, config: &Config) -> Result<(), String> {
@@ -227,7 +255,7 @@ impl ProtocolSpec for PushSpec {
                 )
             }
             None if config.hybrid.is_hybrid() => Vec::new(),
-            None => gossip::expected_curve(config, LAW, max_points),
+            None => PLAIN.expected_curve(config, max_points),
         }
     }
     fn expected_rounds(&self, config: &Config) -> Option<u32> {
@@ -243,35 +271,11 @@ impl ProtocolSpec for PushSpec {
                 .is_some_and(|&informed| (1.0 - informed) * live < 0.5)
                 .then(|| curve.len() as u32 - 1);
         }
-        gossip::expected_rounds(config, LAW)
+        PLAIN.expected_rounds(config)
     }
     fn closed_form(&self, config: &Config) -> Option<(f64, &'static str)> {
-        if self.law(config).is_none() || config.many_messages() {
-            return None;
-        }
-        let (n, b, q) = theory::closed_form_inputs(config)?;
-        if config.asynchrony.is_some() {
-            return theory::asynchronous_periods(config, LAW);
-        }
-        if gossip::outside_the_model(config).is_some() {
-            return None;
-        }
-        Some(if b == 1.0 && q == 1.0 {
-            (
-                n.log2() + n.ln(),
-                "log2 N + ln N (Frieze & Grimmett 1985; Pittel 1987)",
-            )
-        } else if b == 1.0 {
-            (
-                n.ln() / q.ln_1p() + n.ln() / q,
-                "log_(1+q) N + (1/q) ln N (Doerr, Huber & Levavi 2013)",
-            )
-        } else {
-            (
-                n.ln() / (b * q).ln_1p() + n.ln() / (b * q),
-                "log_(1+bq) N + ln N / (bq) (Doerr & Kostrygin 2017)",
-            )
-        })
+        self.law(config)?;
+        PLAIN.closed_form(config)
     }
     fn theory(&self) -> Option<TheorySource> {
         Some(gossip::THEORY)
@@ -297,7 +301,7 @@ impl ProtocolSpec for PushSpec {
             None if config.hybrid.is_hybrid() => {
                 "theory: push's mean field, then pull's after the hand-over, dashed".into()
             }
-            None => gossip::theory_note(config, LAW),
+            None => PLAIN.theory_note(config),
         }
     }
     fn lesson(&self, config: &Config, measures: Option<&Measures>) -> Option<Lesson> {
