@@ -25,12 +25,12 @@ node --test tests/node/
 step "component tests (wasm-bindgen-test in headless Chromium)"
 cargo test --target wasm32-unknown-unknown --test web
 
-step "release build (trunk) and wasm size budget"
+step "release build (trunk) and the page's size budget"
 trunk build --release --offline >/dev/null
-wasm=$(ls dist/*.wasm)
-gzipped=$(gzip -9 -c "$wasm" | wc -c)
-echo "$wasm: $(wc -c <"$wasm") bytes, $gzipped bytes gzipped (budget 409600)"
-[ "$gzipped" -le 409600 ] || { echo "the shipped wasm is over 400 KB gzipped" >&2; exit 1; }
+# The page's wasm and JavaScript, gzipped, within 600 KB (half a second on a campus network).
+gzipped=$(cat dist/*.wasm dist/*.js | gzip -9 | wc -c)
+echo "dist: $(cat dist/*.wasm dist/*.js | wc -c) bytes of wasm and JS, $gzipped bytes gzipped (budget 614400)"
+[ "$gzipped" -le 614400 ] || { echo "the page's wasm and JS are over 600 KB gzipped" >&2; exit 1; }
 
 step "end-to-end (Playwright driving Chromium over the served dist/)"
 node --test --test-concurrency=1 e2e/
