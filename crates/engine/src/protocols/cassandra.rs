@@ -12,10 +12,11 @@
 //! the last 1000); before the first interval, one period. Newer versions arriving within one tick
 //! (synchronous rounds deliver at a round's first tick) count as one arrival.
 
-use super::membership::{HasView, SEED, Seen, Shared, View, bytes};
+use super::membership::{HasView, Member, SEED, Seen, Shared, View, bytes, stamp};
 use crate::protocol::{Datagram, Net, Protocol};
 use crate::report::{Kind, Look, MembershipRound, TICKS_PER_ROUND, Tick};
 use crate::rng::Chance;
+use std::rc::Rc;
 
 pub const SYN: u8 = 0;
 pub const ACK: u8 = 1;
@@ -45,18 +46,118 @@ pub const KINDS: &[Kind] = &[
 /// In an Ack's list: "send me this endpoint's state".
 const REQUEST: u64 = u64::MAX;
 
+/// An observer's entry for one endpoint: 16 bytes.
+///
+/// The phi detector with an exponential model needs only the mean interval between arrivals of
+/// newer versions. The intervals it averages follow one another, so their sum is the last
+/// arrival less the start of the first: the entry keeps that start and the count instead of a
+/// window (Cassandra's 1000 intervals would be kilobytes an entry, and there are N^2 entries)
+/// or a running sum, and the mean stays exact.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Entry {
+    /// Packed: the version's counter (bits 0 to 19) and generation (20 to 39), the intervals
+    /// counted (40 to 61), what the observer believes (62, 63). A run's periods and rounds
+    /// stay below 2^20 and its intervals below 2^22.
+    word: u64,
+    /// The tick of the last newer version.
+    heard: u32,
+    /// The tick the first counted interval started.
+    start: u32,
+}
+
+const FIELD: u64 = (1 << 20) - 1;
+const INTERVALS: u64 = (1 << 22) - 1;
+
+impl Entry {
+    /// The version: generation in the high 32 bits, the heartbeat counter in the low.
+    pub fn version(&self) -> u64 {
+        (self.word >> 20 & FIELD) << 32 | self.word & FIELD
+    }
+
+    fn set_version(&mut self, version: u64) {
+        let (generation, counter) = (version >> 32, version & u64::from(u32::MAX));
+        debug_assert!(generation <= FIELD && counter <= FIELD);
+        self.word = self.word & !(FIELD << 20 | FIELD) | generation << 20 | counter;
+    }
+
+    /// Intervals counted since the endpoint was first heard.
+    pub fn intervals(&self) -> u32 {
+        (self.word >> 40 & INTERVALS) as u32
+    }
+
+    pub fn heard(&self) -> Tick {
+        Tick::from(self.heard)
+    }
+
+    /// The sum of the intervals counted, in ticks.
+    pub fn interval_sum(&self) -> Tick {
+        if self.intervals() == 0 {
+            0
+        } else {
+            Tick::from(self.heard - self.start)
+        }
+    }
+
+    /// A newer version arrives `now`: one more interval, unless it is the first news after the
+    /// initial list (version 0) or another newer version within the same tick.
+    fn arrive(&mut self, version: u64, now: Tick) {
+        if self.version() > 0 && now > self.heard() {
+            if self.intervals() == 0 {
+                self.start = self.heard;
+            }
+            debug_assert!(u64::from(self.intervals()) < INTERVALS);
+            self.word += 1 << 40;
+        }
+        self.set_version(version);
+        self.heard = stamp(now);
+    }
+}
+
+impl Member for Entry {
+    fn seen(&self) -> Seen {
+        match self.word >> 62 {
+            0 => Seen::Unknown,
+            1 => Seen::Alive,
+            2 => Seen::Suspected,
+            _ => Seen::Failed,
+        }
+    }
+    fn set_seen(&mut self, seen: Seen, _now: Tick) {
+        self.word = self.word & !(3 << 62) | (seen as u64) << 62;
+    }
+    fn newcomer(version: u64, now: Tick) -> Entry {
+        let mut entry = Entry {
+            heard: stamp(now),
+            ..Entry::default()
+        };
+        entry.set_version(version);
+        entry.set_seen(Seen::Alive, now);
+        entry
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Node {
-    pub view: View,
+    pub view: View<Entry>,
 }
 
 impl HasView for Node {
-    fn view(&self) -> &View {
+    type Entry = Entry;
+    fn view(&self) -> &View<Entry> {
         &self.view
     }
-    fn view_mut(&mut self) -> &mut View {
+    fn view_mut(&mut self) -> &mut View<Entry> {
         &mut self.view
     }
+}
+
+/// What a datagram carries.
+#[derive(Clone, Debug)]
+pub enum Body {
+    /// A Syn's digests: the initiator's list as it was when sent (every endpoint it knows).
+    Digests(Rc<[Entry]>),
+    /// An Ack's or an Ack2's states, (endpoint, version), and an Ack's requests (`REQUEST`).
+    States(Rc<[(u32, u64)]>),
 }
 
 pub struct Cassandra {
@@ -69,35 +170,39 @@ pub fn phi(elapsed: Tick, mean_interval: f64) -> f64 {
 }
 
 impl Cassandra {
-    /// The digest of every endpoint `node` knows.
-    fn digest(&self, net: &impl Net<Self>, node: u32) -> Vec<(u32, u64)> {
-        net.state(node)
-            .view
-            .entries
+    /// Sends `list` (an Ack's or Ack2's) from the shared scratch list, which it leaves empty.
+    fn send_states(&self, net: &mut impl Net<Self>, from: u32, to: u32, kind: u8) {
+        let list: Rc<[(u32, u64)]> = {
+            let mut scratch = self.shared.scratch.borrow_mut();
+            let list = Rc::from(&scratch[..]);
+            scratch.clear();
+            list
+        };
+        let size: u64 = list
             .iter()
-            .enumerate()
-            .filter(|(_, entry)| entry.seen != Seen::Unknown)
-            .map(|(member, entry)| (member as u32, entry.version))
-            .collect()
+            .map(|&(_, version)| {
+                if version == REQUEST {
+                    bytes::DIGEST
+                } else {
+                    bytes::STATE
+                }
+            })
+            .sum();
+        self.shared.sent(bytes::HEADER + bytes::ENVELOPE + size);
+        net.send(from, to, kind, Body::States(list));
     }
 
-    fn send(&self, net: &mut impl Net<Self>, from: u32, to: u32, kind: u8, list: Vec<(u32, u64)>) {
-        let size = match kind {
-            SYN => bytes::DIGEST * list.len() as u64,
-            _ => list
-                .iter()
-                .map(|&(_, version)| {
-                    if version == REQUEST {
-                        bytes::DIGEST
-                    } else {
-                        bytes::STATE
-                    }
-                })
-                .sum(),
-        };
-        self.shared.sent(bytes::HEADER + bytes::ENVELOPE + size);
-        let id = self.shared.tracker.borrow_mut().lists.keep(net.now(), list);
-        net.send(from, to, kind, id);
+    /// A Syn with `digests`, the list of a node that knows `known` endpoints.
+    fn send_syn(
+        &self,
+        net: &mut impl Net<Self>,
+        (from, to): (u32, u32),
+        digests: &Rc<[Entry]>,
+        known: u64,
+    ) {
+        self.shared
+            .sent(bytes::HEADER + bytes::ENVELOPE + bytes::DIGEST * known);
+        net.send(from, to, SYN, Body::Digests(Rc::clone(digests)));
     }
 
     /// A newer version of `member` reaches `node`: the arrival window records the interval,
@@ -107,19 +212,12 @@ impl Cassandra {
             return;
         }
         let now = net.now();
-        let entry = &mut net.state_mut(node).view.entries[member as usize];
-        if entry.seen == Seen::Unknown {
-            entry.version = version;
-            entry.heard = now;
-        } else if version > entry.version {
-            // An arrival: the interval since the last one (not the initial list, version 0;
-            // several newer versions within one tick are one arrival).
-            if entry.version > 0 && now > entry.heard {
-                entry.interval_sum += now - entry.heard;
-                entry.intervals += 1;
-            }
-            entry.version = version;
-            entry.heard = now;
+        let entry = &mut net.state_mut(node).view.entries_mut()[member as usize];
+        if entry.seen() == Seen::Unknown {
+            entry.set_version(version);
+            entry.heard = stamp(now);
+        } else if version > entry.version() {
+            entry.arrive(version, now);
         } else {
             return;
         }
@@ -132,18 +230,18 @@ impl Cassandra {
         let now = net.now();
         let (mut live, mut unreachable) = (0, Vec::new());
         for member in 0..net.nodes() {
-            let entry = net.state(node).view.entries[member as usize];
+            let entry = net.state(node).view.entries()[member as usize];
             if member == node {
                 continue;
             }
-            match entry.seen {
+            match entry.seen() {
                 Seen::Alive => {
                     let mean = mean_interval(&entry);
-                    if phi(now - entry.heard, mean) > self.shared.params.phi {
+                    if phi(now - entry.heard(), mean) > self.shared.params.phi {
                         let mut tracker = self.shared.tracker.borrow_mut();
                         if tracker.target.is_some_and(|(target, _)| target == member) {
                             let period = TICKS_PER_ROUND as f64;
-                            let silence = (now - entry.heard) as f64 / period;
+                            let silence = (now - entry.heard()) as f64 / period;
                             tracker.convictions.push((node, silence, mean / period));
                         }
                         drop(tracker);
@@ -162,18 +260,17 @@ impl Cassandra {
 }
 
 /// The mean interval between newer versions, in ticks (one period before the first).
-pub fn mean_interval(entry: &super::membership::Entry) -> f64 {
-    if entry.intervals == 0 {
+pub fn mean_interval(entry: &Entry) -> f64 {
+    if entry.intervals() == 0 {
         TICKS_PER_ROUND as f64
     } else {
-        entry.interval_sum as f64 / f64::from(entry.intervals)
+        entry.interval_sum() as f64 / f64::from(entry.intervals())
     }
 }
 
 impl Protocol for Cassandra {
     type Node = Node;
-    /// The id of the digest or state list the datagram carries.
-    type Body = u32;
+    type Body = Body;
     type Timer = ();
     const KINDS: &'static [Kind] = KINDS;
     const EVERY_ROUND: bool = true;
@@ -192,27 +289,32 @@ impl Protocol for Cassandra {
             return;
         };
         if joining {
-            let digest = self.digest(net, node);
-            self.send(net, node, SEED, SYN, digest);
+            // Its list holds only itself.
+            let digests = net.state(node).view.share();
+            self.send_syn(net, (node, SEED), &digests, 1);
             return;
         }
-        net.state_mut(node).view.entries[node as usize].version += 1;
+        let own = &mut net.state_mut(node).view.entries_mut()[node as usize];
+        own.set_version(own.version() + 1);
         let (live, unreachable) = self.interpret(net, node);
-        let digest = self.digest(net, node);
+        let unreachable_count = unreachable.len() as u32;
+        // It knows itself, the live and the unreachable.
+        let known = 1 + u64::from(live + unreachable_count);
+        // One digest for the period's Syns, as the list was before any of them.
+        let digests = net.state(node).view.share();
         // A random live member.
         let partner = self.shared.pick(net, node, node);
         if let Some(partner) = partner {
-            self.send(net, node, partner, SYN, digest.clone());
+            self.send_syn(net, (node, partner), &digests, known);
         }
         // Now and then an unreachable one, in case it is back.
-        let unreachable_count = unreachable.len() as u32;
         if unreachable_count > 0
             && net.rng().happens(Chance::new(
                 f64::from(unreachable_count) / f64::from(live + 1),
             ))
         {
             let pick = unreachable[net.rng().below(unreachable_count) as usize];
-            self.send(net, node, pick, SYN, digest.clone());
+            self.send_syn(net, (node, pick), &digests, known);
         }
         // And the seed, when the live partner was not the seed.
         if node != SEED
@@ -221,11 +323,11 @@ impl Protocol for Cassandra {
                 1.0 / f64::from((live + unreachable_count).max(1)),
             ))
         {
-            self.send(net, node, SEED, SYN, digest);
+            self.send_syn(net, (node, SEED), &digests, known);
         }
     }
 
-    fn on_receive(&self, net: &mut impl Net<Self>, datagram: Datagram<u32>) {
+    fn on_receive(&self, net: &mut impl Net<Self>, datagram: Datagram<Body>) {
         let Datagram {
             from,
             to,
@@ -235,48 +337,51 @@ impl Protocol for Cassandra {
         if !net.state(to).view.joined() {
             return;
         }
-        let list = self.shared.tracker.borrow().lists.get(body).to_vec();
-        match kind {
+        match body {
             // Syn: answer with what is newer here, and ask for what is newer there.
-            SYN => {
-                let mut answer = Vec::new();
-                let mut listed = vec![false; net.nodes() as usize];
-                for &(member, version) in &list {
-                    listed[member as usize] = true;
-                    let entry = net.state(to).view.entries[member as usize];
-                    if entry.seen == Seen::Unknown || version > entry.version {
-                        answer.push((member, REQUEST));
-                    } else if entry.version > version {
-                        answer.push((member, entry.version));
+            Body::Digests(digests) => {
+                let entries = net.state(to).view.entries();
+                let mut answer = self.shared.scratch.borrow_mut();
+                let pairs = || digests.iter().zip(entries).enumerate();
+                for (member, (digest, entry)) in pairs() {
+                    if digest.seen() == Seen::Unknown {
+                        continue;
+                    }
+                    let version = digest.version();
+                    if entry.seen() == Seen::Unknown || version > entry.version() {
+                        answer.push((member as u32, REQUEST));
+                    } else if entry.version() > version {
+                        answer.push((member as u32, entry.version()));
                     }
                 }
                 // Endpoints the sender did not list at all.
-                for (member, entry) in net.state(to).view.entries.iter().enumerate() {
-                    if !listed[member] && entry.seen != Seen::Unknown {
-                        answer.push((member as u32, entry.version));
+                for (member, (digest, entry)) in pairs() {
+                    if digest.seen() == Seen::Unknown && entry.seen() != Seen::Unknown {
+                        answer.push((member as u32, entry.version()));
                     }
                 }
-                self.send(net, to, from, ACK, answer);
+                drop(answer);
+                self.send_states(net, to, from, ACK);
             }
             // Ack: take the states, send the asked-for ones back.
-            ACK => {
-                let mut asked = Vec::new();
-                for (member, version) in list {
+            Body::States(list) if kind == ACK => {
+                for &(member, version) in list.iter() {
                     if version == REQUEST {
-                        let entry = net.state(to).view.entries[member as usize];
-                        if entry.seen != Seen::Unknown {
-                            asked.push((member, entry.version));
+                        let entry = net.state(to).view.entries()[member as usize];
+                        if entry.seen() != Seen::Unknown {
+                            let asked = (member, entry.version());
+                            self.shared.scratch.borrow_mut().push(asked);
                         }
                     } else {
                         self.apply(net, to, member, version);
                     }
                 }
-                if !asked.is_empty() {
-                    self.send(net, to, from, ACK2, asked);
+                if !self.shared.scratch.borrow().is_empty() {
+                    self.send_states(net, to, from, ACK2);
                 }
             }
-            _ => {
-                for (member, version) in list {
+            Body::States(list) => {
+                for &(member, version) in list.iter() {
                     self.apply(net, to, member, version);
                 }
             }
