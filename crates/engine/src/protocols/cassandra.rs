@@ -74,6 +74,15 @@ impl Entry {
         (self.word >> 20 & FIELD) << 32 | self.word & FIELD
     }
 
+    /// A number that orders entries as their versions do (generation above counter).
+    fn rank(&self) -> u64 {
+        self.word & ((1 << 40) - 1)
+    }
+
+    fn known(&self) -> bool {
+        self.word >> 62 != Seen::Unknown as u64
+    }
+
     fn set_version(&mut self, version: u64) {
         let (generation, counter) = (version >> 32, version & u64::from(u32::MAX));
         debug_assert!(generation <= FIELD && counter <= FIELD);
@@ -156,7 +165,7 @@ impl HasView for Node {
 pub enum Body {
     /// A Syn's digests: the initiator's list as it was when sent (every endpoint it knows).
     Digests(Rc<[Entry]>),
-    /// An Ack's or an Ack2's states, (endpoint, version), and an Ack's requests (`REQUEST`).
+    /// An Ack's or an Ack2's states, (endpoint, version), then an Ack's requests (`REQUEST`).
     States(Rc<[(u32, u64)]>),
 }
 
@@ -170,14 +179,9 @@ pub fn phi(elapsed: Tick, mean_interval: f64) -> f64 {
 }
 
 impl Cassandra {
-    /// Sends `list` (an Ack's or Ack2's) from the shared scratch list, which it leaves empty.
-    fn send_states(&self, net: &mut impl Net<Self>, from: u32, to: u32, kind: u8) {
-        let list: Rc<[(u32, u64)]> = {
-            let mut scratch = self.shared.scratch.borrow_mut();
-            let list = Rc::from(&scratch[..]);
-            scratch.clear();
-            list
-        };
+    /// Sends an Ack's or an Ack2's list: the first `len` of the scratch list.
+    fn send_states(&self, net: &mut impl Net<Self>, (from, to): (u32, u32), kind: u8, len: usize) {
+        let list: Rc<[(u32, u64)]> = Rc::from(&self.shared.scratch.borrow()[..len]);
         let size: u64 = list
             .iter()
             .map(|&(_, version)| {
@@ -205,58 +209,164 @@ impl Cassandra {
         net.send(from, to, SYN, Body::Digests(Rc::clone(digests)));
     }
 
-    /// A newer version of `member` reaches `node`: the arrival window records the interval,
-    /// and a convicted endpoint is alive again.
-    fn apply(&self, net: &mut impl Net<Self>, node: u32, member: u32, version: u64) {
-        if member == node {
-            return;
-        }
-        let now = net.now();
-        let entry = &mut net.state_mut(node).view.entries_mut()[member as usize];
-        if entry.seen() == Seen::Unknown {
-            entry.set_version(version);
-            entry.heard = stamp(now);
-        } else if version > entry.version() {
-            entry.arrive(version, now);
-        } else {
-            return;
-        }
-        self.shared.mark(net, node, member, Seen::Alive);
-    }
-
     /// The phi accrual detector's check, once a period: convicts endpoints whose phi exceeds
     /// the threshold; returns the live and the unreachable endpoints it lists.
     fn interpret(&self, net: &mut impl Net<Self>, node: u32) -> (u32, Vec<u32>) {
         let now = net.now();
-        let (mut live, mut unreachable) = (0, Vec::new());
-        for member in 0..net.nodes() {
-            let entry = net.state(node).view.entries()[member as usize];
-            if member == node {
-                continue;
+        let threshold = self.shared.params.phi;
+        let limit = quick_limit(threshold);
+        let (mut live, mut unreachable, mut from) = (0, Vec::new(), 0);
+        // One pass over the list; it stops only to convict an endpoint through the shared rule
+        // (which reports it), then goes on after it.
+        loop {
+            let entries = net.state(node).view.entries();
+            let mut convicted = None;
+            for (member, entry) in entries.iter().enumerate().skip(from) {
+                if member as u32 == node {
+                    continue;
+                }
+                match entry.seen() {
+                    Seen::Alive if convicts(entry, now, threshold, limit) => {
+                        convicted = Some((member as u32, *entry));
+                        break;
+                    }
+                    Seen::Alive => live += 1,
+                    Seen::Failed => unreachable.push(member as u32),
+                    _ => {}
+                }
             }
-            match entry.seen() {
-                Seen::Alive => {
-                    let mean = mean_interval(&entry);
-                    if phi(now - entry.heard(), mean) > self.shared.params.phi {
-                        let mut tracker = self.shared.tracker.borrow_mut();
-                        if tracker.target.is_some_and(|(target, _)| target == member) {
-                            let period = TICKS_PER_ROUND as f64;
-                            let silence = (now - entry.heard()) as f64 / period;
-                            tracker.convictions.push((node, silence, mean / period));
-                        }
-                        drop(tracker);
-                        self.shared.mark(net, node, member, Seen::Failed);
-                        unreachable.push(member);
+            let Some((member, entry)) = convicted else {
+                return (live, unreachable);
+            };
+            let mut tracker = self.shared.tracker.borrow_mut();
+            if tracker.target.is_some_and(|(target, _)| target == member) {
+                let period = TICKS_PER_ROUND as f64;
+                let silence = (now - entry.heard()) as f64 / period;
+                tracker
+                    .convictions
+                    .push((node, silence, mean_interval(&entry) / period));
+            }
+            drop(tracker);
+            self.shared.mark(net, node, member, Seen::Failed);
+            unreachable.push(member);
+            from = member as usize + 1;
+        }
+    }
+
+    /// Takes the states of an Ack or an Ack2 at `node`; an Ack's requests gather, in the
+    /// scratch list, what `node` knows of the endpoints asked for: returns how many. One pass;
+    /// it stops only where an endpoint comes back to life, to mark it alive through the shared
+    /// rule.
+    fn take(&self, net: &mut impl Net<Self>, node: u32, list: &[(u32, u64)]) -> usize {
+        let now = net.now();
+        let (mut from, mut asked_count) = (0, 0);
+        loop {
+            let mut revived = None;
+            {
+                let entries = net.state_mut(node).view.entries_mut();
+                let mut asked = self.shared.scratch.borrow_mut();
+                if asked.len() < list.len() {
+                    asked.resize(list.len(), (0, 0));
+                }
+                for (index, &(member, version)) in list.iter().enumerate().skip(from) {
+                    let entry = &mut entries[member as usize];
+                    if version == REQUEST {
+                        asked[asked_count] = (member, entry.version());
+                        asked_count += usize::from(entry.known());
+                        continue;
+                    }
+                    if member == node {
+                        continue;
+                    }
+                    // A newer version: the arrival window records the interval, and a
+                    // convicted endpoint is alive again.
+                    if entry.seen() == Seen::Unknown {
+                        entry.set_version(version);
+                        entry.heard = stamp(now);
+                    } else if version > entry.version() {
+                        entry.arrive(version, now);
                     } else {
-                        live += 1;
+                        continue;
+                    }
+                    if entry.seen() != Seen::Alive {
+                        revived = Some(index);
+                        break;
                     }
                 }
-                Seen::Failed => unreachable.push(member),
-                _ => {}
             }
+            let Some(index) = revived else {
+                return asked_count;
+            };
+            self.shared.mark(net, node, list[index].0, Seen::Alive);
+            from = index + 1;
         }
-        (live, unreachable)
     }
+}
+
+impl Cassandra {
+    /// A Syn's answer, in the scratch list: the states newer here than the digests say, then
+    /// those of endpoints the digests do not list, then requests for what the digests have
+    /// newer or this node lacks. (Each endpoint appears once, and requests change nothing, so
+    /// taking them after the states is taking them in any order.)
+    ///
+    /// Which side is newer is a coin toss per endpoint, so the pass does not branch on it: each
+    /// endpoint is written to both parts and kept by advancing that part's length or not.
+    /// Returns its length.
+    fn answer(&self, entries: &[Entry], digests: &[Entry]) -> usize {
+        let nodes = entries.len();
+        let mut list = self.shared.scratch.borrow_mut();
+        if list.len() < 3 * nodes {
+            list.resize(3 * nodes, (0, 0));
+        }
+        let (newer, rest) = list.split_at_mut(nodes);
+        let (unlisted, requests) = rest.split_at_mut(nodes);
+        let (mut newer_count, mut unlisted_count, mut request_count) = (0, 0, 0);
+        for (member, (digest, entry)) in digests.iter().zip(entries).enumerate() {
+            let (listed, known) = (digest.known(), entry.known());
+            if !listed {
+                // Rare: only a newcomer's digests leave endpoints out.
+                if known {
+                    unlisted[unlisted_count] = (member as u32, entry.version());
+                    unlisted_count += 1;
+                }
+                continue;
+            }
+            let request = !known | (digest.rank() > entry.rank());
+            newer[newer_count] = (member as u32, entry.version());
+            newer_count += usize::from(known & (entry.rank() > digest.rank()));
+            requests[request_count].0 = member as u32;
+            request_count += usize::from(request);
+        }
+        for request in &mut requests[..request_count] {
+            request.1 = REQUEST;
+        }
+        list.copy_within(nodes..nodes + unlisted_count, newer_count);
+        let states = newer_count + unlisted_count;
+        list.copy_within(2 * nodes..2 * nodes + request_count, states);
+        states + request_count
+    }
+}
+
+/// Whether phi = (t / mean) log10(e) exceeds `threshold` for `entry` now; `limit` is
+/// `quick_limit(threshold)`.
+fn convicts(entry: &Entry, now: Tick, threshold: f64, limit: u64) -> bool {
+    let elapsed = now - entry.heard();
+    // Most endpoints were heard from lately, far below the threshold: the same comparison in
+    // integers (t I log10(e) against threshold S, I intervals summing to S, log10(e) rounded
+    // up, the threshold down) settles them without a division; phi itself decides the rest.
+    let (sum, intervals) = match entry.intervals() {
+        0 => (TICKS_PER_ROUND, 1),
+        count => (entry.interval_sum(), Tick::from(count)),
+    };
+    if elapsed * intervals * 4343 < limit * sum {
+        return false;
+    }
+    phi(elapsed, mean_interval(entry)) > threshold
+}
+
+/// The threshold in ten-thousandths, rounded down, less one: `convicts`' quick test.
+fn quick_limit(threshold: f64) -> u64 {
+    ((threshold * 10_000.0).floor() as u64).saturating_sub(1)
 }
 
 /// The mean interval between newer versions, in ticks (one period before the first).
@@ -340,49 +450,14 @@ impl Protocol for Cassandra {
         match body {
             // Syn: answer with what is newer here, and ask for what is newer there.
             Body::Digests(digests) => {
-                let entries = net.state(to).view.entries();
-                let mut answer = self.shared.scratch.borrow_mut();
-                let pairs = || digests.iter().zip(entries).enumerate();
-                for (member, (digest, entry)) in pairs() {
-                    if digest.seen() == Seen::Unknown {
-                        continue;
-                    }
-                    let version = digest.version();
-                    if entry.seen() == Seen::Unknown || version > entry.version() {
-                        answer.push((member as u32, REQUEST));
-                    } else if entry.version() > version {
-                        answer.push((member as u32, entry.version()));
-                    }
-                }
-                // Endpoints the sender did not list at all.
-                for (member, (digest, entry)) in pairs() {
-                    if digest.seen() == Seen::Unknown && entry.seen() != Seen::Unknown {
-                        answer.push((member as u32, entry.version()));
-                    }
-                }
-                drop(answer);
-                self.send_states(net, to, from, ACK);
+                let len = self.answer(net.state(to).view.entries(), &digests);
+                self.send_states(net, (to, from), ACK, len);
             }
             // Ack: take the states, send the asked-for ones back.
-            Body::States(list) if kind == ACK => {
-                for &(member, version) in list.iter() {
-                    if version == REQUEST {
-                        let entry = net.state(to).view.entries()[member as usize];
-                        if entry.seen() != Seen::Unknown {
-                            let asked = (member, entry.version());
-                            self.shared.scratch.borrow_mut().push(asked);
-                        }
-                    } else {
-                        self.apply(net, to, member, version);
-                    }
-                }
-                if !self.shared.scratch.borrow().is_empty() {
-                    self.send_states(net, to, from, ACK2);
-                }
-            }
             Body::States(list) => {
-                for &(member, version) in list.iter() {
-                    self.apply(net, to, member, version);
+                let asked = self.take(net, to, &list);
+                if kind == ACK && asked > 0 {
+                    self.send_states(net, (to, from), ACK2, asked);
                 }
             }
         }

@@ -184,31 +184,33 @@ impl Protocol for Heartbeat {
             return;
         }
         let list = datagram.body;
-        let now = net.now();
+        let now = stamp(net.now());
         let mut from = 0;
         // The higher counter wins, stamped with the receiver's own time. One pass; it stops
-        // only where a member comes back (or into) the list, to mark it alive.
+        // only where a member comes back (or into) the list, to mark it alive. Which side is
+        // newer is a coin toss per member, so the pass writes every entry rather than branch.
         loop {
             let entries = net.state_mut(node).view.entries_mut();
+            let count = entries.len().min(list.len());
+            let (theirs, mine) = (&list[..count], &mut entries[..count]);
             let mut revived = None;
-            for (member, (theirs, entry)) in list.iter().zip(entries.iter_mut()).enumerate().skip(from)
-            {
-                if !listed(theirs) || member as u32 == node {
-                    continue;
-                }
-                if entry.seen == Seen::Unknown || theirs.version > entry.version {
-                    entry.raise(theirs.version, now);
-                    if entry.seen != Seen::Alive {
-                        revived = Some(member as u32);
-                        break;
-                    }
+            for member in from..count {
+                let (their, entry) = (theirs[member], &mut mine[member]);
+                let take = listed(&their)
+                    & (member != node as usize)
+                    & ((entry.seen == Seen::Unknown) | (their.version > entry.version));
+                entry.version = if take { their.version } else { entry.version };
+                entry.at = if take { now } else { entry.at };
+                if take & (entry.seen != Seen::Alive) {
+                    revived = Some(member);
+                    break;
                 }
             }
             let Some(member) = revived else {
                 return;
             };
-            self.shared.mark(net, node, member, Seen::Alive);
-            from = member as usize + 1;
+            self.shared.mark(net, node, member as u32, Seen::Alive);
+            from = member + 1;
         }
     }
 

@@ -222,8 +222,8 @@ pub struct Tracker {
 pub struct Shared {
     pub params: Params,
     pub tracker: RefCell<Tracker>,
-    /// A list being built for a datagram (Cassandra's Ack and Ack2), kept to spare an
-    /// allocation per datagram; empty between handlers.
+    /// Room to build a list for a datagram (Cassandra's Ack and Ack2), kept to spare an
+    /// allocation per datagram; its contents matter only inside one handler.
     pub scratch: RefCell<Vec<(u32, u64)>>,
 }
 
