@@ -67,6 +67,7 @@ pub struct Entry {
 
 const FIELD: u64 = (1 << 20) - 1;
 const INTERVALS: u64 = (1 << 22) - 1;
+const RANK: u64 = (1 << 40) - 1;
 
 impl Entry {
     /// The version: generation in the high 32 bits, the heartbeat counter in the low.
@@ -74,9 +75,14 @@ impl Entry {
         (self.word >> 20 & FIELD) << 32 | self.word & FIELD
     }
 
-    /// A number that orders entries as their versions do (generation above counter).
+    /// The version packed: generation above counter, 40 bits that order as the versions do.
+    /// Lists carry versions so.
     fn rank(&self) -> u64 {
-        self.word & ((1 << 40) - 1)
+        self.word & RANK
+    }
+
+    fn set_rank(&mut self, rank: u64) {
+        self.word = self.word & !RANK | rank;
     }
 
     fn known(&self) -> bool {
@@ -86,7 +92,7 @@ impl Entry {
     fn set_version(&mut self, version: u64) {
         let (generation, counter) = (version >> 32, version & u64::from(u32::MAX));
         debug_assert!(generation <= FIELD && counter <= FIELD);
-        self.word = self.word & !(FIELD << 20 | FIELD) | generation << 20 | counter;
+        self.set_rank(generation << 20 | counter);
     }
 
     /// Intervals counted since the endpoint was first heard.
@@ -109,15 +115,15 @@ impl Entry {
 
     /// A newer version arrives `now`: one more interval, unless it is the first news after the
     /// initial list (version 0) or another newer version within the same tick.
-    fn arrive(&mut self, version: u64, now: Tick) {
-        if self.version() > 0 && now > self.heard() {
+    fn arrive(&mut self, rank: u64, now: Tick) {
+        if self.rank() > 0 && now > self.heard() {
             if self.intervals() == 0 {
                 self.start = self.heard;
             }
             debug_assert!(u64::from(self.intervals()) < INTERVALS);
             self.word += 1 << 40;
         }
-        self.set_version(version);
+        self.set_rank(rank);
         self.heard = stamp(now);
     }
 }
@@ -165,7 +171,8 @@ impl HasView for Node {
 pub enum Body {
     /// A Syn's digests: the initiator's list as it was when sent (every endpoint it knows).
     Digests(Rc<[Entry]>),
-    /// An Ack's or an Ack2's states, (endpoint, version), then an Ack's requests (`REQUEST`).
+    /// An Ack's or an Ack2's states, (endpoint, version as `Entry::rank` packs it), then an
+    /// Ack's requests (`REQUEST`).
     States(Rc<[(u32, u64)]>),
 }
 
@@ -179,19 +186,17 @@ pub fn phi(elapsed: Tick, mean_interval: f64) -> f64 {
 }
 
 impl Cassandra {
-    /// Sends an Ack's or an Ack2's list: the first `len` of the scratch list.
-    fn send_states(&self, net: &mut impl Net<Self>, (from, to): (u32, u32), kind: u8, len: usize) {
+    /// Sends an Ack's or an Ack2's list: the first `len` of the scratch list, of which the
+    /// last `requests` are requests.
+    fn send_states(
+        &self,
+        net: &mut impl Net<Self>,
+        (from, to): (u32, u32),
+        kind: u8,
+        (len, requests): (usize, usize),
+    ) {
         let list: Rc<[(u32, u64)]> = Rc::from(&self.shared.scratch.borrow()[..len]);
-        let size: u64 = list
-            .iter()
-            .map(|&(_, version)| {
-                if version == REQUEST {
-                    bytes::DIGEST
-                } else {
-                    bytes::STATE
-                }
-            })
-            .sum();
+        let size = bytes::STATE * (len - requests) as u64 + bytes::DIGEST * requests as u64;
         self.shared.sent(bytes::HEADER + bytes::ENVELOPE + size);
         net.send(from, to, kind, Body::States(list));
     }
@@ -259,47 +264,50 @@ impl Cassandra {
     /// rule.
     fn take(&self, net: &mut impl Net<Self>, node: u32, list: &[(u32, u64)]) -> usize {
         let now = net.now();
-        let (mut from, mut asked_count) = (0, 0);
+        // The requests come last.
+        let states = list.partition_point(|&(_, rank)| rank != REQUEST);
+        let mut from = 0;
         loop {
             let mut revived = None;
-            {
-                let entries = net.state_mut(node).view.entries_mut();
-                let mut asked = self.shared.scratch.borrow_mut();
-                if asked.len() < list.len() {
-                    asked.resize(list.len(), (0, 0));
+            let entries = net.state_mut(node).view.entries_mut();
+            for (index, &(member, rank)) in list[..states].iter().enumerate().skip(from) {
+                if member == node {
+                    continue;
                 }
-                for (index, &(member, version)) in list.iter().enumerate().skip(from) {
-                    let entry = &mut entries[member as usize];
-                    if version == REQUEST {
-                        asked[asked_count] = (member, entry.version());
-                        asked_count += usize::from(entry.known());
-                        continue;
-                    }
-                    if member == node {
-                        continue;
-                    }
-                    // A newer version: the arrival window records the interval, and a
-                    // convicted endpoint is alive again.
-                    if entry.seen() == Seen::Unknown {
-                        entry.set_version(version);
-                        entry.heard = stamp(now);
-                    } else if version > entry.version() {
-                        entry.arrive(version, now);
-                    } else {
-                        continue;
-                    }
-                    if entry.seen() != Seen::Alive {
-                        revived = Some(index);
-                        break;
-                    }
+                // A newer version: the arrival window records the interval, and a
+                // convicted endpoint is alive again.
+                let entry = &mut entries[member as usize];
+                if !entry.known() {
+                    entry.set_rank(rank);
+                    entry.heard = stamp(now);
+                } else if rank > entry.rank() {
+                    entry.arrive(rank, now);
+                } else {
+                    continue;
+                }
+                if entry.seen() != Seen::Alive {
+                    revived = Some(index);
+                    break;
                 }
             }
             let Some(index) = revived else {
-                return asked_count;
+                break;
             };
             self.shared.mark(net, node, list[index].0, Seen::Alive);
             from = index + 1;
         }
+        let entries = net.state(node).view.entries();
+        let mut asked = self.shared.scratch.borrow_mut();
+        if asked.len() < list.len() {
+            asked.resize(list.len(), (0, 0));
+        }
+        let mut count = 0;
+        for &(member, _) in &list[states..] {
+            let entry = entries[member as usize];
+            asked[count] = (member, entry.rank());
+            count += usize::from(entry.known());
+        }
+        count
     }
 }
 
@@ -307,13 +315,13 @@ impl Cassandra {
     /// A Syn's answer, in the scratch list: the states newer here than the digests say, then
     /// those of endpoints the digests do not list, then requests for what the digests have
     /// newer or this node lacks. (Each endpoint appears once, and requests change nothing, so
-    /// taking them after the states is taking them in any order.)
+    /// taking them after the states is taking them in any order.) Returns its length and how
+    /// many requests end it.
     ///
     /// Which side is newer is a coin toss per endpoint, so the pass does not branch on it: each
     /// endpoint is written to both parts and kept by advancing that part's length or not.
-    /// Returns its length.
-    fn answer(&self, entries: &[Entry], digests: &[Entry]) -> usize {
-        let nodes = entries.len();
+    fn answer(&self, entries: &[Entry], digests: &[Entry]) -> (usize, usize) {
+        let nodes = entries.len().min(digests.len());
         let mut list = self.shared.scratch.borrow_mut();
         if list.len() < 3 * nodes {
             list.resize(3 * nodes, (0, 0));
@@ -321,29 +329,27 @@ impl Cassandra {
         let (newer, rest) = list.split_at_mut(nodes);
         let (unlisted, requests) = rest.split_at_mut(nodes);
         let (mut newer_count, mut unlisted_count, mut request_count) = (0, 0, 0);
-        for (member, (digest, entry)) in digests.iter().zip(entries).enumerate() {
+        for member in 0..nodes {
+            let (digest, entry) = (digests[member], entries[member]);
             let (listed, known) = (digest.known(), entry.known());
+            let state = (member as u32, entry.rank());
             if !listed {
                 // Rare: only a newcomer's digests leave endpoints out.
                 if known {
-                    unlisted[unlisted_count] = (member as u32, entry.version());
+                    unlisted[unlisted_count] = state;
                     unlisted_count += 1;
                 }
                 continue;
             }
-            let request = !known | (digest.rank() > entry.rank());
-            newer[newer_count] = (member as u32, entry.version());
+            newer[newer_count] = state;
             newer_count += usize::from(known & (entry.rank() > digest.rank()));
-            requests[request_count].0 = member as u32;
-            request_count += usize::from(request);
-        }
-        for request in &mut requests[..request_count] {
-            request.1 = REQUEST;
+            requests[request_count] = (member as u32, REQUEST);
+            request_count += usize::from(!known | (digest.rank() > entry.rank()));
         }
         list.copy_within(nodes..nodes + unlisted_count, newer_count);
         let states = newer_count + unlisted_count;
         list.copy_within(2 * nodes..2 * nodes + request_count, states);
-        states + request_count
+        (states + request_count, request_count)
     }
 }
 
@@ -405,7 +411,7 @@ impl Protocol for Cassandra {
             return;
         }
         let own = &mut net.state_mut(node).view.entries_mut()[node as usize];
-        own.set_version(own.version() + 1);
+        own.set_rank(own.rank() + 1);
         let (live, unreachable) = self.interpret(net, node);
         let unreachable_count = unreachable.len() as u32;
         // It knows itself, the live and the unreachable.
@@ -450,14 +456,14 @@ impl Protocol for Cassandra {
         match body {
             // Syn: answer with what is newer here, and ask for what is newer there.
             Body::Digests(digests) => {
-                let len = self.answer(net.state(to).view.entries(), &digests);
-                self.send_states(net, (to, from), ACK, len);
+                let lengths = self.answer(net.state(to).view.entries(), &digests);
+                self.send_states(net, (to, from), ACK, lengths);
             }
             // Ack: take the states, send the asked-for ones back.
             Body::States(list) => {
                 let asked = self.take(net, to, &list);
                 if kind == ACK && asked > 0 {
-                    self.send_states(net, (to, from), ACK2, asked);
+                    self.send_states(net, (to, from), ACK2, (asked, 0));
                 }
             }
         }
