@@ -70,6 +70,11 @@ fn listed(entry: &Entry) -> bool {
 #[derive(Clone, Debug, Default)]
 pub struct Node {
     pub view: View<Entry>,
+    /// How many members it lists (itself included), for the size of its lists.
+    listed: u64,
+    /// No listed member can be due to fail, nor failed one to be deleted, before this tick, so
+    /// the pass over the list waits until then (0: not yet known).
+    due: Tick,
 }
 
 impl HasView for Node {
@@ -90,13 +95,17 @@ pub struct Heartbeat {
 
 impl Heartbeat {
     /// T_fail and T_cleanup: failed after T_fail periods without an increase, deleted T_cleanup
-    /// periods after that. Returns how many members `node` still lists.
-    fn expire(&self, net: &mut impl Net<Self>, node: u32) -> u64 {
+    /// periods after that. Keeps the node's count of listed members and the tick the next
+    /// change can come at.
+    fn expire(&self, net: &mut impl Net<Self>, node: u32) {
         let now = net.now();
+        if now < net.state(node).due {
+            return;
+        }
         let params = &self.shared.params;
         let t_fail = Tick::from(params.t_fail) * TICKS_PER_ROUND;
         let t_cleanup = Tick::from(params.t_cleanup) * TICKS_PER_ROUND;
-        let (mut from, mut count) = (0, 0);
+        let (mut from, mut count, mut due) = (0, 0, Tick::MAX);
         // One pass over the list; it stops only to mark a member failed through the shared
         // rule (which reports it), then goes on after it.
         loop {
@@ -107,22 +116,31 @@ impl Heartbeat {
                     count += u64::from(listed(entry));
                     continue;
                 }
+                let at = Tick::from(entry.at);
                 match entry.seen {
-                    Seen::Alive if now - entry.heard() > t_fail => {
+                    Seen::Alive if now - at > t_fail => {
                         failed = Some(member as u32);
                         break;
                     }
                     // Deleted: forgotten, counter included.
-                    Seen::Failed if now - Tick::from(entry.at) > t_cleanup => {
+                    Seen::Failed if now - at > t_cleanup => {
                         *entry = Entry::default();
                     }
-                    _ => count += u64::from(listed(entry)),
+                    Seen::Failed => due = due.min(at + t_cleanup + 1),
+                    _ if listed(entry) => {
+                        count += 1;
+                        due = due.min(at + t_fail + 1);
+                    }
+                    _ => {}
                 }
             }
             let Some(member) = failed else {
-                return count;
+                let state = net.state_mut(node);
+                (state.listed, state.due) = (count, due);
+                return;
             };
             self.shared.mark(net, node, member, Seen::Failed);
+            due = due.min(now + t_cleanup + 1);
             from = member as usize + 1;
         }
     }
@@ -150,13 +168,15 @@ impl Protocol for Heartbeat {
             return;
         };
         let now = net.now();
-        let listed_count = if joining {
-            1
+        if joining {
+            let state = net.state_mut(node);
+            (state.listed, state.due) = (1, 0);
         } else {
             let own = &mut net.state_mut(node).view.entries_mut()[node as usize];
             own.raise(own.version + 1, now);
-            self.expire(net, node)
-        };
+            self.expire(net, node);
+        }
+        let listed_count = net.state(node).listed;
         // The list it gossips: every member it does not consider failed (or has deleted).
         let size = bytes::HEADER + bytes::ENVELOPE + bytes::HEARTBEAT_ENTRY * listed_count;
         let list = net.state(node).view.share();
@@ -209,6 +229,10 @@ impl Protocol for Heartbeat {
             let Some(member) = revived else {
                 return;
             };
+            // Listed again: it counts, and it may fail before the pass was due.
+            let state = net.state_mut(node);
+            state.listed += 1;
+            state.due = state.due.min(Tick::from(now));
             self.shared.mark(net, node, member as u32, Seen::Alive);
             from = member + 1;
         }
