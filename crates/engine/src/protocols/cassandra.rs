@@ -154,6 +154,12 @@ impl Member for Entry {
 #[derive(Clone, Debug, Default)]
 pub struct Node {
     pub view: View<Entry>,
+    /// The detector's last pass: the live endpoints, the unreachable ones (in order).
+    live: u32,
+    unreachable: Vec<u32>,
+    /// No live endpoint can be convicted before this tick, and none has changed status since
+    /// the last pass, so the next pass waits until then (0: due now).
+    due: Tick,
 }
 
 impl HasView for Node {
@@ -218,9 +224,13 @@ impl Cassandra {
     /// the threshold; returns the live and the unreachable endpoints it lists.
     fn interpret(&self, net: &mut impl Net<Self>, node: u32) -> (u32, Vec<u32>) {
         let now = net.now();
+        let state = net.state(node);
+        if now < state.due {
+            return (state.live, state.unreachable.clone());
+        }
         let threshold = self.shared.params.phi;
         let limit = quick_limit(threshold);
-        let (mut live, mut unreachable, mut from) = (0, Vec::new(), 0);
+        let (mut live, mut unreachable, mut from, mut due) = (0, Vec::new(), 0, Tick::MAX);
         // One pass over the list; it stops only to convict an endpoint through the shared rule
         // (which reports it), then goes on after it.
         loop {
@@ -235,12 +245,18 @@ impl Cassandra {
                         convicted = Some((member as u32, *entry));
                         break;
                     }
-                    Seen::Alive => live += 1,
+                    Seen::Alive => {
+                        live += 1;
+                        due = due.min(entry.heard() + quick_wait(entry, limit));
+                    }
                     Seen::Failed => unreachable.push(member as u32),
                     _ => {}
                 }
             }
             let Some((member, entry)) = convicted else {
+                let state = net.state_mut(node);
+                (state.live, state.due) = (live, due);
+                state.unreachable.clone_from(&unreachable);
                 return (live, unreachable);
             };
             let mut tracker = self.shared.tracker.borrow_mut();
@@ -264,12 +280,14 @@ impl Cassandra {
     /// rule.
     fn take(&self, net: &mut impl Net<Self>, node: u32, list: &[(u32, u64)]) -> usize {
         let now = net.now();
+        let limit = quick_limit(self.shared.params.phi);
         // The requests come last.
         let states = list.partition_point(|&(_, rank)| rank != REQUEST);
         let mut from = 0;
         loop {
             let mut revived = None;
-            let entries = net.state_mut(node).view.entries_mut();
+            let state = net.state_mut(node);
+            let entries = state.view.entries_mut();
             for (index, &(member, rank)) in list[..states].iter().enumerate().skip(from) {
                 if member == node {
                     continue;
@@ -282,6 +300,10 @@ impl Cassandra {
                     entry.heard = stamp(now);
                 } else if rank > entry.rank() {
                     entry.arrive(rank, now);
+                    // A shorter mean interval may bring its conviction before the pass.
+                    if !quick_before(entry, limit, state.due) {
+                        state.due = 0;
+                    }
                 } else {
                     continue;
                 }
@@ -293,6 +315,8 @@ impl Cassandra {
             let Some(index) = revived else {
                 break;
             };
+            // A change of status: the next pass counts again.
+            state.due = 0;
             self.shared.mark(net, node, list[index].0, Seen::Alive);
             from = index + 1;
         }
@@ -360,14 +384,31 @@ fn convicts(entry: &Entry, now: Tick, threshold: f64, limit: u64) -> bool {
     // Most endpoints were heard from lately, far below the threshold: the same comparison in
     // integers (t I log10(e) against threshold S, I intervals summing to S, log10(e) rounded
     // up, the threshold down) settles them without a division; phi itself decides the rest.
-    let (sum, intervals) = match entry.intervals() {
-        0 => (TICKS_PER_ROUND, 1),
-        count => (entry.interval_sum(), Tick::from(count)),
-    };
+    let (sum, intervals) = weights(entry);
     if elapsed * intervals * 4343 < limit * sum {
         return false;
     }
     phi(elapsed, mean_interval(entry)) > threshold
+}
+
+/// The sum and number of intervals the quick test weighs (one period before the first).
+fn weights(entry: &Entry) -> (Tick, Tick) {
+    match entry.intervals() {
+        0 => (TICKS_PER_ROUND, 1),
+        count => (entry.interval_sum(), Tick::from(count)),
+    }
+}
+
+/// Ticks after its last newer version before `convicts`' quick test no longer clears `entry`.
+fn quick_wait(entry: &Entry, limit: u64) -> Tick {
+    let (sum, intervals) = weights(entry);
+    (limit * sum).div_ceil(intervals * 4343)
+}
+
+/// Whether the quick test clears `entry` until `due` at least.
+fn quick_before(entry: &Entry, limit: u64, due: Tick) -> bool {
+    let (sum, intervals) = weights(entry);
+    (due.saturating_sub(entry.heard())).saturating_mul(intervals * 4343) <= limit * sum
 }
 
 /// The threshold in ten-thousandths, rounded down, less one: `convicts`' quick test.
@@ -405,6 +446,7 @@ impl Protocol for Cassandra {
             return;
         };
         if joining {
+            net.state_mut(node).due = 0;
             // Its list holds only itself.
             let digests = net.state(node).view.share();
             self.send_syn(net, (node, SEED), &digests, 1);
