@@ -451,3 +451,23 @@ pub fn conviction_intervals(threshold: f64) -> f64 {
 
 /// The page's and the engine's cap on N in the membership modes.
 pub const MAX_NODES: u32 = limits::MEMBERSHIP_NODES;
+
+#[cfg(test)]
+mod tests {
+    use super::super::heartbeat;
+    use super::*;
+
+    #[test]
+    fn a_shared_list_keeps_what_it_held_when_sent() {
+        let mut view: View<heartbeat::Entry> = View::everyone(4, None);
+        let sent = view.share();
+        view.entries_mut()[1].version = 7;
+        assert_eq!(sent[1].version, 0);
+        assert_eq!(view.entries()[1].version, 7);
+        // Nothing holds the list any more: changing it copies nothing.
+        drop(sent);
+        let before = view.entries().as_ptr();
+        view.entries_mut()[2].version = 1;
+        assert_eq!(view.entries().as_ptr(), before);
+    }
+}
