@@ -43,8 +43,18 @@ pub const KINDS: &[Kind] = &[
     },
 ];
 
-/// In an Ack's list: "send me this endpoint's state".
-const REQUEST: u64 = u64::MAX;
+/// A list item: an endpoint (above bit 40) and its version as `Entry::rank` packs it, or
+/// `REQUEST` in its place, "send me this endpoint's state".
+type Item = u64;
+const REQUEST: u64 = RANK;
+
+fn item(member: u32, rank: u64) -> Item {
+    u64::from(member) << 40 | rank
+}
+
+fn member_of(item: Item) -> u32 {
+    (item >> 40) as u32
+}
 
 /// An observer's entry for one endpoint: 16 bytes.
 ///
@@ -179,7 +189,7 @@ pub enum Body {
     Digests(Rc<[Entry]>),
     /// An Ack's or an Ack2's states, (endpoint, version as `Entry::rank` packs it), then an
     /// Ack's requests (`REQUEST`).
-    States(Rc<[(u32, u64)]>),
+    States(Rc<[Item]>),
 }
 
 pub struct Cassandra {
@@ -201,7 +211,7 @@ impl Cassandra {
         kind: u8,
         (len, requests): (usize, usize),
     ) {
-        let list: Rc<[(u32, u64)]> = Rc::from(&self.shared.scratch.borrow()[..len]);
+        let list: Rc<[Item]> = Rc::from(&self.shared.scratch.borrow()[..len]);
         let size = bytes::STATE * (len - requests) as u64 + bytes::DIGEST * requests as u64;
         self.shared.sent(bytes::HEADER + bytes::ENVELOPE + size);
         net.send(from, to, kind, Body::States(list));
@@ -278,17 +288,18 @@ impl Cassandra {
     /// scratch list, what `node` knows of the endpoints asked for: returns how many. One pass;
     /// it stops only where an endpoint comes back to life, to mark it alive through the shared
     /// rule.
-    fn take(&self, net: &mut impl Net<Self>, node: u32, list: &[(u32, u64)]) -> usize {
+    fn take(&self, net: &mut impl Net<Self>, node: u32, list: &[Item]) -> usize {
         let now = net.now();
         let limit = quick_limit(self.shared.params.phi);
         // The requests come last.
-        let states = list.partition_point(|&(_, rank)| rank != REQUEST);
+        let states = list.partition_point(|&item| item & RANK != REQUEST);
         let mut from = 0;
         loop {
             let mut revived = None;
             let state = net.state_mut(node);
             let entries = state.view.entries_mut();
-            for (index, &(member, rank)) in list[..states].iter().enumerate().skip(from) {
+            for (index, &item) in list[..states].iter().enumerate().skip(from) {
+                let (member, rank) = (member_of(item), item & RANK);
                 if member == node {
                     continue;
                 }
@@ -317,18 +328,19 @@ impl Cassandra {
             };
             // A change of status: the next pass counts again.
             state.due = 0;
-            self.shared.mark(net, node, list[index].0, Seen::Alive);
+            self.shared.mark(net, node, member_of(list[index]), Seen::Alive);
             from = index + 1;
         }
         let entries = net.state(node).view.entries();
         let mut asked = self.shared.scratch.borrow_mut();
         if asked.len() < list.len() {
-            asked.resize(list.len(), (0, 0));
+            asked.resize(list.len(), 0);
         }
         let mut count = 0;
-        for &(member, _) in &list[states..] {
+        for &request in &list[states..] {
+            let member = member_of(request);
             let entry = entries[member as usize];
-            asked[count] = (member, entry.rank());
+            asked[count] = item(member, entry.rank());
             count += usize::from(entry.known());
         }
         count
@@ -348,7 +360,7 @@ impl Cassandra {
         let nodes = entries.len().min(digests.len());
         let mut list = self.shared.scratch.borrow_mut();
         if list.len() < 3 * nodes {
-            list.resize(3 * nodes, (0, 0));
+            list.resize(3 * nodes, 0);
         }
         let (newer, rest) = list.split_at_mut(nodes);
         let (unlisted, requests) = rest.split_at_mut(nodes);
@@ -356,7 +368,7 @@ impl Cassandra {
         for member in 0..nodes {
             let (digest, entry) = (digests[member], entries[member]);
             let (listed, known) = (digest.known(), entry.known());
-            let state = (member as u32, entry.rank());
+            let state = item(member as u32, entry.rank());
             if !listed {
                 // Rare: only a newcomer's digests leave endpoints out.
                 if known {
@@ -367,7 +379,7 @@ impl Cassandra {
             }
             newer[newer_count] = state;
             newer_count += usize::from(known & (entry.rank() > digest.rank()));
-            requests[request_count] = (member as u32, REQUEST);
+            requests[request_count] = item(member as u32, REQUEST);
             request_count += usize::from(!known | (digest.rank() > entry.rank()));
         }
         list.copy_within(nodes..nodes + unlisted_count, newer_count);

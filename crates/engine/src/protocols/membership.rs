@@ -224,7 +224,7 @@ pub struct Shared {
     pub tracker: RefCell<Tracker>,
     /// Room to build a list for a datagram (Cassandra's Ack and Ack2), kept to spare an
     /// allocation per datagram; its contents matter only inside one handler.
-    pub scratch: RefCell<Vec<(u32, u64)>>,
+    pub scratch: RefCell<Vec<u64>>,
 }
 
 impl Shared {
