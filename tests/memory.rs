@@ -139,6 +139,9 @@ fn membership_at_2000_nodes_peaks_near_its_views() {
             simulation.run_to_end();
         });
         println!("{mode:?} at N = {MEMBERS}: {:.1} MB", peak as f64 / 1e6);
-        assert!(peak <= budget, "{mode:?} peaked at {peak} heap bytes, over {budget}");
+        assert!(
+            peak <= budget,
+            "{mode:?} peaked at {peak} heap bytes, over {budget}"
+        );
     }
 }

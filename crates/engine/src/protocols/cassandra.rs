@@ -328,7 +328,8 @@ impl Cassandra {
             };
             // A change of status: the next pass counts again.
             state.due = 0;
-            self.shared.mark(net, node, member_of(list[index]), Seen::Alive);
+            self.shared
+                .mark(net, node, member_of(list[index]), Seen::Alive);
             from = index + 1;
         }
         let entries = net.state(node).view.entries();
