@@ -297,6 +297,10 @@ impl Cassandra {
         loop {
             let mut revived = None;
             let state = net.state_mut(node);
+            // An arrival sets its interval mean: the next pass stays due when it is at least
+            // this (the quick test clears the endpoint until then), else it comes sooner.
+            let least = due_mean(state.due, now, limit);
+            let mut sooner = false;
             let entries = state.view.entries_mut();
             for (index, &item) in list[..states].iter().enumerate().skip(from) {
                 let (member, rank) = (member_of(item), item & RANK);
@@ -311,10 +315,8 @@ impl Cassandra {
                     entry.heard = stamp(now);
                 } else if rank > entry.rank() {
                     entry.arrive(rank, now);
-                    // A shorter mean interval may bring its conviction before the pass.
-                    if !quick_before(entry, limit, state.due) {
-                        state.due = 0;
-                    }
+                    let (sum, intervals) = weights(entry);
+                    sooner |= sum < intervals.saturating_mul(least);
                 } else {
                     continue;
                 }
@@ -323,11 +325,14 @@ impl Cassandra {
                     break;
                 }
             }
+            if sooner {
+                net.state_mut(node).due = 0;
+            }
             let Some(index) = revived else {
                 break;
             };
             // A change of status: the next pass counts again.
-            state.due = 0;
+            net.state_mut(node).due = 0;
             self.shared
                 .mark(net, node, member_of(list[index]), Seen::Alive);
             from = index + 1;
@@ -418,10 +423,10 @@ fn quick_wait(entry: &Entry, limit: u64) -> Tick {
     (limit * sum).div_ceil(intervals * 4343)
 }
 
-/// Whether the quick test clears `entry` until `due` at least.
-fn quick_before(entry: &Entry, limit: u64, due: Tick) -> bool {
-    let (sum, intervals) = weights(entry);
-    (due.saturating_sub(entry.heard())).saturating_mul(intervals * 4343) <= limit * sum
+/// The least mean interval (in ticks, rounded up) with which an endpoint heard `now` is
+/// cleared by the quick test until `due`: t I 4343 < limit S for every t before `due - now`.
+fn due_mean(due: Tick, now: Tick, limit: u64) -> Tick {
+    (due.saturating_sub(now).saturating_mul(4343)).div_ceil(limit.max(1))
 }
 
 /// The threshold in ten-thousandths, rounded down, less one: `convicts`' quick test.
