@@ -108,7 +108,7 @@ pub trait Protocol: Sized {
     /// Per-node state: counters, timers pending, bitmaps, membership lists.
     type Node: Clone + Default;
     /// What a datagram carries beyond its kind: packet numbers, a bitmap, a digest.
-    type Body: Copy;
+    type Body: Clone;
     /// What a timer says when it fires.
     type Timer: Copy + PartialEq;
     /// The datagram kinds this protocol sends (at most `report::MAX_KINDS`).

@@ -12,13 +12,14 @@
 //! the last 1000); before the first interval, one period. Newer versions arriving within one tick
 //! (synchronous rounds deliver at a round's first tick) count as one arrival.
 
-use super::membership::{HasView, SEED, Seen, Shared, View, bytes};
+use super::membership::{HasView, Member, SEED, Seen, Shared, View, bytes, stamp};
 use crate::config::Config;
 use crate::drivers::{Run, on_events};
 use crate::protocol::{Datagram, Net, Protocol};
 use crate::report::{Kind, Look, MembershipRound, TICKS_PER_ROUND, Tick};
 use crate::rng::Chance;
 use crate::spec::{Group, Lesson, Measures, ProtocolSpec, TheorySource, Words};
+use std::rc::Rc;
 
 pub const SYN: u8 = 0;
 pub const ACK: u8 = 1;
@@ -45,21 +46,153 @@ pub const KINDS: &[Kind] = &[
     },
 ];
 
-/// In an Ack's list: "send me this endpoint's state".
-const REQUEST: u64 = u64::MAX;
+/// A list item: an endpoint (above bit 40) and its version as `Entry::rank` packs it, or
+/// `REQUEST` in its place, "send me this endpoint's state".
+type Item = u64;
+const REQUEST: u64 = RANK;
+
+fn item(member: u32, rank: u64) -> Item {
+    u64::from(member) << 40 | rank
+}
+
+fn member_of(item: Item) -> u32 {
+    (item >> 40) as u32
+}
+
+/// An observer's entry for one endpoint: 16 bytes.
+///
+/// The phi detector with an exponential model needs only the mean interval between arrivals of
+/// newer versions. The intervals it averages follow one another, so their sum is the last
+/// arrival less the start of the first: the entry keeps that start and the count instead of a
+/// window (Cassandra's 1000 intervals would be kilobytes an entry, and there are N^2 entries)
+/// or a running sum, and the mean stays exact.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Entry {
+    /// Packed: the version's counter (bits 0 to 19) and generation (20 to 39), the intervals
+    /// counted (40 to 61), what the observer believes (62, 63). A run's periods and rounds
+    /// stay below 2^20 and its intervals below 2^22.
+    word: u64,
+    /// The tick of the last newer version.
+    heard: u32,
+    /// The tick the first counted interval started.
+    start: u32,
+}
+
+const FIELD: u64 = (1 << 20) - 1;
+const INTERVALS: u64 = (1 << 22) - 1;
+const RANK: u64 = (1 << 40) - 1;
+
+impl Entry {
+    /// The version: generation in the high 32 bits, the heartbeat counter in the low.
+    pub fn version(&self) -> u64 {
+        (self.word >> 20 & FIELD) << 32 | self.word & FIELD
+    }
+
+    /// The version packed: generation above counter, 40 bits that order as the versions do.
+    /// Lists carry versions so.
+    fn rank(&self) -> u64 {
+        self.word & RANK
+    }
+
+    fn set_rank(&mut self, rank: u64) {
+        self.word = self.word & !RANK | rank;
+    }
+
+    fn known(&self) -> bool {
+        self.word >> 62 != Seen::Unknown as u64
+    }
+
+    fn set_version(&mut self, version: u64) {
+        let (generation, counter) = (version >> 32, version & u64::from(u32::MAX));
+        debug_assert!(generation <= FIELD && counter <= FIELD);
+        self.set_rank(generation << 20 | counter);
+    }
+
+    /// Intervals counted since the endpoint was first heard.
+    pub fn intervals(&self) -> u32 {
+        (self.word >> 40 & INTERVALS) as u32
+    }
+
+    pub fn heard(&self) -> Tick {
+        Tick::from(self.heard)
+    }
+
+    /// The sum of the intervals counted, in ticks.
+    pub fn interval_sum(&self) -> Tick {
+        if self.intervals() == 0 {
+            0
+        } else {
+            Tick::from(self.heard - self.start)
+        }
+    }
+
+    /// A newer version arrives `now`: one more interval, unless it is the first news after the
+    /// initial list (version 0) or another newer version within the same tick.
+    fn arrive(&mut self, rank: u64, now: Tick) {
+        if self.rank() > 0 && now > self.heard() {
+            if self.intervals() == 0 {
+                self.start = self.heard;
+            }
+            debug_assert!(u64::from(self.intervals()) < INTERVALS);
+            self.word += 1 << 40;
+        }
+        self.set_rank(rank);
+        self.heard = stamp(now);
+    }
+}
+
+impl Member for Entry {
+    fn seen(&self) -> Seen {
+        match self.word >> 62 {
+            0 => Seen::Unknown,
+            1 => Seen::Alive,
+            2 => Seen::Suspected,
+            _ => Seen::Failed,
+        }
+    }
+    fn set_seen(&mut self, seen: Seen, _now: Tick) {
+        self.word = self.word & !(3 << 62) | (seen as u64) << 62;
+    }
+    fn newcomer(version: u64, now: Tick) -> Entry {
+        let mut entry = Entry {
+            heard: stamp(now),
+            ..Entry::default()
+        };
+        entry.set_version(version);
+        entry.set_seen(Seen::Alive, now);
+        entry
+    }
+}
 
 #[derive(Clone, Debug, Default)]
 pub struct Node {
-    pub view: View,
+    pub view: View<Entry>,
+    /// The detector's last pass: the live endpoints, the unreachable ones (in order).
+    live: u32,
+    unreachable: Vec<u32>,
+    /// No live endpoint can be convicted before this tick, and none has changed status since
+    /// the last pass, so the next pass waits until then (0: due now).
+    due: Tick,
 }
 
 impl HasView for Node {
-    fn view(&self) -> &View {
+    type Entry = Entry;
+    fn view(&self) -> &View<Entry> {
         &self.view
     }
-    fn view_mut(&mut self) -> &mut View {
+    fn view_mut(&mut self) -> &mut View<Entry> {
         &mut self.view
     }
+}
+
+/// What a datagram carries.
+#[derive(Clone, Debug)]
+pub enum Body {
+    /// A Syn's digests: the initiator's list as it was when sent (every endpoint it knows).
+    Digests(Rc<[Entry]>),
+    /// An Ack's or an Ack2's states, (endpoint, version as `Entry::rank` packs it), then an
+    /// Ack's requests (`REQUEST`).
+    States(Rc<[Item]>),
 }
 
 pub struct Cassandra {
@@ -72,111 +205,250 @@ pub fn phi(elapsed: Tick, mean_interval: f64) -> f64 {
 }
 
 impl Cassandra {
-    /// The digest of every endpoint `node` knows.
-    fn digest(&self, net: &impl Net<Self>, node: u32) -> Vec<(u32, u64)> {
-        net.state(node)
-            .view
-            .entries
-            .iter()
-            .enumerate()
-            .filter(|(_, entry)| entry.seen != Seen::Unknown)
-            .map(|(member, entry)| (member as u32, entry.version))
-            .collect()
-    }
-
-    fn send(&self, net: &mut impl Net<Self>, from: u32, to: u32, kind: u8, list: Vec<(u32, u64)>) {
-        let size = match kind {
-            SYN => bytes::DIGEST * list.len() as u64,
-            _ => list
-                .iter()
-                .map(|&(_, version)| {
-                    if version == REQUEST {
-                        bytes::DIGEST
-                    } else {
-                        bytes::STATE
-                    }
-                })
-                .sum(),
-        };
+    /// Sends an Ack's or an Ack2's list: the first `len` of the scratch list, of which the
+    /// last `requests` are requests.
+    fn send_states(
+        &self,
+        net: &mut impl Net<Self>,
+        (from, to): (u32, u32),
+        kind: u8,
+        (len, requests): (usize, usize),
+    ) {
+        let list: Rc<[Item]> = Rc::from(&self.shared.scratch.borrow()[..len]);
+        let size = bytes::STATE * (len - requests) as u64 + bytes::DIGEST * requests as u64;
         self.shared.sent(bytes::HEADER + bytes::ENVELOPE + size);
-        let id = self.shared.tracker.borrow_mut().lists.keep(net.now(), list);
-        net.send(from, to, kind, id);
+        net.send(from, to, kind, Body::States(list));
     }
 
-    /// A newer version of `member` reaches `node`: the arrival window records the interval,
-    /// and a convicted endpoint is alive again.
-    fn apply(&self, net: &mut impl Net<Self>, node: u32, member: u32, version: u64) {
-        if member == node {
-            return;
-        }
-        let now = net.now();
-        let entry = &mut net.state_mut(node).view.entries[member as usize];
-        if entry.seen == Seen::Unknown {
-            entry.version = version;
-            entry.heard = now;
-        } else if version > entry.version {
-            // An arrival: the interval since the last one (not the initial list, version 0;
-            // several newer versions within one tick are one arrival).
-            if entry.version > 0 && now > entry.heard {
-                entry.interval_sum += now - entry.heard;
-                entry.intervals += 1;
-            }
-            entry.version = version;
-            entry.heard = now;
-        } else {
-            return;
-        }
-        self.shared.mark(net, node, member, Seen::Alive);
+    /// A Syn with `digests`, the list of a node that knows `known` endpoints.
+    fn send_syn(
+        &self,
+        net: &mut impl Net<Self>,
+        (from, to): (u32, u32),
+        digests: &Rc<[Entry]>,
+        known: u64,
+    ) {
+        self.shared
+            .sent(bytes::HEADER + bytes::ENVELOPE + bytes::DIGEST * known);
+        net.send(from, to, SYN, Body::Digests(Rc::clone(digests)));
     }
 
     /// The phi accrual detector's check, once a period: convicts endpoints whose phi exceeds
     /// the threshold; returns the live and the unreachable endpoints it lists.
     fn interpret(&self, net: &mut impl Net<Self>, node: u32) -> (u32, Vec<u32>) {
         let now = net.now();
-        let (mut live, mut unreachable) = (0, Vec::new());
-        for member in 0..net.nodes() {
-            let entry = net.state(node).view.entries[member as usize];
-            if member == node {
-                continue;
-            }
-            match entry.seen {
-                Seen::Alive => {
-                    let mean = mean_interval(&entry);
-                    if phi(now - entry.heard, mean) > self.shared.params.phi {
-                        let mut tracker = self.shared.tracker.borrow_mut();
-                        if tracker.target.is_some_and(|(target, _)| target == member) {
-                            let period = TICKS_PER_ROUND as f64;
-                            let silence = (now - entry.heard) as f64 / period;
-                            tracker.convictions.push((node, silence, mean / period));
-                        }
-                        drop(tracker);
-                        self.shared.mark(net, node, member, Seen::Failed);
-                        unreachable.push(member);
-                    } else {
-                        live += 1;
-                    }
-                }
-                Seen::Failed => unreachable.push(member),
-                _ => {}
-            }
+        let state = net.state(node);
+        if now < state.due {
+            return (state.live, state.unreachable.clone());
         }
-        (live, unreachable)
+        let threshold = self.shared.params.phi;
+        let limit = quick_limit(threshold);
+        let (mut live, mut unreachable, mut from, mut due) = (0, Vec::new(), 0, Tick::MAX);
+        // One pass over the list; it stops only to convict an endpoint through the shared rule
+        // (which reports it), then goes on after it.
+        loop {
+            let entries = net.state(node).view.entries();
+            let mut convicted = None;
+            for (member, entry) in entries.iter().enumerate().skip(from) {
+                if member as u32 == node {
+                    continue;
+                }
+                match entry.seen() {
+                    Seen::Alive if convicts(entry, now, threshold, limit) => {
+                        convicted = Some((member as u32, *entry));
+                        break;
+                    }
+                    Seen::Alive => {
+                        live += 1;
+                        due = due.min(entry.heard() + quick_wait(entry, limit));
+                    }
+                    Seen::Failed => unreachable.push(member as u32),
+                    _ => {}
+                }
+            }
+            let Some((member, entry)) = convicted else {
+                let state = net.state_mut(node);
+                (state.live, state.due) = (live, due);
+                state.unreachable.clone_from(&unreachable);
+                return (live, unreachable);
+            };
+            let mut tracker = self.shared.tracker.borrow_mut();
+            if tracker.target.is_some_and(|(target, _)| target == member) {
+                let period = TICKS_PER_ROUND as f64;
+                let silence = (now - entry.heard()) as f64 / period;
+                tracker
+                    .convictions
+                    .push((node, silence, mean_interval(&entry) / period));
+            }
+            drop(tracker);
+            self.shared.mark(net, node, member, Seen::Failed);
+            unreachable.push(member);
+            from = member as usize + 1;
+        }
+    }
+
+    /// Takes the states of an Ack or an Ack2 at `node`; an Ack's requests gather, in the
+    /// scratch list, what `node` knows of the endpoints asked for: returns how many. One pass;
+    /// it stops only where an endpoint comes back to life, to mark it alive through the shared
+    /// rule.
+    fn take(&self, net: &mut impl Net<Self>, node: u32, list: &[Item]) -> usize {
+        let now = net.now();
+        let limit = quick_limit(self.shared.params.phi);
+        // The requests come last.
+        let states = list.partition_point(|&item| item & RANK != REQUEST);
+        let mut from = 0;
+        loop {
+            let mut revived = None;
+            let state = net.state_mut(node);
+            // An arrival sets its interval mean: the next pass stays due when it is at least
+            // this (the quick test clears the endpoint until then), else it comes sooner.
+            let least = due_mean(state.due, now, limit);
+            let mut sooner = false;
+            let entries = state.view.entries_mut();
+            for (index, &item) in list[..states].iter().enumerate().skip(from) {
+                let (member, rank) = (member_of(item), item & RANK);
+                if member == node {
+                    continue;
+                }
+                // A newer version: the arrival window records the interval, and a
+                // convicted endpoint is alive again.
+                let entry = &mut entries[member as usize];
+                if !entry.known() {
+                    entry.set_rank(rank);
+                    entry.heard = stamp(now);
+                } else if rank > entry.rank() {
+                    entry.arrive(rank, now);
+                    let (sum, intervals) = weights(entry);
+                    sooner |= sum < intervals.saturating_mul(least);
+                } else {
+                    continue;
+                }
+                if entry.seen() != Seen::Alive {
+                    revived = Some(index);
+                    break;
+                }
+            }
+            if sooner {
+                net.state_mut(node).due = 0;
+            }
+            let Some(index) = revived else {
+                break;
+            };
+            // A change of status: the next pass counts again.
+            net.state_mut(node).due = 0;
+            self.shared
+                .mark(net, node, member_of(list[index]), Seen::Alive);
+            from = index + 1;
+        }
+        let entries = net.state(node).view.entries();
+        let mut asked = self.shared.scratch.borrow_mut();
+        if asked.len() < list.len() {
+            asked.resize(list.len(), 0);
+        }
+        let mut count = 0;
+        for &request in &list[states..] {
+            let member = member_of(request);
+            let entry = entries[member as usize];
+            asked[count] = item(member, entry.rank());
+            count += usize::from(entry.known());
+        }
+        count
     }
 }
 
+impl Cassandra {
+    /// A Syn's answer, in the scratch list: the states newer here than the digests say, then
+    /// those of endpoints the digests do not list, then requests for what the digests have
+    /// newer or this node lacks. (Each endpoint appears once, and requests change nothing, so
+    /// taking them after the states is taking them in any order.) Returns its length and how
+    /// many requests end it.
+    ///
+    /// Which side is newer is a coin toss per endpoint, so the pass does not branch on it: each
+    /// endpoint is written to both parts and kept by advancing that part's length or not.
+    fn answer(&self, entries: &[Entry], digests: &[Entry]) -> (usize, usize) {
+        let nodes = entries.len().min(digests.len());
+        let mut list = self.shared.scratch.borrow_mut();
+        if list.len() < 3 * nodes {
+            list.resize(3 * nodes, 0);
+        }
+        let (newer, rest) = list.split_at_mut(nodes);
+        let (unlisted, requests) = rest.split_at_mut(nodes);
+        let (mut newer_count, mut unlisted_count, mut request_count) = (0, 0, 0);
+        for member in 0..nodes {
+            let (digest, entry) = (digests[member], entries[member]);
+            let (listed, known) = (digest.known(), entry.known());
+            let state = item(member as u32, entry.rank());
+            if !listed {
+                // Rare: only a newcomer's digests leave endpoints out.
+                if known {
+                    unlisted[unlisted_count] = state;
+                    unlisted_count += 1;
+                }
+                continue;
+            }
+            newer[newer_count] = state;
+            newer_count += usize::from(known & (entry.rank() > digest.rank()));
+            requests[request_count] = item(member as u32, REQUEST);
+            request_count += usize::from(!known | (digest.rank() > entry.rank()));
+        }
+        list.copy_within(nodes..nodes + unlisted_count, newer_count);
+        let states = newer_count + unlisted_count;
+        list.copy_within(2 * nodes..2 * nodes + request_count, states);
+        (states + request_count, request_count)
+    }
+}
+
+/// Whether phi = (t / mean) log10(e) exceeds `threshold` for `entry` now; `limit` is
+/// `quick_limit(threshold)`.
+fn convicts(entry: &Entry, now: Tick, threshold: f64, limit: u64) -> bool {
+    let elapsed = now - entry.heard();
+    // Most endpoints were heard from lately, far below the threshold: the same comparison in
+    // integers (t I log10(e) against threshold S, I intervals summing to S, log10(e) rounded
+    // up, the threshold down) settles them without a division; phi itself decides the rest.
+    let (sum, intervals) = weights(entry);
+    if elapsed * intervals * 4343 < limit * sum {
+        return false;
+    }
+    phi(elapsed, mean_interval(entry)) > threshold
+}
+
+/// The sum and number of intervals the quick test weighs (one period before the first).
+fn weights(entry: &Entry) -> (Tick, Tick) {
+    match entry.intervals() {
+        0 => (TICKS_PER_ROUND, 1),
+        count => (entry.interval_sum(), Tick::from(count)),
+    }
+}
+
+/// Ticks after its last newer version before `convicts`' quick test no longer clears `entry`.
+fn quick_wait(entry: &Entry, limit: u64) -> Tick {
+    let (sum, intervals) = weights(entry);
+    (limit * sum).div_ceil(intervals * 4343)
+}
+
+/// The least mean interval (in ticks, rounded up) with which an endpoint heard `now` is
+/// cleared by the quick test until `due`: t I 4343 < limit S for every t before `due - now`.
+fn due_mean(due: Tick, now: Tick, limit: u64) -> Tick {
+    (due.saturating_sub(now).saturating_mul(4343)).div_ceil(limit.max(1))
+}
+
+/// The threshold in ten-thousandths, rounded down, less one: `convicts`' quick test.
+fn quick_limit(threshold: f64) -> u64 {
+    ((threshold * 10_000.0).floor() as u64).saturating_sub(1)
+}
+
 /// The mean interval between newer versions, in ticks (one period before the first).
-pub fn mean_interval(entry: &super::membership::Entry) -> f64 {
-    if entry.intervals == 0 {
+pub fn mean_interval(entry: &Entry) -> f64 {
+    if entry.intervals() == 0 {
         TICKS_PER_ROUND as f64
     } else {
-        entry.interval_sum as f64 / f64::from(entry.intervals)
+        entry.interval_sum() as f64 / f64::from(entry.intervals())
     }
 }
 
 impl Protocol for Cassandra {
     type Node = Node;
-    /// The id of the digest or state list the datagram carries.
-    type Body = u32;
+    type Body = Body;
     type Timer = ();
     const KINDS: &'static [Kind] = KINDS;
     const EVERY_ROUND: bool = true;
@@ -195,27 +467,33 @@ impl Protocol for Cassandra {
             return;
         };
         if joining {
-            let digest = self.digest(net, node);
-            self.send(net, node, SEED, SYN, digest);
+            net.state_mut(node).due = 0;
+            // Its list holds only itself.
+            let digests = net.state(node).view.share();
+            self.send_syn(net, (node, SEED), &digests, 1);
             return;
         }
-        net.state_mut(node).view.entries[node as usize].version += 1;
+        let own = &mut net.state_mut(node).view.entries_mut()[node as usize];
+        own.set_rank(own.rank() + 1);
         let (live, unreachable) = self.interpret(net, node);
-        let digest = self.digest(net, node);
+        let unreachable_count = unreachable.len() as u32;
+        // It knows itself, the live and the unreachable.
+        let known = 1 + u64::from(live + unreachable_count);
+        // One digest for the period's Syns, as the list was before any of them.
+        let digests = net.state(node).view.share();
         // A random live member.
         let partner = self.shared.pick(net, node, node);
         if let Some(partner) = partner {
-            self.send(net, node, partner, SYN, digest.clone());
+            self.send_syn(net, (node, partner), &digests, known);
         }
         // Now and then an unreachable one, in case it is back.
-        let unreachable_count = unreachable.len() as u32;
         if unreachable_count > 0
             && net.rng().happens(Chance::new(
                 f64::from(unreachable_count) / f64::from(live + 1),
             ))
         {
             let pick = unreachable[net.rng().below(unreachable_count) as usize];
-            self.send(net, node, pick, SYN, digest.clone());
+            self.send_syn(net, (node, pick), &digests, known);
         }
         // And the seed, when the live partner was not the seed.
         if node != SEED
@@ -224,11 +502,11 @@ impl Protocol for Cassandra {
                 1.0 / f64::from((live + unreachable_count).max(1)),
             ))
         {
-            self.send(net, node, SEED, SYN, digest);
+            self.send_syn(net, (node, SEED), &digests, known);
         }
     }
 
-    fn on_receive(&self, net: &mut impl Net<Self>, datagram: Datagram<u32>) {
+    fn on_receive(&self, net: &mut impl Net<Self>, datagram: Datagram<Body>) {
         let Datagram {
             from,
             to,
@@ -238,49 +516,17 @@ impl Protocol for Cassandra {
         if !net.state(to).view.joined() {
             return;
         }
-        let list = self.shared.tracker.borrow().lists.get(body).to_vec();
-        match kind {
+        match body {
             // Syn: answer with what is newer here, and ask for what is newer there.
-            SYN => {
-                let mut answer = Vec::new();
-                let mut listed = vec![false; net.nodes() as usize];
-                for &(member, version) in &list {
-                    listed[member as usize] = true;
-                    let entry = net.state(to).view.entries[member as usize];
-                    if entry.seen == Seen::Unknown || version > entry.version {
-                        answer.push((member, REQUEST));
-                    } else if entry.version > version {
-                        answer.push((member, entry.version));
-                    }
-                }
-                // Endpoints the sender did not list at all.
-                for (member, entry) in net.state(to).view.entries.iter().enumerate() {
-                    if !listed[member] && entry.seen != Seen::Unknown {
-                        answer.push((member as u32, entry.version));
-                    }
-                }
-                self.send(net, to, from, ACK, answer);
+            Body::Digests(digests) => {
+                let lengths = self.answer(net.state(to).view.entries(), &digests);
+                self.send_states(net, (to, from), ACK, lengths);
             }
             // Ack: take the states, send the asked-for ones back.
-            ACK => {
-                let mut asked = Vec::new();
-                for (member, version) in list {
-                    if version == REQUEST {
-                        let entry = net.state(to).view.entries[member as usize];
-                        if entry.seen != Seen::Unknown {
-                            asked.push((member, entry.version));
-                        }
-                    } else {
-                        self.apply(net, to, member, version);
-                    }
-                }
-                if !asked.is_empty() {
-                    self.send(net, to, from, ACK2, asked);
-                }
-            }
-            _ => {
-                for (member, version) in list {
-                    self.apply(net, to, member, version);
+            Body::States(list) => {
+                let asked = self.take(net, to, &list);
+                if kind == ACK && asked > 0 {
+                    self.send_states(net, (to, from), ACK2, (asked, 0));
                 }
             }
         }

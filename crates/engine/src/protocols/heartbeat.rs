@@ -5,12 +5,13 @@
 //! periods is marked failed (and no longer gossiped); T_cleanup periods later its entry is
 //! deleted (unknown), so that an old entry still gossiped by a slower node does not bring it back.
 
-use super::membership::{Entry, HasView, SEED, Seen, Shared, View, bytes};
+use super::membership::{HasView, Member, SEED, Seen, Shared, View, bytes, stamp};
 use crate::config::Config;
 use crate::drivers::{Run, on_events};
 use crate::protocol::{Datagram, Net, Protocol};
 use crate::report::{Kind, Look, MembershipRound, TICKS_PER_ROUND, Tick};
 use crate::spec::{Group, Lesson, Measures, ProtocolSpec, TheorySource, Words};
+use std::rc::Rc;
 
 pub const LIST: u8 = 0;
 
@@ -21,16 +22,70 @@ pub const KINDS: &[Kind] = &[Kind {
     label: "heartbeat list",
 }];
 
+/// An observer's entry for one member: 16 bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Entry {
+    /// The member's heartbeat counter, with its generation (the round it joined) in the high
+    /// 32 bits.
+    pub version: u64,
+    /// Listed: the tick the counter last increased here. Failed: the tick it was marked failed.
+    /// A failed member's last increase no longer matters (a newer counter revives it and
+    /// restamps), so one field serves both.
+    at: u32,
+    pub seen: Seen,
+}
+
+impl Entry {
+    /// When the observer last heard a higher counter (while listed).
+    pub fn heard(&self) -> Tick {
+        Tick::from(self.at)
+    }
+
+    /// A higher counter, heard `now`.
+    fn raise(&mut self, version: u64, now: Tick) {
+        self.version = version;
+        self.at = stamp(now);
+    }
+}
+
+impl Member for Entry {
+    fn seen(&self) -> Seen {
+        self.seen
+    }
+    fn set_seen(&mut self, seen: Seen, now: Tick) {
+        self.seen = seen;
+        self.at = stamp(now);
+    }
+    fn newcomer(version: u64, now: Tick) -> Entry {
+        Entry {
+            version,
+            at: stamp(now),
+            seen: Seen::Alive,
+        }
+    }
+}
+
+/// Whether a member is in the list a node gossips: not failed, not deleted.
+fn listed(entry: &Entry) -> bool {
+    matches!(entry.seen, Seen::Alive | Seen::Suspected)
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Node {
-    pub view: View,
+    pub view: View<Entry>,
+    /// How many members it lists (itself included), for the size of its lists.
+    listed: u64,
+    /// No listed member can be due to fail, nor failed one to be deleted, before this tick, so
+    /// the pass over the list waits until then (0: not yet known).
+    due: Tick,
 }
 
 impl HasView for Node {
-    fn view(&self) -> &View {
+    type Entry = Entry;
+    fn view(&self) -> &View<Entry> {
         &self.view
     }
-    fn view_mut(&mut self) -> &mut View {
+    fn view_mut(&mut self) -> &mut View<Entry> {
         &mut self.view
     }
 }
@@ -43,36 +98,61 @@ pub struct Heartbeat {
 
 impl Heartbeat {
     /// T_fail and T_cleanup: failed after T_fail periods without an increase, deleted T_cleanup
-    /// periods after that.
+    /// periods after that. Keeps the node's count of listed members and the tick the next
+    /// change can come at.
     fn expire(&self, net: &mut impl Net<Self>, node: u32) {
         let now = net.now();
+        if now < net.state(node).due {
+            return;
+        }
         let params = &self.shared.params;
         let t_fail = Tick::from(params.t_fail) * TICKS_PER_ROUND;
         let t_cleanup = Tick::from(params.t_cleanup) * TICKS_PER_ROUND;
-        let nodes = net.nodes();
-        for member in 0..nodes {
-            if member == node {
-                continue;
-            }
-            let entry = net.state(node).view.entries[member as usize];
-            match entry.seen {
-                Seen::Alive if now - entry.heard > t_fail => {
-                    self.shared.mark(net, node, member, Seen::Failed);
+        let (mut from, mut count, mut due) = (0, 0, Tick::MAX);
+        // One pass over the list; it stops only to mark a member failed through the shared
+        // rule (which reports it), then goes on after it.
+        loop {
+            let entries = net.state_mut(node).view.entries_mut();
+            let mut failed = None;
+            for (member, entry) in entries.iter_mut().enumerate().skip(from) {
+                if member as u32 == node {
+                    count += u64::from(listed(entry));
+                    continue;
                 }
-                Seen::Failed if now - entry.since > t_cleanup => {
+                let at = Tick::from(entry.at);
+                match entry.seen {
+                    Seen::Alive if now - at > t_fail => {
+                        failed = Some(member as u32);
+                        break;
+                    }
                     // Deleted: forgotten, counter included.
-                    net.state_mut(node).view.entries[member as usize] = Entry::default();
+                    Seen::Failed if now - at > t_cleanup => {
+                        *entry = Entry::default();
+                    }
+                    Seen::Failed => due = due.min(at + t_cleanup + 1),
+                    _ if listed(entry) => {
+                        count += 1;
+                        due = due.min(at + t_fail + 1);
+                    }
+                    _ => {}
                 }
-                _ => {}
             }
+            let Some(member) = failed else {
+                let state = net.state_mut(node);
+                (state.listed, state.due) = (count, due);
+                return;
+            };
+            self.shared.mark(net, node, member, Seen::Failed);
+            due = due.min(now + t_cleanup + 1);
+            from = member as usize + 1;
         }
     }
 }
 
 impl Protocol for Heartbeat {
     type Node = Node;
-    /// The id of the list snapshot the datagram carries.
-    type Body = u32;
+    /// The sender's list as it was when sent (members it does not list are skipped).
+    type Body = Rc<[Entry]>;
     type Timer = ();
     const KINDS: &'static [Kind] = KINDS;
     const EVERY_ROUND: bool = true;
@@ -91,24 +171,18 @@ impl Protocol for Heartbeat {
             return;
         };
         let now = net.now();
-        if !joining {
-            let own = &mut net.state_mut(node).view.entries[node as usize];
-            own.version += 1;
-            own.heard = now;
+        if joining {
+            let state = net.state_mut(node);
+            (state.listed, state.due) = (1, 0);
+        } else {
+            let own = &mut net.state_mut(node).view.entries_mut()[node as usize];
+            own.raise(own.version + 1, now);
             self.expire(net, node);
         }
+        let listed_count = net.state(node).listed;
         // The list it gossips: every member it does not consider failed (or has deleted).
-        let list: Vec<(u32, u64)> = net
-            .state(node)
-            .view
-            .entries
-            .iter()
-            .enumerate()
-            .filter(|(_, entry)| matches!(entry.seen, Seen::Alive | Seen::Suspected))
-            .map(|(member, entry)| (member as u32, entry.version))
-            .collect();
-        let size = bytes::HEADER + bytes::ENVELOPE + bytes::HEARTBEAT_ENTRY * list.len() as u64;
-        let id = self.shared.tracker.borrow_mut().lists.keep(now, list);
+        let size = bytes::HEADER + bytes::ENVELOPE + bytes::HEARTBEAT_ENTRY * listed_count;
+        let list = net.state(node).view.share();
         for _ in 0..self.fanout {
             // A newcomer knows only the seed; so does a node whose list is otherwise empty.
             let peer = if joining {
@@ -120,38 +194,50 @@ impl Protocol for Heartbeat {
                 continue;
             };
             self.shared.sent(size);
-            net.send(node, peer, LIST, id);
+            net.send(node, peer, LIST, Rc::clone(&list));
             if joining {
                 break;
             }
         }
     }
 
-    fn on_receive(&self, net: &mut impl Net<Self>, datagram: Datagram<u32>) {
+    fn on_receive(&self, net: &mut impl Net<Self>, datagram: Datagram<Rc<[Entry]>>) {
         let node = datagram.to;
         if !net.state(node).view.joined() {
             return;
         }
-        let list = self
-            .shared
-            .tracker
-            .borrow()
-            .lists
-            .get(datagram.body)
-            .to_vec();
-        let now = net.now();
-        for (member, version) in list {
-            if member == node {
-                continue;
+        let list = datagram.body;
+        let now = stamp(net.now());
+        let mut from = 0;
+        // The higher counter wins, stamped with the receiver's own time. One pass; it stops
+        // only where a member comes back (or into) the list, to mark it alive. Which side is
+        // newer is a coin toss per member, so the pass writes every entry rather than branch.
+        loop {
+            let entries = net.state_mut(node).view.entries_mut();
+            let count = entries.len().min(list.len());
+            let (theirs, mine) = (&list[..count], &mut entries[..count]);
+            let mut revived = None;
+            for member in from..count {
+                let (their, entry) = (theirs[member], &mut mine[member]);
+                let take = listed(&their)
+                    & (member != node as usize)
+                    & ((entry.seen == Seen::Unknown) | (their.version > entry.version));
+                entry.version = if take { their.version } else { entry.version };
+                entry.at = if take { now } else { entry.at };
+                if take & (entry.seen != Seen::Alive) {
+                    revived = Some(member);
+                    break;
+                }
             }
-            let entry = net.state(node).view.entries[member as usize];
-            // The higher counter wins, stamped with the receiver's own time.
-            if entry.seen == Seen::Unknown || version > entry.version {
-                let entry = &mut net.state_mut(node).view.entries[member as usize];
-                entry.version = version;
-                entry.heard = now;
-                self.shared.mark(net, node, member, Seen::Alive);
-            }
+            let Some(member) = revived else {
+                return;
+            };
+            // Listed again: it counts, and it may fail before the pass was due.
+            let state = net.state_mut(node);
+            state.listed += 1;
+            state.due = state.due.min(Tick::from(now));
+            self.shared.mark(net, node, member as u32, Seen::Alive);
+            from = member + 1;
         }
     }
 

@@ -11,7 +11,7 @@ use crate::failures::{CrashAt, CrashSchedule};
 use crate::protocol::{Net, Protocol};
 use crate::report::{Change, MembershipRound, TICKS_PER_ROUND, Tick};
 use std::cell::RefCell;
-use std::collections::VecDeque;
+use std::rc::Rc;
 
 /// The round a membership run without a crash schedule crashes one node at.
 pub const DEFAULT_CRASH_ROUND: u32 = 10;
@@ -84,59 +84,82 @@ pub enum Seen {
 /// The matrix code of a row whose observer has crashed (its view is frozen).
 pub const CRASHED_ROW: u8 = 4;
 
-/// An observer's entry for one member.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct Entry {
-    pub seen: Seen,
-    /// The member's heartbeat counter (heartbeat), incarnation (SWIM) or heartbeat version
-    /// (Cassandra), with its generation (the round it joined) in the high 32 bits.
-    pub version: u64,
-    /// When the observer last heard a newer version (heartbeat, Cassandra).
-    pub heard: Tick,
-    /// When `seen` last changed.
-    pub since: Tick,
-    /// Cassandra's arrival window: the sum and number of intervals between newer versions.
-    pub interval_sum: Tick,
-    pub intervals: u32,
+/// What the shared rules need of a protocol's entry (each protocol keeps its own compact one):
+/// what the observer believes of the member, and the tick that belief changed, for the
+/// protocols that time a status.
+pub trait Member: Copy + Default + std::fmt::Debug {
+    fn seen(&self) -> Seen;
+    /// Sets the belief, changed at `now`.
+    fn set_seen(&mut self, seen: Seen, now: Tick);
+    /// A member of the group formed before the run: alive at version 0, heard at tick 0.
+    fn founder() -> Self {
+        let mut entry = Self::default();
+        entry.set_seen(Seen::Alive, 0);
+        entry
+    }
+    /// A newcomer's entry for itself: alive at `version`, heard `now`.
+    fn newcomer(version: u64, now: Tick) -> Self;
 }
 
-/// One node's list: an entry per member (empty until the node has joined).
-#[derive(Clone, Debug, Default)]
-pub struct View {
-    pub entries: Vec<Entry>,
+/// A tick as entries keep it: 32 bits hold 40 million periods, far beyond any run.
+pub fn stamp(now: Tick) -> u32 {
+    debug_assert!(now <= Tick::from(u32::MAX));
+    now as u32
 }
 
-impl View {
+/// One node's list: an entry per member (empty until the node has joined). Shared, not copied,
+/// when the node sends it: a datagram holds the list as it was when sent, and the node copies
+/// it only if it changes its list while such a datagram is still on its way.
+#[derive(Clone, Debug)]
+pub struct View<E> {
+    entries: Rc<[E]>,
+}
+
+impl<E> Default for View<E> {
+    fn default() -> Self {
+        View {
+            entries: Rc::from(Vec::new()),
+        }
+    }
+}
+
+impl<E: Member> View<E> {
     pub fn joined(&self) -> bool {
         !self.entries.is_empty()
     }
 
+    pub fn entries(&self) -> &[E] {
+        &self.entries
+    }
+
+    /// The entries to change (a copy first if a datagram in flight still holds them).
+    pub fn entries_mut(&mut self) -> &mut [E] {
+        Rc::make_mut(&mut self.entries)
+    }
+
+    /// The list as it is now, for a datagram to carry.
+    pub fn share(&self) -> Rc<[E]> {
+        Rc::clone(&self.entries)
+    }
+
     /// A full list, everyone alive at version 0 (the group formed before the run).
-    pub fn everyone(nodes: u32, joiner: Option<u32>) -> View {
-        let mut entries = vec![
-            Entry {
-                seen: Seen::Alive,
-                ..Entry::default()
-            };
-            nodes as usize
-        ];
+    pub fn everyone(nodes: u32, joiner: Option<u32>) -> View<E> {
+        let mut entries = vec![E::founder(); nodes as usize];
         if let Some(joiner) = joiner {
-            entries[joiner as usize] = Entry::default();
+            entries[joiner as usize] = E::default();
         }
-        View { entries }
+        View {
+            entries: entries.into(),
+        }
     }
 
     /// A joining node's list: only itself, at generation `round`.
-    pub fn newcomer(nodes: u32, node: u32, round: u32, now: Tick) -> View {
-        let mut entries = vec![Entry::default(); nodes as usize];
-        entries[node as usize] = Entry {
-            seen: Seen::Alive,
-            version: generation(round),
-            heard: now,
-            since: now,
-            ..Entry::default()
-        };
-        View { entries }
+    pub fn newcomer(nodes: u32, node: u32, round: u32, now: Tick) -> View<E> {
+        let mut entries = vec![E::default(); nodes as usize];
+        entries[node as usize] = E::newcomer(generation(round), now);
+        View {
+            entries: entries.into(),
+        }
     }
 }
 
@@ -147,8 +170,9 @@ pub fn generation(round: u32) -> u64 {
 
 /// Every membership protocol's node state holds a view.
 pub trait HasView {
-    fn view(&self) -> &View;
-    fn view_mut(&mut self) -> &mut View;
+    type Entry: Member;
+    fn view(&self) -> &View<Self::Entry>;
+    fn view_mut(&mut self) -> &mut View<Self::Entry>;
 }
 
 /// The byte-size model (bytes per datagram, for bytes per node per period): an IP + UDP header,
@@ -191,38 +215,6 @@ pub struct Tracker {
     /// Cassandra: each conviction of the target, (observer, periods without news, mean
     /// interval in periods) at that moment: the phi formula's two terms.
     pub convictions: Vec<(u32, f64, f64)>,
-    /// Snapshots of lists carried by datagrams in flight (heartbeat lists, Cassandra digests).
-    pub lists: Lists,
-}
-
-/// Lists carried by datagrams, by id: a datagram body must be `Copy`, so it carries the id of a
-/// snapshot taken when it was sent. Old snapshots are dropped once no datagram can still carry
-/// them (the longest delay is 10 rounds).
-#[derive(Clone, Debug, Default)]
-pub struct Lists {
-    first: u32,
-    lists: VecDeque<(Tick, Vec<(u32, u64)>)>,
-}
-
-impl Lists {
-    /// Keeps `list`; returns its id.
-    pub fn keep(&mut self, now: Tick, list: Vec<(u32, u64)>) -> u32 {
-        let horizon = 12 * TICKS_PER_ROUND;
-        while self
-            .lists
-            .front()
-            .is_some_and(|(tick, _)| tick + horizon < now)
-        {
-            self.lists.pop_front();
-            self.first += 1;
-        }
-        self.lists.push_back((now, list));
-        self.first + self.lists.len() as u32 - 1
-    }
-
-    pub fn get(&self, id: u32) -> &[(u32, u64)] {
-        &self.lists[(id - self.first) as usize].1
-    }
 }
 
 /// The shared state of a membership protocol: its parameters and its tracker.
@@ -230,6 +222,9 @@ impl Lists {
 pub struct Shared {
     pub params: Params,
     pub tracker: RefCell<Tracker>,
+    /// Room to build a list for a datagram (Cassandra's Ack and Ack2), kept to spare an
+    /// allocation per datagram; its contents matter only inside one handler.
+    pub scratch: RefCell<Vec<u64>>,
 }
 
 impl Shared {
@@ -241,6 +236,7 @@ impl Shared {
                 welcomed: vec![Tick::MAX; nodes as usize],
                 ..Tracker::default()
             }),
+            scratch: RefCell::default(),
         }
     }
 
@@ -251,10 +247,11 @@ impl Shared {
     {
         let nodes = net.nodes();
         let joiner = self.params.joiner(nodes);
+        // One list for all: each node copies it when it first changes its own.
         let view = View::everyone(nodes, joiner);
         for node in 0..nodes {
             if Some(node) != joiner {
-                net.state_mut(node).view_mut().entries = view.entries.clone();
+                *net.state_mut(node).view_mut() = view.clone();
             }
         }
     }
@@ -295,13 +292,12 @@ impl Shared {
         P::Node: HasView,
     {
         let now = net.now();
-        let entry = &mut net.state_mut(observer).view_mut().entries[member as usize];
-        let before = entry.seen;
-        if before == seen {
+        if net.state(observer).view().entries()[member as usize].seen() == seen {
             return;
         }
-        entry.seen = seen;
-        entry.since = now;
+        let entry = &mut net.state_mut(observer).view_mut().entries_mut()[member as usize];
+        let before = entry.seen();
+        entry.set_seen(seen, now);
         let change = match (before, seen) {
             (_, Seen::Suspected) => Some(Change::Suspected { member }),
             (_, Seen::Failed) => Some(Change::Failed { member }),
@@ -345,7 +341,7 @@ impl Shared {
     {
         for _ in 0..64 {
             let peer = net.peer(node);
-            let seen = net.state(node).view().entries[peer as usize].seen;
+            let seen = net.state(node).view().entries()[peer as usize].seen();
             if peer != except && matches!(seen, Seen::Alive | Seen::Suspected) {
                 return Some(peer);
             }
@@ -388,8 +384,8 @@ impl Shared {
             let mut last = Some(0);
             for node in observers(target) {
                 round.observers += 1;
-                let entry = states[node as usize].view().entries[target as usize];
-                round.suspecting += u32::from(entry.seen == Seen::Suspected);
+                let entry = states[node as usize].view().entries()[target as usize];
+                round.suspecting += u32::from(entry.seen() == Seen::Suspected);
                 let detected = tracker.detected[node as usize];
                 if detected == Tick::MAX {
                     last = None;
@@ -417,7 +413,7 @@ impl Shared {
         if views && nodes <= VIEW_CAP {
             round.views = Vec::with_capacity((nodes * nodes) as usize);
             for (node, state) in states.iter().enumerate() {
-                let entries = &state.view().entries;
+                let entries = state.view().entries();
                 if is_crashed(node as u32) {
                     round
                         .views
@@ -427,7 +423,7 @@ impl Shared {
                 } else {
                     round
                         .views
-                        .extend(entries.iter().map(|entry| entry.seen as u8));
+                        .extend(entries.iter().map(|entry| entry.seen() as u8));
                 }
             }
         }
@@ -455,3 +451,23 @@ pub fn conviction_intervals(threshold: f64) -> f64 {
 
 /// The page's and the engine's cap on N in the membership modes.
 pub const MAX_NODES: u32 = limits::MEMBERSHIP_NODES;
+
+#[cfg(test)]
+mod tests {
+    use super::super::heartbeat;
+    use super::*;
+
+    #[test]
+    fn a_shared_list_keeps_what_it_held_when_sent() {
+        let mut view: View<heartbeat::Entry> = View::everyone(4, None);
+        let sent = view.share();
+        view.entries_mut()[1].version = 7;
+        assert_eq!(sent[1].version, 0);
+        assert_eq!(view.entries()[1].version, 7);
+        // Nothing holds the list any more: changing it copies nothing.
+        drop(sent);
+        let before = view.entries().as_ptr();
+        view.entries_mut()[2].version = 1;
+        assert_eq!(view.entries().as_ptr(), before);
+    }
+}

@@ -8,12 +8,13 @@
 //! `λ log2 N` times, λ = 3: infection-style dissemination). Expected time until some member
 //! first suspects a crashed one: e / (e - 1) periods, for any N.
 
-use super::membership::{HasView, SEED, Seen, Shared, View, bytes};
+use super::membership::{HasView, Member, SEED, Seen, Shared, View, bytes, stamp};
 use crate::config::Config;
 use crate::drivers::{Run, on_events};
 use crate::protocol::{Datagram, Net, Protocol};
 use crate::report::{Kind, Look, MembershipRound, TICKS_PER_ROUND, Tick};
 use crate::spec::{Group, Lesson, Measures, ProtocolSpec, TheorySource, Words};
+use std::rc::Rc;
 
 /// Ticks a member waits for a direct ack before sending ping-reqs (0.3 periods; the ack of an
 /// indirect probe may arrive until the period ends). With a delay, a round trip must fit.
@@ -72,7 +73,7 @@ pub struct Update {
     pub seen: Seen,
 }
 
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Body {
     /// A ping's or an ack's probed member; a ping-req's target.
     pub subject: u32,
@@ -80,11 +81,46 @@ pub struct Body {
     pub relay: u32,
     pub updates: [Update; PIGGYBACK],
     pub count: u8,
+    /// A join-ack: the seed's list as it was when the seed answered.
+    pub list: Option<Rc<[Entry]>>,
+}
+
+/// An observer's entry for one member: 16 bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Entry {
+    /// The member's incarnation, with its generation (the round it joined) in the high 32 bits.
+    pub version: u64,
+    /// The tick `seen` last changed (a suspicion's start).
+    since: u32,
+    pub seen: Seen,
+}
+
+impl Entry {
+    pub fn since(&self) -> Tick {
+        Tick::from(self.since)
+    }
+}
+
+impl Member for Entry {
+    fn seen(&self) -> Seen {
+        self.seen
+    }
+    fn set_seen(&mut self, seen: Seen, now: Tick) {
+        self.seen = seen;
+        self.since = stamp(now);
+    }
+    fn newcomer(version: u64, now: Tick) -> Entry {
+        Entry {
+            version,
+            since: stamp(now),
+            seen: Seen::Alive,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default)]
 pub struct Node {
-    pub view: View,
+    pub view: View<Entry>,
     /// This period's probe: its target, and whether an ack came back.
     pub probe: Option<(u32, bool)>,
     /// Members it suspects (their timeouts are checked each period).
@@ -94,10 +130,11 @@ pub struct Node {
 }
 
 impl HasView for Node {
-    fn view(&self) -> &View {
+    type Entry = Entry;
+    fn view(&self) -> &View<Entry> {
         &self.view
     }
-    fn view_mut(&mut self) -> &mut View {
+    fn view_mut(&mut self) -> &mut View<Entry> {
         &mut self.view
     }
 }
@@ -147,6 +184,9 @@ impl Swim {
             body.count += 1;
         }
         updates.retain(|(_, left)| *left > 0);
+        if kind == JOIN_ACK {
+            body.list = Some(net.state(from).view.share());
+        }
         let extra = match kind {
             PING_REQ => bytes::TARGET,
             JOIN_ACK => bytes::UPDATE * u64::from(net.nodes()),
@@ -162,7 +202,7 @@ impl Swim {
         if self.shared.params.suspicion == 0 {
             return self.confirm(net, node, target);
         }
-        let entry = net.state(node).view.entries[target as usize];
+        let entry = net.state(node).view.entries()[target as usize];
         if entry.seen != Seen::Alive {
             return;
         }
@@ -178,7 +218,7 @@ impl Swim {
 
     /// `member` is failed for `node`: confirmed, and the confirmation disseminated.
     fn confirm(&self, net: &mut impl Net<Self>, node: u32, member: u32) {
-        let entry = net.state(node).view.entries[member as usize];
+        let entry = net.state(node).view.entries()[member as usize];
         if entry.seen == Seen::Failed {
             return;
         }
@@ -204,11 +244,11 @@ impl Swim {
             version,
             seen,
         } = update;
-        let entry = net.state(node).view.entries[member as usize];
+        let entry = net.state(node).view.entries()[member as usize];
         if member == node {
             if seen != Seen::Alive && version >= entry.version {
                 let refuted = version + 1;
-                net.state_mut(node).view.entries[node as usize].version = refuted;
+                net.state_mut(node).view.entries_mut()[node as usize].version = refuted;
                 net.note(node, crate::report::Change::Refuted { member: node });
                 let update = Update {
                     member: node,
@@ -236,7 +276,7 @@ impl Swim {
         if !accept || seen == Seen::Unknown {
             return;
         }
-        net.state_mut(node).view.entries[member as usize].version = version;
+        net.state_mut(node).view.entries_mut()[member as usize].version = version;
         self.shared.mark(net, node, member, seen);
         let suspects = &mut net.state_mut(node).suspects;
         suspects.retain(|&other| other != member);
@@ -276,7 +316,7 @@ impl Protocol for Swim {
         };
         if joining {
             // A new member announces itself to the seed; the seed disseminates it.
-            let version = net.state(node).view.entries[node as usize].version;
+            let version = net.state(node).view.entries()[node as usize].version;
             let update = Update {
                 member: node,
                 version,
@@ -299,7 +339,7 @@ impl Protocol for Swim {
                 .suspects
                 .iter()
                 .copied()
-                .filter(|&member| now - state.view.entries[member as usize].since >= timeout)
+                .filter(|&member| now - state.view.entries()[member as usize].since() >= timeout)
                 .collect()
         };
         for member in due {
@@ -342,16 +382,17 @@ impl Protocol for Swim {
             // The seed answers a newcomer with its list.
             JOIN => self.send(net, to, from, JOIN_ACK, to, DIRECT),
             _ => {
-                // The newcomer takes the seed's list (as it is when the answer arrives).
-                let seed: Vec<_> = net.state(from).view.entries.clone();
+                // The newcomer takes the seed's list as the seed sent it.
+                let Some(seed) = body.list else {
+                    return;
+                };
                 let now = net.now();
-                let view = &mut net.state_mut(to).view;
-                for (member, entry) in seed.into_iter().enumerate() {
-                    if member as u32 != to && entry.seen != Seen::Unknown {
-                        view.entries[member] = super::membership::Entry {
-                            heard: now,
-                            since: now,
-                            ..entry
+                let entries = net.state_mut(to).view.entries_mut();
+                for (member, (theirs, entry)) in seed.iter().zip(entries.iter_mut()).enumerate() {
+                    if member as u32 != to && theirs.seen != Seen::Unknown {
+                        *entry = Entry {
+                            since: stamp(now),
+                            ..*theirs
                         };
                     }
                 }
