@@ -575,9 +575,9 @@ pub fn summarize(experiment: &Experiment, records: &[TrialRecord]) -> Summary {
             .then(|| stats(&|r| r.bytes as f64 / live / per_period(r))),
         join_time: (membership && config.membership.join_at.is_some())
             .then(|| optional(&|r| r.join_time)),
-        expected_first_detection: membership.then(|| {
-            protocols::membership::expected_first_detection(config.mode, &config.membership)
-        }),
+        expected_first_detection: membership
+            .then(|| protocols::lesson(config, None).map(|lesson| lesson.expected))
+            .flatten(),
         lesson: protocols::lesson(config, None).map(|lesson| LessonSummary {
             figure: lesson.figure,
             expected: lesson.expected,

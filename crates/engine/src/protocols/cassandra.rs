@@ -13,12 +13,12 @@
 //! (synchronous rounds deliver at a round's first tick) count as one arrival.
 
 use super::membership::{HasView, Member, SEED, Seen, Shared, View, bytes, stamp};
-use crate::config::Config;
-use crate::drivers::{Run, on_events};
+use super::membership_spec::MembershipSpec;
+use crate::drivers::on_events;
 use crate::protocol::{Datagram, Net, Protocol};
 use crate::report::{Kind, Look, MembershipRound, TICKS_PER_ROUND, Tick};
 use crate::rng::Chance;
-use crate::spec::{Group, Lesson, Measures, ProtocolSpec, TheorySource, Words};
+use crate::spec::Words;
 use std::rc::Rc;
 
 pub const SYN: u8 = 0;
@@ -548,8 +548,44 @@ impl Protocol for Cassandra {
 
 // --- The descriptor ---
 
-pub struct CassandraSpec;
-pub static SPEC: CassandraSpec = CassandraSpec;
+pub static SPEC: MembershipSpec = MembershipSpec {
+    name: "cassandra",
+    about: "Cassandra's gossiper: Syn / Ack / Ack2 digests and the phi accrual failure detector",
+    params: &[
+        "mode",
+        "nodes",
+        "loss",
+        "crash",
+        "seed",
+        "max_rounds",
+        "burst",
+        "crash_at",
+        "delay",
+        "periods",
+        "join_at",
+        "phi",
+    ],
+    kinds: KINDS,
+    words: &WORDS,
+    source: "theory.md section 10: phi = (t / mean interval) log10 e; conviction after phi / log10 e mean intervals (18.4 at 8; Hayashibara et al. 2004)",
+    build: |config| {
+        on_events(
+            Cassandra {
+                shared: super::membership::Shared::new(config.membership, config.nodes),
+            },
+            config,
+        )
+    },
+    detection: |config| {
+        (
+            super::membership::conviction_intervals(config.membership.phi),
+            format!(
+                "convicted after phi / log10 e = {:.1} mean intervals without news",
+                super::membership::conviction_intervals(config.membership.phi)
+            ),
+        )
+    },
+};
 
 static WORDS: Words = Words {
     title: "Cassandra",
@@ -564,96 +600,3 @@ static WORDS: Words = Words {
     done: "every live node considers the crashed node failed",
     ended: "the run's periods are over",
 };
-
-impl ProtocolSpec for CassandraSpec {
-    fn name(&self) -> &'static str {
-        "cassandra"
-    }
-    fn group(&self) -> Group {
-        Group::Membership
-    }
-    fn about(&self) -> &'static str {
-        "Cassandra's gossiper: Syn / Ack / Ack2 digests and the phi accrual failure detector"
-    }
-    fn params(&self) -> &'static [&'static str] {
-        &[
-            "mode",
-            "nodes",
-            "loss",
-            "crash",
-            "seed",
-            "max_rounds",
-            "burst",
-            "crash_at",
-            "delay",
-            "periods",
-            "join_at",
-            "phi",
-        ]
-    }
-    fn kinds(&self, _config: &Config) -> &'static [Kind] {
-        KINDS
-    }
-    fn build(&self, config: &Config) -> Box<dyn Run> {
-        on_events(
-            Cassandra {
-                shared: super::membership::Shared::new(config.membership, config.nodes),
-            },
-            config,
-        )
-    }
-    fn round_limit(&self, config: &Config) -> u32 {
-        config.membership.periods
-    }
-    fn check(&self, config: &Config) -> Result<(), String> {
-        super::membership_spec::check(config)
-    }
-    fn expected_curve(&self, _config: &Config, _max_points: usize) -> Vec<f64> {
-        Vec::new()
-    }
-    fn expected_rounds(&self, _config: &Config) -> Option<u32> {
-        None
-    }
-    fn theory(&self) -> Option<TheorySource> {
-        Some(TheorySource {
-            source: "theory.md section 10: phi = (t / mean interval) log10 e; conviction after phi / log10 e mean intervals (18.4 at 8; Hayashibara et al. 2004)",
-            assumptions: super::membership_spec::ASSUMPTIONS,
-        })
-    }
-    fn theory_note(&self, config: &Config) -> String {
-        super::membership_spec::theory_note(
-            config,
-            "Cassandra",
-            &format!(
-                "convicted after phi / log10 e = {:.1} mean intervals without news",
-                super::membership::conviction_intervals(config.membership.phi)
-            ),
-        )
-    }
-    fn lesson(&self, config: &Config, measures: Option<&Measures>) -> Option<Lesson> {
-        Some(Lesson {
-            figure: super::membership_spec::DETECTION_FIGURE,
-            expected: super::membership::conviction_intervals(config.membership.phi),
-            why: format!(
-                "convicted after phi / log10 e = {:.1} mean intervals without news",
-                super::membership::conviction_intervals(config.membership.phi)
-            ),
-            measured: measures.and_then(|measures| measures.first_detection),
-        })
-    }
-    fn lesson_figure(&self) -> Option<&'static str> {
-        Some(super::membership_spec::DETECTION_FIGURE)
-    }
-    fn words(&self) -> &'static Words {
-        &WORDS
-    }
-    fn page_nodes(&self) -> u32 {
-        super::membership_spec::PAGE_NODES
-    }
-    fn node_bytes(&self, config: &Config) -> u64 {
-        super::membership_spec::node_bytes(config)
-    }
-    fn sends_per_node(&self, config: &Config) -> u64 {
-        super::membership_spec::sends_per_node(config)
-    }
-}

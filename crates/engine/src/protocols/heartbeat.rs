@@ -6,11 +6,11 @@
 //! deleted (unknown), so that an old entry still gossiped by a slower node does not bring it back.
 
 use super::membership::{HasView, Member, SEED, Seen, Shared, View, bytes, stamp};
-use crate::config::Config;
-use crate::drivers::{Run, on_events};
+use super::membership_spec::MembershipSpec;
+use crate::drivers::on_events;
 use crate::protocol::{Datagram, Net, Protocol};
 use crate::report::{Kind, Look, MembershipRound, TICKS_PER_ROUND, Tick};
-use crate::spec::{Group, Lesson, Measures, ProtocolSpec, TheorySource, Words};
+use crate::spec::Words;
 use std::rc::Rc;
 
 pub const LIST: u8 = 0;
@@ -257,8 +257,47 @@ impl Protocol for Heartbeat {
 
 // --- The descriptor ---
 
-pub struct HeartbeatSpec;
-pub static SPEC: HeartbeatSpec = HeartbeatSpec;
+pub static SPEC: MembershipSpec = MembershipSpec {
+    name: "heartbeat",
+    about: "gossip-style heartbeating (van Renesse et al. 1998): lists of heartbeat counters, failed after T_fail periods without an increase",
+    params: &[
+        "mode",
+        "nodes",
+        "fanout",
+        "loss",
+        "crash",
+        "seed",
+        "max_rounds",
+        "burst",
+        "crash_at",
+        "delay",
+        "periods",
+        "join_at",
+        "t_fail",
+        "t_cleanup",
+    ],
+    kinds: KINDS,
+    words: &WORDS,
+    source: "theory.md section 10: a member is failed T_fail periods after its last heartbeat increase, plus the O(log N) age of that heartbeat (van Renesse et al. 1998)",
+    build: |config| {
+        on_events(
+            Heartbeat {
+                shared: super::membership::Shared::new(config.membership, config.nodes),
+                fanout: config.fanout,
+            },
+            config,
+        )
+    },
+    detection: |config| {
+        (
+            f64::from(config.membership.t_fail),
+            format!(
+                "failed after T_fail = {:.0} periods without news (+ the heartbeat's age)",
+                config.membership.t_fail
+            ),
+        )
+    },
+};
 
 static WORDS: Words = Words {
     title: "Heartbeat",
@@ -273,99 +312,3 @@ static WORDS: Words = Words {
     done: "every live node considers the crashed node failed",
     ended: "the run's periods are over",
 };
-
-impl ProtocolSpec for HeartbeatSpec {
-    fn name(&self) -> &'static str {
-        "heartbeat"
-    }
-    fn group(&self) -> Group {
-        Group::Membership
-    }
-    fn about(&self) -> &'static str {
-        "gossip-style heartbeating (van Renesse et al. 1998): lists of heartbeat counters, failed after T_fail periods without an increase"
-    }
-    fn params(&self) -> &'static [&'static str] {
-        &[
-            "mode",
-            "nodes",
-            "fanout",
-            "loss",
-            "crash",
-            "seed",
-            "max_rounds",
-            "burst",
-            "crash_at",
-            "delay",
-            "periods",
-            "join_at",
-            "t_fail",
-            "t_cleanup",
-        ]
-    }
-    fn kinds(&self, _config: &Config) -> &'static [Kind] {
-        KINDS
-    }
-    fn build(&self, config: &Config) -> Box<dyn Run> {
-        on_events(
-            Heartbeat {
-                shared: super::membership::Shared::new(config.membership, config.nodes),
-                fanout: config.fanout,
-            },
-            config,
-        )
-    }
-    fn round_limit(&self, config: &Config) -> u32 {
-        config.membership.periods
-    }
-    fn check(&self, config: &Config) -> Result<(), String> {
-        super::membership_spec::check(config)
-    }
-    fn expected_curve(&self, _config: &Config, _max_points: usize) -> Vec<f64> {
-        Vec::new()
-    }
-    fn expected_rounds(&self, _config: &Config) -> Option<u32> {
-        None
-    }
-    fn theory(&self) -> Option<TheorySource> {
-        Some(TheorySource {
-            source: "theory.md section 10: a member is failed T_fail periods after its last heartbeat increase, plus the O(log N) age of that heartbeat (van Renesse et al. 1998)",
-            assumptions: super::membership_spec::ASSUMPTIONS,
-        })
-    }
-    fn theory_note(&self, config: &Config) -> String {
-        super::membership_spec::theory_note(
-            config,
-            "Heartbeat",
-            &format!(
-                "failed after T_fail = {:.0} periods without news (+ the heartbeat's age)",
-                config.membership.t_fail
-            ),
-        )
-    }
-    fn lesson(&self, config: &Config, measures: Option<&Measures>) -> Option<Lesson> {
-        Some(Lesson {
-            figure: super::membership_spec::DETECTION_FIGURE,
-            expected: f64::from(config.membership.t_fail),
-            why: format!(
-                "failed after T_fail = {:.0} periods without news (+ the heartbeat's age)",
-                config.membership.t_fail
-            ),
-            measured: measures.and_then(|measures| measures.first_detection),
-        })
-    }
-    fn lesson_figure(&self) -> Option<&'static str> {
-        Some(super::membership_spec::DETECTION_FIGURE)
-    }
-    fn words(&self) -> &'static Words {
-        &WORDS
-    }
-    fn page_nodes(&self) -> u32 {
-        super::membership_spec::PAGE_NODES
-    }
-    fn node_bytes(&self, config: &Config) -> u64 {
-        super::membership_spec::node_bytes(config)
-    }
-    fn sends_per_node(&self, config: &Config) -> u64 {
-        super::membership_spec::sends_per_node(config)
-    }
-}

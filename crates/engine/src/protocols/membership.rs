@@ -431,19 +431,6 @@ impl Shared {
     }
 }
 
-/// What the theory expects, for the page and the README: SWIM's first detection after
-/// e / (e - 1) periods on average (any N); Cassandra's conviction after phi / log10(e) mean
-/// intervals without news (18.4 at phi = 8); heartbeat's detection after T_fail periods plus the
-/// age of the last heartbeat heard (none: the age has no closed form here).
-pub fn expected_first_detection(mode: crate::config::Mode, params: &Params) -> f64 {
-    use crate::config::Mode;
-    match mode {
-        Mode::Swim => std::f64::consts::E / (std::f64::consts::E - 1.0),
-        Mode::Cassandra => conviction_intervals(params.phi),
-        _ => f64::from(params.t_fail),
-    }
-}
-
 /// Mean intervals without news before phi exceeds `threshold`: phi = (t / mean) log10(e).
 pub fn conviction_intervals(threshold: f64) -> f64 {
     threshold / std::f64::consts::LOG10_E

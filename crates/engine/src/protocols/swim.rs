@@ -9,11 +9,11 @@
 //! first suspects a crashed one: e / (e - 1) periods, for any N.
 
 use super::membership::{HasView, Member, SEED, Seen, Shared, View, bytes, stamp};
-use crate::config::Config;
-use crate::drivers::{Run, on_events};
+use super::membership_spec::MembershipSpec;
+use crate::drivers::on_events;
 use crate::protocol::{Datagram, Net, Protocol};
 use crate::report::{Kind, Look, MembershipRound, TICKS_PER_ROUND, Tick};
-use crate::spec::{Group, Lesson, Measures, ProtocolSpec, TheorySource, Words};
+use crate::spec::Words;
 use std::rc::Rc;
 
 /// Ticks a member waits for a direct ack before sending ping-reqs (0.3 periods; the ack of an
@@ -441,8 +441,43 @@ impl Protocol for Swim {
 
 // --- The descriptor ---
 
-pub struct SwimSpec;
-pub static SPEC: SwimSpec = SwimSpec;
+pub static SPEC: MembershipSpec = MembershipSpec {
+    name: "swim",
+    about: "SWIM (Das et al. 2002): ping, ping-req, suspicion and piggybacked dissemination",
+    params: &[
+        "mode",
+        "nodes",
+        "loss",
+        "crash",
+        "seed",
+        "max_rounds",
+        "burst",
+        "crash_at",
+        "delay",
+        "periods",
+        "join_at",
+        "ping_req",
+        "suspicion",
+    ],
+    kinds: KINDS,
+    words: &WORDS,
+    source: "theory.md section 10: first detection after e / (e - 1) periods on average, whatever N (Das et al. 2002)",
+    build: |config| {
+        on_events(
+            Swim {
+                shared: super::membership::Shared::new(config.membership, config.nodes),
+            },
+            config,
+        )
+    },
+    detection: |_| {
+        (
+            std::f64::consts::E / (std::f64::consts::E - 1.0),
+            "someone first suspects a crash after e / (e − 1) ≈ 1.58 periods, whatever N"
+                .to_string(),
+        )
+    },
+};
 
 static WORDS: Words = Words {
     title: "SWIM",
@@ -458,92 +493,3 @@ static WORDS: Words = Words {
     done: "every live node considers the crashed node failed",
     ended: "the run's periods are over",
 };
-
-impl ProtocolSpec for SwimSpec {
-    fn name(&self) -> &'static str {
-        "swim"
-    }
-    fn group(&self) -> Group {
-        Group::Membership
-    }
-    fn about(&self) -> &'static str {
-        "SWIM (Das et al. 2002): ping, ping-req, suspicion and piggybacked dissemination"
-    }
-    fn params(&self) -> &'static [&'static str] {
-        &[
-            "mode",
-            "nodes",
-            "loss",
-            "crash",
-            "seed",
-            "max_rounds",
-            "burst",
-            "crash_at",
-            "delay",
-            "periods",
-            "join_at",
-            "ping_req",
-            "suspicion",
-        ]
-    }
-    fn kinds(&self, _config: &Config) -> &'static [Kind] {
-        KINDS
-    }
-    fn build(&self, config: &Config) -> Box<dyn Run> {
-        on_events(
-            Swim {
-                shared: super::membership::Shared::new(config.membership, config.nodes),
-            },
-            config,
-        )
-    }
-    fn round_limit(&self, config: &Config) -> u32 {
-        config.membership.periods
-    }
-    fn check(&self, config: &Config) -> Result<(), String> {
-        super::membership_spec::check(config)
-    }
-    fn expected_curve(&self, _config: &Config, _max_points: usize) -> Vec<f64> {
-        Vec::new()
-    }
-    fn expected_rounds(&self, _config: &Config) -> Option<u32> {
-        None
-    }
-    fn theory(&self) -> Option<TheorySource> {
-        Some(TheorySource {
-            source: "theory.md section 10: first detection after e / (e - 1) periods on average, whatever N (Das et al. 2002)",
-            assumptions: super::membership_spec::ASSUMPTIONS,
-        })
-    }
-    fn theory_note(&self, config: &Config) -> String {
-        super::membership_spec::theory_note(
-            config,
-            "SWIM",
-            "someone first suspects a crash after e / (e − 1) ≈ 1.58 periods, whatever N",
-        )
-    }
-    fn lesson(&self, _config: &Config, measures: Option<&Measures>) -> Option<Lesson> {
-        Some(Lesson {
-            figure: super::membership_spec::DETECTION_FIGURE,
-            expected: std::f64::consts::E / (std::f64::consts::E - 1.0),
-            why: "someone first suspects a crash after e / (e − 1) ≈ 1.58 periods, whatever N"
-                .to_string(),
-            measured: measures.and_then(|measures| measures.first_detection),
-        })
-    }
-    fn lesson_figure(&self) -> Option<&'static str> {
-        Some(super::membership_spec::DETECTION_FIGURE)
-    }
-    fn words(&self) -> &'static Words {
-        &WORDS
-    }
-    fn page_nodes(&self) -> u32 {
-        super::membership_spec::PAGE_NODES
-    }
-    fn node_bytes(&self, config: &Config) -> u64 {
-        super::membership_spec::node_bytes(config)
-    }
-    fn sends_per_node(&self, config: &Config) -> u64 {
-        super::membership_spec::sends_per_node(config)
-    }
-}
