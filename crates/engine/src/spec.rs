@@ -106,6 +106,25 @@ pub struct Law {
     pub pull: bool,
 }
 
+/// `first` then `then`, for parameter lists built on a shared one (`C` must be `A + B`).
+pub const fn join<const A: usize, const B: usize, const C: usize>(
+    first: [&'static str; A],
+    then: [&'static str; B],
+) -> [&'static str; C] {
+    assert!(A + B == C, "C must be A + B");
+    let mut joined = [""; C];
+    let mut index = 0;
+    while index < A {
+        joined[index] = first[index];
+        index += 1;
+    }
+    while index < C {
+        joined[index] = then[index - A];
+        index += 1;
+    }
+    joined
+}
+
 /// The memory a run needs, in bytes, as `Config::validate` estimates it.
 pub const BYTES_PER_IN_FLIGHT: u64 = 48;
 

@@ -12,7 +12,8 @@ use crate::theory;
 use crate::theory_models;
 
 /// The parameters every plain gossip protocol takes.
-pub const PARAMS: &[&str] = &[
+pub const PARAMS: &[&str] = &PARAM_LIST;
+pub const PARAM_LIST: [&str; 18] = [
     "mode",
     "nodes",
     "fanout",

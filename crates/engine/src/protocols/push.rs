@@ -103,30 +103,11 @@ static PLAIN: gossip::GossipSpec<Push> = gossip::GossipSpec {
     },
 };
 
-const PARAMS: &[&str] = &[
-    "mode",
-    "nodes",
-    "fanout",
-    "loss",
-    "crash",
-    "senders",
-    "seed",
-    "max_rounds",
-    "async",
-    "racks",
-    "cross",
-    "messages",
-    "capacity",
-    "policy",
-    "inject_every",
-    "delay",
-    "burst",
-    "crash_at",
-    "stop",
-    "stop_k",
-    "push_until",
-    "push_rounds",
-];
+/// Plain gossip's parameters and the variants'.
+const PARAMS: [&str; 22] = crate::spec::join(
+    gossip::PARAM_LIST,
+    ["stop", "stop_k", "push_until", "push_rounds"],
+);
 
 static WORDS: Words = Words {
     title: "Push",
@@ -151,7 +132,7 @@ impl ProtocolSpec for PushSpec {
         PLAIN.about
     }
     fn params(&self) -> &'static [&'static str] {
-        PARAMS
+        &PARAMS
     }
     fn kinds(&self, config: &Config) -> &'static [Kind] {
         if config.mongering.stop.is_some() && !config.many_messages() {
