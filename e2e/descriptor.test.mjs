@@ -15,13 +15,15 @@ async function openLab(query) {
   return lab;
 }
 
-/** The page's figure format: two decimals below 1, one above (panels.rs `figure`). */
+/** The page's figure format (panels.rs `figure`): whole numbers bare, two decimals below 1, one
+ * up to 100, none above. */
 function figure(value) {
+  if (Math.abs(value - Math.round(value)) < 1e-9 || value >= 100) return value.toFixed(0);
   return value < 1 ? value.toFixed(2) : value.toFixed(1);
 }
 
 test('SRM with loss: the lesson shows the expected and measured figures gossip-sim prints', async () => {
-  const lab = await openLab('?mode=srm&n=200&loss=0.05&seed=3');
+  const lab = await openLab('?mode=srm&n=200&b=3&loss=0.01&seed=3');
   assert.ok(await lab.page.getByTestId('lesson-expected').isVisible());
   await lab.button('Run to end').click();
   await lab.page.waitForFunction(() => !/^Running/.test(document.querySelector('[data-testid="status"]').textContent), null, { timeout: 120000 });
@@ -29,15 +31,23 @@ test('SRM with loss: the lesson shows the expected and measured figures gossip-s
   const measured = (await lab.text('lesson-measured')).trim();
   assert.ok(Number.isFinite(Number(expected)), `expected is a number: ${expected}`);
   assert.ok(Number.isFinite(Number(measured)), `measured is a number: ${measured}`);
-  const summary = cli(['--mode', 'srm', '--nodes', '200', '--loss', '0.05', '--seed', '3']);
-  if (summary.lesson) {
-    assert.equal(expected, figure(summary.lesson.expected));
-    assert.equal(measured, figure(summary.lesson.measured));
-    assert.match(await lab.text('expectation'), new RegExp(`^${summary.lesson.figure}`, 'i'));
-  }
+  const summary = cli(['--mode', 'srm', '--nodes', '200', '--fanout', '3', '--loss', '0.01', '--seed', '3']);
+  assert.equal(expected, figure(summary.lesson.expected));
+  assert.equal(measured, figure(summary.lesson.measured));
+  assert.match(await lab.text('expectation'), new RegExp(`^${summary.lesson.figure}`, 'i'));
   // Repairs under loss have no closed form: the note says so and no theory curve is drawn.
   assert.match(await lab.text('theory-note'), /no closed-form theory/);
   assert.equal(await lab.page.getByTestId('chart').getAttribute('data-theory-curve'), 'none');
+  assert.deepEqual(lab.errors, []);
+  await lab.page.close();
+});
+
+test('SRM on a chain at 5 % loss: no expected figure where the model does not hold, and why', async () => {
+  const lab = await openLab('?mode=srm&n=200&b=1&loss=0.05&seed=3');
+  assert.equal((await lab.text('lesson-expected')).trim(), '–');
+  assert.match(await lab.text('expectation'), /no closed form: .* losses on a packet's way down/);
+  const summary = cli(['--mode', 'srm', '--nodes', '200', '--fanout', '1', '--loss', '0.05', '--seed', '3']);
+  assert.equal(summary.lesson.expected, null);
   assert.deepEqual(lab.errors, []);
   await lab.page.close();
 });

@@ -205,8 +205,8 @@ pub struct Summary {
 pub struct LessonSummary {
     /// What the figure is, in words (`ProtocolSpec::lesson_figure`).
     pub figure: &'static str,
-    /// What theory expects of it for this configuration.
-    pub expected: f64,
+    /// What theory expects of it for this configuration (null where no model holds).
+    pub expected: Option<f64>,
     /// The trials' mean of it (null when no trial measured it: no loss repaired, say).
     pub measured: Option<f64>,
 }
@@ -576,7 +576,7 @@ pub fn summarize(experiment: &Experiment, records: &[TrialRecord]) -> Summary {
         join_time: (membership && config.membership.join_at.is_some())
             .then(|| optional(&|r| r.join_time)),
         expected_first_detection: membership
-            .then(|| protocols::lesson(config, None).map(|lesson| lesson.expected))
+            .then(|| protocols::lesson(config, None).and_then(|lesson| lesson.expected))
             .flatten(),
         lesson: protocols::lesson(config, None).map(|lesson| LessonSummary {
             figure: lesson.figure,

@@ -55,7 +55,8 @@ pub struct Words {
 pub struct Lesson {
     /// What the figure is, in words.
     pub figure: &'static str,
-    pub expected: f64,
+    /// What theory expects; `None` where its assumptions do not hold (`why` says which).
+    pub expected: Option<f64>,
     /// Why that is expected, in words.
     pub why: String,
     /// The run's value; `None` before there is anything to measure (no loss repaired yet).

@@ -299,7 +299,7 @@ pub const ROUNDS_FIGURE: &str = "rounds to inform every live node";
 pub fn rounds_lesson(expected: Option<u32>, measures: Option<&Measures>) -> Option<Lesson> {
     Some(Lesson {
         figure: ROUNDS_FIGURE,
-        expected: f64::from(expected?),
+        expected: Some(f64::from(expected?)),
         why: "theory".into(),
         measured: measures
             .and_then(|measures| measures.completed)

@@ -110,7 +110,7 @@ impl ProtocolSpec for MembershipSpec {
         let (expected, why) = (self.detection)(config);
         Some(Lesson {
             figure: DETECTION_FIGURE,
-            expected,
+            expected: Some(expected),
             why,
             measured: measures.and_then(|measures| measures.first_detection),
         })

@@ -290,7 +290,7 @@ impl ProtocolSpec for PushSpec {
             let (residue, _) = super::mongering::stop_rule_theory(config)?;
             return Some(Lesson {
                 figure: "never informed (residue)",
-                expected: residue,
+                expected: Some(residue),
                 why: "the stop rule's mean field: the rumor dies out before reaching everyone"
                     .into(),
                 measured: measures.map(Measures::residue),

@@ -433,11 +433,11 @@ impl ProtocolSpec for RmtpSpec {
     fn lesson(&self, config: &Config, measures: Option<&Measures>) -> Option<Lesson> {
         Some(Lesson {
             figure: PEAK_FIGURE,
-            expected: expected_acks_at_sender_per_period(
+            expected: Some(expected_acks_at_sender_per_period(
                 config.nodes,
                 config.rmtp.regions,
                 config.rmtp.designated,
-            ),
+            )),
             why: if config.rmtp.designated {
                 format!(
                     "only the {} designated receivers ACK the sender",

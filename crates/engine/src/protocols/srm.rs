@@ -432,6 +432,8 @@ static WORDS: Words = Words {
 };
 
 const NAK_FIGURE: &str = "NAKs per node that missed a packet";
+/// The lesson's figure holds while a packet meets at most about one loss on its way down.
+const SINGLE_LOSS: f64 = 0.1;
 
 impl ProtocolSpec for SrmSpec {
     fn name(&self) -> &'static str {
@@ -537,18 +539,29 @@ impl ProtocolSpec for SrmSpec {
     }
     fn lesson(&self, config: &Config, measures: Option<&Measures>) -> Option<Lesson> {
         // With suppression one NAK serves everyone below the lossy link, about 1 / S for a
-        // subtree of S; without, every one of them asks: about 1.
-        let (expected, why) = if config.srm.suppression {
+        // subtree of S; without, every one of them asks: about 1. Both assume one loss on a
+        // packet's way down (loss x depth small); with more, repairs are lost and asked for again,
+        // and one repair's flood serves other subtrees too: no closed form.
+        let depth = super::tree::depth_of(config.nodes, config.fanout);
+        let losses_on_the_way = config.mean_loss() * f64::from(depth);
+        let (expected, why) = if losses_on_the_way > SINGLE_LOSS {
+            (
+                None,
+                format!(
+                    "no closed form: {losses_on_the_way:.2} losses on a packet's way down (loss × depth), more than one in ten"
+                ),
+            )
+        } else if config.srm.suppression {
             let subtree = mean_missing_subtree(config.nodes, config.fanout);
             (
-                1.0 / subtree.max(1.0),
+                Some(1.0 / subtree.max(1.0)),
                 format!(
                     "suppression: one NAK serves the {subtree:.1} nodes below a lossy link, or fewer"
                 ),
             )
         } else {
             (
-                1.0,
+                Some(1.0),
                 "no suppression: every node that missed it asks, at once".into(),
             )
         };
