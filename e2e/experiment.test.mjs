@@ -14,8 +14,9 @@ const cli = (args) => JSON.parse(execFileSync('target/release/gossip-sim', [...a
 async function waitForResult(lab, timeout = 60000) {
   await lab.page.getByTestId('experiment-mean').waitFor({ timeout });
   return {
-    mean: Number(await lab.text('experiment-mean')),
-    sd: Number(await lab.text('experiment-sd')),
+    // The full values (the text shows three significant digits).
+    mean: Number(await lab.page.getByTestId('experiment-mean').getAttribute('data-value')),
+    sd: Number(await lab.page.getByTestId('experiment-sd').getAttribute('data-value')),
     completed: Number(await lab.text('experiment-completed')),
     datagrams: Number(await lab.text('experiment-datagrams')),
   };
@@ -48,7 +49,7 @@ test('the same numbers with one worker as with four', async () => {
     await page.addInitScript((count) => Object.defineProperty(navigator, 'hardwareConcurrency', { get: () => count }), workers);
     await page.goto(lab.origin + '/?view=experiment&trials=200&n=400&mode=push-pull&seed=2');
     await page.getByTestId('experiment-mean').waitFor({ timeout: 60000 });
-    results.push([await page.getByTestId('experiment-mean').textContent(), await page.getByTestId('experiment-sd').textContent()]);
+    results.push([await page.getByTestId('experiment-mean').getAttribute('data-value'), await page.getByTestId('experiment-sd').getAttribute('data-value')]);
     await page.close();
   }
   assert.deepEqual(results[0], results[1]);

@@ -85,19 +85,19 @@ fn slider_max(key: &str) -> f64 {
 /// for the chart's legend and the note, from the protocol's descriptor.
 fn expected(config: &Config) -> Option<(f64, String, String)> {
     let lesson = crate::engine::protocols::lesson(config, None)?;
-    let label = format!("theory: {:.2} periods", lesson.expected);
-    Some((lesson.expected, label, lesson.why))
+    let expected = lesson.expected?;
+    let label = format!("theory: {expected:.2} periods");
+    Some((expected, label, lesson.why))
 }
 
 fn periods_text(value: Option<f64>) -> String {
     value.map_or("–".into(), |periods| format!("{periods:.2}"))
 }
 
-/// Detection numbers, the matrix and the detection chart of the current run.
+/// Detection numbers and the matrix of the current run.
 #[function_component(MembershipPanel)]
 pub fn membership_panel(props: &RunProps) -> Html {
     let matrix_ref = use_node_ref();
-    let chart_ref = use_node_ref();
     let run = props.run.borrow();
     let config = run.simulation.config().clone();
     let round = run
@@ -122,10 +122,9 @@ pub fn membership_panel(props: &RunProps) -> Html {
         .map_or("no crash yet".into(), |node| format!("node {node}"));
     let shown = config.nodes <= VIEW_CAP;
     {
-        let (matrix_ref, chart_ref, run) =
-            (matrix_ref.clone(), chart_ref.clone(), props.run.clone());
+        let (matrix_ref, run) = (matrix_ref.clone(), props.run.clone());
         use_effect_with(props.version, move |_| {
-            draw(&run.borrow(), &matrix_ref, &chart_ref);
+            draw_matrix(&run.borrow(), &matrix_ref);
         });
     }
     html! {
@@ -164,13 +163,28 @@ pub fn membership_panel(props: &RunProps) -> Html {
             } else {
                 <p class="chart-note" data-testid="membership-matrix-off">{ format!("The matrix is drawn up to {VIEW_CAP} nodes.") }</p>
             }
-            <canvas ref={chart_ref} class="chart small" data-testid="detection-chart" role="img"
-                aria-label="Nodes that consider X failed over time, with the theory's first detection"></canvas>
         </div>
     }
 }
 
-fn draw(run: &Run, matrix_ref: &NodeRef, chart_ref: &NodeRef) {
+/// The lesson's own chart: the nodes that consider X failed over time, beside the theory's
+/// first detection (shown with the lesson's figure, so it stays on screen).
+#[function_component(DetectionChart)]
+pub fn detection_chart(props: &RunProps) -> Html {
+    let chart_ref = use_node_ref();
+    {
+        let (chart_ref, run) = (chart_ref.clone(), props.run.clone());
+        use_effect_with(props.version, move |_| {
+            draw_detection(&run.borrow(), &chart_ref);
+        });
+    }
+    html! {
+        <canvas ref={chart_ref} class="chart small" data-testid="detection-chart" role="img"
+            aria-label="Nodes that consider X failed over time, with the theory's first detection"></canvas>
+    }
+}
+
+fn draw_matrix(run: &Run, matrix_ref: &NodeRef) {
     let config = run.simulation.config();
     let round = run
         .last
@@ -182,6 +196,14 @@ fn draw(run: &Run, matrix_ref: &NodeRef, chart_ref: &NodeRef) {
             web_sys::console::error_1(&error);
         }
     }
+}
+
+fn draw_detection(run: &Run, chart_ref: &NodeRef) {
+    let config = run.simulation.config();
+    let round = run
+        .last
+        .as_ref()
+        .and_then(|report| report.membership.as_ref());
     if let Some(canvas) = chart_ref.cast::<HtmlCanvasElement>() {
         let rounds: Vec<(f64, f64, f64)> = run
             .detection

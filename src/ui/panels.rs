@@ -357,9 +357,12 @@ pub struct NoticesProps {
     pub dispatch: Callback<Action>,
 }
 
-/// Two significant digits for small figures, one decimal for the rest.
+/// A figure to the digits that mean something: whole numbers bare ("8", not "8.0"), two
+/// decimals below 1, one up to 100, none above.
 fn figure(value: f64) -> String {
-    if value < 1.0 {
+    if (value - value.round()).abs() < 1e-9 || value >= 100.0 {
+        format!("{value:.0}")
+    } else if value < 1.0 {
         format!("{value:.2}")
     } else {
         format!("{value:.1}")
@@ -396,7 +399,7 @@ pub fn expectation(props: &RunProps) -> Html {
     html! {
         <p class="expectation" data-testid="expectation">
             <b>{ capitalised(lesson.figure) }</b>{ ": expected about " }
-            <b data-testid="lesson-expected">{ shown(lesson.expected) }</b>
+            <b data-testid="lesson-expected">{ lesson.expected.map_or_else(|| "–".to_string(), shown) }</b>
             { format!(" ({}); this run: ", lesson.why) }
             if stop_rule {
                 <b data-testid="lesson-measured"><span data-testid="residue">{ measured }</span></b>

@@ -267,16 +267,25 @@ pub fn experiment_view(props: &ExperimentProps) -> Html {
 /// The summary's figures, printed with the digits gossip-sim prints.
 fn numbers(outcome: &Outcome) -> Html {
     let summary = &outcome.summary;
+    // Shown to three significant digits; the full value stays in `data-value` for tools.
     let (mean, sd, interval) = match summary.rounds {
         Some(rounds) => {
             let half = 1.96 * rounds.standard_error(summary.completed);
             (
-                rounds.mean.to_string(),
-                rounds.sd.to_string(),
-                format!("{:.3} to {:.3}", rounds.mean - half, rounds.mean + half),
+                (significant(rounds.mean), rounds.mean.to_string()),
+                (significant(rounds.sd), rounds.sd.to_string()),
+                format!(
+                    "{} to {}",
+                    significant(rounds.mean - half),
+                    significant(rounds.mean + half)
+                ),
             )
         }
-        None => ("–".into(), "–".into(), "–".into()),
+        None => (
+            ("–".into(), String::new()),
+            ("–".into(), String::new()),
+            "–".into(),
+        ),
     };
     let share = f64::from(summary.completed) / f64::from(outcome.trials) * 100.0;
     let theory = summary
@@ -285,13 +294,27 @@ fn numbers(outcome: &Outcome) -> Html {
         .map_or("–".into(), |rounds| rounds.to_string());
     html! {
         <dl class="counts view-numbers">
-            <div><dt>{ "Mean rounds" }</dt><dd data-testid="experiment-mean">{ mean }</dd></div>
-            <div><dt>{ "Standard deviation" }</dt><dd data-testid="experiment-sd">{ sd }</dd></div>
+            <div><dt>{ "Mean rounds" }</dt><dd data-testid="experiment-mean" data-value={mean.1}>{ mean.0 }</dd></div>
+            <div><dt>{ "Standard deviation" }</dt><dd data-testid="experiment-sd" data-value={sd.1}>{ sd.0 }</dd></div>
             <div><dt>{ "95 % interval of the mean" }</dt><dd data-testid="experiment-interval">{ interval }</dd></div>
             <div><dt>{ "Completed" }</dt><dd><span data-testid="experiment-completed">{ summary.completed }</span>
                 { format!(" of {} ({share:.1}%)", outcome.trials) }</dd></div>
             <div><dt>{ "Datagrams per node" }</dt><dd data-testid="experiment-datagrams">{ summary.datagrams_per_node.mean.to_string() }</dd></div>
             <div><dt>{ "Theory (mean field)" }</dt><dd data-testid="experiment-theory">{ theory }</dd></div>
         </dl>
+    }
+}
+
+/// Three significant digits, no trailing zeros: 14.2333 -> "14.2", 1.309379 -> "1.31", 12 -> "12".
+fn significant(value: f64) -> String {
+    if value == 0.0 || !value.is_finite() {
+        return format!("{value}");
+    }
+    let decimals = (2 - value.abs().log10().floor() as i32).clamp(0, 6) as usize;
+    let text = format!("{value:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
     }
 }
