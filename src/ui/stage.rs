@@ -26,6 +26,77 @@ fn sin(angle: f64) -> f64 {
 
 /// Trees deeper than this are drawn on the circle (a chain around it), not in rings.
 const MAX_LAYERS: u32 = 12;
+/// The node radius worth adding circles for, in CSS pixels: 14 px across reads from the back row.
+const LEGIBLE_RADIUS: f64 = 7.0;
+/// Nodes up to this many carry their number.
+const NUMBERED_NODES: u32 = 50;
+
+/// Concentric circles sharing `count` places, each circle's share in proportion to its length,
+/// node order running round the outermost first.
+#[derive(Clone, Copy)]
+struct Rings {
+    count: u32,
+    gap: f64,
+}
+
+impl Rings {
+    /// The fewest circles (inside `radius`, none nearer the centre than 40 % of it) on which
+    /// `places` nodes get a legible radius, and that radius.
+    fn fit(places: u32, radius: f64, ratio: f64) -> (Rings, f64) {
+        let gap = 3.2 * LEGIBLE_RADIUS * ratio;
+        let mut best = (Rings { count: 1, gap }, 0.0);
+        for count in 1..=12u32 {
+            let innermost = radius - f64::from(count - 1) * gap;
+            if count > 1 && innermost < 0.4 * radius {
+                break;
+            }
+            let rings = Rings { count, gap };
+            let length: f64 = (0..count)
+                .map(|ring| TAU * rings.radius(radius, ring))
+                .sum();
+            let node_radius = 0.38 * length / f64::from(places.max(1));
+            let node_radius = if count > 1 {
+                node_radius.min(0.42 * gap)
+            } else {
+                node_radius
+            };
+            if node_radius > best.1 {
+                best = (rings, node_radius);
+            }
+            if node_radius >= LEGIBLE_RADIUS * ratio {
+                break;
+            }
+        }
+        best
+    }
+
+    fn radius(self, outer: f64, ring: u32) -> f64 {
+        outer - f64::from(ring) * self.gap
+    }
+
+    /// The circle's radius and the angle of place `index` of `places`.
+    fn place(self, outer: f64, index: u32, places: u32) -> (f64, f64) {
+        let total: f64 = (0..self.count).map(|ring| self.radius(outer, ring)).sum();
+        let mut first = 0u32;
+        let mut before = 0.0;
+        for ring in 0..self.count {
+            let radius = self.radius(outer, ring);
+            before += radius;
+            let end = if ring + 1 == self.count {
+                places
+            } else {
+                (f64::from(places) * before / total).round() as u32
+            };
+            if index < end || ring + 1 == self.count {
+                let size = end.saturating_sub(first).max(1);
+                let angle = TAU * f64::from(index - first) / f64::from(size) - PI / 2.0;
+                return (radius, angle);
+            }
+            first = end;
+        }
+        (outer, -PI / 2.0)
+    }
+}
 
 /// Where each node sits, in canvas pixels, and the node radius.
 struct Layout {
@@ -36,10 +107,19 @@ struct Layout {
 
 #[derive(Clone, Copy)]
 enum Shape {
-    /// Every node on one circle, node 0 at the top.
-    Circle { center: (f64, f64), radius: f64 },
-    /// Node 0 in the centre, the receivers on a circle around it in sending order.
-    Star { center: (f64, f64), radius: f64 },
+    /// Every node on concentric circles (`rings` of them, `gap` apart, the outermost of
+    /// `radius`), node 0 at the top; one circle while the nodes fit on it at a legible size.
+    Circle {
+        center: (f64, f64),
+        radius: f64,
+        rings: Rings,
+    },
+    /// Node 0 in the centre, the receivers on circles around it in sending order.
+    Star {
+        center: (f64, f64),
+        radius: f64,
+        rings: Rings,
+    },
     /// The tree radially: the root in the centre, depth d on the ring of radius d / depth, node k
     /// of depth d at angle (k + 1/2) / b^d of the turn, so every subtree is a wedge under its parent.
     Rings {
@@ -63,14 +143,18 @@ impl Layout {
         let side = width.min(height);
         let center = (width / 2.0, height / 2.0);
         let radius = 0.43 * side;
-        let on_circle = |count: u32| 0.38 * TAU * radius / f64::from(count.max(1));
         let (shape, spacing) = match structure {
             Structure::Tree { fanout } if fanout > 1 && depth_of(nodes, fanout) <= MAX_LAYERS => {
                 let depth = depth_of(nodes, fanout).max(1);
                 let ring = radius / f64::from(depth);
-                // The outermost ring is the most crowded: its share of the turn per node.
-                let widest = f64::from(fanout).powi(depth as i32);
-                let spacing = (0.38 * TAU * radius / widest).min(ring * 0.3);
+                // The most crowded ring (a partial last level spreads over its whole ring).
+                let spacing = (1..=depth)
+                    .map(|level| {
+                        let (first, size) = level_bounds(fanout, level);
+                        let count = size.min(u64::from(nodes).saturating_sub(first)).max(1);
+                        0.45 * TAU * ring * f64::from(level) / count as f64
+                    })
+                    .fold(ring * 0.3, f64::min);
                 (
                     Shape::Rings {
                         fanout,
@@ -81,9 +165,27 @@ impl Layout {
                 )
             }
             Structure::Star | Structure::Regions { .. } => {
-                (Shape::Star { center, radius }, on_circle(nodes - 1))
+                let (rings, spacing) = Rings::fit(nodes - 1, radius, ratio);
+                (
+                    Shape::Star {
+                        center,
+                        radius,
+                        rings,
+                    },
+                    spacing,
+                )
             }
-            _ => (Shape::Circle { center, radius }, on_circle(nodes)),
+            _ => {
+                let (rings, spacing) = Rings::fit(nodes, radius, ratio);
+                (
+                    Shape::Circle {
+                        center,
+                        radius,
+                        rings,
+                    },
+                    spacing,
+                )
+            }
         };
         Layout {
             shape,
@@ -95,7 +197,7 @@ impl Layout {
     // async-racks
     /// Gossip on racks (`racks.racks > 1`) is laid out by rack; other layouts stay.
     fn with_racks(mut self, racks: Racks) -> Layout {
-        if let (Shape::Circle { center, radius }, true) = (self.shape, racks.racks > 1) {
+        if let (Shape::Circle { center, radius, .. }, true) = (self.shape, racks.racks > 1) {
             let gap = (self.nodes / 25).max(2);
             self.shape = Shape::Racks {
                 center,
@@ -156,15 +258,19 @@ impl Layout {
     }
 
     fn position(&self, node: u32) -> (f64, f64) {
-        let on_circle = |center: (f64, f64), radius: f64, index: u32, count: u32| {
-            let angle = TAU * f64::from(index) / f64::from(count.max(1)) - PI / 2.0;
+        let on_rings = |center: (f64, f64), outer: f64, rings: Rings, index: u32, count: u32| {
+            let (radius, angle) = rings.place(outer, index, count);
             (
                 center.0 + radius * cos(angle),
                 center.1 + radius * sin(angle),
             )
         };
         match self.shape {
-            Shape::Circle { center, radius } => on_circle(center, radius, node, self.nodes),
+            Shape::Circle {
+                center,
+                radius,
+                rings,
+            } => on_rings(center, radius, rings, node, self.nodes),
             // async-racks
             Shape::Racks {
                 center,
@@ -180,7 +286,11 @@ impl Layout {
                 )
             }
             Shape::Star { center, .. } if node == 0 => center,
-            Shape::Star { center, radius } => on_circle(center, radius, node - 1, self.nodes - 1),
+            Shape::Star {
+                center,
+                radius,
+                rings,
+            } => on_rings(center, radius, rings, node - 1, self.nodes - 1),
             Shape::Rings {
                 fanout,
                 center,
@@ -193,6 +303,8 @@ impl Layout {
                     size *= b;
                     depth += 1;
                 }
+                // A partial last level spreads over its ring (its nodes stay in order).
+                let size = size.min(u64::from(self.nodes) - first).max(1);
                 let turn = ((u64::from(node) - first) as f64 + 0.5) / size as f64;
                 let angle = TAU * turn - PI / 2.0;
                 let radius = ring * f64::from(depth);
@@ -211,6 +323,41 @@ impl Layout {
             _ => None,
         }
     }
+}
+
+/// The way the message came to `node`: the sender first, `node` last, from the engine's record
+/// of who informed whom; `None` while `node` is not informed.
+pub fn path_from_sender(simulation: &Simulation, node: u32) -> Option<Vec<u32>> {
+    let nodes = simulation.config().nodes as usize;
+    let mut informer: Vec<Option<Option<u32>>> = vec![None; nodes];
+    for (informed, by) in simulation.parents() {
+        informer[informed as usize] = Some(by);
+    }
+    let mut path = vec![node];
+    let mut at = node;
+    loop {
+        match informer.get(at as usize).copied().flatten() {
+            None => return None,
+            Some(None) => break,
+            Some(Some(by)) if path.len() <= nodes => {
+                path.push(by);
+                at = by;
+            }
+            Some(Some(_)) => break,
+        }
+    }
+    path.reverse();
+    Some(path)
+}
+
+/// The first node of a tree's level and the level's full size.
+fn level_bounds(fanout: u32, level: u32) -> (u64, u64) {
+    let (mut first, mut size) = (0u64, 1u64);
+    for _ in 0..level {
+        first += size;
+        size *= u64::from(fanout);
+    }
+    (first, size)
 }
 
 /// Nodes cut off from the sender: below a crashed node of the tree, or (once the run is over)
@@ -283,9 +430,16 @@ pub fn draw(
     context.set_fill_style_str(&palette::css(palette::BACKGROUND, 1.0));
     context.fill_rect(0.0, 0.0, width, height);
     if run.simulation.config().nodes <= ANIMATED_NODES {
-        draw_nodes(&context, run, progress, selected, width, height, ratio);
+        let (node_radius, numbered) =
+            draw_nodes(&context, run, progress, selected, width, height, ratio);
+        // For tests and tools: a node's drawn diameter in CSS pixels, and whether it carries its
+        // number.
+        canvas.set_attribute("data-node-px", &format!("{:.1}", 2.0 * node_radius / ratio))?;
+        canvas.set_attribute("data-numbered", &numbered.to_string())?;
         Ok(())
     } else {
+        canvas.remove_attribute("data-node-px")?;
+        canvas.remove_attribute("data-numbered")?;
         draw_field(&context, run, width, height)
     }
 }
@@ -329,7 +483,7 @@ fn draw_nodes(
     width: f64,
     height: f64,
     ratio: f64,
-) {
+) -> (f64, bool) {
     let simulation = &run.simulation;
     let nodes = simulation.config().nodes;
     let kinds = simulation.kinds();
@@ -363,6 +517,20 @@ fn draw_nodes(
         }
     }
     context.stroke();
+    // The clicked node's way back to the sender, hop by hop, under everything else.
+    if let Some(path) = selected.and_then(|node| path_from_sender(simulation, node)) {
+        context.set_line_width(5.0 * ratio);
+        context.set_stroke_style_str(&palette::css(palette::SELECTED, 0.75));
+        context.begin_path();
+        for hop in path.windows(2) {
+            let route = layout.route(hop[0], hop[1]);
+            context.move_to(route[0].0, route[0].1);
+            for &(x, y) in &route[1..] {
+                context.line_to(x, y);
+            }
+        }
+        context.stroke();
+    }
     // One path per colour: a few strokes a frame, however many datagrams fly.
     let mut paths: Vec<(Rgb, Vec<u32>)> = Vec::new();
     for (index, contact) in report.contacts.iter().enumerate() {
@@ -444,6 +612,7 @@ fn draw_nodes(
     }
     bodies.draw(context);
     rings.draw(context);
+    let numbered = nodes <= NUMBERED_NODES && draw_numbers(context, &layout, run, ratio);
     // Packets held, for a stream of several: a pie in each node not yet holding them all (one
     // path for all pies).
     let messages = simulation.messages();
@@ -526,6 +695,39 @@ fn draw_nodes(
         }
     }
     datagrams.draw(context);
+    (layout.node_radius, numbered)
+}
+
+/// Each node's number inside it, dark on the light colours and light on the dark ones; false
+/// where the nodes are too small to carry one.
+fn draw_numbers(
+    context: &CanvasRenderingContext2d,
+    layout: &Layout,
+    run: &Run,
+    ratio: f64,
+) -> bool {
+    let r = layout.node_radius;
+    if r < 6.0 * ratio {
+        return false;
+    }
+    let scale = shading_rounds(run);
+    let size = (r * 0.95).min(13.0 * ratio);
+    context.set_font(&format!("600 {size:.0}px system-ui, sans-serif"));
+    context.set_text_align("center");
+    context.set_text_baseline("middle");
+    for node in 0..layout.nodes {
+        if run.simulation.is_crashed(node) {
+            continue;
+        }
+        let (x, y) = layout.position(node);
+        let informed_in = run.informed_round[node as usize];
+        // Viridis is dark in its first half: the early-informed nodes take white numbers.
+        let dark = informed_in != u32::MAX && f64::from(informed_in) / scale < 0.55;
+        let ink = if dark { (255, 255, 255) } else { palette::INK };
+        context.set_fill_style_str(&palette::css(ink, 0.9));
+        let _ = context.fill_text(&node.to_string(), x, y + 0.5 * ratio);
+    }
+    true
 }
 
 /// How a batch of circles is painted: a fill and an optional outline (colour, alpha, width).
@@ -598,22 +800,23 @@ fn draw_regions(
     nodes: u32,
     ratio: f64,
 ) {
-    let Shape::Star { center, radius } = layout.shape else {
+    if !matches!(layout.shape, Shape::Star { .. }) {
         return;
-    };
-    let receivers = f64::from(nodes - 1);
+    }
     for region in 0..regions {
         let first = designated_receiver(region, nodes, regions);
         let last = designated_receiver(region + 1, nodes, regions) - 1;
-        let turn = |node: f64| TAU * (node - 1.0) / receivers - PI / 2.0;
-        let half = TAU / receivers / 2.0;
-        let (from, to) = (turn(f64::from(first)) - half, turn(f64::from(last)) + half);
         let colour = palette::REGIONS[region as usize % palette::REGIONS.len()];
-        context.set_stroke_style_str(&palette::css(colour, 0.35));
-        context.set_line_width(layout.node_radius * 2.0 + 10.0 * ratio);
+        // A halo round each receiver: the region reads on one circle or on several.
+        context.set_fill_style_str(&palette::css(colour, 0.35));
         context.begin_path();
-        let _ = context.arc(center.0, center.1, radius, from, to);
-        context.stroke();
+        for node in first..=last {
+            let (x, y) = layout.position(node);
+            let halo = layout.node_radius + 5.0 * ratio;
+            context.move_to(x + halo, y);
+            let _ = context.arc(x, y, halo, 0.0, TAU);
+        }
+        context.fill();
         let (x, y) = layout.position(first);
         let side = layout.node_radius + 4.0 * ratio;
         context.set_line_width(2.0 * ratio);
