@@ -240,7 +240,6 @@ fn draw_everything(config: Config, rounds: usize) {
             // async-racks: the periods axis with the asynchronous mark.
             periods: log_rounds,
             async_mark: log_rounds.then(|| (14.9, "asynchronous theory".to_string())),
-            legend_low: !log_rounds,
         };
         infection::draw(&canvas(400, 250), &data).unwrap();
         datagrams::draw(

@@ -189,8 +189,6 @@ fn on_frame(
                     .map(|(label, points)| infection::Ghost { label, points })
                     .collect(),
                 log_rounds,
-                legend_low: run.simulation.config().mode.group()
-                    == crate::engine::config::Group::Membership,
             };
             if let Err(error) = infection::draw(&chart, &data) {
                 web_sys::console::error_1(&error.to_string().into());
@@ -301,6 +299,27 @@ struct Views {
     coverage: NodeRef,
     perf: NodeRef,
     core: NodeRef, // async-racks
+}
+
+/// "Path from the sender: 0 → 7 → 12 (2 hops)".
+fn path_words(path: &[u32]) -> String {
+    let hops = path.len().saturating_sub(1);
+    let nodes: Vec<String> = path.iter().map(u32::to_string).collect();
+    let unit = if hops == 1 { "hop" } else { "hops" };
+    format!(
+        "Path from the sender: {} ({hops} {unit})",
+        nodes.join(" → ")
+    )
+}
+
+/// The lesson's own chart beside its figure, where the protocol has one.
+#[derive(Clone, Copy, PartialEq)]
+enum LessonChart {
+    None,
+    /// The same seed with the protocol's switch on and off (SRM's NAK storm, RMTP's implosion).
+    Comparison,
+    /// Membership: the nodes that consider the crashed node failed, over time.
+    Detection,
 }
 
 /// Space: play/pause, →: step, R: reset; not while typing in a field or moving a slider.
@@ -494,19 +513,34 @@ pub fn app() -> Html {
         "Informed fraction per round, with the theory curve"
     };
 
+    let node_path = lab
+        .selected
+        .and_then(|node| stage::path_from_sender(&lab.run.borrow().simulation, node));
+    let membership = lab.config.mode.group() == crate::engine::config::Group::Membership;
+    let has_lesson = lab.run.borrow().simulation.lesson().is_some();
+    let lesson_chart = if membership {
+        LessonChart::Detection
+    } else if !many_messages && lab.run.borrow().comparison.is_some() {
+        LessonChart::Comparison
+    } else {
+        LessonChart::None
+    };
+
     html! {
-        <div class="app">
-            <header class="top">
-                <h1>{ "Gossip Lab" }</h1>
-                <p class="tagline">{ "How a message spreads: a for-loop of unicasts, a tree, and gossip, round by round" }</p>
-                <p class="keys" aria-hidden="true"><kbd>{ "Space" }</kbd>{ " play/pause " }<kbd>{ "→" }</kbd>{ " step " }<kbd>{ "R" }</kbd>{ " reset" }</p>
-            </header>
+        // The run view fits one screen: the stage, the main chart and the lesson never scroll.
+        <div class={classes!("app", (view_setup.view == super::views::View::Run).then_some("run-view"))}>
+            <div class="toolbar">
+                <header class="top">
+                    <h1>{ "Gossip Lab" }</h1>
+                    <super::views::Tabs view={view_setup.view} on_select={on_tab} />
+                    <p class="tagline">{ "How a message spreads: a for-loop of unicasts, a tree, and gossip, round by round" }</p>
+                    <p class="keys" aria-hidden="true"><kbd>{ "Space" }</kbd>{ " play/pause " }<kbd>{ "→" }</kbd>{ " step " }<kbd>{ "R" }</kbd>{ " reset" }</p>
+                </header>
+                <super::lecture::LectureBar lab={lab.clone()} stage={views.stage.clone()}
+                    view_keys={super::view_keys::keys(&view_setup)}
+                    protocols={view_setup.protocols(lab.config.mode)} />
+            </div>
             <Notices notices={lab.notices.clone()} dispatch={dispatch.clone()} />
-            <super::lecture::LectureBar lab={lab.clone()} stage={views.stage.clone()}
-                view_keys={super::view_keys::keys(&view_setup)}
-                protocols={view_setup.protocols(lab.config.mode)} /> // lecture
-            // views (#8)
-            <super::views::Tabs view={view_setup.view} on_select={on_tab} />
             if view_setup.view != super::views::View::Run {
                 <super::views::ViewHost {autoplay} lock={lab.lecture.lock.clone()} setup={(*view_setup).clone()} config={lab.config.clone()} speed={lab.speed}
                     dispatch={dispatch.clone()} on_setup={on_view_setup}
@@ -523,11 +557,30 @@ pub fn app() -> Html {
                     { super::lecture::timeline(&lab) } // lecture
                     <Counts run={run_props.run.clone()} version={lab.version} />
                     <NodeDetails selected={lab.selected} run={run_props.clone()} dispatch={dispatch.clone()} />
+                    if let Some(path) = &node_path {
+                        <p class="node-path" data-testid="node-path">{ path_words(path) }</p>
+                    }
                     <Legend mode={lab.config.mode} animated={nodes <= ANIMATED_NODES} {kinds} cut_off={tree} {regions} {stream} />
                 </section>
                 <section class="panel results-panel" aria-label="Results">
                     <canvas ref={views.chart.clone()} class="chart" data-testid="chart" role="img"
                         aria-label={chart_label} data-theory-curve={theory_curve}></canvas>
+                    // The lesson's figure and its own chart, right under the main chart.
+                    if has_lesson || lesson_chart != LessonChart::None {
+                        <div class="lesson" data-testid="lesson">
+                            <Expectation run={run_props.run.clone()} version={lab.version} />
+                            if lesson_chart == LessonChart::Comparison {
+                                <div class="lesson-chart" data-testid="lesson-chart">
+                                    <canvas ref={views.comparison.clone()} class="chart small" data-testid="comparison-chart" role="img"
+                                        aria-label="The same run with the protocol's switch on and off"></canvas>
+                                </div>
+                            } else if lesson_chart == LessonChart::Detection {
+                                <div class="lesson-chart" data-testid="lesson-chart">
+                                    <super::membership::DetectionChart run={run_props.run.clone()} version={lab.version} />
+                                </div>
+                            }
+                        </div>
+                    }
                     // Which theory the dashed curve is, or why none is drawn.
                     <p class="theory-note" data-testid="theory-note">{ theory_note }</p>
                     <div class="chart-tools">
@@ -567,17 +620,13 @@ pub fn app() -> Html {
                                 }) }
                             </ul>
                         }
-                    } else if lab.run.borrow().comparison.is_some() {
-                        <canvas ref={views.comparison.clone()} class="chart small" data-testid="comparison-chart" role="img"
-                            aria-label="The same run with the protocol's switch on and off"></canvas>
                     }
                     // membership (issue #11): detection numbers, the matrix, the detection chart.
-                    if lab.config.mode.group() == crate::engine::config::Group::Membership {
+                    if membership {
                         <super::membership::MembershipPanel run={run_props.run.clone()} version={lab.version} />
                     }
                     <Milestones run={run_props.run.clone()} version={lab.version} />
                     <Explanation mode={lab.config.mode} config={lab.config.clone()} />
-                    <Expectation run={run_props.run.clone()} version={lab.version} />
                     if lab.perf {
                         <p class="perf" data-testid="perf" ref={views.perf.clone()}>{ "measuring…" }</p>
                     }

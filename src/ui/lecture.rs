@@ -696,6 +696,17 @@ pub fn lecture_bar(props: &LectureProps) -> Html {
         let lab = lab.clone();
         Callback::from(move |_: MouseEvent| lab.dispatch(Action::Lecture(Cue::Help(false))))
     };
+    let commands = html! {
+        <>
+            { for BAR.into_iter().map(|command| html! {
+                <button data-testid={test_id(command)} onclick={run_command.reform(move |_: MouseEvent| command)}>{ label(command) }</button>
+            }) }
+            if !lecture.lock.is_empty() {
+                <span class="locked-note">{ format!("Fixed by the lecturer: {}", lecture.lock.join(", ")) }</span>
+            }
+            <input class="share-link" readonly=true value={link} aria-label="Link to this state" data-testid="share-link" />
+        </>
+    };
     html! {
         <>
         <div class="lecture-bar" role="toolbar" aria-label="Lecture">
@@ -711,13 +722,15 @@ pub fn lecture_bar(props: &LectureProps) -> Html {
                 <option value="" selected=true>{ "Tours…" }</option>
                 { for TOURS.iter().map(|(name, title)| html! { <option value={*name}>{ *title }</option> }) }
             </select>
-            { for BAR.into_iter().map(|command| html! {
-                <button data-testid={test_id(command)} onclick={run_command.reform(move |_: MouseEvent| command)}>{ label(command) }</button>
-            }) }
-            if !lecture.lock.is_empty() {
-                <span class="locked-note">{ format!("Fixed by the lecturer: {}", lecture.lock.join(", ")) }</span>
+            // Presenting: the commands fold into one menu, so the toolbar stays one row.
+            if lecture.present {
+                <details class="bar-menu">
+                    <summary>{ "Menu" }</summary>
+                    <div class="bar-items">{ commands }</div>
+                </details>
+            } else {
+                { commands }
             }
-            <input class="share-link" readonly=true value={link} aria-label="Link to this state" data-testid="share-link" />
         </div>
         if *show_embed {
             <div class="embed-box">

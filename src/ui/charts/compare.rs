@@ -1,7 +1,7 @@
 //! Compare view (#8): every panel's informed fraction per round, solid, and its theory curve,
 //! dashed, in the panel's colour.
 
-use super::{colour, font_px, open};
+use super::{Key, colour, font_px, legend_above, open, round_labels};
 use crate::ui::palette::Rgb;
 use plotters::prelude::*;
 use web_sys::HtmlCanvasElement;
@@ -23,7 +23,13 @@ pub fn draw(canvas: &HtmlCanvasElement, lines: &[Line]) -> Result<(), Box<dyn st
         .fold(8.0f64, |most, point| most.max(point.0 + 1.0));
     let (root, ratio) = open(canvas)?;
     let text = |size: f64| ("sans-serif", font_px(ratio, size)).into_font();
-    let mut chart = ChartBuilder::on(&root)
+    let solid = |line: &Line| colour(line.colour).stroke_width((3.0 * ratio) as u32);
+    let keys: Vec<Key> = lines
+        .iter()
+        .map(|line| Key::line(line.label, solid(line)))
+        .collect();
+    let area = legend_above(&root, &keys, ratio)?;
+    let mut chart = ChartBuilder::on(&area)
         .margin(font_px(ratio, 10.0) as i32)
         .x_label_area_size(font_px(ratio, 36.0) as i32)
         .y_label_area_size(font_px(ratio, 62.0) as i32)
@@ -35,11 +41,14 @@ pub fn draw(canvas: &HtmlCanvasElement, lines: &[Line]) -> Result<(), Box<dyn st
         .axis_desc_style(text(15.0))
         .label_style(text(13.0))
         .light_line_style(RGBColor(238, 238, 238))
+        .y_labels(super::value_labels(&area, ratio))
         .y_label_formatter(&|value| format!("{:.0}%", value * 100.0))
+        .x_labels(round_labels(&area, ratio))
+        .x_label_formatter(&|value| super::count_label(*value))
         .draw()?;
     let dash = font_px(ratio, 7.0);
     for line in lines {
-        let solid = colour(line.colour).stroke_width((3.0 * ratio) as u32);
+        let solid = solid(line);
         let dashed = colour(line.colour)
             .mix(0.7)
             .stroke_width((1.5 * ratio) as u32);
@@ -50,18 +59,8 @@ pub fn draw(canvas: &HtmlCanvasElement, lines: &[Line]) -> Result<(), Box<dyn st
             .map(|(round, &fraction)| (round as f64, fraction))
             .take_while(|&(round, _)| round <= longest);
         chart.draw_series(DashedLineSeries::new(theory, dash, dash * 0.8, dashed))?;
-        chart
-            .draw_series(LineSeries::new(line.points.iter().copied(), solid))?
-            .label(line.label.to_string())
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], solid));
+        chart.draw_series(LineSeries::new(line.points.iter().copied(), solid))?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .label_font(text(13.0))
-        .background_style(WHITE.mix(0.85))
-        .border_style(RGBColor(200, 200, 200))
-        .draw()?;
     root.present()?;
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! The lesson's two runs side by side (see `ui::comparison`): one line each, labelled with the
 //! figure that tells them apart.
 
-use super::{colour, font_px, open};
+use super::{Key, colour, count_label, font_px, legend_above, open, round_labels};
 use crate::ui::comparison::Comparison;
 use crate::ui::palette;
 use plotters::prelude::*;
@@ -18,9 +18,31 @@ pub fn draw(
     let x_max = points().map(|point| point.0).fold(8.0, f64::max) + 1.0;
     let y_max = points().map(|point| point.1).fold(10.0, f64::max) * 1.1;
     let text = |size: f64| ("sans-serif", font_px(ratio, size)).into_font();
-    let mut chart = ChartBuilder::on(&root)
-        .margin(font_px(ratio, 10.0) as i32)
-        .caption(comparison.title, text(14.0))
+    let styles: Vec<ShapeStyle> = COLOURS
+        .iter()
+        .map(|&rgb| colour(rgb).stroke_width((2.5 * ratio) as u32))
+        .collect();
+    let (title, root) = root.split_vertically(font_px(ratio, 20.0) as u32);
+    // The title shrinks to the chart's width rather than run off its edges.
+    let (width, _) = title.dim_in_pixel();
+    let wide = title
+        .estimate_text_size(comparison.title, &text(14.0).into_text_style(&title))
+        .map_or(0.0, |(w, _)| f64::from(w));
+    let size = if wide > f64::from(width) * 0.96 {
+        (14.0 * f64::from(width) * 0.96 / wide).max(8.0)
+    } else {
+        14.0
+    };
+    title.titled(comparison.title, text(size))?;
+    let keys: Vec<Key> = comparison
+        .lines
+        .iter()
+        .zip(&styles)
+        .map(|(line, &style)| Key::line(line.label.clone(), style))
+        .collect();
+    let area = legend_above(&root, &keys, ratio)?;
+    let mut chart = ChartBuilder::on(&area)
+        .margin(font_px(ratio, 8.0) as i32)
         .x_label_area_size(font_px(ratio, 34.0) as i32)
         .y_label_area_size(font_px(ratio, 62.0) as i32)
         .build_cartesian_2d(0f64..x_max, 0f64..y_max)?;
@@ -31,23 +53,14 @@ pub fn draw(
         .axis_desc_style(text(14.0))
         .label_style(text(12.0))
         .light_line_style(RGBColor(238, 238, 238))
-        .x_label_formatter(&|value| format!("{value:.0}"))
-        .y_label_formatter(&|value| super::datagrams::compact(*value))
+        .x_labels(round_labels(&area, ratio))
+        .x_label_formatter(&|value| count_label(*value))
+        .y_labels(super::value_labels(&area, ratio))
+        .y_label_formatter(&|value| count_label(*value))
         .draw()?;
-    for (line, rgb) in comparison.lines.iter().zip(COLOURS) {
-        let style = colour(rgb).stroke_width((2.5 * ratio) as u32);
-        chart
-            .draw_series(LineSeries::new(line.points.iter().copied(), style))?
-            .label(line.label.clone())
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], style));
+    for (line, &style) in comparison.lines.iter().zip(&styles) {
+        chart.draw_series(LineSeries::new(line.points.iter().copied(), style))?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font(text(13.0))
-        .background_style(WHITE.mix(0.85))
-        .border_style(RGBColor(200, 200, 200))
-        .draw()?;
     root.present()?;
     Ok(())
 }

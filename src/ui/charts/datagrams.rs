@@ -74,7 +74,8 @@ pub fn draw(
                 .label_style(text(12.0))
                 .light_line_style(RGBColor(238, 238, 238))
                 .x_label_formatter(&|value| super::infection::round_label(*value, $log))
-                .y_label_formatter(&|value| compact(*value))
+                .y_labels(super::value_labels(&root, ratio))
+                .y_label_formatter(&|value| super::count_label(*value))
                 .draw()?;
             for line in &lines {
                 let style = colour(line.colour).stroke_width((line.width * ratio) as u32);
@@ -94,11 +95,17 @@ pub fn draw(
     Ok(())
 }
 
+/// One decimal, and none where it is zero ("2k", not "2.0k").
+fn trimmed(value: f64, unit: &str) -> String {
+    let text = format!("{value:.1}");
+    format!("{}{unit}", text.strip_suffix(".0").unwrap_or(&text))
+}
+
 /// 1200 -> "1.2k", 3400000 -> "3.4M": axis labels that fit.
 pub fn compact(value: f64) -> String {
     match value {
-        v if v >= 1e6 => format!("{:.1}M", v / 1e6),
-        v if v >= 1e3 => format!("{:.1}k", v / 1e3),
+        v if v >= 1e6 => trimmed(v / 1e6, "M"),
+        v if v >= 1e3 => trimmed(v / 1e3, "k"),
         v => format!("{v:.0}"),
     }
 }

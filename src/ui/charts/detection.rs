@@ -1,7 +1,7 @@
 //! membership (issue #11): "nodes that consider X failed" over time, X the run's first crash,
 //! with the suspecting nodes (SWIM) and the theory's expected first detection marked.
 
-use super::{colour, font_px, open};
+use super::{Key, colour, count_label, font_px, legend_above, open, round_labels};
 use crate::ui::palette;
 use plotters::prelude::*;
 use web_sys::HtmlCanvasElement;
@@ -24,7 +24,25 @@ pub fn draw(
     let x_max = data.rounds.last().map_or(0.0, |point| point.0).max(10.0) + 1.0;
     let y_max = data.observers.max(1.0) * 1.1;
     let text = |size: f64| ("sans-serif", font_px(ratio, size)).into_font();
-    let mut chart = ChartBuilder::on(&root)
+    let width = (2.5 * ratio) as u32;
+    let lines = [
+        (
+            2usize,
+            colour(palette::LOST).stroke_width(width),
+            "consider X failed",
+        ),
+        (1, colour(palette::NEW).stroke_width(width), "suspect X"),
+    ];
+    let theory = colour(palette::PUSH).stroke_width((2.0 * ratio) as u32);
+    let mut keys: Vec<Key> = lines
+        .iter()
+        .map(|&(_, style, label)| Key::line(label, style))
+        .collect();
+    if let (Some(_), Some((_, label))) = (data.crash_round, &data.expected) {
+        keys.push(Key::dashed(label.clone(), theory));
+    }
+    let area = legend_above(&root, &keys, ratio)?;
+    let mut chart = ChartBuilder::on(&area)
         .margin(font_px(ratio, 10.0) as i32)
         .x_label_area_size(font_px(ratio, 34.0) as i32)
         .y_label_area_size(font_px(ratio, 56.0) as i32)
@@ -36,23 +54,17 @@ pub fn draw(
         .axis_desc_style(text(14.0))
         .label_style(text(12.0))
         .light_line_style(RGBColor(238, 238, 238))
-        .x_label_formatter(&|value| format!("{value:.0}"))
-        .y_label_formatter(&|value| format!("{value:.0}"))
+        .x_labels(round_labels(&area, ratio))
+        .x_label_formatter(&|value| count_label(*value))
+        .y_labels(super::value_labels(&area, ratio))
+        .y_label_formatter(&|value| count_label(*value))
         .draw()?;
-    let width = (2.5 * ratio) as u32;
-    for (pick, rgb, label) in [
-        (2usize, palette::LOST, "consider X failed"),
-        (1, palette::NEW, "suspect X"),
-    ] {
-        let style = colour(rgb).stroke_width(width);
+    for (pick, style, _) in lines {
         let points = data.rounds.iter().map(move |point| {
             let value = if pick == 2 { point.2 } else { point.1 };
             (point.0, value)
         });
-        chart
-            .draw_series(LineSeries::new(points, style))?
-            .label(label)
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], style));
+        chart.draw_series(LineSeries::new(points, style))?;
     }
     let mark = colour(palette::INK)
         .mix(0.7)
@@ -65,27 +77,16 @@ pub fn draw(
             dash * 0.8,
             mark,
         ))?;
-        if let Some((after, label)) = &data.expected {
+        if let Some((after, _)) = &data.expected {
             let at = crash + after;
-            let theory = colour(palette::PUSH).stroke_width((2.0 * ratio) as u32);
-            chart
-                .draw_series(DashedLineSeries::new(
-                    [(at, 0.0), (at, y_max)],
-                    dash,
-                    dash * 0.8,
-                    theory,
-                ))?
-                .label(label.as_str())
-                .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], theory));
+            chart.draw_series(DashedLineSeries::new(
+                [(at, 0.0), (at, y_max)],
+                dash,
+                dash * 0.8,
+                theory,
+            ))?;
         }
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::MiddleRight)
-        .label_font(text(12.0))
-        .background_style(WHITE.mix(0.85))
-        .border_style(RGBColor(200, 200, 200))
-        .draw()?;
     root.present()?;
     Ok(())
 }

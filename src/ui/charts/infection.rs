@@ -2,7 +2,7 @@
 //! its rounds-to-completion marked, and earlier runs as faded ghosts. The rounds axis adapts to
 //! the longest curve and can be logarithmic, so O(N) and O(log N) fit on one chart.
 
-use super::{colour, font_px, open};
+use super::{Key, colour, font_px, legend_above, open, round_labels};
 use crate::ui::palette;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
@@ -32,9 +32,6 @@ pub struct InfectionData<'a> {
     /// asynchronous theory's completion time is marked, with its legend.
     pub periods: bool,
     pub async_mark: Option<(f64, String)>,
-    /// The legend in the lower right, where the curve leaves room: on a log axis, and for a
-    /// curve that jumps to the top early and stays there (membership's detection).
-    pub legend_low: bool,
 }
 
 const GHOST_COLOURS: [palette::Rgb; 6] = [
@@ -81,7 +78,36 @@ where
 {
     let (root, ratio) = open(canvas)?;
     let text = |size: f64| ("sans-serif", font_px(ratio, size)).into_font();
-    let mut chart = ChartBuilder::on(&root)
+    let ghost_style = |index: usize| {
+        colour(GHOST_COLOURS[index % GHOST_COLOURS.len()])
+            .mix(0.45)
+            .stroke_width((2.0 * ratio) as u32)
+    };
+    let theory_style = colour(palette::INK)
+        .mix(0.75)
+        .stroke_width((2.0 * ratio) as u32);
+    let mark_style = colour(palette::PULL).stroke_width((2.5 * ratio) as u32);
+    let current = colour(palette::PUSH).stroke_width((3.5 * ratio) as u32);
+    // The legend sits above the plot: earlier runs, the theory, the asynchronous mark, this run.
+    let mut keys: Vec<Key> = data
+        .ghosts
+        .iter()
+        .enumerate()
+        .map(|(index, ghost)| Key::line(ghost.label, ghost_style(index)))
+        .collect();
+    if let Some(label) = data
+        .theory_label
+        .clone()
+        .filter(|_| !data.theory.is_empty())
+    {
+        keys.push(Key::dashed(label, theory_style));
+    }
+    if let Some((_, label)) = &data.async_mark {
+        keys.push(Key::dashed(label.clone(), mark_style));
+    }
+    keys.push(Key::line("this run", current));
+    let area = legend_above(&root, &keys, ratio)?;
+    let mut chart = ChartBuilder::on(&area)
         .margin(font_px(ratio, 10.0) as i32)
         .x_label_area_size(font_px(ratio, 36.0) as i32)
         .y_label_area_size(font_px(ratio, 62.0) as i32)
@@ -100,7 +126,9 @@ where
         .axis_desc_style(text(15.0))
         .label_style(text(13.0))
         .light_line_style(RGBColor(238, 238, 238))
+        .y_labels(super::value_labels(&area, ratio))
         .y_label_formatter(&|value| format!("{:.0}%", value * 100.0))
+        .x_labels(round_labels(&area, ratio))
         .x_label_formatter(&|value| round_label(*value, log))
         .draw()?;
     let from_first = |curve: Curve<'_>| {
@@ -112,18 +140,12 @@ where
     };
 
     for (index, ghost) in data.ghosts.iter().enumerate() {
-        let style = colour(GHOST_COLOURS[index % GHOST_COLOURS.len()])
-            .mix(0.45)
-            .stroke_width((2.0 * ratio) as u32);
-        chart
-            .draw_series(LineSeries::new(from_first(ghost.points), style))?
-            .label(ghost.label.to_string())
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], style));
+        chart.draw_series(LineSeries::new(
+            from_first(ghost.points),
+            ghost_style(index),
+        ))?;
     }
 
-    let theory_style = colour(palette::INK)
-        .mix(0.75)
-        .stroke_width((2.0 * ratio) as u32);
     let dash = font_px(ratio, 7.0);
     let theory: Vec<(f64, f64)> = data
         .theory
@@ -132,16 +154,13 @@ where
         .map(|(round, &fraction)| (round as f64, fraction))
         .filter(|&(round, _)| round >= first)
         .collect();
-    if let Some(label) = data.theory_label.clone().filter(|_| !theory.is_empty()) {
-        chart
-            .draw_series(DashedLineSeries::new(
-                theory,
-                dash,
-                dash * 0.8,
-                theory_style,
-            ))?
-            .label(label)
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], theory_style));
+    if data.theory_label.is_some() && !theory.is_empty() {
+        chart.draw_series(DashedLineSeries::new(
+            theory,
+            dash,
+            dash * 0.8,
+            theory_style,
+        ))?;
         if let Some(rounds) = data.theory_rounds {
             let marker = colour(palette::INK).mix(0.5).stroke_width(ratio as u32);
             let x = f64::from(rounds).max(first);
@@ -155,44 +174,23 @@ where
     }
 
     // async-racks: the asynchronous theory's completion time, a green dashed line.
-    if let Some((time, label)) = &data.async_mark {
-        let marker = colour(palette::PULL).stroke_width((2.5 * ratio) as u32);
+    if let Some((time, _)) = &data.async_mark {
         let x = time.max(first);
-        chart
-            .draw_series(DashedLineSeries::new(
-                [(x, 0.0), (x, 1.02)],
-                dash,
-                dash * 0.6,
-                marker,
-            ))?
-            .label(label.clone())
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], marker));
+        chart.draw_series(DashedLineSeries::new(
+            [(x, 0.0), (x, 1.02)],
+            dash,
+            dash * 0.6,
+            mark_style,
+        ))?;
     }
 
-    let current = colour(palette::PUSH).stroke_width((3.5 * ratio) as u32);
     let points = from_first(data.points);
     let last = points.last().copied();
-    chart
-        .draw_series(LineSeries::new(points, current))?
-        .label("this run")
-        .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], current));
+    chart.draw_series(LineSeries::new(points, current))?;
     chart.draw_series(
         last.map(|point| Circle::new(point, (4.0 * ratio) as i32, current.filled())),
     )?;
 
-    chart
-        .configure_series_labels()
-        // Upper left is empty in every S-shaped curve on a linear axis; on a log axis the curves
-        // rise on the left and the lower right is the emptier corner.
-        .position(if log || data.legend_low {
-            SeriesLabelPosition::LowerRight
-        } else {
-            SeriesLabelPosition::UpperLeft
-        })
-        .label_font(text(13.0))
-        .background_style(WHITE.mix(0.85))
-        .border_style(RGBColor(200, 200, 200))
-        .draw()?;
     root.present()?;
     Ok(())
 }

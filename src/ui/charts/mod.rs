@@ -23,8 +23,18 @@ thread_local! {
 }
 
 /// lecture: present mode on or off (large type and thick lines for the back of a lecture hall).
+/// A 720-line projector gets less than a 1080p one: the charts must still fit beside the stage.
 pub fn set_present(present: bool) {
-    PRESENT_SCALE.with(|scale| scale.set(if present { 1.5 } else { 1.0 }));
+    let tall = web_sys::window()
+        .and_then(|window| window.inner_height().ok())
+        .and_then(|height| height.as_f64())
+        .is_some_and(|height| height >= 1000.0);
+    let factor = match (present, tall) {
+        (false, _) => 1.0,
+        (true, true) => 1.5,
+        (true, false) => 1.25,
+    };
+    PRESENT_SCALE.with(|scale| scale.set(factor));
 }
 
 /// A white drawing area on `canvas`, sized to its CSS box, and the scale for type and lines:
@@ -49,4 +59,126 @@ pub fn colour((r, g, b): super::palette::Rgb) -> RGBColor {
 /// Font size in canvas pixels: readable at projector distance on any pixel ratio.
 pub fn font_px(ratio: f64, css_px: f64) -> f64 {
     css_px * ratio
+}
+
+/// A legend entry: a sample of a line (solid or dashed) and its label.
+pub struct Key {
+    pub label: String,
+    pub style: ShapeStyle,
+    pub dashed: bool,
+}
+
+impl Key {
+    pub fn line(label: impl Into<String>, style: ShapeStyle) -> Key {
+        Key {
+            label: label.into(),
+            style,
+            dashed: false,
+        }
+    }
+
+    pub fn dashed(label: impl Into<String>, style: ShapeStyle) -> Key {
+        Key {
+            dashed: true,
+            ..Key::line(label, style)
+        }
+    }
+}
+
+/// Draws the legend in a band above the plot, wrapping its keys onto as many rows as the width
+/// needs, and returns the area below it for the chart: a legend outside the plot never covers a
+/// curve, whatever the data does.
+pub fn legend_above<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    keys: &[Key],
+    ratio: f64,
+) -> Result<DrawingArea<DB, Shift>, Box<dyn std::error::Error>>
+where
+    DB::ErrorType: 'static,
+{
+    if keys.is_empty() {
+        return Ok(root.clone());
+    }
+    let font = ("sans-serif", font_px(ratio, 13.0)).into_font();
+    let (width, _) = root.dim_in_pixel();
+    let (sample, gap, pad) = (20.0 * ratio, 14.0 * ratio, 8.0 * ratio);
+    let row_height = 19.0 * ratio;
+    // Each key's place: (row, x, type size).
+    let mut places = Vec::with_capacity(keys.len());
+    let (mut row, mut x) = (0u32, pad);
+    let room = f64::from(width) - 2.0 * pad - sample - 5.0 * ratio;
+    for key in keys {
+        let text = root
+            .estimate_text_size(&key.label, &font.clone().into_text_style(root))
+            .map_or(key.label.len() as f64 * 7.0 * ratio, |(w, _)| f64::from(w));
+        // A label wider than the band gets smaller type, never a cut.
+        let size = if text > room {
+            (13.0 * room / text).max(8.0)
+        } else {
+            13.0
+        };
+        let text = text.min(room);
+        let span = sample + 5.0 * ratio + text;
+        if x > pad && x + span > f64::from(width) - pad {
+            row += 1;
+            x = pad;
+        }
+        places.push((row, x, size));
+        x += span + gap;
+    }
+    let band = (f64::from(row + 1) * row_height + 6.0 * ratio) as u32;
+    let (top, rest) = root.split_vertically(band);
+    for (key, &(row, x, size)) in keys.iter().zip(&places) {
+        let y = (4.0 * ratio + (f64::from(row) + 0.5) * row_height) as i32;
+        let x0 = x as i32;
+        if key.dashed {
+            let dash = (sample / 4.0) as i32;
+            for part in [0, 2] {
+                let from = x0 + part * dash;
+                top.draw(&PathElement::new(
+                    [(from, y), (from + dash + dash / 2, y)],
+                    key.style,
+                ))?;
+            }
+        } else {
+            top.draw(&PathElement::new(
+                [(x0, y), (x0 + sample as i32, y)],
+                key.style,
+            ))?;
+        }
+        let style = ("sans-serif", font_px(ratio, size))
+            .into_font()
+            .into_text_style(&top)
+            .pos(plotters::style::text_anchor::Pos::new(
+                plotters::style::text_anchor::HPos::Left,
+                plotters::style::text_anchor::VPos::Center,
+            ));
+        top.draw(&Text::new(
+            key.label.clone(),
+            ((x + sample + 5.0 * ratio) as i32, y),
+            style,
+        ))?;
+    }
+    Ok(rest)
+}
+
+/// A count axis's label: integers only (no "2.5 datagrams"), large ones compact ("1.5k").
+pub fn count_label(value: f64) -> String {
+    if (value - value.round()).abs() > 1e-6 {
+        return String::new();
+    }
+    datagrams::compact(value)
+}
+
+/// How many labels a rounds axis takes on `area`: one per 48 CSS pixels, so labels never run
+/// together on a narrow chart.
+pub fn round_labels<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, ratio: f64) -> usize {
+    let (width, _) = area.dim_in_pixel();
+    ((f64::from(width) / (48.0 * ratio)) as usize).clamp(3, 12)
+}
+
+/// How many labels a value axis takes on `area`: one per 24 CSS pixels of height.
+pub fn value_labels<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, ratio: f64) -> usize {
+    let (_, height) = area.dim_in_pixel();
+    ((f64::from(height) / (24.0 * ratio)) as usize).clamp(3, 11)
 }
