@@ -1,0 +1,164 @@
+// The lecture screen: on a 1280x720 projector (with and without present=1) every protocol's run
+// view shows the stage, the main chart and the lesson's figure without scrolling and without
+// overlap, with nodes legible from the back row; at 640x400 (embed=1) the stage, the chart and
+// every compare panel fit the frame.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { ARTIFACTS } from './harness.mjs';
+import { viewSuite } from './views.mjs';
+
+const openView = viewSuite({ before, after });
+
+const PROTOCOLS = ['centralized', 'tree', 'srm', 'rmtp', 'push', 'pull', 'push-pull', 'heartbeat', 'swim', 'cassandra'];
+const PROJECTOR = { width: 1280, height: 720 };
+const EMBED = { width: 640, height: 400 };
+
+/** The boxes of the given test ids (the first of each), in CSS pixels, and the window's size. */
+async function boxes(page, ids) {
+  return page.evaluate((ids) => {
+    const box = (element) => {
+      const { left, top, right, bottom } = element.getBoundingClientRect();
+      return { left, top, right, bottom };
+    };
+    const found = {};
+    for (const id of ids) {
+      const elements = [...document.querySelectorAll(`[data-testid="${id}"]`)];
+      found[id] = elements.map(box);
+    }
+    return {
+      found,
+      width: window.innerWidth,
+      height: window.innerHeight,
+      scrollHeight: document.scrollingElement.scrollHeight,
+      scrollY: window.scrollY,
+    };
+  }, ids);
+}
+
+/** Every box lies in the window, the page does not scroll, and no two boxes overlap. */
+function assertOnScreen(layout, label) {
+  assert.ok(layout.scrollHeight <= layout.height + 1, `${label}: the page scrolls (${layout.scrollHeight} > ${layout.height})`);
+  const all = [];
+  for (const [id, list] of Object.entries(layout.found)) {
+    assert.ok(list.length > 0, `${label}: no ${id}`);
+    list.forEach((box, index) => {
+      const name = `${id}#${index}`;
+      assert.ok(box.right - box.left > 20 && box.bottom - box.top > 20, `${label}: ${name} is drawn (${JSON.stringify(box)})`);
+      assert.ok(box.left >= -0.5 && box.top >= -0.5 && box.right <= layout.width + 0.5 && box.bottom <= layout.height + 0.5,
+        `${label}: ${name} ${JSON.stringify(box)} is outside the ${layout.width}x${layout.height} window`);
+      all.push([name, box]);
+    });
+  }
+  for (let i = 0; i < all.length; i++) {
+    for (let j = i + 1; j < all.length; j++) {
+      const [[a, p], [b, q]] = [all[i], all[j]];
+      const overlap = Math.min(p.right, q.right) - Math.max(p.left, q.left) > 0.5
+        && Math.min(p.bottom, q.bottom) - Math.max(p.top, q.top) > 0.5;
+      assert.ok(!overlap, `${label}: ${a} overlaps ${b}`);
+    }
+  }
+}
+
+/** Opens the run view and waits for the stage to be drawn (its node size is set then). */
+async function openRun(query, viewport) {
+  const lab = await openView(query, viewport);
+  await lab.page.getByTestId('round').waitFor({ state: 'attached' });
+  await lab.page.waitForFunction(() => document.querySelector('[data-testid="stage"]')?.hasAttribute('data-node-px'));
+  return lab;
+}
+
+for (const present of [false, true]) {
+  test(`1280x720${present ? ' presenting' : ''}: every protocol's stage, chart and lesson on one screen, nodes 14 px across at N = 200`, async () => {
+    for (const mode of PROTOCOLS) {
+      const lab = await openRun(`?mode=${mode}&n=200&seed=3${present ? '&present=1' : ''}`, PROJECTOR);
+      const label = `${mode}${present ? ' (present)' : ''}`;
+      // The lesson's figure: where the protocol has one, with its expected and measured values inside.
+      const lesson = lab.page.getByTestId('lesson');
+      const hasLesson = (await lesson.count()) > 0;
+      if (hasLesson) {
+        for (const id of ['expectation', 'lesson-expected', 'lesson-measured']) {
+          if (await lab.page.getByTestId('expectation').count()) {
+            assert.equal(await lesson.getByTestId(id).count(), 1, `${label}: ${id} inside the lesson`);
+          }
+        }
+      }
+      const ids = ['stage', 'chart', ...(hasLesson ? ['lesson'] : [])];
+      assertOnScreen(await boxes(lab.page, ids), label);
+      // The lesson's own chart stays inside the lesson's box.
+      if (await lab.page.getByTestId('lesson-chart').count()) {
+        const [chart, box] = await Promise.all(['lesson-chart', 'lesson'].map((id) => lab.page.getByTestId(id).boundingBox()));
+        assert.ok(chart.y >= box.y && chart.y + chart.height <= box.y + box.height + 0.5, `${label}: the lesson chart is in the lesson`);
+      }
+      const nodePx = Number(await lab.page.getByTestId('stage').getAttribute('data-node-px'));
+      assert.ok(nodePx >= 14, `${label}: a node is ${nodePx} px across at N = 200`);
+      await lab.page.screenshot({ path: `${ARTIFACTS}screen-${mode}${present ? '-present' : ''}.png` });
+      assert.deepEqual(lab.errors, [], label);
+      await lab.page.close();
+    }
+  });
+}
+
+test('the protocols with a lesson chart show it in the lesson: SRM, RMTP and membership', async () => {
+  for (const mode of ['srm', 'rmtp', 'heartbeat', 'swim', 'cassandra']) {
+    const lab = await openRun(`?mode=${mode}&n=200&seed=3`, PROJECTOR);
+    assert.equal(await lab.page.getByTestId('lesson').getByTestId('lesson-chart').count(), 1, `${mode}: a lesson chart`);
+    assertOnScreen(await boxes(lab.page, ['stage', 'chart', 'lesson']), mode);
+    await lab.page.close();
+  }
+});
+
+test('N <= 50: each node carries its number', async () => {
+  for (const [n, numbered] of [[50, 'true'], [51, 'false']]) {
+    const lab = await openRun(`?mode=push&n=${n}&seed=3`, PROJECTOR);
+    const stage = lab.page.getByTestId('stage');
+    assert.ok(Number(await stage.getAttribute('data-node-px')) >= 14, `N = ${n}: legible nodes`);
+    assert.equal(await stage.getAttribute('data-numbered'), numbered, `N = ${n}: numbers drawn`);
+    await lab.page.close();
+  }
+});
+
+test('640x400 embed: the run view\'s stage and chart fit the frame', async () => {
+  for (const mode of ['push', 'srm', 'tree', 'swim']) {
+    const lab = await openRun(`?mode=${mode}&n=200&seed=3&embed=1`, EMBED);
+    assertOnScreen(await boxes(lab.page, ['stage', 'chart']), `${mode} embed`);
+    await lab.page.screenshot({ path: `${ARTIFACTS}screen-embed-${mode}.png` });
+    assert.deepEqual(lab.errors, []);
+    await lab.page.close();
+  }
+});
+
+test('640x400 embed: the compare view shows every panel and its chart', async () => {
+  const lab = await openView('?view=compare&modes=push,pull,push-pull&n=200&seed=3&embed=1', EMBED);
+  await lab.page.getByTestId('panel').first().waitFor();
+  assert.equal(await lab.page.getByTestId('panel').count(), 3);
+  assertOnScreen(await boxes(lab.page, ['panel', 'compare-chart']), 'compare embed');
+  await lab.page.screenshot({ path: `${ARTIFACTS}screen-embed-compare.png` });
+  assert.deepEqual(lab.errors, []);
+  await lab.page.close();
+});
+
+test('clicking a node highlights its path back to the sender and gives the hop count', async () => {
+  const lab = await openRun('?mode=push&n=20&seed=4', PROJECTOR);
+  await lab.button('Run to end').click();
+  await lab.waitForCompletion();
+  const stage = lab.page.getByTestId('stage');
+  const box = await stage.boundingBox();
+  // Node 5 of 20 sits at the right of the circle.
+  await stage.click({ position: { x: box.width / 2 + 0.43 * Math.min(box.width, box.height), y: box.height / 2 } });
+  const details = await lab.text('node-details');
+  const [, informer] = details.match(/Node 5: informed in round \d+ by node (\d+)\./);
+  const path = (await lab.text('node-path')).trim();
+  const [, nodes, hops] = path.match(/^Path from the sender: ([\d →]+) \((\d+) hops?\)$/);
+  const steps = nodes.split(' → ').map(Number);
+  assert.equal(steps[0], 0, 'the path starts at the sender');
+  assert.equal(steps.at(-1), 5, 'and ends at the clicked node');
+  assert.equal(steps.at(-2), Number(informer), 'the last hop is from the node that informed it');
+  assert.equal(Number(hops), steps.length - 1);
+  assert.ok(Number(hops) >= 1);
+  await lab.page.screenshot({ path: `${ARTIFACTS}screen-node-path.png` });
+  // Clicking the sender: no hops.
+  await stage.click({ position: { x: box.width / 2, y: box.height / 2 - 0.43 * Math.min(box.width, box.height) } });
+  assert.match(await lab.text('node-path'), /^Path from the sender: 0 \(0 hops\)$/);
+  assert.deepEqual(lab.errors, []);
+  await lab.page.close();
+});
