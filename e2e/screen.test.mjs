@@ -162,3 +162,23 @@ test('clicking a node highlights its path back to the sender and gives the hop c
   assert.deepEqual(lab.errors, []);
   await lab.page.close();
 });
+
+test('every step of every tour fits the 1280x720 screen, with and without present=1', async () => {
+  for (const tour of ['for-loop', 'loss-crashes', 'nak-storms', 'push-pull', 'trees-break']) {
+    for (const present of [false, true]) {
+      const lab = await openView(`?tour=${tour}${present ? '&present=1' : ''}`, PROJECTOR);
+      await lab.page.getByTestId('tour-caption').waitFor();
+      for (let step = 0; ; step++) {
+        // A step may load a run: wait until the run view's stage is drawn again.
+        await lab.page.waitForFunction(() => document.querySelector('[data-testid="stage"]') && document.querySelector('[data-testid="chart"]'));
+        const hasLesson = (await lab.page.getByTestId('lesson').count()) > 0;
+        assertOnScreen(await boxes(lab.page, ['stage', 'chart', 'tour-caption', ...(hasLesson ? ['lesson'] : [])]), `${tour} step ${step + 1}${present ? ' (present)' : ''}`);
+        const next = lab.page.getByTestId('tour-next');
+        if (await next.isDisabled()) break;
+        await next.click();
+      }
+      assert.deepEqual(lab.errors, [], tour);
+      await lab.page.close();
+    }
+  }
+});

@@ -721,8 +721,9 @@ fn draw_numbers(
         }
         let (x, y) = layout.position(node);
         let informed_in = run.informed_round[node as usize];
-        // Viridis is dark in its first half: the early-informed nodes take white numbers.
-        let dark = informed_in != u32::MAX && f64::from(informed_in) / scale < 0.55;
+        // Viridis is dark in its first half: the early-informed nodes take white numbers (not a
+        // node of this round, still grey until its datagram lands).
+        let dark = informed_in < run.simulation.round() && f64::from(informed_in) / scale < 0.55;
         let ink = if dark { (255, 255, 255) } else { palette::INK };
         context.set_fill_style_str(&palette::css(ink, 0.9));
         let _ = context.fill_text(&node.to_string(), x, y + 0.5 * ratio);

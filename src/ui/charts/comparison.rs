@@ -22,7 +22,14 @@ pub fn draw(
         .iter()
         .map(|&rgb| colour(rgb).stroke_width((2.5 * ratio) as u32))
         .collect();
-    let (title, root) = root.split_vertically(font_px(ratio, 20.0) as u32);
+    // A short chart gives its title's row to the data (the legend names both runs).
+    let (_, height) = root.dim_in_pixel();
+    let title_row = if f64::from(height) < 200.0 * ratio {
+        0
+    } else {
+        font_px(ratio, 20.0) as u32
+    };
+    let (title, root) = root.split_vertically(title_row);
     // The title shrinks to the chart's width rather than run off its edges.
     let (width, _) = title.dim_in_pixel();
     let wide = title
@@ -33,7 +40,9 @@ pub fn draw(
     } else {
         14.0
     };
-    title.titled(comparison.title, text(size))?;
+    if title_row > 0 {
+        title.titled(comparison.title, text(size))?;
+    }
     let keys: Vec<Key> = comparison
         .lines
         .iter()

@@ -44,7 +44,9 @@ pub fn open(
     canvas: &HtmlCanvasElement,
 ) -> Result<(DrawingArea<svg::Recorder, Shift>, f64), Box<dyn std::error::Error>> {
     let (_, _, ratio) = fit_to_css(canvas);
-    let ratio = ratio * PRESENT_SCALE.with(std::cell::Cell::get);
+    // A short chart keeps plain type: larger type would leave no room for the data.
+    let room = (f64::from(canvas.client_height()) / 220.0).max(1.0);
+    let ratio = ratio * PRESENT_SCALE.with(std::cell::Cell::get).min(room);
     let root = svg::Recorder::new(canvas)
         .ok_or("no canvas backend")?
         .into_drawing_area();
