@@ -3,8 +3,8 @@
 //! engine's own runs of the same configuration and seed with one switch flipped; the chart draws
 //! what their reports counted.
 
+use crate::engine::Look;
 use crate::engine::protocols::messages::Policy;
-use crate::engine::protocols::srm;
 use crate::engine::{Config, Simulation};
 
 /// Above this many nodes the page does not play the comparison runs (they would delay every
@@ -39,6 +39,13 @@ pub fn compare(config: &Config) -> Option<Comparison> {
     // The switch the lesson flips, by the parameter the protocol takes.
     let mode = config.mode;
     if mode.takes("suppression") {
+        // The requests suppression holds back: the protocol's kind drawn as a request (a NAK).
+        let request = mode
+            .spec()
+            .kinds(config)
+            .iter()
+            .position(|kind| kind.look == Look::Request)
+            .unwrap_or(0);
         Some(Comparison {
             title: "NAKs sent per round, with and without suppression",
             y_desc: "NAKs",
@@ -47,11 +54,10 @@ pub fn compare(config: &Config) -> Option<Comparison> {
                 .map(|suppression| {
                     let mut variant = config.clone();
                     variant.srm.suppression = suppression;
-                    let (points, simulation) = play(variant, |counters| {
-                        counters.multicasts[srm::NAK as usize] as f64
-                    });
+                    let (points, simulation) =
+                        play(variant, |counters| counters.multicasts[request] as f64);
                     let totals = simulation.totals();
-                    let naks = totals.multicasts[srm::NAK as usize];
+                    let naks = totals.multicasts[request];
                     Line {
                         label: format!(
                             "suppression {}: {naks} NAKs for {} missed packets{}",
