@@ -52,19 +52,25 @@ test('SRM on a chain at 5 % loss: no expected figure where the model does not ho
   await lab.page.close();
 });
 
-test('?mode=push&racks=4: the theory note says there is no closed-form theory, and no theory legend', async () => {
-  const lab = await openLab('?mode=push&racks=4&seed=2');
-  assert.match(await lab.text('theory-note'), /no closed-form theory/);
+test('racks with a delay: the theory note says there is no closed-form theory, and no theory legend', async () => {
+  const lab = await openLab('?mode=push&racks=4&delay=fixed:1&seed=2');
+  assert.match(await lab.text('theory-note'), /no closed-form theory for this combination/);
   assert.equal(await lab.page.getByTestId('chart').getAttribute('data-theory-curve'), 'none');
   assert.equal((await lab.text('theory-rounds')).trim(), '–');
   // Plain push on a flat network keeps its mean-field curve and says so.
   const flat = await openLab('?mode=push&seed=2');
   assert.match(await flat.text('theory-note'), /mean-field/);
   assert.match(await flat.page.getByTestId('chart').getAttribute('data-theory-curve'), /^theory: all by round \d+/);
+  // Racks alone have their model, the mean field per rack, and the chart draws it.
+  const racks = await openLab('?mode=push&racks=4&seed=2');
+  assert.match(await racks.text('theory-note'), /per rack/);
+  assert.notEqual(await racks.page.getByTestId('chart').getAttribute('data-theory-curve'), 'none');
   assert.deepEqual(lab.errors, []);
   assert.deepEqual(flat.errors, []);
+  assert.deepEqual(racks.errors, []);
   await lab.page.close();
   await flat.page.close();
+  await racks.page.close();
 });
 
 test('?mode=push&suppression=off: the parameter is ignored with a notice naming it and srm', async () => {
