@@ -65,9 +65,9 @@ test('the page stays responsive while a sweep runs (95 % of frame gaps under 50 
   // The worst gap is logged, not asserted: on a shared, overloaded machine an idle page has
   // gaps of 250 ms too (e2e/views-bench.mjs measures a whole sweep on the idle machine: no gap
   // over 50 ms; see the README).
-  const lab = await openView('?view=scaling&modes=push,pull,push-pull&trials=1000');
-  // Up to 2^20 nodes, 1,000 trials a point: a sweep of most of a minute on two workers, so that
-  // it is still running for Cancel (200 trials up to 2^19 take about 5 s on an idle machine).
+  const lab = await openView('?view=scaling&modes=push,pull,push-pull&trials=10000');
+  // Up to 2^20 nodes, 10,000 trials a point (the most the page takes): a sweep of about a minute
+  // on two workers, so that it is still running for Cancel (1,000 trials took about 5 s).
   await lab.page.getByRole('combobox', { name: 'Largest N' }).selectOption('20');
   await lab.page.getByTestId('progress').waitFor();
   const gaps = await lab.page.evaluate(() => new Promise((resolve) => {
