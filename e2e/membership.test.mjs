@@ -104,3 +104,44 @@ test('click a node to crash it, and watch SWIM detect it', async () => {
   assert.deepEqual(lab.errors, []);
   await lab.page.close();
 });
+
+test('SWIM speaks of suspicion on the stage: a crashed member turns suspected, then believed failed, and no label says "informed"', async () => {
+  const lab = await openLab('?mode=swim&n=50&seed=1');
+  const stage = lab.page.getByTestId('stage');
+  // Before the crash (round 10 by default) the group believes every member alive.
+  for (let round = 0; round < 5; round++) await lab.button('Step').click();
+  await lab.page.waitForFunction(() => document.querySelector('[data-testid="stage"]')?.hasAttribute('data-suspected'));
+  assert.equal(await stage.getAttribute('data-suspected'), '0');
+  assert.equal(await stage.getAttribute('data-believed-failed'), '0');
+  // Past the crash, a few periods: the crashed member is suspected or believed failed.
+  for (let round = 5; round < 14; round++) await lab.button('Step').click();
+  await lab.page.waitForFunction(() => {
+    const canvas = document.querySelector('[data-testid="stage"]');
+    return Number(canvas?.getAttribute('data-suspected')) + Number(canvas?.getAttribute('data-believed-failed')) > 0;
+  }, null, { timeout: 5000 });
+  // The stage is not all one colour: some pixel is amber or vermilion (the matrix's suspected and failed).
+  const shaded = await stage.evaluate((canvas) => {
+    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    let count = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      const [r, g, b] = [data[i], data[i + 1], data[i + 2]];
+      if (r > 200 && b < 60 && g > 80 && g < 200) count++;
+    }
+    return count;
+  });
+  assert.ok(shaded > 20, `suspicion is drawn on the stage (${shaded} amber or vermilion pixels)`);
+  // A few more periods: most of the group believes it failed.
+  for (let round = 14; round < 20; round++) await lab.button('Step').click();
+  await lab.page.waitForFunction(() => Number(document.querySelector('[data-testid="stage"]')?.getAttribute('data-believed-failed')) > 0, null, { timeout: 5000 });
+  // The words: the page's visible text and the labels of the stage and chart never say "informed".
+  const words = await lab.page.evaluate(() => [
+    document.body.innerText,
+    ...[...document.querySelectorAll('[aria-label]')].filter((element) => element.getClientRects().length > 0).map((element) => element.getAttribute('aria-label')),
+  ].join('\n'));
+  const informed = words.split('\n').filter((line) => /informed/i.test(line));
+  assert.deepEqual(informed, [], 'no label in the membership run view says "informed"');
+  assert.match(await lab.text('node-details'), /view of the members/);
+  await lab.page.screenshot({ path: `${ARTIFACTS}membership-swim-stage-beliefs-1280x720.png` });
+  assert.deepEqual(lab.errors, []);
+  await lab.page.close();
+});

@@ -189,6 +189,11 @@ fn on_frame(
                     .map(|(label, points)| infection::Ghost { label, points })
                     .collect(),
                 log_rounds,
+                y_desc: if config.mode.group() == crate::engine::config::Group::Membership {
+                    "share believing X failed"
+                } else {
+                    "informed fraction"
+                },
             };
             if let Err(error) = infection::draw(&chart, &data) {
                 web_sys::console::error_1(&error.to_string().into());
@@ -507,12 +512,25 @@ pub fn app() -> Html {
         .unwrap_or_else(|| "none".into());
     let run_exports = super::export::run_exports(&lab.run); // views (#8)
     // async-racks: asynchronous gossip puts time in periods on the chart's x axis.
-    let chart_label = if lab.config.timed() && lab.config.asynchrony.is_some() {
+    let chart_label = if lab.config.mode.group() == crate::engine::config::Group::Membership {
+        "Share of the live nodes that believe X failed, per period"
+    } else if lab.config.timed() && lab.config.asynchrony.is_some() {
         "Informed fraction against time in periods, with the synchronous theory curve and the asynchronous theory's time marked"
     } else {
         "Informed fraction per round, with the theory curve"
     };
 
+    let stage_label = if lab.config.mode.group() == crate::engine::config::Group::Membership {
+        format!(
+            "The group of {} nodes, each coloured by what the others believe of it: alive, suspected or failed",
+            lab.config.nodes
+        )
+    } else {
+        format!(
+            "The network of {} nodes; coloured nodes know the rumor",
+            lab.config.nodes
+        )
+    };
     let node_path = lab
         .selected
         .and_then(|node| stage::path_from_sender(&lab.run.borrow().simulation, node));
@@ -553,7 +571,7 @@ pub fn app() -> Html {
                 </section>
                 <section class="panel stage-panel" aria-label="Network">
                     <canvas ref={views.stage.clone()} class="stage" data-testid="stage" onclick={on_stage_click}
-                        role="img" aria-label={format!("The network of {nodes} nodes; coloured nodes know the rumor")}></canvas>
+                        role="img" aria-label={stage_label}></canvas>
                     { super::lecture::timeline(&lab) } // lecture
                     <Counts run={run_props.run.clone()} version={lab.version} />
                     <NodeDetails selected={lab.selected} run={run_props.clone()} dispatch={dispatch.clone()} />

@@ -1,6 +1,7 @@
 //! Read-only panels: the numbers, the legend, the selected node, notices and the explanation.
 
 use super::palette::{self, Rgb};
+use super::stage;
 use super::state::{Action, MILESTONES, Run};
 use crate::engine::config::Group;
 use crate::engine::protocols;
@@ -169,6 +170,12 @@ pub fn milestones(props: &RunProps) -> Html {
         }
         (Status::Running, _) => "Running: press Play, Step or Run to end.".to_string(),
     };
+    // Membership's milestones are live nodes that have come to consider X failed.
+    let milestones_heading = if membership {
+        "Rounds until believed failed by"
+    } else {
+        "Rounds to inform"
+    };
     let milestone = |label: &str, index: usize| {
         html! {
             <tr>
@@ -181,7 +188,7 @@ pub fn milestones(props: &RunProps) -> Html {
     html! {
         <div class="milestones-panel">
             <table class="milestones">
-                <thead><tr><th>{ "Rounds to inform" }</th><th>{ "this run" }</th><th>{ "theory" }</th></tr></thead>
+                <thead><tr><th>{ milestones_heading }</th><th>{ "this run" }</th><th>{ "theory" }</th></tr></thead>
                 <tbody>
                     { milestone("50%", 0) }
                     { milestone("99%", 1) }
@@ -253,6 +260,24 @@ pub fn legend(props: &LegendProps) -> Html {
         palette::hex(palette::viridis(0.5)),
         palette::hex(palette::viridis(1.0))
     );
+    // Membership: the stage shows what the group believes about each member.
+    if props.mode.group() == Group::Membership {
+        return html! {
+            <ul class="legend" aria-label="Legend">
+                <li>{ swatch(stage::BELIEF_ALIVE, "node") }{ "believed alive" }</li>
+                <li>{ swatch(stage::BELIEF_SUSPECTED, "node") }{ "suspected (shade: by how many)" }</li>
+                <li>{ swatch(stage::BELIEF_FAILED, "node") }{ "believed failed" }</li>
+                <li>{ swatch(palette::CRASHED, "cross") }{ "crashed" }</li>
+                if props.animated {
+                    { for props.kinds.iter().map(|kind| {
+                        let (colour, filled) = palette::look(kind.look);
+                        html! { <li>{ swatch(colour, if filled { "dot" } else { "hollow" }) }{ kind.label }</li> }
+                    }) }
+                    <li>{ swatch(palette::LOST, "cross") }{ "lost datagram" }</li>
+                }
+            </ul>
+        };
+    }
     html! {
         <ul class="legend" aria-label="Legend">
             <li>{ swatch(palette::UNINFORMED, "node") }{ "the others" }</li>
@@ -309,7 +334,20 @@ pub fn node_details(props: &NodeDetailsProps) -> Html {
         return html! { <p class="node-details muted" data-testid="node-details">{ click }</p> };
     };
     let simulation = &run.simulation;
-    let text = if simulation.is_crashed(node) {
+    let beliefs = stage::beliefs(&run).map(|shares| shares[node as usize]);
+    let text = if let Some((suspected, failed)) = beliefs {
+        // Membership: what the group believes about the node, in shares of its live observers.
+        let state = if simulation.is_crashed(node) {
+            "crashed"
+        } else {
+            "alive"
+        };
+        format!(
+            "Node {node}: {state}; {:.0}% of the live nodes suspect it, {:.0}% believe it failed.",
+            suspected * 100.0,
+            failed * 100.0
+        )
+    } else if simulation.is_crashed(node) {
         format!("Node {node}: crashed, never sends or receives.")
     } else {
         match simulation.informed_when_and_by(node) {

@@ -4,8 +4,10 @@
 //! Large N: one cell per node in a pixel buffer filled here (one canvas call).
 
 use super::canvas::{context, fit_to_css};
+use super::matrix;
 use super::palette::{self, Rgb};
 use super::state::{ANIMATED_NODES, Run};
+use crate::engine::config::Group;
 use crate::engine::drivers::event::Racks; // async-racks
 use crate::engine::protocols::rmtp::designated_receiver;
 use crate::engine::protocols::tree::depth_of;
@@ -436,6 +438,19 @@ pub fn draw(
         // number.
         canvas.set_attribute("data-node-px", &format!("{:.1}", 2.0 * node_radius / ratio))?;
         canvas.set_attribute("data-numbered", &numbered.to_string())?;
+        // Membership: how many members the group suspects, and how many most of it believes
+        // failed, as coloured on the stage.
+        match beliefs(run) {
+            Some(shares) => {
+                let (suspected, failed) = belief_counts(&shares);
+                canvas.set_attribute("data-suspected", &suspected.to_string())?;
+                canvas.set_attribute("data-believed-failed", &failed.to_string())?;
+            }
+            None => {
+                canvas.remove_attribute("data-suspected")?;
+                canvas.remove_attribute("data-believed-failed")?;
+            }
+        }
         Ok(())
     } else {
         canvas.remove_attribute("data-node-px")?;
@@ -473,6 +488,74 @@ fn shading_rounds(run: &Run) -> f64 {
             .max(run.simulation.round())
             .max(1),
     )
+}
+
+/// What the group believes about each member (membership): the share of its live observers that
+/// suspect it and the share that consider it failed, from the report's observer-by-member views;
+/// `None` outside membership or before a report. Without views (large N) only the watched
+/// crash's shares, from the report's counts.
+pub fn beliefs(run: &Run) -> Option<Vec<(f64, f64)>> {
+    let simulation = &run.simulation;
+    if simulation.config().mode.group() != Group::Membership {
+        return None;
+    }
+    let nodes = simulation.config().nodes as usize;
+    let round = run.last.as_ref()?.membership.as_ref()?;
+    let mut shares = vec![(0.0, 0.0); nodes];
+    if round.views.len() == nodes * nodes {
+        let observers: Vec<usize> = (0..nodes)
+            .filter(|&observer| {
+                !simulation.is_crashed(observer as u32)
+                    && round.views[observer * nodes + observer] != 4
+            })
+            .collect();
+        for (member, share) in shares.iter_mut().enumerate() {
+            let (mut suspected, mut failed, mut count) = (0u32, 0u32, 0u32);
+            for &observer in observers.iter().filter(|&&observer| observer != member) {
+                count += 1;
+                match round.views[observer * nodes + member] {
+                    2 => suspected += 1,
+                    3 => failed += 1,
+                    _ => {}
+                }
+            }
+            let count = f64::from(count.max(1));
+            *share = (f64::from(suspected) / count, f64::from(failed) / count);
+        }
+    } else if let Some(target) = round.target {
+        let observers = f64::from(round.observers.max(1));
+        // `failing` counts the observers that have considered it failed; they no longer suspect.
+        let failed = f64::from(round.failing) / observers;
+        let suspected = (f64::from(round.suspecting) / observers).min(1.0 - failed.min(1.0));
+        shares[target as usize] = (suspected, failed.min(1.0));
+    }
+    Some(shares)
+}
+
+/// A member's colour from the group's belief: alive, shaded toward amber by the share that
+/// suspect it and toward vermilion by the share that consider it failed (the matrix's colours).
+fn belief_colour((suspected, failed): (f64, f64)) -> Rgb {
+    let alive = (1.0 - suspected - failed).max(0.0);
+    let mix = |channel: fn(Rgb) -> u8| {
+        let value = alive * f64::from(channel(BELIEF_ALIVE))
+            + suspected * f64::from(channel(BELIEF_SUSPECTED))
+            + failed * f64::from(channel(BELIEF_FAILED));
+        value.round().clamp(0.0, 255.0) as u8
+    };
+    (mix(|c| c.0), mix(|c| c.1), mix(|c| c.2))
+}
+
+/// The stage's membership colours, those of the matrix: alive, suspected, failed.
+pub const BELIEF_ALIVE: Rgb = matrix::COLOURS[1].0;
+pub const BELIEF_SUSPECTED: Rgb = matrix::COLOURS[2].0;
+pub const BELIEF_FAILED: Rgb = matrix::COLOURS[3].0;
+
+/// Members suspected by at least one live observer, and members most live observers consider
+/// failed.
+fn belief_counts(shares: &[(f64, f64)]) -> (usize, usize) {
+    let suspected = shares.iter().filter(|share| share.0 > 0.0).count();
+    let failed = shares.iter().filter(|share| share.1 > 0.5).count();
+    (suspected, failed)
 }
 
 fn draw_nodes(
@@ -561,10 +644,34 @@ fn draw_nodes(
 
     let mut bodies = Batch::default();
     let mut rings = Batch::default();
+    let mut crosses: Vec<(f64, f64)> = Vec::new();
     let scale = shading_rounds(run);
+    // Membership: each node in what the group believes about it, not in when it "learned".
+    let shares = beliefs(run);
     for node in 0..nodes {
         let (x, y) = layout.position(node);
         let r = layout.node_radius;
+        if let Some(shares) = &shares {
+            let fill = belief_colour(shares[node as usize]);
+            bodies.add(
+                Style::disc(fill, 1.0, Some((palette::INK, 0.6, ratio))),
+                x,
+                y,
+                r,
+            );
+            if simulation.is_crashed(node) {
+                crosses.push((x, y));
+            }
+            if selected == Some(node) {
+                rings.add(
+                    Style::outline(palette::SELECTED, 3.0 * ratio),
+                    x,
+                    y,
+                    r + 6.0 * ratio,
+                );
+            }
+            continue;
+        }
         if simulation.is_crashed(node) {
             draw_cross(context, x, y, r * 0.9, palette::CRASHED, 2.0 * ratio, 1.0);
             continue;
@@ -612,7 +719,13 @@ fn draw_nodes(
     }
     bodies.draw(context);
     rings.draw(context);
-    let numbered = nodes <= NUMBERED_NODES && draw_numbers(context, &layout, run, ratio);
+    // A crashed member's cross over the group's belief about it.
+    for (x, y) in crosses {
+        let half = layout.node_radius * 0.9;
+        draw_cross(context, x, y, half, palette::CRASHED, 2.5 * ratio, 1.0);
+    }
+    let numbered =
+        nodes <= NUMBERED_NODES && draw_numbers(context, &layout, run, shares.as_deref(), ratio);
     // Packets held, for a stream of several: a pie in each node not yet holding them all (one
     // path for all pies).
     let messages = simulation.messages();
@@ -704,6 +817,7 @@ fn draw_numbers(
     context: &CanvasRenderingContext2d,
     layout: &Layout,
     run: &Run,
+    shares: Option<&[(f64, f64)]>,
     ratio: f64,
 ) -> bool {
     let r = layout.node_radius;
@@ -720,6 +834,17 @@ fn draw_numbers(
             continue;
         }
         let (x, y) = layout.position(node);
+        // Membership: dark numbers on the light green and amber, white once mostly vermilion.
+        if let Some(shares) = shares {
+            let ink = if shares[node as usize].1 > 0.5 {
+                (255, 255, 255)
+            } else {
+                palette::INK
+            };
+            context.set_fill_style_str(&palette::css(ink, 0.9));
+            let _ = context.fill_text(&node.to_string(), x, y + 0.5 * ratio);
+            continue;
+        }
         let informed_in = run.informed_round[node as usize];
         // Viridis is dark in its first half: the early-informed nodes take white numbers (not a
         // node of this round, still grey until its datagram lands).

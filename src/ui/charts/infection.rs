@@ -32,6 +32,8 @@ pub struct InfectionData<'a> {
     /// asynchronous theory's completion time is marked, with its legend.
     pub periods: bool,
     pub async_mark: Option<(f64, String)>,
+    /// The y axis in the protocol's words ("informed fraction", "believed failed").
+    pub y_desc: &'a str,
 }
 
 const GHOST_COLOURS: [palette::Rgb; 6] = [
@@ -122,7 +124,7 @@ where
     chart
         .configure_mesh()
         .x_desc(x_desc)
-        .y_desc("informed fraction")
+        .y_desc(data.y_desc)
         .axis_desc_style(text(15.0))
         .label_style(text(13.0))
         .light_line_style(RGBColor(238, 238, 238))
