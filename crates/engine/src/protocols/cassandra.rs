@@ -19,6 +19,7 @@ use crate::protocol::{Datagram, Net, Protocol};
 use crate::report::{Kind, Look, MembershipRound, TICKS_PER_ROUND, Tick};
 use crate::rng::Chance;
 use crate::spec::Words;
+use std::cell::RefCell;
 use std::rc::Rc;
 
 pub const SYN: u8 = 0;
@@ -59,7 +60,10 @@ fn member_of(item: Item) -> u32 {
     (item >> 40) as u32
 }
 
-/// An observer's entry for one endpoint: 16 bytes.
+/// An observer's entry for one endpoint: 16 bytes, in two parts. The `Entry`, 8 bytes, is what
+/// a Syn's digests need (version and status) and lives in the list the Syns share; the `Clock`,
+/// 8 bytes, is the arrival times only the observer reads, kept beside the list. The comparison
+/// of a Syn's digests with a list, every exchange's longest pass, so reads half the memory.
 ///
 /// The phi detector with an exponential model needs only the mean interval between arrivals of
 /// newer versions. The intervals it averages follow one another, so their sum is the last
@@ -72,10 +76,29 @@ pub struct Entry {
     /// counted (40 to 61), what the observer believes (62, 63). A run's periods and rounds
     /// stay below 2^20 and its intervals below 2^22.
     word: u64,
+}
+
+/// When an observer heard an endpoint's versions (see `Entry`).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Clock {
     /// The tick of the last newer version.
     heard: u32,
     /// The tick the first counted interval started.
     start: u32,
+}
+
+impl Clock {
+    /// A clock heard from `now`, no interval counted.
+    fn heard_at(now: Tick) -> Clock {
+        Clock {
+            heard: stamp(now),
+            start: 0,
+        }
+    }
+
+    pub fn heard(&self) -> Tick {
+        Tick::from(self.heard)
+    }
 }
 
 const FIELD: u64 = (1 << 20) - 1;
@@ -113,31 +136,27 @@ impl Entry {
         (self.word >> 40 & INTERVALS) as u32
     }
 
-    pub fn heard(&self) -> Tick {
-        Tick::from(self.heard)
-    }
-
     /// The sum of the intervals counted, in ticks.
-    pub fn interval_sum(&self) -> Tick {
+    pub fn interval_sum(&self, clock: &Clock) -> Tick {
         if self.intervals() == 0 {
             0
         } else {
-            Tick::from(self.heard - self.start)
+            Tick::from(clock.heard - clock.start)
         }
     }
 
     /// A newer version arrives `now`: one more interval, unless it is the first news after the
     /// initial list (version 0) or another newer version within the same tick.
-    fn arrive(&mut self, rank: u64, now: Tick) {
-        if self.rank() > 0 && now > self.heard() {
+    fn arrive(&mut self, clock: &mut Clock, rank: u64, now: Tick) {
+        if self.rank() > 0 && now > clock.heard() {
             if self.intervals() == 0 {
-                self.start = self.heard;
+                clock.start = clock.heard;
             }
             debug_assert!(u64::from(self.intervals()) < INTERVALS);
             self.word += 1 << 40;
         }
         self.set_rank(rank);
-        self.heard = stamp(now);
+        clock.heard = stamp(now);
     }
 }
 
@@ -153,11 +172,9 @@ impl Member for Entry {
     fn set_seen(&mut self, seen: Seen, _now: Tick) {
         self.word = self.word & !(3 << 62) | (seen as u64) << 62;
     }
+    /// Its clock is the node's: `Clock::heard_at(now)`.
     fn newcomer(version: u64, now: Tick) -> Entry {
-        let mut entry = Entry {
-            heard: stamp(now),
-            ..Entry::default()
-        };
+        let mut entry = Entry::default();
         entry.set_version(version);
         entry.set_seen(Seen::Alive, now);
         entry
@@ -167,6 +184,8 @@ impl Member for Entry {
 #[derive(Clone, Debug, Default)]
 pub struct Node {
     pub view: View<Entry>,
+    /// The arrival times of the view's entries, member by member.
+    clocks: Vec<Clock>,
     /// The detector's last pass: the live endpoints, the unreachable ones (in order).
     live: u32,
     unreachable: Vec<u32>,
@@ -197,6 +216,9 @@ pub enum Body {
 
 pub struct Cassandra {
     pub shared: Shared,
+    /// Room for a Syn's answer, its states and its requests, kept to spare two allocations
+    /// per Syn.
+    answers: RefCell<(Vec<Item>, Vec<Item>)>,
 }
 
 /// Phi of an endpoint `elapsed` ticks after its last newer version, with this mean interval.
@@ -205,17 +227,17 @@ pub fn phi(elapsed: Tick, mean_interval: f64) -> f64 {
 }
 
 impl Cassandra {
-    /// Sends an Ack's or an Ack2's list: the first `len` of the scratch list, of which the
-    /// last `requests` are requests.
+    /// Sends an Ack's or an Ack2's list, of which the last `requests` are requests.
     fn send_states(
         &self,
         net: &mut impl Net<Self>,
         (from, to): (u32, u32),
         kind: u8,
-        (len, requests): (usize, usize),
+        list: Rc<[Item]>,
+        requests: usize,
     ) {
-        let list: Rc<[Item]> = Rc::from(&self.shared.scratch.borrow()[..len]);
-        let size = bytes::STATE * (len - requests) as u64 + bytes::DIGEST * requests as u64;
+        let states = list.len() - requests;
+        let size = bytes::STATE * states as u64 + bytes::DIGEST * requests as u64;
         self.shared.sent(bytes::HEADER + bytes::ENVELOPE + size);
         net.send(from, to, kind, Body::States(list));
     }
@@ -247,26 +269,27 @@ impl Cassandra {
         // One pass over the list; it stops only to convict an endpoint through the shared rule
         // (which reports it), then goes on after it.
         loop {
-            let entries = net.state(node).view.entries();
+            let state = net.state(node);
+            let entries = state.view.entries().iter().zip(&state.clocks);
             let mut convicted = None;
-            for (member, entry) in entries.iter().enumerate().skip(from) {
+            for (member, (entry, clock)) in entries.enumerate().skip(from) {
                 if member as u32 == node {
                     continue;
                 }
                 match entry.seen() {
-                    Seen::Alive if convicts(entry, now, threshold, limit) => {
-                        convicted = Some((member as u32, *entry));
+                    Seen::Alive if convicts(entry, clock, now, threshold, limit) => {
+                        convicted = Some((member as u32, *entry, *clock));
                         break;
                     }
                     Seen::Alive => {
                         live += 1;
-                        due = due.min(entry.heard() + quick_wait(entry, limit));
+                        due = due.min(clock.heard() + quick_wait(entry, clock, limit));
                     }
                     Seen::Failed => unreachable.push(member as u32),
                     _ => {}
                 }
             }
-            let Some((member, entry)) = convicted else {
+            let Some((member, entry, clock)) = convicted else {
                 let state = net.state_mut(node);
                 (state.live, state.due) = (live, due);
                 state.unreachable.clone_from(&unreachable);
@@ -275,10 +298,10 @@ impl Cassandra {
             let mut tracker = self.shared.tracker.borrow_mut();
             if tracker.target.is_some_and(|(target, _)| target == member) {
                 let period = TICKS_PER_ROUND as f64;
-                let silence = (now - entry.heard()) as f64 / period;
+                let silence = (now - clock.heard()) as f64 / period;
                 tracker
                     .convictions
-                    .push((node, silence, mean_interval(&entry) / period));
+                    .push((node, silence, mean_interval(&entry, &clock) / period));
             }
             drop(tracker);
             self.shared.mark(net, node, member, Seen::Failed);
@@ -302,9 +325,11 @@ impl Cassandra {
             let state = net.state_mut(node);
             // An arrival sets its interval mean: the next pass stays due when it is at least
             // this (the quick test clears the endpoint until then), else it comes sooner.
-            let least = due_mean(state.due, now, limit);
+            // Capped where it already exceeds any sum of intervals (a u32 of ticks), so that
+            // its product with a count of intervals (below 2^22) needs no overflow check.
+            let least = due_mean(state.due, now, limit).min(1 << 32);
             let mut sooner = false;
-            let entries = state.view.entries_mut();
+            let (entries, clocks) = (state.view.entries_mut(), &mut state.clocks[..]);
             for (index, &item) in list[..states].iter().enumerate().skip(from) {
                 let (member, rank) = (member_of(item), item & RANK);
                 if member == node {
@@ -312,14 +337,14 @@ impl Cassandra {
                 }
                 // A newer version: the arrival window records the interval, and a
                 // convicted endpoint is alive again.
-                let entry = &mut entries[member as usize];
+                let (entry, clock) = (&mut entries[member as usize], &mut clocks[member as usize]);
                 if !entry.known() {
                     entry.set_rank(rank);
-                    entry.heard = stamp(now);
+                    clock.heard = stamp(now);
                 } else if rank > entry.rank() {
-                    entry.arrive(rank, now);
-                    let (sum, intervals) = weights(entry);
-                    sooner |= sum < intervals.saturating_mul(least);
+                    entry.arrive(clock, rank, now);
+                    let (sum, intervals) = weights(entry, clock);
+                    sooner |= sum < intervals * least;
                 } else {
                     continue;
                 }
@@ -356,73 +381,145 @@ impl Cassandra {
     }
 }
 
-impl Cassandra {
-    /// A Syn's answer, in the scratch list: the states newer here than the digests say, then
-    /// those of endpoints the digests do not list, then requests for what the digests have
-    /// newer or this node lacks. (Each endpoint appears once, and requests change nothing, so
-    /// taking them after the states is taking them in any order.) Returns its length and how
-    /// many requests end it.
-    ///
-    /// Which side is newer is a coin toss per endpoint, so the pass does not branch on it: each
-    /// endpoint is written to both parts and kept by advancing that part's length or not.
-    fn answer(&self, entries: &[Entry], digests: &[Entry]) -> (usize, usize) {
-        let nodes = entries.len().min(digests.len());
-        let mut list = self.shared.scratch.borrow_mut();
-        if list.len() < 3 * nodes {
-            list.resize(3 * nodes, 0);
+/// A Syn's answer (`answer_by_blocks`), with AVX2 where the processor has it: the masks'
+/// pass then compares four endpoints an instruction. Both give the same lists.
+fn answer(entries: &[Entry], digests: &[Entry], newer: &mut Vec<Item>, requests: &mut Vec<Item>) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the processor has AVX2, as just checked.
+        unsafe { answer_avx2(entries, digests, newer, requests) };
+        return;
+    }
+    answer_by_blocks(entries, digests, newer, requests);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn answer_avx2(
+    entries: &[Entry],
+    digests: &[Entry],
+    newer: &mut Vec<Item>,
+    requests: &mut Vec<Item>,
+) {
+    answer_by_blocks(entries, digests, newer, requests);
+}
+
+/// A Syn's answer: in `newer`, the states newer here than the digests say, then those of
+/// endpoints the digests do not list; in `requests`, requests for what the digests have newer
+/// or this node lacks. (Each endpoint appears once, and requests change nothing, so taking
+/// them after the states is taking them in any order.)
+///
+/// It goes by blocks of 64 endpoints. Which side is newer is a coin toss per endpoint, so a
+/// block does not branch on it: a first pass sets a bit per endpoint in two masks (newer
+/// here, newer there) from the sign of the difference of the versions, without a branch,
+/// then the masks' bits are listed. Blocks where either side lacks an endpoint (a newcomer's
+/// list, or its entry in others' lists) take the general rule, endpoint by endpoint.
+#[inline(always)]
+fn answer_by_blocks(
+    entries: &[Entry],
+    digests: &[Entry],
+    newer: &mut Vec<Item>,
+    requests: &mut Vec<Item>,
+) {
+    const BLOCK: usize = 64;
+    let nodes = entries.len().min(digests.len());
+    let (entries, digests) = (&entries[..nodes], &digests[..nodes]);
+    newer.clear();
+    requests.clear();
+    let mut unlisted = false;
+    for (block, (mine, theirs)) in entries.chunks(BLOCK).zip(digests.chunks(BLOCK)).enumerate() {
+        let first = block * BLOCK;
+        // A whole block is a fixed count of endpoints, which the compiler vectorises.
+        let (mut here, mut there, known) = if mine.len() == BLOCK && theirs.len() == BLOCK {
+            masks::<BLOCK>(mine, theirs)
+        } else {
+            masks::<0>(mine, theirs)
+        };
+        if known {
+            while here != 0 {
+                let offset = here.trailing_zeros() as usize;
+                newer.push(item((first + offset) as u32, mine[offset].rank()));
+                here &= here - 1;
+            }
+            while there != 0 {
+                let offset = there.trailing_zeros() as usize;
+                requests.push(item((first + offset) as u32, REQUEST));
+                there &= there - 1;
+            }
+            continue;
         }
-        let (newer, rest) = list.split_at_mut(nodes);
-        let (unlisted, requests) = rest.split_at_mut(nodes);
-        let (mut newer_count, mut unlisted_count, mut request_count) = (0, 0, 0);
-        for member in 0..nodes {
-            let (digest, entry) = (digests[member], entries[member]);
-            let (listed, known) = (digest.known(), entry.known());
-            let state = item(member as u32, entry.rank());
+        for (offset, (entry, digest)) in mine.iter().zip(theirs).enumerate() {
+            let member = (first + offset) as u32;
+            let (known, listed) = (entry.known(), digest.known());
+            // Rare: only a newcomer's digests leave endpoints out.
+            unlisted |= !listed & known;
             if !listed {
-                // Rare: only a newcomer's digests leave endpoints out.
-                if known {
-                    unlisted[unlisted_count] = state;
-                    unlisted_count += 1;
-                }
                 continue;
             }
-            newer[newer_count] = state;
-            newer_count += usize::from(known & (entry.rank() > digest.rank()));
-            requests[request_count] = item(member as u32, REQUEST);
-            request_count += usize::from(!known | (digest.rank() > entry.rank()));
+            if known && entry.rank() > digest.rank() {
+                newer.push(item(member, entry.rank()));
+            }
+            if !known || digest.rank() > entry.rank() {
+                requests.push(item(member, REQUEST));
+            }
         }
-        list.copy_within(nodes..nodes + unlisted_count, newer_count);
-        let states = newer_count + unlisted_count;
-        list.copy_within(2 * nodes..2 * nodes + request_count, states);
-        (states + request_count, request_count)
     }
+    if unlisted {
+        for (member, (entry, digest)) in entries.iter().zip(digests).enumerate() {
+            if entry.known() && !digest.known() {
+                newer.push(item(member as u32, entry.rank()));
+            }
+        }
+    }
+}
+
+/// A block's masks: a bit per endpoint newer here, one per endpoint newer there, and whether
+/// both sides know every endpoint (else the masks mean nothing). `LEN`: the block's length if
+/// fixed, 0 if not.
+#[inline(always)]
+fn masks<const LEN: usize>(mine: &[Entry], theirs: &[Entry]) -> (u64, u64, bool) {
+    let (mine, theirs) = if LEN > 0 {
+        (&mine[..LEN], &theirs[..LEN])
+    } else {
+        (mine, theirs)
+    };
+    let (mut here, mut there, mut known) = (0u64, 0u64, u64::MAX);
+    for (offset, (entry, digest)) in mine.iter().zip(theirs).enumerate() {
+        // Versions are below 2^40: the difference's sign says which is newer.
+        let (rank, their_rank) = (entry.rank(), digest.rank());
+        here |= (their_rank.wrapping_sub(rank) >> 63) << offset;
+        there |= (rank.wrapping_sub(their_rank) >> 63) << offset;
+        // Known: a status above Unknown, one of the top two bits set.
+        known &= (entry.word | entry.word << 1) & (digest.word | digest.word << 1);
+    }
+    (here, there, known >> 63 == 1)
 }
 
 /// Whether phi = (t / mean) log10(e) exceeds `threshold` for `entry` now; `limit` is
 /// `quick_limit(threshold)`.
-fn convicts(entry: &Entry, now: Tick, threshold: f64, limit: u64) -> bool {
-    let elapsed = now - entry.heard();
+fn convicts(entry: &Entry, clock: &Clock, now: Tick, threshold: f64, limit: u64) -> bool {
+    let elapsed = now - clock.heard();
     // Most endpoints were heard from lately, far below the threshold: the same comparison in
     // integers (t I log10(e) against threshold S, I intervals summing to S, log10(e) rounded
     // up, the threshold down) settles them without a division; phi itself decides the rest.
-    let (sum, intervals) = weights(entry);
+    let (sum, intervals) = weights(entry, clock);
     if elapsed * intervals * 4343 < limit * sum {
         return false;
     }
-    phi(elapsed, mean_interval(entry)) > threshold
+    phi(elapsed, mean_interval(entry, clock)) > threshold
 }
 
 /// The sum and number of intervals the quick test weighs (one period before the first).
-fn weights(entry: &Entry) -> (Tick, Tick) {
+fn weights(entry: &Entry, clock: &Clock) -> (Tick, Tick) {
     match entry.intervals() {
         0 => (TICKS_PER_ROUND, 1),
-        count => (entry.interval_sum(), Tick::from(count)),
+        count => (entry.interval_sum(clock), Tick::from(count)),
     }
 }
 
 /// Ticks after its last newer version before `convicts`' quick test no longer clears `entry`.
-fn quick_wait(entry: &Entry, limit: u64) -> Tick {
-    let (sum, intervals) = weights(entry);
+fn quick_wait(entry: &Entry, clock: &Clock, limit: u64) -> Tick {
+    let (sum, intervals) = weights(entry, clock);
     (limit * sum).div_ceil(intervals * 4343)
 }
 
@@ -438,11 +535,11 @@ fn quick_limit(threshold: f64) -> u64 {
 }
 
 /// The mean interval between newer versions, in ticks (one period before the first).
-pub fn mean_interval(entry: &Entry) -> f64 {
+pub fn mean_interval(entry: &Entry, clock: &Clock) -> f64 {
     if entry.intervals() == 0 {
         TICKS_PER_ROUND as f64
     } else {
-        entry.interval_sum() as f64 / f64::from(entry.intervals())
+        entry.interval_sum(clock) as f64 / f64::from(entry.intervals())
     }
 }
 
@@ -460,6 +557,13 @@ impl Protocol for Cassandra {
 
     fn start(&self, net: &mut impl Net<Self>) {
         self.shared.start(net);
+        // Every founder was heard at tick 0, no interval counted.
+        let nodes = net.nodes();
+        for node in 0..nodes {
+            if net.state(node).view.joined() {
+                net.state_mut(node).clocks = vec![Clock::default(); nodes as usize];
+            }
+        }
     }
 
     fn on_period(&self, net: &mut impl Net<Self>, node: u32) {
@@ -467,8 +571,12 @@ impl Protocol for Cassandra {
             return;
         };
         if joining {
-            net.state_mut(node).due = 0;
-            // Its list holds only itself.
+            let (nodes, now) = (net.nodes(), net.now());
+            let state = net.state_mut(node);
+            state.due = 0;
+            // Its list holds only itself, heard now.
+            state.clocks = vec![Clock::default(); nodes as usize];
+            state.clocks[node as usize] = Clock::heard_at(now);
             let digests = net.state(node).view.share();
             self.send_syn(net, (node, SEED), &digests, 1);
             return;
@@ -519,14 +627,23 @@ impl Protocol for Cassandra {
         match body {
             // Syn: answer with what is newer here, and ask for what is newer there.
             Body::Digests(digests) => {
-                let lengths = self.answer(net.state(to).view.entries(), &digests);
-                self.send_states(net, (to, from), ACK, lengths);
+                let mut answers = self.answers.borrow_mut();
+                let (newer, requests) = &mut *answers;
+                answer(net.state(to).view.entries(), &digests, newer, requests);
+                newer.extend_from_slice(requests);
+                let list = Rc::from(&newer[..]);
+                let requests = requests.len();
+                // The digests are no longer needed: the initiator need not copy its list for
+                // them when the answer's exchange changes it.
+                drop((answers, digests));
+                self.send_states(net, (to, from), ACK, list, requests);
             }
             // Ack: take the states, send the asked-for ones back.
             Body::States(list) => {
                 let asked = self.take(net, to, &list);
                 if kind == ACK && asked > 0 {
-                    self.send_states(net, (to, from), ACK2, (asked, 0));
+                    let list = Rc::from(&self.shared.scratch.borrow()[..asked]);
+                    self.send_states(net, (to, from), ACK2, list, 0);
                 }
             }
         }
@@ -572,6 +689,7 @@ pub static SPEC: MembershipSpec = MembershipSpec {
         on_events(
             Cassandra {
                 shared: super::membership::Shared::new(config.membership, config.nodes),
+                answers: RefCell::default(),
             },
             config,
         )
