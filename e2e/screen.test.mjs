@@ -107,6 +107,20 @@ test('the protocols with a lesson chart show it in the lesson: SRM, RMTP and mem
   }
 });
 
+test('N = 200: the tree with fanout 2 and 3 and gossip on racks draw nodes 14 px across', async () => {
+  for (const query of ['?mode=tree&n=200&b=2', '?mode=tree&n=200&b=3', '?mode=push&n=200&racks=4']) {
+    for (const present of [false, true]) {
+      const lab = await openRun(`${query}&seed=3${present ? '&present=1' : ''}`, PROJECTOR);
+      const nodePx = Number(await lab.page.getByTestId('stage').getAttribute('data-node-px'));
+      assert.ok(nodePx >= 14, `${query}${present ? ' (present)' : ''}: a node is ${nodePx} px across`);
+      assertOnScreen(await boxes(lab.page, ['stage', 'chart']), query);
+      await lab.page.screenshot({ path: `${ARTIFACTS}screen-nodes-${query.replace(/[^a-z0-9]+/gi, '-')}${present ? '-present' : ''}.png` });
+      assert.deepEqual(lab.errors, [], query);
+      await lab.page.close();
+    }
+  }
+});
+
 test('N <= 50: each node carries its number', async () => {
   for (const [n, numbered] of [[50, 'true'], [51, 'false']]) {
     const lab = await openRun(`?mode=push&n=${n}&seed=3`, PROJECTOR);

@@ -124,19 +124,25 @@ enum Shape {
     },
     /// The tree radially: the root in the centre, depth d on the ring of radius d / depth, node k
     /// of depth d at angle (k + 1/2) / b^d of the turn, so every subtree is a wedge under its parent.
+    /// A level too crowded for its ring (bit d of `staggered`) puts every other node half a ring
+    /// further in.
     Rings {
         fanout: u32,
         center: (f64, f64),
         ring: f64,
+        staggered: u32,
     },
     // async-racks
-    /// Gossip on racks: each rack an arc of the circle, a gap of `gap` node places between racks,
-    /// its top-of-rack switch inside the arc, and the core switch in the centre.
+    /// Gossip on racks: each rack a sector of `rows` concentric arcs (`row_gap` apart, the
+    /// outermost of `radius`), `gap` radians between racks, its top-of-rack switch inside the
+    /// sector, and the core switch in the centre.
     Racks {
         center: (f64, f64),
         radius: f64,
         racks: Racks,
-        gap: u32,
+        rows: u32,
+        row_gap: f64,
+        gap: f64,
     },
 }
 
@@ -147,21 +153,16 @@ impl Layout {
         let radius = 0.43 * side;
         let (shape, spacing) = match structure {
             Structure::Tree { fanout } if fanout > 1 && depth_of(nodes, fanout) <= MAX_LAYERS => {
+                // Rings need no room for a circle's outline beyond the outermost: a little wider.
                 let depth = depth_of(nodes, fanout).max(1);
-                let ring = radius / f64::from(depth);
-                // The most crowded ring (a partial last level spreads over its whole ring).
-                let spacing = (1..=depth)
-                    .map(|level| {
-                        let (first, size) = level_bounds(fanout, level);
-                        let count = size.min(u64::from(nodes).saturating_sub(first)).max(1);
-                        0.45 * TAU * ring * f64::from(level) / count as f64
-                    })
-                    .fold(ring * 0.3, f64::min);
+                let ring = 0.46 * side / f64::from(depth);
+                let (staggered, spacing) = stagger(fanout, nodes, depth, ring, ratio);
                 (
                     Shape::Rings {
                         fanout,
                         center,
                         ring,
+                        staggered,
                     },
                     spacing,
                 )
@@ -198,49 +199,90 @@ impl Layout {
 
     // async-racks
     /// Gossip on racks (`racks.racks > 1`) is laid out by rack; other layouts stay.
-    fn with_racks(mut self, racks: Racks) -> Layout {
-        if let (Shape::Circle { center, radius, .. }, true) = (self.shape, racks.racks > 1) {
-            let gap = (self.nodes / 25).max(2);
-            self.shape = Shape::Racks {
-                center,
-                radius,
-                racks,
-                gap,
-            };
-            let places = self.nodes + racks.racks * gap;
-            self.node_radius = self
-                .node_radius
-                .min(0.38 * TAU * radius / f64::from(places));
+    /// Gossip on racks (`racks.racks > 1`) is laid out by rack; other layouts stay. Each rack
+    /// takes as few rows as give its nodes a legible size.
+    fn with_racks(mut self, racks: Racks, ratio: f64) -> Layout {
+        let (Shape::Circle { center, radius, .. }, true) = (self.shape, racks.racks > 1) else {
+            return self;
+        };
+        let nodes = f64::from(self.nodes.max(1));
+        let row_gap = 2.6 * LEGIBLE_RADIUS * ratio;
+        let mut best = (1, 0.0, 0.0);
+        for rows in 1..=8u32 {
+            let innermost = radius - f64::from(rows - 1) * row_gap;
+            if rows > 1 && innermost < 0.45 * radius {
+                break;
+            }
+            let lengths: f64 = (0..rows).map(|row| radius - f64::from(row) * row_gap).sum();
+            // Between racks, about a node and a half at the rows' middle.
+            let middle = (radius + innermost) / 2.0;
+            let gap = 1.5 * TAU * lengths / nodes / middle;
+            let pitch = (TAU - f64::from(racks.racks) * gap).max(0.5 * TAU) * lengths / nodes;
+            let mut node_radius = 0.38 * pitch;
+            if rows > 1 {
+                node_radius = node_radius.min(0.42 * row_gap);
+            }
+            if node_radius > best.2 {
+                best = (rows, gap, node_radius);
+            }
+            // A little over the legible size: the rows' rounded shares crowd some rows a little.
+            if node_radius >= 1.05 * LEGIBLE_RADIUS * ratio {
+                break;
+            }
         }
+        let (rows, gap, node_radius) = best;
+        self.shape = Shape::Racks {
+            center,
+            radius,
+            racks,
+            rows,
+            row_gap,
+            gap,
+        };
+        self.node_radius = self.node_radius.min(node_radius);
         self
     }
 
-    /// The angle of node place `place` of the racks' circle.
-    fn rack_angle(&self, place: f64) -> f64 {
+    /// Rack `rack`'s sector: its first and last angle.
+    fn sector(&self, rack: u32) -> (f64, f64) {
         let Shape::Racks { racks, gap, .. } = self.shape else {
-            return 0.0;
+            return (0.0, 0.0);
         };
-        TAU * place / f64::from(self.nodes + racks.racks * gap) - PI / 2.0
+        let share = (TAU - f64::from(racks.racks) * gap) / f64::from(self.nodes.max(1));
+        let (first, end) = racks.bounds(rack, self.nodes);
+        // Rack 0 starts at the top, half a gap after it.
+        let start = -PI / 2.0 + gap * (f64::from(rack) + 0.5) + share * f64::from(first);
+        (start, start + share * f64::from(end - first))
     }
 
-    /// Where rack `rack`'s top-of-rack switch sits: inside the middle of its arc.
+    /// The racks' innermost row's radius.
+    fn innermost(&self) -> f64 {
+        match self.shape {
+            Shape::Racks {
+                radius,
+                rows,
+                row_gap,
+                ..
+            } => radius - f64::from(rows - 1) * row_gap,
+            _ => 0.0,
+        }
+    }
+
+    /// Where rack `rack`'s top-of-rack switch sits: inside the middle of its sector.
     fn switch_of(&self, rack: u32) -> (f64, f64) {
         let Shape::Racks {
             center,
             radius,
-            racks,
-            gap,
+            row_gap,
+            ..
         } = self.shape
         else {
             return (0.0, 0.0);
         };
-        let (first, end) = racks.bounds(rack, self.nodes);
-        let middle = f64::from(first + end - 1) / 2.0 + f64::from(rack * gap);
-        let angle = self.rack_angle(middle);
-        (
-            center.0 + 0.62 * radius * cos(angle),
-            center.1 + 0.62 * radius * sin(angle),
-        )
+        let (start, end) = self.sector(rack);
+        let angle = (start + end) / 2.0;
+        let at = (0.62 * radius).min(self.innermost() - row_gap.max(3.0 * self.node_radius));
+        (center.0 + at * cos(angle), center.1 + at * sin(angle))
     }
 
     /// The way a datagram flies: straight inside a rack, through both top-of-rack switches and
@@ -278,13 +320,42 @@ impl Layout {
                 center,
                 radius,
                 racks,
-                gap,
+                rows,
+                row_gap,
+                ..
             } => {
-                let place = node + racks.rack(node, self.nodes) * gap;
-                let angle = self.rack_angle(f64::from(place));
+                let rack = racks.rack(node, self.nodes);
+                let (first, end) = racks.bounds(rack, self.nodes);
+                let (start, stop) = self.sector(rack);
+                // The rack's nodes over its rows, each row's share in proportion to its length.
+                let rows = Rings {
+                    count: rows,
+                    gap: row_gap,
+                };
+                let total: f64 = (0..rows.count).map(|row| rows.radius(radius, row)).sum();
+                let (size, index) = (end - first, node - first);
+                let (mut row_first, mut before) = (0u32, 0.0);
+                let mut at = (radius, start);
+                for row in 0..rows.count {
+                    let row_radius = rows.radius(radius, row);
+                    before += row_radius;
+                    let row_end = if row + 1 == rows.count {
+                        size
+                    } else {
+                        (f64::from(size) * before / total).round() as u32
+                    };
+                    if index < row_end || row + 1 == rows.count {
+                        let count = row_end.saturating_sub(row_first).max(1);
+                        let turn = (f64::from(index - row_first) + 0.5) / f64::from(count);
+                        at = (row_radius, start + (stop - start) * turn);
+                        break;
+                    }
+                    row_first = row_end;
+                }
+                let (row_radius, angle) = at;
                 (
-                    center.0 + radius * cos(angle),
-                    center.1 + radius * sin(angle),
+                    center.0 + row_radius * cos(angle),
+                    center.1 + row_radius * sin(angle),
                 )
             }
             Shape::Star { center, .. } if node == 0 => center,
@@ -297,6 +368,7 @@ impl Layout {
                 fanout,
                 center,
                 ring,
+                staggered,
             } => {
                 let b = u64::from(fanout);
                 let (mut depth, mut first, mut size) = (0u32, 0u64, 1u64);
@@ -309,7 +381,8 @@ impl Layout {
                 let size = size.min(u64::from(self.nodes) - first).max(1);
                 let turn = ((u64::from(node) - first) as f64 + 0.5) / size as f64;
                 let angle = TAU * turn - PI / 2.0;
-                let radius = ring * f64::from(depth);
+                let inset = staggered & (1 << depth) != 0 && (u64::from(node) - first) % 2 == 1;
+                let radius = ring * f64::from(depth) - if inset { ring / 2.0 } else { 0.0 };
                 (
                     center.0 + radius * cos(angle),
                     center.1 + radius * sin(angle),
@@ -360,6 +433,46 @@ fn level_bounds(fanout: u32, level: u32) -> (u64, u64) {
         size *= u64::from(fanout);
     }
     (first, size)
+}
+
+/// Which levels of a radial tree to stagger (a bit per level), and the node radius this allows:
+/// a level too crowded for its ring puts every other node half a ring further in, doubling the
+/// room along it, where that gives larger nodes than one row per level.
+fn stagger(fanout: u32, nodes: u32, depth: u32, ring: f64, ratio: f64) -> (u32, f64) {
+    // Each level's count (a partial last level spreads over its whole ring) and radius.
+    let levels: Vec<(f64, f64)> = (1..=depth)
+        .map(|level| {
+            let (first, size) = level_bounds(fanout, level);
+            let count = size.min(u64::from(nodes).saturating_sub(first)).max(1);
+            (count as f64, ring * f64::from(level))
+        })
+        .collect();
+    let along = |count: f64, radius: f64| 0.45 * TAU * radius / count;
+    let plain = levels
+        .iter()
+        .map(|&(count, radius)| along(count, radius))
+        .fold(ring * 0.3, f64::min);
+    if plain >= LEGIBLE_RADIUS * ratio {
+        return (0, plain);
+    }
+    let half = 0.45 * ring / 2.0;
+    let (mut staggered, mut spacing) = (0u32, ring * 0.3);
+    for (level, &(count, radius)) in (1u32..).zip(&levels) {
+        let own = along(count, radius);
+        if level >= 2 && count >= 2.0 && own < half {
+            staggered |= 1 << level;
+            spacing = spacing
+                .min(half)
+                .min(along(count / 2.0, radius - ring / 2.0));
+        } else {
+            spacing = spacing.min(own);
+        }
+    }
+    if spacing > plain {
+        (staggered, spacing)
+    } else {
+        (0, plain)
+    }
 }
 
 /// Nodes cut off from the sender: below a crashed node of the tree, or (once the run is over)
@@ -467,7 +580,7 @@ pub fn node_at(canvas: &HtmlCanvasElement, run: &Run, x: f64, y: f64) -> Option<
     }
     let (width, height, ratio) = fit_to_css(canvas);
     let layout = Layout::new(run.simulation.structure(), width, height, nodes, ratio)
-        .with_racks(run.simulation.racks());
+        .with_racks(run.simulation.racks(), ratio);
     let (x, y) = (x * ratio, y * ratio);
     let reach = (layout.node_radius * 1.6).max(10.0 * ratio);
     (0..nodes)
@@ -571,7 +684,7 @@ fn draw_nodes(
     let nodes = simulation.config().nodes;
     let kinds = simulation.kinds();
     let layout = Layout::new(simulation.structure(), width, height, nodes, ratio)
-        .with_racks(simulation.racks());
+        .with_racks(simulation.racks(), ratio);
     let round = simulation.round();
     let empty = RoundReport::default();
     let report = run.last.as_ref().unwrap_or(&empty);
@@ -1047,25 +1160,29 @@ fn draw_racks(
         center,
         radius,
         racks,
-        gap,
+        ..
     } = layout.shape
     else {
         return;
     };
     let nodes = layout.nodes;
     let side = (8.0 * ratio).max(layout.node_radius * 1.2);
+    let innermost = layout.innermost();
     for rack in 0..racks.racks {
-        let (first, end) = racks.bounds(rack, nodes);
-        let offset = f64::from(rack * gap);
-        let (from, to) = (
-            layout.rack_angle(f64::from(first) + offset - 0.5),
-            layout.rack_angle(f64::from(end) + offset - 0.5),
-        );
+        // A band behind the rack's rows, a little past its first and last node.
+        let (from, to) = layout.sector(rack);
+        let pad = 0.6 * layout.node_radius / innermost.max(1.0);
         let colour = palette::REGIONS[rack as usize % palette::REGIONS.len()];
         context.set_stroke_style_str(&palette::css(colour, 0.3));
-        context.set_line_width(layout.node_radius * 2.0 + 10.0 * ratio);
+        context.set_line_width(radius - innermost + layout.node_radius * 2.0 + 10.0 * ratio);
         context.begin_path();
-        let _ = context.arc(center.0, center.1, radius, from, to);
+        let _ = context.arc(
+            center.0,
+            center.1,
+            (radius + innermost) / 2.0,
+            from - pad,
+            to + pad,
+        );
         context.stroke();
         let switch = layout.switch_of(rack);
         context.set_stroke_style_str(&palette::css(palette::EDGE, 1.0));
