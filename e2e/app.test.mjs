@@ -214,3 +214,17 @@ test('screenshots at projector and phone sizes', async () => {
     await lab.page.close();
   }
 });
+
+test('the status line says the run is ready at round 0, and running once it plays', async () => {
+  const lab = await openLab('?mode=push&n=50&seed=1');
+  assert.equal((await lab.text('status')).trim(), 'Ready: press Play, Step or Run to end.');
+  await lab.button('Step').click();
+  await lab.page.waitForFunction(() => /^Running: /.test(document.querySelector('[data-testid="status"]').textContent));
+  await lab.button('Reset').click();
+  await lab.page.waitForFunction(() => /^Ready: /.test(document.querySelector('[data-testid="status"]').textContent));
+  // Playing from round 0: running, not ready, before the first round is drawn.
+  await lab.button('Play').click();
+  assert.match(await lab.text('status'), /^(Running: |After \d+ rounds)/);
+  assert.deepEqual(lab.errors, []);
+  await lab.page.close();
+});

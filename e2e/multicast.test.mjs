@@ -9,7 +9,8 @@ const openLab = labSuite({ before, after });
 
 /** Waits until the status line says the run is over, whatever the outcome. */
 async function waitForEnd(lab, timeout = 30000) {
-  await lab.page.waitForFunction(() => !/^Running/.test(document.querySelector('[data-testid="status"]').textContent), null, { timeout });
+  // "Ready" at round 0 before anything plays; "Running" while it plays.
+  await lab.page.waitForFunction(() => !/^(Running|Ready)/.test(document.querySelector('[data-testid="status"]').textContent), null, { timeout });
   return (await lab.text('status')).trim();
 }
 

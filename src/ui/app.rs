@@ -643,7 +643,7 @@ pub fn app() -> Html {
                     if membership {
                         <super::membership::MembershipPanel run={run_props.run.clone()} version={lab.version} />
                     }
-                    <Milestones run={run_props.run.clone()} version={lab.version} />
+                    <Milestones run={run_props.run.clone()} version={lab.version} idle={!lab.playing && !lab.fast_forward} />
                     <Explanation mode={lab.config.mode} config={lab.config.clone()} />
                     if lab.perf {
                         <p class="perf" data-testid="perf" ref={views.perf.clone()}>{ "measuring…" }</p>

@@ -105,7 +105,7 @@ fn message_latency(simulation: &crate::engine::Simulation) -> Option<(String, St
 
 /// Rounds to 50%, 99% and 100%, measured beside the theory's estimate, and the run's status.
 #[function_component(Milestones)]
-pub fn milestones(props: &RunProps) -> Html {
+pub fn milestones(props: &MilestonesProps) -> Html {
     let run = props.run.borrow();
     let simulation = &run.simulation;
     let status = simulation.status();
@@ -167,6 +167,10 @@ pub fn milestones(props: &RunProps) -> Html {
                 if missed == 1 { "" } else { "s" },
                 words.ended
             )
+        }
+        // Nothing has happened yet and nothing plays: the run waits for the lecturer.
+        (Status::Running, _) if simulation.round() == 0 && props.idle => {
+            "Ready: press Play, Step or Run to end.".to_string()
         }
         (Status::Running, _) => "Running: press Play, Step or Run to end.".to_string(),
     };
@@ -323,6 +327,22 @@ pub struct LegendProps {
     pub regions: bool,
     /// Whether nodes hold a stream of packets and timers (SRM, RMTP).
     pub stream: bool,
+}
+
+#[derive(Properties, Clone)]
+pub struct MilestonesProps {
+    pub run: std::rc::Rc<std::cell::RefCell<Run>>,
+    pub version: u64,
+    /// Neither playing nor running to the end.
+    pub idle: bool,
+}
+
+impl PartialEq for MilestonesProps {
+    fn eq(&self, other: &Self) -> bool {
+        std::rc::Rc::ptr_eq(&self.run, &other.run)
+            && self.version == other.version
+            && self.idle == other.idle
+    }
 }
 
 /// Details of the clicked node.
