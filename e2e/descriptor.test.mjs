@@ -113,7 +113,7 @@ test('?mode=heartbeat&n=300&delay=exp:10&autoplay=1 plays without a panic, in me
   const lab = await openLab('?mode=heartbeat&n=300&delay=exp:10&autoplay=1&speed=20');
   await lab.page.waitForFunction(() => Number(document.querySelector('[data-testid="round"]').textContent) >= 3, null, { timeout: 60000 });
   const legend = await lab.page.getByRole('list', { name: 'Legend', exact: true }).textContent();
-  assert.match(legend, /consider X failed: early → late round/);
+  assert.match(legend, /believed failed/);
   assert.doesNotMatch(legend, /informed/);
   assert.match(await lab.text('node-details'), /view of the members/);
   assert.match(await lab.text('theory-note'), /no closed-form theory/);
