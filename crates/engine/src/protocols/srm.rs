@@ -556,7 +556,13 @@ impl ProtocolSpec for SrmSpec {
             (
                 Some(1.0 / subtree.max(1.0)),
                 format!(
-                    "suppression: one NAK serves the {subtree:.1} nodes below a lossy link, or fewer"
+                    "suppression: one NAK serves the {} nodes below a lossy link, or fewer",
+                    // A mean: one decimal while it is small, whole nodes after.
+                    if subtree < 10.0 {
+                        format!("{subtree:.1}")
+                    } else {
+                        format!("{subtree:.0}")
+                    }
                 ),
             )
         } else {
