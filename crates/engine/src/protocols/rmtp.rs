@@ -446,7 +446,10 @@ impl ProtocolSpec for RmtpSpec {
             } else {
                 "every receiver ACKs the sender in the same round: the implosion".into()
             },
-            measured: measures.map(|measures| measures.peak_at_sender as f64),
+            // Nothing to measure before the first datagram.
+            measured: measures
+                .filter(|measures| measures.totals.datagrams > 0)
+                .map(|measures| measures.peak_at_sender as f64),
         })
     }
     fn lesson_figure(&self) -> Option<&'static str> {
