@@ -208,7 +208,7 @@ fn configure(mode: Mode, picks: &[Pick], seed: u64) -> (Option<Config>, Vec<(Str
         ..Config::default()
     };
     let mut settings = Vec::new();
-    for (param, &pick) in PARAMS.iter().zip(picks) {
+    for (&param, &pick) in PARAMS.iter().zip(picks) {
         if param.key == "mode" || !param.applies_to(mode) {
             continue;
         }

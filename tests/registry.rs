@@ -73,7 +73,11 @@ fn a_flag_the_protocol_does_not_take_is_refused_with_one_line() {
     // Every (protocol, flag) pair the registry rules out, at the flag's default value.
     let defaults = Config::default();
     for mode in Mode::ALL {
-        for param in PARAMS.iter().filter(|param| !param.applies_to(mode)) {
+        for param in PARAMS
+            .iter()
+            .copied()
+            .filter(|param| !param.applies_to(mode))
+        {
             let value = (param.get)(&defaults).text();
             let flag = format!("--{}", param.flag());
             let output = gossip_sim(&["--mode", mode.name(), &flag, &value, "--quiet"]);
@@ -187,4 +191,31 @@ fn what_panicked_or_exhausted_memory_now_runs_or_is_refused() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("memory"), "{stderr}");
+}
+
+#[test]
+fn every_parameter_is_described_once_with_one_url_key() {
+    // The shared table and each protocol's own parameters make one list: no key or URL key
+    // twice, and a protocol's own parameters are among those it takes.
+    let keys: std::collections::BTreeSet<&str> = PARAMS.iter().map(|param| param.key).collect();
+    assert_eq!(keys.len(), PARAMS.len());
+    let urls: Vec<String> = PARAMS
+        .iter()
+        .filter_map(|param| param.url)
+        .map(|url| url.replace('_', "-"))
+        .collect();
+    let unique: std::collections::BTreeSet<&String> = urls.iter().collect();
+    assert_eq!(unique.len(), urls.len());
+    for mode in Mode::ALL {
+        for param in mode.spec().own_params() {
+            assert!(mode.takes(param.key), "{mode}: {}", param.key);
+            assert!(PARAMS.iter().any(|known| known.key == param.key));
+        }
+        for key in mode.spec().params() {
+            assert!(
+                PARAMS.iter().any(|param| param.key == *key),
+                "{mode} takes {key}, which no parameter describes"
+            );
+        }
+    }
 }

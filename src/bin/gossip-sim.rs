@@ -52,7 +52,11 @@ mod cli {
 
     /// One flag per engine parameter but `except`.
     fn param_args(mut command: Command, except: &[&str]) -> Command {
-        for param in PARAMS.iter().filter(|param| !except.contains(&param.key)) {
+        for param in PARAMS
+            .iter()
+            .copied()
+            .filter(|param| !except.contains(&param.key))
+        {
             let arg = Arg::new(param.key)
                 .long(param.flag())
                 .value_name("VALUE")
@@ -158,7 +162,7 @@ mod cli {
     fn given_config(matches: &ArgMatches) -> Result<(Config, Vec<&'static Param>), ConfigError> {
         let mut config = Config::default();
         let mut given = Vec::new();
-        for param in PARAMS {
+        for param in PARAMS.iter().copied() {
             if let Ok(Some(texts)) = matches.try_get_many::<String>(param.key) {
                 let texts: Vec<&str> = texts.map(String::as_str).collect();
                 config.set(param.key, &texts.join(","))?;

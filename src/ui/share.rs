@@ -201,6 +201,7 @@ pub fn to_query_for(setup: &Setup, protocols: &[Mode]) -> String {
     let default = Setup::default().config;
     let mut pairs: Vec<(&str, String)> = PARAMS
         .iter()
+        .copied()
         .filter(|param| protocols.iter().any(|&mode| param.applies_to(mode)))
         .filter_map(|param| {
             let key = param.url?;

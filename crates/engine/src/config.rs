@@ -3,11 +3,13 @@
 //! protocol registry computes what depends on the model (the round limit).
 
 use super::failures::{Burst, CrashSchedule, Delay};
+use super::params::Value;
 pub use super::protocols::Mode;
 use super::protocols::{
     centralized, membership, messages, mongering, push_then_pull, rmtp, srm, tree,
 };
 pub use super::spec::Group;
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// The documented range of the parameters that are plain numbers.
@@ -104,6 +106,9 @@ pub struct Config {
     pub crash_at: CrashSchedule,
     /// Heartbeat, SWIM and Cassandra: their timeouts, thresholds, run length and join.
     pub membership: membership::Params,
+    /// The values of the parameters a protocol describes in its own file
+    /// (`ProtocolSpec::own_params`), by key; absent: the parameter's default.
+    pub own: BTreeMap<&'static str, Value>,
 }
 
 impl Default for Config {
@@ -131,6 +136,7 @@ impl Default for Config {
             burst: None,
             crash_at: CrashSchedule::default(),
             membership: membership::Params::default(),
+            own: BTreeMap::new(),
         }
     }
 }
@@ -148,6 +154,25 @@ impl fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 impl Config {
+    /// A protocol's own parameter (`ProtocolSpec::own_params`): its value, or its default.
+    pub fn own_value(&self, key: &'static str) -> Value {
+        self.own.get(key).copied().unwrap_or_else(|| {
+            let param = super::params::find(key).expect("a registered parameter");
+            param.parse(param.default).expect("a valid default")
+        })
+    }
+
+    /// Sets a protocol's own parameter; its default is kept as no entry, so configurations
+    /// compare equal whichever way they reached it.
+    pub fn set_own(&mut self, key: &'static str, value: Value) {
+        let param = super::params::find(key).expect("a registered parameter");
+        if param.parse(param.default).ok() == Some(value) {
+            self.own.remove(key);
+        } else {
+            self.own.insert(key, value);
+        }
+    }
+
     /// How many nodes are crashed from the start: `crash` of the non-senders, rounded.
     pub fn crashed_count(&self) -> u32 {
         let candidates = self.nodes - self.senders;

@@ -9,6 +9,7 @@ use super::protocols::centralized::Transport;
 use super::protocols::messages::Policy;
 use super::protocols::mongering;
 use serde_json::{Map, Value as Json};
+use std::sync::LazyLock;
 
 /// The values a parameter may take.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -120,7 +121,22 @@ fn is_on(value: Value) -> bool {
     value == Value::Choice("on")
 }
 
-pub static PARAMS: &[Param] = &[
+/// Every parameter: these, which the engine's `Config` holds in its fields, then each protocol's
+/// own (`ProtocolSpec::own_params`, held in `Config::own`), in the registry's order.
+pub static PARAMS: LazyLock<Vec<&'static Param>> = LazyLock::new(|| {
+    let mut all: Vec<&'static Param> = FIELDS.iter().collect();
+    for mode in Mode::ALL {
+        for param in mode.spec().own_params() {
+            if all.iter().all(|known| known.key != param.key) {
+                all.push(param);
+            }
+        }
+    }
+    all
+});
+
+/// The parameters `Config` holds in its fields.
+static FIELDS: &[Param] = &[
     Param {
         key: "mode",
         url: Some("mode"),
@@ -678,7 +694,7 @@ const STOP_NAMES: &[&str] = &[
 ];
 
 pub fn find(key: &str) -> Option<&'static Param> {
-    PARAMS.iter().find(|param| param.key == key)
+    PARAMS.iter().copied().find(|param| param.key == key)
 }
 
 /// The parameter under URL key `url`; `_` and `-` are the same (`ack_period` = `ack-period`).
@@ -687,6 +703,7 @@ pub fn find_by_url(url: &str) -> Option<&'static Param> {
     let url = normal(url);
     PARAMS
         .iter()
+        .copied()
         .find(|param| param.url.is_some_and(|key| normal(key) == url))
 }
 
@@ -874,7 +891,7 @@ pub fn markdown_table() -> String {
     let mut table = String::from(
         "| JSON key | CLI flag | URL key | range | default | applies to | meaning |\n|---|---|---|---|---|---|---|\n",
     );
-    for param in PARAMS {
+    for param in PARAMS.iter() {
         let modes = param.protocols_text();
         table.push_str(&format!(
             "| `{}` | `--{}` | {} | {} | {} | {} | {} |\n",
@@ -906,7 +923,7 @@ impl Config {
                 self.nodes, self.senders
             )));
         }
-        for param in PARAMS {
+        for param in PARAMS.iter() {
             param.check((param.get)(self)).map_err(ConfigError)?;
         }
         if let Some(param) = self.inapplicable_params().next() {
@@ -936,7 +953,7 @@ impl Config {
     /// The parameters set away from their defaults that the protocol does not take.
     pub fn inapplicable_params(&self) -> impl Iterator<Item = &'static Param> + '_ {
         let defaults = Config::default();
-        PARAMS.iter().filter(move |param| {
+        PARAMS.iter().copied().filter(move |param| {
             !param.applies_to(self.mode) && (param.get)(self) != (param.get)(&defaults)
         })
     }
@@ -945,7 +962,7 @@ impl Config {
     /// several protocols from one configuration gives each.
     pub fn without_inapplicable(mut self) -> Config {
         let defaults = Config::default();
-        for param in PARAMS {
+        for param in PARAMS.iter() {
             if !param.applies_to(self.mode) {
                 (param.set)(&mut self, (param.get)(&defaults));
             }
@@ -999,7 +1016,7 @@ impl Config {
     pub fn from_json(object: &mut Map<String, Json>) -> Result<Config, ConfigError> {
         let mut config = Config::default();
         let mut given = Vec::new();
-        for param in PARAMS {
+        for param in PARAMS.iter() {
             if let Some(json) = object.remove(param.key) {
                 let value = param.from_json(&json).map_err(ConfigError)?;
                 (param.set)(&mut config, value);

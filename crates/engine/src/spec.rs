@@ -137,6 +137,13 @@ pub trait ProtocolSpec: Sync {
     fn about(&self) -> &'static str;
     /// The JSON keys of every parameter the protocol takes; others are refused.
     fn params(&self) -> &'static [&'static str];
+    /// Parameters no other protocol has, described here (key, URL key, range, default, help)
+    /// and held in `Config::own`: a new protocol's parameters need no row in `params.rs` nor a
+    /// field in `Config`. They join `params::PARAMS` (the CLI's flags, the URL's keys, the JSON,
+    /// the README's table); list their keys in `params` too.
+    fn own_params(&self) -> &'static [crate::params::Param] {
+        &[]
+    }
     /// The datagram kinds a run of `config` sends.
     fn kinds(&self, config: &Config) -> &'static [Kind];
     /// How the stage lays the nodes out.
