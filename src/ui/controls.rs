@@ -267,6 +267,18 @@ fn protocol_controls(config: &Config, dispatch: &Callback<Action>, shared: bool)
     if takes("periods") {
         controls.push(super::membership::controls(config, dispatch, shared));
     }
+    // Parameters a protocol describes in its own file: a choice or a number, from the domain.
+    let own = config.mode.spec().own_params();
+    if !own.is_empty() {
+        controls.push(html! {
+            <div class="protocol-controls" data-testid="own-controls">
+                { for own.iter().map(|param| match param.domain {
+                    Domain::Choice(_) => param_choice(config, param.key, dispatch),
+                    _ => param_number(config, param.key, dispatch),
+                }) }
+            </div>
+        });
+    }
     html! { <>{ for controls }</> }
 }
 
