@@ -260,13 +260,23 @@ impl<'a, P: Protocol<Node = ()>, L: Loss, R: Recorder, const CRASHES: bool>
         round_start(self.round)
     }
 
+    /// A node's state byte without a bounds check: every node a round sees is below `nodes`
+    /// (callers count up to it, peers are drawn below it, the informed order holds nodes), and
+    /// the state has one byte per node. The check cost two instructions per datagram.
+    #[inline(always)]
+    fn state_of(&self, node: u32) -> u8 {
+        debug_assert!((node as usize) < self.state.len());
+        // SAFETY: node < nodes == state.len(), as above.
+        unsafe { *self.state.get_unchecked(node as usize) }
+    }
+
     /// Carries a datagram; one that arrives is handed to the protocol at depth `D` (the sender's
     /// depth's `Deeper`).
     #[inline(always)]
     fn send<D: Depth>(&mut self, from: u32, to: u32, kind: KindId, body: P::Body) {
         // Counters are added without branches; delivery branches.
         let lost = self.loss.drops(&mut self.rng);
-        let target = self.state[to as usize];
+        let target = self.state_of(to);
         let crashed = CRASHES && !lost & (target == CRASHED);
         let arrived = !lost & !crashed;
         let counters = &mut self.counters;
@@ -326,13 +336,19 @@ impl<'a, P: Protocol<Node = ()>, L: Loss, R: Recorder, const CRASHES: bool>
     #[inline(always)]
     fn learn(&mut self, node: u32, from: u32) -> bool {
         // A branch, not a flag added to the count: knowing already is one compare and one add.
-        if self.state[node as usize] != UNINFORMED {
+        if self.state_of(node) != UNINFORMED {
             self.counters.redundant += 1;
             return false;
         }
-        self.state[node as usize] = JUST_INFORMED;
-        self.fresh[self.fresh_count] = node;
-        self.fresh_informers[self.fresh_count] = from;
+        debug_assert!(self.fresh_count < self.fresh.len().min(self.fresh_informers.len()));
+        // SAFETY: `node` is in bounds (see `state_of`); a node is learned at most once (it was
+        // UNINFORMED), so the round's new nodes never outnumber the uninformed ones, which is
+        // the length of `fresh` and of `fresh_informers` (N minus those informed before).
+        unsafe {
+            *self.state.get_unchecked_mut(node as usize) = JUST_INFORMED;
+            *self.fresh.get_unchecked_mut(self.fresh_count) = node;
+            *self.fresh_informers.get_unchecked_mut(self.fresh_count) = from;
+        }
         self.fresh_count += 1;
         if R::ON {
             self.taught = true;
@@ -382,7 +398,7 @@ where
 
     #[inline(always)]
     fn is_crashed(&self, node: u32) -> bool {
-        CRASHES && self.round.state[node as usize] == CRASHED
+        CRASHES && self.round.state_of(node) == CRASHED
     }
 
     #[inline(always)]
@@ -392,7 +408,7 @@ where
 
     #[inline(always)]
     fn knew(&self, node: u32, _message: u32) -> bool {
-        self.round.state[node as usize] == INFORMED
+        self.round.state_of(node) == INFORMED
     }
 
     #[inline(always)]
@@ -436,7 +452,7 @@ where
 
     #[inline(always)]
     fn knows(&self, node: u32, _message: u32) -> bool {
-        matches!(self.round.state[node as usize], INFORMED | JUST_INFORMED)
+        matches!(self.round.state_of(node), INFORMED | JUST_INFORMED)
     }
 
     fn state(&self, _node: u32) -> &() {
