@@ -124,9 +124,6 @@ pub trait Protocol: Sized {
     /// until `quiet`, and may end with nodes never informed.
     const STOPS: bool = false;
 
-    fn structure(&self) -> Structure {
-        Structure::Circle
-    }
     /// Messages (packets) a node must know to count as informed; at most 64.
     fn messages(&self) -> u32 {
         1

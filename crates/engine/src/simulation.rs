@@ -141,8 +141,9 @@ impl Simulation {
         protocols::kinds(&self.config)
     }
 
+    /// How the stage lays the nodes out: the protocol's descriptor says.
     pub fn structure(&self) -> Structure {
-        self.run.structure()
+        self.config.mode.spec().structure(&self.config)
     }
 
     /// What the lesson's figure is measured from, so far.

@@ -107,6 +107,21 @@ pub struct Law {
     pub pull: bool,
 }
 
+/// The lesson of a protocol whose theory gives the rounds to inform everyone.
+pub const ROUNDS_FIGURE: &str = "rounds to inform every live node";
+
+/// The rounds lesson: the theory's rounds against the run's, where the theory gives some.
+pub fn rounds_lesson(expected: Option<u32>, measures: Option<&Measures>) -> Option<Lesson> {
+    Some(Lesson {
+        figure: ROUNDS_FIGURE,
+        expected: Some(f64::from(expected?)),
+        why: "theory".into(),
+        measured: measures
+            .and_then(|measures| measures.completed)
+            .map(f64::from),
+    })
+}
+
 /// `first` then `then`, for parameter lists built on a shared one (`C` must be `A + B`).
 pub const fn join<const A: usize, const B: usize, const C: usize>(
     first: [&'static str; A],

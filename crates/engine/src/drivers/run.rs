@@ -6,7 +6,7 @@ use super::fast::Network;
 use super::{Loss, Lossless, Lossy, Recorder, Recording};
 use crate::config::Config;
 use crate::failures::Delay;
-use crate::protocol::{Protocol, Structure};
+use crate::protocol::Protocol;
 use crate::report::{Contact, Counters, MembershipRound, Tick, round_start};
 use crate::rng::{Chance, Rng, Stream};
 use crate::simulation::periods;
@@ -50,8 +50,7 @@ pub trait Run {
         });
         (count, sum, last)
     }
-    /// The protocol's structure (for the layout) and how many messages make a node informed.
-    fn structure(&self) -> Structure;
+    /// How many messages make a node informed.
     fn messages(&self) -> u32;
     /// Many messages: live nodes holding `message`.
     fn holders(&self, message: u32) -> u32;
@@ -184,9 +183,6 @@ impl<P: Protocol<Node = ()>> Run for FastRun<P> {
         });
         (count, sum, last)
     }
-    fn structure(&self) -> Structure {
-        self.protocol.structure()
-    }
     fn messages(&self) -> u32 {
         self.protocol.messages()
     }
@@ -250,9 +246,6 @@ impl<P: Protocol> Run for EventRun<P> {
     }
     fn for_each_parent(&self, visit: &mut dyn FnMut(u32, Option<u32>)) {
         self.network.for_each_parent(visit);
-    }
-    fn structure(&self) -> Structure {
-        self.protocol.structure()
     }
     fn messages(&self) -> u32 {
         self.protocol.messages()

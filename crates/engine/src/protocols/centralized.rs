@@ -105,10 +105,6 @@ impl Protocol for Centralized {
     const KINDS: &'static [Kind] = KINDS;
     const EVERY_ROUND: bool = false;
 
-    fn structure(&self) -> Structure {
-        Structure::Star
-    }
-
     fn start(&self, net: &mut impl Net<Self>) {
         *net.state_mut(0) = Some(Box::new(Sweep {
             next: 1,
@@ -341,10 +337,10 @@ impl ProtocolSpec for CentralizedSpec {
         }
     }
     fn lesson(&self, config: &Config, measures: Option<&Measures>) -> Option<Lesson> {
-        super::gossip::rounds_lesson(self.expected_rounds(config), measures)
+        crate::spec::rounds_lesson(self.expected_rounds(config), measures)
     }
     fn lesson_figure(&self) -> Option<&'static str> {
-        Some(super::gossip::ROUNDS_FIGURE)
+        Some(crate::spec::ROUNDS_FIGURE)
     }
     fn words(&self) -> &'static Words {
         &WORDS

@@ -150,13 +150,19 @@ fn after_the_crashes(config: &Config) -> Config {
 }
 
 /// Why the flat, synchronous mean field does not describe `config`, if it does not: the
-/// combination's name.
-pub fn outside_the_model(config: &Config) -> Option<&'static str> {
+/// combination's name ("racks", "delay with racks").
+pub fn outside_the_model(config: &Config) -> Option<String> {
     let features = features(config);
     match features.as_slice() {
         [] => None,
-        [one] => Some(one),
-        _ => Some(features_name(&features)),
+        // Many messages leave the single rumor's theory whatever else is on.
+        _ if features.contains(&"many messages") => Some("many messages".into()),
+        [one] => Some(one.to_string()),
+        [first, second] => Some(format!("{first} with {second}")),
+        _ => Some(
+            "three or more of delay, asynchronous periods, racks, a crash schedule and burst loss"
+                .into(),
+        ),
     }
 }
 
@@ -184,28 +190,6 @@ fn features(config: &Config) -> Vec<&'static str> {
     features
 }
 
-/// Several features at once, named for the note (a fixed set, so the text is `'static`).
-fn features_name(features: &[&'static str]) -> &'static str {
-    match features {
-        [.., "many messages"] | ["many messages", ..] => "many messages",
-        _ if features.len() == 2 => match (features[0], features[1]) {
-            ("delay", "asynchronous periods") => "delay with asynchronous periods",
-            ("delay", "racks") => "delay with racks",
-            ("delay", "a crash schedule") => "delay with a crash schedule",
-            ("delay", "burst loss") => "delay with burst loss",
-            ("asynchronous periods", "racks") => "asynchronous periods with racks",
-            ("asynchronous periods", "a crash schedule") => {
-                "asynchronous periods with a crash schedule"
-            }
-            ("asynchronous periods", "burst loss") => "asynchronous periods with burst loss",
-            ("racks", "a crash schedule") => "racks with a crash schedule",
-            ("racks", "burst loss") => "racks with burst loss",
-            _ => "a crash schedule with burst loss",
-        },
-        _ => "three or more of delay, asynchronous periods, racks, a crash schedule and burst loss",
-    }
-}
-
 /// Which model draws the theory of `config` under `law`, if one does.
 enum Model {
     /// theory.md section 2.
@@ -221,7 +205,7 @@ enum Model {
 }
 
 fn model(config: &Config, law: Law) -> Option<Model> {
-    match outside_the_model(config) {
+    match outside_the_model(config).as_deref() {
         None => Some(Model::MeanField),
         Some("delay") if law.push && !law.pull => Some(Model::Delay),
         Some("asynchronous periods") if law.push => Some(Model::Asynchronous),
@@ -266,7 +250,7 @@ pub fn expected_rounds(config: &Config, law: Law) -> Option<u32> {
 /// The theory note of plain gossip (`law`: who calls).
 pub fn theory_note(config: &Config, law: Law) -> String {
     let never = config.mean_loss() >= 1.0;
-    match (outside_the_model(config), model(config, law)) {
+    match (outside_the_model(config).as_deref(), model(config, law)) {
         (Some("many messages"), _) => {
             "theory: a single rumor's; no closed-form theory for every one of M > 1 messages".into()
         }
@@ -290,21 +274,6 @@ pub fn theory_note(config: &Config, law: Law) -> String {
 /// Datagrams one node sends in a round, at most: b pushes, or b requests and b replies.
 pub fn sends_per_node(config: &Config, law: Law) -> u64 {
     u64::from(config.fanout) * if law.pull { 2 } else { 1 }
-}
-
-/// The lesson of a protocol whose theory gives the rounds to inform everyone.
-pub const ROUNDS_FIGURE: &str = "rounds to inform every live node";
-
-/// The rounds lesson: the theory's rounds against the run's, where the theory gives some.
-pub fn rounds_lesson(expected: Option<u32>, measures: Option<&Measures>) -> Option<Lesson> {
-    Some(Lesson {
-        figure: ROUNDS_FIGURE,
-        expected: Some(f64::from(expected?)),
-        why: "theory".into(),
-        measured: measures
-            .and_then(|measures| measures.completed)
-            .map(f64::from),
-    })
 }
 
 /// Plain gossip's descriptor: what tells push, pull and push-pull apart is data (who calls,
@@ -379,10 +348,10 @@ impl<P: Protocol<Node = ()> + 'static> ProtocolSpec for GossipSpec<P> {
         theory_note(config, self.law)
     }
     fn lesson(&self, config: &Config, measures: Option<&Measures>) -> Option<Lesson> {
-        rounds_lesson(self.expected_rounds(config), measures)
+        crate::spec::rounds_lesson(self.expected_rounds(config), measures)
     }
     fn lesson_figure(&self) -> Option<&'static str> {
-        Some(ROUNDS_FIGURE)
+        Some(crate::spec::ROUNDS_FIGURE)
     }
     fn words(&self) -> &'static Words {
         self.words

@@ -280,6 +280,12 @@ pub fn mean_arrival_round(curve: &[f64]) -> Option<f64> {
     })
 }
 
+/// Whether the continuous-time residue equation s = exp(-(k + 1)(1 - s)) describes an
+/// asynchronous run of `rule`: feedback + coin only, and without delays.
+pub fn continuous_residue_holds(config: &crate::config::Config, rule: StopRule) -> bool {
+    rule.feedback && !rule.counter && !config.has_delay()
+}
+
 /// A stop rule's expected residue (the fraction of live nodes never informed) and t_ave, by the
 /// synchronous mean-field curve, or with asynchronous periods feedback + coin's residue equation
 /// s = exp(-(k + 1)(1 - s)) (theory.md section 6); `None` without a stop rule or a theory.
@@ -289,8 +295,7 @@ pub fn stop_rule_theory(config: &crate::config::Config) -> Option<(f64, Option<f
         .stop
         .filter(|_| config.mode.takes("stop") && !config.many_messages())?;
     if config.asynchrony.is_some() {
-        // Asynchronous periods: only feedback + coin has its continuous-time equation.
-        return (rule.feedback && !rule.counter && !config.has_delay())
+        return continuous_residue_holds(config, rule)
             .then(|| (feedback_coin_residue(config.mongering.k), None));
     }
     if super::gossip::outside_the_model(config).is_some() {

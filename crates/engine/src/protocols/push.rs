@@ -211,12 +211,9 @@ impl ProtocolSpec for PushSpec {
     }
     fn expected_curve(&self, config: &Config, max_points: usize) -> Vec<f64> {
         // The variants' own curves assume the flat, synchronous model; plain push has its models.
-        let variant = config.mongering.stop.is_some() || config.hybrid.is_hybrid();
-        if variant && gossip::outside_the_model(config).is_some() && config.asynchrony.is_none() {
-            return Vec::new();
-        }
+        let flat = gossip::outside_the_model(config).is_none();
         match config.mongering.stop {
-            Some(rule) if config.asynchrony.is_none() => super::mongering::expected_curve(
+            Some(rule) if flat => super::mongering::expected_curve(
                 config.live_count(),
                 config.fanout,
                 rule,
@@ -224,19 +221,16 @@ impl ProtocolSpec for PushSpec {
                 config.mean_loss(),
                 max_points,
             ),
-            Some(_) => Vec::new(),
-            None if config.hybrid.is_hybrid() && config.asynchrony.is_none() => {
-                super::push_then_pull::expected_curve(
-                    config.nodes,
-                    config.live_count(),
-                    config.fanout,
-                    config.mean_loss(),
-                    &config.hybrid,
-                    max_points,
-                )
-            }
-            None if config.hybrid.is_hybrid() => Vec::new(),
-            None => PLAIN.expected_curve(config, max_points),
+            None if config.hybrid.is_hybrid() && flat => super::push_then_pull::expected_curve(
+                config.nodes,
+                config.live_count(),
+                config.fanout,
+                config.mean_loss(),
+                &config.hybrid,
+                max_points,
+            ),
+            None if !config.hybrid.is_hybrid() => PLAIN.expected_curve(config, max_points),
+            _ => Vec::new(),
         }
     }
     fn expected_rounds(&self, config: &Config) -> Option<u32> {
@@ -262,26 +256,27 @@ impl ProtocolSpec for PushSpec {
         Some(gossip::THEORY)
     }
     fn theory_note(&self, config: &Config) -> String {
+        let outside = gossip::outside_the_model(config);
         match config.mongering.stop {
-            Some(rule) if config.asynchrony.is_some() => {
-                if rule.feedback && !rule.counter {
-                    "theory: the residue of feedback + coin in continuous time, s = e^(−(k+1)(1−s)); no curve for asynchronous periods".into()
-                } else {
-                    "no closed-form theory for this combination (a stop rule with asynchronous periods)".into()
-                }
+            // The same condition as the residue the engine reports (`stop_rule_theory`).
+            Some(rule)
+                if config.asynchrony.is_some()
+                    && super::mongering::continuous_residue_holds(config, rule) =>
+            {
+                "theory: the residue of feedback + coin in continuous time, s = e^(−(k+1)(1−s)); no curve for asynchronous periods".into()
             }
-            Some(_) if gossip::outside_the_model(config).is_some() => format!(
-                "no closed-form theory for this combination (a stop rule with {})",
-                gossip::outside_the_model(config).unwrap_or("")
-            ),
-            Some(_) => "theory: rumor mongering's mean field (Demers et al. 1987), dashed; it ends with a residue".into(),
-            None if config.hybrid.is_hybrid() && gossip::outside_the_model(config).is_some() => format!(
-                "no closed-form theory for this combination (push then pull with {})",
-                gossip::outside_the_model(config).unwrap_or("")
-            ),
-            None if config.hybrid.is_hybrid() => {
-                "theory: push's mean field, then pull's after the hand-over, dashed".into()
-            }
+            Some(_) => match outside {
+                Some(combination) => format!(
+                    "no closed-form theory for this combination (a stop rule with {combination})"
+                ),
+                None => "theory: rumor mongering's mean field (Demers et al. 1987), dashed; it ends with a residue".into(),
+            },
+            None if config.hybrid.is_hybrid() => match outside {
+                Some(combination) => format!(
+                    "no closed-form theory for this combination (push then pull with {combination})"
+                ),
+                None => "theory: push's mean field, then pull's after the hand-over, dashed".into(),
+            },
             None => PLAIN.theory_note(config),
         }
     }
@@ -296,10 +291,10 @@ impl ProtocolSpec for PushSpec {
                 measured: measures.map(Measures::residue),
             });
         }
-        gossip::rounds_lesson(self.expected_rounds(config), measures)
+        crate::spec::rounds_lesson(self.expected_rounds(config), measures)
     }
     fn lesson_figure(&self) -> Option<&'static str> {
-        Some(gossip::ROUNDS_FIGURE)
+        Some(crate::spec::ROUNDS_FIGURE)
     }
     fn variant_explanation(&self, config: &Config) -> Option<&'static str> {
         match config.mongering.stop {

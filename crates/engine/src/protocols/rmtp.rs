@@ -218,16 +218,6 @@ impl Protocol for Rmtp {
     const KINDS: &'static [Kind] = KINDS;
     const EVERY_ROUND: bool = false;
 
-    fn structure(&self) -> Structure {
-        if self.params.designated {
-            Structure::Regions {
-                regions: self.params.regions,
-            }
-        } else {
-            Structure::Star
-        }
-    }
-
     fn messages(&self) -> u32 {
         self.packets
     }

@@ -293,12 +293,6 @@ impl Protocol for Srm {
     const KINDS: &'static [Kind] = KINDS;
     const EVERY_ROUND: bool = false;
 
-    fn structure(&self) -> Structure {
-        Structure::Tree {
-            fanout: self.tree.fanout,
-        }
-    }
-
     fn messages(&self) -> u32 {
         self.packets
     }

@@ -97,12 +97,6 @@ impl Protocol for Tree {
     const KINDS: &'static [Kind] = KINDS;
     const EVERY_ROUND: bool = false;
 
-    fn structure(&self) -> Structure {
-        Structure::Tree {
-            fanout: self.fanout,
-        }
-    }
-
     /// An orphan's wait for the detection delay shows on the stage; forwarding turns do not.
     fn timer_name(&self, timer: &Timer) -> &'static str {
         match timer {
@@ -345,10 +339,10 @@ impl ProtocolSpec for TreeSpec {
         }
     }
     fn lesson(&self, config: &Config, measures: Option<&Measures>) -> Option<Lesson> {
-        super::gossip::rounds_lesson(self.expected_rounds(config), measures)
+        crate::spec::rounds_lesson(self.expected_rounds(config), measures)
     }
     fn lesson_figure(&self) -> Option<&'static str> {
-        Some(super::gossip::ROUNDS_FIGURE)
+        Some(crate::spec::ROUNDS_FIGURE)
     }
     fn words(&self) -> &'static Words {
         &WORDS
