@@ -44,9 +44,7 @@ impl Protocol for Pull {
     /// Every live node polls, "no matter infected or not" (the default `on_round`).
     #[inline(always)]
     fn on_period(&self, net: &mut impl Net<Self>, caller: u32) {
-        for _ in 0..self.fanout {
-            pull_from_random_peer(net, caller);
-        }
+        gossip::per_fanout(self.fanout, || pull_from_random_peer(net, caller));
     }
 
     #[inline(always)]

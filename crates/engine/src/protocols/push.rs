@@ -36,9 +36,7 @@ impl Protocol for Push {
             let caller = net.informed_at(index);
             // Known to be informed: no need for `on_period`'s check (a cache miss per caller).
             if !net.is_crashed(caller) {
-                for _ in 0..self.fanout {
-                    push_to_random_peer(net, caller);
-                }
+                gossip::per_fanout(self.fanout, || push_to_random_peer(net, caller));
             }
         }
     }
@@ -46,9 +44,7 @@ impl Protocol for Push {
     #[inline(always)]
     fn on_period(&self, net: &mut impl Net<Self>, caller: u32) {
         if net.knew(caller, 0) {
-            for _ in 0..self.fanout {
-                push_to_random_peer(net, caller);
-            }
+            gossip::per_fanout(self.fanout, || push_to_random_peer(net, caller));
         }
     }
 

@@ -37,13 +37,13 @@ impl Protocol for PushPull {
     #[inline(always)]
     fn on_period(&self, net: &mut impl Net<Self>, caller: u32) {
         let informed = net.knew(caller, 0);
-        for _ in 0..self.fanout {
-            if informed {
+        if informed {
+            gossip::per_fanout(self.fanout, || {
                 let callee = net.peer(caller);
                 net.send(caller, callee, PUSH, ());
-            } else {
-                pull_from_random_peer(net, caller);
-            }
+            });
+        } else {
+            gossip::per_fanout(self.fanout, || pull_from_random_peer(net, caller));
         }
     }
 
