@@ -122,9 +122,13 @@ test('switching modes keeps earlier runs as ghosts until cleared', async () => {
 
 test('out-of-range input is clamped with a visible explanation', async () => {
   const lab = await openLab();
-  await setField(lab, 'Nodes N value', 250000);
+  await setField(lab, 'Nodes N value', 2000000);
+  assert.equal(await lab.number('live'), 1048576);
+  assert.match(await lab.text('notice'), /N must be from 2 to 1048576; 2000000 was set to 1048576/);
+  // Each protocol's own cap: the tree runs with at most 100,000 nodes in the page.
+  await lab.button('tree').click();
   assert.equal(await lab.number('live'), 100000);
-  assert.match(await lab.text('notice'), /N must be from 2 to 100000; 250000 was set to 100000/);
+  assert.match(await lab.text('notice'), /Tree runs in the page with at most 100000 nodes/);
   const seedField = lab.page.getByRole('textbox', { name: 'Seed' });
   await seedField.fill('not-a-seed');
   await seedField.press('Enter');
@@ -196,6 +200,28 @@ test('a large network runs to the end as a dense field', async () => {
   const lab = await openLab('?n=100000&mode=push-pull&autoplay=1&speed=60');
   const rounds = await lab.waitForCompletion(60000);
   assert.equal(rounds, cliRounds(['--nodes', '100000', '--mode', 'push-pull', '--seed', '1']));
+  assert.deepEqual(lab.errors, []);
+  await lab.page.close();
+});
+
+test('a million nodes run to the end in the page, one cell each on the dense field', async () => {
+  const lab = await openLab('?n=1048576&mode=pull&loss=0.1&crash=0.05&seed=2');
+  const live = await lab.number('live');
+  assert.ok(live > 990000 && live < 1000000, `${live} live of 1048576 with 5 % crashed`);
+  await lab.button('Run to end').click();
+  const rounds = await lab.waitForCompletion(60000);
+  assert.equal(rounds, cliRounds(['--nodes', '1048576', '--mode', 'pull', '--loss', '0.1', '--crash', '0.05', '--seed', '2']));
+  // The field is painted: the stage's centre holds coloured cells, not the background.
+  const painted = await lab.page.evaluate(() => {
+    const canvas = document.querySelector('[data-testid="stage"]');
+    const context = canvas.getContext('2d');
+    const { data } = context.getImageData(Math.floor(canvas.width / 2) - 20, Math.floor(canvas.height / 2) - 20, 40, 40);
+    let coloured = 0;
+    for (let i = 0; i < data.length; i += 4) if (!(data[i] > 240 && data[i + 1] > 240 && data[i + 2] > 240)) coloured++;
+    return coloured;
+  });
+  assert.ok(painted > 1500, `${painted} of 1600 centre pixels painted`);
+  await lab.page.screenshot({ path: `${ARTIFACTS}million-1280x720.png` });
   assert.deepEqual(lab.errors, []);
   await lab.page.close();
 });

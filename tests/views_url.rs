@@ -74,8 +74,8 @@ fn a_bad_override_is_dropped_with_a_notice_naming_the_panel() {
     assert!(notices[1].contains("panel 2's override \"zz\" is not one of n, b, loss, crash, seed"));
     assert!(notices[2].starts_with("URL parameter modes: panel 2's seed=\"x\" is not"));
     // The page's node cap holds for a panel too.
-    let (_, notices) = read_modes("push:n=100001,pull");
-    assert!(notices[0].contains("panel 1's n=\"100001\" is not a whole number from 2 to 100000"));
+    let (_, notices) = read_modes("push:n=1048577,pull");
+    assert!(notices[0].contains("panel 1's n=\"1048577\" is not a whole number from 2 to 1048576"));
     // A bad protocol name still refuses the whole list.
     let (setup, notices) = read_modes("push:loss=0.1,gossip");
     assert_eq!(setup, ViewSetup::default());

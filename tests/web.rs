@@ -52,17 +52,17 @@ fn out_of_range_values_are_clamped_with_a_notice() {
     let lab = reduce(
         lab(Config::default()),
         [
-            Action::SetNodes(250_000.0),
+            Action::SetNodes(2_000_000.0),
             Action::SetFanout(0.0),
             Action::SetLoss(f64::NAN),
         ],
     );
     assert_eq!(
         (lab.config.nodes, lab.config.fanout, lab.config.network.loss),
-        (100_000, 1, 0.0)
+        (1 << 20, 1, 0.0)
     );
     assert_eq!(lab.notices.len(), 3, "{:?}", lab.notices);
-    assert!(lab.notices[0].contains("250000 was set to 100000"));
+    assert!(lab.notices[0].contains("2000000 was set to 1048576"));
     let lab = lab.reduce(Action::SetSeed("12x".into()));
     assert!(
         lab.notices
@@ -189,7 +189,9 @@ fn the_url_sets_every_parameter_and_explains_bad_values() {
         }
     );
     assert_eq!(notices.len(), 4, "{notices:?}");
-    assert!(notices[0].starts_with("URL parameter n=\"1\" is not a whole number from 2 to 100000"));
+    assert!(
+        notices[0].starts_with("URL parameter n=\"1\" is not a whole number from 2 to 1048576")
+    );
 }
 
 fn canvas(width: u32, height: u32) -> HtmlCanvasElement {

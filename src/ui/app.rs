@@ -79,9 +79,19 @@ impl Painter {
         };
         let first = self.first_frame_ms.unwrap_or(0.0);
         format!(
-            "frame work: median {median:.2} ms, worst {worst:.2} ms · {fps:.0} fps · first frame at {first:.0} ms"
+            "frame work: median {median:.2} ms, worst {worst:.2} ms · {fps:.0} fps · first frame at {first:.0} ms · wasm memory {:.0} MB",
+            wasm_memory_bytes() / 1e6
         )
     }
+}
+
+/// The wasm instance's linear memory now (it only grows): the engine's and the page's data.
+fn wasm_memory_bytes() -> f64 {
+    wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .ok()
+        .and_then(|memory| memory.buffer().dyn_into::<js_sys::ArrayBuffer>().ok())
+        .map_or(0.0, |buffer| f64::from(buffer.byte_length()))
 }
 
 fn push_window(window: &mut VecDeque<f64>, value: f64) {

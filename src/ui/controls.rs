@@ -58,6 +58,19 @@ pub fn slider(props: &SliderProps) -> Html {
     }
 }
 
+/// 1048576 as "1,048,576".
+fn grouped(value: u32) -> String {
+    let digits = value.to_string();
+    let mut text = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            text.push(',');
+        }
+        text.push(digit);
+    }
+    text
+}
+
 fn trim_number(value: f64) -> String {
     let text = format!("{value:.4}");
     text.trim_end_matches('0').trim_end_matches('.').to_string()
@@ -106,7 +119,16 @@ pub fn controls(props: &ControlsProps) -> Html {
     let dispatch = props.dispatch.clone();
     let new_seed =
         Callback::from(move |_: MouseEvent| dispatch.emit(Action::NewSeed(random_seed())));
-    let (nodes_low, nodes_high) = (f64::from(limits::NODES.0), f64::from(limits::NODES.1));
+    // The slider ends where the page runs the protocol (a million nodes for plain gossip); in
+    // the compare and scaling views, where every compared protocol runs.
+    let page_nodes = match &props.protocols {
+        Some(protocols) => protocols.iter().map(|mode| mode.spec().page_nodes()).min(),
+        None => None,
+    }
+    .unwrap_or(config.mode.spec().page_nodes())
+    .min(limits::NODES.1);
+    let (nodes_low, nodes_high) = (f64::from(limits::NODES.0), f64::from(page_nodes));
+    let nodes_hint = format!("{} to {} (log scale)", limits::NODES.0, grouped(page_nodes));
 
     html! {
         <div class="controls">
@@ -136,7 +158,7 @@ pub fn controls(props: &ControlsProps) -> Html {
             </div>
             <Slider id="nodes" label="Nodes N" min={nodes_low.log10()} max={nodes_high.log10()} step={0.001}
                 value={f64::from(config.nodes).log10()} number={f64::from(config.nodes)} number_min={nodes_low}
-                number_max={nodes_high} number_step={1.0} hint="2 to 100,000 (log scale)"
+                number_max={nodes_high} number_step={1.0} hint={nodes_hint}
                 on_slide={on_nodes_slide} on_number={send(Action::SetNodes)} />
             <Slider id="fanout" label="Fanout b" min={1.0} max={16.0} step={1.0} value={f64::from(config.fanout)}
                 number={f64::from(config.fanout)} number_min={1.0} number_max={16.0} number_step={1.0}

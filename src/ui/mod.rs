@@ -44,7 +44,9 @@ pub use app::App;
 /// the playback speed, which is the UI's own.
 pub mod limits {
     pub use crate::engine::config::limits::{CRASH, FANOUT, LOSS, REPAIR_DELAY, TIMEOUT};
-    pub const NODES: (u32, u32) = (2, 100_000);
+    /// The most nodes any protocol runs with in the page (plain gossip); each protocol's
+    /// descriptor may say fewer, which `state::keep_consistent` applies with a notice.
+    pub const NODES: (u32, u32) = (2, crate::engine::config::limits::PAGE_GOSSIP_NODES);
     /// Rounds per second.
     pub const SPEED: (f64, f64) = (0.25, 60.0);
 }

@@ -14,7 +14,7 @@ use crate::engine::protocols::tree::depth_of;
 use crate::engine::report::{TICKS_PER_ROUND, Tick, round_start};
 use crate::engine::{Contact, Fate, Kind, RoundReport, Simulation, Status, Structure};
 use std::f64::consts::{PI, TAU};
-use wasm_bindgen::{Clamped, JsValue};
+use wasm_bindgen::{Clamped, JsCast, JsValue};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
 // The browser's sine and cosine: positions on the stage are drawing, not results, and Rust's
@@ -1282,7 +1282,34 @@ fn draw_cross(
     context.stroke();
 }
 
-/// Large N: a square grid of cells in node order, coloured from a buffer filled here.
+thread_local! {
+    /// The dense field's pixels, kept between frames: at a million nodes a fresh 4 MB buffer a
+    /// frame is a tenth of the frame's budget.
+    static FIELD_PIXELS: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// Where a field larger than the stage is painted at one pixel a node before it is scaled
+    /// down onto the stage.
+    static FIELD_CANVAS: std::cell::RefCell<Option<HtmlCanvasElement>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The off-screen canvas of `FIELD_CANVAS`, made once.
+fn field_canvas() -> Result<HtmlCanvasElement, JsValue> {
+    FIELD_CANVAS.with(|cached| {
+        if let Some(canvas) = cached.borrow().as_ref() {
+            return Ok(canvas.clone());
+        }
+        let canvas: HtmlCanvasElement = web_sys::window()
+            .and_then(|window| window.document())
+            .ok_or_else(|| JsValue::from_str("no document"))?
+            .create_element("canvas")?
+            .dyn_into()?;
+        *cached.borrow_mut() = Some(canvas.clone());
+        Ok(canvas)
+    })
+}
+
+/// Large N: a square grid of cells in node order, one pixel or more each, coloured from a
+/// buffer filled here. At 2^20 nodes this is a million cells a frame, so a cell's colour is a
+/// table lookup by the round it was informed in, and the crash test is skipped when none crashed.
 fn draw_field(
     context: &CanvasRenderingContext2d,
     run: &Run,
@@ -1294,35 +1321,78 @@ fn draw_field(
     let rows = nodes.div_ceil(columns);
     let cell = ((width.min(height) / f64::from(columns.max(rows))).floor() as u32).max(1);
     let (image_width, image_height) = (columns * cell, rows * cell);
-    let mut pixels = vec![255u8; (image_width * image_height * 4) as usize];
     let simulation = &run.simulation;
     let round = simulation.round();
     let scale = shading_rounds(run);
     let cut = cut_off(simulation, &run.informed_round);
-    for node in 0..nodes {
-        let informed_in = run.informed_round[node as usize];
-        let colour = if simulation.is_crashed(node) {
-            palette::CRASHED
-        } else if cut[node as usize] {
-            palette::CUT_OFF
-        } else if informed_in == u32::MAX {
-            palette::UNINFORMED
-        } else if informed_in == round && round > 0 {
-            palette::NEW
-        } else {
-            palette::viridis(f64::from(informed_in) / scale)
-        };
-        let (column, row) = (node % columns, node / columns);
-        for dy in 0..cell {
-            let start = (((row * cell + dy) * image_width + column * cell) * 4) as usize;
-            for pixel in pixels[start..start + (cell * 4) as usize].chunks_exact_mut(4) {
-                pixel.copy_from_slice(&[colour.0, colour.1, colour.2, 255]);
+    let any_crashed = simulation.live() < nodes;
+    let rgba = |colour: Rgb| [colour.0, colour.1, colour.2, 255];
+    // By informed round: earlier rounds along viridis, this round's news highlighted.
+    let by_round: Vec<[u8; 4]> = (0..=round)
+        .map(|informed_in| {
+            rgba(if informed_in == round && round > 0 {
+                palette::NEW
+            } else {
+                palette::viridis(f64::from(informed_in) / scale)
+            })
+        })
+        .collect();
+    let (uninformed, crashed, cut_colour) = (
+        rgba(palette::UNINFORMED),
+        rgba(palette::CRASHED),
+        rgba(palette::CUT_OFF),
+    );
+    FIELD_PIXELS.with(|buffer| {
+        let mut pixels = buffer.borrow_mut();
+        pixels.clear();
+        pixels.resize((image_width * image_height * 4) as usize, 255);
+        for node in 0..nodes {
+            let informed_in = run.informed_round[node as usize];
+            let colour = if any_crashed && simulation.is_crashed(node) {
+                crashed
+            } else if cut[node as usize] {
+                cut_colour
+            } else {
+                // Rounds after this one cannot occur; u32::MAX is "not informed".
+                by_round
+                    .get(informed_in as usize)
+                    .copied()
+                    .unwrap_or(uninformed)
+            };
+            let (column, row) = (node % columns, node / columns);
+            for dy in 0..cell {
+                let start = (((row * cell + dy) * image_width + column * cell) * 4) as usize;
+                for pixel in pixels[start..start + (cell * 4) as usize].chunks_exact_mut(4) {
+                    pixel.copy_from_slice(&colour);
+                }
             }
         }
-    }
-    let image =
-        ImageData::new_with_u8_clamped_array_and_sh(Clamped(&pixels), image_width, image_height)?;
-    let left = ((width - f64::from(image_width)) / 2.0).floor();
-    let top = ((height - f64::from(image_height)) / 2.0).floor();
-    context.put_image_data(&image, left, top)
+        let image = ImageData::new_with_u8_clamped_array_and_sh(
+            Clamped(&pixels),
+            image_width,
+            image_height,
+        )?;
+        let (image_w, image_h) = (f64::from(image_width), f64::from(image_height));
+        if image_w <= width && image_h <= height {
+            let left = ((width - image_w) / 2.0).floor();
+            let top = ((height - image_h) / 2.0).floor();
+            return context.put_image_data(&image, left, top);
+        }
+        // More nodes than the stage has pixels (a million nodes on a 720p projector): paint
+        // one pixel a node off screen and let the canvas average it down to fit.
+        let scratch = field_canvas()?;
+        scratch.set_width(image_width);
+        scratch.set_height(image_height);
+        super::canvas::context(&scratch)?.put_image_data(&image, 0.0, 0.0)?;
+        let scale = (width / image_w).min(height / image_h);
+        let (shown_w, shown_h) = (image_w * scale, image_h * scale);
+        context.set_image_smoothing_enabled(true);
+        context.draw_image_with_html_canvas_element_and_dw_and_dh(
+            &scratch,
+            ((width - shown_w) / 2.0).floor(),
+            ((height - shown_h) / 2.0).floor(),
+            shown_w,
+            shown_h,
+        )
+    })
 }

@@ -47,6 +47,9 @@ pub mod limits {
     pub const MEMBERSHIP_NODES: u32 = 2000;
     /// The most nodes the page runs a protocol with, unless its spec says fewer.
     pub const PAGE_NODES: u32 = 100_000;
+    /// Push, pull and push-pull in the page: a million nodes, one pixel each on the dense field
+    /// (the fast driver holds 9 bytes a node).
+    pub const PAGE_GOSSIP_NODES: u32 = 1 << 20;
     /// The memory a configuration the CLI accepts may need, in bytes.
     pub const CLI_MEMORY: u64 = 2 << 30;
     /// The memory a configuration the page accepts may need, in bytes (wasm memory).

@@ -160,7 +160,7 @@ static FIELDS: &[Param] = &[
             max: limits::NODES.1 as u64,
         },
         default: "1000",
-        help: "number of nodes N; node 0 is the sender (the page takes up to 100,000)",
+        help: "number of nodes N; node 0 is the sender (the page takes up to 1,048,576 for push, pull and push-pull, 100,000 or fewer for the others)",
         get: |config| Value::Whole(config.nodes.into()),
         set: |config, value| config.nodes = whole(value) as u32,
     },

@@ -306,6 +306,9 @@ pub struct GossipSpec<P> {
 }
 
 impl<P: Protocol<Node = ()> + 'static> ProtocolSpec for GossipSpec<P> {
+    fn page_nodes(&self) -> u32 {
+        crate::config::limits::PAGE_GOSSIP_NODES
+    }
     fn name(&self) -> &'static str {
         self.name
     }

@@ -118,6 +118,9 @@ static WORDS: Words = Words {
 };
 
 impl ProtocolSpec for PushSpec {
+    fn page_nodes(&self) -> u32 {
+        crate::config::limits::PAGE_GOSSIP_NODES
+    }
     fn name(&self) -> &'static str {
         PLAIN.name
     }
