@@ -20,9 +20,9 @@ pub const REDUNDANT: Rgb = (150, 150, 150);
 pub const SELECTED: Rgb = (204, 121, 167);
 /// Okabe-Ito reddish purple, darker: acknowledgements and repairs (the reliability machinery).
 pub const REPAIR: Rgb = (170, 68, 153);
-/// A dark amber: a repair multicast to a whole region, set apart from the unicast repairs
-/// purple and from the orange of the nodes new this round.
-pub const REGIONAL_REPAIR: Rgb = (184, 106, 0);
+/// A dark olive brown: a repair multicast to a whole region, set apart from the unicast repairs'
+/// purple, from the lost datagrams' vermillion and from the orange of the nodes new this round.
+pub const REGIONAL_REPAIR: Rgb = (120, 86, 0);
 /// A pale warm grey: nodes cut off below a crash or never reached.
 pub const CUT_OFF: Rgb = (236, 214, 196);
 /// Region colours, light enough to sit behind the nodes.

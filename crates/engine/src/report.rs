@@ -36,7 +36,8 @@ pub enum Look {
     /// The message sent again to repair a loss (solid purple).
     Repair,
     /// The message sent again by multicast to a whole region, because many of it lack it
-    /// (solid amber): one look for all its copies, so the stage tells it from unicast repairs.
+    /// (solid olive brown): one look for all its copies, so the stage tells it from unicast
+    /// repairs.
     RegionalRepair,
 }
 
