@@ -416,11 +416,10 @@ fn swim_join_ack_carries_the_seeds_list_as_sent_not_as_it_is_at_arrival() {
             ],
         );
         let reports = reports(config);
-        let ack = reports
+        let ack = *reports
             .iter()
             .flat_map(|report| &report.contacts)
-            .find(|contact| contact.kind == swim::JOIN_ACK && contact.to == joiner)?
-            .clone();
+            .find(|contact| contact.kind == swim::JOIN_ACK && contact.to == joiner)?;
         // Round r's report is index r - 1; a datagram sent at tick t left in round t / 100 + 1,
         // at that round's first tick (the delays are whole rounds), before the round's calls.
         let sent_round = (ack.sent / TICKS_PER_ROUND) as usize + 1;
@@ -437,7 +436,7 @@ fn swim_join_ack_carries_the_seeds_list_as_sent_not_as_it_is_at_arrival() {
         let changed: Vec<usize> = (0..joiner as usize)
             .filter(|&member| member != 0 && before[member] != at_arrival[member])
             .collect();
-        (!changed.is_empty()).then(|| (seed, reports, arrival_round, before, changed))
+        (!changed.is_empty()).then_some((seed, reports, arrival_round, before, changed))
     });
     let (seed, reports, arrival_round, before, changed) =
         found.expect("some seed changes the seed's list while its JOIN_ACK is on the way");

@@ -248,8 +248,15 @@ fn swim_timeouts_follow_the_delay_so_long_delays_suspect_no_live_member() {
         60,
         4,
         20,
-        &[("delay", "exp:1"), ("periods", "150"), ("crash_at", "5:0.02")],
+        &[
+            ("delay", "exp:1"),
+            ("periods", "150"),
+            ("crash_at", "5:0.02"),
+        ],
     );
-    let first = summary.first_detection.unwrap().expect("the crash is detected");
+    let first = summary
+        .first_detection
+        .unwrap()
+        .expect("the crash is detected");
     assert!(first.min > 0.0, "{first:?}");
 }

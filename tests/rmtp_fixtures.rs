@@ -378,7 +378,9 @@ fn a_region_where_most_receivers_miss_a_packet_gets_one_multicast() {
     let third = &reports[2];
     assert_eq!(
         repairs(third),
-        (2..9).map(|to| (1, to, REGIONAL_REPAIR)).collect::<Vec<_>>(),
+        (2..9)
+            .map(|to| (1, to, REGIONAL_REPAIR))
+            .collect::<Vec<_>>(),
         "one multicast to the whole region, no unicast ({missed:?} lacked packet 0)"
     );
     assert_eq!(third.counters.multicasts[REGIONAL_REPAIR as usize], 1);
@@ -434,7 +436,9 @@ fn a_lower_threshold_turns_the_same_losses_into_a_multicast() {
     let reports = run(config, &[], 3);
     assert_eq!(
         repairs(&reports[2]),
-        (2..9).map(|to| (1, to, REGIONAL_REPAIR)).collect::<Vec<_>>()
+        (2..9)
+            .map(|to| (1, to, REGIONAL_REPAIR))
+            .collect::<Vec<_>>()
     );
 }
 

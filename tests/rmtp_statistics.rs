@@ -225,17 +225,17 @@ fn binomial(n: u32, q: f64) -> Vec<f64> {
 /// K > F n, else K unicasts.
 fn decision(n: u32, q: f64, threshold: f64) -> (f64, f64, f64) {
     let bar = threshold * f64::from(n);
-    binomial(n, q)
-        .iter()
-        .enumerate()
-        .fold((0.0, 0.0, 0.0), |(multicast, unicast, square), (k, &pk)| {
+    binomial(n, q).iter().enumerate().fold(
+        (0.0, 0.0, 0.0),
+        |(multicast, unicast, square), (k, &pk)| {
             let k = k as f64;
             if k > bar {
                 (multicast + pk, unicast, square)
             } else {
                 (multicast, unicast + pk * k, square + pk * k * k)
             }
-        })
+        },
+    )
 }
 
 /// The summary of `trials` runs of one packet, stopped after the first ACK round (round 3).
@@ -245,13 +245,36 @@ fn first_ack_round(threshold: &str, trials: u32) -> Value {
     let trials = trials.to_string();
     let output = Command::new(env!("CARGO_BIN_EXE_gossip-sim"))
         .args([
-            "--mode", "rmtp", "--nodes", &nodes, "--regions", &regions, "--packets", "1",
-            "--ack-period", "2", "--loss", "0.2", "--max-rounds", "3", "--seed", "23",
-            "--trials", &trials, "--mcast-threshold", threshold, "--format", "json",
+            "--mode",
+            "rmtp",
+            "--nodes",
+            &nodes,
+            "--regions",
+            &regions,
+            "--packets",
+            "1",
+            "--ack-period",
+            "2",
+            "--loss",
+            "0.2",
+            "--max-rounds",
+            "3",
+            "--seed",
+            "23",
+            "--trials",
+            &trials,
+            "--mcast-threshold",
+            threshold,
+            "--format",
+            "json",
         ])
         .output()
         .expect("gossip-sim runs");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     serde_json::from_slice(&output.stdout).expect("JSON on stdout")
 }
 
@@ -280,12 +303,12 @@ fn the_multicast_threshold_trades_unicast_repairs_for_regional_multicasts_as_the
         let (regions, held) = (f64::from(REGIONS), 1.0 - p);
         let a = held * dr_multicast;
         let multicasts = regions * a + sender_multicast;
-        let multicasts_sd = (regions * a * (1.0 - a)).sqrt()
-            + (sender_multicast * (1.0 - sender_multicast)).sqrt();
+        let multicasts_sd =
+            (regions * a * (1.0 - a)).sqrt() + (sender_multicast * (1.0 - sender_multicast)).sqrt();
         let dr_unicast_var = held * dr_square - (held * dr_unicast).powi(2);
         let unicasts = regions * held * dr_unicast + sender_unicast;
-        let unicasts_sd = (regions * dr_unicast_var).sqrt()
-            + (sender_square - sender_unicast.powi(2)).sqrt();
+        let unicasts_sd =
+            (regions * dr_unicast_var).sqrt() + (sender_square - sender_unicast.powi(2)).sqrt();
         let measured_multicasts = summary["multicasts"]["regional_repair"]["mean"]
             .as_f64()
             .unwrap_or(0.0);
@@ -309,6 +332,12 @@ fn the_multicast_threshold_trades_unicast_repairs_for_regional_multicasts_as_the
     // F = 1: nothing is ever more than the whole group, so no multicast at all; and the
     // lower the threshold, the more multicasts and the fewer unicasts.
     assert_eq!(means[2].0, 0.0);
-    assert!(means[0].0 > means[1].0 && means[1].0 > means[2].0, "{means:?}");
-    assert!(means[0].1 < means[1].1 && means[1].1 < means[2].1, "{means:?}");
+    assert!(
+        means[0].0 > means[1].0 && means[1].0 > means[2].0,
+        "{means:?}"
+    );
+    assert!(
+        means[0].1 < means[1].1 && means[1].1 < means[2].1,
+        "{means:?}"
+    );
 }

@@ -46,8 +46,8 @@
 
 use super::stream;
 use crate::config::Config;
-use crate::params::{Domain, Param, Value};
 use crate::drivers::{Run, on_events};
+use crate::params::{Domain, Param, Value};
 use crate::protocol::{Datagram, Net, Protocol, Structure};
 use crate::report::{Change, Kind, Look, TICKS_PER_ROUND, Tick};
 use crate::spec::{Group, Lesson, Measures, ProtocolSpec, TheorySource, Words};
@@ -260,9 +260,8 @@ impl Rmtp {
             if !net.knew(node, packet) {
                 continue;
             }
-            let lacks = |&(_, bitmap, sent): &(u32, u64, u32)| {
-                packet < sent && bitmap >> packet & 1 == 0
-            };
+            let lacks =
+                |&(_, bitmap, sent): &(u32, u64, u32)| packet < sent && bitmap >> packet & 1 == 0;
             let missing = acks
                 .iter()
                 .filter(|ack| lacks(ack) && self.in_group(node, ack.0))
