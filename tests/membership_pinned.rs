@@ -35,9 +35,12 @@ fn fingerprint(mode: Mode, settings: &[(&str, &str)]) -> u64 {
     hash
 }
 
+/// A configuration (the protocol and its settings) and its run's fingerprint.
+type Pinned = (Mode, &'static [(&'static str, &'static str)], u64);
+
 #[test]
 fn membership_runs_are_pinned() {
-    let runs: [(Mode, &[(&str, &str)], u64); 6] = [
+    let runs: [Pinned; 6] = [
         (
             Mode::Heartbeat,
             &[
