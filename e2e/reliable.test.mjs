@@ -65,6 +65,9 @@ test('?mode=rmtp: regions with designated receivers; without them the ACKs implo
   assert.match(await lab.text('node-details'), /^Node 0: the sender/);
   assert.ok(await lab.page.getByTestId('comparison-chart').isVisible());
   await lab.page.screenshot({ path: `${ARTIFACTS}rmtp-1280x720.png` });
+  // The legend names both repairs: unicast to one receiver, multicast to a region.
+  const legend = await lab.page.getByRole('list', { name: 'Legend', exact: true }).textContent();
+  assert.match(legend, /unicast repair.*regional multicast repair/);
 
   await lab.button('off').click();
   await lab.button('Run to end').click();

@@ -113,8 +113,10 @@ pub trait Protocol: Sized {
     type Timer: Copy + PartialEq;
     /// The datagram kinds this protocol sends (at most `report::MAX_KINDS`).
     const KINDS: &'static [Kind];
-    /// Bit k set: kind k is a repair or retransmission (what it teaches was lost before).
-    const REPAIR_KINDS: u8 = look_mask(Self::KINDS, Look::Repair);
+    /// Bit k set: kind k is a repair or retransmission, unicast or regional (what it teaches
+    /// was lost before).
+    const REPAIR_KINDS: u8 =
+        look_mask(Self::KINDS, Look::Repair) | look_mask(Self::KINDS, Look::RegionalRepair);
     /// Bit k set: kind k carries the message (derived from `KINDS`; one shift in the hot path).
     const PAYLOAD_KINDS: u8 = payload_mask(Self::KINDS);
     /// Gossip acts every round for ever (a run ends only when all know or at the round limit);

@@ -35,6 +35,10 @@ pub enum Look {
     Ack,
     /// The message sent again to repair a loss (solid purple).
     Repair,
+    /// The message sent again by multicast to a whole region, because many of it lack it
+    /// (solid olive brown): one look for all its copies, so the stage tells it from unicast
+    /// repairs.
+    RegionalRepair,
 }
 
 /// A datagram kind a protocol declares: counted, drawn and listed by its name.

@@ -1,24 +1,60 @@
 //! SWIM (Das, Gupta and Motivala, DSN 2002; theory.md section 10). Each period (a round, 100
-//! ticks) a member pings one member drawn uniformly from its list; without an ack after
-//! `PING_TIMEOUT` ticks it asks k others to ping it (ping-req), and they relay the ack; if no ack
-//! has come by the start of its next period, it suspects the member. A suspected member is
+//! ticks) a member pings one member drawn uniformly from its list; without an ack after the
+//! ping timeout it asks k others to ping it (ping-req), and they relay the ack; if no ack has
+//! come by the probe's deadline, it suspects the member at its next period. A suspected member is
 //! confirmed failed `suspicion` periods later unless a higher incarnation refutes it (the
 //! member itself, hearing it is suspected, raises its incarnation). Every change is an update
 //! piggybacked on pings and acks (at most `PIGGYBACK` a datagram, each sent
 //! `λ log2 N` times, λ = 3: infection-style dissemination). Expected time until some member
 //! first suspects a crashed one: e / (e - 1) periods, for any N.
+//!
+//! Timeouts follow the network (`Timing::of`): the ping timeout is the 99th percentile of a
+//! round trip (two delays), at least `PING_TIMEOUT`; the deadline is the ping timeout plus the
+//! 99th percentile of an indirect probe (four delays: to a helper, to the target, back, back),
+//! at least one period. A member starts no new probe while one is pending, so a probe longer
+//! than a period stretches SWIM's protocol period, as the paper asks (T' at least three round
+//! trips); the suspicion timeout counts such stretched periods. A live member is then
+//! suspected only if its direct ack and all k indirect ones come later than their 99th
+//! percentiles: without loss, under 0.01 x 0.01^k a probe, whatever the delay. Without delay
+//! both are the old constants: a 30-tick ping timeout and a deadline at the next period.
 
 use super::membership::{HasView, Member, SEED, Seen, Shared, View, bytes, stamp};
 use super::membership_spec::MembershipSpec;
 use crate::drivers::on_events;
+use crate::failures::Delay;
 use crate::protocol::{Datagram, Net, Protocol};
 use crate::report::{Kind, Look, MembershipRound, TICKS_PER_ROUND, Tick};
 use crate::spec::Words;
 use std::rc::Rc;
 
-/// Ticks a member waits for a direct ack before sending ping-reqs (0.3 periods; the ack of an
-/// indirect probe may arrive until the period ends). With a delay, a round trip must fit.
+/// Ticks a member waits for a direct ack before sending ping-reqs, at least (0.3 periods; the
+/// ack of an indirect probe may arrive until the period ends). With a delay, the 99th
+/// percentile of a round trip if longer (`Timing::of`).
 pub const PING_TIMEOUT: Tick = 30;
+/// The share of round trips (direct, then indirect) the timeouts wait for.
+pub const TIMEOUT_QUANTILE: f64 = 0.99;
+
+/// A probe's timeouts, from the delay distribution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timing {
+    /// Ticks from the ping to the ping-reqs.
+    pub ping_timeout: Tick,
+    /// Ticks from the ping to the deadline: a probe still without an ack then suspects its
+    /// target (at the prober's next period), and the next probe starts no earlier. Also the
+    /// protocol period the suspicion timeout counts.
+    pub probe: Tick,
+}
+
+impl Timing {
+    pub fn of(delay: Delay) -> Timing {
+        let ping_timeout = PING_TIMEOUT.max(delay.sum_quantile(2, TIMEOUT_QUANTILE));
+        let indirect = delay.sum_quantile(4, TIMEOUT_QUANTILE);
+        Timing {
+            ping_timeout,
+            probe: TICKS_PER_ROUND.max(ping_timeout + indirect),
+        }
+    }
+}
 /// Updates piggybacked on one datagram, at most.
 pub const PIGGYBACK: usize = 6;
 /// λ: an update is piggybacked λ ceil(log2(N + 1)) times.
@@ -121,8 +157,8 @@ impl Member for Entry {
 #[derive(Clone, Debug, Default)]
 pub struct Node {
     pub view: View<Entry>,
-    /// This period's probe: its target, and whether an ack came back.
-    pub probe: Option<(u32, bool)>,
+    /// The pending probe: its target, whether an ack came back, and its deadline (tick).
+    pub probe: Option<(u32, bool, Tick)>,
     /// Members it suspects (their timeouts are checked each period).
     pub suspects: Vec<u32>,
     /// Updates to piggyback, newest first, with the sends each has left.
@@ -147,6 +183,7 @@ pub enum Timer {
 
 pub struct Swim {
     pub shared: Shared,
+    pub timing: Timing,
 }
 
 impl Swim {
@@ -326,13 +363,21 @@ impl Protocol for Swim {
             self.send(net, node, SEED, JOIN, node, DIRECT);
             return;
         }
-        // The last period's probe got no ack, directly or through the k others: suspect.
-        if let Some((target, false)) = net.state_mut(node).probe.take() {
-            self.suspect(net, node, target);
-        }
-        // Suspicions that timed out are confirmed.
+        // A probe acked is over; one past its deadline without an ack, directly or through the
+        // k others, suspects its target; one still waiting holds the next probe back.
         let now = net.now();
-        let timeout = Tick::from(self.shared.params.suspicion) * TICKS_PER_ROUND;
+        let pending = match net.state(node).probe {
+            Some((target, acked, deadline)) if acked || deadline <= now => {
+                net.state_mut(node).probe = None;
+                if !acked {
+                    self.suspect(net, node, target);
+                }
+                false
+            }
+            probe => probe.is_some(),
+        };
+        // Suspicions that timed out (in protocol periods) are confirmed.
+        let timeout = Tick::from(self.shared.params.suspicion) * self.timing.probe;
         let due: Vec<u32> = {
             let state = net.state(node);
             state
@@ -345,11 +390,14 @@ impl Protocol for Swim {
         for member in due {
             self.confirm(net, node, member);
         }
-        // This period's probe: one member, uniformly at random.
+        // This period's probe, unless one is still pending: one member, uniformly at random.
+        if pending {
+            return;
+        }
         if let Some(target) = self.shared.pick(net, node, node) {
-            net.state_mut(node).probe = Some((target, false));
+            net.state_mut(node).probe = Some((target, false, now + self.timing.probe));
             self.send(net, node, target, PING, target, DIRECT);
-            net.set_timer(node, PING_TIMEOUT, Timer::PingTimeout(target));
+            net.set_timer(node, self.timing.ping_timeout, Timer::PingTimeout(target));
         }
     }
 
@@ -372,9 +420,10 @@ impl Protocol for Swim {
                 self.send(net, to, body.relay, ACK, body.subject, DIRECT)
             }
             ACK => {
-                let probe = &mut net.state_mut(to).probe;
-                if *probe == Some((body.subject, false)) {
-                    *probe = Some((body.subject, true));
+                if let Some((target, acked, _)) = &mut net.state_mut(to).probe
+                    && *target == body.subject
+                {
+                    *acked = true;
                 }
             }
             // Asked to probe for another: ping the target on its behalf.
@@ -402,7 +451,7 @@ impl Protocol for Swim {
 
     fn on_timer(&self, net: &mut impl Net<Self>, node: u32, timer: Timer) {
         let Timer::PingTimeout(target) = timer;
-        if net.state(node).probe != Some((target, false)) {
+        if !matches!(net.state(node).probe, Some((pending, false, _)) if pending == target) {
             return;
         }
         // No direct ack: k others probe the target for us.
@@ -466,6 +515,11 @@ pub static SPEC: MembershipSpec = MembershipSpec {
         on_events(
             Swim {
                 shared: super::membership::Shared::new(config.membership, config.nodes),
+                timing: Timing::of(if config.has_delay() {
+                    config.delay
+                } else {
+                    Delay::None
+                }),
             },
             config,
         )
