@@ -75,7 +75,7 @@ fn replay_datagrams(replay: &Replay) -> Vec<Datagram> {
 fn every_protocol_round_trips_and_replays_its_datagrams() {
     for mode in Mode::ALL {
         let config = small(mode, &[]);
-        let events = trace::record(&config, None).expect("a small run is traced");
+        let events = trace::record(&config, None, &[]).expect("a small run is traced");
         let text = trace::write(&events);
         assert_eq!(
             text.lines().count(),
@@ -104,7 +104,7 @@ fn every_protocol_round_trips_and_replays_its_datagrams() {
             "{mode:?}: {sends} sends, {ends} ends"
         );
         // The same seed writes the same text.
-        let again = trace::write(&trace::record(&config, None).expect("traced"));
+        let again = trace::write(&trace::record(&config, None, &[]).expect("traced"));
         assert_eq!(again, text, "{mode:?}: a seed reproduces its trace");
     }
 }
@@ -112,7 +112,7 @@ fn every_protocol_round_trips_and_replays_its_datagrams() {
 #[test]
 fn learn_marks_each_informed_nodes_first_copy_once() {
     let config = small(Mode::from_name("push-pull").expect("a mode"), &[]);
-    let events = trace::record(&config, None).expect("traced");
+    let events = trace::record(&config, None, &[]).expect("traced");
     let mut simulation = Simulation::new(config).expect("valid");
     simulation.run_to_end();
     let mut learners: Vec<u32> = events
@@ -139,7 +139,8 @@ fn learn_marks_each_informed_nodes_first_copy_once() {
 fn named_timers_are_set_then_fired_or_cancelled() {
     // SRM under loss: request timers, repair timers, suppression cancelling some.
     let srm = small(Mode::from_name("srm").expect("srm"), &[("loss", "0.2")]);
-    let replay = Replay::from_events(&trace::record(&srm, None).expect("traced")).expect("loads");
+    let replay =
+        Replay::from_events(&trace::record(&srm, None, &[]).expect("traced")).expect("loads");
     let names = &replay.timer_names;
     assert!(
         names.iter().any(|name| name.contains("request")),
@@ -158,7 +159,8 @@ fn named_timers_are_set_then_fired_or_cancelled() {
     }
     // RMTP: every receiver's ACK period.
     let rmtp = small(Mode::from_name("rmtp").expect("rmtp"), &[]);
-    let replay = Replay::from_events(&trace::record(&rmtp, None).expect("traced")).expect("loads");
+    let replay =
+        Replay::from_events(&trace::record(&rmtp, None, &[]).expect("traced")).expect("loads");
     let acks: Vec<u32> = replay.timers.iter().map(|bar| bar.node).collect();
     assert!(
         (1..12).all(|node| acks.contains(&node)),
@@ -166,7 +168,8 @@ fn named_timers_are_set_then_fired_or_cancelled() {
     );
     // SWIM with a crash: ping timeouts, and the suspicion of the crashed member.
     let swim = small(Mode::from_name("swim").expect("swim"), &[("loss", "0")]);
-    let replay = Replay::from_events(&trace::record(&swim, None).expect("traced")).expect("loads");
+    let replay =
+        Replay::from_events(&trace::record(&swim, None, &[]).expect("traced")).expect("loads");
     let names = &replay.timer_names;
     assert!(names.iter().any(|name| name == "ping timeout"), "{names:?}");
     assert!(names.iter().any(|name| name == "suspicion"), "{names:?}");
@@ -180,7 +183,7 @@ fn named_timers_are_set_then_fired_or_cancelled() {
 #[test]
 fn a_crashed_node_crashes_in_the_trace_and_its_timers_end() {
     let config = small(Mode::from_name("push").expect("push"), &[("crash", "0.25")]);
-    let events = trace::record(&config, None).expect("traced");
+    let events = trace::record(&config, None, &[]).expect("traced");
     let simulation = Simulation::new(config).expect("valid");
     let crashed: Vec<u32> = (0..12)
         .filter(|&node| simulation.is_crashed(node))
@@ -198,7 +201,7 @@ fn a_crashed_node_crashes_in_the_trace_and_its_timers_end() {
 fn a_run_too_large_to_trace_is_refused_with_a_message() {
     let mut config = Config::default();
     config.set("nodes", "20000").expect("valid");
-    let message = trace::record(&config, None).expect_err("too many nodes");
+    let message = trace::record(&config, None, &[]).expect_err("too many nodes");
     assert!(message.contains("10000 nodes"), "{message}");
     // A limit on events: a writer refuses the round that passes it.
     let config = small(Mode::from_name("push").expect("push"), &[]);

@@ -317,7 +317,7 @@ mod cli {
             Ok(config) => config,
             Err(error) => return usage_error(error),
         };
-        match trace::record(&config, None) {
+        match trace::record(&config, None, &[]) {
             Ok(events) => {
                 use std::io::Write;
                 let text = trace::write(&events);

@@ -608,8 +608,13 @@ impl TraceWriter {
 }
 
 /// Plays `config` to its end (or to `rounds`) and returns every event, or why not: a run larger
-/// than a trace may be.
-pub fn record(config: &Config, rounds: Option<u32>) -> Result<Vec<Event>, String> {
+/// than a trace may be. `clicks` are crashes and recoveries made between rounds, as the page's
+/// clicks are: (round played so far, node, recover with its state).
+pub fn record(
+    config: &Config,
+    rounds: Option<u32>,
+    clicks: &[(u32, u32, bool)],
+) -> Result<Vec<Event>, String> {
     if config.nodes > MAX_TRACED_NODES {
         return Err(format!(
             "a trace follows every datagram: at most {MAX_TRACED_NODES} nodes (not {})",
@@ -619,6 +624,14 @@ pub fn record(config: &Config, rounds: Option<u32>) -> Result<Vec<Event>, String
     let mut simulation = Simulation::with_contacts(config.clone()).map_err(|e| e.to_string())?;
     let mut writer = TraceWriter::new(&simulation, MAX_EVENTS);
     while rounds.is_none_or(|rounds| simulation.round() < rounds) {
+        let round = simulation.round();
+        for &(_, node, with_state) in clicks.iter().filter(|click| click.0 == round) {
+            if simulation.is_crashed(node) {
+                simulation.recover(node, with_state);
+            } else {
+                simulation.crash(node);
+            }
+        }
         let Some(report) = simulation.step() else {
             break;
         };
