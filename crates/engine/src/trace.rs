@@ -479,30 +479,42 @@ pub struct TraceWriter {
     kinds: Vec<&'static str>,
     /// Named timers already written as set: (node, set, due, name).
     timers_set: HashSet<(u32, Tick, Tick, &'static str)>,
+    /// (node, message) already learned; a recovery without its state forgets the node's.
+    known: HashSet<(u32, u32)>,
     limit: usize,
 }
 
 impl TraceWriter {
     /// Starts a trace of `simulation` before its first round: the nodes crashed from the start
-    /// crash at tick 0, and the senders hold their message from tick 0.
+    /// crash at tick 0, and what a node holds before round 1 (a sender's message, a stream's
+    /// packets) it learns from itself at tick 0.
     pub fn new(simulation: &Simulation, limit: usize) -> TraceWriter {
-        let mut events = Vec::new();
-        let nodes = simulation.config().nodes;
-        for node in (0..nodes).filter(|&node| simulation.is_crashed(node)) {
-            events.push(Event::new(EventKind::Crash, 0).to(node));
-        }
-        if !simulation.config().many_messages() {
-            for &sender in simulation.informed_order() {
-                let mut learn = Event::new(EventKind::Learn, 0).from(sender).to(sender);
-                learn.message = Some(0);
-                events.push(learn);
-            }
-        }
-        TraceWriter {
-            events,
+        let mut writer = TraceWriter {
+            events: Vec::new(),
             kinds: simulation.kinds().iter().map(|kind| kind.name).collect(),
             timers_set: HashSet::new(),
+            known: HashSet::new(),
             limit,
+        };
+        let nodes = simulation.config().nodes;
+        for node in (0..nodes).filter(|&node| simulation.is_crashed(node)) {
+            writer.events.push(Event::new(EventKind::Crash, 0).to(node));
+        }
+        for node in 0..nodes {
+            let known = simulation.known(node);
+            for message in (0..64).filter(|message| known >> message & 1 == 1) {
+                writer.learn(0, node, message, node);
+            }
+        }
+        writer
+    }
+
+    /// A node's first copy of a message (once: a report may repeat what a node held at first).
+    fn learn(&mut self, tick: Tick, node: u32, message: u32, from: u32) {
+        if self.known.insert((node, message)) {
+            let mut learn = Event::new(EventKind::Learn, tick).from(from).to(node);
+            learn.message = Some(message);
+            self.events.push(learn);
         }
     }
 
@@ -537,7 +549,10 @@ impl TraceWriter {
         for event in &report.events {
             let kind = match event.change {
                 Change::Crashed => EventKind::Crash,
-                Change::Recovered => EventKind::Recover,
+                Change::Recovered => {
+                    self.known.retain(|&(node, _)| node != event.node);
+                    EventKind::Recover
+                }
                 _ => continue,
             };
             self.events
@@ -562,11 +577,7 @@ impl TraceWriter {
             self.events.push(arrival);
         }
         for learned in &report.learned {
-            let mut learn = Event::new(EventKind::Learn, learned.tick)
-                .from(learned.from)
-                .to(learned.node);
-            learn.message = Some(learned.message);
-            self.events.push(learn);
+            self.learn(learned.tick, learned.node, learned.message, learned.from);
         }
         for change in &report.timer_log {
             let timer = change.timer;
@@ -888,10 +899,10 @@ impl Replay {
                                 }
                             }
                         }
-                        // A recovery starts afresh: what it knew may be learned again.
-                        learned.retain(|&(node, _)| node != to);
                     } else {
                         crashed.remove(&to);
+                        // A recovery without its state learns afresh.
+                        learned.retain(|&(node, _)| node != to);
                     }
                     replay.crashes.push((places[position], to, crash));
                 }
