@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, rmSync, openSync, ftruncateSync, closeSync } from 'node:fs';
-import { labSuite, ARTIFACTS, LabPage } from './harness.mjs';
+import { labSuite, ARTIFACTS } from './harness.mjs';
 
 const openLab = labSuite({ before, after });
 const cli = `${process.env.CARGO_TARGET_DIR ?? 'target'}/release/gossip-sim`;
@@ -42,7 +42,7 @@ test('a trace loaded back draws the same diagram as the run it came from', async
   const args = ['--mode', 'push-pull', '--nodes', '10', '--loss', '0.2', '--crash', '0.1', '--seed', '4'];
   const text = cliTrace(args);
   const lab = await openLab('?mode=push-pull&n=10&b=1&loss=0.2&crash=0.1&seed=4');
-  await openView(lab, '?view=spacetime&mode=push-pull&n=10&b=1&loss=20&crash=10&seed=4');
+  await openView(lab, '?view=spacetime&mode=push-pull&n=10&b=1&loss=0.2&crash=0.1&seed=4');
   const picture = () => lab.page.locator('[data-testid="spacetime"] .st-picture').evaluate((element) => element.outerHTML);
   const own = await picture();
   assert.match(await lab.text('trace-source'), /^this run: push-pull, N = 10, seed 4/);
@@ -108,13 +108,13 @@ test('trace= loads a same-origin trace; an oversized one and a foreign URL are r
     const acks = text.split('\n').filter((line) => line.includes('"event":"timer_set"')).length;
     assert.equal(await lab.page.locator('[data-testid="spacetime"] .st-timer').count(), acks, 'every ACK period a bar');
 
-    const page = new LabPage(await lab.page.context().newPage(), lab.origin);
+    const page = await openLab('?mode=push&n=8&seed=1');
     await page.page.goto(`${lab.origin}/?trace=e2e-big.jsonl`);
     await page.page.getByTestId('trace-error').waitFor();
     assert.equal(await page.text('trace-error'), 'e2e-big.jsonl: the file is 49.0 MB; at most 48 MB are read');
     await page.page.close();
 
-    const foreign = new LabPage(await lab.page.context().newPage(), lab.origin);
+    const foreign = await openLab('?mode=push&n=8&seed=1');
     const requests = [];
     foreign.page.on('request', (request) => requests.push(request.url()));
     await foreign.page.goto(`${lab.origin}/?view=spacetime&trace=${encodeURIComponent('https://example.com/x.jsonl')}&n=8`);

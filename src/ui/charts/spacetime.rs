@@ -190,7 +190,7 @@ pub fn draw(data: &Data, on_node: &Callback<u32>, on_hover: &Callback<Option<usi
         };
         let due = bar.due.map(|due| format!(", due {due}")).unwrap_or_default();
         html! {
-            <rect class="st-timer" x={x.to_string()} y={y.to_string()} width={(end - x).max(1.0).to_string()} height={bar_height.to_string()}
+            <rect class="st-timer" x={x.to_string()} y={y.to_string()} width={(end - x - 1.5).max(1.0).to_string()} height={bar_height.to_string()}
                 fill={fill} stroke={colour} stroke-width="0.6" opacity={faded(data.highlight == Some(bar.node)).to_string()} fill-opacity={opacity}>
                 <title>{ format!("{} at node {}: set at tick {}{due}, {how} at tick {}", replay.timer_names[bar.name], bar.node, bar.set, bar.end) }</title>
             </rect>

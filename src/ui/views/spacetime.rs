@@ -94,7 +94,9 @@ pub fn run_trace(
         ));
     }
     let events = trace::record(&config, rounds, clicks)?;
-    let replay = Replay::from_events(&events).map_err(|error| error.to_string())?;
+    let mut replay = Replay::from_events(&events).map_err(|error| error.to_string())?;
+    // A node that took part in nothing (cut off early) still has its line.
+    replay.nodes = replay.nodes.max(config.nodes);
     Ok(Shown {
         replay: Rc::new(replay),
         text: Rc::new(trace::write(&events)),
