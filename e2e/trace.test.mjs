@@ -17,6 +17,8 @@ function cliTrace(args) {
 
 /** Opens the space-time view (it has no run counters to wait for). */
 async function openView(lab, query) {
+  // The run view's favicon may still be loading: going on aborts it, which is not an error.
+  await lab.page.waitForLoadState('networkidle');
   await lab.page.goto(`${lab.origin}/${query}`);
   await lab.page.getByTestId('trace-source').waitFor();
 }
@@ -48,13 +50,15 @@ test('a trace loaded back draws the same diagram as the run it came from', async
   assert.match(await lab.text('trace-source'), /^this run: push-pull, N = 10, seed 4/);
   await pick(lab, 'mine.jsonl', text);
   await lab.page.waitForFunction(() => document.querySelector('[data-testid="trace-source"]')?.textContent.startsWith('loaded: mine.jsonl'));
-  // Loading starts playback from the first tick; the picture itself is the whole trace.
+  // Loading plays it from the first tick: the timeline moves on by itself.
+  const timeline = lab.page.getByTestId('trace-timeline');
+  const start = Number(await timeline.inputValue());
+  await lab.page.waitForFunction((start) => Number(document.querySelector('[data-testid="trace-timeline"]').value) > start, start);
+  // At its end, the whole trace is drawn: the same picture as the run's own.
+  await timeline.fill(await timeline.getAttribute('max'));
   assert.equal(await picture(), own, 'the same replay, the same drawing');
   const events = text.trim().split('\n').length;
   assert.match(await lab.text('trace-source'), new RegExp(`· ${events} events, 10 nodes`));
-  // It plays: the timeline moves on by itself, then can be scrubbed.
-  const start = Number(await lab.page.getByTestId('trace-timeline').inputValue());
-  await lab.page.waitForFunction((start) => Number(document.querySelector('[data-testid="trace-timeline"]').value) > start, start);
   assert.deepEqual(lab.errors, []);
   await lab.page.close();
 });
@@ -109,6 +113,7 @@ test('trace= loads a same-origin trace; an oversized one and a foreign URL are r
     assert.equal(await lab.page.locator('[data-testid="spacetime"] .st-timer').count(), acks, 'every ACK period a bar');
 
     const page = await openLab('?mode=push&n=8&seed=1');
+    await page.page.waitForLoadState('networkidle');
     await page.page.goto(`${lab.origin}/?trace=e2e-big.jsonl`);
     await page.page.getByTestId('trace-error').waitFor();
     assert.equal(await page.text('trace-error'), 'e2e-big.jsonl: the file is 49.0 MB; at most 48 MB are read');
@@ -116,6 +121,7 @@ test('trace= loads a same-origin trace; an oversized one and a foreign URL are r
 
     const foreign = await openLab('?mode=push&n=8&seed=1');
     const requests = [];
+    await foreign.page.waitForLoadState('networkidle');
     foreign.page.on('request', (request) => requests.push(request.url()));
     await foreign.page.goto(`${lab.origin}/?view=spacetime&trace=${encodeURIComponent('https://example.com/x.jsonl')}&n=8`);
     await foreign.page.getByTestId('trace-source').waitFor();

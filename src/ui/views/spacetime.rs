@@ -73,7 +73,7 @@ pub fn data(shown: &Shown, highlight: Option<u32>, until: f64) -> Rc<Data> {
     Rc::new(Data {
         colours: kind_colours(&replay.kinds, shown.mode),
         timer_colours: timer_colours(&replay.timer_names),
-        until: until.max(replay.end as f64 + 1.0),
+        until: until.max(1.0),
         highlight,
         replay: replay.clone(),
     })
@@ -291,16 +291,24 @@ pub fn spacetime_view(props: &SpacetimeViewProps) -> Html {
     let until = shown
         .as_ref()
         .map_or(1.0, |shown| shown.replay.end as f64 + 1.0);
+    let now = cursor.min(until);
+    // The diagram spans the rounds up to the time shown (at least eight), the whole trace once it
+    // has played: a long run's first rounds are not squeezed into a sliver while they play.
+    let span = if now >= until {
+        until
+    } else {
+        (f64::from(Replay::round_of(now as u64).max(8)) * 100.0).min(until)
+    };
     let data = {
         let key = shown
             .as_ref()
             .map(|shown| Rc::as_ptr(&shown.replay) as usize);
         let shown = shown.clone();
-        use_memo((key, *highlight), move |(_, highlight)| {
-            shown.map(|shown| data(&shown, *highlight, until))
-        })
+        use_memo(
+            (key, *highlight, span as u64),
+            move |(_, highlight, span)| shown.map(|shown| data(&shown, *highlight, *span as f64)),
+        )
     };
-    let now = cursor.min(until);
 
     // Playing: each frame moves the cursor on by the page's speed, in rounds per second.
     let frame = use_mut_ref(|| None::<AnimationFrame>);
@@ -567,7 +575,13 @@ pub fn spacetime_panel(props: &PanelProps) -> Html {
     };
     let data = {
         let shown = shown.clone();
-        let until = f64::from(round.max(1)) * 100.0;
+        // The run so far: to the end of the round shown, or of the last event (a delayed
+        // datagram's arrival may fall later).
+        let until = shown
+            .as_ref()
+            .as_ref()
+            .map_or(0.0, |shown| shown.replay.end as f64 + 1.0)
+            .max(f64::from(round.max(1)) * 100.0);
         use_memo((props.version, props.selected), move |(_, selected)| {
             shown
                 .as_ref()
