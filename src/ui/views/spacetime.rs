@@ -339,25 +339,44 @@ pub fn spacetime_view(props: &SpacetimeViewProps) -> Html {
             }
         });
     }
-    // The stage follows the cursor.
+    // The stage follows the cursor; drawn again a frame later (the first layout may still
+    // move) and when the window is resized.
+    let resized = use_state(|| 0u32);
+    {
+        let resized = resized.clone();
+        use_effect_with((), move |_| {
+            let listener = web_sys::window().map(|window| {
+                gloo_events::EventListener::new(&window, "resize", move |_| {
+                    resized.set(resized.wrapping_add(1))
+                })
+            });
+            move || drop(listener)
+        });
+    }
+    let settle = use_mut_ref(|| None::<AnimationFrame>);
     {
         let (stage, shown, highlight) = (stage.clone(), shown.clone(), *highlight);
+        let _ = *resized;
         use_effect(move || {
-            if let (Some(canvas), Some(shown)) = (stage.cast::<HtmlCanvasElement>(), shown) {
-                let colours = kind_colours(&shown.replay.kinds, shown.mode);
-                let timers = timer_colours(&shown.replay.timer_names);
-                let _ = trace_stage::draw(
-                    &canvas,
-                    &Moment {
-                        replay: &shown.replay,
-                        colours: &colours,
-                        timer_colours: &timers,
-                        cursor: now,
-                        until,
-                        highlight,
-                    },
-                );
-            }
+            let paint = move || {
+                if let (Some(canvas), Some(shown)) = (stage.cast::<HtmlCanvasElement>(), &shown) {
+                    let colours = kind_colours(&shown.replay.kinds, shown.mode);
+                    let timers = timer_colours(&shown.replay.timer_names);
+                    let _ = trace_stage::draw(
+                        &canvas,
+                        &Moment {
+                            replay: &shown.replay,
+                            colours: &colours,
+                            timer_colours: &timers,
+                            cursor: now,
+                            until,
+                            highlight,
+                        },
+                    );
+                }
+            };
+            paint();
+            *settle.borrow_mut() = Some(request_animation_frame(move |_| paint()));
         });
     }
 
