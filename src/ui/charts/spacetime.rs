@@ -10,8 +10,9 @@ use crate::ui::palette::{self, Rgb};
 use std::rc::Rc;
 use yew::prelude::*;
 
-/// The drawing's width in SVG units (it scales to its box).
-pub const WIDTH: f64 = 960.0;
+/// The drawing's width in SVG units (it scales to its box): about its width on a 1280-pixel
+/// screen, so its type is drawn near its own size there.
+pub const WIDTH: f64 = 640.0;
 const LEFT: f64 = 40.0;
 const RIGHT: f64 = 14.0;
 const TOP: f64 = 22.0;
@@ -34,7 +35,7 @@ pub struct Data {
 impl Data {
     /// One row per node: taller rows for fewer nodes, so 4 nodes do not look like 32.
     pub fn row(&self) -> f64 {
-        (560.0 / f64::from(self.replay.nodes.max(1))).clamp(9.0, 40.0)
+        (400.0 / f64::from(self.replay.nodes.max(1))).clamp(9.0, 36.0)
     }
 
     pub fn height(&self) -> f64 {
