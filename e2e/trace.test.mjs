@@ -46,12 +46,15 @@ test('a trace loaded back draws the same diagram as the run it came from', async
   const lab = await openLab('?mode=push-pull&n=10&b=1&loss=0.2&crash=0.1&seed=4');
   await openView(lab, '?view=spacetime&mode=push-pull&n=10&b=1&loss=0.2&crash=0.1&seed=4');
   const picture = () => lab.page.locator('[data-testid="spacetime"] .st-picture').evaluate((element) => element.outerHTML);
+  // The run's own trace opens at round 8; at its end the diagram spans all of it.
+  const timeline = lab.page.getByTestId('trace-timeline');
+  assert.equal(await timeline.inputValue(), '800');
+  await timeline.fill(await timeline.getAttribute('max'));
   const own = await picture();
   assert.match(await lab.text('trace-source'), /^this run: push-pull, N = 10, seed 4/);
   await pick(lab, 'mine.jsonl', text);
   await lab.page.waitForFunction(() => document.querySelector('[data-testid="trace-source"]')?.textContent.startsWith('loaded: mine.jsonl'));
   // Loading plays it from the first tick: the timeline moves on by itself.
-  const timeline = lab.page.getByTestId('trace-timeline');
   const start = Number(await timeline.inputValue());
   await lab.page.waitForFunction((start) => Number(document.querySelector('[data-testid="trace-timeline"]').value) > start, start);
   // At its end, the whole trace is drawn: the same picture as the run's own.

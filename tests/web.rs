@@ -521,7 +521,8 @@ async fn mount_diagram(shown: &gossip_lab::ui::views::spacetime::Shown) -> Eleme
     let document = web_sys::window().unwrap().document().unwrap();
     let root = document.create_element("div").unwrap();
     document.body().unwrap().append_child(&root).unwrap();
-    let data = gossip_lab::ui::views::spacetime::data(shown, Some(2), shown.replay.end as f64 + 1.0);
+    let data =
+        gossip_lab::ui::views::spacetime::data(shown, Some(2), shown.replay.end as f64 + 1.0);
     yew::Renderer::<Diagram>::with_root_and_props(
         root.clone(),
         DiagramProps {
@@ -554,7 +555,10 @@ async fn the_space_time_diagram_draws_a_line_per_node_and_an_arrow_per_datagram(
     assert_eq!(count(".st-node"), 9);
     assert_eq!(count(".st-datagram"), shown.replay.flights.len());
     assert_eq!(count(".st-timer"), shown.replay.timers.len());
-    assert!(shown.replay.timers.len() >= 8, "every receiver's ACK period");
+    assert!(
+        shown.replay.timers.len() >= 8,
+        "every receiver's ACK period"
+    );
     // Node 2 is highlighted: its row, and nobody else's.
     assert_eq!(count(".st-node[data-node='2'] rect[fill='#f6e4ee']"), 1);
     assert_eq!(count("rect[fill='#f6e4ee']"), 1);
@@ -564,8 +568,18 @@ async fn the_space_time_diagram_draws_a_line_per_node_and_an_arrow_per_datagram(
     let root = mount_diagram(&shown).await;
     assert_eq!(root.query_selector_all("i").unwrap().length(), 0);
     let title = root.query_selector(".st-datagram title").unwrap().unwrap();
-    assert!(title.text_content().unwrap().starts_with("<i>x</i> from 0 to 1"));
+    assert!(
+        title
+            .text_content()
+            .unwrap()
+            .starts_with("<i>x</i> from 0 to 1")
+    );
     // A malformed one says its line.
-    let message = load("{\"event\":\"crash\",\"tick\":1}".into(), "bad.jsonl").err().unwrap();
-    assert_eq!(message, "bad.jsonl: line 1: crash without \"to\" (it needs: tick, to)");
+    let message = load("{\"event\":\"crash\",\"tick\":1}".into(), "bad.jsonl")
+        .err()
+        .unwrap();
+    assert_eq!(
+        message,
+        "bad.jsonl: line 1: crash without \"to\" (it needs: tick, to)"
+    );
 }

@@ -19,6 +19,8 @@ use yew::prelude::*;
 
 /// The most nodes the diagram draws a line for (a loaded trace or the run's own).
 pub const DIAGRAM_NODES: u32 = 100;
+/// Where the run's own trace opens: the end of round 8, in ticks.
+const OPENING: f64 = 800.0;
 /// The run view shows its space-time panel up to this many nodes.
 pub const PANEL_NODES: u32 = 32;
 
@@ -251,7 +253,9 @@ pub fn spacetime_view(props: &SpacetimeViewProps) -> Html {
     let own = use_memo(props.config.clone(), |config| run_trace(config, None, &[]));
     let loaded = use_state(|| None::<Shown>);
     let error = use_state(|| None::<String>);
-    let cursor = use_state(|| f64::MAX);
+    // The run's own trace opens at its eighth round: a long run's overview is a thicket, its
+    // first rounds are the lesson (Play or the timeline go on).
+    let cursor = use_state(|| OPENING);
     let playing = use_state(|| false);
     let highlight = use_state(|| None::<u32>);
     let hovered = use_state(|| None::<usize>);
@@ -492,7 +496,7 @@ pub fn spacetime_view(props: &SpacetimeViewProps) -> Html {
         Callback::from(move |_: MouseEvent| {
             loaded.set(None);
             error.set(None);
-            cursor.set(f64::MAX);
+            cursor.set(OPENING);
         })
     };
 
