@@ -206,6 +206,25 @@ pub struct PendingTimer {
     pub name: &'static str,
 }
 
+/// What happened to a named timer (the trace's `timer_set`, `timer_fired`, `timer_cancelled`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TimerStep {
+    Set,
+    Fired,
+    /// The protocol gave it up (SRM's suppression, a refuted suspicion). A crash kills a node's
+    /// timers without an entry: its crash says it.
+    Cancelled,
+}
+
+/// One step of a named timer's life, at `tick`: `timer` says whose, when set and when due.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct TimerChange {
+    pub tick: Tick,
+    pub step: TimerStep,
+    pub timer: PendingTimer,
+}
+
 /// Everything one call to `Simulation::step` (one round) did.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RoundReport {
@@ -224,6 +243,9 @@ pub struct RoundReport {
     pub events: Vec<NodeEvent>,
     /// Timers pending when the round ended; empty unless the run records.
     pub timers: Vec<PendingTimer>,
+    /// Every named timer set, fired or cancelled in the round; empty unless the run records.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub timer_log: Vec<TimerChange>,
     /// Many messages: live nodes holding each message after this round (index: message);
     /// empty with a single message.
     pub holders: Vec<u32>,

@@ -431,6 +431,7 @@ impl Simulation {
             learned: recording.learned,
             events: recording.events,
             timers: recording.timers,
+            timer_log: recording.timer_log,
             holders,
             in_flight: self.in_flight(),
             flying: if self.records {

@@ -10,7 +10,9 @@ pub mod histogram; // views (#8)
 pub mod infection;
 pub mod latency;
 pub mod scaling; // views (#8)
+pub mod spacetime;
 pub mod svg; // views (#8)
+pub mod trace_stage;
 
 use super::canvas::fit_to_css;
 use plotters::coord::Shift;

@@ -8,7 +8,7 @@ use crate::failures::{Burst, Chain, Delay};
 use crate::protocol::{Datagram, Net, Protocol};
 use crate::report::{
     Change, Contact, Counters, Fate, KindId, Learned, MAX_KINDS, NodeEvent, PendingTimer,
-    TICKS_PER_ROUND, Tick, round_start,
+    TICKS_PER_ROUND, Tick, TimerChange, TimerStep, round_start,
 };
 use crate::rng::{Chance, Rng, Stream};
 use std::cmp::Ordering;
@@ -697,8 +697,9 @@ impl<'a, P: Protocol, R: Recorder> Context<'a, P, R> {
                 let Some(index) = timers.iter().position(|entry| entry.0 == sequence) else {
                     return;
                 };
-                timers.swap_remove(index);
+                let (_, set, due, _) = timers.swap_remove(index);
                 let protocol = self.protocol;
+                self.log_timer(TimerStep::Fired, node, set, due, &timer);
                 protocol.on_timer(self, node, timer);
             }
             Pending::Arrive { datagram, sent } => {
@@ -716,6 +717,28 @@ impl<'a, P: Protocol, R: Recorder> Context<'a, P, R> {
                 self.schedule(next, Pending::Period { node });
             }
         }
+    }
+
+    /// Writes down a named timer's step (a timer without a name is the protocol's own clock).
+    fn log_timer(&mut self, step: TimerStep, node: u32, set: Tick, due: Tick, timer: &P::Timer) {
+        if !R::ON {
+            return;
+        }
+        let name = self.protocol.timer_name(timer);
+        if name.is_empty() {
+            return;
+        }
+        let tick = self.network.now;
+        self.recorder.timer(|| TimerChange {
+            tick,
+            step,
+            timer: PendingTimer {
+                node,
+                set,
+                due,
+                name,
+            },
+        });
     }
 
     /// A datagram that was not lost reaches its receiver: swallowed if it has crashed, otherwise
@@ -809,9 +832,20 @@ impl<P: Protocol, R: Recorder> Net<P> for Context<'_, P, R> {
         self.schedule(tick, Pending::Timer { node, timer });
         let entry = (self.network.sequence, self.network.now, tick, timer);
         self.network.timers[node as usize].push(entry);
+        self.log_timer(TimerStep::Set, node, self.network.now, tick, &timer);
     }
 
     fn cancel_timer(&mut self, node: u32, timer: P::Timer) {
+        if R::ON {
+            let cancelled: Vec<(Tick, Tick)> = self.network.timers[node as usize]
+                .iter()
+                .filter(|entry| entry.3 == timer)
+                .map(|entry| (entry.1, entry.2))
+                .collect();
+            for (set, due) in cancelled {
+                self.log_timer(TimerStep::Cancelled, node, set, due, &timer);
+            }
+        }
         self.network.timers[node as usize].retain(|entry| entry.3 != timer);
     }
 

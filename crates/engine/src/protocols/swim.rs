@@ -179,6 +179,9 @@ impl HasView for Node {
 pub enum Timer {
     /// No direct ack from this target yet: ask k others.
     PingTimeout(u32),
+    /// A suspicion of this member runs out (drawn as a bar; the confirmation itself happens at
+    /// the node's next period, where the suspicions are checked).
+    Suspicion(u32),
 }
 
 pub struct Swim {
@@ -234,6 +237,21 @@ impl Swim {
         net.send(from, to, kind, body);
     }
 
+    /// How long a suspicion lasts before it is confirmed.
+    /// Suspicion lasts this many protocol periods (a period grows with the network's delay).
+    fn suspicion_timeout(&self) -> Tick {
+        Tick::from(self.shared.params.suspicion) * self.timing.probe
+    }
+
+    /// `node` no longer suspects `member` (confirmed, refuted or suspected afresh).
+    fn end_suspicion(&self, net: &mut impl Net<Self>, node: u32, member: u32) {
+        let suspects = &mut net.state_mut(node).suspects;
+        if suspects.contains(&member) {
+            suspects.retain(|&other| other != member);
+            net.cancel_timer(node, Timer::Suspicion(member));
+        }
+    }
+
     /// The probe of `target` failed: suspect it (or, without a suspicion period, fail it).
     fn suspect(&self, net: &mut impl Net<Self>, node: u32, target: u32) {
         if self.shared.params.suspicion == 0 {
@@ -245,6 +263,7 @@ impl Swim {
         }
         self.shared.mark(net, node, target, Seen::Suspected);
         net.state_mut(node).suspects.push(target);
+        net.set_timer(node, self.suspicion_timeout(), Timer::Suspicion(target));
         let update = Update {
             member: target,
             version: entry.version,
@@ -260,9 +279,7 @@ impl Swim {
             return;
         }
         self.shared.mark(net, node, member, Seen::Failed);
-        net.state_mut(node)
-            .suspects
-            .retain(|&other| other != member);
+        self.end_suspicion(net, node, member);
         let update = Update {
             member,
             version: entry.version,
@@ -315,10 +332,10 @@ impl Swim {
         }
         net.state_mut(node).view.entries_mut()[member as usize].version = version;
         self.shared.mark(net, node, member, seen);
-        let suspects = &mut net.state_mut(node).suspects;
-        suspects.retain(|&other| other != member);
+        self.end_suspicion(net, node, member);
         if seen == Seen::Suspected {
-            suspects.push(member);
+            net.state_mut(node).suspects.push(member);
+            net.set_timer(node, self.suspicion_timeout(), Timer::Suspicion(member));
         }
         self.enqueue(net, node, update);
     }
@@ -377,7 +394,7 @@ impl Protocol for Swim {
             probe => probe.is_some(),
         };
         // Suspicions that timed out (in protocol periods) are confirmed.
-        let timeout = Tick::from(self.shared.params.suspicion) * self.timing.probe;
+        let timeout = self.suspicion_timeout();
         let due: Vec<u32> = {
             let state = net.state(node);
             state
@@ -450,7 +467,11 @@ impl Protocol for Swim {
     }
 
     fn on_timer(&self, net: &mut impl Net<Self>, node: u32, timer: Timer) {
-        let Timer::PingTimeout(target) = timer;
+        let target = match timer {
+            Timer::PingTimeout(target) => target,
+            // Only drawn: the node's next period confirms what has run out.
+            Timer::Suspicion(_) => return,
+        };
         if !matches!(net.state(node).probe, Some((pending, false, _)) if pending == target) {
             return;
         }
@@ -470,8 +491,11 @@ impl Protocol for Swim {
         }
     }
 
-    fn timer_name(&self, _timer: &Timer) -> &'static str {
-        "ping timeout"
+    fn timer_name(&self, timer: &Timer) -> &'static str {
+        match timer {
+            Timer::PingTimeout(_) => "ping timeout",
+            Timer::Suspicion(_) => "suspicion",
+        }
     }
 
     fn watch(&self, node: u32, tick: Tick) {
