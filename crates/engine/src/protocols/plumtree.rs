@@ -747,7 +747,8 @@ impl ProtocolSpec for PlumtreeSpec {
         "plumtree"
     }
     fn group(&self) -> Group {
-        Group::Gossip
+        // A broadcast over a tree, repaired by gossip: the multicast of the lecture's arc.
+        Group::Multicast
     }
     fn about(&self) -> &'static str {
         "Epidemic broadcast tree: eager push along a tree that floods, prunes and grafts itself; lazy IHAVEs repair it"
