@@ -418,8 +418,12 @@ impl Plumtree {
         }
         for message in bits(body.messages).filter(|&message| message < self.count()) {
             if net.knows(node, message) {
-                let delivered = net.state(node).hops[message as usize];
-                if self.beats(body.hop, delivered) {
+                let hops = &net.state(node).hops;
+                let delivered = hops
+                    .get(message as usize)
+                    .copied()
+                    .filter(|&hop| hop != UNDELIVERED);
+                if delivered.is_some_and(|delivered| self.beats(body.hop, delivered)) {
                     self.optimise(net, node, message, from);
                 }
             } else {
@@ -542,7 +546,8 @@ impl Protocol for Plumtree {
                 Self::make_eager(net, to, from);
                 for message in bits(body.messages).filter(|&m| m < self.count()) {
                     if net.knows(to, message) {
-                        let hop = net.state(to).hops[message as usize];
+                        let hops = &net.state(to).hops;
+                        let hop = hops.get(message as usize).copied().unwrap_or(0);
                         let repair = Body {
                             messages: 1 << message,
                             hop: hop.saturating_add(1),
@@ -674,6 +679,7 @@ pub const FIGURES: &[MessageFigure] = &[
 /// previous one finds the tree formed.
 pub const TREE_FORMS: u32 = 3;
 
+/// The mean RMR of messages 2 to M, over those every live node has delivered.
 const RMR_FIGURE: &str = "RMR after the tree forms (messages 2 to M)";
 
 static WORDS: Words = Words {
@@ -826,7 +832,7 @@ impl ProtocolSpec for PlumtreeSpec {
     fn theory(&self) -> Option<TheorySource> {
         Some(TheorySource {
             source: "theory.md section 11: Leitão, Pereira, Rodrigues, Epidemic Broadcast Trees (SRDS 2007): a formed tree carries each message once per node, RMR 0",
-            assumptions: "RMR 0 once the tree has formed: one sender, no loss, no crash during the run, no random delay, messages injected at least 3 rounds apart",
+            assumptions: "RMR 0 once the tree has formed: one sender, no loss, no crash during the run, no delay, messages injected at least 3 rounds apart",
         })
     }
     fn theory_note(&self, _config: &Config) -> String {
@@ -834,12 +840,7 @@ impl ProtocolSpec for PlumtreeSpec {
     }
     fn lesson(&self, config: &Config, measures: Option<&Measures>) -> Option<Lesson> {
         let count = config.messages.count;
-        let stable = config.mean_loss() == 0.0
-            && config.crash_at.is_empty()
-            && !matches!(
-                config.delay,
-                crate::failures::Delay::Uniform(..) | crate::failures::Delay::Exp(..)
-            );
+        let stable = config.mean_loss() == 0.0 && config.crash_at.is_empty() && !config.has_delay();
         let (expected, why) = if count < 2 {
             (
                 None,
@@ -860,7 +861,7 @@ impl ProtocolSpec for PlumtreeSpec {
         } else if !stable {
             (
                 None,
-                "loss, crashes or random delays make duplicates and repairs: no closed form".into(),
+                "loss, crashes during the run or delays make duplicates and repairs: no closed form".into(),
             )
         } else {
             (
@@ -868,13 +869,14 @@ impl ProtocolSpec for PlumtreeSpec {
                 "a spanning tree carries each message once to each node: m = n − 1".into(),
             )
         };
+        // Over the later messages every live node has delivered: a message still on its way
+        // has sent more copies than it has reached nodes yet.
         let measured = measures.and_then(|measures| {
-            let later: Vec<f64> = measures
-                .figure(0, count)
-                .iter()
-                .skip(1)
-                .copied()
-                .filter(|rmr| !rmr.is_nan())
+            let rmr = measures.figure(0, count);
+            let reliability = measures.figure(2, count);
+            let later: Vec<f64> = (1..rmr.len().min(reliability.len()))
+                .filter(|&message| reliability[message] == 1.0 && !rmr[message].is_nan())
+                .map(|message| rmr[message])
                 .collect();
             (!later.is_empty()).then(|| later.iter().sum::<f64>() / later.len() as f64)
         });
