@@ -1,5 +1,6 @@
 //! Plumtree, an epidemic broadcast tree (Leitão, Pereira, Rodrigues, "Epidemic Broadcast
-//! Trees", SRDS 2007, with the 2019 correction of its Algorithm 1; theory.md section 11). The
+//! Trees", SRDS 2007; the rules as theory.md section 11 states them, after the technical report
+//! DI-FCUL TR-07-14, updated in 2019 for a minor bug in its Algorithm 1). The
 //! message goes down a spanning tree by eager push; every other link carries only announcements
 //! (lazy push), which repair the tree when a link or a node fails.
 //!
