@@ -176,8 +176,9 @@ fn an_ihave_starts_the_graft_timer_whose_expiry_grafts_the_announcer() {
             .map(|t| (t.node, t.set, t.due, t.name))
             .collect()
     };
-    for round in 6..9 {
-        assert_eq!(timers(&reports[round]), [(b, 699, 999, GRAFT_TIMER)]);
+    // Pending at the end of rounds 7, 8 and 9.
+    for report in &reports[6..9] {
+        assert_eq!(timers(report), [(b, 699, 999, GRAFT_TIMER)]);
     }
     // Round 10: the timer fires (tick 999), B GRAFTs C and arms timer 2 (3 rounds more).
     assert_eq!(timers(&reports[9]), [(b, 999, 1299, GRAFT_TIMER)]);
