@@ -998,7 +998,7 @@ impl Config {
             // The fast driver delivers within the round: nothing waits in a queue.
             0
         } else {
-            2 * self.in_flight_estimate() * crate::spec::BYTES_PER_IN_FLIGHT
+            2 * self.in_flight_estimate() * spec.datagram_bytes()
         };
         FIXED_BYTES + nodes * (DRIVER_BYTES_PER_NODE + spec.node_bytes(self)) + in_flight
     }

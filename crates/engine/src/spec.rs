@@ -249,4 +249,9 @@ pub trait ProtocolSpec: Sync {
     }
     /// The most datagrams one node sends in one round (an upper bound, for the memory budget).
     fn sends_per_node(&self, config: &Config) -> u64;
+    /// Bytes one datagram waiting in the event driver's queue holds (`drivers::queued_bytes`
+    /// of the protocol, for a body larger than a few words).
+    fn datagram_bytes(&self) -> u64 {
+        BYTES_PER_IN_FLIGHT
+    }
 }

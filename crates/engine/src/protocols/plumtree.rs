@@ -913,6 +913,9 @@ impl ProtocolSpec for PlumtreeSpec {
         let timers = 2 * 32 * (messages + 2);
         64 + overlay + sets + per_message + missing + batch + timers
     }
+    fn datagram_bytes(&self) -> u64 {
+        crate::drivers::event::queued_bytes::<Plumtree>().max(crate::spec::BYTES_PER_IN_FLIGHT)
+    }
     fn sends_per_node(&self, config: &Config) -> u64 {
         // In one round, per message delivered: GOSSIP to each eager peer, a repair and a PRUNE
         // per neighbour, an IHAVE per lazy peer, and its own GRAFTs.
