@@ -291,6 +291,7 @@ fn built_in_tours_parse_and_play() {
         "Loss and crashes",
         "Trees break",
         "NAK storms",
+        "Plumtree: a tree that gossip repairs",
     ] {
         assert!(names.iter().any(|name| name == title), "no tour {title:?}");
     }

@@ -18,6 +18,7 @@ const TOURS: &[(&str, &str)] = &[
     ("loss-crashes", "Loss and crashes"),
     ("trees-break", "Trees break"),
     ("nak-storms", "NAK storms"),
+    ("plumtree", "Plumtree: a tree that gossip repairs"),
 ];
 
 /// Ready scenarios: (name, one-line caption, query).

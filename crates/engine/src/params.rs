@@ -173,7 +173,7 @@ static FIELDS: &[Param] = &[
             max: limits::FANOUT.1 as u64,
         },
         default: "1",
-        help: "b: gossip peers called per round (with replacement); the centralized sender's unicasts per round; the tree's arity (tree, srm); heartbeat: lists sent per period",
+        help: "b: gossip peers called per round (with replacement); the centralized sender's unicasts per round; the tree's arity (tree, srm); heartbeat: lists sent per period; a broadcast tree: neighbours per node",
         get: |config| Value::Whole(config.fanout.into()),
         set: |config, value| config.fanout = whole(value) as u32,
     },
@@ -212,7 +212,7 @@ static FIELDS: &[Param] = &[
             max: limits::NODES.1 as u64,
         },
         default: "1",
-        help: "nodes 0..senders start informed (gossip; 1 to N)",
+        help: "nodes 0..senders start informed, or inject the messages (1 to N)",
         get: |config| Value::Whole(config.senders.into()),
         set: |config, value| config.senders = whole(value) as u32,
     },
@@ -504,7 +504,7 @@ static FIELDS: &[Param] = &[
             max: limits::MESSAGES.1 as u64,
         },
         default: "1",
-        help: "gossip: messages M the senders inject, message m at sender m mod senders (1: the single rumor)",
+        help: "messages M the senders inject, message m at sender m mod senders (1: the single rumor)",
         get: |config| Value::Whole(config.messages.count.into()),
         set: |config, value| config.messages.count = whole(value) as u32,
     },
@@ -544,7 +544,7 @@ static FIELDS: &[Param] = &[
             max: limits::INJECT_EVERY.1 as u64,
         },
         default: "0",
-        help: "gossip, messages > 1: message m is injected at the end of round m R (0: all before round 1)",
+        help: "messages > 1: message m is injected at the end of round m R (0: all before round 1)",
         get: |config| Value::Whole(config.messages.inject_every.into()),
         set: |config, value| config.messages.inject_every = whole(value) as u32,
     },
@@ -555,7 +555,7 @@ static FIELDS: &[Param] = &[
         label: "Delay",
         domain: Domain::Delay,
         default: "none",
-        help: "each datagram's delay in rounds, drawn per datagram: fixed:D, uniform:A:B or exp:MEAN (gossip and membership; multicast keeps its own hop timing); rounds is then in periods, a float",
+        help: "each datagram's delay in rounds, drawn per datagram: fixed:D, uniform:A:B or exp:MEAN (gossip and membership; a protocol that takes a round per hop adds it to the hop); rounds is then in periods, a float",
         get: |config| Value::Delay(config.delay),
         set: |config, value| {
             if let Value::Delay(delay) = value {
@@ -998,7 +998,7 @@ impl Config {
             // The fast driver delivers within the round: nothing waits in a queue.
             0
         } else {
-            2 * self.in_flight_estimate() * crate::spec::BYTES_PER_IN_FLIGHT
+            2 * self.in_flight_estimate() * spec.datagram_bytes()
         };
         FIXED_BYTES + nodes * (DRIVER_BYTES_PER_NODE + spec.node_bytes(self)) + in_flight
     }

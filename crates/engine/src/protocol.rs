@@ -3,7 +3,7 @@
 //! fires); a driver (`drivers::fast` or `drivers::event`) carries the datagrams, the clock, loss,
 //! crashes and the record of what happened.
 
-use super::report::{Change, Kind, KindId, Look, Tick};
+use super::report::{Change, Kind, KindId, Link, Look, Tick};
 use super::rng::Rng;
 use serde::Serialize;
 
@@ -169,6 +169,22 @@ pub trait Protocol: Sized {
     /// a forwarding turn), left out of the round's report.
     fn timer_name(&self, _timer: &Self::Timer) -> &'static str {
         ""
+    }
+    /// The overlay's links now, for the stage (a broadcast tree's eager and lazy links); none by
+    /// default.
+    fn links(&self, _states: &[Self::Node], _is_crashed: &dyn Fn(u32) -> bool) -> Vec<Link> {
+        Vec::new()
+    }
+    /// The figures of `ProtocolSpec::message_figures` now: figure by figure, one value per
+    /// message (NaN where a message gives none). `known(node)` is the bitmap of what a node
+    /// holds.
+    fn message_figures(
+        &self,
+        _states: &[Self::Node],
+        _known: &dyn Fn(u32) -> u64,
+        _is_crashed: &dyn Fn(u32) -> bool,
+    ) -> Vec<f64> {
+        Vec::new()
     }
     // membership (issue #11)
     /// The run's first crash, for the membership measures: `node` crashed at `tick`.

@@ -197,6 +197,24 @@ pub struct Learned {
     pub from: u32,
 }
 
+/// How the stage draws a link of the protocol's overlay.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LinkStyle {
+    /// A link that carries the message itself (a broadcast tree's eager link).
+    Solid,
+    /// A link held in reserve, carrying announcements only (a lazy link).
+    Dashed,
+}
+
+/// A link between two nodes of the protocol's overlay as it stands after a step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Link {
+    pub a: u32,
+    pub b: u32,
+    pub style: LinkStyle,
+}
+
 /// A timer pending at the end of a step, for the stage (an arc that fills until it fires).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct PendingTimer {
@@ -246,6 +264,9 @@ pub struct RoundReport {
     /// Every named timer set, fired or cancelled in the round; empty unless the run records.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub timer_log: Vec<TimerChange>,
+    /// The protocol's overlay links after the round, for the stage to draw solid or dashed;
+    /// empty unless the run records and the protocol keeps an overlay.
+    pub links: Vec<Link>,
     /// Many messages: live nodes holding each message after this round (index: message);
     /// empty with a single message.
     pub holders: Vec<u32>,

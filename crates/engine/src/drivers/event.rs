@@ -29,6 +29,11 @@ enum Pending<P: Protocol> {
     },
 }
 
+/// Bytes one entry of `P`'s queue holds (a datagram in flight or a timer), for the memory budget.
+pub fn queued_bytes<P: Protocol>() -> u64 {
+    std::mem::size_of::<Entry<P>>() as u64
+}
+
 /// A queue entry: earliest tick first, then the order it was scheduled in.
 struct Entry<P: Protocol> {
     tick: Tick,

@@ -7,7 +7,7 @@ use super::{Loss, Lossless, Lossy, Recorder, Recording};
 use crate::config::Config;
 use crate::failures::Delay;
 use crate::protocol::Protocol;
-use crate::report::{Contact, Counters, MembershipRound, Tick, round_start};
+use crate::report::{Contact, Counters, Link, MembershipRound, Tick, round_start};
 use crate::rng::{Chance, Rng, Stream};
 use crate::simulation::periods;
 
@@ -64,6 +64,14 @@ pub trait Run {
     }
     /// The datagrams in flight, as contacts (for the stage).
     fn flying(&self) -> Vec<Contact> {
+        Vec::new()
+    }
+    /// The protocol's overlay links now (`Protocol::links`), for the stage.
+    fn links(&self) -> Vec<Link> {
+        Vec::new()
+    }
+    /// The protocol's per-message figures now (`Protocol::message_figures`).
+    fn message_figures(&self) -> Vec<f64> {
         Vec::new()
     }
     // membership (issue #11)
@@ -266,6 +274,18 @@ impl<P: Protocol> Run for EventRun<P> {
     }
     fn flying(&self) -> Vec<Contact> {
         self.network.flying()
+    }
+    fn links(&self) -> Vec<Link> {
+        let network = &self.network;
+        self.protocol
+            .links(network.states(), &|node| network.is_crashed(node))
+    }
+    fn message_figures(&self) -> Vec<f64> {
+        let network = &self.network;
+        self.protocol
+            .message_figures(network.states(), &|node| network.known(node), &|node| {
+                network.is_crashed(node)
+            })
     }
     // membership (issue #11)
     fn watch(&mut self, node: u32, tick: Tick) {
