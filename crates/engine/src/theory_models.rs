@@ -543,7 +543,7 @@ pub fn pull_delay_curve(config: &Config, law: Law, max_points: usize) -> Curve {
         }
         work += open.len() as u64 + 1;
         let mut log = start + settled + fanout * (product.ln() + push);
-        if tick % t == 0 {
+        if tick.is_multiple_of(t) {
             // A round starts: its callers know what landed by now from the earlier rounds.
             let round = tick / t + 1;
             if round > MAX_ITERATIONS as usize {
@@ -567,7 +567,7 @@ pub fn pull_delay_curve(config: &Config, law: Law, max_points: usize) -> Curve {
             log += fanout * (factor.ln() + pushes);
             open.push_back(calls);
         }
-        if (tick + 1) % t == 0 {
+        if (tick + 1).is_multiple_of(t) {
             // Counted after this round: landed before the next round's first tick.
             let counted = 1.0 - log.exp();
             if points.len() >= max_points || work > PULL_DELAY_WORK {
