@@ -202,14 +202,39 @@ fn pull_delay_cases(mode: Mode, nodes: u32, trials: u64) {
     }
 }
 
+/// b = 2 with loss and crashed callees, which absorb requests and pushes.
+fn lossy_with_crashes(mode: Mode) -> Config {
+    Config {
+        delay: Delay::Exp(0.5),
+        fanout: 2,
+        network: gossip_lab::engine::NetworkConfig {
+            loss: 0.2,
+            crash: 0.1,
+        },
+        ..base(mode, 2000, 4)
+    }
+}
+
 #[test]
 fn delay_pull_follows_the_lagged_recurrence() {
     pull_delay_cases(Mode::Pull, 1000, TRIALS);
+    let lossy = lossy_with_crashes(Mode::Pull);
+    check_pull_delay(
+        "pull b = 2, loss 0.2, crash 0.1, delay exp:0.5",
+        &lossy,
+        TRIALS,
+    );
 }
 
 #[test]
 fn delay_push_pull_follows_the_lagged_recurrence() {
     pull_delay_cases(Mode::PushPull, 1000, TRIALS);
+    let lossy = lossy_with_crashes(Mode::PushPull);
+    check_pull_delay(
+        "push-pull b = 2, loss 0.2, crash 0.1, delay exp:0.5",
+        &lossy,
+        TRIALS,
+    );
 }
 
 /// N = 10^4: fewer trials (each is ten times the work); the standard error in the tolerance
@@ -248,6 +273,47 @@ fn the_pull_recurrence_with_push_alone_is_push_s_lagged_recurrence() {
             );
         }
     }
+}
+
+#[test]
+fn the_pull_recurrence_is_fast_at_a_hundred_thousand_nodes_and_bounded() {
+    // The page computes the curve when a run starts: under 50 ms natively (the best of three,
+    // so a busy machine does not fail it) for the slowest delays at N = 10^5.
+    for mode in [Mode::Pull, Mode::PushPull] {
+        for delay in [
+            Delay::Exp(10.0),
+            Delay::Fixed(10.0),
+            Delay::Uniform(0.0, 5.0),
+        ] {
+            let config = Config {
+                delay,
+                ..base(mode, 100_000, 1)
+            };
+            let spec = config.mode.spec();
+            let mut best = std::time::Duration::MAX;
+            for _ in 0..3 {
+                let started = std::time::Instant::now();
+                assert!(spec.expected_rounds(&config).is_some(), "{mode:?} {delay}");
+                best = best.min(started.elapsed());
+            }
+            eprintln!("{mode:?}, delay {delay}, N = 10^5: {best:?}");
+            assert!(best.as_millis() < 50, "{mode:?} {delay}: {best:?}");
+        }
+    }
+    // Loss near 1 with a long delay would take millions of rounds of ticks: the work bound
+    // stops the curve (no expected round) instead of freezing the page.
+    let slow = Config {
+        delay: Delay::Exp(10.0),
+        network: gossip_lab::engine::NetworkConfig {
+            loss: 0.95,
+            crash: 0.0,
+        },
+        ..base(Mode::Pull, 100_000, 1)
+    };
+    let curve = pull_delay_curve(&slow, slow.mode.spec().law(&slow).unwrap(), usize::MAX);
+    assert!(!curve.done);
+    assert!(curve.points.len() > 100 && curve.points.len() < 10_000);
+    assert_eq!(slow.mode.spec().expected_rounds(&slow), None);
 }
 
 #[test]

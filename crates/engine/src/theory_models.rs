@@ -405,8 +405,8 @@ struct Calls {
     sent: Vec<f64>,
 }
 
-/// What every round's calls share: the delay (its chances per tick and its shape), the loss and
-/// the fanout.
+/// What every round's calls share: the delay (its chances per tick and its shape), the delivery
+/// chance q and whether uninformed callers pull.
 struct Lag {
     pmf: Vec<f64>,
     shape: Shape,
