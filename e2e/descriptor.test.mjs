@@ -85,6 +85,16 @@ test('pull and push-pull with a delay: the lagged recurrence is drawn, with the 
     assert.deepEqual(lab.errors, []);
     await lab.page.close();
   }
+  // Under loss near 1 with a long delay the recurrence stops at its bound of work: the page says
+  // how far the curve got, not a million rounds.
+  const slow = await openLab('?mode=pull&n=1000&delay=exp:10&loss=0.95&seed=3');
+  assert.match(await slow.text('theory-note'), /the lagged recurrence for delay exp:10/);
+  const over = (await slow.text('theory-rounds')).trim();
+  assert.match(over, /^over \d+$/);
+  assert.ok(Number(over.slice(5)) > 100 && Number(over.slice(5)) < 4000, over);
+  assert.equal(await slow.page.getByTestId('chart').getAttribute('data-theory-curve'), `theory: not within ${over.slice(5)} rounds`);
+  assert.deepEqual(slow.errors, []);
+  await slow.page.close();
 });
 
 test('?mode=push&suppression=off: the parameter is ignored with a notice naming it and srm', async () => {
