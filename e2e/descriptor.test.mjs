@@ -73,6 +73,30 @@ test('racks with a delay: the theory note says there is no closed-form theory, a
   await racks.page.close();
 });
 
+test('pull and push-pull with a delay: the lagged recurrence is drawn, with the rounds gossip-sim prints', async () => {
+  for (const [mode, delay] of [['pull', 'exp:2'], ['push-pull', 'fixed:2.5']]) {
+    const lab = await openLab(`?mode=${mode}&n=200&delay=${delay}&seed=3`);
+    assert.match(await lab.text('theory-note'), new RegExp(`the lagged recurrence for delay ${delay}`));
+    assert.match(await lab.page.getByTestId('chart').getAttribute('data-theory-curve'), /^theory: all by round \d+/);
+    const summary = cli(['--mode', mode, '--nodes', '200', '--delay', delay, '--seed', '3']);
+    assert.equal(await lab.number('theory-rounds'), summary.theory.mean_field_rounds);
+    assert.equal((await lab.text('lesson-expected')).trim(), figure(summary.lesson.expected));
+    if (mode === 'pull') await lab.page.screenshot({ path: `${ARTIFACTS}pull-delay-theory-1280x720.png` });
+    assert.deepEqual(lab.errors, []);
+    await lab.page.close();
+  }
+  // Under loss near 1 with a long delay the recurrence stops at its bound of work: the page says
+  // how far the curve got, not a million rounds.
+  const slow = await openLab('?mode=pull&n=1000&delay=exp:10&loss=0.95&seed=3');
+  assert.match(await slow.text('theory-note'), /the lagged recurrence for delay exp:10/);
+  const over = (await slow.text('theory-rounds')).trim();
+  assert.match(over, /^over \d+$/);
+  assert.ok(Number(over.slice(5)) > 100 && Number(over.slice(5)) < 4000, over);
+  assert.equal(await slow.page.getByTestId('chart').getAttribute('data-theory-curve'), `theory: not within ${over.slice(5)} rounds`);
+  assert.deepEqual(slow.errors, []);
+  await slow.page.close();
+});
+
 test('?mode=push&suppression=off: the parameter is ignored with a notice naming it and srm', async () => {
   const lab = await openLab('?mode=push&suppression=off');
   const notice = await lab.text('notice');

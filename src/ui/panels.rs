@@ -2,7 +2,7 @@
 
 use super::palette::{self, Rgb};
 use super::stage;
-use super::state::{Action, MILESTONES, Run};
+use super::state::{Action, MILESTONES, Run, THEORY_POINTS};
 use crate::engine::config::Group;
 use crate::engine::protocols;
 use crate::engine::{Kind, Mode, Status};
@@ -223,6 +223,11 @@ fn theory_rounds_text(run: &Run) -> String {
         None if config.many_messages() => "–".into(),
         // membership (issue #11): see the membership table.
         None if config.mode.group() == Group::Membership => "n/a".into(),
+        // The model stopped at its bound of work (the lagged recurrence for pull under heavy
+        // loss with a long delay): its curve ends before the page's cap, where it got to.
+        None if run.theory.len() < THEORY_POINTS => {
+            format!("over {}", run.theory.len() - 1)
+        }
         None => format!("over {}", crate::engine::theory::MAX_ITERATIONS),
     }
 }
