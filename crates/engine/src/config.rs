@@ -6,7 +6,7 @@ use super::failures::{Burst, CrashSchedule, Delay};
 use super::params::Value;
 pub use super::protocols::Mode;
 use super::protocols::{
-    centralized, membership, messages, mongering, push_then_pull, rmtp, srm, tree,
+    centralized, membership, messages, mongering, push_then_pull, rmtp, srm, stream, tree,
 };
 pub use super::spec::Group;
 use std::collections::BTreeMap;
@@ -80,6 +80,8 @@ pub struct Config {
     pub network: NetworkConfig,
     /// SRM and RMTP: packets in the stream, M.
     pub packets: u32,
+    /// SRM and RMTP: data packets lost by plan on given links (a lesson told exactly).
+    pub drops: stream::Drops,
     pub centralized: centralized::Params,
     pub tree: tree::Params,
     pub srm: srm::Params,
@@ -122,6 +124,7 @@ impl Default for Config {
             max_rounds: None,
             network: NetworkConfig::default(),
             packets: 8,
+            drops: stream::Drops::default(),
             centralized: centralized::Params::default(),
             tree: tree::Params::default(),
             srm: srm::Params::default(),

@@ -77,6 +77,8 @@ pub struct Rmtp {
     pub nodes: u32,
     pub packets: u32,
     pub params: Params,
+    /// Data packets lost by plan on the link into a receiver.
+    pub drops: super::stream::Drops,
 }
 
 pub const DATA: u8 = 0;
@@ -247,7 +249,11 @@ impl Protocol for Rmtp {
             Timer::Send(packet) => {
                 if packet < self.packets {
                     for receiver in 1..self.nodes {
-                        net.send(node, receiver, DATA, u64::from(packet));
+                        if self.drops.drops(packet, receiver) {
+                            net.lose_after(node, receiver, DATA, u64::from(packet), 0);
+                        } else {
+                            net.send(node, receiver, DATA, u64::from(packet));
+                        }
                     }
                     net.state_mut(node).sent = packet + 1;
                     net.set_timer(node, TICKS_PER_ROUND, Timer::Send(packet + 1));
@@ -339,6 +345,7 @@ impl ProtocolSpec for RmtpSpec {
             "regions",
             "designated",
             "ack_period",
+            "drop",
         ]
     }
     fn kinds(&self, _config: &Config) -> &'static [Kind] {
@@ -359,6 +366,7 @@ impl ProtocolSpec for RmtpSpec {
                 nodes: config.nodes,
                 packets: config.packets,
                 params: config.rmtp,
+                drops: config.drops,
             },
             config,
         )
