@@ -154,11 +154,12 @@ fn srm_chain_one_drop_one_request_one_repair() {
 
 #[test]
 fn a_loss_seen_before_any_session_message_uses_the_default_distance() {
-    // Packet 1 lost into node 1: node 2 sees the gap at tick 200 (packet 2 arrives), a tick
-    // ahead of the sender's first session message: its timer is C1 x 1 hop, not C1 x 2.
+    // Packet 1 lost into node 1: node 2 sees the gap at tick 200 (packet 2 arrives), ahead of
+    // the sender's first session message (same tick, sent later): its timer is C1 x 4 hops (the
+    // default, ns-2's 1 s = its session period), not C1 x 2.
     let reports = reports(config(3, 1, 4, "1@1"));
-    assert_eq!(srm::DEFAULT_DISTANCE, 1.0);
-    assert_eq!(timers_of(&reports, 2, REQUEST)[0], (200, 400));
+    assert_eq!(srm::DEFAULT_DISTANCE, srm::SESSION_BASE);
+    assert_eq!(timers_of(&reports, 2, REQUEST)[0], (200, 1000));
 }
 
 #[test]

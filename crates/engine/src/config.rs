@@ -22,7 +22,7 @@ pub mod limits {
     pub const TIMEOUT: (u32, u32) = (1, 100);
     pub const REPAIR_DELAY: (u32, u32) = (1, 100);
     pub const PACKETS: (u32, u32) = (1, 64);
-    pub const TIMER_FACTOR: (f64, f64) = (0.0, 10.0);
+    pub const TIMER_FACTOR: (f64, f64) = (0.0, 32.0);
     pub const REGIONS: (u32, u32) = (1, 1000);
     pub const ACK_PERIOD: (u32, u32) = (1, 100);
     // Many messages.

@@ -62,8 +62,10 @@ pub const HOP: Tick = TICKS_PER_ROUND;
 pub const SESSION_BASE: f64 = 4.0;
 /// Backoffs per packet at most (ns-2's `requestBackoffLimit_`).
 pub const MAX_BACKOFFS: u32 = 5;
-/// The distance, in hops, a member assumes to another until a session message measures it.
-pub const DEFAULT_DISTANCE: f64 = 1.0;
+/// The distance, in hops, a member assumes to another until a session message measures it: ns-2
+/// starts every distance at 1 s, its session period (`distance_(1.0)`, `sessionDelay_ 1.0`);
+/// here the session period's base.
+pub const DEFAULT_DISTANCE: f64 = SESSION_BASE;
 /// After a repair, requests for the packet are ignored for this many d (ns-2's 3 d hold-down).
 pub const HOLD_DOWN: f64 = 3.0;
 
