@@ -885,10 +885,15 @@ pub fn slow_recovery(config: &Config) -> Option<String> {
     let losses = config.mean_loss() * f64::from(depth);
     (losses > SINGLE_LOSS).then(|| {
         let srm = config.srm;
-        let cap = 1u32 << MAX_BACKOFFS;
+        // ns-2 doubles a request's timer per backoff; its adaptive agent triples it.
+        let base: u32 = match Variant::of(config) {
+            Variant::Fixed => 2,
+            Variant::Adaptive => 3,
+        };
+        let cap = base.pow(MAX_BACKOFFS);
         let wait = f64::from(cap) * (srm.c1 + srm.c2 / 2.0) * f64::from(depth);
         format!(
-            "{losses:.2} losses on a packet's way down (loss × depth): requests and repairs are lost too, and each request heard backs a member off, so backoffs reach the cap of 2^{MAX_BACKOFFS}: a retry at depth {depth} then waits {cap} × (C1 + C2/2) × d ≈ {wait:.0} rounds"
+            "{losses:.2} losses on a packet's way down (loss × depth): requests and repairs are lost too, and each request heard backs a member off, so backoffs reach the cap of {base}^{MAX_BACKOFFS}: a retry at depth {depth} then waits {cap} × (C1 + C2/2) × d ≈ {wait:.0} rounds"
         )
     })
 }
