@@ -63,7 +63,10 @@ fn multicasts(reports: &[RoundReport], kind: u8) -> Vec<(u32, u64)> {
         .map(|&(sent, from, _)| (sent, from))
         .collect();
     origins.sort_unstable();
-    origins.into_iter().map(|(sent, from)| (from, sent)).collect()
+    origins
+        .into_iter()
+        .map(|(sent, from)| (from, sent))
+        .collect()
 }
 
 /// Every timer pending at the end of some round, once: (node, name, set, due).
@@ -96,7 +99,11 @@ fn without_loss_the_stream_takes_m_minus_1_plus_depth_rounds_and_no_request() {
         .filter(|c| c.kind == DATA)
         .map(|c| (c.from, c.to, c.sent, c.arrives))
         .collect();
-    assert_eq!(first, [(0, 1, 0, 0), (0, 2, 0, 0)], "the sender's data: at once");
+    assert_eq!(
+        first,
+        [(0, 1, 0, 0), (0, 2, 0, 0)],
+        "the sender's data: at once"
+    );
     assert!(timers(&reports).is_empty());
     assert!(multicasts(&reports, NAK).is_empty());
 }
@@ -129,7 +136,11 @@ fn srm_chain_one_drop_one_request_one_repair() {
     for node in 2..6 {
         let (set, due) = timers_of(&reports, node, REQUEST)[0];
         assert_eq!(set, 200 + 100 * u64::from(node), "node {node}");
-        assert_eq!(due - set, 200 * u64::from(node), "node {node}: C1 d(sender)");
+        assert_eq!(
+            due - set,
+            200 * u64::from(node),
+            "node {node}: C1 d(sender)"
+        );
     }
     // Node 1 asks at tick 500; the sender hears it at 600 and repairs D1 d(1) = 1 hop later.
     assert_eq!(multicasts(&reports, NAK), [(1, 500)]);
@@ -146,7 +157,13 @@ fn srm_chain_one_drop_one_request_one_repair() {
         .collect();
     assert_eq!(
         repaired,
-        [(1, 0, 800), (2, 1, 900), (3, 2, 1000), (4, 3, 1100), (5, 4, 1200)],
+        [
+            (1, 0, 800),
+            (2, 1, 900),
+            (3, 2, 1000),
+            (4, 3, 1100),
+            (5, 4, 1200)
+        ],
         "the repair, forwarded down the chain"
     );
     assert!(reports.last().unwrap().timers.is_empty());
@@ -240,7 +257,11 @@ fn a_crashed_member_is_routed_around() {
         simulation.run_to_end(),
         Status::Completed { rounds: 3 }
     ));
-    assert_eq!(simulation.totals().to_crashed, 0, "nothing is sent to node 1");
+    assert_eq!(
+        simulation.totals().to_crashed,
+        0,
+        "nothing is sent to node 1"
+    );
 }
 
 #[test]
@@ -310,7 +331,11 @@ fn the_adaptive_constants_move_as_ns2_moves_them_and_stay_in_bounds() {
     assert!((repairer.d1 - 1.9).abs() < 1e-12 && repairer.closest_repairor);
     let mut small = Adaptive::new(params, 2);
     small.recompute_repair();
-    assert_eq!((small.d1, small.d2), (0.5, 1.0), "log10 2 is under both minimums");
+    assert_eq!(
+        (small.d1, small.d2),
+        (0.5, 1.0),
+        "log10 2 is under both minimums"
+    );
 }
 
 #[test]
@@ -348,6 +373,12 @@ fn adaptive_members_spread_their_timers_when_they_all_ask_at_once() {
     let fixed: f64 = (0..trials).map(|seed| naks("fixed", seed)).sum();
     let adaptive: f64 = (0..trials).map(|seed| naks("adaptive", seed)).sum();
     // Fixed: all 8 leaves ask for each of the 4 late losses; adaptive must do visibly better.
-    assert!(fixed >= 0.95 * 8.0 * 4.0 * f64::from(trials as u32), "{fixed}");
-    assert!(adaptive < 0.8 * fixed, "adaptive {adaptive} vs fixed {fixed}");
+    assert!(
+        fixed >= 0.95 * 8.0 * 4.0 * f64::from(trials as u32),
+        "{fixed}"
+    );
+    assert!(
+        adaptive < 0.8 * fixed,
+        "adaptive {adaptive} vs fixed {fixed}"
+    );
 }

@@ -165,7 +165,11 @@ fn star_requests_per_loss_follow_1_plus_n_u_minus_u_to_the_n() {
             let mut simulation = Simulation::new(config).unwrap();
             assert!(matches!(simulation.run_to_end(), Status::Completed { .. }));
             let totals = simulation.totals();
-            assert_eq!(totals.repaired, u64::from(leaves) * 4, "every drop repaired");
+            assert_eq!(
+                totals.repaired,
+                u64::from(leaves) * 4,
+                "every drop repaired"
+            );
             per_loss.push(totals.multicasts[NAK as usize] as f64 / packets.len() as f64);
         }
         let (mean, se) = stats(&per_loss);
@@ -190,7 +194,10 @@ fn star_requests_per_loss_follow_1_plus_n_u_minus_u_to_the_n() {
         config.set("drop", &drops.join(",")).unwrap();
         let lesson = gossip_lab::engine::protocols::lesson(&config, None).unwrap();
         let figure = lesson.expected.unwrap();
-        assert!((figure - expected / f64::from(n)).abs() < 1e-12, "{lesson:?}");
+        assert!(
+            (figure - expected / f64::from(n)).abs() < 1e-12,
+            "{lesson:?}"
+        );
     }
     // The formula's values in theory.md.
     for (c2, value) in [(2.0, 16.0), (4.0, 9.0), (8.0, 5.0), (16.0, 3.0)] {
@@ -206,7 +213,10 @@ fn star_requests_per_loss_follow_1_plus_n_u_minus_u_to_the_n() {
 fn heavy_loss_explains_its_slow_recovery() {
     let config = srm_config(0.2, 0.0, true);
     let note = gossip_lab::engine::protocols::theory_note(&config);
-    assert!(note.contains("2^5") && note.contains("≈ 864 rounds"), "{note}");
+    assert!(
+        note.contains("2^5") && note.contains("≈ 864 rounds"),
+        "{note}"
+    );
     let lesson = gossip_lab::engine::protocols::lesson(&config, None).unwrap();
     assert_eq!(lesson.expected, None);
     assert!(lesson.why.contains("≈ 864 rounds"), "{}", lesson.why);

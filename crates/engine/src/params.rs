@@ -853,7 +853,10 @@ impl Param {
             (Domain::Delay | Domain::Burst | Domain::Schedule | Domain::Drops, Json::Null) => {
                 return self.parse("none");
             }
-            (Domain::Delay | Domain::Burst | Domain::Schedule | Domain::Drops, Json::String(text)) => {
+            (
+                Domain::Delay | Domain::Burst | Domain::Schedule | Domain::Drops,
+                Json::String(text),
+            ) => {
                 return self.parse(text);
             }
             // A crash schedule may also be an array of "ROUND:FRACTION" entries.

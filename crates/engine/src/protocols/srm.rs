@@ -509,7 +509,12 @@ impl Srm {
     fn constants(&self, net: &impl Net<Self>, node: u32) -> (f64, f64, f64, f64) {
         match (self.variant, &net.state(node).adaptive) {
             (Variant::Adaptive, Some(own)) => (own.c1, own.c2, own.d1, own.d2),
-            _ => (self.params.c1, self.params.c2, self.params.d1, self.params.d2),
+            _ => (
+                self.params.c1,
+                self.params.c2,
+                self.params.d1,
+                self.params.d2,
+            ),
         }
     }
 
@@ -581,9 +586,7 @@ impl Srm {
 
     /// A request for packet m from `origin` reaches `to`.
     fn hear_request(&self, net: &mut impl Net<Self>, to: u32, body: Body) {
-        let Body {
-            packet, origin, ..
-        } = body;
+        let Body { packet, origin, .. } = body;
         let now = net.now();
         if !net.knows(to, packet) && packet >= net.state(to).seen {
             // Beyond what it has seen: the request reveals the gap (ns-2 requests up to it).
@@ -597,8 +600,7 @@ impl Srm {
             if adaptive && loss.sent_request && loss.backoffs <= 1 {
                 // Was this member the closest requester? Only if the other is much farther.
                 let own = self.distance_to(net, to, 0);
-                self.adaptive(net, to).closest_requestor =
-                    f64::from(body.distance) > 1.5 * own;
+                self.adaptive(net, to).closest_requestor = f64::from(body.distance) > 1.5 * own;
             }
             if now < loss.ignore_until {
                 if adaptive {
@@ -931,9 +933,11 @@ fn expected_naks_per_missing(config: &Config) -> (Option<f64>, String) {
         for entry in config.drops.entries() {
             per_packet[entry.packet as usize - 1] += 1;
         }
-        per_packet.iter().fold((0.0, 0.0), |(requests, missing), &k| {
-            (requests + expected_requests(k, u), missing + f64::from(k))
-        })
+        per_packet
+            .iter()
+            .fold((0.0, 0.0), |(requests, missing), &k| {
+                (requests + expected_requests(k, u), missing + f64::from(k))
+            })
     } else {
         let p = config.mean_loss();
         let mut choose = 1.0;
@@ -1072,7 +1076,9 @@ impl ProtocolSpec for SrmSpec {
             "theory: without loss every packet takes the tree's depth, M − 1 + depth rounds, dashed"
                 .into()
         } else if let Some(slow) = slow_recovery(config) {
-            format!("no closed-form theory for repairs under this loss: no theory curve is drawn. {slow}")
+            format!(
+                "no closed-form theory for repairs under this loss: no theory curve is drawn. {slow}"
+            )
         } else {
             "no closed-form theory for repairs under loss, crashes or planned drops: no theory curve is drawn (without loss: M − 1 + depth rounds)".into()
         }

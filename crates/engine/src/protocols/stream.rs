@@ -57,8 +57,7 @@ impl Default for Drops {
 }
 
 impl Drops {
-    pub const FORM: &'static str =
-        "none or PACKET@NODE entries separated by commas, at most 64, packet 1 to M, node 1 to N - 1";
+    pub const FORM: &'static str = "none or PACKET@NODE entries separated by commas, at most 64, packet 1 to M, node 1 to N - 1";
 
     pub fn entries(&self) -> &[Drop] {
         &self.entries[..self.len]
