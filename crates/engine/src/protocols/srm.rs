@@ -721,11 +721,17 @@ impl Protocol for Srm {
         // Every member announces itself as the session starts, so distances are measured
         // before the first loss can be seen.
         for node in 0..net.nodes() {
-            net.set_timer(node, 0, Timer::Session);
+            if !net.is_crashed(node) {
+                net.set_timer(node, 0, Timer::Session);
+            }
         }
     }
 
     fn on_timer(&self, net: &mut impl Net<Self>, node: u32, timer: Timer) {
+        // A crashed member does nothing (its clock restarts when it recovers).
+        if net.is_crashed(node) {
+            return;
+        }
         match timer {
             // Rule: packet m at the start of round m + 1.
             Timer::Send(packet) => {
