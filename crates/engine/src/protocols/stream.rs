@@ -40,17 +40,20 @@ pub struct Drop {
 
 /// Losses placed by hand, so a lesson happens exactly as told ("packet 3 is lost on the link into
 /// node 1"): up to `MAX_DROPS` entries. They hit the sender's data only (not repairs or
-/// retransmissions), on top of whatever `loss` loses.
+/// retransmissions), on top of whatever `loss` loses. Each entry is packed in a u32 (the packet
+/// less one in the top 6 bits, the node below), so the list stays a small `Copy` value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Drops {
-    entries: [Drop; MAX_DROPS],
-    len: usize,
+    entries: [u32; MAX_DROPS],
+    len: u8,
 }
+
+const NODE_BITS: u32 = 26;
 
 impl Default for Drops {
     fn default() -> Self {
         Drops {
-            entries: [Drop::default(); MAX_DROPS],
+            entries: [0; MAX_DROPS],
             len: 0,
         }
     }
@@ -59,8 +62,13 @@ impl Default for Drops {
 impl Drops {
     pub const FORM: &'static str = "none or PACKET@NODE entries separated by commas, at most 64, packet 1 to M, node 1 to N - 1";
 
-    pub fn entries(&self) -> &[Drop] {
-        &self.entries[..self.len]
+    pub fn entries(&self) -> impl Iterator<Item = Drop> + '_ {
+        self.entries[..usize::from(self.len)]
+            .iter()
+            .map(|&packed| Drop {
+                packet: (packed >> NODE_BITS) + 1,
+                node: packed & ((1 << NODE_BITS) - 1),
+            })
     }
 
     pub fn is_empty(&self) -> bool {
@@ -70,9 +78,8 @@ impl Drops {
     /// Whether the sender's data packet `packet` (0-based, as the engine counts) is lost on the
     /// link into `node`.
     pub fn drops(&self, packet: u32, node: u32) -> bool {
-        self.entries()
-            .iter()
-            .any(|entry| entry.packet == packet + 1 && entry.node == node)
+        let packed = (packet << NODE_BITS) | node;
+        self.entries[..usize::from(self.len)].contains(&packed)
     }
 
     pub fn from_entries(entries: &[Drop]) -> Result<Drops, String> {
@@ -83,8 +90,14 @@ impl Drops {
             ));
         }
         let mut drops = Drops::default();
-        drops.entries[..entries.len()].copy_from_slice(entries);
-        drops.len = entries.len();
+        for (slot, entry) in drops.entries.iter_mut().zip(entries) {
+            // Packets above 64 and nodes of 2^26 and more are out of every run's range; they
+            // are kept saturated so `check` refuses them by name.
+            let packet = entry.packet.clamp(1, 64) - 1;
+            let node = entry.node.min((1 << NODE_BITS) - 1);
+            *slot = (packet << NODE_BITS) | node;
+        }
+        drops.len = entries.len() as u8;
         Ok(drops)
     }
 
@@ -115,6 +128,12 @@ impl Drops {
             }
             if node == 0 {
                 return wrong("node 0 is the sender: no link leads into it");
+            }
+            if packet > crate::config::limits::PACKETS.1 {
+                return wrong("a stream has at most 64 packets");
+            }
+            if node >= crate::config::limits::NODES.1 {
+                return wrong("a run has at most 1048576 nodes");
             }
             entries.push(Drop { packet, node });
         }
@@ -150,7 +169,6 @@ impl std::fmt::Display for Drops {
         }
         let entries: Vec<String> = self
             .entries()
-            .iter()
             .map(|entry| format!("{}@{}", entry.packet, entry.node))
             .collect();
         f.write_str(&entries.join(","))
