@@ -887,8 +887,16 @@ pub fn star_u(c2: f64) -> f64 {
 
 /// Why recovery is slow under heavy loss, in numbers, where a packet meets more than about one
 /// loss on its way down: requests and repairs are lost too, every request heard backs a member
-/// off, so the backoff reaches its cap and each retry waits 2^5 timer spans.
-pub fn slow_recovery(config: &Config) -> Option<String> {
+/// off, so the backoff reaches its cap and each retry waits 2^5 timer spans (3^5 adaptive).
+struct SlowRecovery {
+    losses: f64,
+    base: u32,
+    cap: u32,
+    depth: u32,
+    wait: f64,
+}
+
+fn slow_recovery_numbers(config: &Config) -> Option<SlowRecovery> {
     let depth = super::tree::depth_of(config.nodes, config.fanout);
     let losses = config.mean_loss() * f64::from(depth);
     (losses > SINGLE_LOSS).then(|| {
@@ -900,6 +908,26 @@ pub fn slow_recovery(config: &Config) -> Option<String> {
         };
         let cap = base.pow(MAX_BACKOFFS);
         let wait = f64::from(cap) * (srm.c1 + srm.c2 / 2.0) * f64::from(depth);
+        SlowRecovery {
+            losses,
+            base,
+            cap,
+            depth,
+            wait,
+        }
+    })
+}
+
+/// The theory note's sentence on slow recovery under heavy loss.
+pub fn slow_recovery(config: &Config) -> Option<String> {
+    slow_recovery_numbers(config).map(|slow| {
+        let SlowRecovery {
+            losses,
+            base,
+            cap,
+            depth,
+            wait,
+        } = slow;
         format!(
             "{losses:.2} losses on a packet's way down (loss × depth): requests and repairs are lost too, and each request heard backs a member off, so backoffs reach the cap of {base}^{MAX_BACKOFFS}: a retry at depth {depth} then waits {cap} × (C1 + C2/2) × d ≈ {wait:.0} rounds"
         )
@@ -909,8 +937,15 @@ pub fn slow_recovery(config: &Config) -> Option<String> {
 /// The lesson's expected NAKs per member that missed a packet, or why there is none.
 fn expected_naks_per_missing(config: &Config) -> (Option<f64>, String) {
     let depth = super::tree::depth_of(config.nodes, config.fanout);
-    if let Some(slow) = slow_recovery(config) {
-        return (None, format!("no closed form: {slow}"));
+    if let Some(slow) = slow_recovery_numbers(config) {
+        // The short form; the theory note has the reasons.
+        return (
+            None,
+            format!(
+                "no closed form: {:.2} losses on a packet's way down; backoffs reach {}^{MAX_BACKOFFS}, a retry at depth {} waits ≈ {:.0} rounds",
+                slow.losses, slow.base, slow.depth, slow.wait
+            ),
+        );
     }
     if !config.srm.suppression {
         return (
