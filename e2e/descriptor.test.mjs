@@ -23,7 +23,8 @@ function figure(value) {
 }
 
 test('SRM with loss: the lesson shows the expected and measured figures gossip-sim prints', async () => {
-  const lab = await openLab('?mode=srm&n=200&b=3&loss=0.01&seed=3');
+  // A star (the sender above 16 leaves): theory.md's 1 + n u - u^n holds there.
+  const lab = await openLab('?mode=srm&n=17&b=16&loss=0.05&c2=8&seed=3');
   assert.ok(await lab.page.getByTestId('lesson-expected').isVisible());
   await lab.button('Run to end').click();
   await lab.page.waitForFunction(() => !/^Running/.test(document.querySelector('[data-testid="status"]').textContent), null, { timeout: 120000 });
@@ -31,7 +32,7 @@ test('SRM with loss: the lesson shows the expected and measured figures gossip-s
   const measured = (await lab.text('lesson-measured')).trim();
   assert.ok(Number.isFinite(Number(expected)), `expected is a number: ${expected}`);
   assert.ok(Number.isFinite(Number(measured)), `measured is a number: ${measured}`);
-  const summary = cli(['--mode', 'srm', '--nodes', '200', '--fanout', '3', '--loss', '0.01', '--seed', '3']);
+  const summary = cli(['--mode', 'srm', '--nodes', '17', '--fanout', '16', '--loss', '0.05', '--c2', '8', '--seed', '3']);
   assert.equal(expected, figure(summary.lesson.expected));
   assert.equal(measured, figure(summary.lesson.measured));
   assert.match(await lab.text('expectation'), new RegExp(`^${summary.lesson.figure}`, 'i'));

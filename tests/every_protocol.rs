@@ -197,6 +197,8 @@ fn text(param: &Param, mode: Mode, pick: Pick, seed: u64) -> String {
             ),
         },
         Domain::Schedule => schedule_text(pick),
+        // Planned losses: none, or packet 1 on the link into node 1 (in range for every N, M).
+        Domain::Drops => if pick.count == 0 { "none" } else { "1@1" }.into(),
     }
 }
 

@@ -70,8 +70,8 @@ mod cli {
                     param.range_text(),
                     param.default
                 ));
-            // Failures and delays: a crash schedule's flag may be given several times.
-            let arg = if param.domain == Domain::Schedule {
+            // A crash schedule's or a drop list's flag may be given several times.
+            let arg = if matches!(param.domain, Domain::Schedule | Domain::Drops) {
                 arg.action(ArgAction::Append)
             } else {
                 arg

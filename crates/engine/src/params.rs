@@ -8,6 +8,7 @@ use super::failures::{Burst, CrashSchedule, Delay};
 use super::protocols::centralized::Transport;
 use super::protocols::messages::Policy;
 use super::protocols::mongering;
+use super::protocols::stream::Drops;
 use serde_json::{Map, Value as Json};
 use std::sync::LazyLock;
 
@@ -45,6 +46,8 @@ pub enum Domain {
     Burst,
     /// A crash schedule ROUND:FRACTION,...; JSON also takes an array of entries.
     Schedule,
+    /// Planned losses PACKET@NODE,...; JSON also takes an array of entries.
+    Drops,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -57,6 +60,7 @@ pub enum Value {
     Delay(Delay),
     Burst(Option<Burst>),
     Schedule(CrashSchedule),
+    Drops(Drops),
 }
 
 pub struct Param {
@@ -591,6 +595,20 @@ static FIELDS: &[Param] = &[
             }
         },
     },
+    Param {
+        key: "drop",
+        url: Some("drop"),
+        label: "Drop packets",
+        domain: Domain::Drops,
+        default: "none",
+        help: "streams: PACKET@NODE (repeatable, or a comma list, at most 64): the sender's data packet PACKET (1 to M) is lost on the link into NODE, whatever loss says; repairs pass",
+        get: |config| Value::Drops(config.drops),
+        set: |config, value| {
+            if let Value::Drops(drops) = value {
+                config.drops = drops;
+            }
+        },
+    },
     // membership (issue #11): heartbeat, SWIM and Cassandra (theory.md section 10).
     Param {
         key: "t_fail",
@@ -762,6 +780,7 @@ impl Param {
             Domain::Delay => Delay::FORMS.into(),
             Domain::Burst => Burst::FORM.into(),
             Domain::Schedule => CrashSchedule::FORM.into(),
+            Domain::Drops => Drops::FORM.into(),
         }
     }
 
@@ -779,6 +798,7 @@ impl Param {
             Domain::Delay => "none, fixed:D, uniform:A:B, exp:MEAN (0 to 10 rounds)".into(),
             Domain::Burst => "none or P:R (P 0 to 1, R over 0 to 1)".into(),
             Domain::Schedule => "none or ROUND:FRACTION, up to 8".into(),
+            Domain::Drops => "none or PACKET@NODE, up to 64".into(),
         }
     }
 
@@ -812,6 +832,7 @@ impl Param {
             Domain::Delay => Value::Delay(Delay::parse(text)?),
             Domain::Burst => Value::Burst(Burst::parse(text)?),
             Domain::Schedule => Value::Schedule(CrashSchedule::parse(text)?),
+            Domain::Drops => Value::Drops(Drops::parse(text)?),
         };
         self.check(value)?;
         Ok(value)
@@ -829,18 +850,23 @@ impl Param {
         };
         let value = match (self.domain, json) {
             (Domain::Optional { .. }, serde_json::Value::Null) => Value::Absent,
-            (Domain::Delay | Domain::Burst | Domain::Schedule, Json::Null) => {
+            (Domain::Delay | Domain::Burst | Domain::Schedule | Domain::Drops, Json::Null) => {
                 return self.parse("none");
             }
-            (Domain::Delay | Domain::Burst | Domain::Schedule, Json::String(text)) => {
+            (
+                Domain::Delay | Domain::Burst | Domain::Schedule | Domain::Drops,
+                Json::String(text),
+            ) => {
                 return self.parse(text);
             }
             // A crash schedule may also be an array of "ROUND:FRACTION" entries.
-            (Domain::Schedule, Json::Array(entries)) => {
+            (Domain::Schedule | Domain::Drops, Json::Array(entries)) => {
                 let texts: Option<Vec<&str>> = entries.iter().map(Json::as_str).collect();
                 return self.parse(&texts.ok_or_else(malformed)?.join(","));
             }
-            (Domain::Delay | Domain::Burst | Domain::Schedule, _) => return Err(malformed()),
+            (Domain::Delay | Domain::Burst | Domain::Schedule | Domain::Drops, _) => {
+                return Err(malformed());
+            }
             (Domain::Whole { .. } | Domain::Seed | Domain::Optional { .. }, _) => {
                 Value::Whole(json.as_u64().ok_or_else(malformed)?)
             }
@@ -936,6 +962,10 @@ impl Config {
                 self.nodes, self.racks
             )));
         }
+        // Planned losses name a packet of the stream and a node of the run.
+        self.drops
+            .check(self.nodes, self.packets)
+            .map_err(ConfigError)?;
         self.mode.spec().check(self).map_err(ConfigError)?;
         let needed = self.memory_estimate();
         if needed > budget {
@@ -1057,7 +1087,9 @@ impl Value {
             Value::Choice(name) => name.into(),
             Value::Absent => Json::Null,
             // Failures and delays: their text form, "none" when off.
-            Value::Delay(_) | Value::Burst(_) | Value::Schedule(_) => self.text().into(),
+            Value::Delay(_) | Value::Burst(_) | Value::Schedule(_) | Value::Drops(_) => {
+                self.text().into()
+            }
         }
     }
 
@@ -1071,6 +1103,7 @@ impl Value {
             Value::Delay(delay) => delay.to_string(),
             Value::Burst(burst) => burst.map_or("none".to_string(), |burst| burst.to_string()),
             Value::Schedule(schedule) => schedule.to_string(),
+            Value::Drops(drops) => drops.to_string(),
         }
     }
 }

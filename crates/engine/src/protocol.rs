@@ -58,6 +58,9 @@ pub trait Net<P: Protocol> {
     /// Like `send`, but the datagram spends `extra` more ticks on the way (a hop of a multicast
     /// tree, say). Event driver only.
     fn send_after(&mut self, from: u32, to: u32, kind: KindId, body: P::Body, extra: Tick);
+    /// Like `send_after`, but the datagram is lost whatever the network's loss: a loss placed by
+    /// hand (`drop`), counted and drawn like any other. Event driver only.
+    fn lose_after(&mut self, from: u32, to: u32, kind: KindId, body: P::Body, extra: Tick);
     /// Calls `Protocol::on_timer(node, timer)` `after` ticks from now, unless `node` has crashed
     /// or the timer is cancelled first.
     fn set_timer(&mut self, node: u32, after: Tick, timer: P::Timer);

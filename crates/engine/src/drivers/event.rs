@@ -638,8 +638,17 @@ impl<'a, P: Protocol, R: Recorder> Context<'a, P, R> {
         });
     }
 
-    /// One datagram, `extra` ticks slower than the network's delay.
-    fn send_with(&mut self, from: u32, to: u32, kind: KindId, body: P::Body, extra: Tick) {
+    /// One datagram, `extra` ticks slower than the network's delay; `planned`: lost whatever
+    /// the network draws (the draws are made all the same, so the rest of the run keeps them).
+    fn send_with(
+        &mut self,
+        from: u32,
+        to: u32,
+        kind: KindId,
+        body: P::Body,
+        extra: Tick,
+        planned: bool,
+    ) {
         // Burst loss: the chain steps on its own stream; the loss draw happens only in the bad state.
         let bad = match &mut self.network.chain {
             Some((chain, stream)) => chain.step(stream),
@@ -651,7 +660,7 @@ impl<'a, P: Protocol, R: Recorder> Context<'a, P, R> {
             Chance::Never
         };
         // The same draws in the same order as the fast driver: loss first, at sending.
-        let lost = self.rng.happens(loss);
+        let lost = self.rng.happens(loss) | planned;
         let racks = self.network.links.racks;
         let nodes = self.network.nodes;
         let counters = &mut self.counters;
@@ -825,11 +834,15 @@ impl<P: Protocol, R: Recorder> Net<P> for Context<'_, P, R> {
     }
 
     fn send(&mut self, from: u32, to: u32, kind: KindId, body: P::Body) {
-        self.send_with(from, to, kind, body, 0);
+        self.send_with(from, to, kind, body, 0, false);
     }
 
     fn send_after(&mut self, from: u32, to: u32, kind: KindId, body: P::Body, extra: Tick) {
-        self.send_with(from, to, kind, body, extra);
+        self.send_with(from, to, kind, body, extra, false);
+    }
+
+    fn lose_after(&mut self, from: u32, to: u32, kind: KindId, body: P::Body, extra: Tick) {
+        self.send_with(from, to, kind, body, extra, true);
     }
 
     fn set_timer(&mut self, node: u32, after: Tick, timer: P::Timer) {

@@ -92,6 +92,8 @@ pub struct Rmtp {
     /// The share of a repairer's group that must lack a packet, strictly more than it, for the
     /// packet to go by multicast to the whole group (`mcast_threshold`, in (0, 1]).
     pub threshold: f64,
+    /// Data packets lost by plan on the link into a receiver.
+    pub drops: super::stream::Drops,
 }
 
 /// The default share of a region that must lack a packet for its DR to multicast it. The
@@ -347,7 +349,11 @@ impl Protocol for Rmtp {
             Timer::Send(packet) => {
                 if packet < self.packets {
                     for receiver in 1..self.nodes {
-                        net.send(node, receiver, DATA, u64::from(packet));
+                        if self.drops.drops(packet, receiver) {
+                            net.lose_after(node, receiver, DATA, u64::from(packet), 0);
+                        } else {
+                            net.send(node, receiver, DATA, u64::from(packet));
+                        }
                     }
                     net.state_mut(node).sent = packet + 1;
                     net.set_timer(node, TICKS_PER_ROUND, Timer::Send(packet + 1));
@@ -457,6 +463,7 @@ impl ProtocolSpec for RmtpSpec {
             "designated",
             "ack_period",
             "mcast_threshold",
+            "drop",
         ]
     }
     fn own_params(&self) -> &'static [Param] {
@@ -481,6 +488,7 @@ impl ProtocolSpec for RmtpSpec {
                 packets: config.packets,
                 params: config.rmtp,
                 threshold: threshold(config),
+                drops: config.drops,
             },
             config,
         )
