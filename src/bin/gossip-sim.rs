@@ -68,8 +68,8 @@ mod cli {
                     param.range_text(),
                     param.default
                 ));
-            // Failures and delays: a crash schedule's flag may be given several times.
-            let arg = if param.domain == Domain::Schedule {
+            // Failures and delays: a crash schedule's and the partitions' flags may be given several times.
+            let arg = if matches!(param.domain, Domain::Schedule | Domain::Partitions) {
                 arg.action(ArgAction::Append)
             } else {
                 arg

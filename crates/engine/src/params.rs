@@ -4,7 +4,7 @@
 //! table is printed from it (`gossip-sim --params-markdown`, checked by a test).
 
 use super::config::{Config, ConfigError, Mode, limits};
-use super::failures::{Burst, CrashSchedule, Delay};
+use super::failures::{Burst, CrashSchedule, Delay, PartitionSchedule, Split};
 use super::protocols::centralized::Transport;
 use super::protocols::messages::Policy;
 use super::protocols::mongering;
@@ -45,6 +45,8 @@ pub enum Domain {
     Burst,
     /// A crash schedule ROUND:FRACTION,...; JSON also takes an array of entries.
     Schedule,
+    /// Network partitions ROUND:SPLIT[:HEAL],...; JSON also takes an array of entries.
+    Partitions,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -57,6 +59,7 @@ pub enum Value {
     Delay(Delay),
     Burst(Option<Burst>),
     Schedule(CrashSchedule),
+    Partitions(PartitionSchedule),
 }
 
 pub struct Param {
@@ -591,6 +594,20 @@ static FIELDS: &[Param] = &[
             }
         },
     },
+    Param {
+        key: "partition",
+        url: Some("partition"),
+        label: "Partitions",
+        domain: Domain::Partitions,
+        default: "none",
+        help: "network partitions, ROUND:SPLIT[:HEAL] (repeatable, or a comma list, at most 8): from the start of ROUND until the start of HEAL (none: never) every datagram sent across the cut is dropped and counted as partitioned. SPLIT: half (nodes below N/2 against the rest), racks (each rack a side; gossip with racks), node ranges 0-49|50-99 (sides split by |, ranges of one side joined by +, nodes 0 to N - 1, nodes not named one more side), or one-way A->B (only datagrams from A to B dropped; half-> for the lower half to the upper)",
+        get: |config| Value::Partitions(config.partitions),
+        set: |config, value| {
+            if let Value::Partitions(partitions) = value {
+                config.partitions = partitions;
+            }
+        },
+    },
     // membership (issue #11): heartbeat, SWIM and Cassandra (theory.md section 10).
     Param {
         key: "t_fail",
@@ -762,6 +779,7 @@ impl Param {
             Domain::Delay => Delay::FORMS.into(),
             Domain::Burst => Burst::FORM.into(),
             Domain::Schedule => CrashSchedule::FORM.into(),
+            Domain::Partitions => PartitionSchedule::FORM.into(),
         }
     }
 
@@ -779,6 +797,7 @@ impl Param {
             Domain::Delay => "none, fixed:D, uniform:A:B, exp:MEAN (0 to 10 rounds)".into(),
             Domain::Burst => "none or P:R (P 0 to 1, R over 0 to 1)".into(),
             Domain::Schedule => "none or ROUND:FRACTION, up to 8".into(),
+            Domain::Partitions => "none or ROUND:SPLIT[:HEAL], up to 8".into(),
         }
     }
 
@@ -812,6 +831,7 @@ impl Param {
             Domain::Delay => Value::Delay(Delay::parse(text)?),
             Domain::Burst => Value::Burst(Burst::parse(text)?),
             Domain::Schedule => Value::Schedule(CrashSchedule::parse(text)?),
+            Domain::Partitions => Value::Partitions(PartitionSchedule::parse(text)?),
         };
         self.check(value)?;
         Ok(value)
@@ -829,18 +849,23 @@ impl Param {
         };
         let value = match (self.domain, json) {
             (Domain::Optional { .. }, serde_json::Value::Null) => Value::Absent,
-            (Domain::Delay | Domain::Burst | Domain::Schedule, Json::Null) => {
+            (Domain::Delay | Domain::Burst | Domain::Schedule | Domain::Partitions, Json::Null) => {
                 return self.parse("none");
             }
-            (Domain::Delay | Domain::Burst | Domain::Schedule, Json::String(text)) => {
+            (
+                Domain::Delay | Domain::Burst | Domain::Schedule | Domain::Partitions,
+                Json::String(text),
+            ) => {
                 return self.parse(text);
             }
-            // A crash schedule may also be an array of "ROUND:FRACTION" entries.
-            (Domain::Schedule, Json::Array(entries)) => {
+            // A crash schedule or partitions may also be an array of entries.
+            (Domain::Schedule | Domain::Partitions, Json::Array(entries)) => {
                 let texts: Option<Vec<&str>> = entries.iter().map(Json::as_str).collect();
                 return self.parse(&texts.ok_or_else(malformed)?.join(","));
             }
-            (Domain::Delay | Domain::Burst | Domain::Schedule, _) => return Err(malformed()),
+            (Domain::Delay | Domain::Burst | Domain::Schedule | Domain::Partitions, _) => {
+                return Err(malformed());
+            }
             (Domain::Whole { .. } | Domain::Seed | Domain::Optional { .. }, _) => {
                 Value::Whole(json.as_u64().ok_or_else(malformed)?)
             }
@@ -936,6 +961,7 @@ impl Config {
                 self.nodes, self.racks
             )));
         }
+        self.check_partitions().map_err(ConfigError)?;
         self.mode.spec().check(self).map_err(ConfigError)?;
         let needed = self.memory_estimate();
         if needed > budget {
@@ -946,6 +972,25 @@ impl Config {
                 self.in_flight_estimate(),
                 bytes_text(budget)
             )));
+        }
+        Ok(())
+    }
+
+    /// Partitions name nodes below N, and split by racks only where there are racks.
+    fn check_partitions(&self) -> Result<(), String> {
+        for entry in self.partitions.entries() {
+            if let Some(highest) = entry.split.highest_node().filter(|&node| node >= self.nodes) {
+                return Err(format!(
+                    "partition {entry} names node {highest}, but the nodes are 0 to {}",
+                    self.nodes - 1
+                ));
+            }
+            if entry.split == Split::Racks && !(self.racks > 1 && self.mode.takes("racks")) {
+                return Err(format!(
+                    "partition {entry} splits by racks, but this run has none: racks applies to {} and must be above 1",
+                    find("racks").map_or(String::new(), |racks| racks.protocols_text())
+                ));
+            }
         }
         Ok(())
     }
@@ -1057,7 +1102,9 @@ impl Value {
             Value::Choice(name) => name.into(),
             Value::Absent => Json::Null,
             // Failures and delays: their text form, "none" when off.
-            Value::Delay(_) | Value::Burst(_) | Value::Schedule(_) => self.text().into(),
+            Value::Delay(_) | Value::Burst(_) | Value::Schedule(_) | Value::Partitions(_) => {
+                self.text().into()
+            }
         }
     }
 
@@ -1071,6 +1118,7 @@ impl Value {
             Value::Delay(delay) => delay.to_string(),
             Value::Burst(burst) => burst.map_or("none".to_string(), |burst| burst.to_string()),
             Value::Schedule(schedule) => schedule.to_string(),
+            Value::Partitions(partitions) => partitions.to_string(),
         }
     }
 }

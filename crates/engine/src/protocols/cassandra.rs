@@ -661,6 +661,10 @@ impl Protocol for Cassandra {
     ) -> Option<MembershipRound> {
         Some(self.shared.report(states, is_crashed, views))
     }
+
+    fn consistent(&self, states: &[Node], is_crashed: &dyn Fn(u32) -> bool) -> Option<bool> {
+        Some(self.shared.consistent(states, is_crashed))
+    }
 }
 
 // --- The descriptor ---
@@ -677,6 +681,7 @@ pub static SPEC: MembershipSpec = MembershipSpec {
         "max_rounds",
         "burst",
         "crash_at",
+        "partition",
         "delay",
         "periods",
         "join_at",

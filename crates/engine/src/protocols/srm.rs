@@ -450,6 +450,7 @@ impl ProtocolSpec for SrmSpec {
             "max_rounds",
             "burst",
             "crash_at",
+            "partition",
             "packets",
             "suppression",
             "c1",

@@ -197,6 +197,13 @@ impl Swim {
         net.send(from, to, kind, body);
     }
 
+    /// A ping to `to` whose first piggybacked update is `claim` (a reconnect: "you are failed
+    /// here"); not a probe, so no timeout follows.
+    fn send_claiming(&self, net: &mut impl Net<Self>, from: u32, to: u32, claim: Update) {
+        net.state_mut(from).updates.insert(0, (claim, 1));
+        self.send(net, from, to, PING, to, DIRECT);
+    }
+
     /// The probe of `target` failed: suspect it (or, without a suspicion period, fail it).
     fn suspect(&self, net: &mut impl Net<Self>, node: u32, target: u32) {
         if self.shared.params.suspicion == 0 {
@@ -345,6 +352,17 @@ impl Protocol for Swim {
         for member in due {
             self.confirm(net, node, member);
         }
+        // Now and then a member it holds as failed is pinged with that claim piggybacked: if
+        // it is back (a partition healed), it refutes with a higher incarnation in its ack.
+        if let Some(member) = self.shared.reconnect(net, node) {
+            let version = net.state(node).view.entries()[member as usize].version;
+            let claim = Update {
+                member,
+                version,
+                seen: Seen::Failed,
+            };
+            self.send_claiming(net, node, member, claim);
+        }
         // This period's probe: one member, uniformly at random.
         if let Some(target) = self.shared.pick(net, node, node) {
             net.state_mut(node).probe = Some((target, false));
@@ -365,8 +383,21 @@ impl Protocol for Swim {
         }
         self.apply_all(net, to, &body);
         match kind {
-            // A ping is answered at once (to the helper, for an indirect probe).
-            PING => self.send(net, to, from, ACK, to, body.relay),
+            // A ping is answered at once (to the helper, for an indirect probe). A ping from a
+            // member held as failed means it is back (a partition healed): the ack tells it, so
+            // it refutes with a higher incarnation.
+            PING => {
+                let entry = net.state(to).view.entries()[from as usize];
+                if entry.seen == Seen::Failed && body.relay == DIRECT {
+                    let claim = Update {
+                        member: from,
+                        version: entry.version,
+                        seen: Seen::Failed,
+                    };
+                    net.state_mut(to).updates.insert(0, (claim, 1));
+                }
+                self.send(net, to, from, ACK, to, body.relay)
+            }
             // A helper relays the ack to the member that asked; the prober notes it.
             ACK if body.relay != DIRECT && body.relay != to => {
                 self.send(net, to, body.relay, ACK, body.subject, DIRECT)
@@ -396,6 +427,7 @@ impl Protocol for Swim {
                         };
                     }
                 }
+                net.state_mut(to).view.recount();
             }
         }
     }
@@ -437,6 +469,10 @@ impl Protocol for Swim {
     ) -> Option<MembershipRound> {
         Some(self.shared.report(states, is_crashed, views))
     }
+
+    fn consistent(&self, states: &[Node], is_crashed: &dyn Fn(u32) -> bool) -> Option<bool> {
+        Some(self.shared.consistent(states, is_crashed))
+    }
 }
 
 // --- The descriptor ---
@@ -453,6 +489,7 @@ pub static SPEC: MembershipSpec = MembershipSpec {
         "max_rounds",
         "burst",
         "crash_at",
+        "partition",
         "delay",
         "periods",
         "join_at",
