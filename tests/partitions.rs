@@ -5,7 +5,7 @@
 //! brain and rejoin for SWIM, heartbeat and Cassandra.
 
 use gossip_lab::engine::ensemble::{self, Experiment};
-use gossip_lab::engine::report::PartitionEvent;
+use gossip_lab::engine::report::{Change, PartitionEvent};
 use gossip_lab::engine::{Config, Fate, Mode, RoundReport, Simulation, Status};
 
 fn config(mode: Mode, nodes: u32, seed: u64, settings: &[(&str, &str)]) -> Config {
@@ -159,7 +159,7 @@ fn malformed_partitions_get_one_line_messages() {
         ("1:0-5|3-9", "overlaps another side"),
         ("1:0-4->", "an empty side"),
         ("half", "an entry is ROUND:SPLIT"),
-        ("1:a-b", "is not a node range"),
+        ("1:3-b", "is not a node range"),
         ("1:half,2:half,3:half,4:half,5:half,6:half,7:half,8:half,9:half", "at most 8"),
     ];
     for (text, expected) in cases {
@@ -229,50 +229,51 @@ fn views(reports: &[RoundReport], round: u32) -> &[u8] {
     &reports[round as usize - 1].membership.as_ref().unwrap().views
 }
 
-/// The split brain and the rejoin: 40 members, the halves cut from round 20 until round 60.
-/// At the heal every member holds every member of the other side failed (3) or, SWIM, still
-/// suspected (2), and none of its own side; after it the views become consistent again (every
-/// live member lists every other alive), which `rejoin_time` measures.
+/// The split brain and the rejoin: 40 members, the halves cut from round 20 until round 100
+/// (80 periods: longer than every detector's time at these settings, Cassandra's 18.4 mean
+/// intervals included). During the cut every member declares every member of the other side
+/// failed; after the heal the views become consistent again (every live
+/// member lists every other alive), which `rejoin_time` measures, and stay so.
 fn split_brain_then_rejoin(mode: Mode, settings: &[(&str, &str)]) {
     let nodes = 40;
     for seed in 1..=3 {
         let mut all = vec![
             ("crash_at", "1:0"),
-            ("partition", "20:half:60"),
-            ("periods", "200"),
+            ("partition", "20:half:100"),
+            ("periods", "250"),
         ];
         all.extend_from_slice(settings);
         let (reports, simulation) = reports(config(mode, nodes, seed, &all));
-        let at_heal = views(&reports, 59);
-        for observer in 0..nodes {
-            for member in (0..nodes).filter(|&member| member != observer) {
-                let seen = at_heal[(observer * nodes + member) as usize];
-                if (observer < 20) == (member < 20) {
-                    assert_eq!(seen, 1, "{mode} seed {seed}: {observer} of {member}");
-                } else {
-                    assert!(seen == 3 || seen == 2, "{mode} seed {seed}: {observer} of {member}: {seen}");
+        let mut declared = std::collections::BTreeSet::new();
+        for report in &reports[..99] {
+            for event in &report.events {
+                // Across the cut only (a member of one's own side may be falsely detected too,
+                // by chance, as without a partition).
+                if let Change::Failed { member } = event.change
+                    && (event.node < 20) != (member < 20)
+                {
+                    declared.insert((event.node, member));
                 }
             }
         }
+        assert_eq!(declared.len(), 2 * 20 * 20, "{mode} seed {seed}: each side declares the other failed");
         let membership = simulation.membership().unwrap();
-        // Each side declared each member of the other failed at least once: 2 x 20 x 20.
-        assert!(
-            membership.false_detections >= 2 * 20 * 20
-                || mode == Mode::Swim && membership.false_detections >= 20 * 20,
-            "{mode} seed {seed}: {} false detections",
-            membership.false_detections
-        );
+        assert!(membership.false_detections >= 2 * 20 * 20, "{mode} seed {seed}");
         let rejoin = simulation
             .rejoin_time()
             .unwrap_or_else(|| panic!("{mode} seed {seed}: never consistent after the heal"));
-        assert!(rejoin >= 1.0 && rejoin <= 140.0, "{mode} seed {seed}: {rejoin}");
-        let last = views(&reports, 200);
-        assert!(
-            last.iter()
+        assert!(rejoin >= 1.0, "{mode} seed {seed}: {rejoin}");
+        let consistent = |round: u32| {
+            views(&reports, round)
+                .iter()
                 .enumerate()
-                .all(|(cell, &seen)| cell as u32 / nodes == cell as u32 % nodes || seen == 1),
-            "{mode} seed {seed}: consistent at the end"
-        );
+                .all(|(cell, &seen)| cell as u32 / nodes == cell as u32 % nodes || seen == 1)
+        };
+        assert!(!consistent(99), "{mode} seed {seed}: split at the heal");
+        let first = 99 + rejoin as u32;
+        assert!(consistent(first), "{mode} seed {seed}: consistent at round {first}");
+        assert!(!consistent(first - 1), "{mode} seed {seed}: the first consistent round");
+        assert!(consistent(250), "{mode} seed {seed}: consistent at the end");
     }
 }
 
@@ -302,6 +303,7 @@ fn the_summary_carries_partitioned_false_detections_and_rejoin_time() {
             &[
                 ("crash_at", "1:0"),
                 ("partition", "10:half:50"),
+                ("t_fail", "10"),
                 ("t_cleanup", "100"),
             ],
         ),
