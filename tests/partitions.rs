@@ -87,7 +87,10 @@ fn a_one_way_partition_blocks_one_direction_only() {
             _ => assert_ne!(contact.fate, Fate::Partitioned, "{contact:?}"),
         }
     }
-    assert!(blocked > 0 && passed > 0, "{blocked} blocked, {passed} passed");
+    assert!(
+        blocked > 0 && passed > 0,
+        "{blocked} blocked, {passed} passed"
+    );
     assert_eq!(simulation.informed(), 5);
 }
 
@@ -116,9 +119,11 @@ fn the_heal_restores_delivery_and_is_reported() {
             assert!(report.contacts.iter().all(|c| c.fate != Fate::Partitioned));
         }
     }
-    assert!(reports[..heal as usize - 1]
-        .iter()
-        .any(|report| report.counters.partitioned > 0));
+    assert!(
+        reports[..heal as usize - 1]
+            .iter()
+            .any(|report| report.counters.partitioned > 0)
+    );
     assert!(matches!(simulation.status(), Status::Completed { .. }));
 }
 
@@ -139,7 +144,11 @@ fn racks_split_by_rack() {
         Mode::Push,
         40,
         2,
-        &[("racks", "4"), ("partition", "1:racks"), ("max_rounds", "20")],
+        &[
+            ("racks", "4"),
+            ("partition", "1:racks"),
+            ("max_rounds", "20"),
+        ],
     );
     let (reports, simulation) = reports(config);
     for contact in reports.iter().flat_map(|report| &report.contacts) {
@@ -160,7 +169,10 @@ fn malformed_partitions_get_one_line_messages() {
         ("1:0-4->", "an empty side"),
         ("half", "an entry is ROUND:SPLIT"),
         ("1:3-b", "is not a node range"),
-        ("1:half,2:half,3:half,4:half,5:half,6:half,7:half,8:half,9:half", "at most 8"),
+        (
+            "1:half,2:half,3:half,4:half,5:half,6:half,7:half,8:half,9:half",
+            "at most 8",
+        ),
     ];
     for (text, expected) in cases {
         let error = Config::default().set("partition", text).unwrap_err().0;
@@ -207,13 +219,19 @@ fn gossip_completes_after_the_heal_within_the_bounds_of_theory() {
     };
     let cut = run(&[("partition", "1:half:40")]);
     let whole = run(&[]);
-    assert_eq!(cut.completed, trials, "every trial completes after the heal");
+    assert_eq!(
+        cut.completed, trials,
+        "every trial completes after the heal"
+    );
     let rounds = cut.rounds.unwrap();
     let after = rounds.mean - f64::from(heal - 1);
     let plain = whole.rounds.unwrap();
     let standard_error = ((rounds.sd.powi(2) + plain.sd.powi(2)) / f64::from(trials)).sqrt();
     let lower = (1000f64 / 2.0).ln();
-    assert!(after >= lower - 3.0 * standard_error, "{after} rounds after the heal, below {lower}");
+    assert!(
+        after >= lower - 3.0 * standard_error,
+        "{after} rounds after the heal, below {lower}"
+    );
     assert!(
         after <= plain.mean + 3.0 * standard_error,
         "{after} rounds after the heal, over the unpartitioned {}",
@@ -226,7 +244,11 @@ fn gossip_completes_after_the_heal_within_the_bounds_of_theory() {
 
 /// Views at the end of `round` (1-based), observer-major.
 fn views(reports: &[RoundReport], round: u32) -> &[u8] {
-    &reports[round as usize - 1].membership.as_ref().unwrap().views
+    &reports[round as usize - 1]
+        .membership
+        .as_ref()
+        .unwrap()
+        .views
 }
 
 /// The split brain and the rejoin: 40 members, the halves cut from round 20 until round 100
@@ -256,9 +278,16 @@ fn split_brain_then_rejoin(mode: Mode, settings: &[(&str, &str)]) {
                 }
             }
         }
-        assert_eq!(declared.len(), 2 * 20 * 20, "{mode} seed {seed}: each side declares the other failed");
+        assert_eq!(
+            declared.len(),
+            2 * 20 * 20,
+            "{mode} seed {seed}: each side declares the other failed"
+        );
         let membership = simulation.membership().unwrap();
-        assert!(membership.false_detections >= 2 * 20 * 20, "{mode} seed {seed}");
+        assert!(
+            membership.false_detections >= 2 * 20 * 20,
+            "{mode} seed {seed}"
+        );
         let rejoin = simulation
             .rejoin_time()
             .unwrap_or_else(|| panic!("{mode} seed {seed}: never consistent after the heal"));
@@ -271,8 +300,14 @@ fn split_brain_then_rejoin(mode: Mode, settings: &[(&str, &str)]) {
         };
         assert!(!consistent(99), "{mode} seed {seed}: split at the heal");
         let first = 99 + rejoin as u32;
-        assert!(consistent(first), "{mode} seed {seed}: consistent at round {first}");
-        assert!(!consistent(first - 1), "{mode} seed {seed}: the first consistent round");
+        assert!(
+            consistent(first),
+            "{mode} seed {seed}: consistent at round {first}"
+        );
+        assert!(
+            !consistent(first - 1),
+            "{mode} seed {seed}: the first consistent round"
+        );
         assert!(consistent(250), "{mode} seed {seed}: consistent at the end");
     }
 }

@@ -614,8 +614,7 @@ pub fn summarize(experiment: &Experiment, records: &[TrialRecord]) -> Summary {
             .map(|stats| stats.mean),
         }),
         partitioned: partitions.then(|| stats(&|r| r.partitioned as f64)),
-        false_detections: (partitions && membership)
-            .then(|| stats(&|r| r.false_detections as f64)),
+        false_detections: (partitions && membership).then(|| stats(&|r| r.false_detections as f64)),
         rejoin_time: (membership && config.partitions.last_heal().is_some())
             .then(|| optional(&|r| r.rejoin_time)),
     }

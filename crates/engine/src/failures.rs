@@ -378,10 +378,7 @@ impl Split {
 
     /// Whether a datagram from `from` to `to` crosses the cut in a blocked direction.
     pub fn blocks(&self, from: u32, to: u32, nodes: u32, racks: u32) -> bool {
-        let (a, b) = (
-            self.side(from, nodes, racks),
-            self.side(to, nodes, racks),
-        );
+        let (a, b) = (self.side(from, nodes, racks), self.side(to, nodes, racks));
         if self.one_way() {
             a == 0 && b == 1
         } else {
@@ -425,7 +422,8 @@ impl Split {
             for range in part.split('+') {
                 let range = range.trim();
                 let (first, last) = range.split_once('-').unwrap_or((range, range));
-                let (Ok(first), Ok(last)) = (first.trim().parse::<u32>(), last.trim().parse::<u32>())
+                let (Ok(first), Ok(last)) =
+                    (first.trim().parse::<u32>(), last.trim().parse::<u32>())
                 else {
                     return Err(format!("{range:?} is not a node range FIRST-LAST"));
                 };
@@ -559,7 +557,9 @@ impl PartitionSchedule {
 
     /// The partitions holding during `round`.
     pub fn holding(&self, round: u32) -> impl Iterator<Item = &Partition> {
-        self.entries().iter().filter(move |entry| entry.holds(round))
+        self.entries()
+            .iter()
+            .filter(move |entry| entry.holds(round))
     }
 
     /// Whether a datagram sent in `round` from `from` to `to` is dropped at a cut.
@@ -625,7 +625,9 @@ impl PartitionSchedule {
                             MAX_CRASH_ROUND + 1
                         ));
                     }
-                    Err(_) => return wrong(format!("the heal round {heal:?} is not a whole number")),
+                    Err(_) => {
+                        return wrong(format!("the heal round {heal:?} is not a whole number"));
+                    }
                 },
             };
             let split = match Split::parse(split) {

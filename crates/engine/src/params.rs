@@ -977,9 +977,13 @@ impl Config {
     }
 
     /// Partitions name nodes below N, and split by racks only where there are racks.
-    fn check_partitions(&self) -> Result<(), String> {
+    pub fn check_partitions(&self) -> Result<(), String> {
         for entry in self.partitions.entries() {
-            if let Some(highest) = entry.split.highest_node().filter(|&node| node >= self.nodes) {
+            if let Some(highest) = entry
+                .split
+                .highest_node()
+                .filter(|&node| node >= self.nodes)
+            {
                 return Err(format!(
                     "partition {entry} names node {highest}, but the nodes are 0 to {}",
                     self.nodes - 1

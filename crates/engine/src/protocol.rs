@@ -183,7 +183,11 @@ pub trait Protocol: Sized {
     }
     /// Whether every live member lists every other live member alive (membership protocols
     /// only): the consistent view a healed partition must reach again.
-    fn consistent(&self, _states: &[Self::Node], _is_crashed: &dyn Fn(u32) -> bool) -> Option<bool> {
+    fn consistent(
+        &self,
+        _states: &[Self::Node],
+        _is_crashed: &dyn Fn(u32) -> bool,
+    ) -> Option<bool> {
         None
     }
 }

@@ -654,13 +654,11 @@ impl<'a, P: Protocol, R: Recorder> Context<'a, P, R> {
         let nodes = self.network.nodes;
         // A partition drops what crosses its cut whatever the loss drew (drawn all the same, so
         // the run's other draws do not move).
-        let cut = self.network.links.partitions.blocks(
-            self.network.round,
-            from,
-            to,
-            nodes,
-            racks.racks,
-        );
+        let cut =
+            self.network
+                .links
+                .partitions
+                .blocks(self.network.round, from, to, nodes, racks.racks);
         let lost = lost && !cut;
         let counters = &mut self.counters;
         counters.lost += u64::from(lost);

@@ -407,9 +407,8 @@ impl Shared {
             .collect();
         live.iter().all(|&observer| {
             let entries = states[observer as usize].view().entries();
-            live
-                    .iter()
-                    .all(|&member| member == observer || entries[member as usize].seen() == Seen::Alive)
+            live.iter()
+                .all(|&member| member == observer || entries[member as usize].seen() == Seen::Alive)
         })
     }
 

@@ -174,7 +174,12 @@ pub fn stop_rule_theory(config: &Config) -> Option<(f64, Option<f64>)> {
 
 /// The lesson's figure for `config`, measured from `measures` when given.
 pub fn lesson(config: &Config, measures: Option<&Measures>) -> Option<Lesson> {
-    config.mode.spec().lesson(config, measures)
+    let mut lesson = config.mode.spec().lesson(config, measures)?;
+    if !config.partitions.is_empty() {
+        lesson.expected = None;
+        lesson.why = "no model of this lab covers a partition".into();
+    }
+    Some(lesson)
 }
 
 impl Config {
