@@ -287,16 +287,6 @@ impl Layout {
 
     /// The way a datagram flies: straight inside a rack, through both top-of-rack switches and
     /// the core switch between racks.
-    /// The centre the layout is drawn round.
-    fn center(&self) -> (f64, f64) {
-        match self.shape {
-            Shape::Circle { center, .. }
-            | Shape::Star { center, .. }
-            | Shape::Rings { center, .. }
-            | Shape::Racks { center, .. } => center,
-        }
-    }
-
     fn route(&self, from: u32, to: u32) -> Vec<(f64, f64)> {
         let (start, end) = (self.position(from), self.position(to));
         match self.shape {

@@ -594,6 +594,13 @@ impl ProtocolSpec for SrmSpec {
     }
     fn sends_per_node(&self, config: &Config) -> u64 {
         // A flood forwards every NAK and repair over each tree link: per node, per packet lost.
-        u64::from(config.fanout + 1) * u64::from(config.packets) * 2
+        // A partition keeps every packet from a whole side, which then NAKs all of them at
+        // once after the heal: up to N floods of each packet at a time.
+        let floods = if config.partitions.is_empty() {
+            config.fanout + 1
+        } else {
+            config.nodes.max(config.fanout + 1)
+        };
+        u64::from(floods) * u64::from(config.packets) * 2
     }
 }
