@@ -396,6 +396,20 @@ impl Protocol for Swim {
                     };
                     net.state_mut(to).updates.insert(0, (claim, 1));
                 }
+                // A ping claiming this member suspected or failed at an older incarnation (it
+                // refuted that already, but the pinger missed it): the ack carries its alive.
+                let own = net.state(to).view.entries()[to as usize].version;
+                let stale = body.updates[..body.count as usize].iter().any(|update| {
+                    update.member == to && update.seen != Seen::Alive && update.version < own
+                });
+                if stale {
+                    let alive = Update {
+                        member: to,
+                        version: own,
+                        seen: Seen::Alive,
+                    };
+                    net.state_mut(to).updates.insert(0, (alive, 1));
+                }
                 self.send(net, to, from, ACK, to, body.relay)
             }
             // A helper relays the ack to the member that asked; the prober notes it.
