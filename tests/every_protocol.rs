@@ -199,6 +199,18 @@ fn text(param: &Param, mode: Mode, pick: Pick, seed: u64) -> String {
         Domain::Schedule => schedule_text(pick),
         // Planned losses: none, or packet 1 on the link into node 1 (in range for every N, M).
         Domain::Drops => if pick.count == 0 { "none" } else { "1@1" }.into(),
+        Domain::Partitions => partition_text(pick),
+    }
+}
+
+/// Partitions as typed: none, or the halves cut (two-way or one-way) for a few rounds, healed.
+fn partition_text(pick: Pick) -> String {
+    let round = 1 + (pick.unit * 10.0) as u32;
+    let heal = round + 1 + (pick.extra * 10.0) as u32;
+    match pick.edge {
+        0 | 1 => format!("{round}:half:{heal}"),
+        2 => format!("{round}:half->:{heal}"),
+        _ => "none".into(),
     }
 }
 

@@ -70,8 +70,11 @@ mod cli {
                     param.range_text(),
                     param.default
                 ));
-            // A crash schedule's or a drop list's flag may be given several times.
-            let arg = if matches!(param.domain, Domain::Schedule | Domain::Drops) {
+            // A crash schedule's, a drop list's and the partitions' flags may be given several times.
+            let arg = if matches!(
+                param.domain,
+                Domain::Schedule | Domain::Drops | Domain::Partitions
+            ) {
                 arg.action(ArgAction::Append)
             } else {
                 arg

@@ -4,7 +4,7 @@ use super::limits;
 use super::state::Action;
 use crate::engine::config::Group;
 use crate::engine::config::limits as engine_limits; // async-racks
-use crate::engine::failures::{CrashAt, CrashSchedule, Delay};
+use crate::engine::failures::{CrashAt, CrashSchedule, Delay, Partition, PartitionSchedule, Split};
 use crate::engine::params::{self, Domain, Param, Value};
 use crate::engine::protocols::centralized::Transport;
 use crate::engine::{Config, Mode};
@@ -645,6 +645,114 @@ fn failure_number(
     }
 }
 
+/// The partition schedule: a row per partition (from round, split, heal round; 0: never),
+/// built on the parameter's one text form, so the registry checks and explains every edit.
+fn partition_editor(config: &Config, dispatch: &Callback<Action>) -> Html {
+    let entries: Vec<Partition> = config.partitions.entries().to_vec();
+    let text_of = |entries: &[Partition]| {
+        PartitionSchedule::from_entries(entries)
+            .map_or("none".into(), |schedule| schedule.to_string())
+    };
+    // An entry's text with one field replaced by what was typed (the registry refuses a bad one).
+    let owned = entries.clone();
+    let with = move |index: usize, field: usize, typed: String| {
+        let mut texts: Vec<String> = owned.iter().map(ToString::to_string).collect();
+        let entry = owned[index];
+        let mut fields = [
+            entry.round.to_string(),
+            entry.split.to_string(),
+            entry.heal.map_or(String::new(), |heal| heal.to_string()),
+        ];
+        fields[field] = typed;
+        texts[index] = if fields[2].is_empty() || fields[2] == "0" {
+            format!("{}:{}", fields[0], fields[1])
+        } else {
+            fields.join(":")
+        };
+        texts.join(",")
+    };
+    let rows = entries.iter().enumerate().map(|(index, entry)| {
+        let remove = {
+            let dispatch = dispatch.clone();
+            let mut rest = entries.clone();
+            rest.remove(index);
+            let text = text_of(&rest);
+            Callback::from(move |_: MouseEvent| dispatch.emit(Action::SetParam("partition", text.clone())))
+        };
+        let number = |field: usize, id: String, label: &'static str, value: u32| {
+            let (dispatch, with) = (dispatch.clone(), with.clone());
+            let onchange = Callback::from(move |event: Event| {
+                let input: HtmlInputElement = event.target_unchecked_into();
+                dispatch.emit(Action::SetParam("partition", with(index, field, input.value().trim().to_string())));
+            });
+            html! {
+                <label class="factor">
+                    <span>{ label }</span>
+                    <input type="number" class="number" id={id} min="0" max="10001" step="1"
+                        value={value.to_string()} {onchange} aria-label={label} />
+                </label>
+            }
+        };
+        let split = {
+            let (dispatch, with) = (dispatch.clone(), with.clone());
+            let onchange = Callback::from(move |event: Event| {
+                let input: HtmlInputElement = event.target_unchecked_into();
+                dispatch.emit(Action::SetParam("partition", with(index, 1, input.value().trim().to_string())));
+            });
+            html! {
+                <label class="factor">
+                    <span>{ "split" }</span>
+                    <input type="text" class="split" id={format!("partition-split-{index}")}
+                        value={entry.split.to_string()} {onchange} list="partition-splits"
+                        aria-label="split: half, half->, racks, 0-49|50-99 or 0-49->50-99" />
+                </label>
+            }
+        };
+        html! {
+            <div class="partition-row" data-testid="partition-row">
+                { number(0, format!("partition-round-{index}"), "from round", entry.round) }
+                { split }
+                { number(2, format!("partition-heal-{index}"), "heal at (0: never)", entry.heal.unwrap_or(0)) }
+                <button class="remove" onclick={remove} aria-label={format!("remove partition {}", index + 1)}>{ "×" }</button>
+            </div>
+        }
+    });
+    let add = {
+        let dispatch = dispatch.clone();
+        let mut more = entries.clone();
+        let round = entries
+            .last()
+            .map_or(5, |entry| entry.heal.unwrap_or(entry.round) + 5);
+        more.push(Partition {
+            round,
+            split: Split::Half { one_way: false },
+            heal: Some(round + 10),
+        });
+        let text = text_of(&more);
+        Callback::from(move |_: MouseEvent| {
+            dispatch.emit(Action::SetParam("partition", text.clone()))
+        })
+    };
+    let last = config.nodes.saturating_sub(1);
+    let half = config.nodes / 2;
+    html! {
+        <div class="failure" role="group" aria-label="Partitions">
+            <span class="group-name">{ "partitions" }</span>
+            { for rows }
+            <datalist id="partition-splits">
+                <option value="half" />
+                <option value="half->" />
+                <option value={format!("0-{}|{half}-{last}", half.saturating_sub(1))} />
+                if config.racks > 1 && config.mode.takes("racks") {
+                    <option value="racks" />
+                }
+            </datalist>
+            <button id="partition-add" data-testid="partition-add" onclick={add} disabled={entries.len() >= 8}>{ "Add a partition" }</button>
+            <span class="hint">{ "From the start of its round until its heal, every datagram across the cut is dropped (counted as partitioned). Split: half, half-> (one-way, lower half to upper), racks, or ranges like 0-9|10-99 (sides split by |) and 0-9->10-99 (one-way)." }</span>
+        </div>
+    }
+}
+
 fn failure_controls(
     config: &Config,
     click_crashes: bool,
@@ -766,6 +874,7 @@ fn failure_controls(
                 <button id="crash-at-add" onclick={add} disabled={entries.len() >= 8}>{ "Add a crash" }</button>
                 <span class="hint">{ "At the start of the round, that share of the N nodes crashes, chosen among the live ones (never the sender): a tree is cut, gossip routes around it." }</span>
             </div>
+            { partition_editor(config, dispatch) }
             <div class="failure">
                 { switch("click a node", vec![
                     ("inspect", !click_crashes, Action::SetClickCrashes(false)),

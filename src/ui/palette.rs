@@ -34,6 +34,8 @@ pub const REGIONS: [Rgb; 6] = [
     (240, 228, 66),
     (150, 150, 150),
 ];
+/// A partition's cut, and the datagrams it drops: a dark red apart from the lost vermillion.
+pub const CUT: Rgb = (165, 0, 38);
 /// Tree edges and the star's spokes.
 pub const EDGE: Rgb = (200, 200, 200);
 

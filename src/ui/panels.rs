@@ -56,6 +56,11 @@ pub fn counts(props: &RunProps) -> Html {
             <div><dt>{ "Redundant" }</dt><dd data-testid="redundant">{ percent(redundant_share) }<small>{ " of payloads" }</small></dd></div>
             <div><dt>{ "Lost" }</dt><dd><span data-testid="lost">{ totals.lost }</span>
                 <small>{ format!(" +{} to crashed", totals.to_crashed) }</small></dd></div>
+            // Partitions: datagrams dropped at a cut, and whether one holds now.
+            if !simulation.config().partitions.is_empty() {
+                <div><dt>{ "Partitioned" }</dt><dd><span data-testid="partitioned">{ totals.partitioned }</span>
+                    <small data-testid="partition-state">{ partition_state(simulation) }</small></dd></div>
+            }
             // Failures and delays: datagrams sent and not yet arrived.
             <div><dt>{ "In flight" }</dt><dd data-testid="in-flight">{ simulation.in_flight() }</dd></div>
             <div><dt>{ "At the sender" }</dt><dd><span data-testid="at-sender">{ totals.at_sender }</span>
@@ -530,4 +535,29 @@ fn capitalised(text: &str) -> String {
     chars.next().map_or_else(String::new, |first| {
         first.to_uppercase().chain(chars).collect()
     })
+}
+
+/// Whether a partition's cut holds in the round on the stage, in words: " cut holds" (with the
+/// round it heals at) or " healed"; before its start, when it starts.
+fn partition_state(simulation: &crate::engine::Simulation) -> String {
+    let round = simulation.round().max(1);
+    let partitions = simulation.config().partitions;
+    if let Some(&entry) = simulation.partitions_holding(round).first() {
+        return match partitions.entries()[entry].heal {
+            Some(heal) => format!(" cut till round {heal}"),
+            None => " cut, never heals".into(),
+        };
+    }
+    match partitions
+        .entries()
+        .iter()
+        .find(|entry| entry.round > round)
+    {
+        Some(next) => format!(" cut at round {}", next.round),
+        None => match (simulation.membership(), simulation.rejoin_time()) {
+            (None, _) => " healed".into(),
+            (Some(_), Some(periods)) => format!(" healed; rejoined in {periods}"),
+            (Some(_), None) => " healed; not rejoined yet".into(),
+        },
+    }
 }

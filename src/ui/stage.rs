@@ -576,8 +576,14 @@ pub fn draw(
     context.set_fill_style_str(&palette::css(palette::BACKGROUND, 1.0));
     context.fill_rect(0.0, 0.0, width, height);
     if run.simulation.config().nodes <= ANIMATED_NODES {
-        let (node_radius, numbered) =
+        let (node_radius, numbered, cuts) =
             draw_nodes(&context, run, progress, selected, width, height, ratio);
+        // For tests: the partition cut lines drawn now (none: no partition holds).
+        if cuts > 0 {
+            canvas.set_attribute("data-cut", &cuts.to_string())?;
+        } else {
+            canvas.remove_attribute("data-cut")?;
+        }
         // For tests and tools: a node's drawn diameter in CSS pixels, and whether it carries its
         // number.
         canvas.set_attribute("data-node-px", &format!("{:.1}", 2.0 * node_radius / ratio))?;
@@ -718,7 +724,7 @@ fn draw_nodes(
     width: f64,
     height: f64,
     ratio: f64,
-) -> (f64, bool) {
+) -> (f64, bool, usize) {
     let simulation = &run.simulation;
     let nodes = simulation.config().nodes;
     let kinds = simulation.kinds();
@@ -739,6 +745,7 @@ fn draw_nodes(
         draw_regions(context, &layout, regions, nodes, ratio);
     }
     draw_racks(context, &layout, report, ratio); // async-racks
+    let cuts = draw_partitions(context, &layout, simulation, round, ratio);
 
     // Edges and paths first, faint, so the dots and nodes sit on top.
     context.set_line_width(ratio);
@@ -961,7 +968,7 @@ fn draw_nodes(
         }
     }
     datagrams.draw(context);
-    (layout.node_radius, numbered)
+    (layout.node_radius, numbered, cuts)
 }
 
 /// Each node's number inside it, dark on the light colours and light on the dark ones; false
@@ -1108,9 +1115,67 @@ fn draw_regions(
 fn contact_colour(contact: &Contact, kinds: &[Kind]) -> (Rgb, bool) {
     match contact.fate {
         Fate::Lost | Fate::Crashed => (palette::LOST, true),
+        Fate::Partitioned => (palette::CUT, true),
         Fate::Redundant => (palette::REDUNDANT, true),
         _ => palette::look(kinds[contact.kind as usize].look),
     }
+}
+
+/// The cuts of the partitions holding in `round` (the round on the stage), drawn where the
+/// sides meet whatever the layout: a dark red dot halfway between every two nearby nodes on
+/// different sides, on a pale band; the dots line up along the boundary like a perforation.
+/// Returns how many dots it drew.
+fn draw_partitions(
+    context: &CanvasRenderingContext2d,
+    layout: &Layout,
+    simulation: &Simulation,
+    round: u32,
+    ratio: f64,
+) -> usize {
+    let holding = simulation.partitions_holding(round);
+    if holding.is_empty() || round == 0 {
+        return 0;
+    }
+    let nodes = layout.nodes;
+    let positions: Vec<(f64, f64)> = (0..nodes).map(|node| layout.position(node)).collect();
+    let distance = |a: usize, b: usize| {
+        (positions[a].0 - positions[b].0).hypot(positions[a].1 - positions[b].1)
+    };
+    // Nearby: within twice the typical gap to a nearest neighbour (the median of them).
+    let mut nearest: Vec<f64> = (0..positions.len())
+        .map(|a| {
+            (0..positions.len())
+                .filter(|&b| b != a)
+                .map(|b| distance(a, b))
+                .fold(f64::INFINITY, f64::min)
+        })
+        .collect();
+    nearest.sort_by(f64::total_cmp);
+    let reach = 2.0 * nearest.get(nearest.len() / 2).copied().unwrap_or(0.0);
+    let mut middles: Vec<(f64, f64)> = Vec::new();
+    for entry in holding {
+        let sides: Vec<u8> = (0..nodes)
+            .map(|node| simulation.partition_side(entry, node))
+            .collect();
+        for a in 0..positions.len() {
+            for b in a + 1..positions.len() {
+                let gap = distance(a, b);
+                if sides[a] != sides[b] && gap <= reach && gap > 0.0 {
+                    let (pa, pb) = (positions[a], positions[b]);
+                    middles.push(((pa.0 + pb.0) / 2.0, (pa.1 + pb.1) / 2.0));
+                }
+            }
+        }
+    }
+    let mut band = Batch::default();
+    let mut dots = Batch::default();
+    for &(x, y) in &middles {
+        dot(&mut band, x, y, 0.3 * reach, palette::CUT, 0.10, true);
+        dot(&mut dots, x, y, 2.2 * ratio, palette::CUT, 0.9, true);
+    }
+    band.draw(context);
+    dots.draw(context);
+    middles.len()
 }
 
 /// One datagram at `progress`, flying during its `span` of the round: useful ones solid, control
@@ -1137,16 +1202,22 @@ fn draw_datagram(
     let size = (layout.node_radius * 0.55).clamp(2.5 * ratio, 6.0 * ratio);
     let (colour, filled) = contact_colour(contact, kinds);
     match contact.fate {
-        Fate::Lost | Fate::Crashed => {
-            let stop = if contact.fate == Fate::Lost { 0.5 } else { 1.0 };
+        // A datagram dropped at a partition's cut stops halfway, like a lost one, in the cut's
+        // colour.
+        Fate::Lost | Fate::Crashed | Fate::Partitioned => {
+            let stop = if contact.fate == Fate::Crashed {
+                1.0
+            } else {
+                0.5
+            };
             let (x, y) = at(travelled.min(stop));
             if travelled < stop {
-                dot(dots, x, y, size, palette::LOST, 1.0, true);
+                dot(dots, x, y, size, colour, 1.0, true);
             } else {
                 // Fade out over the rest of the round (and a little after).
                 let fade =
                     (1.0 - (progress - (start + stop * (end - start))) / 0.6).clamp(0.0, 1.0);
-                draw_cross(context, x, y, size * 1.4, palette::LOST, 2.0 * ratio, fade);
+                draw_cross(context, x, y, size * 1.4, colour, 2.0 * ratio, fade);
             }
         }
         _ if travelled >= 1.0 => {}

@@ -500,6 +500,11 @@ pub fn keep_consistent(config: &mut Config, notices: &mut Vec<String>) {
         ));
         config.racks = config.nodes;
     }
+    // Partitions name nodes below N and split by racks only where there are racks.
+    if let Err(message) = config.check_partitions() {
+        notices.push(format!("{message}; the partitions were dropped."));
+        config.partitions = Default::default();
+    }
     let receivers = config.nodes.saturating_sub(1).max(1);
     if config.mode.takes("regions") && config.rmtp.regions > receivers {
         notices.push(format!(

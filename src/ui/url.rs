@@ -146,7 +146,11 @@ pub(crate) fn page_value(param: &Param, text: &str) -> Result<Value, String> {
         Err(message)
             if matches!(
                 param.domain,
-                Domain::Delay | Domain::Burst | Domain::Schedule | Domain::Drops
+                Domain::Delay
+                    | Domain::Burst
+                    | Domain::Schedule
+                    | Domain::Drops
+                    | Domain::Partitions
             ) =>
         {
             Err(format!("valid: {message}"))

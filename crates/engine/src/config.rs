@@ -2,7 +2,7 @@
 //! network, the crashed set. Plain data: `params` describes and validates each parameter, the
 //! protocol registry computes what depends on the model (the round limit).
 
-use super::failures::{Burst, CrashSchedule, Delay};
+use super::failures::{Burst, CrashSchedule, Delay, PartitionSchedule};
 use super::params::Value;
 pub use super::protocols::Mode;
 use super::protocols::{
@@ -109,6 +109,9 @@ pub struct Config {
     pub burst: Option<Burst>,
     /// Fractions of the nodes crashing at the start of given rounds.
     pub crash_at: CrashSchedule,
+    /// Network partitions: cuts that drop the datagrams crossing them, each from its round
+    /// until its heal.
+    pub partitions: PartitionSchedule,
     /// Heartbeat, SWIM and Cassandra: their timeouts, thresholds, run length and join.
     pub membership: membership::Params,
     /// The values of the parameters a protocol describes in its own file
@@ -141,6 +144,7 @@ impl Default for Config {
             delay: Delay::None,
             burst: None,
             crash_at: CrashSchedule::default(),
+            partitions: PartitionSchedule::default(),
             membership: membership::Params::default(),
             own: BTreeMap::new(),
         }

@@ -203,6 +203,18 @@ pub struct Summary {
     /// key (Plumtree's `rmr`, `ldh`, `reliability`); none for the other protocols.
     #[serde(flatten)]
     pub per_message: BTreeMap<&'static str, PerMessage>,
+    // Partitions; absent without them.
+    /// Datagrams dropped at a partition's cut, per trial.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partitioned: Option<Stats>,
+    /// Membership: events of a live node marking a live member failed (each side declaring the
+    /// other failed), per trial.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub false_detections: Option<Stats>,
+    /// Membership with a heal: periods from the last heal until every live member listed every
+    /// other live member alive, over the trials where that happened (null if none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rejoin_time: Option<Option<Stats>>,
 }
 
 /// A figure measured per message: its value for each message in injection order (the mean
@@ -283,6 +295,10 @@ pub struct TrialRecord {
     pub lesson_measured: Option<f64>,
     /// `Simulation::message_figures`: figure by figure, one value per message (NaN: none).
     pub message_figures: Vec<f64>,
+    // Partitions.
+    /// Datagrams dropped at a cut; periods from the last heal to a consistent membership view.
+    pub partitioned: u64,
+    pub rejoin_time: Option<f64>,
 }
 
 const NO_STATS: Stats = Stats {
@@ -347,6 +363,8 @@ impl TrialRecord {
         ]);
         out.push(self.message_figures.len() as f64);
         out.extend(&self.message_figures);
+        // Partitions.
+        out.extend([self.partitioned as f64, optional(self.rejoin_time)]);
     }
 
     /// Records encoded one after another by `encode`; None if `numbers` is not such a list.
@@ -399,6 +417,9 @@ impl TrialRecord {
             record.bytes = numbers.next()? as u64;
             record.lesson_measured = numbers.next().map(|n| Some(n).filter(|n| !n.is_nan()))?;
             record.message_figures = list(&mut numbers)?;
+            // Partitions.
+            record.partitioned = numbers.next()? as u64;
+            record.rejoin_time = numbers.next().map(|n| Some(n).filter(|n| !n.is_nan()))?;
             records.push(record);
         }
         Some(records)
@@ -449,6 +470,8 @@ pub fn run_trial(config: &Config, trial: u32) -> TrialRecord {
         rounds_played: simulation.round(),
         peak_through_core: simulation.peak_through_core(),
         message_latencies: simulation.message_latencies(),
+        partitioned: totals.partitioned,
+        rejoin_time: simulation.rejoin_time(),
         ..TrialRecord::default()
     };
     // membership (issue #11).
@@ -563,6 +586,7 @@ pub fn summarize(experiment: &Experiment, records: &[TrialRecord]) -> Summary {
         Stats::of(&records.iter().filter_map(figure).collect::<Vec<_>>())
     };
     let per_period = |r: &TrialRecord| f64::from(r.rounds_played.max(1));
+    let partitions = !config.partitions.is_empty();
     Summary {
         config: experiment.echo(),
         live_nodes: config.live_count(),
@@ -645,5 +669,9 @@ pub fn summarize(experiment: &Experiment, records: &[TrialRecord]) -> Summary {
             .map(|stats| stats.mean),
         }),
         per_message: per_message(config, records),
+        partitioned: partitions.then(|| stats(&|r| r.partitioned as f64)),
+        false_detections: (partitions && membership).then(|| stats(&|r| r.false_detections as f64)),
+        rejoin_time: (membership && config.partitions.last_heal().is_some())
+            .then(|| optional(&|r| r.rejoin_time)),
     }
 }

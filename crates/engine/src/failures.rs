@@ -365,3 +365,322 @@ pub fn choose_victims(
     }
     victims
 }
+
+/// The most partitions in a schedule.
+pub const MAX_PARTITIONS: usize = 8;
+/// The most ranges an explicit split names (over all its sides).
+pub const MAX_RANGES: usize = 16;
+
+/// Which side of a cut a node is on, for nodes an explicit split does not name: they form one
+/// more side together ("the rest").
+const REST: u8 = u8::MAX;
+
+/// How a partition splits the nodes. Two-way: a datagram between two different sides is
+/// dropped. One-way (`a->b`): only datagrams from side a to side b are dropped.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Split {
+    /// Nodes 0 .. N/2 - 1 against N/2 .. N - 1 (N/2 rounded down).
+    Half { one_way: bool },
+    /// Every rack its own side (gossip with racks > 1).
+    Racks,
+    /// Sides of node ranges: `ranges[..len]` are (first, last, side), inclusive.
+    Sides {
+        ranges: [(u32, u32, u8); MAX_RANGES],
+        len: u8,
+        one_way: bool,
+    },
+}
+
+impl Split {
+    /// The side of `node` among `nodes` (`racks`: the run's racks, for `Split::Racks`).
+    pub fn side(&self, node: u32, nodes: u32, racks: u32) -> u8 {
+        match self {
+            Split::Half { .. } => u8::from(node >= nodes / 2),
+            Split::Racks => (u64::from(node) * u64::from(racks) / u64::from(nodes)) as u8,
+            Split::Sides { ranges, len, .. } => ranges[..*len as usize]
+                .iter()
+                .find(|&&(first, last, _)| (first..=last).contains(&node))
+                .map_or(REST, |&(_, _, side)| side),
+        }
+    }
+
+    pub fn one_way(&self) -> bool {
+        match self {
+            Split::Half { one_way } | Split::Sides { one_way, .. } => *one_way,
+            Split::Racks => false,
+        }
+    }
+
+    /// Whether a datagram from `from` to `to` crosses the cut in a blocked direction.
+    pub fn blocks(&self, from: u32, to: u32, nodes: u32, racks: u32) -> bool {
+        let (a, b) = (self.side(from, nodes, racks), self.side(to, nodes, racks));
+        if self.one_way() {
+            a == 0 && b == 1
+        } else {
+            a != b
+        }
+    }
+
+    /// The highest node an explicit split names (checked against N by `validate`).
+    pub fn highest_node(&self) -> Option<u32> {
+        match self {
+            Split::Sides { ranges, len, .. } => {
+                ranges[..*len as usize].iter().map(|range| range.1).max()
+            }
+            _ => None,
+        }
+    }
+
+    /// Parses `half`, `half->`, `racks`, `0-49|50-99`, `0-9+20-29|10-19` or `0-49->50-99`.
+    fn parse(text: &str) -> Result<Split, String> {
+        let (sides, one_way): (Vec<&str>, bool) = match text.split_once("->") {
+            Some((from, to)) => (vec![from, to], true),
+            None => (text.split('|').collect(), false),
+        };
+        match (sides.as_slice(), one_way) {
+            (["half"], false) => return Ok(Split::Half { one_way: false }),
+            (["half", ""], true) => return Ok(Split::Half { one_way: true }),
+            (["racks"], false) => return Ok(Split::Racks),
+            _ if !text.chars().any(|c| c.is_ascii_digit()) => {
+                return Err(format!(
+                    "unknown split {text:?}: half, half->, racks, or node ranges"
+                ));
+            }
+            _ => {}
+        }
+        let mut ranges = [(0, 0, 0); MAX_RANGES];
+        let mut len = 0;
+        for (side, part) in sides.iter().enumerate() {
+            if part.trim().is_empty() {
+                return Err(format!("an empty side in {text:?}"));
+            }
+            for range in part.split('+') {
+                let range = range.trim();
+                let (first, last) = range.split_once('-').unwrap_or((range, range));
+                let (Ok(first), Ok(last)) =
+                    (first.trim().parse::<u32>(), last.trim().parse::<u32>())
+                else {
+                    return Err(format!("{range:?} is not a node range FIRST-LAST"));
+                };
+                if first > last {
+                    return Err(format!("the range {range:?} runs backwards"));
+                }
+                if len == MAX_RANGES {
+                    return Err(format!("a split names at most {MAX_RANGES} ranges"));
+                }
+                let overlaps = ranges[..len]
+                    .iter()
+                    .any(|&(a, b, _)| first <= b && a <= last);
+                if overlaps {
+                    return Err(format!("the range {range:?} overlaps another side"));
+                }
+                ranges[len] = (first, last, side as u8);
+                len += 1;
+            }
+        }
+        Ok(Split::Sides {
+            ranges,
+            len: len as u8,
+            one_way,
+        })
+    }
+}
+
+impl fmt::Display for Split {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Split::Half { one_way: false } => f.write_str("half"),
+            Split::Half { one_way: true } => f.write_str("half->"),
+            Split::Racks => f.write_str("racks"),
+            Split::Sides {
+                ranges,
+                len,
+                one_way,
+            } => {
+                let ranges = &ranges[..*len as usize];
+                let sides = ranges.iter().map(|range| range.2).max().unwrap_or(0);
+                let text: Vec<String> = (0..=sides)
+                    .map(|side| {
+                        ranges
+                            .iter()
+                            .filter(|range| range.2 == side)
+                            .map(|&(first, last, _)| {
+                                if first == last {
+                                    first.to_string()
+                                } else {
+                                    format!("{first}-{last}")
+                                }
+                            })
+                            .collect::<Vec<_>>()
+                            .join("+")
+                    })
+                    .collect();
+                f.write_str(&text.join(if *one_way { "->" } else { "|" }))
+            }
+        }
+    }
+}
+
+/// One partition: from the start of round `round` the split's cut drops datagrams, until the
+/// start of round `heal` (never healed: `None`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Partition {
+    pub round: u32,
+    pub split: Split,
+    pub heal: Option<u32>,
+}
+
+impl Partition {
+    /// Whether the cut holds during `round`.
+    pub fn holds(&self, round: u32) -> bool {
+        round >= self.round && self.heal.is_none_or(|heal| round < heal)
+    }
+}
+
+impl Default for Partition {
+    fn default() -> Self {
+        Partition {
+            round: 1,
+            split: Split::Half { one_way: false },
+            heal: None,
+        }
+    }
+}
+
+impl fmt::Display for Partition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.round, self.split)?;
+        match self.heal {
+            Some(heal) => write!(f, ":{heal}"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Up to `MAX_PARTITIONS` partitions, in the order of their start rounds. A datagram is
+/// dropped when any partition holding at its sending blocks it.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct PartitionSchedule {
+    entries: [Partition; MAX_PARTITIONS],
+    len: usize,
+}
+
+impl PartitionSchedule {
+    pub const FORM: &'static str = "none or ROUND:SPLIT[:HEAL] entries separated by commas, at most 8; SPLIT is half, racks, node ranges like 0-49|50-99 (sides split by |, ranges in a side joined by +, unnamed nodes one more side) or one-way A->B (half-> for the lower half to the upper); round 1 to 10000, HEAL after ROUND";
+
+    pub fn entries(&self) -> &[Partition] {
+        &self.entries[..self.len]
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn from_entries(entries: &[Partition]) -> Result<PartitionSchedule, String> {
+        if entries.len() > MAX_PARTITIONS {
+            return Err(format!(
+                "partition takes at most {MAX_PARTITIONS} entries (got {})",
+                entries.len()
+            ));
+        }
+        let mut schedule = PartitionSchedule::default();
+        schedule.entries[..entries.len()].copy_from_slice(entries);
+        schedule.len = entries.len();
+        schedule.entries[..schedule.len].sort_by_key(|entry| entry.round);
+        Ok(schedule)
+    }
+
+    /// The partitions holding during `round`.
+    pub fn holding(&self, round: u32) -> impl Iterator<Item = &Partition> {
+        self.entries()
+            .iter()
+            .filter(move |entry| entry.holds(round))
+    }
+
+    /// Whether a datagram sent in `round` from `from` to `to` is dropped at a cut.
+    #[inline]
+    pub fn blocks(&self, round: u32, from: u32, to: u32, nodes: u32, racks: u32) -> bool {
+        self.len > 0
+            && self
+                .holding(round)
+                .any(|entry| entry.split.blocks(from, to, nodes, racks))
+    }
+
+    /// The round the last partition heals at; `None` without partitions or if one never heals.
+    pub fn last_heal(&self) -> Option<u32> {
+        let mut last = None;
+        for entry in self.entries() {
+            last = Some(last.unwrap_or(0).max(entry.heal?));
+        }
+        last
+    }
+
+    /// The latest round the schedule names (a start or a heal): 0 without partitions.
+    pub fn latest_round(&self) -> u32 {
+        self.entries()
+            .iter()
+            .map(|entry| entry.heal.unwrap_or(entry.round))
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Parses "10:half:30,40:0-9|10-99" (or "none").
+    pub fn parse(text: &str) -> Result<PartitionSchedule, String> {
+        let text = text.trim();
+        if ["none", "off", ""].contains(&text) {
+            return Ok(PartitionSchedule::default());
+        }
+        let mut entries = Vec::new();
+        for part in text.split(',') {
+            let part = part.trim();
+            let wrong = |why: String| {
+                Err(format!(
+                    "partition {part:?} is wrong: {why} (the form: ROUND:SPLIT[:HEAL], SPLIT half, racks, 0-49|50-99 or 0-49->50-99)"
+                ))
+            };
+            let fields: Vec<&str> = part.split(':').map(str::trim).collect();
+            let (round, split, heal) = match fields.as_slice() {
+                [round, split] => (*round, *split, None),
+                [round, split, heal] => (*round, *split, Some(*heal)),
+                _ => return wrong("an entry is ROUND:SPLIT or ROUND:SPLIT:HEAL".into()),
+            };
+            let Ok(round) = round.parse::<u32>() else {
+                return wrong(format!("the round {round:?} is not a whole number"));
+            };
+            if !(1..=MAX_CRASH_ROUND).contains(&round) {
+                return wrong(format!("the round must be from 1 to {MAX_CRASH_ROUND}"));
+            }
+            let heal = match heal {
+                None | Some("none" | "never") => None,
+                Some(heal) => match heal.parse::<u32>() {
+                    Ok(heal) if heal > round && heal <= MAX_CRASH_ROUND + 1 => Some(heal),
+                    Ok(_) => {
+                        return wrong(format!(
+                            "the heal round must be after round {round}, at most {}",
+                            MAX_CRASH_ROUND + 1
+                        ));
+                    }
+                    Err(_) => {
+                        return wrong(format!("the heal round {heal:?} is not a whole number"));
+                    }
+                },
+            };
+            let split = match Split::parse(split) {
+                Ok(split) => split,
+                Err(why) => return wrong(why),
+            };
+            entries.push(Partition { round, split, heal });
+        }
+        PartitionSchedule::from_entries(&entries)
+    }
+}
+
+impl fmt::Display for PartitionSchedule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_empty() {
+            return f.write_str("none");
+        }
+        let entries: Vec<String> = self.entries().iter().map(ToString::to_string).collect();
+        f.write_str(&entries.join(","))
+    }
+}

@@ -4,7 +4,7 @@
 //! table is printed from it (`gossip-sim --params-markdown`, checked by a test).
 
 use super::config::{Config, ConfigError, Mode, limits};
-use super::failures::{Burst, CrashSchedule, Delay};
+use super::failures::{Burst, CrashSchedule, Delay, PartitionSchedule, Split};
 use super::protocols::centralized::Transport;
 use super::protocols::messages::Policy;
 use super::protocols::mongering;
@@ -48,8 +48,14 @@ pub enum Domain {
     Schedule,
     /// Planned losses PACKET@NODE,...; JSON also takes an array of entries.
     Drops,
+    /// Network partitions ROUND:SPLIT[:HEAL],...; JSON also takes an array of entries.
+    Partitions,
 }
 
+// A partition schedule makes the enum about 1.7 KB; it stays `Copy` (the table's get and set
+// pass values by value), and a value exists only while a parameter is read or set, never per
+// datagram or per node.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Value {
     Whole(u64),
@@ -61,6 +67,7 @@ pub enum Value {
     Burst(Option<Burst>),
     Schedule(CrashSchedule),
     Drops(Drops),
+    Partitions(PartitionSchedule),
 }
 
 pub struct Param {
@@ -609,6 +616,20 @@ static FIELDS: &[Param] = &[
             }
         },
     },
+    Param {
+        key: "partition",
+        url: Some("partition"),
+        label: "Partitions",
+        domain: Domain::Partitions,
+        default: "none",
+        help: "network partitions, ROUND:SPLIT[:HEAL] (repeatable, or a comma list, at most 8): from the start of ROUND until the start of HEAL (none: never) every datagram sent across the cut is dropped and counted as partitioned. SPLIT: half (nodes below N/2 against the rest), racks (each rack a side; gossip with racks), node ranges 0-49|50-99 (sides split by |, ranges of one side joined by +, nodes 0 to N - 1, nodes not named one more side), or one-way A->B (only datagrams from A to B dropped; half-> for the lower half to the upper)",
+        get: |config| Value::Partitions(config.partitions),
+        set: |config, value| {
+            if let Value::Partitions(partitions) = value {
+                config.partitions = partitions;
+            }
+        },
+    },
     // membership (issue #11): heartbeat, SWIM and Cassandra (theory.md section 10).
     Param {
         key: "t_fail",
@@ -781,6 +802,7 @@ impl Param {
             Domain::Burst => Burst::FORM.into(),
             Domain::Schedule => CrashSchedule::FORM.into(),
             Domain::Drops => Drops::FORM.into(),
+            Domain::Partitions => PartitionSchedule::FORM.into(),
         }
     }
 
@@ -799,6 +821,7 @@ impl Param {
             Domain::Burst => "none or P:R (P 0 to 1, R over 0 to 1)".into(),
             Domain::Schedule => "none or ROUND:FRACTION, up to 8".into(),
             Domain::Drops => "none or PACKET@NODE, up to 64".into(),
+            Domain::Partitions => "none or ROUND:SPLIT[:HEAL], up to 8".into(),
         }
     }
 
@@ -833,6 +856,7 @@ impl Param {
             Domain::Burst => Value::Burst(Burst::parse(text)?),
             Domain::Schedule => Value::Schedule(CrashSchedule::parse(text)?),
             Domain::Drops => Value::Drops(Drops::parse(text)?),
+            Domain::Partitions => Value::Partitions(PartitionSchedule::parse(text)?),
         };
         self.check(value)?;
         Ok(value)
@@ -850,21 +874,39 @@ impl Param {
         };
         let value = match (self.domain, json) {
             (Domain::Optional { .. }, serde_json::Value::Null) => Value::Absent,
-            (Domain::Delay | Domain::Burst | Domain::Schedule | Domain::Drops, Json::Null) => {
+            (
+                Domain::Delay
+                | Domain::Burst
+                | Domain::Schedule
+                | Domain::Drops
+                | Domain::Partitions,
+                Json::Null,
+            ) => {
                 return self.parse("none");
             }
             (
-                Domain::Delay | Domain::Burst | Domain::Schedule | Domain::Drops,
+                Domain::Delay
+                | Domain::Burst
+                | Domain::Schedule
+                | Domain::Drops
+                | Domain::Partitions,
                 Json::String(text),
             ) => {
                 return self.parse(text);
             }
-            // A crash schedule may also be an array of "ROUND:FRACTION" entries.
-            (Domain::Schedule | Domain::Drops, Json::Array(entries)) => {
+            // A crash schedule, planned drops or partitions may also be an array of entries.
+            (Domain::Schedule | Domain::Drops | Domain::Partitions, Json::Array(entries)) => {
                 let texts: Option<Vec<&str>> = entries.iter().map(Json::as_str).collect();
                 return self.parse(&texts.ok_or_else(malformed)?.join(","));
             }
-            (Domain::Delay | Domain::Burst | Domain::Schedule | Domain::Drops, _) => {
+            (
+                Domain::Delay
+                | Domain::Burst
+                | Domain::Schedule
+                | Domain::Drops
+                | Domain::Partitions,
+                _,
+            ) => {
                 return Err(malformed());
             }
             (Domain::Whole { .. } | Domain::Seed | Domain::Optional { .. }, _) => {
@@ -966,6 +1008,7 @@ impl Config {
         self.drops
             .check(self.nodes, self.packets)
             .map_err(ConfigError)?;
+        self.check_partitions().map_err(ConfigError)?;
         self.mode.spec().check(self).map_err(ConfigError)?;
         let needed = self.memory_estimate();
         if needed > budget {
@@ -976,6 +1019,29 @@ impl Config {
                 self.in_flight_estimate(),
                 bytes_text(budget)
             )));
+        }
+        Ok(())
+    }
+
+    /// Partitions name nodes below N, and split by racks only where there are racks.
+    pub fn check_partitions(&self) -> Result<(), String> {
+        for entry in self.partitions.entries() {
+            if let Some(highest) = entry
+                .split
+                .highest_node()
+                .filter(|&node| node >= self.nodes)
+            {
+                return Err(format!(
+                    "partition {entry} names node {highest}, but the nodes are 0 to {}",
+                    self.nodes - 1
+                ));
+            }
+            if entry.split == Split::Racks && !(self.racks > 1 && self.mode.takes("racks")) {
+                return Err(format!(
+                    "partition {entry} splits by racks, but this run has none: racks applies to {} and must be above 1",
+                    find("racks").map_or(String::new(), |racks| racks.protocols_text())
+                ));
+            }
         }
         Ok(())
     }
@@ -1087,9 +1153,11 @@ impl Value {
             Value::Choice(name) => name.into(),
             Value::Absent => Json::Null,
             // Failures and delays: their text form, "none" when off.
-            Value::Delay(_) | Value::Burst(_) | Value::Schedule(_) | Value::Drops(_) => {
-                self.text().into()
-            }
+            Value::Delay(_)
+            | Value::Burst(_)
+            | Value::Schedule(_)
+            | Value::Drops(_)
+            | Value::Partitions(_) => self.text().into(),
         }
     }
 
@@ -1104,6 +1172,7 @@ impl Value {
             Value::Burst(burst) => burst.map_or("none".to_string(), |burst| burst.to_string()),
             Value::Schedule(schedule) => schedule.to_string(),
             Value::Drops(drops) => drops.to_string(),
+            Value::Partitions(partitions) => partitions.to_string(),
         }
     }
 }

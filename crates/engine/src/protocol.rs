@@ -202,4 +202,13 @@ pub trait Protocol: Sized {
     ) -> Option<super::report::MembershipRound> {
         None
     }
+    /// Whether every live member lists every other live member alive (membership protocols
+    /// only): the consistent view a healed partition must reach again.
+    fn consistent(
+        &self,
+        _states: &[Self::Node],
+        _is_crashed: &dyn Fn(u32) -> bool,
+    ) -> Option<bool> {
+        None
+    }
 }

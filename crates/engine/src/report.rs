@@ -68,6 +68,8 @@ pub struct Counters {
     pub lost: u64,
     /// Datagrams that reached a crashed node and vanished there.
     pub to_crashed: u64,
+    /// Datagrams dropped because they crossed a partition's cut.
+    pub partitioned: u64,
     /// Datagrams that arrived at node 0, the sender (ACK implosion shows here).
     pub at_sender: u64,
     /// Datagrams between racks, through the core switch (racked networks only).
@@ -102,6 +104,7 @@ impl Counters {
         self.redundant += other.redundant;
         self.lost += other.lost;
         self.to_crashed += other.to_crashed;
+        self.partitioned += other.partitioned;
         self.at_sender += other.at_sender;
         self.through_core += other.through_core;
         self.repaired += other.repaired;
@@ -120,6 +123,8 @@ impl Counters {
 pub enum Fate {
     /// Dropped by the network.
     Lost,
+    /// Dropped at a partition's cut.
+    Partitioned,
     /// Arrived at a crashed node.
     Crashed,
     /// Taught its receiver something new.
@@ -132,7 +137,7 @@ pub enum Fate {
 
 impl Fate {
     pub fn delivered(self) -> bool {
-        !matches!(self, Fate::Lost | Fate::Crashed)
+        !matches!(self, Fate::Lost | Fate::Crashed | Fate::Partitioned)
     }
 }
 
@@ -184,6 +189,16 @@ pub struct NodeEvent {
     pub tick: Tick,
     pub node: u32,
     pub change: Change,
+}
+
+/// A partition starting or healing, at the first tick of the round it does (for the stage and
+/// traces). `entry` indexes the configuration's partition schedule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct PartitionEvent {
+    pub tick: Tick,
+    pub entry: u32,
+    /// false: the cut starts dropping datagrams; true: it heals.
+    pub healed: bool,
 }
 
 /// A knowledge change: `node` learned `message` from `from` (itself for a sender), at `tick`,
@@ -259,6 +274,8 @@ pub struct RoundReport {
     pub learned: Vec<Learned>,
     /// Crashes, recoveries and re-attachments of the round; empty unless the run records.
     pub events: Vec<NodeEvent>,
+    /// Partitions that started or healed at the round's start (recorded runs and not).
+    pub partitions: Vec<PartitionEvent>,
     /// Timers pending when the round ended; empty unless the run records.
     pub timers: Vec<PendingTimer>,
     /// Every named timer set, fired or cancelled in the round; empty unless the run records.

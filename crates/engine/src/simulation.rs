@@ -7,7 +7,9 @@ use super::drivers::{Recording, Run};
 use super::failures::{self, Delay};
 use super::protocol::Structure;
 use super::protocols;
-use super::report::{Contact, Counters, Kind, RoundReport, TICKS_PER_ROUND, Tick, round_start};
+use super::report::{
+    Contact, Counters, Kind, PartitionEvent, RoundReport, TICKS_PER_ROUND, Tick, round_start,
+};
 use super::rng::{Rng, Stream};
 use super::spec::{Law, Lesson, Measures};
 
@@ -67,6 +69,9 @@ pub struct Simulation {
     // Failures and delays.
     /// Chooses the crash schedule's victims (its own stream: the run's other draws are unchanged).
     crash_rng: Rng,
+    /// Partitions: periods from the last heal until every live member listed every other live
+    /// member alive (membership protocols; `None`: not yet, or no heal).
+    rejoin_time: Option<f64>,
 }
 
 impl Simulation {
@@ -103,6 +108,7 @@ impl Simulation {
                 }
             ],
             crash_rng: Rng::new(config.seed, Stream::CrashSchedule),
+            rejoin_time: None,
             config,
         }
     }
@@ -422,6 +428,7 @@ impl Simulation {
             return None;
         }
         self.crash_as_scheduled();
+        let partitions = self.partition_events();
         let mut recording = Recording::default();
         let (first_new, counters) = self.run.play(self.records.then_some(&mut recording));
         self.account(&counters);
@@ -437,6 +444,7 @@ impl Simulation {
             contacts: recording.contacts,
             learned: recording.learned,
             events: recording.events,
+            partitions,
             timers: recording.timers,
             timer_log: recording.timer_log,
             links: if self.records {
@@ -473,9 +481,72 @@ impl Simulation {
 
     fn account(&mut self, counters: &Counters) {
         self.totals.add(counters);
+        self.note_rejoin();
         self.peak_at_sender = self.peak_at_sender.max(counters.at_sender);
         self.peak_through_core = self.peak_through_core.max(counters.through_core); // async-racks
         self.note_messages_done();
+    }
+
+    /// The partitions starting or healing at the start of the next round.
+    fn partition_events(&self) -> Vec<PartitionEvent> {
+        let next = self.round() + 1;
+        let tick = round_start(next);
+        let mut events = Vec::new();
+        for (entry, partition) in self.config.partitions.entries().iter().enumerate() {
+            let entry = entry as u32;
+            if partition.round == next {
+                events.push(PartitionEvent {
+                    tick,
+                    entry,
+                    healed: false,
+                });
+            }
+            if partition.heal == Some(next) {
+                events.push(PartitionEvent {
+                    tick,
+                    entry,
+                    healed: true,
+                });
+            }
+        }
+        events
+    }
+
+    /// The partitions whose cut holds during round `round` (for the stage), by their index in
+    /// the schedule.
+    pub fn partitions_holding(&self, round: u32) -> Vec<usize> {
+        let partitions = self.config.partitions.entries();
+        (0..partitions.len())
+            .filter(|&entry| partitions[entry].holds(round))
+            .collect()
+    }
+
+    /// The side of the cut of partition `entry` that `node` is on (sides 0, 1, ...; nodes an
+    /// explicit split does not name share side 255).
+    pub fn partition_side(&self, entry: usize, node: u32) -> u8 {
+        self.config.partitions.entries()[entry].split.side(
+            node,
+            self.config.nodes,
+            self.racks().racks,
+        )
+    }
+
+    /// Membership after the last heal: the first round that ends with every live member
+    /// listing every other live member alive.
+    fn note_rejoin(&mut self) {
+        let Some(heal) = self.config.partitions.last_heal() else {
+            return;
+        };
+        let round = self.round();
+        if self.rejoin_time.is_none() && round >= heal && self.run.consistent() == Some(true) {
+            self.rejoin_time = Some(f64::from(round - heal + 1));
+        }
+    }
+
+    /// Periods from the last partition's heal until every live member listed every other live
+    /// member alive (membership protocols; `None` before then, or without a heal).
+    pub fn rejoin_time(&self) -> Option<f64> {
+        self.rejoin_time
     }
 
     // async-racks

@@ -165,15 +165,17 @@ fn fate_name(fate: Fate) -> &'static str {
         Fate::Informed => "informed",
         Fate::Redundant => "redundant",
         Fate::Arrived => "arrived",
+        Fate::Partitioned => "partitioned",
     }
 }
 
-const FATES: [Fate; 5] = [
+const FATES: [Fate; 6] = [
     Fate::Lost,
     Fate::Crashed,
     Fate::Informed,
     Fate::Redundant,
     Fate::Arrived,
+    Fate::Partitioned,
 ];
 
 fn write_string(text: &str, out: &mut String) {
@@ -545,6 +547,12 @@ impl TraceWriter {
 
     /// Writes down one round's report (a recording run's).
     pub fn round(&mut self, report: &RoundReport) -> Result<(), TooLarge> {
+        // A partition starting or healing at the round's start comes first.
+        for partition in &report.partitions {
+            let kind = if partition.healed { "heal" } else { "start" };
+            self.events
+                .push(Event::new(EventKind::Partition, partition.tick).kind(kind));
+        }
         // Node events first: a crash at a round's start comes before the round's datagrams.
         for event in &report.events {
             let kind = match event.change {
@@ -563,7 +571,8 @@ impl TraceWriter {
         for contact in &report.contacts {
             self.send(contact);
             let kind = self.kind(contact);
-            let event = if contact.fate == Fate::Lost {
+            // A datagram dropped at a partition's cut is lost there, with that fate.
+            let event = if matches!(contact.fate, Fate::Lost | Fate::Partitioned) {
                 EventKind::Lost
             } else {
                 EventKind::Receive
@@ -672,7 +681,7 @@ pub struct Flight {
 
 impl Flight {
     pub fn lost(&self) -> bool {
-        self.fate == Some(Fate::Lost)
+        matches!(self.fate, Some(Fate::Lost | Fate::Partitioned))
     }
 }
 
@@ -816,6 +825,7 @@ impl Replay {
                     flight.arrives = Some(tick);
                     flight.arrives_at = Some(places[position_of_event]);
                     flight.fate = match (event.event, event.fate) {
+                        (EventKind::Lost, Some(Fate::Partitioned)) => Some(Fate::Partitioned),
                         (EventKind::Lost, _) => Some(Fate::Lost),
                         (_, Some(Fate::Lost)) => {
                             return Err(at(

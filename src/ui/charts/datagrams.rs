@@ -33,10 +33,10 @@ pub fn series(kinds: &'static [Kind]) -> Vec<Series> {
         });
     }
     lines.push(Series {
-        label: "lost (network or to a crashed node)",
+        label: "lost (network, partition or to a crashed node)",
         colour: palette::LOST,
         width: 2.5,
-        value: Box::new(|counters| counters.lost + counters.to_crashed),
+        value: Box::new(|counters| counters.lost + counters.to_crashed + counters.partitioned),
     });
     lines
 }

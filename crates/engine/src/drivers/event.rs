@@ -4,7 +4,7 @@
 //! fast driver does, so both give the same run for a seed.
 
 use super::{Recorder, Recording, delivered_fate};
-use crate::failures::{Burst, Chain, Delay};
+use crate::failures::{Burst, Chain, Delay, PartitionSchedule};
 use crate::protocol::{Datagram, Net, Protocol};
 use crate::report::{
     Change, Contact, Counters, Fate, KindId, Learned, MAX_KINDS, NodeEvent, PendingTimer,
@@ -69,6 +69,8 @@ pub struct Links {
     /// Gilbert-Elliott burst loss: one chain for the network, stepped per datagram.
     pub burst: Option<Burst>,
     pub racks: Racks,
+    /// Cuts that drop the datagrams crossing them while they hold.
+    pub partitions: PartitionSchedule,
 }
 
 impl Links {
@@ -79,6 +81,7 @@ impl Links {
             delay: Delay::None,
             burst: None,
             racks: Racks::FLAT,
+            partitions: PartitionSchedule::default(),
         }
     }
 }
@@ -663,20 +666,29 @@ impl<'a, P: Protocol, R: Recorder> Context<'a, P, R> {
         let lost = self.rng.happens(loss) | planned;
         let racks = self.network.links.racks;
         let nodes = self.network.nodes;
+        // A partition drops what crosses its cut whatever the loss drew (drawn all the same, so
+        // the run's other draws do not move).
+        let cut =
+            self.network
+                .links
+                .partitions
+                .blocks(self.network.round, from, to, nodes, racks.racks);
+        let lost = lost && !cut;
         let counters = &mut self.counters;
         counters.lost += u64::from(lost);
+        counters.partitioned += u64::from(cut);
         counters.through_core += u64::from(racks.crosses(from, to, nodes));
         counters.by_kind[kind as usize] += 1;
         let now = self.network.now;
         let delay = self.network.links.delay.draw(&mut self.network.delays);
         let arrives = now + delay + extra;
-        if lost {
+        if lost || cut {
             let hop = self.hop;
             self.recorder.contact(|| Contact {
                 from,
                 to,
                 kind,
-                fate: Fate::Lost,
+                fate: if cut { Fate::Partitioned } else { Fate::Lost },
                 sent: now,
                 arrives,
                 hop,

@@ -81,6 +81,10 @@ pub trait Run {
     fn membership(&self, _views: bool) -> Option<MembershipRound> {
         None
     }
+    /// Whether every live member lists every other live member alive (membership protocols).
+    fn consistent(&self) -> Option<bool> {
+        None
+    }
 }
 
 /// Gossip on the fast driver: one byte per node, fully inlined.
@@ -296,6 +300,11 @@ impl<P: Protocol> Run for EventRun<P> {
         self.protocol
             .membership(network.states(), &|node| network.is_crashed(node), views)
     }
+    fn consistent(&self) -> Option<bool> {
+        let network = &self.network;
+        self.protocol
+            .consistent(network.states(), &|node| network.is_crashed(node))
+    }
 }
 
 /// Whether gossip needs the event driver: something in `config` that the fast driver's
@@ -303,13 +312,14 @@ impl<P: Protocol> Run for EventRun<P> {
 pub(crate) fn gossip_needs_events(config: &Config) -> bool {
     // async-racks: nodes on their own clocks; peers chosen by rack. Many messages: a bitmap of
     // up to 64 per node. Failures and delays: datagrams in flight, a loss chain, crashes
-    // during the run.
+    // during the run. Partitions: a cut that drops datagrams between given nodes.
     config.asynchrony.is_some()
         || config.racks > 1
         || config.messages.count > 1
         || config.has_delay()
         || config.burst.is_some()
         || !config.crash_at.is_empty()
+        || !config.partitions.is_empty()
 }
 
 /// Gossip runs on the fast driver unless `gossip_needs_events`; both give the same run for a
@@ -361,6 +371,7 @@ pub(crate) fn event_run<P: Protocol>(
         delay: delay.unwrap_or(configured),
         burst: config.burst,
         racks,
+        partitions: config.partitions,
     };
     let mut rng = Rng::new(config.seed, Stream::Gossip);
     let mut network = EventNetwork::new(&protocol, config.senders, choose_crashed(config), links)

@@ -714,6 +714,10 @@ impl Protocol for Cassandra {
     ) -> Option<MembershipRound> {
         Some(self.shared.report(states, is_crashed, views))
     }
+
+    fn consistent(&self, states: &[Node], is_crashed: &dyn Fn(u32) -> bool) -> Option<bool> {
+        Some(self.shared.consistent(states, is_crashed))
+    }
 }
 
 // --- The descriptor ---
@@ -730,6 +734,7 @@ pub static SPEC: MembershipSpec = MembershipSpec {
         "max_rounds",
         "burst",
         "crash_at",
+        "partition",
         "delay",
         "periods",
         "join_at",

@@ -249,6 +249,7 @@ impl ProtocolSpec for CentralizedSpec {
             "max_rounds",
             "burst",
             "crash_at",
+            "partition",
             "transport",
             "timeout",
         ]

@@ -13,7 +13,7 @@ use crate::theory_models;
 
 /// The parameters every plain gossip protocol takes.
 pub const PARAMS: &[&str] = &PARAM_LIST;
-pub const PARAM_LIST: [&str; 18] = [
+pub const PARAM_LIST: [&str; 19] = [
     "mode",
     "nodes",
     "fanout",
@@ -32,6 +32,7 @@ pub const PARAM_LIST: [&str; 18] = [
     "delay",
     "burst",
     "crash_at",
+    "partition",
 ];
 
 pub const THEORY: TheorySource = TheorySource {

@@ -138,7 +138,7 @@ impl Heartbeat {
         let params = &self.shared.params;
         let t_fail = Tick::from(params.t_fail) * TICKS_PER_ROUND;
         let t_cleanup = Tick::from(params.t_cleanup) * TICKS_PER_ROUND;
-        let (mut from, mut count, mut due) = (0, 0, Tick::MAX);
+        let (mut from, mut count, mut due, mut deleted) = (0, 0, Tick::MAX, 0);
         // One pass over the list; it stops only to mark a member failed through the shared
         // rule (which reports it), then goes on after it.
         loop {
@@ -158,6 +158,7 @@ impl Heartbeat {
                     // Deleted: forgotten, counter included.
                     Seen::Failed if now - at > t_cleanup => {
                         *entry = Entry::default();
+                        deleted += 1;
                     }
                     Seen::Failed => due = due.min(at + t_cleanup + 1),
                     _ if listed(entry) => {
@@ -170,6 +171,9 @@ impl Heartbeat {
             let Some(member) = failed else {
                 let state = net.state_mut(node);
                 (state.listed, state.due) = (count, due);
+                if deleted > 0 {
+                    state.view.recount();
+                }
                 return;
             };
             self.shared.mark(net, node, member, Seen::Failed);
@@ -230,6 +234,13 @@ impl Protocol for Heartbeat {
                 break;
             }
         }
+        // Now and then its list goes to a member it holds as failed: if that member is back (a
+        // partition healed), the higher counters revive this side in its list, and its own
+        // gossip then revives its side here.
+        if !joining && let Some(member) = self.shared.reconnect(net, node) {
+            self.shared.sent(size);
+            net.send(node, member, LIST, list);
+        }
     }
 
     fn on_receive(&self, net: &mut impl Net<Self>, datagram: Datagram<Rc<[Entry]>>) {
@@ -285,6 +296,10 @@ impl Protocol for Heartbeat {
     ) -> Option<MembershipRound> {
         Some(self.shared.report(states, is_crashed, views))
     }
+
+    fn consistent(&self, states: &[Node], is_crashed: &dyn Fn(u32) -> bool) -> Option<bool> {
+        Some(self.shared.consistent(states, is_crashed))
+    }
 }
 
 // --- The descriptor ---
@@ -302,6 +317,7 @@ pub static SPEC: MembershipSpec = MembershipSpec {
         "max_rounds",
         "burst",
         "crash_at",
+        "partition",
         "delay",
         "periods",
         "join_at",

@@ -113,12 +113,16 @@ pub fn stamp(now: Tick) -> u32 {
 #[derive(Clone, Debug)]
 pub struct View<E> {
     entries: Rc<[E]>,
+    /// How many members the list holds as failed (kept by `Shared::mark` and `recount`), so a
+    /// node knows without a pass whether it has any to reconnect to.
+    failed: u32,
 }
 
 impl<E> Default for View<E> {
     fn default() -> Self {
         View {
             entries: Rc::from(Vec::new()),
+            failed: 0,
         }
     }
 }
@@ -137,6 +141,20 @@ impl<E: Member> View<E> {
         Rc::make_mut(&mut self.entries)
     }
 
+    /// Members listed as failed.
+    pub fn failed(&self) -> u32 {
+        self.failed
+    }
+
+    /// Counts the failed members again, after entries were written without `Shared::mark`.
+    pub fn recount(&mut self) {
+        self.failed = self
+            .entries
+            .iter()
+            .filter(|entry| entry.seen() == Seen::Failed)
+            .count() as u32;
+    }
+
     /// The list as it is now, for a datagram to carry.
     pub fn share(&self) -> Rc<[E]> {
         Rc::clone(&self.entries)
@@ -150,6 +168,7 @@ impl<E: Member> View<E> {
         }
         View {
             entries: entries.into(),
+            failed: 0,
         }
     }
 
@@ -159,6 +178,7 @@ impl<E: Member> View<E> {
         entries[node as usize] = E::newcomer(generation(round), now);
         View {
             entries: entries.into(),
+            failed: 0,
         }
     }
 }
@@ -295,9 +315,12 @@ impl Shared {
         if net.state(observer).view().entries()[member as usize].seen() == seen {
             return;
         }
-        let entry = &mut net.state_mut(observer).view_mut().entries_mut()[member as usize];
+        let view = net.state_mut(observer).view_mut();
+        let entry = &mut view.entries_mut()[member as usize];
         let before = entry.seen();
         entry.set_seen(seen, now);
+        view.failed = (view.failed + u32::from(seen == Seen::Failed))
+            .saturating_sub(u32::from(before == Seen::Failed));
         let change = match (before, seen) {
             (_, Seen::Suspected) => Some(Change::Suspected { member }),
             (_, Seen::Failed) => Some(Change::Failed { member }),
@@ -347,6 +370,46 @@ impl Shared {
             }
         }
         None
+    }
+
+    /// Now and then a member `node` holds as failed, in case it is back: with probability
+    /// failed / N each period (Cassandra's rule for unreachable endpoints; Serf reconnects to
+    /// failed members the same way). Without it a healed partition would never be noticed:
+    /// each side only talks to the members it lists alive. No draw when none is failed.
+    pub fn reconnect<P: Protocol>(&self, net: &mut impl Net<P>, node: u32) -> Option<u32>
+    where
+        P::Node: HasView,
+    {
+        let failed = net.state(node).view().failed();
+        if failed == 0 {
+            return None;
+        }
+        let nodes = net.nodes();
+        if net.rng().below(nodes) >= failed {
+            return None;
+        }
+        let pick = net.rng().below(failed) as usize;
+        net.state(node)
+            .view()
+            .entries()
+            .iter()
+            .enumerate()
+            .filter(|(_, entry)| entry.seen() == Seen::Failed)
+            .nth(pick)
+            .map(|(member, _)| member as u32)
+    }
+
+    /// Whether every live member that has joined lists every other such member alive.
+    pub fn consistent<N: HasView>(&self, states: &[N], is_crashed: &dyn Fn(u32) -> bool) -> bool {
+        // The joiner before its round, or a node recovered without its list, is not a member yet.
+        let live: Vec<u32> = (0..states.len() as u32)
+            .filter(|&node| !is_crashed(node) && states[node as usize].view().joined())
+            .collect();
+        live.iter().all(|&observer| {
+            let entries = states[observer as usize].view().entries();
+            live.iter()
+                .all(|&member| member == observer || entries[member as usize].seen() == Seen::Alive)
+        })
     }
 
     /// Starts watching `node`, crashed at `tick` (the first crash of the run).

@@ -39,15 +39,19 @@ pub fn theory_note(config: &Config, title: &str, figure: &str) -> String {
     }
 }
 
-/// A node's view of every member, and one list shared with the datagrams in flight.
+/// A node's view of every member, one list shared with the datagrams in flight, and SWIM's
+/// buffer of updates to piggyback, which holds up to one per member (after a partition, every
+/// member of the other side), in a vector that may have doubled.
 pub fn node_bytes(config: &Config) -> u64 {
-    2 * 16 * u64::from(config.nodes)
+    let update = std::mem::size_of::<(crate::protocols::swim::Update, u32)>() as u64;
+    (2 * 16 + 2 * update) * u64::from(config.nodes)
 }
 
 /// A period's datagrams, at most: b lists (heartbeat), a ping, k ping-reqs and their answers
-/// (SWIM), a Syn, Ack and Ack2 with the seed's and an unreachable node's (Cassandra).
+/// (SWIM), a Syn, Ack and Ack2 with the seed's and an unreachable node's (Cassandra), and a
+/// reconnect to a member held failed with its answer (heartbeat and SWIM).
 pub fn sends_per_node(config: &Config) -> u64 {
-    2 * u64::from(config.fanout.max(config.membership.ping_req)) + 6
+    2 * u64::from(config.fanout.max(config.membership.ping_req)) + 8
 }
 
 /// A membership protocol's descriptor: what tells heartbeat, SWIM and Cassandra apart is data

@@ -136,23 +136,38 @@ pub(crate) fn build(config: &Config) -> Box<dyn Run> {
 /// The theory's expected informed fraction of the live nodes per round, from round 0; empty
 /// where no model holds for the configuration.
 pub fn expected_curve(config: &Config, max_points: usize) -> Vec<f64> {
+    if !config.partitions.is_empty() {
+        return Vec::new();
+    }
     config.mode.spec().expected_curve(config, max_points)
 }
 
 /// Rounds until the theory expects every live node informed; `None` if it never does.
 pub fn expected_rounds(config: &Config) -> Option<u32> {
+    if !config.partitions.is_empty() {
+        return None;
+    }
     config.mode.spec().expected_rounds(config)
 }
 
 /// The literature's closed form for the rounds, where one applies, with its source.
 pub fn closed_form_rounds(config: &Config) -> Option<(f64, &'static str)> {
+    if !config.partitions.is_empty() {
+        return None;
+    }
     config.mode.spec().closed_form(config)
 }
 
 /// The sentence that says which theory is drawn, or that none is.
 pub fn theory_note(config: &Config) -> String {
+    if !config.partitions.is_empty() {
+        return PARTITION_NOTE.into();
+    }
     config.mode.spec().theory_note(config)
 }
+
+/// The theory note of a run with partitions: no model of this lab describes a cut.
+pub const PARTITION_NOTE: &str = "No theory curve: a partition drops every datagram across its cut, so each side spreads alone until the heal, then the rest completes in about the log of the share still uninformed (theory.md section 12).";
 
 /// A stop rule's expected residue and t_ave (push rumor mongering); `None` otherwise.
 pub fn stop_rule_theory(config: &Config) -> Option<(f64, Option<f64>)> {
@@ -161,14 +176,27 @@ pub fn stop_rule_theory(config: &Config) -> Option<(f64, Option<f64>)> {
 
 /// The lesson's figure for `config`, measured from `measures` when given.
 pub fn lesson(config: &Config, measures: Option<&Measures>) -> Option<Lesson> {
-    config.mode.spec().lesson(config, measures)
+    let mut lesson = config.mode.spec().lesson(config, measures)?;
+    if !config.partitions.is_empty() {
+        lesson.expected = None;
+        lesson.why = "no model of this lab covers a partition".into();
+    }
+    Some(lesson)
 }
 
 impl Config {
     /// The round after which a run stops without completing.
     pub fn round_limit(&self) -> u32 {
-        self.max_rounds
-            .unwrap_or_else(|| self.mode.spec().round_limit(self))
+        self.max_rounds.unwrap_or_else(|| {
+            let limit = self.mode.spec().round_limit(self);
+            // A partition holds the spread back until it heals: the limit starts after that
+            // (membership runs last their periods whatever the network does).
+            if self.mode.group() == crate::spec::Group::Membership {
+                limit
+            } else {
+                clamp_rounds(f64::from(limit) + f64::from(self.partitions.latest_round()))
+            }
+        })
     }
 }
 

@@ -100,7 +100,7 @@ static PLAIN: gossip::GossipSpec<Push> = gossip::GossipSpec {
 };
 
 /// Plain gossip's parameters and the variants'.
-const PARAMS: [&str; 22] = crate::spec::join(
+const PARAMS: [&str; 23] = crate::spec::join(
     gossip::PARAM_LIST,
     ["stop", "stop_k", "push_until", "push_rounds"],
 );

@@ -458,6 +458,7 @@ impl ProtocolSpec for RmtpSpec {
             "max_rounds",
             "burst",
             "crash_at",
+            "partition",
             "packets",
             "regions",
             "designated",

@@ -1023,6 +1023,7 @@ impl ProtocolSpec for SrmSpec {
             "max_rounds",
             "burst",
             "crash_at",
+            "partition",
             "packets",
             "suppression",
             "c1",
@@ -1154,8 +1155,15 @@ impl ProtocolSpec for SrmSpec {
     }
     fn sends_per_node(&self, config: &Config) -> u64 {
         // A flood forwards every NAK and repair over each tree link: per node, per packet lost;
-        // and every member's session message, N of them a session period.
+        // and every member's session message, N of them a session period. A partition keeps
+        // every packet from a whole side, which then NAKs all of them at once after the heal:
+        // up to N floods of each packet at a time.
         let sessions = (f64::from(config.nodes) / session_rounds(config.nodes)).ceil() as u64;
-        u64::from(config.fanout + 1) * (u64::from(config.packets) * 2 + sessions)
+        let floods = if config.partitions.is_empty() {
+            config.fanout + 1
+        } else {
+            config.nodes.max(config.fanout + 1)
+        };
+        u64::from(floods) * u64::from(config.packets) * 2 + u64::from(config.fanout + 1) * sessions
     }
 }

@@ -237,7 +237,6 @@ impl Swim {
         net.send(from, to, kind, body);
     }
 
-    /// How long a suspicion lasts before it is confirmed.
     /// Suspicion lasts this many protocol periods (a period grows with the network's delay).
     fn suspicion_timeout(&self) -> Tick {
         Tick::from(self.shared.params.suspicion) * self.timing.probe
@@ -250,6 +249,13 @@ impl Swim {
             suspects.retain(|&other| other != member);
             net.cancel_timer(node, Timer::Suspicion(member));
         }
+    }
+
+    /// A ping to `to` whose first piggybacked update is `claim` (a reconnect: "you are failed
+    /// here"); not a probe, so no timeout follows.
+    fn send_claiming(&self, net: &mut impl Net<Self>, from: u32, to: u32, claim: Update) {
+        net.state_mut(from).updates.insert(0, (claim, 1));
+        self.send(net, from, to, PING, to, DIRECT);
     }
 
     /// The probe of `target` failed: suspect it (or, without a suspicion period, fail it).
@@ -407,6 +413,17 @@ impl Protocol for Swim {
         for member in due {
             self.confirm(net, node, member);
         }
+        // Now and then a member it holds as failed is pinged with that claim piggybacked: if
+        // it is back (a partition healed), it refutes with a higher incarnation in its ack.
+        if let Some(member) = self.shared.reconnect(net, node) {
+            let version = net.state(node).view.entries()[member as usize].version;
+            let claim = Update {
+                member,
+                version,
+                seen: Seen::Failed,
+            };
+            self.send_claiming(net, node, member, claim);
+        }
         // This period's probe, unless one is still pending: one member, uniformly at random.
         if pending {
             return;
@@ -430,8 +447,35 @@ impl Protocol for Swim {
         }
         self.apply_all(net, to, &body);
         match kind {
-            // A ping is answered at once (to the helper, for an indirect probe).
-            PING => self.send(net, to, from, ACK, to, body.relay),
+            // A ping is answered at once (to the helper, for an indirect probe). A ping from a
+            // member held as failed means it is back (a partition healed): the ack tells it, so
+            // it refutes with a higher incarnation.
+            PING => {
+                let entry = net.state(to).view.entries()[from as usize];
+                if entry.seen == Seen::Failed && body.relay == DIRECT {
+                    let claim = Update {
+                        member: from,
+                        version: entry.version,
+                        seen: Seen::Failed,
+                    };
+                    net.state_mut(to).updates.insert(0, (claim, 1));
+                }
+                // A ping claiming this member suspected or failed at an older incarnation (it
+                // refuted that already, but the pinger missed it): the ack carries its alive.
+                let own = net.state(to).view.entries()[to as usize].version;
+                let stale = body.updates[..body.count as usize].iter().any(|update| {
+                    update.member == to && update.seen != Seen::Alive && update.version < own
+                });
+                if stale {
+                    let alive = Update {
+                        member: to,
+                        version: own,
+                        seen: Seen::Alive,
+                    };
+                    net.state_mut(to).updates.insert(0, (alive, 1));
+                }
+                self.send(net, to, from, ACK, to, body.relay)
+            }
             // A helper relays the ack to the member that asked; the prober notes it.
             ACK if body.relay != DIRECT && body.relay != to => {
                 self.send(net, to, body.relay, ACK, body.subject, DIRECT)
@@ -462,6 +506,7 @@ impl Protocol for Swim {
                         };
                     }
                 }
+                net.state_mut(to).view.recount();
             }
         }
     }
@@ -510,6 +555,10 @@ impl Protocol for Swim {
     ) -> Option<MembershipRound> {
         Some(self.shared.report(states, is_crashed, views))
     }
+
+    fn consistent(&self, states: &[Node], is_crashed: &dyn Fn(u32) -> bool) -> Option<bool> {
+        Some(self.shared.consistent(states, is_crashed))
+    }
 }
 
 // --- The descriptor ---
@@ -526,6 +575,7 @@ pub static SPEC: MembershipSpec = MembershipSpec {
         "max_rounds",
         "burst",
         "crash_at",
+        "partition",
         "delay",
         "periods",
         "join_at",

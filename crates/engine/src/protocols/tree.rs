@@ -254,6 +254,7 @@ impl ProtocolSpec for TreeSpec {
             "max_rounds",
             "burst",
             "crash_at",
+            "partition",
             "repair_delay",
         ]
     }
