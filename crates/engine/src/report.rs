@@ -123,8 +123,6 @@ impl Counters {
 pub enum Fate {
     /// Dropped by the network.
     Lost,
-    /// Dropped at a partition's cut.
-    Partitioned,
     /// Arrived at a crashed node.
     Crashed,
     /// Taught its receiver something new.
@@ -133,6 +131,8 @@ pub enum Fate {
     Redundant,
     /// Arrived, carrying no message (a request, an ACK, "nothing new").
     Arrived,
+    /// Dropped at a partition's cut (last, so the other fates keep their numbers).
+    Partitioned,
 }
 
 impl Fate {
