@@ -9,7 +9,7 @@ use super::panels::{
     Counts, Expectation, Explanation, Legend, Milestones, NodeDetails, Notices, RunProps,
 };
 use super::stage;
-use super::state::{ANIMATED_NODES, Action, History, Lab};
+use super::state::{self, ANIMATED_NODES, Action, History, Lab};
 use super::url;
 use crate::engine::Counters;
 use gloo_events::{EventListener, EventListenerOptions};
@@ -160,7 +160,10 @@ fn on_frame(
             let ghost_points: Vec<(String, Vec<(f64, f64)>)> = lab
                 .ghosts
                 .iter()
-                .map(|ghost| (ghost.label.clone(), curve(&ghost.fractions)))
+                .map(|ghost| {
+                    let label = state::ghost_label(&ghost.config, run.simulation.config());
+                    (label, curve(&ghost.fractions))
+                })
                 .collect();
             let points = curve(&run.fractions);
             // async-racks: asynchronous gossip is drawn against time in periods, beside the
@@ -507,6 +510,8 @@ pub fn app() -> Html {
         && lab.config.mode.spec().crash_cuts_subtree();
     let regions = matches!(structure, crate::engine::Structure::Regions { .. });
     let stream = lab.run.borrow().simulation.messages() > 1;
+    // Rumor mongering: the engine tells who still spreads (the sender always has a state).
+    let mongering = lab.run.borrow().simulation.spreading(0).is_some();
     let many_messages = lab.config.many_messages();
     let on_log = dispatch.reform(|event: Event| {
         let input: web_sys::HtmlInputElement = event.target_unchecked_into();
@@ -588,7 +593,7 @@ pub fn app() -> Html {
                     if let Some(path) = &node_path {
                         <p class="node-path" data-testid="node-path">{ path_words(path) }</p>
                     }
-                    <Legend mode={lab.config.mode} animated={nodes <= ANIMATED_NODES} {kinds} cut_off={tree} {regions} {stream} />
+                    <Legend mode={lab.config.mode} animated={nodes <= ANIMATED_NODES} {kinds} cut_off={tree} {regions} {stream} {mongering} />
                 </section>
                 <section class="panel results-panel" aria-label="Results">
                     <canvas ref={views.chart.clone()} class="chart" data-testid="chart" role="img"

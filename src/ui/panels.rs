@@ -287,6 +287,10 @@ pub fn legend(props: &LegendProps) -> Html {
             <li>{ swatch(palette::UNINFORMED, "node") }{ "the others" }</li>
             <li><span class="swatch gradient" style={gradient} aria-hidden="true"></span>{ format!("{informed}: early → late round") }</li>
             <li>{ swatch(palette::NEW, "ring") }{ format!("{informed}, new this round") }</li>
+            if props.mongering {
+                <li>{ swatch(palette::viridis(0.5), "node") }{ "infective: still spreading" }</li>
+                <li>{ swatch(palette::viridis(0.5), "ring") }{ "removed: stopped spreading" }</li>
+            }
             <li>{ swatch(palette::INK, "ring") }{ "sender" }</li>
             <li>{ swatch(palette::CRASHED, "cross") }{ "crashed" }</li>
             if props.cut_off {
@@ -327,6 +331,9 @@ pub struct LegendProps {
     pub regions: bool,
     /// Whether nodes hold a stream of packets and timers (SRM, RMTP).
     pub stream: bool,
+    /// Rumor mongering: the engine tells nodes still spreading from those that stopped.
+    #[prop_or_default]
+    pub mongering: bool,
 }
 
 #[derive(Properties, Clone)]
@@ -378,6 +385,18 @@ pub fn node_details(props: &NodeDetailsProps) -> Html {
             Some((round, None)) => format!("Node {node}: informed in round {round}."),
             None => format!("Node {node}: not informed yet."),
         }
+    };
+    // Rumor mongering: whether it still spreads, as the engine reports it.
+    let text = match simulation.spreading(node) {
+        Some(spreading) if simulation.informed_when_and_by(node).is_some() => format!(
+            "{text} {}",
+            if spreading {
+                "Infective: still spreading the rumor."
+            } else {
+                "Removed: it has stopped spreading."
+            }
+        ),
+        _ => text,
     };
     let dispatch = props.dispatch.clone();
     let close = Callback::from(move |_: MouseEvent| dispatch.emit(Action::Select(None)));

@@ -804,7 +804,15 @@ fn draw_nodes(
         } else {
             palette::UNINFORMED_EDGE
         };
-        bodies.add(Style::disc(fill, 1.0, Some((edge, 0.6, ratio))), x, y, r);
+        // Rumor mongering: a node that has stopped spreading (removed) is a hollow ring in its
+        // colour, one still spreading (infective) a solid disc; the engine says which.
+        if visible && simulation.spreading(node) == Some(false) {
+            let ring = (r * 0.5).max(2.5 * ratio);
+            let style = Style::disc(palette::BACKGROUND, 1.0, Some((fill, 1.0, ring)));
+            bodies.add(style, x, y, r - ring / 2.0);
+        } else {
+            bodies.add(Style::disc(fill, 1.0, Some((edge, 0.6, ratio))), x, y, r);
+        }
         if visible && informed_in == round && round > 0 {
             rings.add(
                 Style::outline(palette::NEW, 3.0 * ratio),

@@ -168,6 +168,11 @@ pub trait Protocol: Sized {
     fn timer_name(&self, _timer: &Self::Timer) -> &'static str {
         ""
     }
+    /// Rumor mongering: whether a node still spreads the rumor (infective) or has lost interest
+    /// (removed), for the stage; `None` where the protocol has no stop rule.
+    fn spreading(&self, _state: &Self::Node) -> Option<bool> {
+        None
+    }
     // membership (issue #11)
     /// The run's first crash, for the membership measures: `node` crashed at `tick`.
     fn watch(&self, _node: u32, _tick: Tick) {}

@@ -289,6 +289,13 @@ impl Simulation {
         self.run.is_crashed(node)
     }
 
+    /// Rumor mongering: whether `node` still spreads the rumor (infective: `Some(true)`) or has
+    /// lost interest by the stop rule (removed: `Some(false)`; also a node never informed);
+    /// `None` for protocols without a stop rule.
+    pub fn spreading(&self, node: u32) -> Option<bool> {
+        self.run.spreading(node)
+    }
+
     /// The messages (packets) `node` holds, as a bitmap (bit m: packet m).
     pub fn known(&self, node: u32) -> u64 {
         self.run.known(node)

@@ -66,6 +66,10 @@ pub trait Run {
     fn flying(&self) -> Vec<Contact> {
         Vec::new()
     }
+    /// Rumor mongering: whether `node` still spreads the rumor (`Protocol::spreading`).
+    fn spreading(&self, _node: u32) -> Option<bool> {
+        None
+    }
     // membership (issue #11)
     /// Starts watching the run's first crash (membership protocols).
     fn watch(&mut self, _node: u32, _tick: Tick) {}
@@ -266,6 +270,9 @@ impl<P: Protocol> Run for EventRun<P> {
     }
     fn flying(&self) -> Vec<Contact> {
         self.network.flying()
+    }
+    fn spreading(&self, node: u32) -> Option<bool> {
+        self.protocol.spreading(self.network.state(node))
     }
     // membership (issue #11)
     fn watch(&mut self, node: u32, tick: Tick) {

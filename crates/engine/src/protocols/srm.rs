@@ -416,7 +416,9 @@ static WORDS: Words = Words {
     explanation: "SRM: the sender streams packets down the tree; a loss on a link hides a packet from the whole \
         subtree below it. Every receiver that misses it waits a random time that grows with its distance, \
         then multicasts a NAK; hearing someone else's NAK first, it holds its own back (suppression), and \
-        one holder repairs. Turn suppression off to see the NAK storm it prevents. SRM (Floyd et al., 1995–97) \
+        one holder repairs. Turn suppression off to see the NAK storm it prevents. Suppression buys less \
+        traffic, not speed: those random waits delay every repair, so without suppression the run ends \
+        sooner, at several times the datagrams. SRM (Floyd et al., 1995–97) \
         carried the LBL whiteboard over the MBone, where no sender could track every receiver.",
     informed: "hold every packet",
     fanout: "children per node (the tree's arity), 1 to 16",
