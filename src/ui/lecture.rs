@@ -18,6 +18,12 @@ const TOURS: &[(&str, &str)] = &[
     ("loss-crashes", "Loss and crashes"),
     ("trees-break", "Trees break"),
     ("nak-storms", "NAK storms"),
+    ("racks", "Racks and the core switch"),
+    ("many-messages", "Many messages and the three policies"),
+    ("rumor-mongering", "Rumor mongering and its residue"),
+    ("swim-heartbeat", "SWIM against heartbeating"),
+    ("cassandra-phi", "Cassandra's φ"),
+    ("async-delay", "Asynchrony and delay"),
 ];
 
 /// Ready scenarios: (name, one-line caption, query).
@@ -35,22 +41,22 @@ const PRESETS: &[(&str, &str, &str)] = &[
     (
         "Push gossip",
         "log2 N + ln N rounds, no structure",
-        "?mode=push&n=1000&b=1&seed=1",
+        "?mode=push&n=500&b=1&seed=1",
     ),
     (
         "Pull's fast end",
         "the uninformed fraction squared each round",
-        "?mode=pull&n=1000&b=1&seed=1",
+        "?mode=pull&n=500&b=1&seed=1",
     ),
     (
         "Push-pull",
         "log3 N + O(log log N) rounds",
-        "?mode=push-pull&n=1000&b=1&seed=1",
+        "?mode=push-pull&n=500&b=1&seed=1",
     ),
     (
         "Half the datagrams lost",
         "like b / 2: about twice the rounds",
-        "?mode=push&n=1000&b=1&loss=0.5&seed=1",
+        "?mode=push&n=500&b=1&loss=0.5&seed=1",
     ),
     (
         "Tree with crashes",
@@ -66,6 +72,46 @@ const PRESETS: &[(&str, &str, &str)] = &[
         "ACK implosion",
         "RMTP without designated receivers",
         "?mode=rmtp&n=200&loss=0.05&designated=off&seed=4",
+    ),
+    (
+        "Two racks",
+        "one core switch, about one datagram a round across it",
+        "?mode=push&n=200&b=1&racks=2&seed=3",
+    ),
+    (
+        "Many messages, recent first",
+        "K = 1 of 8 messages per datagram: old ones starve",
+        "?mode=push&n=200&b=1&messages=8&capacity=1&policy=recent&seed=3",
+    ),
+    (
+        "Rumor mongering",
+        "stop after one unnecessary contact: a residue near 17 %",
+        "?mode=push&n=200&b=1&stop=feedback-counter&stop_k=1&seed=3",
+    ),
+    (
+        "Heartbeating",
+        "a crash detected T_fail periods later",
+        "?mode=heartbeat&n=100&b=1&seed=3",
+    ),
+    (
+        "SWIM",
+        "first detection after e / (e - 1) periods, for any N",
+        "?mode=swim&n=100&seed=3",
+    ),
+    (
+        "Cassandra's φ",
+        "convicted when φ passes 8",
+        "?mode=cassandra&n=100&seed=3",
+    ),
+    (
+        "Asynchronous push",
+        "own phases, no round boundary to wait for",
+        "?mode=push&n=200&b=1&async=0&seed=3",
+    ),
+    (
+        "Delayed datagrams",
+        "every datagram 2 rounds on the way: about 20 rounds, not 14",
+        "?mode=push&n=200&b=1&delay=fixed:2&seed=3",
     ),
 ];
 
