@@ -261,3 +261,22 @@ test('every preset opens without a notice, its stage, chart and lesson on one sc
     await preset.page.close();
   }
 });
+
+test('Cassandra: the phi plot and the stage show the chosen observer\'s phi, the threshold drawn', async () => {
+  const lab = await openRun('?mode=cassandra&n=20&seed=3&round=40', PROJECTOR);
+  const stage = lab.page.getByTestId('stage');
+  const chart = lab.page.getByTestId('phi-chart');
+  assert.equal(await lab.page.getByTestId('lesson').getByTestId('phi-chart').count(), 1, 'the phi plot is the lesson\'s chart');
+  assert.equal(await stage.getAttribute('data-phi-observer'), '0', 'the first live node observes by default');
+  assert.equal(await chart.getAttribute('data-observer'), '0');
+  assertOnScreen(await boxes(lab.page, ['stage', 'chart', 'lesson']), 'cassandra');
+  // Node 5 of 20 sits at the right of the circle: clicking it makes it the observer.
+  const box = await stage.boundingBox();
+  await stage.click({ position: { x: box.width / 2 + 0.43 * Math.min(box.width, box.height), y: box.height / 2 } });
+  await lab.page.waitForFunction(() => document.querySelector('[data-testid="phi-chart"]')?.dataset.observer === '5');
+  assert.equal(await stage.getAttribute('data-phi-observer'), '5');
+  assert.match(await lab.text('node-details'), /^Node 5: .*φ about each member/);
+  await lab.page.screenshot({ path: `${ARTIFACTS}screen-cassandra-phi.png` });
+  assert.deepEqual(lab.errors, []);
+  await lab.page.close();
+});

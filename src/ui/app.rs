@@ -551,6 +551,7 @@ pub fn app() -> Html {
         .and_then(|node| stage::path_from_sender(&lab.run.borrow().simulation, node));
     let membership = lab.config.mode.group() == crate::engine::config::Group::Membership;
     let has_lesson = lab.run.borrow().simulation.lesson().is_some();
+    let cassandra = lab.config.mode == crate::engine::Mode::Cassandra;
     let lesson_chart = if membership {
         LessonChart::Detection
     } else if !many_messages && lab.run.borrow().comparison.is_some() {
@@ -607,12 +608,20 @@ pub fn app() -> Html {
                                     <canvas ref={views.comparison.clone()} class="chart small" data-testid="comparison-chart" role="img"
                                         aria-label="The same run with the protocol's switch on and off"></canvas>
                                 </div>
+                            } else if lesson_chart == LessonChart::Detection && cassandra {
+                                // Cassandra's lesson is phi's climb to the threshold.
+                                <div class="lesson-chart" data-testid="lesson-chart">
+                                    <super::membership::PhiChart run={run_props.run.clone()} version={lab.version} selected={lab.selected} />
+                                </div>
                             } else if lesson_chart == LessonChart::Detection {
                                 <div class="lesson-chart" data-testid="lesson-chart">
                                     <super::membership::DetectionChart run={run_props.run.clone()} version={lab.version} />
                                 </div>
                             }
                         </div>
+                    }
+                    if lesson_chart == LessonChart::Detection && cassandra {
+                        <super::membership::DetectionChart run={run_props.run.clone()} version={lab.version} />
                     }
                     // Which theory the dashed curve is, or why none is drawn.
                     <p class="theory-note" data-testid="theory-note">{ theory_note }</p>

@@ -266,11 +266,20 @@ pub fn legend(props: &LegendProps) -> Html {
     );
     // Membership: the stage shows what the group believes about each member.
     if props.mode.group() == Group::Membership {
+        // Cassandra: one observer's phi about each member (click a node to observe from it).
+        let cassandra = props.mode == Mode::Cassandra;
         return html! {
             <ul class="legend" aria-label="Legend">
-                <li>{ swatch(stage::BELIEF_ALIVE, "node") }{ "believed alive" }</li>
-                <li>{ swatch(stage::BELIEF_SUSPECTED, "node") }{ "suspected (shade: by how many)" }</li>
-                <li>{ swatch(stage::BELIEF_FAILED, "node") }{ "believed failed" }</li>
+                if cassandra {
+                    <li>{ swatch(palette::SELECTED, "ring") }{ "the observer (click a node to choose)" }</li>
+                    <li>{ swatch(stage::BELIEF_ALIVE, "node") }{ "its φ about the node: 0" }</li>
+                    <li>{ swatch(stage::BELIEF_SUSPECTED, "node") }{ "φ near the threshold" }</li>
+                    <li>{ swatch(stage::BELIEF_FAILED, "node") }{ "φ past it: convicted" }</li>
+                } else {
+                    <li>{ swatch(stage::BELIEF_ALIVE, "node") }{ "believed alive" }</li>
+                    <li>{ swatch(stage::BELIEF_SUSPECTED, "node") }{ "suspected (shade: by how many)" }</li>
+                    <li>{ swatch(stage::BELIEF_FAILED, "node") }{ "believed failed" }</li>
+                }
                 <li>{ swatch(palette::CRASHED, "cross") }{ "crashed" }</li>
                 if props.animated {
                     { for props.kinds.iter().map(|kind| {
@@ -385,6 +394,13 @@ pub fn node_details(props: &NodeDetailsProps) -> Html {
             Some((round, None)) => format!("Node {node}: informed in round {round}."),
             None => format!("Node {node}: not informed yet."),
         }
+    };
+    // Cassandra: the clicked node is the observer whose phi the stage and the plot show.
+    let text = match stage::phi_observer(&run, Some(node)) {
+        Some(observer) if observer == node => {
+            format!("{text} The stage and the φ plot show its φ about each member.")
+        }
+        _ => text,
     };
     // Rumor mongering: whether it still spreads, as the engine reports it.
     let text = match simulation.spreading(node) {

@@ -124,7 +124,14 @@ pub struct Run {
     pub detection: History<(u32, u32)>,
     /// The round the watched node crashed at the start of.
     pub crash_round: Option<u32>,
+    /// Cassandra, N <= `PHI_NODES`: per round from 1, every observer's phi about the watched
+    /// node (NaN: none), empty until it has crashed; the phi plot picks one observer's column.
+    pub phi: History<Rc<[f32]>>,
 }
+
+/// Cassandra records every observer's phi about the watched node up to this many nodes (a
+/// bounded history: at most `HISTORY_POINTS` rows of this many).
+pub const PHI_NODES: u32 = 300;
 
 /// The fractions the milestones table reports besides 100 %.
 pub const MILESTONES: [f64; 2] = [0.5, 0.99];
@@ -163,6 +170,7 @@ impl Run {
             clicks: Vec::new(),        // lecture
             detection: History::new(), // membership (issue #11)
             crash_round: None,
+            phi: History::new(),
             last: None,
             simulation,
         };
@@ -210,6 +218,21 @@ impl Run {
                 .push(report.round, (round.suspecting, round.failing));
             if round.target.is_some() && self.crash_round.is_none() {
                 self.crash_round = Some(report.round);
+            }
+            let config = self.simulation.config();
+            if config.mode == Mode::Cassandra && config.nodes <= PHI_NODES {
+                let row: Rc<[f32]> = match round.target {
+                    Some(target) => (0..config.nodes)
+                        .map(|observer| {
+                            self.simulation
+                                .phi(observer, target)
+                                .filter(|_| !self.simulation.is_crashed(observer))
+                                .map_or(f32::NAN, |phi| phi as f32)
+                        })
+                        .collect(),
+                    None => Rc::from(Vec::new()),
+                };
+                self.phi.push(report.round, row);
             }
         }
         self.last = Some(report);

@@ -173,6 +173,11 @@ pub trait Protocol: Sized {
     fn spreading(&self, _state: &Self::Node) -> Option<bool> {
         None
     }
+    /// Cassandra: the phi `state`'s failure detector holds about `member` at `now` (`None`
+    /// before it has heard of it, and for protocols without a phi detector).
+    fn phi(&self, _state: &Self::Node, _member: u32, _now: Tick) -> Option<f64> {
+        None
+    }
     // membership (issue #11)
     /// The run's first crash, for the membership measures: `node` crashed at `tick`.
     fn watch(&self, _node: u32, _tick: Tick) {}

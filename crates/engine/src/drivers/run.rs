@@ -70,6 +70,10 @@ pub trait Run {
     fn spreading(&self, _node: u32) -> Option<bool> {
         None
     }
+    /// Cassandra: the phi `observer` holds about `member` now (`Protocol::phi`).
+    fn phi(&self, _observer: u32, _member: u32) -> Option<f64> {
+        None
+    }
     // membership (issue #11)
     /// Starts watching the run's first crash (membership protocols).
     fn watch(&mut self, _node: u32, _tick: Tick) {}
@@ -273,6 +277,10 @@ impl<P: Protocol> Run for EventRun<P> {
     }
     fn spreading(&self, node: u32) -> Option<bool> {
         self.protocol.spreading(self.network.state(node))
+    }
+    fn phi(&self, observer: u32, member: u32) -> Option<f64> {
+        let now = self.network.now();
+        self.protocol.phi(self.network.state(observer), member, now)
     }
     // membership (issue #11)
     fn watch(&mut self, node: u32, tick: Tick) {
