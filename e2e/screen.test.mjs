@@ -280,3 +280,36 @@ test('Cassandra: the phi plot and the stage show the chosen observer\'s phi, the
   assert.deepEqual(lab.errors, []);
   await lab.page.close();
 });
+
+test('the Embed dialog offers autoplay, loop, locks, the view and the size, and previews the snippet', async () => {
+  const lab = await openRun('?mode=push&n=200&b=1&seed=3', PROJECTOR);
+  await lab.button('Embed').click();
+  const snippet = lab.page.getByTestId('embed-snippet');
+  const plain = await snippet.inputValue();
+  assert.match(plain, /width="640" height="400"/);
+  assert.doesNotMatch(plain, /autoplay=1|loop=1|lock=|view=/);
+  await lab.page.getByRole('checkbox', { name: 'Autoplay' }).check();
+  await lab.page.getByRole('checkbox', { name: 'Loop' }).check();
+  await lab.page.getByRole('checkbox', { name: 'Lock N' }).check();
+  await lab.page.getByRole('checkbox', { name: 'Lock protocol' }).check();
+  await lab.page.getByTestId('embed-view').selectOption('compare');
+  await lab.page.getByTestId('embed-size').selectOption('800 × 500');
+  const text = await snippet.inputValue();
+  const src = text.match(/src="([^"]+)"/)[1].replaceAll('&amp;', '&');
+  const query = new URLSearchParams(new URL(src).search);
+  assert.equal(query.get('embed'), '1');
+  assert.equal(query.get('autoplay'), '1');
+  assert.equal(query.get('loop'), '1');
+  assert.deepEqual(query.get('lock').split(',').sort(), ['mode', 'n']);
+  assert.equal(query.get('view'), 'compare');
+  assert.match(text, /width="800" height="500"/);
+  // The preview is the snippet's frame: the compare view, embedded, its protocol locked.
+  await lab.button('Preview').click();
+  const frame = lab.page.getByTestId('embed-preview');
+  assert.equal(await frame.getAttribute('src'), src);
+  const inner = lab.page.frameLocator('[data-testid="embed-preview"]');
+  await inner.getByTestId('panel').first().waitFor();
+  await lab.page.screenshot({ path: `${ARTIFACTS}screen-embed-dialog.png` });
+  assert.deepEqual(lab.errors, []);
+  await lab.page.close();
+});
