@@ -648,6 +648,9 @@ fn stage_with_legend(stage: &HtmlCanvasElement) -> Option<HtmlCanvasElement> {
     Some(canvas)
 }
 
+/// A requestAnimationFrame callback that asks for the next frame itself.
+type FrameLoop = Closure<dyn FnMut()>;
+
 /// Starts recording the stage as WebM, framed with the round and the caption (the tour's, else
 /// the configuration) under it; the file downloads when the recorder stops.
 fn start_recording(stage: &HtmlCanvasElement, name: String) -> Option<Recording> {
@@ -655,7 +658,7 @@ fn start_recording(stage: &HtmlCanvasElement, name: String) -> Option<Recording>
     let fallback = name.replace('_', " ");
     // Each animation frame copies the stage and writes the round counter and the caption under
     // it, until the recorder stops.
-    let frame: Rc<RefCell<Option<Closure<dyn FnMut()>>>> = Rc::new(RefCell::new(None));
+    let frame: Rc<RefCell<Option<FrameLoop>>> = Rc::new(RefCell::new(None));
     let again = frame.clone();
     let (stage, target) = (stage.clone(), canvas.clone());
     let recorder_slot: Rc<RefCell<Option<web_sys::MediaRecorder>>> = Rc::new(RefCell::new(None));
