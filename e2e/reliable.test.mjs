@@ -26,13 +26,40 @@ test('?mode=srm streams packets down the tree and repairs losses, as gossip-sim 
     assert.equal(await kindTotal(lab, kind), cliKind(summary, kind), kind);
   }
   assert.ok(await lab.page.getByTestId('comparison-chart').isVisible());
-  assert.match(await lab.text('expectation'), /NAKs per node that missed a packet: expected about/);
+  // A tree deeper than one level: no closed form, and the page says why.
+  assert.match(await lab.text('expectation'), /NAKs per node that missed a packet: expected about – \(no closed form/);
   // The tree's root, the sender, in the centre of its rings.
   const stage = lab.page.getByTestId('stage');
   const box = await stage.boundingBox();
   await stage.click({ position: { x: box.width / 2, y: box.height / 2 } });
   assert.match(await lab.text('node-details'), /^Node 0: the sender/);
   await lab.page.screenshot({ path: `${ARTIFACTS}srm-1280x720.png` });
+  assert.deepEqual(lab.errors, []);
+  await lab.page.close();
+});
+
+test('ns-2\'s srm-chain lesson on demand: packet 3 dropped into node 1, one request and one repair', async () => {
+  const lab = await openLab('?mode=srm&n=6&b=1&c2=0&d2=0&drop=3@1&seed=1');
+  await lab.button('Run to end').click();
+  await lab.waitForCompletion(60000);
+  const summary = cli(['--mode', 'srm', '--nodes', '6', '--fanout', '1', '--c2', '0', '--d2', '0', '--drop', '3@1']);
+  assert.equal(summary.multicasts.nak.mean, 1);
+  assert.equal(summary.multicasts.repair.mean, 1);
+  // One request for the five members that missed the packet.
+  assert.equal((await lab.text('lesson-measured')).trim(), '0.20');
+  for (const kind of ['data', 'nak', 'repair', 'session']) {
+    assert.equal(await kindTotal(lab, kind), cliKind(summary, kind), kind);
+  }
+  // The page says why SRM and the tree treat a crash differently.
+  assert.match(await lab.text('explanation'), /A crashed SRM member costs only itself, unlike a crashed tree node/);
+  await lab.page.screenshot({ path: `${ARTIFACTS}srm-chain-1280x720.png` });
+  assert.deepEqual(lab.errors, []);
+  await lab.page.close();
+});
+
+test('SRM under heavy loss: the theory note explains the slow recovery with the backoff cap', async () => {
+  const lab = await openLab('?mode=srm&n=1000&b=2&loss=0.2&seed=3');
+  assert.match(await lab.text('theory-note'), /backoffs reach the cap of 2\^5: a retry at depth 9 then waits 32 × \(C1 \+ C2\/2\) × d ≈ 864 rounds/);
   assert.deepEqual(lab.errors, []);
   await lab.page.close();
 });
@@ -65,6 +92,9 @@ test('?mode=rmtp: regions with designated receivers; without them the ACKs implo
   assert.match(await lab.text('node-details'), /^Node 0: the sender/);
   assert.ok(await lab.page.getByTestId('comparison-chart').isVisible());
   await lab.page.screenshot({ path: `${ARTIFACTS}rmtp-1280x720.png` });
+  // The legend names both repairs: unicast to one receiver, multicast to a region.
+  const legend = await lab.page.getByRole('list', { name: 'Legend', exact: true }).textContent();
+  assert.match(legend, /unicast repair.*regional multicast repair/);
 
   await lab.button('off').click();
   await lab.button('Run to end').click();

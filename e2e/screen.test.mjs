@@ -10,7 +10,7 @@ import { viewSuite } from './views.mjs';
 
 const openView = viewSuite({ before, after });
 
-const PROTOCOLS = ['centralized', 'tree', 'srm', 'rmtp', 'push', 'pull', 'push-pull', 'heartbeat', 'swim', 'cassandra'];
+const PROTOCOLS = ['centralized', 'tree', 'srm', 'rmtp', 'push', 'pull', 'push-pull', 'heartbeat', 'swim', 'cassandra', 'plumtree'];
 const PROJECTOR = { width: 1280, height: 720 };
 const EMBED = { width: 640, height: 400 };
 

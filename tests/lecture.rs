@@ -297,6 +297,7 @@ fn built_in_tours_parse_and_play() {
         "SWIM against heartbeating",
         "Cassandra's φ",
         "Asynchrony and delay",
+        "Plumtree: a tree that gossip repairs",
     ] {
         assert!(names.iter().any(|name| name == title), "no tour {title:?}");
     }

@@ -437,3 +437,66 @@ fn long_delays_run_to_the_end_a_delayed_list_is_the_one_sent() {
         }
     }
 }
+
+#[test]
+fn swim_join_ack_carries_the_seeds_list_as_sent_not_as_it_is_at_arrival() {
+    // Ten nodes, every datagram 3 rounds on the way: the newcomer (node 9) hears the seed's
+    // JOIN_ACK 3 rounds after the seed sent it. A crash at round 2 makes the seed's list
+    // change (suspected, then failed) some 20 rounds later (a probe's deadline is 18 rounds
+    // at this delay); the first join round and generator seed where it changes while the
+    // JOIN_ACK is on the way are taken. The newcomer's view of that member must be the seed's
+    // when it sent, not when it arrived.
+    let nodes = 10;
+    let joiner = nodes - 1;
+    let row = |report: &RoundReport, observer: u32| -> Vec<u8> {
+        let views = &report.membership.as_ref().unwrap().views;
+        views[(observer * nodes) as usize..((observer + 1) * nodes) as usize].to_vec()
+    };
+    let joins = (15..40).flat_map(|join| (0..20).map(move |seed| (join, seed)));
+    let found = joins.into_iter().find_map(|(join, seed)| {
+        let join = join.to_string();
+        let config = config(
+            Mode::Swim,
+            nodes,
+            seed,
+            &[
+                ("delay", "fixed:3"),
+                ("join_at", &join),
+                ("crash_at", "2:0.2"),
+                ("suspicion", "1"),
+                ("periods", "60"),
+            ],
+        );
+        let reports = reports(config);
+        let ack = *reports
+            .iter()
+            .flat_map(|report| &report.contacts)
+            .find(|contact| contact.kind == swim::JOIN_ACK && contact.to == joiner)?;
+        // Round r's report is index r - 1; a datagram sent at tick t left in round t / 100 + 1,
+        // at that round's first tick (the delays are whole rounds), before the round's calls.
+        let sent_round = (ack.sent / TICKS_PER_ROUND) as usize + 1;
+        let arrival_round = (ack.arrives / TICKS_PER_ROUND) as usize + 1;
+        // The seed's list when it sent: as the round before ended, and unchanged during it
+        // but for the newcomer itself, whose JOIN the seed took just before answering.
+        let before = row(&reports[sent_round - 2], 0);
+        let others = ..joiner as usize;
+        if row(&reports[sent_round - 1], 0)[others] != before[others] {
+            return None;
+        }
+        // ... and as it was when the JOIN_ACK arrived: as the round before the arrival ended.
+        let at_arrival = row(&reports[arrival_round - 2], 0);
+        let changed: Vec<usize> = (0..joiner as usize)
+            .filter(|&member| member != 0 && before[member] != at_arrival[member])
+            .collect();
+        (!changed.is_empty()).then_some((seed, reports, arrival_round, before, changed))
+    });
+    let (seed, reports, arrival_round, before, changed) =
+        found.expect("some seed changes the seed's list while its JOIN_ACK is on the way");
+    let newcomer = row(&reports[arrival_round - 1], joiner);
+    for member in changed {
+        assert_eq!(
+            newcomer[member], before[member],
+            "seed {seed}: the newcomer's view of {member} is the seed's as sent"
+        );
+    }
+}

@@ -186,3 +186,77 @@ fn swim_makes_fewer_false_detections_with_a_larger_k() {
         );
     }
 }
+
+#[test]
+fn swim_timeouts_follow_the_delay_so_long_delays_suspect_no_live_member() {
+    use gossip_lab::engine::failures::Delay;
+    use gossip_lab::engine::protocols::swim::{PING_TIMEOUT, Timing};
+    use gossip_lab::engine::report::{Change, TICKS_PER_ROUND};
+    // The timeouts: 99th percentiles of Erlang sums of exponential delays (in rounds:
+    // 1 hop ln 100 = 4.605, 2 hops 6.638, 4 hops 10.045), half a tick a hop for rounding.
+    assert_eq!(Delay::Exp(1.0).sum_quantile(1, 0.99), 461 + 1);
+    assert_eq!(Delay::Exp(1.0).sum_quantile(2, 0.99), 664 + 1);
+    assert_eq!(Delay::Exp(5.0).sum_quantile(4, 0.99), 5023 + 2);
+    assert_eq!(
+        Timing::of(Delay::None),
+        Timing {
+            ping_timeout: PING_TIMEOUT,
+            probe: TICKS_PER_ROUND
+        }
+    );
+    assert_eq!(
+        Timing::of(Delay::Fixed(0.5)),
+        Timing {
+            ping_timeout: 100,
+            probe: 300
+        }
+    );
+    // Model: without loss a live member is suspected only if its direct ack comes after the
+    // deadline (at most 1 %: the ping timeout alone is the round trip's 99th percentile) and
+    // each of the k = 3 indirect probes, each given the 99th percentile of four delays, comes
+    // late too (1 % each, independent draws): at most 0.01^4 = 1e-8 a probe. A run of N = 60
+    // over 400 periods makes at most 24,000 probes: expected suspicions at most 2.4e-4, so
+    // (Markov) a run with any suspicion has probability under 2.4e-4. Before the timeouts
+    // followed the delay, delays of a round and more suspected live members by the thousand.
+    for delay in ["exp:1", "exp:5"] {
+        let mut config = Config {
+            mode: Mode::Swim,
+            nodes: 60,
+            seed: 4,
+            ..Config::default()
+        };
+        for (key, text) in [("delay", delay), ("periods", "400"), ("crash_at", "1:0")] {
+            config.set(key, text).unwrap();
+        }
+        let mut simulation = Simulation::new(config).unwrap();
+        let mut suspicions = 0;
+        let mut pings = 0;
+        while let Some(report) = simulation.step() {
+            suspicions += report
+                .events
+                .iter()
+                .filter(|e| matches!(e.change, Change::Suspected { .. } | Change::Failed { .. }))
+                .count();
+            pings += report.counters.by_kind[0];
+        }
+        assert_eq!(suspicions, 0, "{delay}: live members suspected");
+        assert!(pings > 0, "{delay}: members still probe");
+    }
+    // And a crash is still detected under such delays (later: a probe takes longer).
+    let summary = summary(
+        Mode::Swim,
+        60,
+        4,
+        20,
+        &[
+            ("delay", "exp:1"),
+            ("periods", "150"),
+            ("crash_at", "5:0.02"),
+        ],
+    );
+    let first = summary
+        .first_detection
+        .unwrap()
+        .expect("the crash is detected");
+    assert!(first.min > 0.0, "{first:?}");
+}

@@ -86,6 +86,9 @@ where
     fn send_after(&mut self, from: u32, to: u32, kind: KindId, body: u64, _: Tick) {
         Net::<P>::send(self, from, to, kind, body);
     }
+    fn lose_after(&mut self, _: u32, _: u32, _: KindId, _: u64, _: Tick) {
+        unreachable!("gossip plans no losses")
+    }
     fn set_timer(&mut self, _: u32, _: Tick, _: P::Timer) {}
     fn cancel_timer(&mut self, _: u32, _: P::Timer) {}
     fn has_timer(&self, _: u32, _: P::Timer) -> bool {

@@ -235,6 +235,6 @@ fn multicast_has_a_single_sender() {
     .unwrap();
     assert_eq!(
         error.0,
-        "senders does not apply to tree: it applies to push, pull, push-pull"
+        "senders does not apply to tree: it applies to push, pull, push-pull, plumtree"
     );
 }

@@ -61,9 +61,10 @@ fn a_recovered_tree_node_asks_its_parent_and_its_subtree_is_reached() {
 
 #[test]
 fn a_recovered_srm_member_asks_for_the_packets_that_passed_it() {
-    // Four packets (rounds 1 to 4) down a binary tree of 15; session messages every 4 rounds
-    // after the stream (rounds 5, 9, ...). Node 1 is down for the whole stream and comes back
-    // empty at the end of round 6: without asking, it would wait for round 9's session message.
+    // Four packets (rounds 1 to 4) down a binary tree of 15; every member's session messages
+    // come every 4 (1 + ln 15) = 14.8 rounds or so. Node 1 is down for the whole stream and
+    // comes back empty at the end of round 6: without asking, it would wait for the others'
+    // session messages.
     let config = Config {
         mode: Mode::Srm,
         nodes: 15,
@@ -84,13 +85,19 @@ fn a_recovered_srm_member_asks_for_the_packets_that_passed_it() {
     assert_eq!(simulation.known(1), 0, "down for the whole stream");
     assert!(simulation.recover(1, false));
     let reports = play_out(&mut simulation);
-    let naks = rounds_sending(&reports, 1, srm::NAK);
+    let first_nak = reports
+        .iter()
+        .flat_map(|report| report.contacts.iter())
+        .find(|contact| contact.from == 1 && contact.kind == srm::NAK)
+        .map(|contact| contact.sent);
     assert_eq!(
-        naks.first(),
-        Some(&7),
-        "its requests go in the round after it came back (deterministic timers: one tick)"
+        first_nak,
+        Some(6 * 100 + 1),
+        "its requests leave in the round after it came back (deterministic timers: one tick)"
     );
-    assert!(matches!(simulation.status(), Status::Completed { rounds } if rounds < 9));
+    // The others' next session messages come 0.9 x 14.8 rounds after their first (tick 0) at
+    // the earliest: the requests win by rounds.
+    assert!(matches!(simulation.status(), Status::Completed { rounds } if rounds < 13));
     assert_eq!(simulation.known(1), 0b1111, "every packet repaired");
 }
 

@@ -102,8 +102,10 @@ fn a_flag_the_protocol_does_not_take_is_refused_with_one_line() {
 #[test]
 fn the_summary_carries_the_lesson_the_engine_measured() {
     for args in [
+        // SRM's figure holds on a star (the sender above b = 16 leaves).
         &[
-            "--mode", "srm", "--nodes", "200", "--fanout", "3", "--loss", "0.01", "--seed", "3",
+            "--mode", "srm", "--nodes", "17", "--fanout", "16", "--loss", "0.05", "--c2", "8",
+            "--seed", "3",
         ][..],
         &[
             "--mode",
@@ -218,4 +220,46 @@ fn every_parameter_is_described_once_with_one_url_key() {
             );
         }
     }
+}
+
+#[test]
+fn a_planned_drop_that_is_malformed_or_out_of_range_is_refused_in_one_line() {
+    for (args, message) in [
+        (
+            &["--mode", "srm", "--drop", "3"][..],
+            "an entry is PACKET@NODE",
+        ),
+        (
+            &["--mode", "srm", "--drop", "0@1"],
+            "packets are numbered from 1",
+        ),
+        (&["--mode", "srm", "--drop", "3@0"], "node 0 is the sender"),
+        (
+            &["--mode", "srm", "--nodes", "7", "--drop", "3@7"],
+            "drop 3@7: the node must be from 1 to 6 (N - 1)",
+        ),
+        (
+            &["--mode", "rmtp", "--packets", "4", "--drop", "5@1"],
+            "drop 5@1: the packet must be from 1 to 4 (packets)",
+        ),
+        (
+            &["--mode", "tree", "--drop", "1@1"],
+            "drop does not apply to tree: it applies to srm, rmtp",
+        ),
+    ] {
+        let output = gossip_sim(args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.contains(message), "{args:?}: {stderr}");
+    }
+    // At most 64 entries; the flag repeats.
+    let many: Vec<String> = (1..=65).map(|node| format!("1@{node}")).collect();
+    let output = gossip_sim(&["--mode", "srm", "--drop", &many.join(",")]);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("at most 64 entries (got 65)"));
+    let twice = json(&gossip_sim(&[
+        "--mode", "srm", "--nodes", "7", "--fanout", "2", "--drop", "3@1", "--drop", "4@2",
+        "--quiet",
+    ]));
+    assert_eq!(twice["config"]["drop"], "3@1,4@2");
 }

@@ -1,17 +1,20 @@
 #![cfg(not(target_arch = "wasm32"))]
 //! Tiny networks, tick by tick, for RMTP's rules (theory.md section 7; the header of
 //! crates/engine/src/protocols/rmtp.rs). Five nodes and two regions: receivers 1, 2 (DR 1) and 3, 4
-//! (DR 3). Where a rule needs a loss, the first seed whose run shows it is found, as in
-//! multicast_fixtures.rs.
+//! (DR 3), with the multicast threshold at 1 (a region of one receiver is always repaired by
+//! unicast). The regional multicast has its fixtures on nine nodes, one region. Where a rule
+//! needs a loss, the first seed whose run shows it is found, as in multicast_fixtures.rs.
 
-use gossip_lab::engine::protocols::rmtp::{self, ACK, DATA, RETRANSMISSION, SILENT_PERIODS};
+use gossip_lab::engine::protocols::rmtp::{
+    self, ACK, DATA, REGIONAL_REPAIR, REPAIR, REPAIR_AFTER, SILENT_PERIODS,
+};
 use gossip_lab::engine::report::{Change, TICKS_PER_ROUND};
 use gossip_lab::engine::{
     Config, Fate, Mode, NetworkConfig, RoundReport, Simulation, Status, Structure,
 };
 
 fn config(packets: u32, ack_period: u32, designated: bool, loss: f64, seed: u64) -> Config {
-    Config {
+    let mut config = Config {
         nodes: 5,
         mode: Mode::Rmtp,
         packets,
@@ -23,7 +26,9 @@ fn config(packets: u32, ack_period: u32, designated: bool, loss: f64, seed: u64)
             designated,
         },
         ..Config::default()
-    }
+    };
+    config.set("mcast_threshold", "1").unwrap();
+    config
 }
 
 /// The reports of the first `rounds` rounds (fewer if the run ends), with `crashed` crashed
@@ -177,7 +182,8 @@ fn the_dr_retransmits_exactly_the_packet_its_receiver_lacks() {
     });
     let reports = run(make(seed), &[], 3);
     let third = &reports[2];
-    // Node 2's bitmap (packet 1 only) reaches DR 1, which sends packet 0 back at the next hop.
+    // Node 2's bitmap (packet 1 only) reaches DR 1, which sends packet 0 back one tick after the
+    // ACK round's bitmaps (and packet 2) left.
     let repairs: Vec<_> = third
         .contacts
         .iter()
@@ -189,11 +195,14 @@ fn the_dr_retransmits_exactly_the_packet_its_receiver_lacks() {
         [
             (1, 0, ACK, Fate::Arrived, 0),
             (2, 1, ACK, Fate::Arrived, 0),
-            (1, 2, RETRANSMISSION, Fate::Informed, 1),
             (3, 0, ACK, Fate::Arrived, 0),
             (4, 3, ACK, Fate::Arrived, 0),
+            (1, 2, REPAIR, Fate::Informed, 0),
         ]
     );
+    let repair = third.contacts.iter().find(|c| c.kind == REPAIR).unwrap();
+    assert_eq!(repair.sent, 2 * TICKS_PER_ROUND + REPAIR_AFTER);
+    assert_eq!(third.counters.multicasts[REGIONAL_REPAIR as usize], 0);
     assert!(
         learned(third).contains(&(2, 0, 1)),
         "node 2 learns packet 0 from its DR"
@@ -215,14 +224,16 @@ fn a_dr_lacking_the_packet_gets_it_from_the_sender_and_forwards_it_a_period_late
         report
             .contacts
             .iter()
-            .filter(|c| c.kind == RETRANSMISSION)
+            .filter(|c| c.kind == REPAIR)
             .map(|c| (c.from, c.to, c.fate))
             .collect()
     };
     // Round 3: DR 1's ACK makes the sender retransmit packet 0 to it; node 2's ACK reaches DR 1
-    // in the same tick, but the DR may forward only what it held before that tick.
+    // too, but the DR decides in the same tick as the sender and may forward only what it held
+    // before that tick.
     assert_eq!(repairs(&reports[2]), [(0, 1, Fate::Informed)]);
-    assert_eq!(learned(&reports[2])[0], (1, 0, 0));
+    assert!(learned(&reports[2]).contains(&(1, 0, 0)));
+    assert!(!learned(&reports[2]).iter().any(|l| (l.0, l.1) == (2, 0)));
     // Round 5: the next ACK round, DR 1 retransmits packet 0 to node 2.
     assert_eq!(repairs(&reports[4]), [(1, 2, Fate::Informed)]);
     assert!(learned(&reports[4]).contains(&(2, 0, 1)));
@@ -311,4 +322,154 @@ fn receivers_of_a_crashed_dr_reaffiliate_to_the_sender() {
     simulation.crash(1);
     assert!(matches!(simulation.run_to_end(), Status::Completed { .. }));
     assert_eq!(simulation.informed(), 4);
+}
+
+/// Nine nodes in `regions` regions, one packet, ACK period 2, the default multicast threshold
+/// (a quarter).
+fn nine(regions: u32, loss: f64, seed: u64) -> Config {
+    Config {
+        nodes: 9,
+        mode: Mode::Rmtp,
+        packets: 1,
+        seed,
+        network: NetworkConfig { loss, crash: 0.0 },
+        rmtp: rmtp::Params {
+            regions,
+            ack_period: 2,
+            designated: true,
+        },
+        ..Config::default()
+    }
+}
+
+/// The receivers whose copy of packet 0 was lost in round 1, in node order.
+fn missed(report: &RoundReport) -> Vec<u32> {
+    let mut missed: Vec<u32> = lost(report)
+        .into_iter()
+        .filter(|&(_, _, kind)| kind == DATA)
+        .map(|(_, to, _)| to)
+        .collect();
+    missed.sort_unstable();
+    missed
+}
+
+/// (from, to, kind) of the repairs of a round, unicast and regional, in sending order.
+fn repairs(report: &RoundReport) -> Vec<(u32, u32, u8)> {
+    report
+        .contacts
+        .iter()
+        .filter(|c| c.kind == REPAIR || c.kind == REGIONAL_REPAIR)
+        .map(|c| (c.from, c.to, c.kind))
+        .collect()
+}
+
+#[test]
+fn a_region_where_most_receivers_miss_a_packet_gets_one_multicast() {
+    // One region: DR 1 and seven receivers, 2 to 8; a quarter of seven is 1.75, so two or more
+    // lacking the packet make a multicast. Here four or more lose packet 0, the DR does not,
+    // and no ACK of round 3 is lost.
+    let make = |seed| nine(1, 0.5, seed);
+    let seed = seed_where(make, &[], 3, |reports| {
+        let missed = missed(&reports[0]);
+        missed.len() >= 4 && !missed.contains(&1) && lost(&reports[2]).iter().all(|l| l.2 != ACK)
+    });
+    let reports = run(make(seed), &[], 3);
+    let missed = missed(&reports[0]);
+    let third = &reports[2];
+    assert_eq!(
+        repairs(third),
+        (2..9)
+            .map(|to| (1, to, REGIONAL_REPAIR))
+            .collect::<Vec<_>>(),
+        "one multicast to the whole region, no unicast ({missed:?} lacked packet 0)"
+    );
+    assert_eq!(third.counters.multicasts[REGIONAL_REPAIR as usize], 1);
+    assert_eq!(third.counters.by_kind[REPAIR as usize], 0);
+    // Those that lacked it learn it (unless their copy is lost); the others get a redundant
+    // copy.
+    for contact in third.contacts.iter().filter(|c| c.kind == REGIONAL_REPAIR) {
+        assert_eq!(contact.sent, 2 * TICKS_PER_ROUND + REPAIR_AFTER);
+        let expected = match (contact.fate, missed.contains(&contact.to)) {
+            (Fate::Lost, _) => Fate::Lost,
+            (_, true) => Fate::Informed,
+            (_, false) => Fate::Redundant,
+        };
+        assert_eq!(contact.fate, expected, "receiver {}", contact.to);
+    }
+    assert_eq!(
+        third.counters.repaired,
+        third
+            .contacts
+            .iter()
+            .filter(|c| c.fate == Fate::Informed && c.kind == REGIONAL_REPAIR)
+            .count() as u64
+    );
+}
+
+#[test]
+fn a_region_where_few_receivers_miss_a_packet_gets_unicasts() {
+    // One receiver of seven lacks packet 0: 1 is not more than 1.75, so the DR unicasts.
+    let make = |seed| nine(1, 0.3, seed);
+    let seed = seed_where(make, &[], 3, |reports| {
+        missed(&reports[0]).len() == 1
+            && !missed(&reports[0]).contains(&1)
+            && lost(&reports[2]).iter().all(|l| l.2 != ACK)
+    });
+    let reports = run(make(seed), &[], 3);
+    let receiver = missed(&reports[0])[0];
+    assert_eq!(repairs(&reports[2]), [(1, receiver, REPAIR)]);
+    assert_eq!(reports[2].counters.multicasts[REGIONAL_REPAIR as usize], 0);
+}
+
+#[test]
+fn a_lower_threshold_turns_the_same_losses_into_a_multicast() {
+    // The same run as above with the threshold below 1/7: one receiver of seven lacking the
+    // packet is more than 0.1 x 7 = 0.7, so the DR multicasts to the region instead.
+    let make = |seed| nine(1, 0.3, seed);
+    let seed = seed_where(make, &[], 3, |reports| {
+        missed(&reports[0]).len() == 1
+            && !missed(&reports[0]).contains(&1)
+            && lost(&reports[2]).iter().all(|l| l.2 != ACK)
+    });
+    let mut config = make(seed);
+    config.set("mcast_threshold", "0.1").unwrap();
+    let reports = run(config, &[], 3);
+    assert_eq!(
+        repairs(&reports[2]),
+        (2..9)
+            .map(|to| (1, to, REGIONAL_REPAIR))
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn the_sender_multicasts_to_the_drs_when_more_than_the_threshold_of_them_lack_a_packet() {
+    // Four regions of two: DRs 1, 3, 5, 7. A quarter of four DRs is 1: two or more lacking
+    // packet 0 make the sender multicast it to all four DRs; one lacking gets a unicast.
+    for (lacking, wanted) in [(2..=4, "multicast"), (1..=1, "unicast")] {
+        let make = |seed| nine(4, 0.4, seed);
+        let seed = seed_where(make, &[], 3, |reports| {
+            let missed = missed(&reports[0]);
+            let drs = missed.iter().filter(|&&n| n % 2 == 1).count();
+            lacking.contains(&drs) && lost(&reports[2]).iter().all(|l| l.2 != ACK)
+        });
+        let reports = run(make(seed), &[], 3);
+        let from_sender: Vec<_> = repairs(&reports[2])
+            .into_iter()
+            .filter(|r| r.0 == 0)
+            .collect();
+        let drs: Vec<u32> = missed(&reports[0])
+            .into_iter()
+            .filter(|n| n % 2 == 1)
+            .collect();
+        if wanted == "multicast" {
+            assert_eq!(
+                from_sender,
+                [1, 3, 5, 7].map(|dr| (0, dr, REGIONAL_REPAIR)),
+                "DRs {drs:?} lacked packet 0"
+            );
+        } else {
+            assert_eq!(from_sender, [(0, drs[0], REPAIR)]);
+        }
+    }
 }

@@ -8,6 +8,8 @@ use gossip_lab::engine::protocols::rmtp::{self, ACK};
 use gossip_lab::engine::report::Change;
 use gossip_lab::engine::rng::trial_seed;
 use gossip_lab::engine::{Config, Fate, Mode, NetworkConfig, RoundReport, Simulation, Status};
+use serde_json::Value;
+use std::process::Command;
 
 const NODES: u32 = 1000;
 const PACKETS: u32 = 8;
@@ -203,4 +205,139 @@ fn completes_with_crashed_designated_receivers() {
     simulation.crash(dr);
     assert!(matches!(simulation.run_to_end(), Status::Completed { .. }));
     assert_eq!(simulation.informed(), simulation.live());
+}
+
+// --- The multicast threshold, through the command line ---
+
+/// P[Bin(n, q) = k] for k = 0 ..= n.
+fn binomial(n: u32, q: f64) -> Vec<f64> {
+    (0..=n)
+        .map(|k| {
+            let choose = (0..k).fold(1.0, |c, i| c * f64::from(n - i) / f64::from(i + 1));
+            choose * q.powi(k as i32) * (1.0 - q).powi((n - k) as i32)
+        })
+        .collect()
+}
+
+/// A repairer's first ACK round under the model: of its `n` group members, K ~ Bin(n, q)
+/// are seen lacking the packet (q = p (1 - p): its copy lost, its ACK through). Returns
+/// (P[multicast], E[unicasts], E[unicasts^2]) for the threshold F: a multicast when
+/// K > F n, else K unicasts.
+fn decision(n: u32, q: f64, threshold: f64) -> (f64, f64, f64) {
+    let bar = threshold * f64::from(n);
+    binomial(n, q).iter().enumerate().fold(
+        (0.0, 0.0, 0.0),
+        |(multicast, unicast, square), (k, &pk)| {
+            let k = k as f64;
+            if k > bar {
+                (multicast + pk, unicast, square)
+            } else {
+                (multicast, unicast + pk * k, square + pk * k * k)
+            }
+        },
+    )
+}
+
+/// The summary of `trials` runs of one packet, stopped after the first ACK round (round 3).
+fn first_ack_round(threshold: &str, trials: u32) -> Value {
+    let nodes = (1 + REGIONS * (MEMBERS + 1)).to_string();
+    let regions = REGIONS.to_string();
+    let trials = trials.to_string();
+    let output = Command::new(env!("CARGO_BIN_EXE_gossip-sim"))
+        .args([
+            "--mode",
+            "rmtp",
+            "--nodes",
+            &nodes,
+            "--regions",
+            &regions,
+            "--packets",
+            "1",
+            "--ack-period",
+            "2",
+            "--loss",
+            "0.2",
+            "--max-rounds",
+            "3",
+            "--seed",
+            "23",
+            "--trials",
+            &trials,
+            "--mcast-threshold",
+            threshold,
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("gossip-sim runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("JSON on stdout")
+}
+
+const REGIONS: u32 = 8;
+/// Receivers of a region besides its DR.
+const MEMBERS: u32 = 24;
+
+#[test]
+fn the_multicast_threshold_trades_unicast_repairs_for_regional_multicasts_as_the_model_says() {
+    // One packet, P = 2, loss p = 0.2, R = 8 regions of a DR and 24 receivers, stopped after
+    // round 3, the first ACK round. Model (rmtp.rs's rule; theory.md section 7): a DR holds the
+    // packet with probability 1 - p and then sees K ~ Bin(24, q) receivers lacking it,
+    // q = p (1 - p); it multicasts if K > 24 F, else unicasts K repairs. The sender sees
+    // D ~ Bin(8, q) DRs lacking it and does the same with 8 F. Per trial, multicasts
+    // X = sum of 8 Bernoulli((1 - p) P[K > 24 F]) + Bernoulli(P[D > 8 F]), and unicasts
+    // U likewise; the DR and sender parts are dependent, so their standard deviations are
+    // added (Cauchy-Schwarz bound). Tolerance: 3 standard errors of the mean over the trials.
+    let (p, trials) = (0.2, 400);
+    let q = p * (1.0 - p);
+    let nodes = f64::from(1 + REGIONS * (MEMBERS + 1));
+    let mut means = Vec::new();
+    for threshold in [0.1, 0.25, 1.0] {
+        let summary = first_ack_round(&threshold.to_string(), trials);
+        let (dr_multicast, dr_unicast, dr_square) = decision(MEMBERS, q, threshold);
+        let (sender_multicast, sender_unicast, sender_square) = decision(REGIONS, q, threshold);
+        let (regions, held) = (f64::from(REGIONS), 1.0 - p);
+        let a = held * dr_multicast;
+        let multicasts = regions * a + sender_multicast;
+        let multicasts_sd =
+            (regions * a * (1.0 - a)).sqrt() + (sender_multicast * (1.0 - sender_multicast)).sqrt();
+        let dr_unicast_var = held * dr_square - (held * dr_unicast).powi(2);
+        let unicasts = regions * held * dr_unicast + sender_unicast;
+        let unicasts_sd =
+            (regions * dr_unicast_var).sqrt() + (sender_square - sender_unicast.powi(2)).sqrt();
+        let measured_multicasts = summary["multicasts"]["regional_repair"]["mean"]
+            .as_f64()
+            .unwrap_or(0.0);
+        let measured_unicasts = summary["kinds_per_node"]["repair"]["mean"]
+            .as_f64()
+            .expect("kinds_per_node.repair")
+            * nodes;
+        let se = |sd: f64| 3.0 * sd / f64::from(trials).sqrt();
+        assert!(
+            (measured_multicasts - multicasts).abs() <= se(multicasts_sd),
+            "F = {threshold}: {measured_multicasts} multicasts a trial, model {multicasts:.3} ± {:.3}",
+            se(multicasts_sd)
+        );
+        assert!(
+            (measured_unicasts - unicasts).abs() <= se(unicasts_sd),
+            "F = {threshold}: {measured_unicasts} unicast repairs a trial, model {unicasts:.3} ± {:.3}",
+            se(unicasts_sd)
+        );
+        means.push((measured_multicasts, measured_unicasts));
+    }
+    // F = 1: nothing is ever more than the whole group, so no multicast at all; and the
+    // lower the threshold, the more multicasts and the fewer unicasts.
+    assert_eq!(means[2].0, 0.0);
+    assert!(
+        means[0].0 > means[1].0 && means[1].0 > means[2].0,
+        "{means:?}"
+    );
+    assert!(
+        means[0].1 < means[1].1 && means[1].1 < means[2].1,
+        "{means:?}"
+    );
 }

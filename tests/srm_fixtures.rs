@@ -1,30 +1,32 @@
 #![cfg(not(target_arch = "wasm32"))]
-//! SRM on tiny trees, tick by tick (theory.md section 7; the rules in `protocols/srm.rs`): one
-//! data packet lost on one link, who sets which timer, who is suppressed, who repairs; and a
-//! crashed node routed around.
+//! SRM as ns-2's agent runs it, tick by tick (theory.md section 7; the rules in
+//! `protocols/srm.rs`), on tiny trees with losses placed by hand (`drop`): the srm-chain
+//! example, suppression by backoff with its ignore window, the hold-down after a repair, a
+//! request revealing a gap, distances from session messages, and a crashed member routed around.
+//! Times: the sender's packet k (1-based) leaves at tick (k - 1) 100 and reaches its children at
+//! once; every other multicast takes 100 ticks a hop.
 
-use gossip_lab::engine::protocols::srm::{self, DATA, HOP, NAK, REPAIR, SESSION};
-use gossip_lab::engine::report::{PendingTimer, TICKS_PER_ROUND};
-use gossip_lab::engine::{Config, Fate, Mode, NetworkConfig, RoundReport, Simulation, Status};
+use gossip_lab::engine::protocols::srm::{self, Adaptive, DATA, NAK, REPAIR};
+use gossip_lab::engine::protocols::stream::Drops;
+use gossip_lab::engine::report::{Contact, PendingTimer};
+use gossip_lab::engine::{Config, Fate, Mode, RoundReport, Simulation, Status};
 
 const REQUEST: &str = "request (NAK) timer";
 const REPAIR_TIMER: &str = "repair timer";
 
-/// 7 nodes, b = 2 (depth 2), 2 packets.
-fn config(seed: u64, loss: f64, suppression: bool) -> Config {
-    Config {
-        nodes: 7,
+/// SRM on N nodes of arity b, M packets, deterministic timers (C2 = D2 = 0), these drops.
+fn config(nodes: u32, fanout: u32, packets: u32, drops: &str) -> Config {
+    let mut config = Config {
+        nodes,
         mode: Mode::Srm,
-        fanout: 2,
-        packets: 2,
-        seed,
-        network: NetworkConfig { loss, crash: 0.0 },
-        srm: srm::Params {
-            suppression,
-            ..srm::Params::default()
-        },
+        fanout,
+        packets,
+        drops: Drops::parse(drops).unwrap(),
         ..Config::default()
-    }
+    };
+    config.srm.c2 = 0.0;
+    config.srm.d2 = 0.0;
+    config
 }
 
 fn reports(config: Config) -> Vec<RoundReport> {
@@ -37,265 +39,218 @@ fn reports(config: Config) -> Vec<RoundReport> {
     reports
 }
 
-/// A seed whose run loses exactly one datagram: packet 0 on the link from node 0 to node 1.
-fn seed_losing_only_packet_0_to_node_1(suppression: bool) -> u64 {
-    (0..20_000)
-        .find(|&seed| {
-            let lost: Vec<_> = reports(config(seed, 0.03, suppression))
-                .iter()
-                .flat_map(|report| report.contacts.clone())
-                .filter(|contact| contact.fate == Fate::Lost)
-                .map(|c| (c.from, c.to, c.kind, c.sent))
-                .collect();
-            lost == [(0, 1, DATA, 0)]
-        })
-        .expect("some seed loses exactly that datagram")
+fn contacts(reports: &[RoundReport]) -> impl Iterator<Item = &Contact> {
+    reports.iter().flat_map(|report| report.contacts.iter())
 }
 
-/// Pending timers after a round, as (node, name), sorted.
-fn pending(report: &RoundReport) -> Vec<(u32, &'static str)> {
-    let mut timers: Vec<_> = report.timers.iter().map(|t| (t.node, t.name)).collect();
-    timers.sort_unstable();
-    timers
-}
-
-/// (from, to, kind) of the datagrams of `kind` that left their origin (the first hop, delivered
-/// at the tick they were sent), over the whole run.
-fn originated(reports: &[RoundReport], kind: u8) -> Vec<(u32, u32, u8)> {
-    reports
+/// (origin, sent) of every multicast of `kind`, in order of time. A copy is a multicast's own
+/// when its sender did not receive one of that kind at that tick (else it is forwarding); a
+/// multicast sends one copy to each neighbour, so the copies to the lowest-numbered one count.
+fn multicasts(reports: &[RoundReport], kind: u8) -> Vec<(u32, u64)> {
+    let all: Vec<&Contact> = contacts(reports).filter(|c| c.kind == kind).collect();
+    let own: Vec<(u64, u32, u32)> = all
         .iter()
-        .flat_map(|report| report.contacts.iter())
-        .filter(|c| c.kind == kind && c.sent == c.arrives)
-        .map(|c| (c.from, c.to, c.kind))
+        .filter(|c| !all.iter().any(|r| r.to == c.from && r.arrives == c.sent))
+        .map(|c| (c.sent, c.from, c.to))
+        .collect();
+    let mut origins: Vec<(u64, u32)> = own
+        .iter()
+        .filter(|&&(sent, from, to)| {
+            own.iter()
+                .filter(|o| (o.0, o.1) == (sent, from))
+                .all(|o| o.2 >= to)
+        })
+        .map(|&(sent, from, _)| (sent, from))
+        .collect();
+    origins.sort_unstable();
+    origins
+        .into_iter()
+        .map(|(sent, from)| (from, sent))
         .collect()
 }
 
-/// Every timer that was pending at the end of some round, once.
-fn distinct_timers(reports: &[RoundReport]) -> Vec<&PendingTimer> {
-    let mut timers: Vec<&PendingTimer> = reports.iter().flat_map(|r| r.timers.iter()).collect();
-    timers.sort_unstable_by_key(|t| (t.set, t.node, t.due));
-    timers.dedup_by_key(|t| (t.set, t.node, t.due));
+/// Every timer pending at the end of some round, once: (node, name, set, due).
+fn timers(reports: &[RoundReport]) -> Vec<(u32, &'static str, u64, u64)> {
+    let mut timers: Vec<_> = reports
+        .iter()
+        .flat_map(|r| r.timers.iter())
+        .map(|t: &PendingTimer| (t.node, t.name, t.set, t.due))
+        .collect();
+    timers.sort_unstable();
+    timers.dedup();
     timers
 }
 
-fn hops(timer: &PendingTimer) -> f64 {
-    (timer.due - timer.set) as f64 / HOP as f64
+fn timers_of(reports: &[RoundReport], node: u32, name: &str) -> Vec<(u64, u64)> {
+    timers(reports)
+        .into_iter()
+        .filter(|t| t.0 == node && t.1 == name)
+        .map(|t| (t.2, t.3))
+        .collect()
 }
 
 #[test]
-fn without_loss_the_stream_takes_m_minus_1_plus_depth_rounds_and_no_timer() {
-    let reports = reports(config(1, 0.0, true));
+fn without_loss_the_stream_takes_m_minus_1_plus_depth_rounds_and_no_request() {
+    let reports = reports(config(7, 2, 2, "none"));
     assert_eq!(reports.len(), 2 - 1 + 2, "M - 1 + depth rounds");
-    // Round 1: packet 0 reaches nodes 1 and 2 at once, the rest one hop later.
     let first: Vec<_> = reports[0]
         .contacts
         .iter()
+        .filter(|c| c.kind == DATA)
+        .map(|c| (c.from, c.to, c.sent, c.arrives))
+        .collect();
+    assert_eq!(
+        first,
+        [(0, 1, 0, 0), (0, 2, 0, 0)],
+        "the sender's data: at once"
+    );
+    assert!(timers(&reports).is_empty());
+    assert!(multicasts(&reports, NAK).is_empty());
+}
+
+#[test]
+fn a_drop_loses_that_packet_on_that_link_and_nothing_else() {
+    let reports = reports(config(7, 2, 4, "3@1"));
+    let lost: Vec<_> = contacts(&reports)
+        .filter(|c| c.fate == Fate::Lost)
         .map(|c| (c.from, c.to, c.kind, c.sent))
         .collect();
-    assert_eq!(first, [(0, 1, DATA, 0), (0, 2, DATA, 0)]);
-    let second: Vec<_> = reports[1]
-        .contacts
-        .iter()
-        .filter(|c| c.kind == DATA && c.sent == 0)
-        .map(|c| (c.from, c.to, c.arrives))
-        .collect();
-    assert_eq!(
-        second,
-        [(1, 3, 100), (1, 4, 100), (2, 5, 100), (2, 6, 100)],
-        "forwarded one hop later, never back to the parent"
+    assert_eq!(lost, [(0, 1, DATA, 200)], "packet 3 leaves at tick 200");
+    // The repair crosses the same link.
+    assert!(
+        contacts(&reports)
+            .any(|c| c.kind == REPAIR && (c.from, c.to) == (0, 1) && c.fate == Fate::Informed)
     );
-    assert!(reports.iter().all(|r| r.timers.is_empty()));
-    assert!(originated(&reports, NAK).is_empty());
 }
 
+/// ns-2's srm-chain example (`tcl/ex/srm-chain.tcl`): a chain, deterministic timers (C1 = 2,
+/// C2 = 0, D1 = 1, D2 = 0), one packet dropped on the first link. Exactly one request (node 1)
+/// and one repair (the sender); every other member is suppressed.
 #[test]
-fn one_loss_with_suppression_one_nak_and_one_repair() {
-    let seed = seed_losing_only_packet_0_to_node_1(true);
-    let reports = reports(config(seed, 0.03, true));
-    // Round 2: packet 1 reaches node 1 at tick 100; node 1 sees the gap and sets a request
-    // timer uniform in [C1 d, (C1 + C2) d] = [2, 4] hops (d = 1).
-    assert_eq!(pending(&reports[1]), [(1, REQUEST)]);
-    let request = reports[1].timers[0];
-    assert_eq!(request.set, TICKS_PER_ROUND);
-    assert!((2.0..=4.0).contains(&hops(&request)), "{request:?}");
-    // Round 3: packet 1 reaches 3 and 4 (never packet 0): their timers, in [4, 8] hops (d = 2).
-    let third = &reports[2];
-    let children: Vec<_> = third
-        .timers
-        .iter()
-        .filter(|t| t.node == 3 || t.node == 4)
-        .collect();
-    assert_eq!(children.len(), 2);
-    for timer in children {
-        assert_eq!((timer.name, timer.set), (REQUEST, 200));
-        assert!((4.0..=8.0).contains(&hops(timer)), "{timer:?}");
-    }
-    // Node 1's timer fires first (at most tick 500, theirs at least tick 600): one NAK, from
-    // node 1, reaching its three neighbours at once.
-    let naks = originated(&reports, NAK);
-    assert_eq!(naks, [(1, 0, NAK), (1, 3, NAK), (1, 4, NAK)]);
-    let nak_tick = request.due;
-    // The holders set repair timers, [D1 d_A, (D1 + D2) d_A] hops after hearing it: node 0
-    // (d_A = 1) at once, node 2 (d_A = 2) a hop later, nodes 5 and 6 (d_A = 3) two hops later;
-    // nodes 3 and 4 back off instead of asking: their timers are drawn again, from [8, 16] hops.
-    let after_nak: Vec<&PendingTimer> = distinct_timers(&reports)
-        .into_iter()
-        .filter(|t| t.set >= nak_tick)
-        .collect();
-    let mut repairers: Vec<_> = after_nak
-        .iter()
-        .filter(|t| t.name == REPAIR_TIMER)
-        .map(|t| (t.node, t.set - nak_tick, hops(t)))
-        .collect();
-    repairers.sort_unstable_by_key(|t| t.0);
-    assert_eq!(
-        repairers.iter().map(|t| t.0).collect::<Vec<_>>(),
-        [0, 2, 5, 6],
-        "every holder that heard the NAK, once"
-    );
-    for &(node, delay, hops) in &repairers {
-        let (d_a, hop_delay) = match node {
-            0 => (1.0, 0),
-            2 => (2.0, 100),
-            5 | 6 => (3.0, 200),
-            _ => panic!("node {node} does not hold packet 0"),
-        };
-        assert_eq!(delay, hop_delay, "node {node} hears the NAK");
-        assert!(
-            (d_a..=2.0 * d_a).contains(&hops),
-            "node {node}: {hops} hops"
+fn srm_chain_one_drop_one_request_one_repair() {
+    let reports = reports(config(6, 1, 8, "3@1"));
+    // Node 1 misses packet 3 (tick 200) and sees the gap when packet 4 arrives (tick 300): its
+    // timer is C1 d = 2 hops (d = 1, measured from the sender's session message).
+    assert_eq!(timers_of(&reports, 1, REQUEST)[0], (300, 500));
+    // Node k sees the gap a hop later than node k - 1, with timer 2 k hops: measured distances.
+    for node in 2..6 {
+        let (set, due) = timers_of(&reports, node, REQUEST)[0];
+        assert_eq!(set, 200 + 100 * u64::from(node), "node {node}");
+        assert_eq!(
+            due - set,
+            200 * u64::from(node),
+            "node {node}: C1 d(sender)"
         );
     }
-    assert_eq!(repairers[0].0, 0, "node 0 hears it first");
-    // Node 1 backs off too, after asking: [4, 8] hops.
-    let own: Vec<_> = after_nak.iter().filter(|t| t.node == 1).collect();
-    assert_eq!(own.len(), 1);
-    assert_eq!((own[0].name, own[0].set), (REQUEST, nak_tick));
-    assert!((4.0..=8.0).contains(&hops(own[0])));
-    let backed_off: Vec<_> = after_nak
-        .iter()
-        .filter(|t| t.name == REQUEST && t.node != 1)
-        .map(|t| (t.node, hops(t)))
-        .collect();
-    assert_eq!(backed_off.len(), 2, "{backed_off:?}");
-    for (node, hops) in backed_off {
-        assert!([3, 4].contains(&node));
-        assert!((8.0..=16.0).contains(&hops), "node {node}: {hops} hops");
-    }
-    // Node 0 repairs (within 2 hops of the NAK); the repair reaches everyone and cancels the
-    // other repair timers and the children's request timers: one NAK, one repair.
-    assert_eq!(
-        originated(&reports, REPAIR),
-        [(0, 1, REPAIR), (0, 2, REPAIR)]
-    );
-    let last = reports.last().unwrap();
-    assert!(last.timers.is_empty(), "{:?}", last.timers);
-    let learned: Vec<_> = reports
+    // Node 1 asks at tick 500; the sender hears it at 600 and repairs D1 d(1) = 1 hop later.
+    assert_eq!(multicasts(&reports, NAK), [(1, 500)]);
+    assert_eq!(timers_of(&reports, 0, REPAIR_TIMER), [(600, 700)]);
+    assert_eq!(multicasts(&reports, REPAIR), [(0, 700)]);
+    // Node 2 hears the request at tick 600, before its own timer (due 800): it backs off to
+    // 2 C1 d = 8 hops, and the repair (tick 900) cancels that.
+    assert!(timers_of(&reports, 2, REQUEST).contains(&(600, 1400)));
+    let repaired: Vec<_> = reports
         .iter()
         .flat_map(|r| r.learned.iter())
-        .filter(|l| l.message == 0 && [1, 3, 4].contains(&l.node))
-        .map(|l| (l.node, l.from))
+        .filter(|l| l.message == 2)
+        .map(|l| (l.node, l.from, l.tick))
         .collect();
-    assert_eq!(learned, [(1, 0), (3, 1), (4, 1)], "the repair, forwarded");
-}
-
-#[test]
-fn one_loss_without_suppression_every_holder_that_heard_the_nak_repairs() {
-    let seed = seed_losing_only_packet_0_to_node_1(false);
-    let reports = reports(config(seed, 0.03, false));
-    let naks = originated(&reports, NAK);
-    assert_eq!(&naks[..3], [(1, 0, NAK), (1, 3, NAK), (1, 4, NAK)]);
-    // The storm: nodes 3 and 4, below the lossy link too, ask as well, at once.
-    for asker in [3, 4] {
-        assert!(naks.iter().any(|&(from, ..)| from == asker), "{naks:?}");
-    }
-    // Nobody backs off on hearing a NAK: the only request timer set at the NAK is node 1's own.
-    let nak_tick = reports
-        .iter()
-        .flat_map(|r| r.contacts.iter())
-        .find(|c| c.kind == NAK)
-        .unwrap()
-        .sent;
-    let timers = distinct_timers(&reports);
-    let requests: Vec<_> = timers
-        .iter()
-        .filter(|t| t.name == REQUEST && t.set == nak_tick)
-        .map(|t| t.node)
-        .collect();
-    assert_eq!(requests, [1]);
-    // Node 0 repairs first (its timer is the shortest) and the run completes; the repair does
-    // not cancel the other holders' repair timers: they are still pending at the end, and
-    // would repair too (node 0's own may be pending again, for the later NAKs of 3 and 4).
     assert_eq!(
-        originated(&reports, REPAIR)[..2],
-        [(0, 1, REPAIR), (0, 2, REPAIR)]
+        repaired,
+        [
+            (1, 0, 800),
+            (2, 1, 900),
+            (3, 2, 1000),
+            (4, 3, 1100),
+            (5, 4, 1200)
+        ],
+        "the repair, forwarded down the chain"
     );
-    let mut still: Vec<_> = reports
-        .last()
-        .unwrap()
-        .timers
-        .iter()
-        .filter(|t| t.name == REPAIR_TIMER)
-        .map(|t| t.node)
+    assert!(reports.last().unwrap().timers.is_empty());
+}
+
+#[test]
+fn a_loss_seen_before_any_session_message_uses_the_default_distance() {
+    // Packet 1 lost into node 1: node 2 sees the gap at tick 200 (packet 2 arrives), ahead of
+    // the sender's first session message (same tick, sent later): its timer is C1 x 4 hops (the
+    // default, ns-2's 1 s = its session period), not C1 x 2.
+    let reports = reports(config(3, 1, 4, "1@1"));
+    assert_eq!(srm::DEFAULT_DISTANCE, srm::SESSION_BASE);
+    assert_eq!(timers_of(&reports, 2, REQUEST)[0], (200, 1000));
+}
+
+#[test]
+fn hearing_a_request_backs_off_and_ignores_more_for_half_the_new_delay() {
+    // A star of three leaves, packet 2 dropped into each: all see the gap at tick 200 and, with
+    // C2 = 0, all ask at tick 400 (three requests). Each hears its own: backoff 1, 2 C1 d =
+    // 4 hops, ignoring requests until tick 600. At 600 the other two arrive: the first backs
+    // it off again (8 hops, from 600), the second falls in the new window and is ignored.
+    let reports = reports(config(4, 3, 4, "2@1,2@2,2@3"));
+    let naks: Vec<_> = multicasts(&reports, NAK);
+    assert_eq!(naks, [(1, 400), (2, 400), (3, 400)]);
+    for leaf in 1..4 {
+        let requests = timers_of(&reports, leaf, REQUEST);
+        assert_eq!(
+            requests,
+            [(200, 400), (400, 800), (600, 1400)],
+            "leaf {leaf}: one backoff a window, not one a request"
+        );
+    }
+    // The sender repairs once (its timer was pending when the 2nd and 3rd requests came).
+    assert_eq!(multicasts(&reports, REPAIR), [(0, 600)]);
+}
+
+#[test]
+fn after_a_repair_requests_are_ignored_for_three_d() {
+    // Leaf 1 misses packet 2; leaf 2 misses packets 2 and 3, so it sees the loss of 2 only at
+    // tick 300 and asks at 500. D1 = 0.5: the sender repairs packet 2 at 550 (after leaf 1's
+    // request at 500), then holds down until 550 + 3 d = 850: leaf 2's request for packet 2,
+    // arriving at 600, starts no second repair. Leaf 1, repaired at 650, holds down too, and
+    // does not repair for leaf 2 either.
+    let mut config = config(3, 2, 4, "2@1,2@2,3@2");
+    config.srm.d1 = 0.5;
+    let reports = reports(config);
+    assert_eq!(multicasts(&reports, NAK), [(1, 400), (2, 500), (2, 500)]);
+    let requests_at_sender: Vec<_> = contacts(&reports)
+        .filter(|c| c.kind == NAK && c.to == 0)
+        .map(|c| (c.from, c.arrives))
         .collect();
-    still.sort_unstable();
-    assert!(
-        still.iter().any(|n| [2, 5, 6].contains(n))
-            && still.iter().all(|n| [0, 2, 5, 6].contains(n)),
-        "{still:?}"
-    );
+    assert_eq!(requests_at_sender, [(1, 500), (2, 600), (2, 600)]);
+    // Repairs: packet 2 once (tick 550), packet 3 once; no second repair of packet 2.
+    assert_eq!(multicasts(&reports, REPAIR).len(), 2);
+    assert_eq!(multicasts(&reports, REPAIR)[0], (0, 550));
+    assert!(timers_of(&reports, 1, REPAIR_TIMER).is_empty());
 }
 
 #[test]
-fn a_missing_last_packet_is_noticed_from_the_session_message() {
-    // Packet 1 (the last) lost on the link to node 2 only: no later packet reveals the gap; the
-    // session message, one round after the last packet, does.
-    let seed = (0..20_000)
-        .find(|&seed| {
-            let lost: Vec<_> = reports(config(seed, 0.03, true))
-                .iter()
-                .flat_map(|r| r.contacts.clone())
-                .filter(|c| c.fate == Fate::Lost)
-                .map(|c| (c.from, c.to, c.kind, c.sent))
-                .collect();
-            lost == [(0, 2, DATA, 100)]
-        })
-        .expect("some seed loses exactly that datagram");
-    let reports = reports(config(seed, 0.03, true));
-    let sessions = originated(&reports, SESSION);
-    assert_eq!(sessions[..2], [(0, 1, SESSION), (0, 2, SESSION)]);
-    let session_tick = reports
-        .iter()
-        .flat_map(|r| r.contacts.iter())
-        .find(|c| c.kind == SESSION)
-        .unwrap()
-        .sent;
-    assert_eq!(session_tick, 2 * TICKS_PER_ROUND, "round M + 1");
-    let first = reports
-        .iter()
-        .flat_map(|r| r.timers.iter())
-        .find(|t| t.name == REQUEST)
-        .unwrap();
-    assert_eq!((first.node, first.set), (2, session_tick));
+fn a_request_for_a_packet_beyond_what_a_member_has_seen_reveals_the_gap() {
+    // Leaf 1 misses packet 2; leaf 2 misses packets 2 to 8 (the rest of the stream), so no data
+    // shows it the gap. Leaf 1 asks at tick 400; the request reaches leaf 2 at 600, before the
+    // sender's next session message (at least 0.9 x 4 (1 + ln 3) rounds, tick 755): leaf 2 sets
+    // its request timer for packet 2 then, without backing off (C1 d = 2 hops).
+    let reports = reports(config(3, 2, 8, "2@1,2@2,3@2,4@2,5@2,6@2,7@2,8@2"));
+    assert_eq!(multicasts(&reports, NAK)[0], (1, 400));
+    assert_eq!(timers_of(&reports, 2, REQUEST)[0], (600, 800));
 }
 
 #[test]
-fn a_crashed_node_is_routed_around() {
-    let mut simulation = Simulation::with_contacts(config(1, 0.0, true)).unwrap();
+fn a_crashed_member_is_routed_around() {
+    let mut simulation = Simulation::with_contacts(config(7, 2, 2, "none")).unwrap();
     assert!(simulation.crash(1));
     let first = simulation.step().unwrap();
     let data: Vec<_> = first
         .contacts
         .iter()
-        .map(|c| (c.from, c.to, c.kind, c.fate))
+        .filter(|c| c.kind == DATA)
+        .map(|c| (c.from, c.to, c.fate))
         .collect();
-    // Node 0's copies for node 1 go to node 1's children directly.
+    // The sender's copies for node 1 go to node 1's children directly.
     assert_eq!(
         data,
         [
-            (0, 3, DATA, Fate::Informed),
-            (0, 4, DATA, Fate::Informed),
-            (0, 2, DATA, Fate::Informed)
+            (0, 3, Fate::Informed),
+            (0, 4, Fate::Informed),
+            (0, 2, Fate::Informed)
         ]
     );
     assert!(matches!(
@@ -310,9 +265,120 @@ fn a_crashed_node_is_routed_around() {
 }
 
 #[test]
-fn the_missing_subtree_is_the_mean_size_below_a_link() {
-    // 7 nodes, b = 2: links into 1 and 2 hide 3 nodes each, the four leaf links 1 each.
-    assert_eq!(srm::mean_missing_subtree(7, 2), (3.0 + 3.0 + 4.0) / 6.0);
-    // A chain: the link into node k hides N - k nodes.
-    assert_eq!(srm::mean_missing_subtree(4, 1), (3.0 + 2.0 + 1.0) / 3.0);
+fn the_adaptive_constants_move_as_ns2_moves_them_and_stay_in_bounds() {
+    let params = srm::Params::default();
+    let fresh = Adaptive::new(params, 100);
+    // The first loss: only the bounds (C1 2 in [0.5, 2], C2 2 in [1, G]).
+    let mut first = fresh;
+    first.recompute_request();
+    assert_eq!((first.c1, first.c2), (2.0, 2.0));
+    // Sending a request: C1 - 0.1, and this member was the closest so far.
+    first.sending_request();
+    assert!((first.c1 - 1.9).abs() < 1e-12 && first.closest_requestor);
+    // The closest requester last time: C2 - 0.1.
+    let mut closest = first;
+    closest.ave_req_delay = 1.0;
+    closest.recompute_request();
+    assert!((closest.c2 - 1.9).abs() < 1e-12 && !closest.closest_requestor);
+    // Duplicates at or above one: C1 + 0.1 (capped at 2), C2 + 0.5.
+    let mut crowded = fresh;
+    crowded.ave_req_delay = 1.0;
+    crowded.dup_req = 3.0;
+    crowded.c1 = 1.0;
+    crowded.recompute_request();
+    assert!((crowded.c1 - 1.1).abs() < 1e-12 && (crowded.c2 - 2.5).abs() < 1e-12);
+    assert_eq!(crowded.dup_req, 0.0, "a new period");
+    // Few duplicates and slow: C2 - 0.1, and under 0.25 duplicates C1 - 0.05.
+    let mut quiet = fresh;
+    quiet.ave_req_delay = 2.0;
+    quiet.ave_dup_req = 0.0;
+    quiet.recompute_request();
+    assert!((quiet.c2 - 1.9).abs() < 1e-12 && (quiet.c1 - 1.95).abs() < 1e-12);
+    // Between 0.9 and 1 duplicate: C1 + 0.05.
+    let mut near = fresh;
+    near.ave_req_delay = 0.5;
+    near.ave_dup_req = 0.95;
+    near.dup_req = 0.95;
+    near.c1 = 1.0;
+    near.recompute_request();
+    assert!((near.c1 - 1.05).abs() < 1e-12 && near.c2 == 2.0);
+    // The EWMA: alpha 0.25.
+    assert_eq!(srm::ewma(-1.0, 3.0), 3.0);
+    assert_eq!(srm::ewma(1.0, 3.0), 1.5);
+    // Bounds: C1 never under 0.5, C2 never under 1 nor over G.
+    let mut low = fresh;
+    low.c1 = 0.52;
+    low.c2 = 1.05;
+    low.ave_req_delay = 2.0;
+    low.ave_dup_req = 0.0;
+    for _ in 0..10 {
+        low.recompute_request();
+        low.sending_request();
+    }
+    assert_eq!((low.c1, low.c2), (0.5, 1.0));
+    let mut high = fresh;
+    high.ave_req_delay = 1.0;
+    for _ in 0..1000 {
+        high.dup_req = 5.0;
+        high.recompute_request();
+    }
+    assert_eq!((high.c1, high.c2), (2.0, 100.0));
+    // Repairs: D1 = D2 = log10 G at the first one, D1 in [0.5, log10 G], D2 in [1, G].
+    let mut repairer = fresh;
+    repairer.recompute_repair();
+    assert_eq!((repairer.d1, repairer.d2), (2.0, 2.0));
+    repairer.sending_repair();
+    assert!((repairer.d1 - 1.9).abs() < 1e-12 && repairer.closest_repairor);
+    let mut small = Adaptive::new(params, 2);
+    small.recompute_repair();
+    assert_eq!(
+        (small.d1, small.d2),
+        (0.5, 1.0),
+        "log10 2 is under both minimums"
+    );
+}
+
+#[test]
+fn adaptive_members_spread_their_timers_when_they_all_ask_at_once() {
+    // A star of 8 leaves, C2 = 2 (theory.md: u = 2 / C2 = 1, every leaf asks), 8 packets lost
+    // at every leaf: duplicates push each member's C2 up (+0.5 a loss) and its C1 down
+    // (-0.1 after asking), so the later losses draw fewer requests than with fixed timers.
+    let drops: Vec<String> = (0..8)
+        .flat_map(|k| (1..9).map(move |leaf| format!("{}@{leaf}", 2 + 6 * k)))
+        .collect();
+    let naks = |variant: &str, seed: u64| {
+        let mut config = Config {
+            nodes: 9,
+            mode: Mode::Srm,
+            fanout: 8,
+            packets: 64,
+            seed,
+            drops: Drops::parse(&drops.join(",")).unwrap(),
+            ..Config::default()
+        };
+        config.set("srm", variant).unwrap();
+        let mut simulation = Simulation::with_contacts(config).unwrap();
+        let mut late = 0;
+        while let Some(report) = simulation.step() {
+            // Requests for the last four losses (packets 26 and on, 1-based).
+            late += report
+                .contacts
+                .iter()
+                .filter(|c| c.kind == NAK && c.hop == 0 && c.sent >= 2500)
+                .count();
+        }
+        late as f64
+    };
+    let trials = 20;
+    let fixed: f64 = (0..trials).map(|seed| naks("fixed", seed)).sum();
+    let adaptive: f64 = (0..trials).map(|seed| naks("adaptive", seed)).sum();
+    // Fixed: all 8 leaves ask for each of the 4 late losses; adaptive must do visibly better.
+    assert!(
+        fixed >= 0.95 * 8.0 * 4.0 * f64::from(trials as u32),
+        "{fixed}"
+    );
+    assert!(
+        adaptive < 0.8 * fixed,
+        "adaptive {adaptive} vs fixed {fixed}"
+    );
 }

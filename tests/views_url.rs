@@ -269,3 +269,35 @@ fn exports_carry_the_configuration() {
         "<svg width=\"2\">\n<metadata>a&lt;b &amp; c</metadata><rect/></svg>"
     );
 }
+
+#[test]
+fn view_spacetime_and_a_same_origin_trace_read_and_write_back() {
+    let setup = from_query("?view=spacetime&n=12&mode=srm");
+    assert_eq!((setup.view, setup.trace.clone()), (View::Spacetime, None));
+    assert!(keys(&setup).starts_with("view=spacetime&"));
+    // A trace to load opens the space-time view, and is written back with it.
+    let setup = from_query("?trace=runs/srm-12.jsonl");
+    assert_eq!(setup.view, View::Spacetime);
+    assert_eq!(setup.trace.as_deref(), Some("runs/srm-12.jsonl"));
+    assert!(keys(&setup).ends_with("&trace=runs/srm-12.jsonl"));
+    assert_eq!(from_query(&format!("?{}", keys(&setup))), setup);
+    // Another origin, a scheme or markup is refused with a notice, and nothing is loaded.
+    for hostile in [
+        "https://example.com/x.jsonl",
+        "//example.com/x",
+        "<script>",
+        "a b",
+        "",
+    ] {
+        let mut setup = ViewSetup::default();
+        let mut notices = Vec::new();
+        read_key(&mut setup, "trace", hostile, &mut notices);
+        assert_eq!(setup.trace, None, "{hostile:?}");
+        assert_eq!(notices.len(), 1, "{hostile:?}");
+        assert!(
+            notices[0].contains("is not a same-origin path"),
+            "{}",
+            notices[0]
+        );
+    }
+}

@@ -519,3 +519,72 @@ fn a_run_of_any_length_keeps_a_bounded_history() {
     assert!(run.fractions.len() <= HISTORY_POINTS + 1);
     assert!(run.counters.len() <= HISTORY_POINTS + 1);
 }
+
+/// Mounts the space-time diagram of `shown` alone and returns its root.
+async fn mount_diagram(shown: &gossip_lab::ui::views::spacetime::Shown) -> Element {
+    use gossip_lab::ui::charts::spacetime::{Diagram, DiagramProps};
+    let document = web_sys::window().unwrap().document().unwrap();
+    let root = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&root).unwrap();
+    let data =
+        gossip_lab::ui::views::spacetime::data(shown, Some(2), shown.replay.end as f64 + 1.0);
+    yew::Renderer::<Diagram>::with_root_and_props(
+        root.clone(),
+        DiagramProps {
+            data,
+            cursor: None,
+            on_node: yew::Callback::noop(),
+            on_hover: yew::Callback::noop(),
+            on_seek: None,
+            svg: yew::NodeRef::default(),
+            label: "test".into(),
+        },
+    )
+    .render();
+    settle().await;
+    root
+}
+
+#[wasm_bindgen_test]
+async fn the_space_time_diagram_draws_a_line_per_node_and_an_arrow_per_datagram() {
+    use gossip_lab::ui::views::spacetime::{load, run_trace};
+    let mut config = Config {
+        nodes: 9,
+        ..Config::default()
+    };
+    config.set("mode", "rmtp").unwrap();
+    config.set("loss", "0.1").unwrap();
+    let shown = run_trace(&config, None, &[]).unwrap();
+    let root = mount_diagram(&shown).await;
+    let count = |selector: &str| root.query_selector_all(selector).unwrap().length() as usize;
+    assert_eq!(count(".st-node"), 9);
+    assert_eq!(count(".st-datagram"), shown.replay.flights.len());
+    assert_eq!(count(".st-timer"), shown.replay.timers.len());
+    assert!(
+        shown.replay.timers.len() >= 8,
+        "every receiver's ACK period"
+    );
+    // Node 2 is highlighted: its row, and nobody else's.
+    assert_eq!(count(".st-node[data-node='2'] rect[fill='#f6e4ee']"), 1);
+    assert_eq!(count("rect[fill='#f6e4ee']"), 1);
+    // A loaded trace's texts are text: a kind that looks like markup makes no element.
+    let text = "{\"event\":\"send\",\"tick\":0,\"from\":0,\"to\":1,\"kind\":\"<i>x</i>\"}\n{\"event\":\"receive\",\"tick\":100,\"from\":0,\"to\":1,\"kind\":\"<i>x</i>\"}\n";
+    let shown = load(text.to_string(), "mine.jsonl").unwrap();
+    let root = mount_diagram(&shown).await;
+    assert_eq!(root.query_selector_all("i").unwrap().length(), 0);
+    let title = root.query_selector(".st-datagram title").unwrap().unwrap();
+    assert!(
+        title
+            .text_content()
+            .unwrap()
+            .starts_with("<i>x</i> from 0 to 1")
+    );
+    // A malformed one says its line.
+    let message = load("{\"event\":\"crash\",\"tick\":1}".into(), "bad.jsonl")
+        .err()
+        .unwrap();
+    assert_eq!(
+        message,
+        "bad.jsonl: line 1: crash without \"to\" (it needs: tick, to)"
+    );
+}

@@ -16,6 +16,7 @@ mod cli {
     use gossip_lab::engine::params::{self, Domain, PARAMS, Param};
     use gossip_lab::engine::protocols;
     use gossip_lab::engine::sweep::{self, Row, Sweep};
+    use gossip_lab::engine::trace;
     use gossip_lab::engine::{Config, ConfigError, Mode, Simulation};
     use indicatif::{ProgressBar, ProgressStyle};
     use rayon::prelude::*;
@@ -34,6 +35,7 @@ mod cli {
             .after_help(EXAMPLE)
             .args_conflicts_with_subcommands(true)
             .subcommand(sweep_command())
+            .subcommand(trace_command())
             .subcommand(protocols_command());
         shared_args(param_args(command, &[]))
             .arg(
@@ -68,8 +70,8 @@ mod cli {
                     param.range_text(),
                     param.default
                 ));
-            // Failures and delays: a crash schedule's flag may be given several times.
-            let arg = if param.domain == Domain::Schedule {
+            // A crash schedule's or a drop list's flag may be given several times.
+            let arg = if matches!(param.domain, Domain::Schedule | Domain::Drops) {
                 arg.action(ArgAction::Append)
             } else {
                 arg
@@ -294,6 +296,40 @@ mod cli {
         ExitCode::from(2)
     }
 
+    const TRACE_EXAMPLE: &str = "Example:\n  gossip-sim trace --mode srm --nodes 16 --loss 0.1 --seed 3 > run.jsonl\n\nOne JSON object a line: send, receive, lost, timer_set, timer_fired, timer_cancelled, learn,\ncrash, recover (docs/trace.md). The page loads the file and animates it.";
+
+    /// `gossip-sim trace`: every event of one run (the seed's), as JSON Lines.
+    fn trace_command() -> Command {
+        param_args(
+            Command::new("trace")
+                .about(format!(
+                    "Write every event of one run (the seed's) as JSON Lines on stdout: each datagram sent, received or lost, each named timer, each node's first copy of a message, crashes and recoveries (at most {} nodes and {} events)",
+                    trace::MAX_TRACED_NODES,
+                    trace::MAX_EVENTS
+                ))
+                .after_help(TRACE_EXAMPLE),
+            &[],
+        )
+    }
+
+    fn trace(matches: &ArgMatches) -> ExitCode {
+        let config = match run_config(matches) {
+            Ok(config) => config,
+            Err(error) => return usage_error(error),
+        };
+        match trace::record(&config, None, &[]) {
+            Ok(events) => {
+                use std::io::Write;
+                let text = trace::write(&events);
+                let mut out = std::io::stdout().lock();
+                // A closed pipe (`| head`) is not an error worth a message.
+                let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+                ExitCode::SUCCESS
+            }
+            Err(message) => usage_error(ConfigError(message)),
+        }
+    }
+
     /// `gossip-sim protocols`: the registry, one object per protocol.
     fn protocols_command() -> Command {
         Command::new("protocols")
@@ -369,6 +405,7 @@ mod cli {
         match matches.subcommand() {
             Some(("sweep", matches)) => return sweep(matches),
             Some(("protocols", matches)) => return list_protocols(matches),
+            Some(("trace", matches)) => return trace(matches),
             _ => {}
         }
         if matches.get_flag("params_markdown") {

@@ -643,6 +643,11 @@ pub fn app() -> Html {
                             <li><span class="swatch line" style={format!("--swatch: {}", palette::hex(line.colour))} aria-hidden="true"></span>{ line.label }</li>
                         }) }
                     </ul>
+                    // The space-time diagram of the run so far, for networks small enough to read.
+                    if nodes <= super::views::spacetime::PANEL_NODES {
+                        <super::views::spacetime::SpacetimePanel run={run_props.run.clone()} version={lab.version}
+                            selected={lab.selected} dispatch={dispatch.clone()} />
+                    }
                     // async-racks
                     if lab.run.borrow().simulation.racks().racks > 1 {
                         <canvas ref={views.core.clone()} class="chart small" data-testid="core-chart" role="img"

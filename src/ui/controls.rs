@@ -356,18 +356,23 @@ fn views_protocol_controls(
 /// and the injection schedule.
 fn messages_controls(config: &Config, dispatch: &Callback<Action>) -> Html {
     let count = config.messages.count;
+    // A protocol that sends one message a datagram takes no capacity nor policy.
+    let packs = config.mode.takes("capacity");
     html! {
         <div class="protocol-controls">
             { param_slider(config, "messages", 16.0, dispatch) }
             if count > 1 {
-                { param_slider(config, "capacity", f64::from(count), dispatch) }
-                { param_choice(config, "policy", dispatch) }
+                if packs {
+                    { param_slider(config, "capacity", f64::from(count), dispatch) }
+                    { param_choice(config, "policy", dispatch) }
+                }
                 { param_slider(config, "inject_every", 10.0, dispatch) }
             }
-            <span class="hint" data-testid="messages-explanation">{ if count > 1 {
-                "The senders inject M messages, one every R rounds (0: all at once); a datagram carries at most K, and when a node has more the policy picks: a random subset, the most recently received, or the highest priority."
-            } else {
-                "One rumor. Raise M to gossip many messages with a capacity per datagram and a policy that picks which to send."
+            <span class="hint" data-testid="messages-explanation">{ match (count > 1, packs) {
+                (true, true) => "The senders inject M messages, one every R rounds (0: all at once); a datagram carries at most K, and when a node has more the policy picks: a random subset, the most recently received, or the highest priority.",
+                (false, true) => "One rumor. Raise M to gossip many messages with a capacity per datagram and a policy that picks which to send.",
+                (true, false) => "The senders inject M messages, one every R rounds (0: all at once), each broadcast on its own.",
+                (false, false) => "One message. Raise M to broadcast several, one every R rounds.",
             } }</span>
         </div>
     }
@@ -561,10 +566,19 @@ fn param_number(config: &Config, key: &'static str, dispatch: &Callback<Action>)
         let input: HtmlInputElement = event.target_unchecked_into();
         dispatch.emit(Action::SetParam(key, input.value()));
     });
+    // The input's range and step from the parameter's domain (an optional one left empty is
+    // absent).
+    let (min, max, step) = match param.domain {
+        Domain::Whole { min, max } | Domain::Optional { min, max } => {
+            (min.to_string(), max.to_string(), "1".to_string())
+        }
+        Domain::Real { min, max } => (min.to_string(), max.to_string(), "0.5".to_string()),
+        _ => ("0".into(), "10".into(), "0.5".into()),
+    };
     html! {
         <label class="factor">
             <span>{ param.label }</span>
-            <input type="number" class="number" step="0.5" min="0" max="10" value={text} {onchange}
+            <input type="number" class="number" {step} {min} {max} value={text} {onchange}
                 aria-label={param.label} title={param.help} />
         </label>
     }
@@ -719,7 +733,7 @@ fn failure_controls(
     };
     html! {
         <div class="failure-controls" data-testid="failure-controls">
-            if config.mode.group() == Group::Gossip {
+            if config.mode.takes("delay") {
                 <div class="failure">
                     { switch("delay", vec![
                         ("no delay", delay == Delay::None, set("delay", "none".into())),

@@ -24,6 +24,7 @@ const TOURS: &[(&str, &str)] = &[
     ("swim-heartbeat", "SWIM against heartbeating"),
     ("cassandra-phi", "Cassandra's φ"),
     ("async-delay", "Asynchrony and delay"),
+    ("plumtree", "Plumtree: a tree that gossip repairs"),
 ];
 
 /// Ready scenarios: (name, one-line caption, query).
@@ -744,10 +745,11 @@ enum Command {
     Video,
     Csv,
     Json,
+    Trace,
     Help,
 }
 
-const BAR: [Command; 9] = [
+const BAR: [Command; 10] = [
     Command::Copy,
     Command::Embed,
     Command::Present,
@@ -756,6 +758,7 @@ const BAR: [Command; 9] = [
     Command::Video,
     Command::Csv,
     Command::Json,
+    Command::Trace,
     Command::Help,
 ];
 
@@ -1006,6 +1009,28 @@ pub fn lecture_bar(props: &LectureProps) -> Html {
                     );
                     None
                 }
+                Command::Trace => {
+                    // Every event of the run so far, with its clicked crashes (docs/trace.md).
+                    let run = lab.run.borrow();
+                    let config = run.simulation.config();
+                    match crate::engine::trace::record(
+                        config,
+                        Some(run.simulation.round()),
+                        &run.clicks,
+                    ) {
+                        Ok(events) => download_text(
+                            &crate::engine::trace::write(&events),
+                            "application/jsonl",
+                            &format!("{name}.jsonl"),
+                        ),
+                        Err(message) => {
+                            if let Some(window) = web_sys::window() {
+                                let _ = window.alert_with_message(&format!("No trace: {message}"));
+                            }
+                        }
+                    }
+                    None
+                }
                 Command::Video => {
                     let recording = recorder.borrow_mut().take();
                     if let Some(recording) = recording {
@@ -1040,9 +1065,14 @@ pub fn lecture_bar(props: &LectureProps) -> Html {
         Command::Video => "Video",
         Command::Csv => "Data CSV",
         Command::Json => "Config JSON",
+        Command::Trace => "Trace",
         Command::Help => "?",
     };
-    let test_id = |command: Command| (command == Command::Copy).then_some("copy-link");
+    let test_id = |command: Command| match command {
+        Command::Copy => Some("copy-link"),
+        Command::Trace => Some("export-trace"),
+        _ => None,
+    };
     let on_tour = {
         let lab = lab.clone();
         Callback::from(move |event: Event| {

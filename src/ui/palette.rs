@@ -20,6 +20,9 @@ pub const REDUNDANT: Rgb = (150, 150, 150);
 pub const SELECTED: Rgb = (204, 121, 167);
 /// Okabe-Ito reddish purple, darker: acknowledgements and repairs (the reliability machinery).
 pub const REPAIR: Rgb = (170, 68, 153);
+/// A dark olive brown: a repair multicast to a whole region, set apart from the unicast repairs'
+/// purple, from the lost datagrams' vermillion and from the orange of the nodes new this round.
+pub const REGIONAL_REPAIR: Rgb = (120, 86, 0);
 /// A pale warm grey: nodes cut off below a crash or never reached.
 pub const CUT_OFF: Rgb = (236, 214, 196);
 /// Region colours, light enough to sit behind the nodes.
@@ -45,6 +48,7 @@ pub fn chart_colour(look: crate::engine::Look) -> Rgb {
         Look::EmptyReply => (230, 159, 0),
         Look::Ack => SELECTED,
         Look::Repair => REPAIR,
+        Look::RegionalRepair => REGIONAL_REPAIR,
     }
 }
 
@@ -59,6 +63,7 @@ pub fn look(look: crate::engine::Look) -> (Rgb, bool) {
         Look::EmptyReply => (PULL, false),
         Look::Ack => (REPAIR, false),
         Look::Repair => (REPAIR, true),
+        Look::RegionalRepair => (REGIONAL_REPAIR, true),
     }
 }
 pub const INK: Rgb = (20, 20, 20);

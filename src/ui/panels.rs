@@ -2,7 +2,7 @@
 
 use super::palette::{self, Rgb};
 use super::stage;
-use super::state::{Action, MILESTONES, Run};
+use super::state::{Action, MILESTONES, Run, THEORY_POINTS};
 use crate::engine::config::Group;
 use crate::engine::protocols;
 use crate::engine::{Kind, Mode, Status};
@@ -223,6 +223,11 @@ fn theory_rounds_text(run: &Run) -> String {
         None if config.many_messages() => "–".into(),
         // membership (issue #11): see the membership table.
         None if config.mode.group() == Group::Membership => "n/a".into(),
+        // The model stopped at its bound of work (the lagged recurrence for pull under heavy
+        // loss with a long delay): its curve ends before the page's cap, where it got to.
+        None if run.theory.len() < THEORY_POINTS => {
+            format!("over {}", run.theory.len() - 1)
+        }
         None => format!("over {}", crate::engine::theory::MAX_ITERATIONS),
     }
 }
@@ -490,6 +495,7 @@ pub fn expectation(props: &RunProps) -> Html {
         shown,
     );
     html! {
+        <>
         <p class="expectation" data-testid="expectation">
             <b>{ capitalised(lesson.figure) }</b>{ ": expected about " }
             <b data-testid="lesson-expected">{ lesson.expected.map_or_else(|| "–".to_string(), shown) }</b>
@@ -501,6 +507,54 @@ pub fn expectation(props: &RunProps) -> Html {
             } else {
                 <b data-testid="lesson-measured">{ measured }</b>
             }
+        </p>
+        { per_message(simulation) }
+        </>
+    }
+}
+
+/// The most messages whose figures the line lists; the rest are elided.
+const LISTED_MESSAGES: usize = 12;
+
+/// The protocol's figures per message (`ProtocolSpec::message_figures`), in injection order, on
+/// one line: "rmr 2.97, 0, 0 · ldh 6, 6, 6 · ..."; nothing for protocols without them.
+fn per_message(simulation: &crate::engine::Simulation) -> Html {
+    let figures = simulation.config().mode.spec().message_figures();
+    if figures.is_empty() {
+        return html! {};
+    }
+    let values = simulation.message_figures();
+    let count = simulation.messages() as usize;
+    let row = |index: usize| -> String {
+        let row = values
+            .get(index * count..(index + 1) * count)
+            .unwrap_or(&[]);
+        let mut shown: Vec<String> = row
+            .iter()
+            .take(LISTED_MESSAGES)
+            .map(|&value| {
+                if value.is_nan() {
+                    "–".into()
+                } else {
+                    figure(value)
+                }
+            })
+            .collect();
+        if row.len() > LISTED_MESSAGES {
+            shown.push("…".into());
+        }
+        shown.join(", ")
+    };
+    html! {
+        <p class="expectation per-message" data-testid="per-message">
+            { "Per message, in injection order: " }
+            { for figures.iter().enumerate().map(|(index, about)| html! {
+                <span title={about.about}>
+                    if index > 0 { { " · " } }
+                    <b>{ about.key }</b>{ " " }
+                    <span data-testid={format!("per-message-{}", about.key)}>{ row(index) }</span>
+                </span>
+            }) }
         </p>
     }
 }

@@ -11,7 +11,7 @@ use crate::engine::config::Group;
 use crate::engine::drivers::event::Racks; // async-racks
 use crate::engine::protocols::rmtp::designated_receiver;
 use crate::engine::protocols::tree::depth_of;
-use crate::engine::report::{TICKS_PER_ROUND, Tick, round_start};
+use crate::engine::report::{Link, LinkStyle, TICKS_PER_ROUND, Tick, round_start};
 use crate::engine::{Contact, Fate, Kind, RoundReport, Simulation, Status, Structure};
 use std::f64::consts::{PI, TAU};
 use wasm_bindgen::{Clamped, JsCast, JsValue};
@@ -533,6 +533,37 @@ impl Timeline {
     }
 }
 
+/// The protocol's overlay links (a broadcast tree's): solid where the message itself travels,
+/// dashed where only announcements do; the dashed ones first, so the tree sits on top.
+fn draw_links(context: &CanvasRenderingContext2d, layout: &Layout, links: &[Link], ratio: f64) {
+    if links.is_empty() {
+        return;
+    }
+    let dashes = [
+        (LinkStyle::Dashed, palette::UNINFORMED_EDGE, 0.9, 1.0, 4.0),
+        (LinkStyle::Solid, palette::PUSH, 0.6, 2.0, 0.0),
+    ];
+    for (style, colour, alpha, width, dash) in dashes {
+        let pattern = js_sys::Array::new();
+        if dash > 0.0 {
+            pattern.push(&JsValue::from_f64(dash * ratio));
+            pattern.push(&JsValue::from_f64(dash * ratio));
+        }
+        let _ = context.set_line_dash(&pattern);
+        context.set_line_width(width * ratio);
+        context.set_stroke_style_str(&palette::css(colour, alpha));
+        context.begin_path();
+        for link in links.iter().filter(|link| link.style == style) {
+            let (from, to) = (layout.position(link.a), layout.position(link.b));
+            context.move_to(from.0, from.1);
+            context.line_to(to.0, to.1);
+        }
+        context.stroke();
+    }
+    let _ = context.set_line_dash(&js_sys::Array::new());
+    context.set_line_width(ratio);
+}
+
 /// Draws the stage at `progress` (0..=1) through the last round's animation.
 pub fn draw(
     canvas: &HtmlCanvasElement,
@@ -551,6 +582,14 @@ pub fn draw(
         // number.
         canvas.set_attribute("data-node-px", &format!("{:.1}", 2.0 * node_radius / ratio))?;
         canvas.set_attribute("data-numbered", &numbered.to_string())?;
+        // The overlay links drawn solid and dashed (broadcast trees).
+        let links = run
+            .last
+            .as_ref()
+            .map_or(&[][..], |report| &report.links[..]);
+        let solid = links.iter().filter(|l| l.style == LinkStyle::Solid).count();
+        canvas.set_attribute("data-links-solid", &solid.to_string())?;
+        canvas.set_attribute("data-links-dashed", &(links.len() - solid).to_string())?;
         // Membership: how many members the group suspects, and how many most of it believes
         // failed, as coloured on the stage.
         match beliefs(run) {
@@ -746,6 +785,7 @@ fn draw_nodes(
         }
     }
     context.stroke();
+    draw_links(context, &layout, &report.links, ratio);
     // The clicked node's way back to the sender, hop by hop, under everything else.
     if let Some(path) = selected.and_then(|node| path_from_sender(simulation, node)) {
         context.set_line_width(5.0 * ratio);

@@ -94,6 +94,9 @@ impl<T: Clone> Default for History<T> {
     }
 }
 
+/// The most points of a theory curve the page draws.
+pub const THEORY_POINTS: usize = 4000;
+
 /// A run and everything the views derive from its reports.
 pub struct Run {
     pub simulation: Simulation,
@@ -163,7 +166,7 @@ impl Run {
             counters: History::new(),
             informed_round,
             reached: [None; 2],
-            theory: protocols::expected_curve(config, 4000),
+            theory: protocols::expected_curve(config, THEORY_POINTS),
             theory_rounds: protocols::expected_rounds(config),
             comparison,
             coverage: History::new(),
@@ -280,6 +283,10 @@ impl Run {
                     "theory (mean field): {:.1}% never informed",
                     residue * 100.0
                 ),
+                // The lagged recurrence for pull stopped at its bound of work, where it got to.
+                None if self.theory.len() < THEORY_POINTS => {
+                    format!("theory: not within {} rounds", self.theory.len() - 1)
+                }
                 None => "theory: not within a million rounds".into(),
             }),
         }

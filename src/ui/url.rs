@@ -146,7 +146,7 @@ pub(crate) fn page_value(param: &Param, text: &str) -> Result<Value, String> {
         Err(message)
             if matches!(
                 param.domain,
-                Domain::Delay | Domain::Burst | Domain::Schedule
+                Domain::Delay | Domain::Burst | Domain::Schedule | Domain::Drops
             ) =>
         {
             Err(format!("valid: {message}"))

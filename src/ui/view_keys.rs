@@ -14,10 +14,18 @@ pub enum View {
     Compare,
     Experiment,
     Scaling,
+    /// The space-time diagram of one run or of a loaded trace.
+    Spacetime,
 }
 
 impl View {
-    pub const ALL: [View; 4] = [View::Run, View::Compare, View::Experiment, View::Scaling];
+    pub const ALL: [View; 5] = [
+        View::Run,
+        View::Compare,
+        View::Experiment,
+        View::Scaling,
+        View::Spacetime,
+    ];
 
     pub fn name(self) -> &'static str {
         self.names().0
@@ -30,6 +38,7 @@ impl View {
             View::Compare => ("compare", "Compare"),
             View::Experiment => ("experiment", "Experiment"),
             View::Scaling => ("scaling", "Scaling"),
+            View::Spacetime => ("spacetime", "Space-time"),
         }
     }
 }
@@ -186,6 +195,8 @@ pub struct ViewSetup {
     /// 2 to 4 protocols: the compare panels (with their overrides), the scaling view's curves.
     pub picks: Vec<Pick>,
     pub trials: u32,
+    /// `trace=`: a same-origin trace the space-time view loads.
+    pub trace: Option<String>,
 }
 
 impl ViewSetup {
@@ -204,7 +215,7 @@ impl ViewSetup {
     pub fn protocols(&self, chosen: Mode) -> Vec<Mode> {
         match self.view {
             View::Compare | View::Scaling => self.modes(),
-            View::Run | View::Experiment => vec![chosen],
+            View::Run | View::Experiment | View::Spacetime => vec![chosen],
         }
     }
 
@@ -221,6 +232,7 @@ impl Default for ViewSetup {
             view: View::Run,
             picks: default_modes().map(Pick::new).collect(),
             trials: 100,
+            trace: None,
         }
     }
 }
@@ -254,7 +266,7 @@ fn read_pick(entry: &str, panel: usize, notices: &mut Vec<String>) -> Option<Pic
 
 /// Whether url.rs should hand `key` to `read_key`.
 pub fn is_url_key(key: &str) -> bool {
-    matches!(key, "view" | "modes" | "trials")
+    matches!(key, "view" | "modes" | "trials" | "trace")
 }
 
 /// Reads one of the views' URL keys into `setup`; a bad value keeps the default and says why.
@@ -267,7 +279,16 @@ pub fn read_key(setup: &mut ViewSetup, key: &str, value: &str, notices: &mut Vec
     match key {
         "view" => match View::ALL.into_iter().find(|view| view.name() == value) {
             Some(view) => setup.view = view,
-            None => reject("run, compare, experiment or scaling", "run".into()),
+            None => reject(
+                "run, compare, experiment, scaling or spacetime",
+                "run".into(),
+            ),
+        },
+        "trace" => match trace_source(value) {
+            Some(path) => setup.trace = Some(path),
+            None => notices.push(format!(
+                "URL parameter trace={value:?} is not a same-origin path (letters, digits, -, _, . and /, no scheme or host); no trace loaded."
+            )),
         },
         "modes" => {
             let mut own_notices = Vec::new();
@@ -303,6 +324,17 @@ pub fn read_key(setup: &mut ViewSetup, key: &str, value: &str, notices: &mut Vec
     }
 }
 
+/// A `trace=` value the page may fetch: a path on the page's own origin (no scheme, no `//`
+/// host, nothing that could be markup), at most 256 characters.
+pub fn trace_source(value: &str) -> Option<String> {
+    let path_char = |c: char| c.is_ascii_alphanumeric() || "-_./".contains(c);
+    let same_origin = !value.is_empty()
+        && value.len() <= 256
+        && value.chars().all(path_char)
+        && !value.starts_with("//");
+    same_origin.then(|| value.to_string())
+}
+
 /// The views' setup from the page's query (url.rs reports its notices).
 pub fn from_query(query: &str) -> ViewSetup {
     let mut setup = ViewSetup::default();
@@ -316,6 +348,10 @@ pub fn from_query(query: &str) -> ViewSetup {
             );
         }
     }
+    // A trace to load opens the view that draws it.
+    if setup.trace.is_some() {
+        setup.view = View::Spacetime;
+    }
     setup
 }
 
@@ -324,8 +360,13 @@ pub fn keys(setup: &ViewSetup) -> String {
     if setup.view == View::Run {
         return String::new();
     }
+    let trace = setup
+        .trace
+        .as_ref()
+        .map(|path| format!("&trace={path}"))
+        .unwrap_or_default();
     format!(
-        "view={}&modes={}&trials={}",
+        "view={}&modes={}&trials={}{trace}",
         setup.view.name(),
         setup.modes_url(),
         setup.trials

@@ -42,9 +42,12 @@ for (const config of configs) {
 
 test('simulate() throws the same clear message as the CLI for out-of-range input', () => {
   assert.throws(() => simulate('{"nodes": 1}'), { message: 'nodes must be between 2 and 1048576 (got 1)' });
-  assert.throws(() => simulate('{"nodes": 10, "mode": "gossipy"}'), { message: 'mode must be one of centralized, tree, srm, rmtp, push, pull, push-pull, heartbeat, swim, cassandra (got "gossipy")' });
+  // The registry's names, in its order, as `gossip-sim protocols` lists them.
+  const names = JSON.parse(execFileSync(cli, ['protocols', '--format', 'json'], { encoding: 'utf8' })).map((entry) => entry.name);
+  assert.deepEqual(names.slice(0, 10), ['centralized', 'tree', 'srm', 'rmtp', 'push', 'pull', 'push-pull', 'heartbeat', 'swim', 'cassandra']);
+  assert.throws(() => simulate('{"nodes": 10, "mode": "gossipy"}'), { message: `mode must be one of ${names.join(', ')} (got "gossipy")` });
   assert.throws(() => simulate('{"nodes": 10, "colour": "red"}'), /unknown key "colour"/);
-  assert.throws(() => simulate('{"nodes": 10, "mode": "tree", "senders": 2}'), { message: 'senders does not apply to tree: it applies to push, pull, push-pull' });
+  assert.throws(() => simulate('{"nodes": 10, "mode": "tree", "senders": 2}'), { message: 'senders does not apply to tree: it applies to push, pull, push-pull, plumtree' });
   assert.throws(() => simulate('{"nodes": 10, "loss": 2}'), { message: 'loss must be between 0 and 1 (got 2)' });
   const run = spawnSync(cli, ['--nodes', '1'], { encoding: 'utf8' });
   assert.equal(run.status, 2);

@@ -6,7 +6,7 @@ use super::failures::{Burst, CrashSchedule, Delay};
 use super::params::Value;
 pub use super::protocols::Mode;
 use super::protocols::{
-    centralized, membership, messages, mongering, push_then_pull, rmtp, srm, tree,
+    centralized, membership, messages, mongering, push_then_pull, rmtp, srm, stream, tree,
 };
 pub use super::spec::Group;
 use std::collections::BTreeMap;
@@ -22,7 +22,7 @@ pub mod limits {
     pub const TIMEOUT: (u32, u32) = (1, 100);
     pub const REPAIR_DELAY: (u32, u32) = (1, 100);
     pub const PACKETS: (u32, u32) = (1, 64);
-    pub const TIMER_FACTOR: (f64, f64) = (0.0, 10.0);
+    pub const TIMER_FACTOR: (f64, f64) = (0.0, 32.0);
     pub const REGIONS: (u32, u32) = (1, 1000);
     pub const ACK_PERIOD: (u32, u32) = (1, 100);
     // Many messages.
@@ -83,6 +83,8 @@ pub struct Config {
     pub network: NetworkConfig,
     /// SRM and RMTP: packets in the stream, M.
     pub packets: u32,
+    /// SRM and RMTP: data packets lost by plan on given links (a lesson told exactly).
+    pub drops: stream::Drops,
     pub centralized: centralized::Params,
     pub tree: tree::Params,
     pub srm: srm::Params,
@@ -125,6 +127,7 @@ impl Default for Config {
             max_rounds: None,
             network: NetworkConfig::default(),
             packets: 8,
+            drops: stream::Drops::default(),
             centralized: centralized::Params::default(),
             tree: tree::Params::default(),
             srm: srm::Params::default(),

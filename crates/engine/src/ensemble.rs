@@ -199,6 +199,19 @@ pub struct Summary {
     /// The protocol's lesson: its figure, what theory expects, the trials' mean of it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lesson: Option<LessonSummary>,
+    /// The protocol's per-message figures (`ProtocolSpec::message_figures`), each under its own
+    /// key (Plumtree's `rmr`, `ldh`, `reliability`); none for the other protocols.
+    #[serde(flatten)]
+    pub per_message: BTreeMap<&'static str, PerMessage>,
+}
+
+/// A figure measured per message: its value for each message in injection order (the mean
+/// over the trials that measured it; null if none did) and the mean over every (trial, message)
+/// pair that measured it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PerMessage {
+    pub mean: Option<f64>,
+    pub per_message: Vec<Option<f64>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -268,6 +281,8 @@ pub struct TrialRecord {
     pub bytes: u64,
     /// The lesson's figure as this trial measured it (`ProtocolSpec::lesson`).
     pub lesson_measured: Option<f64>,
+    /// `Simulation::message_figures`: figure by figure, one value per message (NaN: none).
+    pub message_figures: Vec<f64>,
 }
 
 const NO_STATS: Stats = Stats {
@@ -330,6 +345,8 @@ impl TrialRecord {
             self.bytes as f64,
             optional(self.lesson_measured),
         ]);
+        out.push(self.message_figures.len() as f64);
+        out.extend(&self.message_figures);
     }
 
     /// Records encoded one after another by `encode`; None if `numbers` is not such a list.
@@ -381,6 +398,7 @@ impl TrialRecord {
             record.false_detections = numbers.next()? as u64;
             record.bytes = numbers.next()? as u64;
             record.lesson_measured = numbers.next().map(|n| Some(n).filter(|n| !n.is_nan()))?;
+            record.message_figures = list(&mut numbers)?;
             records.push(record);
         }
         Some(records)
@@ -442,7 +460,44 @@ pub fn run_trial(config: &Config, trial: u32) -> TrialRecord {
         record.bytes = round.bytes;
     }
     record.lesson_measured = simulation.lesson().and_then(|lesson| lesson.measured);
+    record.message_figures = simulation.message_figures();
     record
+}
+
+/// Each per-message figure of the protocol over the trials: per message the mean of the trials
+/// that measured it, and the mean over every (trial, message) pair that did.
+fn per_message(config: &Config, records: &[TrialRecord]) -> BTreeMap<&'static str, PerMessage> {
+    let figures = config.mode.spec().message_figures();
+    let messages = config.messages.count.max(1) as usize;
+    let rounded = |value: f64| (value * 1e6).round() / 1e6;
+    figures
+        .iter()
+        .enumerate()
+        .map(|(figure, about)| {
+            let value = |record: &TrialRecord, message: usize| {
+                record
+                    .message_figures
+                    .get(figure * messages + message)
+                    .copied()
+                    .filter(|value| !value.is_nan())
+            };
+            let per_message = (0..messages)
+                .map(|message| {
+                    let values: Vec<f64> =
+                        records.iter().filter_map(|r| value(r, message)).collect();
+                    (!values.is_empty())
+                        .then(|| rounded(values.iter().sum::<f64>() / values.len() as f64))
+                })
+                .collect();
+            let all: Vec<f64> = records
+                .iter()
+                .flat_map(|r| (0..messages).filter_map(move |message| value(r, message)))
+                .collect();
+            let mean =
+                (!all.is_empty()).then(|| rounded(all.iter().sum::<f64>() / all.len() as f64));
+            (about.key, PerMessage { mean, per_message })
+        })
+        .collect()
 }
 
 /// Runs trials `first..first + count` in order.
@@ -589,5 +644,6 @@ pub fn summarize(experiment: &Experiment, records: &[TrialRecord]) -> Summary {
             )
             .map(|stats| stats.mean),
         }),
+        per_message: per_message(config, records),
     }
 }

@@ -52,6 +52,41 @@ impl Delay {
     }
 
     /// One datagram's delay in ticks (a round is `TICKS_PER_ROUND`).
+    /// A `quantile` (below 1) of the sum of `hops` independent delays, in ticks, rounded up:
+    /// the time by which a chain of `hops` datagrams has arrived with at least that
+    /// probability. Fixed: `hops` D; uniform: `hops` B, the largest sum (a bound); exponential:
+    /// the Erlang(`hops`, mean) quantile, found by bisection on its tail
+    /// e^(-x) sum_{i < hops} x^i / i! (libm, so every platform gets the same ticks), plus half
+    /// a tick a hop for the draws' rounding.
+    pub fn sum_quantile(self, hops: u32, quantile: f64) -> Tick {
+        let hops_ticks = Tick::from(hops);
+        match self {
+            Delay::None => 0,
+            Delay::Fixed(d) => hops_ticks * ticks(d),
+            Delay::Uniform(_, b) => hops_ticks * ticks(b),
+            Delay::Exp(mean) => {
+                let tail = |x: f64| {
+                    let (mut term, mut sum) = (1.0, 1.0);
+                    for i in 1..hops {
+                        term *= x / f64::from(i);
+                        sum += term;
+                    }
+                    libm::exp(-x) * sum
+                };
+                let (mut low, mut high) = (0.0, 10.0 + 10.0 * f64::from(hops));
+                for _ in 0..100 {
+                    let middle = (low + high) / 2.0;
+                    if tail(middle) > 1.0 - quantile {
+                        low = middle;
+                    } else {
+                        high = middle;
+                    }
+                }
+                (high * mean * TICKS_PER_ROUND as f64).ceil() as Tick + hops_ticks.div_ceil(2)
+            }
+        }
+    }
+
     pub fn draw(self, rng: &mut Rng) -> Tick {
         match self {
             Delay::None => 0,

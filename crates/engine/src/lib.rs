@@ -16,6 +16,7 @@ pub mod spec;
 pub mod sweep;
 pub mod theory;
 pub mod theory_models;
+pub mod trace;
 
 pub use config::{Config, ConfigError, Mode, NetworkConfig};
 pub use protocol::Structure;

@@ -8,6 +8,7 @@ use super::failures::{Burst, CrashSchedule, Delay};
 use super::protocols::centralized::Transport;
 use super::protocols::messages::Policy;
 use super::protocols::mongering;
+use super::protocols::stream::Drops;
 use serde_json::{Map, Value as Json};
 use std::sync::LazyLock;
 
@@ -45,6 +46,8 @@ pub enum Domain {
     Burst,
     /// A crash schedule ROUND:FRACTION,...; JSON also takes an array of entries.
     Schedule,
+    /// Planned losses PACKET@NODE,...; JSON also takes an array of entries.
+    Drops,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -57,6 +60,7 @@ pub enum Value {
     Delay(Delay),
     Burst(Option<Burst>),
     Schedule(CrashSchedule),
+    Drops(Drops),
 }
 
 pub struct Param {
@@ -173,7 +177,7 @@ static FIELDS: &[Param] = &[
             max: limits::FANOUT.1 as u64,
         },
         default: "1",
-        help: "b: gossip peers called per round (with replacement); the centralized sender's unicasts per round; the tree's arity (tree, srm); heartbeat: lists sent per period",
+        help: "b: gossip peers called per round (with replacement); the centralized sender's unicasts per round; the tree's arity (tree, srm); heartbeat: lists sent per period; a broadcast tree: neighbours per node",
         get: |config| Value::Whole(config.fanout.into()),
         set: |config, value| config.fanout = whole(value) as u32,
     },
@@ -212,7 +216,7 @@ static FIELDS: &[Param] = &[
             max: limits::NODES.1 as u64,
         },
         default: "1",
-        help: "nodes 0..senders start informed (gossip; 1 to N)",
+        help: "nodes 0..senders start informed, or inject the messages (1 to N)",
         get: |config| Value::Whole(config.senders.into()),
         set: |config, value| config.senders = whole(value) as u32,
     },
@@ -504,7 +508,7 @@ static FIELDS: &[Param] = &[
             max: limits::MESSAGES.1 as u64,
         },
         default: "1",
-        help: "gossip: messages M the senders inject, message m at sender m mod senders (1: the single rumor)",
+        help: "messages M the senders inject, message m at sender m mod senders (1: the single rumor)",
         get: |config| Value::Whole(config.messages.count.into()),
         set: |config, value| config.messages.count = whole(value) as u32,
     },
@@ -544,7 +548,7 @@ static FIELDS: &[Param] = &[
             max: limits::INJECT_EVERY.1 as u64,
         },
         default: "0",
-        help: "gossip, messages > 1: message m is injected at the end of round m R (0: all before round 1)",
+        help: "messages > 1: message m is injected at the end of round m R (0: all before round 1)",
         get: |config| Value::Whole(config.messages.inject_every.into()),
         set: |config, value| config.messages.inject_every = whole(value) as u32,
     },
@@ -555,7 +559,7 @@ static FIELDS: &[Param] = &[
         label: "Delay",
         domain: Domain::Delay,
         default: "none",
-        help: "each datagram's delay in rounds, drawn per datagram: fixed:D, uniform:A:B or exp:MEAN (gossip and membership; multicast keeps its own hop timing); rounds is then in periods, a float",
+        help: "each datagram's delay in rounds, drawn per datagram: fixed:D, uniform:A:B or exp:MEAN (gossip and membership; a protocol that takes a round per hop adds it to the hop); rounds is then in periods, a float",
         get: |config| Value::Delay(config.delay),
         set: |config, value| {
             if let Value::Delay(delay) = value {
@@ -588,6 +592,20 @@ static FIELDS: &[Param] = &[
         set: |config, value| {
             if let Value::Schedule(schedule) = value {
                 config.crash_at = schedule;
+            }
+        },
+    },
+    Param {
+        key: "drop",
+        url: Some("drop"),
+        label: "Drop packets",
+        domain: Domain::Drops,
+        default: "none",
+        help: "streams: PACKET@NODE (repeatable, or a comma list, at most 64): the sender's data packet PACKET (1 to M) is lost on the link into NODE, whatever loss says; repairs pass",
+        get: |config| Value::Drops(config.drops),
+        set: |config, value| {
+            if let Value::Drops(drops) = value {
+                config.drops = drops;
             }
         },
     },
@@ -762,6 +780,7 @@ impl Param {
             Domain::Delay => Delay::FORMS.into(),
             Domain::Burst => Burst::FORM.into(),
             Domain::Schedule => CrashSchedule::FORM.into(),
+            Domain::Drops => Drops::FORM.into(),
         }
     }
 
@@ -779,6 +798,7 @@ impl Param {
             Domain::Delay => "none, fixed:D, uniform:A:B, exp:MEAN (0 to 10 rounds)".into(),
             Domain::Burst => "none or P:R (P 0 to 1, R over 0 to 1)".into(),
             Domain::Schedule => "none or ROUND:FRACTION, up to 8".into(),
+            Domain::Drops => "none or PACKET@NODE, up to 64".into(),
         }
     }
 
@@ -812,6 +832,7 @@ impl Param {
             Domain::Delay => Value::Delay(Delay::parse(text)?),
             Domain::Burst => Value::Burst(Burst::parse(text)?),
             Domain::Schedule => Value::Schedule(CrashSchedule::parse(text)?),
+            Domain::Drops => Value::Drops(Drops::parse(text)?),
         };
         self.check(value)?;
         Ok(value)
@@ -829,18 +850,23 @@ impl Param {
         };
         let value = match (self.domain, json) {
             (Domain::Optional { .. }, serde_json::Value::Null) => Value::Absent,
-            (Domain::Delay | Domain::Burst | Domain::Schedule, Json::Null) => {
+            (Domain::Delay | Domain::Burst | Domain::Schedule | Domain::Drops, Json::Null) => {
                 return self.parse("none");
             }
-            (Domain::Delay | Domain::Burst | Domain::Schedule, Json::String(text)) => {
+            (
+                Domain::Delay | Domain::Burst | Domain::Schedule | Domain::Drops,
+                Json::String(text),
+            ) => {
                 return self.parse(text);
             }
             // A crash schedule may also be an array of "ROUND:FRACTION" entries.
-            (Domain::Schedule, Json::Array(entries)) => {
+            (Domain::Schedule | Domain::Drops, Json::Array(entries)) => {
                 let texts: Option<Vec<&str>> = entries.iter().map(Json::as_str).collect();
                 return self.parse(&texts.ok_or_else(malformed)?.join(","));
             }
-            (Domain::Delay | Domain::Burst | Domain::Schedule, _) => return Err(malformed()),
+            (Domain::Delay | Domain::Burst | Domain::Schedule | Domain::Drops, _) => {
+                return Err(malformed());
+            }
             (Domain::Whole { .. } | Domain::Seed | Domain::Optional { .. }, _) => {
                 Value::Whole(json.as_u64().ok_or_else(malformed)?)
             }
@@ -936,6 +962,10 @@ impl Config {
                 self.nodes, self.racks
             )));
         }
+        // Planned losses name a packet of the stream and a node of the run.
+        self.drops
+            .check(self.nodes, self.packets)
+            .map_err(ConfigError)?;
         self.mode.spec().check(self).map_err(ConfigError)?;
         let needed = self.memory_estimate();
         if needed > budget {
@@ -998,7 +1028,7 @@ impl Config {
             // The fast driver delivers within the round: nothing waits in a queue.
             0
         } else {
-            2 * self.in_flight_estimate() * crate::spec::BYTES_PER_IN_FLIGHT
+            2 * self.in_flight_estimate() * spec.datagram_bytes()
         };
         FIXED_BYTES + nodes * (DRIVER_BYTES_PER_NODE + spec.node_bytes(self)) + in_flight
     }
@@ -1057,7 +1087,9 @@ impl Value {
             Value::Choice(name) => name.into(),
             Value::Absent => Json::Null,
             // Failures and delays: their text form, "none" when off.
-            Value::Delay(_) | Value::Burst(_) | Value::Schedule(_) => self.text().into(),
+            Value::Delay(_) | Value::Burst(_) | Value::Schedule(_) | Value::Drops(_) => {
+                self.text().into()
+            }
         }
     }
 
@@ -1071,6 +1103,7 @@ impl Value {
             Value::Delay(delay) => delay.to_string(),
             Value::Burst(burst) => burst.map_or("none".to_string(), |burst| burst.to_string()),
             Value::Schedule(schedule) => schedule.to_string(),
+            Value::Drops(drops) => drops.to_string(),
         }
     }
 }

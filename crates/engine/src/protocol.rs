@@ -3,7 +3,7 @@
 //! fires); a driver (`drivers::fast` or `drivers::event`) carries the datagrams, the clock, loss,
 //! crashes and the record of what happened.
 
-use super::report::{Change, Kind, KindId, Look, Tick};
+use super::report::{Change, Kind, KindId, Link, Look, Tick};
 use super::rng::Rng;
 use serde::Serialize;
 
@@ -58,6 +58,9 @@ pub trait Net<P: Protocol> {
     /// Like `send`, but the datagram spends `extra` more ticks on the way (a hop of a multicast
     /// tree, say). Event driver only.
     fn send_after(&mut self, from: u32, to: u32, kind: KindId, body: P::Body, extra: Tick);
+    /// Like `send_after`, but the datagram is lost whatever the network's loss: a loss placed by
+    /// hand (`drop`), counted and drawn like any other. Event driver only.
+    fn lose_after(&mut self, from: u32, to: u32, kind: KindId, body: P::Body, extra: Tick);
     /// Calls `Protocol::on_timer(node, timer)` `after` ticks from now, unless `node` has crashed
     /// or the timer is cancelled first.
     fn set_timer(&mut self, node: u32, after: Tick, timer: P::Timer);
@@ -113,8 +116,10 @@ pub trait Protocol: Sized {
     type Timer: Copy + PartialEq;
     /// The datagram kinds this protocol sends (at most `report::MAX_KINDS`).
     const KINDS: &'static [Kind];
-    /// Bit k set: kind k is a repair or retransmission (what it teaches was lost before).
-    const REPAIR_KINDS: u8 = look_mask(Self::KINDS, Look::Repair);
+    /// Bit k set: kind k is a repair or retransmission, unicast or regional (what it teaches
+    /// was lost before).
+    const REPAIR_KINDS: u8 =
+        look_mask(Self::KINDS, Look::Repair) | look_mask(Self::KINDS, Look::RegionalRepair);
     /// Bit k set: kind k carries the message (derived from `KINDS`; one shift in the hot path).
     const PAYLOAD_KINDS: u8 = payload_mask(Self::KINDS);
     /// Gossip acts every round for ever (a run ends only when all know or at the round limit);
@@ -177,6 +182,22 @@ pub trait Protocol: Sized {
     /// before it has heard of it, and for protocols without a phi detector).
     fn phi(&self, _state: &Self::Node, _member: u32, _now: Tick) -> Option<f64> {
         None
+    }
+    /// The overlay's links now, for the stage (a broadcast tree's eager and lazy links); none by
+    /// default.
+    fn links(&self, _states: &[Self::Node], _is_crashed: &dyn Fn(u32) -> bool) -> Vec<Link> {
+        Vec::new()
+    }
+    /// The figures of `ProtocolSpec::message_figures` now: figure by figure, one value per
+    /// message (NaN where a message gives none). `known(node)` is the bitmap of what a node
+    /// holds.
+    fn message_figures(
+        &self,
+        _states: &[Self::Node],
+        _known: &dyn Fn(u32) -> u64,
+        _is_crashed: &dyn Fn(u32) -> bool,
+    ) -> Vec<f64> {
+        Vec::new()
     }
     // membership (issue #11)
     /// The run's first crash, for the membership measures: `node` crashed at `tick`.

@@ -35,6 +35,10 @@ pub enum Look {
     Ack,
     /// The message sent again to repair a loss (solid purple).
     Repair,
+    /// The message sent again by multicast to a whole region, because many of it lack it
+    /// (solid olive brown): one look for all its copies, so the stage tells it from unicast
+    /// repairs.
+    RegionalRepair,
 }
 
 /// A datagram kind a protocol declares: counted, drawn and listed by its name.
@@ -193,6 +197,24 @@ pub struct Learned {
     pub from: u32,
 }
 
+/// How the stage draws a link of the protocol's overlay.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LinkStyle {
+    /// A link that carries the message itself (a broadcast tree's eager link).
+    Solid,
+    /// A link held in reserve, carrying announcements only (a lazy link).
+    Dashed,
+}
+
+/// A link between two nodes of the protocol's overlay as it stands after a step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Link {
+    pub a: u32,
+    pub b: u32,
+    pub style: LinkStyle,
+}
+
 /// A timer pending at the end of a step, for the stage (an arc that fills until it fires).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct PendingTimer {
@@ -200,6 +222,25 @@ pub struct PendingTimer {
     pub set: Tick,
     pub due: Tick,
     pub name: &'static str,
+}
+
+/// What happened to a named timer (the trace's `timer_set`, `timer_fired`, `timer_cancelled`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TimerStep {
+    Set,
+    Fired,
+    /// The protocol gave it up (SRM's suppression, a refuted suspicion). A crash kills a node's
+    /// timers without an entry: its crash says it.
+    Cancelled,
+}
+
+/// One step of a named timer's life, at `tick`: `timer` says whose, when set and when due.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct TimerChange {
+    pub tick: Tick,
+    pub step: TimerStep,
+    pub timer: PendingTimer,
 }
 
 /// Everything one call to `Simulation::step` (one round) did.
@@ -220,6 +261,12 @@ pub struct RoundReport {
     pub events: Vec<NodeEvent>,
     /// Timers pending when the round ended; empty unless the run records.
     pub timers: Vec<PendingTimer>,
+    /// Every named timer set, fired or cancelled in the round; empty unless the run records.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub timer_log: Vec<TimerChange>,
+    /// The protocol's overlay links after the round, for the stage to draw solid or dashed;
+    /// empty unless the run records and the protocol keeps an overlay.
+    pub links: Vec<Link>,
     /// Many messages: live nodes holding each message after this round (index: message);
     /// empty with a single message.
     pub holders: Vec<u32>,

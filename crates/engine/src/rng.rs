@@ -20,6 +20,8 @@ pub enum Stream {
     Priorities = 6,
     // async-racks: each node's phase and its jittered periods (asynchronous gossip).
     Periods = 7,
+    /// A protocol's overlay: who neighbours whom (a broadcast tree's peer-sampling view).
+    Overlay = 8,
 }
 
 /// SplitMix64's finaliser: spreads nearby seeds (1, 2, 3, ...) over the whole state space.

@@ -158,7 +158,14 @@ impl Simulation {
                 _ => None,
             },
             first_detection: self.membership().and_then(|round| round.first_detection),
+            per_message: self.message_figures(),
         }
+    }
+
+    /// The protocol's figures per message (`ProtocolSpec::message_figures`), figure by figure,
+    /// one value per message; empty for protocols without them.
+    pub fn message_figures(&self) -> Vec<f64> {
+        self.run.message_figures()
     }
 
     /// The protocol's lesson: its figure, what theory expects and what this run measured.
@@ -447,6 +454,12 @@ impl Simulation {
             learned: recording.learned,
             events: recording.events,
             timers: recording.timers,
+            timer_log: recording.timer_log,
+            links: if self.records {
+                self.run.links()
+            } else {
+                Vec::new()
+            },
             holders,
             in_flight: self.in_flight(),
             flying: if self.records {

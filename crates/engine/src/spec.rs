@@ -64,7 +64,7 @@ pub struct Lesson {
 }
 
 /// What a lesson's figure is measured from: a run's totals and outcome.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Measures {
     pub totals: Counters,
     /// The most datagrams that arrived at the sender in one round.
@@ -76,6 +76,9 @@ pub struct Measures {
     pub completed: Option<u32>,
     /// Membership: periods from the watched crash to its first detection, if detected.
     pub first_detection: Option<f64>,
+    /// The protocol's figures per message (`ProtocolSpec::message_figures`), figure by figure,
+    /// each one value per message (NaN where a message gives none); empty without such figures.
+    pub per_message: Vec<f64>,
 }
 
 impl Measures {
@@ -84,10 +87,28 @@ impl Measures {
         f64::from(self.live - self.informed.min(self.live)) / f64::from(self.live.max(1))
     }
 
+    /// Figure `figure` (an index into `ProtocolSpec::message_figures`) of each message.
+    pub fn figure(&self, figure: usize, messages: u32) -> &[f64] {
+        let messages = messages as usize;
+        self.per_message
+            .get(figure * messages..(figure + 1) * messages)
+            .unwrap_or(&[])
+    }
+
     /// Payload datagrams per live node: rumor mongering's traffic m.
     pub fn traffic(&self) -> f64 {
         self.totals.payload as f64 / f64::from(self.live.max(1))
     }
+}
+
+/// A figure a protocol measures for each message it broadcasts (Plumtree's reliability, say):
+/// the JSON summary gives it as `{mean, per_message}` under `key`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MessageFigure {
+    /// The JSON key ("rmr").
+    pub key: &'static str,
+    /// What it is, in words.
+    pub about: &'static str,
 }
 
 /// Where a protocol's theory comes from and when it holds.
@@ -217,10 +238,20 @@ pub trait ProtocolSpec: Sync {
     fn crash_cuts_subtree(&self) -> bool {
         false
     }
+    /// Figures measured per message, in the order `Protocol::message_figures` computes them;
+    /// each joins the JSON summary as `{mean, per_message}`.
+    fn message_figures(&self) -> &'static [MessageFigure] {
+        &[]
+    }
     /// Bytes of state per node, beyond the driver's own.
     fn node_bytes(&self, _config: &Config) -> u64 {
         0
     }
     /// The most datagrams one node sends in one round (an upper bound, for the memory budget).
     fn sends_per_node(&self, config: &Config) -> u64;
+    /// Bytes one datagram waiting in the event driver's queue holds (`drivers::queued_bytes`
+    /// of the protocol, for a body larger than a few words).
+    fn datagram_bytes(&self) -> u64 {
+        BYTES_PER_IN_FLIGHT
+    }
 }

@@ -284,10 +284,10 @@ pub fn delay_ticks(delay: Delay) -> Vec<f64> {
 /// fresh until the next round), so L = max(1, ceil(D / T)) whole rounds: P(L = k) comes from the
 /// tick distribution. A node is uninformed at a tick if every push that landed by then missed it:
 /// log s = sum_s b I_s ln(1 - q P(D <= tick - t_s) / (N - 1)), I_s = the informed live nodes
-/// calling in round s. Pull and push-pull: `None` (see `gossip::outside_the_model`).
+/// calling in round s. Pull and push-pull: `pull_delay_curve`.
 pub fn delay_curve(config: &Config, law: Law, max_points: usize) -> Option<Curve> {
     if law.pull {
-        return None;
+        return Some(pull_delay_curve(config, law, max_points));
     }
     let pmf = delay_ticks(config.delay);
     let mut cdf = Vec::with_capacity(pmf.len());
@@ -352,4 +352,246 @@ pub fn delay_curve(config: &Config, law: Law, max_points: usize) -> Option<Curve
         points,
         done: false,
     })
+}
+
+/// How the driver spreads one datagram's delay over the ticks (`Delay::draw`), in the form that
+/// follows the replies in flight of one round's calls in O(1) a tick: fixed and uniform delays
+/// are a box, equal chances on the ticks `low..=high`; the exponential rounded to the tick is an
+/// atom at 0 and a geometric tail, P(0) = 1 - e^(-1/(2m)) and P(n) = P(1) r^(n - 1) with
+/// r = e^(-1/m) (m the mean in ticks; the same chances as `delay_ticks`).
+#[derive(Clone, Copy)]
+enum Shape {
+    Box { low: usize, high: usize },
+    Geometric { zero: f64, one: f64, ratio: f64 },
+}
+
+impl Shape {
+    fn of(delay: Delay) -> Shape {
+        let ticks = |rounds: f64| (rounds * TICKS_PER_ROUND as f64).round() as usize;
+        match delay {
+            Delay::None => Shape::Box { low: 0, high: 0 },
+            Delay::Fixed(d) => Shape::Box {
+                low: ticks(d),
+                high: ticks(d),
+            },
+            Delay::Uniform(a, b) => Shape::Box {
+                low: ticks(a),
+                high: ticks(b),
+            },
+            Delay::Exp(mean) => {
+                let m = mean * TICKS_PER_ROUND as f64;
+                let survive = |x: f64| (-x / m).exp();
+                Shape::Geometric {
+                    zero: 1.0 - survive(0.5),
+                    one: survive(0.5) - survive(1.5),
+                    ratio: survive(1.0),
+                }
+            }
+        }
+    }
+}
+
+/// One round's calls in the lagged recurrence for pull: what a caller's b calls of that round
+/// have done by the current tick.
+struct Calls {
+    /// Push-pull: the informed live callers of the round, who push (0 for pull).
+    pushers: f64,
+    /// The chance that one call's reply with the rumor has landed: request delivered (q), the
+    /// callee informed when it landed, reply delivered (q) and landed.
+    landed: f64,
+    /// Geometric delays: the replies with the rumor in flight, weighted to land at the next tick.
+    tail: f64,
+    /// Box delays: the replies with the rumor sent at request offsets `low..`, cumulated.
+    sent: Vec<f64>,
+}
+
+/// What every round's calls share: the delay (its chances per tick and its shape), the delivery
+/// chance q and whether uninformed callers pull.
+struct Lag {
+    pmf: Vec<f64>,
+    shape: Shape,
+    q: f64,
+    pull: bool,
+    /// ln(1 - q P(D <= k) / (N - 1)): one push's log-escape k ticks after it was sent.
+    push_log: Vec<f64>,
+}
+
+impl Calls {
+    /// The round's calls `offset` ticks after its start, where a request landing now finds an
+    /// informed callee with chance `seen`: the requests and replies landing at this tick, and
+    /// the round's factor in an uninformed node's escape, (1 - landed)^b (pull's part, taken to
+    /// the power b by the caller) and its pushes' log-escape (per push of each pusher).
+    fn advance(&mut self, lag: &Lag, offset: usize, seen: f64) -> (f64, f64) {
+        let push = self.pushers * lag.push_log[offset.min(lag.push_log.len() - 1)];
+        if !lag.pull {
+            return (1.0, push);
+        }
+        // Requests landing now, answered with the rumor (delivered, callee informed).
+        let answered = lag.q * lag.pmf.get(offset).copied().unwrap_or(0.0) * seen;
+        let replies = match lag.shape {
+            Shape::Box { low, high } => {
+                if offset < low {
+                    0.0
+                } else {
+                    if offset <= high {
+                        let before = self.sent.last().copied().unwrap_or(0.0);
+                        self.sent.push(before + answered);
+                    }
+                    // Landing now: the replies sent at request offsets offset - high ..=
+                    // offset - low, each with chance 1 / (high - low + 1).
+                    let first = offset.saturating_sub(high).max(low);
+                    let last = (offset - low).min(high);
+                    if first > last {
+                        0.0
+                    } else {
+                        let upto = |at: usize| self.sent[at - low];
+                        let below = if first > low { upto(first - 1) } else { 0.0 };
+                        (upto(last) - below) / (high - low + 1) as f64
+                    }
+                }
+            }
+            Shape::Geometric { zero, one, ratio } => {
+                let landing = zero * answered + self.tail;
+                self.tail = ratio * self.tail + one * answered;
+                landing
+            }
+        };
+        self.landed += lag.q * replies;
+        (1.0 - self.landed.min(1.0), push)
+    }
+}
+
+/// The most round-ticks the lagged recurrence for pull plays (a tick of each open round is a
+/// few multiplications): about a quarter of a second natively. Beyond it, as under loss near 1 with a long
+/// delay, the curve stops there, not done.
+pub const PULL_DELAY_WORK: u64 = 20_000_000;
+
+/// theory.md section 9, the lagged recurrence for pull and push-pull, exact in the event
+/// driver's timing, at tick resolution (a delay is any whole number of ticks, so a request can
+/// land on any tick and find the callee informed or not by then: no coarser grid is exact).
+/// Every live node calls b peers at each round start t_s = (s - 1) T. A request lands D1 ticks
+/// later (lost with p; a crashed callee absorbs it) and is answered with what the callee knew
+/// before that tick (`Net::knew`: a node informed at a tick is fresh until the next one), except
+/// that a request with D1 = 0 lands inside the round's calls, after the arrivals at the round's
+/// first tick were made known: it finds the nodes informed by the earlier rounds' datagrams
+/// landed by t_s. The reply lands D2 later (lost with p), and the caller counts as informed at
+/// that tick and calls with the rumor from the first round starting at or after it (a reply
+/// landing on a round's first tick, before its calls, counts in that round). Push-pull: the
+/// nodes informed by t_s push instead of pulling, as in `delay_curve`. Mean field: an
+/// uninformed node v is still uninformed at tick u if none of its calls has returned the rumor
+/// by u and no push has reached it, each call independent:
+/// ln s(u) = ln s(0) + sum_s [b ln(1 - C_s(u)) + b I_s ln(1 - q P(D <= u - t_s) / (N - 1))],
+/// C_s(u) = q^2 sum_d1 P(d1) a_s(t_s + d1) P(D2 <= u - t_s - d1), where a is the informed live
+/// share of the N - 1 possible callees as the request finds it and I_s the pushers of round s.
+/// A round is settled (its factor fixed) once all its datagrams have landed, 2 (L - 1) ticks
+/// after its start (L the length of `delay_ticks`). The curve is the informed fraction counted
+/// after each round (landed before the next round's first tick), as `delay_curve`.
+pub fn pull_delay_curve(config: &Config, law: Law, max_points: usize) -> Curve {
+    let pmf = delay_ticks(config.delay);
+    let t = TICKS_PER_ROUND as usize;
+    let live = f64::from(config.live_count());
+    let others = f64::from(config.nodes - 1);
+    let fanout = f64::from(config.fanout);
+    let q = 1.0 - config.mean_loss();
+    let x0 = f64::from(config.senders) / live;
+    let mut push_log = Vec::with_capacity(pmf.len());
+    let mut cdf = 0.0;
+    for p in &pmf {
+        cdf += p;
+        push_log.push((-q * cdf.min(1.0) / others).ln_1p());
+    }
+    let horizon = 2 * (pmf.len() - 1);
+    let lag = Lag {
+        pmf,
+        shape: Shape::of(config.delay),
+        q,
+        pull: law.pull,
+        push_log,
+    };
+    let mut points = vec![x0];
+    if (1.0 - x0) * live < 0.5 {
+        return Curve { points, done: true };
+    }
+    if q <= 0.0 {
+        // Nothing is ever delivered: the senders alone, for ever.
+        points.resize(max_points.min(MAX_ITERATIONS as usize + 1).max(1), x0);
+        return Curve {
+            points,
+            done: false,
+        };
+    }
+    let share = |log: f64| ((1.0 - log.exp()) * live / others).min(1.0);
+    let start = (1.0 - x0).ln();
+    // The log-escape of the rounds whose datagrams have all landed.
+    let mut settled = 0.0;
+    let mut open: std::collections::VecDeque<Calls> = std::collections::VecDeque::new();
+    // The round of `open[0]` (rounds from 1).
+    let mut first_open = 1usize;
+    // The informed share as a request landing at this tick finds it: informed before it.
+    let mut seen = share(start);
+    let mut work = 0u64;
+    let mut tick = 0usize;
+    loop {
+        // The rounds already calling: their requests and replies landing at this tick.
+        let mut product = 1.0;
+        let mut push = 0.0;
+        for (index, calls) in open.iter_mut().enumerate() {
+            let offset = tick - (first_open - 1 + index) * t;
+            let (factor, pushes) = calls.advance(&lag, offset, seen);
+            product *= factor;
+            push += pushes;
+        }
+        work += open.len() as u64 + 1;
+        let mut log = start + settled + fanout * (product.ln() + push);
+        if tick.is_multiple_of(t) {
+            // A round starts: its callers know what landed by now from the earlier rounds.
+            let round = tick / t + 1;
+            if round > MAX_ITERATIONS as usize {
+                return Curve {
+                    points,
+                    done: false,
+                };
+            }
+            let usable = share(log);
+            let mut calls = Calls {
+                pushers: if law.push {
+                    (1.0 - log.exp()) * live
+                } else {
+                    0.0
+                },
+                landed: 0.0,
+                tail: 0.0,
+                sent: Vec::new(),
+            };
+            let (factor, pushes) = calls.advance(&lag, 0, usable);
+            log += fanout * (factor.ln() + pushes);
+            open.push_back(calls);
+        }
+        if (tick + 1).is_multiple_of(t) {
+            // Counted after this round: landed before the next round's first tick.
+            let counted = 1.0 - log.exp();
+            if points.len() >= max_points || work > PULL_DELAY_WORK {
+                return Curve {
+                    points,
+                    done: false,
+                };
+            }
+            points.push(counted);
+            if (1.0 - counted) * live < 0.5 {
+                return Curve { points, done: true };
+            }
+        }
+        // Rounds whose datagrams have all landed keep their factor from now on.
+        while open
+            .front()
+            .is_some_and(|_| tick >= (first_open - 1) * t + horizon)
+        {
+            let calls = open.pop_front().expect("an open round");
+            let pushes = calls.pushers * lag.push_log[lag.push_log.len() - 1];
+            settled += fanout * ((1.0 - calls.landed.min(1.0)).ln() + pushes);
+            first_open += 1;
+        }
+        seen = share(log);
+        tick += 1;
+    }
 }

@@ -11,7 +11,9 @@ pub mod infection;
 pub mod latency;
 pub mod phi;
 pub mod scaling; // views (#8)
+pub mod spacetime;
 pub mod svg; // views (#8)
+pub mod trace_stage;
 
 use super::canvas::fit_to_css;
 use plotters::coord::Shift;

@@ -5,6 +5,7 @@
 pub mod compare;
 pub mod experiment;
 pub mod scaling;
+pub mod spacetime;
 
 use crate::engine::Config;
 use crate::ui::controls::Controls;
@@ -103,6 +104,9 @@ pub fn view_host(props: &ViewHostProps) -> Html {
             <scaling::ScalingView config={props.config.clone()} setup={props.setup.clone()}
                 on_setup={props.on_setup.clone()} />
         },
+        View::Spacetime => html! {
+            <spacetime::SpacetimeView config={props.config.clone()} speed={props.speed} trace={props.setup.trace.clone()} />
+        },
         View::Run => html! {},
     };
     html! {
@@ -110,7 +114,7 @@ pub fn view_host(props: &ViewHostProps) -> Html {
             <section {class} aria-label="Controls">
                 <Controls config={props.config.clone()} speed={props.speed} playing={status.0} over={status.1}
                     {dispatch} click_crashes={false} recover_with_state={true}
-                    protocols={(props.setup.view != View::Experiment).then(|| props.setup.modes())} />
+                    protocols={(!matches!(props.setup.view, View::Experiment | View::Spacetime)).then(|| props.setup.modes())} />
             </section>
             { body }
         </main>

@@ -8,7 +8,7 @@ use crate::failures::{Burst, Chain, Delay};
 use crate::protocol::{Datagram, Net, Protocol};
 use crate::report::{
     Change, Contact, Counters, Fate, KindId, Learned, MAX_KINDS, NodeEvent, PendingTimer,
-    TICKS_PER_ROUND, Tick, round_start,
+    TICKS_PER_ROUND, Tick, TimerChange, TimerStep, round_start,
 };
 use crate::rng::{Chance, Rng, Stream};
 use std::cmp::Ordering;
@@ -27,6 +27,11 @@ enum Pending<P: Protocol> {
     Period {
         node: u32,
     },
+}
+
+/// Bytes one entry of `P`'s queue holds (a datagram in flight or a timer), for the memory budget.
+pub fn queued_bytes<P: Protocol>() -> u64 {
+    std::mem::size_of::<Entry<P>>() as u64
 }
 
 /// A queue entry: earliest tick first, then the order it was scheduled in.
@@ -637,8 +642,17 @@ impl<'a, P: Protocol, R: Recorder> Context<'a, P, R> {
         });
     }
 
-    /// One datagram, `extra` ticks slower than the network's delay.
-    fn send_with(&mut self, from: u32, to: u32, kind: KindId, body: P::Body, extra: Tick) {
+    /// One datagram, `extra` ticks slower than the network's delay; `planned`: lost whatever
+    /// the network draws (the draws are made all the same, so the rest of the run keeps them).
+    fn send_with(
+        &mut self,
+        from: u32,
+        to: u32,
+        kind: KindId,
+        body: P::Body,
+        extra: Tick,
+        planned: bool,
+    ) {
         // Burst loss: the chain steps on its own stream; the loss draw happens only in the bad state.
         let bad = match &mut self.network.chain {
             Some((chain, stream)) => chain.step(stream),
@@ -650,7 +664,7 @@ impl<'a, P: Protocol, R: Recorder> Context<'a, P, R> {
             Chance::Never
         };
         // The same draws in the same order as the fast driver: loss first, at sending.
-        let lost = self.rng.happens(loss);
+        let lost = self.rng.happens(loss) | planned;
         let racks = self.network.links.racks;
         let nodes = self.network.nodes;
         let counters = &mut self.counters;
@@ -701,8 +715,9 @@ impl<'a, P: Protocol, R: Recorder> Context<'a, P, R> {
                 let Some(index) = timers.iter().position(|entry| entry.0 == sequence) else {
                     return;
                 };
-                timers.swap_remove(index);
+                let (_, set, due, _) = timers.swap_remove(index);
                 let protocol = self.protocol;
+                self.log_timer(TimerStep::Fired, node, set, due, &timer);
                 protocol.on_timer(self, node, timer);
             }
             Pending::Arrive { datagram, sent } => {
@@ -720,6 +735,28 @@ impl<'a, P: Protocol, R: Recorder> Context<'a, P, R> {
                 self.schedule(next, Pending::Period { node });
             }
         }
+    }
+
+    /// Writes down a named timer's step (a timer without a name is the protocol's own clock).
+    fn log_timer(&mut self, step: TimerStep, node: u32, set: Tick, due: Tick, timer: &P::Timer) {
+        if !R::ON {
+            return;
+        }
+        let name = self.protocol.timer_name(timer);
+        if name.is_empty() {
+            return;
+        }
+        let tick = self.network.now;
+        self.recorder.timer(|| TimerChange {
+            tick,
+            step,
+            timer: PendingTimer {
+                node,
+                set,
+                due,
+                name,
+            },
+        });
     }
 
     /// A datagram that was not lost reaches its receiver: swallowed if it has crashed, otherwise
@@ -801,11 +838,15 @@ impl<P: Protocol, R: Recorder> Net<P> for Context<'_, P, R> {
     }
 
     fn send(&mut self, from: u32, to: u32, kind: KindId, body: P::Body) {
-        self.send_with(from, to, kind, body, 0);
+        self.send_with(from, to, kind, body, 0, false);
     }
 
     fn send_after(&mut self, from: u32, to: u32, kind: KindId, body: P::Body, extra: Tick) {
-        self.send_with(from, to, kind, body, extra);
+        self.send_with(from, to, kind, body, extra, false);
+    }
+
+    fn lose_after(&mut self, from: u32, to: u32, kind: KindId, body: P::Body, extra: Tick) {
+        self.send_with(from, to, kind, body, extra, true);
     }
 
     fn set_timer(&mut self, node: u32, after: Tick, timer: P::Timer) {
@@ -813,9 +854,20 @@ impl<P: Protocol, R: Recorder> Net<P> for Context<'_, P, R> {
         self.schedule(tick, Pending::Timer { node, timer });
         let entry = (self.network.sequence, self.network.now, tick, timer);
         self.network.timers[node as usize].push(entry);
+        self.log_timer(TimerStep::Set, node, self.network.now, tick, &timer);
     }
 
     fn cancel_timer(&mut self, node: u32, timer: P::Timer) {
+        if R::ON {
+            let cancelled: Vec<(Tick, Tick)> = self.network.timers[node as usize]
+                .iter()
+                .filter(|entry| entry.3 == timer)
+                .map(|entry| (entry.1, entry.2))
+                .collect();
+            for (set, due) in cancelled {
+                self.log_timer(TimerStep::Cancelled, node, set, due, &timer);
+            }
+        }
         self.network.timers[node as usize].retain(|entry| entry.3 != timer);
     }
 

@@ -431,6 +431,10 @@ where
         self.round.send::<D::Deeper>(from, to, kind, body);
     }
 
+    fn lose_after(&mut self, _: u32, _: u32, _: KindId, _: P::Body, _: Tick) {
+        unreachable!("planned losses are for packet streams, on the event driver")
+    }
+
     fn set_timer(&mut self, _node: u32, _after: Tick, _timer: P::Timer) {
         unreachable!("protocols with timers run on the event driver")
     }

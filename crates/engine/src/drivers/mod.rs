@@ -12,7 +12,7 @@ pub use run::Run;
 pub use run::choose_crashed;
 pub(crate) use run::{event_run, fast_or_event, gossip_needs_events, on_events};
 
-use super::report::{Contact, Fate, Learned, NodeEvent, PendingTimer};
+use super::report::{Contact, Fate, Learned, NodeEvent, PendingTimer, TimerChange};
 use super::rng::{Chance, Rng};
 
 /// How the network drops datagrams. A type, so a lossless run compiles without any loss logic.
@@ -48,6 +48,8 @@ pub struct Recording {
     pub learned: Vec<Learned>,
     pub events: Vec<NodeEvent>,
     pub timers: Vec<PendingTimer>,
+    /// Every named timer set, fired or cancelled during the step.
+    pub timer_log: Vec<TimerChange>,
 }
 
 /// Where a step's datagrams are written down, if anywhere. A type, so runs that do not animate
@@ -79,6 +81,13 @@ pub trait Recorder {
     fn learned(&mut self, learned: impl FnOnce() -> Learned) {
         if let Some(recording) = self.recording() {
             recording.learned.push(learned());
+        }
+    }
+
+    #[inline(always)]
+    fn timer(&mut self, change: impl FnOnce() -> TimerChange) {
+        if let Some(recording) = self.recording() {
+            recording.timer_log.push(change());
         }
     }
 

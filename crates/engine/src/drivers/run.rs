@@ -7,7 +7,7 @@ use super::{Loss, Lossless, Lossy, Recorder, Recording};
 use crate::config::Config;
 use crate::failures::Delay;
 use crate::protocol::Protocol;
-use crate::report::{Contact, Counters, MembershipRound, Tick, round_start};
+use crate::report::{Contact, Counters, Link, MembershipRound, Tick, round_start};
 use crate::rng::{Chance, Rng, Stream};
 use crate::simulation::periods;
 
@@ -73,6 +73,14 @@ pub trait Run {
     /// Cassandra: the phi `observer` holds about `member` now (`Protocol::phi`).
     fn phi(&self, _observer: u32, _member: u32) -> Option<f64> {
         None
+    }
+    /// The protocol's overlay links now (`Protocol::links`), for the stage.
+    fn links(&self) -> Vec<Link> {
+        Vec::new()
+    }
+    /// The protocol's per-message figures now (`Protocol::message_figures`).
+    fn message_figures(&self) -> Vec<f64> {
+        Vec::new()
     }
     // membership (issue #11)
     /// Starts watching the run's first crash (membership protocols).
@@ -281,6 +289,18 @@ impl<P: Protocol> Run for EventRun<P> {
     fn phi(&self, observer: u32, member: u32) -> Option<f64> {
         let now = self.network.now();
         self.protocol.phi(self.network.state(observer), member, now)
+    }
+    fn links(&self) -> Vec<Link> {
+        let network = &self.network;
+        self.protocol
+            .links(network.states(), &|node| network.is_crashed(node))
+    }
+    fn message_figures(&self) -> Vec<f64> {
+        let network = &self.network;
+        self.protocol
+            .message_figures(network.states(), &|node| network.known(node), &|node| {
+                network.is_crashed(node)
+            })
     }
     // membership (issue #11)
     fn watch(&mut self, node: u32, tick: Tick) {

@@ -216,6 +216,9 @@ pub enum Body {
 
 pub struct Cassandra {
     pub shared: Shared,
+    /// No datagram is ever lost: an exchange then draws nothing from the run's generator (loss
+    /// is its only draw), so a period's later Syns can be decided before the first exchange.
+    pub lossless: bool,
     /// Room for a Syn's answer, its states and its requests, kept to spare two allocations
     /// per Syn.
     answers: RefCell<(Vec<Item>, Vec<Item>)>,
@@ -247,12 +250,38 @@ impl Cassandra {
         &self,
         net: &mut impl Net<Self>,
         (from, to): (u32, u32),
-        digests: &Rc<[Entry]>,
+        digests: Rc<[Entry]>,
         known: u64,
     ) {
         self.shared
             .sent(bytes::HEADER + bytes::ENVELOPE + bytes::DIGEST * known);
-        net.send(from, to, SYN, Body::Digests(Rc::clone(digests)));
+        net.send(from, to, SYN, Body::Digests(digests));
+    }
+
+    /// A period's Syns besides the live partner, drawn as the lossy path of `on_period` draws
+    /// them: now and then an unreachable member (with probability unreachable / (live + 1)),
+    /// and the seed (with probability 1 / (live + unreachable)) when neither this node nor its
+    /// partner is the seed.
+    fn other_partners(
+        &self,
+        net: &mut impl Net<Self>,
+        node: u32,
+        partner: Option<u32>,
+        live: u32,
+        unreachable: &[u32],
+    ) -> (Option<u32>, bool) {
+        let unreachable_count = unreachable.len() as u32;
+        let pick = (unreachable_count > 0
+            && net.rng().happens(Chance::new(
+                f64::from(unreachable_count) / f64::from(live + 1),
+            )))
+        .then(|| unreachable[net.rng().below(unreachable_count) as usize]);
+        let seed = node != SEED
+            && partner != Some(SEED)
+            && net.rng().happens(Chance::new(
+                1.0 / f64::from((live + unreachable_count).max(1)),
+            ));
+        (pick, seed)
     }
 
     /// The phi accrual detector's check, once a period: convicts endpoints whose phi exceeds
@@ -590,7 +619,7 @@ impl Protocol for Cassandra {
             state.clocks = vec![Clock::default(); nodes as usize];
             state.clocks[node as usize] = Clock::heard_at(now);
             let digests = net.state(node).view.share();
-            self.send_syn(net, (node, SEED), &digests, 1);
+            self.send_syn(net, (node, SEED), digests, 1);
             return;
         }
         let own = &mut net.state_mut(node).view.entries_mut()[node as usize];
@@ -603,26 +632,50 @@ impl Protocol for Cassandra {
         let digests = net.state(node).view.share();
         // A random live member.
         let partner = self.shared.pick(net, node, node);
-        if let Some(partner) = partner {
-            self.send_syn(net, (node, partner), &digests, known);
+        // Now and then an unreachable one, in case it is back; and the seed, when the live
+        // partner was not the seed. Drawn in this order, after the partner: before the first
+        // exchange when nothing is lost (it draws nothing then, so the draws are the same),
+        // which lets the first Syn take the list along when no other Syn needs it, and the
+        // exchange change the list in place instead of copying it.
+        if self.lossless {
+            let others = self.other_partners(net, node, partner, live, &unreachable);
+            match (partner, others) {
+                (Some(partner), (None, false)) => {
+                    self.send_syn(net, (node, partner), digests, known);
+                }
+                (partner, (unreachable_pick, seed)) => {
+                    if let Some(partner) = partner {
+                        self.send_syn(net, (node, partner), Rc::clone(&digests), known);
+                    }
+                    if let Some(pick) = unreachable_pick {
+                        self.send_syn(net, (node, pick), Rc::clone(&digests), known);
+                    }
+                    if seed {
+                        self.send_syn(net, (node, SEED), digests, known);
+                    }
+                }
+            }
+            return;
         }
-        // Now and then an unreachable one, in case it is back.
+        // Under loss each exchange draws its losses before the next Syn's draws.
+        if let Some(partner) = partner {
+            self.send_syn(net, (node, partner), Rc::clone(&digests), known);
+        }
         if unreachable_count > 0
             && net.rng().happens(Chance::new(
                 f64::from(unreachable_count) / f64::from(live + 1),
             ))
         {
             let pick = unreachable[net.rng().below(unreachable_count) as usize];
-            self.send_syn(net, (node, pick), &digests, known);
+            self.send_syn(net, (node, pick), Rc::clone(&digests), known);
         }
-        // And the seed, when the live partner was not the seed.
         if node != SEED
             && partner != Some(SEED)
             && net.rng().happens(Chance::new(
                 1.0 / f64::from((live + unreachable_count).max(1)),
             ))
         {
-            self.send_syn(net, (node, SEED), &digests, known);
+            self.send_syn(net, (node, SEED), digests, known);
         }
     }
 
@@ -701,6 +754,7 @@ pub static SPEC: MembershipSpec = MembershipSpec {
         on_events(
             Cassandra {
                 shared: super::membership::Shared::new(config.membership, config.nodes),
+                lossless: config.network.loss == 0.0,
                 answers: RefCell::default(),
             },
             config,

@@ -208,7 +208,7 @@ fn features(config: &Config) -> Vec<&'static str> {
 enum Model {
     /// theory.md section 2.
     MeanField,
-    /// theory.md section 9: push's lagged recurrence.
+    /// theory.md section 9: the lagged recurrence (push; pull and push-pull at tick resolution).
     Delay,
     /// theory.md section 9: the logistic ODE of Poisson clocks.
     Asynchronous,
@@ -221,7 +221,7 @@ enum Model {
 fn model(config: &Config, law: Law) -> Option<Model> {
     match outside_the_model(config).as_deref() {
         None => Some(Model::MeanField),
-        Some("delay") if law.push && !law.pull => Some(Model::Delay),
+        Some("delay") => Some(Model::Delay),
         Some("asynchronous periods") if law.push => Some(Model::Asynchronous),
         Some("racks") => Some(Model::Racks),
         Some("a crash schedule") => Some(Model::CrashSchedule),
@@ -278,7 +278,6 @@ pub fn theory_note(config: &Config, law: Law) -> String {
         (Some(_), Some(Model::Racks)) => "theory: the mean field per rack (theory.md section 5), dashed".into(),
         (Some(_), Some(Model::CrashSchedule)) => "theory: the mean-field recurrence over the live nodes under the crash schedule (theory.md section 9), dashed".into(),
         (Some("asynchronous periods"), _) => "no closed-form theory for this combination (pull with asynchronous periods): no theory curve is drawn".into(),
-        (Some("delay"), _) => "no closed-form theory for this combination (delay with pull): no theory curve is drawn".into(),
         (Some(combination), _) => format!(
             "no closed-form theory for this combination ({combination}): no theory curve is drawn"
         ),

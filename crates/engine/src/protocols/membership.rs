@@ -448,13 +448,13 @@ mod tests {
     fn a_shared_list_keeps_what_it_held_when_sent() {
         let mut view: View<heartbeat::Entry> = View::everyone(4, None);
         let sent = view.share();
-        view.entries_mut()[1].version = 7;
-        assert_eq!(sent[1].version, 0);
-        assert_eq!(view.entries()[1].version, 7);
+        view.entries_mut()[1].set_version(7);
+        assert_eq!(sent[1].version(), 0);
+        assert_eq!(view.entries()[1].version(), 7);
         // Nothing holds the list any more: changing it copies nothing.
         drop(sent);
         let before = view.entries().as_ptr();
-        view.entries_mut()[2].version = 1;
+        view.entries_mut()[2].set_version(1);
         assert_eq!(view.entries().as_ptr(), before);
     }
 }

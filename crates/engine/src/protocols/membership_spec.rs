@@ -130,4 +130,13 @@ impl ProtocolSpec for MembershipSpec {
     fn sends_per_node(&self, config: &Config) -> u64 {
         sends_per_node(config)
     }
+    fn datagram_bytes(&self) -> u64 {
+        // SWIM's datagrams carry their piggybacked updates inline: the largest of the three.
+        use crate::drivers::event::queued_bytes;
+        use crate::protocols::{cassandra::Cassandra, heartbeat::Heartbeat, swim::Swim};
+        queued_bytes::<Heartbeat>()
+            .max(queued_bytes::<Swim>())
+            .max(queued_bytes::<Cassandra>())
+            .max(crate::spec::BYTES_PER_IN_FLIGHT)
+    }
 }

@@ -10,6 +10,7 @@ pub mod membership;
 pub mod membership_spec;
 pub mod messages;
 pub mod mongering;
+pub mod plumtree;
 pub mod pull;
 pub mod push;
 pub mod push_pull;
@@ -38,6 +39,7 @@ pub const REGISTRY: &[&dyn ProtocolSpec] = &[
     &heartbeat::SPEC,
     &swim::SPEC,
     &cassandra::SPEC,
+    &plumtree::SPEC,
 ];
 
 /// A protocol of the registry: a small copyable handle on its spec.

@@ -19,14 +19,19 @@
 //!   the sender) or to the sender (designated off). A receiver knows the stream length M, so it
 //!   keeps ACKing while packets are still to come; it never asks for a packet not yet sent,
 //!   since a retransmitter only sends packets that left before the ACK's round.
-//! - Retransmission: a DR receiving a bitmap unicasts (kind retransmission) every packet the
-//!   ACKer lacks and the DR held before this tick (what it learns now it may forward from the
-//!   next tick: a packet the DR lacks too it gets from the sender through its own ACK, and
-//!   forwards at the next period). The sender receiving a bitmap retransmits every packet it has
-//!   sent that the ACKer lacks.
+//! - Regional retransmission: a DR (or the sender) keeps the bitmaps of the ACK round and,
+//!   one tick after they arrive (`REPAIR_AFTER`), decides packet by packet among those it held
+//!   by then and that had left the sender when the bitmaps were sent. Its group is its region
+//!   but itself (the sender's: the DRs; without DRs, every receiver). If more than
+//!   F = `mcast_threshold` of the group (F times its size, strictly more) lack the packet, it
+//!   multicasts it once to the whole group (kind `regional_repair`: one datagram per member,
+//!   each lost on its own, the members that hold it get a redundant copy); otherwise it unicasts
+//!   it (kind `repair`) to each ACKer that lacks it. An ACKer outside the group (a receiver
+//!   re-affiliated to the sender) always gets unicasts. What a DR lacks too it gets from the
+//!   sender through its own ACK, and forwards at the next period.
 //! - Crashed DR (RMTP's receivers fall back to another ACK processor, the sender always being
 //!   one): a receiver that has ACKed its DR in K periods in a row while missing a packet already
-//!   sent, without any retransmission arriving, presumes its DR down and re-affiliates to the
+//!   sent, without any repair arriving, presumes its DR down and re-affiliates to the
 //!   sender: from the next ACK round on it ACKs the sender directly (noted as
 //!   `Change::Reattached { to: 0 }` for the stage). Under loss a live DR may stay silent K periods
 //!   too (its ACK or its answers lost, or it lacks the packet itself); such a receiver then also
@@ -36,11 +41,13 @@
 //! So with DRs the sender gets at most R ACKs an ACK round (plus one per re-affiliated
 //! receiver), without them one per live receiver still ACKing: N - 1 in the first ACK round.
 //!
-//! Parameters: M packets, R regions, the ACK period in rounds, designated receivers on/off.
+//! Parameters: M packets, R regions, the ACK period in rounds, designated receivers on/off, the
+//! multicast threshold F.
 
 use super::stream;
 use crate::config::Config;
 use crate::drivers::{Run, on_events};
+use crate::params::{Domain, Param, Value};
 use crate::protocol::{Datagram, Net, Protocol, Structure};
 use crate::report::{Change, Kind, Look, TICKS_PER_ROUND, Tick};
 use crate::spec::{Group, Lesson, Measures, ProtocolSpec, TheorySource, Words};
@@ -53,6 +60,11 @@ use crate::spec::{Group, Lesson, Measures, ProtocolSpec, TheorySource, Words};
 /// p = 0.2, K = 6 about 6 (none at p = 0.1), at the cost of K periods before a crashed DR's
 /// receivers turn to the sender.
 pub const SILENT_PERIODS: u32 = 6;
+
+/// Ticks between the ACK round's bitmaps arriving and a repairer's decision: they all arrive
+/// at the round's first tick (no datagram delay in the multicast modes), so one tick later
+/// every bitmap that got through is in, and the stage draws the repairs after the ACKs.
+pub const REPAIR_AFTER: Tick = 1;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Params {
@@ -77,11 +89,24 @@ pub struct Rmtp {
     pub nodes: u32,
     pub packets: u32,
     pub params: Params,
+    /// The share of a repairer's group that must lack a packet, strictly more than it, for the
+    /// packet to go by multicast to the whole group (`mcast_threshold`, in (0, 1]).
+    pub threshold: f64,
+    /// Data packets lost by plan on the link into a receiver.
+    pub drops: super::stream::Drops,
 }
+
+/// The default share of a region that must lack a packet for its DR to multicast it. The
+/// paper gives no value; a quarter keeps a lone loss on unicast and a loss upstream of the
+/// region (most of it lacking) on one multicast.
+pub const DEFAULT_THRESHOLD: f64 = 0.25;
 
 pub const DATA: u8 = 0;
 pub const ACK: u8 = 1;
-pub const RETRANSMISSION: u8 = 2;
+/// A packet unicast to one receiver that lacks it.
+pub const REPAIR: u8 = 2;
+/// A packet multicast to a whole region (or to every DR): one datagram per member.
+pub const REGIONAL_REPAIR: u8 = 3;
 
 pub const KINDS: &[Kind] = &[
     Kind {
@@ -97,10 +122,16 @@ pub const KINDS: &[Kind] = &[
         label: "ACK bitmap",
     },
     Kind {
-        name: "retransmission",
+        name: "repair",
         payload: true,
         look: Look::Repair,
-        label: "retransmission",
+        label: "unicast repair",
+    },
+    Kind {
+        name: "regional_repair",
+        payload: true,
+        look: Look::RegionalRepair,
+        label: "regional multicast repair",
     },
 ];
 
@@ -138,6 +169,9 @@ pub enum Timer {
     Send(u32),
     /// A receiver's ACK round.
     Ack,
+    /// A DR's or the sender's decision, once the ACK round's bitmaps are in: multicast or
+    /// unicast each packet its group lacks.
+    Repair,
 }
 
 /// Per node. The sender counts what it has sent; a receiver its silent ACK periods.
@@ -149,6 +183,10 @@ pub struct Node {
     pub silent: u32,
     /// Receiver: ACKs the sender directly, its DR presumed crashed.
     pub reattached: bool,
+    /// DR or sender: the bitmaps heard this ACK round, waiting for the repair decision: the
+    /// ACKer, its bitmap, and how many packets had left the sender when it came (a bitmap
+    /// cannot lack what was not sent yet).
+    pub acks: Vec<(u32, u64, u32)>,
 }
 
 impl Rmtp {
@@ -179,6 +217,70 @@ impl Rmtp {
         let region = region_of(node, self.nodes, self.params.regions);
         let designated = designated_receiver(region, self.nodes, self.params.regions);
         if designated == node { 0 } else { designated }
+    }
+
+    /// Whether `member` belongs to the group `node` repairs by multicast: a DR's region (but
+    /// the DR), the sender's DRs, or every receiver when there are no DRs.
+    fn in_group(&self, node: u32, member: u32) -> bool {
+        let (nodes, regions) = (self.nodes, self.params.regions);
+        if node != 0 {
+            let region = region_of(node, nodes, regions);
+            member > node && member < designated_receiver(region + 1, nodes, regions)
+        } else {
+            member != 0
+                && (!self.params.designated
+                    || designated_receiver(region_of(member, nodes, regions), nodes, regions)
+                        == member)
+        }
+    }
+
+    /// The group `node` repairs by multicast (see `in_group`), in node order.
+    fn group(&self, node: u32) -> Vec<u32> {
+        let (nodes, regions) = (self.nodes, self.params.regions);
+        if node != 0 {
+            let region = region_of(node, nodes, regions);
+            (node + 1..designated_receiver(region + 1, nodes, regions)).collect()
+        } else if self.params.designated {
+            (0..regions.min(nodes - 1))
+                .map(|region| designated_receiver(region, nodes, regions))
+                .collect()
+        } else {
+            (1..nodes).collect()
+        }
+    }
+
+    /// Rule: regional retransmission. With the ACK round's bitmaps in, for each packet the
+    /// repairer held before this tick: if more than `threshold` of its group lack it, one
+    /// multicast to the whole group (members that hold it get a redundant copy); otherwise a
+    /// unicast to each ACKer that lacks it. ACKers outside the group (receivers re-affiliated
+    /// to the sender) always get unicasts.
+    fn repair(&self, net: &mut impl Net<Self>, node: u32) {
+        let acks = std::mem::take(&mut net.state_mut(node).acks);
+        let group = self.group(node);
+        let bar = self.threshold * group.len() as f64;
+        for packet in 0..self.packets {
+            if !net.knew(node, packet) {
+                continue;
+            }
+            let lacks =
+                |&(_, bitmap, sent): &(u32, u64, u32)| packet < sent && bitmap >> packet & 1 == 0;
+            let missing = acks
+                .iter()
+                .filter(|ack| lacks(ack) && self.in_group(node, ack.0))
+                .count();
+            let multicast = missing as f64 > bar;
+            if multicast {
+                net.count_multicast(REGIONAL_REPAIR);
+                for &member in &group {
+                    net.send(node, member, REGIONAL_REPAIR, u64::from(packet));
+                }
+            }
+            for ack in acks.iter().filter(|ack| lacks(ack)) {
+                if !(multicast && self.in_group(node, ack.0)) {
+                    net.send(node, ack.0, REPAIR, u64::from(packet));
+                }
+            }
+        }
     }
 
     /// A receiver's ACK round: its bitmap to its DR or the sender, then the next ACK round
@@ -225,7 +327,7 @@ impl Protocol for Rmtp {
     fn timer_name(&self, timer: &Timer) -> &'static str {
         match timer {
             Timer::Ack => "ACK timer",
-            Timer::Send(_) => "",
+            Timer::Send(_) | Timer::Repair => "",
         }
     }
 
@@ -247,13 +349,18 @@ impl Protocol for Rmtp {
             Timer::Send(packet) => {
                 if packet < self.packets {
                     for receiver in 1..self.nodes {
-                        net.send(node, receiver, DATA, u64::from(packet));
+                        if self.drops.drops(packet, receiver) {
+                            net.lose_after(node, receiver, DATA, u64::from(packet), 0);
+                        } else {
+                            net.send(node, receiver, DATA, u64::from(packet));
+                        }
                     }
                     net.state_mut(node).sent = packet + 1;
                     net.set_timer(node, TICKS_PER_ROUND, Timer::Send(packet + 1));
                 }
             }
             Timer::Ack => self.ack(net, node),
+            Timer::Repair => self.repair(net, node),
         }
     }
 
@@ -273,28 +380,44 @@ impl Protocol for Rmtp {
             body,
         } = datagram;
         if kind != ACK {
-            if kind == RETRANSMISSION {
+            if kind != DATA {
                 net.state_mut(to).silent = 0;
             }
             net.learn(to, body as u32, from);
             return;
         }
-        // An ACK: retransmit what the ACKer lacks and this node can give.
-        let lacks = !body;
-        let limit = if to == 0 {
-            net.state(0).sent
-        } else {
-            self.packets
-        };
-        for packet in 0..limit {
-            if lacks >> packet & 1 == 1 && net.knew(to, packet) {
-                net.send(to, from, RETRANSMISSION, u64::from(packet));
-            }
+        // An ACK: kept until the round's bitmaps are in (they all leave at the ACK round's
+        // first tick), then `repair` decides one tick later.
+        let sent = net.state(0).sent;
+        if !net.has_timer(to, Timer::Repair) {
+            // Bitmaps left from before a crash are stale.
+            net.state_mut(to).acks.clear();
+            net.set_timer(to, REPAIR_AFTER, Timer::Repair);
         }
+        net.state_mut(to).acks.push((from, body, sent));
     }
 }
 
 // --- The descriptor ---
+
+/// The multicast threshold of `config`.
+pub fn threshold(config: &Config) -> f64 {
+    match config.own_value("mcast_threshold") {
+        Value::Real(threshold) => threshold,
+        _ => DEFAULT_THRESHOLD,
+    }
+}
+
+static OWN_PARAMS: [Param; 1] = [Param {
+    key: "mcast_threshold",
+    url: Some("mcast_threshold"),
+    label: "Multicast threshold",
+    domain: Domain::Real { min: 0.0, max: 1.0 },
+    default: "0.25",
+    help: "rmtp: a designated receiver (or the sender, for the DRs) multicasts a packet to its whole region when more than this share of the region lacks it, else unicasts it to each receiver that does (above 0; 1: always unicast)",
+    get: |config| config.own_value("mcast_threshold"),
+    set: |config, value| config.set_own("mcast_threshold", value),
+}];
 
 pub struct RmtpSpec;
 pub static SPEC: RmtpSpec = RmtpSpec;
@@ -339,7 +462,12 @@ impl ProtocolSpec for RmtpSpec {
             "regions",
             "designated",
             "ack_period",
+            "mcast_threshold",
+            "drop",
         ]
+    }
+    fn own_params(&self) -> &'static [Param] {
+        &OWN_PARAMS
     }
     fn kinds(&self, _config: &Config) -> &'static [Kind] {
         KINDS
@@ -359,6 +487,8 @@ impl ProtocolSpec for RmtpSpec {
                 nodes: config.nodes,
                 packets: config.packets,
                 params: config.rmtp,
+                threshold: threshold(config),
+                drops: config.drops,
             },
             config,
         )
@@ -370,6 +500,12 @@ impl ProtocolSpec for RmtpSpec {
         stream::round_limit(config, 1, wait)
     }
     fn check(&self, config: &Config) -> Result<(), String> {
+        let threshold = threshold(config);
+        if threshold <= 0.0 {
+            return Err(format!(
+                "mcast_threshold must be above 0 and at most 1 (a share of the region) (got {threshold})"
+            ));
+        }
         if config.rmtp.regions > config.nodes - 1 {
             return Err(format!(
                 "regions must be between 1 and {} (N - 1 receivers) (got {})",

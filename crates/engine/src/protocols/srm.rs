@@ -1,61 +1,110 @@
-//! SRM, Scalable Reliable Multicast (Floyd, Jacobson, Liu, McCanne, Zhang, IEEE/ACM ToN 1997;
-//! theory.md section 7). The sender multicasts packets 0 .. M - 1, one per round, over the balanced
-//! b-ary tree of `tree.rs`; a multicast floods the tree hop by hop (one round a hop), and a loss
-//! on a link hides the packet from the whole subtree beyond it. Receivers NAK what they miss after
-//! random delays, with exponential backoff and suppression, and any holder repairs after a random
-//! delay, unless it hears a repair first.
+//! SRM, Scalable Reliable Multicast (Floyd, Jacobson, Liu, McCanne, Zhang, IEEE/ACM ToN 1997),
+//! with the rules of ns-2's SRM agent (`tcl/mcast/srm.tcl`, `srm-adaptive.tcl`, `mcast/srm.cc`;
+//! theory.md section 7). The sender multicasts packets 0 .. M - 1, one per round, over the
+//! balanced b-ary tree of `tree.rs`; a multicast floods the tree hop by hop, and a loss on a link
+//! hides the packet from the whole subtree beyond it.
 //!
-//! Rules (d: a node's distance in hops to the sender; d_A: its distance to A; one hop = one round):
+//! Rules (d(X): a member's distance to X in hops, from session messages; timers in hops):
 //! - Data: the sender multicasts packet m at the start of round m + 1; every multicast (data,
-//!   NAK, repair, session) is flooded over the tree: a node forwards a copy to each tree neighbour
-//!   except the one it came from, one hop later; each hop is lost independently.
-//! - Session: after the last packet the sender multicasts a session message carrying the highest
-//!   sequence number every `SESSION_PERIOD` rounds, so a receiver detects a missing last packet.
-//! - Gap detection: a node that sees sequence number s (data, repair or session) and lacks some
-//!   m < s (or m <= s for a session) sets a request timer for each such m, uniform in
-//!   [C1 d, (C1 + C2) d] hops, if it has none pending for m.
-//! - Request timer fires: multicast a NAK for m, and back off: the next timer for m is drawn from
-//!   [2^i C1 d, 2^i (C1 + C2) d], i the backoffs so far (at most `MAX_BACKOFFS`; then it stays).
-//! - Suppression (when on): hearing another's NAK for m while a request timer for m is pending,
-//!   back off the same way instead of sending. Off (theory.md: "every missing node NAKs at
-//!   once"): the first request for m goes one tick after the gap is seen, others' NAKs are
-//!   ignored, and every holder that set a repair timer repairs: the NAK storm. Retries keep their
-//!   backoff either way, so both stay reliable.
-//! - Repair: a holder of m that hears a NAK for m from A sets a repair timer uniform in
-//!   [D1 d_A, (D1 + D2) d_A] hops unless one is pending; when it fires it multicasts the repair.
-//!   Hearing a repair for m cancels a pending repair timer for m (suppression, when on).
-//! - Crashed nodes: end hosts that neither forward nor answer; the multicast routing goes around
-//!   them: a copy for a crashed neighbour goes straight to that neighbour's other tree neighbours
-//!   (its children, and its parent or siblings), in the same hop, and they forward it on. So
-//!   every live node stays connected, a crash costs only that node, and nothing is sent to it.
+//!   request, repair, session) is flooded over the tree: a node forwards a copy to each tree
+//!   neighbour except the one it came from; each link loses a copy independently (`loss`), and
+//!   `drop` loses the sender's data packet on a named link.
+//! - Session: every member multicasts a session message as the session starts (tick 0) and then
+//!   every `session_period` rounds, each period drawn U[0.9, 1.1] times the base (ns-2's
+//!   jitter). It carries the send time and how many packets the member has seen. A receiver sets
+//!   d(origin) from the time it took, in hops (ns-2 halves a measured round trip: the same on
+//!   these symmetric links, whose clocks agree); until then d is `DEFAULT_DISTANCE`.
+//! - Gap detection: data, a repair or a session message showing packets a member lacks sets a
+//!   request timer for each; so does a request for a packet beyond what the member has seen
+//!   (ns-2: the request reveals the gap, without backing off).
+//! - Request timer: U[C1, C1 + C2] d(sender) hops times the backoff 2^k (k the backoffs so far,
+//!   at most `MAX_BACKOFFS` doublings). When it fires the member multicasts a request (NAK) and,
+//!   hearing its own, backs off as below.
+//! - Hearing a request for a packet it also misses, its timer pending: cancel, reschedule with
+//!   the next backoff, and ignore further requests for that packet until half the new delay has
+//!   passed (suppression; off: others' requests are ignored and the first request goes one tick
+//!   after the gap is seen, the NAK storm).
+//! - Repair timer: a member holding the packet sets U[D1, D1 + D2] d(requestor) hops, unless one
+//!   is pending or it is in the hold-down; hearing another member's repair cancels it
+//!   (suppression). It multicasts the repair when it fires.
+//! - Hold-down: after a repair is sent or heard (a requester's data arriving, or a pending repair
+//!   cancelled), requests for that packet are ignored for 3 d (d(sender) for a requester,
+//!   d(requestor) for a repairer).
+//! - Adaptive (`srm adaptive`): each member tunes its own C1, C2, D1, D2 before each new
+//!   request or repair towards one duplicate and one RTT of delay, with ns-2's steps and bounds
+//!   (`Adaptive`), and backs requests off by 3 instead of 2 (ns-2's adaptive agent).
+//! - Crashed members: end hosts that neither forward nor answer; IP multicast's routers carry
+//!   the flood around them: a copy for a crashed neighbour goes straight to that neighbour's
+//!   other tree neighbours in the same hop. (The tree protocol's nodes are themselves the
+//!   forwarders, so there a crash cuts the subtree off.)
 //!
-//! Time (theory.md section 7: one hop = one round, as for the tree): the first hop of a
-//! multicast is delivered in the tick it is sent, and each further hop `HOP` ticks later (a node
-//! forwards with `send_after(.., HOP)`), so without loss packet m reaches depth d in round m + d
-//! and the stream completes in M - 1 + depth rounds. Timers are drawn in whole ticks with the
-//! run's generator (integers only), at least one tick (so C1 = C2 = 0 cannot loop in a tick). A
-//! node only forwards a copy to tree neighbours other than the one it came through (`Body::via`).
-//! Gap detection uses what a node holds now (`knows`); answering a NAK needs the packet from
-//! before this tick (`knew`). A node that hears a NAK for a packet it lacks but has not yet
-//! missed (no request timer) ignores it. The sender's stream timer has no name: it is internal,
-//! and not reported among the pending timers.
-//!
-//! Parameters: M packets, C1, C2, D1, D2 (ns-2's defaults 2, 2, 1, 1), suppression on/off.
+//! Time (theory.md section 7: one hop = one round, as for the tree): the sender's data reaches
+//! its children in the tick it is sent and each further hop `HOP` ticks later, so without loss
+//! packet m reaches depth d in round m + d and the stream completes in M - 1 + depth rounds;
+//! every other multicast (request, repair, session) takes `HOP` ticks on every hop, its first
+//! included, so a request between two leaves of a star takes 2 hops (theory.md's delta). Timers are drawn in whole ticks (integer draws: every platform gives the same
+//! run), at least one tick. Gap detection uses what a node holds now (`knows`); answering a
+//! request needs the packet from before this tick (`knew`).
 
-use super::stream;
+use super::stream::{self, Drops};
 use super::tree::Tree;
 use crate::config::Config;
 use crate::drivers::{Run, on_events};
+use crate::params::{Domain, Param, Value};
 use crate::protocol::{Datagram, Net, Protocol, Structure};
 use crate::report::{Kind, Look, TICKS_PER_ROUND, Tick};
 use crate::spec::{Group, Lesson, Measures, ProtocolSpec, TheorySource, Words};
 
 /// One hop of the multicast tree, in ticks: a round.
 pub const HOP: Tick = TICKS_PER_ROUND;
-/// Rounds between the sender's session messages after its last packet.
-pub const SESSION_PERIOD: u32 = 4;
-/// Backoffs per packet at most (ns-2's SRM agent).
+/// The session period's base, in rounds: a member's period is this times 1 + ln N (ns-2's
+/// log-scaled session schedule, which keeps the N² session datagrams a period affordable).
+pub const SESSION_BASE: f64 = 4.0;
+/// Backoffs per packet at most (ns-2's `requestBackoffLimit_`).
 pub const MAX_BACKOFFS: u32 = 5;
+/// The distance, in hops, a member assumes to another until a session message measures it: ns-2
+/// starts every distance at 1 s, its session period (`distance_(1.0)`, `sessionDelay_ 1.0`);
+/// here the session period's base.
+pub const DEFAULT_DISTANCE: f64 = SESSION_BASE;
+/// After a repair, requests for the packet are ignored for this many d (ns-2's 3 d hold-down).
+pub const HOLD_DOWN: f64 = 3.0;
+
+/// Fixed timer constants, or each member's own, adapted (ns-2's `Agent/SRM/Adaptive`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Variant {
+    Fixed,
+    Adaptive,
+}
+
+impl Variant {
+    pub const NAMES: &'static [&'static str] = &["fixed", "adaptive"];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Variant::Fixed => "fixed",
+            Variant::Adaptive => "adaptive",
+        }
+    }
+
+    pub fn of(config: &Config) -> Variant {
+        match config.own_value("srm") {
+            Value::Choice("adaptive") => Variant::Adaptive,
+            _ => Variant::Fixed,
+        }
+    }
+}
+
+/// SRM's own parameters (the timer constants are `Config::srm`'s).
+static OWN_PARAMS: [Param; 1] = [Param {
+    key: "srm",
+    url: Some("srm"),
+    label: "SRM timers",
+    domain: Domain::Choice(Variant::NAMES),
+    default: "fixed",
+    help: "srm: fixed C1, C2, D1, D2, or adaptive: each member tunes its own towards one duplicate and one RTT of delay (ns-2's steps and bounds: C1 in [0.5, 2], C2 in [1, N], D1 in [0.5, log10 N], D2 in [1, N]; D1 = D2 = log10 N at the first repair; backoff 3)",
+    get: |config| config.own_value("srm"),
+    set: |config, value| config.set_own("srm", value),
+}];
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Params {
@@ -85,6 +134,10 @@ pub struct Srm {
     pub tree: Tree,
     pub packets: u32,
     pub params: Params,
+    pub variant: Variant,
+    pub drops: Drops,
+    /// The session period's base in ticks (each period is U[0.9, 1.1] times it).
+    pub session_period: Tick,
 }
 
 pub const DATA: u8 = 0;
@@ -119,31 +172,214 @@ pub const KINDS: &[Kind] = &[
     },
 ];
 
-/// What a datagram carries: the packet (sequence number) it is about (for a session message, the
-/// highest one sent), who multicast it, and the receiver's tree neighbour it came through (the
-/// one not to send it back to; a crashed neighbour when the copy went around it).
+/// What a datagram carries: the packet (sequence number) it is about (for a session message,
+/// how many packets its origin has seen), who multicast it, the receiver's tree neighbour it
+/// came through (not to send it back to), the tick it was multicast (session messages' time
+/// stamp), and the origin's distance to the sender (requests) or to the requestor (repairs),
+/// which the adaptive variant compares with its own.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Body {
     pub packet: u32,
     pub origin: u32,
     pub via: u32,
+    pub sent: Tick,
+    pub distance: f32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Timer {
-    /// The sender's turn to multicast packet m (or, from M on, a session message). Internal: not
-    /// reported as a pending timer.
+    /// The sender's turn to multicast packet m. Internal: not reported as a pending timer.
     Send(u32),
+    /// A member's next session message. Internal.
+    Session,
     /// Request (NAK) timer for packet m.
     Request(u32),
     /// Repair timer for packet m.
     Repair(u32),
 }
 
-/// Per node: backoffs so far for each packet (index m; empty until a first gap).
+/// A member's recovery state for one packet.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Loss {
+    /// Backoffs so far (k: the next request timer is scaled by 2^k, or 3^k adaptive).
+    pub backoffs: u8,
+    /// When the loss was detected.
+    pub detected: Tick,
+    /// The request timer's last delay, in ticks.
+    pub delay: Tick,
+    /// Requests for the packet are ignored before this tick (half a backoff, or the hold-down).
+    pub ignore_until: Tick,
+    /// The member whose request the repair timer answers.
+    pub requestor: u32,
+    /// Adaptive: this member sent a request, or a repair, for the packet.
+    pub sent_request: bool,
+    pub sent_repair: bool,
+    /// When the repair timer was set.
+    pub repair_set: Tick,
+}
+
+/// ns-2's adaptive timer constants of one member (`srm-adaptive.tcl`), with the averages they
+/// steer by: duplicates per loss and recovery delay in RTTs, as EWMAs (alpha 0.25; -1: none yet).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Adaptive {
+    pub c1: f64,
+    pub c2: f64,
+    pub d1: f64,
+    pub d2: f64,
+    /// Group size G, which sets the upper bounds.
+    pub group: f64,
+    pub ave_dup_req: f64,
+    pub dup_req: f64,
+    pub ave_req_delay: f64,
+    pub closest_requestor: bool,
+    pub ave_dup_rep: f64,
+    pub dup_rep: f64,
+    pub ave_rep_delay: f64,
+    pub closest_repairor: bool,
+}
+
+/// ns-2's targets: one duplicate, one RTT of delay, with a margin eps.
+const AVE_DUPS: f64 = 1.0;
+const AVE_DELAY: f64 = 1.0;
+const EPS: f64 = 0.1;
+const ALPHA: f64 = 0.25;
+
+/// An EWMA step; a negative average means none yet: the value itself.
+pub fn ewma(average: f64, value: f64) -> f64 {
+    if average < 0.0 {
+        value
+    } else {
+        (1.0 - ALPHA) * average + ALPHA * value
+    }
+}
+
+fn clamp(value: f64, min: f64, max: f64) -> f64 {
+    // ns-2's check-bounds: below the minimum first (log10 G may be under 0.5).
+    if value < min {
+        min
+    } else if value > max {
+        max
+    } else {
+        value
+    }
+}
+
+impl Adaptive {
+    pub fn new(params: Params, group: u32) -> Adaptive {
+        Adaptive {
+            c1: params.c1,
+            c2: params.c2,
+            d1: params.d1,
+            d2: params.d2,
+            group: f64::from(group),
+            ave_dup_req: -1.0,
+            dup_req: 0.0,
+            ave_req_delay: -1.0,
+            closest_requestor: false,
+            ave_dup_rep: -1.0,
+            dup_rep: 0.0,
+            ave_rep_delay: -1.0,
+            closest_repairor: false,
+        }
+    }
+
+    fn log_group(&self) -> f64 {
+        self.group.log10()
+    }
+
+    /// C1 in [0.5, 2], C2 in [1, G], D1 in [0.5, log10 G], D2 in [1, G].
+    pub fn check_bounds(&mut self) {
+        self.c1 = clamp(self.c1, 0.5, 2.0);
+        self.c2 = clamp(self.c2, 1.0, self.group);
+        self.d1 = clamp(self.d1, 0.5, self.log_group());
+        self.d2 = clamp(self.d2, 1.0, self.group);
+    }
+
+    /// Before a new request: ns-2's `recompute-request-params`.
+    pub fn recompute_request(&mut self) {
+        if self.ave_req_delay < 0.0 {
+            // The first loss this member sees: only the bounds.
+            self.check_bounds();
+            return;
+        }
+        self.ave_dup_req = ewma(self.ave_dup_req, self.dup_req);
+        self.dup_req = 0.0;
+        if self.closest_requestor {
+            self.c2 -= 0.1;
+            self.closest_requestor = false;
+        } else if self.ave_dup_req >= AVE_DUPS {
+            self.c1 += 0.1;
+            self.c2 += 0.5;
+        } else if self.ave_dup_req < AVE_DUPS - EPS {
+            if self.ave_req_delay > AVE_DELAY {
+                self.c2 -= 0.1;
+            }
+            if self.ave_dup_req < 0.25 {
+                self.c1 -= 0.05;
+            }
+        } else {
+            self.c1 += 0.05;
+        }
+        self.check_bounds();
+    }
+
+    /// Sending a first request: C1 -= 0.1, and this member was the closest so far.
+    pub fn sending_request(&mut self) {
+        self.c1 -= 0.1;
+        self.closest_requestor = true;
+        self.check_bounds();
+    }
+
+    /// Before a new repair: ns-2's `recompute-repair-params` (D1 = D2 = log10 G the first time).
+    pub fn recompute_repair(&mut self) {
+        if self.ave_rep_delay < 0.0 {
+            self.d1 = self.log_group();
+            self.d2 = self.log_group();
+            self.check_bounds();
+            return;
+        }
+        self.ave_dup_rep = ewma(self.ave_dup_rep, self.dup_rep);
+        self.dup_rep = 0.0;
+        if self.closest_repairor {
+            self.d2 -= 0.1;
+            self.closest_repairor = false;
+        } else if self.ave_dup_rep >= AVE_DUPS {
+            self.d1 += 0.1;
+            self.d2 += 0.5;
+        } else if self.ave_dup_rep < AVE_DUPS - EPS {
+            if self.ave_rep_delay > AVE_DELAY {
+                self.d2 -= 0.1;
+            }
+            if self.ave_dup_rep < 0.25 {
+                self.d1 -= 0.05;
+            }
+        } else {
+            self.d1 += 0.05;
+        }
+        self.check_bounds();
+    }
+
+    /// Sending a first repair: D1 -= 0.1, and this member was the closest so far.
+    pub fn sending_repair(&mut self) {
+        self.d1 -= 0.1;
+        self.closest_repairor = true;
+        self.check_bounds();
+    }
+}
+
+/// Per member: distances, what it has seen, its losses and (adaptive) its own constants.
 #[derive(Clone, Debug, Default)]
 pub struct Node {
-    pub backoffs: Vec<u8>,
+    /// Per member: hops to it, measured from its session messages (0: not yet; empty until the
+    /// first session message arrives).
+    pub distance: Vec<u16>,
+    /// Packets seen: one more than the highest sequence number met in data, repairs, requests or
+    /// session messages.
+    pub seen: u32,
+    /// Per packet (empty until a first loss or request).
+    pub losses: Vec<Loss>,
+    /// Adaptive: this member's constants (set at its first loss or repair).
+    pub adaptive: Option<Adaptive>,
 }
 
 impl Srm {
@@ -214,65 +450,235 @@ impl Srm {
                 via: previous,
                 ..body
             };
-            net.send_after(node, next, kind, body, extra);
+            // A planned loss: the sender's data on the link into `next`.
+            if kind == DATA && self.drops.drops(body.packet, next) {
+                net.lose_after(node, next, kind, body, extra);
+            } else {
+                net.send_after(node, next, kind, body, extra);
+            }
         }
     }
 
-    /// Starts a multicast at `node`: its neighbours get it at once (the first hop, in this
-    /// round), the rest one hop per round.
-    fn multicast(&self, net: &mut impl Net<Self>, node: u32, kind: u8, packet: u32) {
+    /// Starts a multicast at `node`, one hop per round. The sender's data reaches its children
+    /// within the round it leaves (the stream's clock, as in the tree protocol); every other
+    /// multicast's first hop takes a round too, so nothing overtakes the data it reports on.
+    fn multicast(&self, net: &mut impl Net<Self>, node: u32, kind: u8, packet: u32, distance: f64) {
         net.count_multicast(kind);
+        let first_hop = if kind == DATA { 0 } else { HOP };
         let body = Body {
             packet,
             origin: node,
             via: node,
+            sent: net.now(),
+            distance: distance as f32,
         };
-        self.flood(net, node, None, kind, body, 0);
+        self.flood(net, node, None, kind, body, first_hop);
     }
 
-    /// The backoffs so far for packet m at `node`.
-    fn backoffs<'a>(&self, net: &'a mut impl Net<Self>, node: u32, packet: u32) -> &'a mut u8 {
-        let backoffs = &mut net.state_mut(node).backoffs;
-        if backoffs.is_empty() {
-            backoffs.resize(self.packets as usize, 0);
+    /// d(other) at `node`, in hops: measured, or `DEFAULT_DISTANCE`.
+    pub fn distance_to(&self, net: &impl Net<Self>, node: u32, other: u32) -> f64 {
+        match net.state(node).distance.get(other as usize) {
+            Some(&hops) if hops > 0 => f64::from(hops),
+            _ => DEFAULT_DISTANCE,
         }
-        &mut backoffs[packet as usize]
     }
 
-    /// Arms the request timer for packet m, drawn from [2^i C1 d, 2^i (C1 + C2) d] hops. Without
-    /// suppression the first request goes at once (theory.md section 7: "every missing node NAKs
+    /// Ticks of `factor` times d(other) at `node`.
+    fn ticks_of(&self, net: &impl Net<Self>, node: u32, other: u32, factor: f64) -> Tick {
+        (factor * self.distance_to(net, node, other) * HOP as f64).round() as Tick
+    }
+
+    /// The recovery state of packet m at `node`.
+    fn loss<'a>(&self, net: &'a mut impl Net<Self>, node: u32, packet: u32) -> &'a mut Loss {
+        let losses = &mut net.state_mut(node).losses;
+        if losses.is_empty() {
+            losses.resize(self.packets as usize, Loss::default());
+        }
+        &mut losses[packet as usize]
+    }
+
+    /// The adaptive constants of `node`, created at first use.
+    fn adaptive<'a>(&self, net: &'a mut impl Net<Self>, node: u32) -> &'a mut Adaptive {
+        let (params, group) = (self.params, self.tree.nodes);
+        net.state_mut(node)
+            .adaptive
+            .get_or_insert_with(|| Adaptive::new(params, group))
+    }
+
+    /// `node`'s C1, C2, D1, D2: the configured ones, or its own adapted ones.
+    fn constants(&self, net: &impl Net<Self>, node: u32) -> (f64, f64, f64, f64) {
+        match (self.variant, &net.state(node).adaptive) {
+            (Variant::Adaptive, Some(own)) => (own.c1, own.c2, own.d1, own.d2),
+            _ => (
+                self.params.c1,
+                self.params.c2,
+                self.params.d1,
+                self.params.d2,
+            ),
+        }
+    }
+
+    /// Arms the request timer for packet m: U[C1, C1 + C2] d(sender) hops times the backoff.
+    /// Without suppression the first request goes at once (theory.md: "every missing node NAKs
     /// at once", the storm); the retries keep their backoff, so the run stays reliable.
     fn arm_request(&self, net: &mut impl Net<Self>, node: u32, packet: u32) {
-        let backoffs = *self.backoffs(net, node, packet);
-        let scale = f64::from(1u32 << backoffs);
-        let d = f64::from(self.tree.depth(node));
-        let (c1, c2) = (self.params.c1, self.params.c2);
-        // At least one tick, so C1 = C2 = 0 cannot loop within a tick.
+        let backoffs = self.loss(net, node, packet).backoffs;
+        let base: f64 = match self.variant {
+            Variant::Fixed => 2.0,
+            Variant::Adaptive => 3.0,
+        };
+        let scale = base.powi(i32::from(backoffs));
+        let d = self.distance_to(net, node, 0);
+        let (c1, c2, _, _) = self.constants(net, node);
         let after = if !self.params.suppression && backoffs == 0 {
             1
         } else {
+            // At least one tick, so C1 = C2 = 0 cannot loop within a tick.
             uniform_hops(net, scale * c1 * d, scale * (c1 + c2) * d).max(1)
         };
+        self.loss(net, node, packet).delay = after;
         net.set_timer(node, after, Timer::Request(packet));
     }
 
-    /// Backs off the request for packet m: the next interval is twice as long (at most
-    /// `MAX_BACKOFFS` doublings), and the timer is drawn again.
-    fn back_off(&self, net: &mut impl Net<Self>, node: u32, packet: u32) {
-        net.cancel_timer(node, Timer::Request(packet));
-        let backoffs = self.backoffs(net, node, packet);
-        *backoffs = (*backoffs + 1).min(MAX_BACKOFFS as u8);
+    /// A new loss of packet m at `node`: the request state starts over, its first timer is set.
+    fn detect(&self, net: &mut impl Net<Self>, node: u32, packet: u32) {
+        if self.variant == Variant::Adaptive {
+            self.adaptive(net, node).recompute_request();
+        }
+        let now = net.now();
+        *self.loss(net, node, packet) = Loss {
+            detected: now,
+            ..Loss::default()
+        };
         self.arm_request(net, node, packet);
     }
 
+    /// Hearing a request for packet m (its own included) while its request timer is pending:
+    /// cancel, reschedule with the next backoff, ignore further requests for half the new delay.
+    fn back_off(&self, net: &mut impl Net<Self>, node: u32, packet: u32) {
+        net.cancel_timer(node, Timer::Request(packet));
+        let loss = self.loss(net, node, packet);
+        loss.backoffs = (u32::from(loss.backoffs) + 1).min(MAX_BACKOFFS) as u8;
+        self.arm_request(net, node, packet);
+        let now = net.now();
+        let loss = self.loss(net, node, packet);
+        loss.ignore_until = now + loss.delay / 2;
+    }
+
     /// Gap detection: a request timer for every packet below `end` that `node` lacks and has
-    /// none pending for.
+    /// none pending for; `end` is then seen.
     fn detect_gaps(&self, net: &mut impl Net<Self>, node: u32, end: u32) {
-        for packet in 0..end.min(self.packets) {
+        let end = end.min(self.packets);
+        for packet in 0..end {
             if !net.knows(node, packet) && !net.has_timer(node, Timer::Request(packet)) {
-                self.arm_request(net, node, packet);
+                self.detect(net, node, packet);
             }
         }
+        let state = net.state_mut(node);
+        state.seen = state.seen.max(end);
+    }
+
+    /// The session period after this one: U[0.9, 1.1] times the base, in whole ticks.
+    fn next_session(&self, net: &mut impl Net<Self>) -> Tick {
+        let base = self.session_period as f64;
+        uniform_ticks(net, 0.9 * base, 1.1 * base).max(1)
+    }
+
+    /// A request for packet m from `origin` reaches `to`.
+    fn hear_request(&self, net: &mut impl Net<Self>, to: u32, body: Body) {
+        let Body { packet, origin, .. } = body;
+        let now = net.now();
+        if !net.knows(to, packet) && packet >= net.state(to).seen {
+            // Beyond what it has seen: the request reveals the gap (ns-2 requests up to it).
+            self.detect_gaps(net, to, packet + 1);
+        } else if net.has_timer(to, Timer::Request(packet)) {
+            if !self.params.suppression {
+                return;
+            }
+            let adaptive = self.variant == Variant::Adaptive;
+            let loss = *self.loss(net, to, packet);
+            if adaptive && loss.sent_request && loss.backoffs <= 1 {
+                // Was this member the closest requester? Only if the other is much farther.
+                let own = self.distance_to(net, to, 0);
+                self.adaptive(net, to).closest_requestor = f64::from(body.distance) > 1.5 * own;
+            }
+            if now < loss.ignore_until {
+                if adaptive {
+                    self.adaptive(net, to).dup_req += 1.0;
+                }
+            } else {
+                self.back_off(net, to, packet);
+            }
+        } else if net.knew(to, packet) {
+            let loss = *self.loss(net, to, packet);
+            if now < loss.ignore_until || net.has_timer(to, Timer::Repair(packet)) {
+                // The hold-down, or a repair already on its way.
+                return;
+            }
+            if self.variant == Variant::Adaptive {
+                self.adaptive(net, to).recompute_repair();
+            }
+            let (_, _, d1, d2) = self.constants(net, to);
+            let d = self.distance_to(net, to, origin);
+            let after = uniform_hops(net, d1 * d, (d1 + d2) * d);
+            let loss = self.loss(net, to, packet);
+            loss.requestor = origin;
+            loss.repair_set = now;
+            loss.sent_repair = false;
+            net.set_timer(to, after, Timer::Repair(packet));
+        } else if !net.knows(to, packet) {
+            // Lacking it without a timer (back from a crash): a loss seen now.
+            self.detect(net, to, packet);
+        }
+    }
+
+    /// Data or a repair for packet m reaches `to`.
+    fn hear_packet(&self, net: &mut impl Net<Self>, to: u32, from: u32, kind: u8, body: Body) {
+        let packet = body.packet;
+        let now = net.now();
+        let adaptive = self.variant == Variant::Adaptive;
+        if net.learn(to, packet, from) {
+            if net.has_timer(to, Timer::Request(packet)) {
+                // Recovered: the requester's hold-down, 3 d(sender).
+                net.cancel_timer(to, Timer::Request(packet));
+                let hold = self.ticks_of(net, to, 0, HOLD_DOWN);
+                let loss = self.loss(net, to, packet);
+                loss.ignore_until = now + hold;
+                let rtts = (now - loss.detected) as f64
+                    / (2.0 * self.distance_to(net, to, 0) * HOP as f64);
+                if adaptive {
+                    let own = self.adaptive(net, to);
+                    own.ave_req_delay = ewma(own.ave_req_delay, rtts);
+                }
+            }
+        } else if kind == REPAIR && self.params.suppression {
+            let loss = *self.loss(net, to, packet);
+            if net.has_timer(to, Timer::Repair(packet)) {
+                // Another member repaired first: cancel, and hold down 3 d(requestor).
+                net.cancel_timer(to, Timer::Repair(packet));
+                let hold = self.ticks_of(net, to, loss.requestor, HOLD_DOWN);
+                self.loss(net, to, packet).ignore_until = now + hold;
+                if adaptive {
+                    let d = self.distance_to(net, to, loss.requestor);
+                    let own = self.adaptive(net, to);
+                    own.ave_rep_delay = ewma(
+                        own.ave_rep_delay,
+                        (now - loss.repair_set) as f64 / (2.0 * d * HOP as f64),
+                    );
+                }
+            } else if adaptive && now < loss.ignore_until {
+                // A duplicate repair in the hold-down; was this member the closest repairer?
+                let own_distance = self.distance_to(net, to, loss.requestor);
+                let own = self.adaptive(net, to);
+                own.dup_rep += 1.0;
+                if loss.sent_repair {
+                    own.closest_repairor = f64::from(body.distance) > 1.5 * own_distance;
+                }
+            }
+        }
+        self.detect_gaps(net, to, packet);
+        let state = net.state_mut(to);
+        state.seen = state.seen.max(packet + 1);
     }
 }
 
@@ -280,8 +686,13 @@ impl Srm {
 /// gives the same run).
 fn uniform_hops(net: &mut impl Net<Srm>, low: f64, high: f64) -> Tick {
     let hop = HOP as f64;
-    let low = (low * hop).round() as u64;
-    let high = ((high * hop).round() as u64).max(low);
+    uniform_ticks(net, low * hop, high * hop)
+}
+
+/// Ticks uniform over the whole ticks in [low, high] (rounded).
+fn uniform_ticks(net: &mut impl Net<Srm>, low: f64, high: f64) -> Tick {
+    let low = low.round() as u64;
+    let high = (high.round() as u64).max(low);
     let span = (high - low + 1).min(u64::from(u32::MAX)) as u32;
     low + u64::from(net.rng().below(span))
 }
@@ -301,43 +712,79 @@ impl Protocol for Srm {
         match timer {
             Timer::Request(_) => "request (NAK) timer",
             Timer::Repair(_) => "repair timer",
-            Timer::Send(_) => "",
+            Timer::Send(_) | Timer::Session => "",
         }
     }
 
     fn start(&self, net: &mut impl Net<Self>) {
         net.set_timer(0, 0, Timer::Send(0));
-    }
-
-    fn on_timer(&self, net: &mut impl Net<Self>, node: u32, timer: Timer) {
-        match timer {
-            // Rule: packet m at the start of round m + 1; then a session message every
-            // SESSION_PERIOD rounds, from the round after the last packet.
-            Timer::Send(packet) if packet < self.packets => {
-                self.multicast(net, node, DATA, packet);
-                net.set_timer(node, HOP, Timer::Send(packet + 1));
+        // Every member announces itself as the session starts, so distances are measured
+        // before the first loss can be seen.
+        for node in 0..net.nodes() {
+            if !net.is_crashed(node) {
+                net.set_timer(node, 0, Timer::Session);
             }
-            Timer::Send(packet) => {
-                self.multicast(net, node, SESSION, self.packets - 1);
-                let period = Tick::from(SESSION_PERIOD) * HOP;
-                net.set_timer(node, period, Timer::Send(packet));
-            }
-            // Rule: multicast a NAK, back off, ask again later unless m comes first.
-            Timer::Request(packet) => {
-                if !net.knows(node, packet) {
-                    self.multicast(net, node, NAK, packet);
-                    self.back_off(net, node, packet);
-                }
-            }
-            // Rule: multicast the repair.
-            Timer::Repair(packet) => self.multicast(net, node, REPAIR, packet),
         }
     }
 
-    /// Rule: a member back from a crash asks for the packets that passed it while it was down:
-    /// those that left early enough to have reached its depth by now (what the sender's next
-    /// session message would reveal), each on its request timer.
+    fn on_timer(&self, net: &mut impl Net<Self>, node: u32, timer: Timer) {
+        // A crashed member does nothing (its clock restarts when it recovers).
+        if net.is_crashed(node) {
+            return;
+        }
+        match timer {
+            // Rule: packet m at the start of round m + 1.
+            Timer::Send(packet) => {
+                self.multicast(net, node, DATA, packet, 0.0);
+                let state = net.state_mut(node);
+                state.seen = state.seen.max(packet + 1);
+                if packet + 1 < self.packets {
+                    net.set_timer(node, HOP, Timer::Send(packet + 1));
+                }
+            }
+            // Rule: a session message with the time and the packets seen, then the next.
+            Timer::Session => {
+                let seen = net.state(node).seen;
+                self.multicast(net, node, SESSION, seen, 0.0);
+                let after = self.next_session(net);
+                net.set_timer(node, after, Timer::Session);
+            }
+            // Rule: multicast a request, then hear it: back off, ignore for half the delay.
+            Timer::Request(packet) => {
+                if net.knows(node, packet) {
+                    return;
+                }
+                let first = !self.loss(net, node, packet).sent_request;
+                if self.variant == Variant::Adaptive && first {
+                    self.adaptive(net, node).sending_request();
+                }
+                self.loss(net, node, packet).sent_request = true;
+                let d = self.distance_to(net, node, 0);
+                self.multicast(net, node, NAK, packet, d);
+                self.back_off(net, node, packet);
+            }
+            // Rule: multicast the repair; requests are ignored for 3 d(requestor).
+            Timer::Repair(packet) => {
+                let requestor = self.loss(net, node, packet).requestor;
+                if self.variant == Variant::Adaptive {
+                    self.adaptive(net, node).sending_repair();
+                }
+                let d = self.distance_to(net, node, requestor);
+                self.multicast(net, node, REPAIR, packet, d);
+                let hold = self.ticks_of(net, node, requestor, HOLD_DOWN);
+                let now = net.now();
+                let loss = self.loss(net, node, packet);
+                loss.ignore_until = now + hold;
+                loss.sent_repair = true;
+            }
+        }
+    }
+
+    /// Rule: a member back from a crash resumes its session messages and asks for the packets
+    /// that passed it while it was down: those that left early enough to have reached its depth
+    /// by now (what the next session message would reveal), each on its request timer.
     fn on_recover(&self, net: &mut impl Net<Self>, node: u32) {
+        net.set_timer(node, 0, Timer::Session);
         if node != 0 {
             let passed = net.round().saturating_sub(self.tree.depth(node));
             self.detect_gaps(net, node, passed);
@@ -351,36 +798,22 @@ impl Protocol for Srm {
             kind,
             body,
         } = datagram;
-        let Body {
-            packet,
-            origin,
-            via,
-        } = body;
         // Multicast routing: on to every other tree neighbour, one hop later.
-        self.flood(net, to, Some(via), kind, body, HOP);
+        self.flood(net, to, Some(body.via), kind, body, HOP);
         match kind {
-            DATA | REPAIR => {
-                if net.learn(to, packet, from) {
-                    net.cancel_timer(to, Timer::Request(packet));
+            DATA | REPAIR => self.hear_packet(net, to, from, kind, body),
+            SESSION => {
+                // d(origin): the time the message took, in hops.
+                let hops = ((net.now() - body.sent) / HOP).clamp(1, u64::from(u16::MAX)) as u16;
+                let nodes = net.nodes() as usize;
+                let distance = &mut net.state_mut(to).distance;
+                if distance.is_empty() {
+                    distance.resize(nodes, 0);
                 }
-                if kind == REPAIR && self.params.suppression {
-                    net.cancel_timer(to, Timer::Repair(packet));
-                }
-                self.detect_gaps(net, to, packet);
+                distance[body.origin as usize] = hops;
+                self.detect_gaps(net, to, body.packet);
             }
-            SESSION => self.detect_gaps(net, to, packet + 1),
-            NAK => {
-                if net.knew(to, packet) {
-                    if !net.has_timer(to, Timer::Repair(packet)) {
-                        let d = f64::from(self.distance(to, origin).max(1));
-                        let (d1, d2) = (self.params.d1, self.params.d2);
-                        let after = uniform_hops(net, d1 * d, (d1 + d2) * d);
-                        net.set_timer(to, after, Timer::Repair(packet));
-                    }
-                } else if self.params.suppression && net.has_timer(to, Timer::Request(packet)) {
-                    self.back_off(net, to, packet);
-                }
-            }
+            NAK => self.hear_request(net, to, body),
             _ => {}
         }
     }
@@ -419,7 +852,9 @@ static WORDS: Words = Words {
         one holder repairs. Turn suppression off to see the NAK storm it prevents. Suppression buys less \
         traffic, not speed: those random waits delay every repair, so without suppression the run ends \
         sooner, at several times the datagrams. SRM (Floyd et al., 1995–97) \
-        carried the LBL whiteboard over the MBone, where no sender could track every receiver.",
+        carried the LBL whiteboard over the MBone, where no sender could track every receiver. \
+        A crashed SRM member costs only itself, unlike a crashed tree node: SRM's members are end hosts and \
+        IP multicast's routers carry the flood around them, while the tree protocol's nodes are the forwarders.",
     informed: "hold every packet",
     fanout: "children per node (the tree's arity), 1 to 16",
     click: "Click a node to see which packets it holds and its timers.",
@@ -430,6 +865,144 @@ static WORDS: Words = Words {
 const NAK_FIGURE: &str = "NAKs per node that missed a packet";
 /// The lesson's figure holds while a packet meets at most about one loss on its way down.
 const SINGLE_LOSS: f64 = 0.1;
+
+/// Rounds between a member's session messages, on average: `SESSION_BASE` (1 + ln N).
+pub fn session_rounds(nodes: u32) -> f64 {
+    SESSION_BASE * (1.0 + f64::from(nodes).ln())
+}
+
+/// theory.md section 7: the expected first-round requests when n members miss a packet at the
+/// same moment and their timers spread over C2 d, u = delta / (C2 d): 1 + n u - u^n (u <= 1).
+pub fn expected_requests(n: u32, u: f64) -> f64 {
+    if n == 0 {
+        return 0.0;
+    }
+    let u = u.min(1.0);
+    1.0 + f64::from(n) * u - u.powi(n as i32)
+}
+
+/// u on the star: a leaf's request reaches the other leaves two hops after it leaves
+/// (delta = 2), and a leaf is d = 1 hop from the sender: u = 2 / C2 (theory.md section 7).
+pub fn star_u(c2: f64) -> f64 {
+    if c2 <= 2.0 { 1.0 } else { 2.0 / c2 }
+}
+
+/// Why recovery is slow under heavy loss, in numbers, where a packet meets more than about one
+/// loss on its way down: requests and repairs are lost too, every request heard backs a member
+/// off, so the backoff reaches its cap and each retry waits 2^5 timer spans (3^5 adaptive).
+struct SlowRecovery {
+    losses: f64,
+    base: u32,
+    cap: u32,
+    depth: u32,
+    wait: f64,
+}
+
+fn slow_recovery_numbers(config: &Config) -> Option<SlowRecovery> {
+    let depth = super::tree::depth_of(config.nodes, config.fanout);
+    let losses = config.mean_loss() * f64::from(depth);
+    (losses > SINGLE_LOSS).then(|| {
+        let srm = config.srm;
+        // ns-2 doubles a request's timer per backoff; its adaptive agent triples it.
+        let base: u32 = match Variant::of(config) {
+            Variant::Fixed => 2,
+            Variant::Adaptive => 3,
+        };
+        let cap = base.pow(MAX_BACKOFFS);
+        let wait = f64::from(cap) * (srm.c1 + srm.c2 / 2.0) * f64::from(depth);
+        SlowRecovery {
+            losses,
+            base,
+            cap,
+            depth,
+            wait,
+        }
+    })
+}
+
+/// The theory note's sentence on slow recovery under heavy loss.
+pub fn slow_recovery(config: &Config) -> Option<String> {
+    slow_recovery_numbers(config).map(|slow| {
+        let SlowRecovery {
+            losses,
+            base,
+            cap,
+            depth,
+            wait,
+        } = slow;
+        format!(
+            "{losses:.2} losses on a packet's way down (loss × depth): requests and repairs are lost too, and each request heard backs a member off, so backoffs reach the cap of {base}^{MAX_BACKOFFS}: a retry at depth {depth} then waits {cap} × (C1 + C2/2) × d ≈ {wait:.0} rounds"
+        )
+    })
+}
+
+/// The lesson's expected NAKs per member that missed a packet, or why there is none.
+fn expected_naks_per_missing(config: &Config) -> (Option<f64>, String) {
+    let depth = super::tree::depth_of(config.nodes, config.fanout);
+    if let Some(slow) = slow_recovery_numbers(config) {
+        // The short form; the theory note has the reasons.
+        return (
+            None,
+            format!(
+                "no closed form: {:.2} losses on a packet's way down; backoffs reach {}^{MAX_BACKOFFS}, a retry at depth {} waits ≈ {:.0} rounds",
+                slow.losses, slow.base, slow.depth, slow.wait
+            ),
+        );
+    }
+    if !config.srm.suppression {
+        return (
+            Some(1.0),
+            "no suppression: every node that missed it asks, at once".into(),
+        );
+    }
+    if Variant::of(config) == Variant::Adaptive {
+        return (
+            None,
+            "no closed form: adaptive timers change C1 and C2 from loss to loss".into(),
+        );
+    }
+    if depth != 1 {
+        return (
+            None,
+            "no closed form: theory.md's 1 + n u − u^n holds on a star (one level); deeper, members see a loss at different times".into(),
+        );
+    }
+    // The star: per packet, the k leaves that miss it ask 1 + k u - u^k times in the first
+    // round. Planned drops give each packet's k; random loss p a binomial k.
+    let u = star_u(config.srm.c2);
+    let leaves = config.nodes - 1;
+    let (requests, missing) = if config.mean_loss() == 0.0 {
+        let mut per_packet = vec![0u32; config.packets as usize];
+        for entry in config.drops.entries() {
+            per_packet[entry.packet as usize - 1] += 1;
+        }
+        per_packet
+            .iter()
+            .fold((0.0, 0.0), |(requests, missing), &k| {
+                (requests + expected_requests(k, u), missing + f64::from(k))
+            })
+    } else {
+        let p = config.mean_loss();
+        let mut choose = 1.0;
+        let (mut requests, mut missing) = (0.0, 0.0);
+        for k in 1..=leaves {
+            choose = choose * f64::from(leaves - k + 1) / f64::from(k);
+            let chance = choose * p.powi(k as i32) * (1.0 - p).powi((leaves - k) as i32);
+            requests += chance * expected_requests(k, u);
+            missing += chance * f64::from(k);
+        }
+        (requests, missing)
+    };
+    if missing == 0.0 {
+        return (None, "no loss to repair: set loss or drop".into());
+    }
+    (
+        Some(requests / missing),
+        format!(
+            "suppression on the star: k leaves missing a packet ask 1 + k u − u^k times, u = δ / (C2 d) = {u:.2}"
+        ),
+    )
+}
 
 impl ProtocolSpec for SrmSpec {
     fn name(&self) -> &'static str {
@@ -458,6 +1031,8 @@ impl ProtocolSpec for SrmSpec {
             "c2",
             "d1",
             "d2",
+            "drop",
+            "srm",
         ]
     }
     fn kinds(&self, _config: &Config) -> &'static [Kind] {
@@ -478,6 +1053,9 @@ impl ProtocolSpec for SrmSpec {
                 },
                 packets: config.packets,
                 params: config.srm,
+                variant: Variant::of(config),
+                drops: config.drops,
+                session_period: (session_rounds(config.nodes) * HOP as f64).round() as Tick,
             },
             config,
         )
@@ -485,8 +1063,19 @@ impl ProtocolSpec for SrmSpec {
     fn round_limit(&self, config: &Config) -> u32 {
         let depth = super::tree::depth_of(config.nodes, config.fanout);
         let srm = config.srm;
-        let wait = 32.0 * (srm.c1 + srm.c2 + srm.d1 + srm.d2 + 2.0) * f64::from(depth.max(1));
+        // A retry at the cap waits 2^5 (adaptive 3^5) timer spans; the adaptive constants stay
+        // under their upper bounds (C2, D2 up to N: bounded here by the group's log, as they
+        // only grow by 0.5 a loss).
+        let cap = match Variant::of(config) {
+            Variant::Fixed => 32.0,
+            Variant::Adaptive => 243.0,
+        };
+        let spans = srm.c1 + srm.c2 + srm.d1 + srm.d2 + 2.0;
+        let wait = cap * spans * f64::from(depth.max(1)) + session_rounds(config.nodes);
         stream::round_limit(config, depth, wait)
+    }
+    fn own_params(&self) -> &'static [Param] {
+        &OWN_PARAMS
     }
     fn expected_curve(&self, config: &Config, max_points: usize) -> Vec<f64> {
         let depth = super::tree::depth_of(config.nodes, config.fanout);
@@ -521,52 +1110,24 @@ impl ProtocolSpec for SrmSpec {
     }
     fn theory(&self) -> Option<TheorySource> {
         Some(TheorySource {
-            source: "theory.md section 7: M - 1 + depth rounds without loss; NAKs per loss about 1 / S with suppression (Floyd et al. 1997)",
-            assumptions: "the stream's curve holds without loss or crashes; repairs under loss have no closed form",
+            source: "theory.md section 7: M - 1 + depth rounds without loss; on a star, 1 + n u - u^n requests when n members miss a packet (Floyd et al. 1997, timers as ns-2's SRM agent)",
+            assumptions: "the stream's curve holds without loss, crashes or drops; the requests' formula on a star (one level) with fixed timers and about one loss per packet",
         })
     }
     fn theory_note(&self, config: &Config) -> String {
         if self.expected_rounds(config).is_some() {
             "theory: without loss every packet takes the tree's depth, M − 1 + depth rounds, dashed"
                 .into()
+        } else if let Some(slow) = slow_recovery(config) {
+            format!(
+                "no closed-form theory for repairs under this loss: no theory curve is drawn. {slow}"
+            )
         } else {
-            "no closed-form theory for repairs under loss or crashes: no theory curve is drawn (without loss: M − 1 + depth rounds)".into()
+            "no closed-form theory for repairs under loss, crashes or planned drops: no theory curve is drawn (without loss: M − 1 + depth rounds)".into()
         }
     }
     fn lesson(&self, config: &Config, measures: Option<&Measures>) -> Option<Lesson> {
-        // With suppression one NAK serves everyone below the lossy link, about 1 / S for a
-        // subtree of S; without, every one of them asks: about 1. Both assume one loss on a
-        // packet's way down (loss x depth small); with more, repairs are lost and asked for again,
-        // and one repair's flood serves other subtrees too: no closed form.
-        let depth = super::tree::depth_of(config.nodes, config.fanout);
-        let losses_on_the_way = config.mean_loss() * f64::from(depth);
-        let (expected, why) = if losses_on_the_way > SINGLE_LOSS {
-            (
-                None,
-                format!(
-                    "no closed form: {losses_on_the_way:.2} losses on a packet's way down (loss × depth), more than one in ten"
-                ),
-            )
-        } else if config.srm.suppression {
-            let subtree = mean_missing_subtree(config.nodes, config.fanout);
-            (
-                Some(1.0 / subtree.max(1.0)),
-                format!(
-                    "suppression: one NAK serves the {} nodes below a lossy link, or fewer",
-                    // A mean: one decimal while it is small, whole nodes after.
-                    if subtree < 10.0 {
-                        format!("{subtree:.1}")
-                    } else {
-                        format!("{subtree:.0}")
-                    }
-                ),
-            )
-        } else {
-            (
-                Some(1.0),
-                "no suppression: every node that missed it asks, at once".into(),
-            )
-        };
+        let (expected, why) = expected_naks_per_missing(config);
         let measured = measures.and_then(|measures| {
             let missed = measures.totals.repaired;
             (missed > 0)
@@ -590,11 +1151,13 @@ impl ProtocolSpec for SrmSpec {
         2_000
     }
     fn node_bytes(&self, config: &Config) -> u64 {
-        // Per packet: a request and a repair timer's state.
-        32 * u64::from(config.packets)
+        // Per packet a loss's state and its timers; per member a measured distance.
+        64 * u64::from(config.packets) + 2 * u64::from(config.nodes)
     }
     fn sends_per_node(&self, config: &Config) -> u64 {
-        // A flood forwards every NAK and repair over each tree link: per node, per packet lost.
-        u64::from(config.fanout + 1) * u64::from(config.packets) * 2
+        // A flood forwards every NAK and repair over each tree link: per node, per packet lost;
+        // and every member's session message, N of them a session period.
+        let sessions = (f64::from(config.nodes) / session_rounds(config.nodes)).ceil() as u64;
+        u64::from(config.fanout + 1) * (u64::from(config.packets) * 2 + sessions)
     }
 }

@@ -1,24 +1,60 @@
 //! SWIM (Das, Gupta and Motivala, DSN 2002; theory.md section 10). Each period (a round, 100
-//! ticks) a member pings one member drawn uniformly from its list; without an ack after
-//! `PING_TIMEOUT` ticks it asks k others to ping it (ping-req), and they relay the ack; if no ack
-//! has come by the start of its next period, it suspects the member. A suspected member is
+//! ticks) a member pings one member drawn uniformly from its list; without an ack after the
+//! ping timeout it asks k others to ping it (ping-req), and they relay the ack; if no ack has
+//! come by the probe's deadline, it suspects the member at its next period. A suspected member is
 //! confirmed failed `suspicion` periods later unless a higher incarnation refutes it (the
 //! member itself, hearing it is suspected, raises its incarnation). Every change is an update
 //! piggybacked on pings and acks (at most `PIGGYBACK` a datagram, each sent
 //! `λ log2 N` times, λ = 3: infection-style dissemination). Expected time until some member
 //! first suspects a crashed one: e / (e - 1) periods, for any N.
+//!
+//! Timeouts follow the network (`Timing::of`): the ping timeout is the 99th percentile of a
+//! round trip (two delays), at least `PING_TIMEOUT`; the deadline is the ping timeout plus the
+//! 99th percentile of an indirect probe (four delays: to a helper, to the target, back, back),
+//! at least one period. A member starts no new probe while one is pending, so a probe longer
+//! than a period stretches SWIM's protocol period, as the paper asks (T' at least three round
+//! trips); the suspicion timeout counts such stretched periods. A live member is then
+//! suspected only if its direct ack and all k indirect ones come later than their 99th
+//! percentiles: without loss, under 0.01 x 0.01^k a probe, whatever the delay. Without delay
+//! both are the old constants: a 30-tick ping timeout and a deadline at the next period.
 
 use super::membership::{HasView, Member, SEED, Seen, Shared, View, bytes, stamp};
 use super::membership_spec::MembershipSpec;
 use crate::drivers::on_events;
+use crate::failures::Delay;
 use crate::protocol::{Datagram, Net, Protocol};
 use crate::report::{Kind, Look, MembershipRound, TICKS_PER_ROUND, Tick};
 use crate::spec::Words;
 use std::rc::Rc;
 
-/// Ticks a member waits for a direct ack before sending ping-reqs (0.3 periods; the ack of an
-/// indirect probe may arrive until the period ends). With a delay, a round trip must fit.
+/// Ticks a member waits for a direct ack before sending ping-reqs, at least (0.3 periods; the
+/// ack of an indirect probe may arrive until the period ends). With a delay, the 99th
+/// percentile of a round trip if longer (`Timing::of`).
 pub const PING_TIMEOUT: Tick = 30;
+/// The share of round trips (direct, then indirect) the timeouts wait for.
+pub const TIMEOUT_QUANTILE: f64 = 0.99;
+
+/// A probe's timeouts, from the delay distribution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timing {
+    /// Ticks from the ping to the ping-reqs.
+    pub ping_timeout: Tick,
+    /// Ticks from the ping to the deadline: a probe still without an ack then suspects its
+    /// target (at the prober's next period), and the next probe starts no earlier. Also the
+    /// protocol period the suspicion timeout counts.
+    pub probe: Tick,
+}
+
+impl Timing {
+    pub fn of(delay: Delay) -> Timing {
+        let ping_timeout = PING_TIMEOUT.max(delay.sum_quantile(2, TIMEOUT_QUANTILE));
+        let indirect = delay.sum_quantile(4, TIMEOUT_QUANTILE);
+        Timing {
+            ping_timeout,
+            probe: TICKS_PER_ROUND.max(ping_timeout + indirect),
+        }
+    }
+}
 /// Updates piggybacked on one datagram, at most.
 pub const PIGGYBACK: usize = 6;
 /// λ: an update is piggybacked λ ceil(log2(N + 1)) times.
@@ -121,8 +157,8 @@ impl Member for Entry {
 #[derive(Clone, Debug, Default)]
 pub struct Node {
     pub view: View<Entry>,
-    /// This period's probe: its target, and whether an ack came back.
-    pub probe: Option<(u32, bool)>,
+    /// The pending probe: its target, whether an ack came back, and its deadline (tick).
+    pub probe: Option<(u32, bool, Tick)>,
     /// Members it suspects (their timeouts are checked each period).
     pub suspects: Vec<u32>,
     /// Updates to piggyback, newest first, with the sends each has left.
@@ -143,10 +179,14 @@ impl HasView for Node {
 pub enum Timer {
     /// No direct ack from this target yet: ask k others.
     PingTimeout(u32),
+    /// A suspicion of this member runs out (drawn as a bar; the confirmation itself happens at
+    /// the node's next period, where the suspicions are checked).
+    Suspicion(u32),
 }
 
 pub struct Swim {
     pub shared: Shared,
+    pub timing: Timing,
 }
 
 impl Swim {
@@ -197,6 +237,21 @@ impl Swim {
         net.send(from, to, kind, body);
     }
 
+    /// How long a suspicion lasts before it is confirmed.
+    /// Suspicion lasts this many protocol periods (a period grows with the network's delay).
+    fn suspicion_timeout(&self) -> Tick {
+        Tick::from(self.shared.params.suspicion) * self.timing.probe
+    }
+
+    /// `node` no longer suspects `member` (confirmed, refuted or suspected afresh).
+    fn end_suspicion(&self, net: &mut impl Net<Self>, node: u32, member: u32) {
+        let suspects = &mut net.state_mut(node).suspects;
+        if suspects.contains(&member) {
+            suspects.retain(|&other| other != member);
+            net.cancel_timer(node, Timer::Suspicion(member));
+        }
+    }
+
     /// The probe of `target` failed: suspect it (or, without a suspicion period, fail it).
     fn suspect(&self, net: &mut impl Net<Self>, node: u32, target: u32) {
         if self.shared.params.suspicion == 0 {
@@ -208,6 +263,7 @@ impl Swim {
         }
         self.shared.mark(net, node, target, Seen::Suspected);
         net.state_mut(node).suspects.push(target);
+        net.set_timer(node, self.suspicion_timeout(), Timer::Suspicion(target));
         let update = Update {
             member: target,
             version: entry.version,
@@ -223,9 +279,7 @@ impl Swim {
             return;
         }
         self.shared.mark(net, node, member, Seen::Failed);
-        net.state_mut(node)
-            .suspects
-            .retain(|&other| other != member);
+        self.end_suspicion(net, node, member);
         let update = Update {
             member,
             version: entry.version,
@@ -278,10 +332,10 @@ impl Swim {
         }
         net.state_mut(node).view.entries_mut()[member as usize].version = version;
         self.shared.mark(net, node, member, seen);
-        let suspects = &mut net.state_mut(node).suspects;
-        suspects.retain(|&other| other != member);
+        self.end_suspicion(net, node, member);
         if seen == Seen::Suspected {
-            suspects.push(member);
+            net.state_mut(node).suspects.push(member);
+            net.set_timer(node, self.suspicion_timeout(), Timer::Suspicion(member));
         }
         self.enqueue(net, node, update);
     }
@@ -326,13 +380,21 @@ impl Protocol for Swim {
             self.send(net, node, SEED, JOIN, node, DIRECT);
             return;
         }
-        // The last period's probe got no ack, directly or through the k others: suspect.
-        if let Some((target, false)) = net.state_mut(node).probe.take() {
-            self.suspect(net, node, target);
-        }
-        // Suspicions that timed out are confirmed.
+        // A probe acked is over; one past its deadline without an ack, directly or through the
+        // k others, suspects its target; one still waiting holds the next probe back.
         let now = net.now();
-        let timeout = Tick::from(self.shared.params.suspicion) * TICKS_PER_ROUND;
+        let pending = match net.state(node).probe {
+            Some((target, acked, deadline)) if acked || deadline <= now => {
+                net.state_mut(node).probe = None;
+                if !acked {
+                    self.suspect(net, node, target);
+                }
+                false
+            }
+            probe => probe.is_some(),
+        };
+        // Suspicions that timed out (in protocol periods) are confirmed.
+        let timeout = self.suspicion_timeout();
         let due: Vec<u32> = {
             let state = net.state(node);
             state
@@ -345,11 +407,14 @@ impl Protocol for Swim {
         for member in due {
             self.confirm(net, node, member);
         }
-        // This period's probe: one member, uniformly at random.
+        // This period's probe, unless one is still pending: one member, uniformly at random.
+        if pending {
+            return;
+        }
         if let Some(target) = self.shared.pick(net, node, node) {
-            net.state_mut(node).probe = Some((target, false));
+            net.state_mut(node).probe = Some((target, false, now + self.timing.probe));
             self.send(net, node, target, PING, target, DIRECT);
-            net.set_timer(node, PING_TIMEOUT, Timer::PingTimeout(target));
+            net.set_timer(node, self.timing.ping_timeout, Timer::PingTimeout(target));
         }
     }
 
@@ -372,9 +437,10 @@ impl Protocol for Swim {
                 self.send(net, to, body.relay, ACK, body.subject, DIRECT)
             }
             ACK => {
-                let probe = &mut net.state_mut(to).probe;
-                if *probe == Some((body.subject, false)) {
-                    *probe = Some((body.subject, true));
+                if let Some((target, acked, _)) = &mut net.state_mut(to).probe
+                    && *target == body.subject
+                {
+                    *acked = true;
                 }
             }
             // Asked to probe for another: ping the target on its behalf.
@@ -401,8 +467,12 @@ impl Protocol for Swim {
     }
 
     fn on_timer(&self, net: &mut impl Net<Self>, node: u32, timer: Timer) {
-        let Timer::PingTimeout(target) = timer;
-        if net.state(node).probe != Some((target, false)) {
+        let target = match timer {
+            Timer::PingTimeout(target) => target,
+            // Only drawn: the node's next period confirms what has run out.
+            Timer::Suspicion(_) => return,
+        };
+        if !matches!(net.state(node).probe, Some((pending, false, _)) if pending == target) {
             return;
         }
         // No direct ack: k others probe the target for us.
@@ -421,8 +491,11 @@ impl Protocol for Swim {
         }
     }
 
-    fn timer_name(&self, _timer: &Timer) -> &'static str {
-        "ping timeout"
+    fn timer_name(&self, timer: &Timer) -> &'static str {
+        match timer {
+            Timer::PingTimeout(_) => "ping timeout",
+            Timer::Suspicion(_) => "suspicion",
+        }
     }
 
     fn watch(&self, node: u32, tick: Tick) {
@@ -466,6 +539,11 @@ pub static SPEC: MembershipSpec = MembershipSpec {
         on_events(
             Swim {
                 shared: super::membership::Shared::new(config.membership, config.nodes),
+                timing: Timing::of(if config.has_delay() {
+                    config.delay
+                } else {
+                    Delay::None
+                }),
             },
             config,
         )
