@@ -851,7 +851,7 @@ static WORDS: Words = Words {
         then multicasts a NAK; hearing someone else's NAK first, it holds its own back (suppression), and \
         one holder repairs. Turn suppression off to see the NAK storm it prevents. Suppression buys less \
         traffic, not speed: those random waits delay every repair, so without suppression the run ends \
-        sooner, at several times the datagrams. SRM (Floyd et al., 1995–97) \
+        sooner, at many more datagrams. SRM (Floyd et al., 1995–97) \
         carried the LBL whiteboard over the MBone, where no sender could track every receiver. \
         A crashed SRM member costs only itself, unlike a crashed tree node: SRM's members are end hosts and \
         IP multicast's routers carry the flood around them, while the tree protocol's nodes are the forwarders.",
