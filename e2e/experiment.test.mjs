@@ -18,7 +18,7 @@ async function waitForResult(lab, timeout = 60000) {
     mean: Number(await lab.page.getByTestId('experiment-mean').getAttribute('data-value')),
     sd: Number(await lab.page.getByTestId('experiment-sd').getAttribute('data-value')),
     completed: Number(await lab.text('experiment-completed')),
-    datagrams: Number(await lab.text('experiment-datagrams')),
+    datagrams: Number(await lab.page.getByTestId('experiment-datagrams').getAttribute('data-value')),
   };
 }
 

@@ -231,6 +231,13 @@ test('each export downloads a non-empty file of the right type, named after the 
     const bytes = readFileSync(await file.path());
     assert.ok(bytes.length > 0, `${name} is empty`);
     if (magic) assert.deepEqual([...bytes.subarray(0, 4)], magic, `${name} magic`);
+    if (extension === '.png') {
+      // The stage with its legend in a band underneath: as wide as the stage, taller.
+      const stage = await lab.page.getByTestId('stage').evaluate((canvas) => [canvas.width, canvas.height]);
+      const [width, height] = [bytes.readUInt32BE(16), bytes.readUInt32BE(20)];
+      assert.equal(width, stage[0], 'the PNG is the stage\'s width');
+      assert.ok(height >= stage[1] + 40, `the legend band under the stage (${height} against ${stage[1]})`);
+    }
     if (extension === '.csv') {
       const lines = bytes.toString().trim().split('\n');
       assert.match(lines[0], /^round,informed,live,informed_fraction,datagrams/);

@@ -4,6 +4,7 @@
 // every compare panel fit the frame.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { ARTIFACTS } from './harness.mjs';
 import { viewSuite } from './views.mjs';
 
@@ -177,22 +178,138 @@ test('clicking a node highlights its path back to the sender and gives the hop c
   await lab.page.close();
 });
 
+/** The built-in tours, as the page serves them (static/tours/*.json). */
+const TOURS = readdirSync(new URL('../static/tours/', import.meta.url))
+  .filter((file) => file.endsWith('.json'))
+  .map((file) => [file.slice(0, -'.json'.length), JSON.parse(readFileSync(new URL(`../static/tours/${file}`, import.meta.url)))]);
+
+/** The lesson's elements where the screen has them: the lesson, its expected and measured values, its own chart. */
+async function lessonIds(page) {
+  const ids = [];
+  for (const id of ['lesson', 'lesson-chart']) {
+    if (await page.getByTestId(id).count()) ids.push(id);
+  }
+  return ids;
+}
+
+/** Stage, chart, caption and the lesson on screen; the lesson's figures and chart inside the lesson box. */
+async function assertLessonScreen(page, label, extra = []) {
+  const lesson = await lessonIds(page);
+  assertOnScreen(await boxes(page, ['stage', 'chart', ...extra, ...lesson.filter((id) => id === 'lesson')]), label);
+  if (lesson.includes('lesson')) {
+    const box = await page.getByTestId('lesson').boundingBox();
+    for (const id of ['lesson-expected', 'lesson-measured', 'lesson-chart']) {
+      const inner = page.getByTestId('lesson').getByTestId(id);
+      if (!(await inner.count())) continue;
+      const part = await inner.boundingBox();
+      assert.ok(part && part.x >= box.x - 0.5 && part.y >= box.y - 0.5 && part.x + part.width <= box.x + box.width + 0.5
+        && part.y + part.height <= box.y + box.height + 0.5, `${label}: ${id} lies inside the lesson`);
+    }
+  }
+}
+
+test('the tour menu lists every tour in static/tours', async () => {
+  const lab = await openRun('?mode=push&n=50&seed=1', PROJECTOR);
+  const options = await lab.page.getByTestId('tour-menu').locator('option').evaluateAll((list) => list.map((option) => option.value).filter(Boolean));
+  assert.deepEqual([...options].sort(), TOURS.map(([name]) => name).sort());
+  for (const name of ['racks', 'many-messages', 'rumor-mongering', 'swim-heartbeat', 'cassandra-phi', 'async-delay']) {
+    assert.ok(options.includes(name), `a tour ${name}`);
+  }
+  await lab.page.close();
+});
+
 test('every step of every tour fits the 1280x720 screen, with and without present=1', async () => {
-  for (const tour of ['for-loop', 'loss-crashes', 'nak-storms', 'push-pull', 'trees-break']) {
+  for (const [tour, json] of TOURS) {
     for (const present of [false, true]) {
       const lab = await openView(`?tour=${tour}${present ? '&present=1' : ''}`, PROJECTOR);
-      await lab.page.getByTestId('tour-caption').waitFor();
-      for (let step = 0; ; step++) {
-        // A step may load a run: wait until the run view's stage is drawn again.
-        await lab.page.waitForFunction(() => document.querySelector('[data-testid="stage"]') && document.querySelector('[data-testid="chart"]'));
-        const hasLesson = (await lab.page.getByTestId('lesson').count()) > 0;
-        assertOnScreen(await boxes(lab.page, ['stage', 'chart', 'tour-caption', ...(hasLesson ? ['lesson'] : [])]), `${tour} step ${step + 1}${present ? ' (present)' : ''}`);
+      const caption = lab.page.getByTestId('tour-caption');
+      await caption.waitFor();
+      for (let step = 0; step < json.steps.length; step++) {
+        const label = `${tour} step ${step + 1}${present ? ' (present)' : ''}`;
+        // A step loads its run: wait for its caption and the run view's stage drawn again.
+        await lab.page.waitForFunction((text) => document.querySelector('[data-testid="tour-caption"]')?.textContent === text, json.steps[step].caption);
+        await lab.page.waitForFunction(() => document.querySelector('[data-testid="stage"]')?.hasAttribute('data-node-px') && document.querySelector('[data-testid="chart"]'));
+        assert.equal(await lab.page.getByTestId('notice').count(), 0, `${label}: no notice`);
+        const runTo = json.steps[step].action?.run_to;
+        if (runTo !== undefined) assert.ok(await lab.number('round') <= runTo, `${label}: at most round ${runTo}`);
+        await assertLessonScreen(lab.page, label, ['tour-caption']);
+        if (!present) await lab.page.screenshot({ path: `${ARTIFACTS}tour-${tour}-${step + 1}.png` });
         const next = lab.page.getByTestId('tour-next');
-        if (await next.isDisabled()) break;
-        await next.click();
+        assert.equal(await next.isDisabled(), step === json.steps.length - 1, `${label}: Next`);
+        if (step < json.steps.length - 1) await next.click();
       }
       assert.deepEqual(lab.errors, [], tour);
       await lab.page.close();
     }
   }
+});
+
+test('every preset opens without a notice, its stage, chart and lesson on one screen', async () => {
+  const lab = await openRun('?mode=push&n=50&seed=1', PROJECTOR);
+  const links = await lab.page.locator('.presets a').evaluateAll((list) => list.map((link) => link.getAttribute('href')));
+  await lab.page.close();
+  assert.ok(links.length >= 17, `${links.length} presets`);
+  for (const href of links) {
+    const preset = await openRun(href, PROJECTOR);
+    assert.equal(await preset.page.getByTestId('notice').count(), 0, `${href}: no notice`);
+    const n = Number(new URLSearchParams(href.slice(1)).get('n'));
+    if (['push', 'pull', 'push-pull'].includes(new URLSearchParams(href.slice(1)).get('mode'))) {
+      assert.ok(n <= 500, `${href}: gossip presets use an N whose datagrams fly (at most 500)`);
+    }
+    await assertLessonScreen(preset.page, href);
+    assert.deepEqual(preset.errors, [], href);
+    await preset.page.close();
+  }
+});
+
+test('Cassandra: the phi plot and the stage show the chosen observer\'s phi, the threshold drawn', async () => {
+  const lab = await openRun('?mode=cassandra&n=20&seed=3&round=40', PROJECTOR);
+  const stage = lab.page.getByTestId('stage');
+  const chart = lab.page.getByTestId('phi-chart');
+  assert.equal(await lab.page.getByTestId('lesson').getByTestId('phi-chart').count(), 1, 'the phi plot is the lesson\'s chart');
+  assert.equal(await stage.getAttribute('data-phi-observer'), '0', 'the first live node observes by default');
+  assert.equal(await chart.getAttribute('data-observer'), '0');
+  assertOnScreen(await boxes(lab.page, ['stage', 'chart', 'lesson']), 'cassandra');
+  // Node 5 of 20 sits at the right of the circle: clicking it makes it the observer.
+  const box = await stage.boundingBox();
+  await stage.click({ position: { x: box.width / 2 + 0.43 * Math.min(box.width, box.height), y: box.height / 2 } });
+  await lab.page.waitForFunction(() => document.querySelector('[data-testid="phi-chart"]')?.dataset.observer === '5');
+  assert.equal(await stage.getAttribute('data-phi-observer'), '5');
+  assert.match(await lab.text('node-details'), /^Node 5: .*φ about each member/);
+  await lab.page.screenshot({ path: `${ARTIFACTS}screen-cassandra-phi.png` });
+  assert.deepEqual(lab.errors, []);
+  await lab.page.close();
+});
+
+test('the Embed dialog offers autoplay, loop, locks, the view and the size, and previews the snippet', async () => {
+  const lab = await openRun('?mode=push&n=200&b=1&seed=3', PROJECTOR);
+  await lab.button('Embed').click();
+  const snippet = lab.page.getByTestId('embed-snippet');
+  const plain = await snippet.inputValue();
+  assert.match(plain, /width="640" height="400"/);
+  assert.doesNotMatch(plain, /autoplay=1|loop=1|lock=|view=/);
+  await lab.page.getByRole('checkbox', { name: 'Autoplay' }).check();
+  await lab.page.getByRole('checkbox', { name: 'Loop' }).check();
+  await lab.page.getByRole('checkbox', { name: 'Lock N' }).check();
+  await lab.page.getByRole('checkbox', { name: 'Lock protocol' }).check();
+  await lab.page.getByTestId('embed-view').selectOption('compare');
+  await lab.page.getByTestId('embed-size').selectOption('800 × 500');
+  const text = await snippet.inputValue();
+  const src = text.match(/src="([^"]+)"/)[1].replaceAll('&amp;', '&');
+  const query = new URLSearchParams(new URL(src).search);
+  assert.equal(query.get('embed'), '1');
+  assert.equal(query.get('autoplay'), '1');
+  assert.equal(query.get('loop'), '1');
+  assert.deepEqual(query.get('lock').split(',').sort(), ['mode', 'n']);
+  assert.equal(query.get('view'), 'compare');
+  assert.match(text, /width="800" height="500"/);
+  // The preview is the snippet's frame: the compare view, embedded, its protocol locked.
+  await lab.button('Preview').click();
+  const frame = lab.page.getByTestId('embed-preview');
+  assert.equal(await frame.getAttribute('src'), src);
+  const inner = lab.page.frameLocator('[data-testid="embed-preview"]');
+  await inner.getByTestId('panel').first().waitFor();
+  await lab.page.screenshot({ path: `${ARTIFACTS}screen-embed-dialog.png` });
+  assert.deepEqual(lab.errors, []);
+  await lab.page.close();
 });

@@ -5,7 +5,7 @@
 
 use gossip_lab::engine::Simulation;
 use gossip_lab::ui::share::{Cue, TourAction, parse_tour, to_query, tour_source};
-use gossip_lab::ui::state::Lab;
+use gossip_lab::ui::state::{Lab, ghost_label};
 use gossip_lab::ui::url::parse_query;
 use proptest::prelude::*;
 
@@ -291,6 +291,12 @@ fn built_in_tours_parse_and_play() {
         "Loss and crashes",
         "Trees break",
         "NAK storms",
+        "Racks and the core switch",
+        "Many messages and the three policies",
+        "Rumor mongering and its residue",
+        "SWIM against heartbeating",
+        "Cassandra's φ",
+        "Asynchrony and delay",
         "Plumtree: a tree that gossip repairs",
     ] {
         assert!(names.iter().any(|name| name == title), "no tour {title:?}");
@@ -326,4 +332,41 @@ fn malformed_tours_get_clear_messages() {
         let error = parse_tour(json).expect_err(json);
         assert!(error.contains(expected), "{json}: {error}");
     }
+}
+
+/// A faded run's legend names every parameter that differs from the run on screen, and only those.
+#[test]
+fn ghost_labels_name_what_differs() {
+    let config = |query: &str| parse_query(query).0.config;
+    let current = config("?mode=srm&n=200&b=2&loss=0.05&seed=4");
+    assert_eq!(
+        ghost_label(
+            &config("?mode=srm&n=200&b=2&loss=0.05&suppression=off&seed=4"),
+            &current
+        ),
+        "suppression off"
+    );
+    assert_eq!(
+        ghost_label(&config("?mode=push&n=1000&b=2&loss=0.05&seed=5"), &current),
+        "push, N=1000, seed 5"
+    );
+    assert_eq!(
+        ghost_label(
+            &config("?mode=push&n=200&b=1&stop=feedback-counter&stop_k=2&seed=3"),
+            &config("?mode=push&n=200&b=1&stop=feedback-counter&stop_k=1&seed=3")
+        ),
+        "stop k 2"
+    );
+    // A default is named as the parameter table types it.
+    assert_eq!(
+        ghost_label(
+            &config("?mode=push&n=200&seed=3"),
+            &config("?mode=push&n=200&async=0&seed=3")
+        ),
+        "async off"
+    );
+    assert_eq!(
+        ghost_label(&current, &current),
+        "an earlier run, same parameters"
+    );
 }

@@ -245,6 +245,58 @@ fn cassandra_convicts_when_phi_crosses_the_threshold() {
     }
 }
 
+/// The phi the page plots and colours by is the detector's own: after the crash, with no news,
+/// phi about the crashed node rises by the same step each period (one period over the mean
+/// interval, times log10 e) until the observer convicts it, and the observer's matrix entry
+/// turns failed exactly when phi has passed the threshold; a lossless run never lets phi about
+/// a live member reach it. Other protocols have no phi.
+#[test]
+fn cassandra_reports_each_observers_phi() {
+    let nodes = 30;
+    let mut simulation = Simulation::with_contacts(config(
+        Mode::Cassandra,
+        nodes,
+        11,
+        &[("crash_at", "5:0.04"), ("periods", "80")],
+    ))
+    .unwrap();
+    let mut target = None;
+    let mut previous: Vec<Option<f64>> = vec![None; nodes as usize];
+    let mut convicted = 0;
+    while let Some(report) = simulation.step() {
+        let membership = report.membership.as_ref().unwrap();
+        target = target.or(membership.target);
+        for observer in (0..nodes).filter(|&node| !simulation.is_crashed(node)) {
+            assert_eq!(simulation.phi(observer, observer), None);
+            for member in
+                (0..nodes).filter(|&node| node != observer && !simulation.is_crashed(node))
+            {
+                let phi = simulation.phi(observer, member).unwrap();
+                assert!(
+                    phi < 8.0,
+                    "round {}: {observer} about {member}: {phi}",
+                    report.round
+                );
+            }
+            let Some(target) = target else { continue };
+            let phi = simulation.phi(observer, target).unwrap();
+            let failed = membership.views[(observer * nodes + target) as usize] == 3;
+            if failed && previous[observer as usize].is_some_and(|before| before <= 8.0) {
+                assert!(phi > 8.0, "observer {observer} convicted at phi {phi}");
+                convicted += 1;
+            }
+            previous[observer as usize] = Some(phi);
+        }
+    }
+    assert!(
+        target.is_some() && convicted > 10,
+        "{convicted} convictions seen"
+    );
+    let mut push = Simulation::new(config(Mode::Push, 20, 1, &[])).unwrap();
+    push.run_to_end();
+    assert_eq!(push.phi(0, 1), None);
+}
+
 #[test]
 fn a_joining_node_contacts_the_seed_and_reaches_every_list() {
     for mode in Mode::MEMBERSHIP {

@@ -221,3 +221,38 @@ fn url_keys_take_either_spelling() {
         assert_eq!(find_by_url(url).map(|param| param.key), Some(key), "{url}");
     }
 }
+
+/// The engine reports who still spreads. Blind counter with b = 1: a node pushes once a round,
+/// from the round after it learned the rumor, and stops after k pushes; so after round R exactly
+/// the nodes informed in rounds R - k + 1 ..= R are infective, every earlier one removed, and at
+/// the end nobody spreads. Plain push has no stop rule and reports nothing.
+#[test]
+fn the_engine_reports_who_still_spreads() {
+    for (k, seed) in [(1, 1), (2, 2), (3, 3), (3, 4)] {
+        let mut simulation = Simulation::new(mongering(200, "blind-counter", k, seed)).unwrap();
+        let mut infective_seen = 0;
+        while simulation.step().is_some() {
+            let round = simulation.round();
+            for node in 0..200 {
+                let infective = simulation
+                    .informed_when_and_by(node)
+                    .is_some_and(|(when, _)| round - when < k);
+                assert_eq!(
+                    simulation.spreading(node),
+                    Some(infective),
+                    "k {k}, seed {seed}, round {round}, node {node}"
+                );
+                infective_seen += u32::from(infective);
+            }
+        }
+        assert!(infective_seen >= 2, "k {k}, seed {seed}: {infective_seen}");
+        assert!((0..200).all(|node| simulation.spreading(node) == Some(false)));
+    }
+    let mut push = Simulation::new(Config {
+        nodes: 50,
+        ..Config::default()
+    })
+    .unwrap();
+    push.run_to_end();
+    assert_eq!(push.spreading(0), None);
+}

@@ -5,7 +5,9 @@
 use gossip_lab::engine::protocols::{rmtp, tree};
 use gossip_lab::engine::{Config, Mode, NetworkConfig};
 use gossip_lab::ui::charts::{datagrams, infection};
-use gossip_lab::ui::state::{Action, DATAGRAMS_PER_FRAME, HISTORY_POINTS, History, Lab, Run};
+use gossip_lab::ui::state::{
+    Action, DATAGRAMS_PER_FRAME, HISTORY_POINTS, History, Lab, Run, ghost_label,
+};
 use gossip_lab::ui::url::{Setup, parse_query};
 use gossip_lab::ui::{App, stage};
 use std::rc::Rc;
@@ -85,7 +87,8 @@ fn changing_a_parameter_restarts_and_keeps_the_old_curve_as_a_ghost() {
     assert_eq!(lab.config.mode, Mode::Pull);
     assert_eq!(lab.run.borrow().simulation.round(), 0);
     assert_eq!(lab.ghosts.len(), 1);
-    assert!(lab.ghosts[0].label.starts_with("push b=1 N=80"));
+    // The faded run is named by what differs from the run on screen: the protocol.
+    assert_eq!(ghost_label(&lab.ghosts[0].config, &lab.config), "push");
     assert_eq!(lab.reduce(Action::ClearGhosts).ghosts.len(), 0);
 }
 

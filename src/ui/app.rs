@@ -9,7 +9,7 @@ use super::panels::{
     Counts, Expectation, Explanation, Legend, Milestones, NodeDetails, Notices, RunProps,
 };
 use super::stage;
-use super::state::{ANIMATED_NODES, Action, History, Lab};
+use super::state::{self, ANIMATED_NODES, Action, History, Lab};
 use super::url;
 use crate::engine::Counters;
 use gloo_events::{EventListener, EventListenerOptions};
@@ -160,7 +160,10 @@ fn on_frame(
             let ghost_points: Vec<(String, Vec<(f64, f64)>)> = lab
                 .ghosts
                 .iter()
-                .map(|ghost| (ghost.label.clone(), curve(&ghost.fractions)))
+                .map(|ghost| {
+                    let label = state::ghost_label(&ghost.config, run.simulation.config());
+                    (label, curve(&ghost.fractions))
+                })
                 .collect();
             let points = curve(&run.fractions);
             // async-racks: asynchronous gossip is drawn against time in periods, beside the
@@ -507,6 +510,8 @@ pub fn app() -> Html {
         && lab.config.mode.spec().crash_cuts_subtree();
     let regions = matches!(structure, crate::engine::Structure::Regions { .. });
     let stream = lab.run.borrow().simulation.messages() > 1;
+    // Rumor mongering: the engine tells who still spreads (the sender always has a state).
+    let mongering = lab.run.borrow().simulation.spreading(0).is_some();
     let many_messages = lab.config.many_messages();
     let on_log = dispatch.reform(|event: Event| {
         let input: web_sys::HtmlInputElement = event.target_unchecked_into();
@@ -546,6 +551,7 @@ pub fn app() -> Html {
         .and_then(|node| stage::path_from_sender(&lab.run.borrow().simulation, node));
     let membership = lab.config.mode.group() == crate::engine::config::Group::Membership;
     let has_lesson = lab.run.borrow().simulation.lesson().is_some();
+    let cassandra = lab.config.mode == crate::engine::Mode::Cassandra;
     let lesson_chart = if membership {
         LessonChart::Detection
     } else if !many_messages && lab.run.borrow().comparison.is_some() {
@@ -588,7 +594,7 @@ pub fn app() -> Html {
                     if let Some(path) = &node_path {
                         <p class="node-path" data-testid="node-path">{ path_words(path) }</p>
                     }
-                    <Legend mode={lab.config.mode} animated={nodes <= ANIMATED_NODES} {kinds} cut_off={tree} {regions} {stream} />
+                    <Legend mode={lab.config.mode} animated={nodes <= ANIMATED_NODES} {kinds} cut_off={tree} {regions} {stream} {mongering} />
                 </section>
                 <section class="panel results-panel" aria-label="Results">
                     <canvas ref={views.chart.clone()} class="chart" data-testid="chart" role="img"
@@ -602,12 +608,20 @@ pub fn app() -> Html {
                                     <canvas ref={views.comparison.clone()} class="chart small" data-testid="comparison-chart" role="img"
                                         aria-label="The same run with the protocol's switch on and off"></canvas>
                                 </div>
+                            } else if lesson_chart == LessonChart::Detection && cassandra {
+                                // Cassandra's lesson is phi's climb to the threshold.
+                                <div class="lesson-chart" data-testid="lesson-chart">
+                                    <super::membership::PhiChart run={run_props.run.clone()} version={lab.version} selected={lab.selected} />
+                                </div>
                             } else if lesson_chart == LessonChart::Detection {
                                 <div class="lesson-chart" data-testid="lesson-chart">
                                     <super::membership::DetectionChart run={run_props.run.clone()} version={lab.version} />
                                 </div>
                             }
                         </div>
+                    }
+                    if lesson_chart == LessonChart::Detection && cassandra {
+                        <super::membership::DetectionChart run={run_props.run.clone()} version={lab.version} />
                     }
                     // Which theory the dashed curve is, or why none is drawn.
                     <p class="theory-note" data-testid="theory-note">{ theory_note }</p>

@@ -18,6 +18,12 @@ const TOURS: &[(&str, &str)] = &[
     ("loss-crashes", "Loss and crashes"),
     ("trees-break", "Trees break"),
     ("nak-storms", "NAK storms"),
+    ("racks", "Racks and the core switch"),
+    ("many-messages", "Many messages and the three policies"),
+    ("rumor-mongering", "Rumor mongering and its residue"),
+    ("swim-heartbeat", "SWIM against heartbeating"),
+    ("cassandra-phi", "Cassandra's φ"),
+    ("async-delay", "Asynchrony and delay"),
     ("plumtree", "Plumtree: a tree that gossip repairs"),
 ];
 
@@ -36,22 +42,22 @@ const PRESETS: &[(&str, &str, &str)] = &[
     (
         "Push gossip",
         "log2 N + ln N rounds, no structure",
-        "?mode=push&n=1000&b=1&seed=1",
+        "?mode=push&n=500&b=1&seed=1",
     ),
     (
         "Pull's fast end",
         "the uninformed fraction squared each round",
-        "?mode=pull&n=1000&b=1&seed=1",
+        "?mode=pull&n=500&b=1&seed=1",
     ),
     (
         "Push-pull",
         "log3 N + O(log log N) rounds",
-        "?mode=push-pull&n=1000&b=1&seed=1",
+        "?mode=push-pull&n=500&b=1&seed=1",
     ),
     (
         "Half the datagrams lost",
         "like b / 2: about twice the rounds",
-        "?mode=push&n=1000&b=1&loss=0.5&seed=1",
+        "?mode=push&n=500&b=1&loss=0.5&seed=1",
     ),
     (
         "Tree with crashes",
@@ -67,6 +73,46 @@ const PRESETS: &[(&str, &str, &str)] = &[
         "ACK implosion",
         "RMTP without designated receivers",
         "?mode=rmtp&n=200&loss=0.05&designated=off&seed=4",
+    ),
+    (
+        "Two racks",
+        "one core switch, about one datagram a round across it",
+        "?mode=push&n=200&b=1&racks=2&seed=3",
+    ),
+    (
+        "Many messages, recent first",
+        "K = 1 of 8 messages per datagram: old ones starve",
+        "?mode=push&n=200&b=1&messages=8&capacity=1&policy=recent&seed=3",
+    ),
+    (
+        "Rumor mongering",
+        "stop after one unnecessary contact: a residue near 17 %",
+        "?mode=push&n=200&b=1&stop=feedback-counter&stop_k=1&seed=3",
+    ),
+    (
+        "Heartbeating",
+        "a crash detected T_fail periods later",
+        "?mode=heartbeat&n=100&b=1&seed=3",
+    ),
+    (
+        "SWIM",
+        "first detection after e / (e - 1) periods, for any N",
+        "?mode=swim&n=100&seed=3",
+    ),
+    (
+        "Cassandra's φ",
+        "convicted when φ passes 8",
+        "?mode=cassandra&n=100&seed=3",
+    ),
+    (
+        "Asynchronous push",
+        "own phases, no round boundary to wait for",
+        "?mode=push&n=200&b=1&async=0&seed=3",
+    ),
+    (
+        "Delayed datagrams",
+        "every datagram 2 rounds on the way: about 20 rounds, not 14",
+        "?mode=push&n=200&b=1&delay=fixed:2&seed=3",
     ),
 ];
 
@@ -477,8 +523,188 @@ struct Recording {
     recorder: web_sys::MediaRecorder,
 }
 
-/// Starts recording the stage as WebM; the file downloads when the recorder stops.
-fn start_recording(canvas: &HtmlCanvasElement, name: String) -> Option<Recording> {
+/// A canvas `band` CSS pixels taller than the stage, the stage's pixels copied at its top:
+/// what slides get (the stage with its legend, or with the round and the caption).
+fn framed(
+    stage: &HtmlCanvasElement,
+    band: f64,
+) -> Option<(HtmlCanvasElement, web_sys::CanvasRenderingContext2d, f64)> {
+    let ratio = window().device_pixel_ratio().max(1.0);
+    let canvas: HtmlCanvasElement = document().create_element("canvas").ok()?.dyn_into().ok()?;
+    canvas.set_width(stage.width());
+    canvas.set_height(stage.height() + (band * ratio) as u32);
+    let context: web_sys::CanvasRenderingContext2d =
+        canvas.get_context("2d").ok()??.dyn_into().ok()?;
+    Some((canvas, context, ratio))
+}
+
+/// Paints the frame's background and the stage on it.
+fn paint_stage(
+    context: &web_sys::CanvasRenderingContext2d,
+    stage: &HtmlCanvasElement,
+    canvas: &HtmlCanvasElement,
+) {
+    context.set_fill_style_str(&super::palette::css(super::palette::BACKGROUND, 1.0));
+    context.fill_rect(
+        0.0,
+        0.0,
+        f64::from(canvas.width()),
+        f64::from(canvas.height()),
+    );
+    let _ = context.draw_image_with_html_canvas_element(stage, 0.0, 0.0);
+}
+
+/// Text wrapped to `width` canvas pixels, at most `lines` lines (the last ends in "…" if cut).
+fn wrap(
+    context: &web_sys::CanvasRenderingContext2d,
+    text: &str,
+    width: f64,
+    lines: usize,
+) -> Vec<String> {
+    let fits = |line: &str| {
+        context
+            .measure_text(line)
+            .map_or(true, |m| m.width() <= width)
+    };
+    let mut out: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let candidate = if line.is_empty() {
+            word.to_string()
+        } else {
+            format!("{line} {word}")
+        };
+        if fits(&candidate) || line.is_empty() {
+            line = candidate;
+        } else {
+            out.push(std::mem::replace(&mut line, word.to_string()));
+        }
+    }
+    if !line.is_empty() {
+        out.push(line);
+    }
+    if out.len() > lines {
+        out.truncate(lines);
+        if let Some(last) = out.last_mut() {
+            last.push('…');
+        }
+    }
+    out
+}
+
+/// The stage with its legend underneath, as the page shows it (each key's swatch colour and
+/// words, read from the legend beside the stage): a PNG that explains itself on a slide.
+fn stage_with_legend(stage: &HtmlCanvasElement) -> Option<HtmlCanvasElement> {
+    let keys = document()
+        .query_selector_all(".stage-panel ul.legend li")
+        .ok()?;
+    let mut entries: Vec<(Option<String>, String)> = Vec::new();
+    for index in 0..keys.length() {
+        let Some(item) = keys
+            .item(index)
+            .and_then(|node| node.dyn_into::<web_sys::Element>().ok())
+        else {
+            continue;
+        };
+        let colour = item
+            .query_selector(".swatch")
+            .ok()
+            .flatten()
+            .and_then(|swatch| swatch.get_attribute("style"))
+            .and_then(|style| {
+                style
+                    .split("--swatch:")
+                    .nth(1)
+                    .map(|value| value.trim().trim_end_matches(';').to_string())
+            });
+        entries.push((
+            colour,
+            item.text_content().unwrap_or_default().trim().to_string(),
+        ));
+    }
+    // Three columns on a wide stage, two on a narrow one: whole labels, not cut ones.
+    let css_width = f64::from(stage.width()) / window().device_pixel_ratio().max(1.0);
+    let columns = if css_width >= 720.0 { 3usize } else { 2 };
+    let rows = entries.len().div_ceil(columns) as f64;
+    let (canvas, context, ratio) = framed(stage, rows * 20.0 + 12.0)?;
+    paint_stage(&context, stage, &canvas);
+    context.set_font(&format!("{}px sans-serif", (13.0 * ratio).round()));
+    context.set_text_baseline("middle");
+    let column_width = f64::from(canvas.width()) / columns as f64;
+    for (index, (colour, words)) in entries.iter().enumerate() {
+        let x = (index % columns) as f64 * column_width + 8.0 * ratio;
+        let y = f64::from(stage.height()) + (6.0 + (index / columns) as f64 * 20.0 + 10.0) * ratio;
+        // The gradient key (informed early to late) has no single colour: viridis's middle.
+        let fill = colour
+            .clone()
+            .unwrap_or_else(|| super::palette::hex(super::palette::viridis(0.5)));
+        context.set_fill_style_str(&fill);
+        context.begin_path();
+        let _ = context.arc(x + 6.0 * ratio, y, 6.0 * ratio, 0.0, std::f64::consts::TAU);
+        context.fill();
+        context.set_fill_style_str(&super::palette::css(super::palette::INK, 1.0));
+        let text = wrap(&context, words, column_width - 24.0 * ratio, 1).join(" ");
+        let _ = context.fill_text(&text, x + 17.0 * ratio, y);
+    }
+    Some(canvas)
+}
+
+/// A requestAnimationFrame callback that asks for the next frame itself.
+type FrameLoop = Closure<dyn FnMut()>;
+
+/// Starts recording the stage as WebM, framed with the round and the caption (the tour's, else
+/// the configuration) under it; the file downloads when the recorder stops.
+fn start_recording(stage: &HtmlCanvasElement, name: String) -> Option<Recording> {
+    let (canvas, context, ratio) = framed(stage, 64.0)?;
+    let fallback = name.replace('_', " ");
+    // Each animation frame copies the stage and writes the round counter and the caption under
+    // it, until the recorder stops.
+    let frame: Rc<RefCell<Option<FrameLoop>>> = Rc::new(RefCell::new(None));
+    let again = frame.clone();
+    let (stage, target) = (stage.clone(), canvas.clone());
+    let recorder_slot: Rc<RefCell<Option<web_sys::MediaRecorder>>> = Rc::new(RefCell::new(None));
+    let watched = recorder_slot.clone();
+    *frame.borrow_mut() = Some(Closure::<dyn FnMut()>::new(move || {
+        if watched
+            .borrow()
+            .as_ref()
+            .is_some_and(|recorder| recorder.state() == web_sys::RecordingState::Inactive)
+        {
+            again.borrow_mut().take(); // the loop ends with the recording
+            return;
+        }
+        paint_stage(&context, &stage, &target);
+        let text = |id: &str| {
+            document()
+                .query_selector(&format!("[data-testid=\"{id}\"]"))
+                .ok()
+                .flatten()
+                .and_then(|element| element.text_content())
+                .map(|text| text.trim().to_string())
+        };
+        let round = text("round").unwrap_or_default();
+        let caption = text("tour-caption").unwrap_or_else(|| fallback.clone());
+        let top = f64::from(stage.height());
+        context.set_fill_style_str(&super::palette::css(super::palette::INK, 1.0));
+        context.set_text_baseline("top");
+        context.set_font(&format!("bold {}px sans-serif", (18.0 * ratio).round()));
+        let _ = context.fill_text(&format!("Round {round}"), 10.0 * ratio, top + 6.0 * ratio);
+        context.set_font(&format!("{}px sans-serif", (13.0 * ratio).round()));
+        let width = f64::from(target.width()) - 20.0 * ratio;
+        for (index, line) in wrap(&context, &caption, width, 2).iter().enumerate() {
+            let _ = context.fill_text(
+                line,
+                10.0 * ratio,
+                top + (30.0 + 16.0 * index as f64) * ratio,
+            );
+        }
+        if let Some(callback) = again.borrow().as_ref() {
+            let _ = window().request_animation_frame(callback.as_ref().unchecked_ref());
+        }
+    }));
+    if let Some(callback) = frame.borrow().as_ref() {
+        let _ = window().request_animation_frame(callback.as_ref().unchecked_ref());
+    }
     let stream = canvas.capture_stream_with_frame_request_rate(30.0).ok()?;
     let options = web_sys::MediaRecorderOptions::new();
     options.set_mime_type("video/webm");
@@ -504,6 +730,7 @@ fn start_recording(canvas: &HtmlCanvasElement, name: String) -> Option<Recording
     recorder.set_ondataavailable(Some(on_data.into_js_value().unchecked_ref()));
     recorder.set_onstop(Some(on_stop.into_js_value().unchecked_ref()));
     recorder.start_with_time_slice(250).ok()?;
+    *recorder_slot.borrow_mut() = Some(recorder.clone());
     Some(Recording { recorder })
 }
 
@@ -535,6 +762,144 @@ const BAR: [Command; 10] = [
     Command::Help,
 ];
 
+/// The frame sizes the Embed dialog offers (640 × 400 first: the compact layout's own).
+const EMBED_SIZES: [(u32, u32); 4] = [(640, 400), (800, 500), (960, 600), (1280, 720)];
+
+/// Controls an embed may fix: (URL key, label).
+const EMBED_LOCKS: [(&str, &str); 6] = [
+    ("mode", "protocol"),
+    ("n", "N"),
+    ("b", "b"),
+    ("loss", "loss"),
+    ("crash", "crashed"),
+    ("seed", "seed"),
+];
+
+/// What the Embed dialog puts in the snippet.
+#[derive(Clone, PartialEq)]
+struct EmbedOptions {
+    autoplay: bool,
+    looping: bool,
+    lock: Vec<String>,
+    view: super::view_keys::View,
+    size: (u32, u32),
+    /// The frame itself, shown in the dialog (loaded only on demand).
+    preview: bool,
+}
+
+/// The Embed dialog: autoplay, loop, the controls to lock, the view and the frame's size, the
+/// snippet they make, and on demand a preview of the frame, scaled to fit.
+fn embed_dialog(options: &UseStateHandle<EmbedOptions>, snippet: &str, src: &str) -> Html {
+    let update = |change: fn(&mut EmbedOptions, &web_sys::Event)| {
+        let options = options.clone();
+        Callback::from(move |event: Event| {
+            let mut next = (*options).clone();
+            change(&mut next, &event);
+            options.set(next);
+        })
+    };
+    let on_autoplay = update(|options, event| {
+        options.autoplay = event
+            .target()
+            .and_then(|target| target.dyn_into::<HtmlInputElement>().ok())
+            .is_some_and(|input| input.checked());
+    });
+    let on_loop = update(|options, event| {
+        options.looping = event
+            .target()
+            .and_then(|target| target.dyn_into::<HtmlInputElement>().ok())
+            .is_some_and(|input| input.checked());
+    });
+    let on_view = update(|options, event| {
+        let name = event
+            .target()
+            .and_then(|target| target.dyn_into::<web_sys::HtmlSelectElement>().ok())
+            .map(|select| select.value())
+            .unwrap_or_default();
+        if let Some(view) = super::view_keys::View::ALL
+            .into_iter()
+            .find(|view| view.name() == name)
+        {
+            options.view = view;
+        }
+    });
+    let on_size = update(|options, event| {
+        let index = event
+            .target()
+            .and_then(|target| target.dyn_into::<web_sys::HtmlSelectElement>().ok())
+            .map_or(0, |select| select.selected_index().max(0) as usize);
+        options.size = EMBED_SIZES[index.min(EMBED_SIZES.len() - 1)];
+    });
+    let lock_box = |key: &'static str, label: &'static str| {
+        let options_handle = options.clone();
+        let onchange = Callback::from(move |event: Event| {
+            let on = event
+                .target()
+                .and_then(|target| target.dyn_into::<HtmlInputElement>().ok())
+                .is_some_and(|input| input.checked());
+            let mut next = (*options_handle).clone();
+            next.lock.retain(|locked| locked != key);
+            if on {
+                next.lock.push(key.to_string());
+            }
+            options_handle.set(next);
+        });
+        html! {
+            <label class="check"><input type="checkbox" checked={options.lock.iter().any(|locked| locked == key)}
+                {onchange} aria-label={format!("Lock {label}")} />{ label }</label>
+        }
+    };
+    let toggle_preview = {
+        let options = options.clone();
+        Callback::from(move |_: MouseEvent| {
+            let mut next = (*options).clone();
+            next.preview = !next.preview;
+            options.set(next);
+        })
+    };
+    let (width, height) = options.size;
+    // The preview frame at the snippet's size, scaled to 320 CSS pixels wide.
+    let scale = 320.0 / f64::from(width);
+    let frame_style = format!(
+        "width: {width}px; height: {height}px; transform: scale({scale:.4}); transform-origin: 0 0; border: 0"
+    );
+    let holder_style = format!(
+        "width: 320px; height: {:.0}px; overflow: hidden",
+        f64::from(height) * scale
+    );
+    html! {
+        <div class="embed-box" role="dialog" aria-label="Embed" data-testid="embed-dialog">
+            <div class="embed-options">
+                <label class="check"><input type="checkbox" checked={options.autoplay} onchange={on_autoplay} aria-label="Autoplay" />{ "autoplay" }</label>
+                <label class="check"><input type="checkbox" checked={options.looping} onchange={on_loop} aria-label="Loop" />{ "loop (next seed)" }</label>
+                <span class="embed-locks">{ "lock:" }{ for EMBED_LOCKS.iter().map(|&(key, label)| lock_box(key, label)) }</span>
+                <label>{ "view " }
+                    <select onchange={on_view} aria-label="Embedded view" data-testid="embed-view">
+                        { for super::view_keys::View::ALL.iter().map(|view| html! {
+                            <option value={view.name()} selected={*view == options.view}>{ view.names().1 }</option>
+                        }) }
+                    </select>
+                </label>
+                <label>{ "size " }
+                    <select onchange={on_size} aria-label="Embed size" data-testid="embed-size">
+                        { for EMBED_SIZES.iter().map(|&(w, h)| html! {
+                            <option selected={(w, h) == options.size}>{ format!("{w} × {h}") }</option>
+                        }) }
+                    </select>
+                </label>
+                <button onclick={toggle_preview} aria-pressed={options.preview.to_string()}>{ "Preview" }</button>
+            </div>
+            <label for="embed-snippet">{ "Paste this into your course notes:" }</label>
+            <textarea id="embed-snippet" data-testid="embed-snippet" readonly=true rows="3" value={snippet.to_string()} />
+            if options.preview {
+                <div class="embed-preview" style={holder_style}>
+                    <iframe src={src.to_string()} style={frame_style} title="Embed preview" data-testid="embed-preview"></iframe>
+                </div>
+            }
+        </div>
+    }
+}
+
 /// The lecture bar: presets, tours, Copy link, Embed, Present, theme, exports; the tour's
 /// caption and buttons; the keys overlay.
 #[function_component(LectureBar)]
@@ -565,13 +930,34 @@ pub fn lecture_bar(props: &LectureProps) -> Html {
         base_url(),
         with_view(to_query_for(&setup, &props.protocols))
     );
+    // The Embed dialog's choices: they start from the page's own state.
+    let options = use_state(|| EmbedOptions {
+        autoplay: lecture.autoplay,
+        looping: lecture.looping,
+        lock: lecture.lock.clone(),
+        view: super::view_keys::from_query(&props.view_keys).view,
+        size: EMBED_SIZES[0],
+        preview: false,
+    });
     let mut embedded = setup;
     embedded.lecture.embed = true;
     embedded.lecture.present = false;
-    let snippet = format!(
-        "<iframe src=\"{}{}\" width=\"640\" height=\"400\" style=\"border:0\" title=\"Gossip Lab\" loading=\"lazy\"></iframe>",
+    embedded.autoplay = options.autoplay;
+    embedded.lecture.looping = options.looping;
+    embedded.lecture.lock = options.lock.clone();
+    let mut view_setup = super::view_keys::from_query(&props.view_keys);
+    view_setup.view = options.view;
+    let embed_src = format!(
+        "{}{}",
         base_url(),
-        with_view(to_query_for(&embedded, &props.protocols))
+        super::view_keys::with_keys(
+            to_query_for(&embedded, &props.protocols),
+            &super::view_keys::keys(&view_setup)
+        )
+    );
+    let (embed_width, embed_height) = options.size;
+    let snippet = format!(
+        "<iframe src=\"{embed_src}\" width=\"{embed_width}\" height=\"{embed_height}\" style=\"border:0\" title=\"Gossip Lab\" loading=\"lazy\"></iframe>"
     );
     let is_dark = dark(lecture.theme);
     let run_command = {
@@ -604,6 +990,7 @@ pub fn lecture_bar(props: &LectureProps) -> Html {
                 Command::Png => {
                     if let Some(url) = stage
                         .cast::<HtmlCanvasElement>()
+                        .and_then(|canvas| stage_with_legend(&canvas).or(Some(canvas)))
                         .and_then(|canvas| super::export::png_url(&canvas, &name))
                     {
                         download(&url, &format!("{name}.png"));
@@ -763,10 +1150,7 @@ pub fn lecture_bar(props: &LectureProps) -> Html {
             }
         </div>
         if *show_embed {
-            <div class="embed-box">
-                <label for="embed-snippet">{ "Paste this into your course notes (640 × 400, the current state, compact layout):" }</label>
-                <textarea id="embed-snippet" data-testid="embed-snippet" readonly=true rows="3" value={snippet} />
-            </div>
+            { embed_dialog(&options, &snippet, &embed_src) }
         }
         { for guide }
         if lecture.help {

@@ -3,12 +3,12 @@
 //! at and the trade-off, the detection numbers beside the theory, the observer-by-member matrix
 //! and the chart of the nodes that consider the crashed node X failed.
 
-use super::charts::detection;
+use super::charts::{detection, phi};
 use super::controls::param_slider;
 use super::matrix;
 use super::palette;
 use super::panels::RunProps;
-use super::state::{Action, Run};
+use super::state::{Action, PHI_NODES, Run};
 use crate::engine::Mode;
 use crate::engine::config::Config;
 use crate::engine::protocols::membership::VIEW_CAP;
@@ -86,7 +86,7 @@ fn slider_max(key: &str) -> f64 {
 fn expected(config: &Config) -> Option<(f64, String, String)> {
     let lesson = crate::engine::protocols::lesson(config, None)?;
     let expected = lesson.expected?;
-    let label = format!("theory: {expected:.2} periods");
+    let label = format!("theory: {} periods", crate::ui::charts::figure(expected));
     Some((expected, label, lesson.why))
 }
 
@@ -223,5 +223,76 @@ fn draw_detection(run: &Run, chart_ref: &NodeRef) {
         if let Err(error) = detection::draw(&canvas, &data) {
             web_sys::console::error_1(&error.to_string().into());
         }
+    }
+}
+
+#[derive(Properties, Clone)]
+pub struct PhiChartProps {
+    pub run: std::rc::Rc<std::cell::RefCell<Run>>,
+    pub version: u64,
+    /// The clicked node: the observer whose phi is drawn (else the first live node).
+    pub selected: Option<u32>,
+}
+
+impl PartialEq for PhiChartProps {
+    fn eq(&self, other: &Self) -> bool {
+        std::rc::Rc::ptr_eq(&self.run, &other.run)
+            && self.version == other.version
+            && self.selected == other.selected
+    }
+}
+
+/// Cassandra: the chosen observer's phi about the crashed node over time, the threshold dashed.
+#[function_component(PhiChart)]
+pub fn phi_chart(props: &PhiChartProps) -> Html {
+    let chart_ref = use_node_ref();
+    {
+        let (chart_ref, run, selected) = (chart_ref.clone(), props.run.clone(), props.selected);
+        use_effect_with((props.version, props.selected), move |_| {
+            draw_phi(&run.borrow(), selected, &chart_ref);
+        });
+    }
+    let run = props.run.borrow();
+    let label = if run.simulation.config().nodes <= PHI_NODES {
+        "φ of the crashed node at one observer over time, with the conviction threshold"
+    } else {
+        "φ over time is recorded up to 300 nodes"
+    };
+    html! {
+        <canvas ref={chart_ref} class="chart small" data-testid="phi-chart" role="img" aria-label={label}
+            data-observer={super::stage::phi_observer(&run, props.selected).map(|node| node.to_string())}></canvas>
+    }
+}
+
+fn draw_phi(run: &Run, selected: Option<u32>, chart_ref: &NodeRef) {
+    let Some(observer) = super::stage::phi_observer(run, selected) else {
+        return;
+    };
+    let simulation = &run.simulation;
+    let points: Vec<(f64, f64)> = run
+        .phi
+        .points(1)
+        .filter_map(|(round, row)| {
+            let phi = f64::from(*row.get(observer as usize)?);
+            phi.is_finite().then_some((f64::from(round), phi))
+        })
+        .collect();
+    let target = run
+        .last
+        .as_ref()
+        .and_then(|report| report.membership.as_ref())
+        .and_then(|round| round.target);
+    let data = phi::PhiData {
+        points: &points,
+        threshold: simulation.config().membership.phi,
+        round: f64::from(simulation.round()),
+        crash_round: run.crash_round.map(|round| f64::from(round) - 1.0),
+        observer,
+        target,
+    };
+    if let Some(canvas) = chart_ref.cast::<HtmlCanvasElement>()
+        && let Err(error) = phi::draw(&canvas, &data)
+    {
+        web_sys::console::error_1(&error.to_string().into());
     }
 }

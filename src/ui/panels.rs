@@ -276,11 +276,20 @@ pub fn legend(props: &LegendProps) -> Html {
     );
     // Membership: the stage shows what the group believes about each member.
     if props.mode.group() == Group::Membership {
+        // Cassandra: one observer's phi about each member (click a node to observe from it).
+        let cassandra = props.mode == Mode::Cassandra;
         return html! {
             <ul class="legend" aria-label="Legend">
-                <li>{ swatch(stage::BELIEF_ALIVE, "node") }{ "believed alive" }</li>
-                <li>{ swatch(stage::BELIEF_SUSPECTED, "node") }{ "suspected (shade: by how many)" }</li>
-                <li>{ swatch(stage::BELIEF_FAILED, "node") }{ "believed failed" }</li>
+                if cassandra {
+                    <li>{ swatch(palette::SELECTED, "ring") }{ "the observer (click a node to choose)" }</li>
+                    <li>{ swatch(stage::BELIEF_ALIVE, "node") }{ "its φ about the node: 0" }</li>
+                    <li>{ swatch(stage::BELIEF_SUSPECTED, "node") }{ "φ near the threshold" }</li>
+                    <li>{ swatch(stage::BELIEF_FAILED, "node") }{ "φ past it: convicted" }</li>
+                } else {
+                    <li>{ swatch(stage::BELIEF_ALIVE, "node") }{ "believed alive" }</li>
+                    <li>{ swatch(stage::BELIEF_SUSPECTED, "node") }{ "suspected (shade: by how many)" }</li>
+                    <li>{ swatch(stage::BELIEF_FAILED, "node") }{ "believed failed" }</li>
+                }
                 <li>{ swatch(palette::CRASHED, "cross") }{ "crashed" }</li>
                 if props.animated {
                     { for props.kinds.iter().map(|kind| {
@@ -297,6 +306,10 @@ pub fn legend(props: &LegendProps) -> Html {
             <li>{ swatch(palette::UNINFORMED, "node") }{ "the others" }</li>
             <li><span class="swatch gradient" style={gradient} aria-hidden="true"></span>{ format!("{informed}: early → late round") }</li>
             <li>{ swatch(palette::NEW, "ring") }{ format!("{informed}, new this round") }</li>
+            if props.mongering {
+                <li>{ swatch(palette::viridis(0.5), "node") }{ "infective: still spreading" }</li>
+                <li>{ swatch(palette::viridis(0.5), "ring") }{ "removed: stopped spreading" }</li>
+            }
             <li>{ swatch(palette::INK, "ring") }{ "sender" }</li>
             <li>{ swatch(palette::CRASHED, "cross") }{ "crashed" }</li>
             if props.cut_off {
@@ -337,6 +350,9 @@ pub struct LegendProps {
     pub regions: bool,
     /// Whether nodes hold a stream of packets and timers (SRM, RMTP).
     pub stream: bool,
+    /// Rumor mongering: the engine tells nodes still spreading from those that stopped.
+    #[prop_or_default]
+    pub mongering: bool,
 }
 
 #[derive(Properties, Clone)]
@@ -388,6 +404,25 @@ pub fn node_details(props: &NodeDetailsProps) -> Html {
             Some((round, None)) => format!("Node {node}: informed in round {round}."),
             None => format!("Node {node}: not informed yet."),
         }
+    };
+    // Cassandra: the clicked node is the observer whose phi the stage and the plot show.
+    let text = match stage::phi_observer(&run, Some(node)) {
+        Some(observer) if observer == node => {
+            format!("{text} The stage and the φ plot show its φ about each member.")
+        }
+        _ => text,
+    };
+    // Rumor mongering: whether it still spreads, as the engine reports it.
+    let text = match simulation.spreading(node) {
+        Some(spreading) if simulation.informed_when_and_by(node).is_some() => format!(
+            "{text} {}",
+            if spreading {
+                "Infective: still spreading the rumor."
+            } else {
+                "Removed: it has stopped spreading."
+            }
+        ),
+        _ => text,
     };
     let dispatch = props.dispatch.clone();
     let close = Callback::from(move |_: MouseEvent| dispatch.emit(Action::Select(None)));

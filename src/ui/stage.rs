@@ -609,6 +609,11 @@ pub fn draw(
                 canvas.remove_attribute("data-believed-failed")?;
             }
         }
+        // Cassandra: whose phi colours the stage.
+        match phi_observer(run, selected) {
+            Some(observer) => canvas.set_attribute("data-phi-observer", &observer.to_string())?,
+            None => canvas.remove_attribute("data-phi-observer")?,
+        }
         Ok(())
     } else {
         canvas.remove_attribute("data-node-px")?;
@@ -687,6 +692,34 @@ pub fn beliefs(run: &Run) -> Option<Vec<(f64, f64)>> {
         let suspected = (f64::from(round.suspecting) / observers).min(1.0 - failed.min(1.0));
         shares[target as usize] = (suspected, failed.min(1.0));
     }
+    Some(shares)
+}
+
+/// Cassandra's chosen observer: the clicked node if it is live, else the first live node;
+/// `None` for the other protocols.
+pub fn phi_observer(run: &Run, selected: Option<u32>) -> Option<u32> {
+    let simulation = &run.simulation;
+    if simulation.config().mode != crate::engine::Mode::Cassandra {
+        return None;
+    }
+    selected
+        .filter(|&node| !simulation.is_crashed(node))
+        .or_else(|| (0..simulation.config().nodes).find(|&node| !simulation.is_crashed(node)))
+}
+
+/// Cassandra: each member coloured by the phi `observer`'s detector holds about it (the
+/// engine's), as belief shares: amber in proportion to phi / threshold, vermilion once phi has
+/// passed the threshold.
+pub fn phi_shares(run: &Run, observer: u32) -> Option<Vec<(f64, f64)>> {
+    let simulation = &run.simulation;
+    let threshold = simulation.config().membership.phi;
+    let shares = (0..simulation.config().nodes)
+        .map(|member| match simulation.phi(observer, member) {
+            Some(phi) if phi > threshold => (0.0, 1.0),
+            Some(phi) => ((phi / threshold).clamp(0.0, 1.0), 0.0),
+            None => (0.0, 0.0),
+        })
+        .collect();
     Some(shares)
 }
 
@@ -807,10 +840,20 @@ fn draw_nodes(
     let mut crosses: Vec<(f64, f64)> = Vec::new();
     let scale = shading_rounds(run);
     // Membership: each node in what the group believes about it, not in when it "learned".
-    let shares = beliefs(run);
+    // Cassandra: one observer's phi about each member; the others, the group's belief.
+    let observer = phi_observer(run, selected);
+    let shares = observer.map_or_else(|| beliefs(run), |observer| phi_shares(run, observer));
     for node in 0..nodes {
         let (x, y) = layout.position(node);
         let r = layout.node_radius;
+        if observer == Some(node) && selected != Some(node) {
+            rings.add(
+                Style::outline(palette::SELECTED, 3.0 * ratio),
+                x,
+                y,
+                r + 6.0 * ratio,
+            );
+        }
         if let Some(shares) = &shares {
             let fill = belief_colour(shares[node as usize]);
             bodies.add(
@@ -851,7 +894,15 @@ fn draw_nodes(
         } else {
             palette::UNINFORMED_EDGE
         };
-        bodies.add(Style::disc(fill, 1.0, Some((edge, 0.6, ratio))), x, y, r);
+        // Rumor mongering: a node that has stopped spreading (removed) is a hollow ring in its
+        // colour, one still spreading (infective) a solid disc; the engine says which.
+        if visible && simulation.spreading(node) == Some(false) {
+            let ring = (r * 0.5).max(2.5 * ratio);
+            let style = Style::disc(palette::BACKGROUND, 1.0, Some((fill, 1.0, ring)));
+            bodies.add(style, x, y, r - ring / 2.0);
+        } else {
+            bodies.add(Style::disc(fill, 1.0, Some((edge, 0.6, ratio))), x, y, r);
+        }
         if visible && informed_in == round && round > 0 {
             rings.add(
                 Style::outline(palette::NEW, 3.0 * ratio),

@@ -127,7 +127,14 @@ pub struct Run {
     pub detection: History<(u32, u32)>,
     /// The round the watched node crashed at the start of.
     pub crash_round: Option<u32>,
+    /// Cassandra, N <= `PHI_NODES`: per round from 1, every observer's phi about the watched
+    /// node (NaN: none), empty until it has crashed; the phi plot picks one observer's column.
+    pub phi: History<Rc<[f32]>>,
 }
+
+/// Cassandra records every observer's phi about the watched node up to this many nodes (a
+/// bounded history: at most `HISTORY_POINTS` rows of this many).
+pub const PHI_NODES: u32 = 300;
 
 /// The fractions the milestones table reports besides 100 %.
 pub const MILESTONES: [f64; 2] = [0.5, 0.99];
@@ -166,6 +173,7 @@ impl Run {
             clicks: Vec::new(),        // lecture
             detection: History::new(), // membership (issue #11)
             crash_round: None,
+            phi: History::new(),
             last: None,
             simulation,
         };
@@ -213,6 +221,21 @@ impl Run {
                 .push(report.round, (round.suspecting, round.failing));
             if round.target.is_some() && self.crash_round.is_none() {
                 self.crash_round = Some(report.round);
+            }
+            let config = self.simulation.config();
+            if config.mode == Mode::Cassandra && config.nodes <= PHI_NODES {
+                let row: Rc<[f32]> = match round.target {
+                    Some(target) => (0..config.nodes)
+                        .map(|observer| {
+                            self.simulation
+                                .phi(observer, target)
+                                .filter(|_| !self.simulation.is_crashed(observer))
+                                .map_or(f32::NAN, |phi| phi as f32)
+                        })
+                        .collect(),
+                    None => Rc::from(Vec::new()),
+                };
+                self.phi.push(report.round, row);
             }
         }
         self.last = Some(report);
@@ -277,33 +300,48 @@ impl Run {
     }
 }
 
-/// A finished or abandoned run kept as a faded curve.
+/// A finished or abandoned run kept as a faded curve, with the parameters it ran with (its
+/// legend names what differs from the run on screen, so it is labelled when drawn).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Ghost {
-    pub label: String,
+    pub config: Config,
     pub fractions: Rc<History<f64>>,
 }
 
-fn describe(config: &Config) -> String {
-    let mut label = format!(
-        "{} b={} N={} loss {:.0}% crash {:.0}% seed {}",
-        config.mode,
-        config.fanout,
-        config.nodes,
-        config.network.loss * 100.0,
-        config.network.crash * 100.0,
-        config.seed
-    );
-    // async-racks
-    if config.mode.group() == Group::Gossip {
-        if let Some(jitter) = config.asynchrony {
-            label.push_str(&format!(" async ±{jitter}"));
-        }
-        if config.racks > 1 {
-            label.push_str(&format!(" {} racks", config.racks));
-        }
+/// A faded run's legend: what sets it apart from `current`, the protocol when it differs, then
+/// every parameter either protocol takes whose value differs ("suppression off", "N=1000",
+/// "loss 0.05"). Read from the parameter table, so a new parameter is named without a change here.
+pub fn ghost_label(ghost: &Config, current: &Config) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    if ghost.mode != current.mode {
+        parts.push(ghost.mode.name().to_string());
     }
-    label
+    for param in params::PARAMS.iter() {
+        if param.key == "mode" || !(param.applies_to(ghost.mode) || param.applies_to(current.mode))
+        {
+            continue;
+        }
+        let value = (param.get)(ghost).text();
+        if value == (param.get)(current).text() {
+            continue;
+        }
+        // The default as the parameter table types it ("async off", not "async none").
+        let value = if value == (param.get)(&Config::default()).text() {
+            param.default.to_string()
+        } else {
+            value
+        };
+        parts.push(match param.key {
+            "nodes" => format!("N={value}"),
+            "fanout" => format!("b={value}"),
+            key => format!("{} {value}", key.replace('_', " ")),
+        });
+    }
+    if parts.is_empty() {
+        "an earlier run, same parameters".to_string()
+    } else {
+        parts.join(", ")
+    }
 }
 
 #[derive(Clone)]
@@ -692,16 +730,17 @@ impl Lab {
     /// A fresh run of the current parameters; the old one becomes a ghost if its parameters differ.
     pub(super) fn restart(&mut self, keep_ghost: bool) {
         let old = self.run.borrow();
-        if keep_ghost && old.fractions.len() > 1 {
-            let label = describe(old.simulation.config());
+        // The same parameters replay the same run: no faded copy of it.
+        if keep_ghost && old.fractions.len() > 1 && old.simulation.config() != &self.config {
+            let config = old.simulation.config().clone();
             let mut ghosts: Vec<Ghost> = self
                 .ghosts
                 .iter()
-                .filter(|ghost| ghost.label != label)
+                .filter(|ghost| ghost.config != config)
                 .cloned()
                 .collect();
             ghosts.push(Ghost {
-                label,
+                config,
                 fractions: Rc::new(old.fractions.clone()),
             });
             let excess = ghosts.len().saturating_sub(MAX_GHOSTS);

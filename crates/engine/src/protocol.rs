@@ -173,6 +173,16 @@ pub trait Protocol: Sized {
     fn timer_name(&self, _timer: &Self::Timer) -> &'static str {
         ""
     }
+    /// Rumor mongering: whether a node still spreads the rumor (infective) or has lost interest
+    /// (removed), for the stage; `None` where the protocol has no stop rule.
+    fn spreading(&self, _state: &Self::Node) -> Option<bool> {
+        None
+    }
+    /// Cassandra: the phi `state`'s failure detector holds about `member` at `now` (`None`
+    /// before it has heard of it, and for protocols without a phi detector).
+    fn phi(&self, _state: &Self::Node, _member: u32, _now: Tick) -> Option<f64> {
+        None
+    }
     /// The overlay's links now, for the stage (a broadcast tree's eager and lazy links); none by
     /// default.
     fn links(&self, _states: &[Self::Node], _is_crashed: &dyn Fn(u32) -> bool) -> Vec<Link> {

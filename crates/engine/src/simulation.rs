@@ -302,6 +302,22 @@ impl Simulation {
         self.run.is_crashed(node)
     }
 
+    /// Rumor mongering: whether `node` still spreads the rumor (infective: `Some(true)`) or has
+    /// lost interest by the stop rule (removed: `Some(false)`; also a node never informed);
+    /// `None` for protocols without a stop rule.
+    pub fn spreading(&self, node: u32) -> Option<bool> {
+        self.run.spreading(node)
+    }
+
+    /// Cassandra: the phi `observer`'s failure detector holds about `member` now, between
+    /// rounds; `None` about itself (a node does not judge itself), before it has heard of the
+    /// member, and for the other protocols.
+    pub fn phi(&self, observer: u32, member: u32) -> Option<f64> {
+        (observer != member)
+            .then(|| self.run.phi(observer, member))
+            .flatten()
+    }
+
     /// The messages (packets) `node` holds, as a bitmap (bit m: packet m).
     pub fn known(&self, node: u32) -> u64 {
         self.run.known(node)

@@ -1,7 +1,7 @@
 //! async-racks: datagrams through the core switch per round (racks > 1), and their mean so far:
 //! theory.md section 5 says O(1) a round, whatever N.
 
-use super::{colour, font_px, open};
+use super::{Key, colour, count_label, font_px, legend_above, open, round_labels};
 use crate::ui::palette;
 use plotters::prelude::*;
 use web_sys::HtmlCanvasElement;
@@ -22,7 +22,17 @@ pub fn draw(
         * 1.15;
     let x_max = rounds.last().map_or(0.0, |point| point.0).max(8.0) + 1.0;
     let text = |size: f64| ("sans-serif", font_px(ratio, size)).into_font();
-    let mut chart = ChartBuilder::on(&root)
+    let line = colour(palette::NEW).stroke_width((2.5 * ratio) as u32);
+    let average = colour(palette::INK)
+        .mix(0.6)
+        .stroke_width((1.5 * ratio) as u32);
+    // The legend sits above the plot: it never covers a peak.
+    let keys = [
+        Key::line("datagrams through the core", line),
+        Key::dashed(format!("mean {} a round", super::figure(mean)), average),
+    ];
+    let area = legend_above(&root, &keys, ratio)?;
+    let mut chart = ChartBuilder::on(&area)
         .margin(font_px(ratio, 10.0) as i32)
         .x_label_area_size(font_px(ratio, 34.0) as i32)
         .y_label_area_size(font_px(ratio, 62.0) as i32)
@@ -34,44 +44,23 @@ pub fn draw(
         .axis_desc_style(text(14.0))
         .label_style(text(12.0))
         .light_line_style(RGBColor(238, 238, 238))
-        .x_label_formatter(&|value| format!("{value:.0}"))
+        .x_labels(round_labels(&area, ratio))
+        .x_label_formatter(&|value| count_label(*value))
         // Whole datagrams only: small counts would otherwise repeat a rounded label.
-        .y_label_formatter(&|value| {
-            if (value - value.round()).abs() < 1e-9 {
-                format!("{value:.0}")
-            } else {
-                String::new()
-            }
-        })
+        .y_labels(super::value_labels(&area, ratio))
+        .y_label_formatter(&|value| count_label(*value))
         .draw()?;
-    let line = colour(palette::NEW).stroke_width((2.5 * ratio) as u32);
-    chart
-        .draw_series(LineSeries::new(
-            rounds.iter().map(|&(round, count)| (round, count as f64)),
-            line,
-        ))?
-        .label("datagrams through the core")
-        .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], line));
-    let average = colour(palette::INK)
-        .mix(0.6)
-        .stroke_width((1.5 * ratio) as u32);
+    chart.draw_series(LineSeries::new(
+        rounds.iter().map(|&(round, count)| (round, count as f64)),
+        line,
+    ))?;
     let dash = font_px(ratio, 6.0);
-    chart
-        .draw_series(DashedLineSeries::new(
-            [(0.0, mean), (x_max, mean)],
-            dash,
-            dash * 0.8,
-            average,
-        ))?
-        .label(format!("mean {mean:.2} a round"))
-        .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], average));
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font(text(12.0))
-        .background_style(WHITE.mix(0.85))
-        .border_style(RGBColor(200, 200, 200))
-        .draw()?;
+    chart.draw_series(DashedLineSeries::new(
+        [(0.0, mean), (x_max, mean)],
+        dash,
+        dash * 0.8,
+        average,
+    ))?;
     root.present()?;
     Ok(())
 }

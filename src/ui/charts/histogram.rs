@@ -1,7 +1,7 @@
 //! Experiment view (#8): how many trials completed in each number of rounds, with the theory's
 //! rounds marked; the scaling view's hops from the sender.
 
-use super::{colour, font_px, open};
+use super::{Key, colour, count_label, font_px, legend_above, open, round_labels};
 use crate::ui::palette;
 use plotters::prelude::*;
 use web_sys::HtmlCanvasElement;
@@ -40,7 +40,14 @@ pub fn draw(
         .map_or(8.0, |bin| bin.0 + 1.0)
         .max(theory.map_or(0.0, |t| t + 1.0));
     let most = bins.iter().map(|bin| bin.1).max().unwrap_or(1).max(1);
-    let mut chart = ChartBuilder::on(&root)
+    let marker = colour(palette::LOST).stroke_width((2.5 * ratio) as u32);
+    // The theory's mark is named above the plot, never over a bar.
+    let keys: Vec<Key> = theory
+        .map(|rounds| Key::line(format!("theory: {} rounds", super::figure(rounds)), marker))
+        .into_iter()
+        .collect();
+    let area = legend_above(&root, &keys, ratio)?;
+    let mut chart = ChartBuilder::on(&area)
         .margin(font_px(ratio, 10.0) as i32)
         .x_label_area_size(font_px(ratio, 36.0) as i32)
         .y_label_area_size(font_px(ratio, 62.0) as i32)
@@ -52,28 +59,21 @@ pub fn draw(
         .axis_desc_style(text(15.0))
         .label_style(text(13.0))
         .light_line_style(RGBColor(238, 238, 238))
-        .x_label_formatter(&|value| format!("{value:.0}"))
+        // Counts of trials and whole rounds: integer ticks only.
+        .x_labels(round_labels(&area, ratio))
+        .x_label_formatter(&|value| count_label(*value))
+        .y_labels(super::value_labels(&area, ratio))
+        .y_label_formatter(&|value| count_label(*value))
         .draw()?;
     let fill = colour(palette::PUSH).mix(0.8).filled();
     chart.draw_series(bins.iter().map(|&(round, count)| {
         Rectangle::new([(round - 0.4, 0.0), (round + 0.4, f64::from(count))], fill)
     }))?;
     if let Some(rounds) = theory {
-        let marker = colour(palette::LOST).stroke_width((2.5 * ratio) as u32);
-        chart
-            .draw_series(LineSeries::new(
-                [(rounds, 0.0), (rounds, f64::from(most) * 1.1)],
-                marker,
-            ))?
-            .label(format!("theory: {rounds} rounds"))
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], marker));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font(text(13.0))
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(200, 200, 200))
-            .draw()?;
+        chart.draw_series(LineSeries::new(
+            [(rounds, 0.0), (rounds, f64::from(most) * 1.1)],
+            marker,
+        ))?;
     }
     root.present()?;
     Ok(())

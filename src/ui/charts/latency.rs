@@ -34,8 +34,9 @@ pub fn draw(
         .axis_desc_style(text(14.0))
         .label_style(text(12.0))
         .light_line_style(RGBColor(238, 238, 238))
-        .x_label_formatter(&|value| format!("{value:.0}"))
-        .y_label_formatter(&|value| format!("{value:.0}"))
+        // Message indices and rounds are whole: integer ticks only.
+        .x_label_formatter(&|value| super::count_label(*value))
+        .y_label_formatter(&|value| super::count_label(*value))
         .draw()?;
     let radius = (3.0 * ratio) as i32;
     for (line, rgb) in comparison.lines.iter().zip(COLOURS) {

@@ -9,6 +9,7 @@ pub mod detection; // membership (issue #11)
 pub mod histogram; // views (#8)
 pub mod infection;
 pub mod latency;
+pub mod phi;
 pub mod scaling; // views (#8)
 pub mod spacetime;
 pub mod svg; // views (#8)
@@ -185,4 +186,22 @@ pub fn round_labels<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, ratio: f6
 pub fn value_labels<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, ratio: f64) -> usize {
     let (_, height) = area.dim_in_pixel();
     ((f64::from(height) / (24.0 * ratio)) as usize).clamp(3, 11)
+}
+
+/// A figure for a label, to the digits that mean something: three significant digits, two
+/// below 1, trailing zeros dropped ("18.4", "1.58", "0.94", "120", "18").
+pub fn figure(value: f64) -> String {
+    let magnitude = value.abs();
+    let decimals = match magnitude {
+        m if m >= 100.0 || m == 0.0 => 0,
+        m if m >= 10.0 => 1,
+        m if m >= 1.0 => 2,
+        m => (1.0 - m.log10().floor()).clamp(2.0, 6.0) as usize,
+    };
+    let text = format!("{value:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
 }

@@ -2,7 +2,7 @@
 //! protocol, each point with its 95 % interval as an error bar, and the protocol's theory
 //! (the engine's closed form, else its mean-field figure) dashed.
 
-use super::{colour, font_px, open};
+use super::{Key, colour, font_px, legend_above, open};
 use crate::ui::palette::Rgb;
 use plotters::prelude::*;
 use web_sys::HtmlCanvasElement;
@@ -28,7 +28,22 @@ pub fn draw(
         * 1.08;
     let (root, ratio) = open(canvas)?;
     let text = |size: f64| ("sans-serif", font_px(ratio, size)).into_font();
-    let mut chart = ChartBuilder::on(&root)
+    // One key per protocol above the plot, and the dashed theory once: never over a curve.
+    let mut keys: Vec<Key> = series
+        .iter()
+        .map(|line| {
+            Key::line(
+                line.label,
+                colour(line.colour).stroke_width((2.5 * ratio) as u32),
+            )
+        })
+        .collect();
+    keys.push(Key::dashed(
+        "theory (closed form or mean field)",
+        colour((90, 90, 90)).stroke_width(ratio as u32),
+    ));
+    let area = legend_above(&root, &keys, ratio)?;
+    let mut chart = ChartBuilder::on(&area)
         .margin(font_px(ratio, 10.0) as i32)
         .x_label_area_size(font_px(ratio, 36.0) as i32)
         .y_label_area_size(font_px(ratio, 62.0) as i32)
@@ -40,7 +55,16 @@ pub fn draw(
         .axis_desc_style(text(15.0))
         .label_style(text(13.0))
         .light_line_style(RGBColor(238, 238, 238))
-        .x_label_formatter(&|n| format!("{n:.0}"))
+        // 10, 20, 50, 100, ...: the log axis's other ticks would run together ("90100").
+        .x_label_formatter(&|n| {
+            let mantissa = *n / 10f64.powf(n.log10().floor());
+            if [1.0, 2.0, 5.0].iter().any(|m| (mantissa - m).abs() < 1e-6) {
+                super::count_label(*n)
+            } else {
+                String::new()
+            }
+        })
+        .y_label_formatter(&|rounds| super::figure(*rounds))
         .draw()?;
     let dash = font_px(ratio, 7.0);
     for line in series {
@@ -56,13 +80,10 @@ pub fn draw(
             dash * 0.8,
             solid.stroke_width(ratio as u32),
         ))?;
-        chart
-            .draw_series(LineSeries::new(
-                line.points.iter().map(|point| (point.0, point.1)),
-                solid,
-            ))?
-            .label(line.label.to_string())
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], solid));
+        chart.draw_series(LineSeries::new(
+            line.points.iter().map(|point| (point.0, point.1)),
+            solid,
+        ))?;
         // Error bars: the 95 % interval as a vertical stroke through a dot at the mean.
         chart.draw_series(line.points.iter().map(|&(n, mean, half, _)| {
             PathElement::new([(n, mean - half), (n, mean + half)], solid)
@@ -71,13 +92,6 @@ pub fn draw(
             Circle::new((n, mean), (3.5 * ratio) as i32, solid.filled())
         }))?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .label_font(text(13.0))
-        .background_style(WHITE.mix(0.85))
-        .border_style(RGBColor(200, 200, 200))
-        .draw()?;
     root.present()?;
     Ok(())
 }

@@ -9,6 +9,7 @@ use plotters_backend::{
 };
 use plotters_canvas::CanvasBackend;
 use std::fmt::Write;
+use wasm_bindgen::JsCast;
 use web_sys::HtmlCanvasElement;
 
 pub struct Recorder {
@@ -21,6 +22,18 @@ type Failure = DrawingErrorKind<<CanvasBackend as DrawingBackend>::ErrorType>;
 
 impl Recorder {
     pub fn new(element: &HtmlCanvasElement) -> Option<Recorder> {
+        // Round joins: the canvas's default miter join turns every sharp peak of a thick line
+        // (the 6 px "sent" line rising and falling round by round) into a spike up to ten times
+        // the line's half-width beyond the data.
+        if let Some(context) = element
+            .get_context("2d")
+            .ok()
+            .flatten()
+            .and_then(|context| context.dyn_into::<web_sys::CanvasRenderingContext2d>().ok())
+        {
+            context.set_line_join("round");
+            context.set_line_cap("round");
+        }
         let canvas = CanvasBackend::with_canvas_object(element.clone())?;
         let (width, height) = canvas.get_size();
         let svg = format!(
@@ -39,7 +52,10 @@ impl Recorder {
         let (kind, extra) = if fill {
             ("fill", String::new())
         } else {
-            ("stroke", format!(" fill=\"none\" stroke-width=\"{width}\""))
+            (
+                "stroke",
+                format!(" fill=\"none\" stroke-width=\"{width}\" stroke-linejoin=\"round\""),
+            )
         };
         let _ = writeln!(
             self.svg,

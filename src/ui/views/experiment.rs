@@ -299,7 +299,8 @@ fn numbers(outcome: &Outcome) -> Html {
             <div><dt>{ "95 % interval of the mean" }</dt><dd data-testid="experiment-interval">{ interval }</dd></div>
             <div><dt>{ "Completed" }</dt><dd><span data-testid="experiment-completed">{ summary.completed }</span>
                 { format!(" of {} ({share:.1}%)", outcome.trials) }</dd></div>
-            <div><dt>{ "Datagrams per node" }</dt><dd data-testid="experiment-datagrams">{ summary.datagrams_per_node.mean.to_string() }</dd></div>
+            <div><dt>{ "Datagrams per node" }</dt><dd data-testid="experiment-datagrams"
+                data-value={summary.datagrams_per_node.mean.to_string()}>{ significant(summary.datagrams_per_node.mean) }</dd></div>
             <div><dt>{ "Theory (mean field)" }</dt><dd data-testid="experiment-theory">{ theory }</dd></div>
         </dl>
     }

@@ -382,6 +382,10 @@ impl<P: Protocol> EventNetwork<P> {
     pub fn state(&self, node: u32) -> &P::Node {
         &self.states[node as usize]
     }
+    /// The clock: the last tick played.
+    pub fn now(&self) -> Tick {
+        self.now
+    }
     /// Live nodes holding `message`.
     pub fn holders(&self, message: u32) -> u32 {
         self.holders[message as usize]

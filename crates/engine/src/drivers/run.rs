@@ -66,6 +66,14 @@ pub trait Run {
     fn flying(&self) -> Vec<Contact> {
         Vec::new()
     }
+    /// Rumor mongering: whether `node` still spreads the rumor (`Protocol::spreading`).
+    fn spreading(&self, _node: u32) -> Option<bool> {
+        None
+    }
+    /// Cassandra: the phi `observer` holds about `member` now (`Protocol::phi`).
+    fn phi(&self, _observer: u32, _member: u32) -> Option<f64> {
+        None
+    }
     /// The protocol's overlay links now (`Protocol::links`), for the stage.
     fn links(&self) -> Vec<Link> {
         Vec::new()
@@ -278,6 +286,13 @@ impl<P: Protocol> Run for EventRun<P> {
     }
     fn flying(&self) -> Vec<Contact> {
         self.network.flying()
+    }
+    fn spreading(&self, node: u32) -> Option<bool> {
+        self.protocol.spreading(self.network.state(node))
+    }
+    fn phi(&self, observer: u32, member: u32) -> Option<f64> {
+        let now = self.network.now();
+        self.protocol.phi(self.network.state(observer), member, now)
     }
     fn links(&self) -> Vec<Link> {
         let network = &self.network;

@@ -584,6 +584,18 @@ impl Protocol for Cassandra {
         0
     }
 
+    fn phi(&self, state: &Node, member: u32, now: Tick) -> Option<f64> {
+        let entry = state.view.entries().get(member as usize)?;
+        let clock = state
+            .clocks
+            .get(member as usize)
+            .filter(|_| entry.known())?;
+        Some(phi(
+            now.saturating_sub(clock.heard()),
+            mean_interval(entry, clock),
+        ))
+    }
+
     fn start(&self, net: &mut impl Net<Self>) {
         self.shared.start(net);
         // Every founder was heard at tick 0, no interval counted.

@@ -173,6 +173,10 @@ impl Protocol for Mongering {
     fn quiet(&self, states: &[Monger]) -> bool {
         !states.iter().any(|state| state.infective)
     }
+
+    fn spreading(&self, state: &Monger) -> Option<bool> {
+        Some(state.infective)
+    }
 }
 
 /// Expected residue of feedback + coin in the continuous-time limit (theory.md section 6): the

@@ -849,7 +849,9 @@ static WORDS: Words = Words {
     explanation: "SRM: the sender streams packets down the tree; a loss on a link hides a packet from the whole \
         subtree below it. Every receiver that misses it waits a random time that grows with its distance, \
         then multicasts a NAK; hearing someone else's NAK first, it holds its own back (suppression), and \
-        one holder repairs. Turn suppression off to see the NAK storm it prevents. SRM (Floyd et al., 1995–97) \
+        one holder repairs. Turn suppression off to see the NAK storm it prevents. Suppression buys less \
+        traffic, not speed: those random waits delay every repair, so without suppression the run ends \
+        sooner, at many more datagrams. SRM (Floyd et al., 1995–97) \
         carried the LBL whiteboard over the MBone, where no sender could track every receiver. \
         A crashed SRM member costs only itself, unlike a crashed tree node: SRM's members are end hosts and \
         IP multicast's routers carry the flood around them, while the tree protocol's nodes are the forwarders.",
