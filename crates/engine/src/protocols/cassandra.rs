@@ -144,20 +144,6 @@ impl Entry {
             Tick::from(clock.heard - clock.start)
         }
     }
-
-    /// A newer version arrives `now`: one more interval, unless it is the first news after the
-    /// initial list (version 0) or another newer version within the same tick.
-    fn arrive(&mut self, clock: &mut Clock, rank: u64, now: Tick) {
-        if self.rank() > 0 && now > clock.heard() {
-            if self.intervals() == 0 {
-                clock.start = clock.heard;
-            }
-            debug_assert!(u64::from(self.intervals()) < INTERVALS);
-            self.word += 1 << 40;
-        }
-        self.set_rank(rank);
-        clock.heard = stamp(now);
-    }
 }
 
 impl Member for Entry {
@@ -350,44 +336,22 @@ impl Cassandra {
         let states = list.partition_point(|&item| item & RANK != REQUEST);
         let mut from = 0;
         loop {
-            let mut revived = None;
             let state = net.state_mut(node);
             // An arrival sets its interval mean: the next pass stays due when it is at least
             // this (the quick test clears the endpoint until then), else it comes sooner.
             // Capped where it already exceeds any sum of intervals (a u32 of ticks), so that
             // its product with a count of intervals (below 2^22) needs no overflow check.
             let least = due_mean(state.due, now, limit).min(1 << 32);
-            let mut sooner = false;
             let (entries, clocks) = (state.view.entries_mut(), &mut state.clocks[..]);
-            for (index, &item) in list[..states].iter().enumerate().skip(from) {
-                let (member, rank) = (member_of(item), item & RANK);
-                if member == node {
-                    continue;
-                }
-                // A newer version: the arrival window records the interval, and a
-                // convicted endpoint is alive again.
-                let (entry, clock) = (&mut entries[member as usize], &mut clocks[member as usize]);
-                if !entry.known() {
-                    entry.set_rank(rank);
-                    clock.heard = stamp(now);
-                } else if rank > entry.rank() {
-                    entry.arrive(clock, rank, now);
-                    let (sum, intervals) = weights(entry, clock);
-                    sooner |= sum < intervals * least;
-                } else {
-                    continue;
-                }
-                if entry.seen() != Seen::Alive {
-                    revived = Some(index);
-                    break;
-                }
-            }
+            let arrivals = Arrivals { node, now, least };
+            let (revived, sooner) = arrivals.take(entries, clocks, &list[from..states]);
             if sooner {
                 net.state_mut(node).due = 0;
             }
-            let Some(index) = revived else {
+            let Some(offset) = revived else {
                 break;
             };
+            let index = from + offset;
             // A change of status: the next pass counts again.
             net.state_mut(node).due = 0;
             self.shared
@@ -407,6 +371,72 @@ impl Cassandra {
             count += usize::from(entry.known());
         }
         count
+    }
+}
+
+/// What an Ack's or an Ack2's states are taken with: the receiving node, the tick, and the
+/// least interval mean that keeps its detector's next pass due as planned (`Cassandra::take`).
+struct Arrivals {
+    node: u32,
+    now: Tick,
+    least: Tick,
+}
+
+impl Arrivals {
+    /// Takes `items` (states, no requests) into a node's list and clocks, in order, up to and
+    /// including the first that brings an endpoint back (or into) the list: returns its
+    /// position, if any, and whether an arrival's interval mean fell below `least`.
+    ///
+    /// Nearly every item is a newer version of an endpoint held alive, so that path is the
+    /// loop's straight line: whether the arrival counts an interval (the first news after
+    /// the initial list, or another within the same tick, does not) is arithmetic, not a
+    /// branch. Kept out of line so that the loop has the registers to itself.
+    #[inline(never)]
+    fn take(
+        &self,
+        entries: &mut [Entry],
+        clocks: &mut [Clock],
+        items: &[Item],
+    ) -> (Option<usize>, bool) {
+        let now = stamp(self.now);
+        let mut sooner = false;
+        for (index, &item) in items.iter().enumerate() {
+            let (member, rank) = (member_of(item), item & RANK);
+            if member == self.node {
+                continue;
+            }
+            let (entry, clock) = (&mut entries[member as usize], &mut clocks[member as usize]);
+            let word = entry.word;
+            if word >> 62 == Seen::Unknown as u64 {
+                entry.set_rank(rank);
+                clock.heard = now;
+                return (Some(index), sooner);
+            }
+            if rank <= word & RANK {
+                continue;
+            }
+            // A newer version: one more interval unless it is the first news after the
+            // initial list (version 0) or another newer version within this tick.
+            let counted = (word & RANK != 0) & (now > clock.heard);
+            let intervals = (word >> 40 & INTERVALS) + u64::from(counted);
+            let start = if counted & (word >> 40 & INTERVALS == 0) {
+                clock.heard
+            } else {
+                clock.start
+            };
+            debug_assert!(intervals <= INTERVALS);
+            entry.word = (word & !RANK) + (u64::from(counted) << 40) | rank;
+            *clock = Clock { heard: now, start };
+            let (sum, count) = match intervals {
+                0 => (TICKS_PER_ROUND, 1),
+                count => (Tick::from(now - start), count),
+            };
+            sooner |= sum < count * self.least;
+            if word >> 62 != Seen::Alive as u64 {
+                return (Some(index), sooner);
+            }
+        }
+        (None, sooner)
     }
 }
 
