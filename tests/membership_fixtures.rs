@@ -382,10 +382,10 @@ fn the_matrix_is_reported_up_to_300_nodes_and_membership_modes_refuse_over_2000(
         .step()
         .unwrap();
     assert!(large.membership.unwrap().views.is_empty());
-    let error = Simulation::new(config(Mode::Swim, 2001, 1, &[]))
+    let error = Simulation::new(config(Mode::Swim, 10_001, 1, &[]))
         .err()
         .unwrap();
-    assert!(error.0.contains("between 2 and 2000"), "{error}");
+    assert!(error.0.contains("between 2 and 10000"), "{error}");
 }
 
 #[test]

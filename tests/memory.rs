@@ -2,7 +2,7 @@
 //! The memory budget at N = 10^6, measured: a counting global allocator records the heap bytes
 //! actually allocated while a run is built and played, instead of trusting the engine's own
 //! account of its vectors. Its tests take turns (one lock), so nothing else allocates meanwhile;
-//! membership at N = 2,000 is measured the same way.
+//! membership at N = 2,000, and SWIM at N = 10,000, are measured the same way.
 
 use gossip_lab::engine::{Config, Mode, Simulation};
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -119,8 +119,9 @@ fn a_million_nodes_peak_at_ten_bytes_a_node_in_every_mode() {
     }
 }
 
-/// Membership keeps an N x N view, 16 bytes an entry (a list a datagram carries is shared with
-/// its sender, not copied), so at N = 2,000 a run peaks near 64 MB whatever the protocol.
+/// Heartbeat and Cassandra keep an N x N list, at most 16 bytes an entry (a list a datagram
+/// carries is shared with its sender, not copied), so at N = 2,000 a run peaks near 64 MB; SWIM
+/// keeps far less (its lists hold what changed).
 #[test]
 fn membership_at_2000_nodes_peaks_near_its_views() {
     const MEMBERS: usize = 2_000;
@@ -144,4 +145,68 @@ fn membership_at_2000_nodes_peaks_near_its_views() {
             "{mode:?} peaked at {peak} heap bytes, over {budget}"
         );
     }
+}
+
+/// SWIM's lists are a baseline (everyone alive) and each member's exceptions, so its memory is
+/// linear in N: at N = 10,000 one crash costs each member an entry or two, where an N x N table
+/// of 16-byte entries would take 1.6 GB. The estimate `validate` checks is linear too (the same
+/// bytes a node at N = 2,500 and at N = 10,000), the run stays within it, and a configuration
+/// whose lists may fill (loss: any member can be falsely suspected and refute) is refused at
+/// this N with one line instead of exhausting memory.
+#[test]
+fn swim_at_10000_nodes_holds_its_changes_not_a_table() {
+    const MEMBERS: u32 = 10_000;
+    let config = |nodes: u32| {
+        let mut config = Config {
+            nodes,
+            mode: Mode::Swim,
+            seed: 7,
+            ..Config::default()
+        };
+        // The default crash at round 10, detected by a few members by round 13.
+        config.set("periods", "13").unwrap();
+        config
+    };
+    const FIXED: u64 = 1 << 20;
+    let per_node = |nodes: u32| (config(nodes).memory_estimate() - FIXED) / u64::from(nodes);
+    assert_eq!(
+        per_node(MEMBERS),
+        per_node(MEMBERS / 4),
+        "the estimate grows faster than N"
+    );
+    // The datagrams and timers the queue may hold dominate it, a few kilobytes a node: far
+    // below the table's 16 bytes x N a node (160 KB).
+    let estimate = config(MEMBERS).memory_estimate();
+    let table = 16 * u64::from(MEMBERS) * u64::from(MEMBERS);
+    assert!(
+        estimate < table / 10,
+        "{estimate} bytes: over a tenth of an N x N table's {table}"
+    );
+    let mut detected = false;
+    let peak = peak_heap_bytes(|| {
+        let mut simulation = Simulation::new(config(MEMBERS)).expect("a valid configuration");
+        while let Some(report) = simulation.step() {
+            let membership = report.membership.expect("a membership round");
+            detected |= membership.first_detection.is_some();
+        }
+    });
+    println!(
+        "SWIM at N = {MEMBERS}: {:.1} MB at the peak, {:.1} MB estimated",
+        peak as f64 / 1e6,
+        estimate as f64 / 1e6
+    );
+    assert!(detected, "the crash was never suspected");
+    assert!(
+        peak as u64 <= estimate,
+        "peaked at {peak} heap bytes, over the estimate of {estimate}"
+    );
+    let mut lossy = config(MEMBERS);
+    lossy.set("loss", "0.1").unwrap();
+    let refused = lossy
+        .validate()
+        .expect_err("lists that may fill do not fit");
+    assert!(
+        refused.0.contains("memory") && !refused.0.contains('\n'),
+        "{refused}"
+    );
 }

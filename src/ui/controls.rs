@@ -128,7 +128,22 @@ pub fn controls(props: &ControlsProps) -> Html {
     .unwrap_or(config.mode.spec().page_nodes())
     .min(limits::NODES.1);
     let (nodes_low, nodes_high) = (f64::from(limits::NODES.0), f64::from(page_nodes));
-    let nodes_hint = format!("{} to {} (log scale)", limits::NODES.0, grouped(page_nodes));
+    // Where a protocol caps N below plain gossip's million, the hint says why.
+    let reason = match &props.protocols {
+        Some(protocols) => protocols
+            .iter()
+            .filter(|mode| mode.spec().page_nodes() == page_nodes)
+            .find_map(|mode| mode.spec().page_nodes_reason()),
+        None => config.mode.spec().page_nodes_reason(),
+    };
+    let nodes_hint = match reason {
+        Some(reason) => format!(
+            "{} to {} (log scale): {reason}",
+            limits::NODES.0,
+            grouped(page_nodes)
+        ),
+        None => format!("{} to {} (log scale)", limits::NODES.0, grouped(page_nodes)),
+    };
 
     html! {
         <div class="controls">

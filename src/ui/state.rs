@@ -517,8 +517,13 @@ pub fn keep_consistent(config: &mut Config, notices: &mut Vec<String>) {
     // their descriptor says how many nodes the page runs them with.
     let max = config.mode.spec().page_nodes();
     if config.nodes > max {
+        let why = config
+            .mode
+            .spec()
+            .page_nodes_reason()
+            .map_or(String::new(), |reason| format!(" ({reason})"));
         notices.push(format!(
-            "{} runs in the page with at most {max} nodes (gossip-sim takes more); N was set to {max}.",
+            "{} runs in the page with at most {max} nodes{why} (gossip-sim takes more); N was set to {max}.",
             config.mode.spec().words().title
         ));
         config.nodes = max;

@@ -43,8 +43,9 @@ pub mod limits {
     pub const PHI: (f64, f64) = (1.0, 16.0);
     pub const PERIODS: (u32, u32) = (1, 100_000);
     pub const JOIN_AT: (u32, u32) = (1, 100_000);
-    /// Membership views are N x N: the engine takes up to this many nodes in those modes.
-    pub const MEMBERSHIP_NODES: u32 = 2000;
+    /// Membership: heartbeat's and Cassandra's lists are N x N (8 and 16 bytes an entry, 0.8
+    /// and 1.6 GB at this N); the engine takes up to this many nodes in those modes.
+    pub const MEMBERSHIP_NODES: u32 = 10_000;
     /// The most nodes the page runs a protocol with, unless its spec says fewer.
     pub const PAGE_NODES: u32 = 100_000;
     /// Push, pull and push-pull in the page: a million nodes, one pixel each on the dense field

@@ -234,6 +234,11 @@ pub trait ProtocolSpec: Sync {
     fn page_nodes(&self) -> u32 {
         crate::config::limits::PAGE_NODES
     }
+    /// Why the page runs this protocol with fewer nodes than plain gossip, in a few words the
+    /// nodes control and its notice show ("every node keeps a list of every member").
+    fn page_nodes_reason(&self) -> Option<&'static str> {
+        None
+    }
     /// Whether a crash cuts the subtree below the node off (the plain tree, no routing around).
     fn crash_cuts_subtree(&self) -> bool {
         false

@@ -12,8 +12,9 @@
 //! the last 1000); before the first interval, one period. Newer versions arriving within one tick
 //! (synchronous rounds deliver at a round's first tick) count as one arrival.
 
-use super::membership::{HasView, Member, SEED, Seen, Shared, View, bytes, stamp};
-use super::membership_spec::MembershipSpec;
+use super::membership::{HasView, List, Member, SEED, Seen, Shared, View, bytes, stamp};
+use super::membership_spec::{MembershipSpec, changed_members, lists_in_flight};
+use crate::config::Config;
 use crate::drivers::on_events;
 use crate::protocol::{Datagram, Net, Protocol};
 use crate::report::{Kind, Look, MembershipRound, TICKS_PER_ROUND, Tick};
@@ -181,7 +182,7 @@ pub struct Node {
 }
 
 impl HasView for Node {
-    type Entry = Entry;
+    type List = View<Entry>;
     fn view(&self) -> &View<Entry> {
         &self.view
     }
@@ -764,6 +765,17 @@ impl Protocol for Cassandra {
 
 // --- The descriptor ---
 
+/// A node's list and clocks, 16 bytes a member; the unreachable endpoints it keeps (and
+/// copies once a pass); with delay, the Syns' lists and the Acks' and Ack2s' states in flight
+/// (each at most a list long).
+fn node_bytes(config: &Config) -> u64 {
+    let nodes = u64::from(config.nodes);
+    let list = (std::mem::size_of::<Entry>() + std::mem::size_of::<Clock>()) as u64 * nodes;
+    let unreachable = 2 * 4 * changed_members(config);
+    let in_flight = 3 * std::mem::size_of::<Item>() as u64 * nodes * lists_in_flight(config);
+    std::mem::size_of::<Node>() as u64 + list + unreachable + in_flight
+}
+
 pub static SPEC: MembershipSpec = MembershipSpec {
     name: "cassandra",
     about: "Cassandra's gossiper: Syn / Ack / Ack2 digests and the phi accrual failure detector",
@@ -784,6 +796,7 @@ pub static SPEC: MembershipSpec = MembershipSpec {
     ],
     kinds: KINDS,
     words: &WORDS,
+    node_bytes,
     source: "theory.md section 10: phi = (t / mean interval) log10 e; conviction after phi / log10 e mean intervals (18.4 at 8; Hayashibara et al. 2004)",
     build: |config| {
         on_events(

@@ -5,8 +5,9 @@
 //! periods is marked failed (and no longer gossiped); T_cleanup periods later its entry is
 //! deleted (unknown), so that an old entry still gossiped by a slower node does not bring it back.
 
-use super::membership::{HasView, Member, SEED, Seen, Shared, View, bytes, stamp};
-use super::membership_spec::MembershipSpec;
+use super::membership::{HasView, List, Member, SEED, Seen, Shared, View, bytes, stamp};
+use super::membership_spec::{MembershipSpec, lists_in_flight};
+use crate::config::Config;
 use crate::drivers::on_events;
 use crate::protocol::{Datagram, Net, Protocol};
 use crate::report::{Kind, Look, MembershipRound, TICKS_PER_ROUND, Tick};
@@ -111,7 +112,7 @@ pub struct Node {
 }
 
 impl HasView for Node {
-    type Entry = Entry;
+    type List = View<Entry>;
     fn view(&self) -> &View<Entry> {
         &self.view
     }
@@ -304,6 +305,12 @@ impl Protocol for Heartbeat {
 
 // --- The descriptor ---
 
+/// A node's list, 8 bytes a member, and the copies its lists in flight hold.
+fn node_bytes(config: &Config) -> u64 {
+    let list = std::mem::size_of::<Entry>() as u64 * u64::from(config.nodes);
+    std::mem::size_of::<Node>() as u64 + list * (1 + lists_in_flight(config))
+}
+
 pub static SPEC: MembershipSpec = MembershipSpec {
     name: "heartbeat",
     about: "gossip-style heartbeating (van Renesse et al. 1998): lists of heartbeat counters, failed after T_fail periods without an increase",
@@ -326,6 +333,7 @@ pub static SPEC: MembershipSpec = MembershipSpec {
     ],
     kinds: KINDS,
     words: &WORDS,
+    node_bytes,
     source: "theory.md section 10: a member is failed T_fail periods after its last heartbeat increase, plus the O(log N) age of that heartbeat (van Renesse et al. 1998)",
     build: |config| {
         on_events(

@@ -107,13 +107,41 @@ pub fn stamp(now: Tick) -> u32 {
     now as u32
 }
 
+/// What the shared rules need of a node's list, whatever its layout: a dense list (an entry
+/// per member, heartbeat and Cassandra) or a baseline with exceptions (SWIM).
+pub trait List: Clone + Default + std::fmt::Debug {
+    type Entry: Member;
+    /// A full list, everyone alive at version 0 (the group formed before the run) but the
+    /// joiner, unknown until it joins.
+    fn everyone(nodes: u32, joiner: Option<u32>) -> Self;
+    /// A joining node's list: only itself, at generation `round`.
+    fn newcomer(nodes: u32, node: u32, round: u32, now: Tick) -> Self;
+    /// Whether the node has joined (a list at all).
+    fn joined(&self) -> bool;
+    /// The entry for `member`.
+    fn get(&self, member: u32) -> Self::Entry;
+    /// Sets what the node believes of `member`, changed at `now`, keeping the failed count.
+    fn set_seen(&mut self, member: u32, seen: Seen, now: Tick);
+    /// Members listed as failed.
+    fn failed(&self) -> u32;
+    /// The `index`-th member listed as failed, in member order.
+    fn nth_failed(&self, index: u32) -> Option<u32>;
+    /// Whether `observer` lists every member `live` marks (but itself) as alive; `members`
+    /// counts them.
+    fn all_alive(&self, observer: u32, live: &[bool], _members: u32) -> bool {
+        (0..live.len() as u32).all(|member| {
+            member == observer || !live[member as usize] || self.get(member).seen() == Seen::Alive
+        })
+    }
+}
+
 /// One node's list: an entry per member (empty until the node has joined). Shared, not copied,
 /// when the node sends it: a datagram holds the list as it was when sent, and the node copies
 /// it only if it changes its list while such a datagram is still on its way.
 #[derive(Clone, Debug)]
 pub struct View<E> {
     entries: Rc<[E]>,
-    /// How many members the list holds as failed (kept by `Shared::mark` and `recount`), so a
+    /// How many members the list holds as failed (kept by `set_seen` and `recount`), so a
     /// node knows without a pass whether it has any to reconnect to.
     failed: u32,
 }
@@ -128,10 +156,6 @@ impl<E> Default for View<E> {
 }
 
 impl<E: Member> View<E> {
-    pub fn joined(&self) -> bool {
-        !self.entries.is_empty()
-    }
-
     pub fn entries(&self) -> &[E] {
         &self.entries
     }
@@ -141,12 +165,7 @@ impl<E: Member> View<E> {
         Rc::make_mut(&mut self.entries)
     }
 
-    /// Members listed as failed.
-    pub fn failed(&self) -> u32 {
-        self.failed
-    }
-
-    /// Counts the failed members again, after entries were written without `Shared::mark`.
+    /// Counts the failed members again, after entries were written without `set_seen`.
     pub fn recount(&mut self) {
         self.failed = self
             .entries
@@ -159,9 +178,12 @@ impl<E: Member> View<E> {
     pub fn share(&self) -> Rc<[E]> {
         Rc::clone(&self.entries)
     }
+}
 
-    /// A full list, everyone alive at version 0 (the group formed before the run).
-    pub fn everyone(nodes: u32, joiner: Option<u32>) -> View<E> {
+impl<E: Member> List for View<E> {
+    type Entry = E;
+
+    fn everyone(nodes: u32, joiner: Option<u32>) -> View<E> {
         let mut entries = vec![E::founder(); nodes as usize];
         if let Some(joiner) = joiner {
             entries[joiner as usize] = E::default();
@@ -172,14 +194,42 @@ impl<E: Member> View<E> {
         }
     }
 
-    /// A joining node's list: only itself, at generation `round`.
-    pub fn newcomer(nodes: u32, node: u32, round: u32, now: Tick) -> View<E> {
+    fn newcomer(nodes: u32, node: u32, round: u32, now: Tick) -> View<E> {
         let mut entries = vec![E::default(); nodes as usize];
         entries[node as usize] = E::newcomer(generation(round), now);
         View {
             entries: entries.into(),
             failed: 0,
         }
+    }
+
+    fn joined(&self) -> bool {
+        !self.entries.is_empty()
+    }
+
+    fn get(&self, member: u32) -> E {
+        self.entries[member as usize]
+    }
+
+    fn set_seen(&mut self, member: u32, seen: Seen, now: Tick) {
+        let entry = &mut self.entries_mut()[member as usize];
+        let before = entry.seen();
+        entry.set_seen(seen, now);
+        self.failed = (self.failed + u32::from(seen == Seen::Failed))
+            .saturating_sub(u32::from(before == Seen::Failed));
+    }
+
+    fn failed(&self) -> u32 {
+        self.failed
+    }
+
+    fn nth_failed(&self, index: u32) -> Option<u32> {
+        self.entries
+            .iter()
+            .enumerate()
+            .filter(|(_, entry)| entry.seen() == Seen::Failed)
+            .nth(index as usize)
+            .map(|(member, _)| member as u32)
     }
 }
 
@@ -188,11 +238,11 @@ pub fn generation(round: u32) -> u64 {
     u64::from(round) << 32
 }
 
-/// Every membership protocol's node state holds a view.
+/// Every membership protocol's node state holds a list.
 pub trait HasView {
-    type Entry: Member;
-    fn view(&self) -> &View<Self::Entry>;
-    fn view_mut(&mut self) -> &mut View<Self::Entry>;
+    type List: List;
+    fn view(&self) -> &Self::List;
+    fn view_mut(&mut self) -> &mut Self::List;
 }
 
 /// The byte-size model (bytes per datagram, for bytes per node per period): an IP + UDP header,
@@ -267,8 +317,9 @@ impl Shared {
     {
         let nodes = net.nodes();
         let joiner = self.params.joiner(nodes);
-        // One list for all: each node copies it when it first changes its own.
-        let view = View::everyone(nodes, joiner);
+        // One list for all: each node copies it when it first changes its own (a dense list;
+        // a baseline with exceptions holds nothing per member to copy).
+        let view = <<P::Node as HasView>::List as List>::everyone(nodes, joiner);
         for node in 0..nodes {
             if Some(node) != joiner {
                 *net.state_mut(node).view_mut() = view.clone();
@@ -291,7 +342,7 @@ impl Shared {
             return None;
         }
         let (nodes, round, now) = (net.nodes(), net.round(), net.now());
-        *net.state_mut(node).view_mut() = View::newcomer(nodes, node, round, now);
+        *net.state_mut(node).view_mut() = List::newcomer(nodes, node, round, now);
         let mut tracker = self.tracker.borrow_mut();
         if joiner == Some(node) && tracker.join.is_none() {
             tracker.join = Some((node, now));
@@ -312,15 +363,13 @@ impl Shared {
         P::Node: HasView,
     {
         let now = net.now();
-        if net.state(observer).view().entries()[member as usize].seen() == seen {
+        let before = net.state(observer).view().get(member).seen();
+        if before == seen {
             return;
         }
-        let view = net.state_mut(observer).view_mut();
-        let entry = &mut view.entries_mut()[member as usize];
-        let before = entry.seen();
-        entry.set_seen(seen, now);
-        view.failed = (view.failed + u32::from(seen == Seen::Failed))
-            .saturating_sub(u32::from(before == Seen::Failed));
+        net.state_mut(observer)
+            .view_mut()
+            .set_seen(member, seen, now);
         let change = match (before, seen) {
             (_, Seen::Suspected) => Some(Change::Suspected { member }),
             (_, Seen::Failed) => Some(Change::Failed { member }),
@@ -364,7 +413,7 @@ impl Shared {
     {
         for _ in 0..64 {
             let peer = net.peer(node);
-            let seen = net.state(node).view().entries()[peer as usize].seen();
+            let seen = net.state(node).view().get(peer).seen();
             if peer != except && matches!(seen, Seen::Alive | Seen::Suspected) {
                 return Some(peer);
             }
@@ -388,28 +437,24 @@ impl Shared {
         if net.rng().below(nodes) >= failed {
             return None;
         }
-        let pick = net.rng().below(failed) as usize;
-        net.state(node)
-            .view()
-            .entries()
-            .iter()
-            .enumerate()
-            .filter(|(_, entry)| entry.seen() == Seen::Failed)
-            .nth(pick)
-            .map(|(member, _)| member as u32)
+        let pick = net.rng().below(failed);
+        net.state(node).view().nth_failed(pick)
     }
 
     /// Whether every live member that has joined lists every other such member alive.
     pub fn consistent<N: HasView>(&self, states: &[N], is_crashed: &dyn Fn(u32) -> bool) -> bool {
         // The joiner before its round, or a node recovered without its list, is not a member yet.
-        let live: Vec<u32> = (0..states.len() as u32)
-            .filter(|&node| !is_crashed(node) && states[node as usize].view().joined())
+        let live: Vec<bool> = (0..states.len() as u32)
+            .map(|node| !is_crashed(node) && states[node as usize].view().joined())
             .collect();
-        live.iter().all(|&observer| {
-            let entries = states[observer as usize].view().entries();
-            live.iter()
-                .all(|&member| member == observer || entries[member as usize].seen() == Seen::Alive)
-        })
+        let members = live.iter().filter(|&&live| live).count() as u32;
+        (0..states.len() as u32)
+            .filter(|&observer| live[observer as usize])
+            .all(|observer| {
+                states[observer as usize]
+                    .view()
+                    .all_alive(observer, &live, members)
+            })
     }
 
     /// Starts watching `node`, crashed at `tick` (the first crash of the run).
@@ -447,7 +492,7 @@ impl Shared {
             let mut last = Some(0);
             for node in observers(target) {
                 round.observers += 1;
-                let entry = states[node as usize].view().entries()[target as usize];
+                let entry = states[node as usize].view().get(target);
                 round.suspecting += u32::from(entry.seen() == Seen::Suspected);
                 let detected = tracker.detected[node as usize];
                 if detected == Tick::MAX {
@@ -476,17 +521,17 @@ impl Shared {
         if views && nodes <= VIEW_CAP {
             round.views = Vec::with_capacity((nodes * nodes) as usize);
             for (node, state) in states.iter().enumerate() {
-                let entries = state.view().entries();
+                let view = state.view();
                 if is_crashed(node as u32) {
                     round
                         .views
                         .extend(std::iter::repeat_n(CRASHED_ROW, nodes as usize));
-                } else if entries.is_empty() {
+                } else if !view.joined() {
                     round.views.extend(std::iter::repeat_n(0, nodes as usize));
                 } else {
                     round
                         .views
-                        .extend(entries.iter().map(|entry| entry.seen() as u8));
+                        .extend((0..nodes).map(|member| view.get(member).seen() as u8));
                 }
             }
         }

@@ -8,24 +8,62 @@ use crate::spec::{Group, Lesson, Measures, ProtocolSpec, TheorySource, Words};
 /// The lesson's figure of every membership protocol.
 pub const DETECTION_FIGURE: &str = "periods from the crash to its first detection";
 
-/// The page runs membership up to this many nodes: views are N x N.
-pub const PAGE_NODES: u32 = 1_000;
+/// The page runs membership up to this many nodes: heartbeat's and Cassandra's lists are N x N,
+/// and a period's work grows as N^2 (each list sent or compared is N long).
+pub const PAGE_NODES: u32 = 2_000;
+
+/// Why the page caps membership at `PAGE_NODES`, in the page's words.
+pub const PAGE_NODES_REASON: &str = "every node keeps a list of every member";
 
 /// When the membership figures hold.
 pub const ASSUMPTIONS: &str =
     "one crash, no delay, independent loss; the figure is the first detection after the crash";
 
-/// The membership modes' checks between parameters: views are N x N.
+/// The membership modes' checks between parameters: heartbeat's and Cassandra's lists are N x N.
 pub fn check(config: &Config) -> Result<(), String> {
     if config.nodes > limits::MEMBERSHIP_NODES {
         return Err(format!(
-            "nodes must be between 2 and {} for {}: every node keeps a view of every member (got {})",
+            "nodes must be between 2 and {} for {}: every node keeps a list of every member (got {})",
             limits::MEMBERSHIP_NODES,
             config.mode,
             config.nodes
         ));
     }
     Ok(())
+}
+
+/// How many members a list can hold as anything but alive at version 0, at most: every member
+/// where loss, delay or a partition can bring false suspicions and refutations; otherwise the
+/// crashed ones (from the start and by the schedule, each fraction rounded up), and one more
+/// for the joiner.
+pub fn changed_members(config: &Config) -> u64 {
+    let nodes = u64::from(config.nodes);
+    if config.network.loss > 0.0
+        || config.burst.is_some()
+        || config.has_delay()
+        || !config.partitions.entries().is_empty()
+    {
+        return nodes;
+    }
+    let scheduled: u64 = config
+        .crash_schedule()
+        .entries()
+        .iter()
+        .map(|entry| (entry.fraction * nodes as f64).ceil() as u64)
+        .sum();
+    (u64::from(config.crashed_count()) + scheduled + 1).min(nodes)
+}
+
+/// Copies of a node's list that datagrams in flight may hold at once (each a copy if the node
+/// changed its list since it sent them): none without delay, where a datagram arrives within
+/// the handler that sent it; with delay, two for every round a datagram may take, as the
+/// queue's estimate counts them.
+pub fn lists_in_flight(config: &Config) -> u64 {
+    if config.has_delay() {
+        2 * (config.delay.mean().ceil() as u64 + 1)
+    } else {
+        0
+    }
 }
 
 /// The theory note: the figure where its assumptions hold.
@@ -37,14 +75,6 @@ pub fn theory_note(config: &Config, title: &str, figure: &str) -> String {
     } else {
         format!("theory: {figure} (theory.md section 10)")
     }
-}
-
-/// A node's view of every member, one list shared with the datagrams in flight, and SWIM's
-/// buffer of updates to piggyback, which holds up to one per member (after a partition, every
-/// member of the other side), in a vector that may have doubled.
-pub fn node_bytes(config: &Config) -> u64 {
-    let update = std::mem::size_of::<(crate::protocols::swim::Update, u32)>() as u64;
-    (2 * 16 + 2 * update) * u64::from(config.nodes)
 }
 
 /// A period's datagrams, at most: b lists (heartbeat), a ping, k ping-reqs and their answers
@@ -64,6 +94,8 @@ pub struct MembershipSpec {
     pub words: &'static Words,
     pub source: &'static str,
     pub build: fn(&Config) -> Box<dyn Run>,
+    /// Bytes of state per node: its list, and the copies datagrams in flight hold.
+    pub node_bytes: fn(&Config) -> u64,
     /// The first detection theory expects, in periods after the crash, and why, in words.
     pub detection: fn(&Config) -> (f64, String),
 }
@@ -128,8 +160,11 @@ impl ProtocolSpec for MembershipSpec {
     fn page_nodes(&self) -> u32 {
         PAGE_NODES
     }
+    fn page_nodes_reason(&self) -> Option<&'static str> {
+        Some(PAGE_NODES_REASON)
+    }
     fn node_bytes(&self, config: &Config) -> u64 {
-        node_bytes(config)
+        (self.node_bytes)(config)
     }
     fn sends_per_node(&self, config: &Config) -> u64 {
         sends_per_node(config)

@@ -18,13 +18,15 @@
 //! percentiles: without loss, under 0.01 x 0.01^k a probe, whatever the delay. Without delay
 //! both are the old constants: a 30-tick ping timeout and a deadline at the next period.
 
-use super::membership::{HasView, Member, SEED, Seen, Shared, View, bytes, stamp};
-use super::membership_spec::MembershipSpec;
+use super::membership::{HasView, List, Member, SEED, Seen, Shared, bytes, generation, stamp};
+use super::membership_spec::{MembershipSpec, changed_members};
+use crate::config::Config;
 use crate::drivers::on_events;
 use crate::failures::Delay;
 use crate::protocol::{Datagram, Net, Protocol};
 use crate::report::{Kind, Look, MembershipRound, TICKS_PER_ROUND, Tick};
 use crate::spec::Words;
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// Ticks a member waits for a direct ack before sending ping-reqs, at least (0.3 periods; the
@@ -118,7 +120,7 @@ pub struct Body {
     pub updates: [Update; PIGGYBACK],
     pub count: u8,
     /// A join-ack: the seed's list as it was when the seed answered.
-    pub list: Option<Rc<[Entry]>>,
+    pub list: Option<Rc<Exceptions>>,
 }
 
 /// An observer's entry for one member: 16 bytes.
@@ -154,9 +156,161 @@ impl Member for Entry {
     }
 }
 
+/// What a list holds for a member it has no entry of its own for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Baseline {
+    /// No list: the node has not joined.
+    #[default]
+    Absent,
+    /// The group as formed before the run: every member alive at incarnation 0, but the
+    /// joiner, unknown.
+    Founders { joiner: Option<u32> },
+    /// A newcomer's: nobody.
+    Nobody,
+}
+
+/// A member's list: a baseline that every list shares (everyone alive at incarnation 0) and
+/// the entries where this list differs from it, by member: the members it suspects or holds
+/// failed, incarnations raised by a refutation, generations brought by a rejoin. Most runs
+/// change few members, so a list costs memory by its changes, not by N: a group of 10,000
+/// needs no N x N table.
+#[derive(Clone, Debug, Default)]
+pub struct Exceptions {
+    baseline: Baseline,
+    entries: BTreeMap<u32, Entry>,
+    /// Members listed as failed (the baseline lists none).
+    failed: u32,
+}
+
+impl Exceptions {
+    /// The baseline's entry for `member`.
+    fn base(&self, member: u32) -> Entry {
+        match self.baseline {
+            Baseline::Founders { joiner } if joiner != Some(member) => Entry::founder(),
+            _ => Entry::default(),
+        }
+    }
+
+    /// Changes `member`'s entry (its version; what the node believes changes through
+    /// `List::set_seen`).
+    fn update(&mut self, member: u32, change: impl FnOnce(&mut Entry)) {
+        let base = self.base(member);
+        change(self.entries.entry(member).or_insert(base));
+    }
+
+    /// How many members this list holds differently from the baseline.
+    pub fn exceptions(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// A newcomer's list once the seed's has arrived: the seed's entry for every member the
+    /// seed knows (heard now), its own for itself and for the members the seed does not know.
+    fn merged(&self, seed: &Exceptions, node: u32, nodes: u32, now: Tick) -> Exceptions {
+        let baseline = match seed.baseline {
+            Baseline::Founders { .. } => seed.baseline,
+            _ => self.baseline,
+        };
+        let mut list = Exceptions {
+            baseline,
+            ..Exceptions::default()
+        };
+        for member in 0..nodes {
+            let theirs = seed.get(member);
+            let entry = if member != node && theirs.seen != Seen::Unknown {
+                Entry {
+                    since: stamp(now),
+                    ..theirs
+                }
+            } else {
+                self.get(member)
+            };
+            // The baseline is never suspected, so `since` matters only where `seen` differs.
+            let base = list.base(member);
+            if (entry.version, entry.seen) != (base.version, base.seen) {
+                list.entries.insert(member, entry);
+                list.failed += u32::from(entry.seen == Seen::Failed);
+            }
+        }
+        list
+    }
+}
+
+impl List for Exceptions {
+    type Entry = Entry;
+
+    fn everyone(_nodes: u32, joiner: Option<u32>) -> Exceptions {
+        Exceptions {
+            baseline: Baseline::Founders { joiner },
+            ..Exceptions::default()
+        }
+    }
+
+    fn newcomer(_nodes: u32, node: u32, round: u32, now: Tick) -> Exceptions {
+        let mut list = Exceptions {
+            baseline: Baseline::Nobody,
+            ..Exceptions::default()
+        };
+        list.entries
+            .insert(node, Entry::newcomer(generation(round), now));
+        list
+    }
+
+    fn joined(&self) -> bool {
+        self.baseline != Baseline::Absent
+    }
+
+    fn get(&self, member: u32) -> Entry {
+        self.entries
+            .get(&member)
+            .copied()
+            .unwrap_or_else(|| self.base(member))
+    }
+
+    fn set_seen(&mut self, member: u32, seen: Seen, now: Tick) {
+        let before = self.get(member).seen;
+        self.update(member, |entry| entry.set_seen(seen, now));
+        self.failed = (self.failed + u32::from(seen == Seen::Failed))
+            .saturating_sub(u32::from(before == Seen::Failed));
+    }
+
+    fn failed(&self) -> u32 {
+        self.failed
+    }
+
+    fn nth_failed(&self, index: u32) -> Option<u32> {
+        self.entries
+            .iter()
+            .filter(|(_, entry)| entry.seen == Seen::Failed)
+            .nth(index as usize)
+            .map(|(&member, _)| member)
+    }
+
+    /// By the exceptions alone: the baseline lists every founder alive.
+    fn all_alive(&self, observer: u32, live: &[bool], members: u32) -> bool {
+        let mut listed = 0;
+        for (&member, entry) in &self.entries {
+            if member == observer || !live[member as usize] {
+                continue;
+            }
+            if entry.seen != Seen::Alive {
+                return false;
+            }
+            listed += 1;
+        }
+        let others = members - u32::from(live[observer as usize]);
+        match self.baseline {
+            Baseline::Founders {
+                joiner: Some(joiner),
+            } => joiner == observer || !live[joiner as usize] || self.entries.contains_key(&joiner),
+            Baseline::Founders { joiner: None } => true,
+            Baseline::Nobody | Baseline::Absent => listed == others,
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Node {
-    pub view: View<Entry>,
+    pub view: Exceptions,
     /// The pending probe: its target, whether an ack came back, and its deadline (tick).
     pub probe: Option<(u32, bool, Tick)>,
     /// Members it suspects (their timeouts are checked each period).
@@ -166,11 +320,11 @@ pub struct Node {
 }
 
 impl HasView for Node {
-    type Entry = Entry;
-    fn view(&self) -> &View<Entry> {
+    type List = Exceptions;
+    fn view(&self) -> &Exceptions {
         &self.view
     }
-    fn view_mut(&mut self) -> &mut View<Entry> {
+    fn view_mut(&mut self) -> &mut Exceptions {
         &mut self.view
     }
 }
@@ -225,7 +379,7 @@ impl Swim {
         }
         updates.retain(|(_, left)| *left > 0);
         if kind == JOIN_ACK {
-            body.list = Some(net.state(from).view.share());
+            body.list = Some(Rc::new(net.state(from).view.clone()));
         }
         let extra = match kind {
             PING_REQ => bytes::TARGET,
@@ -263,7 +417,7 @@ impl Swim {
         if self.shared.params.suspicion == 0 {
             return self.confirm(net, node, target);
         }
-        let entry = net.state(node).view.entries()[target as usize];
+        let entry = net.state(node).view.get(target);
         if entry.seen != Seen::Alive {
             return;
         }
@@ -280,7 +434,7 @@ impl Swim {
 
     /// `member` is failed for `node`: confirmed, and the confirmation disseminated.
     fn confirm(&self, net: &mut impl Net<Self>, node: u32, member: u32) {
-        let entry = net.state(node).view.entries()[member as usize];
+        let entry = net.state(node).view.get(member);
         if entry.seen == Seen::Failed {
             return;
         }
@@ -304,11 +458,13 @@ impl Swim {
             version,
             seen,
         } = update;
-        let entry = net.state(node).view.entries()[member as usize];
+        let entry = net.state(node).view.get(member);
         if member == node {
             if seen != Seen::Alive && version >= entry.version {
                 let refuted = version + 1;
-                net.state_mut(node).view.entries_mut()[node as usize].version = refuted;
+                net.state_mut(node)
+                    .view
+                    .update(node, |entry| entry.version = refuted);
                 net.note(node, crate::report::Change::Refuted { member: node });
                 let update = Update {
                     member: node,
@@ -336,7 +492,9 @@ impl Swim {
         if !accept || seen == Seen::Unknown {
             return;
         }
-        net.state_mut(node).view.entries_mut()[member as usize].version = version;
+        net.state_mut(node)
+            .view
+            .update(member, |entry| entry.version = version);
         self.shared.mark(net, node, member, seen);
         self.end_suspicion(net, node, member);
         if seen == Seen::Suspected {
@@ -376,7 +534,7 @@ impl Protocol for Swim {
         };
         if joining {
             // A new member announces itself to the seed; the seed disseminates it.
-            let version = net.state(node).view.entries()[node as usize].version;
+            let version = net.state(node).view.get(node).version;
             let update = Update {
                 member: node,
                 version,
@@ -407,7 +565,7 @@ impl Protocol for Swim {
                 .suspects
                 .iter()
                 .copied()
-                .filter(|&member| now - state.view.entries()[member as usize].since() >= timeout)
+                .filter(|&member| now - state.view.get(member).since() >= timeout)
                 .collect()
         };
         for member in due {
@@ -416,7 +574,7 @@ impl Protocol for Swim {
         // Now and then a member it holds as failed is pinged with that claim piggybacked: if
         // it is back (a partition healed), it refutes with a higher incarnation in its ack.
         if let Some(member) = self.shared.reconnect(net, node) {
-            let version = net.state(node).view.entries()[member as usize].version;
+            let version = net.state(node).view.get(member).version;
             let claim = Update {
                 member,
                 version,
@@ -451,7 +609,7 @@ impl Protocol for Swim {
             // member held as failed means it is back (a partition healed): the ack tells it, so
             // it refutes with a higher incarnation.
             PING => {
-                let entry = net.state(to).view.entries()[from as usize];
+                let entry = net.state(to).view.get(from);
                 if entry.seen == Seen::Failed && body.relay == DIRECT {
                     let claim = Update {
                         member: from,
@@ -462,7 +620,7 @@ impl Protocol for Swim {
                 }
                 // A ping claiming this member suspected or failed at an older incarnation (it
                 // refuted that already, but the pinger missed it): the ack carries its alive.
-                let own = net.state(to).view.entries()[to as usize].version;
+                let own = net.state(to).view.get(to).version;
                 let stale = body.updates[..body.count as usize].iter().any(|update| {
                     update.member == to && update.seen != Seen::Alive && update.version < own
                 });
@@ -496,17 +654,9 @@ impl Protocol for Swim {
                 let Some(seed) = body.list else {
                     return;
                 };
-                let now = net.now();
-                let entries = net.state_mut(to).view.entries_mut();
-                for (member, (theirs, entry)) in seed.iter().zip(entries.iter_mut()).enumerate() {
-                    if member as u32 != to && theirs.seen != Seen::Unknown {
-                        *entry = Entry {
-                            since: stamp(now),
-                            ..*theirs
-                        };
-                    }
-                }
-                net.state_mut(to).view.recount();
+                let (now, nodes) = (net.now(), net.nodes());
+                let state = net.state_mut(to);
+                state.view = state.view.merged(&seed, to, nodes, now);
             }
         }
     }
@@ -563,6 +713,19 @@ impl Protocol for Swim {
 
 // --- The descriptor ---
 
+/// Bytes one exception of a list takes at most: a B-tree's node holds 11 of them (a member
+/// and its 16-byte entry, 232 bytes) and is at least 5 full, with a share of its parent's.
+pub const EXCEPTION_BYTES: u64 = 64;
+
+/// A node's state without its list's entries, and per member that can change (all of them
+/// under loss, delay or partitions; else the crashed and the joiner): an exception, an update
+/// to piggyback (in a vector that may have doubled) and a suspicion.
+fn node_bytes(config: &Config) -> u64 {
+    let update = std::mem::size_of::<(Update, u32)>() as u64;
+    std::mem::size_of::<Node>() as u64
+        + changed_members(config) * (EXCEPTION_BYTES + 2 * update + 2 * 4)
+}
+
 pub static SPEC: MembershipSpec = MembershipSpec {
     name: "swim",
     about: "SWIM (Das et al. 2002): ping, ping-req, suspicion and piggybacked dissemination",
@@ -584,6 +747,7 @@ pub static SPEC: MembershipSpec = MembershipSpec {
     ],
     kinds: KINDS,
     words: &WORDS,
+    node_bytes,
     source: "theory.md section 10: first detection after e / (e - 1) periods on average, whatever N (Das et al. 2002)",
     build: |config| {
         on_events(
