@@ -1,6 +1,6 @@
 // Membership by gossip (issue #11) in the page: the matrix view for each mode from a URL, the
-// detection numbers equal gossip-sim's for the same seed, the parameters' controls, and the
-// click-to-crash flow ending in a detection.
+// detection numbers equal gossip-sim's for the same seed, the parameters' controls, the
+// click-to-crash flow ending in a detection, and membership at the page's 2,000 nodes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { labSuite, cliSummary as cli, ARTIFACTS } from './harness.mjs';
@@ -142,6 +142,24 @@ test('SWIM speaks of suspicion on the stage: a crashed member turns suspected, t
   assert.deepEqual(informed, [], 'no label in the membership run view says "informed"');
   assert.match(await lab.text('node-details'), /view of the members/);
   await lab.page.screenshot({ path: `${ARTIFACTS}membership-swim-stage-beliefs-1280x720.png` });
+  assert.deepEqual(lab.errors, []);
+  await lab.page.close();
+});
+
+test('heartbeat at 2,000 nodes from a URL plays, and the page says why it stops there', async () => {
+  const lab = await openLab('?mode=heartbeat&n=2000&autoplay=1');
+  assert.equal(await lab.field('Nodes N value').inputValue(), '2000');
+  assert.equal(await lab.page.getByTestId('notice').count(), 0, 'N = 2,000 is taken as it is');
+  await lab.page.waitForFunction(() => Number(document.querySelector('[data-testid="round"]')?.textContent) >= 3, null, { timeout: 60000 });
+  assert.equal(await lab.button('Pause').count(), 1, 'still playing');
+  // The nodes slider's hint gives the cap and its reason; a larger N is set back with both.
+  const hint = lab.page.locator('.hint', { hasText: '(log scale)' }).first();
+  assert.match(await hint.textContent(), /^2 to 2,000 \(log scale\): every node keeps a list of every member$/);
+  await lab.page.screenshot({ path: `${ARTIFACTS}membership-heartbeat-2000-1280x720.png` });
+  await lab.field('Nodes N value').fill('5000');
+  await lab.field('Nodes N value').press('Enter');
+  assert.match(await lab.text('notice'), /Heartbeat runs in the page with at most 2000 nodes \(every node keeps a list of every member\)/);
+  assert.equal(await lab.field('Nodes N value').inputValue(), '2000');
   assert.deepEqual(lab.errors, []);
   await lab.page.close();
 });

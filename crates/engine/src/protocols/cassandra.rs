@@ -12,7 +12,9 @@
 //! the last 1000); before the first interval, one period. Newer versions arriving within one tick
 //! (synchronous rounds deliver at a round's first tick) count as one arrival.
 
-use super::membership::{HasView, List, Member, SEED, Seen, Shared, View, bytes, stamp};
+use super::membership::{
+    HasView, List, Member, SEED, Seen, Shared, View, bytes, generation, stamp,
+};
 use super::membership_spec::{MembershipSpec, changed_members, lists_in_flight};
 use crate::config::Config;
 use crate::drivers::on_events;
@@ -61,10 +63,10 @@ fn member_of(item: Item) -> u32 {
     (item >> 40) as u32
 }
 
-/// An observer's entry for one endpoint: 16 bytes, in two parts. The `Entry`, 8 bytes, is what
-/// a Syn's digests need (version and status) and lives in the list the Syns share; the `Clock`,
-/// 8 bytes, is the arrival times only the observer reads, kept beside the list. The comparison
-/// of a Syn's digests with a list, every exchange's longest pass, so reads half the memory.
+/// An observer's entry for one endpoint: one word, what a Syn's digests need (version and
+/// status) and what the detector needs (intervals counted, and in a short run the arrival
+/// times), laid out by the run's `Layout`. The list the Syns share is these words; in a long
+/// run each also has a `Clock`, the arrival times, kept beside the list.
 ///
 /// The phi detector with an exponential model needs only the mean interval between arrivals of
 /// newer versions. The intervals it averages follow one another, so their sum is the last
@@ -73,13 +75,11 @@ fn member_of(item: Item) -> u32 {
 /// or a running sum, and the mean stays exact.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Entry {
-    /// Packed: the version's counter (bits 0 to 19) and generation (20 to 39), the intervals
-    /// counted (40 to 61), what the observer believes (62, 63). A run's periods and rounds
-    /// stay below 2^20 and its intervals below 2^22.
     word: u64,
 }
 
-/// When an observer heard an endpoint's versions (see `Entry`).
+/// When an observer heard an endpoint's versions, in a run too long for its entry to hold it
+/// (see `Layout`).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Clock {
     /// The tick of the last newer version.
@@ -88,62 +88,170 @@ pub struct Clock {
     start: u32,
 }
 
-impl Clock {
-    /// A clock heard from `now`, no interval counted.
-    fn heard_at(now: Tick) -> Clock {
-        Clock {
-            heard: stamp(now),
-            start: 0,
+/// What the detector reads of an endpoint.
+#[derive(Clone, Copy, Debug)]
+struct Times {
+    /// The tick of the last newer version.
+    heard: Tick,
+    /// The tick the first counted interval started.
+    start: Tick,
+    /// Intervals counted since the endpoint was first heard.
+    intervals: u64,
+}
+
+/// Where an entry's fields sit in its word: from bit 0 the version's rank (the generation
+/// above the counter, so that ranks order as versions do), then the intervals counted, then,
+/// in a run short enough (`packed`), the last newer version's tick and the first interval's
+/// start; what the observer believes sits in bits 62 and 63. A counter rises once a period and
+/// a generation is the round of a join, so both stay within the run's rounds; each counted
+/// interval needs a newer version, so they stay within twice its rounds; every tick within
+/// its rounds plus two. A run of up to 325 rounds (the lecture's 100 periods) packs all in 8
+/// bytes an endpoint; a longer one keeps the times in a `Clock` beside the list, 16 bytes an
+/// endpoint. Both play the same runs. The two layouts are constants, so that the passes over
+/// the lists shift by constants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Layout {
+    counter_bits: u32,
+    rank_bits: u32,
+    intervals_bits: u32,
+    /// Bits of a tick in the word; 0: the times live in clocks.
+    tick_bits: u32,
+}
+
+impl Layout {
+    /// The layout of any run: counter and generation below 2^20, intervals below 2^22.
+    const SPLIT: Layout = Layout {
+        counter_bits: 20,
+        rank_bits: 40,
+        intervals_bits: 22,
+        tick_bits: 0,
+    };
+
+    /// The layout of a short run: counter and generation below 2^9, intervals below 2^10,
+    /// ticks below 2^15 (60 bits).
+    const PACKED: Layout = Layout {
+        counter_bits: 9,
+        rank_bits: 18,
+        intervals_bits: 10,
+        tick_bits: 15,
+    };
+
+    /// The layout of a run that lasts `rounds` rounds at most.
+    pub fn of(rounds: u32) -> Layout {
+        let rounds = u64::from(rounds);
+        let packed = Layout::PACKED;
+        let fits = |largest: u64, bits: u32| largest < 1 << bits;
+        if fits(rounds + 1, packed.counter_bits)
+            && fits(2 * rounds + 2, packed.intervals_bits)
+            && fits((rounds + 2) * TICKS_PER_ROUND, packed.tick_bits)
+        {
+            packed
+        } else {
+            Layout::SPLIT
         }
     }
 
-    pub fn heard(&self) -> Tick {
-        Tick::from(self.heard)
+    /// Whether the times live in the entries (else in clocks).
+    pub fn packed(&self) -> bool {
+        self.tick_bits > 0
+    }
+
+    fn rank_mask(&self) -> u64 {
+        (1 << self.rank_bits) - 1
+    }
+
+    /// The version packed: generation above counter, in the order of the versions.
+    fn rank(&self, entry: &Entry) -> u64 {
+        entry.word & self.rank_mask()
+    }
+
+    fn set_rank(&self, entry: &mut Entry, rank: u64) {
+        debug_assert!(rank <= self.rank_mask());
+        entry.word = entry.word & !self.rank_mask() | rank;
+    }
+
+    /// The rank of a version (generation in the high 32 bits, counter in the low).
+    fn rank_of(&self, version: u64) -> u64 {
+        let (generation, counter) = (version >> 32, version & u64::from(u32::MAX));
+        debug_assert!(counter < 1 << self.counter_bits && generation < 1 << self.counter_bits);
+        generation << self.counter_bits | counter
+    }
+
+    fn intervals(&self, word: u64) -> u64 {
+        word >> self.rank_bits & ((1 << self.intervals_bits) - 1)
+    }
+
+    fn tick_mask(&self) -> u64 {
+        (1 << self.tick_bits) - 1
+    }
+
+    fn heard_shift(&self) -> u32 {
+        self.rank_bits + self.intervals_bits
+    }
+
+    fn start_shift(&self) -> u32 {
+        self.heard_shift() + self.tick_bits
+    }
+
+    /// The detector's view of `member`, whose entry is `entry`.
+    fn times(&self, entry: &Entry, clocks: &[Clock], member: usize) -> Times {
+        let (heard, start) = if self.packed() {
+            (
+                entry.word >> self.heard_shift() & self.tick_mask(),
+                entry.word >> self.start_shift() & self.tick_mask(),
+            )
+        } else {
+            let clock = clocks[member];
+            (Tick::from(clock.heard), Tick::from(clock.start))
+        };
+        Times {
+            heard,
+            start,
+            intervals: self.intervals(entry.word),
+        }
+    }
+
+    /// Sets `member`'s arrival times.
+    fn set_times(
+        &self,
+        entry: &mut Entry,
+        clocks: &mut [Clock],
+        member: usize,
+        (heard, start): (u32, u32),
+    ) {
+        if self.packed() {
+            let mask =
+                self.tick_mask() << self.heard_shift() | self.tick_mask() << self.start_shift();
+            debug_assert!(u64::from(heard.max(start)) <= self.tick_mask());
+            entry.word = entry.word & !mask
+                | u64::from(heard) << self.heard_shift()
+                | u64::from(start) << self.start_shift();
+        } else {
+            clocks[member] = Clock { heard, start };
+        }
+    }
+
+    /// A node's own entry when it joins at `round`: alive, its new generation, heard `now`.
+    fn newcomer(
+        &self,
+        entry: &mut Entry,
+        clocks: &mut [Clock],
+        member: usize,
+        round: u32,
+        now: Tick,
+    ) {
+        *entry = Entry::default();
+        self.set_rank(entry, self.rank_of(generation(round)));
+        entry.set_seen(Seen::Alive, now);
+        self.set_times(entry, clocks, member, (stamp(now), 0));
     }
 }
 
-const FIELD: u64 = (1 << 20) - 1;
-const INTERVALS: u64 = (1 << 22) - 1;
 const RANK: u64 = (1 << 40) - 1;
 
 impl Entry {
-    /// The version: generation in the high 32 bits, the heartbeat counter in the low.
-    pub fn version(&self) -> u64 {
-        (self.word >> 20 & FIELD) << 32 | self.word & FIELD
-    }
-
-    /// The version packed: generation above counter, 40 bits that order as the versions do.
-    /// Lists carry versions so.
-    fn rank(&self) -> u64 {
-        self.word & RANK
-    }
-
-    fn set_rank(&mut self, rank: u64) {
-        self.word = self.word & !RANK | rank;
-    }
-
     fn known(&self) -> bool {
         self.word >> 62 != Seen::Unknown as u64
-    }
-
-    fn set_version(&mut self, version: u64) {
-        let (generation, counter) = (version >> 32, version & u64::from(u32::MAX));
-        debug_assert!(generation <= FIELD && counter <= FIELD);
-        self.set_rank(generation << 20 | counter);
-    }
-
-    /// Intervals counted since the endpoint was first heard.
-    pub fn intervals(&self) -> u32 {
-        (self.word >> 40 & INTERVALS) as u32
-    }
-
-    /// The sum of the intervals counted, in ticks.
-    pub fn interval_sum(&self, clock: &Clock) -> Tick {
-        if self.intervals() == 0 {
-            0
-        } else {
-            Tick::from(clock.heard - clock.start)
-        }
     }
 }
 
@@ -159,10 +267,9 @@ impl Member for Entry {
     fn set_seen(&mut self, seen: Seen, _now: Tick) {
         self.word = self.word & !(3 << 62) | (seen as u64) << 62;
     }
-    /// Its clock is the node's: `Clock::heard_at(now)`.
-    fn newcomer(version: u64, now: Tick) -> Entry {
+    /// Its version and times are the run's layout's: `Layout::newcomer` sets them.
+    fn newcomer(_version: u64, now: Tick) -> Entry {
         let mut entry = Entry::default();
-        entry.set_version(version);
         entry.set_seen(Seen::Alive, now);
         entry
     }
@@ -209,6 +316,8 @@ pub struct Cassandra {
     /// Room for a Syn's answer, its states and its requests, kept to spare two allocations
     /// per Syn.
     answers: RefCell<(Vec<Item>, Vec<Item>)>,
+    /// Where an entry's fields sit, for the run's length.
+    layout: Layout,
 }
 
 /// Phi of an endpoint `elapsed` ticks after its last newer version, with this mean interval.
@@ -286,26 +395,27 @@ impl Cassandra {
         // (which reports it), then goes on after it.
         loop {
             let state = net.state(node);
-            let entries = state.view.entries().iter().zip(&state.clocks);
+            let (entries, clocks) = (state.view.entries(), &state.clocks[..]);
             let mut convicted = None;
-            for (member, (entry, clock)) in entries.enumerate().skip(from) {
+            for (member, entry) in entries.iter().enumerate().skip(from) {
                 if member as u32 == node {
                     continue;
                 }
                 match entry.seen() {
-                    Seen::Alive if convicts(entry, clock, now, threshold, limit) => {
-                        convicted = Some((member as u32, *entry, *clock));
-                        break;
-                    }
                     Seen::Alive => {
+                        let times = self.layout.times(entry, clocks, member);
+                        if convicts(&times, now, threshold, limit) {
+                            convicted = Some((member as u32, times));
+                            break;
+                        }
                         live += 1;
-                        due = due.min(clock.heard() + quick_wait(entry, clock, limit));
+                        due = due.min(times.heard + quick_wait(&times, limit));
                     }
                     Seen::Failed => unreachable.push(member as u32),
                     _ => {}
                 }
             }
-            let Some((member, entry, clock)) = convicted else {
+            let Some((member, times)) = convicted else {
                 let state = net.state_mut(node);
                 (state.live, state.due) = (live, due);
                 state.unreachable.clone_from(&unreachable);
@@ -314,10 +424,10 @@ impl Cassandra {
             let mut tracker = self.shared.tracker.borrow_mut();
             if tracker.target.is_some_and(|(target, _)| target == member) {
                 let period = TICKS_PER_ROUND as f64;
-                let silence = (now - clock.heard()) as f64 / period;
+                let silence = (now - times.heard) as f64 / period;
                 tracker
                     .convictions
-                    .push((node, silence, mean_interval(&entry, &clock) / period));
+                    .push((node, silence, mean_interval(&times) / period));
             }
             drop(tracker);
             self.shared.mark(net, node, member, Seen::Failed);
@@ -344,7 +454,12 @@ impl Cassandra {
             // its product with a count of intervals (below 2^22) needs no overflow check.
             let least = due_mean(state.due, now, limit).min(1 << 32);
             let (entries, clocks) = (state.view.entries_mut(), &mut state.clocks[..]);
-            let arrivals = Arrivals { node, now, least };
+            let arrivals = Arrivals {
+                node,
+                now,
+                least,
+                layout: self.layout,
+            };
             let (revived, sooner) = arrivals.take(entries, clocks, &list[from..states]);
             if sooner {
                 net.state_mut(node).due = 0;
@@ -368,37 +483,61 @@ impl Cassandra {
         for &request in &list[states..] {
             let member = member_of(request);
             let entry = entries[member as usize];
-            asked[count] = item(member, entry.rank());
+            asked[count] = item(member, self.layout.rank(&entry));
             count += usize::from(entry.known());
         }
         count
     }
 }
 
-/// What an Ack's or an Ack2's states are taken with: the receiving node, the tick, and the
-/// least interval mean that keeps its detector's next pass due as planned (`Cassandra::take`).
+/// What an Ack's or an Ack2's states are taken with: the receiving node, the tick, the least
+/// interval mean that keeps its detector's next pass due as planned (`Cassandra::take`), and
+/// the run's layout.
 struct Arrivals {
     node: u32,
     now: Tick,
     least: Tick,
+    layout: Layout,
 }
 
 impl Arrivals {
     /// Takes `items` (states, no requests) into a node's list and clocks, in order, up to and
     /// including the first that brings an endpoint back (or into) the list: returns its
     /// position, if any, and whether an arrival's interval mean fell below `least`.
-    ///
-    /// Nearly every item is a newer version of an endpoint held alive, so that path is the
-    /// loop's straight line: whether the arrival counts an interval (the first news after
-    /// the initial list, or another within the same tick, does not) is arithmetic, not a
-    /// branch. Kept out of line so that the loop has the registers to itself.
-    #[inline(never)]
     fn take(
         &self,
         entries: &mut [Entry],
         clocks: &mut [Clock],
         items: &[Item],
     ) -> (Option<usize>, bool) {
+        if self.layout.packed() {
+            self.take_in::<true>(entries, clocks, items)
+        } else {
+            self.take_in::<false>(entries, clocks, items)
+        }
+    }
+
+    /// `take`, for entries that hold their times (`PACKED`) or clocks that do.
+    ///
+    /// Nearly every item is a newer version of an endpoint held alive, so that path is the
+    /// loop's straight line: whether the arrival counts an interval (the first news after
+    /// the initial list, or another within the same tick, does not) is arithmetic, not a
+    /// branch. Kept out of line so that the loop has the registers to itself.
+    #[inline(never)]
+    fn take_in<const PACKED: bool>(
+        &self,
+        entries: &mut [Entry],
+        clocks: &mut [Clock],
+        items: &[Item],
+    ) -> (Option<usize>, bool) {
+        // The layout as a constant: every shift and mask below is one.
+        let layout = &if PACKED {
+            Layout::PACKED
+        } else {
+            Layout::SPLIT
+        };
+        debug_assert_eq!(*layout, self.layout);
+        let (rank_mask, interval) = (layout.rank_mask(), 1 << layout.rank_bits);
         let now = stamp(self.now);
         let mut sooner = false;
         for (index, &item) in items.iter().enumerate() {
@@ -406,28 +545,40 @@ impl Arrivals {
             if member == self.node {
                 continue;
             }
-            let (entry, clock) = (&mut entries[member as usize], &mut clocks[member as usize]);
+            let entry = &mut entries[member as usize];
             let word = entry.word;
             if word >> 62 == Seen::Unknown as u64 {
-                entry.set_rank(rank);
-                clock.heard = now;
+                layout.set_rank(entry, rank);
+                let start = layout.times(entry, clocks, member as usize).start as u32;
+                layout.set_times(entry, clocks, member as usize, (now, start));
                 return (Some(index), sooner);
             }
-            if rank <= word & RANK {
+            if rank <= word & rank_mask {
                 continue;
             }
+            let (heard, start, intervals) = if PACKED {
+                let times = layout.times(entry, clocks, member as usize);
+                (times.heard as u32, times.start as u32, times.intervals)
+            } else {
+                let clock = clocks[member as usize];
+                (clock.heard, clock.start, layout.intervals(word))
+            };
             // A newer version: one more interval unless it is the first news after the
             // initial list (version 0) or another newer version within this tick.
-            let counted = (word & RANK != 0) & (now > clock.heard);
-            let intervals = (word >> 40 & INTERVALS) + u64::from(counted);
-            let start = if counted & (word >> 40 & INTERVALS == 0) {
-                clock.heard
+            let counted = (word & rank_mask != 0) & (now > heard);
+            let start = if counted & (intervals == 0) {
+                heard
             } else {
-                clock.start
+                start
             };
-            debug_assert!(intervals <= INTERVALS);
-            entry.word = (word & !RANK) + (u64::from(counted) << 40) | rank;
-            *clock = Clock { heard: now, start };
+            let intervals = intervals + u64::from(counted);
+            debug_assert!(intervals < 1 << layout.intervals_bits);
+            entry.word = (word & !rank_mask) + interval * u64::from(counted) | rank;
+            if PACKED {
+                layout.set_times(entry, clocks, member as usize, (now, start));
+            } else {
+                clocks[member as usize] = Clock { heard: now, start };
+            }
             let (sum, count) = match intervals {
                 0 => (TICKS_PER_ROUND, 1),
                 count => (Tick::from(now - start), count),
@@ -443,14 +594,19 @@ impl Arrivals {
 
 /// A Syn's answer (`answer_by_blocks`), with AVX2 where the processor has it: the masks'
 /// pass then compares four endpoints an instruction. Both give the same lists.
-fn answer(entries: &[Entry], digests: &[Entry], newer: &mut Vec<Item>, requests: &mut Vec<Item>) {
+fn answer(
+    (entries, digests): (&[Entry], &[Entry]),
+    rank_mask: u64,
+    newer: &mut Vec<Item>,
+    requests: &mut Vec<Item>,
+) {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the processor has AVX2, as just checked.
-        unsafe { answer_avx2(entries, digests, newer, requests) };
+        unsafe { answer_avx2(entries, digests, rank_mask, newer, requests) };
         return;
     }
-    answer_by_blocks(entries, digests, newer, requests);
+    answer_by_blocks(entries, digests, rank_mask, newer, requests);
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -458,10 +614,11 @@ fn answer(entries: &[Entry], digests: &[Entry], newer: &mut Vec<Item>, requests:
 fn answer_avx2(
     entries: &[Entry],
     digests: &[Entry],
+    rank_mask: u64,
     newer: &mut Vec<Item>,
     requests: &mut Vec<Item>,
 ) {
-    answer_by_blocks(entries, digests, newer, requests);
+    answer_by_blocks(entries, digests, rank_mask, newer, requests);
 }
 
 /// A Syn's answer: in `newer`, the states newer here than the digests say, then those of
@@ -478,9 +635,11 @@ fn answer_avx2(
 fn answer_by_blocks(
     entries: &[Entry],
     digests: &[Entry],
+    rank_mask: u64,
     newer: &mut Vec<Item>,
     requests: &mut Vec<Item>,
 ) {
+    let rank = |entry: &Entry| entry.word & rank_mask;
     const BLOCK: usize = 64;
     let nodes = entries.len().min(digests.len());
     let (entries, digests) = (&entries[..nodes], &digests[..nodes]);
@@ -491,14 +650,14 @@ fn answer_by_blocks(
         let first = block * BLOCK;
         // A whole block is a fixed count of endpoints, which the compiler vectorises.
         let (mut here, mut there, known) = if mine.len() == BLOCK && theirs.len() == BLOCK {
-            masks::<BLOCK>(mine, theirs)
+            masks::<BLOCK>(mine, theirs, rank_mask)
         } else {
-            masks::<0>(mine, theirs)
+            masks::<0>(mine, theirs, rank_mask)
         };
         if known {
             while here != 0 {
                 let offset = here.trailing_zeros() as usize;
-                newer.push(item((first + offset) as u32, mine[offset].rank()));
+                newer.push(item((first + offset) as u32, rank(&mine[offset])));
                 here &= here - 1;
             }
             while there != 0 {
@@ -516,10 +675,10 @@ fn answer_by_blocks(
             if !listed {
                 continue;
             }
-            if known && entry.rank() > digest.rank() {
-                newer.push(item(member, entry.rank()));
+            if known && rank(entry) > rank(digest) {
+                newer.push(item(member, rank(entry)));
             }
-            if !known || digest.rank() > entry.rank() {
+            if !known || rank(digest) > rank(entry) {
                 requests.push(item(member, REQUEST));
             }
         }
@@ -527,7 +686,7 @@ fn answer_by_blocks(
     if unlisted {
         for (member, (entry, digest)) in entries.iter().zip(digests).enumerate() {
             if entry.known() && !digest.known() {
-                newer.push(item(member as u32, entry.rank()));
+                newer.push(item(member as u32, rank(entry)));
             }
         }
     }
@@ -537,7 +696,7 @@ fn answer_by_blocks(
 /// both sides know every endpoint (else the masks mean nothing). `LEN`: the block's length if
 /// fixed, 0 if not.
 #[inline(always)]
-fn masks<const LEN: usize>(mine: &[Entry], theirs: &[Entry]) -> (u64, u64, bool) {
+fn masks<const LEN: usize>(mine: &[Entry], theirs: &[Entry], rank_mask: u64) -> (u64, u64, bool) {
     let (mine, theirs) = if LEN > 0 {
         (&mine[..LEN], &theirs[..LEN])
     } else {
@@ -546,7 +705,7 @@ fn masks<const LEN: usize>(mine: &[Entry], theirs: &[Entry]) -> (u64, u64, bool)
     let (mut here, mut there, mut known) = (0u64, 0u64, u64::MAX);
     for (offset, (entry, digest)) in mine.iter().zip(theirs).enumerate() {
         // Versions are below 2^40: the difference's sign says which is newer.
-        let (rank, their_rank) = (entry.rank(), digest.rank());
+        let (rank, their_rank) = (entry.word & rank_mask, digest.word & rank_mask);
         here |= (their_rank.wrapping_sub(rank) >> 63) << offset;
         there |= (rank.wrapping_sub(their_rank) >> 63) << offset;
         // Known: a status above Unknown, one of the top two bits set.
@@ -555,31 +714,31 @@ fn masks<const LEN: usize>(mine: &[Entry], theirs: &[Entry]) -> (u64, u64, bool)
     (here, there, known >> 63 == 1)
 }
 
-/// Whether phi = (t / mean) log10(e) exceeds `threshold` for `entry` now; `limit` is
-/// `quick_limit(threshold)`.
-fn convicts(entry: &Entry, clock: &Clock, now: Tick, threshold: f64, limit: u64) -> bool {
-    let elapsed = now - clock.heard();
+/// Whether phi = (t / mean) log10(e) exceeds `threshold` for an endpoint heard as `times`
+/// now; `limit` is `quick_limit(threshold)`.
+fn convicts(times: &Times, now: Tick, threshold: f64, limit: u64) -> bool {
+    let elapsed = now - times.heard;
     // Most endpoints were heard from lately, far below the threshold: the same comparison in
     // integers (t I log10(e) against threshold S, I intervals summing to S, log10(e) rounded
     // up, the threshold down) settles them without a division; phi itself decides the rest.
-    let (sum, intervals) = weights(entry, clock);
+    let (sum, intervals) = weights(times);
     if elapsed * intervals * 4343 < limit * sum {
         return false;
     }
-    phi(elapsed, mean_interval(entry, clock)) > threshold
+    phi(elapsed, mean_interval(times)) > threshold
 }
 
 /// The sum and number of intervals the quick test weighs (one period before the first).
-fn weights(entry: &Entry, clock: &Clock) -> (Tick, Tick) {
-    match entry.intervals() {
+fn weights(times: &Times) -> (Tick, Tick) {
+    match times.intervals {
         0 => (TICKS_PER_ROUND, 1),
-        count => (entry.interval_sum(clock), Tick::from(count)),
+        count => (times.heard - times.start, count),
     }
 }
 
-/// Ticks after its last newer version before `convicts`' quick test no longer clears `entry`.
-fn quick_wait(entry: &Entry, clock: &Clock, limit: u64) -> Tick {
-    let (sum, intervals) = weights(entry, clock);
+/// Ticks after its last newer version before `convicts`' quick test no longer clears it.
+fn quick_wait(times: &Times, limit: u64) -> Tick {
+    let (sum, intervals) = weights(times);
     (limit * sum).div_ceil(intervals * 4343)
 }
 
@@ -595,12 +754,9 @@ fn quick_limit(threshold: f64) -> u64 {
 }
 
 /// The mean interval between newer versions, in ticks (one period before the first).
-pub fn mean_interval(entry: &Entry, clock: &Clock) -> f64 {
-    if entry.intervals() == 0 {
-        TICKS_PER_ROUND as f64
-    } else {
-        entry.interval_sum(clock) as f64 / f64::from(entry.intervals())
-    }
+fn mean_interval(times: &Times) -> f64 {
+    let (sum, intervals) = weights(times);
+    sum as f64 / intervals as f64
 }
 
 impl Protocol for Cassandra {
@@ -616,23 +772,21 @@ impl Protocol for Cassandra {
     }
 
     fn phi(&self, state: &Node, member: u32, now: Tick) -> Option<f64> {
-        let entry = state.view.entries().get(member as usize)?;
-        let clock = state
-            .clocks
+        let entry = state
+            .view
+            .entries()
             .get(member as usize)
-            .filter(|_| entry.known())?;
-        Some(phi(
-            now.saturating_sub(clock.heard()),
-            mean_interval(entry, clock),
-        ))
+            .filter(|entry| entry.known())?;
+        let times = self.layout.times(entry, &state.clocks, member as usize);
+        Some(phi(now.saturating_sub(times.heard), mean_interval(&times)))
     }
 
     fn start(&self, net: &mut impl Net<Self>) {
         self.shared.start(net);
-        // Every founder was heard at tick 0, no interval counted.
+        // Every founder was heard at tick 0, no interval counted (in a long run, clocks).
         let nodes = net.nodes();
         for node in 0..nodes {
-            if net.state(node).view.joined() {
+            if net.state(node).view.joined() && !self.layout.packed() {
                 net.state_mut(node).clocks = vec![Clock::default(); nodes as usize];
             }
         }
@@ -643,18 +797,22 @@ impl Protocol for Cassandra {
             return;
         };
         if joining {
-            let (nodes, now) = (net.nodes(), net.now());
+            let (nodes, now, round) = (net.nodes(), net.now(), net.round());
             let state = net.state_mut(node);
             state.due = 0;
             // Its list holds only itself, heard now.
-            state.clocks = vec![Clock::default(); nodes as usize];
-            state.clocks[node as usize] = Clock::heard_at(now);
+            if !self.layout.packed() {
+                state.clocks = vec![Clock::default(); nodes as usize];
+            }
+            let (entries, clocks) = (state.view.entries_mut(), &mut state.clocks[..]);
+            let own = &mut entries[node as usize];
+            self.layout.newcomer(own, clocks, node as usize, round, now);
             let digests = net.state(node).view.share();
             self.send_syn(net, (node, SEED), digests, 1);
             return;
         }
         let own = &mut net.state_mut(node).view.entries_mut()[node as usize];
-        own.set_rank(own.rank() + 1);
+        self.layout.set_rank(own, self.layout.rank(own) + 1);
         let (live, unreachable) = self.interpret(net, node);
         let unreachable_count = unreachable.len() as u32;
         // It knows itself, the live and the unreachable.
@@ -725,7 +883,13 @@ impl Protocol for Cassandra {
             Body::Digests(digests) => {
                 let mut answers = self.answers.borrow_mut();
                 let (newer, requests) = &mut *answers;
-                answer(net.state(to).view.entries(), &digests, newer, requests);
+                let rank_mask = self.layout.rank_mask();
+                answer(
+                    (net.state(to).view.entries(), &digests),
+                    rank_mask,
+                    newer,
+                    requests,
+                );
                 newer.extend_from_slice(requests);
                 let list = Rc::from(&newer[..]);
                 let requests = requests.len();
@@ -765,12 +929,17 @@ impl Protocol for Cassandra {
 
 // --- The descriptor ---
 
-/// A node's list and clocks, 16 bytes a member; the unreachable endpoints it keeps (and
-/// copies once a pass); with delay, the Syns' lists and the Acks' and Ack2s' states in flight
-/// (each at most a list long).
+/// A node's list, 8 bytes a member, and in a long run its clocks, 8 more; the unreachable
+/// endpoints it keeps (and copies once a pass); with delay, the Syns' lists and the Acks' and
+/// Ack2s' states in flight (each at most a list long).
 fn node_bytes(config: &Config) -> u64 {
     let nodes = u64::from(config.nodes);
-    let list = (std::mem::size_of::<Entry>() + std::mem::size_of::<Clock>()) as u64 * nodes;
+    let clock = if Layout::of(config.round_limit()).packed() {
+        0
+    } else {
+        std::mem::size_of::<Clock>()
+    };
+    let list = (std::mem::size_of::<Entry>() + clock) as u64 * nodes;
     let unreachable = 2 * 4 * changed_members(config);
     let in_flight = 3 * std::mem::size_of::<Item>() as u64 * nodes * lists_in_flight(config);
     std::mem::size_of::<Node>() as u64 + list + unreachable + in_flight
@@ -804,6 +973,7 @@ pub static SPEC: MembershipSpec = MembershipSpec {
                 shared: super::membership::Shared::new(config.membership, config.nodes),
                 lossless: config.network.loss == 0.0,
                 answers: RefCell::default(),
+                layout: Layout::of(config.round_limit()),
             },
             config,
         )
