@@ -521,7 +521,7 @@ pub fn keep_consistent(config: &mut Config, notices: &mut Vec<String>) {
             .mode
             .spec()
             .page_nodes_reason()
-            .map_or(String::new(), |reason| format!(" ({reason})"));
+            .map_or(String::new(), |reason| format!(": {reason}"));
         notices.push(format!(
             "{} runs in the page with at most {max} nodes{why} (gossip-sim takes more); N was set to {max}.",
             config.mode.spec().words().title

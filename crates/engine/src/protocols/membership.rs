@@ -4,7 +4,9 @@
 //! node through seed node 0, and the detection measures: when the first live node and when every
 //! live node considered the watched crash failed, false detections, the join's time.
 //!
-//! Views are N x N, so the membership modes take at most `limits::MEMBERSHIP_NODES` nodes.
+//! Heartbeat's and Cassandra's lists hold an entry per member (N x N in all); SWIM's hold what
+//! differs from everyone alive. The membership modes take at most `limits::MEMBERSHIP_NODES`
+//! nodes.
 
 use crate::config::limits;
 use crate::failures::{CrashAt, CrashSchedule};
