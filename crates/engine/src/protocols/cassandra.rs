@@ -573,7 +573,7 @@ impl Arrivals {
             };
             let intervals = intervals + u64::from(counted);
             debug_assert!(intervals < 1 << layout.intervals_bits);
-            entry.word = (word & !rank_mask) + interval * u64::from(counted) | rank;
+            entry.word = ((word & !rank_mask) + interval * u64::from(counted)) | rank;
             if PACKED {
                 layout.set_times(entry, clocks, member as usize, (now, start));
             } else {
