@@ -5,37 +5,16 @@
 #[cfg(target_arch = "wasm32")]
 pub mod app;
 #[cfg(target_arch = "wasm32")]
-pub mod canvas;
-#[cfg(target_arch = "wasm32")]
 pub mod charts;
-pub mod comparison;
+pub mod lecture;
 #[cfg(target_arch = "wasm32")]
-pub mod controls;
-#[cfg(target_arch = "wasm32")]
-pub mod export; // views (#8)
-#[cfg(target_arch = "wasm32")]
-pub mod frame_loop;
-#[cfg(target_arch = "wasm32")]
-pub mod lecture; // lecture: the page's share bar, timeline, tours, presentation, exports
-#[cfg(target_arch = "wasm32")]
-pub mod matrix; // membership (issue #11)
-#[cfg(target_arch = "wasm32")]
-pub mod membership; // membership (issue #11)
-pub mod metadata; // views (#8): the configuration inside PNG and SVG exports
-#[cfg(target_arch = "wasm32")]
-pub mod palette;
-#[cfg(target_arch = "wasm32")]
-pub mod panels;
-pub mod share; // lecture
-#[cfg(target_arch = "wasm32")]
-pub mod stage;
+pub mod run;
 pub mod state;
 pub mod url;
-pub mod view_keys; // views (#8): the views' URL keys (native, for url.rs)
 #[cfg(target_arch = "wasm32")]
-pub mod views; // views (#8)
+pub mod views;
 #[cfg(target_arch = "wasm32")]
-pub mod workers; // views (#8)
+pub mod widgets;
 
 #[cfg(target_arch = "wasm32")]
 pub use app::App;

@@ -3,14 +3,16 @@
 // lecture: natively (tests/lecture.rs) only the reducer is absent; what it alone uses is unused.
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code, unused_imports))]
 
-use super::comparison::{Comparison, compare};
+pub mod comparison;
+
 use super::limits;
-use super::url::Setup;
 use crate::engine::config::Group;
 use crate::engine::params::{self, Domain, Value};
 use crate::engine::protocols::{self, centralized::Transport};
 use crate::engine::report::Counters;
 use crate::engine::{Config, Mode, RoundReport, Simulation, Status};
+use crate::ui::url::Setup;
+use comparison::{Comparison, compare};
 use std::cell::RefCell;
 use std::rc::Rc;
 #[cfg(target_arch = "wasm32")] // lecture: the state compiles natively for tests/lecture.rs
@@ -369,7 +371,7 @@ pub struct Lab {
     /// A recovered node comes back with its state (true) or empty.
     pub recover_with_state: bool,
     /// lecture: URL keys, timeline, tour, presentation.
-    pub lecture: super::share::Lecture,
+    pub lecture: crate::ui::url::share::Lecture,
 }
 
 impl PartialEq for Lab {
@@ -424,7 +426,7 @@ impl Lab {
             click_crashes: false,
             recover_with_state: true,
             // lecture: opens at `round=R`.
-            lecture: super::share::Lecture {
+            lecture: crate::ui::url::share::Lecture {
                 autoplay: setup.autoplay,
                 ..setup.lecture.clone()
             },
@@ -479,7 +481,7 @@ pub enum Action {
     ClearGhosts,
     DismissNotices,
     /// lecture: timeline, loop, tours, presentation (share.rs).
-    Lecture(super::share::Cue),
+    Lecture(crate::ui::url::share::Cue),
 }
 
 /// Clamps `value` into `range`, adding a notice when it had to.

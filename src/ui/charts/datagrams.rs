@@ -3,7 +3,7 @@
 
 use super::{colour, font_px, open};
 use crate::engine::{Counters, Kind};
-use crate::ui::palette;
+use crate::ui::widgets::palette;
 use plotters::prelude::*;
 use web_sys::HtmlCanvasElement;
 

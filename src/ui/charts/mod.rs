@@ -15,7 +15,7 @@ pub mod spacetime;
 pub mod svg; // views (#8)
 pub mod trace_stage;
 
-use super::canvas::fit_to_css;
+use crate::ui::widgets::canvas::fit_to_css;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use web_sys::HtmlCanvasElement;
@@ -57,7 +57,7 @@ pub fn open(
     Ok((root, ratio))
 }
 
-pub fn colour((r, g, b): super::palette::Rgb) -> RGBColor {
+pub fn colour((r, g, b): crate::ui::widgets::palette::Rgb) -> RGBColor {
     RGBColor(r, g, b)
 }
 

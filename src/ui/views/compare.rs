@@ -6,11 +6,11 @@ use super::{OVERRIDABLE, Pick, ViewSetup, parse_own, short_label, shown};
 use crate::engine::params;
 use crate::engine::{Config, Mode};
 use crate::ui::charts::compare::{self as chart, Line};
-use crate::ui::export::{ExportButtons, csv};
-use crate::ui::frame_loop::FrameLoop;
-use crate::ui::palette::{self, Rgb};
-use crate::ui::stage;
+use crate::ui::lecture::export::{ExportButtons, csv};
+use crate::ui::run::stage;
 use crate::ui::state::{Action, DATAGRAMS_PER_FRAME, Run, keep_consistent};
+use crate::ui::widgets::frame_loop::FrameLoop;
+use crate::ui::widgets::palette::{self, Rgb};
 use std::cell::RefCell;
 use std::rc::Rc;
 use web_sys::{HtmlCanvasElement, HtmlInputElement, HtmlSelectElement};
@@ -66,7 +66,7 @@ fn panels(config: &Config, picks: &[Pick]) -> Vec<Panel> {
                 ));
                 config = Config {
                     mode: pick.mode,
-                    ..super::super::url::Setup::default().config
+                    ..crate::ui::url::Setup::default().config
                 };
             }
             Panel {
@@ -538,7 +538,7 @@ struct OwnFieldProps {
 /// (the panels render their own: lecture.rs's pass after each render would miss panels Yew
 /// builds anew later).
 fn lock_title(locked: bool) -> Option<&'static str> {
-    locked.then_some(crate::ui::lecture::LOCKED)
+    locked.then_some(crate::ui::lecture::bar::LOCKED)
 }
 
 fn lock_mark(locked: bool) -> Option<&'static str> {

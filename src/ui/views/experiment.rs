@@ -3,11 +3,11 @@
 //! `gossip-sim --trials R --seed S` to the last digit, however many workers ran them.
 
 use super::ViewSetup;
+use super::workers::{Pool, Task, split};
 use crate::engine::Config;
 use crate::engine::ensemble::{self, Experiment, Summary, TrialRecord};
 use crate::ui::charts::histogram;
-use crate::ui::export::{ExportButtons, csv};
-use crate::ui::workers::{Pool, Task, split};
+use crate::ui::lecture::export::{ExportButtons, csv};
 use std::rc::Rc;
 use web_sys::{HtmlCanvasElement, HtmlInputElement};
 use yew::prelude::*;
@@ -64,7 +64,7 @@ pub fn start<T: 'static>(
     state: &UseStateHandle<Batch<T>>,
     pool: &Rc<std::cell::RefCell<Option<Pool>>>,
     tasks: Vec<Task>,
-    partial: Box<crate::ui::workers::Partial>,
+    partial: Box<super::workers::Partial>,
     finish: impl FnOnce(Vec<Vec<f64>>) -> Result<T, String> + 'static,
 ) {
     pool.borrow_mut().take();

@@ -6,13 +6,14 @@ pub mod compare;
 pub mod experiment;
 pub mod scaling;
 pub mod spacetime;
+pub mod workers;
 
 use crate::engine::Config;
-use crate::ui::controls::Controls;
+use crate::ui::run::controls::Controls;
 use crate::ui::state::Action;
 use yew::prelude::*;
 
-pub use super::view_keys::*;
+pub use crate::ui::url::view_keys::*;
 
 pub fn initial_setup() -> ViewSetup {
     let query = web_sys::window()

@@ -4,15 +4,15 @@
 //! the sender of one run, with the who-informed-whom tree for small N.
 
 use super::experiment::{Batch, config_json, progress, records, start, trials_field};
+use super::workers::{Pool, Task, split};
 use super::{Pick, ViewSetup, compare::COLOURS};
 use crate::engine::ensemble::{self, Experiment, Summary};
 use crate::engine::sweep;
 use crate::engine::{Config, Mode, Simulation};
 use crate::ui::charts::{histogram, scaling};
-use crate::ui::export::{ExportButtons, csv};
+use crate::ui::lecture::export::{ExportButtons, csv};
 use crate::ui::state::keep_consistent;
-use crate::ui::workers::{Pool, Task, split};
-use crate::ui::{canvas, palette};
+use crate::ui::widgets::{canvas, palette};
 use std::rc::Rc;
 use web_sys::{HtmlCanvasElement, HtmlSelectElement};
 use yew::prelude::*;

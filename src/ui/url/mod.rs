@@ -1,10 +1,13 @@
 //! The automation contract: query parameters that set the initial state. Every invalid value
 //! produces a specific notice and falls back to the default; nothing here can fail.
 
-use super::limits;
-use super::state::keep_consistent;
+pub mod share;
+pub mod view_keys;
+
 use crate::engine::Config;
 use crate::engine::params::{self, Domain, Param, Value};
+use crate::ui::limits;
+use crate::ui::state::keep_consistent;
 
 /// What the page starts with.
 #[derive(Clone, Debug, PartialEq)]
@@ -16,7 +19,7 @@ pub struct Setup {
     /// The charts' rounds axis on a log scale.
     pub log_rounds: bool,
     /// lecture: embed, lock, loop, round, tour, present, theme (share.rs).
-    pub lecture: super::share::Lecture,
+    pub lecture: crate::ui::url::share::Lecture,
 }
 
 impl Default for Setup {
@@ -43,9 +46,9 @@ impl Default for Setup {
 pub fn parse_query(query: &str) -> (Setup, Vec<String>) {
     let mut setup = Setup::default();
     let mut notices = Vec::new();
-    let query = super::share::bounded(query, &mut notices); // lecture
+    let query = crate::ui::url::share::bounded(query, &mut notices); // lecture
     // The views' keys, read here to know which protocols the URL's parameters are for.
-    let mut views = super::view_keys::ViewSetup::default();
+    let mut views = crate::ui::url::view_keys::ViewSetup::default();
     let mut given: Vec<(&str, &'static Param)> = Vec::new();
     for pair in query
         .trim_start_matches('?')
@@ -82,11 +85,16 @@ pub fn parse_query(query: &str) -> (Setup, Vec<String>) {
             "perf" => setup.perf = flag(&value, "perf", &mut notices),
             "log" => setup.log_rounds = flag(&value, "log", &mut notices),
             // views (#8): view, modes, trials are the views' own; checked here for the notices.
-            key if super::view_keys::is_url_key(key) => {
-                super::view_keys::read_key(&mut views, key, &value, &mut notices)
+            key if crate::ui::url::view_keys::is_url_key(key) => {
+                crate::ui::url::view_keys::read_key(&mut views, key, &value, &mut notices)
             }
             // lecture: embed, lock, loop, round, tour, present, theme.
-            key if super::share::parse_key(&mut setup.lecture, key, &value, &mut notices) => {}
+            key if crate::ui::url::share::parse_key(
+                &mut setup.lecture,
+                key,
+                &value,
+                &mut notices,
+            ) => {}
             _ => notices.push(format!("URL parameter {key:?} is unknown and was ignored.")),
         }
     }
@@ -100,7 +108,7 @@ pub fn parse_query(query: &str) -> (Setup, Vec<String>) {
 /// compare and scaling views run several, and a parameter any of them takes is kept.
 fn ignore_inapplicable(
     config: &mut Config,
-    views: &super::view_keys::ViewSetup,
+    views: &crate::ui::url::view_keys::ViewSetup,
     given: &[(&str, &'static Param)],
     notices: &mut Vec<String>,
 ) {

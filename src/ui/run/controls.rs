@@ -1,13 +1,13 @@
 //! The control panel: labelled sliders with number inputs, the mode switch, the seed, playback.
 
-use super::limits;
-use super::state::Action;
 use crate::engine::config::Group;
 use crate::engine::config::limits as engine_limits; // async-racks
 use crate::engine::failures::{CrashAt, CrashSchedule, Delay, Partition, PartitionSchedule, Split};
 use crate::engine::params::{self, Domain, Param, Value};
 use crate::engine::protocols::centralized::Transport;
 use crate::engine::{Config, Mode};
+use crate::ui::limits;
+use crate::ui::state::Action;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -287,7 +287,9 @@ fn protocol_controls(config: &Config, dispatch: &Callback<Action>, shared: bool)
         controls.push(messages_controls(config, dispatch));
     }
     if takes("periods") {
-        controls.push(super::membership::controls(config, dispatch, shared));
+        controls.push(crate::ui::run::membership::controls(
+            config, dispatch, shared,
+        ));
     }
     // Parameters a protocol describes in its own file: a choice or a number, from the domain.
     let own = config.mode.spec().own_params();

@@ -3,15 +3,15 @@
 //! at and the trade-off, the detection numbers beside the theory, the observer-by-member matrix
 //! and the chart of the nodes that consider the crashed node X failed.
 
-use super::charts::{detection, phi};
-use super::controls::param_slider;
-use super::matrix;
-use super::palette;
-use super::panels::RunProps;
-use super::state::{Action, PHI_NODES, Run};
 use crate::engine::Mode;
 use crate::engine::config::Config;
 use crate::engine::protocols::membership::VIEW_CAP;
+use crate::ui::charts::{detection, phi};
+use crate::ui::run::controls::param_slider;
+use crate::ui::run::matrix;
+use crate::ui::run::panels::RunProps;
+use crate::ui::state::{Action, PHI_NODES, Run};
+use crate::ui::widgets::palette;
 use web_sys::{HtmlCanvasElement, HtmlInputElement};
 use yew::prelude::*;
 
@@ -260,12 +260,12 @@ pub fn phi_chart(props: &PhiChartProps) -> Html {
     };
     html! {
         <canvas ref={chart_ref} class="chart small" data-testid="phi-chart" role="img" aria-label={label}
-            data-observer={super::stage::phi_observer(&run, props.selected).map(|node| node.to_string())}></canvas>
+            data-observer={crate::ui::run::stage::phi_observer(&run, props.selected).map(|node| node.to_string())}></canvas>
     }
 }
 
 fn draw_phi(run: &Run, selected: Option<u32>, chart_ref: &NodeRef) {
-    let Some(observer) = super::stage::phi_observer(run, selected) else {
+    let Some(observer) = crate::ui::run::stage::phi_observer(run, selected) else {
         return;
     };
     let simulation = &run.simulation;

@@ -4,10 +4,10 @@
 //! replaying the deterministic run), tours (JSON steps) and their reducer. Compiles natively so
 //! the URL parser and the tours are tested without a browser (tests/lecture.rs).
 
-use super::state::{Lab, Run};
-use super::url::{Setup, parse_query};
 use crate::engine::Mode;
 use crate::engine::params::{self, PARAMS};
+use crate::ui::state::{Lab, Run};
+use crate::ui::url::{Setup, parse_query};
 use std::rc::Rc;
 
 /// The highest `round=` a URL may ask for (a run that long is replayed on opening).
