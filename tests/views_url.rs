@@ -4,7 +4,7 @@
 
 use gossip_lab::engine::Mode;
 use gossip_lab::engine::params::Value;
-use gossip_lab::ui::state::keep_consistent;
+use gossip_lab::ui::url::checks::keep_consistent;
 use gossip_lab::ui::url::view_keys::{
     Pick, View, ViewSetup, from_query, keys, parse_own, read_key,
 };

@@ -350,7 +350,7 @@ fn drawing_survives_the_edge_cases() {
                 },
                 ..Config::default()
             };
-            gossip_lab::ui::state::keep_consistent(&mut config, &mut Vec::new());
+            gossip_lab::ui::url::checks::keep_consistent(&mut config, &mut Vec::new());
             draw_everything(config, 6);
         }
     }

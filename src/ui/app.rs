@@ -10,6 +10,7 @@ use crate::ui::run::panels::{
 };
 use crate::ui::run::stage;
 use crate::ui::url;
+use crate::ui::url::view_keys;
 use crate::ui::widgets::frame_loop::FrameLoop;
 use crate::ui::widgets::palette;
 use gloo_events::{EventListener, EventListenerOptions};
@@ -370,7 +371,7 @@ pub fn app() -> Html {
     // One callback for the page's life (the setter is stable): the compare panels' memos hold.
     let on_view_setup = use_callback(
         view_setup.setter(),
-        |setup: super::views::ViewSetup, set_setup| {
+        |setup: view_keys::ViewSetup, set_setup| {
             super::views::write_url(&setup);
             set_setup.set(setup);
         },
@@ -385,7 +386,7 @@ pub fn app() -> Html {
     let on_tab = {
         let (setup, on_view_setup) = ((*view_setup).clone(), on_view_setup.clone());
         Callback::from(move |view| {
-            on_view_setup.emit(super::views::ViewSetup {
+            on_view_setup.emit(view_keys::ViewSetup {
                 view,
                 ..setup.clone()
             })
@@ -409,7 +410,7 @@ pub fn app() -> Html {
         // Pause, not Play/Pause, which would replay a finished run.
         let dispatcher = lab.dispatcher();
         use_effect_with(view_setup.view, move |&view| {
-            if view != super::views::View::Run {
+            if view != view_keys::View::Run {
                 dispatcher.dispatch(Action::Pause);
             }
         });
@@ -420,7 +421,7 @@ pub fn app() -> Html {
         let views = views.clone();
         // views (#8): a fresh painter when the view changes, so the run view's new canvases are drawn.
         use_effect_with(view_setup.view, move |&view| {
-            let in_run_view = view == super::views::View::Run;
+            let in_run_view = view == view_keys::View::Run;
             let painter = Rc::new(RefCell::new(Painter::default()));
             let perf = latest.borrow().perf;
             let timer = perf
@@ -445,7 +446,7 @@ pub fn app() -> Html {
     }
     // views (#8): the keys drive the run in the run view, the panels in the compare view, and
     // nothing hidden in the other views.
-    let shown_view = use_mut_ref(|| super::views::View::Run);
+    let shown_view = use_mut_ref(|| view_keys::View::Run);
     *shown_view.borrow_mut() = view_setup.view;
     let compare_playback = use_mut_ref(|| None::<Callback<Action>>);
     {
@@ -466,8 +467,8 @@ pub fn app() -> Html {
                         return;
                     };
                     match *shown_view.borrow() {
-                        super::views::View::Run => dispatcher.dispatch(action),
-                        super::views::View::Compare => match &*compare_playback.borrow() {
+                        view_keys::View::Run => dispatcher.dispatch(action),
+                        view_keys::View::Compare => match &*compare_playback.borrow() {
                             Some(playback) => playback.emit(action),
                             None => return,
                         },
@@ -562,7 +563,7 @@ pub fn app() -> Html {
 
     html! {
         // The run view fits one screen: the stage, the main chart and the lesson never scroll.
-        <div class={classes!("app", (view_setup.view == super::views::View::Run).then_some("run-view"))}>
+        <div class={classes!("app", (view_setup.view == view_keys::View::Run).then_some("run-view"))}>
             <div class="toolbar">
                 <header class="top">
                     <h1>{ "Gossip Lab" }</h1>
@@ -575,7 +576,7 @@ pub fn app() -> Html {
                     protocols={view_setup.protocols(lab.config.mode)} />
             </div>
             <Notices notices={lab.notices.clone()} dispatch={dispatch.clone()} />
-            if view_setup.view != super::views::View::Run {
+            if view_setup.view != view_keys::View::Run {
                 <super::views::ViewHost {autoplay} lock={lab.lecture.lock.clone()} setup={(*view_setup).clone()} config={lab.config.clone()} speed={lab.speed}
                     dispatch={dispatch.clone()} on_setup={on_view_setup}
                     on_playback={Callback::from(move |playback| *compare_playback.borrow_mut() = Some(playback))} />

@@ -1,9 +1,11 @@
 //! Lecture-ready (issue #9), the page's part: the URL kept in step with the state, Copy link,
 //! Embed, presets, tours, present mode and themes, the keys, the timeline and the exports (stage
-//! PNG, WebM video, per-round CSV, configuration JSON). The pure logic is in `share`.
+//! PNG, WebM video, per-round CSV, configuration JSON). The pure logic is in `url::share`,
+//! `url::lecture_keys` and the reducer's `Cue`.
 
-use crate::ui::state::{Action, Lab};
-use crate::ui::url::share::{Cue, parse_tour, to_query, to_query_for, tour_source};
+use crate::ui::state::{Action, Cue, Lab};
+use crate::ui::url::lecture_keys::tour_source;
+use crate::ui::url::share::{parse_tour, to_query, to_query_for};
 use crate::ui::url::view_keys;
 use crate::ui::widgets::palette;
 use gloo_events::EventListener;
@@ -205,7 +207,7 @@ fn download_text(text: &str, mime: &str, name: &str) {
 fn csv(lab: &Lab) -> String {
     let run = lab.run.borrow();
     let target = run.simulation.round();
-    let mut fresh = crate::ui::url::share::replay(&run, 0);
+    let mut fresh = crate::ui::state::replay(&run, 0);
     let mut text = String::from(
         "round,informed,live,informed_fraction,datagrams,payload,control,redundant,lost,to_crashed,at_sender,through_core,repaired\n",
     );
@@ -356,9 +358,9 @@ fn apply_locks(lock: &[String]) {
 
 /// The lecture's effects: the URL, the theme and mode classes, locks, keys, tour loading, loop.
 #[hook]
-pub fn use_lecture(lab: &UseReducerHandle<Lab>, views: &crate::ui::views::ViewSetup) {
+pub fn use_lecture(lab: &UseReducerHandle<Lab>, views: &view_keys::ViewSetup) {
     // views (#8): the loop, the scrub key and the tour keys act on the run, so only in its view.
-    let in_run_view = views.view == crate::ui::views::View::Run;
+    let in_run_view = views.view == view_keys::View::Run;
     let view_keys = view_keys::keys(views);
     let lecture = &lab.lecture;
     // After every render: the URL follows the state (not while playing: a round a frame would
