@@ -82,12 +82,19 @@ impl Pick {
     /// Overrides `key` (Some) or shares it again (None).
     pub fn set(&mut self, key: &'static str, value: Option<Value>) {
         self.overrides.retain(|(own, _)| *own != key);
-        self.overrides.extend(value.map(|value| (key, value)));
-        self.overrides.sort_by_key(|(own, _)| {
+        // Kept in the order of OVERRIDABLE: each new value goes in at its place (a sort here
+        // would compile the standard library's stable sort once more, for a handful of entries).
+        let rank = |own: &str| {
             OVERRIDABLE
                 .iter()
-                .position(|overridable| overridable == own)
-        });
+                .position(|&overridable| overridable == own)
+        };
+        if let Some(value) = value {
+            let at = self
+                .overrides
+                .partition_point(|&(own, _)| rank(own) <= rank(key));
+            self.overrides.insert(at, (key, value));
+        }
     }
 
     /// The shared configuration with the protocol and the overrides applied, without the
