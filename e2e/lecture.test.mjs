@@ -322,6 +322,8 @@ test('the video\'s frames carry the round counter and the caption under the stag
   assert.equal(first.size[1], first.size[3] + 64, 'the frame is the stage and a 64 px band');
   assert.ok(first.round.ink > 40, `the round counter is written in the band (${first.round.ink} ink pixels)`);
   assert.ok(first.caption.ink > 80, `the caption is written in the band (${first.caption.ink} ink pixels)`);
+  const frame = await lab.page.evaluate(() => window.recordedCanvas.toDataURL('image/png'));
+  writeFileSync(`${ARTIFACTS}lecture-video-frame.png`, Buffer.from(frame.split(',')[1], 'base64'));
   // A later round writes a different counter.
   await lab.page.waitForFunction((shown) => document.querySelector('[data-testid="round"]').textContent.trim() !== shown, first.shown);
   await lab.page.waitForTimeout(300);

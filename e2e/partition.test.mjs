@@ -108,6 +108,11 @@ test('the cut on the dense field (N above 2,000), while it holds, at 1280x720 an
   assert.ok(edges >= 71 && edges <= 73, `the cut runs along one row of cells (${edges} edges)`);
   assert.equal(await lab.page.getByTestId('stage').getAttribute('data-node-px'), null, 'the dense field, not nodes');
   await lab.page.screenshot({ path: `${ARTIFACTS}partition-field-1280x720.png` });
+  const presenting = await lab.page.context().browser().newPage({ viewport: { width: 1280, height: 720 } });
+  await presenting.goto(`${lab.origin}/${query}&present=1`);
+  await presenting.waitForFunction(() => Number(document.querySelector('[data-testid="stage"]')?.getAttribute('data-cut')) > 0);
+  await presenting.screenshot({ path: `${ARTIFACTS}partition-field-1280x720-present.png` });
+  await presenting.close();
   // After the heal nothing is drawn.
   await lab.page.goto(`${lab.origin}/?mode=push&n=5000&seed=3&partition=1:half:3&round=5`);
   await lab.page.getByTestId('round').waitFor();

@@ -367,6 +367,8 @@ test('N = 2,000: the stage animates every datagram of a round while playing', as
     // The stage counts the datagrams it drew in the frame: some fly within the first rounds.
     await lab.page.waitForFunction(() => Number(document.querySelector('[data-testid="stage"]')?.getAttribute('data-datagrams')) > 0, null, { timeout: 20000 });
     assert.ok(Number(await lab.page.getByTestId('stage').getAttribute('data-node-px')) > 0, `${name}: drawn as nodes, not the dense field`);
+    // The screenshot mid-run, with hundreds of datagrams in the air.
+    await lab.page.waitForFunction(() => Number(document.querySelector('[data-testid="stage"]')?.getAttribute('data-datagrams')) > 200, null, { timeout: 30000 });
     await lab.page.screenshot({ path: `${ARTIFACTS}screen-${name}.png` });
     assert.deepEqual(lab.errors, [], name);
     await lab.page.close();
