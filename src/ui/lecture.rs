@@ -1005,6 +1005,10 @@ pub fn lecture_bar(props: &LectureProps) -> Html {
                 }
                 Command::Embed => {
                     show_embed.set(!*show_embed);
+                    // Presenting, the command came from the menu: fold it away under the dialog.
+                    if let Ok(Some(menu)) = document().query_selector(".bar-menu[open]") {
+                        let _ = menu.remove_attribute("open");
+                    }
                     None
                 }
                 Command::Present => {
