@@ -3,16 +3,16 @@
 //! around the root for a tree). Small N: every datagram of the round in flight, timed by the report's ticks and hops.
 //! Large N: one cell per node in a pixel buffer filled here (one canvas call).
 
-use super::canvas::{context, context as context_of, fit_to_css};
-use super::matrix;
-use super::palette::{self, Rgb};
-use super::state::{ANIMATED_NODES, Run};
 use crate::engine::config::Group;
 use crate::engine::drivers::event::Racks; // async-racks
 use crate::engine::protocols::rmtp::designated_receiver;
 use crate::engine::protocols::tree::depth_of;
 use crate::engine::report::{Link, LinkStyle, TICKS_PER_ROUND, Tick, round_start};
 use crate::engine::{Contact, Fate, Kind, RoundReport, Simulation, Status, Structure};
+use crate::ui::run::matrix;
+use crate::ui::state::{ANIMATED_NODES, Run};
+use crate::ui::widgets::canvas::{context, context as context_of, fit_to_css};
+use crate::ui::widgets::palette::{self, Rgb};
 use std::f64::consts::{PI, TAU};
 use wasm_bindgen::{Clamped, JsCast, JsValue};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
@@ -1978,7 +1978,7 @@ fn draw_field(
         let scratch = field_canvas()?;
         scratch.set_width(image_width);
         scratch.set_height(image_height);
-        super::canvas::context(&scratch)?.put_image_data(&image, 0.0, 0.0)?;
+        crate::ui::widgets::canvas::context(&scratch)?.put_image_data(&image, 0.0, 0.0)?;
         let scale = (width / image_w).min(height / image_h);
         let (shown_w, shown_h) = (image_w * scale, image_h * scale);
         let origin = (
