@@ -21,7 +21,7 @@ use std::rc::Rc;
 use yew::Reducible;
 
 /// Above this many nodes the stage draws a dense field and no datagrams are animated.
-pub const ANIMATED_NODES: u32 = 500;
+pub const ANIMATED_NODES: u32 = 2_000;
 /// Earlier runs kept on the chart.
 pub const MAX_GHOSTS: usize = 6;
 /// How much work one animation frame may do when running to the end: datagrams, not time, so the
@@ -103,6 +103,8 @@ pub const THEORY_POINTS: usize = 4000;
 
 /// A run and everything the views derive from its reports.
 pub struct Run {
+    /// Which run this is, for what is drawn once a run and round (no two runs share it).
+    pub id: u64,
     pub simulation: Simulation,
     /// The last round played, for animation (datagrams only for small N).
     pub last: Option<RoundReport>,
@@ -136,6 +138,18 @@ pub struct Run {
     pub phi: History<Rc<[f32]>>,
 }
 
+thread_local! {
+    static RUNS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// A number no earlier run of this page got.
+fn next_run_id() -> u64 {
+    RUNS.with(|runs| {
+        runs.set(runs.get() + 1);
+        runs.get()
+    })
+}
+
 /// Cassandra records every observer's phi about the watched node up to this many nodes (a
 /// bounded history: at most `HISTORY_POINTS` rows of this many).
 pub const PHI_NODES: u32 = 300;
@@ -166,6 +180,7 @@ impl Run {
             informed_round[node as usize] = 0;
         }
         let mut run = Run {
+            id: next_run_id(),
             fractions: History::new(),
             counters: History::new(),
             informed_round,

@@ -46,17 +46,17 @@ const PRESETS: &[(&str, &str, &str)] = &[
     (
         "Push gossip",
         "log2 N + ln N rounds, no structure",
-        "?mode=push&n=500&b=1&seed=1",
+        "?mode=push&n=2000&b=1&seed=1",
     ),
     (
         "Pull's fast end",
         "the uninformed fraction squared each round",
-        "?mode=pull&n=500&b=1&seed=1",
+        "?mode=pull&n=2000&b=1&seed=1",
     ),
     (
         "Push-pull",
         "log3 N + O(log log N) rounds",
-        "?mode=push-pull&n=500&b=1&seed=1",
+        "?mode=push-pull&n=2000&b=1&seed=1",
     ),
     (
         "Half the datagrams lost",
@@ -791,8 +791,14 @@ struct EmbedOptions {
 }
 
 /// The Embed dialog: autoplay, loop, the controls to lock, the view and the frame's size, the
-/// snippet they make, and on demand a preview of the frame, scaled to fit.
-fn embed_dialog(options: &UseStateHandle<EmbedOptions>, snippet: &str, src: &str) -> Html {
+/// snippet they make, and on demand a preview of the frame, scaled to fit. It floats over the
+/// page; × and Esc close it.
+fn embed_dialog(
+    options: &UseStateHandle<EmbedOptions>,
+    snippet: &str,
+    src: &str,
+    close: Callback<MouseEvent>,
+) -> Html {
     let update = |change: fn(&mut EmbedOptions, &web_sys::Event)| {
         let options = options.clone();
         Callback::from(move |event: Event| {
@@ -872,6 +878,10 @@ fn embed_dialog(options: &UseStateHandle<EmbedOptions>, snippet: &str, src: &str
     );
     html! {
         <div class="embed-box" role="dialog" aria-label="Embed" data-testid="embed-dialog">
+            <div class="embed-head">
+                <h2>{ "Embed in course notes" }</h2>
+                <button class="link" aria-label="Close the Embed dialog" title="Close (Esc)" onclick={close}>{ "×" }</button>
+            </div>
             <div class="embed-options">
                 <label class="check"><input type="checkbox" checked={options.autoplay} onchange={on_autoplay} aria-label="Autoplay" />{ "autoplay" }</label>
                 <label class="check"><input type="checkbox" checked={options.looping} onchange={on_loop} aria-label="Loop" />{ "loop (next seed)" }</label>
@@ -962,6 +972,27 @@ pub fn lecture_bar(props: &LectureProps) -> Html {
     let snippet = format!(
         "<iframe src=\"{embed_src}\" width=\"{embed_width}\" height=\"{embed_height}\" style=\"border:0\" title=\"Gossip Lab\" loading=\"lazy\"></iframe>"
     );
+    // Esc closes the Embed dialog while it is open.
+    {
+        let show_embed = show_embed.clone();
+        use_effect_with(*show_embed, move |&open| {
+            let listener = open.then(|| {
+                EventListener::new(&document(), "keydown", move |event| {
+                    if event
+                        .dyn_ref::<KeyboardEvent>()
+                        .is_some_and(|key| key.key() == "Escape")
+                    {
+                        show_embed.set(false);
+                    }
+                })
+            });
+            move || drop(listener)
+        });
+    }
+    let close_embed = {
+        let show_embed = show_embed.clone();
+        Callback::from(move |_: MouseEvent| show_embed.set(false))
+    };
     let is_dark = dark(lecture.theme);
     let run_command = {
         let lab = lab.clone();
@@ -977,6 +1008,10 @@ pub fn lecture_bar(props: &LectureProps) -> Html {
                 }
                 Command::Embed => {
                     show_embed.set(!*show_embed);
+                    // Presenting, the command came from the menu: fold it away under the dialog.
+                    if let Ok(Some(menu)) = document().query_selector(".bar-menu[open]") {
+                        let _ = menu.remove_attribute("open");
+                    }
                     None
                 }
                 Command::Present => {
@@ -1153,7 +1188,7 @@ pub fn lecture_bar(props: &LectureProps) -> Html {
             }
         </div>
         if *show_embed {
-            { embed_dialog(&options, &snippet, &embed_src) }
+            { embed_dialog(&options, &snippet, &embed_src, close_embed) }
         }
         { for guide }
         if lecture.help {

@@ -332,7 +332,7 @@ pub fn legend(props: &LegendProps) -> Html {
                 <li>{ swatch(palette::REDUNDANT, "dot small") }{ "redundant (already knew)" }</li>
                 <li>{ swatch(palette::LOST, "cross") }{ "lost datagram" }</li>
             } else {
-                <li class="note">{ "Above 500 nodes each cell is a node; datagrams are not drawn." }</li>
+                <li class="note">{ format!("Above {} nodes each cell is a node; datagrams are not drawn.", crate::ui::state::ANIMATED_NODES) }</li>
             }
         </ul>
     }
