@@ -1,4 +1,5 @@
-//! One full run at N = 10^6, fanout 1, no loss, per mode. Budget: at most 100 ms each natively.
+//! One full run at N = 10^6, fanout 1, no loss, per mode that takes a million nodes (the others,
+//! membership, SRM and Plumtree, say why they are left out). Budget: at most 100 ms each natively.
 
 #![cfg_attr(target_arch = "wasm32", allow(unused))]
 
@@ -8,15 +9,18 @@ use gossip_lab::engine::{Config, Mode, Simulation, Status};
 use std::hint::black_box;
 use std::time::Duration;
 
-fn full_run(mode: Mode) -> u32 {
-    let config = Config {
+fn million(mode: Mode) -> Config {
+    Config {
         nodes: 1_000_000,
         fanout: 1,
         mode,
         seed: 7,
         ..Config::default()
-    };
-    let mut simulation = Simulation::new(config).expect("valid");
+    }
+}
+
+fn full_run(mode: Mode) -> u32 {
+    let mut simulation = Simulation::new(million(mode)).expect("valid");
     match simulation.run_to_end() {
         Status::Completed { rounds } => rounds,
         status => panic!("did not complete: {status:?}"),
@@ -30,6 +34,10 @@ fn million_nodes(c: &mut Criterion) {
         .sample_size(10)
         .measurement_time(Duration::from_secs(5));
     for mode in Mode::ALL {
+        if let Err(why) = Simulation::new(million(mode)) {
+            println!("full_run_1e6/{}: not run: {why}", mode.name());
+            continue;
+        }
         group.bench_function(mode.name(), |b| {
             b.iter(|| black_box(full_run(black_box(mode))))
         });

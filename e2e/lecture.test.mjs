@@ -267,3 +267,99 @@ test('hostile URLs: specific notices, safe defaults, nothing rendered as markup'
   assert.deepEqual(lab.errors, []);
   await lab.page.close();
 });
+
+/**
+ * Ink in a band of a canvas (or an image drawn onto one): pixels that differ clearly from the
+ * band's own background, read at its top right corner (text starts at the left), and a digest
+ * of the band's pixels to tell two frames apart.
+ */
+function inkInBand(canvas, top, bottom) {
+  const context = canvas.getContext('2d');
+  const { width } = canvas;
+  const data = context.getImageData(0, top, width, bottom - top).data;
+  const corner = (width - 2) * 4;
+  const [r, g, b] = [data[corner], data[corner + 1], data[corner + 2]];
+  let ink = 0;
+  let digest = 0;
+  for (let i = 0; i < data.length; i += 4) {
+    if (Math.abs(data[i] - r) + Math.abs(data[i + 1] - g) + Math.abs(data[i + 2] - b) > 120) ink++;
+    digest = (digest * 31 + data[i] + data[i + 1] * 7 + data[i + 2] * 13) >>> 0;
+  }
+  return { ink, digest };
+}
+
+test('the video\'s frames carry the round counter and the caption under the stage, in the recorded WebM too', async () => {
+  const lab = await openLab('?mode=push&n=60&b=1&seed=11&speed=2&tour=push-pull');
+  await lab.page.getByTestId('tour-caption').waitFor();
+  // The canvas the recorder captures is composed off the page: note it when it is captured.
+  await lab.page.evaluate(() => {
+    const capture = HTMLCanvasElement.prototype.captureStream;
+    HTMLCanvasElement.prototype.captureStream = function (...rate) {
+      window.recordedCanvas = this;
+      return capture.apply(this, rate);
+    };
+  });
+  const bands = async () => lab.page.evaluate(([ink]) => {
+    const inkInBand = new Function(`return (${ink})`)();
+    const canvas = window.recordedCanvas;
+    const stage = document.querySelector('[data-testid="stage"]');
+    const ratio = Math.max(window.devicePixelRatio, 1);
+    const top = stage.height;
+    // The frame: the stage's pixels, then 64 CSS pixels of band (the round, then the caption).
+    return {
+      size: [canvas.width, canvas.height, stage.width, stage.height],
+      round: inkInBand(canvas, top + Math.round(6 * ratio), top + Math.round(26 * ratio)),
+      caption: inkInBand(canvas, top + Math.round(28 * ratio), top + Math.round(62 * ratio)),
+      shown: document.querySelector('[data-testid="round"]').textContent.trim(),
+    };
+  }, [inkInBand.toString()]);
+  const download = lab.page.waitForEvent('download', { timeout: 60000 });
+  await lab.button('Video').click();
+  await lab.page.waitForFunction(() => window.recordedCanvas && Number(document.querySelector('[data-testid="round"]').textContent) >= 1);
+  await lab.page.waitForTimeout(300);
+  const first = await bands();
+  assert.equal(first.size[0], first.size[2], 'the frame is the stage\'s width');
+  assert.equal(first.size[1], first.size[3] + 64, 'the frame is the stage and a 64 px band');
+  assert.ok(first.round.ink > 40, `the round counter is written in the band (${first.round.ink} ink pixels)`);
+  assert.ok(first.caption.ink > 80, `the caption is written in the band (${first.caption.ink} ink pixels)`);
+  const frame = await lab.page.evaluate(() => window.recordedCanvas.toDataURL('image/png'));
+  writeFileSync(`${ARTIFACTS}lecture-video-frame.png`, Buffer.from(frame.split(',')[1], 'base64'));
+  // A later round writes a different counter.
+  await lab.page.waitForFunction((shown) => document.querySelector('[data-testid="round"]').textContent.trim() !== shown, first.shown);
+  await lab.page.waitForTimeout(300);
+  const later = await bands();
+  assert.notEqual(later.round.digest, first.round.digest, `round ${first.shown} and round ${later.shown} read differently`);
+  assert.equal(later.caption.digest, first.caption.digest, 'the caption stays while the step does');
+  // The recorded file itself: decode a frame and find the same band under the stage.
+  await lab.page.waitForTimeout(500);
+  await lab.button('Stop video').click();
+  const bytes = readFileSync(await (await download).path());
+  const decoded = await lab.page.evaluate(async ([base64, ink]) => {
+    const inkInBand = new Function(`return (${ink})`)();
+    const binary = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+    const video = document.createElement('video');
+    video.muted = true;
+    video.src = URL.createObjectURL(new Blob([binary], { type: 'video/webm' }));
+    await new Promise((resolve, reject) => { video.onloadeddata = resolve; video.onerror = () => reject(new Error('the WebM does not decode')); });
+    await video.play();
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    video.pause();
+    const canvas = document.createElement('canvas');
+    canvas.width = video.videoWidth;
+    canvas.height = video.videoHeight;
+    canvas.getContext('2d').drawImage(video, 0, 0);
+    const stage = document.querySelector('[data-testid="stage"]');
+    const ratio = Math.max(window.devicePixelRatio, 1);
+    const top = stage.height;
+    return {
+      size: [canvas.width, canvas.height],
+      round: inkInBand(canvas, top + Math.round(6 * ratio), top + Math.round(26 * ratio)).ink,
+      caption: inkInBand(canvas, top + Math.round(28 * ratio), top + Math.round(62 * ratio)).ink,
+    };
+  }, [bytes.toString('base64'), inkInBand.toString()]);
+  assert.deepEqual(decoded.size, first.size.slice(0, 2), 'the video is the composed frame\'s size');
+  assert.ok(decoded.round > 40, `a decoded frame shows the round counter (${decoded.round} ink pixels)`);
+  assert.ok(decoded.caption > 80, `a decoded frame shows the caption (${decoded.caption} ink pixels)`);
+  assert.deepEqual(lab.errors, []);
+  await lab.page.close();
+});

@@ -97,3 +97,32 @@ test('the cut at 1280x720 and in a 640x400 embed', async () => {
   await embed.close();
   await lab.page.close();
 });
+
+test('the cut on the dense field (N above 2,000), while it holds, at 1280x720 and in a 640x400 embed', async () => {
+  const query = '?mode=push&n=5000&seed=3&partition=1:half:12&round=4';
+  const lab = await openLab(query);
+  await lab.page.waitForFunction(() => Number(document.querySelector('[data-testid="stage"]')?.getAttribute('data-cut')) > 0);
+  // Half against half, in node order on a 71-column grid: the row where node 2,500 sits is cut
+  // across, with a step down where the sides meet inside it.
+  const edges = Number(await cut(lab));
+  assert.ok(edges >= 71 && edges <= 73, `the cut runs along one row of cells (${edges} edges)`);
+  assert.equal(await lab.page.getByTestId('stage').getAttribute('data-node-px'), null, 'the dense field, not nodes');
+  await lab.page.screenshot({ path: `${ARTIFACTS}partition-field-1280x720.png` });
+  const presenting = await lab.page.context().browser().newPage({ viewport: { width: 1280, height: 720 } });
+  await presenting.goto(`${lab.origin}/${query}&present=1`);
+  await presenting.waitForFunction(() => Number(document.querySelector('[data-testid="stage"]')?.getAttribute('data-cut')) > 0);
+  await presenting.screenshot({ path: `${ARTIFACTS}partition-field-1280x720-present.png` });
+  await presenting.close();
+  // After the heal nothing is drawn.
+  await lab.page.goto(`${lab.origin}/?mode=push&n=5000&seed=3&partition=1:half:3&round=5`);
+  await lab.page.getByTestId('round').waitFor();
+  await lab.page.waitForTimeout(600);
+  assert.equal(await cut(lab), null, 'healed: no cut');
+  assert.deepEqual(lab.errors, []);
+  const embed = await lab.page.context().browser().newPage({ viewport: { width: 640, height: 400 } });
+  await embed.goto(`${lab.origin}/${query}&embed=1`);
+  await embed.waitForFunction(() => Number(document.querySelector('[data-testid="stage"]')?.getAttribute('data-cut')) > 0);
+  await embed.screenshot({ path: `${ARTIFACTS}partition-field-640x400.png` });
+  await embed.close();
+  await lab.page.close();
+});

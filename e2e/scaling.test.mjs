@@ -64,7 +64,7 @@ test('hops from the sender: the distribution, and the tree for N <= 64; exports 
 test('the page stays responsive while a sweep runs (95 % of frame gaps under 50 ms), points appear as they finish, and Cancel keeps them', async () => {
   // The worst gap is logged, not asserted: on a shared, overloaded machine an idle page has
   // gaps of 250 ms too (e2e/views-bench.mjs measures a whole sweep on the idle machine: no gap
-  // over 50 ms; see the README).
+  // over 50 ms; see docs/page.md, "Compare, experiment, scaling").
   const lab = await openView('?view=scaling&modes=push,pull,push-pull&trials=10000');
   // Up to 2^20 nodes, 10,000 trials a point (the most the page takes): a sweep of about a minute
   // on two workers, so that it is still running for Cancel (1,000 trials took about 5 s).

@@ -254,7 +254,7 @@ test('every preset opens without a notice, its stage, chart and lesson on one sc
     assert.equal(await preset.page.getByTestId('notice').count(), 0, `${href}: no notice`);
     const n = Number(new URLSearchParams(href.slice(1)).get('n'));
     if (['push', 'pull', 'push-pull'].includes(new URLSearchParams(href.slice(1)).get('mode'))) {
-      assert.ok(n <= 500, `${href}: gossip presets use an N whose datagrams fly (at most 500)`);
+      assert.ok(n <= 2000, `${href}: gossip presets use an N whose datagrams fly (at most 2,000)`);
     }
     await assertLessonScreen(preset.page, href);
     assert.deepEqual(preset.errors, [], href);
@@ -279,6 +279,50 @@ test('Cassandra: the phi plot and the stage show the chosen observer\'s phi, the
   await lab.page.screenshot({ path: `${ARTIFACTS}screen-cassandra-phi.png` });
   assert.deepEqual(lab.errors, []);
   await lab.page.close();
+});
+
+const pageHeight = (page) => page.evaluate(() => document.scrollingElement.scrollHeight);
+
+/**
+ * The Embed dialog lies inside the window, and the stage and the page's height are what they
+ * were before it opened (`before`: the stage's box and the page's height).
+ */
+async function assertDialogOver(page, [stage, height], label) {
+  assert.deepEqual(await page.getByTestId('stage').boundingBox(), stage, `${label}: the stage does not move when the Embed dialog opens`);
+  assert.equal(await pageHeight(page), height, `${label}: the page is as tall as before`);
+  const dialog = await page.getByTestId('embed-dialog').boundingBox();
+  const window = page.viewportSize();
+  assert.ok(dialog.x >= 0 && dialog.y >= 0 && dialog.x + dialog.width <= window.width + 0.5 && dialog.y + dialog.height <= window.height + 0.5,
+    `${label}: the dialog ${JSON.stringify(dialog)} fits the ${window.width}x${window.height} window`);
+}
+
+test('the Embed dialog floats over the page: the stage stays put, it fits 1280x720 and 640x400, Esc closes it', async () => {
+  for (const viewport of [PROJECTOR, EMBED]) {
+    for (const present of [false, true]) {
+      const label = `${viewport.width}x${viewport.height}${present ? ' presenting' : ''}`;
+      const lab = await openRun(`?mode=push&n=200&b=1&seed=3${present ? '&present=1' : ''}`, viewport);
+      const stage = [await lab.page.getByTestId('stage').boundingBox(), await pageHeight(lab.page)];
+      if (present) await lab.page.locator('.bar-menu summary').click();
+      await lab.button('Embed').click();
+      await lab.page.getByTestId('embed-dialog').waitFor();
+      if (present) assert.equal(await lab.page.locator('.bar-menu[open]').count(), 0, `${label}: the menu folds away under the dialog`);
+      await assertDialogOver(lab.page, stage, label);
+      // With the preview open, the dialog still fits (it scrolls inside itself if it must).
+      await lab.button('Preview').click();
+      await lab.page.getByTestId('embed-preview').waitFor();
+      await assertDialogOver(lab.page, stage, `${label}, preview`);
+      await lab.page.screenshot({ path: `${ARTIFACTS}screen-embed-dialog-${viewport.width}x${viewport.height}${present ? '-present' : ''}.png` });
+      await lab.page.keyboard.press('Escape');
+      await lab.page.getByTestId('embed-dialog').waitFor({ state: 'detached' });
+      // The × button closes it too.
+      if (present) await lab.page.locator('.bar-menu summary').click();
+      await lab.button('Embed').click();
+      await lab.page.getByRole('button', { name: 'Close the Embed dialog' }).click();
+      await lab.page.getByTestId('embed-dialog').waitFor({ state: 'detached' });
+      assert.deepEqual(lab.errors, [], label);
+      await lab.page.close();
+    }
+  }
 });
 
 test('the Embed dialog offers autoplay, loop, locks, the view and the size, and previews the snippet', async () => {
@@ -311,5 +355,36 @@ test('the Embed dialog offers autoplay, loop, locks, the view and the size, and 
   await inner.getByTestId('panel').first().waitFor();
   await lab.page.screenshot({ path: `${ARTIFACTS}screen-embed-dialog.png` });
   assert.deepEqual(lab.errors, []);
+  await lab.page.close();
+});
+
+test('N = 2,000: the stage animates every datagram of a round while playing', async () => {
+  for (const [query, viewport, name] of [
+    ['?mode=push&n=2000&autoplay=1', PROJECTOR, 'push-2000'],
+    ['?mode=push&n=2000&autoplay=1&present=1', PROJECTOR, 'push-2000-present'],
+    ['?mode=push-pull&n=2000&seed=3&autoplay=1&embed=1', EMBED, 'push-pull-2000-embed'],
+  ]) {
+    const lab = await openRun(query, viewport);
+    // The stage counts the datagrams it drew in the frame: some fly within the first rounds.
+    await lab.page.waitForFunction(() => Number(document.querySelector('[data-testid="stage"]')?.getAttribute('data-datagrams')) > 0, null, { timeout: 20000 });
+    assert.ok(Number(await lab.page.getByTestId('stage').getAttribute('data-node-px')) > 0, `${name}: drawn as nodes, not the dense field`);
+    // The screenshot mid-run, with hundreds of datagrams in the air.
+    await lab.page.waitForFunction(() => Number(document.querySelector('[data-testid="stage"]')?.getAttribute('data-datagrams')) > 200, null, { timeout: 30000 });
+    await lab.page.screenshot({ path: `${ARTIFACTS}screen-${name}.png` });
+    assert.deepEqual(lab.errors, [], name);
+    await lab.page.close();
+  }
+  // SRM's storm at N = 2,000 (16 packets, 5 % loss: tens of thousands of NAKs and repairs a
+  // round) is thinned to at most 10,000 datagrams a frame, and the stage says so.
+  const storm = await openRun('?mode=srm&n=2000&b=2&loss=0.05&packets=16&seed=1&round=10', PROJECTOR);
+  await storm.page.waitForFunction(() => Number(document.querySelector('[data-testid="stage"]')?.getAttribute('data-datagrams-every')) > 1, null, { timeout: 30000 });
+  assert.ok(Number(await storm.page.getByTestId('stage').getAttribute('data-datagrams')) <= 10000, 'at most 10,000 datagrams drawn');
+  await storm.page.screenshot({ path: `${ARTIFACTS}screen-srm-2000-storm.png` });
+  assert.deepEqual(storm.errors, []);
+  await storm.page.close();
+  // Above 2,000 nodes the dense field draws no datagram.
+  const lab = await openView('?mode=push&n=2001&autoplay=1', PROJECTOR);
+  await lab.page.waitForFunction(() => document.querySelector('[data-testid="stage"]')?.getAttribute('data-datagrams') === '0');
+  assert.equal(await lab.page.getByTestId('stage').getAttribute('data-node-px'), null);
   await lab.page.close();
 });

@@ -27,13 +27,10 @@ cargo test --target wasm32-unknown-unknown --test web
 
 step "release build (trunk) and the page's size budget"
 trunk build --release --offline >/dev/null
-# The page's wasm and JavaScript, gzipped. The product's budget is 600 KB (half a second on a
-# campus network); Plumtree, partitions and traces took the page to 624 KB, so the gate holds at
-# 650 KB until the page is trimmed back under 600 KB (the Yew markup first), and says so.
+# The page's wasm and JavaScript, gzipped, within 600 KB: half a second on a campus network.
 gzipped=$(cat dist/*.wasm dist/*.js | gzip -9 | wc -c)
-echo "dist: $(cat dist/*.wasm dist/*.js | wc -c) bytes of wasm and JS, $gzipped bytes gzipped (budget 614400; gate 665600)"
-[ "$gzipped" -le 614400 ] || echo "over the 600 KB budget by $((gzipped - 614400)) bytes: trim the page"
-[ "$gzipped" -le 665600 ] || { echo "the page's wasm and JS are over 650 KB gzipped" >&2; exit 1; }
+echo "dist: $(cat dist/*.wasm dist/*.js | wc -c) bytes of wasm and JS, $gzipped bytes gzipped (budget 614400)"
+[ "$gzipped" -le 614400 ] || { echo "the page's wasm and JS are over 600 KB gzipped by $((gzipped - 614400)) bytes" >&2; exit 1; }
 
 step "end-to-end (Playwright driving Chromium over the served dist/)"
 node --test --test-concurrency=1 e2e/

@@ -9,6 +9,6 @@ pub use gossip_engine as engine;
 
 #[cfg(target_arch = "wasm32")]
 pub mod js;
-// lecture: the page's state, URL parser and tours compile natively too (tests/lecture.rs); the
+// The page's state, URL parser and tours compile natively too (tests/lecture.rs); the
 // components are wasm32 only (ui/mod.rs).
 pub mod ui;

@@ -6,7 +6,7 @@
 //! recurrence says).
 
 use gossip_lab::engine::ensemble::{self, Experiment};
-use gossip_lab::engine::failures::{Burst, Chain, CrashSchedule, Delay};
+use gossip_lab::engine::failures::{Burst, Chain, CrashSchedule, Delay, PartitionSchedule};
 use gossip_lab::engine::report::{Change, Fate};
 use gossip_lab::engine::rng::{Rng, Stream};
 use gossip_lab::engine::{Config, Mode, NetworkConfig, RoundReport, Simulation};
@@ -449,6 +449,18 @@ fn text_forms_round_trip() {
     );
     let schedule = CrashSchedule::parse("9:0.2, 5:0.1").unwrap();
     assert_eq!(schedule.to_string(), "5:0.1,9:0.2", "sorted by round");
+}
+
+#[test]
+fn schedules_are_ordered_by_round_keeping_the_given_order_within_a_round() {
+    // Eight entries (the most a schedule takes) in reverse, with ties: a stable order by round.
+    let crashes = CrashSchedule::parse("8:0.8,7:0.7,7:0.6,5:0.5,4:0.4,4:0.3,2:0.2,1:0.1").unwrap();
+    assert_eq!(
+        crashes.to_string(),
+        "1:0.1,2:0.2,4:0.4,4:0.3,5:0.5,7:0.7,7:0.6,8:0.8"
+    );
+    let partitions = PartitionSchedule::parse("9:half,3:0-4|5-9,3:half,1:half").unwrap();
+    assert_eq!(partitions.to_string(), "1:half,3:0-4|5-9,3:half,9:half");
 }
 
 // --- Statistics: delay slows push -----------------------------------------------------------

@@ -4,9 +4,10 @@
 //! built-in tour parses with valid steps.
 
 use gossip_lab::engine::Simulation;
-use gossip_lab::ui::share::{Cue, TourAction, parse_tour, to_query, tour_source};
-use gossip_lab::ui::state::{Lab, ghost_label};
+use gossip_lab::ui::state::{Cue, Lab, ghost_label};
+use gossip_lab::ui::url::lecture_keys::{TourAction, tour_source};
 use gossip_lab::ui::url::parse_query;
+use gossip_lab::ui::url::share::{parse_tour, to_query};
 use proptest::prelude::*;
 
 /// Keys the parser knows, to make random queries hit real parameters often.

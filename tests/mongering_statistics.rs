@@ -141,7 +141,7 @@ fn the_mean_field_residue_agrees_with_simulation() {
 
 /// t_ave as theory.md defines it (the mean round in which a node that got the rumor got it)
 /// agrees with the mean-field curve's. Demers et al.'s printed t_ave is 1.2 to 2.7 rounds higher
-/// while s, m and t_last agree (README: "Rumor mongering"), so it is not checked against the
+/// while s, m and t_last agree (docs/models.md: "Rumor mongering"), so it is not checked against the
 /// tables. Tolerance: 3 standard errors plus 0.1 round (the recurrence's error at N = 1000).
 #[test]
 fn t_ave_agrees_with_the_mean_field_curve() {

@@ -309,9 +309,10 @@ fn the_multicast_threshold_trades_unicast_repairs_for_regional_multicasts_as_the
         let unicasts = regions * held * dr_unicast + sender_unicast;
         let unicasts_sd =
             (regions * dr_unicast_var).sqrt() + (sender_square - sender_unicast.powi(2)).sqrt();
+        // The key is there even when no trial multicast (F = 1).
         let measured_multicasts = summary["multicasts"]["regional_repair"]["mean"]
             .as_f64()
-            .unwrap_or(0.0);
+            .expect("multicasts.regional_repair");
         let measured_unicasts = summary["kinds_per_node"]["repair"]["mean"]
             .as_f64()
             .expect("kinds_per_node.repair")

@@ -17,11 +17,15 @@ const TRIALS: u64 = 200;
 /// theory.md section 3: the O(1) term every formula carries, about one round.
 const MODEL_TERM: f64 = 1.0;
 
-/// Mean and standard error of the steps to complete and of the completion time in periods.
-fn simulate(config: &Config) -> ((f64, f64), (f64, f64)) {
-    let mut steps = Vec::new();
-    let mut times = Vec::new();
-    for trial in 0..TRIALS {
+/// Runs `trials` seeds of `config` (seed · 1000 + trial) to the end, each of which must
+/// complete, and hands each finished run and its rounds to `measure`.
+fn each_trial(
+    label: &str,
+    config: &Config,
+    trials: u64,
+    mut measure: impl FnMut(&Simulation, u32),
+) {
+    for trial in 0..trials {
         let mut simulation = Simulation::new(Config {
             seed: config.seed * 1000 + trial,
             ..config.clone()
@@ -29,11 +33,23 @@ fn simulate(config: &Config) -> ((f64, f64), (f64, f64)) {
         .unwrap();
         let status = simulation.run_to_end();
         let Status::Completed { rounds } = status else {
-            panic!("every trial completes: {status:?} {:?}", config.crash_at);
+            panic!(
+                "{label}: every trial completes: {status:?} {:?}",
+                config.crash_at
+            );
         };
+        measure(&simulation, rounds);
+    }
+}
+
+/// Mean and standard error of the steps to complete and of the completion time in periods.
+fn simulate(config: &Config) -> ((f64, f64), (f64, f64)) {
+    let mut steps = Vec::new();
+    let mut times = Vec::new();
+    each_trial("", config, TRIALS, |simulation, rounds| {
         steps.push(f64::from(rounds));
         times.push(simulation.completion_time().unwrap());
-    }
+    });
     (mean_se(&steps), mean_se(&times))
 }
 
@@ -143,23 +159,14 @@ fn check_pull_delay(label: &str, config: &Config, trials: u64) {
         .expect("reaches one half") as f64;
     let mut steps = Vec::new();
     let mut halves = Vec::new();
-    for trial in 0..trials {
-        let mut simulation = Simulation::new(Config {
-            seed: config.seed * 1000 + trial,
-            ..config.clone()
-        })
-        .unwrap();
-        let status = simulation.run_to_end();
-        let Status::Completed { rounds } = status else {
-            panic!("{label}: every trial completes: {status:?}");
-        };
+    each_trial(label, config, trials, |simulation, rounds| {
         steps.push(f64::from(rounds));
         let mut informed: Vec<u32> = (0..config.nodes)
             .filter(|&node| !simulation.is_crashed(node))
             .map(|node| simulation.informed_when_and_by(node).expect("informed").0)
             .collect();
         halves.push(f64::from(half_round(&mut informed)));
-    }
+    });
     let (mean, se) = mean_se(&steps);
     let (half_mean, half_se) = mean_se(&halves);
     eprintln!(

@@ -151,6 +151,20 @@ fn named_timers_are_set_then_fired_or_cancelled() {
         "{names:?}"
     );
     assert!(replay.timers.iter().any(|bar| bar.how == TimerEnd::Fired));
+    // A suppressed timer is written as a cancelled firing, and read back as a cancelled bar.
+    let events = trace::record(&srm, None, &[]).expect("traced");
+    let text = trace::write(&events);
+    assert!(text.contains("\"event\":\"timer_fired\"") && text.contains("\"cancelled\":true"));
+    assert!(
+        !text.contains("timer_cancelled"),
+        "only the nine documented events"
+    );
+    assert!(
+        replay
+            .timers
+            .iter()
+            .any(|bar| bar.how == TimerEnd::Cancelled)
+    );
     for bar in &replay.timers {
         assert!(bar.end >= bar.set, "a bar ends after it starts: {bar:?}");
         if bar.how == TimerEnd::Fired {
@@ -280,6 +294,18 @@ fn malformed_traces_get_their_line_and_what_is_wrong() {
         (
             &format!("{good}{{\"event\":\"timer_fired\",\"tick\":1,\"to\":1,\"kind\":\"ack\"}}"),
             "line 2: timer_fired of a \"ack\" timer node 1 never set",
+        ),
+        (
+            &format!(
+                "{good}{{\"event\":\"timer_fired\",\"tick\":1,\"to\":1,\"kind\":\"ack\",\"cancelled\":1}}"
+            ),
+            "line 2: \"cancelled\" is 1, not true or false",
+        ),
+        (
+            &format!(
+                "{good}{{\"event\":\"timer_cancelled\",\"tick\":1,\"to\":1,\"kind\":\"ack\"}}"
+            ),
+            "line 2: unknown event \"timer_cancelled\"",
         ),
         (
             &format!(

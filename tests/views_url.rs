@@ -4,8 +4,10 @@
 
 use gossip_lab::engine::Mode;
 use gossip_lab::engine::params::Value;
-use gossip_lab::ui::state::keep_consistent;
-use gossip_lab::ui::view_keys::{Pick, View, ViewSetup, from_query, keys, parse_own, read_key};
+use gossip_lab::ui::url::checks::keep_consistent;
+use gossip_lab::ui::url::view_keys::{
+    Pick, View, ViewSetup, from_query, keys, parse_own, read_key,
+};
 use proptest::prelude::*;
 
 fn read_modes(value: &str) -> (ViewSetup, Vec<String>) {
@@ -213,7 +215,9 @@ fn the_tests_base64_decoder_is_strict() {
 
 #[test]
 fn exports_carry_the_configuration() {
-    use gossip_lab::ui::metadata::{crc32, describe, png_url_with_text, svg_with_metadata};
+    use gossip_lab::ui::lecture::metadata::{
+        crc32, describe, png_url_with_text, svg_with_metadata,
+    };
     // The IEND chunk's CRC, as every PNG ends with it.
     assert_eq!(crc32(b"IEND"), 0xAE42_6082);
     // A 1x1 transparent PNG as a browser's toDataURL writes it (70 bytes: `==` at the end), and

@@ -4,12 +4,13 @@
 
 use gossip_lab::engine::protocols::{rmtp, tree};
 use gossip_lab::engine::{Config, Mode, NetworkConfig};
+use gossip_lab::ui::App;
 use gossip_lab::ui::charts::{datagrams, infection};
+use gossip_lab::ui::run::stage;
 use gossip_lab::ui::state::{
     Action, DATAGRAMS_PER_FRAME, HISTORY_POINTS, History, Lab, Run, ghost_label,
 };
 use gossip_lab::ui::url::{Setup, parse_query};
-use gossip_lab::ui::{App, stage};
 use std::rc::Rc;
 use std::time::Duration;
 use wasm_bindgen::JsCast;
@@ -349,7 +350,7 @@ fn drawing_survives_the_edge_cases() {
                 },
                 ..Config::default()
             };
-            gossip_lab::ui::state::keep_consistent(&mut config, &mut Vec::new());
+            gossip_lab::ui::url::checks::keep_consistent(&mut config, &mut Vec::new());
             draw_everything(config, 6);
         }
     }

@@ -299,7 +299,7 @@ mod cli {
         ExitCode::from(2)
     }
 
-    const TRACE_EXAMPLE: &str = "Example:\n  gossip-sim trace --mode srm --nodes 16 --loss 0.1 --seed 3 > run.jsonl\n\nOne JSON object a line: send, receive, lost, timer_set, timer_fired, timer_cancelled, learn,\ncrash, recover (docs/trace.md). The page loads the file and animates it.";
+    const TRACE_EXAMPLE: &str = "Example:\n  gossip-sim trace --mode srm --nodes 16 --loss 0.1 --seed 3 > run.jsonl\n\nOne JSON object a line: send, receive, lost, timer_set, timer_fired (cancelled: true when given up), learn,\ncrash, recover, partition (docs/trace.md). The page loads the file and animates it.";
 
     /// `gossip-sim trace`: every event of one run (the seed's), as JSON Lines.
     fn trace_command() -> Command {

@@ -2,16 +2,17 @@
 //! speed and paints the stage and the charts.
 
 use super::charts::{comparison, core, coverage, datagrams, infection, latency};
-use super::controls::Controls;
-use super::frame_loop::FrameLoop;
-use super::palette;
-use super::panels::{
+use super::state::{self, ANIMATED_NODES, Action, History, Lab};
+use crate::engine::Counters;
+use crate::ui::run::controls::Controls;
+use crate::ui::run::panels::{
     Counts, Expectation, Explanation, Legend, Milestones, NodeDetails, Notices, RunProps,
 };
-use super::stage;
-use super::state::{self, ANIMATED_NODES, Action, History, Lab};
-use super::url;
-use crate::engine::Counters;
+use crate::ui::run::stage;
+use crate::ui::url;
+use crate::ui::url::view_keys;
+use crate::ui::widgets::frame_loop::FrameLoop;
+use crate::ui::widgets::palette;
 use gloo_events::{EventListener, EventListenerOptions};
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -370,7 +371,7 @@ pub fn app() -> Html {
     // One callback for the page's life (the setter is stable): the compare panels' memos hold.
     let on_view_setup = use_callback(
         view_setup.setter(),
-        |setup: super::views::ViewSetup, set_setup| {
+        |setup: view_keys::ViewSetup, set_setup| {
             super::views::write_url(&setup);
             set_setup.set(setup);
         },
@@ -385,7 +386,7 @@ pub fn app() -> Html {
     let on_tab = {
         let (setup, on_view_setup) = ((*view_setup).clone(), on_view_setup.clone());
         Callback::from(move |view| {
-            on_view_setup.emit(super::views::ViewSetup {
+            on_view_setup.emit(view_keys::ViewSetup {
                 view,
                 ..setup.clone()
             })
@@ -403,13 +404,13 @@ pub fn app() -> Html {
     // The newest state, for the frame loop and the key listener (they outlive a render).
     let latest = use_mut_ref(|| lab.clone());
     *latest.borrow_mut() = lab.clone();
-    super::lecture::use_lecture(&lab, &view_setup); // lecture: URL, theme, locks, keys, tours, loop
+    crate::ui::lecture::bar::use_lecture(&lab, &view_setup); // lecture: URL, theme, locks, keys, tours, loop
     {
         // views (#8): the run pauses when its view is left (autoplay=1 plays the compare panels);
         // Pause, not Play/Pause, which would replay a finished run.
         let dispatcher = lab.dispatcher();
         use_effect_with(view_setup.view, move |&view| {
-            if view != super::views::View::Run {
+            if view != view_keys::View::Run {
                 dispatcher.dispatch(Action::Pause);
             }
         });
@@ -420,7 +421,7 @@ pub fn app() -> Html {
         let views = views.clone();
         // views (#8): a fresh painter when the view changes, so the run view's new canvases are drawn.
         use_effect_with(view_setup.view, move |&view| {
-            let in_run_view = view == super::views::View::Run;
+            let in_run_view = view == view_keys::View::Run;
             let painter = Rc::new(RefCell::new(Painter::default()));
             let perf = latest.borrow().perf;
             let timer = perf
@@ -445,7 +446,7 @@ pub fn app() -> Html {
     }
     // views (#8): the keys drive the run in the run view, the panels in the compare view, and
     // nothing hidden in the other views.
-    let shown_view = use_mut_ref(|| super::views::View::Run);
+    let shown_view = use_mut_ref(|| view_keys::View::Run);
     *shown_view.borrow_mut() = view_setup.view;
     let compare_playback = use_mut_ref(|| None::<Callback<Action>>);
     {
@@ -466,8 +467,8 @@ pub fn app() -> Html {
                         return;
                     };
                     match *shown_view.borrow() {
-                        super::views::View::Run => dispatcher.dispatch(action),
-                        super::views::View::Compare => match &*compare_playback.borrow() {
+                        view_keys::View::Run => dispatcher.dispatch(action),
+                        view_keys::View::Compare => match &*compare_playback.borrow() {
                             Some(playback) => playback.emit(action),
                             None => return,
                         },
@@ -525,7 +526,7 @@ pub fn app() -> Html {
         .borrow()
         .theory_label()
         .unwrap_or_else(|| "none".into());
-    let run_exports = super::export::run_exports(&lab.run); // views (#8)
+    let run_exports = crate::ui::lecture::export::run_exports(&lab.run); // views (#8)
     // async-racks: asynchronous gossip puts time in periods on the chart's x axis.
     let chart_label = if lab.config.mode.group() == crate::engine::config::Group::Membership {
         "Share of the live nodes that believe X failed, per period"
@@ -562,7 +563,7 @@ pub fn app() -> Html {
 
     html! {
         // The run view fits one screen: the stage, the main chart and the lesson never scroll.
-        <div class={classes!("app", (view_setup.view == super::views::View::Run).then_some("run-view"))}>
+        <div class={classes!("app", (view_setup.view == view_keys::View::Run).then_some("run-view"))}>
             <div class="toolbar">
                 <header class="top">
                     <h1>{ "Gossip Lab" }</h1>
@@ -570,12 +571,12 @@ pub fn app() -> Html {
                     <p class="tagline">{ "How a message spreads: a for-loop of unicasts, a tree, and gossip, round by round" }</p>
                     <p class="keys" aria-hidden="true"><kbd>{ "Space" }</kbd>{ " play/pause " }<kbd>{ "→" }</kbd>{ " step " }<kbd>{ "R" }</kbd>{ " reset" }</p>
                 </header>
-                <super::lecture::LectureBar lab={lab.clone()} stage={views.stage.clone()}
-                    view_keys={super::view_keys::keys(&view_setup)}
+                <crate::ui::lecture::bar::LectureBar lab={lab.clone()} stage={views.stage.clone()}
+                    view_keys={crate::ui::url::view_keys::keys(&view_setup)}
                     protocols={view_setup.protocols(lab.config.mode)} />
             </div>
             <Notices notices={lab.notices.clone()} dispatch={dispatch.clone()} />
-            if view_setup.view != super::views::View::Run {
+            if view_setup.view != view_keys::View::Run {
                 <super::views::ViewHost {autoplay} lock={lab.lecture.lock.clone()} setup={(*view_setup).clone()} config={lab.config.clone()} speed={lab.speed}
                     dispatch={dispatch.clone()} on_setup={on_view_setup}
                     on_playback={Callback::from(move |playback| *compare_playback.borrow_mut() = Some(playback))} />
@@ -588,7 +589,7 @@ pub fn app() -> Html {
                 <section class="panel stage-panel" aria-label="Network">
                     <canvas ref={views.stage.clone()} class="stage" data-testid="stage" onclick={on_stage_click}
                         role="img" aria-label={stage_label}></canvas>
-                    { super::lecture::timeline(&lab) } // lecture
+                    { crate::ui::lecture::bar::timeline(&lab) } // lecture
                     <Counts run={run_props.run.clone()} version={lab.version} />
                     <NodeDetails selected={lab.selected} run={run_props.clone()} dispatch={dispatch.clone()} />
                     if let Some(path) = &node_path {
@@ -611,17 +612,17 @@ pub fn app() -> Html {
                             } else if lesson_chart == LessonChart::Detection && cassandra {
                                 // Cassandra's lesson is phi's climb to the threshold.
                                 <div class="lesson-chart" data-testid="lesson-chart">
-                                    <super::membership::PhiChart run={run_props.run.clone()} version={lab.version} selected={lab.selected} />
+                                    <crate::ui::run::membership::PhiChart run={run_props.run.clone()} version={lab.version} selected={lab.selected} />
                                 </div>
                             } else if lesson_chart == LessonChart::Detection {
                                 <div class="lesson-chart" data-testid="lesson-chart">
-                                    <super::membership::DetectionChart run={run_props.run.clone()} version={lab.version} />
+                                    <crate::ui::run::membership::DetectionChart run={run_props.run.clone()} version={lab.version} />
                                 </div>
                             }
                         </div>
                     }
                     if lesson_chart == LessonChart::Detection && cassandra {
-                        <super::membership::DetectionChart run={run_props.run.clone()} version={lab.version} />
+                        <crate::ui::run::membership::DetectionChart run={run_props.run.clone()} version={lab.version} />
                     }
                     // Which theory the dashed curve is, or why none is drawn.
                     <p class="theory-note" data-testid="theory-note">{ theory_note }</p>
@@ -634,10 +635,10 @@ pub fn app() -> Html {
                             { "Clear earlier runs" }</button>
                     </div>
                     // views (#8): PNG, SVG and CSV of the run's charts.
-                    <super::export::ExportButtons canvas={views.chart.clone()} name={run_exports.0.clone()} csv={run_exports.1.clone()} />
+                    <crate::ui::lecture::export::ExportButtons canvas={views.chart.clone()} name={run_exports.0.clone()} csv={run_exports.1.clone()} />
                     <canvas ref={views.datagrams.clone()} class="chart small" data-testid="datagrams-chart" role="img"
                         aria-label="Datagrams per round"></canvas>
-                    <super::export::ExportButtons canvas={views.datagrams.clone()} name={format!("datagrams-{}", run_exports.0)} csv={run_exports.2.clone()} />
+                    <crate::ui::lecture::export::ExportButtons canvas={views.datagrams.clone()} name={format!("datagrams-{}", run_exports.0)} csv={run_exports.2.clone()} />
                     <ul class="legend chart-legend" aria-label="Datagrams chart legend">
                         { for datagrams::series(kinds).iter().map(|line| html! {
                             <li><span class="swatch line" style={format!("--swatch: {}", palette::hex(line.colour))} aria-hidden="true"></span>{ line.label }</li>
@@ -670,7 +671,7 @@ pub fn app() -> Html {
                     }
                     // membership (issue #11): detection numbers, the matrix, the detection chart.
                     if membership {
-                        <super::membership::MembershipPanel run={run_props.run.clone()} version={lab.version} />
+                        <crate::ui::run::membership::MembershipPanel run={run_props.run.clone()} version={lab.version} />
                     }
                     <Milestones run={run_props.run.clone()} version={lab.version} idle={!lab.playing && !lab.fast_forward} />
                     <Explanation mode={lab.config.mode} config={lab.config.clone()} />

@@ -3,21 +3,25 @@
 // lecture: natively (tests/lecture.rs) only the reducer is absent; what it alone uses is unused.
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code, unused_imports))]
 
-use super::comparison::{Comparison, compare};
-use super::limits;
-use super::url::Setup;
+pub mod comparison;
+
 use crate::engine::config::Group;
 use crate::engine::params::{self, Domain, Value};
 use crate::engine::protocols::{self, centralized::Transport};
 use crate::engine::report::Counters;
 use crate::engine::{Config, Mode, RoundReport, Simulation, Status};
+use crate::ui::limits;
+use crate::ui::url::checks::{keep_consistent, runnable};
+use crate::ui::url::lecture_keys::{Lecture, Tour, TourAction};
+use crate::ui::url::{Setup, parse_query};
+use comparison::{Comparison, compare};
 use std::cell::RefCell;
 use std::rc::Rc;
 #[cfg(target_arch = "wasm32")] // lecture: the state compiles natively for tests/lecture.rs
 use yew::Reducible;
 
 /// Above this many nodes the stage draws a dense field and no datagrams are animated.
-pub const ANIMATED_NODES: u32 = 500;
+pub const ANIMATED_NODES: u32 = 2_000;
 /// Earlier runs kept on the chart.
 pub const MAX_GHOSTS: usize = 6;
 /// How much work one animation frame may do when running to the end: datagrams, not time, so the
@@ -99,6 +103,8 @@ pub const THEORY_POINTS: usize = 4000;
 
 /// A run and everything the views derive from its reports.
 pub struct Run {
+    /// Which run this is, for what is drawn once a run and round (no two runs share it).
+    pub id: u64,
     pub simulation: Simulation,
     /// The last round played, for animation (datagrams only for small N).
     pub last: Option<RoundReport>,
@@ -132,6 +138,18 @@ pub struct Run {
     pub phi: History<Rc<[f32]>>,
 }
 
+thread_local! {
+    static RUNS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// A number no earlier run of this page got.
+fn next_run_id() -> u64 {
+    RUNS.with(|runs| {
+        runs.set(runs.get() + 1);
+        runs.get()
+    })
+}
+
 /// Cassandra records every observer's phi about the watched node up to this many nodes (a
 /// bounded history: at most `HISTORY_POINTS` rows of this many).
 pub const PHI_NODES: u32 = 300;
@@ -162,6 +180,7 @@ impl Run {
             informed_round[node as usize] = 0;
         }
         let mut run = Run {
+            id: next_run_id(),
             fractions: History::new(),
             counters: History::new(),
             informed_round,
@@ -369,7 +388,7 @@ pub struct Lab {
     /// A recovered node comes back with its state (true) or empty.
     pub recover_with_state: bool,
     /// lecture: URL keys, timeline, tour, presentation.
-    pub lecture: super::share::Lecture,
+    pub lecture: Lecture,
 }
 
 impl PartialEq for Lab {
@@ -424,7 +443,7 @@ impl Lab {
             click_crashes: false,
             recover_with_state: true,
             // lecture: opens at `round=R`.
-            lecture: super::share::Lecture {
+            lecture: Lecture {
                 autoplay: setup.autoplay,
                 ..setup.lecture.clone()
             },
@@ -478,8 +497,8 @@ pub enum Action {
     SetRecoverWithState(bool),
     ClearGhosts,
     DismissNotices,
-    /// lecture: timeline, loop, tours, presentation (share.rs).
-    Lecture(super::share::Cue),
+    /// The lecture's timeline, loop, tours and presentation (`Cue`, below).
+    Lecture(Cue),
 }
 
 /// Clamps `value` into `range`, adding a notice when it had to.
@@ -497,64 +516,6 @@ fn clamp(name: &str, value: f64, (low, high): (f64, f64), notices: &mut Vec<Stri
         clamped
     } else {
         value
-    }
-}
-
-/// Whether the page can run `config`: its protocol's own parameters (the page keeps the others
-/// for when it switches back) within the page's memory budget; otherwise the engine's reason.
-pub fn runnable(config: &Config) -> Result<(), String> {
-    config
-        .clone()
-        .without_inapplicable()
-        .validate_within(crate::engine::config::limits::PAGE_MEMORY)
-        .map_err(|error| error.to_string())
-}
-
-/// Parameters whose range depends on another (RMTP's regions on N) follow it, with a notice,
-/// so no control or URL can leave the page with a configuration the engine refuses.
-pub fn keep_consistent(config: &mut Config, notices: &mut Vec<String>) {
-    // Some protocols cost more per node than a browser plays smoothly (floods, N x N views):
-    // their descriptor says how many nodes the page runs them with.
-    let max = config.mode.spec().page_nodes();
-    if config.nodes > max {
-        let why = config
-            .mode
-            .spec()
-            .page_nodes_reason()
-            .map_or(String::new(), |reason| format!(": {reason}"));
-        notices.push(format!(
-            "{} runs in the page with at most {max} nodes{why} (gossip-sim takes more); N was set to {max}.",
-            config.mode.spec().words().title
-        ));
-        config.nodes = max;
-    }
-    if config.mongering.stop.is_some() && config.hybrid.is_hybrid() {
-        notices.push(
-            "A stop rule and push-then-pull cannot be combined; the hand-over to pull was dropped."
-                .into(),
-        );
-        config.hybrid = Default::default();
-    }
-    // async-racks: a rack holds at least one node.
-    if config.racks > config.nodes {
-        notices.push(format!(
-            "Racks R must be at most N = {}; {} was set to {}.",
-            config.nodes, config.racks, config.nodes
-        ));
-        config.racks = config.nodes;
-    }
-    // Partitions name nodes below N and split by racks only where there are racks.
-    if let Err(message) = config.check_partitions() {
-        notices.push(format!("{message}; the partitions were dropped."));
-        config.partitions = Default::default();
-    }
-    let receivers = config.nodes.saturating_sub(1).max(1);
-    if config.mode.takes("regions") && config.rmtp.regions > receivers {
-        notices.push(format!(
-            "Regions R must be at most N − 1 = {receivers}; {} was set to {receivers}.",
-            config.rmtp.regions
-        ));
-        config.rmtp.regions = receivers;
     }
 }
 
@@ -781,5 +742,152 @@ impl Lab {
         }
         drop(run);
         self.version += 1;
+    }
+}
+
+// The reducer's lecture actions.
+
+/// What the lecture features do to the state (the reducer's `Action::Lecture` arm).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cue {
+    /// The timeline: show round R (replaying from round 0 if it was before the current one).
+    Scrub(u32),
+    /// `loop=1`: the run is over; the next seed plays.
+    NextLoop,
+    /// A tour was fetched (or failed to be).
+    TourLoaded(Result<Rc<Tour>, String>),
+    /// Show tour step `index` (its state, then its action).
+    TourStep(usize),
+    /// Close the tour.
+    TourClose,
+    Present(bool),
+    Theme(&'static str),
+    Help(bool),
+}
+
+/// A fresh run of `run`'s configuration played to `target` (or its end), with the nodes crashed
+/// or recovered by clicks up to then, at the rounds they were clicked.
+pub fn replay(run: &Run, target: u32) -> Run {
+    let mut fresh = Run::with_comparison(run.simulation.config(), run.comparison.clone());
+    loop {
+        let round = fresh.simulation.round();
+        for &(_, node, with_state) in run.clicks.iter().filter(|click| click.0 == round) {
+            fresh.toggle_crash(node, with_state);
+        }
+        if round >= target || !fresh.step() {
+            return fresh;
+        }
+    }
+}
+
+/// Plays the run forward to round `target` (or its end).
+fn play_to(run: &mut Run, target: u32) {
+    while run.simulation.round() < target && run.step() {}
+}
+
+impl Lab {
+    /// The page's state as a `Setup`: what `to_query` writes (the round is the current one).
+    // Fields other helpers add to `Setup` (views: view, modes, trials) start at their defaults
+    // until a line here copies them from the `Lab`.
+    #[allow(clippy::needless_update)]
+    pub fn to_setup(&self) -> Setup {
+        let mut lecture = self.lecture.clone();
+        lecture.round = Some(self.run.borrow().simulation.round());
+        Setup {
+            config: self.config.clone(),
+            speed: self.speed,
+            autoplay: self.lecture.autoplay,
+            perf: self.perf,
+            log_rounds: self.log_rounds,
+            lecture,
+            ..Setup::default()
+        }
+    }
+
+    /// Opens at `round=R` (a new page or a tour step).
+    pub fn open_at(&mut self, round: u32) {
+        play_to(&mut self.run.borrow_mut(), round);
+        self.note_frontier();
+        self.version += 1;
+    }
+
+    /// The timeline's end follows the furthest round played.
+    pub fn note_frontier(&mut self) {
+        let round = self.run.borrow().simulation.round();
+        self.lecture.frontier = self.lecture.frontier.max(round);
+    }
+
+    /// Replaces the state with `setup` (a tour step), keeping the current run as a ghost.
+    fn apply(&mut self, setup: Setup) {
+        self.config = setup.config;
+        self.speed = setup.speed;
+        self.log_rounds = setup.log_rounds;
+        self.playing = setup.autoplay;
+        self.restart(true);
+        self.open_at(setup.lecture.round.unwrap_or(0));
+    }
+
+    /// The lecture's actions; `notices` as the reducer's.
+    pub fn cue(&mut self, cue: Cue, notices: &mut Vec<String>) {
+        match cue {
+            Cue::Scrub(target) => {
+                self.playing = false;
+                self.fast_forward = false;
+                self.note_frontier();
+                let target = target.min(self.lecture.frontier);
+                let current = self.run.borrow().simulation.round();
+                if target < current {
+                    let fresh = replay(&self.run.borrow(), target);
+                    self.run = Rc::new(std::cell::RefCell::new(fresh));
+                } else {
+                    play_to(&mut self.run.borrow_mut(), target);
+                }
+                self.version += 1;
+            }
+            Cue::NextLoop => {
+                self.config.seed = self.config.seed.wrapping_add(1);
+                self.restart(true);
+                self.playing = true;
+            }
+            Cue::TourLoaded(Ok(tour)) => {
+                self.lecture.guide = Some(tour);
+                self.cue(Cue::TourStep(0), notices);
+            }
+            Cue::TourLoaded(Err(message)) => {
+                notices.push(format!("The tour could not be loaded: {message}."));
+            }
+            Cue::TourStep(index) => {
+                let Some(tour) = self.lecture.guide.clone() else {
+                    return;
+                };
+                let Some(step) = tour.steps.get(index) else {
+                    return;
+                };
+                self.lecture.step = index;
+                let (setup, step_notices) = parse_query(&step.query);
+                notices.extend(step_notices);
+                self.apply(setup);
+                let mut run = self.run.borrow_mut();
+                match step.action {
+                    Some(TourAction::RunTo(round)) => play_to(&mut run, round),
+                    Some(TourAction::Highlight(node)) => self.selected = Some(node),
+                    Some(TourAction::Crash(node)) if node < self.config.nodes => {
+                        run.toggle_crash(node, true);
+                        self.selected = Some(node);
+                    }
+                    _ => {}
+                }
+                drop(run);
+                self.note_frontier();
+                self.version += 1;
+            }
+            Cue::TourClose => self.lecture.guide = None,
+            Cue::Present(on) => self.lecture.present = on,
+            Cue::Theme(theme) => {
+                self.lecture.theme = Some(theme);
+                self.version += 1; // the stage redraws in the theme's colours
+            }
+            Cue::Help(on) => self.lecture.help = on,
+        }
     }
 }

@@ -605,7 +605,7 @@ pub fn summarize(experiment: &Experiment, records: &[TrialRecord]) -> Summary {
         multicasts: kinds
             .iter()
             .enumerate()
-            .filter(|&(kind, _)| records.iter().any(|r| count(&r.multicasts, kind) > 0))
+            .filter(|&(kind, _)| config.mode.spec().multicast_kinds().contains(&(kind as u8)))
             .map(|(kind, name)| (name.name, stats(&|r| count(&r.multicasts, kind) as f64)))
             .collect(),
         at_sender: stats(&|r| r.at_sender as f64),

@@ -239,7 +239,7 @@ pub struct PendingTimer {
     pub name: &'static str,
 }
 
-/// What happened to a named timer (the trace's `timer_set`, `timer_fired`, `timer_cancelled`).
+/// What happened to a named timer (the trace's `timer_set` and `timer_fired`, with `cancelled` when given up).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum TimerStep {

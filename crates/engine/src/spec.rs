@@ -182,6 +182,11 @@ pub trait ProtocolSpec: Sync {
     }
     /// The datagram kinds a run of `config` sends.
     fn kinds(&self, config: &Config) -> &'static [Kind];
+    /// The kinds (indices into `kinds`) the protocol multicasts: the JSON's `multicasts` holds
+    /// each of them, zero included, so a run without a multicast still says it had none.
+    fn multicast_kinds(&self) -> &'static [u8] {
+        &[]
+    }
     /// How the stage lays the nodes out.
     fn structure(&self, _config: &Config) -> Structure {
         Structure::Circle

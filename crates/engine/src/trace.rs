@@ -39,9 +39,8 @@ pub enum EventKind {
     Lost,
     /// `to` sets a named timer `kind`, due at `due`.
     TimerSet,
+    /// The timer ends: it fires at its due tick, or (`cancelled: true`) the protocol gives it up.
     TimerFired,
-    /// The protocol gave the timer up before it fired.
-    TimerCancelled,
     /// `to` holds `message` for the first time, from `from` (itself for a sender).
     Learn,
     Crash,
@@ -51,13 +50,12 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 10] = [
+    pub const ALL: [EventKind; 9] = [
         EventKind::Send,
         EventKind::Receive,
         EventKind::Lost,
         EventKind::TimerSet,
         EventKind::TimerFired,
-        EventKind::TimerCancelled,
         EventKind::Learn,
         EventKind::Crash,
         EventKind::Recover,
@@ -71,7 +69,6 @@ impl EventKind {
             EventKind::Lost => "lost",
             EventKind::TimerSet => "timer_set",
             EventKind::TimerFired => "timer_fired",
-            EventKind::TimerCancelled => "timer_cancelled",
             EventKind::Learn => "learn",
             EventKind::Crash => "crash",
             EventKind::Recover => "recover",
@@ -87,9 +84,7 @@ impl EventKind {
     pub fn required(self) -> &'static [&'static str] {
         match self {
             EventKind::Send | EventKind::Receive | EventKind::Lost => &["from", "to", "kind"],
-            EventKind::TimerSet | EventKind::TimerFired | EventKind::TimerCancelled => {
-                &["to", "kind"]
-            }
+            EventKind::TimerSet | EventKind::TimerFired => &["to", "kind"],
             EventKind::Learn => &["to", "message"],
             EventKind::Crash | EventKind::Recover => &["to"],
             EventKind::Partition => &["kind"],
@@ -101,7 +96,8 @@ impl EventKind {
         match self {
             EventKind::Receive | EventKind::Lost => &["sent", "fate", "message"],
             EventKind::Send => &["message"],
-            EventKind::TimerSet | EventKind::TimerFired | EventKind::TimerCancelled => &["due"],
+            EventKind::TimerSet => &["due"],
+            EventKind::TimerFired => &["due", "cancelled"],
             EventKind::Learn => &["from"],
             EventKind::Partition => &["from", "to"],
             _ => &[],
@@ -125,6 +121,9 @@ pub struct Event {
     pub due: Option<Tick>,
     /// Receive: informed, redundant, arrived or crashed; lost: lost.
     pub fate: Option<Fate>,
+    /// Timer fired: the protocol gave the timer up before it was due (SRM's suppression, a
+    /// refuted suspicion); written only when true.
+    pub cancelled: bool,
 }
 
 impl Event {
@@ -139,6 +138,7 @@ impl Event {
             sent: None,
             due: None,
             fate: None,
+            cancelled: false,
         }
     }
 
@@ -221,6 +221,9 @@ pub fn line(event: &Event, out: &mut String) {
     }
     if let Some(fate) = event.fate {
         let _ = write!(out, ",\"fate\":\"{}\"", fate_name(fate));
+    }
+    if event.cancelled {
+        out.push_str(",\"cancelled\":true");
     }
     out.push('}');
 }
@@ -332,6 +335,15 @@ fn parse_line(number: usize, text: &str) -> Result<Event, TraceError> {
             "message" => parsed.message = Some(whole(number, name, value, 1 << 32)? as u32),
             "sent" => parsed.sent = Some(whole(number, name, value, MAX_TICK)?),
             "due" => parsed.due = Some(whole(number, name, value, MAX_TICK)?),
+            "cancelled" => match value {
+                Value::Bool(cancelled) => parsed.cancelled = *cancelled,
+                _ => {
+                    return Err(at(
+                        number,
+                        format!("\"cancelled\" is {}, not true or false", quote(value)),
+                    ));
+                }
+            },
             "kind" => match value {
                 Value::String(kind) if !kind.is_empty() && kind.chars().count() <= 40 => {
                     parsed.kind = Some(kind.clone())
@@ -591,15 +603,16 @@ impl TraceWriter {
         for change in &report.timer_log {
             let timer = change.timer;
             self.timer_set(timer.node, timer.set, timer.due, timer.name);
-            let event = match change.step {
+            let cancelled = match change.step {
                 TimerStep::Set => continue,
-                TimerStep::Fired => EventKind::TimerFired,
-                TimerStep::Cancelled => EventKind::TimerCancelled,
+                TimerStep::Fired => false,
+                TimerStep::Cancelled => true,
             };
-            let mut event = Event::new(event, change.tick)
+            let mut event = Event::new(EventKind::TimerFired, change.tick)
                 .to(timer.node)
                 .kind(timer.name);
             event.due = Some(timer.due);
+            event.cancelled = cancelled;
             self.events.push(event);
         }
         // Timers set before round 1 (a protocol's start) show first as pending.
@@ -854,13 +867,13 @@ impl Replay {
                         how: TimerEnd::Pending,
                     });
                 }
-                EventKind::TimerFired | EventKind::TimerCancelled => {
+                EventKind::TimerFired => {
                     let name = intern(&mut timer_names, &mut replay.timer_names);
                     let queue = pending.entry((to, name)).or_default();
                     // The one due when the event says (a fired one: now), else the oldest.
-                    let due = match event.event {
-                        EventKind::TimerFired => event.due.or(Some(tick)),
-                        _ => event.due,
+                    let due = match event.cancelled {
+                        false => event.due.or(Some(tick)),
+                        true => event.due,
                     };
                     let position = queue
                         .iter()
@@ -871,17 +884,21 @@ impl Replay {
                             line,
                             format!(
                                 "{} of a \"{}\" timer node {to} never set",
-                                event.event.name(),
+                                if event.cancelled {
+                                    "cancelling"
+                                } else {
+                                    "timer_fired"
+                                },
                                 replay.timer_names[name]
                             ),
                         ));
                     };
                     let bar = &mut replay.timers[index];
                     bar.end = tick;
-                    bar.how = if event.event == EventKind::TimerFired {
-                        TimerEnd::Fired
-                    } else {
+                    bar.how = if event.cancelled {
                         TimerEnd::Cancelled
+                    } else {
+                        TimerEnd::Fired
                     };
                 }
                 EventKind::Learn => {

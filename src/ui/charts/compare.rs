@@ -2,7 +2,7 @@
 //! dashed, in the panel's colour.
 
 use super::{Key, colour, font_px, legend_above, open, round_labels};
-use crate::ui::palette::Rgb;
+use crate::ui::widgets::palette::Rgb;
 use plotters::prelude::*;
 use web_sys::HtmlCanvasElement;
 

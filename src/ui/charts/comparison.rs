@@ -2,8 +2,8 @@
 //! figure that tells them apart.
 
 use super::{Key, colour, count_label, font_px, legend_above, open, round_labels};
-use crate::ui::comparison::Comparison;
-use crate::ui::palette;
+use crate::ui::state::comparison::Comparison;
+use crate::ui::widgets::palette;
 use plotters::prelude::*;
 use web_sys::HtmlCanvasElement;
 

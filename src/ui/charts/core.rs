@@ -2,7 +2,7 @@
 //! theory.md section 5 says O(1) a round, whatever N.
 
 use super::{Key, colour, count_label, font_px, legend_above, open, round_labels};
-use crate::ui::palette;
+use crate::ui::widgets::palette;
 use plotters::prelude::*;
 use web_sys::HtmlCanvasElement;
 

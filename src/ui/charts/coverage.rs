@@ -2,8 +2,8 @@
 //! per round, each cell coloured by the share of the live nodes holding that message after that
 //! round (pale grey: nobody, dark blue: everyone). Drawn with plain canvas rectangles.
 
-use crate::ui::canvas::{context, fit_to_css};
-use crate::ui::palette::{self, Rgb};
+use crate::ui::widgets::canvas::{context, fit_to_css};
+use crate::ui::widgets::palette::{self, Rgb};
 use wasm_bindgen::JsValue;
 use web_sys::HtmlCanvasElement;
 

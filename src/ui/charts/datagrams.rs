@@ -3,7 +3,7 @@
 
 use super::{colour, font_px, open};
 use crate::engine::{Counters, Kind};
-use crate::ui::palette;
+use crate::ui::widgets::palette;
 use plotters::prelude::*;
 use web_sys::HtmlCanvasElement;
 
@@ -93,19 +93,4 @@ pub fn draw(
     }
     root.present()?;
     Ok(())
-}
-
-/// One decimal, and none where it is zero ("2k", not "2.0k").
-fn trimmed(value: f64, unit: &str) -> String {
-    let text = format!("{value:.1}");
-    format!("{}{unit}", text.strip_suffix(".0").unwrap_or(&text))
-}
-
-/// 1200 -> "1.2k", 3400000 -> "3.4M": axis labels that fit.
-pub fn compact(value: f64) -> String {
-    match value {
-        v if v >= 1e6 => trimmed(v / 1e6, "M"),
-        v if v >= 1e3 => trimmed(v / 1e3, "k"),
-        v => format!("{v:.0}"),
-    }
 }

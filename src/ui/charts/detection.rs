@@ -2,7 +2,7 @@
 //! with the suspecting nodes (SWIM) and the theory's expected first detection marked.
 
 use super::{Key, colour, count_label, font_px, legend_above, open, round_labels};
-use crate::ui::palette;
+use crate::ui::widgets::palette;
 use plotters::prelude::*;
 use web_sys::HtmlCanvasElement;
 

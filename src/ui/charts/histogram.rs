@@ -2,7 +2,7 @@
 //! rounds marked; the scaling view's hops from the sender.
 
 use super::{Key, colour, count_label, font_px, legend_above, open, round_labels};
-use crate::ui::palette;
+use crate::ui::widgets::palette;
 use plotters::prelude::*;
 use web_sys::HtmlCanvasElement;
 

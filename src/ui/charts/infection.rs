@@ -3,7 +3,7 @@
 //! the longest curve and can be logarithmic, so O(N) and O(log N) fit on one chart.
 
 use super::{Key, colour, font_px, legend_above, open, round_labels};
-use crate::ui::palette;
+use crate::ui::widgets::palette;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 use web_sys::HtmlCanvasElement;

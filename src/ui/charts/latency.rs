@@ -3,8 +3,8 @@
 //! `ui::comparison`). A message that never got everywhere has no point.
 
 use super::{colour, font_px, open};
-use crate::ui::comparison::Comparison;
-use crate::ui::palette;
+use crate::ui::state::comparison::Comparison;
+use crate::ui::widgets::palette;
 use plotters::prelude::*;
 use web_sys::HtmlCanvasElement;
 

@@ -15,7 +15,7 @@ pub mod spacetime;
 pub mod svg; // views (#8)
 pub mod trace_stage;
 
-use super::canvas::fit_to_css;
+use crate::ui::widgets::canvas::fit_to_css;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use web_sys::HtmlCanvasElement;
@@ -57,7 +57,7 @@ pub fn open(
     Ok((root, ratio))
 }
 
-pub fn colour((r, g, b): super::palette::Rgb) -> RGBColor {
+pub fn colour((r, g, b): crate::ui::widgets::palette::Rgb) -> RGBColor {
     RGBColor(r, g, b)
 }
 
@@ -172,7 +172,22 @@ pub fn count_label(value: f64) -> String {
     if (value - value.round()).abs() > 1e-6 {
         return String::new();
     }
-    datagrams::compact(value)
+    compact(value)
+}
+
+/// One decimal, and none where it is zero ("2k", not "2.0k").
+fn trimmed(value: f64, unit: &str) -> String {
+    let text = format!("{value:.1}");
+    format!("{}{unit}", text.strip_suffix(".0").unwrap_or(&text))
+}
+
+/// 1200 -> "1.2k", 3400000 -> "3.4M": axis labels that fit.
+pub fn compact(value: f64) -> String {
+    match value {
+        v if v >= 1e6 => trimmed(v / 1e6, "M"),
+        v if v >= 1e3 => trimmed(v / 1e3, "k"),
+        v => format!("{v:.0}"),
+    }
 }
 
 /// How many labels a rounds axis takes on `area`: one per 48 CSS pixels, so labels never run

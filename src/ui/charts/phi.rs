@@ -3,7 +3,7 @@
 //! (no more news) and the node is convicted where it crosses.
 
 use super::{Key, colour, count_label, figure, font_px, legend_above, open, round_labels};
-use crate::ui::palette;
+use crate::ui::widgets::palette;
 use plotters::prelude::*;
 use web_sys::HtmlCanvasElement;
 

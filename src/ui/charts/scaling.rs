@@ -3,7 +3,7 @@
 //! (the engine's closed form, else its mean-field figure) dashed.
 
 use super::{Key, colour, font_px, legend_above, open};
-use crate::ui::palette::Rgb;
+use crate::ui::widgets::palette::Rgb;
 use plotters::prelude::*;
 use web_sys::HtmlCanvasElement;
 

@@ -6,7 +6,7 @@
 
 use crate::engine::report::{Fate, TICKS_PER_ROUND};
 use crate::engine::trace::{Flight, Replay, TimerEnd};
-use crate::ui::palette::{self, Rgb};
+use crate::ui::widgets::palette::{self, Rgb};
 use std::rc::Rc;
 use yew::prelude::*;
 

@@ -6,8 +6,8 @@
 
 use crate::engine::report::Fate;
 use crate::engine::trace::{Replay, TimerEnd};
-use crate::ui::canvas::{context, fit_to_css};
-use crate::ui::palette::{self, Rgb};
+use crate::ui::widgets::canvas::{context, fit_to_css};
+use crate::ui::widgets::palette::{self, Rgb};
 use std::f64::consts::{PI, TAU};
 use wasm_bindgen::JsValue;
 use web_sys::HtmlCanvasElement;

@@ -2,15 +2,16 @@
 //! the seed unless the panel overrides N, fanout, loss, crashes or the seed, stepping in
 //! lockstep: one Step plays round r in every panel still running.
 
-use super::{OVERRIDABLE, Pick, ViewSetup, parse_own, short_label, shown};
 use crate::engine::params;
 use crate::engine::{Config, Mode};
 use crate::ui::charts::compare::{self as chart, Line};
-use crate::ui::export::{ExportButtons, csv};
-use crate::ui::frame_loop::FrameLoop;
-use crate::ui::palette::{self, Rgb};
-use crate::ui::stage;
-use crate::ui::state::{Action, DATAGRAMS_PER_FRAME, Run, keep_consistent};
+use crate::ui::lecture::export::{ExportButtons, csv};
+use crate::ui::run::stage;
+use crate::ui::state::{Action, DATAGRAMS_PER_FRAME, Run};
+use crate::ui::url::checks::{keep_consistent, runnable};
+use crate::ui::url::view_keys::{OVERRIDABLE, Pick, ViewSetup, parse_own, short_label, shown};
+use crate::ui::widgets::frame_loop::FrameLoop;
+use crate::ui::widgets::palette::{self, Rgb};
 use std::cell::RefCell;
 use std::rc::Rc;
 use web_sys::{HtmlCanvasElement, HtmlInputElement, HtmlSelectElement};
@@ -60,13 +61,13 @@ fn panels(config: &Config, picks: &[Pick]) -> Vec<Panel> {
             let mut config = pick.apply(config);
             let mut notices = Vec::new();
             keep_consistent(&mut config, &mut notices);
-            if let Err(reason) = super::super::state::runnable(&config) {
+            if let Err(reason) = runnable(&config) {
                 notices.push(format!(
                     "{reason}; this panel runs the page's default settings instead."
                 ));
                 config = Config {
                     mode: pick.mode,
-                    ..super::super::url::Setup::default().config
+                    ..crate::ui::url::Setup::default().config
                 };
             }
             Panel {
@@ -424,7 +425,7 @@ pub fn compare_view(props: &CompareProps) -> Html {
             on_setup.emit(setup);
         },
     );
-    // lock=: rendered here, not only set by lecture.rs after the page renders: adding a panel
+    // lock=: rendered here, not only set by the lecture bar after the page renders: adding a panel
     // renders the panels again afterwards, with new elements.
     let locked = |key: &str| {
         let mut locked = props.lock.iter().filter_map(|url| params::find_by_url(url));
@@ -534,11 +535,11 @@ struct OwnFieldProps {
     locked: bool,
 }
 
-/// A locked control's tooltip and `data-locked` mark, as lecture.rs gives the shared controls
-/// (the panels render their own: lecture.rs's pass after each render would miss panels Yew
+/// A locked control's tooltip and `data-locked` mark, as the lecture bar gives the shared controls
+/// (the panels render their own: the bar's pass after each render would miss panels Yew
 /// builds anew later).
 fn lock_title(locked: bool) -> Option<&'static str> {
-    locked.then_some(crate::ui::lecture::LOCKED)
+    locked.then_some(crate::ui::lecture::bar::LOCKED)
 }
 
 fn lock_mark(locked: bool) -> Option<&'static str> {

@@ -2,12 +2,13 @@
 //! engine's own `summarize` over the records in trial order, so every figure equals
 //! `gossip-sim --trials R --seed S` to the last digit, however many workers ran them.
 
-use super::ViewSetup;
+use super::workers::{Pool, Task, split};
 use crate::engine::Config;
 use crate::engine::ensemble::{self, Experiment, Summary, TrialRecord};
 use crate::ui::charts::histogram;
-use crate::ui::export::{ExportButtons, csv};
-use crate::ui::workers::{Pool, Task, split};
+use crate::ui::lecture::export::{ExportButtons, csv};
+use crate::ui::url::checks::runnable;
+use crate::ui::url::view_keys::ViewSetup;
 use std::rc::Rc;
 use web_sys::{HtmlCanvasElement, HtmlInputElement};
 use yew::prelude::*;
@@ -64,7 +65,7 @@ pub fn start<T: 'static>(
     state: &UseStateHandle<Batch<T>>,
     pool: &Rc<std::cell::RefCell<Option<Pool>>>,
     tasks: Vec<Task>,
-    partial: Box<crate::ui::workers::Partial>,
+    partial: Box<super::workers::Partial>,
     finish: impl FnOnce(Vec<Vec<f64>>) -> Result<T, String> + 'static,
 ) {
     pool.borrow_mut().take();
@@ -157,7 +158,7 @@ pub fn experiment_view(props: &ExperimentProps) -> Html {
         move |config: &Config, trials: u32| {
             // The trials run the chosen protocol's own parameters, within the page's memory.
             let config = &config.clone().without_inapplicable();
-            if super::super::state::runnable(config).is_err() {
+            if runnable(config).is_err() {
                 return;
             }
             let Ok(experiment) = Experiment::new(config.clone(), trials) else {

@@ -1,18 +1,19 @@
-//! Issue #8's views beside the run view: Compare (2 to 4 protocols in lockstep), Experiment (R
-//! trials in Web Workers) and Scaling (rounds against N). Their URL keys (`view`, `modes`,
-//! `trials`) are read here; url.rs only hands them over, app.rs only switches views.
+//! The views beside the run view: Compare (2 to 4 protocols in lockstep), Experiment (R trials
+//! in Web Workers), Scaling (rounds against N) and Spacetime (a trace). Their URL keys (`view`,
+//! `modes`, `trials`, ...) are read in `url::view_keys`; app.rs only switches views.
 
 pub mod compare;
 pub mod experiment;
 pub mod scaling;
 pub mod spacetime;
+pub mod workers;
 
 use crate::engine::Config;
-use crate::ui::controls::Controls;
+use crate::ui::run::controls::Controls;
 use crate::ui::state::Action;
 use yew::prelude::*;
 
-pub use super::view_keys::*;
+use crate::ui::url::view_keys::{View, ViewSetup, from_query, is_url_key, keys};
 
 pub fn initial_setup() -> ViewSetup {
     let query = web_sys::window()

@@ -3,16 +3,17 @@
 //! plain gossip counted), each point the engine's `summarize` of its records; and the hops from
 //! the sender of one run, with the who-informed-whom tree for small N.
 
+use super::compare::COLOURS;
 use super::experiment::{Batch, config_json, progress, records, start, trials_field};
-use super::{Pick, ViewSetup, compare::COLOURS};
+use super::workers::{Pool, Task, split};
 use crate::engine::ensemble::{self, Experiment, Summary};
 use crate::engine::sweep;
 use crate::engine::{Config, Mode, Simulation};
 use crate::ui::charts::{histogram, scaling};
-use crate::ui::export::{ExportButtons, csv};
-use crate::ui::state::keep_consistent;
-use crate::ui::workers::{Pool, Task, split};
-use crate::ui::{canvas, palette};
+use crate::ui::lecture::export::{ExportButtons, csv};
+use crate::ui::url::checks::{keep_consistent, runnable};
+use crate::ui::url::view_keys::{Pick, ViewSetup};
+use crate::ui::widgets::{canvas, palette};
 use std::rc::Rc;
 use web_sys::{HtmlCanvasElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -74,7 +75,7 @@ pub fn points(config: &Config, modes: &[Mode], last: u32) -> Vec<Config> {
             }
             .without_inapplicable();
             keep_consistent(&mut point, &mut Vec::new());
-            if point.nodes == 1 << power && super::super::state::runnable(&point).is_ok() {
+            if point.nodes == 1 << power && runnable(&point).is_ok() {
                 points.push(point);
             }
         }

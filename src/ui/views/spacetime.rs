@@ -8,8 +8,8 @@ use crate::engine::trace::{self, Replay};
 use crate::engine::{Config, Mode};
 use crate::ui::charts::spacetime::{self, Data, Diagram};
 use crate::ui::charts::trace_stage::{self, Moment};
-use crate::ui::palette::{self, Rgb};
 use crate::ui::state::{Action, Run};
+use crate::ui::widgets::palette::{self, Rgb};
 use gloo_render::{AnimationFrame, request_animation_frame};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -206,16 +206,16 @@ fn fetch_trace(path: String, done: Callback<Result<Shown, String>>) {
 /// Downloads the diagram as SVG, with the configuration in its metadata.
 fn export_svg(svg: &NodeRef, name: &str) {
     if let Some(element) = svg.cast::<web_sys::Element>() {
-        let text = crate::ui::metadata::svg_with_metadata(
+        let text = crate::ui::lecture::metadata::svg_with_metadata(
             &element.outer_html(),
-            &crate::ui::metadata::describe(
+            &crate::ui::lecture::metadata::describe(
                 name,
                 &web_sys::window()
                     .and_then(|window| window.location().search().ok())
                     .unwrap_or_default(),
             ),
         );
-        crate::ui::export::save_text(&text, "image/svg+xml", &format!("{name}.svg"));
+        crate::ui::lecture::export::save_text(&text, "image/svg+xml", &format!("{name}.svg"));
     }
 }
 
@@ -473,7 +473,7 @@ pub fn spacetime_view(props: &SpacetimeViewProps) -> Html {
         let shown = shown.clone();
         Callback::from(move |_: MouseEvent| {
             if let Some(shown) = &shown {
-                crate::ui::export::save_text(
+                crate::ui::lecture::export::save_text(
                     &shown.text,
                     "application/jsonl",
                     &format!("{}.jsonl", shown.name),

@@ -327,7 +327,7 @@ impl<P: Protocol> EventNetwork<P> {
                 Pending::Timer { .. } | Pending::Period { .. } => None,
             })
             .collect();
-        flying.sort_by_key(|contact| (contact.arrives, contact.sent, contact.from, contact.to));
+        in_flight_order(&mut flying);
         flying
     }
 
@@ -349,7 +349,7 @@ impl<P: Protocol> EventNetwork<P> {
 
     /// Lets the protocol set its first timers (before round 1).
     pub fn start(&mut self, protocol: &P, rng: &mut Rng) {
-        let mut context = Context::new(protocol, self, rng, ());
+        let mut context = Context::new(protocol, self, rng, None);
         protocol.start(&mut context);
     }
 
@@ -512,45 +512,40 @@ impl<P: Protocol> EventNetwork<P> {
         self.advance_to(start);
         let first_new = self.order.len();
         let events = std::mem::take(&mut self.pending_events);
-        match recording {
-            Some(recording) => {
-                recording.events.extend(events);
-                let played = self.play(
-                    protocol,
-                    rng,
-                    &mut *recording,
-                    (first_new, start, start + TICKS_PER_ROUND),
-                );
-                for (node, timers) in self.timers.iter().enumerate() {
-                    // A timer without a name is the protocol's own clock, not drawn.
-                    recording.timers.extend(
-                        timers
-                            .iter()
-                            .map(|&(_, set, due, timer)| PendingTimer {
-                                node: node as u32,
-                                set,
-                                due,
-                                name: protocol.timer_name(&timer),
-                            })
-                            .filter(|timer| !timer.name.is_empty()),
-                    );
-                }
-                played
-            }
-            None => self.play(
-                protocol,
-                rng,
-                (),
-                (first_new, start, start + TICKS_PER_ROUND),
-            ),
+        let mut recording = recording;
+        if let Some(recording) = recording.as_deref_mut() {
+            recording.events.extend(events);
         }
+        let played = self.play(
+            protocol,
+            rng,
+            recording.as_deref_mut(),
+            (first_new, start, start + TICKS_PER_ROUND),
+        );
+        if let Some(recording) = recording {
+            for (node, timers) in self.timers.iter().enumerate() {
+                // A timer without a name is the protocol's own clock, not drawn.
+                recording.timers.extend(
+                    timers
+                        .iter()
+                        .map(|&(_, set, due, timer)| PendingTimer {
+                            node: node as u32,
+                            set,
+                            due,
+                            name: protocol.timer_name(&timer),
+                        })
+                        .filter(|timer| !timer.name.is_empty()),
+                );
+            }
+        }
+        played
     }
 
-    fn play<R: Recorder>(
+    fn play(
         &mut self,
         protocol: &P,
         rng: &mut Rng,
-        recorder: R,
+        recorder: Option<&mut Recording>,
         (first_new, start, end): (usize, Tick, Tick),
     ) -> (usize, Counters) {
         let delayed = !self.links.delay.is_zero();
@@ -604,12 +599,20 @@ impl<P: Protocol> EventNetwork<P> {
     }
 }
 
-/// The network as one protocol handler sees it while a step plays.
-struct Context<'a, P: Protocol, R: Recorder> {
+/// Datagrams in flight by arrival, then sending, then sender and receiver; outside the generic
+/// network, so the sort is compiled once rather than once per protocol.
+fn in_flight_order(flying: &mut [Contact]) {
+    flying.sort_by_key(|contact| (contact.arrives, contact.sent, contact.from, contact.to));
+}
+
+/// The network as one protocol handler sees it while a step plays. Recording is checked per
+/// datagram rather than compiled per case: each protocol's handlers are compiled once, which
+/// keeps the page's wasm small, and the check is one branch beside a queue operation.
+struct Context<'a, 'r, P: Protocol> {
     protocol: &'a P,
     network: &'a mut EventNetwork<P>,
     rng: &'a mut Rng,
-    recorder: R,
+    recorder: Option<&'r mut Recording>,
     counters: Counters,
     hop: u8,
     taught: bool,
@@ -617,12 +620,12 @@ struct Context<'a, P: Protocol, R: Recorder> {
     delivering: Option<KindId>,
 }
 
-impl<'a, P: Protocol, R: Recorder> Context<'a, P, R> {
+impl<'a, 'r, P: Protocol> Context<'a, 'r, P> {
     fn new(
         protocol: &'a P,
         network: &'a mut EventNetwork<P>,
         rng: &'a mut Rng,
-        recorder: R,
+        recorder: Option<&'r mut Recording>,
     ) -> Self {
         Context {
             protocol,
@@ -751,7 +754,7 @@ impl<'a, P: Protocol, R: Recorder> Context<'a, P, R> {
 
     /// Writes down a named timer's step (a timer without a name is the protocol's own clock).
     fn log_timer(&mut self, step: TimerStep, node: u32, set: Tick, due: Tick, timer: &P::Timer) {
-        if !R::ON {
+        if self.recorder.is_none() {
             return;
         }
         let name = self.protocol.timer_name(timer);
@@ -804,7 +807,7 @@ impl<'a, P: Protocol, R: Recorder> Context<'a, P, R> {
     }
 }
 
-impl<P: Protocol, R: Recorder> Net<P> for Context<'_, P, R> {
+impl<P: Protocol> Net<P> for Context<'_, '_, P> {
     fn nodes(&self) -> u32 {
         self.network.nodes
     }
@@ -870,7 +873,7 @@ impl<P: Protocol, R: Recorder> Net<P> for Context<'_, P, R> {
     }
 
     fn cancel_timer(&mut self, node: u32, timer: P::Timer) {
-        if R::ON {
+        if self.recorder.is_some() {
             let cancelled: Vec<(Tick, Tick)> = self.network.timers[node as usize]
                 .iter()
                 .filter(|entry| entry.3 == timer)

@@ -55,6 +55,7 @@ pub struct Recording {
 /// Where a step's datagrams are written down, if anywhere. A type, so runs that do not animate
 /// pay nothing per datagram.
 pub trait Recorder {
+    /// Whether this recorder can record at all: `false` compiles every recording step away.
     const ON: bool;
     fn recording(&mut self) -> Option<&mut Recording>;
 
@@ -113,6 +114,16 @@ impl Recorder for &mut Recording {
     #[inline(always)]
     fn recording(&mut self) -> Option<&mut Recording> {
         Some(self)
+    }
+}
+
+/// Records when there is a recording: one compiled case for recorded and unrecorded steps (the
+/// event driver's, where a branch per datagram is small beside the queue).
+impl Recorder for Option<&mut Recording> {
+    const ON: bool = true;
+    #[inline(always)]
+    fn recording(&mut self) -> Option<&mut Recording> {
+        self.as_deref_mut()
     }
 }
 

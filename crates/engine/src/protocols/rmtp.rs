@@ -470,6 +470,9 @@ impl ProtocolSpec for RmtpSpec {
     fn own_params(&self) -> &'static [Param] {
         &OWN_PARAMS
     }
+    fn multicast_kinds(&self) -> &'static [u8] {
+        &[REGIONAL_REPAIR]
+    }
     fn kinds(&self, _config: &Config) -> &'static [Kind] {
         KINDS
     }

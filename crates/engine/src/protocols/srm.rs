@@ -1036,6 +1036,9 @@ impl ProtocolSpec for SrmSpec {
             "srm",
         ]
     }
+    fn multicast_kinds(&self) -> &'static [u8] {
+        &[DATA, NAK, REPAIR, SESSION]
+    }
     fn kinds(&self, _config: &Config) -> &'static [Kind] {
         KINDS
     }

@@ -102,6 +102,11 @@ pub fn set_dark(dark: bool) {
     DARK.with(|cell| cell.set(dark));
 }
 
+/// Whether the dark theme is on (the stage's cached layer is painted in one theme).
+pub fn is_dark() -> bool {
+    DARK.with(std::cell::Cell::get)
+}
+
 /// A colour as the current theme shows it: the dark theme swaps the neutrals.
 fn themed(rgb: Rgb) -> Rgb {
     if !DARK.with(std::cell::Cell::get) {

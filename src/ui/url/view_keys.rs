@@ -1,9 +1,10 @@
-//! Views (#8): the URL keys of the Compare / Experiment / Scaling views (`view`, `modes`,
-//! `trials`), plain Rust so that url.rs (which compiles natively) can check them.
+//! The URL keys of the Compare / Experiment / Scaling / Spacetime views (`view`, `modes`,
+//! `trials`, ...), plain Rust so that the URL parser (which compiles natively) can check them.
 //!
 //! A compare panel may override shared parameters after its protocol name, each as `:key=value`
 //! with the run's URL keys: `modes=push,push:loss=0.2,pull:n=1000:seed=7`.
 
+use super::values::{decode, page_value};
 use crate::engine::Mode;
 use crate::engine::params::{self, Domain, Value};
 
@@ -81,12 +82,19 @@ impl Pick {
     /// Overrides `key` (Some) or shares it again (None).
     pub fn set(&mut self, key: &'static str, value: Option<Value>) {
         self.overrides.retain(|(own, _)| *own != key);
-        self.overrides.extend(value.map(|value| (key, value)));
-        self.overrides.sort_by_key(|(own, _)| {
+        // Kept in the order of OVERRIDABLE: each new value goes in at its place (a sort here
+        // would compile the standard library's stable sort once more, for a handful of entries).
+        let rank = |own: &str| {
             OVERRIDABLE
                 .iter()
-                .position(|overridable| overridable == own)
-        });
+                .position(|&overridable| overridable == own)
+        };
+        if let Some(value) = value {
+            let at = self
+                .overrides
+                .partition_point(|&(own, _)| rank(own) <= rank(key));
+            self.overrides.insert(at, (key, value));
+        }
     }
 
     /// The shared configuration with the protocol and the overrides applied, without the
@@ -183,7 +191,7 @@ pub fn parse_own(key: &'static str, text: &str) -> Result<Value, String> {
             )),
         }
     } else {
-        crate::ui::url::page_value(param, text)
+        page_value(param, text)
     };
     value.map_err(|expected| format!("{} {text:?} is not {expected}", short_label(key)))
 }
@@ -254,7 +262,7 @@ fn read_pick(entry: &str, panel: usize, notices: &mut Vec<String>) -> Option<Pic
             ));
             continue;
         };
-        match crate::ui::url::page_value(param, text) {
+        match page_value(param, text) {
             Ok(value) => pick.set(param.key, Some(value)),
             Err(expected) => notices.push(format!(
                 "URL parameter modes: panel {panel}'s {url_key}={text:?} is not {expected}; the panel shares {url_key}."
@@ -264,7 +272,7 @@ fn read_pick(entry: &str, panel: usize, notices: &mut Vec<String>) -> Option<Pic
     Some(pick)
 }
 
-/// Whether url.rs should hand `key` to `read_key`.
+/// Whether the URL parser should hand `key` to `read_key`.
 pub fn is_url_key(key: &str) -> bool {
     matches!(key, "view" | "modes" | "trials" | "trace")
 }
@@ -335,17 +343,12 @@ pub fn trace_source(value: &str) -> Option<String> {
     same_origin.then(|| value.to_string())
 }
 
-/// The views' setup from the page's query (url.rs reports its notices).
+/// The views' setup from the page's query (the URL parser reports its notices).
 pub fn from_query(query: &str) -> ViewSetup {
     let mut setup = ViewSetup::default();
     for pair in query.trim_start_matches('?').split('&') {
         if let Some((key, value)) = pair.split_once('=').filter(|(key, _)| is_url_key(key)) {
-            read_key(
-                &mut setup,
-                key,
-                &crate::ui::url::decode(value),
-                &mut Vec::new(),
-            );
+            read_key(&mut setup, key, &decode(value), &mut Vec::new());
         }
     }
     // A trace to load opens the view that draws it.

@@ -2,8 +2,8 @@
 //! each in four colours (unknown, alive, suspected, failed; a crashed observer's row greyed),
 //! drawn from the report's views as a pixel buffer, so a few hundred nodes stay cheap.
 
-use super::canvas::{context, fit_to_css};
-use super::palette::Rgb;
+use crate::ui::widgets::canvas::{context, fit_to_css};
+use crate::ui::widgets::palette::Rgb;
 use wasm_bindgen::{Clamped, JsValue};
 use web_sys::{HtmlCanvasElement, ImageData};
 

@@ -1,9 +1,13 @@
 //! Lecture-ready (issue #9), the page's part: the URL kept in step with the state, Copy link,
 //! Embed, presets, tours, present mode and themes, the keys, the timeline and the exports (stage
-//! PNG, WebM video, per-round CSV, configuration JSON). The pure logic is in `share`.
+//! PNG, WebM video, per-round CSV, configuration JSON). The pure logic is in `url::share`,
+//! `url::lecture_keys` and the reducer's `Cue`.
 
-use super::share::{Cue, parse_tour, to_query, to_query_for, tour_source};
-use super::state::{Action, Lab};
+use crate::ui::state::{Action, Cue, Lab};
+use crate::ui::url::lecture_keys::tour_source;
+use crate::ui::url::share::{parse_tour, to_query, to_query_for};
+use crate::ui::url::view_keys;
+use crate::ui::widgets::palette;
 use gloo_events::EventListener;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -42,17 +46,17 @@ const PRESETS: &[(&str, &str, &str)] = &[
     (
         "Push gossip",
         "log2 N + ln N rounds, no structure",
-        "?mode=push&n=500&b=1&seed=1",
+        "?mode=push&n=2000&b=1&seed=1",
     ),
     (
         "Pull's fast end",
         "the uninformed fraction squared each round",
-        "?mode=pull&n=500&b=1&seed=1",
+        "?mode=pull&n=2000&b=1&seed=1",
     ),
     (
         "Push-pull",
         "log3 N + O(log log N) rounds",
-        "?mode=push-pull&n=500&b=1&seed=1",
+        "?mode=push-pull&n=2000&b=1&seed=1",
     ),
     (
         "Half the datagrams lost",
@@ -203,11 +207,11 @@ fn download_text(text: &str, mime: &str, name: &str) {
 fn csv(lab: &Lab) -> String {
     let run = lab.run.borrow();
     let target = run.simulation.round();
-    let mut fresh = super::share::replay(&run, 0);
+    let mut fresh = crate::ui::state::replay(&run, 0);
     let mut text = String::from(
         "round,informed,live,informed_fraction,datagrams,payload,control,redundant,lost,to_crashed,at_sender,through_core,repaired\n",
     );
-    let mut row = |fresh: &super::state::Run, counters: crate::engine::Counters| {
+    let mut row = |fresh: &crate::ui::state::Run, counters: crate::engine::Counters| {
         let simulation = &fresh.simulation;
         let (informed, live) = (simulation.informed(), simulation.live());
         let c = counters;
@@ -354,18 +358,17 @@ fn apply_locks(lock: &[String]) {
 
 /// The lecture's effects: the URL, the theme and mode classes, locks, keys, tour loading, loop.
 #[hook]
-pub fn use_lecture(lab: &UseReducerHandle<Lab>, views: &super::views::ViewSetup) {
+pub fn use_lecture(lab: &UseReducerHandle<Lab>, views: &view_keys::ViewSetup) {
     // views (#8): the loop, the scrub key and the tour keys act on the run, so only in its view.
-    let in_run_view = views.view == super::views::View::Run;
-    let view_keys = super::view_keys::keys(views);
+    let in_run_view = views.view == view_keys::View::Run;
+    let view_keys = view_keys::keys(views);
     let lecture = &lab.lecture;
     // After every render: the URL follows the state (not while playing: a round a frame would
     // flood the history), the theme and layout classes, the locks.
     // views (#8): with the shown view's keys.
     let protocols = views.protocols(lab.config.mode);
-    let query = (!lab.playing).then(|| {
-        super::view_keys::with_keys(to_query_for(&lab.to_setup(), &protocols), &view_keys)
-    });
+    let query = (!lab.playing)
+        .then(|| view_keys::with_keys(to_query_for(&lab.to_setup(), &protocols), &view_keys));
     let look = (lecture.theme, lecture.present, lecture.embed);
     let lock = lecture.lock.clone();
     use_effect(move || {
@@ -377,8 +380,8 @@ pub fn use_lecture(lab: &UseReducerHandle<Lab>, views: &super::views::ViewSetup)
         }
         let (theme, present, embed) = look;
         let is_dark = dark(theme);
-        super::palette::set_dark(is_dark);
-        super::charts::set_present(present);
+        palette::set_dark(is_dark);
+        crate::ui::charts::set_present(present);
         if let Some(root) = document().document_element() {
             let _ = root.set_attribute("data-theme", if is_dark { "dark" } else { "light" });
             let classes = root.class_list();
@@ -544,7 +547,7 @@ fn paint_stage(
     stage: &HtmlCanvasElement,
     canvas: &HtmlCanvasElement,
 ) {
-    context.set_fill_style_str(&super::palette::css(super::palette::BACKGROUND, 1.0));
+    context.set_fill_style_str(&palette::css(palette::BACKGROUND, 1.0));
     context.fill_rect(
         0.0,
         0.0,
@@ -637,12 +640,12 @@ fn stage_with_legend(stage: &HtmlCanvasElement) -> Option<HtmlCanvasElement> {
         // The gradient key (informed early to late) has no single colour: viridis's middle.
         let fill = colour
             .clone()
-            .unwrap_or_else(|| super::palette::hex(super::palette::viridis(0.5)));
+            .unwrap_or_else(|| palette::hex(palette::viridis(0.5)));
         context.set_fill_style_str(&fill);
         context.begin_path();
         let _ = context.arc(x + 6.0 * ratio, y, 6.0 * ratio, 0.0, std::f64::consts::TAU);
         context.fill();
-        context.set_fill_style_str(&super::palette::css(super::palette::INK, 1.0));
+        context.set_fill_style_str(&palette::css(palette::INK, 1.0));
         let text = wrap(&context, words, column_width - 24.0 * ratio, 1).join(" ");
         let _ = context.fill_text(&text, x + 17.0 * ratio, y);
     }
@@ -685,7 +688,7 @@ fn start_recording(stage: &HtmlCanvasElement, name: String) -> Option<Recording>
         let round = text("round").unwrap_or_default();
         let caption = text("tour-caption").unwrap_or_else(|| fallback.clone());
         let top = f64::from(stage.height());
-        context.set_fill_style_str(&super::palette::css(super::palette::INK, 1.0));
+        context.set_fill_style_str(&palette::css(palette::INK, 1.0));
         context.set_text_baseline("top");
         context.set_font(&format!("bold {}px sans-serif", (18.0 * ratio).round()));
         let _ = context.fill_text(&format!("Round {round}"), 10.0 * ratio, top + 6.0 * ratio);
@@ -781,15 +784,21 @@ struct EmbedOptions {
     autoplay: bool,
     looping: bool,
     lock: Vec<String>,
-    view: super::view_keys::View,
+    view: view_keys::View,
     size: (u32, u32),
     /// The frame itself, shown in the dialog (loaded only on demand).
     preview: bool,
 }
 
 /// The Embed dialog: autoplay, loop, the controls to lock, the view and the frame's size, the
-/// snippet they make, and on demand a preview of the frame, scaled to fit.
-fn embed_dialog(options: &UseStateHandle<EmbedOptions>, snippet: &str, src: &str) -> Html {
+/// snippet they make, and on demand a preview of the frame, scaled to fit. It floats over the
+/// page; × and Esc close it.
+fn embed_dialog(
+    options: &UseStateHandle<EmbedOptions>,
+    snippet: &str,
+    src: &str,
+    close: Callback<MouseEvent>,
+) -> Html {
     let update = |change: fn(&mut EmbedOptions, &web_sys::Event)| {
         let options = options.clone();
         Callback::from(move |event: Event| {
@@ -816,7 +825,7 @@ fn embed_dialog(options: &UseStateHandle<EmbedOptions>, snippet: &str, src: &str
             .and_then(|target| target.dyn_into::<web_sys::HtmlSelectElement>().ok())
             .map(|select| select.value())
             .unwrap_or_default();
-        if let Some(view) = super::view_keys::View::ALL
+        if let Some(view) = view_keys::View::ALL
             .into_iter()
             .find(|view| view.name() == name)
         {
@@ -869,13 +878,17 @@ fn embed_dialog(options: &UseStateHandle<EmbedOptions>, snippet: &str, src: &str
     );
     html! {
         <div class="embed-box" role="dialog" aria-label="Embed" data-testid="embed-dialog">
+            <div class="embed-head">
+                <h2>{ "Embed in course notes" }</h2>
+                <button class="link" aria-label="Close the Embed dialog" title="Close (Esc)" onclick={close}>{ "×" }</button>
+            </div>
             <div class="embed-options">
                 <label class="check"><input type="checkbox" checked={options.autoplay} onchange={on_autoplay} aria-label="Autoplay" />{ "autoplay" }</label>
                 <label class="check"><input type="checkbox" checked={options.looping} onchange={on_loop} aria-label="Loop" />{ "loop (next seed)" }</label>
                 <span class="embed-locks">{ "lock:" }{ for EMBED_LOCKS.iter().map(|&(key, label)| lock_box(key, label)) }</span>
                 <label>{ "view " }
                     <select onchange={on_view} aria-label="Embedded view" data-testid="embed-view">
-                        { for super::view_keys::View::ALL.iter().map(|view| html! {
+                        { for view_keys::View::ALL.iter().map(|view| html! {
                             <option value={view.name()} selected={*view == options.view}>{ view.names().1 }</option>
                         }) }
                     </select>
@@ -924,7 +937,7 @@ pub fn lecture_bar(props: &LectureProps) -> Html {
     }
     let setup = lab.to_setup();
     // views (#8): the link and the embed open the view shown, with its panels.
-    let with_view = |query| super::view_keys::with_keys(query, &props.view_keys);
+    let with_view = |query| view_keys::with_keys(query, &props.view_keys);
     let link = format!(
         "{}{}",
         base_url(),
@@ -935,7 +948,7 @@ pub fn lecture_bar(props: &LectureProps) -> Html {
         autoplay: lecture.autoplay,
         looping: lecture.looping,
         lock: lecture.lock.clone(),
-        view: super::view_keys::from_query(&props.view_keys).view,
+        view: view_keys::from_query(&props.view_keys).view,
         size: EMBED_SIZES[0],
         preview: false,
     });
@@ -945,20 +958,41 @@ pub fn lecture_bar(props: &LectureProps) -> Html {
     embedded.autoplay = options.autoplay;
     embedded.lecture.looping = options.looping;
     embedded.lecture.lock = options.lock.clone();
-    let mut view_setup = super::view_keys::from_query(&props.view_keys);
+    let mut view_setup = view_keys::from_query(&props.view_keys);
     view_setup.view = options.view;
     let embed_src = format!(
         "{}{}",
         base_url(),
-        super::view_keys::with_keys(
+        view_keys::with_keys(
             to_query_for(&embedded, &props.protocols),
-            &super::view_keys::keys(&view_setup)
+            &view_keys::keys(&view_setup)
         )
     );
     let (embed_width, embed_height) = options.size;
     let snippet = format!(
         "<iframe src=\"{embed_src}\" width=\"{embed_width}\" height=\"{embed_height}\" style=\"border:0\" title=\"Gossip Lab\" loading=\"lazy\"></iframe>"
     );
+    // Esc closes the Embed dialog while it is open.
+    {
+        let show_embed = show_embed.clone();
+        use_effect_with(*show_embed, move |&open| {
+            let listener = open.then(|| {
+                EventListener::new(&document(), "keydown", move |event| {
+                    if event
+                        .dyn_ref::<KeyboardEvent>()
+                        .is_some_and(|key| key.key() == "Escape")
+                    {
+                        show_embed.set(false);
+                    }
+                })
+            });
+            move || drop(listener)
+        });
+    }
+    let close_embed = {
+        let show_embed = show_embed.clone();
+        Callback::from(move |_: MouseEvent| show_embed.set(false))
+    };
     let is_dark = dark(lecture.theme);
     let run_command = {
         let lab = lab.clone();
@@ -974,6 +1008,10 @@ pub fn lecture_bar(props: &LectureProps) -> Html {
                 }
                 Command::Embed => {
                     show_embed.set(!*show_embed);
+                    // Presenting, the command came from the menu: fold it away under the dialog.
+                    if let Ok(Some(menu)) = document().query_selector(".bar-menu[open]") {
+                        let _ = menu.remove_attribute("open");
+                    }
                     None
                 }
                 Command::Present => {
@@ -991,7 +1029,7 @@ pub fn lecture_bar(props: &LectureProps) -> Html {
                     if let Some(url) = stage
                         .cast::<HtmlCanvasElement>()
                         .and_then(|canvas| stage_with_legend(&canvas).or(Some(canvas)))
-                        .and_then(|canvas| super::export::png_url(&canvas, &name))
+                        .and_then(|canvas| crate::ui::lecture::export::png_url(&canvas, &name))
                     {
                         download(&url, &format!("{name}.png"));
                     }
@@ -1150,7 +1188,7 @@ pub fn lecture_bar(props: &LectureProps) -> Html {
             }
         </div>
         if *show_embed {
-            { embed_dialog(&options, &snippet, &embed_src) }
+            { embed_dialog(&options, &snippet, &embed_src, close_embed) }
         }
         { for guide }
         if lecture.help {

@@ -1,13 +1,13 @@
 //! The control panel: labelled sliders with number inputs, the mode switch, the seed, playback.
 
-use super::limits;
-use super::state::Action;
 use crate::engine::config::Group;
 use crate::engine::config::limits as engine_limits; // async-racks
 use crate::engine::failures::{CrashAt, CrashSchedule, Delay, Partition, PartitionSchedule, Split};
 use crate::engine::params::{self, Domain, Param, Value};
 use crate::engine::protocols::centralized::Transport;
 use crate::engine::{Config, Mode};
+use crate::ui::limits;
+use crate::ui::state::Action;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -302,7 +302,7 @@ fn protocol_controls(config: &Config, dispatch: &Callback<Action>, shared: bool)
         controls.push(messages_controls(config, dispatch));
     }
     if takes("periods") {
-        controls.push(super::membership::controls(config, dispatch, shared));
+        controls.push(membership_controls(config, dispatch, shared));
     }
     // Parameters a protocol describes in its own file: a choice or a number, from the domain.
     let own = config.mode.spec().own_params();
@@ -317,6 +317,72 @@ fn protocol_controls(config: &Config, dispatch: &Callback<Action>, shared: bool)
         });
     }
     html! { <>{ for controls }</> }
+}
+
+/// A membership protocol's own sliders (the parameters no other protocol takes), the run length, and
+/// the join round.
+/// `shared`: with the periods and the join, which every membership protocol has (a view showing
+/// several protocols shows them once).
+fn membership_controls(config: &Config, dispatch: &Callback<Action>, shared: bool) -> Html {
+    let mode = config.mode;
+    let keys: Vec<&'static str> = mode
+        .spec()
+        .params()
+        .iter()
+        .copied()
+        .filter(|&key| {
+            Mode::ALL
+                .into_iter()
+                .all(|other| other == mode || !other.takes(key))
+        })
+        .collect();
+    let join = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |event: Event| {
+            let input: HtmlInputElement = event.target_unchecked_into();
+            let text = input.value();
+            let text = if text.trim().is_empty() {
+                "none".into()
+            } else {
+                text
+            };
+            dispatch.emit(Action::SetParam("join_at", text));
+        })
+    };
+    let join_value = config
+        .membership
+        .join_at
+        .map_or(String::new(), |round| round.to_string());
+    if !shared {
+        return html! {
+            <div class="protocol-controls">
+                { for keys.iter().map(|&key| param_slider(config, key, membership_slider_max(key), dispatch)) }
+            </div>
+        };
+    }
+    html! {
+        <div class="protocol-controls" data-testid="membership-controls">
+            { for keys.iter().map(|&key| param_slider(config, key, membership_slider_max(key), dispatch)) }
+            { param_slider(config, "periods", 300.0, dispatch) }
+            <label class="factor">
+                <span>{ "Join at round" }</span>
+                <input type="number" class="number" id="join-at" min="1" step="1" value={join_value}
+                    onchange={join} aria-label="Join at round" placeholder="none" />
+            </label>
+            <span class="hint">{ "Node N − 1 stays out until that round, then joins through seed node 0 (empty: no join). Without a crash schedule one node crashes at round 10; click a node in crash mode to crash another." }</span>
+        </div>
+    }
+}
+
+/// The slider's end for a membership parameter (the number field takes the whole range): the
+/// values worth trying, not the engine's limits.
+fn membership_slider_max(key: &str) -> f64 {
+    match key {
+        "t_fail" | "t_cleanup" => 60.0,
+        "ping_req" => 8.0,
+        "suspicion" => 20.0,
+        _ => 16.0,
+    }
 }
 
 /// views (#8): the controls of every protocol a view runs, each under its name; the many-messages

@@ -3,16 +3,16 @@
 //! around the root for a tree). Small N: every datagram of the round in flight, timed by the report's ticks and hops.
 //! Large N: one cell per node in a pixel buffer filled here (one canvas call).
 
-use super::canvas::{context, fit_to_css};
-use super::matrix;
-use super::palette::{self, Rgb};
-use super::state::{ANIMATED_NODES, Run};
 use crate::engine::config::Group;
 use crate::engine::drivers::event::Racks; // async-racks
 use crate::engine::protocols::rmtp::designated_receiver;
 use crate::engine::protocols::tree::depth_of;
 use crate::engine::report::{Link, LinkStyle, TICKS_PER_ROUND, Tick, round_start};
 use crate::engine::{Contact, Fate, Kind, RoundReport, Simulation, Status, Structure};
+use crate::ui::run::matrix;
+use crate::ui::state::{ANIMATED_NODES, Run};
+use crate::ui::widgets::canvas::{context, context as context_of, fit_to_css};
+use crate::ui::widgets::palette::{self, Rgb};
 use std::f64::consts::{PI, TAU};
 use wasm_bindgen::{Clamped, JsCast, JsValue};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
@@ -32,6 +32,9 @@ const MAX_LAYERS: u32 = 12;
 const LEGIBLE_RADIUS: f64 = 7.0;
 /// Nodes up to this many carry their number.
 const NUMBERED_NODES: u32 = 50;
+/// Above this many nodes the scene is painted once a round on a layer, and datagrams trail
+/// short hairlines instead of whole paths.
+const LAYERED_NODES: u32 = 500;
 
 /// Concentric circles sharing `count` places, each circle's share in proportion to its length,
 /// node order running round the outermost first.
@@ -105,6 +108,9 @@ struct Layout {
     shape: Shape,
     node_radius: f64,
     nodes: u32,
+    /// Every node's place, worked out once a frame (`placed`): a frame looks each up several
+    /// times, and thousands of nodes each cost a sine, a cosine and a walk over the rings.
+    points: Vec<(f64, f64)>,
 }
 
 #[derive(Clone, Copy)]
@@ -194,7 +200,14 @@ impl Layout {
             shape,
             node_radius: spacing.clamp(2.5 * ratio, 14.0 * ratio),
             nodes,
+            points: Vec::new(),
         }
+    }
+
+    /// The layout with every node's place worked out, for the frame's many look-ups.
+    fn placed(mut self) -> Layout {
+        self.points = (0..self.nodes).map(|node| self.place(node)).collect();
+        self
     }
 
     // async-racks
@@ -302,6 +315,13 @@ impl Layout {
     }
 
     fn position(&self, node: u32) -> (f64, f64) {
+        self.points
+            .get(node as usize)
+            .copied()
+            .unwrap_or_else(|| self.place(node))
+    }
+
+    fn place(&self, node: u32) -> (f64, f64) {
         let on_rings = |center: (f64, f64), outer: f64, rings: Rings, index: u32, count: u32| {
             let (radius, angle) = rings.place(outer, index, count);
             (
@@ -576,8 +596,17 @@ pub fn draw(
     context.set_fill_style_str(&palette::css(palette::BACKGROUND, 1.0));
     context.fill_rect(0.0, 0.0, width, height);
     if run.simulation.config().nodes <= ANIMATED_NODES {
-        let (node_radius, numbered, cuts) =
-            draw_nodes(&context, run, progress, selected, width, height, ratio);
+        let Drawn {
+            node_radius,
+            numbered,
+            cuts,
+            datagrams,
+            every,
+        } = draw_nodes(&context, run, progress, selected, width, height, ratio);
+        // For tests: the datagrams on the stage in this frame (flying, or fading where lost),
+        // and every how many of the round's one is drawn.
+        canvas.set_attribute("data-datagrams", &datagrams.to_string())?;
+        canvas.set_attribute("data-datagrams-every", &every.to_string())?;
         // For tests: the partition cut lines drawn now (none: no partition holds).
         if cuts > 0 {
             canvas.set_attribute("data-cut", &cuts.to_string())?;
@@ -618,7 +647,15 @@ pub fn draw(
     } else {
         canvas.remove_attribute("data-node-px")?;
         canvas.remove_attribute("data-numbered")?;
-        draw_field(&context, run, width, height)
+        canvas.set_attribute("data-datagrams", "0")?;
+        canvas.remove_attribute("data-datagrams-every")?;
+        let cuts = draw_field(&context, run, width, height, ratio)?;
+        if cuts > 0 {
+            canvas.set_attribute("data-cut", &cuts.to_string())?;
+        } else {
+            canvas.remove_attribute("data-cut")?;
+        }
+        Ok(())
     }
 }
 
@@ -630,7 +667,8 @@ pub fn node_at(canvas: &HtmlCanvasElement, run: &Run, x: f64, y: f64) -> Option<
     }
     let (width, height, ratio) = fit_to_css(canvas);
     let layout = Layout::new(run.simulation.structure(), width, height, nodes, ratio)
-        .with_racks(run.simulation.racks(), ratio);
+        .with_racks(run.simulation.racks(), ratio)
+        .placed();
     let (x, y) = (x * ratio, y * ratio);
     let reach = (layout.node_radius * 1.6).max(10.0 * ratio);
     (0..nodes)
@@ -749,123 +787,88 @@ fn belief_counts(shares: &[(f64, f64)]) -> (usize, usize) {
     (suspected, failed)
 }
 
-fn draw_nodes(
-    context: &CanvasRenderingContext2d,
-    run: &Run,
-    progress: f64,
+/// What a frame of the node stage shows apart from the moving datagrams and timers.
+struct Scene<'a> {
+    layout: &'a Layout,
+    run: &'a Run,
+    report: &'a RoundReport,
+    /// When each node informed this round turns informed (share of the round's animation).
+    lands_at: &'a [f64],
+    cut: &'a [bool],
     selected: Option<u32>,
-    width: f64,
-    height: f64,
     ratio: f64,
-) -> (f64, bool, usize) {
-    let simulation = &run.simulation;
-    let nodes = simulation.config().nodes;
-    let kinds = simulation.kinds();
-    let layout = Layout::new(simulation.structure(), width, height, nodes, ratio)
-        .with_racks(simulation.racks(), ratio);
-    let round = simulation.round();
-    let empty = RoundReport::default();
-    let report = run.last.as_ref().unwrap_or(&empty);
-    let timeline = Timeline::of(report);
-    // A node informed this round turns informed when what informed it lands.
-    let mut lands_at = vec![0.0; nodes as usize];
-    for learned in &report.learned {
-        lands_at[learned.node as usize] = timeline.span((learned.tick, learned.hop)).1;
-    }
-    let cut = cut_off(simulation, &run.informed_round);
-    let now = round_start(round.max(1)) + (progress * TICKS_PER_ROUND as f64) as Tick;
-    if let Structure::Regions { regions } = simulation.structure() {
-        draw_regions(context, &layout, regions, nodes, ratio);
-    }
-    draw_racks(context, &layout, report, ratio); // async-racks
-    let cuts = draw_partitions(context, &layout, simulation, round, ratio);
+}
 
-    // Edges and paths first, faint, so the dots and nodes sit on top.
-    context.set_line_width(ratio);
-    context.set_stroke_style_str(&palette::css(palette::EDGE, 0.7));
-    context.begin_path();
-    for node in 0..nodes {
-        if let Some(parent) = layout.parent(node) {
-            let (from, to) = (layout.position(parent), layout.position(node));
-            context.move_to(from.0, from.1);
-            context.line_to(to.0, to.1);
+impl Scene<'_> {
+    /// Paints the regions, racks, cuts, edges, links, the clicked node's path, the nodes, their
+    /// numbers and pies. At `moment` (progress and the round's timeline) the datagrams' paths
+    /// are drawn under the nodes, and the nodes this round informs turn as their news lands;
+    /// without it, the scene as the round starts. Returns the cut's dots and whether the nodes
+    /// carry numbers.
+    fn paint(
+        &self,
+        context: &CanvasRenderingContext2d,
+        moment: Option<(f64, &Timeline)>,
+    ) -> (usize, bool) {
+        let (layout, run, report, ratio) = (self.layout, self.run, self.report, self.ratio);
+        let simulation = &run.simulation;
+        let (nodes, round, selected) = (layout.nodes, simulation.round(), self.selected);
+        if let Structure::Regions { regions } = simulation.structure() {
+            draw_regions(context, layout, regions, nodes, ratio);
         }
-    }
-    context.stroke();
-    draw_links(context, &layout, &report.links, ratio);
-    // The clicked node's way back to the sender, hop by hop, under everything else.
-    if let Some(path) = selected.and_then(|node| path_from_sender(simulation, node)) {
-        context.set_line_width(5.0 * ratio);
-        context.set_stroke_style_str(&palette::css(palette::SELECTED, 0.75));
+        draw_racks(context, layout, report, ratio); // async-racks
+        let cuts = draw_partitions(context, layout, simulation, round, ratio);
+
+        // Edges and paths first, faint, so the dots and nodes sit on top.
+        context.set_line_width(ratio);
+        context.set_stroke_style_str(&palette::css(palette::EDGE, 0.7));
         context.begin_path();
-        for hop in path.windows(2) {
-            let route = layout.route(hop[0], hop[1]);
-            context.move_to(route[0].0, route[0].1);
-            for &(x, y) in &route[1..] {
-                context.line_to(x, y);
+        for node in 0..nodes {
+            if let Some(parent) = layout.parent(node) {
+                let (from, to) = (layout.position(parent), layout.position(node));
+                context.move_to(from.0, from.1);
+                context.line_to(to.0, to.1);
             }
         }
         context.stroke();
-    }
-    // One path per colour: a few strokes a frame, however many datagrams fly.
-    let mut paths: Vec<(Rgb, Vec<u32>)> = Vec::new();
-    for (index, contact) in report.contacts.iter().enumerate() {
-        let (start, end) = timeline.span((contact.arrives, contact.hop));
-        if progress < start || progress > end + 0.25 {
-            continue;
-        }
-        let colour = contact_colour(contact, kinds).0;
-        match paths.iter_mut().find(|(other, _)| *other == colour) {
-            Some((_, members)) => members.push(index as u32),
-            None => paths.push((colour, vec![index as u32])),
-        }
-    }
-    for (colour, members) in paths {
-        context.set_stroke_style_str(&palette::css(colour, 0.18));
-        context.begin_path();
-        for index in members {
-            let contact = &report.contacts[index as usize];
-            // async-racks: between racks, the way through the switches.
-            let route = layout.route(contact.from, contact.to);
-            context.move_to(route[0].0, route[0].1);
-            for &(x, y) in &route[1..] {
-                context.line_to(x, y);
+        draw_links(context, layout, &report.links, ratio);
+        // The clicked node's way back to the sender, hop by hop, under everything else.
+        if let Some(path) = selected.and_then(|node| path_from_sender(simulation, node)) {
+            context.set_line_width(5.0 * ratio);
+            context.set_stroke_style_str(&palette::css(palette::SELECTED, 0.75));
+            context.begin_path();
+            for hop in path.windows(2) {
+                let route = layout.route(hop[0], hop[1]);
+                context.move_to(route[0].0, route[0].1);
+                for &(x, y) in &route[1..] {
+                    context.line_to(x, y);
+                }
             }
+            context.stroke();
         }
-        context.stroke();
-    }
+        if let Some((progress, timeline)) = moment {
+            draw_paths(
+                context,
+                layout,
+                report,
+                timeline,
+                simulation.kinds(),
+                progress,
+                ratio,
+            );
+        }
 
-    let mut bodies = Batch::default();
-    let mut rings = Batch::default();
-    let mut crosses: Vec<(f64, f64)> = Vec::new();
-    let scale = shading_rounds(run);
-    // Membership: each node in what the group believes about it, not in when it "learned".
-    // Cassandra: one observer's phi about each member; the others, the group's belief.
-    let observer = phi_observer(run, selected);
-    let shares = observer.map_or_else(|| beliefs(run), |observer| phi_shares(run, observer));
-    for node in 0..nodes {
-        let (x, y) = layout.position(node);
-        let r = layout.node_radius;
-        if observer == Some(node) && selected != Some(node) {
-            rings.add(
-                Style::outline(palette::SELECTED, 3.0 * ratio),
-                x,
-                y,
-                r + 6.0 * ratio,
-            );
-        }
-        if let Some(shares) = &shares {
-            let fill = belief_colour(shares[node as usize]);
-            bodies.add(
-                Style::disc(fill, 1.0, Some((palette::INK, 0.6, ratio))),
-                x,
-                y,
-                r,
-            );
-            if simulation.is_crashed(node) {
-                crosses.push((x, y));
-            }
-            if selected == Some(node) {
+        let mut bodies = Batch::default();
+        let mut rings = Batch::default();
+        let mut crosses: Vec<(f64, f64)> = Vec::new();
+        // Membership: each node in what the group believes about it, not in when it "learned".
+        // Cassandra: one observer's phi about each member; the others, the group's belief.
+        let observer = phi_observer(run, selected);
+        let shares = observer.map_or_else(|| beliefs(run), |observer| phi_shares(run, observer));
+        for node in 0..nodes {
+            let (x, y) = layout.position(node);
+            let r = layout.node_radius;
+            if observer == Some(node) && selected != Some(node) {
                 rings.add(
                     Style::outline(palette::SELECTED, 3.0 * ratio),
                     x,
@@ -873,18 +876,84 @@ fn draw_nodes(
                     r + 6.0 * ratio,
                 );
             }
-            continue;
+            if let Some(shares) = &shares {
+                let fill = belief_colour(shares[node as usize]);
+                bodies.add(
+                    Style::disc(fill, 1.0, Some((palette::INK, 0.6, ratio))),
+                    x,
+                    y,
+                    r,
+                );
+                if simulation.is_crashed(node) {
+                    crosses.push((x, y));
+                }
+                if selected == Some(node) {
+                    rings.add(
+                        Style::outline(palette::SELECTED, 3.0 * ratio),
+                        x,
+                        y,
+                        r + 6.0 * ratio,
+                    );
+                }
+                continue;
+            }
+            if simulation.is_crashed(node) {
+                draw_cross(context, x, y, r * 0.9, palette::CRASHED, 2.0 * ratio, 1.0);
+                continue;
+            }
+            let informed_in = run.informed_round[node as usize];
+            let landed =
+                moment.is_some_and(|(progress, _)| progress >= self.lands_at[node as usize]);
+            let visible = informed_in < round || (informed_in == round && (round == 0 || landed));
+            self.add_node(&mut bodies, &mut rings, node, visible);
         }
-        if simulation.is_crashed(node) {
-            draw_cross(context, x, y, r * 0.9, palette::CRASHED, 2.0 * ratio, 1.0);
-            continue;
+        bodies.draw(context);
+        rings.draw(context);
+        // A crashed member's cross over the group's belief about it.
+        for (x, y) in crosses {
+            let half = layout.node_radius * 0.9;
+            draw_cross(context, x, y, half, palette::CRASHED, 2.5 * ratio, 1.0);
         }
+        let numbered =
+            nodes <= NUMBERED_NODES && draw_numbers(context, layout, run, shares.as_deref(), ratio);
+        // Packets held, for a stream of several: a pie in each node not yet holding them all (one
+        // path for all pies).
+        let messages = simulation.messages();
+        if messages > 1 {
+            context.set_fill_style_str(&palette::css(palette::PUSH, 0.85));
+            context.begin_path();
+            for node in (0..nodes).filter(|&node| !simulation.is_crashed(node)) {
+                let held = simulation.known(node).count_ones();
+                if held > 0 && held < messages {
+                    let (x, y) = layout.position(node);
+                    let share = f64::from(held) / f64::from(messages);
+                    context.move_to(x, y);
+                    let _ = context.arc(
+                        x,
+                        y,
+                        layout.node_radius * 0.8,
+                        -PI / 2.0,
+                        -PI / 2.0 + TAU * share,
+                    );
+                    context.close_path();
+                }
+            }
+            context.fill();
+        }
+        (cuts, numbered)
+    }
+
+    /// A live node's disc and rings, coloured by the round it was informed in once `visible`.
+    fn add_node(&self, bodies: &mut Batch, rings: &mut Batch, node: u32, visible: bool) {
+        let (run, ratio) = (self.run, self.ratio);
+        let simulation = &run.simulation;
+        let round = simulation.round();
+        let (x, y) = self.layout.position(node);
+        let r = self.layout.node_radius;
         let informed_in = run.informed_round[node as usize];
-        let visible =
-            informed_in < round || (informed_in == round && progress >= lands_at[node as usize]);
         let fill = if visible {
-            palette::viridis(f64::from(informed_in) / scale)
-        } else if cut[node as usize] {
+            palette::viridis(f64::from(informed_in) / shading_rounds(run))
+        } else if self.cut[node as usize] {
             palette::CUT_OFF
         } else {
             palette::UNINFORMED
@@ -919,7 +988,7 @@ fn draw_nodes(
                 r + 2.5 * ratio,
             );
         }
-        if selected == Some(node) {
+        if self.selected == Some(node) {
             rings.add(
                 Style::outline(palette::SELECTED, 3.0 * ratio),
                 x,
@@ -928,39 +997,238 @@ fn draw_nodes(
             );
         }
     }
-    bodies.draw(context);
-    rings.draw(context);
-    // A crashed member's cross over the group's belief about it.
-    for (x, y) in crosses {
-        let half = layout.node_radius * 0.9;
-        draw_cross(context, x, y, half, palette::CRASHED, 2.5 * ratio, 1.0);
-    }
-    let numbered =
-        nodes <= NUMBERED_NODES && draw_numbers(context, &layout, run, shares.as_deref(), ratio);
-    // Packets held, for a stream of several: a pie in each node not yet holding them all (one
-    // path for all pies).
-    let messages = simulation.messages();
-    if messages > 1 {
-        context.set_fill_style_str(&palette::css(palette::PUSH, 0.85));
-        context.begin_path();
-        for node in (0..nodes).filter(|&node| !simulation.is_crashed(node)) {
-            let held = simulation.known(node).count_ones();
-            if held > 0 && held < messages {
-                let (x, y) = layout.position(node);
-                let share = f64::from(held) / f64::from(messages);
-                context.move_to(x, y);
-                let _ = context.arc(
-                    x,
-                    y,
-                    layout.node_radius * 0.8,
-                    -PI / 2.0,
-                    -PI / 2.0 + TAU * share,
-                );
-                context.close_path();
+
+    /// Over a layer painted as the round started: the nodes this round informs whose news has
+    /// landed by `progress`, in their colour (membership colours do not move within a round).
+    fn landed(&self, context: &CanvasRenderingContext2d, progress: f64) {
+        let simulation = &self.run.simulation;
+        if simulation.round() == 0 || simulation.config().mode.group() == Group::Membership {
+            return;
+        }
+        let (mut bodies, mut rings) = (Batch::default(), Batch::default());
+        for &node in &self.report.newly_informed {
+            if !simulation.is_crashed(node) && progress >= self.lands_at[node as usize] {
+                self.add_node(&mut bodies, &mut rings, node, true);
             }
         }
-        context.fill();
+        bodies.draw(context);
+        rings.draw(context);
     }
+}
+
+/// The datagrams' paths while they fly and a little after, one path per colour: a few strokes a
+/// frame, however many datagrams fly.
+fn draw_paths(
+    context: &CanvasRenderingContext2d,
+    layout: &Layout,
+    report: &RoundReport,
+    timeline: &Timeline,
+    kinds: &[Kind],
+    progress: f64,
+    ratio: f64,
+) {
+    let mut paths: Vec<(Rgb, Vec<u32>)> = Vec::new();
+    let every = drawn_every(report);
+    for (index, contact) in report.contacts.iter().enumerate().step_by(every) {
+        let (start, end) = timeline.span((contact.arrives, contact.hop));
+        if progress < start || progress > end + 0.25 {
+            continue;
+        }
+        let colour = contact_colour(contact, kinds).0;
+        match paths.iter_mut().find(|(other, _)| *other == colour) {
+            Some((_, members)) => members.push(index as u32),
+            None => paths.push((colour, vec![index as u32])),
+        }
+    }
+    context.set_line_width(ratio);
+    for (colour, members) in paths {
+        context.set_stroke_style_str(&palette::css(colour, 0.18));
+        context.begin_path();
+        for index in members {
+            let contact = &report.contacts[index as usize];
+            // async-racks: between racks, the way through the switches.
+            let route = layout.route(contact.from, contact.to);
+            context.move_to(route[0].0, route[0].1);
+            for &(x, y) in &route[1..] {
+                context.line_to(x, y);
+            }
+        }
+        context.stroke();
+    }
+}
+
+/// Thousands of nodes: instead of whole paths (a haze over the stage, and a canvas without a
+/// GPU strokes long lines slowly) each flying datagram trails a short hairline behind it, the
+/// last quarter of its way, one path per colour.
+fn draw_trails(
+    context: &CanvasRenderingContext2d,
+    layout: &Layout,
+    report: &RoundReport,
+    timeline: &Timeline,
+    kinds: &[Kind],
+    progress: f64,
+    ratio: f64,
+) {
+    let mut trails: Vec<(Rgb, Vec<Segment>)> = Vec::new();
+    for contact in report.contacts.iter().step_by(drawn_every(report)) {
+        let (start, end) = timeline.span((contact.arrives, contact.hop));
+        if progress <= start || progress >= end {
+            continue;
+        }
+        let travelled = (progress - start) / (end - start);
+        // Lost and cut datagrams stop halfway (`draw_datagram`).
+        let stop = match contact.fate {
+            Fate::Lost | Fate::Partitioned => 0.5,
+            _ => 1.0,
+        };
+        let route = layout.route(contact.from, contact.to);
+        let head = along(&route, travelled.min(stop));
+        let tail = along(&route, (travelled - TRAIL).clamp(0.0, stop));
+        let colour = contact_colour(contact, kinds).0;
+        match trails.iter_mut().find(|(other, _)| *other == colour) {
+            Some((_, lines)) => lines.push((tail, head)),
+            None => trails.push((colour, vec![(tail, head)])),
+        }
+    }
+    context.set_line_width(ratio);
+    for (colour, lines) in trails {
+        context.set_stroke_style_str(&palette::css(colour, 0.45));
+        context.begin_path();
+        for ((x0, y0), (x1, y1)) in lines {
+            context.move_to(x0, y0);
+            context.line_to(x1, y1);
+        }
+        context.stroke();
+    }
+}
+
+/// A straight line from one point to another, in canvas pixels.
+type Segment = ((f64, f64), (f64, f64));
+
+/// The share of its way a datagram's trail covers behind it (thousands of nodes).
+const TRAIL: f64 = 0.25;
+
+/// What the cached layer was painted for: a change of any of these paints it again.
+#[derive(Clone, Copy, PartialEq)]
+struct LayerKey {
+    run: u64,
+    round: u32,
+    /// Nodes crashed or recovered by a click in this run.
+    clicks: usize,
+    selected: Option<u32>,
+    size: (u32, u32),
+    dark: bool,
+}
+
+thread_local! {
+    /// The node stage's layer (thousands of nodes): what it was painted for, the canvas, and the
+    /// cut's dots it drew.
+    static LAYER: std::cell::RefCell<Option<(LayerKey, HtmlCanvasElement, usize)>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Copies the layer painted for `key` onto the stage, painting it first with `paint` (which
+/// returns the cut's dots) if it was painted for something else; returns the cut's dots.
+fn with_layer(
+    context: &CanvasRenderingContext2d,
+    key: LayerKey,
+    width: f64,
+    height: f64,
+    paint: impl FnOnce(&CanvasRenderingContext2d) -> usize,
+) -> usize {
+    LAYER.with(|cached| {
+        let mut cached = cached.borrow_mut();
+        if cached
+            .as_ref()
+            .is_none_or(|(painted, _, _)| *painted != key)
+        {
+            let canvas = match cached.take() {
+                Some((_, canvas, _)) => canvas,
+                None => {
+                    let Some(canvas) = web_sys::window()
+                        .and_then(|window| window.document())
+                        .and_then(|document| document.create_element("canvas").ok())
+                        .and_then(|element| element.dyn_into::<HtmlCanvasElement>().ok())
+                    else {
+                        return 0;
+                    };
+                    canvas
+                }
+            };
+            canvas.set_width(key.size.0);
+            canvas.set_height(key.size.1);
+            let Ok(layer) = context_of(&canvas) else {
+                return 0;
+            };
+            let cuts = paint(&layer);
+            *cached = Some((key, canvas, cuts));
+        }
+        let Some((_, canvas, cuts)) = cached.as_ref() else {
+            return 0;
+        };
+        let _ = context
+            .draw_image_with_html_canvas_element_and_dw_and_dh(canvas, 0.0, 0.0, width, height);
+        *cuts
+    })
+}
+
+fn draw_nodes(
+    context: &CanvasRenderingContext2d,
+    run: &Run,
+    progress: f64,
+    selected: Option<u32>,
+    width: f64,
+    height: f64,
+    ratio: f64,
+) -> Drawn {
+    let simulation = &run.simulation;
+    let nodes = simulation.config().nodes;
+    let kinds = simulation.kinds();
+    let layout = Layout::new(simulation.structure(), width, height, nodes, ratio)
+        .with_racks(simulation.racks(), ratio)
+        .placed();
+    let round = simulation.round();
+    let empty = RoundReport::default();
+    let report = run.last.as_ref().unwrap_or(&empty);
+    let timeline = Timeline::of(report);
+    // A node informed this round turns informed when what informed it lands.
+    let mut lands_at = vec![0.0; nodes as usize];
+    for learned in &report.learned {
+        lands_at[learned.node as usize] = timeline.span((learned.tick, learned.hop)).1;
+    }
+    let cut = cut_off(simulation, &run.informed_round);
+    let now = round_start(round.max(1)) + (progress * TICKS_PER_ROUND as f64) as Tick;
+    let scene = Scene {
+        layout: &layout,
+        run,
+        report,
+        lands_at: &lands_at,
+        cut: &cut,
+        selected,
+        ratio,
+    };
+    let (cuts, numbered) = if nodes > LAYERED_NODES {
+        // Thousands of nodes: the scene as it stands when the round starts is painted once a
+        // round onto a layer that each frame copies; only what moves is drawn over it (a canvas
+        // without a GPU spends milliseconds on every thousand circles).
+        let key = LayerKey {
+            run: run.id,
+            round,
+            clicks: run.clicks.len(),
+            selected,
+            size: (width as u32, height as u32),
+            dark: palette::is_dark(),
+        };
+        let cuts = with_layer(context, key, width, height, |layer| {
+            layer.set_fill_style_str(&palette::css(palette::BACKGROUND, 1.0));
+            layer.fill_rect(0.0, 0.0, width, height);
+            scene.paint(layer, None).0
+        });
+        draw_trails(context, &layout, report, &timeline, kinds, progress, ratio);
+        scene.landed(context, progress);
+        (cuts, false)
+    } else {
+        scene.paint(context, Some((progress, &timeline)))
+    };
     // Pending timers: an arc round the node that fills until the timer fires; the one closest to
     // firing per node and kind, in one path per colour.
     let radius = layout.node_radius + 4.5 * ratio;
@@ -988,9 +1256,11 @@ fn draw_nodes(
     }
 
     let mut datagrams = Batch::default();
-    for contact in &report.contacts {
+    let mut drawn = 0usize;
+    let every = drawn_every(report);
+    for contact in report.contacts.iter().step_by(every) {
         let span = timeline.span((contact.arrives, contact.hop));
-        draw_datagram(
+        drawn += usize::from(draw_datagram(
             context,
             &mut datagrams,
             &layout,
@@ -999,7 +1269,7 @@ fn draw_nodes(
             span,
             progress,
             ratio,
-        );
+        ));
     }
     // Failures and delays: datagrams still in the air at the round's end, drawn where they are
     // at this moment of the round, so one that crosses round boundaries keeps moving.
@@ -1013,13 +1283,49 @@ fn draw_nodes(
                 from.0 + (to.0 - from.0) * travelled.min(1.0),
                 from.1 + (to.1 - from.1) * travelled.min(1.0),
             );
-            let size = (layout.node_radius * 0.55).clamp(2.5 * ratio, 6.0 * ratio);
+            let size = datagram_size(&layout, ratio);
             let (colour, filled) = palette::look(kinds[contact.kind as usize].look);
             dot(&mut datagrams, x, y, size, colour, 0.85, filled);
+            drawn += 1;
         }
     }
     datagrams.draw(context);
-    (layout.node_radius, numbered, cuts)
+    if every > 1 {
+        // Say so on the stage (and so in its PNG and video): the thinning is not the protocol's.
+        context.set_fill_style_str(&palette::css(palette::INK, 0.8));
+        context.set_font(&format!("{}px sans-serif", (12.0 * ratio).round()));
+        context.set_text_align("left");
+        context.set_text_baseline("bottom");
+        let note = format!("1 in {every} of this round's datagrams drawn");
+        let _ = context.fill_text(&note, 6.0 * ratio, height - 4.0 * ratio);
+    }
+    Drawn {
+        node_radius: layout.node_radius,
+        numbered,
+        cuts,
+        datagrams: drawn,
+        every,
+    }
+}
+
+/// What a frame of the node stage drew, for the stage's test attributes.
+struct Drawn {
+    node_radius: f64,
+    numbered: bool,
+    cuts: usize,
+    datagrams: usize,
+    /// Every how many of the round's datagrams one is drawn (1: all).
+    every: usize,
+}
+
+/// The most datagrams of a round the stage draws: a storm of more (SRM's NAKs and repairs flood
+/// every node: 160,000 a round at N = 2,000) is thinned to every k-th, so a frame's work stays
+/// bounded; the stage says so.
+const MOST_DRAWN: usize = 10_000;
+
+/// Every how many of the round's datagrams the stage draws one.
+fn drawn_every(report: &RoundReport) -> usize {
+    report.contacts.len().div_ceil(MOST_DRAWN).max(1)
 }
 
 /// Each node's number inside it, dark on the light colours and light on the dark ones; false
@@ -1100,6 +1406,9 @@ struct Batch {
 /// A circle's centre and radius, in canvas pixels.
 type Disc = (f64, f64, f64);
 
+/// Circles of a smaller radius than this, in canvas pixels, are drawn as squares.
+const SQUARE_BELOW: f64 = 2.5;
+
 impl Batch {
     fn add(&mut self, style: Style, x: f64, y: f64, radius: f64) {
         match self.groups.iter_mut().find(|(other, _)| *other == style) {
@@ -1112,8 +1421,14 @@ impl Batch {
         for (style, circles) in &self.groups {
             context.begin_path();
             for &(x, y, radius) in circles {
-                context.move_to(x + radius, y);
-                let _ = context.arc(x, y, radius, 0.0, TAU);
+                // A circle under 5 canvas pixels across reads the same as its square, which a
+                // canvas without a GPU fills several times faster (thousands of datagrams).
+                if radius < SQUARE_BELOW {
+                    context.rect(x - radius, y - radius, 2.0 * radius, 2.0 * radius);
+                } else {
+                    context.move_to(x + radius, y);
+                    let _ = context.arc(x, y, radius, 0.0, TAU);
+                }
             }
             if let Some((colour, alpha)) = style.fill {
                 context.set_fill_style_str(&palette::css(colour, alpha));
@@ -1188,18 +1503,14 @@ fn draw_partitions(
         return 0;
     }
     let nodes = layout.nodes;
-    let positions: Vec<(f64, f64)> = (0..nodes).map(|node| layout.position(node)).collect();
+    let positions = &layout.points;
+    let grid = Grid::new(positions);
     let distance = |a: usize, b: usize| {
         (positions[a].0 - positions[b].0).hypot(positions[a].1 - positions[b].1)
     };
     // Nearby: within twice the typical gap to a nearest neighbour (the median of them).
     let mut nearest: Vec<f64> = (0..positions.len())
-        .map(|a| {
-            (0..positions.len())
-                .filter(|&b| b != a)
-                .map(|b| distance(a, b))
-                .fold(f64::INFINITY, f64::min)
-        })
+        .map(|a| grid.nearest(positions, a))
         .collect();
     nearest.sort_by(f64::total_cmp);
     let reach = 2.0 * nearest.get(nearest.len() / 2).copied().unwrap_or(0.0);
@@ -1209,13 +1520,13 @@ fn draw_partitions(
             .map(|node| simulation.partition_side(entry, node))
             .collect();
         for a in 0..positions.len() {
-            for b in a + 1..positions.len() {
+            grid.within(positions[a], reach, |b| {
                 let gap = distance(a, b);
-                if sides[a] != sides[b] && gap <= reach && gap > 0.0 {
+                if b > a && sides[a] != sides[b] && gap <= reach && gap > 0.0 {
                     let (pa, pb) = (positions[a], positions[b]);
                     middles.push(((pa.0 + pb.0) / 2.0, (pa.1 + pb.1) / 2.0));
                 }
-            }
+            });
         }
     }
     let mut band = Batch::default();
@@ -1229,9 +1540,110 @@ fn draw_partitions(
     middles.len()
 }
 
+/// The nodes' places bucketed in square cells about one node's share of the stage wide, so
+/// "who is near whom" costs a few cells per node, not a pass over all of them (thousands of
+/// nodes, every frame).
+struct Grid {
+    cell: f64,
+    origin: (f64, f64),
+    columns: usize,
+    rows: usize,
+    /// Cell k's points are `order[starts[k]..starts[k + 1]]`.
+    starts: Vec<usize>,
+    order: Vec<usize>,
+}
+
+impl Grid {
+    fn new(points: &[(f64, f64)]) -> Grid {
+        let (mut low, mut high) = (
+            (f64::INFINITY, f64::INFINITY),
+            (f64::NEG_INFINITY, f64::NEG_INFINITY),
+        );
+        for &(x, y) in points {
+            low = (low.0.min(x), low.1.min(y));
+            high = (high.0.max(x), high.1.max(y));
+        }
+        let (width, height) = ((high.0 - low.0).max(1.0), (high.1 - low.1).max(1.0));
+        let cell = (width * height / points.len().max(1) as f64)
+            .sqrt()
+            .max(1.0);
+        let columns = (width / cell) as usize + 1;
+        let rows = (height / cell) as usize + 1;
+        let mut grid = Grid {
+            cell,
+            origin: low,
+            columns,
+            rows,
+            starts: vec![0; columns * rows + 1],
+            order: vec![0; points.len()],
+        };
+        for &point in points {
+            let k = grid.index(point);
+            grid.starts[k + 1] += 1;
+        }
+        for k in 1..grid.starts.len() {
+            grid.starts[k] += grid.starts[k - 1];
+        }
+        let mut next = grid.starts.clone();
+        for (node, &point) in points.iter().enumerate() {
+            let k = grid.index(point);
+            grid.order[next[k]] = node;
+            next[k] += 1;
+        }
+        grid
+    }
+
+    fn cell_of(&self, (x, y): (f64, f64)) -> (usize, usize) {
+        let column = ((x - self.origin.0) / self.cell).max(0.0) as usize;
+        let row = ((y - self.origin.1) / self.cell).max(0.0) as usize;
+        (column.min(self.columns - 1), row.min(self.rows - 1))
+    }
+
+    fn index(&self, point: (f64, f64)) -> usize {
+        let (column, row) = self.cell_of(point);
+        row * self.columns + column
+    }
+
+    /// Calls `visit` with every point in the cells `rings` or fewer cells from `point`'s.
+    fn around(&self, point: (f64, f64), rings: usize, mut visit: impl FnMut(usize)) {
+        let (column, row) = self.cell_of(point);
+        let columns = column.saturating_sub(rings)..=(column + rings).min(self.columns - 1);
+        for row in row.saturating_sub(rings)..=(row + rings).min(self.rows - 1) {
+            for column in columns.clone() {
+                let k = row * self.columns + column;
+                self.order[self.starts[k]..self.starts[k + 1]]
+                    .iter()
+                    .for_each(|&node| visit(node));
+            }
+        }
+    }
+
+    /// Calls `visit` with every point that may lie within `reach` of `point` (and some beyond).
+    fn within(&self, point: (f64, f64), reach: f64, visit: impl FnMut(usize)) {
+        self.around(point, (reach / self.cell).ceil() as usize, visit);
+    }
+
+    /// The distance from point `a` to its nearest other point: the search widens ring by ring
+    /// until what it found is nearer than any point further out can be.
+    fn nearest(&self, points: &[(f64, f64)], a: usize) -> f64 {
+        let mut best = f64::INFINITY;
+        for rings in 1..=self.columns.max(self.rows) {
+            self.around(points[a], rings, |b| {
+                if b != a {
+                    best = best.min((points[a].0 - points[b].0).hypot(points[a].1 - points[b].1));
+                }
+            });
+            if best <= rings as f64 * self.cell {
+                break;
+            }
+        }
+        best
+    }
+}
+
 /// One datagram at `progress`, flying during its `span` of the round: useful ones solid, control
 /// ones hollow, redundant ones grey and small; a lost one stops halfway and fades under a cross,
-/// one sent to a crashed node dies at it.
+/// one sent to a crashed node dies at it. Whether it is on the stage at this moment.
 #[allow(clippy::too_many_arguments)]
 fn draw_datagram(
     context: &CanvasRenderingContext2d,
@@ -1242,15 +1654,15 @@ fn draw_datagram(
     (start, end): (f64, f64),
     progress: f64,
     ratio: f64,
-) {
+) -> bool {
     if progress < start {
-        return;
+        return false;
     }
     let travelled = ((progress - start) / (end - start)).clamp(0.0, 1.0);
     // async-racks: along its route (through the core switch between racks).
     let route = layout.route(contact.from, contact.to);
     let at = |fraction: f64| along(&route, fraction);
-    let size = (layout.node_radius * 0.55).clamp(2.5 * ratio, 6.0 * ratio);
+    let size = datagram_size(layout, ratio);
     let (colour, filled) = contact_colour(contact, kinds);
     match contact.fate {
         // A datagram dropped at a partition's cut stops halfway, like a lost one, in the cut's
@@ -1271,7 +1683,7 @@ fn draw_datagram(
                 draw_cross(context, x, y, size * 1.4, colour, 2.0 * ratio, fade);
             }
         }
-        _ if travelled >= 1.0 => {}
+        _ if travelled >= 1.0 => return false,
         Fate::Redundant => {
             let (x, y) = at(travelled);
             dot(dots, x, y, size * 0.7, colour, 0.9, true);
@@ -1285,6 +1697,18 @@ fn draw_datagram(
             dot(dots, x, y, size, colour, 1.0, filled);
         }
     }
+    true
+}
+
+/// A datagram's radius: about half a node's, and smaller among thousands of nodes, where a
+/// round's datagrams would otherwise cover the stage.
+fn datagram_size(layout: &Layout, ratio: f64) -> f64 {
+    let smallest = if layout.nodes > LAYERED_NODES {
+        1.6
+    } else {
+        2.5
+    };
+    (layout.node_radius * 0.55).clamp(smallest * ratio, 6.0 * ratio)
 }
 
 // async-racks
@@ -1472,12 +1896,15 @@ fn field_canvas() -> Result<HtmlCanvasElement, JsValue> {
 /// Large N: a square grid of cells in node order, one pixel or more each, coloured from a
 /// buffer filled here. At 2^20 nodes this is a million cells a frame, so a cell's colour is a
 /// table lookup by the round it was informed in, and the crash test is skipped when none crashed.
+/// The cuts of the partitions holding are drawn over it; returns how many cell edges they run
+/// along.
 fn draw_field(
     context: &CanvasRenderingContext2d,
     run: &Run,
     width: f64,
     height: f64,
-) -> Result<(), JsValue> {
+    ratio: f64,
+) -> Result<usize, JsValue> {
     let nodes = run.simulation.config().nodes;
     let columns = f64::from(nodes).sqrt().ceil() as u32;
     let rows = nodes.div_ceil(columns);
@@ -1538,23 +1965,117 @@ fn draw_field(
         if image_w <= width && image_h <= height {
             let left = ((width - image_w) / 2.0).floor();
             let top = ((height - image_h) / 2.0).floor();
-            return context.put_image_data(&image, left, top);
+            context.put_image_data(&image, left, top)?;
+            let field = Field {
+                columns,
+                origin: (left, top),
+                cell: f64::from(cell),
+            };
+            return Ok(draw_field_cuts(context, simulation, &field, ratio));
         }
         // More nodes than the stage has pixels (a million nodes on a 720p projector): paint
         // one pixel a node off screen and let the canvas average it down to fit.
         let scratch = field_canvas()?;
         scratch.set_width(image_width);
         scratch.set_height(image_height);
-        super::canvas::context(&scratch)?.put_image_data(&image, 0.0, 0.0)?;
+        crate::ui::widgets::canvas::context(&scratch)?.put_image_data(&image, 0.0, 0.0)?;
         let scale = (width / image_w).min(height / image_h);
         let (shown_w, shown_h) = (image_w * scale, image_h * scale);
-        context.set_image_smoothing_enabled(true);
-        context.draw_image_with_html_canvas_element_and_dw_and_dh(
-            &scratch,
+        let origin = (
             ((width - shown_w) / 2.0).floor(),
             ((height - shown_h) / 2.0).floor(),
-            shown_w,
-            shown_h,
-        )
+        );
+        context.set_image_smoothing_enabled(true);
+        context.draw_image_with_html_canvas_element_and_dw_and_dh(
+            &scratch, origin.0, origin.1, shown_w, shown_h,
+        )?;
+        let field = Field {
+            columns,
+            origin,
+            cell: f64::from(cell) * scale,
+        };
+        Ok(draw_field_cuts(context, simulation, &field, ratio))
     })
+}
+
+/// Where the dense field lies on the stage: its columns, its top left corner and a cell's side,
+/// in canvas pixels.
+struct Field {
+    columns: u32,
+    origin: (f64, f64),
+    cell: f64,
+}
+
+/// The cuts of the partitions holding in the round on the stage, over the dense field: a dark
+/// red line on a pale band along every cell edge between nodes on different sides (the sides
+/// are node ranges, so the cut is a staircase through the grid, as on the node stage it is a
+/// perforation between the sides). Returns how many cell edges it runs along.
+fn draw_field_cuts(
+    context: &CanvasRenderingContext2d,
+    simulation: &Simulation,
+    field: &Field,
+    ratio: f64,
+) -> usize {
+    let round = simulation.round();
+    let holding = simulation.partitions_holding(round);
+    if holding.is_empty() || round == 0 {
+        return 0;
+    }
+    let nodes = simulation.config().nodes;
+    let (columns, cell) = (field.columns, field.cell);
+    let corner = |column: u32, row: u32| {
+        (
+            field.origin.0 + f64::from(column) * cell,
+            field.origin.1 + f64::from(row) * cell,
+        )
+    };
+    // (from, to) segments, a row's run of horizontal edges merged into one.
+    let mut segments: Vec<Segment> = Vec::new();
+    let mut edges = 0usize;
+    for entry in holding {
+        let sides: Vec<u8> = (0..nodes)
+            .map(|node| simulation.partition_side(entry, node))
+            .collect();
+        for node in 0..nodes {
+            let (column, row) = (node % columns, node / columns);
+            // The edge on the right of the cell, between it and the next node of its row.
+            if column + 1 < columns
+                && node + 1 < nodes
+                && sides[node as usize] != sides[node as usize + 1]
+            {
+                edges += 1;
+                segments.push((corner(column + 1, row), corner(column + 1, row + 1)));
+            }
+        }
+        for row in 0..nodes.div_ceil(columns).saturating_sub(1) {
+            let mut run: Option<u32> = None;
+            for column in 0..=columns {
+                let node = row * columns + column;
+                let below = node + columns;
+                let differs = column < columns
+                    && below < nodes
+                    && sides[node as usize] != sides[below as usize];
+                edges += usize::from(differs);
+                match (differs, run) {
+                    (true, None) => run = Some(column),
+                    (false, Some(first)) => {
+                        segments.push((corner(first, row + 1), corner(column, row + 1)));
+                        run = None;
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    for (width, alpha) in [((0.4 * cell).max(8.0 * ratio), 0.25), (2.0 * ratio, 0.9)] {
+        context.set_line_width(width);
+        context.set_stroke_style_str(&palette::css(palette::CUT, alpha));
+        context.begin_path();
+        for &((x0, y0), (x1, y1)) in &segments {
+            context.move_to(x0, y0);
+            context.line_to(x1, y1);
+        }
+        context.stroke();
+    }
+    edges
 }

@@ -1,10 +1,22 @@
 //! The automation contract: query parameters that set the initial state. Every invalid value
 //! produces a specific notice and falls back to the default; nothing here can fail.
+//!
+//! The page's keys are read here; the views' (`view_keys`) and the lecture's (`lecture_keys`)
+//! are read by their own modules, over the value readers in `values`; `checks` holds what any
+//! configuration must satisfy; `share` writes the state back and checks tours (it reads links
+//! with `parse_query`, so it sits above this module, which never calls it).
 
-use super::limits;
-use super::state::keep_consistent;
+pub mod checks;
+pub mod lecture_keys;
+pub mod share;
+pub mod values;
+pub mod view_keys;
+
 use crate::engine::Config;
-use crate::engine::params::{self, Domain, Param, Value};
+use crate::engine::params::{self, Param, Value};
+use crate::ui::limits;
+use checks::keep_consistent;
+use values::{decode, flag, page_value};
 
 /// What the page starts with.
 #[derive(Clone, Debug, PartialEq)]
@@ -15,8 +27,8 @@ pub struct Setup {
     pub perf: bool,
     /// The charts' rounds axis on a log scale.
     pub log_rounds: bool,
-    /// lecture: embed, lock, loop, round, tour, present, theme (share.rs).
-    pub lecture: super::share::Lecture,
+    /// The lecture's keys: embed, lock, loop, round, tour, present, theme.
+    pub lecture: lecture_keys::Lecture,
 }
 
 impl Default for Setup {
@@ -43,9 +55,9 @@ impl Default for Setup {
 pub fn parse_query(query: &str) -> (Setup, Vec<String>) {
     let mut setup = Setup::default();
     let mut notices = Vec::new();
-    let query = super::share::bounded(query, &mut notices); // lecture
+    let query = lecture_keys::bounded(query, &mut notices);
     // The views' keys, read here to know which protocols the URL's parameters are for.
-    let mut views = super::view_keys::ViewSetup::default();
+    let mut views = view_keys::ViewSetup::default();
     let mut given: Vec<(&str, &'static Param)> = Vec::new();
     for pair in query
         .trim_start_matches('?')
@@ -82,11 +94,11 @@ pub fn parse_query(query: &str) -> (Setup, Vec<String>) {
             "perf" => setup.perf = flag(&value, "perf", &mut notices),
             "log" => setup.log_rounds = flag(&value, "log", &mut notices),
             // views (#8): view, modes, trials are the views' own; checked here for the notices.
-            key if super::view_keys::is_url_key(key) => {
-                super::view_keys::read_key(&mut views, key, &value, &mut notices)
+            key if view_keys::is_url_key(key) => {
+                view_keys::read_key(&mut views, key, &value, &mut notices)
             }
             // lecture: embed, lock, loop, round, tour, present, theme.
-            key if super::share::parse_key(&mut setup.lecture, key, &value, &mut notices) => {}
+            key if lecture_keys::parse_key(&mut setup.lecture, key, &value, &mut notices) => {}
             _ => notices.push(format!("URL parameter {key:?} is unknown and was ignored.")),
         }
     }
@@ -100,7 +112,7 @@ pub fn parse_query(query: &str) -> (Setup, Vec<String>) {
 /// compare and scaling views run several, and a parameter any of them takes is kept.
 fn ignore_inapplicable(
     config: &mut Config,
-    views: &super::view_keys::ViewSetup,
+    views: &view_keys::ViewSetup,
     given: &[(&str, &'static Param)],
     notices: &mut Vec<String>,
 ) {
@@ -131,34 +143,6 @@ fn ignore_inapplicable(
     }
 }
 
-/// A URL value for `param`, within the page's range (the page takes fewer nodes than the engine);
-/// on failure, what was expected, in words.
-pub(crate) fn page_value(param: &Param, text: &str) -> Result<Value, String> {
-    let page_max = (param.key == "nodes").then_some(u64::from(limits::NODES.1));
-    let expected = match (param.domain, page_max) {
-        (Domain::Whole { min, .. }, Some(max)) => format!("a whole number from {min} to {max}"),
-        _ => param.expected(),
-    };
-    match param.parse(text) {
-        Ok(Value::Whole(value)) if page_max.is_some_and(|max| value > max) => Err(expected),
-        Ok(value) => Ok(value),
-        // Failures and delays: the structured values' messages say what is wrong.
-        Err(message)
-            if matches!(
-                param.domain,
-                Domain::Delay
-                    | Domain::Burst
-                    | Domain::Schedule
-                    | Domain::Drops
-                    | Domain::Partitions
-            ) =>
-        {
-            Err(format!("valid: {message}"))
-        }
-        Err(_) => Err(expected),
-    }
-}
-
 /// A value as a URL would spell it.
 fn shown(value: Value) -> String {
     value.text()
@@ -177,45 +161,4 @@ fn set_in_range<T: std::str::FromStr + PartialOrd + std::fmt::Display>(
         Ok(value) if low <= value && value <= high => *target = value,
         _ => reject(&format!("{what} from {low} to {high}"), target.to_string()),
     }
-}
-
-fn flag(value: &str, key: &str, notices: &mut Vec<String>) -> bool {
-    match value {
-        "1" | "true" | "" => true,
-        "0" | "false" => false,
-        _ => {
-            notices.push(format!(
-                "URL parameter {key}={value:?} is not 1 or 0; using 0."
-            ));
-            false
-        }
-    }
-}
-
-/// Percent-decoding of a query value ('+' is a space); malformed escapes are kept as typed.
-pub(crate) fn decode(raw: &str) -> String {
-    let bytes = raw.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut index = 0;
-    while index < bytes.len() {
-        let byte = bytes[index];
-        let hex = bytes
-            .get(index + 1..index + 3)
-            .and_then(|pair| std::str::from_utf8(pair).ok());
-        match (byte, hex.and_then(|hex| u8::from_str_radix(hex, 16).ok())) {
-            (b'%', Some(decoded)) => {
-                out.push(decoded);
-                index += 3;
-            }
-            (b'+', _) => {
-                out.push(b' ');
-                index += 1;
-            }
-            _ => {
-                out.push(byte);
-                index += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }

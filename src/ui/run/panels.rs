@@ -1,11 +1,11 @@
 //! Read-only panels: the numbers, the legend, the selected node, notices and the explanation.
 
-use super::palette::{self, Rgb};
-use super::stage;
-use super::state::{Action, MILESTONES, Run, THEORY_POINTS};
 use crate::engine::config::Group;
 use crate::engine::protocols;
 use crate::engine::{Kind, Mode, Status};
+use crate::ui::run::stage;
+use crate::ui::state::{Action, MILESTONES, Run, THEORY_POINTS};
+use crate::ui::widgets::palette::{self, Rgb};
 use yew::prelude::*;
 
 fn percent(fraction: f64) -> String {
@@ -332,7 +332,7 @@ pub fn legend(props: &LegendProps) -> Html {
                 <li>{ swatch(palette::REDUNDANT, "dot small") }{ "redundant (already knew)" }</li>
                 <li>{ swatch(palette::LOST, "cross") }{ "lost datagram" }</li>
             } else {
-                <li class="note">{ "Above 500 nodes each cell is a node; datagrams are not drawn." }</li>
+                <li class="note">{ format!("Above {} nodes each cell is a node; datagrams are not drawn.", crate::ui::state::ANIMATED_NODES) }</li>
             }
         </ul>
     }

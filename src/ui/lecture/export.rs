@@ -2,7 +2,7 @@
 //! `charts::svg`) and "CSV" (its data), each with the configuration, the page's URL query, so a
 //! figure can be remade: a PNG `tEXt` chunk, an SVG `<metadata>`, CSV `# ` comment lines.
 
-use super::metadata::{describe, png_url_with_text, svg_with_metadata};
+use crate::ui::lecture::metadata::{describe, png_url_with_text, svg_with_metadata};
 use wasm_bindgen::JsCast;
 use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, HtmlCanvasElement, Url};
 use yew::prelude::*;

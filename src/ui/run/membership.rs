@@ -1,85 +1,17 @@
-//! membership (issue #11, theory.md section 10): the page's view of heartbeat, SWIM and
-//! Cassandra: their controls (from the parameter table), a sentence per protocol on what to look
-//! at and the trade-off, the detection numbers beside the theory, the observer-by-member matrix
-//! and the chart of the nodes that consider the crashed node X failed.
+//! The page's view of heartbeat, SWIM and Cassandra (theory.md section 10): a sentence per
+//! protocol on what to look at and the trade-off, the detection numbers beside the theory, the
+//! observer-by-member matrix and the chart of the nodes that consider the crashed node X failed.
+//! Their sliders are built with the other protocols' in `controls`.
 
-use super::charts::{detection, phi};
-use super::controls::param_slider;
-use super::matrix;
-use super::palette;
-use super::panels::RunProps;
-use super::state::{Action, PHI_NODES, Run};
-use crate::engine::Mode;
 use crate::engine::config::Config;
 use crate::engine::protocols::membership::VIEW_CAP;
-use web_sys::{HtmlCanvasElement, HtmlInputElement};
+use crate::ui::charts::{detection, phi};
+use crate::ui::run::matrix;
+use crate::ui::run::panels::RunProps;
+use crate::ui::state::{PHI_NODES, Run};
+use crate::ui::widgets::palette;
+use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
-
-/// The protocol's own sliders (the parameters no other protocol takes), the run length, and
-/// the join round.
-/// `shared`: with the periods and the join, which every membership protocol has (a view showing
-/// several protocols shows them once).
-pub fn controls(config: &Config, dispatch: &Callback<Action>, shared: bool) -> Html {
-    let mode = config.mode;
-    let keys: Vec<&'static str> = mode
-        .spec()
-        .params()
-        .iter()
-        .copied()
-        .filter(|&key| {
-            Mode::ALL
-                .into_iter()
-                .all(|other| other == mode || !other.takes(key))
-        })
-        .collect();
-    let join = {
-        let dispatch = dispatch.clone();
-        Callback::from(move |event: Event| {
-            let input: HtmlInputElement = event.target_unchecked_into();
-            let text = input.value();
-            let text = if text.trim().is_empty() {
-                "none".into()
-            } else {
-                text
-            };
-            dispatch.emit(Action::SetParam("join_at", text));
-        })
-    };
-    let join_value = config
-        .membership
-        .join_at
-        .map_or(String::new(), |round| round.to_string());
-    if !shared {
-        return html! {
-            <div class="protocol-controls">
-                { for keys.iter().map(|&key| param_slider(config, key, slider_max(key), dispatch)) }
-            </div>
-        };
-    }
-    html! {
-        <div class="protocol-controls" data-testid="membership-controls">
-            { for keys.iter().map(|&key| param_slider(config, key, slider_max(key), dispatch)) }
-            { param_slider(config, "periods", 300.0, dispatch) }
-            <label class="factor">
-                <span>{ "Join at round" }</span>
-                <input type="number" class="number" id="join-at" min="1" step="1" value={join_value}
-                    onchange={join} aria-label="Join at round" placeholder="none" />
-            </label>
-            <span class="hint">{ "Node N − 1 stays out until that round, then joins through seed node 0 (empty: no join). Without a crash schedule one node crashes at round 10; click a node in crash mode to crash another." }</span>
-        </div>
-    }
-}
-
-/// The slider's end for a membership parameter (the number field takes the whole range): the
-/// values worth trying, not the engine's limits.
-fn slider_max(key: &str) -> f64 {
-    match key {
-        "t_fail" | "t_cleanup" => 60.0,
-        "ping_req" => 8.0,
-        "suspicion" => 20.0,
-        _ => 16.0,
-    }
-}
 
 /// The lesson's expected first detection in periods after the crash, and the theory in words
 /// for the chart's legend and the note, from the protocol's descriptor.
@@ -260,12 +192,12 @@ pub fn phi_chart(props: &PhiChartProps) -> Html {
     };
     html! {
         <canvas ref={chart_ref} class="chart small" data-testid="phi-chart" role="img" aria-label={label}
-            data-observer={super::stage::phi_observer(&run, props.selected).map(|node| node.to_string())}></canvas>
+            data-observer={crate::ui::run::stage::phi_observer(&run, props.selected).map(|node| node.to_string())}></canvas>
     }
 }
 
 fn draw_phi(run: &Run, selected: Option<u32>, chart_ref: &NodeRef) {
-    let Some(observer) = super::stage::phi_observer(run, selected) else {
+    let Some(observer) = crate::ui::run::stage::phi_observer(run, selected) else {
         return;
     };
     let simulation = &run.simulation;
