@@ -26,6 +26,13 @@ let failed = false;
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const ms = (start) => Number(process.hrtime.bigint() - start) / 1e6;
+// Node's execFileSync notices a child's exit only every 50 ms or so, which rounded every native
+// time up to a multiple of it: bash's `time` around the run measures it to the millisecond.
+const nativeMs = (args) => {
+  const script = 'TIMEFORMAT=%3R; { time "$@" >/dev/null; } 2>&1';
+  const seconds = execFileSync('bash', ['-c', script, 'bash', 'target/release/gossip-sim', ...args]);
+  return Number(String(seconds).trim().split('\n').at(-1)) * 1000;
+};
 
 console.log('\nOne run, seed 7: min (median) ms over 10 interleaved runs');
 console.log('mode                         nodes           native            wasm   ratio');
@@ -36,10 +43,8 @@ for (const { mode, ...rest } of cases) {
   const native = [];
   const wasm = [];
   for (let i = 0; i < repeats; i++) {
-    let start = process.hrtime.bigint();
-    execFileSync('target/release/gossip-sim', args);
-    native.push(ms(start));
-    start = process.hrtime.bigint();
+    native.push(nativeMs(args));
+    const start = process.hrtime.bigint();
     simulate(JSON.stringify(config));
     wasm.push(ms(start));
   }
