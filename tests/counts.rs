@@ -211,3 +211,90 @@ fn a_counted_trial_is_its_seed_and_chunks_make_the_same_records() {
     assert_eq!(whole[5], counts::run_trial(&config, 5));
     assert_ne!(whole[5], whole[6], "trials have their own seeds");
 }
+
+/// Mean and standard deviation, each with its standard error: the mean's sd / sqrt(n); the sd's
+/// from the sample's fourth central moment, Var(s^2) = (m4 - s^4) / n, through s = sqrt(s^2)
+/// (delta method: se(s) = se(s^2) / (2 s)), which holds for any law with a fourth moment.
+fn mean_and_sd_with_errors(values: &[f64]) -> ((f64, f64), (f64, f64)) {
+    let n = values.len() as f64;
+    let (mean, mean_error) = mean_and_error(values);
+    let variance = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    let m4 = values.iter().map(|v| (v - mean).powi(4)).sum::<f64>() / n;
+    let sd = variance.sqrt();
+    let sd_error = ((m4 - variance * variance).max(0.0) / n).sqrt() / (2.0 * sd);
+    ((mean, mean_error), (sd, sd_error))
+}
+
+/// A pull round is a handful of binomial draws, whatever N (the count of uninformed callers
+/// informed is exactly binomial: callers are independent). Against the node-by-node driver at
+/// N where those draws take the transformed-rejection path in most rounds: 2,000 trials each,
+/// from different seeds, the mean and the standard deviation of the rounds to inform everyone,
+/// and the mean datagrams per node, within 3 standard errors of their difference (the brief's
+/// tolerance; 7 configurations, 21 comparisons, all seeds fixed).
+#[test]
+fn counted_pulls_match_node_by_node_in_mean_and_spread_at_large_n() {
+    const TRIALS: u32 = 2000;
+    type Variant = (Mode, u32, &'static [(&'static str, &'static str)]);
+    let variants: [Variant; 7] = [
+        (Mode::Pull, 16384, &[]),
+        (
+            Mode::Pull,
+            16384,
+            &[("fanout", "2"), ("loss", "0.2"), ("crash", "0.1")],
+        ),
+        (Mode::Pull, 4096, &[("fanout", "3"), ("loss", "0.4")]),
+        (Mode::PushPull, 16384, &[]),
+        (Mode::PushPull, 8192, &[("loss", "0.3")]),
+        (Mode::PushPull, 4096, &[("fanout", "2"), ("crash", "0.3")]),
+        (Mode::Push, 16384, &[]),
+    ];
+    for (mode, nodes, changes) in variants {
+        let config = config(mode, nodes, changes);
+        assert!(counts::counts(&config));
+        let by_node = ensemble::run_trials(&config, 0, TRIALS);
+        let counted = sweep::run_trials(
+            &Config {
+                seed: 2017,
+                ..config.clone()
+            },
+            0,
+            TRIALS,
+        );
+        let label = format!("{mode} N = {nodes} {changes:?}");
+        let rounds = |records: &[TrialRecord]| -> Vec<f64> {
+            records
+                .iter()
+                .map(|r| r.completion_time.expect("completes"))
+                .collect()
+        };
+        let ((mean_a, mean_error_a), (sd_a, sd_error_a)) =
+            mean_and_sd_with_errors(&rounds(&by_node));
+        let ((mean_b, mean_error_b), (sd_b, sd_error_b)) =
+            mean_and_sd_with_errors(&rounds(&counted));
+        let bound = 3.0 * mean_error_a.hypot(mean_error_b);
+        assert!(
+            (mean_a - mean_b).abs() <= bound,
+            "{label}: mean rounds {mean_a} node by node, {mean_b} counted (bound {bound})"
+        );
+        let bound = 3.0 * sd_error_a.hypot(sd_error_b);
+        assert!(
+            (sd_a - sd_b).abs() <= bound,
+            "{label}: sd of rounds {sd_a} node by node, {sd_b} counted (bound {bound})"
+        );
+        let per_node = |records: &[TrialRecord]| -> Vec<f64> {
+            records
+                .iter()
+                .map(|r| r.datagrams as f64 / f64::from(r.live))
+                .collect()
+        };
+        let ((a, error_a), (b, error_b)) = (
+            mean_and_error(&per_node(&by_node)),
+            mean_and_error(&per_node(&counted)),
+        );
+        let bound = 3.0 * error_a.hypot(error_b);
+        assert!(
+            (a - b).abs() <= bound,
+            "{label}: datagrams per node {a} node by node, {b} counted (bound {bound})"
+        );
+    }
+}

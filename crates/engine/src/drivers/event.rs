@@ -11,8 +11,7 @@ use crate::report::{
     TICKS_PER_ROUND, Tick, TimerChange, TimerStep, round_start,
 };
 use crate::rng::{Chance, Rng, Stream};
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::{BTreeMap, VecDeque};
 
 enum Pending<P: Protocol> {
     Arrive {
@@ -41,21 +40,89 @@ struct Entry<P: Protocol> {
     pending: Pending<P>,
 }
 
-impl<P: Protocol> PartialEq for Entry<P> {
-    fn eq(&self, other: &Self) -> bool {
-        (self.tick, self.sequence) == (other.tick, other.sequence)
-    }
+/// The queue, ordered by (tick, sequence): one first-in first-out line per tick. Sequences are
+/// handed out in the order entries are pushed, so a tick's line is already in sequence order,
+/// and only the distinct ticks need sorting. A flood puts thousands of datagrams on the same few
+/// ticks (SRM's session messages: N² a period), where a binary heap of every entry spent most
+/// of a run in `pop`. A line is a list of chunks of at most `CHUNK` entries, and a full-size chunk
+/// emptied by `pop` goes to the next line that grows long: the queue holds about what is in it,
+/// as the heap did, not a drained line's capacity beside a growing one's.
+struct TickQueue<P: Protocol> {
+    lines: BTreeMap<Tick, VecDeque<Chunk<P>>>,
+    spare: Vec<Chunk<P>>,
+    /// Entries queued.
+    len: usize,
 }
-impl<P: Protocol> Eq for Entry<P> {}
-impl<P: Protocol> PartialOrd for Entry<P> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
+
+type Chunk<P> = VecDeque<Entry<P>>;
+
+/// Entries per chunk of a line.
+const CHUNK: usize = 256;
+
+impl<P: Protocol> TickQueue<P> {
+    fn new() -> Self {
+        TickQueue {
+            lines: BTreeMap::new(),
+            spare: Vec::new(),
+            len: 0,
+        }
     }
-}
-impl<P: Protocol> Ord for Entry<P> {
-    fn cmp(&self, other: &Self) -> Ordering {
-        // BinaryHeap is a max-heap: reverse, so the earliest entry is on top.
-        (other.tick, other.sequence).cmp(&(self.tick, self.sequence))
+
+    fn push(&mut self, entry: Entry<P>) {
+        let line = self.lines.entry(entry.tick).or_default();
+        match line.back() {
+            // A line's first chunk grows as it fills: most ticks hold a few timers.
+            None => line.push_back(VecDeque::new()),
+            Some(chunk) if chunk.len() == CHUNK => {
+                let chunk = self
+                    .spare
+                    .pop()
+                    .unwrap_or_else(|| VecDeque::with_capacity(CHUNK));
+                line.push_back(chunk);
+            }
+            Some(_) => {}
+        }
+        let chunk = line.back_mut().expect("a chunk with room");
+        debug_assert!(
+            chunk
+                .back()
+                .is_none_or(|last| last.sequence < entry.sequence)
+        );
+        chunk.push_back(entry);
+        self.len += 1;
+    }
+
+    fn peek(&self) -> Option<&Entry<P>> {
+        let (_, line) = self.lines.first_key_value()?;
+        line.front().and_then(VecDeque::front)
+    }
+
+    fn pop(&mut self) -> Option<Entry<P>> {
+        let mut first = self.lines.first_entry()?;
+        let line = first.get_mut();
+        let chunk = line.front_mut()?;
+        let entry = chunk.pop_front();
+        self.len -= 1;
+        if chunk.is_empty() {
+            let empty = line.pop_front().expect("the front chunk");
+            // Full-size chunks are kept for the next long line, no more of them than the
+            // entries still queued would fill.
+            if empty.capacity() >= CHUNK && self.spare.len() * CHUNK < self.len {
+                self.spare.push(empty);
+            }
+        }
+        if line.is_empty() {
+            first.remove();
+        }
+        entry
+    }
+
+    fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &Entry<P>> {
+        self.lines.values().flatten().flatten()
     }
 }
 
@@ -171,7 +238,7 @@ pub struct EventNetwork<P: Protocol> {
     informed_tick: Vec<Tick>,
     informer: Vec<u32>,
     informed_live: u32,
-    queue: BinaryHeap<Entry<P>>,
+    queue: TickQueue<P>,
     sequence: u64,
     /// Crashes and recoveries made between steps, reported with the next step.
     pending_events: Vec<NodeEvent>,
@@ -280,7 +347,7 @@ impl<P: Protocol> EventNetwork<P> {
             informer: (0..nodes).collect(),
             informed_live,
             holders,
-            queue: BinaryHeap::new(),
+            queue: TickQueue::new(),
             sequence: 0,
             pending_events: Vec::new(),
             crashed_since: Vec::new(),
