@@ -1,9 +1,10 @@
 // Frame-time benchmark in headless Chromium over the release build: a run playing at speed=60
 // (a round every frame) with the ?perf=1 readout, for every protocol. Budgets: median frame work
-// under 16 ms at N = 500 (every datagram animated) and N = 10,000, under 33 ms at N = 100,000 and,
-// for push, pull and push-pull, at N = 2,000 (the most nodes whose datagrams are animated: at least
-// 30 frames a second) and at N = 2^20 (a million cells on the dense field) with the wasm memory
-// under 256 MB; first frame within 1 s of load.
+// under 16 ms at N = 500 (every datagram animated) and N = 10,000, under 33 ms at N = 100,000, at
+// N = 2,000 (the most nodes whose datagrams are animated: at least 30 frames a second) and, for
+// push, pull and push-pull, at N = 2^20 (a million cells on the dense field) with the wasm memory
+// under 256 MB; first frame within 1 s of load. A protocol capped lower in the page is measured
+// at its cap.
 import { serveDist, launch } from '../e2e/harness.mjs';
 
 const cases = [
@@ -14,6 +15,8 @@ const cases = [
 // 90% loss keeps a run going long enough to fill the 120-frame window with real rounds; the tree
 // repairs its losses (it would end after its depth otherwise).
 const extra = { tree: '&b=2&repair=1', centralized: '&b=16', srm: '&b=2&loss=0.05&packets=16', rmtp: '&loss=0.3&packets=16' };
+// The page's cap on N per protocol (`page_nodes` in its descriptor), where it is below 10^5.
+const pageCap = { srm: 2000, rmtp: 20000 };
 const server = await serveDist();
 const browser = await launch();
 let failed = false;
@@ -21,9 +24,18 @@ console.log('\nFrames while playing at 60 rounds/s (headless Chromium, release b
 console.log('mode           nodes   median   worst    fps   first frame   memory   budget');
 for (const mode of ['centralized', 'tree', 'srm', 'rmtp', 'push', 'pull', 'push-pull']) {
   const gossip = ['push', 'pull', 'push-pull'].includes(mode);
-  const animated = gossip ? [{ nodes: 2000, budget: 33, fps: 30 }] : [];
+  // Every protocol at 2,000 nodes, the most whose datagrams fly (30 fps at least); the cases
+  // above a protocol's page cap are measured at its cap instead (the page would lower N).
+  const animated = [{ nodes: 2000, budget: 33, fps: 30 }];
   const million = gossip ? [{ nodes: 1048576, budget: 33 }] : [];
-  for (const { nodes, budget, fps: floor = 0 } of [...cases, ...animated, ...million]) {
+  const cap = pageCap[mode] ?? Infinity;
+  const runs = [...cases, ...animated, ...million]
+    .filter(({ nodes }) => nodes <= cap || !cases.concat(animated).some((c) => c.nodes === cap));
+  const seen = new Set();
+  for (const { nodes: asked, budget, fps: floor = 0 } of runs) {
+    const nodes = Math.min(asked, cap);
+    if (seen.has(nodes)) continue;
+    seen.add(nodes);
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     await page.goto(`${server.origin}/?perf=1&n=${nodes}&mode=${mode}&loss=0.9&speed=60&autoplay=1${extra[mode] ?? ''}`);
     await page.waitForTimeout(2500);

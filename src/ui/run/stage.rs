@@ -1221,7 +1221,10 @@ fn draw_nodes(
         let cuts = with_layer(context, key, width, height, |layer| {
             layer.set_fill_style_str(&palette::css(palette::BACKGROUND, 1.0));
             layer.fill_rect(0.0, 0.0, width, height);
-            scene.paint(layer, None).0
+            let cuts = scene.paint(layer, None).0;
+            // Thousands of timer arcs cost a frame each: they are drawn as the round ends.
+            draw_timer_arcs(layer, &layout, report, round_start(round.max(1) + 1), ratio);
+            cuts
         });
         draw_trails(context, &layout, report, &timeline, kinds, progress, ratio);
         scene.landed(context, progress);
@@ -1229,30 +1232,8 @@ fn draw_nodes(
     } else {
         scene.paint(context, Some((progress, &timeline)))
     };
-    // Pending timers: an arc round the node that fills until the timer fires; the one closest to
-    // firing per node and kind, in one path per colour.
-    let radius = layout.node_radius + 4.5 * ratio;
-    for (colour, repair) in [(palette::PULL, false), (palette::REPAIR, true)] {
-        let mut nearest: Vec<f64> = vec![-1.0; nodes as usize];
-        for timer in report
-            .timers
-            .iter()
-            .filter(|timer| !timer.name.is_empty() && timer.name.starts_with("repair") == repair)
-        {
-            let span = (timer.due.saturating_sub(timer.set)).max(1) as f64;
-            let done = ((now.saturating_sub(timer.set)) as f64 / span).clamp(0.05, 1.0);
-            let slot = &mut nearest[timer.node as usize];
-            *slot = slot.max(done);
-        }
-        context.set_line_width(2.5 * ratio);
-        context.set_stroke_style_str(&palette::css(colour, 0.9));
-        context.begin_path();
-        for (node, &done) in nearest.iter().enumerate().filter(|(_, done)| **done >= 0.0) {
-            let (x, y) = layout.position(node as u32);
-            context.move_to(x, y - radius);
-            let _ = context.arc(x, y, radius, -PI / 2.0, -PI / 2.0 + TAU * done);
-        }
-        context.stroke();
+    if nodes <= LAYERED_NODES {
+        draw_timer_arcs(context, &layout, report, now, ratio);
     }
 
     let mut datagrams = Batch::default();
@@ -1305,6 +1286,44 @@ fn draw_nodes(
         cuts,
         datagrams: drawn,
         every,
+    }
+}
+
+/// Pending timers: an arc round the node that fills until the timer fires (at tick `now`); the
+/// one closest to firing per node and kind, in one path per colour.
+fn draw_timer_arcs(
+    context: &CanvasRenderingContext2d,
+    layout: &Layout,
+    report: &RoundReport,
+    now: Tick,
+    ratio: f64,
+) {
+    if report.timers.is_empty() {
+        return;
+    }
+    let nodes = layout.nodes;
+    let radius = layout.node_radius + 4.5 * ratio;
+    for (colour, repair) in [(palette::PULL, false), (palette::REPAIR, true)] {
+        let mut nearest: Vec<f64> = vec![-1.0; nodes as usize];
+        for timer in report
+            .timers
+            .iter()
+            .filter(|timer| !timer.name.is_empty() && timer.name.starts_with("repair") == repair)
+        {
+            let span = (timer.due.saturating_sub(timer.set)).max(1) as f64;
+            let done = ((now.saturating_sub(timer.set)) as f64 / span).clamp(0.05, 1.0);
+            let slot = &mut nearest[timer.node as usize];
+            *slot = slot.max(done);
+        }
+        context.set_line_width(2.5 * ratio);
+        context.set_stroke_style_str(&palette::css(colour, 0.9));
+        context.begin_path();
+        for (node, &done) in nearest.iter().enumerate().filter(|(_, done)| **done >= 0.0) {
+            let (x, y) = layout.position(node as u32);
+            context.move_to(x, y - radius);
+            let _ = context.arc(x, y, radius, -PI / 2.0, -PI / 2.0 + TAU * done);
+        }
+        context.stroke();
     }
 }
 
