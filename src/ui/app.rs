@@ -606,8 +606,7 @@ pub fn app() -> Html {
                             <Expectation run={run_props.run.clone()} version={lab.version} />
                             if lesson_chart == LessonChart::Comparison {
                                 <div class="lesson-chart" data-testid="lesson-chart">
-                                    <canvas ref={views.comparison.clone()} class="chart small" data-testid="comparison-chart" role="img"
-                                        aria-label="The same run with the protocol's switch on and off"></canvas>
+                                    { small_chart(&views.comparison, "comparison-chart", "The same run with the protocol's switch on and off") }
                                 </div>
                             } else if lesson_chart == LessonChart::Detection && cassandra {
                                 // Cassandra's lesson is phi's climb to the threshold.
@@ -636,13 +635,10 @@ pub fn app() -> Html {
                     </div>
                     // views (#8): PNG, SVG and CSV of the run's charts.
                     <crate::ui::lecture::export::ExportButtons canvas={views.chart.clone()} name={run_exports.0.clone()} csv={run_exports.1.clone()} />
-                    <canvas ref={views.datagrams.clone()} class="chart small" data-testid="datagrams-chart" role="img"
-                        aria-label="Datagrams per round"></canvas>
+                    { small_chart(&views.datagrams, "datagrams-chart", "Datagrams per round") }
                     <crate::ui::lecture::export::ExportButtons canvas={views.datagrams.clone()} name={format!("datagrams-{}", run_exports.0)} csv={run_exports.2.clone()} />
                     <ul class="legend chart-legend" aria-label="Datagrams chart legend">
-                        { for datagrams::series(kinds).iter().map(|line| html! {
-                            <li><span class="swatch line" style={format!("--swatch: {}", palette::hex(line.colour))} aria-hidden="true"></span>{ line.label }</li>
-                        }) }
+                        { for datagrams::series(kinds).iter().map(|line| line_entry(line.colour, line.label.to_string())) }
                     </ul>
                     // The space-time diagram of the run so far, for networks small enough to read.
                     if nodes <= super::views::spacetime::PANEL_NODES {
@@ -651,21 +647,16 @@ pub fn app() -> Html {
                     }
                     // async-racks
                     if lab.run.borrow().simulation.racks().racks > 1 {
-                        <canvas ref={views.core.clone()} class="chart small" data-testid="core-chart" role="img"
-                            aria-label="Datagrams through the core switch per round"></canvas>
+                        { small_chart(&views.core, "core-chart", "Datagrams through the core switch per round") }
                     }
                     if many_messages {
                         // Many messages (issue #10): coverage per message, latency per policy.
-                        <canvas ref={views.coverage.clone()} class="chart small" data-testid="coverage-chart" role="img"
-                            aria-label="Coverage of each message per round: one row per message, darker is more nodes"></canvas>
+                        { small_chart(&views.coverage, "coverage-chart", "Coverage of each message per round: one row per message, darker is more nodes") }
                         <p class="chart-note">{ "Each row is a message, each column a round: the darker, the more live nodes hold it. Below, the same seed under each policy: rounds from a message's injection until every live node has it." }</p>
                         if let Some(comparison) = lab.run.borrow().comparison.as_ref() {
-                            <canvas ref={views.comparison.clone()} class="chart small" data-testid="latency-chart" role="img"
-                                aria-label="Latency per message under each policy on the same seed"></canvas>
+                            { small_chart(&views.comparison, "latency-chart", "Latency per message under each policy on the same seed") }
                             <ul class="legend chart-legend" aria-label="Latency chart legend" data-testid="latency-legend">
-                                { for comparison.lines.iter().zip(latency::COLOURS).map(|(line, rgb)| html! {
-                                    <li><span class="swatch line" style={format!("--swatch: {}", palette::hex(rgb))} aria-hidden="true"></span>{ line.label.clone() }</li>
-                                }) }
+                                { for comparison.lines.iter().zip(latency::COLOURS).map(|(line, rgb)| line_entry(rgb, line.label.clone())) }
                             </ul>
                         }
                     }
@@ -683,4 +674,21 @@ pub fn app() -> Html {
             }
         </div>
     }
+}
+
+/// One of the run view's small charts: a canvas the views draw on. One function rather than the
+/// markup repeated: each element of `html!` is code in the page's wasm.
+#[inline(never)]
+fn small_chart(canvas: &NodeRef, test_id: &'static str, label: &'static str) -> Html {
+    html! {
+        <canvas ref={canvas.clone()} class="chart small" data-testid={test_id} role="img"
+            aria-label={label}></canvas>
+    }
+}
+
+/// A chart legend's entry: a line swatch and the series' name.
+#[inline(never)]
+fn line_entry(colour: palette::Rgb, label: String) -> Html {
+    let style = format!("--swatch: {}", palette::hex(colour));
+    html! { <li><span class="swatch line" {style} aria-hidden="true"></span>{ label }</li> }
 }

@@ -8,6 +8,14 @@
 use serde_json::Value;
 use std::fmt::Write;
 
+/// Parses JSON text into a `Value`: the one place the page's wasm compiles serde_json's `Value`
+/// reader (the engine's traces and the page's tours both call it; a generic call in each crate
+/// would compile it twice).
+#[inline(never)]
+pub fn parse(text: &str) -> serde_json::Result<Value> {
+    serde_json::from_str(text)
+}
+
 pub fn to_string(value: &Value) -> String {
     let mut out = String::new();
     write(value, &mut out);

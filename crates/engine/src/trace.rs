@@ -295,8 +295,8 @@ fn parse_line(number: usize, text: &str) -> Result<Event, TraceError> {
             format!("{} characters; a line holds at most {MAX_LINE}", text.len()),
         ));
     }
-    let value: Value =
-        serde_json::from_str(text).map_err(|error| at(number, format!("not JSON ({error})")))?;
+    let value =
+        crate::json::parse(text).map_err(|error| at(number, format!("not JSON ({error})")))?;
     let Value::Object(fields) = value else {
         return Err(at(
             number,

@@ -58,6 +58,14 @@ pub fn slider(props: &SliderProps) -> Html {
     }
 }
 
+/// A slider from its properties: the controls build each as a plain struct and mount them here,
+/// so that the component's mounting is compiled once rather than at every slider (each `html!`
+/// element or component is code in the page's wasm).
+#[inline(never)]
+fn slider_row(props: SliderProps) -> Html {
+    html! { <Slider ..props /> }
+}
+
 /// 1048576 as "1,048,576".
 fn grouped(value: u32) -> String {
     let digits = value.to_string();
@@ -171,28 +179,47 @@ pub fn controls(props: &ControlsProps) -> Html {
                     </div>
                 }) }
             </div>
-            <Slider id="nodes" label="Nodes N" min={nodes_low.log10()} max={nodes_high.log10()} step={0.001}
-                value={f64::from(config.nodes).log10()} number={f64::from(config.nodes)} number_min={nodes_low}
-                number_max={nodes_high} number_step={1.0} hint={nodes_hint}
-                on_slide={on_nodes_slide} on_number={send(Action::SetNodes)} />
-            <Slider id="fanout" label="Fanout b" min={1.0} max={16.0} step={1.0} value={f64::from(config.fanout)}
-                number={f64::from(config.fanout)} number_min={1.0} number_max={16.0} number_step={1.0}
-                hint={if props.protocols.is_some() { "what b means depends on the protocol: gossip peers per round, tree arity, unicasts per round; 1 to 16" } else { fanout_hint(config.mode) }} on_slide={send(Action::SetFanout)} on_number={send(Action::SetFanout)} />
-            <Slider id="loss" label="Loss %" min={0.0} max={100.0} step={1.0} value={config.network.loss * 100.0}
-                number={config.network.loss * 100.0} number_min={0.0} number_max={100.0} number_step={0.1}
-                hint="each datagram lost with this chance" on_slide={percent(Action::SetLoss)} on_number={percent(Action::SetLoss)} />
-            <Slider id="crash" label="Crashed %" min={0.0} max={99.0} step={1.0} value={config.network.crash * 100.0}
-                number={config.network.crash * 100.0} number_min={0.0} number_max={99.0} number_step={0.1}
-                hint="nodes dead from the start, 0 to 99" on_slide={percent(Action::SetCrash)} on_number={percent(Action::SetCrash)} />
+            { slider_row(SliderProps {
+                id: "nodes".into(), label: "Nodes N".into(), min: nodes_low.log10(),
+                max: nodes_high.log10(), step: 0.001, value: f64::from(config.nodes).log10(),
+                number: f64::from(config.nodes), number_min: nodes_low, number_max: nodes_high,
+                number_step: 1.0, hint: nodes_hint.into(), on_slide: on_nodes_slide,
+                on_number: send(Action::SetNodes),
+            }) }
+            { slider_row(SliderProps {
+                id: "fanout".into(), label: "Fanout b".into(), min: 1.0, max: 16.0, step: 1.0,
+                value: f64::from(config.fanout), number: f64::from(config.fanout), number_min: 1.0,
+                number_max: 16.0, number_step: 1.0,
+                hint: (if props.protocols.is_some() { "what b means depends on the protocol: gossip peers per round, tree arity, unicasts per round; 1 to 16" } else { fanout_hint(config.mode) }).into(),
+                on_slide: send(Action::SetFanout), on_number: send(Action::SetFanout),
+            }) }
+            { slider_row(SliderProps {
+                id: "loss".into(), label: "Loss %".into(), min: 0.0, max: 100.0, step: 1.0,
+                value: config.network.loss * 100.0, number: config.network.loss * 100.0,
+                number_min: 0.0, number_max: 100.0, number_step: 0.1,
+                hint: "each datagram lost with this chance".into(),
+                on_slide: percent(Action::SetLoss), on_number: percent(Action::SetLoss),
+            }) }
+            { slider_row(SliderProps {
+                id: "crash".into(), label: "Crashed %".into(), min: 0.0, max: 99.0, step: 1.0,
+                value: config.network.crash * 100.0, number: config.network.crash * 100.0,
+                number_min: 0.0, number_max: 99.0, number_step: 0.1,
+                hint: "nodes dead from the start, 0 to 99".into(),
+                on_slide: percent(Action::SetCrash), on_number: percent(Action::SetCrash),
+            }) }
             { match &props.protocols {
                 None => protocol_controls(config, &props.dispatch, true),
                 Some(modes) => views_protocol_controls(config, modes, &props.dispatch),
             } }
             { async_racks_controls(config, &props.dispatch) }
             { failure_controls(config, props.click_crashes, props.recover_with_state, &props.dispatch) }
-            <Slider id="speed" label="Speed (rounds/s)" min={limits::SPEED.0} max={limits::SPEED.1} step={0.25}
-                value={props.speed} number={props.speed} number_min={limits::SPEED.0} number_max={limits::SPEED.1}
-                number_step={0.25} hint="0.25 to 60" on_slide={send(Action::SetSpeed)} on_number={send(Action::SetSpeed)} />
+            { slider_row(SliderProps {
+                id: "speed".into(), label: "Speed (rounds/s)".into(), min: limits::SPEED.0,
+                max: limits::SPEED.1, step: 0.25, value: props.speed, number: props.speed,
+                number_min: limits::SPEED.0, number_max: limits::SPEED.1, number_step: 0.25,
+                hint: "0.25 to 60".into(), on_slide: send(Action::SetSpeed),
+                on_number: send(Action::SetSpeed),
+            }) }
             <div class="seed">
                 <label for="seed">{ "Seed" }</label>
                 <input id="seed" type="text" inputmode="numeric" value={config.seed.to_string()} onchange={on_seed} />
@@ -236,10 +263,13 @@ fn protocol_controls(config: &Config, dispatch: &Callback<Action>, shared: bool)
                     }) }
                 </div>
                 if transport == Transport::Reliable {
-                    <Slider id="timeout" label="Timeout (rounds)" min={low} max={20.0} step={1.0} value={timeout}
-                        number={timeout} number_min={low} number_max={high} number_step={1.0}
-                        hint="rounds without an ACK before sending again, 1 to 100"
-                        on_slide={send(Action::SetTimeout)} on_number={send(Action::SetTimeout)} />
+                    { slider_row(SliderProps {
+                        id: "timeout".into(), label: "Timeout (rounds)".into(), min: low,
+                        max: 20.0, step: 1.0, value: timeout, number: timeout, number_min: low,
+                        number_max: high, number_step: 1.0,
+                        hint: "rounds without an ACK before sending again, 1 to 100".into(),
+                        on_slide: send(Action::SetTimeout), on_number: send(Action::SetTimeout),
+                    }) }
                 }
             </div>
         });
@@ -265,10 +295,13 @@ fn protocol_controls(config: &Config, dispatch: &Callback<Action>, shared: bool)
                     { "Repair orphans" }
                 </label>
                 if let Some(delay) = delay {
-                    <Slider id="repair-delay" label="Repair after (rounds)" min={low} max={20.0} step={1.0}
-                        value={f64::from(delay)} number={f64::from(delay)} number_min={low} number_max={high}
-                        number_step={1.0} hint="rounds an orphan waits before asking its nearest live ancestor"
-                        on_slide={send(set_delay)} on_number={send(set_delay)} />
+                    { slider_row(SliderProps {
+                        id: "repair-delay".into(), label: "Repair after (rounds)".into(), min: low,
+                        max: 20.0, step: 1.0, value: f64::from(delay), number: f64::from(delay),
+                        number_min: low, number_max: high, number_step: 1.0,
+                        hint: "rounds an orphan waits before asking its nearest live ancestor".into(),
+                        on_slide: send(set_delay), on_number: send(set_delay),
+                    }) }
                 }
             </div>
         });
@@ -495,10 +528,13 @@ fn push_variant_controls(config: &Config, dispatch: &Callback<Action>) -> Html {
                 { "Then pull" }
             </label>
             if until.is_some() {
-                <Slider id="push-until" label="Push until informed (%)" min={0.0} max={100.0} step={5.0}
-                    value={percent} number={percent} number_min={0.0} number_max={100.0} number_step={1.0}
-                    hint="push while fewer know, then every live node pulls: push is fast at the start, pull at the end"
-                    on_slide={set_until.clone()} on_number={set_until} />
+                { slider_row(SliderProps {
+                    id: "push-until".into(), label: "Push until informed (%)".into(), min: 0.0,
+                    max: 100.0, step: 5.0, value: percent, number: percent, number_min: 0.0,
+                    number_max: 100.0, number_step: 1.0,
+                    hint: "push while fewer know, then every live node pulls: push is fast at the start, pull at the end".into(),
+                    on_slide: set_until.clone(), on_number: set_until,
+                }) }
             }
         </div>
     }
@@ -570,9 +606,11 @@ fn real_slider(
         Callback::from(move |value: f64| dispatch.emit(Action::SetParam(key, value.to_string())))
     };
     html! {
-        <Slider id={key} label={label} min={min} max={max} step={step} value={value} number={value}
-            number_min={min} number_max={max} number_step={step} hint={hint}
-            on_slide={set.clone()} on_number={set} />
+        { slider_row(SliderProps {
+            id: key.into(), label: label.into(), min, max, step, value, number: value,
+            number_min: min, number_max: max, number_step: step, hint: hint.into(),
+            on_slide: set.clone(), on_number: set,
+        }) }
     }
 }
 
@@ -610,10 +648,13 @@ pub fn param_slider(
         Callback::from(move |value: f64| dispatch.emit(Action::SetParam(key, value.to_string())))
     };
     html! {
-        <Slider id={param.flag()} label={param.label} min={min} max={slider_max.max(min + 1.0)} step={1.0}
-            value={value} number={value} number_min={min} number_max={max} number_step={1.0}
-            hint={format!("{}, {}", param.help.split_once(": ").map_or(param.help, |(_, help)| help), param.range_text())}
-            on_slide={set.clone()} on_number={set} />
+        { slider_row(SliderProps {
+            id: param.flag().into(), label: param.label.into(), min,
+            max: slider_max.max(min + 1.0), step: 1.0, value, number: value, number_min: min,
+            number_max: max, number_step: 1.0,
+            hint: (format!("{}, {}", param.help.split_once(": ").map_or(param.help, |(_, help)| help), param.range_text())).into(),
+            on_slide: set.clone(), on_number: set,
+        }) }
     }
 }
 

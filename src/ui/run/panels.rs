@@ -47,22 +47,20 @@ pub fn counts(props: &RunProps) -> Html {
     };
     html! {
         <dl class="counts">
-            <div><dt>{ "Round" }</dt><dd data-testid="round">{ simulation.round() }</dd></div>
+            { plain("Round", "round", simulation.round().to_string()) }
             <div><dt>{ tally }</dt><dd><span data-testid="informed">{ informed }</span>
                 { " / " }<span data-testid="live">{ live }</span>{ " live" }</dd></div>
-            <div><dt>{ "Fraction" }</dt><dd data-testid="fraction">{ percent(f64::from(informed) / f64::from(live)) }</dd></div>
-            <div><dt>{ "Datagrams" }</dt><dd><span data-testid="datagrams">{ totals.datagrams }</span>
-                <small>{ format!(" ({per_node:.1}/node)") }</small></dd></div>
+            { plain("Fraction", "fraction", percent(f64::from(informed) / f64::from(live))) }
+            { noted("Datagrams", "datagrams", totals.datagrams.to_string(), format!(" ({per_node:.1}/node)")) }
             <div><dt>{ "Redundant" }</dt><dd data-testid="redundant">{ percent(redundant_share) }<small>{ " of payloads" }</small></dd></div>
-            <div><dt>{ "Lost" }</dt><dd><span data-testid="lost">{ totals.lost }</span>
-                <small>{ format!(" +{} to crashed", totals.to_crashed) }</small></dd></div>
+            { noted("Lost", "lost", totals.lost.to_string(), format!(" +{} to crashed", totals.to_crashed)) }
             // Partitions: datagrams dropped at a cut, and whether one holds now.
             if !simulation.config().partitions.is_empty() {
                 <div><dt>{ "Partitioned" }</dt><dd><span data-testid="partitioned">{ totals.partitioned }</span>
                     <small data-testid="partition-state">{ partition_state(simulation) }</small></dd></div>
             }
             // Failures and delays: datagrams sent and not yet arrived.
-            <div><dt>{ "In flight" }</dt><dd data-testid="in-flight">{ simulation.in_flight() }</dd></div>
+            { plain("In flight", "in-flight", simulation.in_flight().to_string()) }
             <div><dt>{ "At the sender" }</dt><dd><span data-testid="at-sender">{ totals.at_sender }</span>
                 <small>{ " (at most " }<span data-testid="peak-at-sender">{ simulation.peak_at_sender() }</span>{ " a round)" }</small></dd></div>
             // async-racks: datagrams through the core switch, with racks.
@@ -75,8 +73,7 @@ pub fn counts(props: &RunProps) -> Html {
                 // Many messages (issue #10): latency from injection until every live node has it.
                 <div><dt>{ "Latency" }</dt><dd><span data-testid="message-latency">{ mean }</span>
                     <small>{ " mean, " }</small><span data-testid="message-latency-worst">{ worst }</span><small>{ " worst" }</small></dd></div>
-                <div><dt>{ "Incomplete" }</dt><dd><span data-testid="incomplete-messages">{ incomplete }</span>
-                    <small>{ format!(" of {} messages", simulation.messages()) }</small></dd></div>
+                { noted("Incomplete", "incomplete-messages", incomplete.to_string(), format!(" of {} messages", simulation.messages())) }
             }
             <div class="kinds"><dt>{ "By kind" }</dt><dd>
                 { for simulation.kinds().iter().enumerate().map(|(index, kind)| html! {
@@ -84,6 +81,23 @@ pub fn counts(props: &RunProps) -> Html {
                 }) }
             </dd></div>
         </dl>
+    }
+}
+
+/// A row of the counts (here and in the views' numbers): its label and a value (`test_id` names it for the tests). One function
+/// per kind of row rather than the markup repeated: each element of `html!` is code in the
+/// page's wasm.
+#[inline(never)]
+pub(crate) fn plain(label: &'static str, test_id: &'static str, value: String) -> Html {
+    html! { <div><dt>{ label }</dt><dd data-testid={test_id}>{ value }</dd></div> }
+}
+
+/// A row of the counts whose value has a note after it.
+#[inline(never)]
+fn noted(label: &'static str, test_id: &'static str, value: String, note: String) -> Html {
+    html! {
+        <div><dt>{ label }</dt><dd><span data-testid={test_id}>{ value }</span>
+            <small>{ note }</small></dd></div>
     }
 }
 
@@ -264,78 +278,145 @@ fn swatch(colour: Rgb, shape: &'static str) -> Html {
     html! { <span class={classes!("swatch", shape)} style={style} aria-hidden="true"></span> }
 }
 
+/// A legend entry: a swatch and its words. One function rather than the markup repeated: each
+/// element of `html!` is code in the page's wasm.
+#[inline(never)]
+fn entry(colour: Rgb, shape: &'static str, label: String) -> Html {
+    html! { <li>{ swatch(colour, shape) }{ label }</li> }
+}
+
 #[function_component(Legend)]
 pub fn legend(props: &LegendProps) -> Html {
     // The protocol's words: membership counts the nodes that consider X failed, not "informed".
     let informed = props.mode.spec().words().informed;
+    let mut entries: Vec<Html> = Vec::new();
+    let add = |entries: &mut Vec<Html>, colour: Rgb, shape: &'static str, label: &str| {
+        entries.push(entry(colour, shape, label.to_string()));
+    };
+    let kinds = |entries: &mut Vec<Html>| {
+        for kind in props.kinds {
+            let (colour, filled) = palette::look(kind.look);
+            let shape = if filled { "dot" } else { "hollow" };
+            entries.push(entry(colour, shape, kind.label.to_string()));
+        }
+    };
+    // Membership: the stage shows what the group believes about each member.
+    if props.mode.group() == Group::Membership {
+        // Cassandra: one observer's phi about each member (click a node to observe from it).
+        let beliefs = if props.mode == Mode::Cassandra {
+            add(
+                &mut entries,
+                palette::SELECTED,
+                "ring",
+                "the observer (click a node to choose)",
+            );
+            [
+                "its φ about the node: 0",
+                "φ near the threshold",
+                "φ past it: convicted",
+            ]
+        } else {
+            [
+                "believed alive",
+                "suspected (shade: by how many)",
+                "believed failed",
+            ]
+        };
+        let colours = [
+            stage::BELIEF_ALIVE,
+            stage::BELIEF_SUSPECTED,
+            stage::BELIEF_FAILED,
+        ];
+        for (colour, label) in colours.into_iter().zip(beliefs) {
+            add(&mut entries, colour, "node", label);
+        }
+        add(&mut entries, palette::CRASHED, "cross", "crashed");
+        if props.animated {
+            kinds(&mut entries);
+            add(&mut entries, palette::LOST, "cross", "lost datagram");
+        }
+        return html! { <ul class="legend" aria-label="Legend">{ for entries }</ul> };
+    }
     let gradient = format!(
         "background: linear-gradient(90deg, {}, {}, {})",
         palette::hex(palette::viridis(0.0)),
         palette::hex(palette::viridis(0.5)),
         palette::hex(palette::viridis(1.0))
     );
-    // Membership: the stage shows what the group believes about each member.
-    if props.mode.group() == Group::Membership {
-        // Cassandra: one observer's phi about each member (click a node to observe from it).
-        let cassandra = props.mode == Mode::Cassandra;
-        return html! {
-            <ul class="legend" aria-label="Legend">
-                if cassandra {
-                    <li>{ swatch(palette::SELECTED, "ring") }{ "the observer (click a node to choose)" }</li>
-                    <li>{ swatch(stage::BELIEF_ALIVE, "node") }{ "its φ about the node: 0" }</li>
-                    <li>{ swatch(stage::BELIEF_SUSPECTED, "node") }{ "φ near the threshold" }</li>
-                    <li>{ swatch(stage::BELIEF_FAILED, "node") }{ "φ past it: convicted" }</li>
-                } else {
-                    <li>{ swatch(stage::BELIEF_ALIVE, "node") }{ "believed alive" }</li>
-                    <li>{ swatch(stage::BELIEF_SUSPECTED, "node") }{ "suspected (shade: by how many)" }</li>
-                    <li>{ swatch(stage::BELIEF_FAILED, "node") }{ "believed failed" }</li>
-                }
-                <li>{ swatch(palette::CRASHED, "cross") }{ "crashed" }</li>
-                if props.animated {
-                    { for props.kinds.iter().map(|kind| {
-                        let (colour, filled) = palette::look(kind.look);
-                        html! { <li>{ swatch(colour, if filled { "dot" } else { "hollow" }) }{ kind.label }</li> }
-                    }) }
-                    <li>{ swatch(palette::LOST, "cross") }{ "lost datagram" }</li>
-                }
-            </ul>
-        };
+    add(&mut entries, palette::UNINFORMED, "node", "the others");
+    entries.push(html! {
+        <li><span class="swatch gradient" style={gradient} aria-hidden="true"></span>{ format!("{informed}: early → late round") }</li>
+    });
+    add(
+        &mut entries,
+        palette::NEW,
+        "ring",
+        &format!("{informed}, new this round"),
+    );
+    if props.mongering {
+        let infective = palette::viridis(0.5);
+        add(
+            &mut entries,
+            infective,
+            "node",
+            "infective: still spreading",
+        );
+        add(
+            &mut entries,
+            infective,
+            "ring",
+            "removed: stopped spreading",
+        );
     }
-    html! {
-        <ul class="legend" aria-label="Legend">
-            <li>{ swatch(palette::UNINFORMED, "node") }{ "the others" }</li>
-            <li><span class="swatch gradient" style={gradient} aria-hidden="true"></span>{ format!("{informed}: early → late round") }</li>
-            <li>{ swatch(palette::NEW, "ring") }{ format!("{informed}, new this round") }</li>
-            if props.mongering {
-                <li>{ swatch(palette::viridis(0.5), "node") }{ "infective: still spreading" }</li>
-                <li>{ swatch(palette::viridis(0.5), "ring") }{ "removed: stopped spreading" }</li>
-            }
-            <li>{ swatch(palette::INK, "ring") }{ "sender" }</li>
-            <li>{ swatch(palette::CRASHED, "cross") }{ "crashed" }</li>
-            if props.cut_off {
-                <li>{ swatch(palette::CUT_OFF, "node") }{ "cut off (below a crash, or never reached)" }</li>
-            }
-            if props.regions {
-                <li>{ swatch(palette::REGIONS[0], "line") }{ "region" }</li>
-                <li>{ swatch(palette::INK, "square") }{ "designated receiver" }</li>
-            }
-            if props.stream {
-                <li>{ swatch(palette::PUSH, "dot") }{ "share of the packets held" }</li>
-                <li>{ swatch(palette::PULL, "ring") }{ "pending request (NAK) or ACK timer" }</li>
-                <li>{ swatch(palette::REPAIR, "ring") }{ "pending repair timer" }</li>
-            }
-            if props.animated {
-                { for props.kinds.iter().map(|kind| {
-                    let (colour, filled) = palette::look(kind.look);
-                    html! { <li>{ swatch(colour, if filled { "dot" } else { "hollow" }) }{ kind.label }</li> }
-                }) }
-                <li>{ swatch(palette::REDUNDANT, "dot small") }{ "redundant (already knew)" }</li>
-                <li>{ swatch(palette::LOST, "cross") }{ "lost datagram" }</li>
-            } else {
-                <li class="note">{ format!("Above {} nodes each cell is a node; datagrams are not drawn.", crate::ui::state::ANIMATED_NODES) }</li>
-            }
-        </ul>
+    add(&mut entries, palette::INK, "ring", "sender");
+    add(&mut entries, palette::CRASHED, "cross", "crashed");
+    if props.cut_off {
+        add(
+            &mut entries,
+            palette::CUT_OFF,
+            "node",
+            "cut off (below a crash, or never reached)",
+        );
     }
+    if props.regions {
+        add(&mut entries, palette::REGIONS[0], "line", "region");
+        add(&mut entries, palette::INK, "square", "designated receiver");
+    }
+    if props.stream {
+        add(
+            &mut entries,
+            palette::PUSH,
+            "dot",
+            "share of the packets held",
+        );
+        add(
+            &mut entries,
+            palette::PULL,
+            "ring",
+            "pending request (NAK) or ACK timer",
+        );
+        add(
+            &mut entries,
+            palette::REPAIR,
+            "ring",
+            "pending repair timer",
+        );
+    }
+    if props.animated {
+        kinds(&mut entries);
+        add(
+            &mut entries,
+            palette::REDUNDANT,
+            "dot small",
+            "redundant (already knew)",
+        );
+        add(&mut entries, palette::LOST, "cross", "lost datagram");
+    } else {
+        entries.push(html! {
+            <li class="note">{ format!("Above {} nodes each cell is a node; datagrams are not drawn.", crate::ui::state::ANIMATED_NODES) }</li>
+        });
+    }
+    html! { <ul class="legend" aria-label="Legend">{ for entries }</ul> }
 }
 
 #[derive(Properties, PartialEq)]

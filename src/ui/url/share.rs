@@ -135,7 +135,7 @@ fn text(
 /// Parses and checks a tour: every step's query must parse without a notice, every action name
 /// a node of that step's network and a round at most `MAX_ROUND`.
 pub fn parse_tour(json: &str) -> Result<Tour, String> {
-    let json: serde_json::Value = serde_json::from_str(json)
+    let json = crate::engine::json::parse(json)
         .map_err(|error| format!("the tour is not valid JSON: {error}"))?;
     let object = fields(&json, "the tour", &["title", "steps"])?;
     let title = text(object, "title", "the tour")?;

@@ -6,6 +6,7 @@ use crate::engine::params;
 use crate::engine::{Config, Mode};
 use crate::ui::charts::compare::{self as chart, Line};
 use crate::ui::lecture::export::{ExportButtons, csv};
+use crate::ui::run::panels::plain as count_row;
 use crate::ui::run::stage;
 use crate::ui::state::{Action, DATAGRAMS_PER_FRAME, Run};
 use crate::ui::url::checks::{keep_consistent, runnable};
@@ -492,10 +493,10 @@ pub fn compare_view(props: &CompareProps) -> Html {
                                 aria-label={format!("{} on its network", pick.label())}></canvas>
                             { for panel.notices.iter().map(|notice| html! { <p class="hint" data-testid="panel-notice">{ notice.clone() }</p> }) }
                             <dl class="counts">
-                                <div><dt>{ "Round" }</dt><dd data-testid="round">{ run.simulation.round() }</dd></div>
+                                { count_row("Round", "round", run.simulation.round().to_string()) }
                                 <div><dt>{ "Informed" }</dt><dd><span data-testid="informed">{ run.simulation.informed() }</span>
                                     { format!(" / {} live", run.simulation.live()) }</dd></div>
-                                <div><dt>{ "All by" }</dt><dd data-testid="rounds-to-all">{ rounds_to_all(&run) }</dd></div>
+                                { count_row("All by", "rounds-to-all", rounds_to_all(&run)) }
                             </dl>
                         </div>
                     }

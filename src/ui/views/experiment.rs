@@ -7,6 +7,7 @@ use crate::engine::Config;
 use crate::engine::ensemble::{self, Experiment, Summary, TrialRecord};
 use crate::ui::charts::histogram;
 use crate::ui::lecture::export::{ExportButtons, csv};
+use crate::ui::run::panels::plain as count_row;
 use crate::ui::url::checks::runnable;
 use crate::ui::url::view_keys::ViewSetup;
 use std::rc::Rc;
@@ -297,12 +298,12 @@ fn numbers(outcome: &Outcome) -> Html {
         <dl class="counts view-numbers">
             <div><dt>{ "Mean rounds" }</dt><dd data-testid="experiment-mean" data-value={mean.1}>{ mean.0 }</dd></div>
             <div><dt>{ "Standard deviation" }</dt><dd data-testid="experiment-sd" data-value={sd.1}>{ sd.0 }</dd></div>
-            <div><dt>{ "95 % interval of the mean" }</dt><dd data-testid="experiment-interval">{ interval }</dd></div>
+            { count_row("95 % interval of the mean", "experiment-interval", interval) }
             <div><dt>{ "Completed" }</dt><dd><span data-testid="experiment-completed">{ summary.completed }</span>
                 { format!(" of {} ({share:.1}%)", outcome.trials) }</dd></div>
             <div><dt>{ "Datagrams per node" }</dt><dd data-testid="experiment-datagrams"
                 data-value={summary.datagrams_per_node.mean.to_string()}>{ significant(summary.datagrams_per_node.mean) }</dd></div>
-            <div><dt>{ "Theory (mean field)" }</dt><dd data-testid="experiment-theory">{ theory }</dd></div>
+            { count_row("Theory (mean field)", "experiment-theory", theory) }
         </dl>
     }
 }

@@ -170,9 +170,11 @@ impl<const STYLE: u8> Messages<STYLE> {
             Policy::Recent => {
                 // The rounds received, newest first; the K-th newest round is the boundary.
                 let state = net.state(node);
-                let mut rounds: Vec<u32> = bits(candidates).map(|m| state.round(m)).collect();
-                rounds.sort_unstable_by(|a, b| b.cmp(a));
-                let boundary = rounds[capacity as usize - 1];
+                let mut rounds: Vec<(u64, u32)> = bits(candidates)
+                    .map(|m| (u64::from(state.round(m)), 0))
+                    .collect();
+                descending(&mut rounds);
+                let boundary = rounds[capacity as usize - 1].0 as u32;
                 let (mut newer, mut tied) = (0u64, 0u64);
                 for message in bits(candidates) {
                     match state.round(message).cmp(&boundary) {
@@ -238,10 +240,16 @@ fn random_subset(rng: &mut Rng, set: u64, size: u32) -> u64 {
     chosen
 }
 
+/// Sorts newest or highest first. The rounds go in as (round, 0) pairs, so that both policies
+/// share one compiled sort (the page's wasm carries each sort instance in full).
+fn descending(list: &mut [(u64, u32)]) {
+    list.sort_unstable_by(|a, b| b.cmp(a));
+}
+
 /// The `capacity` messages of `set` with the highest `rank` (ranks are distinct).
 fn top(set: u64, capacity: u32, rank: impl Fn(u32) -> u64) -> u64 {
     let mut ranked: Vec<(u64, u32)> = bits(set).map(|message| (rank(message), message)).collect();
-    ranked.sort_unstable_by(|a, b| b.cmp(a));
+    descending(&mut ranked);
     ranked
         .iter()
         .take(capacity as usize)
