@@ -488,12 +488,13 @@ impl Cassandra {
         if asked.len() < list.len() {
             asked.resize(list.len(), 0);
         }
+        let rank_mask = self.layout.rank_mask();
         let mut count = 0;
         for &request in &list[states..] {
-            let member = member_of(request);
-            let entry = entries[member as usize];
-            asked[count] = item(member, self.layout.rank(&entry));
-            count += usize::from(entry.known());
+            let word = entries[member_of(request) as usize].word;
+            // A request is its endpoint above `REQUEST`: the state keeps the endpoint.
+            asked[count] = request & !RANK | word & rank_mask;
+            count += usize::from(word >> 62 != Seen::Unknown as u64);
         }
         count
     }
@@ -707,14 +708,20 @@ fn answer(
     rank_mask: u64,
     newer: &mut Vec<Item>,
     requests: &mut Vec<Item>,
-) {
+) -> (usize, usize) {
+    // Room for every endpoint in each list, so that the passes write without growing them.
+    let nodes = entries.len().min(digests.len());
+    if newer.len() < nodes {
+        newer.resize(nodes, 0);
+        requests.resize(nodes, 0);
+    }
+    let (newer, requests) = (&mut newer[..nodes], &mut requests[..nodes]);
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the processor has AVX2, as just checked.
-        unsafe { answer_avx2(entries, digests, rank_mask, newer, requests) };
-        return;
+        return unsafe { answer_avx2(entries, digests, rank_mask, newer, requests) };
     }
-    answer_by_blocks(entries, digests, rank_mask, newer, requests);
+    answer_by_blocks(entries, digests, rank_mask, newer, requests)
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -723,10 +730,10 @@ fn answer_avx2(
     entries: &[Entry],
     digests: &[Entry],
     rank_mask: u64,
-    newer: &mut Vec<Item>,
-    requests: &mut Vec<Item>,
-) {
-    answer_by_blocks(entries, digests, rank_mask, newer, requests);
+    newer: &mut [Item],
+    requests: &mut [Item],
+) -> (usize, usize) {
+    answer_by_blocks(entries, digests, rank_mask, newer, requests)
 }
 
 /// A Syn's answer: in `newer`, the states newer here than the digests say, then those of
@@ -744,15 +751,16 @@ fn answer_by_blocks(
     entries: &[Entry],
     digests: &[Entry],
     rank_mask: u64,
-    newer: &mut Vec<Item>,
-    requests: &mut Vec<Item>,
-) {
+    newer: &mut [Item],
+    requests: &mut [Item],
+) -> (usize, usize) {
     let rank = |entry: &Entry| entry.word & rank_mask;
     const BLOCK: usize = 64;
     let nodes = entries.len().min(digests.len());
     let (entries, digests) = (&entries[..nodes], &digests[..nodes]);
-    newer.clear();
-    requests.clear();
+    // Each endpoint goes into either list at most once: both have room for all.
+    let (newer, requests) = (&mut newer[..nodes], &mut requests[..nodes]);
+    let (mut newer_count, mut request_count) = (0, 0);
     let mut unlisted = false;
     for (block, (mine, theirs)) in entries.chunks(BLOCK).zip(digests.chunks(BLOCK)).enumerate() {
         let first = block * BLOCK;
@@ -765,12 +773,14 @@ fn answer_by_blocks(
         if known {
             while here != 0 {
                 let offset = here.trailing_zeros() as usize;
-                newer.push(item((first + offset) as u32, rank(&mine[offset])));
+                newer[newer_count] = item((first + offset) as u32, rank(&mine[offset]));
+                newer_count += 1;
                 here &= here - 1;
             }
             while there != 0 {
                 let offset = there.trailing_zeros() as usize;
-                requests.push(item((first + offset) as u32, REQUEST));
+                requests[request_count] = item((first + offset) as u32, REQUEST);
+                request_count += 1;
                 there &= there - 1;
             }
             continue;
@@ -784,20 +794,24 @@ fn answer_by_blocks(
                 continue;
             }
             if known && rank(entry) > rank(digest) {
-                newer.push(item(member, rank(entry)));
+                newer[newer_count] = item(member, rank(entry));
+                newer_count += 1;
             }
             if !known || rank(digest) > rank(entry) {
-                requests.push(item(member, REQUEST));
+                requests[request_count] = item(member, REQUEST);
+                request_count += 1;
             }
         }
     }
     if unlisted {
         for (member, (entry, digest)) in entries.iter().zip(digests).enumerate() {
             if entry.known() && !digest.known() {
-                newer.push(item(member as u32, rank(entry)));
+                newer[newer_count] = item(member as u32, rank(entry));
+                newer_count += 1;
             }
         }
     }
+    (newer_count, request_count)
 }
 
 /// A block's masks: a bit per endpoint newer here, one per endpoint newer there, and whether
@@ -992,15 +1006,16 @@ impl Protocol for Cassandra {
                 let mut answers = self.answers.borrow_mut();
                 let (newer, requests) = &mut *answers;
                 let rank_mask = self.layout.rank_mask();
-                answer(
+                let (newer, requests) = answer(
                     (net.state(to).view.entries(), &digests),
                     rank_mask,
                     newer,
                     requests,
                 );
-                newer.extend_from_slice(requests);
-                let list = Rc::from(&newer[..]);
-                let requests = requests.len();
+                // An endpoint is in one list at most: the requests fit after the states.
+                let (newer_list, request_list) = &mut *answers;
+                newer_list[newer..newer + requests].copy_from_slice(&request_list[..requests]);
+                let list = Rc::from(&newer_list[..newer + requests]);
                 // The digests are no longer needed: the initiator need not copy its list for
                 // them when the answer's exchange changes it.
                 drop((answers, digests));
