@@ -30,7 +30,7 @@ enum Pending<P: Protocol> {
 
 /// Bytes one entry of `P`'s queue holds (a datagram in flight or a timer), for the memory budget.
 pub fn queued_bytes<P: Protocol>() -> u64 {
-    std::mem::size_of::<Entry<P>>() as u64
+    (std::mem::size_of::<Option<Entry<P>>>() + std::mem::size_of::<u32>()) as u64
 }
 
 /// A queue entry: earliest tick first, then the order it was scheduled in.
@@ -46,30 +46,87 @@ struct Entry<P: Protocol> {
 /// ticks (SRM's session messages: N² a period), where a binary heap of every entry spent most
 /// of a run in `pop`. A line is a list of chunks of at most `CHUNK` entries, and a full-size chunk
 /// emptied by `pop` goes to the next line that grows long: the queue holds about what is in it,
-/// as the heap did, not a drained line's capacity beside a growing one's.
+/// as the heap did, not a drained line's capacity beside a growing one's. The lines hold slots
+/// of `slots`, so the order's code is the same for every protocol.
 struct TickQueue<P: Protocol> {
-    lines: BTreeMap<Tick, VecDeque<Chunk<P>>>,
-    spare: Vec<Chunk<P>>,
-    /// Entries queued.
-    len: usize,
+    /// The order: each tick's line of slots.
+    lines: Lines,
+    /// The entries, by slot; a popped entry's slot is reused.
+    slots: Vec<Option<Entry<P>>>,
+    free: Vec<u32>,
 }
-
-type Chunk<P> = VecDeque<Entry<P>>;
-
-/// Entries per chunk of a line.
-const CHUNK: usize = 256;
 
 impl<P: Protocol> TickQueue<P> {
     fn new() -> Self {
         TickQueue {
+            lines: Lines::new(),
+            slots: Vec::new(),
+            free: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, entry: Entry<P>) {
+        let tick = entry.tick;
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.slots[slot as usize] = Some(entry);
+                slot
+            }
+            None => {
+                self.slots.push(Some(entry));
+                (self.slots.len() - 1) as u32
+            }
+        };
+        self.lines.push(tick, slot);
+    }
+
+    fn peek(&self) -> Option<&Entry<P>> {
+        let slot = self.lines.peek()?;
+        self.slots[slot as usize].as_ref()
+    }
+
+    fn pop(&mut self) -> Option<Entry<P>> {
+        let slot = self.lines.pop()?;
+        self.free.push(slot);
+        self.slots[slot as usize].take()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &Entry<P>> {
+        self.lines
+            .iter()
+            .filter_map(|slot| self.slots[slot as usize].as_ref())
+    }
+}
+
+/// The queue's order without its entries, so that it is compiled once, not once per protocol
+/// (the page's size): one line of slots per tick, in the order they were pushed.
+struct Lines {
+    lines: BTreeMap<Tick, VecDeque<Chunk>>,
+    spare: Vec<Chunk>,
+    /// Slots queued.
+    len: usize,
+}
+
+type Chunk = VecDeque<u32>;
+
+/// Entries per chunk of a line.
+const CHUNK: usize = 256;
+
+impl Lines {
+    fn new() -> Self {
+        Lines {
             lines: BTreeMap::new(),
             spare: Vec::new(),
             len: 0,
         }
     }
 
-    fn push(&mut self, entry: Entry<P>) {
-        let line = self.lines.entry(entry.tick).or_default();
+    fn push(&mut self, tick: Tick, slot: u32) {
+        let line = self.lines.entry(tick).or_default();
         match line.back() {
             // A line's first chunk grows as it fills: most ticks hold a few timers.
             None => line.push_back(VecDeque::new()),
@@ -83,25 +140,20 @@ impl<P: Protocol> TickQueue<P> {
             Some(_) => {}
         }
         let chunk = line.back_mut().expect("a chunk with room");
-        debug_assert!(
-            chunk
-                .back()
-                .is_none_or(|last| last.sequence < entry.sequence)
-        );
-        chunk.push_back(entry);
+        chunk.push_back(slot);
         self.len += 1;
     }
 
-    fn peek(&self) -> Option<&Entry<P>> {
+    fn peek(&self) -> Option<u32> {
         let (_, line) = self.lines.first_key_value()?;
-        line.front().and_then(VecDeque::front)
+        line.front().and_then(VecDeque::front).copied()
     }
 
-    fn pop(&mut self) -> Option<Entry<P>> {
+    fn pop(&mut self) -> Option<u32> {
         let mut first = self.lines.first_entry()?;
         let line = first.get_mut();
         let chunk = line.front_mut()?;
-        let entry = chunk.pop_front();
+        let slot = chunk.pop_front();
         self.len -= 1;
         if chunk.is_empty() {
             let empty = line.pop_front().expect("the front chunk");
@@ -114,15 +166,15 @@ impl<P: Protocol> TickQueue<P> {
         if line.is_empty() {
             first.remove();
         }
-        entry
+        slot
     }
 
     fn is_empty(&self) -> bool {
         self.lines.is_empty()
     }
 
-    fn iter(&self) -> impl Iterator<Item = &Entry<P>> {
-        self.lines.values().flatten().flatten()
+    fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+        self.lines.values().flatten().flatten().copied()
     }
 }
 
