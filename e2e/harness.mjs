@@ -50,7 +50,11 @@ export class LabPage {
     this.errors = [];
     page.on('console', (message) => { if (message.type() === 'error') this.errors.push(message.text()); });
     page.on('pageerror', (error) => this.errors.push(String(error)));
-    page.on('requestfailed', (request) => this.errors.push(`request failed: ${request.url()}`));
+    // A request the browser gave up because the test navigated on (a favicon still loading when
+    // the next page opens) is not the page's failure; any other failed request is.
+    page.on('requestfailed', (request) => {
+      if (request.failure()?.errorText !== 'net::ERR_ABORTED') this.errors.push(`request failed: ${request.url()}`);
+    });
   }
 
   async open(query = '') {
