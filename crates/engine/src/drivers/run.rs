@@ -1,11 +1,9 @@
 //! A protocol on its driver behind one object-safe `Run`, so `Simulation` makes one dynamic
 //! call per round, never per datagram.
 
-#[cfg(not(target_arch = "wasm32"))]
-use super::Lossless;
 use super::event::{EventNetwork, Links, Periods, Racks};
 use super::fast::Network;
-use super::{Loss, Lossy, Recorder, Recording};
+use super::{Loss, Lossless, Lossy, Recorder, Recording};
 use crate::config::Config;
 use crate::failures::Delay;
 use crate::protocol::Protocol;
@@ -109,10 +107,9 @@ struct FastRun<P: Protocol<Node = ()>> {
 }
 
 impl<P: Protocol<Node = ()>> FastRun<P> {
+    #[cfg(not(target_arch = "wasm32"))]
     fn play_with<L: Loss, R: Recorder>(&mut self, loss: L, recorder: R) -> (usize, Counters) {
-        // The page's wasm compiles only the case with crash checks, which a network without
-        // crashed nodes passes on every datagram (the page's size).
-        if cfg!(target_arch = "wasm32") || self.live < self.nodes {
+        if self.live < self.nodes {
             self.play_on::<L, R, true>(loss, recorder)
         } else {
             self.play_on::<L, R, false>(loss, recorder)
@@ -148,10 +145,19 @@ impl<P: Protocol<Node = ()>> Run for FastRun<P> {
         // Recorded rounds (the page's animation) are few: one compiled case for them, which
         // checks for crashes and draws for loss only when there is loss (`Chance::Never` draws
         // nothing), so the run is the same. It keeps the page's wasm small.
+        // The page's wasm compiles two cases, for its size: the lossless network without
+        // crashes (the lecture's plain runs, at full speed), and one case with loss draws, crash
+        // checks and a recording when there is one, for every other round (`Chance::Never`
+        // draws nothing, and a network without crashed nodes passes every check: the same run).
+        #[cfg(target_arch = "wasm32")]
+        return match (self.loss, recording) {
+            (Chance::Never, None) if self.live == self.nodes => {
+                self.play_on::<_, _, false>(Lossless, ())
+            }
+            (chance, recording) => self.play_on::<_, _, true>(Lossy(chance), recording),
+        };
+        #[cfg(not(target_arch = "wasm32"))]
         match (self.loss, recording) {
-            // The page's wasm keeps one unrecorded case per crash case: a lossless round there
-            // takes the lossy path, whose `Chance::Never` draws nothing (the page's size).
-            #[cfg(not(target_arch = "wasm32"))]
             (Chance::Never, None) => self.play_with(Lossless, ()),
             (chance, None) => self.play_with(Lossy(chance), ()),
             (chance, Some(recording)) => self.play_on::<_, _, true>(Lossy(chance), recording),
