@@ -81,6 +81,16 @@ impl Rings {
 
     /// The circle's radius and the angle of place `index` of `places`.
     fn place(self, outer: f64, index: u32, places: u32) -> (f64, f64) {
+        self.slot(outer, index, places)
+            .map_or((outer, -PI / 2.0), |(radius, within, size)| {
+                (radius, TAU * f64::from(within) / f64::from(size) - PI / 2.0)
+            })
+    }
+
+    /// Which ring holds place `index` of `places`, the places shared between the rings in
+    /// proportion to their lengths, the outermost first: that ring's radius, the place's index
+    /// on it and the ring's number of places (`None` without rings).
+    fn slot(self, outer: f64, index: u32, places: u32) -> Option<(f64, u32, u32)> {
         let total: f64 = (0..self.count).map(|ring| self.radius(outer, ring)).sum();
         let mut first = 0u32;
         let mut before = 0.0;
@@ -93,13 +103,11 @@ impl Rings {
                 (f64::from(places) * before / total).round() as u32
             };
             if index < end || ring + 1 == self.count {
-                let size = end.saturating_sub(first).max(1);
-                let angle = TAU * f64::from(index - first) / f64::from(size) - PI / 2.0;
-                return (radius, angle);
+                return Some((radius, index - first, end.saturating_sub(first).max(1)));
             }
             first = end;
         }
-        (outer, -PI / 2.0)
+        None
     }
 }
 
@@ -352,26 +360,13 @@ impl Layout {
                     count: rows,
                     gap: row_gap,
                 };
-                let total: f64 = (0..rows.count).map(|row| rows.radius(radius, row)).sum();
-                let (size, index) = (end - first, node - first);
-                let (mut row_first, mut before) = (0u32, 0.0);
-                let mut at = (radius, start);
-                for row in 0..rows.count {
-                    let row_radius = rows.radius(radius, row);
-                    before += row_radius;
-                    let row_end = if row + 1 == rows.count {
-                        size
-                    } else {
-                        (f64::from(size) * before / total).round() as u32
-                    };
-                    if index < row_end || row + 1 == rows.count {
-                        let count = row_end.saturating_sub(row_first).max(1);
-                        let turn = (f64::from(index - row_first) + 0.5) / f64::from(count);
-                        at = (row_radius, start + (stop - start) * turn);
-                        break;
-                    }
-                    row_first = row_end;
-                }
+                let at = rows.slot(radius, node - first, end - first).map_or(
+                    (radius, start),
+                    |(row_radius, within, count)| {
+                        let turn = (f64::from(within) + 0.5) / f64::from(count);
+                        (row_radius, start + (stop - start) * turn)
+                    },
+                );
                 let (row_radius, angle) = at;
                 (
                     center.0 + row_radius * cos(angle),
