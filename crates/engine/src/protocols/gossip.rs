@@ -5,7 +5,7 @@ use super::messages;
 use crate::config::Config;
 use crate::drivers::{Run, event_run, fast_or_event, on_events};
 use crate::failures::Delay;
-use crate::protocol::Protocol;
+use crate::protocol::{Net, Protocol};
 use crate::report::Kind;
 use crate::spec::{Group, Law, Lesson, Measures, ProtocolSpec, TheorySource, Words};
 use crate::theory;
@@ -54,6 +54,33 @@ pub fn per_fanout(fanout: u32, mut call: impl FnMut()) {
     } else {
         for _ in 0..fanout {
             call();
+        }
+    }
+}
+
+/// Calls `call(net, caller)` `fanout` times for every live node informed before this round, in
+/// the informed order (push's round: no scan of N).
+#[inline(always)]
+pub fn informed_callers<P: Protocol, N: Net<P>>(
+    net: &mut N,
+    fanout: u32,
+    mut call: impl FnMut(&mut N, u32),
+) {
+    // One call per caller (the lecture's fanout) has a loop of its own, without the fanout's
+    // test per caller: a tenth of push's instructions.
+    if fanout == 1 {
+        for index in 0..net.informed_before_round() {
+            let caller = net.informed_at(index);
+            if !net.is_crashed(caller) {
+                call(net, caller);
+            }
+        }
+        return;
+    }
+    for index in 0..net.informed_before_round() {
+        let caller = net.informed_at(index);
+        if !net.is_crashed(caller) {
+            per_fanout(fanout, || call(net, caller));
         }
     }
 }

@@ -31,14 +31,9 @@ impl Protocol for Push {
 
     #[inline(always)]
     fn on_round(&self, net: &mut impl Net<Self>) {
-        // Only nodes informed before this round call: the prefix of the informed order (no scan of N).
-        for index in 0..net.informed_before_round() {
-            let caller = net.informed_at(index);
-            // Known to be informed: no need for `on_period`'s check (a cache miss per caller).
-            if !net.is_crashed(caller) {
-                gossip::per_fanout(self.fanout, || push_to_random_peer(net, caller));
-            }
-        }
+        // Only nodes informed before this round call: the prefix of the informed order (no scan
+        // of N). Known to be informed: no need for `on_period`'s check (a cache miss per caller).
+        gossip::informed_callers(net, self.fanout, push_to_random_peer);
     }
 
     #[inline(always)]
