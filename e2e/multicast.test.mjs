@@ -130,3 +130,32 @@ test('bad protocol parameters in the URL are explained', async () => {
   assert.equal(await lab.button('udp').getAttribute('aria-pressed'), 'true');
   await lab.page.close();
 });
+
+test('picking the tree, SRM or Plumtree at b = 1 moves b to its lesson (a binary tree, a few neighbours); gossip gets b = 1 back, and a b the lecturer chose stays', async () => {
+  const lab = await openLab('?n=200&seed=1');
+  const fanout = () => lab.field('Fanout b value').inputValue();
+  assert.equal(await fanout(), '1');
+  await lab.button('tree').click();
+  assert.equal(await fanout(), '2', 'a tree, not a chain');
+  assert.match(await lab.page.evaluate(() => location.search), /b=2/);
+  await lab.button('Run to end').click();
+  const rounds = await lab.waitForCompletion();
+  assert.equal(rounds, cli(['--mode', 'tree', '--nodes', '200', '--fanout', '2', '--seed', '1']).rounds.mean);
+  assert.equal(rounds, 7, 'the depth of a binary tree of 200 nodes');
+  await lab.button('srm').click();
+  assert.equal(await fanout(), '2');
+  await lab.button('plumtree').click();
+  assert.equal(await fanout(), '4', 'a few neighbours each');
+  await lab.button('push').click();
+  assert.equal(await fanout(), '1', 'gossip: one call a round');
+  // A b the lecturer sets is the lecturer's: it survives the switches.
+  await lab.button('tree').click();
+  await lab.field('Fanout b value').fill('3');
+  await lab.field('Fanout b value').press('Enter');
+  await lab.button('push').click();
+  assert.equal(await fanout(), '3');
+  await lab.button('tree').click();
+  assert.equal(await fanout(), '3');
+  assert.deepEqual(lab.errors, []);
+  await lab.page.close();
+});

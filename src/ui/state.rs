@@ -387,6 +387,9 @@ pub struct Lab {
     pub click_crashes: bool,
     /// A recovered node comes back with its state (true) or empty.
     pub recover_with_state: bool,
+    /// The fanout the page chose on a protocol switch (its descriptor's `page_fanout`, from
+    /// b = 1), until the lecturer sets b: switching on to a protocol without one puts b back to 1.
+    pub page_fanout: Option<u32>,
     /// lecture: URL keys, timeline, tour, presentation.
     pub lecture: Lecture,
 }
@@ -442,6 +445,7 @@ impl Lab {
             log_rounds: setup.log_rounds,
             click_crashes: false,
             recover_with_state: true,
+            page_fanout: None,
             // lecture: opens at `round=R`.
             lecture: Lecture {
                 autoplay: setup.autoplay,
@@ -578,6 +582,7 @@ impl Reducible for Lab {
                     clamp("N", nodes.round(), as_range(limits::NODES), &mut notices) as u32;
             }
             Action::SetFanout(fanout) => {
+                lab.page_fanout = None;
                 config.fanout = clamp(
                     "Fanout b",
                     fanout.round(),
@@ -591,7 +596,14 @@ impl Reducible for Lab {
             Action::SetCrash(crash) => {
                 config.network.crash = clamp("Crashed fraction", crash, limits::CRASH, &mut notices)
             }
-            Action::SetMode(mode) => config.mode = mode,
+            Action::SetMode(mode) => {
+                config.mode = mode;
+                // A b the lecturer has not chosen follows the protocol: 2 for a tree, 1 for gossip.
+                if config.fanout == 1 || lab.page_fanout == Some(config.fanout) {
+                    lab.page_fanout = mode.spec().page_fanout();
+                    config.fanout = lab.page_fanout.unwrap_or(1);
+                }
+            }
             Action::SetTransport(transport) => config.centralized.transport = transport,
             Action::SetTimeout(timeout) => {
                 config.centralized.timeout = clamp(

@@ -244,6 +244,12 @@ pub trait ProtocolSpec: Sync {
     fn page_nodes_reason(&self) -> Option<&'static str> {
         None
     }
+    /// The fanout the page moves to when a lecturer picks this protocol while b is 1: b = 1
+    /// makes a tree a chain, which teaches the opposite of its lesson. The CLI and the URL keep
+    /// b as given.
+    fn page_fanout(&self) -> Option<u32> {
+        None
+    }
     /// Whether a crash cuts the subtree below the node off (the plain tree, no routing around).
     fn crash_cuts_subtree(&self) -> bool {
         false

@@ -750,6 +750,10 @@ impl PlumtreeSpec {
 }
 
 impl ProtocolSpec for PlumtreeSpec {
+    /// A few neighbours each: at b = 1 the overlay is a bare tree, with no lazy links to repair it.
+    fn page_fanout(&self) -> Option<u32> {
+        Some(4)
+    }
     fn name(&self) -> &'static str {
         "plumtree"
     }

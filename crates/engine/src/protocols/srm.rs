@@ -1005,6 +1005,10 @@ fn expected_naks_per_missing(config: &Config) -> (Option<f64>, String) {
 }
 
 impl ProtocolSpec for SrmSpec {
+    /// Over a binary tree: at b = 1 the tree is a chain.
+    fn page_fanout(&self) -> Option<u32> {
+        Some(2)
+    }
     fn name(&self) -> &'static str {
         "srm"
     }

@@ -234,6 +234,10 @@ static WORDS: Words = Words {
 };
 
 impl ProtocolSpec for TreeSpec {
+    /// A binary tree: at b = 1 the tree is a chain, O(N) rounds.
+    fn page_fanout(&self) -> Option<u32> {
+        Some(2)
+    }
     fn name(&self) -> &'static str {
         "tree"
     }
