@@ -404,7 +404,7 @@ pub fn app() -> Html {
     // The newest state, for the frame loop and the key listener (they outlive a render).
     let latest = use_mut_ref(|| lab.clone());
     *latest.borrow_mut() = lab.clone();
-    crate::ui::lecture::bar::use_lecture(&lab, &view_setup); // lecture: URL, theme, locks, keys, tours, loop
+    crate::ui::lecture::effects::use_lecture(&lab, &view_setup); // lecture: URL, theme, locks, keys, tours, loop
     {
         // views (#8): the run pauses when its view is left (autoplay=1 plays the compare panels);
         // Pause, not Play/Pause, which would replay a finished run.

@@ -5,5 +5,17 @@
 #[cfg(target_arch = "wasm32")]
 pub mod bar;
 #[cfg(target_arch = "wasm32")]
+mod browser;
+#[cfg(target_arch = "wasm32")]
+pub mod effects;
+#[cfg(target_arch = "wasm32")]
+pub mod embed;
+#[cfg(target_arch = "wasm32")]
 pub mod export;
+#[cfg(target_arch = "wasm32")]
+mod files;
 pub mod metadata;
+#[cfg(target_arch = "wasm32")]
+mod scenarios;
+#[cfg(target_arch = "wasm32")]
+mod slides;

@@ -540,7 +540,7 @@ struct OwnFieldProps {
 /// (the panels render their own: the bar's pass after each render would miss panels Yew
 /// builds anew later).
 fn lock_title(locked: bool) -> Option<&'static str> {
-    locked.then_some(crate::ui::lecture::bar::LOCKED)
+    locked.then_some(crate::ui::lecture::embed::LOCKED)
 }
 
 fn lock_mark(locked: bool) -> Option<&'static str> {
