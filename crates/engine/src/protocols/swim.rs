@@ -315,8 +315,52 @@ pub struct Node {
     pub probe: Option<(u32, bool, Tick)>,
     /// Members it suspects (their timeouts are checked each period).
     pub suspects: Vec<u32>,
-    /// Updates to piggyback, newest first, with the sends each has left.
-    pub updates: Vec<(Update, u32)>,
+    /// Updates to piggyback, with the sends each has left.
+    pub updates: Piggyback,
+}
+
+/// A member's updates to piggyback, with the sends each has left, kept oldest first so that a
+/// new update is a push and a send touches only the newest few: under loss the buffer holds
+/// thousands, and shifting all of them for every new one took half of a run.
+#[derive(Clone, Debug, Default)]
+pub struct Piggyback(Vec<(Update, u32)>);
+
+impl Piggyback {
+    /// `update` becomes the newest, sent `sends` times.
+    fn push(&mut self, update: Update, sends: u32) {
+        self.0.push((update, sends));
+    }
+
+    /// `update` replaces every older update about its member and becomes the newest.
+    fn replace(&mut self, update: Update, sends: u32) {
+        if self.0.iter().any(|(old, _)| old.member == update.member) {
+            self.0.retain(|(old, _)| old.member != update.member);
+        }
+        self.push(update, sends);
+    }
+
+    /// Copies up to `slots.len()` updates, newest first, into `slots`, spends one send of each,
+    /// drops those with none left, and returns how many it copied. Only the copied ones change:
+    /// every other update has a send left.
+    fn take(&mut self, slots: &mut [Update]) -> usize {
+        let count = slots.len().min(self.0.len());
+        let start = self.0.len() - count;
+        for (slot, (update, left)) in slots.iter_mut().zip(self.0[start..].iter_mut().rev()) {
+            *slot = *update;
+            *left -= 1;
+        }
+        if self.0[start..].iter().any(|&(_, left)| left == 0) {
+            let mut index = start;
+            while index < self.0.len() {
+                if self.0[index].1 == 0 {
+                    self.0.remove(index);
+                } else {
+                    index += 1;
+                }
+            }
+        }
+        count
+    }
 }
 
 impl HasView for Node {
@@ -351,9 +395,7 @@ impl Swim {
 
     fn enqueue(&self, net: &mut impl Net<Self>, node: u32, update: Update) {
         let sends = self.sends(net.nodes());
-        let updates = &mut net.state_mut(node).updates;
-        updates.retain(|(old, _)| old.member != update.member);
-        updates.insert(0, (update, sends));
+        net.state_mut(node).updates.replace(update, sends);
     }
 
     /// A datagram to `to`, with up to `PIGGYBACK` updates (the newest first).
@@ -371,13 +413,7 @@ impl Swim {
             relay,
             ..Body::default()
         };
-        let updates = &mut net.state_mut(from).updates;
-        for (slot, (update, left)) in body.updates.iter_mut().zip(updates.iter_mut()) {
-            *slot = *update;
-            *left -= 1;
-            body.count += 1;
-        }
-        updates.retain(|(_, left)| *left > 0);
+        body.count = net.state_mut(from).updates.take(&mut body.updates) as _;
         if kind == JOIN_ACK {
             body.list = Some(Rc::new(net.state(from).view.clone()));
         }
@@ -408,7 +444,7 @@ impl Swim {
     /// A ping to `to` whose first piggybacked update is `claim` (a reconnect: "you are failed
     /// here"); not a probe, so no timeout follows.
     fn send_claiming(&self, net: &mut impl Net<Self>, from: u32, to: u32, claim: Update) {
-        net.state_mut(from).updates.insert(0, (claim, 1));
+        net.state_mut(from).updates.push(claim, 1);
         self.send(net, from, to, PING, to, DIRECT);
     }
 
@@ -616,7 +652,7 @@ impl Protocol for Swim {
                         version: entry.version,
                         seen: Seen::Failed,
                     };
-                    net.state_mut(to).updates.insert(0, (claim, 1));
+                    net.state_mut(to).updates.push(claim, 1);
                 }
                 // A ping claiming this member suspected or failed at an older incarnation (it
                 // refuted that already, but the pinger missed it): the ack carries its alive.
@@ -630,7 +666,7 @@ impl Protocol for Swim {
                         version: own,
                         seen: Seen::Alive,
                     };
-                    net.state_mut(to).updates.insert(0, (alive, 1));
+                    net.state_mut(to).updates.push(alive, 1);
                 }
                 self.send(net, to, from, ACK, to, body.relay)
             }
@@ -785,3 +821,36 @@ static WORDS: Words = Words {
     done: "every live node considers the crashed node failed",
     ended: "the run's periods are over",
 };
+
+#[cfg(test)]
+mod tests {
+    use super::{Piggyback, Seen, Update};
+
+    fn about(member: u32, version: u64) -> Update {
+        Update {
+            member,
+            version,
+            seen: Seen::Alive,
+        }
+    }
+
+    #[test]
+    fn a_datagram_carries_the_newest_updates_and_spends_one_send_of_each() {
+        let mut buffer = Piggyback::default();
+        for member in 0..4 {
+            buffer.push(about(member, 0), 2);
+        }
+        // A newer word about member 1 replaces the older one and goes first.
+        buffer.replace(about(1, 5), 1);
+        let mut slots = [Update::default(); 3];
+        assert_eq!(buffer.take(&mut slots), 3);
+        assert_eq!(slots, [about(1, 5), about(3, 0), about(2, 0)]);
+        // Member 1's update had one send: it is gone; 3 and 2 have one left, 0 has two.
+        assert_eq!(buffer.take(&mut slots), 3);
+        assert_eq!(slots, [about(3, 0), about(2, 0), about(0, 0)]);
+        let mut slots = [Update::default(); 6];
+        assert_eq!(buffer.take(&mut slots), 1);
+        assert_eq!(slots[0], about(0, 0));
+        assert_eq!(buffer.take(&mut slots), 0);
+    }
+}
