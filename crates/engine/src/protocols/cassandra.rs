@@ -315,6 +315,12 @@ pub enum Body {
     /// An Ack's or an Ack2's states, (endpoint, version as `Entry::rank` packs it), then an
     /// Ack's requests (`REQUEST`).
     States(Rc<[Item]>),
+    /// An Ack's or an Ack2's lists as masks over the sender's list, in `Cassandra::masks`:
+    /// for an Ack, its states (the sender's entries newer than the digests) and its requests;
+    /// for an Ack2, the states asked for. Only where datagrams take no time, so that the
+    /// receiver reads the masks and the sender's list as they were when sent (see
+    /// `Cassandra::instant`).
+    Masks,
 }
 
 pub struct Cassandra {
@@ -327,7 +333,21 @@ pub struct Cassandra {
     answers: RefCell<(Vec<Item>, Vec<Item>)>,
     /// Where an entry's fields sit, for the run's length.
     layout: Layout,
+    /// Datagrams take no time and the entries hold their times: an Ack is then taken inside
+    /// the Syn's handler, and its Ack2 inside the Ack's, before either list changes, so the
+    /// Ack and the Ack2 carry masks over their sender's list (`Body::Masks`) instead of lists
+    /// of states: the exchange writes no list and copies none.
+    instant: bool,
+    /// An exchange's masks, two words per block of 64 endpoints: the Ack's states (newer at
+    /// the responder), then its requests, which the Ack's receiver narrows to the Ack2's
+    /// states (the endpoints it knows).
+    masks: RefCell<Vec<u64>>,
 }
+
+/// Where a block's masks sit in `Cassandra::masks`: the Ack's states, the requests (then the
+/// Ack2's states).
+const STATES: usize = 0;
+const ASKED: usize = 1;
 
 /// Phi of an endpoint `elapsed` ticks after its last newer version, with this mean interval.
 pub fn phi(elapsed: Tick, mean_interval: f64) -> f64 {
@@ -348,6 +368,20 @@ impl Cassandra {
         let size = bytes::STATE * states as u64 + bytes::DIGEST * requests as u64;
         self.shared.sent(bytes::HEADER + bytes::ENVELOPE + size);
         net.send(from, to, kind, Body::States(list));
+    }
+
+    /// Sends an Ack's or an Ack2's masks (`Body::Masks`), for `states` states and `requests`
+    /// requests.
+    fn send_masks(
+        &self,
+        net: &mut impl Net<Self>,
+        (from, to): (u32, u32),
+        kind: u8,
+        (states, requests): (u64, u64),
+    ) {
+        let size = bytes::STATE * states + bytes::DIGEST * requests;
+        self.shared.sent(bytes::HEADER + bytes::ENVELOPE + size);
+        net.send(from, to, kind, Body::Masks);
     }
 
     /// A Syn with `digests`, the list of a node that knows `known` endpoints.
@@ -500,6 +534,117 @@ impl Cassandra {
     }
 }
 
+impl Cassandra {
+    /// `take` for states as masks (`Body::Masks`): the endpoints of `source`, the sender's
+    /// list, that the masks at `slot` pick. The same steps as `take`, in the same order.
+    fn take_masked(&self, net: &mut impl Net<Self>, node: u32, source: &[Entry], slot: usize) {
+        let now = net.now();
+        let limit = quick_limit(self.shared.params.phi);
+        let mut from = 0;
+        loop {
+            let state = net.state_mut(node);
+            let least = due_mean(state.due, now, limit).min(1 << 32);
+            let arrivals = Arrivals {
+                node,
+                now,
+                least,
+                layout: self.layout,
+            };
+            let (revived, sooner) = arrivals.take_masked(
+                state.view.entries_mut(),
+                source,
+                &self.masks.borrow(),
+                (slot, from),
+            );
+            if sooner {
+                net.state_mut(node).due = 0;
+            }
+            let Some(member) = revived else {
+                return;
+            };
+            // A change of status: the next pass counts again.
+            net.state_mut(node).due = 0;
+            self.shared.mark(net, node, member as u32, Seen::Alive);
+            from = member + 1;
+        }
+    }
+
+    /// An Ack's requests narrowed to the endpoints the node knows (`entries`): the Ack2's
+    /// states, in place. Returns how many.
+    fn narrow_requests(&self, entries: &[Entry]) -> u64 {
+        let mut masks = self.masks.borrow_mut();
+        let mut count = 0;
+        for (block, pair) in masks.chunks_exact_mut(2).enumerate() {
+            let mut asked = 0;
+            let mut bits = pair[ASKED];
+            while bits != 0 {
+                let offset = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let known = entries[block * 64 + offset].known();
+                asked |= u64::from(known) << offset;
+            }
+            pair[ASKED] = asked;
+            count += u64::from(asked.count_ones());
+        }
+        count
+    }
+}
+
+/// A Syn's answer as masks (`Body::Masks`), in `out`: per block of 64 endpoints, the states
+/// newer here than the digests say, then the requests for those newer there. Returns how many
+/// of each, or `None` where either side lacks an endpoint (a newcomer's list, or its entry in
+/// others' lists): the answer then lists endpoints the digests leave out, which masks do not
+/// say, and goes as lists (`answer`).
+fn exchange_masks(
+    (entries, digests): (&[Entry], &[Entry]),
+    out: &mut Vec<u64>,
+) -> Option<(u64, u64)> {
+    if entries.len() != digests.len() {
+        return None;
+    }
+    out.resize(2 * entries.len().div_ceil(64), 0);
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the processor has AVX2, as just checked.
+        return unsafe { exchange_masks_avx2(entries, digests, out) };
+    }
+    exchange_masks_by_blocks(entries, digests, out)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn exchange_masks_avx2(
+    entries: &[Entry],
+    digests: &[Entry],
+    out: &mut [u64],
+) -> Option<(u64, u64)> {
+    exchange_masks_by_blocks(entries, digests, out)
+}
+
+#[inline(always)]
+fn exchange_masks_by_blocks(
+    entries: &[Entry],
+    digests: &[Entry],
+    out: &mut [u64],
+) -> Option<(u64, u64)> {
+    let (mut states, mut requests) = (0, 0);
+    let blocks = entries.chunks(64).zip(digests.chunks(64));
+    for ((mine, theirs), pair) in blocks.zip(out.chunks_exact_mut(2)) {
+        let (here, there, known) = if mine.len() == 64 && theirs.len() == 64 {
+            masks::<64>(mine, theirs, RANK_MASK)
+        } else {
+            masks::<0>(mine, theirs, RANK_MASK)
+        };
+        if !known {
+            return None;
+        }
+        (pair[STATES], pair[ASKED]) = (here, there);
+        states += u64::from(here.count_ones());
+        requests += u64::from(there.count_ones());
+    }
+    Some((states, requests))
+}
+
 /// What an Ack's or an Ack2's states are taken with: the receiving node, the tick, the least
 /// interval mean that keeps its detector's next pass due as planned (`Cassandra::take`), and
 /// the run's layout.
@@ -546,42 +691,116 @@ impl Arrivals {
     /// loop keeps few values and they stay in registers.
     #[inline(never)]
     fn take_packed(&self, entries: &mut [Entry], items: &[Item]) -> (Option<usize>, bool) {
-        let now = u64::from(stamp(self.now));
-        let (node, least) = (self.node, self.least);
-        let now_heard = now << HEARD_SHIFT;
         let mut sooner = false;
         for (index, &item) in items.iter().enumerate() {
             let member = member_of(item);
-            if member == node {
+            if member == self.node {
                 continue;
             }
-            let rank = item & RANK;
-            let entry = &mut entries[member as usize];
-            let word = entry.word;
-            if (word >> 62 != ALIVE) | (word >> INTERVALS_SHIFT & INTERVALS_MASK == 0) {
-                if self.take_rare(entry, rank, &mut sooner) {
-                    return (Some(index), sooner);
+            if self.take_one(&mut entries[member as usize], item & RANK, &mut sooner) {
+                return (Some(index), sooner);
+            }
+        }
+        (None, sooner)
+    }
+
+    /// `take_packed`'s step: takes `rank` into `entry`; returns whether the pass stops here.
+    #[inline(always)]
+    fn take_one(&self, entry: &mut Entry, rank: u64, sooner: &mut bool) -> bool {
+        let now = u64::from(stamp(self.now));
+        let word = entry.word;
+        if (word >> 62 != ALIVE) | (word >> INTERVALS_SHIFT & INTERVALS_MASK == 0) {
+            return self.take_rare(entry, rank, sooner);
+        }
+        let old_rank = word & RANK_MASK;
+        if rank <= old_rank {
+            return false;
+        }
+        // A newer version of an endpoint held alive, with intervals counted: one more
+        // unless it is the first news after the initial list or another newer version
+        // within this tick.
+        let heard = word >> HEARD_SHIFT & TICK_MASK;
+        let counted = u64::from((old_rank != 0) & (now > heard));
+        let word = ((word & !(RANK_MASK | TICK_MASK << HEARD_SHIFT))
+            + (counted << INTERVALS_SHIFT))
+            | rank
+            | now << HEARD_SHIFT;
+        debug_assert!(word >> INTERVALS_SHIFT & INTERVALS_MASK != 0);
+        entry.word = word;
+        let intervals = word >> INTERVALS_SHIFT & INTERVALS_MASK;
+        let start = word >> START_SHIFT & TICK_MASK;
+        *sooner |= now - start < intervals * self.least;
+        false
+    }
+
+    /// `take_packed` for the states a mask picks from another node's list (`Body::Masks`):
+    /// the endpoints of `masks`' bits at `slot`, from endpoint `from` on, in order, their
+    /// versions `source`'s. Returns the endpoint that comes back (or into) the list, if any,
+    /// and whether an arrival's interval mean fell below `least`.
+    ///
+    /// It goes by the masks' set bits, block by block: an entry not picked costs nothing.
+    /// (Taking every entry of a block without a branch, the mask choosing which keep their
+    /// update, costs more: about two thirds of the bits are set, and each entry's arithmetic
+    /// is most of the cost.)
+    #[inline(never)]
+    fn take_masked(
+        &self,
+        entries: &mut [Entry],
+        source: &[Entry],
+        masks: &[u64],
+        (slot, from): (usize, usize),
+    ) -> (Option<usize>, bool) {
+        #[cfg(debug_assertions)]
+        let expected = {
+            let mut copy = entries.to_vec();
+            let items: Vec<Item> = (from..entries.len())
+                .filter(|&member| masks[2 * (member / 64) + slot] >> (member % 64) & 1 == 1)
+                .map(|member| item(member as u32, source[member].word & RANK_MASK))
+                .collect();
+            let (revived, sooner) = self.take_in::<true>(&mut copy, &mut [], &items);
+            let revived = revived.map(|index| member_of(items[index]) as usize);
+            (copy, (revived, sooner))
+        };
+        let taken = self.take_masked_in(entries, source, masks, (slot, from));
+        #[cfg(debug_assertions)]
+        debug_assert_eq!((entries.to_vec(), taken), expected);
+        taken
+    }
+
+    #[inline(always)]
+    fn take_masked_in(
+        &self,
+        entries: &mut [Entry],
+        source: &[Entry],
+        masks: &[u64],
+        (slot, from): (usize, usize),
+    ) -> (Option<usize>, bool) {
+        let nodes = entries.len().min(source.len());
+        let own = self.node as usize;
+        let mut sooner = false;
+        for block in from / 64..nodes.div_ceil(64) {
+            let first = block * 64;
+            let mut bits = masks[2 * block + slot];
+            if first < from {
+                bits &= u64::MAX << (from - first);
+            }
+            // A node takes no state of its own.
+            if own / 64 == block {
+                bits &= !(1 << (own % 64));
+            }
+            if bits == 0 {
+                continue;
+            }
+            let last = (first + 64).min(nodes);
+            let (mine, theirs) = (&mut entries[first..last], &source[first..last]);
+            while bits != 0 {
+                let offset = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let rank = theirs[offset].word & RANK_MASK;
+                if self.take_one(&mut mine[offset], rank, &mut sooner) {
+                    return (Some(first + offset), sooner);
                 }
-                continue;
             }
-            let old_rank = word & RANK_MASK;
-            if rank <= old_rank {
-                continue;
-            }
-            // A newer version of an endpoint held alive, with intervals counted: one more
-            // unless it is the first news after the initial list or another newer version
-            // within this tick.
-            let heard = word >> HEARD_SHIFT & TICK_MASK;
-            let counted = u64::from((old_rank != 0) & (now > heard));
-            let word = ((word & !(RANK_MASK | TICK_MASK << HEARD_SHIFT))
-                + (counted << INTERVALS_SHIFT))
-                | rank
-                | now_heard;
-            debug_assert!(word >> INTERVALS_SHIFT & INTERVALS_MASK != 0);
-            entry.word = word;
-            let intervals = word >> INTERVALS_SHIFT & INTERVALS_MASK;
-            let start = word >> START_SHIFT & TICK_MASK;
-            sooner |= now - start < intervals * least;
         }
         (None, sooner)
     }
@@ -1003,6 +1222,17 @@ impl Protocol for Cassandra {
         match body {
             // Syn: answer with what is newer here, and ask for what is newer there.
             Body::Digests(digests) => {
+                if self.instant {
+                    let counts = exchange_masks(
+                        (net.state(to).view.entries(), &digests),
+                        &mut self.masks.borrow_mut(),
+                    );
+                    if let Some((states, requests)) = counts {
+                        drop(digests);
+                        self.send_masks(net, (to, from), ACK, (states, requests));
+                        return;
+                    }
+                }
                 let mut answers = self.answers.borrow_mut();
                 let (newer, requests) = &mut *answers;
                 let rank_mask = self.layout.rank_mask();
@@ -1027,6 +1257,19 @@ impl Protocol for Cassandra {
                 if kind == ACK && asked > 0 {
                     let list = Rc::from(&self.shared.scratch.borrow()[..asked]);
                     self.send_states(net, (to, from), ACK2, list, 0);
+                }
+            }
+            // The same, from masks over the sender's list, which has not changed since it sent
+            // them.
+            Body::Masks => {
+                let source = net.state(from).view.share();
+                self.take_masked(net, to, &source, if kind == ACK { STATES } else { ASKED });
+                drop(source);
+                if kind == ACK {
+                    let asked = self.narrow_requests(net.state(to).view.entries());
+                    if asked > 0 {
+                        self.send_masks(net, (to, from), ACK2, (asked, 0));
+                    }
                 }
             }
         }
@@ -1097,6 +1340,8 @@ pub static SPEC: MembershipSpec = MembershipSpec {
                 lossless: config.network.loss == 0.0,
                 answers: RefCell::default(),
                 layout: Layout::of(config.round_limit()),
+                instant: config.delay.is_zero() && Layout::of(config.round_limit()).packed(),
+                masks: RefCell::default(),
             },
             config,
         )

@@ -101,6 +101,26 @@ fn listed(entry: &Entry) -> bool {
     (seen ^ seen >> 1) & 1 == 1
 }
 
+/// Merges a received list's entries (`theirs`) into the receiver's (`mine`), stamped `now`
+/// (as `at_bits`), up to and including the first member that comes back (or into) the list:
+/// returns its offset, if any. Which side is newer is a coin toss per member, so the pass
+/// writes every entry rather than branch; it keeps few values live (two slices, the stamp),
+/// so that they stay in registers in the page's wasm too.
+#[inline(always)]
+fn merge(mine: &mut [Entry], theirs: &[Entry], now: u64) -> Option<usize> {
+    for (offset, (entry, their)) in mine.iter_mut().zip(theirs).enumerate() {
+        let seen = entry.word >> SEEN_SHIFT;
+        let take = listed(their)
+            & ((seen == Seen::Unknown as u64) | (their.word & RANK > entry.word & RANK));
+        let taken = entry.word & !(RANK | AT) | their.word & RANK | now;
+        entry.word = if take { taken } else { entry.word };
+        if take & (seen != Seen::Alive as u64) {
+            return Some(offset);
+        }
+    }
+    None
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Node {
     pub view: View<Entry>,
@@ -253,26 +273,25 @@ impl Protocol for Heartbeat {
         let now = at_bits(net.now());
         let mut from = 0;
         // The higher counter wins, stamped with the receiver's own time. One pass; it stops
-        // only where a member comes back (or into) the list, to mark it alive. Which side is
-        // newer is a coin toss per member, so the pass writes every entry rather than branch.
+        // only where a member comes back (or into) the list, to mark it alive.
         loop {
             let entries = net.state_mut(node).view.entries_mut();
             let count = entries.len().min(list.len());
-            let (theirs, mine) = (&list[..count], &mut entries[..count]);
-            let mut revived = None;
-            for member in from..count {
-                let (their, entry) = (theirs[member], &mut mine[member]);
-                let seen = entry.word >> SEEN_SHIFT;
-                let take = listed(&their)
-                    & (member != node as usize)
-                    & ((seen == Seen::Unknown as u64) | (their.word & RANK > entry.word & RANK));
-                let taken = entry.word & !(RANK | AT) | their.word & RANK | now;
-                entry.word = if take { taken } else { entry.word };
-                if take & (seen != Seen::Alive as u64) {
-                    revived = Some(member);
-                    break;
-                }
-            }
+            // The receiver takes nothing for itself: the pass goes around its own entry
+            // rather than test each member for it.
+            let own = node as usize;
+            let split = own.clamp(from, count);
+            let after = if (from..count).contains(&own) {
+                own + 1
+            } else {
+                split
+            };
+            let revived = merge(&mut entries[from..split], &list[from..split], now)
+                .map(|offset| from + offset)
+                .or_else(|| {
+                    merge(&mut entries[after..count], &list[after..count], now)
+                        .map(|offset| after + offset)
+                });
             let Some(member) = revived else {
                 return;
             };
