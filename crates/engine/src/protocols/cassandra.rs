@@ -74,6 +74,7 @@ fn member_of(item: Item) -> u32 {
 /// window (Cassandra's 1000 intervals would be kilobytes an entry, and there are N^2 entries)
 /// or a running sum, and the mean stays exact.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[repr(transparent)]
 pub struct Entry {
     word: u64,
 }
@@ -631,7 +632,7 @@ fn exchange_masks_by_blocks(
     let blocks = entries.chunks(64).zip(digests.chunks(64));
     for ((mine, theirs), pair) in blocks.zip(out.chunks_exact_mut(2)) {
         let (here, there, known) = if mine.len() == 64 && theirs.len() == 64 {
-            masks::<64>(mine, theirs, RANK_MASK)
+            block_masks(mine, theirs)
         } else {
             masks::<0>(mine, theirs, RANK_MASK)
         };
@@ -1031,6 +1032,52 @@ fn answer_by_blocks(
         }
     }
     (newer_count, request_count)
+}
+
+/// `masks` over a whole block of 64 endpoints. Natively the compiler vectorises it (with AVX2
+/// where `exchange_masks` finds it); in the page's wasm, two endpoints an instruction with
+/// SIMD (`wasm_masks`), which the compiler does not find by itself: the bits come from each
+/// lane's sign, where `masks` shifts each endpoint's bit by its own offset.
+#[inline(always)]
+fn block_masks(mine: &[Entry], theirs: &[Entry]) -> (u64, u64, bool) {
+    #[cfg(target_arch = "wasm32")]
+    if let (Ok(mine), Ok(theirs)) = (<&[Entry; 64]>::try_from(mine), <&[Entry; 64]>::try_from(theirs)) {
+        return wasm_masks(mine, theirs);
+    }
+    masks::<64>(mine, theirs, RANK_MASK)
+}
+
+/// `masks::<64>` with wasm's SIMD: per pair of endpoints, the two differences of the
+/// versions (newer here, newer there) and their lanes' signs (`i64x2_bitmask`).
+#[cfg(target_arch = "wasm32")]
+#[target_feature(enable = "simd128")]
+fn wasm_masks(mine: &[Entry; 64], theirs: &[Entry; 64]) -> (u64, u64, bool) {
+    use core::arch::wasm32::{
+        i64x2_bitmask, i64x2_shl, i64x2_sub, u64x2_splat, v128, v128_and, v128_load, v128_or,
+    };
+    let rank_mask = u64x2_splat(RANK_MASK);
+    let (mut here, mut there, mut known) = (0u64, 0u64, u64x2_splat(u64::MAX));
+    for pair in 0..32 {
+        // SAFETY: an entry is one u64 (`repr(transparent)`), and both arrays hold 64: the two
+        // at `2 * pair` are in bounds; wasm loads need no alignment.
+        let (entries, digests) = unsafe {
+            (
+                v128_load(mine.as_ptr().add(2 * pair).cast::<v128>()),
+                v128_load(theirs.as_ptr().add(2 * pair).cast::<v128>()),
+            )
+        };
+        let (rank, their_rank) = (v128_and(entries, rank_mask), v128_and(digests, rank_mask));
+        // Versions are below 2^40: the difference's sign says which is newer.
+        here |= u64::from(i64x2_bitmask(i64x2_sub(their_rank, rank))) << (2 * pair);
+        there |= u64::from(i64x2_bitmask(i64x2_sub(rank, their_rank))) << (2 * pair);
+        // Known: a status above Unknown, one of the top two bits set.
+        let statuses = v128_and(
+            v128_or(entries, i64x2_shl(entries, 1)),
+            v128_or(digests, i64x2_shl(digests, 1)),
+        );
+        known = v128_and(known, statuses);
+    }
+    (here, there, i64x2_bitmask(known) == 0b11)
 }
 
 /// A block's masks: a bit per endpoint newer here, one per endpoint newer there, and whether
