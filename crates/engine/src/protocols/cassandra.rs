@@ -296,6 +296,12 @@ pub struct Node {
     /// No live endpoint can be convicted before this tick, and none has changed status since
     /// the last pass, so the next pass waits until then (0: due now).
     due: Tick,
+    /// Its list is known to list every endpoint (`Cassandra::full`). An endpoint once known
+    /// stays known, so this holds until the list is replaced (a join, a recovery without
+    /// state: a new `Node`).
+    full: bool,
+    /// An endpoint the list did not know when last checked, checked first next time.
+    unknown: u32,
 }
 
 impl HasView for Node {
@@ -311,8 +317,9 @@ impl HasView for Node {
 /// What a datagram carries.
 #[derive(Clone, Debug)]
 pub enum Body {
-    /// A Syn's digests: the initiator's list as it was when sent (every endpoint it knows).
-    Digests(Rc<[Entry]>),
+    /// A Syn's digests: the initiator's list as it was when sent (every endpoint it knows),
+    /// and whether it listed every endpoint (`Node::full`).
+    Digests(Rc<[Entry]>, bool),
     /// An Ack's or an Ack2's states, (endpoint, version as `Entry::rank` packs it), then an
     /// Ack's requests (`REQUEST`).
     States(Rc<[Item]>),
@@ -390,12 +397,36 @@ impl Cassandra {
         &self,
         net: &mut impl Net<Self>,
         (from, to): (u32, u32),
-        digests: Rc<[Entry]>,
+        (digests, full): (Rc<[Entry]>, bool),
         known: u64,
     ) {
         self.shared
             .sent(bytes::HEADER + bytes::ENVELOPE + bytes::DIGEST * known);
-        net.send(from, to, SYN, Body::Digests(digests));
+        net.send(from, to, SYN, Body::Digests(digests, full));
+    }
+
+    /// Whether `node`'s list lists every endpoint: settled once, when it does (see
+    /// `Node::full`); until then, the endpoint found unknown last time is checked first, so
+    /// that asking costs a pass over the list only when that one has become known.
+    fn full(&self, net: &mut impl Net<Self>, node: u32) -> bool {
+        let state = net.state_mut(node);
+        if state.full {
+            debug_assert!(state.view.entries().iter().all(Entry::known));
+            return true;
+        }
+        let entries = state.view.entries();
+        if entries.is_empty()
+            || entries
+                .get(state.unknown as usize)
+                .is_some_and(|entry| !entry.known())
+        {
+            return false;
+        }
+        match entries.iter().position(|entry| !entry.known()) {
+            Some(member) => state.unknown = member as u32,
+            None => state.full = true,
+        }
+        state.full
     }
 
     /// A period's Syns besides the live partner, drawn as the lossy path of `on_period` draws
@@ -570,10 +601,14 @@ impl Cassandra {
         }
     }
 
-    /// An Ack's requests narrowed to the endpoints the node knows (`entries`): the Ack2's
-    /// states, in place. Returns how many.
-    fn narrow_requests(&self, entries: &[Entry]) -> u64 {
+    /// An Ack's requests narrowed to the endpoints the node knows (`entries`; all if `full`):
+    /// the Ack2's states, in place. Returns how many.
+    fn narrow_requests(&self, entries: &[Entry], full: bool) -> u64 {
         let mut masks = self.masks.borrow_mut();
+        if full {
+            let requests = masks.chunks_exact(2).map(|pair| pair[ASKED].count_ones());
+            return requests.map(u64::from).sum();
+        }
         let mut count = 0;
         for (block, pair) in masks.chunks_exact_mut(2).enumerate() {
             let mut asked = 0;
@@ -596,9 +631,13 @@ impl Cassandra {
 /// of each, or `None` where either side lacks an endpoint (a newcomer's list, or its entry in
 /// others' lists): the answer then lists endpoints the digests leave out, which masks do not
 /// say, and goes as lists (`answer`).
+///
+/// `full`: both lists are known to list every endpoint (`Node::full`), so that the pass need
+/// not check.
 fn exchange_masks(
     (entries, digests): (&[Entry], &[Entry]),
     out: &mut Vec<u64>,
+    full: bool,
 ) -> Option<(u64, u64)> {
     if entries.len() != digests.len() {
         return None;
@@ -607,9 +646,12 @@ fn exchange_masks(
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the processor has AVX2, as just checked.
-        return unsafe { exchange_masks_avx2(entries, digests, out) };
+        return unsafe { exchange_masks_avx2(entries, digests, out, full) };
     }
-    exchange_masks_by_blocks(entries, digests, out)
+    match full {
+        true => exchange_masks_by_blocks::<false>(entries, digests, out),
+        false => exchange_masks_by_blocks::<true>(entries, digests, out),
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -618,12 +660,17 @@ fn exchange_masks_avx2(
     entries: &[Entry],
     digests: &[Entry],
     out: &mut [u64],
+    full: bool,
 ) -> Option<(u64, u64)> {
-    exchange_masks_by_blocks(entries, digests, out)
+    match full {
+        true => exchange_masks_by_blocks::<false>(entries, digests, out),
+        false => exchange_masks_by_blocks::<true>(entries, digests, out),
+    }
 }
 
+/// `CHECK`: whether to check that both sides know every endpoint.
 #[inline(always)]
-fn exchange_masks_by_blocks(
+fn exchange_masks_by_blocks<const CHECK: bool>(
     entries: &[Entry],
     digests: &[Entry],
     out: &mut [u64],
@@ -631,11 +678,7 @@ fn exchange_masks_by_blocks(
     let (mut states, mut requests) = (0, 0);
     let blocks = entries.chunks(64).zip(digests.chunks(64));
     for ((mine, theirs), pair) in blocks.zip(out.chunks_exact_mut(2)) {
-        let (here, there, known) = if mine.len() == 64 && theirs.len() == 64 {
-            block_masks(mine, theirs)
-        } else {
-            masks::<0>(mine, theirs, RANK_MASK)
-        };
+        let (here, there, known) = block_masks::<CHECK>(mine, theirs);
         if !known {
             return None;
         }
@@ -986,9 +1029,9 @@ fn answer_by_blocks(
         let first = block * BLOCK;
         // A whole block is a fixed count of endpoints, which the compiler vectorises.
         let (mut here, mut there, known) = if mine.len() == BLOCK && theirs.len() == BLOCK {
-            masks::<BLOCK>(mine, theirs, rank_mask)
+            masks::<BLOCK, true>(mine, theirs, rank_mask)
         } else {
-            masks::<0>(mine, theirs, rank_mask)
+            masks::<0, true>(mine, theirs, rank_mask)
         };
         if known {
             while here != 0 {
@@ -1034,57 +1077,88 @@ fn answer_by_blocks(
     (newer_count, request_count)
 }
 
-/// `masks` over a whole block of 64 endpoints. Natively the compiler vectorises it (with AVX2
-/// where `exchange_masks` finds it); in the page's wasm, two endpoints an instruction with
-/// SIMD (`wasm_masks`), which the compiler does not find by itself: the bits come from each
-/// lane's sign, where `masks` shifts each endpoint's bit by its own offset.
+/// `masks` over a block of up to 64 endpoints (as many on both sides). Natively the compiler
+/// vectorises a whole block (with AVX2 where `exchange_masks` finds it); in the page's wasm,
+/// two endpoints an instruction with SIMD (`wasm_masks`), which the compiler does not find by
+/// itself: the bits come from each lane's sign, where `masks` shifts each endpoint's bit by
+/// its own offset.
 #[inline(always)]
-fn block_masks(mine: &[Entry], theirs: &[Entry]) -> (u64, u64, bool) {
+fn block_masks<const CHECK: bool>(mine: &[Entry], theirs: &[Entry]) -> (u64, u64, bool) {
+    debug_assert!(mine.len() == theirs.len() && mine.len() <= 64);
     #[cfg(target_arch = "wasm32")]
-    if let (Ok(mine), Ok(theirs)) = (<&[Entry; 64]>::try_from(mine), <&[Entry; 64]>::try_from(theirs)) {
-        return wasm_masks(mine, theirs);
+    return wasm_masks::<CHECK>(mine, theirs);
+    #[cfg(not(target_arch = "wasm32"))]
+    if mine.len() == 64 && theirs.len() == 64 {
+        masks::<64, CHECK>(mine, theirs, RANK_MASK)
+    } else {
+        masks::<0, CHECK>(mine, theirs, RANK_MASK)
     }
-    masks::<64>(mine, theirs, RANK_MASK)
 }
 
-/// `masks::<64>` with wasm's SIMD: per pair of endpoints, the two differences of the
-/// versions (newer here, newer there) and their lanes' signs (`i64x2_bitmask`).
+/// `masks` with wasm's SIMD, four endpoints at a time: their versions (`PACKED`: 18 bits, in
+/// the low half of each word) gathered into one vector of four 32-bit lanes, the two
+/// differences (newer here, newer there) and their lanes' signs (`i32x4_bitmask`); the last
+/// endpoints of an odd block as `masks` takes them.
 #[cfg(target_arch = "wasm32")]
 #[target_feature(enable = "simd128")]
-fn wasm_masks(mine: &[Entry; 64], theirs: &[Entry; 64]) -> (u64, u64, bool) {
+fn wasm_masks<const CHECK: bool>(mine: &[Entry], theirs: &[Entry]) -> (u64, u64, bool) {
     use core::arch::wasm32::{
-        i64x2_bitmask, i64x2_shl, i64x2_sub, u64x2_splat, v128, v128_and, v128_load, v128_or,
+        i32x4_bitmask, i32x4_shuffle, i32x4_sub, i64x2_bitmask, i64x2_shl, u32x4_splat,
+        u64x2_splat, v128, v128_and, v128_load, v128_or,
     };
-    let rank_mask = u64x2_splat(RANK_MASK);
+    const { assert!(RANK_MASK < 1 << 31) };
+    let len = mine.len().min(theirs.len()).min(64);
+    let rank_mask = u32x4_splat(RANK_MASK as u32);
     let (mut here, mut there, mut known) = (0u64, 0u64, u64x2_splat(u64::MAX));
-    for pair in 0..32 {
-        // SAFETY: an entry is one u64 (`repr(transparent)`), and both arrays hold 64: the two
-        // at `2 * pair` are in bounds; wasm loads need no alignment.
-        let (entries, digests) = unsafe {
-            (
-                v128_load(mine.as_ptr().add(2 * pair).cast::<v128>()),
-                v128_load(theirs.as_ptr().add(2 * pair).cast::<v128>()),
-            )
+    for first in (0..len / 4).map(|quad| 4 * quad) {
+        // SAFETY: an entry is one u64 (`repr(transparent)`), and both slices hold at least
+        // `len`: the four from `first` are in bounds; wasm loads need no alignment.
+        let [entries, more_entries, digests, more_digests] = unsafe {
+            [
+                v128_load(mine.as_ptr().add(first).cast::<v128>()),
+                v128_load(mine.as_ptr().add(first + 2).cast::<v128>()),
+                v128_load(theirs.as_ptr().add(first).cast::<v128>()),
+                v128_load(theirs.as_ptr().add(first + 2).cast::<v128>()),
+            ]
         };
-        let (rank, their_rank) = (v128_and(entries, rank_mask), v128_and(digests, rank_mask));
-        // Versions are below 2^40: the difference's sign says which is newer.
-        here |= u64::from(i64x2_bitmask(i64x2_sub(their_rank, rank))) << (2 * pair);
-        there |= u64::from(i64x2_bitmask(i64x2_sub(rank, their_rank))) << (2 * pair);
+        // Each word's low half, which holds its version.
+        let rank = v128_and(i32x4_shuffle::<0, 2, 4, 6>(entries, more_entries), rank_mask);
+        let their_rank = v128_and(i32x4_shuffle::<0, 2, 4, 6>(digests, more_digests), rank_mask);
+        // Versions are below 2^18: the difference's sign says which is newer.
+        here |= u64::from(i32x4_bitmask(i32x4_sub(their_rank, rank))) << first;
+        there |= u64::from(i32x4_bitmask(i32x4_sub(rank, their_rank))) << first;
         // Known: a status above Unknown, one of the top two bits set.
-        let statuses = v128_and(
-            v128_or(entries, i64x2_shl(entries, 1)),
-            v128_or(digests, i64x2_shl(digests, 1)),
-        );
-        known = v128_and(known, statuses);
+        if CHECK {
+            for (words, more) in [(entries, more_entries), (digests, more_digests)] {
+                let statuses = v128_and(
+                    v128_or(words, i64x2_shl(words, 1)),
+                    v128_or(more, i64x2_shl(more, 1)),
+                );
+                known = v128_and(known, statuses);
+            }
+        }
     }
-    (here, there, i64x2_bitmask(known) == 0b11)
+    let mut known = i64x2_bitmask(known) == 0b11;
+    let rest = len - len % 4;
+    if rest < len {
+        let (rest_here, rest_there, rest_known) =
+            masks::<0, CHECK>(&mine[rest..len], &theirs[rest..len], RANK_MASK);
+        here |= rest_here << rest;
+        there |= rest_there << rest;
+        known &= rest_known;
+    }
+    (here, there, known)
 }
 
 /// A block's masks: a bit per endpoint newer here, one per endpoint newer there, and whether
 /// both sides know every endpoint (else the masks mean nothing). `LEN`: the block's length if
 /// fixed, 0 if not.
 #[inline(always)]
-fn masks<const LEN: usize>(mine: &[Entry], theirs: &[Entry], rank_mask: u64) -> (u64, u64, bool) {
+fn masks<const LEN: usize, const CHECK: bool>(
+    mine: &[Entry],
+    theirs: &[Entry],
+    rank_mask: u64,
+) -> (u64, u64, bool) {
     let (mine, theirs) = if LEN > 0 {
         (&mine[..LEN], &theirs[..LEN])
     } else {
@@ -1097,7 +1171,9 @@ fn masks<const LEN: usize>(mine: &[Entry], theirs: &[Entry], rank_mask: u64) -> 
         here |= (their_rank.wrapping_sub(rank) >> 63) << offset;
         there |= (rank.wrapping_sub(their_rank) >> 63) << offset;
         // Known: a status above Unknown, one of the top two bits set.
-        known &= (entry.word | entry.word << 1) & (digest.word | digest.word << 1);
+        if CHECK {
+            known &= (entry.word | entry.word << 1) & (digest.word | digest.word << 1);
+        }
     }
     (here, there, known >> 63 == 1)
 }
@@ -1187,7 +1263,7 @@ impl Protocol for Cassandra {
         if joining {
             let (nodes, now, round) = (net.nodes(), net.now(), net.round());
             let state = net.state_mut(node);
-            state.due = 0;
+            (state.due, state.full) = (0, false);
             // Its list holds only itself, heard now.
             if !self.layout.packed() {
                 state.clocks = vec![Clock::default(); nodes as usize];
@@ -1196,7 +1272,7 @@ impl Protocol for Cassandra {
             let own = &mut entries[node as usize];
             self.layout.newcomer(own, clocks, node as usize, round, now);
             let digests = net.state(node).view.share();
-            self.send_syn(net, (node, SEED), digests, 1);
+            self.send_syn(net, (node, SEED), (digests, false), 1);
             return;
         }
         let own = &mut net.state_mut(node).view.entries_mut()[node as usize];
@@ -1207,6 +1283,7 @@ impl Protocol for Cassandra {
         let known = 1 + u64::from(live + unreachable_count);
         // One digest for the period's Syns, as the list was before any of them.
         let digests = net.state(node).view.share();
+        let full = self.instant && self.full(net, node);
         // A random live member.
         let partner = self.shared.pick(net, node, node);
         // Now and then an unreachable one, in case it is back; and the seed, when the live
@@ -1218,17 +1295,17 @@ impl Protocol for Cassandra {
             let others = self.other_partners(net, node, partner, live, &unreachable);
             match (partner, others) {
                 (Some(partner), (None, false)) => {
-                    self.send_syn(net, (node, partner), digests, known);
+                    self.send_syn(net, (node, partner), (digests, full), known);
                 }
                 (partner, (unreachable_pick, seed)) => {
                     if let Some(partner) = partner {
-                        self.send_syn(net, (node, partner), Rc::clone(&digests), known);
+                        self.send_syn(net, (node, partner), (Rc::clone(&digests), full), known);
                     }
                     if let Some(pick) = unreachable_pick {
-                        self.send_syn(net, (node, pick), Rc::clone(&digests), known);
+                        self.send_syn(net, (node, pick), (Rc::clone(&digests), full), known);
                     }
                     if seed {
-                        self.send_syn(net, (node, SEED), digests, known);
+                        self.send_syn(net, (node, SEED), (digests, full), known);
                     }
                 }
             }
@@ -1236,7 +1313,7 @@ impl Protocol for Cassandra {
         }
         // Under loss each exchange draws its losses before the next Syn's draws.
         if let Some(partner) = partner {
-            self.send_syn(net, (node, partner), Rc::clone(&digests), known);
+            self.send_syn(net, (node, partner), (Rc::clone(&digests), full), known);
         }
         if unreachable_count > 0
             && net.rng().happens(Chance::new(
@@ -1244,7 +1321,7 @@ impl Protocol for Cassandra {
             ))
         {
             let pick = unreachable[net.rng().below(unreachable_count) as usize];
-            self.send_syn(net, (node, pick), Rc::clone(&digests), known);
+            self.send_syn(net, (node, pick), (Rc::clone(&digests), full), known);
         }
         if node != SEED
             && partner != Some(SEED)
@@ -1252,7 +1329,7 @@ impl Protocol for Cassandra {
                 1.0 / f64::from((live + unreachable_count).max(1)),
             ))
         {
-            self.send_syn(net, (node, SEED), digests, known);
+            self.send_syn(net, (node, SEED), (digests, full), known);
         }
     }
 
@@ -1268,11 +1345,13 @@ impl Protocol for Cassandra {
         }
         match body {
             // Syn: answer with what is newer here, and ask for what is newer there.
-            Body::Digests(digests) => {
+            Body::Digests(digests, listed_all) => {
                 if self.instant {
+                    let full = listed_all && self.full(net, to);
                     let counts = exchange_masks(
                         (net.state(to).view.entries(), &digests),
                         &mut self.masks.borrow_mut(),
+                        full,
                     );
                     if let Some((states, requests)) = counts {
                         drop(digests);
@@ -1313,7 +1392,8 @@ impl Protocol for Cassandra {
                 self.take_masked(net, to, &source, if kind == ACK { STATES } else { ASKED });
                 drop(source);
                 if kind == ACK {
-                    let asked = self.narrow_requests(net.state(to).view.entries());
+                    let full = self.full(net, to);
+                    let asked = self.narrow_requests(net.state(to).view.entries(), full);
                     if asked > 0 {
                         self.send_masks(net, (to, from), ACK2, (asked, 0));
                     }
