@@ -1122,8 +1122,14 @@ fn wasm_masks<const CHECK: bool>(mine: &[Entry], theirs: &[Entry]) -> (u64, u64,
             ]
         };
         // Each word's low half, which holds its version.
-        let rank = v128_and(i32x4_shuffle::<0, 2, 4, 6>(entries, more_entries), rank_mask);
-        let their_rank = v128_and(i32x4_shuffle::<0, 2, 4, 6>(digests, more_digests), rank_mask);
+        let rank = v128_and(
+            i32x4_shuffle::<0, 2, 4, 6>(entries, more_entries),
+            rank_mask,
+        );
+        let their_rank = v128_and(
+            i32x4_shuffle::<0, 2, 4, 6>(digests, more_digests),
+            rank_mask,
+        );
         // Versions are below 2^18: the difference's sign says which is newer.
         here |= u64::from(i32x4_bitmask(i32x4_sub(their_rank, rank))) << first;
         there |= u64::from(i32x4_bitmask(i32x4_sub(rank, their_rank))) << first;

@@ -138,8 +138,8 @@ fn merge_pass(mine: &mut [Entry], theirs: &[Entry], now: u64) -> Option<usize> {
 #[target_feature(enable = "simd128")]
 fn merge_wasm(mine: &mut [Entry], theirs: &[Entry], now: u64) -> Option<usize> {
     use core::arch::wasm32::{
-        i64x2_eq, i64x2_gt, u64x2_shr, u64x2_splat, v128, v128_and, v128_any_true,
-        v128_bitselect, v128_load, v128_not, v128_or, v128_store, v128_xor,
+        i64x2_eq, i64x2_gt, u64x2_shr, u64x2_splat, v128, v128_and, v128_any_true, v128_bitselect,
+        v128_load, v128_not, v128_or, v128_store, v128_xor,
     };
     let len = mine.len().min(theirs.len());
     let (rank, kept) = (u64x2_splat(RANK), u64x2_splat(!(RANK | AT)));
@@ -164,7 +164,8 @@ fn merge_wasm(mine: &mut [Entry], theirs: &[Entry], now: u64) -> Option<usize> {
         let newer = i64x2_gt(v128_and(their, rank), v128_and(word, rank));
         let take = v128_and(listed, v128_or(i64x2_eq(seen, zero), newer));
         if v128_any_true(v128_and(take, v128_not(i64x2_eq(seen, one)))) {
-            if let Some(offset) = merge(&mut mine[first..first + 2], &theirs[first..first + 2], now) {
+            if let Some(offset) = merge(&mut mine[first..first + 2], &theirs[first..first + 2], now)
+            {
                 return Some(first + offset);
             }
             continue;
