@@ -1503,3 +1503,77 @@ static WORDS: Words = Words {
     done: "every live node considers the crashed node failed",
     ended: "the run's periods are over",
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Lists of packed entries: random versions below 2^18, a random known status, and
+    /// (unless `full`) now and then an unknown endpoint.
+    fn list(nodes: usize, seed: &mut u64, full: bool) -> Vec<Entry> {
+        let mut next = || {
+            *seed ^= *seed << 13;
+            *seed ^= *seed >> 7;
+            *seed ^= *seed << 17;
+            *seed
+        };
+        (0..nodes)
+            .map(|_| {
+                let draw = next();
+                let status = if !full && draw % 50 == 0 {
+                    0
+                } else {
+                    1 + (draw >> 20 & 1)
+                };
+                Entry {
+                    word: status << 62 | draw >> 32 & 0xff,
+                }
+            })
+            .collect()
+    }
+
+    /// The masks of a Syn's answer say what its lists say: the states newer here, the
+    /// requests for what is newer there; `None` exactly where an endpoint is unknown on
+    /// either side; and, where both sides know every endpoint, the same without the check.
+    #[test]
+    fn masks_agree_with_the_answers_lists() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15;
+        for nodes in [1, 2, 63, 64, 65, 127, 130, 500] {
+            for full in [false, true] {
+                let (entries, digests) =
+                    (list(nodes, &mut seed, full), list(nodes, &mut seed, full));
+                let (mut newer, mut requests) = (Vec::new(), Vec::new());
+                let (newer_count, request_count) =
+                    answer((&entries, &digests), RANK_MASK, &mut newer, &mut requests);
+                let mut masks = Vec::new();
+                let counts = exchange_masks((&entries, &digests), &mut masks, false);
+                let unknown = entries.iter().chain(&digests).any(|entry| !entry.known());
+                assert_eq!(counts.is_none(), unknown, "{nodes} nodes");
+                // Full lists always answer with masks; the test must reach them.
+                assert!(!full || counts.is_some());
+                let Some(counts) = counts else {
+                    continue;
+                };
+                assert_eq!(counts, (newer_count as u64, request_count as u64));
+                let listed = |slot: usize| -> Vec<u32> {
+                    (0..nodes)
+                        .filter(|&member| masks[2 * (member / 64) + slot] >> (member % 64) & 1 == 1)
+                        .map(|member| member as u32)
+                        .collect()
+                };
+                let states: Vec<u32> = newer[..newer_count]
+                    .iter()
+                    .map(|&it| member_of(it))
+                    .collect();
+                let asked: Vec<u32> = requests[..request_count]
+                    .iter()
+                    .map(|&it| member_of(it))
+                    .collect();
+                assert_eq!((listed(STATES), listed(ASKED)), (states, asked));
+                let mut unchecked = Vec::new();
+                let unchecked_counts = exchange_masks((&entries, &digests), &mut unchecked, true);
+                assert_eq!((unchecked_counts, unchecked), (Some(counts), masks));
+            }
+        }
+    }
+}
