@@ -74,6 +74,7 @@ fn member_of(item: Item) -> u32 {
 /// window (Cassandra's 1000 intervals would be kilobytes an entry, and there are N^2 entries)
 /// or a running sum, and the mean stays exact.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[repr(transparent)]
 pub struct Entry {
     word: u64,
 }
@@ -295,6 +296,12 @@ pub struct Node {
     /// No live endpoint can be convicted before this tick, and none has changed status since
     /// the last pass, so the next pass waits until then (0: due now).
     due: Tick,
+    /// Its list is known to list every endpoint (`Cassandra::full`). An endpoint once known
+    /// stays known, so this holds until the list is replaced (a join, a recovery without
+    /// state: a new `Node`).
+    full: bool,
+    /// An endpoint the list did not know when last checked, checked first next time.
+    unknown: u32,
 }
 
 impl HasView for Node {
@@ -310,11 +317,18 @@ impl HasView for Node {
 /// What a datagram carries.
 #[derive(Clone, Debug)]
 pub enum Body {
-    /// A Syn's digests: the initiator's list as it was when sent (every endpoint it knows).
-    Digests(Rc<[Entry]>),
+    /// A Syn's digests: the initiator's list as it was when sent (every endpoint it knows),
+    /// and whether it listed every endpoint (`Node::full`).
+    Digests(Rc<[Entry]>, bool),
     /// An Ack's or an Ack2's states, (endpoint, version as `Entry::rank` packs it), then an
     /// Ack's requests (`REQUEST`).
     States(Rc<[Item]>),
+    /// An Ack's or an Ack2's lists as masks over the sender's list, in `Cassandra::masks`:
+    /// for an Ack, its states (the sender's entries newer than the digests) and its requests;
+    /// for an Ack2, the states asked for. Only where datagrams take no time, so that the
+    /// receiver reads the masks and the sender's list as they were when sent (see
+    /// `Cassandra::instant`).
+    Masks,
 }
 
 pub struct Cassandra {
@@ -327,7 +341,21 @@ pub struct Cassandra {
     answers: RefCell<(Vec<Item>, Vec<Item>)>,
     /// Where an entry's fields sit, for the run's length.
     layout: Layout,
+    /// Datagrams take no time and the entries hold their times: an Ack is then taken inside
+    /// the Syn's handler, and its Ack2 inside the Ack's, before either list changes, so the
+    /// Ack and the Ack2 carry masks over their sender's list (`Body::Masks`) instead of lists
+    /// of states: the exchange writes no list and copies none.
+    instant: bool,
+    /// An exchange's masks, two words per block of 64 endpoints: the Ack's states (newer at
+    /// the responder), then its requests, which the Ack's receiver narrows to the Ack2's
+    /// states (the endpoints it knows).
+    masks: RefCell<Vec<u64>>,
 }
+
+/// Where a block's masks sit in `Cassandra::masks`: the Ack's states, the requests (then the
+/// Ack2's states).
+const STATES: usize = 0;
+const ASKED: usize = 1;
 
 /// Phi of an endpoint `elapsed` ticks after its last newer version, with this mean interval.
 pub fn phi(elapsed: Tick, mean_interval: f64) -> f64 {
@@ -350,17 +378,55 @@ impl Cassandra {
         net.send(from, to, kind, Body::States(list));
     }
 
+    /// Sends an Ack's or an Ack2's masks (`Body::Masks`), for `states` states and `requests`
+    /// requests.
+    fn send_masks(
+        &self,
+        net: &mut impl Net<Self>,
+        (from, to): (u32, u32),
+        kind: u8,
+        (states, requests): (u64, u64),
+    ) {
+        let size = bytes::STATE * states + bytes::DIGEST * requests;
+        self.shared.sent(bytes::HEADER + bytes::ENVELOPE + size);
+        net.send(from, to, kind, Body::Masks);
+    }
+
     /// A Syn with `digests`, the list of a node that knows `known` endpoints.
     fn send_syn(
         &self,
         net: &mut impl Net<Self>,
         (from, to): (u32, u32),
-        digests: Rc<[Entry]>,
+        (digests, full): (Rc<[Entry]>, bool),
         known: u64,
     ) {
         self.shared
             .sent(bytes::HEADER + bytes::ENVELOPE + bytes::DIGEST * known);
-        net.send(from, to, SYN, Body::Digests(digests));
+        net.send(from, to, SYN, Body::Digests(digests, full));
+    }
+
+    /// Whether `node`'s list lists every endpoint: settled once, when it does (see
+    /// `Node::full`); until then, the endpoint found unknown last time is checked first, so
+    /// that asking costs a pass over the list only when that one has become known.
+    fn full(&self, net: &mut impl Net<Self>, node: u32) -> bool {
+        let state = net.state_mut(node);
+        if state.full {
+            debug_assert!(state.view.entries().iter().all(Entry::known));
+            return true;
+        }
+        let entries = state.view.entries();
+        if entries.is_empty()
+            || entries
+                .get(state.unknown as usize)
+                .is_some_and(|entry| !entry.known())
+        {
+            return false;
+        }
+        match entries.iter().position(|entry| !entry.known()) {
+            Some(member) => state.unknown = member as u32,
+            None => state.full = true,
+        }
+        state.full
     }
 
     /// A period's Syns besides the live partner, drawn as the lossy path of `on_period` draws
@@ -500,6 +566,129 @@ impl Cassandra {
     }
 }
 
+impl Cassandra {
+    /// `take` for states as masks (`Body::Masks`): the endpoints of `source`, the sender's
+    /// list, that the masks at `slot` pick. The same steps as `take`, in the same order.
+    fn take_masked(&self, net: &mut impl Net<Self>, node: u32, source: &[Entry], slot: usize) {
+        let now = net.now();
+        let limit = quick_limit(self.shared.params.phi);
+        let mut from = 0;
+        loop {
+            let state = net.state_mut(node);
+            let least = due_mean(state.due, now, limit).min(1 << 32);
+            let arrivals = Arrivals {
+                node,
+                now,
+                least,
+                layout: self.layout,
+            };
+            let (revived, sooner) = arrivals.take_masked(
+                state.view.entries_mut(),
+                source,
+                &self.masks.borrow(),
+                (slot, from),
+            );
+            if sooner {
+                net.state_mut(node).due = 0;
+            }
+            let Some(member) = revived else {
+                return;
+            };
+            // A change of status: the next pass counts again.
+            net.state_mut(node).due = 0;
+            self.shared.mark(net, node, member as u32, Seen::Alive);
+            from = member + 1;
+        }
+    }
+
+    /// An Ack's requests narrowed to the endpoints the node knows (`entries`; all if `full`):
+    /// the Ack2's states, in place. Returns how many.
+    fn narrow_requests(&self, entries: &[Entry], full: bool) -> u64 {
+        let mut masks = self.masks.borrow_mut();
+        if full {
+            let requests = masks.chunks_exact(2).map(|pair| pair[ASKED].count_ones());
+            return requests.map(u64::from).sum();
+        }
+        let mut count = 0;
+        for (block, pair) in masks.chunks_exact_mut(2).enumerate() {
+            let mut asked = 0;
+            let mut bits = pair[ASKED];
+            while bits != 0 {
+                let offset = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let known = entries[block * 64 + offset].known();
+                asked |= u64::from(known) << offset;
+            }
+            pair[ASKED] = asked;
+            count += u64::from(asked.count_ones());
+        }
+        count
+    }
+}
+
+/// A Syn's answer as masks (`Body::Masks`), in `out`: per block of 64 endpoints, the states
+/// newer here than the digests say, then the requests for those newer there. Returns how many
+/// of each, or `None` where either side lacks an endpoint (a newcomer's list, or its entry in
+/// others' lists): the answer then lists endpoints the digests leave out, which masks do not
+/// say, and goes as lists (`answer`).
+///
+/// `full`: both lists are known to list every endpoint (`Node::full`), so that the pass need
+/// not check.
+fn exchange_masks(
+    (entries, digests): (&[Entry], &[Entry]),
+    out: &mut Vec<u64>,
+    full: bool,
+) -> Option<(u64, u64)> {
+    if entries.len() != digests.len() {
+        return None;
+    }
+    out.resize(2 * entries.len().div_ceil(64), 0);
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the processor has AVX2, as just checked.
+        return unsafe { exchange_masks_avx2(entries, digests, out, full) };
+    }
+    match full {
+        true => exchange_masks_by_blocks::<false>(entries, digests, out),
+        false => exchange_masks_by_blocks::<true>(entries, digests, out),
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn exchange_masks_avx2(
+    entries: &[Entry],
+    digests: &[Entry],
+    out: &mut [u64],
+    full: bool,
+) -> Option<(u64, u64)> {
+    match full {
+        true => exchange_masks_by_blocks::<false>(entries, digests, out),
+        false => exchange_masks_by_blocks::<true>(entries, digests, out),
+    }
+}
+
+/// `CHECK`: whether to check that both sides know every endpoint.
+#[inline(always)]
+fn exchange_masks_by_blocks<const CHECK: bool>(
+    entries: &[Entry],
+    digests: &[Entry],
+    out: &mut [u64],
+) -> Option<(u64, u64)> {
+    let (mut states, mut requests) = (0, 0);
+    let blocks = entries.chunks(64).zip(digests.chunks(64));
+    for ((mine, theirs), pair) in blocks.zip(out.chunks_exact_mut(2)) {
+        let (here, there, known) = block_masks::<CHECK>(mine, theirs);
+        if !known {
+            return None;
+        }
+        (pair[STATES], pair[ASKED]) = (here, there);
+        states += u64::from(here.count_ones());
+        requests += u64::from(there.count_ones());
+    }
+    Some((states, requests))
+}
+
 /// What an Ack's or an Ack2's states are taken with: the receiving node, the tick, the least
 /// interval mean that keeps its detector's next pass due as planned (`Cassandra::take`), and
 /// the run's layout.
@@ -546,42 +735,116 @@ impl Arrivals {
     /// loop keeps few values and they stay in registers.
     #[inline(never)]
     fn take_packed(&self, entries: &mut [Entry], items: &[Item]) -> (Option<usize>, bool) {
-        let now = u64::from(stamp(self.now));
-        let (node, least) = (self.node, self.least);
-        let now_heard = now << HEARD_SHIFT;
         let mut sooner = false;
         for (index, &item) in items.iter().enumerate() {
             let member = member_of(item);
-            if member == node {
+            if member == self.node {
                 continue;
             }
-            let rank = item & RANK;
-            let entry = &mut entries[member as usize];
-            let word = entry.word;
-            if (word >> 62 != ALIVE) | (word >> INTERVALS_SHIFT & INTERVALS_MASK == 0) {
-                if self.take_rare(entry, rank, &mut sooner) {
-                    return (Some(index), sooner);
+            if self.take_one(&mut entries[member as usize], item & RANK, &mut sooner) {
+                return (Some(index), sooner);
+            }
+        }
+        (None, sooner)
+    }
+
+    /// `take_packed`'s step: takes `rank` into `entry`; returns whether the pass stops here.
+    #[inline(always)]
+    fn take_one(&self, entry: &mut Entry, rank: u64, sooner: &mut bool) -> bool {
+        let now = u64::from(stamp(self.now));
+        let word = entry.word;
+        if (word >> 62 != ALIVE) | (word >> INTERVALS_SHIFT & INTERVALS_MASK == 0) {
+            return self.take_rare(entry, rank, sooner);
+        }
+        let old_rank = word & RANK_MASK;
+        if rank <= old_rank {
+            return false;
+        }
+        // A newer version of an endpoint held alive, with intervals counted: one more
+        // unless it is the first news after the initial list or another newer version
+        // within this tick.
+        let heard = word >> HEARD_SHIFT & TICK_MASK;
+        let counted = u64::from((old_rank != 0) & (now > heard));
+        let word = ((word & !(RANK_MASK | TICK_MASK << HEARD_SHIFT))
+            + (counted << INTERVALS_SHIFT))
+            | rank
+            | now << HEARD_SHIFT;
+        debug_assert!(word >> INTERVALS_SHIFT & INTERVALS_MASK != 0);
+        entry.word = word;
+        let intervals = word >> INTERVALS_SHIFT & INTERVALS_MASK;
+        let start = word >> START_SHIFT & TICK_MASK;
+        *sooner |= now - start < intervals * self.least;
+        false
+    }
+
+    /// `take_packed` for the states a mask picks from another node's list (`Body::Masks`):
+    /// the endpoints of `masks`' bits at `slot`, from endpoint `from` on, in order, their
+    /// versions `source`'s. Returns the endpoint that comes back (or into) the list, if any,
+    /// and whether an arrival's interval mean fell below `least`.
+    ///
+    /// It goes by the masks' set bits, block by block: an entry not picked costs nothing.
+    /// (Taking every entry of a block without a branch, the mask choosing which keep their
+    /// update, costs more: about two thirds of the bits are set, and each entry's arithmetic
+    /// is most of the cost.)
+    #[inline(never)]
+    fn take_masked(
+        &self,
+        entries: &mut [Entry],
+        source: &[Entry],
+        masks: &[u64],
+        (slot, from): (usize, usize),
+    ) -> (Option<usize>, bool) {
+        #[cfg(debug_assertions)]
+        let expected = {
+            let mut copy = entries.to_vec();
+            let items: Vec<Item> = (from..entries.len())
+                .filter(|&member| masks[2 * (member / 64) + slot] >> (member % 64) & 1 == 1)
+                .map(|member| item(member as u32, source[member].word & RANK_MASK))
+                .collect();
+            let (revived, sooner) = self.take_in::<true>(&mut copy, &mut [], &items);
+            let revived = revived.map(|index| member_of(items[index]) as usize);
+            (copy, (revived, sooner))
+        };
+        let taken = self.take_masked_in(entries, source, masks, (slot, from));
+        #[cfg(debug_assertions)]
+        debug_assert_eq!((entries.to_vec(), taken), expected);
+        taken
+    }
+
+    #[inline(always)]
+    fn take_masked_in(
+        &self,
+        entries: &mut [Entry],
+        source: &[Entry],
+        masks: &[u64],
+        (slot, from): (usize, usize),
+    ) -> (Option<usize>, bool) {
+        let nodes = entries.len().min(source.len());
+        let own = self.node as usize;
+        let mut sooner = false;
+        for block in from / 64..nodes.div_ceil(64) {
+            let first = block * 64;
+            let mut bits = masks[2 * block + slot];
+            if first < from {
+                bits &= u64::MAX << (from - first);
+            }
+            // A node takes no state of its own.
+            if own / 64 == block {
+                bits &= !(1 << (own % 64));
+            }
+            if bits == 0 {
+                continue;
+            }
+            let last = (first + 64).min(nodes);
+            let (mine, theirs) = (&mut entries[first..last], &source[first..last]);
+            while bits != 0 {
+                let offset = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let rank = theirs[offset].word & RANK_MASK;
+                if self.take_one(&mut mine[offset], rank, &mut sooner) {
+                    return (Some(first + offset), sooner);
                 }
-                continue;
             }
-            let old_rank = word & RANK_MASK;
-            if rank <= old_rank {
-                continue;
-            }
-            // A newer version of an endpoint held alive, with intervals counted: one more
-            // unless it is the first news after the initial list or another newer version
-            // within this tick.
-            let heard = word >> HEARD_SHIFT & TICK_MASK;
-            let counted = u64::from((old_rank != 0) & (now > heard));
-            let word = ((word & !(RANK_MASK | TICK_MASK << HEARD_SHIFT))
-                + (counted << INTERVALS_SHIFT))
-                | rank
-                | now_heard;
-            debug_assert!(word >> INTERVALS_SHIFT & INTERVALS_MASK != 0);
-            entry.word = word;
-            let intervals = word >> INTERVALS_SHIFT & INTERVALS_MASK;
-            let start = word >> START_SHIFT & TICK_MASK;
-            sooner |= now - start < intervals * least;
         }
         (None, sooner)
     }
@@ -766,9 +1029,9 @@ fn answer_by_blocks(
         let first = block * BLOCK;
         // A whole block is a fixed count of endpoints, which the compiler vectorises.
         let (mut here, mut there, known) = if mine.len() == BLOCK && theirs.len() == BLOCK {
-            masks::<BLOCK>(mine, theirs, rank_mask)
+            masks::<BLOCK, true>(mine, theirs, rank_mask)
         } else {
-            masks::<0>(mine, theirs, rank_mask)
+            masks::<0, true>(mine, theirs, rank_mask)
         };
         if known {
             while here != 0 {
@@ -814,11 +1077,94 @@ fn answer_by_blocks(
     (newer_count, request_count)
 }
 
+/// `masks` over a block of up to 64 endpoints (as many on both sides). Natively the compiler
+/// vectorises a whole block (with AVX2 where `exchange_masks` finds it); in the page's wasm,
+/// two endpoints an instruction with SIMD (`wasm_masks`), which the compiler does not find by
+/// itself: the bits come from each lane's sign, where `masks` shifts each endpoint's bit by
+/// its own offset.
+#[inline(always)]
+fn block_masks<const CHECK: bool>(mine: &[Entry], theirs: &[Entry]) -> (u64, u64, bool) {
+    debug_assert!(mine.len() == theirs.len() && mine.len() <= 64);
+    #[cfg(target_arch = "wasm32")]
+    return wasm_masks::<CHECK>(mine, theirs);
+    #[cfg(not(target_arch = "wasm32"))]
+    if mine.len() == 64 && theirs.len() == 64 {
+        masks::<64, CHECK>(mine, theirs, RANK_MASK)
+    } else {
+        masks::<0, CHECK>(mine, theirs, RANK_MASK)
+    }
+}
+
+/// `masks` with wasm's SIMD, four endpoints at a time: their versions (`PACKED`: 18 bits, in
+/// the low half of each word) gathered into one vector of four 32-bit lanes, the two
+/// differences (newer here, newer there) and their lanes' signs (`i32x4_bitmask`); the last
+/// endpoints of an odd block as `masks` takes them.
+#[cfg(target_arch = "wasm32")]
+#[target_feature(enable = "simd128")]
+fn wasm_masks<const CHECK: bool>(mine: &[Entry], theirs: &[Entry]) -> (u64, u64, bool) {
+    use core::arch::wasm32::{
+        i32x4_bitmask, i32x4_shuffle, i32x4_sub, i64x2_bitmask, i64x2_shl, u32x4_splat,
+        u64x2_splat, v128, v128_and, v128_load, v128_or,
+    };
+    const { assert!(RANK_MASK < 1 << 31) };
+    let len = mine.len().min(theirs.len()).min(64);
+    let rank_mask = u32x4_splat(RANK_MASK as u32);
+    let (mut here, mut there, mut known) = (0u64, 0u64, u64x2_splat(u64::MAX));
+    for first in (0..len / 4).map(|quad| 4 * quad) {
+        // SAFETY: an entry is one u64 (`repr(transparent)`), and both slices hold at least
+        // `len`: the four from `first` are in bounds; wasm loads need no alignment.
+        let [entries, more_entries, digests, more_digests] = unsafe {
+            [
+                v128_load(mine.as_ptr().add(first).cast::<v128>()),
+                v128_load(mine.as_ptr().add(first + 2).cast::<v128>()),
+                v128_load(theirs.as_ptr().add(first).cast::<v128>()),
+                v128_load(theirs.as_ptr().add(first + 2).cast::<v128>()),
+            ]
+        };
+        // Each word's low half, which holds its version.
+        let rank = v128_and(
+            i32x4_shuffle::<0, 2, 4, 6>(entries, more_entries),
+            rank_mask,
+        );
+        let their_rank = v128_and(
+            i32x4_shuffle::<0, 2, 4, 6>(digests, more_digests),
+            rank_mask,
+        );
+        // Versions are below 2^18: the difference's sign says which is newer.
+        here |= u64::from(i32x4_bitmask(i32x4_sub(their_rank, rank))) << first;
+        there |= u64::from(i32x4_bitmask(i32x4_sub(rank, their_rank))) << first;
+        // Known: a status above Unknown, one of the top two bits set.
+        if CHECK {
+            for (words, more) in [(entries, more_entries), (digests, more_digests)] {
+                let statuses = v128_and(
+                    v128_or(words, i64x2_shl(words, 1)),
+                    v128_or(more, i64x2_shl(more, 1)),
+                );
+                known = v128_and(known, statuses);
+            }
+        }
+    }
+    let mut known = i64x2_bitmask(known) == 0b11;
+    let rest = len - len % 4;
+    if rest < len {
+        let (rest_here, rest_there, rest_known) =
+            masks::<0, CHECK>(&mine[rest..len], &theirs[rest..len], RANK_MASK);
+        here |= rest_here << rest;
+        there |= rest_there << rest;
+        known &= rest_known;
+    }
+    (here, there, known)
+}
+
 /// A block's masks: a bit per endpoint newer here, one per endpoint newer there, and whether
 /// both sides know every endpoint (else the masks mean nothing). `LEN`: the block's length if
 /// fixed, 0 if not.
 #[inline(always)]
-fn masks<const LEN: usize>(mine: &[Entry], theirs: &[Entry], rank_mask: u64) -> (u64, u64, bool) {
+fn masks<const LEN: usize, const CHECK: bool>(
+    mine: &[Entry],
+    theirs: &[Entry],
+    rank_mask: u64,
+) -> (u64, u64, bool) {
     let (mine, theirs) = if LEN > 0 {
         (&mine[..LEN], &theirs[..LEN])
     } else {
@@ -831,7 +1177,9 @@ fn masks<const LEN: usize>(mine: &[Entry], theirs: &[Entry], rank_mask: u64) -> 
         here |= (their_rank.wrapping_sub(rank) >> 63) << offset;
         there |= (rank.wrapping_sub(their_rank) >> 63) << offset;
         // Known: a status above Unknown, one of the top two bits set.
-        known &= (entry.word | entry.word << 1) & (digest.word | digest.word << 1);
+        if CHECK {
+            known &= (entry.word | entry.word << 1) & (digest.word | digest.word << 1);
+        }
     }
     (here, there, known >> 63 == 1)
 }
@@ -921,7 +1269,7 @@ impl Protocol for Cassandra {
         if joining {
             let (nodes, now, round) = (net.nodes(), net.now(), net.round());
             let state = net.state_mut(node);
-            state.due = 0;
+            (state.due, state.full) = (0, false);
             // Its list holds only itself, heard now.
             if !self.layout.packed() {
                 state.clocks = vec![Clock::default(); nodes as usize];
@@ -930,7 +1278,7 @@ impl Protocol for Cassandra {
             let own = &mut entries[node as usize];
             self.layout.newcomer(own, clocks, node as usize, round, now);
             let digests = net.state(node).view.share();
-            self.send_syn(net, (node, SEED), digests, 1);
+            self.send_syn(net, (node, SEED), (digests, false), 1);
             return;
         }
         let own = &mut net.state_mut(node).view.entries_mut()[node as usize];
@@ -941,6 +1289,7 @@ impl Protocol for Cassandra {
         let known = 1 + u64::from(live + unreachable_count);
         // One digest for the period's Syns, as the list was before any of them.
         let digests = net.state(node).view.share();
+        let full = self.instant && self.full(net, node);
         // A random live member.
         let partner = self.shared.pick(net, node, node);
         // Now and then an unreachable one, in case it is back; and the seed, when the live
@@ -952,17 +1301,17 @@ impl Protocol for Cassandra {
             let others = self.other_partners(net, node, partner, live, &unreachable);
             match (partner, others) {
                 (Some(partner), (None, false)) => {
-                    self.send_syn(net, (node, partner), digests, known);
+                    self.send_syn(net, (node, partner), (digests, full), known);
                 }
                 (partner, (unreachable_pick, seed)) => {
                     if let Some(partner) = partner {
-                        self.send_syn(net, (node, partner), Rc::clone(&digests), known);
+                        self.send_syn(net, (node, partner), (Rc::clone(&digests), full), known);
                     }
                     if let Some(pick) = unreachable_pick {
-                        self.send_syn(net, (node, pick), Rc::clone(&digests), known);
+                        self.send_syn(net, (node, pick), (Rc::clone(&digests), full), known);
                     }
                     if seed {
-                        self.send_syn(net, (node, SEED), digests, known);
+                        self.send_syn(net, (node, SEED), (digests, full), known);
                     }
                 }
             }
@@ -970,7 +1319,7 @@ impl Protocol for Cassandra {
         }
         // Under loss each exchange draws its losses before the next Syn's draws.
         if let Some(partner) = partner {
-            self.send_syn(net, (node, partner), Rc::clone(&digests), known);
+            self.send_syn(net, (node, partner), (Rc::clone(&digests), full), known);
         }
         if unreachable_count > 0
             && net.rng().happens(Chance::new(
@@ -978,7 +1327,7 @@ impl Protocol for Cassandra {
             ))
         {
             let pick = unreachable[net.rng().below(unreachable_count) as usize];
-            self.send_syn(net, (node, pick), Rc::clone(&digests), known);
+            self.send_syn(net, (node, pick), (Rc::clone(&digests), full), known);
         }
         if node != SEED
             && partner != Some(SEED)
@@ -986,7 +1335,7 @@ impl Protocol for Cassandra {
                 1.0 / f64::from((live + unreachable_count).max(1)),
             ))
         {
-            self.send_syn(net, (node, SEED), digests, known);
+            self.send_syn(net, (node, SEED), (digests, full), known);
         }
     }
 
@@ -1002,7 +1351,20 @@ impl Protocol for Cassandra {
         }
         match body {
             // Syn: answer with what is newer here, and ask for what is newer there.
-            Body::Digests(digests) => {
+            Body::Digests(digests, listed_all) => {
+                if self.instant {
+                    let full = listed_all && self.full(net, to);
+                    let counts = exchange_masks(
+                        (net.state(to).view.entries(), &digests),
+                        &mut self.masks.borrow_mut(),
+                        full,
+                    );
+                    if let Some((states, requests)) = counts {
+                        drop(digests);
+                        self.send_masks(net, (to, from), ACK, (states, requests));
+                        return;
+                    }
+                }
                 let mut answers = self.answers.borrow_mut();
                 let (newer, requests) = &mut *answers;
                 let rank_mask = self.layout.rank_mask();
@@ -1027,6 +1389,20 @@ impl Protocol for Cassandra {
                 if kind == ACK && asked > 0 {
                     let list = Rc::from(&self.shared.scratch.borrow()[..asked]);
                     self.send_states(net, (to, from), ACK2, list, 0);
+                }
+            }
+            // The same, from masks over the sender's list, which has not changed since it sent
+            // them.
+            Body::Masks => {
+                let source = net.state(from).view.share();
+                self.take_masked(net, to, &source, if kind == ACK { STATES } else { ASKED });
+                drop(source);
+                if kind == ACK {
+                    let full = self.full(net, to);
+                    let asked = self.narrow_requests(net.state(to).view.entries(), full);
+                    if asked > 0 {
+                        self.send_masks(net, (to, from), ACK2, (asked, 0));
+                    }
                 }
             }
         }
@@ -1097,6 +1473,8 @@ pub static SPEC: MembershipSpec = MembershipSpec {
                 lossless: config.network.loss == 0.0,
                 answers: RefCell::default(),
                 layout: Layout::of(config.round_limit()),
+                instant: config.delay.is_zero() && Layout::of(config.round_limit()).packed(),
+                masks: RefCell::default(),
             },
             config,
         )
@@ -1125,3 +1503,77 @@ static WORDS: Words = Words {
     done: "every live node considers the crashed node failed",
     ended: "the run's periods are over",
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Lists of packed entries: random versions below 2^18, a random known status, and
+    /// (unless `full`) now and then an unknown endpoint.
+    fn list(nodes: usize, seed: &mut u64, full: bool) -> Vec<Entry> {
+        let mut next = || {
+            *seed ^= *seed << 13;
+            *seed ^= *seed >> 7;
+            *seed ^= *seed << 17;
+            *seed
+        };
+        (0..nodes)
+            .map(|_| {
+                let draw = next();
+                let status = if !full && draw % 50 == 0 {
+                    0
+                } else {
+                    1 + (draw >> 20 & 1)
+                };
+                Entry {
+                    word: status << 62 | draw >> 32 & 0xff,
+                }
+            })
+            .collect()
+    }
+
+    /// The masks of a Syn's answer say what its lists say: the states newer here, the
+    /// requests for what is newer there; `None` exactly where an endpoint is unknown on
+    /// either side; and, where both sides know every endpoint, the same without the check.
+    #[test]
+    fn masks_agree_with_the_answers_lists() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15;
+        for nodes in [1, 2, 63, 64, 65, 127, 130, 500] {
+            for full in [false, true] {
+                let (entries, digests) =
+                    (list(nodes, &mut seed, full), list(nodes, &mut seed, full));
+                let (mut newer, mut requests) = (Vec::new(), Vec::new());
+                let (newer_count, request_count) =
+                    answer((&entries, &digests), RANK_MASK, &mut newer, &mut requests);
+                let mut masks = Vec::new();
+                let counts = exchange_masks((&entries, &digests), &mut masks, false);
+                let unknown = entries.iter().chain(&digests).any(|entry| !entry.known());
+                assert_eq!(counts.is_none(), unknown, "{nodes} nodes");
+                // Full lists always answer with masks; the test must reach them.
+                assert!(!full || counts.is_some());
+                let Some(counts) = counts else {
+                    continue;
+                };
+                assert_eq!(counts, (newer_count as u64, request_count as u64));
+                let listed = |slot: usize| -> Vec<u32> {
+                    (0..nodes)
+                        .filter(|&member| masks[2 * (member / 64) + slot] >> (member % 64) & 1 == 1)
+                        .map(|member| member as u32)
+                        .collect()
+                };
+                let states: Vec<u32> = newer[..newer_count]
+                    .iter()
+                    .map(|&it| member_of(it))
+                    .collect();
+                let asked: Vec<u32> = requests[..request_count]
+                    .iter()
+                    .map(|&it| member_of(it))
+                    .collect();
+                assert_eq!((listed(STATES), listed(ASKED)), (states, asked));
+                let mut unchecked = Vec::new();
+                let unchecked_counts = exchange_masks((&entries, &digests), &mut unchecked, true);
+                assert_eq!((unchecked_counts, unchecked), (Some(counts), masks));
+            }
+        }
+    }
+}

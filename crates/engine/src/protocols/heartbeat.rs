@@ -30,6 +30,7 @@ pub const KINDS: &[Kind] = &[Kind {
 /// observer believes (62, 63). A run's periods stay below 2^19 (`limits::PERIODS`, 100,000)
 /// and its ticks below 2^24 (100,000 periods of at most 1.5 rounds, plus delays).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[repr(transparent)]
 pub struct Entry {
     word: u64,
 }
@@ -99,6 +100,89 @@ fn listed(entry: &Entry) -> bool {
     // Alive (1) or suspected (2): the two bits differ.
     let seen = entry.word >> SEEN_SHIFT;
     (seen ^ seen >> 1) & 1 == 1
+}
+
+/// Merges a received list's entries (`theirs`) into the receiver's (`mine`), stamped `now`
+/// (as `at_bits`), up to and including the first member that comes back (or into) the list:
+/// returns its offset, if any. Which side is newer is a coin toss per member, so the pass
+/// writes every entry rather than branch; it keeps few values live (two slices, the stamp),
+/// so that they stay in registers in the page's wasm too.
+#[inline(always)]
+fn merge(mine: &mut [Entry], theirs: &[Entry], now: u64) -> Option<usize> {
+    for (offset, (entry, their)) in mine.iter_mut().zip(theirs).enumerate() {
+        let seen = entry.word >> SEEN_SHIFT;
+        let take = listed(their)
+            & ((seen == Seen::Unknown as u64) | (their.word & RANK > entry.word & RANK));
+        let taken = entry.word & !(RANK | AT) | their.word & RANK | now;
+        entry.word = if take { taken } else { entry.word };
+        if take & (seen != Seen::Alive as u64) {
+            return Some(offset);
+        }
+    }
+    None
+}
+
+/// `merge`, in the page's wasm two members an instruction (`merge_wasm`).
+#[inline(always)]
+fn merge_pass(mine: &mut [Entry], theirs: &[Entry], now: u64) -> Option<usize> {
+    #[cfg(target_arch = "wasm32")]
+    return merge_wasm(mine, theirs, now);
+    #[cfg(not(target_arch = "wasm32"))]
+    merge(mine, theirs, now)
+}
+
+/// `merge` with wasm's SIMD, a pair of members at a time: each lane takes the newer counter
+/// as `merge` does, without a branch. A pair where a member comes back (or into) the list
+/// goes through `merge` itself, which stops there.
+#[cfg(target_arch = "wasm32")]
+#[target_feature(enable = "simd128")]
+fn merge_wasm(mine: &mut [Entry], theirs: &[Entry], now: u64) -> Option<usize> {
+    use core::arch::wasm32::{
+        i64x2_eq, i64x2_gt, u64x2_shr, u64x2_splat, v128, v128_and, v128_any_true, v128_bitselect,
+        v128_load, v128_not, v128_or, v128_store, v128_xor,
+    };
+    let len = mine.len().min(theirs.len());
+    let (rank, kept) = (u64x2_splat(RANK), u64x2_splat(!(RANK | AT)));
+    let (stamp, zero, one) = (u64x2_splat(now), u64x2_splat(0), u64x2_splat(1));
+    for first in (0..len / 2).map(|pair| 2 * pair) {
+        // SAFETY: an entry is one u64 (`repr(transparent)`); `first + 1 < len`, within both
+        // slices; wasm loads and stores need no alignment.
+        let (word, their) = unsafe {
+            (
+                v128_load(mine.as_ptr().add(first).cast::<v128>()),
+                v128_load(theirs.as_ptr().add(first).cast::<v128>()),
+            )
+        };
+        let seen = u64x2_shr(word, SEEN_SHIFT);
+        let their_seen = u64x2_shr(their, SEEN_SHIFT);
+        // Listed there: alive (1) or suspected (2), the two bits differ.
+        let listed = i64x2_eq(
+            v128_and(v128_xor(their_seen, u64x2_shr(their_seen, 1)), one),
+            one,
+        );
+        // Counters are below 2^38: a signed comparison orders them.
+        let newer = i64x2_gt(v128_and(their, rank), v128_and(word, rank));
+        let take = v128_and(listed, v128_or(i64x2_eq(seen, zero), newer));
+        if v128_any_true(v128_and(take, v128_not(i64x2_eq(seen, one)))) {
+            if let Some(offset) = merge(&mut mine[first..first + 2], &theirs[first..first + 2], now)
+            {
+                return Some(first + offset);
+            }
+            continue;
+        }
+        let taken = v128_or(v128_or(v128_and(word, kept), v128_and(their, rank)), stamp);
+        // SAFETY: as the loads.
+        unsafe {
+            v128_store(
+                mine.as_mut_ptr().add(first).cast::<v128>(),
+                v128_bitselect(taken, word, take),
+            );
+        }
+    }
+    if len % 2 == 1 {
+        return merge(&mut mine[len - 1..len], &theirs[len - 1..len], now).map(|_| len - 1);
+    }
+    None
 }
 
 #[derive(Clone, Debug, Default)]
@@ -253,26 +337,25 @@ impl Protocol for Heartbeat {
         let now = at_bits(net.now());
         let mut from = 0;
         // The higher counter wins, stamped with the receiver's own time. One pass; it stops
-        // only where a member comes back (or into) the list, to mark it alive. Which side is
-        // newer is a coin toss per member, so the pass writes every entry rather than branch.
+        // only where a member comes back (or into) the list, to mark it alive.
         loop {
             let entries = net.state_mut(node).view.entries_mut();
             let count = entries.len().min(list.len());
-            let (theirs, mine) = (&list[..count], &mut entries[..count]);
-            let mut revived = None;
-            for member in from..count {
-                let (their, entry) = (theirs[member], &mut mine[member]);
-                let seen = entry.word >> SEEN_SHIFT;
-                let take = listed(&their)
-                    & (member != node as usize)
-                    & ((seen == Seen::Unknown as u64) | (their.word & RANK > entry.word & RANK));
-                let taken = entry.word & !(RANK | AT) | their.word & RANK | now;
-                entry.word = if take { taken } else { entry.word };
-                if take & (seen != Seen::Alive as u64) {
-                    revived = Some(member);
-                    break;
-                }
-            }
+            // The receiver takes nothing for itself: the pass goes around its own entry
+            // rather than test each member for it.
+            let own = node as usize;
+            let split = own.clamp(from, count);
+            let after = if (from..count).contains(&own) {
+                own + 1
+            } else {
+                split
+            };
+            let revived = merge_pass(&mut entries[from..split], &list[from..split], now)
+                .map(|offset| from + offset)
+                .or_else(|| {
+                    merge_pass(&mut entries[after..count], &list[after..count], now)
+                        .map(|offset| after + offset)
+                });
             let Some(member) = revived else {
                 return;
             };
