@@ -855,7 +855,9 @@ impl Scene<'_> {
 
         let mut bodies = Batch::default();
         let mut rings = Batch::default();
-        let mut crosses: Vec<(f64, f64)> = Vec::new();
+        // Crashed members under the group's belief about them, and crashed nodes.
+        let mut crashed = Crosses::default();
+        let mut believed_crashed = Crosses::default();
         // Membership: each node in what the group believes about it, not in when it "learned".
         // Cassandra: one observer's phi about each member; the others, the group's belief.
         let observer = phi_observer(run, selected);
@@ -880,7 +882,8 @@ impl Scene<'_> {
                     r,
                 );
                 if simulation.is_crashed(node) {
-                    crosses.push((x, y));
+                    let half = layout.node_radius * 0.9;
+                    believed_crashed.add(palette::CRASHED, 1.0, 2.5 * ratio, x, y, half);
                 }
                 if selected == Some(node) {
                     rings.add(
@@ -893,7 +896,7 @@ impl Scene<'_> {
                 continue;
             }
             if simulation.is_crashed(node) {
-                draw_cross(context, x, y, r * 0.9, palette::CRASHED, 2.0 * ratio, 1.0);
+                crashed.add(palette::CRASHED, 1.0, 2.0 * ratio, x, y, r * 0.9);
                 continue;
             }
             let informed_in = run.informed_round[node as usize];
@@ -902,13 +905,11 @@ impl Scene<'_> {
             let visible = informed_in < round || (informed_in == round && (round == 0 || landed));
             self.add_node(&mut bodies, &mut rings, node, visible);
         }
+        crashed.draw(context);
         bodies.draw(context);
         rings.draw(context);
         // A crashed member's cross over the group's belief about it.
-        for (x, y) in crosses {
-            let half = layout.node_radius * 0.9;
-            draw_cross(context, x, y, half, palette::CRASHED, 2.5 * ratio, 1.0);
-        }
+        believed_crashed.draw(context);
         let numbered =
             nodes <= NUMBERED_NODES && draw_numbers(context, layout, run, shares.as_deref(), ratio);
         // Packets held, for a stream of several: a pie in each node not yet holding them all (one
@@ -923,6 +924,8 @@ impl Scene<'_> {
                     let (x, y) = layout.position(node);
                     let share = f64::from(held) / f64::from(messages);
                     context.move_to(x, y);
+                    // No closePath: the fill closes each wedge, and Chromium's closePath
+                    // costs more the longer the path (thousands of pies a round).
                     let _ = context.arc(
                         x,
                         y,
@@ -930,7 +933,6 @@ impl Scene<'_> {
                         -PI / 2.0,
                         -PI / 2.0 + TAU * share,
                     );
-                    context.close_path();
                 }
             }
             context.fill();
@@ -1149,8 +1151,12 @@ fn with_layer(
                     canvas
                 }
             };
-            canvas.set_width(key.size.0);
-            canvas.set_height(key.size.1);
+            // Resizing reallocates the canvas: only when the stage's size changed (the paint
+            // covers the whole layer anyway).
+            if (canvas.width(), canvas.height()) != key.size {
+                canvas.set_width(key.size.0);
+                canvas.set_height(key.size.1);
+            }
             let Ok(layer) = context_of(&canvas) else {
                 return 0;
             };
@@ -1232,12 +1238,13 @@ fn draw_nodes(
     }
 
     let mut datagrams = Batch::default();
+    let mut crosses = Crosses::default();
     let mut drawn = 0usize;
     let every = drawn_every(report);
     for contact in report.contacts.iter().step_by(every) {
         let span = timeline.span((contact.arrives, contact.hop));
         drawn += usize::from(draw_datagram(
-            context,
+            &mut crosses,
             &mut datagrams,
             &layout,
             contact,
@@ -1265,6 +1272,7 @@ fn draw_nodes(
             drawn += 1;
         }
     }
+    crosses.draw(context);
     datagrams.draw(context);
     if every > 1 {
         // Say so on the stage (and so in its PNG and video): the thinning is not the protocol's.
@@ -1660,7 +1668,7 @@ impl Grid {
 /// one sent to a crashed node dies at it. Whether it is on the stage at this moment.
 #[allow(clippy::too_many_arguments)]
 fn draw_datagram(
-    context: &CanvasRenderingContext2d,
+    crosses: &mut Crosses,
     dots: &mut Batch,
     layout: &Layout,
     contact: &Contact,
@@ -1694,7 +1702,7 @@ fn draw_datagram(
                 // Fade out over the rest of the round (and a little after).
                 let fade =
                     (1.0 - (progress - (start + stop * (end - start))) / 0.6).clamp(0.0, 1.0);
-                draw_cross(context, x, y, size * 1.4, colour, 2.0 * ratio, fade);
+                crosses.add(colour, fade, 2.0 * ratio, x, y, size * 1.4);
             }
         }
         _ if travelled >= 1.0 => return false,
@@ -1863,23 +1871,43 @@ fn dot(dots: &mut Batch, x: f64, y: f64, radius: f64, colour: Rgb, alpha: f64, f
     dots.add(style, x, y, radius);
 }
 
-fn draw_cross(
-    context: &CanvasRenderingContext2d,
-    x: f64,
-    y: f64,
-    half: f64,
-    colour: Rgb,
-    width: f64,
-    alpha: f64,
-) {
-    context.set_line_width(width);
-    context.set_stroke_style_str(&palette::css(colour, alpha));
-    context.begin_path();
-    context.move_to(x - half, y - half);
-    context.line_to(x + half, y + half);
-    context.move_to(x + half, y - half);
-    context.line_to(x - half, y + half);
-    context.stroke();
+/// Crosses (crashed nodes, lost datagrams) grouped by colour, alpha and width and stroked with
+/// one path per group: a storm's thousands of lost datagrams are a few strokes, not thousands.
+#[derive(Default)]
+struct Crosses {
+    groups: Vec<(CrossStyle, Vec<Disc>)>,
+}
+
+/// A group's colour, alpha in sixteenths (fading crosses share a few groups) and line width.
+type CrossStyle = (Rgb, u8, f64);
+
+impl Crosses {
+    /// A cross of half-width `half` at (x, y).
+    fn add(&mut self, colour: Rgb, alpha: f64, width: f64, x: f64, y: f64, half: f64) {
+        let style = (colour, (alpha.clamp(0.0, 1.0) * 16.0).round() as u8, width);
+        if style.1 == 0 {
+            return;
+        }
+        match self.groups.iter_mut().find(|(other, _)| *other == style) {
+            Some((_, crosses)) => crosses.push((x, y, half)),
+            None => self.groups.push((style, vec![(x, y, half)])),
+        }
+    }
+
+    fn draw(&self, context: &CanvasRenderingContext2d) {
+        for &((colour, sixteenths, width), ref crosses) in &self.groups {
+            context.begin_path();
+            for &(x, y, half) in crosses {
+                context.move_to(x - half, y - half);
+                context.line_to(x + half, y + half);
+                context.move_to(x + half, y - half);
+                context.line_to(x - half, y + half);
+            }
+            context.set_line_width(width);
+            context.set_stroke_style_str(&palette::css(colour, f64::from(sixteenths) / 16.0));
+            context.stroke();
+        }
+    }
 }
 
 thread_local! {
