@@ -10,6 +10,7 @@ use crate::engine::protocols::tree::depth_of;
 use crate::engine::report::{Link, LinkStyle, TICKS_PER_ROUND, Tick, round_start};
 use crate::engine::{Contact, Fate, Kind, RoundReport, Simulation, Status, Structure};
 use crate::ui::run::matrix;
+use crate::ui::run::pixels::{Part, Pixels};
 use crate::ui::state::{ANIMATED_NODES, Run};
 use crate::ui::widgets::canvas::{context, context as context_of, fit_to_css};
 use crate::ui::widgets::palette::{self, Rgb};
@@ -792,6 +793,9 @@ struct Scene<'a> {
     cut: &'a [bool],
     selected: Option<u32>,
     ratio: f64,
+    /// Thousands of nodes on a layer: the nodes, their pies and the pending timers (as the
+    /// round ends) are rasterised in wasm memory (`pixels`) rather than filled by the canvas.
+    layered: bool,
 }
 
 impl Scene<'_> {
@@ -809,7 +813,7 @@ impl Scene<'_> {
         let simulation = &run.simulation;
         let (nodes, round, selected) = (layout.nodes, simulation.round(), self.selected);
         if let Structure::Regions { regions } = simulation.structure() {
-            draw_regions(context, layout, regions, nodes, ratio);
+            draw_regions(context, layout, regions, nodes, ratio, self.layered);
         }
         draw_racks(context, layout, report, ratio); // async-racks
         let cuts = draw_partitions(context, layout, simulation, round, ratio);
@@ -906,37 +910,57 @@ impl Scene<'_> {
             self.add_node(&mut bodies, &mut rings, node, visible);
         }
         crashed.draw(context);
-        bodies.draw(context);
-        rings.draw(context);
+        // Packets held, for a stream of several: a pie in each node not yet holding them all.
+        let messages = simulation.messages();
+        let pies: Vec<(f64, f64, f64)> = (0..nodes)
+            .filter(|&node| messages > 1 && !simulation.is_crashed(node))
+            .filter_map(|node| {
+                let held = simulation.known(node).count_ones();
+                let (x, y) = layout.position(node);
+                (held > 0 && held < messages).then(|| (x, y, f64::from(held) / f64::from(messages)))
+            })
+            .collect();
+        let pie_radius = layout.node_radius * 0.8;
+        let mut pixels = if self.layered {
+            Pixels::read(context).ok()
+        } else {
+            None
+        };
+        if let Some(pixels) = pixels.as_mut() {
+            bodies.paint(pixels);
+            rings.paint(pixels);
+            for &(x, y, share) in &pies {
+                pixels.cover(x, y, pie_radius, Part::Disc, share);
+            }
+            pixels.fill(palette::PUSH, 0.85);
+            // Thousands of timer arcs cost a frame each: they are drawn as the round ends.
+            let now = round_start(round.max(1) + 1);
+            for (colour, arcs) in timer_arcs(layout, report, now) {
+                for (node, done) in arcs {
+                    let (x, y) = layout.position(node);
+                    let radius = layout.node_radius + 4.5 * ratio;
+                    pixels.cover(x, y, radius, Part::Ring(2.5 * ratio), done);
+                }
+                pixels.fill(colour, 0.9);
+            }
+            let _ = pixels.write(context);
+        } else {
+            bodies.draw(context);
+            rings.draw(context);
+            // One path for all pies; no closePath: the fill closes each wedge, and Chromium's
+            // closePath costs more the longer the path.
+            context.set_fill_style_str(&palette::css(palette::PUSH, 0.85));
+            context.begin_path();
+            for &(x, y, share) in &pies {
+                context.move_to(x, y);
+                let _ = context.arc(x, y, pie_radius, -PI / 2.0, -PI / 2.0 + TAU * share);
+            }
+            context.fill();
+        }
         // A crashed member's cross over the group's belief about it.
         believed_crashed.draw(context);
         let numbered =
             nodes <= NUMBERED_NODES && draw_numbers(context, layout, run, shares.as_deref(), ratio);
-        // Packets held, for a stream of several: a pie in each node not yet holding them all (one
-        // path for all pies).
-        let messages = simulation.messages();
-        if messages > 1 {
-            context.set_fill_style_str(&palette::css(palette::PUSH, 0.85));
-            context.begin_path();
-            for node in (0..nodes).filter(|&node| !simulation.is_crashed(node)) {
-                let held = simulation.known(node).count_ones();
-                if held > 0 && held < messages {
-                    let (x, y) = layout.position(node);
-                    let share = f64::from(held) / f64::from(messages);
-                    context.move_to(x, y);
-                    // No closePath: the fill closes each wedge, and Chromium's closePath
-                    // costs more the longer the path (thousands of pies a round).
-                    let _ = context.arc(
-                        x,
-                        y,
-                        layout.node_radius * 0.8,
-                        -PI / 2.0,
-                        -PI / 2.0 + TAU * share,
-                    );
-                }
-            }
-            context.fill();
-        }
         (cuts, numbered)
     }
 
@@ -1206,8 +1230,9 @@ fn draw_nodes(
         cut: &cut,
         selected,
         ratio,
+        layered: nodes > LAYERED_NODES,
     };
-    let (cuts, numbered) = if nodes > LAYERED_NODES {
+    let (cuts, numbered) = if scene.layered {
         // Thousands of nodes: the scene as it stands when the round starts is painted once a
         // round onto a layer that each frame copies; only what moves is drawn over it (a canvas
         // without a GPU spends milliseconds on every thousand circles).
@@ -1222,10 +1247,7 @@ fn draw_nodes(
         let cuts = with_layer(context, key, width, height, |layer| {
             layer.set_fill_style_str(&palette::css(palette::BACKGROUND, 1.0));
             layer.fill_rect(0.0, 0.0, width, height);
-            let cuts = scene.paint(layer, None).0;
-            // Thousands of timer arcs cost a frame each: they are drawn as the round ends.
-            draw_timer_arcs(layer, &layout, report, round_start(round.max(1) + 1), ratio);
-            cuts
+            scene.paint(layer, None).0
         });
         draw_trails(context, &layout, report, &timeline, kinds, progress, ratio);
         scene.landed(context, progress);
@@ -1301,33 +1323,46 @@ fn draw_timer_arcs(
     now: Tick,
     ratio: f64,
 ) {
-    if report.timers.is_empty() {
-        return;
-    }
-    let nodes = layout.nodes;
     let radius = layout.node_radius + 4.5 * ratio;
-    for (colour, repair) in [(palette::PULL, false), (palette::REPAIR, true)] {
-        let mut nearest: Vec<f64> = vec![-1.0; nodes as usize];
-        for timer in report
-            .timers
-            .iter()
-            .filter(|timer| !timer.name.is_empty() && timer.name.starts_with("repair") == repair)
-        {
-            let span = (timer.due.saturating_sub(timer.set)).max(1) as f64;
-            let done = ((now.saturating_sub(timer.set)) as f64 / span).clamp(0.05, 1.0);
-            let slot = &mut nearest[timer.node as usize];
-            *slot = slot.max(done);
-        }
+    for (colour, arcs) in timer_arcs(layout, report, now) {
         context.set_line_width(2.5 * ratio);
         context.set_stroke_style_str(&palette::css(colour, 0.9));
         context.begin_path();
-        for (node, &done) in nearest.iter().enumerate().filter(|(_, done)| **done >= 0.0) {
-            let (x, y) = layout.position(node as u32);
+        for (node, done) in arcs {
+            let (x, y) = layout.position(node);
             context.move_to(x, y - radius);
             let _ = context.arc(x, y, radius, -PI / 2.0, -PI / 2.0 + TAU * done);
         }
         context.stroke();
     }
+}
+
+/// The pending timers' arcs at tick `now`, by colour (request timers, repair timers): each node
+/// with the share of its wait done, of its timer of that kind closest to firing.
+fn timer_arcs(layout: &Layout, report: &RoundReport, now: Tick) -> Vec<(Rgb, Vec<(u32, f64)>)> {
+    if report.timers.is_empty() {
+        return Vec::new();
+    }
+    let nodes = layout.nodes;
+    [(palette::PULL, false), (palette::REPAIR, true)]
+        .into_iter()
+        .map(|(colour, repair)| {
+            let mut nearest: Vec<f64> = vec![-1.0; nodes as usize];
+            for timer in report.timers.iter().filter(|timer| {
+                !timer.name.is_empty() && timer.name.starts_with("repair") == repair
+            }) {
+                let span = (timer.due.saturating_sub(timer.set)).max(1) as f64;
+                let done = ((now.saturating_sub(timer.set)) as f64 / span).clamp(0.05, 1.0);
+                let slot = &mut nearest[timer.node as usize];
+                *slot = slot.max(done);
+            }
+            let arcs = (0..nodes)
+                .zip(nearest)
+                .filter(|&(_, done)| done >= 0.0)
+                .collect();
+            (colour, arcs)
+        })
+        .collect()
 }
 
 /// What a frame of the node stage drew, for the stage's test attributes.
@@ -1463,6 +1498,24 @@ impl Batch {
             }
         }
     }
+
+    /// The same circles rasterised in wasm memory (thousands of nodes on the layer).
+    fn paint(&self, pixels: &mut Pixels) {
+        for (style, circles) in &self.groups {
+            if let Some((colour, alpha)) = style.fill {
+                for &(x, y, radius) in circles {
+                    pixels.cover(x, y, radius, Part::Disc, 1.0);
+                }
+                pixels.fill(colour, alpha);
+            }
+            if let Some((colour, alpha, width)) = style.stroke {
+                for &(x, y, radius) in circles {
+                    pixels.cover(x, y, radius, Part::Ring(width), 1.0);
+                }
+                pixels.fill(colour, alpha);
+            }
+        }
+    }
 }
 
 /// Regions as coloured sectors behind their receivers, and each designated receiver marked by a
@@ -1473,24 +1526,32 @@ fn draw_regions(
     regions: u32,
     nodes: u32,
     ratio: f64,
+    layered: bool,
 ) {
     if !matches!(layout.shape, Shape::Star { .. }) {
         return;
     }
+    // A halo round each receiver: the region reads on one circle or on several.
+    let mut halos = Batch::default();
+    let halo = layout.node_radius + 5.0 * ratio;
     for region in 0..regions {
         let first = designated_receiver(region, nodes, regions);
         let last = designated_receiver(region + 1, nodes, regions) - 1;
         let colour = palette::REGIONS[region as usize % palette::REGIONS.len()];
-        // A halo round each receiver: the region reads on one circle or on several.
-        context.set_fill_style_str(&palette::css(colour, 0.35));
-        context.begin_path();
         for node in first..=last {
             let (x, y) = layout.position(node);
-            let halo = layout.node_radius + 5.0 * ratio;
-            context.move_to(x + halo, y);
-            let _ = context.arc(x, y, halo, 0.0, TAU);
+            halos.add(Style::disc(colour, 0.35, None), x, y, halo);
         }
-        context.fill();
+    }
+    match layered.then(|| Pixels::read(context).ok()).flatten() {
+        Some(mut pixels) => {
+            halos.paint(&mut pixels);
+            let _ = pixels.write(context);
+        }
+        None => halos.draw(context),
+    }
+    for region in 0..regions {
+        let first = designated_receiver(region, nodes, regions);
         let (x, y) = layout.position(first);
         let side = layout.node_radius + 4.0 * ratio;
         context.set_line_width(2.0 * ratio);
