@@ -61,8 +61,8 @@ impl Pixels {
             Part::Disc => 0.0,
             Part::Ring(width) => width / 2.0,
         };
-        let reach = radius + half + 1.0;
-        let columns = span(x, reach, self.width);
+        // No pixel centre further than this from the centre is covered at all.
+        let reach = radius + half + 0.5;
         let rows = span(y, reach, self.height);
         // The turn's end as a pseudo-angle, for the pixels' own.
         let end = (turn < 1.0).then(|| {
@@ -71,7 +71,12 @@ impl Pixels {
         });
         for row in rows {
             let dy = row as f64 + 0.5 - y;
-            for column in columns.clone() {
+            // Only the columns within reach on this row: the circle, not its square.
+            let left = reach * reach - dy * dy;
+            if left <= 0.0 {
+                continue;
+            }
+            for column in span(x - 0.5, left.sqrt(), self.width) {
                 let dx = column as f64 + 0.5 - x;
                 let distance = (dx * dx + dy * dy).sqrt();
                 // A pixel's share inside the edge, as a canvas antialiases it.

@@ -120,6 +120,8 @@ struct Layout {
     /// Every node's place, worked out once a frame (`placed`): a frame looks each up several
     /// times, and thousands of nodes each cost a sine, a cosine and a walk over the rings.
     points: Vec<(f64, f64)>,
+    /// Canvas pixels per CSS pixel.
+    ratio: f64,
 }
 
 #[derive(Clone, Copy)]
@@ -210,6 +212,7 @@ impl Layout {
             node_radius: spacing.clamp(2.5 * ratio, 14.0 * ratio),
             nodes,
             points: Vec::new(),
+            ratio,
         }
     }
 
@@ -544,8 +547,12 @@ impl Timeline {
     /// The share of the round's animation at which slot `key` starts and ends.
     fn span(&self, key: (Tick, u8)) -> (f64, f64) {
         let count = self.slots.len().max(1) as f64;
-        let index = self.slots.partition_point(|&slot| slot < key) as f64;
+        let index = self.slot(key) as f64;
         (index / count, (index + 1.0) / count)
+    }
+
+    fn slot(&self, key: (Tick, u8)) -> usize {
+        self.slots.partition_point(|&slot| slot < key)
     }
 }
 
@@ -807,7 +814,7 @@ impl Scene<'_> {
     fn paint(
         &self,
         context: &CanvasRenderingContext2d,
-        moment: Option<(f64, &Timeline)>,
+        moment: Option<(f64, &Timeline, &[&Contact])>,
     ) -> (usize, bool) {
         let (layout, run, report, ratio) = (self.layout, self.run, self.report, self.ratio);
         let simulation = &run.simulation;
@@ -845,15 +852,14 @@ impl Scene<'_> {
             }
             context.stroke();
         }
-        if let Some((progress, timeline)) = moment {
+        if let Some((progress, timeline, shown)) = moment {
             draw_paths(
                 context,
                 layout,
-                report,
+                shown,
                 timeline,
                 simulation.kinds(),
                 progress,
-                ratio,
             );
         }
 
@@ -905,7 +911,7 @@ impl Scene<'_> {
             }
             let informed_in = run.informed_round[node as usize];
             let landed =
-                moment.is_some_and(|(progress, _)| progress >= self.lands_at[node as usize]);
+                moment.is_some_and(|(progress, ..)| progress >= self.lands_at[node as usize]);
             let visible = informed_in < round || (informed_in == round && (round == 0 || landed));
             self.add_node(&mut bodies, &mut rings, node, visible);
         }
@@ -1042,31 +1048,28 @@ impl Scene<'_> {
 fn draw_paths(
     context: &CanvasRenderingContext2d,
     layout: &Layout,
-    report: &RoundReport,
+    shown: &[&Contact],
     timeline: &Timeline,
     kinds: &[Kind],
     progress: f64,
-    ratio: f64,
 ) {
-    let mut paths: Vec<(Rgb, Vec<u32>)> = Vec::new();
-    let every = drawn_every(report);
-    for (index, contact) in report.contacts.iter().enumerate().step_by(every) {
+    let mut paths: Vec<(Rgb, Vec<&Contact>)> = Vec::new();
+    for &contact in shown {
         let (start, end) = timeline.span((contact.arrives, contact.hop));
         if progress < start || progress > end + 0.25 {
             continue;
         }
         let colour = contact_colour(contact, kinds).0;
         match paths.iter_mut().find(|(other, _)| *other == colour) {
-            Some((_, members)) => members.push(index as u32),
-            None => paths.push((colour, vec![index as u32])),
+            Some((_, members)) => members.push(contact),
+            None => paths.push((colour, vec![contact])),
         }
     }
-    context.set_line_width(ratio);
+    context.set_line_width(layout.ratio);
     for (colour, members) in paths {
         context.set_stroke_style_str(&palette::css(colour, 0.18));
         context.begin_path();
-        for index in members {
-            let contact = &report.contacts[index as usize];
+        for contact in members {
             // async-racks: between racks, the way through the switches.
             let route = layout.route(contact.from, contact.to);
             context.move_to(route[0].0, route[0].1);
@@ -1084,14 +1087,14 @@ fn draw_paths(
 fn draw_trails(
     context: &CanvasRenderingContext2d,
     layout: &Layout,
-    report: &RoundReport,
+    shown: &[&Contact],
     timeline: &Timeline,
     kinds: &[Kind],
     progress: f64,
-    ratio: f64,
 ) {
+    let ratio = layout.ratio;
     let mut trails: Vec<(Rgb, Vec<Segment>)> = Vec::new();
-    for contact in report.contacts.iter().step_by(drawn_every(report)) {
+    for &contact in shown {
         let (start, end) = timeline.span((contact.arrives, contact.hop));
         if progress <= start || progress >= end {
             continue;
@@ -1214,19 +1217,24 @@ fn draw_nodes(
     let round = simulation.round();
     let empty = RoundReport::default();
     let report = run.last.as_ref().unwrap_or(&empty);
-    let timeline = Timeline::of(report);
-    // A node informed this round turns informed when what informed it lands.
-    let mut lands_at = vec![0.0; nodes as usize];
-    for learned in &report.learned {
-        lands_at[learned.node as usize] = timeline.span((learned.tick, learned.hop)).1;
-    }
+    let worked = Worked::of(run, report);
+    let (timeline, lands_at) = (&worked.timeline, &worked.lands_at);
     let cut = cut_off(simulation, &run.informed_round);
     let now = round_start(round.max(1)) + (progress * TICKS_PER_ROUND as f64) as Tick;
+    // Paths linger a quarter of the round after their datagrams land (`draw_paths`).
+    let after = if nodes > LAYERED_NODES { 0.0 } else { 0.25 };
+    let shown = worked.shown(progress, after);
+    let every = shown.len().div_ceil(MOST_DRAWN).max(1);
+    let shown: Vec<&Contact> = shown
+        .iter()
+        .step_by(every)
+        .map(|&index| &report.contacts[index as usize])
+        .collect();
     let scene = Scene {
         layout: &layout,
         run,
         report,
-        lands_at: &lands_at,
+        lands_at,
         cut: &cut,
         selected,
         ratio,
@@ -1249,11 +1257,11 @@ fn draw_nodes(
             layer.fill_rect(0.0, 0.0, width, height);
             scene.paint(layer, None).0
         });
-        draw_trails(context, &layout, report, &timeline, kinds, progress, ratio);
+        draw_trails(context, &layout, &shown, timeline, kinds, progress);
         scene.landed(context, progress);
         (cuts, false)
     } else {
-        scene.paint(context, Some((progress, &timeline)))
+        scene.paint(context, Some((progress, timeline, &shown)))
     };
     if nodes <= LAYERED_NODES {
         draw_timer_arcs(context, &layout, report, now, ratio);
@@ -1262,8 +1270,7 @@ fn draw_nodes(
     let mut datagrams = Batch::default();
     let mut crosses = Crosses::default();
     let mut drawn = 0usize;
-    let every = drawn_every(report);
-    for contact in report.contacts.iter().step_by(every) {
+    for &contact in &shown {
         let span = timeline.span((contact.arrives, contact.hop));
         drawn += usize::from(draw_datagram(
             &mut crosses,
@@ -1375,14 +1382,112 @@ struct Drawn {
     every: usize,
 }
 
-/// The most datagrams of a round the stage draws: a storm of more (SRM's NAKs and repairs flood
-/// every node: 160,000 a round at N = 2,000) is thinned to every k-th, so a frame's work stays
-/// bounded; the stage says so.
-const MOST_DRAWN: usize = 10_000;
+/// The most datagrams a frame draws: when more are on the stage at once (SRM's NAKs and
+/// repairs flood every node: 250,000 a round at N = 2,000) every k-th of the round's is drawn,
+/// so a frame's work stays bounded; the stage says so. 2,500 dots already fill a 2,000-node
+/// stage with the storm, and cost a canvas without a GPU about 3 ms.
+const MOST_DRAWN: usize = 2_500;
 
-/// Every how many of the round's datagrams the stage draws one.
-fn drawn_every(report: &RoundReport) -> usize {
-    report.contacts.len().div_ceil(MOST_DRAWN).max(1)
+/// What the stage works out once a round rather than once a frame (a storm's round holds a
+/// quarter of a million datagrams): the round's timeline, when each node's news lands, and the
+/// datagrams in the timeline's order, so that a frame visits only those on the stage.
+struct Worked {
+    key: (u64, u32, usize),
+    timeline: Timeline,
+    lands_at: Vec<f64>,
+    /// The round's datagrams (indices into its contacts) slot by slot; in each slot first those
+    /// that stay on the stage once they start (lost, cut or sent to a crashed node: they stop
+    /// and fade), then those that fly until they arrive.
+    order: Vec<u32>,
+    /// Per slot: where its datagrams, its flying ones and the next slot's start in `order`.
+    bounds: Vec<(usize, usize, usize)>,
+}
+
+thread_local! {
+    static WORKED: std::cell::RefCell<Option<std::rc::Rc<Worked>>> = const { std::cell::RefCell::new(None) };
+}
+
+impl Worked {
+    fn of(run: &Run, report: &RoundReport) -> std::rc::Rc<Worked> {
+        let key = (run.id, report.round, report.contacts.len());
+        WORKED.with(|cached| {
+            let mut cached = cached.borrow_mut();
+            match cached.as_ref().filter(|worked| worked.key == key) {
+                Some(worked) => worked.clone(),
+                None => {
+                    let worked = std::rc::Rc::new(Worked::new(key, run, report));
+                    *cached = Some(worked.clone());
+                    worked
+                }
+            }
+        })
+    }
+
+    fn new(key: (u64, u32, usize), run: &Run, report: &RoundReport) -> Worked {
+        let timeline = Timeline::of(report);
+        // A node informed this round turns informed when what informed it lands.
+        let mut lands_at = vec![0.0; run.simulation.config().nodes as usize];
+        for learned in &report.learned {
+            lands_at[learned.node as usize] = timeline.span((learned.tick, learned.hop)).1;
+        }
+        // A counting sort of the datagrams by slot, those that stay first.
+        let stays = |contact: &Contact| {
+            matches!(contact.fate, Fate::Lost | Fate::Crashed | Fate::Partitioned)
+        };
+        let slots: Vec<usize> = report
+            .contacts
+            .iter()
+            .map(|contact| timeline.slot((contact.arrives, contact.hop)))
+            .collect();
+        let mut counts = vec![(0, 0); timeline.slots.len()];
+        for (contact, &slot) in report.contacts.iter().zip(&slots) {
+            if stays(contact) {
+                counts[slot].0 += 1;
+            } else {
+                counts[slot].1 += 1;
+            }
+        }
+        let mut bounds = Vec::with_capacity(counts.len());
+        let mut at = 0;
+        for (staying, flying) in counts {
+            bounds.push((at, at + staying, at + staying + flying));
+            at += staying + flying;
+        }
+        let mut next: Vec<(usize, usize)> = bounds.iter().map(|b| (b.0, b.1)).collect();
+        let mut order = vec![0; report.contacts.len()];
+        for (index, (contact, &slot)) in report.contacts.iter().zip(&slots).enumerate() {
+            let place = if stays(contact) {
+                &mut next[slot].0
+            } else {
+                &mut next[slot].1
+            };
+            order[*place] = index as u32;
+            *place += 1;
+        }
+        Worked {
+            key,
+            timeline,
+            lands_at,
+            order,
+            bounds,
+        }
+    }
+
+    /// The datagrams that may be on the stage at `progress`, or within `after` of the round's
+    /// animation after they arrive (`draw_datagram` and the paths decide each exactly): those
+    /// of each slot that has started, less the arrived ones of the slots that are over.
+    fn shown(&self, progress: f64, after: f64) -> Vec<u32> {
+        let count = self.bounds.len().max(1) as f64;
+        let mut shown = Vec::new();
+        for (slot, &(first, flying, end)) in self.bounds.iter().enumerate() {
+            if progress < slot as f64 / count {
+                break;
+            }
+            let over = progress > (slot + 1) as f64 / count + after;
+            shown.extend_from_slice(&self.order[first..if over { flying } else { end }]);
+        }
+        shown
+    }
 }
 
 /// Each node's number inside it, dark on the light colours and light on the dark ones; false
