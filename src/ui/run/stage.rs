@@ -837,7 +837,7 @@ impl Scene<'_> {
             }
         }
         context.stroke();
-        draw_links(context, layout, &report.links, ratio);
+        draw_links_cached(context, layout, &report.links);
         // The clicked node's way back to the sender, hop by hop, under everything else.
         if let Some(path) = selected.and_then(|node| path_from_sender(simulation, node)) {
             context.set_line_width(5.0 * ratio);
@@ -1165,18 +1165,12 @@ fn with_layer(
             .as_ref()
             .is_none_or(|(painted, _, _)| *painted != key)
         {
-            let canvas = match cached.take() {
-                Some((_, canvas, _)) => canvas,
-                None => {
-                    let Some(canvas) = web_sys::window()
-                        .and_then(|window| window.document())
-                        .and_then(|document| document.create_element("canvas").ok())
-                        .and_then(|element| element.dyn_into::<HtmlCanvasElement>().ok())
-                    else {
-                        return 0;
-                    };
-                    canvas
-                }
+            let Some(canvas) = cached
+                .take()
+                .map(|(_, canvas, _)| canvas)
+                .or_else(offscreen)
+            else {
+                return 0;
             };
             // Resizing reallocates the canvas: only when the stage's size changed (the paint
             // covers the whole layer anyway).
@@ -1197,6 +1191,65 @@ fn with_layer(
             .draw_image_with_html_canvas_element_and_dw_and_dh(canvas, 0.0, 0.0, width, height);
         *cuts
     })
+}
+
+/// A canvas off the page, for a layer.
+fn offscreen() -> Option<HtmlCanvasElement> {
+    web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.create_element("canvas").ok())
+        .and_then(|element| element.dyn_into::<HtmlCanvasElement>().ok())
+}
+
+/// What the overlay's links were drawn for: the links, the nodes, the size and the theme.
+type LinksKey = (Vec<Link>, u32, (u32, u32), bool);
+
+thread_local! {
+    /// The overlay's links as last drawn, on a canvas of their own. A broadcast tree settles
+    /// within a few rounds, and dashing thousands of lines costs a canvas without a GPU about
+    /// 20 ms, so the stage repaints them only when they change, not every frame.
+    static LINKS: std::cell::RefCell<Option<(LinksKey, HtmlCanvasElement)>> = const { std::cell::RefCell::new(None) };
+}
+
+/// `draw_links` through the links' own layer, repainted only when the links change.
+fn draw_links_cached(context: &CanvasRenderingContext2d, layout: &Layout, links: &[Link]) {
+    if links.is_empty() {
+        return;
+    }
+    let Some(stage) = context.canvas() else {
+        return;
+    };
+    let size = (stage.width(), stage.height());
+    LINKS.with(|cached| {
+        let mut cached = cached.borrow_mut();
+        let fresh = cached
+            .as_ref()
+            .is_some_and(|((drawn, nodes, at, dark), _)| {
+                drawn == links
+                    && *nodes == layout.nodes
+                    && *at == size
+                    && *dark == palette::is_dark()
+            });
+        if !fresh {
+            let Some(canvas) = cached.take().map(|(_, canvas)| canvas).or_else(offscreen) else {
+                return;
+            };
+            if (canvas.width(), canvas.height()) != size {
+                canvas.set_width(size.0);
+                canvas.set_height(size.1);
+            }
+            let Ok(layer) = context_of(&canvas) else {
+                return;
+            };
+            layer.clear_rect(0.0, 0.0, f64::from(size.0), f64::from(size.1));
+            draw_links(&layer, layout, links, layout.ratio);
+            let key = (links.to_vec(), layout.nodes, size, palette::is_dark());
+            *cached = Some((key, canvas));
+        }
+        if let Some((_, canvas)) = cached.as_ref() {
+            let _ = context.draw_image_with_html_canvas_element(canvas, 0.0, 0.0);
+        }
+    });
 }
 
 fn draw_nodes(
