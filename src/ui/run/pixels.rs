@@ -1,9 +1,9 @@
-//! Thousands of nodes: the stage's layer painted in wasm memory. A canvas without a GPU spends
-//! milliseconds filling every thousand small circles (a path of 2,000 discs took 4 to 6 ms in
-//! headless Chromium, reading the layer's pixels and putting them back under 1 ms), so the
-//! nodes' discs, rings, pies and timer arcs are rasterised here between one `getImageData` and
-//! one `putImageData`. Coverage follows the canvas's rules for one path: the circles of one
-//! shape are a union, so overlapping circles of one colour do not darken.
+//! The stage's nodes painted in wasm memory. A canvas without a GPU spends milliseconds filling
+//! every thousand small circles (a path of 2,000 discs took 4 to 6 ms in headless Chromium;
+//! reading the canvas's pixels and putting them back, under 1 ms), so the nodes' discs, rings,
+//! pies, timer arcs and region halos are rasterised here between one `getImageData` and one
+//! `putImageData`. Coverage follows the canvas's rules for one path: the circles of one shape
+//! are a union, so overlapping circles of one colour do not darken.
 
 use crate::ui::widgets::palette::{self, Rgb};
 use wasm_bindgen::{Clamped, JsValue};

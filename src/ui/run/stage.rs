@@ -800,9 +800,9 @@ struct Scene<'a> {
     cut: &'a [bool],
     selected: Option<u32>,
     ratio: f64,
-    /// Thousands of nodes on a layer: the nodes, their pies and the pending timers (as the
-    /// round ends) are rasterised in wasm memory (`pixels`) rather than filled by the canvas.
-    layered: bool,
+    /// The tick whose pending timers the arcs show: now, or on a layer as the round ends
+    /// (thousands of timer arcs would cost a frame each).
+    timers_at: Tick,
 }
 
 impl Scene<'_> {
@@ -820,7 +820,7 @@ impl Scene<'_> {
         let simulation = &run.simulation;
         let (nodes, round, selected) = (layout.nodes, simulation.round(), self.selected);
         if let Structure::Regions { regions } = simulation.structure() {
-            draw_regions(context, layout, regions, nodes, ratio, self.layered);
+            draw_regions(context, layout, regions, nodes, ratio);
         }
         draw_racks(context, layout, report, ratio); // async-racks
         let cuts = draw_partitions(context, layout, simulation, round, ratio);
@@ -866,8 +866,8 @@ impl Scene<'_> {
         let mut bodies = Batch::default();
         let mut rings = Batch::default();
         // Crashed members under the group's belief about them, and crashed nodes.
-        let mut crashed = Crosses::default();
-        let mut believed_crashed = Crosses::default();
+        let mut crashed = Batch::default();
+        let mut believed_crashed = Batch::default();
         // Membership: each node in what the group believes about it, not in when it "learned".
         // Cassandra: one observer's phi about each member; the others, the group's belief.
         let observer = phi_observer(run, selected);
@@ -893,7 +893,12 @@ impl Scene<'_> {
                 );
                 if simulation.is_crashed(node) {
                     let half = layout.node_radius * 0.9;
-                    believed_crashed.add(palette::CRASHED, 1.0, 2.5 * ratio, x, y, half);
+                    believed_crashed.add(
+                        Style::cross(palette::CRASHED, 1.0, 2.5 * ratio),
+                        x,
+                        y,
+                        half,
+                    );
                 }
                 if selected == Some(node) {
                     rings.add(
@@ -906,7 +911,12 @@ impl Scene<'_> {
                 continue;
             }
             if simulation.is_crashed(node) {
-                crashed.add(palette::CRASHED, 1.0, 2.0 * ratio, x, y, r * 0.9);
+                crashed.add(
+                    Style::cross(palette::CRASHED, 1.0, 2.0 * ratio),
+                    x,
+                    y,
+                    r * 0.9,
+                );
                 continue;
             }
             let informed_in = run.informed_round[node as usize];
@@ -927,21 +937,15 @@ impl Scene<'_> {
             })
             .collect();
         let pie_radius = layout.node_radius * 0.8;
-        let mut pixels = if self.layered {
-            Pixels::read(context).ok()
-        } else {
-            None
-        };
-        if let Some(pixels) = pixels.as_mut() {
-            bodies.paint(pixels);
-            rings.paint(pixels);
+        if let Ok(mut pixels) = Pixels::read(context) {
+            bodies.paint(&mut pixels);
+            rings.paint(&mut pixels);
             for &(x, y, share) in &pies {
                 pixels.cover(x, y, pie_radius, Part::Disc, share);
             }
             pixels.fill(palette::PUSH, 0.85);
-            // Thousands of timer arcs cost a frame each: they are drawn as the round ends.
-            let now = round_start(round.max(1) + 1);
-            for (colour, arcs) in timer_arcs(layout, report, now) {
+            // Pending timers: an arc round the node that fills until the timer fires.
+            for (colour, arcs) in timer_arcs(layout, report, self.timers_at) {
                 for (node, done) in arcs {
                     let (x, y) = layout.position(node);
                     let radius = layout.node_radius + 4.5 * ratio;
@@ -950,18 +954,6 @@ impl Scene<'_> {
                 pixels.fill(colour, 0.9);
             }
             let _ = pixels.write(context);
-        } else {
-            bodies.draw(context);
-            rings.draw(context);
-            // One path for all pies; no closePath: the fill closes each wedge, and Chromium's
-            // closePath costs more the longer the path.
-            context.set_fill_style_str(&palette::css(palette::PUSH, 0.85));
-            context.begin_path();
-            for &(x, y, share) in &pies {
-                context.move_to(x, y);
-                let _ = context.arc(x, y, pie_radius, -PI / 2.0, -PI / 2.0 + TAU * share);
-            }
-            context.fill();
         }
         // A crashed member's cross over the group's belief about it.
         believed_crashed.draw(context);
@@ -1212,6 +1204,7 @@ thread_local! {
 }
 
 /// `draw_links` through the links' own layer, repainted only when the links change.
+#[inline(never)] // size
 fn draw_links_cached(context: &CanvasRenderingContext2d, layout: &Layout, links: &[Link]) {
     if links.is_empty() {
         return;
@@ -1291,9 +1284,13 @@ fn draw_nodes(
         cut: &cut,
         selected,
         ratio,
-        layered: nodes > LAYERED_NODES,
+        timers_at: if nodes > LAYERED_NODES {
+            round_start(round.max(1) + 1)
+        } else {
+            now
+        },
     };
-    let (cuts, numbered) = if scene.layered {
+    let (cuts, numbered) = if nodes > LAYERED_NODES {
         // Thousands of nodes: the scene as it stands when the round starts is painted once a
         // round onto a layer that each frame copies; only what moves is drawn over it (a canvas
         // without a GPU spends milliseconds on every thousand circles).
@@ -1316,12 +1313,9 @@ fn draw_nodes(
     } else {
         scene.paint(context, Some((progress, timeline, &shown)))
     };
-    if nodes <= LAYERED_NODES {
-        draw_timer_arcs(context, &layout, report, now, ratio);
-    }
 
     let mut datagrams = Batch::default();
-    let mut crosses = Crosses::default();
+    let mut crosses = Batch::default();
     let mut drawn = 0usize;
     for &contact in &shown {
         let span = timeline.span((contact.arrives, contact.hop));
@@ -1374,31 +1368,9 @@ fn draw_nodes(
     }
 }
 
-/// Pending timers: an arc round the node that fills until the timer fires (at tick `now`); the
-/// one closest to firing per node and kind, in one path per colour.
-fn draw_timer_arcs(
-    context: &CanvasRenderingContext2d,
-    layout: &Layout,
-    report: &RoundReport,
-    now: Tick,
-    ratio: f64,
-) {
-    let radius = layout.node_radius + 4.5 * ratio;
-    for (colour, arcs) in timer_arcs(layout, report, now) {
-        context.set_line_width(2.5 * ratio);
-        context.set_stroke_style_str(&palette::css(colour, 0.9));
-        context.begin_path();
-        for (node, done) in arcs {
-            let (x, y) = layout.position(node);
-            context.move_to(x, y - radius);
-            let _ = context.arc(x, y, radius, -PI / 2.0, -PI / 2.0 + TAU * done);
-        }
-        context.stroke();
-    }
-}
-
 /// The pending timers' arcs at tick `now`, by colour (request timers, repair timers): each node
 /// with the share of its wait done, of its timer of that kind closest to firing.
+#[inline(never)] // size
 fn timer_arcs(layout: &Layout, report: &RoundReport, now: Tick) -> Vec<(Rgb, Vec<(u32, f64)>)> {
     if report.timers.is_empty() {
         return Vec::new();
@@ -1476,6 +1448,7 @@ impl Worked {
         })
     }
 
+    #[inline(never)] // size
     fn new(key: (u64, u32, usize), run: &Run, report: &RoundReport) -> Worked {
         let timeline = Timeline::of(report);
         // A node informed this round turns informed when what informed it lands.
@@ -1588,11 +1561,13 @@ fn draw_numbers(
     true
 }
 
-/// How a batch of circles is painted: a fill and an optional outline (colour, alpha, width).
+/// How a batch of circles is painted: a fill and an optional outline (colour, alpha, width);
+/// or as crosses (crashed nodes, lost datagrams) over the circles' squares.
 #[derive(Clone, Copy, PartialEq)]
 struct Style {
     fill: Option<(Rgb, f64)>,
     stroke: Option<(Rgb, f64, f64)>,
+    cross: bool,
 }
 
 impl Style {
@@ -1600,6 +1575,7 @@ impl Style {
         Style {
             fill: Some((fill, alpha)),
             stroke,
+            cross: false,
         }
     }
 
@@ -1607,12 +1583,23 @@ impl Style {
         Style {
             fill: None,
             stroke: Some((colour, 1.0, width)),
+            cross: false,
+        }
+    }
+
+    /// Crosses, their alpha rounded to sixteenths so that fading ones share a few paths.
+    fn cross(colour: Rgb, alpha: f64, width: f64) -> Style {
+        Style {
+            fill: None,
+            stroke: Some((colour, (alpha * 16.0).round() / 16.0, width)),
+            cross: true,
         }
     }
 }
 
-/// Circles grouped by style and painted with one path per style: a handful of canvas calls a
-/// frame instead of a few per node and per datagram (hundreds of each at 60 frames a second).
+/// Circles (and crosses) grouped by style and painted with one path per style: a handful of
+/// canvas calls a frame instead of a few per node and per datagram (thousands of each at 60
+/// frames a second in a storm).
 #[derive(Default)]
 struct Batch {
     groups: Vec<(Style, Vec<Disc>)>,
@@ -1625,6 +1612,7 @@ type Disc = (f64, f64, f64);
 const SQUARE_BELOW: f64 = 2.5;
 
 impl Batch {
+    #[inline(never)] // one copy for its many callers (size)
     fn add(&mut self, style: Style, x: f64, y: f64, radius: f64) {
         match self.groups.iter_mut().find(|(other, _)| *other == style) {
             Some((_, circles)) => circles.push((x, y, radius)),
@@ -1638,7 +1626,12 @@ impl Batch {
             for &(x, y, radius) in circles {
                 // A circle under 5 canvas pixels across reads the same as its square, which a
                 // canvas without a GPU fills several times faster (thousands of datagrams).
-                if radius < SQUARE_BELOW {
+                if style.cross {
+                    context.move_to(x - radius, y - radius);
+                    context.line_to(x + radius, y + radius);
+                    context.move_to(x + radius, y - radius);
+                    context.line_to(x - radius, y + radius);
+                } else if radius < SQUARE_BELOW {
                     context.rect(x - radius, y - radius, 2.0 * radius, 2.0 * radius);
                 } else {
                     context.move_to(x + radius, y);
@@ -1657,7 +1650,7 @@ impl Batch {
         }
     }
 
-    /// The same circles rasterised in wasm memory (thousands of nodes on the layer).
+    /// The same circles rasterised in wasm memory (the scene's nodes, `pixels`).
     fn paint(&self, pixels: &mut Pixels) {
         for (style, circles) in &self.groups {
             if let Some((colour, alpha)) = style.fill {
@@ -1684,7 +1677,6 @@ fn draw_regions(
     regions: u32,
     nodes: u32,
     ratio: f64,
-    layered: bool,
 ) {
     if !matches!(layout.shape, Shape::Star { .. }) {
         return;
@@ -1701,12 +1693,9 @@ fn draw_regions(
             halos.add(Style::disc(colour, 0.35, None), x, y, halo);
         }
     }
-    match layered.then(|| Pixels::read(context).ok()).flatten() {
-        Some(mut pixels) => {
-            halos.paint(&mut pixels);
-            let _ = pixels.write(context);
-        }
-        None => halos.draw(context),
+    if let Ok(mut pixels) = Pixels::read(context) {
+        halos.paint(&mut pixels);
+        let _ = pixels.write(context);
     }
     for region in 0..regions {
         let first = designated_receiver(region, nodes, regions);
@@ -1887,7 +1876,7 @@ impl Grid {
 /// one sent to a crashed node dies at it. Whether it is on the stage at this moment.
 #[allow(clippy::too_many_arguments)]
 fn draw_datagram(
-    crosses: &mut Crosses,
+    crosses: &mut Batch,
     dots: &mut Batch,
     layout: &Layout,
     contact: &Contact,
@@ -1921,7 +1910,7 @@ fn draw_datagram(
                 // Fade out over the rest of the round (and a little after).
                 let fade =
                     (1.0 - (progress - (start + stop * (end - start))) / 0.6).clamp(0.0, 1.0);
-                crosses.add(colour, fade, 2.0 * ratio, x, y, size * 1.4);
+                crosses.add(Style::cross(colour, fade, 2.0 * ratio), x, y, size * 1.4);
             }
         }
         _ if travelled >= 1.0 => return false,
@@ -2088,45 +2077,6 @@ fn dot(dots: &mut Batch, x: f64, y: f64, radius: f64, colour: Rgb, alpha: f64, f
         )
     };
     dots.add(style, x, y, radius);
-}
-
-/// Crosses (crashed nodes, lost datagrams) grouped by colour, alpha and width and stroked with
-/// one path per group: a storm's thousands of lost datagrams are a few strokes, not thousands.
-#[derive(Default)]
-struct Crosses {
-    groups: Vec<(CrossStyle, Vec<Disc>)>,
-}
-
-/// A group's colour, alpha in sixteenths (fading crosses share a few groups) and line width.
-type CrossStyle = (Rgb, u8, f64);
-
-impl Crosses {
-    /// A cross of half-width `half` at (x, y).
-    fn add(&mut self, colour: Rgb, alpha: f64, width: f64, x: f64, y: f64, half: f64) {
-        let style = (colour, (alpha.clamp(0.0, 1.0) * 16.0).round() as u8, width);
-        if style.1 == 0 {
-            return;
-        }
-        match self.groups.iter_mut().find(|(other, _)| *other == style) {
-            Some((_, crosses)) => crosses.push((x, y, half)),
-            None => self.groups.push((style, vec![(x, y, half)])),
-        }
-    }
-
-    fn draw(&self, context: &CanvasRenderingContext2d) {
-        for &((colour, sixteenths, width), ref crosses) in &self.groups {
-            context.begin_path();
-            for &(x, y, half) in crosses {
-                context.move_to(x - half, y - half);
-                context.line_to(x + half, y + half);
-                context.move_to(x + half, y - half);
-                context.line_to(x - half, y + half);
-            }
-            context.set_line_width(width);
-            context.set_stroke_style_str(&palette::css(colour, f64::from(sixteenths) / 16.0));
-            context.stroke();
-        }
-    }
 }
 
 thread_local! {
