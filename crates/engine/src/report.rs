@@ -290,7 +290,8 @@ pub struct RoundReport {
     // Failures and delays.
     /// Datagrams sent and not yet arrived when the round ended.
     pub in_flight: u64,
-    /// Those datagrams, with their send and arrival ticks; empty unless the run records.
+    /// Those datagrams, with their send and arrival ticks; empty unless the run records and its
+    /// datagrams can be delayed (`Config::timed`: `Simulation::flying` lists them for any run).
     pub flying: Vec<Contact>,
     // membership (issue #11)
     /// Heartbeat, SWIM, Cassandra: who believes what, and the detection measures so far.

@@ -24,9 +24,14 @@ pub struct Moment<'a> {
 }
 
 /// Where node `node` of `nodes` sits on a circle of `radius` round (`cx`, `cy`), node 0 on top.
+/// The browser's sine and cosine, as on the run view's stage: Rust's own, with their argument
+/// reduction, were the page's only use of them and cost it about 3 KB gzipped.
 pub fn position(node: u32, nodes: u32, (cx, cy, radius): (f64, f64, f64)) -> (f64, f64) {
     let angle = -PI / 2.0 + TAU * f64::from(node) / f64::from(nodes.max(1));
-    (cx + radius * angle.cos(), cy + radius * angle.sin())
+    (
+        cx + radius * js_sys::Math::cos(angle),
+        cy + radius * js_sys::Math::sin(angle),
+    )
 }
 
 /// The circle the nodes sit on in a canvas of this size (CSS pixels times `ratio`).

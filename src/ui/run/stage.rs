@@ -10,6 +10,7 @@ use crate::engine::protocols::tree::depth_of;
 use crate::engine::report::{Link, LinkStyle, TICKS_PER_ROUND, Tick, round_start};
 use crate::engine::{Contact, Fate, Kind, RoundReport, Simulation, Status, Structure};
 use crate::ui::run::matrix;
+use crate::ui::run::pixels::{Part, Pixels};
 use crate::ui::state::{ANIMATED_NODES, Run};
 use crate::ui::widgets::canvas::{context, context as context_of, fit_to_css};
 use crate::ui::widgets::palette::{self, Rgb};
@@ -119,6 +120,8 @@ struct Layout {
     /// Every node's place, worked out once a frame (`placed`): a frame looks each up several
     /// times, and thousands of nodes each cost a sine, a cosine and a walk over the rings.
     points: Vec<(f64, f64)>,
+    /// Canvas pixels per CSS pixel.
+    ratio: f64,
 }
 
 #[derive(Clone, Copy)]
@@ -209,6 +212,7 @@ impl Layout {
             node_radius: spacing.clamp(2.5 * ratio, 14.0 * ratio),
             nodes,
             points: Vec::new(),
+            ratio,
         }
     }
 
@@ -543,8 +547,12 @@ impl Timeline {
     /// The share of the round's animation at which slot `key` starts and ends.
     fn span(&self, key: (Tick, u8)) -> (f64, f64) {
         let count = self.slots.len().max(1) as f64;
-        let index = self.slots.partition_point(|&slot| slot < key) as f64;
+        let index = self.slot(key) as f64;
         (index / count, (index + 1.0) / count)
+    }
+
+    fn slot(&self, key: (Tick, u8)) -> usize {
+        self.slots.partition_point(|&slot| slot < key)
     }
 }
 
@@ -792,6 +800,9 @@ struct Scene<'a> {
     cut: &'a [bool],
     selected: Option<u32>,
     ratio: f64,
+    /// The tick whose pending timers the arcs show: now, or on a layer as the round ends
+    /// (thousands of timer arcs would cost a frame each).
+    timers_at: Tick,
 }
 
 impl Scene<'_> {
@@ -803,7 +814,7 @@ impl Scene<'_> {
     fn paint(
         &self,
         context: &CanvasRenderingContext2d,
-        moment: Option<(f64, &Timeline)>,
+        moment: Option<(f64, &Timeline, &[&Contact])>,
     ) -> (usize, bool) {
         let (layout, run, report, ratio) = (self.layout, self.run, self.report, self.ratio);
         let simulation = &run.simulation;
@@ -826,7 +837,7 @@ impl Scene<'_> {
             }
         }
         context.stroke();
-        draw_links(context, layout, &report.links, ratio);
+        draw_links_cached(context, layout, &report.links);
         // The clicked node's way back to the sender, hop by hop, under everything else.
         if let Some(path) = selected.and_then(|node| path_from_sender(simulation, node)) {
             context.set_line_width(5.0 * ratio);
@@ -841,21 +852,22 @@ impl Scene<'_> {
             }
             context.stroke();
         }
-        if let Some((progress, timeline)) = moment {
+        if let Some((progress, timeline, shown)) = moment {
             draw_paths(
                 context,
                 layout,
-                report,
+                shown,
                 timeline,
                 simulation.kinds(),
                 progress,
-                ratio,
             );
         }
 
         let mut bodies = Batch::default();
         let mut rings = Batch::default();
-        let mut crosses: Vec<(f64, f64)> = Vec::new();
+        // Crashed members under the group's belief about them, and crashed nodes.
+        let mut crashed = Batch::default();
+        let mut believed_crashed = Batch::default();
         // Membership: each node in what the group believes about it, not in when it "learned".
         // Cassandra: one observer's phi about each member; the others, the group's belief.
         let observer = phi_observer(run, selected);
@@ -880,7 +892,13 @@ impl Scene<'_> {
                     r,
                 );
                 if simulation.is_crashed(node) {
-                    crosses.push((x, y));
+                    let half = layout.node_radius * 0.9;
+                    believed_crashed.add(
+                        Style::cross(palette::CRASHED, 1.0, 2.5 * ratio),
+                        x,
+                        y,
+                        half,
+                    );
                 }
                 if selected == Some(node) {
                     rings.add(
@@ -893,48 +911,54 @@ impl Scene<'_> {
                 continue;
             }
             if simulation.is_crashed(node) {
-                draw_cross(context, x, y, r * 0.9, palette::CRASHED, 2.0 * ratio, 1.0);
+                crashed.add(
+                    Style::cross(palette::CRASHED, 1.0, 2.0 * ratio),
+                    x,
+                    y,
+                    r * 0.9,
+                );
                 continue;
             }
             let informed_in = run.informed_round[node as usize];
             let landed =
-                moment.is_some_and(|(progress, _)| progress >= self.lands_at[node as usize]);
+                moment.is_some_and(|(progress, ..)| progress >= self.lands_at[node as usize]);
             let visible = informed_in < round || (informed_in == round && (round == 0 || landed));
             self.add_node(&mut bodies, &mut rings, node, visible);
         }
-        bodies.draw(context);
-        rings.draw(context);
-        // A crashed member's cross over the group's belief about it.
-        for (x, y) in crosses {
-            let half = layout.node_radius * 0.9;
-            draw_cross(context, x, y, half, palette::CRASHED, 2.5 * ratio, 1.0);
+        crashed.draw(context);
+        // Packets held, for a stream of several: a pie in each node not yet holding them all.
+        let messages = simulation.messages();
+        let pies: Vec<(f64, f64, f64)> = (0..nodes)
+            .filter(|&node| messages > 1 && !simulation.is_crashed(node))
+            .filter_map(|node| {
+                let held = simulation.known(node).count_ones();
+                let (x, y) = layout.position(node);
+                (held > 0 && held < messages).then(|| (x, y, f64::from(held) / f64::from(messages)))
+            })
+            .collect();
+        let pie_radius = layout.node_radius * 0.8;
+        if let Ok(mut pixels) = Pixels::read(context) {
+            bodies.paint(&mut pixels);
+            rings.paint(&mut pixels);
+            for &(x, y, share) in &pies {
+                pixels.cover(x, y, pie_radius, Part::Disc, share);
+            }
+            pixels.fill(palette::PUSH, 0.85);
+            // Pending timers: an arc round the node that fills until the timer fires.
+            for (colour, arcs) in timer_arcs(layout, report, self.timers_at) {
+                for (node, done) in arcs {
+                    let (x, y) = layout.position(node);
+                    let radius = layout.node_radius + 4.5 * ratio;
+                    pixels.cover(x, y, radius, Part::Ring(2.5 * ratio), done);
+                }
+                pixels.fill(colour, 0.9);
+            }
+            let _ = pixels.write(context);
         }
+        // A crashed member's cross over the group's belief about it.
+        believed_crashed.draw(context);
         let numbered =
             nodes <= NUMBERED_NODES && draw_numbers(context, layout, run, shares.as_deref(), ratio);
-        // Packets held, for a stream of several: a pie in each node not yet holding them all (one
-        // path for all pies).
-        let messages = simulation.messages();
-        if messages > 1 {
-            context.set_fill_style_str(&palette::css(palette::PUSH, 0.85));
-            context.begin_path();
-            for node in (0..nodes).filter(|&node| !simulation.is_crashed(node)) {
-                let held = simulation.known(node).count_ones();
-                if held > 0 && held < messages {
-                    let (x, y) = layout.position(node);
-                    let share = f64::from(held) / f64::from(messages);
-                    context.move_to(x, y);
-                    let _ = context.arc(
-                        x,
-                        y,
-                        layout.node_radius * 0.8,
-                        -PI / 2.0,
-                        -PI / 2.0 + TAU * share,
-                    );
-                    context.close_path();
-                }
-            }
-            context.fill();
-        }
         (cuts, numbered)
     }
 
@@ -1016,31 +1040,28 @@ impl Scene<'_> {
 fn draw_paths(
     context: &CanvasRenderingContext2d,
     layout: &Layout,
-    report: &RoundReport,
+    shown: &[&Contact],
     timeline: &Timeline,
     kinds: &[Kind],
     progress: f64,
-    ratio: f64,
 ) {
-    let mut paths: Vec<(Rgb, Vec<u32>)> = Vec::new();
-    let every = drawn_every(report);
-    for (index, contact) in report.contacts.iter().enumerate().step_by(every) {
+    let mut paths: Vec<(Rgb, Vec<&Contact>)> = Vec::new();
+    for &contact in shown {
         let (start, end) = timeline.span((contact.arrives, contact.hop));
         if progress < start || progress > end + 0.25 {
             continue;
         }
         let colour = contact_colour(contact, kinds).0;
         match paths.iter_mut().find(|(other, _)| *other == colour) {
-            Some((_, members)) => members.push(index as u32),
-            None => paths.push((colour, vec![index as u32])),
+            Some((_, members)) => members.push(contact),
+            None => paths.push((colour, vec![contact])),
         }
     }
-    context.set_line_width(ratio);
+    context.set_line_width(layout.ratio);
     for (colour, members) in paths {
         context.set_stroke_style_str(&palette::css(colour, 0.18));
         context.begin_path();
-        for index in members {
-            let contact = &report.contacts[index as usize];
+        for contact in members {
             // async-racks: between racks, the way through the switches.
             let route = layout.route(contact.from, contact.to);
             context.move_to(route[0].0, route[0].1);
@@ -1058,14 +1079,14 @@ fn draw_paths(
 fn draw_trails(
     context: &CanvasRenderingContext2d,
     layout: &Layout,
-    report: &RoundReport,
+    shown: &[&Contact],
     timeline: &Timeline,
     kinds: &[Kind],
     progress: f64,
-    ratio: f64,
 ) {
+    let ratio = layout.ratio;
     let mut trails: Vec<(Rgb, Vec<Segment>)> = Vec::new();
-    for contact in report.contacts.iter().step_by(drawn_every(report)) {
+    for &contact in shown {
         let (start, end) = timeline.span((contact.arrives, contact.hop));
         if progress <= start || progress >= end {
             continue;
@@ -1136,21 +1157,19 @@ fn with_layer(
             .as_ref()
             .is_none_or(|(painted, _, _)| *painted != key)
         {
-            let canvas = match cached.take() {
-                Some((_, canvas, _)) => canvas,
-                None => {
-                    let Some(canvas) = web_sys::window()
-                        .and_then(|window| window.document())
-                        .and_then(|document| document.create_element("canvas").ok())
-                        .and_then(|element| element.dyn_into::<HtmlCanvasElement>().ok())
-                    else {
-                        return 0;
-                    };
-                    canvas
-                }
+            let Some(canvas) = cached
+                .take()
+                .map(|(_, canvas, _)| canvas)
+                .or_else(offscreen)
+            else {
+                return 0;
             };
-            canvas.set_width(key.size.0);
-            canvas.set_height(key.size.1);
+            // Resizing reallocates the canvas: only when the stage's size changed (the paint
+            // covers the whole layer anyway).
+            if (canvas.width(), canvas.height()) != key.size {
+                canvas.set_width(key.size.0);
+                canvas.set_height(key.size.1);
+            }
             let Ok(layer) = context_of(&canvas) else {
                 return 0;
             };
@@ -1164,6 +1183,66 @@ fn with_layer(
             .draw_image_with_html_canvas_element_and_dw_and_dh(canvas, 0.0, 0.0, width, height);
         *cuts
     })
+}
+
+/// A canvas off the page, for a layer.
+fn offscreen() -> Option<HtmlCanvasElement> {
+    web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.create_element("canvas").ok())
+        .and_then(|element| element.dyn_into::<HtmlCanvasElement>().ok())
+}
+
+/// What the overlay's links were drawn for: the links, the nodes, the size and the theme.
+type LinksKey = (Vec<Link>, u32, (u32, u32), bool);
+
+thread_local! {
+    /// The overlay's links as last drawn, on a canvas of their own. A broadcast tree settles
+    /// within a few rounds, and dashing thousands of lines costs a canvas without a GPU about
+    /// 20 ms, so the stage repaints them only when they change, not every frame.
+    static LINKS: std::cell::RefCell<Option<(LinksKey, HtmlCanvasElement)>> = const { std::cell::RefCell::new(None) };
+}
+
+/// `draw_links` through the links' own layer, repainted only when the links change.
+#[inline(never)] // size
+fn draw_links_cached(context: &CanvasRenderingContext2d, layout: &Layout, links: &[Link]) {
+    if links.is_empty() {
+        return;
+    }
+    let Some(stage) = context.canvas() else {
+        return;
+    };
+    let size = (stage.width(), stage.height());
+    LINKS.with(|cached| {
+        let mut cached = cached.borrow_mut();
+        let fresh = cached
+            .as_ref()
+            .is_some_and(|((drawn, nodes, at, dark), _)| {
+                drawn == links
+                    && *nodes == layout.nodes
+                    && *at == size
+                    && *dark == palette::is_dark()
+            });
+        if !fresh {
+            let Some(canvas) = cached.take().map(|(_, canvas)| canvas).or_else(offscreen) else {
+                return;
+            };
+            if (canvas.width(), canvas.height()) != size {
+                canvas.set_width(size.0);
+                canvas.set_height(size.1);
+            }
+            let Ok(layer) = context_of(&canvas) else {
+                return;
+            };
+            layer.clear_rect(0.0, 0.0, f64::from(size.0), f64::from(size.1));
+            draw_links(&layer, layout, links, layout.ratio);
+            let key = (links.to_vec(), layout.nodes, size, palette::is_dark());
+            *cached = Some((key, canvas));
+        }
+        if let Some((_, canvas)) = cached.as_ref() {
+            let _ = context.draw_image_with_html_canvas_element(canvas, 0.0, 0.0);
+        }
+    });
 }
 
 fn draw_nodes(
@@ -1184,22 +1263,32 @@ fn draw_nodes(
     let round = simulation.round();
     let empty = RoundReport::default();
     let report = run.last.as_ref().unwrap_or(&empty);
-    let timeline = Timeline::of(report);
-    // A node informed this round turns informed when what informed it lands.
-    let mut lands_at = vec![0.0; nodes as usize];
-    for learned in &report.learned {
-        lands_at[learned.node as usize] = timeline.span((learned.tick, learned.hop)).1;
-    }
+    let worked = Worked::of(run, report);
+    let (timeline, lands_at) = (&worked.timeline, &worked.lands_at);
     let cut = cut_off(simulation, &run.informed_round);
     let now = round_start(round.max(1)) + (progress * TICKS_PER_ROUND as f64) as Tick;
+    // Paths linger a quarter of the round after their datagrams land (`draw_paths`).
+    let after = if nodes > LAYERED_NODES { 0.0 } else { 0.25 };
+    let shown = worked.shown(progress, after);
+    let every = shown.len().div_ceil(MOST_DRAWN).max(1);
+    let shown: Vec<&Contact> = shown
+        .iter()
+        .step_by(every)
+        .map(|&index| &report.contacts[index as usize])
+        .collect();
     let scene = Scene {
         layout: &layout,
         run,
         report,
-        lands_at: &lands_at,
+        lands_at,
         cut: &cut,
         selected,
         ratio,
+        timers_at: if nodes > LAYERED_NODES {
+            round_start(round.max(1) + 1)
+        } else {
+            now
+        },
     };
     let (cuts, numbered) = if nodes > LAYERED_NODES {
         // Thousands of nodes: the scene as it stands when the round starts is painted once a
@@ -1216,28 +1305,22 @@ fn draw_nodes(
         let cuts = with_layer(context, key, width, height, |layer| {
             layer.set_fill_style_str(&palette::css(palette::BACKGROUND, 1.0));
             layer.fill_rect(0.0, 0.0, width, height);
-            let cuts = scene.paint(layer, None).0;
-            // Thousands of timer arcs cost a frame each: they are drawn as the round ends.
-            draw_timer_arcs(layer, &layout, report, round_start(round.max(1) + 1), ratio);
-            cuts
+            scene.paint(layer, None).0
         });
-        draw_trails(context, &layout, report, &timeline, kinds, progress, ratio);
+        draw_trails(context, &layout, &shown, timeline, kinds, progress);
         scene.landed(context, progress);
         (cuts, false)
     } else {
-        scene.paint(context, Some((progress, &timeline)))
+        scene.paint(context, Some((progress, timeline, &shown)))
     };
-    if nodes <= LAYERED_NODES {
-        draw_timer_arcs(context, &layout, report, now, ratio);
-    }
 
     let mut datagrams = Batch::default();
+    let mut crosses = Batch::default();
     let mut drawn = 0usize;
-    let every = drawn_every(report);
-    for contact in report.contacts.iter().step_by(every) {
+    for &contact in &shown {
         let span = timeline.span((contact.arrives, contact.hop));
         drawn += usize::from(draw_datagram(
-            context,
+            &mut crosses,
             &mut datagrams,
             &layout,
             contact,
@@ -1265,6 +1348,7 @@ fn draw_nodes(
             drawn += 1;
         }
     }
+    crosses.draw(context);
     datagrams.draw(context);
     if every > 1 {
         // Say so on the stage (and so in its PNG and video): the thinning is not the protocol's.
@@ -1284,42 +1368,33 @@ fn draw_nodes(
     }
 }
 
-/// Pending timers: an arc round the node that fills until the timer fires (at tick `now`); the
-/// one closest to firing per node and kind, in one path per colour.
-fn draw_timer_arcs(
-    context: &CanvasRenderingContext2d,
-    layout: &Layout,
-    report: &RoundReport,
-    now: Tick,
-    ratio: f64,
-) {
+/// The pending timers' arcs at tick `now`, by colour (request timers, repair timers): each node
+/// with the share of its wait done, of its timer of that kind closest to firing.
+#[inline(never)] // size
+fn timer_arcs(layout: &Layout, report: &RoundReport, now: Tick) -> Vec<(Rgb, Vec<(u32, f64)>)> {
     if report.timers.is_empty() {
-        return;
+        return Vec::new();
     }
     let nodes = layout.nodes;
-    let radius = layout.node_radius + 4.5 * ratio;
-    for (colour, repair) in [(palette::PULL, false), (palette::REPAIR, true)] {
-        let mut nearest: Vec<f64> = vec![-1.0; nodes as usize];
-        for timer in report
-            .timers
-            .iter()
-            .filter(|timer| !timer.name.is_empty() && timer.name.starts_with("repair") == repair)
-        {
-            let span = (timer.due.saturating_sub(timer.set)).max(1) as f64;
-            let done = ((now.saturating_sub(timer.set)) as f64 / span).clamp(0.05, 1.0);
-            let slot = &mut nearest[timer.node as usize];
-            *slot = slot.max(done);
-        }
-        context.set_line_width(2.5 * ratio);
-        context.set_stroke_style_str(&palette::css(colour, 0.9));
-        context.begin_path();
-        for (node, &done) in nearest.iter().enumerate().filter(|(_, done)| **done >= 0.0) {
-            let (x, y) = layout.position(node as u32);
-            context.move_to(x, y - radius);
-            let _ = context.arc(x, y, radius, -PI / 2.0, -PI / 2.0 + TAU * done);
-        }
-        context.stroke();
-    }
+    [(palette::PULL, false), (palette::REPAIR, true)]
+        .into_iter()
+        .map(|(colour, repair)| {
+            let mut nearest: Vec<f64> = vec![-1.0; nodes as usize];
+            for timer in report.timers.iter().filter(|timer| {
+                !timer.name.is_empty() && timer.name.starts_with("repair") == repair
+            }) {
+                let span = (timer.due.saturating_sub(timer.set)).max(1) as f64;
+                let done = ((now.saturating_sub(timer.set)) as f64 / span).clamp(0.05, 1.0);
+                let slot = &mut nearest[timer.node as usize];
+                *slot = slot.max(done);
+            }
+            let arcs = (0..nodes)
+                .zip(nearest)
+                .filter(|&(_, done)| done >= 0.0)
+                .collect();
+            (colour, arcs)
+        })
+        .collect()
 }
 
 /// What a frame of the node stage drew, for the stage's test attributes.
@@ -1332,14 +1407,113 @@ struct Drawn {
     every: usize,
 }
 
-/// The most datagrams of a round the stage draws: a storm of more (SRM's NAKs and repairs flood
-/// every node: 160,000 a round at N = 2,000) is thinned to every k-th, so a frame's work stays
-/// bounded; the stage says so.
-const MOST_DRAWN: usize = 10_000;
+/// The most datagrams a frame draws: when more are on the stage at once (SRM's NAKs and
+/// repairs flood every node: 250,000 a round at N = 2,000) every k-th of the round's is drawn,
+/// so a frame's work stays bounded; the stage says so. 2,500 dots already fill a 2,000-node
+/// stage with the storm, and cost a canvas without a GPU about 3 ms.
+const MOST_DRAWN: usize = 2_500;
 
-/// Every how many of the round's datagrams the stage draws one.
-fn drawn_every(report: &RoundReport) -> usize {
-    report.contacts.len().div_ceil(MOST_DRAWN).max(1)
+/// What the stage works out once a round rather than once a frame (a storm's round holds a
+/// quarter of a million datagrams): the round's timeline, when each node's news lands, and the
+/// datagrams in the timeline's order, so that a frame visits only those on the stage.
+struct Worked {
+    key: (u64, u32, usize),
+    timeline: Timeline,
+    lands_at: Vec<f64>,
+    /// The round's datagrams (indices into its contacts) slot by slot; in each slot first those
+    /// that stay on the stage once they start (lost, cut or sent to a crashed node: they stop
+    /// and fade), then those that fly until they arrive.
+    order: Vec<u32>,
+    /// Per slot: where its datagrams, its flying ones and the next slot's start in `order`.
+    bounds: Vec<(usize, usize, usize)>,
+}
+
+thread_local! {
+    static WORKED: std::cell::RefCell<Option<std::rc::Rc<Worked>>> = const { std::cell::RefCell::new(None) };
+}
+
+impl Worked {
+    fn of(run: &Run, report: &RoundReport) -> std::rc::Rc<Worked> {
+        let key = (run.id, report.round, report.contacts.len());
+        WORKED.with(|cached| {
+            let mut cached = cached.borrow_mut();
+            match cached.as_ref().filter(|worked| worked.key == key) {
+                Some(worked) => worked.clone(),
+                None => {
+                    let worked = std::rc::Rc::new(Worked::new(key, run, report));
+                    *cached = Some(worked.clone());
+                    worked
+                }
+            }
+        })
+    }
+
+    #[inline(never)] // size
+    fn new(key: (u64, u32, usize), run: &Run, report: &RoundReport) -> Worked {
+        let timeline = Timeline::of(report);
+        // A node informed this round turns informed when what informed it lands.
+        let mut lands_at = vec![0.0; run.simulation.config().nodes as usize];
+        for learned in &report.learned {
+            lands_at[learned.node as usize] = timeline.span((learned.tick, learned.hop)).1;
+        }
+        // A counting sort of the datagrams by slot, those that stay first.
+        let stays = |contact: &Contact| {
+            matches!(contact.fate, Fate::Lost | Fate::Crashed | Fate::Partitioned)
+        };
+        let slots: Vec<usize> = report
+            .contacts
+            .iter()
+            .map(|contact| timeline.slot((contact.arrives, contact.hop)))
+            .collect();
+        let mut counts = vec![(0, 0); timeline.slots.len()];
+        for (contact, &slot) in report.contacts.iter().zip(&slots) {
+            if stays(contact) {
+                counts[slot].0 += 1;
+            } else {
+                counts[slot].1 += 1;
+            }
+        }
+        let mut bounds = Vec::with_capacity(counts.len());
+        let mut at = 0;
+        for (staying, flying) in counts {
+            bounds.push((at, at + staying, at + staying + flying));
+            at += staying + flying;
+        }
+        let mut next: Vec<(usize, usize)> = bounds.iter().map(|b| (b.0, b.1)).collect();
+        let mut order = vec![0; report.contacts.len()];
+        for (index, (contact, &slot)) in report.contacts.iter().zip(&slots).enumerate() {
+            let place = if stays(contact) {
+                &mut next[slot].0
+            } else {
+                &mut next[slot].1
+            };
+            order[*place] = index as u32;
+            *place += 1;
+        }
+        Worked {
+            key,
+            timeline,
+            lands_at,
+            order,
+            bounds,
+        }
+    }
+
+    /// The datagrams that may be on the stage at `progress`, or within `after` of the round's
+    /// animation after they arrive (`draw_datagram` and the paths decide each exactly): those
+    /// of each slot that has started, less the arrived ones of the slots that are over.
+    fn shown(&self, progress: f64, after: f64) -> Vec<u32> {
+        let count = self.bounds.len().max(1) as f64;
+        let mut shown = Vec::new();
+        for (slot, &(first, flying, end)) in self.bounds.iter().enumerate() {
+            if progress < slot as f64 / count {
+                break;
+            }
+            let over = progress > (slot + 1) as f64 / count + after;
+            shown.extend_from_slice(&self.order[first..if over { flying } else { end }]);
+        }
+        shown
+    }
 }
 
 /// Each node's number inside it, dark on the light colours and light on the dark ones; false
@@ -1387,11 +1561,13 @@ fn draw_numbers(
     true
 }
 
-/// How a batch of circles is painted: a fill and an optional outline (colour, alpha, width).
+/// How a batch of circles is painted: a fill and an optional outline (colour, alpha, width);
+/// or as crosses (crashed nodes, lost datagrams) over the circles' squares.
 #[derive(Clone, Copy, PartialEq)]
 struct Style {
     fill: Option<(Rgb, f64)>,
     stroke: Option<(Rgb, f64, f64)>,
+    cross: bool,
 }
 
 impl Style {
@@ -1399,6 +1575,7 @@ impl Style {
         Style {
             fill: Some((fill, alpha)),
             stroke,
+            cross: false,
         }
     }
 
@@ -1406,12 +1583,23 @@ impl Style {
         Style {
             fill: None,
             stroke: Some((colour, 1.0, width)),
+            cross: false,
+        }
+    }
+
+    /// Crosses, their alpha rounded to sixteenths so that fading ones share a few paths.
+    fn cross(colour: Rgb, alpha: f64, width: f64) -> Style {
+        Style {
+            fill: None,
+            stroke: Some((colour, (alpha * 16.0).round() / 16.0, width)),
+            cross: true,
         }
     }
 }
 
-/// Circles grouped by style and painted with one path per style: a handful of canvas calls a
-/// frame instead of a few per node and per datagram (hundreds of each at 60 frames a second).
+/// Circles (and crosses) grouped by style and painted with one path per style: a handful of
+/// canvas calls a frame instead of a few per node and per datagram (thousands of each at 60
+/// frames a second in a storm).
 #[derive(Default)]
 struct Batch {
     groups: Vec<(Style, Vec<Disc>)>,
@@ -1424,6 +1612,7 @@ type Disc = (f64, f64, f64);
 const SQUARE_BELOW: f64 = 2.5;
 
 impl Batch {
+    #[inline(never)] // one copy for its many callers (size)
     fn add(&mut self, style: Style, x: f64, y: f64, radius: f64) {
         match self.groups.iter_mut().find(|(other, _)| *other == style) {
             Some((_, circles)) => circles.push((x, y, radius)),
@@ -1437,7 +1626,12 @@ impl Batch {
             for &(x, y, radius) in circles {
                 // A circle under 5 canvas pixels across reads the same as its square, which a
                 // canvas without a GPU fills several times faster (thousands of datagrams).
-                if radius < SQUARE_BELOW {
+                if style.cross {
+                    context.move_to(x - radius, y - radius);
+                    context.line_to(x + radius, y + radius);
+                    context.move_to(x + radius, y - radius);
+                    context.line_to(x - radius, y + radius);
+                } else if radius < SQUARE_BELOW {
                     context.rect(x - radius, y - radius, 2.0 * radius, 2.0 * radius);
                 } else {
                     context.move_to(x + radius, y);
@@ -1455,6 +1649,24 @@ impl Batch {
             }
         }
     }
+
+    /// The same circles rasterised in wasm memory (the scene's nodes, `pixels`).
+    fn paint(&self, pixels: &mut Pixels) {
+        for (style, circles) in &self.groups {
+            if let Some((colour, alpha)) = style.fill {
+                for &(x, y, radius) in circles {
+                    pixels.cover(x, y, radius, Part::Disc, 1.0);
+                }
+                pixels.fill(colour, alpha);
+            }
+            if let Some((colour, alpha, width)) = style.stroke {
+                for &(x, y, radius) in circles {
+                    pixels.cover(x, y, radius, Part::Ring(width), 1.0);
+                }
+                pixels.fill(colour, alpha);
+            }
+        }
+    }
 }
 
 /// Regions as coloured sectors behind their receivers, and each designated receiver marked by a
@@ -1469,20 +1681,24 @@ fn draw_regions(
     if !matches!(layout.shape, Shape::Star { .. }) {
         return;
     }
+    // A halo round each receiver: the region reads on one circle or on several.
+    let mut halos = Batch::default();
+    let halo = layout.node_radius + 5.0 * ratio;
     for region in 0..regions {
         let first = designated_receiver(region, nodes, regions);
         let last = designated_receiver(region + 1, nodes, regions) - 1;
         let colour = palette::REGIONS[region as usize % palette::REGIONS.len()];
-        // A halo round each receiver: the region reads on one circle or on several.
-        context.set_fill_style_str(&palette::css(colour, 0.35));
-        context.begin_path();
         for node in first..=last {
             let (x, y) = layout.position(node);
-            let halo = layout.node_radius + 5.0 * ratio;
-            context.move_to(x + halo, y);
-            let _ = context.arc(x, y, halo, 0.0, TAU);
+            halos.add(Style::disc(colour, 0.35, None), x, y, halo);
         }
-        context.fill();
+    }
+    if let Ok(mut pixels) = Pixels::read(context) {
+        halos.paint(&mut pixels);
+        let _ = pixels.write(context);
+    }
+    for region in 0..regions {
+        let first = designated_receiver(region, nodes, regions);
         let (x, y) = layout.position(first);
         let side = layout.node_radius + 4.0 * ratio;
         context.set_line_width(2.0 * ratio);
@@ -1660,7 +1876,7 @@ impl Grid {
 /// one sent to a crashed node dies at it. Whether it is on the stage at this moment.
 #[allow(clippy::too_many_arguments)]
 fn draw_datagram(
-    context: &CanvasRenderingContext2d,
+    crosses: &mut Batch,
     dots: &mut Batch,
     layout: &Layout,
     contact: &Contact,
@@ -1694,7 +1910,7 @@ fn draw_datagram(
                 // Fade out over the rest of the round (and a little after).
                 let fade =
                     (1.0 - (progress - (start + stop * (end - start))) / 0.6).clamp(0.0, 1.0);
-                draw_cross(context, x, y, size * 1.4, colour, 2.0 * ratio, fade);
+                crosses.add(Style::cross(colour, fade, 2.0 * ratio), x, y, size * 1.4);
             }
         }
         _ if travelled >= 1.0 => return false,
@@ -1861,25 +2077,6 @@ fn dot(dots: &mut Batch, x: f64, y: f64, radius: f64, colour: Rgb, alpha: f64, f
         )
     };
     dots.add(style, x, y, radius);
-}
-
-fn draw_cross(
-    context: &CanvasRenderingContext2d,
-    x: f64,
-    y: f64,
-    half: f64,
-    colour: Rgb,
-    width: f64,
-    alpha: f64,
-) {
-    context.set_line_width(width);
-    context.set_stroke_style_str(&palette::css(colour, alpha));
-    context.begin_path();
-    context.move_to(x - half, y - half);
-    context.line_to(x + half, y + half);
-    context.move_to(x + half, y - half);
-    context.line_to(x - half, y + half);
-    context.stroke();
 }
 
 thread_local! {

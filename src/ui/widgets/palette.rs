@@ -108,7 +108,7 @@ pub fn is_dark() -> bool {
 }
 
 /// A colour as the current theme shows it: the dark theme swaps the neutrals.
-fn themed(rgb: Rgb) -> Rgb {
+pub fn themed(rgb: Rgb) -> Rgb {
     if !DARK.with(std::cell::Cell::get) {
         return rgb;
     }
