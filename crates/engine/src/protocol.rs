@@ -3,7 +3,7 @@
 //! fires); a driver (`drivers::fast` or `drivers::event`) carries the datagrams, the clock, loss,
 //! crashes and the record of what happened.
 
-use super::report::{Change, Kind, KindId, Link, Look, Tick};
+use super::report::{Change, Contact, Fate, Kind, KindId, Link, Look, Tick};
 use super::rng::Rng;
 use serde::Serialize;
 
@@ -79,6 +79,33 @@ pub trait Net<P: Protocol> {
     fn note(&mut self, node: u32, change: Change);
     /// Counts a multicast of `kind` started (its datagrams are counted as they are sent).
     fn count_multicast(&mut self, kind: KindId);
+    /// The fate of one copy a protocol carries itself instead of sending it (a multicast walked
+    /// over its tree at once, no event per copy), sent from `from` to `to` in `round`: the draws
+    /// `send` makes (the burst chain's step, the loss, the cut of a partition holding in `round`),
+    /// nothing counted or delivered. `Arrived`, `Lost` or `Partitioned`. Event driver only.
+    fn copy_fate(&mut self, from: u32, to: u32, round: u32) -> Fate;
+    /// Counts copies a protocol carried itself in the round holding `tick` (now or later: a
+    /// later round's counts wait for it), as `send` would have counted them. Event driver only.
+    fn count_copies(&mut self, tick: Tick, kind: KindId, copies: Copies);
+    /// Whether this step is recorded (the stage animates it, or a trace is written): a protocol
+    /// carrying copies itself then reports them with `record_copy`.
+    fn recording(&self) -> bool;
+    /// Writes down a copy a protocol carried itself, in the round it would be recorded in: its
+    /// sending's when lost, its arrival's otherwise (until then it is in flight).
+    fn record_copy(&mut self, contact: Contact);
+}
+
+/// Copies of one kind carried by a protocol itself, for the round's counters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Copies {
+    /// Copies sent, lost ones included.
+    pub sent: u64,
+    /// Copies the network dropped.
+    pub lost: u64,
+    /// Copies dropped at a partition's cut.
+    pub partitioned: u64,
+    /// Copies that arrived at node 0, the sender.
+    pub at_sender: u64,
 }
 
 /// The bitmap of the kinds drawn with `look`.

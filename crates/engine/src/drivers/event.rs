@@ -5,7 +5,7 @@
 
 use super::{Recorder, Recording, delivered_fate};
 use crate::failures::{Burst, Chain, Delay, PartitionSchedule};
-use crate::protocol::{Datagram, Net, Protocol};
+use crate::protocol::{Copies, Datagram, Net, Protocol};
 use crate::report::{
     Change, Contact, Counters, Fate, KindId, Learned, MAX_KINDS, NodeEvent, PendingTimer,
     TICKS_PER_ROUND, Tick, TimerChange, TimerStep, round_start,
@@ -312,6 +312,21 @@ pub struct EventNetwork<P: Protocol> {
     // async-racks
     /// Asynchronous gossip: each node's own clock, instead of synchronous rounds.
     periods: Option<Periods>,
+    /// Copies a protocol carried itself (a multicast walked at once), by the round they are
+    /// counted and recorded in: a walk at one tick settles copies sent and arriving hops later.
+    later: BTreeMap<u32, Later>,
+}
+
+/// A later round's share of the copies a protocol carried itself.
+#[derive(Default)]
+struct Later {
+    counters: Counters,
+    contacts: Vec<Contact>,
+}
+
+/// The round holding `tick`.
+fn round_of(tick: Tick) -> u32 {
+    (tick / TICKS_PER_ROUND) as u32 + 1
 }
 
 // async-racks: asynchronous periods.
@@ -411,6 +426,7 @@ impl<P: Protocol> EventNetwork<P> {
                 .map(|burst| (Chain::new(burst), Rng::new(0, Stream::Burst))),
             in_flight: 0,
             periods: None,
+            later: BTreeMap::new(),
         }
     }
 
@@ -446,6 +462,15 @@ impl<P: Protocol> EventNetwork<P> {
                 Pending::Timer { .. } | Pending::Period { .. } => None,
             })
             .collect();
+        // Copies a protocol carried itself that left by now and arrive in a later round.
+        let next = round_start(self.round + 1);
+        flying.extend(self.later.values().flat_map(|later| {
+            later
+                .contacts
+                .iter()
+                .filter(move |contact| contact.fate.delivered() && contact.sent < next)
+                .copied()
+        }));
         in_flight_order(&mut flying);
         flying
     }
@@ -670,7 +695,15 @@ impl<P: Protocol> EventNetwork<P> {
         let delayed = !self.links.delay.is_zero();
         let crashed = std::mem::take(&mut self.crashed_since);
         let recovered = std::mem::take(&mut self.recovered_since);
+        let later = self.later.remove(&self.round);
         let mut context = Context::new(protocol, self, rng, recorder);
+        // This round's share of the copies carried earlier: counted, and drawn, now.
+        if let Some(later) = later {
+            context.counters.add(&later.counters);
+            if let Some(recording) = context.recorder.as_deref_mut() {
+                recording.contacts.extend(later.contacts);
+            }
+        }
         // The protocol hears of crashes and recoveries first (a node down again is not told
         // it came back).
         for node in crashed {
@@ -1063,6 +1096,62 @@ impl<P: Protocol> Net<P> for Context<'_, '_, P> {
 
     fn count_multicast(&mut self, kind: KindId) {
         self.counters.multicasts[kind as usize % MAX_KINDS] += 1;
+    }
+
+    fn copy_fate(&mut self, from: u32, to: u32, round: u32) -> Fate {
+        // The draws of `send_with`, in its order: the chain's step, the loss, the cut.
+        let bad = match &mut self.network.chain {
+            Some((chain, stream)) => chain.step(stream),
+            None => true,
+        };
+        let loss = if bad {
+            self.network.links.loss
+        } else {
+            Chance::Never
+        };
+        let lost = self.rng.happens(loss);
+        let links = &self.network.links;
+        if links
+            .partitions
+            .blocks(round, from, to, self.network.nodes, links.racks.racks)
+        {
+            Fate::Partitioned
+        } else if lost {
+            Fate::Lost
+        } else {
+            Fate::Arrived
+        }
+    }
+
+    fn count_copies(&mut self, tick: Tick, kind: KindId, copies: Copies) {
+        let round = round_of(tick);
+        let counters = if round <= self.network.round {
+            &mut self.counters
+        } else {
+            &mut self.network.later.entry(round).or_default().counters
+        };
+        counters.by_kind[kind as usize % MAX_KINDS] += copies.sent;
+        counters.lost += copies.lost;
+        counters.partitioned += copies.partitioned;
+        counters.at_sender += copies.at_sender;
+    }
+
+    fn recording(&self) -> bool {
+        self.recorder.is_some()
+    }
+
+    fn record_copy(&mut self, contact: Contact) {
+        let round = round_of(if contact.fate.delivered() {
+            contact.arrives
+        } else {
+            contact.sent
+        });
+        if round <= self.network.round {
+            self.recorder.contact(|| contact);
+        } else {
+            let later = self.network.later.entry(round).or_default();
+            later.contacts.push(contact);
+        }
     }
 
     fn note(&mut self, node: u32, change: Change) {

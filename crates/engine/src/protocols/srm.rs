@@ -51,8 +51,9 @@ use super::tree::Tree;
 use crate::config::Config;
 use crate::drivers::{Run, on_events};
 use crate::params::{Domain, Param, Value};
-use crate::protocol::{Datagram, Net, Protocol, Structure};
-use crate::report::{Kind, Look, TICKS_PER_ROUND, Tick};
+use crate::protocol::{Copies, Datagram, Net, Protocol, Structure};
+use crate::report::{Contact, Fate, Kind, Look, TICKS_PER_ROUND, Tick};
+use std::cell::RefCell;
 use crate::spec::{Group, Lesson, Measures, ProtocolSpec, TheorySource, Words};
 
 /// One hop of the multicast tree, in ticks: a round.
@@ -138,6 +139,55 @@ pub struct Srm {
     pub drops: Drops,
     /// The session period's base in ticks (each period is U[0.9, 1.1] times it).
     pub session_period: Tick,
+    /// The session messages' walks: scratch, and the measurements still on their way.
+    pub sessions: RefCell<Sessions>,
+}
+
+/// What the session messages' walks keep between them.
+#[derive(Debug, Default)]
+pub struct Sessions {
+    /// Scratch of one walk, per member: hops from the origin (`UNREACHED`: no copy), and the
+    /// live member that passes the message on from there (itself, or the one before a crashed
+    /// member, whose neighbours it reaches directly).
+    hops: Vec<u32>,
+    from: Vec<u32>,
+    /// Per hop of one walk: the copies sent on it.
+    copies: Vec<Copies>,
+    /// Per origin: its session messages still on their way that measured new distances.
+    pending: Vec<Vec<Measuring>>,
+    /// The session arrival being handled, (member, origin): it measures d(origin) at once.
+    arriving: Option<(u32, u32)>,
+}
+
+/// Members that a session message on its way measures d(origin) for the first time.
+#[derive(Clone, Debug)]
+struct Measuring {
+    sent: Tick,
+    /// Its last copy's arrival: after this it is settled.
+    settled: Tick,
+    /// Bit r: member r's first measurement of d(origin).
+    members: Vec<u64>,
+}
+
+/// A walk's mark for a member no copy reaches.
+const UNREACHED: u32 = u32::MAX;
+
+impl Srm {
+    pub fn new(config: &Config) -> Srm {
+        Srm {
+            tree: Tree {
+                fanout: config.fanout,
+                nodes: config.nodes,
+                params: super::tree::Params::default(),
+            },
+            packets: config.packets,
+            params: config.srm,
+            variant: Variant::of(config),
+            drops: config.drops,
+            session_period: (session_rounds(config.nodes) * HOP as f64).round() as Tick,
+            sessions: RefCell::new(Sessions::default()),
+        }
+    }
 }
 
 pub const DATA: u8 = 0;
@@ -192,6 +242,12 @@ pub enum Timer {
     Send(u32),
     /// A member's next session message. Internal.
     Session,
+    /// A session message from `origin` showing `seen` packets arrives where it may reveal a
+    /// gap. Internal.
+    Reveal { seen: u32, origin: u32 },
+    /// The tick before such an arrival: it queues the `Reveal` then, behind what arrives in the
+    /// same tick from one hop away (the data it reports on first, as in a flood). Internal.
+    Approach { seen: u32, origin: u32 },
     /// Request (NAK) timer for packet m.
     Request(u32),
     /// Repair timer for packet m.
@@ -370,9 +426,15 @@ impl Adaptive {
 /// Per member: distances, what it has seen, its losses and (adaptive) its own constants.
 #[derive(Clone, Debug, Default)]
 pub struct Node {
-    /// Per member: hops to it, measured from its session messages (0: not yet; empty until the
-    /// first session message arrives).
-    pub distance: Vec<u16>,
+    /// Per member, a bit: a session message of it has arrived, so d(it) is measured (empty until
+    /// the first arrives). The value is the hops of the tree path (`Srm::hops`).
+    pub measured: Vec<u64>,
+    /// The session arrival due here that shows the most packets, (tick, packets seen): a later
+    /// one showing no more changes nothing.
+    pub revealed: Option<(Tick, u32)>,
+    /// Back from a crash with its state: it may lack packets below `seen` with no request timer,
+    /// which any session message would reveal.
+    pub untimed: bool,
     /// Packets seen: one more than the highest sequence number met in data, repairs, requests or
     /// session messages.
     pub seen: u32,
@@ -477,9 +539,215 @@ impl Srm {
 
     /// d(other) at `node`, in hops: measured, or `DEFAULT_DISTANCE`.
     pub fn distance_to(&self, net: &impl Net<Self>, node: u32, other: u32) -> f64 {
-        match net.state(node).distance.get(other as usize) {
-            Some(&hops) if hops > 0 => f64::from(hops),
-            _ => DEFAULT_DISTANCE,
+        if self.measured(net, node, other) {
+            f64::from(self.hops(net, node, other))
+        } else {
+            DEFAULT_DISTANCE
+        }
+    }
+
+    /// Whether a session message of `other` has arrived at `node` by now.
+    pub fn measured(&self, net: &impl Net<Self>, node: u32, other: u32) -> bool {
+        let row = &net.state(node).measured;
+        let (word, bit) = (other as usize / 64, other % 64);
+        if row.get(word).is_none_or(|&bits| bits >> bit & 1 == 0) {
+            return false;
+        }
+        // Its bit is set as the message leaves; it counts once the copy has arrived: from the
+        // next tick, as a copy arriving at a tick comes after the data arriving then (the
+        // flood's order), or at once for the arrival being handled.
+        let now = net.now();
+        let sessions = self.sessions.borrow();
+        if sessions.arriving == Some((node, other)) {
+            return true;
+        }
+        let Some(pending) = sessions.pending.get(other as usize) else {
+            return true;
+        };
+        let (word, bit) = (node as usize / 64, node % 64);
+        !pending.iter().any(|measuring| {
+            measuring.settled >= now
+                && measuring.members[word] >> bit & 1 == 1
+                && measuring.sent + Tick::from(self.hops(net, node, other)) * HOP >= now
+        })
+    }
+
+    /// Hops a multicast from `origin` takes to `node` along the tree: the live members on the
+    /// path after the origin (a crashed one is passed in the same hop, its neighbours reached
+    /// directly), at least 1. What a session message measures (its time over `HOP`).
+    pub fn hops(&self, net: &impl Net<Self>, node: u32, origin: u32) -> u32 {
+        let (mut a, mut b) = (node, origin);
+        let (mut depth_a, mut depth_b) = (self.tree.depth(a), self.tree.depth(b));
+        let mut hops = 0;
+        while a != b {
+            if depth_a >= depth_b {
+                hops += u32::from(!net.is_crashed(a));
+                a = self.tree.parent(a).expect("deeper than the other");
+                depth_a -= 1;
+            } else {
+                hops += u32::from(b != origin && !net.is_crashed(b));
+                b = self.tree.parent(b).expect("deeper than the other");
+                depth_b -= 1;
+            }
+        }
+        // The lowest common ancestor, unless the multicast starts there.
+        hops += u32::from(a != origin && !net.is_crashed(a));
+        hops.max(1)
+    }
+
+    /// A session message from `origin` showing `seen` packets: one walk of the tree instead of a
+    /// flood. Each copy the flood would send is drawn as it would be (loss per link, partition
+    /// cuts in the round it would leave), counted in that round, and drawn on the stage when
+    /// recorded; each member reached measures d(origin) from the copy's arrival, and where the
+    /// message may reveal a gap an event fires at that arrival (`Timer::Reveal`). Elsewhere it
+    /// changes nothing: the member has seen as many packets by then (see `reveals`).
+    fn session(&self, net: &mut impl Net<Self>, origin: u32) {
+        net.count_multicast(SESSION);
+        let seen = net.state(origin).seen;
+        let now = net.now();
+        let nodes = net.nodes() as usize;
+        let words = nodes.div_ceil(64);
+        let recording = net.recording();
+        let mut sessions = self.sessions.borrow_mut();
+        let sessions = &mut *sessions;
+        sessions.hops.resize(nodes, UNREACHED);
+        sessions.from.resize(nodes, 0);
+        sessions.pending.resize(nodes, Vec::new());
+        sessions.copies.clear();
+        sessions.hops[origin as usize] = 0;
+        sessions.from[origin as usize] = origin;
+        let mut first = Vec::new();
+        let mut last_hop = 0;
+        // A member's predecessor on the way from the origin comes before it: the origin's
+        // ancestors upwards, then everyone else in index order (a parent before its children).
+        let mut ancestors = Vec::new();
+        let mut node = origin;
+        while let Some(parent) = self.tree.parent(node) {
+            ancestors.push(parent);
+            node = parent;
+        }
+        let mut previous = origin;
+        let mut visit = |net: &mut _, sessions: &mut Sessions, before: u32, node: u32| {
+            let hop = sessions.hops[before as usize];
+            let index = node as usize;
+            if hop == UNREACHED {
+                sessions.hops[index] = UNREACHED;
+                return;
+            }
+            let from = sessions.from[before as usize];
+            if Net::is_crashed(net, node) {
+                // Routed around: its neighbours get their copies from `from`, in the same hop.
+                sessions.hops[index] = hop;
+                sessions.from[index] = from;
+                return;
+            }
+            let sent = now + Tick::from(hop) * HOP;
+            let arrives = sent + HOP;
+            let fate = Net::copy_fate(net, from, node, round_of(sent));
+            if sessions.copies.len() <= hop as usize {
+                sessions.copies.resize(hop as usize + 1, Copies::default());
+            }
+            let copies = &mut sessions.copies[hop as usize];
+            copies.sent += 1;
+            match fate {
+                Fate::Lost => copies.lost += 1,
+                Fate::Partitioned => copies.partitioned += 1,
+                _ => {}
+            }
+            if recording {
+                Net::record_copy(
+                    net,
+                    Contact {
+                        from,
+                        to: node,
+                        kind: SESSION,
+                        fate,
+                        sent,
+                        arrives,
+                        hop: 0,
+                    },
+                );
+            }
+            if !fate.delivered() {
+                sessions.hops[index] = UNREACHED;
+                return;
+            }
+            sessions.hops[index] = hop + 1;
+            sessions.from[index] = node;
+            last_hop = last_hop.max(hop + 1);
+            if node == 0 {
+                Net::count_copies(
+                    net,
+                    arrives,
+                    SESSION,
+                    Copies {
+                        at_sender: 1,
+                        ..Copies::default()
+                    },
+                );
+            }
+            self.session_arrives(net, node, origin, seen, arrives, &mut first, words);
+        };
+        for &ancestor in &ancestors {
+            visit(net, sessions, previous, ancestor);
+            previous = ancestor;
+        }
+        let mut next_ancestor = ancestors.iter().rev().peekable();
+        for node in 0..nodes as u32 {
+            if next_ancestor.peek() == Some(&&node) {
+                next_ancestor.next();
+                continue;
+            }
+            if node == origin {
+                continue;
+            }
+            let parent = self.tree.parent(node).expect("only the root has none");
+            visit(net, sessions, parent, node);
+        }
+        for (hop, copies) in sessions.copies.iter().enumerate() {
+            net.count_copies(now + hop as Tick * HOP, SESSION, *copies);
+        }
+        let pending = &mut sessions.pending[origin as usize];
+        pending.retain(|measuring| measuring.settled >= now);
+        if !first.is_empty() {
+            pending.push(Measuring {
+                sent: now,
+                settled: now + Tick::from(last_hop) * HOP,
+                members: first,
+            });
+        }
+    }
+
+    /// A session message from `origin` showing `seen` packets reaches `node` at `arrives`: the
+    /// first one measures d(origin) (noted in `first`), and one that may reveal a gap is
+    /// delivered as an event then.
+    #[allow(clippy::too_many_arguments)]
+    fn session_arrives(
+        &self,
+        net: &mut impl Net<Self>,
+        node: u32,
+        origin: u32,
+        seen: u32,
+        arrives: Tick,
+        first: &mut Vec<u64>,
+        words: usize,
+    ) {
+        let now = net.now();
+        let state = net.state_mut(node);
+        if state.measured.is_empty() {
+            state.measured.resize(words, 0);
+        }
+        let (word, bit) = (origin as usize / 64, origin % 64);
+        if state.measured[word] >> bit & 1 == 0 {
+            state.measured[word] |= 1 << bit;
+            if first.is_empty() {
+                first.resize(words, 0);
+            }
+            first[node as usize / 64] |= 1 << (node % 64);
+        }
+        if reveals(state, seen, arrives) {
+            state.revealed = Some((arrives, seen));
+            net.set_timer(node, arrives - 1 - now, Timer::Approach { seen, origin });
         }
     }
 
@@ -575,6 +843,10 @@ impl Srm {
             }
         }
         let state = net.state_mut(node);
+        if end >= state.seen {
+            // Every packet it lacks below what it has seen now has a request timer.
+            state.untimed = false;
+        }
         state.seen = state.seen.max(end);
     }
 
@@ -690,6 +962,26 @@ fn uniform_hops(net: &mut impl Net<Srm>, low: f64, high: f64) -> Tick {
 }
 
 /// Ticks uniform over the whole ticks in [low, high] (rounded).
+/// The round holding `tick`.
+fn round_of(tick: Tick) -> u32 {
+    (tick / TICKS_PER_ROUND) as u32 + 1
+}
+
+/// Whether a session message showing `seen` packets that arrives at `arrives` may change what a
+/// member in `state` does: only by revealing a gap (`detect_gaps`). A member lacks a packet
+/// below what it has seen only with its request timer pending (every way `seen` grows sets
+/// them), unless a crash stopped its timers (`untimed`); and a member that has seen fewer than
+/// `seen` packets then may still have seen as many by `arrives` (data is never slower than a
+/// session message reporting it), which the event at `arrives` checks. An arrival already due
+/// no later, showing as much, makes this one change nothing (no gap opens without a crash, which
+/// forgets `revealed`).
+fn reveals(state: &Node, seen: u32, arrives: Tick) -> bool {
+    if seen <= state.seen && !state.untimed {
+        return false;
+    }
+    !matches!(state.revealed, Some((tick, shown)) if tick <= arrives && shown >= seen)
+}
+
 fn uniform_ticks(net: &mut impl Net<Srm>, low: f64, high: f64) -> Tick {
     let low = low.round() as u64;
     let high = (high.round() as u64).max(low);
@@ -712,7 +1004,9 @@ impl Protocol for Srm {
         match timer {
             Timer::Request(_) => "request (NAK) timer",
             Timer::Repair(_) => "repair timer",
-            Timer::Send(_) | Timer::Session => "",
+            Timer::Send(_) | Timer::Session | Timer::Reveal { .. } | Timer::Approach { .. } => {
+                ""
+            }
         }
     }
 
@@ -744,10 +1038,18 @@ impl Protocol for Srm {
             }
             // Rule: a session message with the time and the packets seen, then the next.
             Timer::Session => {
-                let seen = net.state(node).seen;
-                self.multicast(net, node, SESSION, seen, 0.0);
+                self.session(net, node);
                 let after = self.next_session(net);
                 net.set_timer(node, after, Timer::Session);
+            }
+            // Rule: a session message showing packets this member lacks reveals the gap.
+            Timer::Approach { seen, origin } => {
+                net.set_timer(node, 1, Timer::Reveal { seen, origin });
+            }
+            Timer::Reveal { seen, origin } => {
+                self.sessions.borrow_mut().arriving = Some((node, origin));
+                self.detect_gaps(net, node, seen);
+                self.sessions.borrow_mut().arriving = None;
             }
             // Rule: multicast a request, then hear it: back off, ignore for half the delay.
             Timer::Request(packet) => {
@@ -783,6 +1085,13 @@ impl Protocol for Srm {
     /// Rule: a member back from a crash resumes its session messages and asks for the packets
     /// that passed it while it was down: those that left early enough to have reached its depth
     /// by now (what the next session message would reveal), each on its request timer.
+    /// A crash stops the member's timers: it may come back lacking packets without them.
+    fn on_crash(&self, net: &mut impl Net<Self>, node: u32) {
+        let state = net.state_mut(node);
+        state.revealed = None;
+        state.untimed = true;
+    }
+
     fn on_recover(&self, net: &mut impl Net<Self>, node: u32) {
         net.set_timer(node, 0, Timer::Session);
         if node != 0 {
@@ -802,17 +1111,7 @@ impl Protocol for Srm {
         self.flood(net, to, Some(body.via), kind, body, HOP);
         match kind {
             DATA | REPAIR => self.hear_packet(net, to, from, kind, body),
-            SESSION => {
-                // d(origin): the time the message took, in hops.
-                let hops = ((net.now() - body.sent) / HOP).clamp(1, u64::from(u16::MAX)) as u16;
-                let nodes = net.nodes() as usize;
-                let distance = &mut net.state_mut(to).distance;
-                if distance.is_empty() {
-                    distance.resize(nodes, 0);
-                }
-                distance[body.origin as usize] = hops;
-                self.detect_gaps(net, to, body.packet);
-            }
+            // Session messages are walked at once, not sent (`session`).
             NAK => self.hear_request(net, to, body),
             _ => {}
         }
@@ -1048,21 +1347,7 @@ impl ProtocolSpec for SrmSpec {
         }
     }
     fn build(&self, config: &Config) -> Box<dyn Run> {
-        on_events(
-            Srm {
-                tree: Tree {
-                    fanout: config.fanout,
-                    nodes: config.nodes,
-                    params: super::tree::Params::default(),
-                },
-                packets: config.packets,
-                params: config.srm,
-                variant: Variant::of(config),
-                drops: config.drops,
-                session_period: (session_rounds(config.nodes) * HOP as f64).round() as Tick,
-            },
-            config,
-        )
+        on_events(Srm::new(config), config)
     }
     fn round_limit(&self, config: &Config) -> u32 {
         let depth = super::tree::depth_of(config.nodes, config.fanout);
