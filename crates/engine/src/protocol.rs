@@ -79,6 +79,9 @@ pub trait Net<P: Protocol> {
     fn note(&mut self, node: u32, change: Change);
     /// Counts a multicast of `kind` started (its datagrams are counted as they are sent).
     fn count_multicast(&mut self, kind: KindId);
+    /// Calls `Protocol::on_wake(timer)` `after` ticks from now: work no node owns, which no
+    /// crash stops and nothing cancels (a multicast's copies on their way). Event driver only.
+    fn wake_after(&mut self, after: Tick, timer: P::Timer);
     /// The fate of one copy a protocol carries itself instead of sending it (a multicast walked
     /// over its tree at once, no event per copy), sent from `from` to `to` in `round`: the draws
     /// `send` makes (the burst chain's step, the loss, the cut of a partition holding in `round`),
@@ -106,6 +109,8 @@ pub struct Copies {
     pub partitioned: u64,
     /// Copies that arrived at node 0, the sender.
     pub at_sender: u64,
+    /// Copies that reached a crashed node and vanished there.
+    pub to_crashed: u64,
 }
 
 /// The bitmap of the kinds drawn with `look`.
@@ -190,6 +195,8 @@ pub trait Protocol: Sized {
     /// node missed).
     fn on_recover(&self, _net: &mut impl Net<Self>, _node: u32) {}
     fn on_timer(&self, _net: &mut impl Net<Self>, _node: u32, _timer: Self::Timer) {}
+    /// Work set with `Net::wake_after` is due.
+    fn on_wake(&self, _net: &mut impl Net<Self>, _timer: Self::Timer) {}
     /// Whether no node will ever send again (asked only when `STOPS`, with nothing in flight).
     fn quiet(&self, _states: &[Self::Node]) -> bool {
         false

@@ -26,6 +26,10 @@ enum Pending<P: Protocol> {
     Period {
         node: u32,
     },
+    /// The protocol's own work, owned by no node (a multicast's next hop).
+    Wake {
+        timer: P::Timer,
+    },
 }
 
 /// Bytes one entry of `P`'s queue holds (a datagram in flight or a timer), for the memory budget.
@@ -459,7 +463,7 @@ impl<P: Protocol> EventNetwork<P> {
                     arrives: entry.tick,
                     hop: 0,
                 }),
-                Pending::Timer { .. } | Pending::Period { .. } => None,
+                Pending::Timer { .. } | Pending::Period { .. } | Pending::Wake { .. } => None,
             })
             .collect();
         // Copies a protocol carried itself that left by now and arrive in a later round.
@@ -892,6 +896,10 @@ impl<'a, 'r, P: Protocol> Context<'a, 'r, P> {
                 self.arrive(datagram, sent)
             }
             // async-racks: a live node gossips; every node's clock runs on (it may recover).
+            Pending::Wake { timer } => {
+                let protocol = self.protocol;
+                protocol.on_wake(self, timer);
+            }
             Pending::Period { node } => {
                 if !self.network.crashed[node as usize] {
                     let protocol = self.protocol;
@@ -1098,6 +1106,11 @@ impl<P: Protocol> Net<P> for Context<'_, '_, P> {
         self.counters.multicasts[kind as usize % MAX_KINDS] += 1;
     }
 
+    fn wake_after(&mut self, after: Tick, timer: P::Timer) {
+        let tick = self.network.now + after;
+        self.schedule(tick, Pending::Wake { timer });
+    }
+
     fn copy_fate(&mut self, from: u32, to: u32, round: u32) -> Fate {
         // The draws of `send_with`, in its order: the chain's step, the loss, the cut.
         let bad = match &mut self.network.chain {
@@ -1134,6 +1147,7 @@ impl<P: Protocol> Net<P> for Context<'_, '_, P> {
         counters.lost += copies.lost;
         counters.partitioned += copies.partitioned;
         counters.at_sender += copies.at_sender;
+        counters.to_crashed += copies.to_crashed;
     }
 
     fn recording(&self) -> bool {

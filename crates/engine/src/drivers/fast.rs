@@ -445,6 +445,10 @@ where
         unreachable!("multicast protocols run on the event driver")
     }
 
+    fn wake_after(&mut self, _: Tick, _: P::Timer) {
+        unreachable!("multicast protocols run on the event driver")
+    }
+
     fn copy_fate(&mut self, _: u32, _: u32, _: u32) -> crate::report::Fate {
         unreachable!("multicast protocols run on the event driver")
     }

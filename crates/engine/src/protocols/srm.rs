@@ -143,34 +143,25 @@ pub struct Srm {
     pub sessions: RefCell<Sessions>,
 }
 
-/// What the session messages' walks keep between them.
+/// The session messages on their way: one event per hop of each, not one per copy.
 #[derive(Debug, Default)]
 pub struct Sessions {
-    /// Scratch of one walk, per member: hops from the origin (`UNREACHED`: no copy), and the
-    /// live member that passes the message on from there (itself, or the one before a crashed
-    /// member, whose neighbours it reaches directly).
-    hops: Vec<u32>,
-    from: Vec<u32>,
-    /// Per hop of one walk: the copies sent on it.
-    copies: Vec<Copies>,
-    /// Per origin: its session messages still on their way that measured new distances.
-    pending: Vec<Vec<Measuring>>,
-    /// The session arrival being handled, (member, origin): it measures d(origin) at once.
-    arriving: Option<(u32, u32)>,
+    /// By slot; a landed message's slot is reused.
+    flights: Vec<Flight>,
+    free: Vec<u32>,
 }
 
-/// Members that a session message on its way measures d(origin) for the first time.
-#[derive(Clone, Debug)]
-struct Measuring {
-    sent: Tick,
-    /// Its last copy's arrival: after this it is settled.
-    settled: Tick,
-    /// Bit r: member r's first measurement of d(origin).
-    members: Vec<u64>,
+/// One session message on its way.
+#[derive(Clone, Debug, Default)]
+struct Flight {
+    origin: u32,
+    /// Packets its origin had seen when it left.
+    seen: u32,
+    /// The copies arriving at the next hop: (receiver, the neighbour it came through).
+    arriving: Vec<(u32, u32)>,
+    /// Spare room for the hop after.
+    next: Vec<(u32, u32)>,
 }
-
-/// A walk's mark for a member no copy reaches.
-const UNREACHED: u32 = u32::MAX;
 
 impl Srm {
     pub fn new(config: &Config) -> Srm {
@@ -242,12 +233,8 @@ pub enum Timer {
     Send(u32),
     /// A member's next session message. Internal.
     Session,
-    /// A session message from `origin` showing `seen` packets arrives where it may reveal a
-    /// gap. Internal.
-    Reveal { seen: u32, origin: u32 },
-    /// The tick before such an arrival: it queues the `Reveal` then, behind what arrives in the
-    /// same tick from one hop away (the data it reports on first, as in a flood). Internal.
-    Approach { seen: u32, origin: u32 },
+    /// The next hop of the session message in this slot of `Sessions` (`Net::wake_after`).
+    Hop(u32),
     /// Request (NAK) timer for packet m.
     Request(u32),
     /// Repair timer for packet m.
@@ -429,9 +416,6 @@ pub struct Node {
     /// Per member, a bit: a session message of it has arrived, so d(it) is measured (empty until
     /// the first arrives). The value is the hops of the tree path (`Srm::hops`).
     pub measured: Vec<u64>,
-    /// The session arrival due here that shows the most packets, (tick, packets seen): a later
-    /// one showing no more changes nothing.
-    pub revealed: Option<(Tick, u32)>,
     /// Back from a crash with its state: it may lack packets below `seen` with no request timer,
     /// which any session message would reveal.
     pub untimed: bool,
@@ -546,30 +530,11 @@ impl Srm {
         }
     }
 
-    /// Whether a session message of `other` has arrived at `node` by now.
+    /// Whether a session message of `other` has reached `node`: d(other) is measured.
     pub fn measured(&self, net: &impl Net<Self>, node: u32, other: u32) -> bool {
         let row = &net.state(node).measured;
-        let (word, bit) = (other as usize / 64, other % 64);
-        if row.get(word).is_none_or(|&bits| bits >> bit & 1 == 0) {
-            return false;
-        }
-        // Its bit is set as the message leaves; it counts once the copy has arrived: from the
-        // next tick, as a copy arriving at a tick comes after the data arriving then (the
-        // flood's order), or at once for the arrival being handled.
-        let now = net.now();
-        let sessions = self.sessions.borrow();
-        if sessions.arriving == Some((node, other)) {
-            return true;
-        }
-        let Some(pending) = sessions.pending.get(other as usize) else {
-            return true;
-        };
-        let (word, bit) = (node as usize / 64, node % 64);
-        !pending.iter().any(|measuring| {
-            measuring.settled >= now
-                && measuring.members[word] >> bit & 1 == 1
-                && measuring.sent + Tick::from(self.hops(net, node, other)) * HOP >= now
-        })
+        row.get(other as usize / 64)
+            .is_some_and(|&bits| bits >> (other % 64) & 1 == 1)
     }
 
     /// Hops a multicast from `origin` takes to `node` along the tree: the live members on the
@@ -595,159 +560,148 @@ impl Srm {
         hops.max(1)
     }
 
-    /// A session message from `origin` showing `seen` packets: one walk of the tree instead of a
-    /// flood. Each copy the flood would send is drawn as it would be (loss per link, partition
-    /// cuts in the round it would leave), counted in that round, and drawn on the stage when
-    /// recorded; each member reached measures d(origin) from the copy's arrival, and where the
-    /// message may reveal a gap an event fires at that arrival (`Timer::Reveal`). Elsewhere it
-    /// changes nothing: the member has seen as many packets by then (see `reveals`).
+    /// A session message from `origin` showing the packets it has seen leaves: its copies to
+    /// the origin's tree neighbours go now, and each hop after is one event (`Timer::Hop`) for
+    /// all of the message's copies arriving then, instead of one event per copy.
     fn session(&self, net: &mut impl Net<Self>, origin: u32) {
         net.count_multicast(SESSION);
         let seen = net.state(origin).seen;
-        let now = net.now();
-        let nodes = net.nodes() as usize;
-        let words = nodes.div_ceil(64);
-        let recording = net.recording();
-        let mut sessions = self.sessions.borrow_mut();
-        let sessions = &mut *sessions;
-        sessions.hops.resize(nodes, UNREACHED);
-        sessions.from.resize(nodes, 0);
-        sessions.pending.resize(nodes, Vec::new());
-        sessions.copies.clear();
-        sessions.hops[origin as usize] = 0;
-        sessions.from[origin as usize] = origin;
-        let mut first = Vec::new();
-        let mut last_hop = 0;
-        // A member's predecessor on the way from the origin comes before it: the origin's
-        // ancestors upwards, then everyone else in index order (a parent before its children).
-        let mut ancestors = Vec::new();
-        let mut node = origin;
-        while let Some(parent) = self.tree.parent(node) {
-            ancestors.push(parent);
-            node = parent;
-        }
-        let mut previous = origin;
-        let mut visit = |net: &mut _, sessions: &mut Sessions, before: u32, node: u32| {
-            let hop = sessions.hops[before as usize];
-            let index = node as usize;
-            if hop == UNREACHED {
-                sessions.hops[index] = UNREACHED;
-                return;
-            }
-            let from = sessions.from[before as usize];
-            if Net::is_crashed(net, node) {
-                // Routed around: its neighbours get their copies from `from`, in the same hop.
-                sessions.hops[index] = hop;
-                sessions.from[index] = from;
-                return;
-            }
-            let sent = now + Tick::from(hop) * HOP;
-            let arrives = sent + HOP;
-            let fate = Net::copy_fate(net, from, node, round_of(sent));
-            if sessions.copies.len() <= hop as usize {
-                sessions.copies.resize(hop as usize + 1, Copies::default());
-            }
-            let copies = &mut sessions.copies[hop as usize];
-            copies.sent += 1;
-            match fate {
-                Fate::Lost => copies.lost += 1,
-                Fate::Partitioned => copies.partitioned += 1,
-                _ => {}
-            }
-            if recording {
-                Net::record_copy(
-                    net,
-                    Contact {
-                        from,
-                        to: node,
-                        kind: SESSION,
-                        fate,
-                        sent,
-                        arrives,
-                        hop: 0,
-                    },
-                );
-            }
-            if !fate.delivered() {
-                sessions.hops[index] = UNREACHED;
-                return;
-            }
-            sessions.hops[index] = hop + 1;
-            sessions.from[index] = node;
-            last_hop = last_hop.max(hop + 1);
-            if node == 0 {
-                Net::count_copies(
-                    net,
-                    arrives,
-                    SESSION,
-                    Copies {
-                        at_sender: 1,
-                        ..Copies::default()
-                    },
-                );
-            }
-            self.session_arrives(net, node, origin, seen, arrives, &mut first, words);
+        let (slot, mut next) = {
+            let mut sessions = self.sessions.borrow_mut();
+            let slot = match sessions.free.pop() {
+                Some(slot) => slot,
+                None => {
+                    sessions.flights.push(Flight::default());
+                    (sessions.flights.len() - 1) as u32
+                }
+            };
+            let flight = &mut sessions.flights[slot as usize];
+            flight.origin = origin;
+            flight.seen = seen;
+            (slot, std::mem::take(&mut flight.next))
         };
-        for &ancestor in &ancestors {
-            visit(net, sessions, previous, ancestor);
-            previous = ancestor;
-        }
-        let mut next_ancestor = ancestors.iter().rev().peekable();
-        for node in 0..nodes as u32 {
-            if next_ancestor.peek() == Some(&&node) {
-                next_ancestor.next();
+        let mut copies = Copies::default();
+        self.pass_on(net, origin, None, &mut next, &mut copies);
+        net.count_copies(net.now(), SESSION, copies);
+        self.fly(net, slot, next, Vec::new());
+    }
+
+    /// The copies of session message `slot` arriving now, as a flood delivers them: a crashed
+    /// receiver swallows its copy; every other passes the message on to its other tree
+    /// neighbours, then measures d(origin) and sees the packets the message shows.
+    fn session_hop(&self, net: &mut impl Net<Self>, slot: u32) {
+        let (origin, seen, arriving, mut next) = {
+            let mut sessions = self.sessions.borrow_mut();
+            let flight = &mut sessions.flights[slot as usize];
+            (
+                flight.origin,
+                flight.seen,
+                std::mem::take(&mut flight.arriving),
+                std::mem::take(&mut flight.next),
+            )
+        };
+        let mut copies = Copies::default();
+        let words = (net.nodes() as usize).div_ceil(64);
+        for &(node, via) in &arriving {
+            if net.is_crashed(node) {
+                copies.to_crashed += 1;
                 continue;
             }
-            if node == origin {
-                continue;
+            copies.at_sender += u64::from(node == 0);
+            self.pass_on(net, node, Some(via), &mut next, &mut copies);
+            let state = net.state_mut(node);
+            if state.measured.is_empty() {
+                state.measured.resize(words, 0);
             }
-            let parent = self.tree.parent(node).expect("only the root has none");
-            visit(net, sessions, parent, node);
+            state.measured[origin as usize / 64] |= 1 << (origin % 64);
+            // Only a message showing packets beyond what the member has seen reveals a gap: below
+            // that, every packet it lacks has its request timer (unless a crash stopped them).
+            if seen > state.seen || state.untimed {
+                self.detect_gaps(net, node, seen);
+            }
         }
-        for (hop, copies) in sessions.copies.iter().enumerate() {
-            net.count_copies(now + hop as Tick * HOP, SESSION, *copies);
+        net.count_copies(net.now(), SESSION, copies);
+        self.fly(net, slot, next, arriving);
+    }
+
+    /// Session message `slot` goes on with the copies in `next`, or has landed; `spare` is room
+    /// for its hop after.
+    fn fly(
+        &self,
+        net: &mut impl Net<Self>,
+        slot: u32,
+        next: Vec<(u32, u32)>,
+        mut spare: Vec<(u32, u32)>,
+    ) {
+        spare.clear();
+        let landed = next.is_empty();
+        {
+            let mut sessions = self.sessions.borrow_mut();
+            let flight = &mut sessions.flights[slot as usize];
+            flight.arriving = next;
+            flight.next = spare;
+            if landed {
+                sessions.free.push(slot);
+            }
         }
-        let pending = &mut sessions.pending[origin as usize];
-        pending.retain(|measuring| measuring.settled >= now);
-        if !first.is_empty() {
-            pending.push(Measuring {
-                sent: now,
-                settled: now + Tick::from(last_hop) * HOP,
-                members: first,
-            });
+        if !landed {
+            net.wake_after(HOP, Timer::Hop(slot));
         }
     }
 
-    /// A session message from `origin` showing `seen` packets reaches `node` at `arrives`: the
-    /// first one measures d(origin) (noted in `first`), and one that may reveal a gap is
-    /// delivered as an event then.
-    #[allow(clippy::too_many_arguments)]
-    fn session_arrives(
+    /// A session copy from `node` to each tree neighbour but `exclude`, arriving a hop later:
+    /// drawn as `send` draws it, counted in `copies`, and the ones that get through added to
+    /// `next`. A crashed neighbour is routed around, its own neighbours reached directly.
+    fn pass_on(
         &self,
         net: &mut impl Net<Self>,
         node: u32,
-        origin: u32,
-        seen: u32,
-        arrives: Tick,
-        first: &mut Vec<u64>,
-        words: usize,
+        exclude: Option<u32>,
+        next: &mut Vec<(u32, u32)>,
+        copies: &mut Copies,
     ) {
-        let now = net.now();
-        let state = net.state_mut(node);
-        if state.measured.is_empty() {
-            state.measured.resize(words, 0);
-        }
-        let (word, bit) = (origin as usize / 64, origin % 64);
-        if state.measured[word] >> bit & 1 == 0 {
-            state.measured[word] |= 1 << bit;
-            if first.is_empty() {
-                first.resize(words, 0);
+        for neighbour in self.neighbours(node) {
+            if Some(neighbour) != exclude {
+                self.pass(net, node, node, neighbour, next, copies);
             }
-            first[node as usize / 64] |= 1 << (node % 64);
         }
-        if reveals(state, seen, arrives) {
-            state.revealed = Some((arrives, seen));
-            net.set_timer(node, arrives - 1 - now, Timer::Approach { seen, origin });
+    }
+
+    fn pass(
+        &self,
+        net: &mut impl Net<Self>,
+        node: u32,
+        previous: u32,
+        to: u32,
+        next: &mut Vec<(u32, u32)>,
+        copies: &mut Copies,
+    ) {
+        if net.is_crashed(to) {
+            for beyond in self.neighbours(to) {
+                if beyond != previous {
+                    self.pass(net, node, to, beyond, next, copies);
+                }
+            }
+            return;
+        }
+        let now = net.now();
+        let fate = net.copy_fate(node, to, net.round());
+        copies.sent += 1;
+        match fate {
+            Fate::Lost => copies.lost += 1,
+            Fate::Partitioned => copies.partitioned += 1,
+            _ => next.push((to, previous)),
+        }
+        if net.recording() {
+            net.record_copy(Contact {
+                from: node,
+                to,
+                kind: SESSION,
+                fate,
+                sent: now,
+                arrives: now + HOP,
+                hop: 0,
+            });
         }
     }
 
@@ -962,26 +916,6 @@ fn uniform_hops(net: &mut impl Net<Srm>, low: f64, high: f64) -> Tick {
 }
 
 /// Ticks uniform over the whole ticks in [low, high] (rounded).
-/// The round holding `tick`.
-fn round_of(tick: Tick) -> u32 {
-    (tick / TICKS_PER_ROUND) as u32 + 1
-}
-
-/// Whether a session message showing `seen` packets that arrives at `arrives` may change what a
-/// member in `state` does: only by revealing a gap (`detect_gaps`). A member lacks a packet
-/// below what it has seen only with its request timer pending (every way `seen` grows sets
-/// them), unless a crash stopped its timers (`untimed`); and a member that has seen fewer than
-/// `seen` packets then may still have seen as many by `arrives` (data is never slower than a
-/// session message reporting it), which the event at `arrives` checks. An arrival already due
-/// no later, showing as much, makes this one change nothing (no gap opens without a crash, which
-/// forgets `revealed`).
-fn reveals(state: &Node, seen: u32, arrives: Tick) -> bool {
-    if seen <= state.seen && !state.untimed {
-        return false;
-    }
-    !matches!(state.revealed, Some((tick, shown)) if tick <= arrives && shown >= seen)
-}
-
 fn uniform_ticks(net: &mut impl Net<Srm>, low: f64, high: f64) -> Tick {
     let low = low.round() as u64;
     let high = (high.round() as u64).max(low);
@@ -1004,9 +938,7 @@ impl Protocol for Srm {
         match timer {
             Timer::Request(_) => "request (NAK) timer",
             Timer::Repair(_) => "repair timer",
-            Timer::Send(_) | Timer::Session | Timer::Reveal { .. } | Timer::Approach { .. } => {
-                ""
-            }
+            Timer::Send(_) | Timer::Session | Timer::Hop(_) => "",
         }
     }
 
@@ -1043,14 +975,7 @@ impl Protocol for Srm {
                 net.set_timer(node, after, Timer::Session);
             }
             // Rule: a session message showing packets this member lacks reveals the gap.
-            Timer::Approach { seen, origin } => {
-                net.set_timer(node, 1, Timer::Reveal { seen, origin });
-            }
-            Timer::Reveal { seen, origin } => {
-                self.sessions.borrow_mut().arriving = Some((node, origin));
-                self.detect_gaps(net, node, seen);
-                self.sessions.borrow_mut().arriving = None;
-            }
+            Timer::Hop(_) => {}
             // Rule: multicast a request, then hear it: back off, ignore for half the delay.
             Timer::Request(packet) => {
                 if net.knows(node, packet) {
@@ -1087,9 +1012,13 @@ impl Protocol for Srm {
     /// by now (what the next session message would reveal), each on its request timer.
     /// A crash stops the member's timers: it may come back lacking packets without them.
     fn on_crash(&self, net: &mut impl Net<Self>, node: u32) {
-        let state = net.state_mut(node);
-        state.revealed = None;
-        state.untimed = true;
+        net.state_mut(node).untimed = true;
+    }
+
+    fn on_wake(&self, net: &mut impl Net<Self>, timer: Timer) {
+        if let Timer::Hop(slot) = timer {
+            self.session_hop(net, slot);
+        }
     }
 
     fn on_recover(&self, net: &mut impl Net<Self>, node: u32) {
