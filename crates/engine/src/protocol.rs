@@ -87,14 +87,14 @@ pub trait Net<P: Protocol> {
     /// `send` makes (the burst chain's step, the loss, the cut of a partition holding in `round`),
     /// nothing counted or delivered. `Arrived`, `Lost` or `Partitioned`. Event driver only.
     fn copy_fate(&mut self, from: u32, to: u32, round: u32) -> Fate;
-    /// Counts copies a protocol carried itself in the round holding `tick` (now or later: a
-    /// later round's counts wait for it), as `send` would have counted them. Event driver only.
-    fn count_copies(&mut self, tick: Tick, kind: KindId, copies: Copies);
+    /// Counts copies a protocol carried itself now, as `send` and delivery would have counted
+    /// them (sent and lost ones as they leave, the others as they arrive). Event driver only.
+    fn count_copies(&mut self, kind: KindId, copies: Copies);
     /// Whether this step is recorded (the stage animates it, or a trace is written): a protocol
     /// carrying copies itself then reports them with `record_copy`.
     fn recording(&self) -> bool;
-    /// Writes down a copy a protocol carried itself, in the round it would be recorded in: its
-    /// sending's when lost, its arrival's otherwise (until then it is in flight).
+    /// Writes down a copy a protocol carried itself, as `send` and delivery would: a lost one
+    /// as it leaves, the others as they arrive (`Protocol::carried` lists them until then).
     fn record_copy(&mut self, contact: Contact);
 }
 
@@ -197,6 +197,15 @@ pub trait Protocol: Sized {
     fn on_timer(&self, _net: &mut impl Net<Self>, _node: u32, _timer: Self::Timer) {}
     /// Work set with `Net::wake_after` is due.
     fn on_wake(&self, _net: &mut impl Net<Self>, _timer: Self::Timer) {}
+    /// The copies the protocol carries itself (`Net::copy_fate`) that are on their way, as
+    /// contacts (fate `Arrived` until they land), for the stage; none by default.
+    fn carried(&self) -> Vec<Contact> {
+        Vec::new()
+    }
+    /// How many copies `carried` would list.
+    fn carried_count(&self) -> u64 {
+        0
+    }
     /// Whether no node will ever send again (asked only when `STOPS`, with nothing in flight).
     fn quiet(&self, _states: &[Self::Node]) -> bool {
         false

@@ -316,21 +316,6 @@ pub struct EventNetwork<P: Protocol> {
     // async-racks
     /// Asynchronous gossip: each node's own clock, instead of synchronous rounds.
     periods: Option<Periods>,
-    /// Copies a protocol carried itself (a multicast walked at once), by the round they are
-    /// counted and recorded in: a walk at one tick settles copies sent and arriving hops later.
-    later: BTreeMap<u32, Later>,
-}
-
-/// A later round's share of the copies a protocol carried itself.
-#[derive(Default)]
-struct Later {
-    counters: Counters,
-    contacts: Vec<Contact>,
-}
-
-/// The round holding `tick`.
-fn round_of(tick: Tick) -> u32 {
-    (tick / TICKS_PER_ROUND) as u32 + 1
 }
 
 // async-racks: asynchronous periods.
@@ -430,7 +415,6 @@ impl<P: Protocol> EventNetwork<P> {
                 .map(|burst| (Chain::new(burst), Rng::new(0, Stream::Burst))),
             in_flight: 0,
             periods: None,
-            later: BTreeMap::new(),
         }
     }
 
@@ -448,8 +432,9 @@ impl<P: Protocol> EventNetwork<P> {
         self.in_flight
     }
 
-    /// Each datagram sent and not yet arrived, as a contact (fate `Arrived` until it lands).
-    pub fn flying(&self) -> Vec<Contact> {
+    /// Each datagram sent and not yet arrived, as a contact (fate `Arrived` until it lands),
+    /// with the copies the protocol carries itself (`carried`).
+    pub fn flying(&self, carried: Vec<Contact>) -> Vec<Contact> {
         let mut flying: Vec<Contact> = self
             .queue
             .iter()
@@ -466,15 +451,7 @@ impl<P: Protocol> EventNetwork<P> {
                 Pending::Timer { .. } | Pending::Period { .. } | Pending::Wake { .. } => None,
             })
             .collect();
-        // Copies a protocol carried itself that left by now and arrive in a later round.
-        let next = round_start(self.round + 1);
-        flying.extend(self.later.values().flat_map(|later| {
-            later
-                .contacts
-                .iter()
-                .filter(move |contact| contact.fate.delivered() && contact.sent < next)
-                .copied()
-        }));
+        flying.extend(carried);
         in_flight_order(&mut flying);
         flying
     }
@@ -699,15 +676,7 @@ impl<P: Protocol> EventNetwork<P> {
         let delayed = !self.links.delay.is_zero();
         let crashed = std::mem::take(&mut self.crashed_since);
         let recovered = std::mem::take(&mut self.recovered_since);
-        let later = self.later.remove(&self.round);
         let mut context = Context::new(protocol, self, rng, recorder);
-        // This round's share of the copies carried earlier: counted, and drawn, now.
-        if let Some(later) = later {
-            context.counters.add(&later.counters);
-            if let Some(recording) = context.recorder.as_deref_mut() {
-                recording.contacts.extend(later.contacts);
-            }
-        }
         // The protocol hears of crashes and recoveries first (a node down again is not told
         // it came back).
         for node in crashed {
@@ -1136,13 +1105,8 @@ impl<P: Protocol> Net<P> for Context<'_, '_, P> {
         }
     }
 
-    fn count_copies(&mut self, tick: Tick, kind: KindId, copies: Copies) {
-        let round = round_of(tick);
-        let counters = if round <= self.network.round {
-            &mut self.counters
-        } else {
-            &mut self.network.later.entry(round).or_default().counters
-        };
+    fn count_copies(&mut self, kind: KindId, copies: Copies) {
+        let counters = &mut self.counters;
         counters.by_kind[kind as usize % MAX_KINDS] += copies.sent;
         counters.lost += copies.lost;
         counters.partitioned += copies.partitioned;
@@ -1155,17 +1119,7 @@ impl<P: Protocol> Net<P> for Context<'_, '_, P> {
     }
 
     fn record_copy(&mut self, contact: Contact) {
-        let round = round_of(if contact.fate.delivered() {
-            contact.arrives
-        } else {
-            contact.sent
-        });
-        if round <= self.network.round {
-            self.recorder.contact(|| contact);
-        } else {
-            let later = self.network.later.entry(round).or_default();
-            later.contacts.push(contact);
-        }
+        self.recorder.contact(|| contact);
     }
 
     fn note(&mut self, node: u32, change: Change) {

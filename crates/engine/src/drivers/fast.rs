@@ -453,7 +453,7 @@ where
         unreachable!("multicast protocols run on the event driver")
     }
 
-    fn count_copies(&mut self, _: Tick, _: KindId, _: crate::protocol::Copies) {
+    fn count_copies(&mut self, _: KindId, _: crate::protocol::Copies) {
         unreachable!("multicast protocols run on the event driver")
     }
 

@@ -149,7 +149,20 @@ pub struct Sessions {
     /// By slot; a landed message's slot is reused.
     flights: Vec<Flight>,
     free: Vec<u32>,
+    /// The members down as the run started.
+    first_crashed: Vec<bool>,
+    /// Whether a member has crashed or come back since: a distance measured before may then
+    /// differ from the path's now, so each member keeps what it measures (`Node::passed`).
+    changed: bool,
 }
+
+/// `Node::passed` for a distance measured before any crash or recovery: the crashed members on
+/// the path as the run started.
+const AS_STARTED: u8 = u8::MAX;
+
+/// A session copy on its way: its receiver, the tree neighbour it comes through, its sender, and
+/// the crashed members the message has passed (each in the same hop: one hop fewer than links).
+type Arriving = (u32, u32, u32, u8);
 
 /// One session message on its way.
 #[derive(Clone, Debug, Default)]
@@ -157,10 +170,12 @@ struct Flight {
     origin: u32,
     /// Packets its origin had seen when it left.
     seen: u32,
-    /// The copies arriving at the next hop: (receiver, the neighbour it came through).
-    arriving: Vec<(u32, u32)>,
+    /// When the copies in `arriving` arrive.
+    due: Tick,
+    /// The copies arriving at the next hop.
+    arriving: Vec<Arriving>,
     /// Spare room for the hop after.
-    next: Vec<(u32, u32)>,
+    next: Vec<Arriving>,
 }
 
 impl Srm {
@@ -416,6 +431,12 @@ pub struct Node {
     /// Per member, a bit: a session message of it has arrived, so d(it) is measured (empty until
     /// the first arrives). The value is the hops of the tree path (`Srm::hops`).
     pub measured: Vec<u64>,
+    /// Per member, once a member has crashed or come back during the run: the crashed members
+    /// the last session message from it passed on its way here (`AS_STARTED`: measured before).
+    /// d is the tree's hops minus these, as measured: a crash or recovery since changes it only
+    /// when the next one arrives. Before any change, the path's crashed members are the ones
+    /// down from the start: no need to keep them.
+    pub passed: Vec<u8>,
     /// Back from a crash with its state: it may lack packets below `seen` with no request timer,
     /// which any session message would reveal.
     pub untimed: bool,
@@ -524,10 +545,37 @@ impl Srm {
     /// d(other) at `node`, in hops: measured, or `DEFAULT_DISTANCE`.
     pub fn distance_to(&self, net: &impl Net<Self>, node: u32, other: u32) -> f64 {
         if self.measured(net, node, other) {
-            f64::from(self.hops(net, node, other))
+            let passed = match net.state(node).passed.get(other as usize) {
+                Some(&passed) if passed != AS_STARTED => u32::from(passed),
+                _ => self.crashed_between(node, other),
+            };
+            f64::from(self.distance(node, other).saturating_sub(passed).max(1))
         } else {
             DEFAULT_DISTANCE
         }
+    }
+
+    /// The members strictly between `a` and `b` on the tree path that were down as the run
+    /// started: a multicast passes each in the same hop.
+    fn crashed_between(&self, mut a: u32, mut b: u32) -> u32 {
+        let sessions = self.sessions.borrow();
+        let down = |node: u32| u32::from(sessions.first_crashed[node as usize]);
+        let (ends_a, ends_b) = (a, b);
+        let (mut depth_a, mut depth_b) = (self.tree.depth(a), self.tree.depth(b));
+        let mut crashed = 0;
+        while a != b {
+            if depth_a >= depth_b {
+                crashed += if a == ends_a { 0 } else { down(a) };
+                a = self.tree.parent(a).expect("deeper than the other");
+                depth_a -= 1;
+            } else {
+                crashed += if b == ends_b { 0 } else { down(b) };
+                b = self.tree.parent(b).expect("deeper than the other");
+                depth_b -= 1;
+            }
+        }
+        // The lowest common ancestor, unless it is an end.
+        crashed + if a == ends_a || a == ends_b { 0 } else { down(a) }
     }
 
     /// Whether a session message of `other` has reached `node`: d(other) is measured.
@@ -535,29 +583,6 @@ impl Srm {
         let row = &net.state(node).measured;
         row.get(other as usize / 64)
             .is_some_and(|&bits| bits >> (other % 64) & 1 == 1)
-    }
-
-    /// Hops a multicast from `origin` takes to `node` along the tree: the live members on the
-    /// path after the origin (a crashed one is passed in the same hop, its neighbours reached
-    /// directly), at least 1. What a session message measures (its time over `HOP`).
-    pub fn hops(&self, net: &impl Net<Self>, node: u32, origin: u32) -> u32 {
-        let (mut a, mut b) = (node, origin);
-        let (mut depth_a, mut depth_b) = (self.tree.depth(a), self.tree.depth(b));
-        let mut hops = 0;
-        while a != b {
-            if depth_a >= depth_b {
-                hops += u32::from(!net.is_crashed(a));
-                a = self.tree.parent(a).expect("deeper than the other");
-                depth_a -= 1;
-            } else {
-                hops += u32::from(b != origin && !net.is_crashed(b));
-                b = self.tree.parent(b).expect("deeper than the other");
-                depth_b -= 1;
-            }
-        }
-        // The lowest common ancestor, unless the multicast starts there.
-        hops += u32::from(a != origin && !net.is_crashed(a));
-        hops.max(1)
     }
 
     /// A session message from `origin` showing the packets it has seen leaves: its copies to
@@ -581,8 +606,8 @@ impl Srm {
             (slot, std::mem::take(&mut flight.next))
         };
         let mut copies = Copies::default();
-        self.pass_on(net, origin, None, &mut next, &mut copies);
-        net.count_copies(net.now(), SESSION, copies);
+        self.pass_on(net, origin, None, 0, 0, &mut next, &mut copies);
+        net.count_copies(SESSION, copies);
         self.fly(net, slot, next, Vec::new());
     }
 
@@ -602,25 +627,47 @@ impl Srm {
         };
         let mut copies = Copies::default();
         let words = (net.nodes() as usize).div_ceil(64);
-        for &(node, via) in &arriving {
-            if net.is_crashed(node) {
+        let changed = self.sessions.borrow().changed;
+        let nodes = net.nodes() as usize;
+        let now = net.now();
+        let recording = net.recording();
+        for &(node, via, from, passed) in &arriving {
+            let crashed = net.is_crashed(node);
+            if recording {
+                net.record_copy(Contact {
+                    from,
+                    to: node,
+                    kind: SESSION,
+                    fate: if crashed { Fate::Crashed } else { Fate::Arrived },
+                    sent: now - HOP,
+                    arrives: now,
+                    hop: 0,
+                });
+            }
+            if crashed {
                 copies.to_crashed += 1;
                 continue;
             }
             copies.at_sender += u64::from(node == 0);
-            self.pass_on(net, node, Some(via), &mut next, &mut copies);
+            self.pass_on(net, node, Some(via), passed, 1, &mut next, &mut copies);
             let state = net.state_mut(node);
             if state.measured.is_empty() {
                 state.measured.resize(words, 0);
             }
             state.measured[origin as usize / 64] |= 1 << (origin % 64);
+            if changed {
+                if state.passed.is_empty() {
+                    state.passed.resize(nodes, AS_STARTED);
+                }
+                state.passed[origin as usize] = passed.min(AS_STARTED - 1);
+            }
             // Only a message showing packets beyond what the member has seen reveals a gap: below
             // that, every packet it lacks has its request timer (unless a crash stopped them).
             if seen > state.seen || state.untimed {
                 self.detect_gaps(net, node, seen);
             }
         }
-        net.count_copies(net.now(), SESSION, copies);
+        net.count_copies(SESSION, copies);
         self.fly(net, slot, next, arriving);
     }
 
@@ -630,14 +677,16 @@ impl Srm {
         &self,
         net: &mut impl Net<Self>,
         slot: u32,
-        next: Vec<(u32, u32)>,
-        mut spare: Vec<(u32, u32)>,
+        next: Vec<Arriving>,
+        mut spare: Vec<Arriving>,
     ) {
         spare.clear();
         let landed = next.is_empty();
+        let due = net.now() + HOP;
         {
             let mut sessions = self.sessions.borrow_mut();
             let flight = &mut sessions.flights[slot as usize];
+            flight.due = due;
             flight.arriving = next;
             flight.next = spare;
             if landed {
@@ -649,7 +698,8 @@ impl Srm {
         }
     }
 
-    /// A session copy from `node` to each tree neighbour but `exclude`, arriving a hop later:
+    /// A session copy from `node` (reached past `passed` crashed members) to each tree
+    /// neighbour but `exclude`, arriving a hop later:
     /// drawn as `send` draws it, counted in `copies`, and the ones that get through added to
     /// `next`. A crashed neighbour is routed around, its own neighbours reached directly.
     fn pass_on(
@@ -657,29 +707,34 @@ impl Srm {
         net: &mut impl Net<Self>,
         node: u32,
         exclude: Option<u32>,
-        next: &mut Vec<(u32, u32)>,
+        passed: u8,
+        hop: u8,
+        next: &mut Vec<Arriving>,
         copies: &mut Copies,
     ) {
         for neighbour in self.neighbours(node) {
             if Some(neighbour) != exclude {
-                self.pass(net, node, node, neighbour, next, copies);
+                self.pass(net, (node, hop), node, neighbour, passed, next, copies);
             }
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn pass(
         &self,
         net: &mut impl Net<Self>,
-        node: u32,
+        (node, hop): (u32, u8),
         previous: u32,
         to: u32,
-        next: &mut Vec<(u32, u32)>,
+        passed: u8,
+        next: &mut Vec<Arriving>,
         copies: &mut Copies,
     ) {
         if net.is_crashed(to) {
             for beyond in self.neighbours(to) {
                 if beyond != previous {
-                    self.pass(net, node, to, beyond, next, copies);
+                    let passed = passed.saturating_add(1);
+                    self.pass(net, (node, hop), to, beyond, passed, next, copies);
                 }
             }
             return;
@@ -690,7 +745,10 @@ impl Srm {
         match fate {
             Fate::Lost => copies.lost += 1,
             Fate::Partitioned => copies.partitioned += 1,
-            _ => next.push((to, previous)),
+            _ => {
+                next.push((to, previous, node, passed));
+                return;
+            }
         }
         if net.recording() {
             net.record_copy(Contact {
@@ -700,7 +758,7 @@ impl Srm {
                 fate,
                 sent: now,
                 arrives: now + HOP,
-                hop: 0,
+                hop,
             });
         }
     }
@@ -943,6 +1001,8 @@ impl Protocol for Srm {
     }
 
     fn start(&self, net: &mut impl Net<Self>) {
+        self.sessions.borrow_mut().first_crashed =
+            (0..net.nodes()).map(|node| net.is_crashed(node)).collect();
         net.set_timer(0, 0, Timer::Send(0));
         // Every member announces itself as the session starts, so distances are measured
         // before the first loss can be seen.
@@ -1013,6 +1073,7 @@ impl Protocol for Srm {
     /// A crash stops the member's timers: it may come back lacking packets without them.
     fn on_crash(&self, net: &mut impl Net<Self>, node: u32) {
         net.state_mut(node).untimed = true;
+        self.sessions.borrow_mut().changed = true;
     }
 
     fn on_wake(&self, net: &mut impl Net<Self>, timer: Timer) {
@@ -1021,7 +1082,39 @@ impl Protocol for Srm {
         }
     }
 
+    fn carried(&self) -> Vec<Contact> {
+        let sessions = self.sessions.borrow();
+        sessions
+            .flights
+            .iter()
+            .flat_map(|flight| {
+                flight
+                    .arriving
+                    .iter()
+                    .map(move |&(to, _, from, _)| Contact {
+                        from,
+                        to,
+                        kind: SESSION,
+                        fate: Fate::Arrived,
+                        sent: flight.due - HOP,
+                        arrives: flight.due,
+                        hop: 0,
+                    })
+            })
+            .collect()
+    }
+
+    fn carried_count(&self) -> u64 {
+        let sessions = self.sessions.borrow();
+        sessions
+            .flights
+            .iter()
+            .map(|flight| flight.arriving.len() as u64)
+            .sum()
+    }
+
     fn on_recover(&self, net: &mut impl Net<Self>, node: u32) {
+        self.sessions.borrow_mut().changed = true;
         net.set_timer(node, 0, Timer::Session);
         if node != 0 {
             let passed = net.round().saturating_sub(self.tree.depth(node));
