@@ -16,7 +16,7 @@ const cases = [
 // repairs its losses (it would end after its depth otherwise).
 const extra = { tree: '&b=2&repair=1', centralized: '&b=16', srm: '&b=2&loss=0.05&packets=16', rmtp: '&loss=0.3&packets=16' };
 // The page's cap on N per protocol (`page_nodes` in its descriptor), where it is below 10^5.
-const pageCap = { srm: 2000, rmtp: 20000 };
+const pageCap = { srm: 10000, rmtp: 20000 };
 const server = await serveDist();
 const browser = await launch();
 let failed = false;

@@ -149,6 +149,8 @@ pub struct Sessions {
     /// By slot; a landed message's slot is reused.
     flights: Vec<Flight>,
     free: Vec<u32>,
+    /// Room for the copies of the hop being sent.
+    next: Vec<Arriving>,
     /// The members down as the run started.
     first_crashed: Vec<bool>,
     /// Whether a member has crashed or come back since: a distance measured before may then
@@ -172,10 +174,9 @@ struct Flight {
     seen: u32,
     /// When the copies in `arriving` arrive.
     due: Tick,
-    /// The copies arriving at the next hop.
+    /// The copies arriving at the next hop (exactly as many as there are: thousands of
+    /// messages fly at once).
     arriving: Vec<Arriving>,
-    /// Spare room for the hop after.
-    next: Vec<Arriving>,
 }
 
 impl Srm {
@@ -603,12 +604,12 @@ impl Srm {
             let flight = &mut sessions.flights[slot as usize];
             flight.origin = origin;
             flight.seen = seen;
-            (slot, std::mem::take(&mut flight.next))
+            (slot, std::mem::take(&mut sessions.next))
         };
         let mut copies = Copies::default();
         self.pass_on(net, origin, None, 0, 0, &mut next, &mut copies);
         net.count_copies(SESSION, copies);
-        self.fly(net, slot, next, Vec::new());
+        self.fly(net, slot, next);
     }
 
     /// The copies of session message `slot` arriving now, as a flood delivers them: a crashed
@@ -622,7 +623,7 @@ impl Srm {
                 flight.origin,
                 flight.seen,
                 std::mem::take(&mut flight.arriving),
-                std::mem::take(&mut flight.next),
+                std::mem::take(&mut sessions.next),
             )
         };
         let mut copies = Copies::default();
@@ -668,30 +669,24 @@ impl Srm {
             }
         }
         net.count_copies(SESSION, copies);
-        self.fly(net, slot, next, arriving);
+        self.fly(net, slot, next);
     }
 
-    /// Session message `slot` goes on with the copies in `next`, or has landed; `spare` is room
-    /// for its hop after.
-    fn fly(
-        &self,
-        net: &mut impl Net<Self>,
-        slot: u32,
-        next: Vec<Arriving>,
-        mut spare: Vec<Arriving>,
-    ) {
-        spare.clear();
+    /// Session message `slot` goes on with the copies in `next` (the shared room, handed back
+    /// empty), or has landed.
+    fn fly(&self, net: &mut impl Net<Self>, slot: u32, mut next: Vec<Arriving>) {
         let landed = next.is_empty();
         let due = net.now() + HOP;
         {
             let mut sessions = self.sessions.borrow_mut();
             let flight = &mut sessions.flights[slot as usize];
             flight.due = due;
-            flight.arriving = next;
-            flight.next = spare;
+            flight.arriving = next.as_slice().to_vec();
             if landed {
                 sessions.free.push(slot);
             }
+            next.clear();
+            sessions.next = next;
         }
         if !landed {
             net.wake_after(HOP, Timer::Hop(slot));
@@ -1458,24 +1453,34 @@ impl ProtocolSpec for SrmSpec {
         &WORDS
     }
     fn page_nodes(&self) -> u32 {
-        // Every NAK and repair floods every node: a round can cost N times the losses.
-        2_000
+        // Every NAK and repair floods every node, and every member's session message reaches
+        // every other (N² copies a session period, carried one event per hop, not per copy).
+        10_000
     }
     fn node_bytes(&self, config: &Config) -> u64 {
-        // Per packet a loss's state and its timers; per member a measured distance.
-        64 * u64::from(config.packets) + 2 * u64::from(config.nodes)
+        let nodes = u64::from(config.nodes);
+        // Per packet a loss's state and its timers; per member a bit, its distance measured,
+        // and, where members crash or come back during the run, the crashed members its last session
+        // message passed (a byte); the session copies on their way to it, N a session period,
+        // each a round on the way.
+        let sessions = (f64::from(config.nodes) / session_rounds(config.nodes)).ceil() as u64;
+        let passed = if config.crash_at.is_empty() {
+            0
+        } else {
+            nodes
+        };
+        64 * u64::from(config.packets) + nodes.div_ceil(8) + passed + 16 * sessions
     }
     fn sends_per_node(&self, config: &Config) -> u64 {
-        // A flood forwards every NAK and repair over each tree link: per node, per packet lost;
-        // and every member's session message, N of them a session period. A partition keeps
-        // every packet from a whole side, which then NAKs all of them at once after the heal:
-        // up to N floods of each packet at a time.
-        let sessions = (f64::from(config.nodes) / session_rounds(config.nodes)).ceil() as u64;
+        // A flood forwards every NAK and repair over each tree link: per node, per packet lost.
+        // A partition keeps every packet from a whole side, which then NAKs all of them at once
+        // after the heal: up to N floods of each packet at a time. (Session messages wait in
+        // `node_bytes`, not in the queue.)
         let floods = if config.partitions.is_empty() {
             config.fanout + 1
         } else {
             config.nodes.max(config.fanout + 1)
         };
-        u64::from(floods) * u64::from(config.packets) * 2 + u64::from(config.fanout + 1) * sessions
+        u64::from(floods) * u64::from(config.packets) * 2
     }
 }
