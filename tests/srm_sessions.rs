@@ -96,7 +96,12 @@ const FLOOD: &[Flood] = &[
     },
     Flood {
         name: "star",
-        options: &[("nodes", "17"), ("fanout", "16"), ("loss", "0.1"), ("c2", "8")],
+        options: &[
+            ("nodes", "17"),
+            ("fanout", "16"),
+            ("loss", "0.1"),
+            ("c2", "8"),
+        ],
         session_per_node: (39.767353, 14.691594),
         naks: (9.985, 2.486006),
         repairs: (16.7, 5.231005),
@@ -147,11 +152,27 @@ fn session_messages_per_hop_keep_the_floods_law() {
             &Experiment::new(config(flood.options), TRIALS).unwrap(),
             |_| {},
         );
-        assert_eq!(summary.completed, TRIALS, "{}: every trial completes", flood.name);
+        assert_eq!(
+            summary.completed, TRIALS,
+            "{}: every trial completes",
+            flood.name
+        );
         let checks = [
-            ("session datagrams per node", flood.session_per_node, &summary.kinds_per_node["session"]),
-            ("requests (NAK multicasts)", flood.naks, &summary.multicasts["nak"]),
-            ("repairs (multicasts)", flood.repairs, &summary.multicasts["repair"]),
+            (
+                "session datagrams per node",
+                flood.session_per_node,
+                &summary.kinds_per_node["session"],
+            ),
+            (
+                "requests (NAK multicasts)",
+                flood.naks,
+                &summary.multicasts["nak"],
+            ),
+            (
+                "repairs (multicasts)",
+                flood.repairs,
+                &summary.multicasts["repair"],
+            ),
             ("t_ave", flood.t_ave, summary.t_ave.as_ref().unwrap()),
             ("rounds", flood.rounds, summary.rounds.as_ref().unwrap()),
         ];

@@ -81,21 +81,31 @@ pub trait Net<P: Protocol> {
     fn count_multicast(&mut self, kind: KindId);
     /// Calls `Protocol::on_wake(timer)` `after` ticks from now: work no node owns, which no
     /// crash stops and nothing cancels (a multicast's copies on their way). Event driver only.
-    fn wake_after(&mut self, after: Tick, timer: P::Timer);
+    fn wake_after(&mut self, _after: Tick, _timer: P::Timer) {
+        unreachable!("protocols that carry copies themselves run on the event driver")
+    }
     /// The fate of one copy a protocol carries itself instead of sending it (a multicast walked
     /// over its tree at once, no event per copy), sent from `from` to `to` in `round`: the draws
     /// `send` makes (the burst chain's step, the loss, the cut of a partition holding in `round`),
     /// nothing counted or delivered. `Arrived`, `Lost` or `Partitioned`. Event driver only.
-    fn copy_fate(&mut self, from: u32, to: u32, round: u32) -> Fate;
+    fn copy_fate(&mut self, _from: u32, _to: u32, _round: u32) -> Fate {
+        unreachable!("protocols that carry copies themselves run on the event driver")
+    }
     /// Counts copies a protocol carried itself now, as `send` and delivery would have counted
     /// them (sent and lost ones as they leave, the others as they arrive). Event driver only.
-    fn count_copies(&mut self, kind: KindId, copies: Copies);
+    fn count_copies(&mut self, _kind: KindId, _copies: Copies) {
+        unreachable!("protocols that carry copies themselves run on the event driver")
+    }
     /// Whether this step is recorded (the stage animates it, or a trace is written): a protocol
     /// carrying copies itself then reports them with `record_copy`.
-    fn recording(&self) -> bool;
+    fn recording(&self) -> bool {
+        false
+    }
     /// Writes down a copy a protocol carried itself, as `send` and delivery would: a lost one
     /// as it leaves, the others as they arrive (`Protocol::carried` lists them until then).
-    fn record_copy(&mut self, contact: Contact);
+    fn record_copy(&mut self, _contact: Contact) {
+        unreachable!("protocols that carry copies themselves run on the event driver")
+    }
 }
 
 /// Copies of one kind carried by a protocol itself, for the round's counters.

@@ -445,26 +445,6 @@ where
         unreachable!("multicast protocols run on the event driver")
     }
 
-    fn wake_after(&mut self, _: Tick, _: P::Timer) {
-        unreachable!("multicast protocols run on the event driver")
-    }
-
-    fn copy_fate(&mut self, _: u32, _: u32, _: u32) -> crate::report::Fate {
-        unreachable!("multicast protocols run on the event driver")
-    }
-
-    fn count_copies(&mut self, _: KindId, _: crate::protocol::Copies) {
-        unreachable!("multicast protocols run on the event driver")
-    }
-
-    fn recording(&self) -> bool {
-        false
-    }
-
-    fn record_copy(&mut self, _: crate::report::Contact) {
-        unreachable!("multicast protocols run on the event driver")
-    }
-
     fn has_timer(&self, _node: u32, _timer: P::Timer) -> bool {
         false
     }

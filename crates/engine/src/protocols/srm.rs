@@ -53,8 +53,8 @@ use crate::drivers::{Run, on_events};
 use crate::params::{Domain, Param, Value};
 use crate::protocol::{Copies, Datagram, Net, Protocol, Structure};
 use crate::report::{Contact, Fate, Kind, Look, TICKS_PER_ROUND, Tick};
-use std::cell::RefCell;
 use crate::spec::{Group, Lesson, Measures, ProtocolSpec, TheorySource, Words};
+use std::cell::RefCell;
 
 /// One hop of the multicast tree, in ticks: a round.
 pub const HOP: Tick = TICKS_PER_ROUND;
@@ -576,7 +576,12 @@ impl Srm {
             }
         }
         // The lowest common ancestor, unless it is an end.
-        crashed + if a == ends_a || a == ends_b { 0 } else { down(a) }
+        crashed
+            + if a == ends_a || a == ends_b {
+                0
+            } else {
+                down(a)
+            }
     }
 
     /// Whether a session message of `other` has reached `node`: d(other) is measured.
@@ -607,7 +612,7 @@ impl Srm {
             (slot, std::mem::take(&mut sessions.next))
         };
         let mut copies = Copies::default();
-        self.pass_on(net, origin, None, 0, 0, &mut next, &mut copies);
+        self.pass_on(net, origin, None, (0, 0), &mut next, &mut copies);
         net.count_copies(SESSION, copies);
         self.fly(net, slot, next);
     }
@@ -639,7 +644,11 @@ impl Srm {
                     from,
                     to: node,
                     kind: SESSION,
-                    fate: if crashed { Fate::Crashed } else { Fate::Arrived },
+                    fate: if crashed {
+                        Fate::Crashed
+                    } else {
+                        Fate::Arrived
+                    },
                     sent: now - HOP,
                     arrives: now,
                     hop: 0,
@@ -650,7 +659,7 @@ impl Srm {
                 continue;
             }
             copies.at_sender += u64::from(node == 0);
-            self.pass_on(net, node, Some(via), passed, 1, &mut next, &mut copies);
+            self.pass_on(net, node, Some(via), (passed, 1), &mut next, &mut copies);
             let state = net.state_mut(node);
             if state.measured.is_empty() {
                 state.measured.resize(words, 0);
@@ -702,8 +711,7 @@ impl Srm {
         net: &mut impl Net<Self>,
         node: u32,
         exclude: Option<u32>,
-        passed: u8,
-        hop: u8,
+        (passed, hop): (u8, u8),
         next: &mut Vec<Arriving>,
         copies: &mut Copies,
     ) {
@@ -1464,11 +1472,7 @@ impl ProtocolSpec for SrmSpec {
         // message passed (a byte); the session copies on their way to it, N a session period,
         // each a round on the way.
         let sessions = (f64::from(config.nodes) / session_rounds(config.nodes)).ceil() as u64;
-        let passed = if config.crash_at.is_empty() {
-            0
-        } else {
-            nodes
-        };
+        let passed = if config.crash_at.is_empty() { 0 } else { nodes };
         64 * u64::from(config.packets) + nodes.div_ceil(8) + passed + 16 * sessions
     }
     fn sends_per_node(&self, config: &Config) -> u64 {
