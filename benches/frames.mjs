@@ -22,7 +22,9 @@ const browser = await launch();
 let failed = false;
 console.log('\nFrames while playing at 60 rounds/s (headless Chromium, release build)');
 console.log('mode           nodes   median   worst    fps   first frame   memory   budget');
-for (const mode of ['centralized', 'tree', 'srm', 'rmtp', 'push', 'pull', 'push-pull']) {
+// MODES=srm,rmtp measures only those.
+const modes = process.env.MODES?.split(',') ?? ['centralized', 'tree', 'srm', 'rmtp', 'push', 'pull', 'push-pull'];
+for (const mode of modes) {
   const gossip = ['push', 'pull', 'push-pull'].includes(mode);
   // Every protocol at 2,000 nodes, the most whose datagrams fly (30 fps at least); the cases
   // above a protocol's page cap are measured at its cap instead (the page would lower N).
