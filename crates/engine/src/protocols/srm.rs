@@ -13,7 +13,10 @@
 //!   every `session_period` rounds, each period drawn U[0.9, 1.1] times the base (ns-2's
 //!   jitter). It carries the send time and how many packets the member has seen. A receiver sets
 //!   d(origin) from the time it took, in hops (ns-2 halves a measured round trip: the same on
-//!   these symmetric links, whose clocks agree); until then d is `DEFAULT_DISTANCE`.
+//!   these symmetric links, whose clocks agree); until then d is `DEFAULT_DISTANCE`. N² copies a
+//!   period: each message's copies arriving at one tick are one event (`Sessions`), drawn and
+//!   counted copy by copy as the flood would; a member keeps a bit per other one (measured or
+//!   not: the hops are the tree's, less the crashed members passed, see `Node::passed`).
 //! - Gap detection: data, a repair or a session message showing packets a member lacks sets a
 //!   request timer for each; so does a request for a packet beyond what the member has seen
 //!   (ns-2: the request reveals the gap, without backing off).
