@@ -244,9 +244,9 @@ test('autoplay plays the panels, not the hidden run; a field keeps what is typed
 });
 
 test('a panel above its protocol\'s page cap says so; lock disables the panels\' fields; ids stay unique', async () => {
-  const lab = await openView('?view=compare&modes=push,srm,pull&n=5000&seed=2&lock=loss,mode');
+  const lab = await openView('?view=compare&modes=push,swim,pull&n=5000&seed=2&lock=loss,mode');
   const panels = lab.page.getByTestId('panel');
-  assert.match(await panels.nth(1).getByTestId('panel-notice').textContent(), /SRM runs in the page with at most 2000 nodes/);
+  assert.match(await panels.nth(1).getByTestId('panel-notice').textContent(), /SWIM runs in the page with at most 2000 nodes/);
   assert.match(await panels.nth(1).textContent(), /\/ 2000 live/);
   assert.equal(await panels.nth(0).getByTestId('panel-notice').count(), 0, 'push takes N = 5000');
   for (let i = 1; i <= 3; i++) {

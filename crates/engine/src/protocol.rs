@@ -3,7 +3,7 @@
 //! fires); a driver (`drivers::fast` or `drivers::event`) carries the datagrams, the clock, loss,
 //! crashes and the record of what happened.
 
-use super::report::{Change, Kind, KindId, Link, Look, Tick};
+use super::report::{Change, Contact, Fate, Kind, KindId, Link, Look, Tick};
 use super::rng::Rng;
 use serde::Serialize;
 
@@ -79,6 +79,48 @@ pub trait Net<P: Protocol> {
     fn note(&mut self, node: u32, change: Change);
     /// Counts a multicast of `kind` started (its datagrams are counted as they are sent).
     fn count_multicast(&mut self, kind: KindId);
+    /// Calls `Protocol::on_wake(timer)` `after` ticks from now: work no node owns, which no
+    /// crash stops and nothing cancels (a multicast's copies on their way). Event driver only.
+    fn wake_after(&mut self, _after: Tick, _timer: P::Timer) {
+        unreachable!("protocols that carry copies themselves run on the event driver")
+    }
+    /// The fate of one copy a protocol carries itself instead of sending it (a multicast walked
+    /// over its tree at once, no event per copy), sent from `from` to `to` in `round`: the draws
+    /// `send` makes (the burst chain's step, the loss, the cut of a partition holding in `round`),
+    /// nothing counted or delivered. `Arrived`, `Lost` or `Partitioned`. Event driver only.
+    fn copy_fate(&mut self, _from: u32, _to: u32, _round: u32) -> Fate {
+        unreachable!("protocols that carry copies themselves run on the event driver")
+    }
+    /// Counts copies a protocol carried itself now, as `send` and delivery would have counted
+    /// them (sent and lost ones as they leave, the others as they arrive). Event driver only.
+    fn count_copies(&mut self, _kind: KindId, _copies: Copies) {
+        unreachable!("protocols that carry copies themselves run on the event driver")
+    }
+    /// Whether this step is recorded (the stage animates it, or a trace is written): a protocol
+    /// carrying copies itself then reports them with `record_copy`.
+    fn recording(&self) -> bool {
+        false
+    }
+    /// Writes down a copy a protocol carried itself, as `send` and delivery would: a lost one
+    /// as it leaves, the others as they arrive (`Protocol::carried` lists them until then).
+    fn record_copy(&mut self, _contact: Contact) {
+        unreachable!("protocols that carry copies themselves run on the event driver")
+    }
+}
+
+/// Copies of one kind carried by a protocol itself, for the round's counters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Copies {
+    /// Copies sent, lost ones included.
+    pub sent: u64,
+    /// Copies the network dropped.
+    pub lost: u64,
+    /// Copies dropped at a partition's cut.
+    pub partitioned: u64,
+    /// Copies that arrived at node 0, the sender.
+    pub at_sender: u64,
+    /// Copies that reached a crashed node and vanished there.
+    pub to_crashed: u64,
 }
 
 /// The bitmap of the kinds drawn with `look`.
@@ -163,6 +205,17 @@ pub trait Protocol: Sized {
     /// node missed).
     fn on_recover(&self, _net: &mut impl Net<Self>, _node: u32) {}
     fn on_timer(&self, _net: &mut impl Net<Self>, _node: u32, _timer: Self::Timer) {}
+    /// Work set with `Net::wake_after` is due.
+    fn on_wake(&self, _net: &mut impl Net<Self>, _timer: Self::Timer) {}
+    /// The copies the protocol carries itself (`Net::copy_fate`) that are on their way, as
+    /// contacts (fate `Arrived` until they land), for the stage; none by default.
+    fn carried(&self) -> Vec<Contact> {
+        Vec::new()
+    }
+    /// How many copies `carried` would list.
+    fn carried_count(&self) -> u64 {
+        0
+    }
     /// Whether no node will ever send again (asked only when `STOPS`, with nothing in flight).
     fn quiet(&self, _states: &[Self::Node]) -> bool {
         false

@@ -5,7 +5,7 @@
 
 use super::{Recorder, Recording, delivered_fate};
 use crate::failures::{Burst, Chain, Delay, PartitionSchedule};
-use crate::protocol::{Datagram, Net, Protocol};
+use crate::protocol::{Copies, Datagram, Net, Protocol};
 use crate::report::{
     Change, Contact, Counters, Fate, KindId, Learned, MAX_KINDS, NodeEvent, PendingTimer,
     TICKS_PER_ROUND, Tick, TimerChange, TimerStep, round_start,
@@ -25,6 +25,10 @@ enum Pending<P: Protocol> {
     // async-racks: a node's own gossip period starts (asynchronous gossip).
     Period {
         node: u32,
+    },
+    /// The protocol's own work, owned by no node (a multicast's next hop).
+    Wake {
+        timer: P::Timer,
     },
 }
 
@@ -428,8 +432,9 @@ impl<P: Protocol> EventNetwork<P> {
         self.in_flight
     }
 
-    /// Each datagram sent and not yet arrived, as a contact (fate `Arrived` until it lands).
-    pub fn flying(&self) -> Vec<Contact> {
+    /// Each datagram sent and not yet arrived, as a contact (fate `Arrived` until it lands),
+    /// with the copies the protocol carries itself (`carried`).
+    pub fn flying(&self, carried: Vec<Contact>) -> Vec<Contact> {
         let mut flying: Vec<Contact> = self
             .queue
             .iter()
@@ -443,9 +448,10 @@ impl<P: Protocol> EventNetwork<P> {
                     arrives: entry.tick,
                     hop: 0,
                 }),
-                Pending::Timer { .. } | Pending::Period { .. } => None,
+                Pending::Timer { .. } | Pending::Period { .. } | Pending::Wake { .. } => None,
             })
             .collect();
+        flying.extend(carried);
         in_flight_order(&mut flying);
         flying
     }
@@ -859,6 +865,10 @@ impl<'a, 'r, P: Protocol> Context<'a, 'r, P> {
                 self.arrive(datagram, sent)
             }
             // async-racks: a live node gossips; every node's clock runs on (it may recover).
+            Pending::Wake { timer } => {
+                let protocol = self.protocol;
+                protocol.on_wake(self, timer);
+            }
             Pending::Period { node } => {
                 if !self.network.crashed[node as usize] {
                     let protocol = self.protocol;
@@ -1063,6 +1073,53 @@ impl<P: Protocol> Net<P> for Context<'_, '_, P> {
 
     fn count_multicast(&mut self, kind: KindId) {
         self.counters.multicasts[kind as usize % MAX_KINDS] += 1;
+    }
+
+    fn wake_after(&mut self, after: Tick, timer: P::Timer) {
+        let tick = self.network.now + after;
+        self.schedule(tick, Pending::Wake { timer });
+    }
+
+    fn copy_fate(&mut self, from: u32, to: u32, round: u32) -> Fate {
+        // The draws of `send_with`, in its order: the chain's step, the loss, the cut.
+        let bad = match &mut self.network.chain {
+            Some((chain, stream)) => chain.step(stream),
+            None => true,
+        };
+        let loss = if bad {
+            self.network.links.loss
+        } else {
+            Chance::Never
+        };
+        let lost = self.rng.happens(loss);
+        let links = &self.network.links;
+        if links
+            .partitions
+            .blocks(round, from, to, self.network.nodes, links.racks.racks)
+        {
+            Fate::Partitioned
+        } else if lost {
+            Fate::Lost
+        } else {
+            Fate::Arrived
+        }
+    }
+
+    fn count_copies(&mut self, kind: KindId, copies: Copies) {
+        let counters = &mut self.counters;
+        counters.by_kind[kind as usize % MAX_KINDS] += copies.sent;
+        counters.lost += copies.lost;
+        counters.partitioned += copies.partitioned;
+        counters.at_sender += copies.at_sender;
+        counters.to_crashed += copies.to_crashed;
+    }
+
+    fn recording(&self) -> bool {
+        self.recorder.is_some()
+    }
+
+    fn record_copy(&mut self, contact: Contact) {
+        self.recorder.contact(|| contact);
     }
 
     fn note(&mut self, node: u32, change: Change) {

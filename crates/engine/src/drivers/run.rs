@@ -295,10 +295,10 @@ impl<P: Protocol> Run for EventRun<P> {
         true
     }
     fn in_flight(&self) -> u64 {
-        self.network.in_flight()
+        self.network.in_flight() + self.protocol.carried_count()
     }
     fn flying(&self) -> Vec<Contact> {
-        self.network.flying()
+        self.network.flying(self.protocol.carried())
     }
     fn spreading(&self, node: u32) -> Option<bool> {
         self.protocol.spreading(self.network.state(node))
