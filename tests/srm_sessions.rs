@@ -198,8 +198,8 @@ fn a_session_message_is_counted_as_its_flood_would_count_it() {
     let first = simulation.step().unwrap();
     assert_eq!(first.counters.by_kind[SESSION as usize], 12);
     // Sent in round 1, they land at tick 100: in flight at its end, drawn from the sender.
-    let mut around: Vec<_> = first
-        .flying
+    let mut around: Vec<_> = simulation
+        .flying()
         .iter()
         .filter(|c| c.kind == SESSION && c.from == 0)
         .map(|c| (c.to, c.sent, c.arrives))

@@ -1473,12 +1473,11 @@ impl ProtocolSpec for SrmSpec {
     fn node_bytes(&self, config: &Config) -> u64 {
         let nodes = u64::from(config.nodes);
         // Per packet a loss's state and its timers; per member a bit, its distance measured,
-        // and, where members crash or come back during the run, the crashed members its last session
-        // message passed (a byte); the session copies on their way to it, N a session period,
-        // each a round on the way.
+        // and, once a member crashes or comes back during the run (a schedule, or a click in
+        // the page), the crashed members its last session message passed (a byte); the session
+        // copies on their way to it, N a session period, each a round on the way.
         let sessions = (f64::from(config.nodes) / session_rounds(config.nodes)).ceil() as u64;
-        let passed = if config.crash_at.is_empty() { 0 } else { nodes };
-        64 * u64::from(config.packets) + nodes.div_ceil(8) + passed + 16 * sessions
+        64 * u64::from(config.packets) + nodes.div_ceil(8) + nodes + 16 * sessions
     }
     fn sends_per_node(&self, config: &Config) -> u64 {
         // A flood forwards every NAK and repair over each tree link: per node, per packet lost,
