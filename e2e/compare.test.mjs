@@ -277,7 +277,12 @@ test('← and the tour keys belong to the run view: pressed in the compare view 
   const caption = lab.page.getByTestId('tour-caption');
   await lab.page.waitForFunction((text) => document.querySelector('[data-testid="tour-caption"]')?.textContent === text, tour.steps[0].caption);
   // Round 3 of the tour's first step (its query has no round: a round= in the URL would not last).
-  for (let step = 0; step < 3; step++) await lab.page.keyboard.press('ArrowRight');
+  // Each press at a person's pace: the round shown after it is the next one (a page under load
+  // renders a moment after the key).
+  for (let step = 1; step <= 3; step++) {
+    await lab.page.keyboard.press('ArrowRight');
+    await lab.page.waitForFunction((round) => document.querySelector('[data-testid="round"]')?.textContent.trim() === String(round), step);
+  }
   assert.equal(await lab.number('round'), 3);
   await lab.page.getByRole('tab', { name: 'Compare' }).click();
   // In the run view these would scrub to round 2, then go to the tour's step 2 and back to step 1,
