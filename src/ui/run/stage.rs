@@ -1051,11 +1051,7 @@ fn draw_paths(
         if progress < start || progress > end + 0.25 {
             continue;
         }
-        let colour = contact_colour(contact, kinds).0;
-        match paths.iter_mut().find(|(other, _)| *other == colour) {
-            Some((_, members)) => members.push(contact),
-            None => paths.push((colour, vec![contact])),
-        }
+        group(&mut paths, contact_colour(contact, kinds).0, contact);
     }
     context.set_line_width(layout.ratio);
     for (colour, members) in paths {
@@ -1100,11 +1096,7 @@ fn draw_trails(
         let route = layout.route(contact.from, contact.to);
         let head = along(&route, travelled.min(stop));
         let tail = along(&route, (travelled - TRAIL).clamp(0.0, stop));
-        let colour = contact_colour(contact, kinds).0;
-        match trails.iter_mut().find(|(other, _)| *other == colour) {
-            Some((_, lines)) => lines.push((tail, head)),
-            None => trails.push((colour, vec![(tail, head)])),
-        }
+        group(&mut trails, contact_colour(contact, kinds).0, (tail, head));
     }
     context.set_line_width(ratio);
     for (colour, lines) in trails {
@@ -1605,6 +1597,16 @@ struct Batch {
     groups: Vec<(Style, Vec<Disc>)>,
 }
 
+/// Adds `item` to the group of `key`, opening it if it is new: a few colours or styles a frame,
+/// so a scan beats a map. Out of line: one copy per kind of item for its many callers (size).
+#[inline(never)]
+fn group<K: PartialEq, V>(groups: &mut Vec<(K, Vec<V>)>, key: K, item: V) {
+    match groups.iter_mut().find(|(other, _)| *other == key) {
+        Some((_, items)) => items.push(item),
+        None => groups.push((key, vec![item])),
+    }
+}
+
 /// A circle's centre and radius, in canvas pixels.
 type Disc = (f64, f64, f64);
 
@@ -1614,10 +1616,7 @@ const SQUARE_BELOW: f64 = 2.5;
 impl Batch {
     #[inline(never)] // one copy for its many callers (size)
     fn add(&mut self, style: Style, x: f64, y: f64, radius: f64) {
-        match self.groups.iter_mut().find(|(other, _)| *other == style) {
-            Some((_, circles)) => circles.push((x, y, radius)),
-            None => self.groups.push((style, vec![(x, y, radius)])),
-        }
+        group(&mut self.groups, style, (x, y, radius));
     }
 
     fn draw(&self, context: &CanvasRenderingContext2d) {

@@ -773,6 +773,21 @@ impl<'a, 'r, P: Protocol> Context<'a, 'r, P> {
         });
     }
 
+    /// Whether the network loses a datagram sent now. Burst loss: the chain steps on its own
+    /// stream, and the loss is drawn only in the bad state.
+    fn draws_loss(&mut self) -> bool {
+        let bad = match &mut self.network.chain {
+            Some((chain, stream)) => chain.step(stream),
+            None => true,
+        };
+        let loss = if bad {
+            self.network.links.loss
+        } else {
+            Chance::Never
+        };
+        self.rng.happens(loss)
+    }
+
     /// One datagram, `extra` ticks slower than the network's delay; `planned`: lost whatever
     /// the network draws (the draws are made all the same, so the rest of the run keeps them).
     fn send_with(
@@ -784,18 +799,8 @@ impl<'a, 'r, P: Protocol> Context<'a, 'r, P> {
         extra: Tick,
         planned: bool,
     ) {
-        // Burst loss: the chain steps on its own stream; the loss draw happens only in the bad state.
-        let bad = match &mut self.network.chain {
-            Some((chain, stream)) => chain.step(stream),
-            None => true,
-        };
-        let loss = if bad {
-            self.network.links.loss
-        } else {
-            Chance::Never
-        };
         // The same draws in the same order as the fast driver: loss first, at sending.
-        let lost = self.rng.happens(loss) | planned;
+        let lost = self.draws_loss() | planned;
         let racks = self.network.links.racks;
         let nodes = self.network.nodes;
         // A partition drops what crosses its cut whatever the loss drew (drawn all the same, so
@@ -1081,17 +1086,8 @@ impl<P: Protocol> Net<P> for Context<'_, '_, P> {
     }
 
     fn copy_fate(&mut self, from: u32, to: u32, round: u32) -> Fate {
-        // The draws of `send_with`, in its order: the chain's step, the loss, the cut.
-        let bad = match &mut self.network.chain {
-            Some((chain, stream)) => chain.step(stream),
-            None => true,
-        };
-        let loss = if bad {
-            self.network.links.loss
-        } else {
-            Chance::Never
-        };
-        let lost = self.rng.happens(loss);
+        // The draws of `send_with`, in its order: the loss, then the cut.
+        let lost = self.draws_loss();
         let links = &self.network.links;
         if links
             .partitions

@@ -137,6 +137,11 @@ pub trait List: Clone + Default + std::fmt::Debug {
     }
 }
 
+/// A list's count of failed members after one member's belief went from `before` to `seen`.
+pub fn failed_after(failed: u32, before: Seen, seen: Seen) -> u32 {
+    (failed + u32::from(seen == Seen::Failed)).saturating_sub(u32::from(before == Seen::Failed))
+}
+
 /// One node's list: an entry per member (empty until the node has joined). Shared, not copied,
 /// when the node sends it: a datagram holds the list as it was when sent, and the node copies
 /// it only if it changes its list while such a datagram is still on its way.
@@ -217,8 +222,7 @@ impl<E: Member> List for View<E> {
         let entry = &mut self.entries_mut()[member as usize];
         let before = entry.seen();
         entry.set_seen(seen, now);
-        self.failed = (self.failed + u32::from(seen == Seen::Failed))
-            .saturating_sub(u32::from(before == Seen::Failed));
+        self.failed = failed_after(self.failed, before, seen);
     }
 
     fn failed(&self) -> u32 {

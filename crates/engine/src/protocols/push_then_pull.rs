@@ -3,6 +3,7 @@
 //! while the informed fraction of the live nodes at the round's start is below `until`, and for at
 //! most `rounds` rounds, then every live node pulls.
 
+use super::gossip;
 use super::pull::{answer_pull, pull_from_random_peer};
 use super::push_pull::{KINDS, PUSH};
 use crate::protocol::{Datagram, Net, Protocol};
@@ -52,14 +53,7 @@ impl Protocol for PushThenPull {
 
     fn on_round(&self, net: &mut impl Net<Self>) {
         if self.pushing(net) {
-            for index in 0..net.informed_before_round() {
-                let caller = net.informed_at(index);
-                if !net.is_crashed(caller) {
-                    for _ in 0..self.fanout {
-                        push_as(net, caller);
-                    }
-                }
-            }
+            gossip::informed_callers(net, self.fanout, push_as);
         } else {
             for caller in 0..net.nodes() {
                 if !net.is_crashed(caller) {

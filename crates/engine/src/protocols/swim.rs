@@ -18,7 +18,9 @@
 //! percentiles: without loss, under 0.01 x 0.01^k a probe, whatever the delay. Without delay
 //! both are the old constants: a 30-tick ping timeout and a deadline at the next period.
 
-use super::membership::{HasView, List, Member, SEED, Seen, Shared, bytes, generation, stamp};
+use super::membership::{
+    HasView, List, Member, SEED, Seen, Shared, bytes, failed_after, generation, stamp,
+};
 use super::membership_spec::{MembershipSpec, changed_members};
 use crate::config::Config;
 use crate::drivers::on_events;
@@ -269,8 +271,7 @@ impl List for Exceptions {
     fn set_seen(&mut self, member: u32, seen: Seen, now: Tick) {
         let before = self.get(member).seen;
         self.update(member, |entry| entry.set_seen(seen, now));
-        self.failed = (self.failed + u32::from(seen == Seen::Failed))
-            .saturating_sub(u32::from(before == Seen::Failed));
+        self.failed = failed_after(self.failed, before, seen);
     }
 
     fn failed(&self) -> u32 {
