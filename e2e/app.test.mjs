@@ -128,7 +128,7 @@ test('out-of-range input is clamped with a visible explanation', async () => {
   // Each protocol's own cap: the tree runs with at most 100,000 nodes in the page.
   await lab.button('tree').click();
   assert.equal(await lab.number('live'), 100000);
-  assert.match(await lab.text('notice'), /Tree runs in the page with at most 100000 nodes/);
+  assert.match(await lab.text('notice'), /Tree runs in the page with at most 100000 nodes: more would not keep the frames smooth \(gossip-sim takes more\)/);
   const seedField = lab.page.getByRole('textbox', { name: 'Seed' });
   await seedField.fill('not-a-seed');
   await seedField.press('Enter');

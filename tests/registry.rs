@@ -263,3 +263,20 @@ fn a_planned_drop_that_is_malformed_or_out_of_range_is_refused_in_one_line() {
     ]));
     assert_eq!(twice["config"]["drop"], "3@1,4@2");
 }
+
+#[test]
+fn every_protocol_the_page_caps_below_the_engine_says_why() {
+    // The page's notice and the nodes control's hint read the reason from the descriptor.
+    for mode in Mode::ALL {
+        let spec = mode.spec();
+        let capped = spec.page_nodes() < gossip_lab::engine::config::limits::NODES.1;
+        assert_eq!(
+            spec.page_nodes_reason().is_some(),
+            capped,
+            "{}: page cap {} and reason {:?}",
+            mode.name(),
+            spec.page_nodes(),
+            spec.page_nodes_reason()
+        );
+    }
+}

@@ -462,7 +462,9 @@ fn regions_follow_n_so_the_page_never_holds_an_invalid_configuration() {
     );
     let (setup, notices) = parse_query("?mode=srm&n=50000");
     assert_eq!(setup.config.nodes, 10_000);
-    assert!(notices[0].contains("SRM runs in the page with at most 10000 nodes"));
+    assert!(notices[0].contains(
+        "SRM runs in the page with at most 10000 nodes: every NAK, repair and session message floods every node"
+    ));
     let (setup, notices) = parse_query("?mode=rmtp&n=4&regions=50");
     assert_eq!(setup.config.rmtp.regions, 3);
     assert!(

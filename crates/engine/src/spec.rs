@@ -240,9 +240,10 @@ pub trait ProtocolSpec: Sync {
         crate::config::limits::PAGE_NODES
     }
     /// Why the page runs this protocol with fewer nodes than plain gossip, in a few words the
-    /// nodes control and its notice show ("every node keeps a list of every member").
+    /// nodes control and its notice show ("every node keeps a list of every member"); `None`
+    /// where the page takes as many nodes as the engine.
     fn page_nodes_reason(&self) -> Option<&'static str> {
-        None
+        Some("more would not keep the frames smooth")
     }
     /// The fanout the page moves to when a lecturer picks this protocol while b is 1: b = 1
     /// makes a tree a chain, which teaches the opposite of its lesson. The CLI and the URL keep

@@ -336,6 +336,9 @@ impl<P: Protocol<Node = ()> + 'static> ProtocolSpec for GossipSpec<P> {
     fn page_nodes(&self) -> u32 {
         crate::config::limits::PAGE_GOSSIP_NODES
     }
+    fn page_nodes_reason(&self) -> Option<&'static str> {
+        None
+    }
     fn name(&self) -> &'static str {
         self.name
     }

@@ -901,6 +901,9 @@ impl ProtocolSpec for PlumtreeSpec {
     fn page_nodes(&self) -> u32 {
         10_000
     }
+    fn page_nodes_reason(&self) -> Option<&'static str> {
+        Some("each message first floods every overlay link")
+    }
     fn message_figures(&self) -> &'static [MessageFigure] {
         FIGURES
     }

@@ -116,6 +116,9 @@ impl ProtocolSpec for PushSpec {
     fn page_nodes(&self) -> u32 {
         crate::config::limits::PAGE_GOSSIP_NODES
     }
+    fn page_nodes_reason(&self) -> Option<&'static str> {
+        None
+    }
     fn name(&self) -> &'static str {
         PLAIN.name
     }

@@ -592,6 +592,9 @@ impl ProtocolSpec for RmtpSpec {
         // Retransmissions per receiver: a lossy round costs N times the losses.
         20_000
     }
+    fn page_nodes_reason(&self) -> Option<&'static str> {
+        Some("a lossy round retransmits to each receiver")
+    }
     fn node_bytes(&self, _config: &Config) -> u64 {
         // A bitmap of the packets held, and a designated receiver's region's bitmaps.
         64

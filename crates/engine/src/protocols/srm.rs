@@ -1470,6 +1470,9 @@ impl ProtocolSpec for SrmSpec {
         // every other (N² copies a session period, carried one event per hop, not per copy).
         10_000
     }
+    fn page_nodes_reason(&self) -> Option<&'static str> {
+        Some("every NAK, repair and session message floods every node")
+    }
     fn node_bytes(&self, config: &Config) -> u64 {
         let nodes = u64::from(config.nodes);
         // Per packet a loss's state and its timers; per member a bit, its distance measured,
