@@ -18,7 +18,7 @@ const cases = [
   { mode: 'heartbeat', nodes: 1000 },
   { mode: 'swim', nodes: 2000 },
   { mode: 'cassandra', nodes: 500 },
-];
+].filter(({ mode }) => !process.env.MODES || process.env.MODES.split(',').includes(mode));
 const gossip = new Set(['push', 'pull', 'push-pull']);
 const budget = 1.25;
 const repeats = 10;
