@@ -500,3 +500,51 @@ fn swim_join_ack_carries_the_seeds_list_as_sent_not_as_it_is_at_arrival() {
         );
     }
 }
+
+#[test]
+fn a_heartbeat_member_revived_after_a_partition_is_failed_again_t_fail_after_it_stops() {
+    // Two nodes, cut apart at round 3 until round 9: each fails the other after T_fail, then,
+    // after the heal, hears it again and lists it alive (a revival). Node 1 crashes at round
+    // 14. With a long T_cleanup the failed entry's deletion is the only pass node 0 had
+    // planned: the revival itself must bring the next pass forward, so that node 0 fails
+    // node 1 T_fail periods after its last heartbeat, as the first time.
+    let nodes = 2;
+    let t_fail = 3;
+    let mut revivals = 0;
+    for seed in 1..=20 {
+        let config = config(
+            Mode::Heartbeat,
+            nodes,
+            seed,
+            &[
+                ("partition", "3:half:9"),
+                ("crash_at", "14:0.5"),
+                ("t_fail", "3"),
+                ("t_cleanup", "40"),
+                ("periods", "40"),
+            ],
+        );
+        let reports = reports(config);
+        let last = reports.last().unwrap().membership.as_ref().unwrap();
+        let target = last.target.expect("one node crashed at round 14");
+        let observer = 1 - target;
+        let seen = column(&reports, nodes, observer, target);
+        // Alive again after the heal (reconnection is drawn: a seed may not revive in time);
+        // `seen[i]` is the view after round i + 1.
+        let Some(revived) = (8..13).find(|&round| seen[round] == 1 && seen[round - 1] == 3) else {
+            continue;
+        };
+        revivals += 1;
+        let failed = (revived..seen.len())
+            .find(|&round| seen[round] == 3)
+            .expect("the crashed member is failed again");
+        // Its last heartbeat reached the observer at the latest in the round before the crash
+        // (round 13): failed at the latest T_fail rounds after the crash, as a fresh failure is.
+        assert!(
+            failed <= 14 + t_fail,
+            "seed {seed}: revived at {revived}, failed again only at {failed}: {seen:?}"
+        );
+    }
+    // Each side reconnects with probability 1/2 a period: most of the 20 seeds revive.
+    assert!(revivals >= 10, "only {revivals} of 20 seeds revived");
+}

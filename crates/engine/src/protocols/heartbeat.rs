@@ -359,10 +359,12 @@ impl Protocol for Heartbeat {
             let Some(member) = revived else {
                 return;
             };
-            // Listed again: it counts, and it may fail before the pass was due.
+            // Listed again: it counts, and it may fail before the pass was due (the pass
+            // then plans again from its entry).
+            let tick = net.now();
             let state = net.state_mut(node);
             state.listed += 1;
-            state.due = state.due.min(Tick::from(now));
+            state.due = state.due.min(tick);
             self.shared.mark(net, node, member as u32, Seen::Alive);
             from = member + 1;
         }
