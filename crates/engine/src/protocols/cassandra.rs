@@ -948,8 +948,9 @@ impl Arrivals {
             }
             let last = (first + 64).min(nodes);
             let (mine, theirs) = (&mut entries[first..last], &source[first..last]);
-            // In wasm, whose SIMD takes two 64-bit lanes, going by the set bits is faster
-            // (measured: the branchless pass, even with SIMD, twice as slow).
+            // In wasm going by the set bits is faster: measured in Node at N = 500, the
+            // branchless pass hand-written with wasm's SIMD took 172 ms with two 64-bit lanes
+            // and 121 ms with the words' halves in four 32-bit lanes, against 83 ms.
             let whole = if cfg!(target_arch = "wasm32") {
                 None
             } else if mine.len() == 64 {
