@@ -18,6 +18,14 @@ enum Pending<P: Protocol> {
         datagram: Datagram<P::Body>,
         sent: Tick,
     },
+    /// Datagrams sent at one tick that arrive at one tick, queued one after another with
+    /// nothing between them: one entry, played in the order they were sent. A multicast's hop
+    /// puts thousands of copies on one tick (SRM's requests and repairs flood every member),
+    /// and an entry each cost most of such a run in the queue.
+    Arrivals {
+        datagrams: Vec<Datagram<P::Body>>,
+        sent: Tick,
+    },
     Timer {
         node: u32,
         timer: P::Timer,
@@ -58,7 +66,16 @@ struct TickQueue<P: Protocol> {
     /// The entries, by slot; a popped entry's slot is reused.
     slots: Vec<Option<Entry<P>>>,
     free: Vec<u32>,
+    /// Emptied lists of arrivals, for reuse.
+    spare: Vec<Vec<Datagram<P::Body>>>,
 }
+
+/// Datagrams in one list of arrivals at most: lists grow to this size and no further, so that
+/// the memory they take is what is queued (lists grown without bound left a run's memory
+/// fragmented: twice the peak).
+const BATCH: usize = 1024;
+/// Emptied full-size lists of arrivals kept for reuse, at most.
+const SPARE_LISTS: usize = 16;
 
 impl<P: Protocol> TickQueue<P> {
     fn new() -> Self {
@@ -66,6 +83,7 @@ impl<P: Protocol> TickQueue<P> {
             lines: Lines::new(),
             slots: Vec::new(),
             free: Vec::new(),
+            spare: Vec::new(),
         }
     }
 
@@ -82,6 +100,55 @@ impl<P: Protocol> TickQueue<P> {
             }
         };
         self.lines.push(tick, slot);
+    }
+
+    /// Queues a datagram arriving at `tick`: with the entry queued last at that tick when it is
+    /// datagrams sent at the same tick (the order is the same as an entry each), otherwise as
+    /// an entry of its own. Returns the datagram when it needs an entry (`push`).
+    fn append(
+        &mut self,
+        tick: Tick,
+        datagram: Datagram<P::Body>,
+        sent: Tick,
+    ) -> Option<Datagram<P::Body>> {
+        let Some(slot) = self.lines.last(tick) else {
+            return Some(datagram);
+        };
+        let entry = self.slots[slot as usize].as_mut().expect("a queued slot");
+        match &mut entry.pending {
+            Pending::Arrivals {
+                datagrams,
+                sent: at,
+            } if *at == sent && datagrams.len() < BATCH => {
+                datagrams.push(datagram);
+                None
+            }
+            Pending::Arrive { sent: at, .. } if *at == sent => {
+                let datagrams = self.spare.pop().unwrap_or_default();
+                let single =
+                    std::mem::replace(&mut entry.pending, Pending::Arrivals { datagrams, sent });
+                if let (
+                    Pending::Arrive {
+                        datagram: first, ..
+                    },
+                    Pending::Arrivals { datagrams, .. },
+                ) = (single, &mut entry.pending)
+                {
+                    datagrams.push(first);
+                    datagrams.push(datagram);
+                }
+                None
+            }
+            _ => Some(datagram),
+        }
+    }
+
+    /// An emptied list of arrivals: a full-size one is kept for the next (a few of them).
+    fn recycle(&mut self, mut datagrams: Vec<Datagram<P::Body>>) {
+        if datagrams.capacity() == BATCH && self.spare.len() < SPARE_LISTS {
+            datagrams.clear();
+            self.spare.push(datagrams);
+        }
     }
 
     fn peek(&self) -> Option<&Entry<P>> {
@@ -146,6 +213,11 @@ impl Lines {
         let chunk = line.back_mut().expect("a chunk with room");
         chunk.push_back(slot);
         self.len += 1;
+    }
+
+    /// The slot queued last at `tick`, if any.
+    fn last(&self, tick: Tick) -> Option<u32> {
+        self.lines.get(&tick)?.back()?.back().copied()
     }
 
     fn peek(&self) -> Option<u32> {
@@ -435,22 +507,29 @@ impl<P: Protocol> EventNetwork<P> {
     /// Each datagram sent and not yet arrived, as a contact (fate `Arrived` until it lands),
     /// with the copies the protocol carries itself (`carried`).
     pub fn flying(&self, carried: Vec<Contact>) -> Vec<Contact> {
-        let mut flying: Vec<Contact> = self
-            .queue
-            .iter()
-            .filter_map(|entry| match &entry.pending {
-                Pending::Arrive { datagram, sent } => Some(Contact {
-                    from: datagram.from,
-                    to: datagram.to,
-                    kind: datagram.kind,
-                    fate: Fate::Arrived,
-                    sent: *sent,
-                    arrives: entry.tick,
-                    hop: 0,
-                }),
-                Pending::Timer { .. } | Pending::Period { .. } | Pending::Wake { .. } => None,
-            })
-            .collect();
+        let contact = |datagram: &Datagram<P::Body>, sent: Tick, arrives: Tick| Contact {
+            from: datagram.from,
+            to: datagram.to,
+            kind: datagram.kind,
+            fate: Fate::Arrived,
+            sent,
+            arrives,
+            hop: 0,
+        };
+        let mut flying: Vec<Contact> = Vec::new();
+        for entry in self.queue.iter() {
+            match &entry.pending {
+                Pending::Arrive { datagram, sent } => {
+                    flying.push(contact(datagram, *sent, entry.tick));
+                }
+                Pending::Arrivals { datagrams, sent } => flying.extend(
+                    datagrams
+                        .iter()
+                        .map(|datagram| contact(datagram, *sent, entry.tick)),
+                ),
+                Pending::Timer { .. } | Pending::Period { .. } | Pending::Wake { .. } => {}
+            }
+        }
         flying.extend(carried);
         in_flight_order(&mut flying);
         flying
@@ -691,7 +770,11 @@ impl<P: Protocol> EventNetwork<P> {
         // calls and count as known from then (so `fixed:1` is the synchronous model shifted).
         if delayed {
             while context.network.queue.peek().is_some_and(|entry| {
-                entry.tick <= start && matches!(entry.pending, Pending::Arrive { .. })
+                entry.tick <= start
+                    && matches!(
+                        entry.pending,
+                        Pending::Arrive { .. } | Pending::Arrivals { .. }
+                    )
             }) {
                 let entry = context.network.queue.pop().expect("peeked");
                 context.dispatch(entry.pending, entry.sequence);
@@ -842,13 +925,15 @@ impl<'a, 'r, P: Protocol> Context<'a, 'r, P> {
             self.arrive(datagram, now);
         } else {
             self.network.in_flight += 1;
-            self.schedule(
-                arrives,
-                Pending::Arrive {
-                    datagram,
-                    sent: now,
-                },
-            );
+            if let Some(datagram) = self.network.queue.append(arrives, datagram, now) {
+                self.schedule(
+                    arrives,
+                    Pending::Arrive {
+                        datagram,
+                        sent: now,
+                    },
+                );
+            }
         }
     }
 
@@ -868,6 +953,17 @@ impl<'a, 'r, P: Protocol> Context<'a, 'r, P> {
             Pending::Arrive { datagram, sent } => {
                 self.network.in_flight -= 1;
                 self.arrive(datagram, sent)
+            }
+            Pending::Arrivals {
+                mut datagrams,
+                sent,
+            } => {
+                // Nothing can join this list while it plays: it has left the queue.
+                for datagram in datagrams.drain(..) {
+                    self.network.in_flight -= 1;
+                    self.arrive(datagram, sent);
+                }
+                self.network.queue.recycle(datagrams);
             }
             // async-racks: a live node gossips; every node's clock runs on (it may recover).
             Pending::Wake { timer } => {
