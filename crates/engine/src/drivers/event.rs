@@ -388,6 +388,8 @@ pub struct EventNetwork<P: Protocol> {
     // async-racks
     /// Asynchronous gossip: each node's own clock, instead of synchronous rounds.
     periods: Option<Periods>,
+    /// The round begun and not yet ended (`step_within`).
+    part: Option<Part>,
 }
 
 // async-racks: asynchronous periods.
@@ -487,6 +489,7 @@ impl<P: Protocol> EventNetwork<P> {
                 .map(|burst| (Chain::new(burst), Rng::new(0, Stream::Burst))),
             in_flight: 0,
             periods: None,
+            part: None,
         }
     }
 
@@ -553,7 +556,7 @@ impl<P: Protocol> EventNetwork<P> {
 
     /// Lets the protocol set its first timers (before round 1).
     pub fn start(&mut self, protocol: &P, rng: &mut Rng) {
-        let mut context = Context::new(protocol, self, rng, None);
+        let mut context = Context::new(protocol, self, rng, None, Counters::default());
         protocol.start(&mut context);
     }
 
@@ -711,21 +714,47 @@ impl<P: Protocol> EventNetwork<P> {
         rng: &mut Rng,
         recording: Option<&mut Recording>,
     ) -> (usize, Counters) {
-        self.round += 1;
-        let start = round_start(self.round);
-        self.advance_to(start);
-        let first_new = self.order.len();
-        let events = std::mem::take(&mut self.pending_events);
-        let mut recording = recording;
-        if let Some(recording) = recording.as_deref_mut() {
-            recording.events.extend(events);
+        self.step_within(protocol, rng, recording, u64::MAX)
+            .expect("without a budget a round plays to its end")
+    }
+
+    /// Plays the next round, or goes on with the one begun, until it ends or `budget` units of
+    /// work are done (a datagram, or a queued event, each one unit; at least one event): the
+    /// round's result as `step`'s once it has ended, `None` while it goes on. The events play in
+    /// the same order however the round is cut, so a run is the same whatever the budgets; the
+    /// recording collects the whole round (pass the same one until the round ends).
+    pub fn step_within(
+        &mut self,
+        protocol: &P,
+        rng: &mut Rng,
+        mut recording: Option<&mut Recording>,
+        budget: u64,
+    ) -> Option<(usize, Counters)> {
+        let part = match self.part.take() {
+            Some(part) => part,
+            None => {
+                self.round += 1;
+                let start = round_start(self.round);
+                self.advance_to(start);
+                let first_new = self.order.len();
+                let events = std::mem::take(&mut self.pending_events);
+                if let Some(recording) = recording.as_deref_mut() {
+                    recording.events.extend(events);
+                }
+                let end = start + TICKS_PER_ROUND;
+                self.begin(
+                    protocol,
+                    rng,
+                    recording.as_deref_mut(),
+                    (first_new, start, end),
+                )
+            }
+        };
+        let part = self.play(protocol, rng, recording.as_deref_mut(), part, budget);
+        if !part.ended {
+            self.part = Some(part);
+            return None;
         }
-        let played = self.play(
-            protocol,
-            rng,
-            recording.as_deref_mut(),
-            (first_new, start, start + TICKS_PER_ROUND),
-        );
         if let Some(recording) = recording {
             for (node, timers) in self.timers.iter().enumerate() {
                 // A timer without a name is the protocol's own clock, not drawn.
@@ -742,20 +771,27 @@ impl<P: Protocol> EventNetwork<P> {
                 );
             }
         }
-        played
+        Some((part.first_new, part.counters.complete(P::PAYLOAD_KINDS)))
     }
 
-    fn play(
+    /// Whether a round has begun and not ended (`step_within` ran out of budget).
+    pub fn mid_round(&self) -> bool {
+        self.part.is_some()
+    }
+
+    /// A round's start: the protocol hears of crashes and recoveries, datagrams delayed to the
+    /// round's first tick arrive, and the protocol's round begins.
+    fn begin(
         &mut self,
         protocol: &P,
         rng: &mut Rng,
         recorder: Option<&mut Recording>,
         (first_new, start, end): (usize, Tick, Tick),
-    ) -> (usize, Counters) {
+    ) -> Part {
         let delayed = !self.links.delay.is_zero();
         let crashed = std::mem::take(&mut self.crashed_since);
         let recovered = std::mem::take(&mut self.recovered_since);
-        let mut context = Context::new(protocol, self, rng, recorder);
+        let mut context = Context::new(protocol, self, rng, recorder, Counters::default());
         // The protocol hears of crashes and recoveries first (a node down again is not told
         // it came back).
         for node in crashed {
@@ -766,6 +802,12 @@ impl<P: Protocol> EventNetwork<P> {
                 protocol.on_recover(&mut context, node);
             }
         }
+        let mut part = Part {
+            first_new,
+            end,
+            counters: Counters::default(),
+            ended: false,
+        };
         // Delays: datagrams due exactly at the round's first tick arrive before the round's
         // calls and count as known from then (so `fixed:1` is the synchronous model shifted).
         if delayed {
@@ -785,7 +827,9 @@ impl<P: Protocol> EventNetwork<P> {
             let network = &context.network;
             if P::EVERY_ROUND && !P::STOPS && network.informed_live == network.live {
                 context.network.order_at_round_start = context.network.order.len();
-                return (first_new, context.counters.complete(P::PAYLOAD_KINDS));
+                part.counters = context.counters;
+                part.ended = true;
+                return part;
             }
         }
         context.network.order_at_round_start = context.network.order.len();
@@ -793,18 +837,61 @@ impl<P: Protocol> EventNetwork<P> {
         if P::EVERY_ROUND && context.network.periods.is_none() {
             protocol.on_round(&mut context);
         }
-        while context
-            .network
-            .queue
-            .peek()
-            .is_some_and(|entry| entry.tick < end)
-        {
+        part.counters = context.counters;
+        part
+    }
+
+    /// The round's events due before its end, until `budget` units of work are done.
+    fn play(
+        &mut self,
+        protocol: &P,
+        rng: &mut Rng,
+        recorder: Option<&mut Recording>,
+        mut part: Part,
+        budget: u64,
+    ) -> Part {
+        if part.ended {
+            return part;
+        }
+        let mut context = Context::new(protocol, self, rng, recorder, part.counters);
+        let end = part.end;
+        let mut work = 0u64;
+        let mut sent = context.counters.by_kind.iter().sum::<u64>();
+        loop {
+            if !context
+                .network
+                .queue
+                .peek()
+                .is_some_and(|entry| entry.tick < end)
+            {
+                part.ended = true;
+                break;
+            }
+            if work > 0 && work >= budget {
+                break;
+            }
             let entry = context.network.queue.pop().expect("peeked");
             context.network.advance_to(entry.tick);
             context.dispatch(entry.pending, entry.sequence);
+            if budget != u64::MAX {
+                let now_sent = context.counters.by_kind.iter().sum::<u64>();
+                work += 1 + (now_sent - sent);
+                sent = now_sent;
+            }
         }
-        (first_new, context.counters.complete(P::PAYLOAD_KINDS))
+        part.counters = context.counters;
+        part
     }
+}
+
+/// A round under way: where it started in the informed order, when it ends, what it has
+/// counted so far, and whether it has ended.
+#[derive(Clone, Copy, Debug)]
+struct Part {
+    first_new: usize,
+    end: Tick,
+    counters: Counters,
+    ended: bool,
 }
 
 /// Datagrams in flight by arrival, then sending, then sender and receiver; outside the generic
@@ -834,13 +921,14 @@ impl<'a, 'r, P: Protocol> Context<'a, 'r, P> {
         network: &'a mut EventNetwork<P>,
         rng: &'a mut Rng,
         recorder: Option<&'r mut Recording>,
+        counters: Counters,
     ) -> Self {
         Context {
             protocol,
             network,
             rng,
             recorder,
-            counters: Counters::default(),
+            counters,
             hop: 0,
             taught: false,
             delivering: None,
