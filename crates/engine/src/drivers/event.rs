@@ -961,6 +961,8 @@ impl<'a, 'r, P: Protocol> Context<'a, 'r, P> {
 
     /// One datagram, `extra` ticks slower than the network's delay; `planned`: lost whatever
     /// the network draws (the draws are made all the same, so the rest of the run keeps them).
+    /// One copy per protocol, not one per way of sending.
+    #[inline(never)]
     fn send_with(
         &mut self,
         from: u32,
@@ -1013,7 +1015,12 @@ impl<'a, 'r, P: Protocol> Context<'a, 'r, P> {
             self.arrive(datagram, now);
         } else {
             self.network.in_flight += 1;
-            if let Some(datagram) = self.network.queue.append(arrives, datagram, now) {
+            let single = if P::LISTS {
+                self.network.queue.append(arrives, datagram, now)
+            } else {
+                Some(datagram)
+            };
+            if let Some(datagram) = single {
                 self.schedule(
                     arrives,
                     Pending::Arrive {
@@ -1025,6 +1032,8 @@ impl<'a, 'r, P: Protocol> Context<'a, 'r, P> {
         }
     }
 
+    // One copy per protocol: it is called from the round's start and from its events.
+    #[inline(never)]
     fn dispatch(&mut self, pending: Pending<P>, sequence: u64) {
         match pending {
             Pending::Timer { node, timer } => {
@@ -1094,6 +1103,8 @@ impl<'a, 'r, P: Protocol> Context<'a, 'r, P> {
 
     /// A datagram that was not lost reaches its receiver: swallowed if it has crashed, otherwise
     /// handed to the protocol, and its fate settled by what the receiver learned.
+    // One copy per protocol: it is called for a datagram alone and for each of a list.
+    #[inline(never)]
     fn arrive(&mut self, datagram: Datagram<P::Body>, sent: Tick) {
         let crashed = self.network.crashed[datagram.to as usize];
         let payload = P::PAYLOAD_KINDS >> datagram.kind & 1 == 1;
@@ -1182,6 +1193,8 @@ impl<P: Protocol> Net<P> for Context<'_, '_, P> {
         self.send_with(from, to, kind, body, extra, true);
     }
 
+    // One copy per protocol, not one per call in its handlers (the page's size).
+    #[inline(never)]
     fn set_timer(&mut self, node: u32, after: Tick, timer: P::Timer) {
         let tick = self.network.now + after;
         self.schedule(tick, Pending::Timer { node, timer });
@@ -1190,6 +1203,8 @@ impl<P: Protocol> Net<P> for Context<'_, '_, P> {
         self.log_timer(TimerStep::Set, node, self.network.now, tick, &timer);
     }
 
+    // One copy per protocol, not one per call in its handlers (the page's size).
+    #[inline(never)]
     fn cancel_timer(&mut self, node: u32, timer: P::Timer) {
         if self.recorder.is_some() {
             let cancelled: Vec<(Tick, Tick)> = self.network.timers[node as usize]
@@ -1210,6 +1225,8 @@ impl<P: Protocol> Net<P> for Context<'_, '_, P> {
             .any(|entry| entry.3 == timer)
     }
 
+    // One copy per protocol, not one per call in its handlers (the page's size).
+    #[inline(never)]
     fn learn(&mut self, node: u32, message: u32, from: u32) -> bool {
         let index = node as usize;
         let bit = 1 << message;

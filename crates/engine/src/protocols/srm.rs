@@ -1035,6 +1035,7 @@ impl Protocol for Srm {
     type Timer = Timer;
     const KINDS: &'static [Kind] = KINDS;
     const EVERY_ROUND: bool = false;
+    const LISTS: bool = true;
 
     fn messages(&self) -> u32 {
         self.packets
