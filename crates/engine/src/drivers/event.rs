@@ -961,8 +961,9 @@ impl<'a, 'r, P: Protocol> Context<'a, 'r, P> {
 
     /// One datagram, `extra` ticks slower than the network's delay; `planned`: lost whatever
     /// the network draws (the draws are made all the same, so the rest of the run keeps them).
-    /// One copy per protocol, not one per way of sending.
-    #[inline(never)]
+    /// In the page one copy per protocol, not one per way of sending (its size; natively the
+    /// compiler inlines as it sees fit).
+    #[cfg_attr(target_arch = "wasm32", inline(never))]
     fn send_with(
         &mut self,
         from: u32,
@@ -1032,8 +1033,8 @@ impl<'a, 'r, P: Protocol> Context<'a, 'r, P> {
         }
     }
 
-    // One copy per protocol: it is called from the round's start and from its events.
-    #[inline(never)]
+    // In the page one copy per protocol: it is called from the round's start and its events.
+    #[cfg_attr(target_arch = "wasm32", inline(never))]
     fn dispatch(&mut self, pending: Pending<P>, sequence: u64) {
         match pending {
             Pending::Timer { node, timer } => {
@@ -1103,8 +1104,8 @@ impl<'a, 'r, P: Protocol> Context<'a, 'r, P> {
 
     /// A datagram that was not lost reaches its receiver: swallowed if it has crashed, otherwise
     /// handed to the protocol, and its fate settled by what the receiver learned.
-    // One copy per protocol: it is called for a datagram alone and for each of a list.
-    #[inline(never)]
+    // In the page one copy per protocol: it is called for a datagram and for each of a list.
+    #[cfg_attr(target_arch = "wasm32", inline(never))]
     fn arrive(&mut self, datagram: Datagram<P::Body>, sent: Tick) {
         let crashed = self.network.crashed[datagram.to as usize];
         let payload = P::PAYLOAD_KINDS >> datagram.kind & 1 == 1;
@@ -1193,8 +1194,8 @@ impl<P: Protocol> Net<P> for Context<'_, '_, P> {
         self.send_with(from, to, kind, body, extra, true);
     }
 
-    // One copy per protocol, not one per call in its handlers (the page's size).
-    #[inline(never)]
+    // In the page one copy per protocol, not one per call in its handlers (its size).
+    #[cfg_attr(target_arch = "wasm32", inline(never))]
     fn set_timer(&mut self, node: u32, after: Tick, timer: P::Timer) {
         let tick = self.network.now + after;
         self.schedule(tick, Pending::Timer { node, timer });
@@ -1203,8 +1204,8 @@ impl<P: Protocol> Net<P> for Context<'_, '_, P> {
         self.log_timer(TimerStep::Set, node, self.network.now, tick, &timer);
     }
 
-    // One copy per protocol, not one per call in its handlers (the page's size).
-    #[inline(never)]
+    // In the page one copy per protocol, not one per call in its handlers (its size).
+    #[cfg_attr(target_arch = "wasm32", inline(never))]
     fn cancel_timer(&mut self, node: u32, timer: P::Timer) {
         if self.recorder.is_some() {
             let cancelled: Vec<(Tick, Tick)> = self.network.timers[node as usize]
@@ -1225,8 +1226,8 @@ impl<P: Protocol> Net<P> for Context<'_, '_, P> {
             .any(|entry| entry.3 == timer)
     }
 
-    // One copy per protocol, not one per call in its handlers (the page's size).
-    #[inline(never)]
+    // In the page one copy per protocol, not one per call in its handlers (its size).
+    #[cfg_attr(target_arch = "wasm32", inline(never))]
     fn learn(&mut self, node: u32, message: u32, from: u32) -> bool {
         let index = node as usize;
         let bit = 1 << message;
