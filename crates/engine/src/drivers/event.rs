@@ -858,11 +858,11 @@ impl<P: Protocol> EventNetwork<P> {
         let mut work = 0u64;
         let mut sent = context.counters.by_kind.iter().sum::<u64>();
         loop {
-            if !context
+            if context
                 .network
                 .queue
                 .peek()
-                .is_some_and(|entry| entry.tick < end)
+                .is_none_or(|entry| entry.tick >= end)
             {
                 part.ended = true;
                 break;
