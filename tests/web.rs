@@ -3,7 +3,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use gossip_lab::engine::protocols::{rmtp, tree};
-use gossip_lab::engine::{Config, Mode, NetworkConfig};
+use gossip_lab::engine::{Config, Mode, NetworkConfig, Simulation};
 use gossip_lab::ui::App;
 use gossip_lab::ui::charts::{datagrams, infection};
 use gossip_lab::ui::run::stage;
@@ -140,6 +140,57 @@ fn run_to_end_finishes_within_the_per_frame_budget_and_stops_playing() {
         total >= 2 * DATAGRAMS_PER_FRAME && advances >= 3,
         "the run sent {total} datagrams in {advances} Advances: too few for the budget to bind"
     );
+}
+
+#[wasm_bindgen_test]
+fn a_heavy_round_plays_over_several_frames_and_is_the_same_round() {
+    // SRM at 4,000 nodes (above the animated 2,000) with 5 % loss: its repair rounds hold more
+    // than a frame's work (`WORK_PER_FRAME`), so some Advances end no round.
+    let mut config = Config {
+        nodes: 4_000,
+        mode: Mode::Srm,
+        fanout: 2,
+        packets: 8,
+        ..Config::default()
+    };
+    config.set("loss", "0.05").expect("5 % loss");
+    let mut whole = Simulation::new(config.clone().without_inapplicable()).expect("valid");
+    let mut lab = reduce(lab(config), [Action::TogglePlay]);
+    let (mut parts, mut rounds) = (0, 0);
+    while lab.playing && rounds < 500 {
+        let before = lab.clone();
+        lab = lab.reduce(Action::Advance);
+        let run = lab.run.borrow();
+        if Rc::ptr_eq(&lab, &before) {
+            // Part of a round: nothing new to show, the round shown is the last one ended.
+            parts += 1;
+            assert!(run.mid_round());
+            assert_eq!(run.simulation.round(), rounds);
+            continue;
+        }
+        rounds += 1;
+        let expected = whole.step().expect("the whole run goes on as long");
+        assert_eq!(run.simulation.round(), rounds);
+        assert!(
+            run.last.as_ref() == Some(&expected),
+            "round {rounds} in parts differs from the whole round"
+        );
+    }
+    assert!(
+        !lab.playing && whole.step().is_none(),
+        "both runs end together"
+    );
+    assert!(parts > 0, "no round was heavier than a frame's work");
+
+    // Pausing in the middle of a round ends it first.
+    let mut lab = reduce(lab, [Action::TogglePlay]);
+    while !lab.run.borrow().mid_round() {
+        lab = lab.reduce(Action::Advance);
+    }
+    let round = lab.run.borrow().simulation.round();
+    let lab = lab.reduce(Action::Pause);
+    let run = lab.run.borrow();
+    assert!(!run.mid_round() && run.simulation.round() == round + 1);
 }
 
 #[wasm_bindgen_test]

@@ -135,11 +135,13 @@ fn on_frame(
         STEP_ANIMATION_MS
     };
     let progress = ((timestamp - painter.round_started) / round_ms).clamp(0.0, 1.0);
-    // views (#8): a tour step may set the hidden run playing; it waits for its view.
+    // views (#8): a tour step may set the hidden run playing; it waits for its view. A round
+    // cut by the frame's work budget goes on at every frame until it ends.
+    let mid_round = lab.run.borrow().mid_round();
     if in_run_view
         && lab.playing
-        && painter.awaiting != Some(lab.version)
-        && (lab.fast_forward || progress >= 1.0)
+        && (mid_round
+            || painter.awaiting != Some(lab.version) && (lab.fast_forward || progress >= 1.0))
     {
         painter.awaiting = Some(lab.version);
         lab.dispatch(Action::Advance);

@@ -9,7 +9,7 @@ use crate::engine::config::Group;
 use crate::engine::params::{self, Domain, Value};
 use crate::engine::protocols::{self, centralized::Transport};
 use crate::engine::report::Counters;
-use crate::engine::{Config, Mode, RoundReport, Simulation, Status};
+use crate::engine::{Config, Mode, RoundReport, Simulation, Slice, Status};
 use crate::ui::limits;
 use crate::ui::url::checks::{keep_consistent, runnable};
 use crate::ui::url::lecture_keys::{Lecture, Tour, TourAction};
@@ -27,6 +27,11 @@ pub const MAX_GHOSTS: usize = 6;
 /// How much work one animation frame may do when running to the end: datagrams, not time, so the
 /// result never depends on the machine.
 pub const DATAGRAMS_PER_FRAME: u64 = 1_500_000;
+/// How much of a round one animation frame may play while playing (datagrams and queued events,
+/// `Simulation::step_within`): a heavier round (SRM's repairs at N = 10,000 hold millions of
+/// datagrams) goes on over the next frames, so frames stay smooth while rounds come slower. The
+/// page shows the last round ended meanwhile; a round is the same however it is cut.
+pub const WORK_PER_FRAME: u64 = 200_000;
 
 /// Points kept per series: a run of any length draws from at most this many (older rounds are
 /// thinned by halves), so memory stays bounded however long a run lasts.
@@ -222,12 +227,37 @@ impl Run {
         self.coverage.push(round, shares);
     }
 
-    /// Plays one round; false once the run is over.
+    /// Plays one round (or the rest of the one under way); false once the run is over.
     #[inline(never)] // lecture: one copy for its callers (size)
     pub fn step(&mut self) -> bool {
         let Some(report) = self.simulation.step() else {
             return false;
         };
+        self.take(report);
+        true
+    }
+
+    /// Plays at most `budget` of a round (`WORK_PER_FRAME`): `Some(true)` when a round ended
+    /// (its report taken as `step` takes it), `Some(false)` when the round goes on, `None` once
+    /// the run is over.
+    pub fn step_within(&mut self, budget: u64) -> Option<bool> {
+        match self.simulation.step_within(budget) {
+            Slice::Round(report) => {
+                self.take(*report);
+                Some(true)
+            }
+            Slice::Part => Some(false),
+            Slice::Over => None,
+        }
+    }
+
+    /// Whether a round is under way (`step_within` cut it).
+    pub fn mid_round(&self) -> bool {
+        self.simulation.mid_round()
+    }
+
+    /// A round's report: the charts' series and the round shown.
+    fn take(&mut self, report: RoundReport) {
         for &node in &report.newly_informed {
             self.informed_round[node as usize] = report.round;
         }
@@ -258,12 +288,15 @@ impl Run {
             }
         }
         self.last = Some(report);
-        true
     }
 
     /// Failures and delays: crashes a live node before the next round, or recovers a crashed
     /// one (with its state or empty). The sender cannot be crashed.
     pub fn toggle_crash(&mut self, node: u32, with_state: bool) {
+        // Between rounds only: a round under way ends first.
+        if self.mid_round() {
+            self.step();
+        }
         self.clicks
             .push((self.simulation.round(), node, with_state)); // lecture
         if self.simulation.is_crashed(node) {
@@ -574,6 +607,12 @@ impl Reducible for Lab {
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut lab = (*self).clone();
+        // Anything but the frame loop's tick finds the run between rounds: a round under way
+        // (cut by the frame's work budget) ends first, so what the page shows is a round's end.
+        if !matches!(action, Action::Advance) && lab.run.borrow().mid_round() {
+            lab.run.borrow_mut().step();
+            lab.version += 1;
+        }
         let mut config = lab.config.clone();
         let mut notices = Vec::new();
         match action {
@@ -664,8 +703,9 @@ impl Reducible for Lab {
                 lab.playing = true;
             }
             Action::Advance => {
-                if lab.playing {
-                    lab.advance();
+                // Part of a heavy round: nothing new to show, no rendering.
+                if lab.playing && !lab.advance() {
+                    return self;
                 }
             }
             Action::Select(node) => lab.selected = node,
@@ -739,21 +779,51 @@ impl Lab {
         self.version += 1;
     }
 
-    /// Plays one round, or while fast-forwarding as many as the frame's datagram budget allows.
-    fn advance(&mut self) {
+    /// Plays one round, or while fast-forwarding as many as the frame's datagram budget allows;
+    /// a round heavier than a frame's work (`WORK_PER_FRAME`) goes on at the next frames.
+    /// Returns whether a round ended (something new to show).
+    fn advance(&mut self) -> bool {
         let mut run = self.run.borrow_mut();
-        if self.fast_forward {
-            let budget = run.simulation.totals().datagrams + DATAGRAMS_PER_FRAME;
-            while run.simulation.totals().datagrams < budget && run.step() {}
+        // Up to `ANIMATED_NODES` the stage animates every frame from the engine's state, so a
+        // round plays whole there (at most tens of milliseconds); above, the dense field is
+        // painted only when a round has ended.
+        let work = if run.simulation.config().nodes <= ANIMATED_NODES {
+            u64::MAX
         } else {
-            run.step();
-        }
-        if run.is_over() {
+            WORK_PER_FRAME
+        };
+        let ended = if self.fast_forward {
+            let mut left = DATAGRAMS_PER_FRAME;
+            let mut ended = false;
+            while left > 0 {
+                // A whole round where rounds play whole, as before; else what is left of both.
+                match run.step_within(if work == u64::MAX {
+                    work
+                } else {
+                    left.min(work)
+                }) {
+                    Some(true) => {
+                        ended = true;
+                        let datagrams = run.last.as_ref().map_or(0, |last| last.counters.datagrams);
+                        left = left.saturating_sub(datagrams.max(1));
+                    }
+                    Some(false) | None => break,
+                }
+            }
+            ended
+        } else {
+            run.step_within(work) == Some(true)
+        };
+        let over = run.is_over();
+        if over {
             self.playing = false;
             self.fast_forward = false;
         }
         drop(run);
-        self.version += 1;
+        if ended || over {
+            self.version += 1;
+        }
+        ended || over
     }
 }
 

@@ -21,5 +21,5 @@ pub mod trace;
 pub use config::{Config, ConfigError, Mode, NetworkConfig};
 pub use protocol::Structure;
 pub use report::{Contact, Counters, Fate, Kind, Learned, Look, NodeEvent, RoundReport};
-pub use simulation::{Simulation, Status};
+pub use simulation::{Simulation, Slice, Status};
 pub use spec::{Group, ProtocolSpec};

@@ -170,6 +170,11 @@ pub trait Protocol: Sized {
     /// Gossip that stops by its own rule (rumor mongering): a run goes on after every node knows
     /// until `quiet`, and may end with nodes never informed.
     const STOPS: bool = false;
+    /// The event driver queues this protocol's datagrams that leave at one tick for one
+    /// arrival tick, one after another, as one list (a multicast's hop: SRM floods every request
+    /// and repair to every member). Off, each is an entry: the list's code is left out of the
+    /// protocol's driver (the page's size).
+    const LISTS: bool = false;
 
     /// Messages (packets) a node must know to count as informed; at most 64.
     fn messages(&self) -> u32 {

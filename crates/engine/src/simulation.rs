@@ -52,6 +52,17 @@ pub enum Status {
     Ended { rounds: u32 },
 }
 
+/// What `Simulation::step_within` did.
+#[derive(Debug)]
+pub enum Slice {
+    /// A round ended: its report.
+    Round(Box<RoundReport>),
+    /// The round goes on at the next call (its budget was spent).
+    Part,
+    /// The run has completed, ended or stopped: nothing was played.
+    Over,
+}
+
 pub struct Simulation {
     config: Config,
     run: Box<dyn Run>,
@@ -69,6 +80,8 @@ pub struct Simulation {
     // Failures and delays.
     /// Chooses the crash schedule's victims (its own stream: the run's other draws are unchanged).
     crash_rng: Rng,
+    /// A round begun by `step_within` and not ended: its recording so far and its partitions.
+    partial: Option<(Recording, Vec<PartitionEvent>)>,
     /// Partitions: periods from the last heal until every live member listed every other live
     /// member alive (membership protocols; `None`: not yet, or no heal).
     rejoin_time: Option<f64>,
@@ -108,6 +121,7 @@ impl Simulation {
                 }
             ],
             crash_rng: Rng::new(config.seed, Stream::CrashSchedule),
+            partial: None,
             rejoin_time: None,
             config,
         }
@@ -180,8 +194,14 @@ impl Simulation {
     }
 
     /// Rounds played so far.
+    /// Rounds ended (a round under way, begun by `step_within`, is not counted until it ends).
     pub fn round(&self) -> u32 {
-        self.run.round()
+        self.run.round() - u32::from(self.run.mid_round())
+    }
+
+    /// Whether a round has begun and not ended (`step_within` spent its budget).
+    pub fn mid_round(&self) -> bool {
+        self.run.mid_round()
     }
 
     pub fn live(&self) -> u32 {
@@ -343,6 +363,9 @@ impl Simulation {
     }
 
     pub fn status(&self) -> Status {
+        if self.mid_round() {
+            return Status::Running;
+        }
         let rounds = self.round();
         let idle = self.run.is_idle();
         // A protocol with a stop rule goes on until it stops, even once every node knows.
@@ -366,7 +389,8 @@ impl Simulation {
     /// Crashes `node` before the next round (event-driven protocols); false if this run's driver
     /// cannot (gossip on the fast driver).
     pub fn crash(&mut self, node: u32) -> bool {
-        if node == 0 || node >= self.config.nodes {
+        // Between rounds only: a round under way ends first (`step`).
+        if node == 0 || node >= self.config.nodes || self.mid_round() {
             return false;
         }
         let crashed = self.run.crash(node) || (self.move_to_event_driver() && self.run.crash(node));
@@ -378,7 +402,7 @@ impl Simulation {
     /// Recovers `node` before the next round, with its state or empty (the fast driver moves to
     /// the event driver first, as for `crash`).
     pub fn recover(&mut self, node: u32, keep_state: bool) -> bool {
-        if node >= self.config.nodes {
+        if node >= self.config.nodes || self.mid_round() {
             return false;
         }
         self.run.recover(node, keep_state)
@@ -438,20 +462,43 @@ impl Simulation {
         }
     }
 
-    /// Plays one round; `None` once the run has completed, ended or stopped.
+    /// Plays one round (or the rest of the one under way); `None` once the run has completed,
+    /// ended or stopped.
     pub fn step(&mut self) -> Option<RoundReport> {
-        if self.status() != Status::Running {
-            return None;
+        match self.step_within(u64::MAX) {
+            Slice::Round(report) => Some(*report),
+            Slice::Part | Slice::Over => None,
         }
-        self.crash_as_scheduled();
-        let partitions = self.partition_events();
-        let mut recording = Recording::default();
-        let (first_new, counters) = self.run.play(self.records.then_some(&mut recording));
+    }
+
+    /// Plays one round, or goes on with the one under way, until it ends or about `budget`
+    /// datagrams and queued events are done (the event driver's runs; the fast driver's rounds
+    /// always play whole). A round cut into parts is the same round, event for event: a seed
+    /// gives the same run whatever the budgets. Between parts the run stands mid-round (`round`
+    /// counts the rounds ended; crash and recover nodes only between rounds).
+    pub fn step_within(&mut self, budget: u64) -> Slice {
+        let (mut recording, partitions) = match self.partial.take() {
+            Some(partial) => partial,
+            None => {
+                if self.status() != Status::Running {
+                    return Slice::Over;
+                }
+                self.crash_as_scheduled();
+                (Recording::default(), self.partition_events())
+            }
+        };
+        let Some((first_new, counters)) = self
+            .run
+            .play_within(self.records.then_some(&mut recording), budget)
+        else {
+            self.partial = Some((recording, partitions));
+            return Slice::Part;
+        };
         self.account(&counters);
         let holders = (0..self.message_done.len() as u32)
             .map(|message| self.run.holders(message))
             .collect();
-        Some(RoundReport {
+        Slice::Round(Box::new(RoundReport {
             round: self.round(),
             newly_informed: self.informed_order()[first_new.min(self.informed_order().len())..]
                 .to_vec(),
@@ -479,7 +526,7 @@ impl Simulation {
                 Vec::new()
             },
             membership: self.run.membership(self.records),
-        })
+        }))
     }
 
     // membership (issue #11)
@@ -490,6 +537,8 @@ impl Simulation {
 
     /// Plays rounds until the run completes, ends or stops, without building reports.
     pub fn run_to_end(&mut self) -> Status {
+        // A round under way ends without its recording.
+        self.partial = None;
         while self.status() == Status::Running {
             self.crash_as_scheduled();
             let (_, counters) = self.run.play(None);

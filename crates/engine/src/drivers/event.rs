@@ -18,6 +18,14 @@ enum Pending<P: Protocol> {
         datagram: Datagram<P::Body>,
         sent: Tick,
     },
+    /// Datagrams sent at one tick that arrive at one tick, queued one after another with
+    /// nothing between them: one entry, played in the order they were sent. A multicast's hop
+    /// puts thousands of copies on one tick (SRM's requests and repairs flood every member),
+    /// and an entry each cost most of such a run in the queue.
+    Arrivals {
+        datagrams: Vec<Datagram<P::Body>>,
+        sent: Tick,
+    },
     Timer {
         node: u32,
         timer: P::Timer,
@@ -58,7 +66,16 @@ struct TickQueue<P: Protocol> {
     /// The entries, by slot; a popped entry's slot is reused.
     slots: Vec<Option<Entry<P>>>,
     free: Vec<u32>,
+    /// Emptied lists of arrivals, for reuse.
+    spare: Vec<Vec<Datagram<P::Body>>>,
 }
+
+/// Datagrams in one list of arrivals at most: lists grow to this size and no further, so that
+/// the memory they take is what is queued (lists grown without bound left a run's memory
+/// fragmented: twice the peak).
+const BATCH: usize = 1024;
+/// Emptied full-size lists of arrivals kept for reuse, at most.
+const SPARE_LISTS: usize = 16;
 
 impl<P: Protocol> TickQueue<P> {
     fn new() -> Self {
@@ -66,6 +83,7 @@ impl<P: Protocol> TickQueue<P> {
             lines: Lines::new(),
             slots: Vec::new(),
             free: Vec::new(),
+            spare: Vec::new(),
         }
     }
 
@@ -82,6 +100,55 @@ impl<P: Protocol> TickQueue<P> {
             }
         };
         self.lines.push(tick, slot);
+    }
+
+    /// Queues a datagram arriving at `tick`: with the entry queued last at that tick when it is
+    /// datagrams sent at the same tick (the order is the same as an entry each), otherwise as
+    /// an entry of its own. Returns the datagram when it needs an entry (`push`).
+    fn append(
+        &mut self,
+        tick: Tick,
+        datagram: Datagram<P::Body>,
+        sent: Tick,
+    ) -> Option<Datagram<P::Body>> {
+        let Some(slot) = self.lines.last(tick) else {
+            return Some(datagram);
+        };
+        let entry = self.slots[slot as usize].as_mut().expect("a queued slot");
+        match &mut entry.pending {
+            Pending::Arrivals {
+                datagrams,
+                sent: at,
+            } if *at == sent && datagrams.len() < BATCH => {
+                datagrams.push(datagram);
+                None
+            }
+            Pending::Arrive { sent: at, .. } if *at == sent => {
+                let datagrams = self.spare.pop().unwrap_or_default();
+                let single =
+                    std::mem::replace(&mut entry.pending, Pending::Arrivals { datagrams, sent });
+                if let (
+                    Pending::Arrive {
+                        datagram: first, ..
+                    },
+                    Pending::Arrivals { datagrams, .. },
+                ) = (single, &mut entry.pending)
+                {
+                    datagrams.push(first);
+                    datagrams.push(datagram);
+                }
+                None
+            }
+            _ => Some(datagram),
+        }
+    }
+
+    /// An emptied list of arrivals: a full-size one is kept for the next (a few of them).
+    fn recycle(&mut self, mut datagrams: Vec<Datagram<P::Body>>) {
+        if datagrams.capacity() == BATCH && self.spare.len() < SPARE_LISTS {
+            datagrams.clear();
+            self.spare.push(datagrams);
+        }
     }
 
     fn peek(&self) -> Option<&Entry<P>> {
@@ -146,6 +213,11 @@ impl Lines {
         let chunk = line.back_mut().expect("a chunk with room");
         chunk.push_back(slot);
         self.len += 1;
+    }
+
+    /// The slot queued last at `tick`, if any.
+    fn last(&self, tick: Tick) -> Option<u32> {
+        self.lines.get(&tick)?.back()?.back().copied()
     }
 
     fn peek(&self) -> Option<u32> {
@@ -316,6 +388,8 @@ pub struct EventNetwork<P: Protocol> {
     // async-racks
     /// Asynchronous gossip: each node's own clock, instead of synchronous rounds.
     periods: Option<Periods>,
+    /// The round begun and not yet ended (`step_within`).
+    part: Option<Part>,
 }
 
 // async-racks: asynchronous periods.
@@ -415,6 +489,7 @@ impl<P: Protocol> EventNetwork<P> {
                 .map(|burst| (Chain::new(burst), Rng::new(0, Stream::Burst))),
             in_flight: 0,
             periods: None,
+            part: None,
         }
     }
 
@@ -435,22 +510,29 @@ impl<P: Protocol> EventNetwork<P> {
     /// Each datagram sent and not yet arrived, as a contact (fate `Arrived` until it lands),
     /// with the copies the protocol carries itself (`carried`).
     pub fn flying(&self, carried: Vec<Contact>) -> Vec<Contact> {
-        let mut flying: Vec<Contact> = self
-            .queue
-            .iter()
-            .filter_map(|entry| match &entry.pending {
-                Pending::Arrive { datagram, sent } => Some(Contact {
-                    from: datagram.from,
-                    to: datagram.to,
-                    kind: datagram.kind,
-                    fate: Fate::Arrived,
-                    sent: *sent,
-                    arrives: entry.tick,
-                    hop: 0,
-                }),
-                Pending::Timer { .. } | Pending::Period { .. } | Pending::Wake { .. } => None,
-            })
-            .collect();
+        let contact = |datagram: &Datagram<P::Body>, sent: Tick, arrives: Tick| Contact {
+            from: datagram.from,
+            to: datagram.to,
+            kind: datagram.kind,
+            fate: Fate::Arrived,
+            sent,
+            arrives,
+            hop: 0,
+        };
+        let mut flying: Vec<Contact> = Vec::new();
+        for entry in self.queue.iter() {
+            match &entry.pending {
+                Pending::Arrive { datagram, sent } => {
+                    flying.push(contact(datagram, *sent, entry.tick));
+                }
+                Pending::Arrivals { datagrams, sent } => flying.extend(
+                    datagrams
+                        .iter()
+                        .map(|datagram| contact(datagram, *sent, entry.tick)),
+                ),
+                Pending::Timer { .. } | Pending::Period { .. } | Pending::Wake { .. } => {}
+            }
+        }
         flying.extend(carried);
         in_flight_order(&mut flying);
         flying
@@ -474,7 +556,7 @@ impl<P: Protocol> EventNetwork<P> {
 
     /// Lets the protocol set its first timers (before round 1).
     pub fn start(&mut self, protocol: &P, rng: &mut Rng) {
-        let mut context = Context::new(protocol, self, rng, None);
+        let mut context = Context::new(protocol, self, rng, None, Counters::default());
         protocol.start(&mut context);
     }
 
@@ -632,21 +714,47 @@ impl<P: Protocol> EventNetwork<P> {
         rng: &mut Rng,
         recording: Option<&mut Recording>,
     ) -> (usize, Counters) {
-        self.round += 1;
-        let start = round_start(self.round);
-        self.advance_to(start);
-        let first_new = self.order.len();
-        let events = std::mem::take(&mut self.pending_events);
-        let mut recording = recording;
-        if let Some(recording) = recording.as_deref_mut() {
-            recording.events.extend(events);
+        self.step_within(protocol, rng, recording, u64::MAX)
+            .expect("without a budget a round plays to its end")
+    }
+
+    /// Plays the next round, or goes on with the one begun, until it ends or `budget` units of
+    /// work are done (a datagram, or a queued event, each one unit; at least one event): the
+    /// round's result as `step`'s once it has ended, `None` while it goes on. The events play in
+    /// the same order however the round is cut, so a run is the same whatever the budgets; the
+    /// recording collects the whole round (pass the same one until the round ends).
+    pub fn step_within(
+        &mut self,
+        protocol: &P,
+        rng: &mut Rng,
+        mut recording: Option<&mut Recording>,
+        budget: u64,
+    ) -> Option<(usize, Counters)> {
+        let part = match self.part.take() {
+            Some(part) => part,
+            None => {
+                self.round += 1;
+                let start = round_start(self.round);
+                self.advance_to(start);
+                let first_new = self.order.len();
+                let events = std::mem::take(&mut self.pending_events);
+                if let Some(recording) = recording.as_deref_mut() {
+                    recording.events.extend(events);
+                }
+                let end = start + TICKS_PER_ROUND;
+                self.begin(
+                    protocol,
+                    rng,
+                    recording.as_deref_mut(),
+                    (first_new, start, end),
+                )
+            }
+        };
+        let part = self.play(protocol, rng, recording.as_deref_mut(), part, budget);
+        if !part.ended {
+            self.part = Some(part);
+            return None;
         }
-        let played = self.play(
-            protocol,
-            rng,
-            recording.as_deref_mut(),
-            (first_new, start, start + TICKS_PER_ROUND),
-        );
         if let Some(recording) = recording {
             for (node, timers) in self.timers.iter().enumerate() {
                 // A timer without a name is the protocol's own clock, not drawn.
@@ -663,20 +771,27 @@ impl<P: Protocol> EventNetwork<P> {
                 );
             }
         }
-        played
+        Some((part.first_new, part.counters.complete(P::PAYLOAD_KINDS)))
     }
 
-    fn play(
+    /// Whether a round has begun and not ended (`step_within` ran out of budget).
+    pub fn mid_round(&self) -> bool {
+        self.part.is_some()
+    }
+
+    /// A round's start: the protocol hears of crashes and recoveries, datagrams delayed to the
+    /// round's first tick arrive, and the protocol's round begins.
+    fn begin(
         &mut self,
         protocol: &P,
         rng: &mut Rng,
         recorder: Option<&mut Recording>,
         (first_new, start, end): (usize, Tick, Tick),
-    ) -> (usize, Counters) {
+    ) -> Part {
         let delayed = !self.links.delay.is_zero();
         let crashed = std::mem::take(&mut self.crashed_since);
         let recovered = std::mem::take(&mut self.recovered_since);
-        let mut context = Context::new(protocol, self, rng, recorder);
+        let mut context = Context::new(protocol, self, rng, recorder, Counters::default());
         // The protocol hears of crashes and recoveries first (a node down again is not told
         // it came back).
         for node in crashed {
@@ -687,11 +802,21 @@ impl<P: Protocol> EventNetwork<P> {
                 protocol.on_recover(&mut context, node);
             }
         }
+        let mut part = Part {
+            first_new,
+            end,
+            counters: Counters::default(),
+            ended: false,
+        };
         // Delays: datagrams due exactly at the round's first tick arrive before the round's
         // calls and count as known from then (so `fixed:1` is the synchronous model shifted).
         if delayed {
             while context.network.queue.peek().is_some_and(|entry| {
-                entry.tick <= start && matches!(entry.pending, Pending::Arrive { .. })
+                entry.tick <= start
+                    && matches!(
+                        entry.pending,
+                        Pending::Arrive { .. } | Pending::Arrivals { .. }
+                    )
             }) {
                 let entry = context.network.queue.pop().expect("peeked");
                 context.dispatch(entry.pending, entry.sequence);
@@ -702,7 +827,9 @@ impl<P: Protocol> EventNetwork<P> {
             let network = &context.network;
             if P::EVERY_ROUND && !P::STOPS && network.informed_live == network.live {
                 context.network.order_at_round_start = context.network.order.len();
-                return (first_new, context.counters.complete(P::PAYLOAD_KINDS));
+                part.counters = context.counters;
+                part.ended = true;
+                return part;
             }
         }
         context.network.order_at_round_start = context.network.order.len();
@@ -710,18 +837,61 @@ impl<P: Protocol> EventNetwork<P> {
         if P::EVERY_ROUND && context.network.periods.is_none() {
             protocol.on_round(&mut context);
         }
-        while context
-            .network
-            .queue
-            .peek()
-            .is_some_and(|entry| entry.tick < end)
-        {
+        part.counters = context.counters;
+        part
+    }
+
+    /// The round's events due before its end, until `budget` units of work are done.
+    fn play(
+        &mut self,
+        protocol: &P,
+        rng: &mut Rng,
+        recorder: Option<&mut Recording>,
+        mut part: Part,
+        budget: u64,
+    ) -> Part {
+        if part.ended {
+            return part;
+        }
+        let mut context = Context::new(protocol, self, rng, recorder, part.counters);
+        let end = part.end;
+        let mut work = 0u64;
+        let mut sent = context.counters.by_kind.iter().sum::<u64>();
+        loop {
+            if context
+                .network
+                .queue
+                .peek()
+                .is_none_or(|entry| entry.tick >= end)
+            {
+                part.ended = true;
+                break;
+            }
+            if work > 0 && work >= budget {
+                break;
+            }
             let entry = context.network.queue.pop().expect("peeked");
             context.network.advance_to(entry.tick);
             context.dispatch(entry.pending, entry.sequence);
+            if budget != u64::MAX {
+                let now_sent = context.counters.by_kind.iter().sum::<u64>();
+                work += 1 + (now_sent - sent);
+                sent = now_sent;
+            }
         }
-        (first_new, context.counters.complete(P::PAYLOAD_KINDS))
+        part.counters = context.counters;
+        part
     }
+}
+
+/// A round under way: where it started in the informed order, when it ends, what it has
+/// counted so far, and whether it has ended.
+#[derive(Clone, Copy, Debug)]
+struct Part {
+    first_new: usize,
+    end: Tick,
+    counters: Counters,
+    ended: bool,
 }
 
 /// Datagrams in flight by arrival, then sending, then sender and receiver; outside the generic
@@ -751,13 +921,14 @@ impl<'a, 'r, P: Protocol> Context<'a, 'r, P> {
         network: &'a mut EventNetwork<P>,
         rng: &'a mut Rng,
         recorder: Option<&'r mut Recording>,
+        counters: Counters,
     ) -> Self {
         Context {
             protocol,
             network,
             rng,
             recorder,
-            counters: Counters::default(),
+            counters,
             hop: 0,
             taught: false,
             delivering: None,
@@ -790,6 +961,9 @@ impl<'a, 'r, P: Protocol> Context<'a, 'r, P> {
 
     /// One datagram, `extra` ticks slower than the network's delay; `planned`: lost whatever
     /// the network draws (the draws are made all the same, so the rest of the run keeps them).
+    /// In the page one copy per protocol, not one per way of sending (its size; natively the
+    /// compiler inlines as it sees fit).
+    #[cfg_attr(target_arch = "wasm32", inline(never))]
     fn send_with(
         &mut self,
         from: u32,
@@ -842,16 +1016,25 @@ impl<'a, 'r, P: Protocol> Context<'a, 'r, P> {
             self.arrive(datagram, now);
         } else {
             self.network.in_flight += 1;
-            self.schedule(
-                arrives,
-                Pending::Arrive {
-                    datagram,
-                    sent: now,
-                },
-            );
+            let single = if P::LISTS {
+                self.network.queue.append(arrives, datagram, now)
+            } else {
+                Some(datagram)
+            };
+            if let Some(datagram) = single {
+                self.schedule(
+                    arrives,
+                    Pending::Arrive {
+                        datagram,
+                        sent: now,
+                    },
+                );
+            }
         }
     }
 
+    // In the page one copy per protocol: it is called from the round's start and its events.
+    #[cfg_attr(target_arch = "wasm32", inline(never))]
     fn dispatch(&mut self, pending: Pending<P>, sequence: u64) {
         match pending {
             Pending::Timer { node, timer } => {
@@ -868,6 +1051,17 @@ impl<'a, 'r, P: Protocol> Context<'a, 'r, P> {
             Pending::Arrive { datagram, sent } => {
                 self.network.in_flight -= 1;
                 self.arrive(datagram, sent)
+            }
+            Pending::Arrivals {
+                mut datagrams,
+                sent,
+            } => {
+                // Nothing can join this list while it plays: it has left the queue.
+                for datagram in datagrams.drain(..) {
+                    self.network.in_flight -= 1;
+                    self.arrive(datagram, sent);
+                }
+                self.network.queue.recycle(datagrams);
             }
             // async-racks: a live node gossips; every node's clock runs on (it may recover).
             Pending::Wake { timer } => {
@@ -910,6 +1104,8 @@ impl<'a, 'r, P: Protocol> Context<'a, 'r, P> {
 
     /// A datagram that was not lost reaches its receiver: swallowed if it has crashed, otherwise
     /// handed to the protocol, and its fate settled by what the receiver learned.
+    // In the page one copy per protocol: it is called for a datagram and for each of a list.
+    #[cfg_attr(target_arch = "wasm32", inline(never))]
     fn arrive(&mut self, datagram: Datagram<P::Body>, sent: Tick) {
         let crashed = self.network.crashed[datagram.to as usize];
         let payload = P::PAYLOAD_KINDS >> datagram.kind & 1 == 1;
@@ -998,6 +1194,8 @@ impl<P: Protocol> Net<P> for Context<'_, '_, P> {
         self.send_with(from, to, kind, body, extra, true);
     }
 
+    // In the page one copy per protocol, not one per call in its handlers (its size).
+    #[cfg_attr(target_arch = "wasm32", inline(never))]
     fn set_timer(&mut self, node: u32, after: Tick, timer: P::Timer) {
         let tick = self.network.now + after;
         self.schedule(tick, Pending::Timer { node, timer });
@@ -1006,6 +1204,8 @@ impl<P: Protocol> Net<P> for Context<'_, '_, P> {
         self.log_timer(TimerStep::Set, node, self.network.now, tick, &timer);
     }
 
+    // In the page one copy per protocol, not one per call in its handlers (its size).
+    #[cfg_attr(target_arch = "wasm32", inline(never))]
     fn cancel_timer(&mut self, node: u32, timer: P::Timer) {
         if self.recorder.is_some() {
             let cancelled: Vec<(Tick, Tick)> = self.network.timers[node as usize]
@@ -1026,6 +1226,8 @@ impl<P: Protocol> Net<P> for Context<'_, '_, P> {
             .any(|entry| entry.3 == timer)
     }
 
+    // In the page one copy per protocol, not one per call in its handlers (its size).
+    #[cfg_attr(target_arch = "wasm32", inline(never))]
     fn learn(&mut self, node: u32, message: u32, from: u32) -> bool {
         let index = node as usize;
         let bit = 1 << message;

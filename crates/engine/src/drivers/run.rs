@@ -15,6 +15,21 @@ use crate::simulation::periods;
 pub trait Run {
     /// Plays one round; returns the index in the informed order of its first new node.
     fn play(&mut self, recording: Option<&mut Recording>) -> (usize, Counters);
+    /// Plays one round, or goes on with the one begun, until it ends (`play`'s result) or about
+    /// `budget` datagrams and events are done (`None`: the round goes on at the next call, with
+    /// the same recording). The event driver's rounds can stop part way; the fast driver's
+    /// rounds, cheap, always play whole.
+    fn play_within(
+        &mut self,
+        recording: Option<&mut Recording>,
+        _budget: u64,
+    ) -> Option<(usize, Counters)> {
+        Some(self.play(recording))
+    }
+    /// Whether a round has begun and not ended (`play_within`).
+    fn mid_round(&self) -> bool {
+        false
+    }
     fn round(&self) -> u32;
     fn live(&self) -> u32;
     fn informed(&self) -> u32;
@@ -240,6 +255,17 @@ pub(crate) struct EventRun<P: Protocol> {
 impl<P: Protocol> Run for EventRun<P> {
     fn play(&mut self, recording: Option<&mut Recording>) -> (usize, Counters) {
         self.network.step(&self.protocol, &mut self.rng, recording)
+    }
+    fn play_within(
+        &mut self,
+        recording: Option<&mut Recording>,
+        budget: u64,
+    ) -> Option<(usize, Counters)> {
+        self.network
+            .step_within(&self.protocol, &mut self.rng, recording, budget)
+    }
+    fn mid_round(&self) -> bool {
+        self.network.mid_round()
     }
     fn round(&self) -> u32 {
         self.network.round()

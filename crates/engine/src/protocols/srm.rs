@@ -144,6 +144,11 @@ pub struct Srm {
     pub session_period: Tick,
     /// The session messages' walks: scratch, and the measurements still on their way.
     pub sessions: RefCell<Sessions>,
+    /// Per member A and member B, a bit: a session message of A has reached B, so B's d(A) is
+    /// measured; the value is the hops of the tree path (`Srm::distance`). A's row holds a bit
+    /// per B, so that the copies of A's message, which reach B after B in the tree's order,
+    /// write one row in turn rather than a row of every member.
+    pub measured: RefCell<Vec<u64>>,
 }
 
 /// The session messages on their way: one event per hop of each, not one per copy.
@@ -196,6 +201,7 @@ impl Srm {
             drops: config.drops,
             session_period: (session_rounds(config.nodes) * HOP as f64).round() as Tick,
             sessions: RefCell::new(Sessions::default()),
+            measured: RefCell::new(Vec::new()),
         }
     }
 }
@@ -431,9 +437,9 @@ impl Adaptive {
 /// Per member: distances, what it has seen, its losses and (adaptive) its own constants.
 #[derive(Clone, Debug, Default)]
 pub struct Node {
-    /// Per member, a bit: a session message of it has arrived, so d(it) is measured (empty until
-    /// the first arrives). The value is the hops of the tree path (`Srm::hops`).
-    pub measured: Vec<u64>,
+    /// Whether the member holds the state it started with (unset: back from a crash empty, its
+    /// distances all unmeasured again).
+    pub started: bool,
     /// Per member, once a member has crashed or come back during the run: the crashed members
     /// the last session message from it passed on its way here (`AS_STARTED`: measured before).
     /// d is the tree's hops minus these, as measured: a crash or recovery since changes it only
@@ -448,8 +454,15 @@ pub struct Node {
     pub seen: u32,
     /// Per packet (empty until a first loss or request).
     pub losses: Vec<Loss>,
-    /// Adaptive: this member's constants (set at its first loss or repair).
-    pub adaptive: Option<Adaptive>,
+    /// Adaptive: this member's constants (set at its first loss or repair). Boxed: a member's
+    /// state is read for every request and repair copy that reaches it, and stays one cache
+    /// line without them.
+    pub adaptive: Option<Box<Adaptive>>,
+    /// Per packet, a bit: its request timer is pending (the driver's list of the member's
+    /// timers, kept here too: every copy of a request or repair asks, and a bit costs no search).
+    pub requesting: u64,
+    /// Per packet, a bit: its repair timer is pending.
+    pub repairing: u64,
 }
 
 impl Srm {
@@ -587,9 +600,11 @@ impl Srm {
 
     /// Whether a session message of `other` has reached `node`: d(other) is measured.
     pub fn measured(&self, net: &impl Net<Self>, node: u32, other: u32) -> bool {
-        let row = &net.state(node).measured;
-        row.get(other as usize / 64)
-            .is_some_and(|&bits| bits >> (other % 64) & 1 == 1)
+        let words = (net.nodes() as usize).div_ceil(64);
+        let measured = self.measured.borrow();
+        measured
+            .get(other as usize * words + node as usize / 64)
+            .is_some_and(|&bits| bits >> (node % 64) & 1 == 1)
     }
 
     /// A session message from `origin` showing the packets it has seen leaves: its copies to
@@ -633,7 +648,7 @@ impl Srm {
             )
         };
         let mut copies = Copies::default();
-        let words = (net.nodes() as usize).div_ceil(64);
+        let row = origin as usize * (net.nodes() as usize).div_ceil(64);
         let changed = self.sessions.borrow().changed;
         let nodes = net.nodes() as usize;
         let now = net.now();
@@ -661,11 +676,8 @@ impl Srm {
             }
             copies.at_sender += u64::from(node == 0);
             self.pass_on(net, node, Some(via), (passed, 1), &mut next, &mut copies);
+            self.measured.borrow_mut()[row + node as usize / 64] |= 1 << (node % 64);
             let state = net.state_mut(node);
-            if state.measured.is_empty() {
-                state.measured.resize(words, 0);
-            }
-            state.measured[origin as usize / 64] |= 1 << (origin % 64);
             if changed {
                 if state.passed.is_empty() {
                     state.passed.resize(nodes, AS_STARTED);
@@ -772,6 +784,38 @@ impl Srm {
         (factor * self.distance_to(net, node, other) * HOP as f64).round() as Tick
     }
 
+    /// Whether `node`'s request timer for packet m is pending.
+    fn requesting(&self, net: &impl Net<Self>, node: u32, packet: u32) -> bool {
+        net.state(node).requesting >> packet & 1 == 1
+    }
+
+    /// Whether `node`'s repair timer for packet m is pending.
+    fn repairing(&self, net: &impl Net<Self>, node: u32, packet: u32) -> bool {
+        net.state(node).repairing >> packet & 1 == 1
+    }
+
+    /// Sets `node`'s request or repair timer for packet m.
+    fn set(&self, net: &mut impl Net<Self>, node: u32, after: Tick, timer: Timer) {
+        let state = net.state_mut(node);
+        match timer {
+            Timer::Request(packet) => state.requesting |= 1 << packet,
+            Timer::Repair(packet) => state.repairing |= 1 << packet,
+            _ => {}
+        }
+        net.set_timer(node, after, timer);
+    }
+
+    /// Cancels `node`'s request or repair timer for packet m.
+    fn cancel(&self, net: &mut impl Net<Self>, node: u32, timer: Timer) {
+        let state = net.state_mut(node);
+        match timer {
+            Timer::Request(packet) => state.requesting &= !(1 << packet),
+            Timer::Repair(packet) => state.repairing &= !(1 << packet),
+            _ => {}
+        }
+        net.cancel_timer(node, timer);
+    }
+
     /// The recovery state of packet m at `node`.
     fn loss<'a>(&self, net: &'a mut impl Net<Self>, node: u32, packet: u32) -> &'a mut Loss {
         let losses = &mut net.state_mut(node).losses;
@@ -786,12 +830,12 @@ impl Srm {
         let (params, group) = (self.params, self.tree.nodes);
         net.state_mut(node)
             .adaptive
-            .get_or_insert_with(|| Adaptive::new(params, group))
+            .get_or_insert_with(|| Box::new(Adaptive::new(params, group)))
     }
 
     /// `node`'s C1, C2, D1, D2: the configured ones, or its own adapted ones.
     fn constants(&self, net: &impl Net<Self>, node: u32) -> (f64, f64, f64, f64) {
-        match (self.variant, &net.state(node).adaptive) {
+        match (self.variant, net.state(node).adaptive.as_deref()) {
             (Variant::Adaptive, Some(own)) => (own.c1, own.c2, own.d1, own.d2),
             _ => (
                 self.params.c1,
@@ -821,7 +865,7 @@ impl Srm {
             uniform_hops(net, scale * c1 * d, scale * (c1 + c2) * d).max(1)
         };
         self.loss(net, node, packet).delay = after;
-        net.set_timer(node, after, Timer::Request(packet));
+        self.set(net, node, after, Timer::Request(packet));
     }
 
     /// A new loss of packet m at `node`: the request state starts over, its first timer is set.
@@ -840,7 +884,7 @@ impl Srm {
     /// Hearing a request for packet m (its own included) while its request timer is pending:
     /// cancel, reschedule with the next backoff, ignore further requests for half the new delay.
     fn back_off(&self, net: &mut impl Net<Self>, node: u32, packet: u32) {
-        net.cancel_timer(node, Timer::Request(packet));
+        self.cancel(net, node, Timer::Request(packet));
         let loss = self.loss(net, node, packet);
         loss.backoffs = (u32::from(loss.backoffs) + 1).min(MAX_BACKOFFS) as u8;
         self.arm_request(net, node, packet);
@@ -854,7 +898,7 @@ impl Srm {
     fn detect_gaps(&self, net: &mut impl Net<Self>, node: u32, end: u32) {
         let end = end.min(self.packets);
         for packet in 0..end {
-            if !net.knows(node, packet) && !net.has_timer(node, Timer::Request(packet)) {
+            if !net.knows(node, packet) && !self.requesting(net, node, packet) {
                 self.detect(net, node, packet);
             }
         }
@@ -879,7 +923,7 @@ impl Srm {
         if !net.knows(to, packet) && packet >= net.state(to).seen {
             // Beyond what it has seen: the request reveals the gap (ns-2 requests up to it).
             self.detect_gaps(net, to, packet + 1);
-        } else if net.has_timer(to, Timer::Request(packet)) {
+        } else if self.requesting(net, to, packet) {
             if !self.params.suppression {
                 return;
             }
@@ -898,9 +942,9 @@ impl Srm {
                 self.back_off(net, to, packet);
             }
         } else if net.knew(to, packet) {
-            let loss = *self.loss(net, to, packet);
-            if now < loss.ignore_until || net.has_timer(to, Timer::Repair(packet)) {
-                // The hold-down, or a repair already on its way.
+            // A repair already on its way (the member's own bit, read first: its loss state is
+            // then not needed), or the hold-down.
+            if self.repairing(net, to, packet) || now < self.loss(net, to, packet).ignore_until {
                 return;
             }
             if self.variant == Variant::Adaptive {
@@ -913,7 +957,7 @@ impl Srm {
             loss.requestor = origin;
             loss.repair_set = now;
             loss.sent_repair = false;
-            net.set_timer(to, after, Timer::Repair(packet));
+            self.set(net, to, after, Timer::Repair(packet));
         } else if !net.knows(to, packet) {
             // Lacking it without a timer (back from a crash): a loss seen now.
             self.detect(net, to, packet);
@@ -926,9 +970,9 @@ impl Srm {
         let now = net.now();
         let adaptive = self.variant == Variant::Adaptive;
         if net.learn(to, packet, from) {
-            if net.has_timer(to, Timer::Request(packet)) {
+            if self.requesting(net, to, packet) {
                 // Recovered: the requester's hold-down, 3 d(sender).
-                net.cancel_timer(to, Timer::Request(packet));
+                self.cancel(net, to, Timer::Request(packet));
                 let hold = self.ticks_of(net, to, 0, HOLD_DOWN);
                 let loss = self.loss(net, to, packet);
                 loss.ignore_until = now + hold;
@@ -940,10 +984,10 @@ impl Srm {
                 }
             }
         } else if kind == REPAIR && self.params.suppression {
-            let loss = *self.loss(net, to, packet);
-            if net.has_timer(to, Timer::Repair(packet)) {
+            if self.repairing(net, to, packet) {
+                let loss = *self.loss(net, to, packet);
                 // Another member repaired first: cancel, and hold down 3 d(requestor).
-                net.cancel_timer(to, Timer::Repair(packet));
+                self.cancel(net, to, Timer::Repair(packet));
                 let hold = self.ticks_of(net, to, loss.requestor, HOLD_DOWN);
                 self.loss(net, to, packet).ignore_until = now + hold;
                 if adaptive {
@@ -954,8 +998,9 @@ impl Srm {
                         (now - loss.repair_set) as f64 / (2.0 * d * HOP as f64),
                     );
                 }
-            } else if adaptive && now < loss.ignore_until {
+            } else if adaptive && now < self.loss(net, to, packet).ignore_until {
                 // A duplicate repair in the hold-down; was this member the closest repairer?
+                let loss = *self.loss(net, to, packet);
                 let own_distance = self.distance_to(net, to, loss.requestor);
                 let own = self.adaptive(net, to);
                 own.dup_rep += 1.0;
@@ -991,6 +1036,7 @@ impl Protocol for Srm {
     type Timer = Timer;
     const KINDS: &'static [Kind] = KINDS;
     const EVERY_ROUND: bool = false;
+    const LISTS: bool = true;
 
     fn messages(&self) -> u32 {
         self.packets
@@ -1005,6 +1051,11 @@ impl Protocol for Srm {
     }
 
     fn start(&self, net: &mut impl Net<Self>) {
+        let nodes = net.nodes() as usize;
+        *self.measured.borrow_mut() = vec![0; nodes * nodes.div_ceil(64)];
+        for node in 0..net.nodes() {
+            net.state_mut(node).started = true;
+        }
         self.sessions.borrow_mut().first_crashed =
             (0..net.nodes()).map(|node| net.is_crashed(node)).collect();
         net.set_timer(0, 0, Timer::Send(0));
@@ -1018,6 +1069,13 @@ impl Protocol for Srm {
     }
 
     fn on_timer(&self, net: &mut impl Net<Self>, node: u32, timer: Timer) {
+        // The driver fired it: no longer pending.
+        let state = net.state_mut(node);
+        match timer {
+            Timer::Request(packet) => state.requesting &= !(1 << packet),
+            Timer::Repair(packet) => state.repairing &= !(1 << packet),
+            _ => {}
+        }
         // A crashed member does nothing (its clock restarts when it recovers).
         if net.is_crashed(node) {
             return;
@@ -1076,7 +1134,11 @@ impl Protocol for Srm {
     /// by now (what the next session message would reveal), each on its request timer.
     /// A crash stops the member's timers: it may come back lacking packets without them.
     fn on_crash(&self, net: &mut impl Net<Self>, node: u32) {
-        net.state_mut(node).untimed = true;
+        // The crash stopped its timers.
+        let state = net.state_mut(node);
+        state.untimed = true;
+        state.requesting = 0;
+        state.repairing = 0;
         self.sessions.borrow_mut().changed = true;
     }
 
@@ -1119,6 +1181,14 @@ impl Protocol for Srm {
 
     fn on_recover(&self, net: &mut impl Net<Self>, node: u32) {
         self.sessions.borrow_mut().changed = true;
+        if !std::mem::replace(&mut net.state_mut(node).started, true) {
+            // Back without its state: it has measured no distance.
+            let words = (net.nodes() as usize).div_ceil(64);
+            let mut measured = self.measured.borrow_mut();
+            for row in measured.chunks_exact_mut(words) {
+                row[node as usize / 64] &= !(1 << (node % 64));
+            }
+        }
         net.set_timer(node, 0, Timer::Session);
         if node != 0 {
             let passed = net.round().saturating_sub(self.tree.depth(node));
@@ -1485,7 +1555,8 @@ impl ProtocolSpec for SrmSpec {
     fn sends_per_node(&self, config: &Config) -> u64 {
         // A flood forwards every NAK and repair over each tree link: per node, per packet lost,
         // with the repair timers a NAK sets at every holder (cancelled ones wait in the queue
-        // until due): measured at N = 10,000 (b = 2, 5 % loss, 16 packets) as 216 MB natively.
+        // until due): at N = 10,000 (b = 2, 5 % loss, 16 packets) the run peaks at 130 MB natively,
+        // a request's or repair's copies of one hop queued as one list (28 bytes a copy).
         // A partition keeps every packet from a whole side, which then NAKs all of them at once
         // after the heal, and without suppression every member that misses a packet NAKs it at
         // once: up to N floods at a time, each setting a repair timer at every holder (N²: the
