@@ -28,7 +28,8 @@ use crate::failures::Delay;
 use crate::protocol::{Datagram, Net, Protocol};
 use crate::report::{Kind, Look, MembershipRound, TICKS_PER_ROUND, Tick};
 use crate::spec::Words;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 
 /// Ticks a member waits for a direct ack before sending ping-reqs, at least (0.3 periods; the
@@ -322,45 +323,141 @@ pub struct Node {
 
 /// A member's updates to piggyback, with the sends each has left, kept oldest first so that a
 /// new update is a push and a send touches only the newest few: under loss the buffer holds
-/// thousands, and shifting all of them for every new one took half of a run.
+/// thousands, and shifting all of them for every new one took half of a run. An update that
+/// leaves (replaced, or out of sends) becomes a hole, skipped by sends and swept out once the
+/// holes outnumber a quarter of the updates; an index from member to its newest slot makes a
+/// replacement O(1) instead of a scan of the buffer.
 #[derive(Clone, Debug, Default)]
-pub struct Piggyback(Vec<(Update, u32)>);
+pub struct Piggyback {
+    /// Oldest first; a slot with no sends left is a hole.
+    slots: Vec<Slot>,
+    /// Per member with a slot: its newest slot.
+    newest: HashMap<u32, u32, BuildHasherDefault<MemberHasher>>,
+    /// Slots that are holes.
+    holes: usize,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    update: Update,
+    /// Sends left (0: a hole).
+    left: u32,
+    /// The member's next older slot (`NO_SLOT`: none), live or a hole.
+    older: u32,
+}
+
+const NO_SLOT: u32 = u32::MAX;
+
+/// Hashes a member id with one multiplication: the index is rebuilt every run from the run's
+/// own members, so it needs speed, not resistance to chosen keys.
+#[derive(Default)]
+pub struct MemberHasher(u64);
+
+impl Hasher for MemberHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.write_u32(u32::from(byte));
+        }
+    }
+    fn write_u32(&mut self, member: u32) {
+        self.0 = (self.0 ^ u64::from(member)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
 
 impl Piggyback {
-    /// `update` becomes the newest, sent `sends` times.
+    /// `update` becomes the newest, sent `sends` times (at least once).
     fn push(&mut self, update: Update, sends: u32) {
-        self.0.push((update, sends));
+        debug_assert!(sends > 0);
+        let position = self.slots.len() as u32;
+        let older = self
+            .newest
+            .insert(update.member, position)
+            .unwrap_or(NO_SLOT);
+        self.slots.push(Slot {
+            update,
+            left: sends,
+            older,
+        });
     }
 
     /// `update` replaces every older update about its member and becomes the newest.
     fn replace(&mut self, update: Update, sends: u32) {
-        if self.0.iter().any(|(old, _)| old.member == update.member) {
-            self.0.retain(|(old, _)| old.member != update.member);
+        // The member's slots all become holes, so the new one starts a chain of its own.
+        let mut position = self.newest.remove(&update.member).unwrap_or(NO_SLOT);
+        while position != NO_SLOT {
+            let slot = &mut self.slots[position as usize];
+            if slot.left > 0 {
+                slot.left = 0;
+                self.holes += 1;
+            }
+            position = slot.older;
         }
         self.push(update, sends);
+        self.sweep();
+    }
+
+    /// Updates waiting to be sent.
+    pub fn len(&self) -> usize {
+        self.slots.len() - self.holes
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// Copies up to `slots.len()` updates, newest first, into `slots`, spends one send of each,
     /// drops those with none left, and returns how many it copied. Only the copied ones change:
     /// every other update has a send left.
     fn take(&mut self, slots: &mut [Update]) -> usize {
-        let count = slots.len().min(self.0.len());
-        let start = self.0.len() - count;
-        for (slot, (update, left)) in slots.iter_mut().zip(self.0[start..].iter_mut().rev()) {
-            *slot = *update;
-            *left -= 1;
+        let mut count = 0;
+        let mut position = self.slots.len();
+        while count < slots.len() && position > 0 {
+            position -= 1;
+            let slot = &mut self.slots[position];
+            if slot.left == 0 {
+                continue;
+            }
+            slots[count] = slot.update;
+            slot.left -= 1;
+            self.holes += usize::from(slot.left == 0);
+            count += 1;
         }
-        if self.0[start..].iter().any(|&(_, left)| left == 0) {
-            let mut index = start;
-            while index < self.0.len() {
-                if self.0[index].1 == 0 {
-                    self.0.remove(index);
+        // Holes at the newest end go at once (the next push takes their place).
+        while let Some(&last) = self.slots.last()
+            && last.left == 0
+        {
+            self.slots.pop();
+            self.holes -= 1;
+            let position = self.slots.len() as u32;
+            let member = last.update.member;
+            // Only a member's newest slot is indexed; a replaced one left the chain already.
+            if self.newest.get(&member) == Some(&position) {
+                if last.older == NO_SLOT {
+                    self.newest.remove(&member);
                 } else {
-                    index += 1;
+                    self.newest.insert(member, last.older);
                 }
             }
         }
+        self.sweep();
         count
+    }
+
+    /// Sweeps the holes out once they are over a quarter of the slots (and more than a few),
+    /// keeping the order; rebuilds the index.
+    fn sweep(&mut self) {
+        if self.holes <= 16 || 4 * self.holes <= self.slots.len() {
+            return;
+        }
+        let slots = std::mem::take(&mut self.slots);
+        self.newest.clear();
+        self.holes = 0;
+        for slot in slots.into_iter().filter(|slot| slot.left > 0) {
+            self.push(slot.update, slot.left);
+        }
     }
 }
 
@@ -853,5 +950,68 @@ mod tests {
         assert_eq!(buffer.take(&mut slots), 1);
         assert_eq!(slots[0], about(0, 0));
         assert_eq!(buffer.take(&mut slots), 0);
+    }
+
+    /// The buffer as a plain vector, oldest first, every change a scan: what the index must
+    /// reproduce exactly.
+    #[derive(Default)]
+    struct Scanned(Vec<(Update, u32)>);
+
+    impl Scanned {
+        fn push(&mut self, update: Update, sends: u32) {
+            self.0.push((update, sends));
+        }
+        fn replace(&mut self, update: Update, sends: u32) {
+            self.0.retain(|(old, _)| old.member != update.member);
+            self.push(update, sends);
+        }
+        fn take(&mut self, slots: &mut [Update]) -> usize {
+            let count = slots.len().min(self.0.len());
+            let start = self.0.len() - count;
+            for (slot, (update, left)) in slots.iter_mut().zip(self.0[start..].iter_mut().rev()) {
+                *slot = *update;
+                *left -= 1;
+            }
+            self.0.retain(|&(_, left)| left > 0);
+            count
+        }
+    }
+
+    #[test]
+    fn the_indexed_buffer_sends_what_a_scanned_one_sends() {
+        use crate::rng::{Rng, Stream};
+        for seed in 0..20 {
+            let mut rng = Rng::new(seed, Stream::Gossip);
+            let (mut indexed, mut scanned) = (Piggyback::default(), Scanned::default());
+            // Few members, so replacements, duplicates and holes are frequent.
+            let members = 2 + rng.below(40);
+            for step in 0..5_000u64 {
+                let update = about(rng.below(members), step);
+                match rng.below(10) {
+                    0..=4 => {
+                        let sends = 1 + rng.below(12);
+                        indexed.replace(update, sends);
+                        scanned.replace(update, sends);
+                    }
+                    5 => {
+                        indexed.push(update, 1);
+                        scanned.push(update, 1);
+                    }
+                    _ => {
+                        let room = 1 + rng.below(6) as usize;
+                        let (mut ours, mut theirs) =
+                            ([Update::default(); 6], [Update::default(); 6]);
+                        let count = indexed.take(&mut ours[..room]);
+                        assert_eq!(
+                            count,
+                            scanned.take(&mut theirs[..room]),
+                            "seed {seed}, step {step}"
+                        );
+                        assert_eq!(ours[..count], theirs[..count], "seed {seed}, step {step}");
+                    }
+                }
+                assert_eq!(indexed.len(), scanned.0.len(), "seed {seed}, step {step}");
+            }
+        }
     }
 }
