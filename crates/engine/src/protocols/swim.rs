@@ -28,6 +28,7 @@ use crate::failures::Delay;
 use crate::protocol::{Datagram, Net, Protocol};
 use crate::report::{Kind, Look, MembershipRound, TICKS_PER_ROUND, Tick};
 use crate::spec::Words;
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
@@ -160,23 +161,76 @@ impl Member for Entry {
 }
 
 /// What a list holds for a member it has no entry of its own for.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 enum Baseline {
     /// No list: the node has not joined.
     #[default]
     Absent,
-    /// The group as formed before the run: every member alive at incarnation 0, but the
-    /// joiner, unknown.
-    Founders { joiner: Option<u32> },
+    /// The group's floor: every member alive at the version the floor holds, but a joiner the
+    /// floor does not know yet.
+    Group(Rc<Floor>),
     /// A newcomer's: nobody.
     Nobody,
 }
 
-/// A member's list: a baseline that every list shares (everyone alive at incarnation 0) and
-/// the entries where this list differs from it, by member: the members it suspects or holds
-/// failed, incarnations raised by a refutation, generations brought by a rejoin. Most runs
-/// change few members, so a list costs memory by its changes, not by N: a group of 10,000
-/// needs no N x N table.
+/// The group's baseline, one for all lists: each member alive at a version (at first
+/// incarnation 0, everyone as the group formed before the run; the joiner unknown). It
+/// advances: once most lists hold a member alive at a newer version, that version becomes the
+/// member's floor and those lists drop their entries (`Swim::fold`), so a refutation that has
+/// spread costs no list anything. A list that still holds the older version (it has not heard
+/// yet, or it is frozen) keeps it as an entry of its own, so no list reads a different entry
+/// after a fold than before. Lists that can no longer change with the group (a crashed node's,
+/// a join-ack's copy in flight) hold a frozen copy instead of the group's floor.
+#[derive(Debug)]
+pub struct Floor {
+    /// Per member: the version it is alive at (`UNKNOWN`: not known, the joiner).
+    versions: Box<[Cell<u64>]>,
+    /// The member the floor does not know, if any (the joiner, until its version is folded).
+    unknown: Cell<Option<u32>>,
+}
+
+/// A floor's version for a member it does not know (no version reaches it: generations are
+/// rounds, incarnations far fewer than 2^32).
+const UNKNOWN: u64 = u64::MAX;
+
+impl Floor {
+    fn new(nodes: u32, joiner: Option<u32>) -> Floor {
+        let floor = Floor {
+            versions: (0..nodes).map(|_| Cell::new(0)).collect(),
+            unknown: Cell::new(joiner),
+        };
+        if let Some(joiner) = joiner {
+            floor.versions[joiner as usize].set(UNKNOWN);
+        }
+        floor
+    }
+
+    /// What a list without an entry of its own holds for `member`.
+    fn entry(&self, member: u32) -> Entry {
+        match self.versions[member as usize].get() {
+            UNKNOWN => Entry::default(),
+            version => Entry {
+                version,
+                ..Entry::founder()
+            },
+        }
+    }
+
+    /// A copy that later folds leave as it is.
+    fn frozen(&self) -> Floor {
+        Floor {
+            versions: self.versions.clone(),
+            unknown: self.unknown.clone(),
+        }
+    }
+}
+
+/// A member's list: a baseline that every list shares (the group's floor, at first everyone
+/// alive at incarnation 0) and the entries where this list differs from it, by member: the
+/// members it suspects or holds failed, incarnations raised by a refutation that has not
+/// spread to most lists yet, generations brought by a rejoin. A list costs memory by its
+/// changes still spreading (and the crashes it knows), not by N: a group of 10,000 needs no
+/// N x N table.
 #[derive(Clone, Debug, Default)]
 pub struct Exceptions {
     baseline: Baseline,
@@ -188,8 +242,8 @@ pub struct Exceptions {
 impl Exceptions {
     /// The baseline's entry for `member`.
     fn base(&self, member: u32) -> Entry {
-        match self.baseline {
-            Baseline::Founders { joiner } if joiner != Some(member) => Entry::founder(),
+        match &self.baseline {
+            Baseline::Group(floor) => floor.entry(member),
             _ => Entry::default(),
         }
     }
@@ -209,9 +263,9 @@ impl Exceptions {
     /// A newcomer's list once the seed's has arrived: the seed's entry for every member the
     /// seed knows (heard now), its own for itself and for the members the seed does not know.
     fn merged(&self, seed: &Exceptions, node: u32, nodes: u32, now: Tick) -> Exceptions {
-        let baseline = match seed.baseline {
-            Baseline::Founders { .. } => seed.baseline,
-            _ => self.baseline,
+        let baseline = match &seed.baseline {
+            Baseline::Group(_) => seed.baseline.clone(),
+            _ => self.baseline.clone(),
         };
         let mut list = Exceptions {
             baseline,
@@ -241,9 +295,9 @@ impl Exceptions {
 impl List for Exceptions {
     type Entry = Entry;
 
-    fn everyone(_nodes: u32, joiner: Option<u32>) -> Exceptions {
+    fn everyone(nodes: u32, joiner: Option<u32>) -> Exceptions {
         Exceptions {
-            baseline: Baseline::Founders { joiner },
+            baseline: Baseline::Group(Rc::new(Floor::new(nodes, joiner))),
             ..Exceptions::default()
         }
     }
@@ -259,7 +313,7 @@ impl List for Exceptions {
     }
 
     fn joined(&self) -> bool {
-        self.baseline != Baseline::Absent
+        !matches!(self.baseline, Baseline::Absent)
     }
 
     fn get(&self, member: u32) -> Entry {
@@ -287,7 +341,7 @@ impl List for Exceptions {
             .map(|(&member, _)| member)
     }
 
-    /// By the exceptions alone: the baseline lists every founder alive.
+    /// By the exceptions alone: the floor lists every member alive but the one it does not know.
     fn all_alive(&self, observer: u32, live: &[bool], members: u32) -> bool {
         let mut listed = 0;
         for (&member, entry) in &self.entries {
@@ -300,11 +354,12 @@ impl List for Exceptions {
             listed += 1;
         }
         let others = members - u32::from(live[observer as usize]);
-        match self.baseline {
-            Baseline::Founders {
-                joiner: Some(joiner),
-            } => joiner == observer || !live[joiner as usize] || self.entries.contains_key(&joiner),
-            Baseline::Founders { joiner: None } => true,
+        match &self.baseline {
+            Baseline::Group(floor) => floor.unknown.get().is_none_or(|unknown| {
+                unknown == observer
+                    || !live[unknown as usize]
+                    || self.entries.contains_key(&unknown)
+            }),
             Baseline::Nobody | Baseline::Absent => listed == others,
         }
     }
@@ -483,9 +538,214 @@ pub enum Timer {
 pub struct Swim {
     pub shared: Shared,
     pub timing: Timing,
+    /// The group's floor and the work of advancing it.
+    folding: RefCell<Folding>,
+}
+
+/// The group's floor, a frozen copy of it while no fold has changed it (lists that stop
+/// changing share one), and room to count each member's entries.
+#[derive(Default)]
+struct Folding {
+    current: Option<Rc<Floor>>,
+    frozen: Option<Rc<Floor>>,
+    tally: Vec<Tally>,
+    /// Rounds until the next pass, and the gap after it: a pass that frees little (lists
+    /// that disagree, as under heavy loss) doubles the gap, up to `MAX_GAP`; one that frees
+    /// much resets it. When a pass runs changes nothing a run does, only its memory and time.
+    wait: u32,
+    gap: u32,
+}
+
+/// The most rounds between two passes of the fold.
+const MAX_GAP: u32 = 16;
+
+/// Over the lists on the group's floor, for one member: how many hold an entry for it, the
+/// newest version one holds it alive at, how many hold exactly that (and may drop it), and
+/// whether the floor takes that version now.
+#[derive(Clone, Copy, Debug, Default)]
+struct Tally {
+    listed: u32,
+    version: u64,
+    agree: u32,
+    fold: bool,
+}
+
+impl Folding {
+    /// The floor as it is now, for a list that must not see later folds.
+    fn frozen(&mut self, current: &Floor) -> Rc<Floor> {
+        Rc::clone(self.frozen.get_or_insert_with(|| Rc::new(current.frozen())))
+    }
+}
+
+/// The members `node` suspects but lists alive (a newcomer whose seed's list said so): their
+/// entries keep the tick their suspicion is timed from, so they stay.
+fn pinned(node: &Node) -> Vec<u32> {
+    node.suspects
+        .iter()
+        .copied()
+        .filter(|member| {
+            node.view
+                .entries
+                .get(member)
+                .is_some_and(|entry| entry.seen == Seen::Alive)
+        })
+        .collect()
 }
 
 impl Swim {
+    pub fn new(shared: Shared, timing: Timing) -> Swim {
+        Swim {
+            shared,
+            timing,
+            folding: RefCell::default(),
+        }
+    }
+
+    /// Advances the group's floor, between two rounds: every member that more lists on the
+    /// floor hold alive at one newer version than lists hold nothing for it gets that version as
+    /// its floor; the lists holding exactly that drop their entry, the lists holding nothing
+    /// get the old floor's as an entry of their own, every other entry stays. So every list
+    /// reads the same entry for every member after a fold as before (the run does not change),
+    /// and the entries of all lists together only shrink. Before that, a live list on another
+    /// floor (a node back with its state, a newcomer that took its seed's list) moves to the
+    /// group's, keeping as entries where the two differ; a crashed node's list, which can no
+    /// longer hear, keeps the floor as it was (a frozen copy), so it never holds a version it
+    /// has not heard. O(N + the entries of all lists).
+    fn fold(&self, net: &mut impl Net<Self>) {
+        let mut folding = self.folding.borrow_mut();
+        let Some(current) = folding.current.clone() else {
+            return;
+        };
+        if folding.wait > 0 {
+            folding.wait -= 1;
+            return;
+        }
+        let nodes = net.nodes();
+        let on_current = |view: &Exceptions| matches!(&view.baseline, Baseline::Group(floor) if Rc::ptr_eq(floor, &current));
+        for node in 0..nodes {
+            if net.is_crashed(node) {
+                continue;
+            }
+            let view = &mut net.state_mut(node).view;
+            let Baseline::Group(floor) = &view.baseline else {
+                continue;
+            };
+            if Rc::ptr_eq(floor, &current) {
+                continue;
+            }
+            let floor = Rc::clone(floor);
+            for member in 0..nodes {
+                let (was, is) = (floor.entry(member), current.entry(member));
+                if (was.version, was.seen) != (is.version, is.seen) {
+                    view.entries.entry(member).or_insert(was);
+                }
+            }
+            view.baseline = Baseline::Group(Rc::clone(&current));
+        }
+        let mut tally = std::mem::take(&mut folding.tally);
+        tally.clear();
+        tally.resize(nodes as usize, Tally::default());
+        let (mut lists, mut entries) = (0, 0);
+        for node in 0..nodes {
+            let state = net.state(node);
+            if net.is_crashed(node) || !on_current(&state.view) {
+                continue;
+            }
+            lists += 1;
+            entries += state.view.entries.len();
+            let pinned = pinned(state);
+            for (&member, entry) in &state.view.entries {
+                let tally = &mut tally[member as usize];
+                tally.listed += 1;
+                if entry.seen != Seen::Alive || pinned.contains(&member) {
+                    continue;
+                }
+                if tally.agree == 0 || entry.version > tally.version {
+                    (tally.version, tally.agree) = (entry.version, 1);
+                } else if entry.version == tally.version {
+                    tally.agree += 1;
+                }
+            }
+        }
+        // Lists that hold nothing for a member take the old floor's entry when it moves.
+        let mut copied = Vec::new();
+        for (member, tally) in tally.iter_mut().enumerate() {
+            if tally.agree == 0 {
+                continue;
+            }
+            let moves = current.versions[member].get() != tally.version;
+            let empty = if moves { lists - tally.listed } else { 0 };
+            tally.fold = tally.agree > empty;
+            if tally.fold && moves && empty > 0 {
+                copied.push(member as u32);
+            }
+        }
+        let folded: Vec<u32> = (0..nodes)
+            .filter(|&member| tally[member as usize].fold)
+            .collect();
+        let mut dropped = 0;
+        if !folded.is_empty() {
+            for node in 0..nodes {
+                if !net.is_crashed(node) || !on_current(&net.state(node).view) {
+                    continue;
+                }
+                let frozen = folding.frozen(&current);
+                net.state_mut(node).view.baseline = Baseline::Group(frozen);
+            }
+            for node in 0..nodes {
+                if net.is_crashed(node) || !on_current(&net.state(node).view) {
+                    continue;
+                }
+                let pinned = pinned(net.state(node));
+                let view = &mut net.state_mut(node).view;
+                for &member in &copied {
+                    view.entries
+                        .entry(member)
+                        .or_insert_with(|| current.entry(member));
+                }
+                let before = view.entries.len();
+                let drops = |member: u32, entry: &Entry| {
+                    let tally = &tally[member as usize];
+                    tally.fold
+                        && entry.seen == Seen::Alive
+                        && entry.version == tally.version
+                        && !pinned.contains(&member)
+                };
+                // A few folded members are looked up; many, a pass over the list.
+                if folded.len() * 8 < view.entries.len() {
+                    for &member in &folded {
+                        if view
+                            .entries
+                            .get(&member)
+                            .is_some_and(|entry| drops(member, entry))
+                        {
+                            view.entries.remove(&member);
+                        }
+                    }
+                } else {
+                    view.entries.retain(|&member, entry| !drops(member, entry));
+                }
+                dropped += before - view.entries.len();
+            }
+            for (member, tally) in tally.iter().enumerate() {
+                if tally.fold {
+                    current.versions[member].set(tally.version);
+                    if current.unknown.get() == Some(member as u32) {
+                        current.unknown.set(None);
+                    }
+                }
+            }
+            folding.frozen = None;
+        }
+        folding.tally = tally;
+        folding.gap = if 8 * dropped >= entries {
+            1
+        } else {
+            (2 * folding.gap).clamp(1, MAX_GAP)
+        };
+        folding.wait = folding.gap - 1;
+    }
+
     /// Sends piggyback a new update this many times.
     fn sends(&self, nodes: u32) -> u32 {
         LAMBDA * (32 - nodes.leading_zeros())
@@ -513,7 +773,16 @@ impl Swim {
         };
         body.count = net.state_mut(from).updates.take(&mut body.updates) as _;
         if kind == JOIN_ACK {
-            body.list = Some(Rc::new(net.state(from).view.clone()));
+            // The list as it is now, on a floor later folds leave as it is.
+            let mut list = net.state(from).view.clone();
+            let mut folding = self.folding.borrow_mut();
+            if let (Baseline::Group(floor), Some(current)) = (&list.baseline, &folding.current)
+                && Rc::ptr_eq(floor, current)
+            {
+                let current = Rc::clone(current);
+                list.baseline = Baseline::Group(folding.frozen(&current));
+            }
+            body.list = Some(Rc::new(list));
         }
         let extra = match kind {
             PING_REQ => bytes::TARGET,
@@ -660,6 +929,20 @@ impl Protocol for Swim {
 
     fn start(&self, net: &mut impl Net<Self>) {
         self.shared.start(net);
+        // Every founder's list is on one floor, the group's (node 0 is never the joiner).
+        if let Baseline::Group(floor) = &net.state(SEED).view.baseline {
+            self.folding.borrow_mut().current = Some(Rc::clone(floor));
+        }
+    }
+
+    /// The floor advances between rounds; then every live member's period, in node order.
+    fn on_round(&self, net: &mut impl Net<Self>) {
+        self.fold(net);
+        for node in 0..net.nodes() {
+            if !net.is_crashed(node) {
+                self.on_period(net, node);
+            }
+        }
     }
 
     fn on_period(&self, net: &mut impl Net<Self>, node: u32) {
@@ -885,14 +1168,14 @@ pub static SPEC: MembershipSpec = MembershipSpec {
     source: "theory.md section 10: first detection after e / (e - 1) periods on average, whatever N (Das et al. 2002)",
     build: |config| {
         on_events(
-            Swim {
-                shared: super::membership::Shared::new(config.membership, config.nodes),
-                timing: Timing::of(if config.has_delay() {
+            Swim::new(
+                super::membership::Shared::new(config.membership, config.nodes),
+                Timing::of(if config.has_delay() {
                     config.delay
                 } else {
                     Delay::None
                 }),
-            },
+            ),
             config,
         )
     },
