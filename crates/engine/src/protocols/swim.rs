@@ -21,7 +21,7 @@
 use super::membership::{
     HasView, List, Member, SEED, Seen, Shared, bytes, failed_after, generation, stamp,
 };
-use super::membership_spec::{MembershipSpec, changed_members};
+use super::membership_spec::{MembershipSpec, changed_members, sends_per_node};
 use crate::config::Config;
 use crate::drivers::on_events;
 use crate::failures::Delay;
@@ -392,16 +392,32 @@ pub struct Piggyback {
     holes: usize,
 }
 
+/// An update as the buffer keeps it, 24 bytes (an `Update` and its count would take 32).
 #[derive(Clone, Copy, Debug)]
 struct Slot {
-    update: Update,
-    /// Sends left (0: a hole).
-    left: u32,
+    version: u64,
+    member: u32,
     /// The member's next older slot (`NO_SLOT`: none), live or a hole.
     older: u32,
+    /// Sends left (0: a hole); at most λ x 32.
+    left: u16,
+    seen: Seen,
+}
+
+impl Slot {
+    fn update(&self) -> Update {
+        Update {
+            member: self.member,
+            version: self.version,
+            seen: self.seen,
+        }
+    }
 }
 
 const NO_SLOT: u32 = u32::MAX;
+
+/// Bytes of the piggyback index per member it can hold: 9 a bucket, 8 buckets for 7.
+const INDEX_BYTES: u64 = 11;
 
 /// Hashes a member id with one multiplication: the index is rebuilt every run from the run's
 /// own members, so it needs speed, not resistance to chosen keys.
@@ -425,16 +441,18 @@ impl Hasher for MemberHasher {
 impl Piggyback {
     /// `update` becomes the newest, sent `sends` times (at least once).
     fn push(&mut self, update: Update, sends: u32) {
-        debug_assert!(sends > 0);
+        debug_assert!(sends > 0 && sends <= u32::from(u16::MAX));
         let position = self.slots.len() as u32;
         let older = self
             .newest
             .insert(update.member, position)
             .unwrap_or(NO_SLOT);
         self.slots.push(Slot {
-            update,
-            left: sends,
+            version: update.version,
+            member: update.member,
             older,
+            left: sends as u16,
+            seen: update.seen,
         });
     }
 
@@ -452,6 +470,13 @@ impl Piggyback {
         }
         self.push(update, sends);
         self.sweep();
+    }
+
+    /// Bytes its slots and its index hold (a hash table's buckets: a member, a slot and a
+    /// control byte, at most 8 for 7 it can hold).
+    fn bytes(&self) -> u64 {
+        (self.slots.capacity() * std::mem::size_of::<Slot>()) as u64
+            + self.newest.capacity() as u64 * INDEX_BYTES
     }
 
     /// Updates waiting to be sent.
@@ -475,7 +500,7 @@ impl Piggyback {
             if slot.left == 0 {
                 continue;
             }
-            slots[count] = slot.update;
+            slots[count] = slot.update();
             slot.left -= 1;
             self.holes += usize::from(slot.left == 0);
             count += 1;
@@ -487,7 +512,7 @@ impl Piggyback {
             self.slots.pop();
             self.holes -= 1;
             let position = self.slots.len() as u32;
-            let member = last.update.member;
+            let member = last.member;
             // Only a member's newest slot is indexed; a replaced one left the chain already.
             if self.newest.get(&member) == Some(&position) {
                 if last.older == NO_SLOT {
@@ -511,8 +536,17 @@ impl Piggyback {
         self.newest.clear();
         self.holes = 0;
         for slot in slots.into_iter().filter(|slot| slot.left > 0) {
-            self.push(slot.update, slot.left);
+            self.push(slot.update(), u32::from(slot.left));
         }
+    }
+}
+
+impl Node {
+    /// Bytes its list's entries, its piggyback buffer and its suspicions hold.
+    fn bytes(&self) -> u64 {
+        self.view.entries.len() as u64 * EXCEPTION_BYTES
+            + self.updates.bytes()
+            + (self.suspects.capacity() * 4) as u64
     }
 }
 
@@ -540,6 +574,10 @@ pub struct Swim {
     pub timing: Timing,
     /// The group's floor and the work of advancing it.
     folding: RefCell<Folding>,
+    /// Bytes all lists, piggyback buffers and suspicions together may take (`list_budget`).
+    budget: u64,
+    /// Why the run stopped early: its lists outgrew `budget`.
+    halted: RefCell<Option<String>>,
 }
 
 /// The group's floor, a frozen copy of it while no fold has changed it (lists that stop
@@ -593,12 +631,35 @@ fn pinned(node: &Node) -> Vec<u32> {
 }
 
 impl Swim {
-    pub fn new(shared: Shared, timing: Timing) -> Swim {
+    pub fn new(shared: Shared, timing: Timing, budget: u64) -> Swim {
         Swim {
             shared,
             timing,
             folding: RefCell::default(),
+            budget,
+            halted: RefCell::default(),
         }
+    }
+
+    /// Stops the run if the lists, piggyback buffers and suspicions of all nodes together take
+    /// more than the budget the memory estimate counted (loss or a partition can make members
+    /// change faster than the changes spread: then no bound short of N x N holds). Reads only:
+    /// a run within its budget plays exactly as without the check. O(N).
+    fn over_budget(&self, net: &impl Net<Self>) -> bool {
+        if self.halted.borrow().is_some() {
+            return true;
+        }
+        let bytes: u64 = (0..net.nodes()).map(|node| net.state(node).bytes()).sum();
+        if bytes <= self.budget {
+            return false;
+        }
+        *self.halted.borrow_mut() = Some(format!(
+            "swim stopped at period {}: its lists and piggybacked updates outgrew the {} its memory estimate allows ({} now; members are suspected and refute faster than the news spreads): lower nodes, loss or periods",
+            net.round(),
+            crate::params::bytes_text(self.budget),
+            crate::params::bytes_text(bytes)
+        ));
+        true
     }
 
     /// Advances the group's floor, between two rounds: every member that more lists on the
@@ -685,6 +746,8 @@ impl Swim {
             .collect();
         let mut dropped = 0;
         if !folded.is_empty() {
+            #[cfg(test)]
+            tests::FOLDED.with(|any| any.set(true));
             for node in 0..nodes {
                 if !net.is_crashed(node) || !on_current(&net.state(node).view) {
                     continue;
@@ -935,9 +998,13 @@ impl Protocol for Swim {
         }
     }
 
-    /// The floor advances between rounds; then every live member's period, in node order.
+    /// The floor advances between rounds; then every live member's period, in node order
+    /// (none once the lists have outgrown their budget: the run stops).
     fn on_round(&self, net: &mut impl Net<Self>) {
         self.fold(net);
+        if self.over_budget(net) {
+            return;
+        }
         for node in 0..net.nodes() {
             if !net.is_crashed(node) {
                 self.on_period(net, node);
@@ -1103,6 +1170,10 @@ impl Protocol for Swim {
         }
     }
 
+    fn halted(&self) -> Option<String> {
+        self.halted.borrow().clone()
+    }
+
     fn timer_name(&self, timer: &Timer) -> &'static str {
         match timer {
             Timer::PingTimeout(_) => "ping timeout",
@@ -1134,13 +1205,43 @@ impl Protocol for Swim {
 /// and its 16-byte entry, 232 bytes) and is at least 5 full, with a share of its parent's.
 pub const EXCEPTION_BYTES: u64 = 64;
 
-/// A node's state without its list's entries, and per member that can change (all of them
-/// under loss, delay or partitions; else the crashed and the joiner): an exception, an update
-/// to piggyback (in a vector that may have doubled) and a suspicion.
+/// Bytes a list, a piggyback buffer and the suspicions take per member that can change, at
+/// most: an exception; the buffer's slots (one live per member, holes at most a quarter of the
+/// slots, a vector that may have doubled: 3 per member) and its index (a member per slot, in a
+/// table that may have doubled: 3 per member); a suspicion in a vector that may have doubled.
+const CHANGE_BYTES: u64 = EXCEPTION_BYTES + 3 * SLOT_BYTES + 3 * INDEX_BYTES + 2 * 4;
+const SLOT_BYTES: u64 = std::mem::size_of::<Slot>() as u64;
+/// What a buffer holds whatever its members: the holes swept only past 16, the pushes of one
+/// datagram, a first allocation.
+const BUFFER_FLOOR: u64 = 64 * SLOT_BYTES + 32 * INDEX_BYTES;
+
+/// Above the page's sizes, the most all lists, buffers and suspicions of a run may take
+/// together: where changes cannot be bounded in advance (loss, delay, partitions), a run that
+/// outgrows it stops with a message instead of exhausting memory.
+pub const LIST_BUDGET: u64 = 512 << 20;
+
+/// Bytes all lists, piggyback buffers and suspicions may take: every member that can change
+/// (`changed_members`) in every list, a bound that holds whatever the run does; above the
+/// page's N, at most `LIST_BUDGET`, enforced while the run plays (`Swim::over_budget`).
+pub fn list_budget(config: &Config) -> u64 {
+    let nodes = u64::from(config.nodes);
+    let bound = nodes * (BUFFER_FLOOR + changed_members(config) * CHANGE_BYTES);
+    if config.nodes <= super::membership_spec::PAGE_NODES {
+        bound
+    } else {
+        bound.min(LIST_BUDGET)
+    }
+}
+
+/// A node's state and its share of `list_budget`; the group's floor, the fold's tally (a
+/// version and three counts a member) and the frozen floors (one per crash round and join, at
+/// most 16); the updates one round can add past the budget before the check stops the run
+/// (each datagram's piggybacked updates, a change each in one list).
 fn node_bytes(config: &Config) -> u64 {
-    let update = std::mem::size_of::<(Update, u32)>() as u64;
-    std::mem::size_of::<Node>() as u64
-        + changed_members(config) * (EXCEPTION_BYTES + 2 * update + 2 * 4)
+    let nodes = u64::from(config.nodes);
+    let floors = 8 * 17 + std::mem::size_of::<Tally>() as u64;
+    let one_round = sends_per_node(config) * PIGGYBACK as u64 * CHANGE_BYTES;
+    std::mem::size_of::<Node>() as u64 + list_budget(config).div_ceil(nodes) + floors + one_round
 }
 
 pub static SPEC: MembershipSpec = MembershipSpec {
@@ -1175,6 +1276,7 @@ pub static SPEC: MembershipSpec = MembershipSpec {
                 } else {
                     Delay::None
                 }),
+                list_budget(config),
             ),
             config,
         )
@@ -1205,7 +1307,11 @@ static WORDS: Words = Words {
 
 #[cfg(test)]
 mod tests {
-    use super::{Piggyback, Seen, Update};
+    use super::{Piggyback, Seen, Shared, Swim, Timing, Update};
+    use crate::config::Config;
+    use crate::drivers::on_events;
+    use crate::protocols::Mode;
+    use crate::simulation::Simulation;
 
     fn about(member: u32, version: u64) -> Update {
         Update {
@@ -1296,5 +1402,127 @@ mod tests {
                 assert_eq!(indexed.len(), scanned.0.len(), "seed {seed}, step {step}");
             }
         }
+    }
+
+    /// A run of `config` on a `Swim` whose floor never advances (`folds` false) or advances as
+    /// it does in every run, with a budget for its lists.
+    fn simulation(config: &Config, folds: bool, budget: u64) -> Simulation {
+        config.validate().expect("a valid configuration");
+        let swim = Swim::new(
+            Shared::new(config.membership, config.nodes),
+            Timing::of(config.delay),
+            budget,
+        );
+        if !folds {
+            swim.folding.borrow_mut().wait = u32::MAX;
+        }
+        Simulation::around(on_events(swim, config), config.clone(), true)
+    }
+
+    fn config(nodes: u32, settings: &[(&str, &str)]) -> Config {
+        let mut config = Config {
+            nodes,
+            mode: Mode::Swim,
+            seed: 11,
+            ..Config::default()
+        };
+        for (key, value) in settings {
+            config.set(key, value).expect("a valid setting");
+        }
+        config
+    }
+
+    /// The floor advances only where no list reads a different entry afterwards: every round's
+    /// report (each datagram, each view of every member, every figure) is the same as a run
+    /// whose lists never drop an entry, under loss, delay, burst loss, crashes, a join and
+    /// partitions, where lists disagree, freeze and catch up.
+    #[test]
+    fn advancing_the_floor_changes_nothing_a_run_shows() {
+        let cases: &[(u32, &[(&str, &str)])] = &[
+            (40, &[("loss", "0.2"), ("periods", "150")]),
+            (
+                60,
+                &[
+                    ("loss", "0.1"),
+                    ("join_at", "20"),
+                    ("crash_at", "10:0.1,40:0.1"),
+                ],
+            ),
+            (50, &[("delay", "exp:1"), ("loss", "0.1"), ("join_at", "5")]),
+            (
+                50,
+                &[("burst", "0.05:0.3"), ("loss", "0.6"), ("suspicion", "2")],
+            ),
+            (
+                60,
+                &[
+                    ("partition", "10:half:40"),
+                    ("loss", "0.05"),
+                    ("ping_req", "1"),
+                ],
+            ),
+            (30, &[("crash", "0.2"), ("loss", "0.3"), ("suspicion", "0")]),
+        ];
+        for &(nodes, settings) in cases {
+            let config = config(nodes, settings);
+            let (mut folded, mut kept) = (
+                simulation(&config, true, u64::MAX),
+                simulation(&config, false, u64::MAX),
+            );
+            let mut rounds = 0;
+            loop {
+                let (ours, theirs) = (folded.step(), kept.step());
+                assert_eq!(
+                    format!("{ours:?}"),
+                    format!("{theirs:?}"),
+                    "{settings:?}, round {rounds}"
+                );
+                let Some(report) = ours else { break };
+                rounds = report.round;
+            }
+            assert_eq!(rounds, config.membership.periods, "{settings:?}");
+            // The floor did advance: the run is not the same only because nothing folded.
+            let folding = folded_floor(&folded);
+            assert!(folding, "{settings:?}: the floor never advanced");
+        }
+    }
+
+    thread_local! {
+        /// Set when a fold moved some member's floor on this thread.
+        pub static FOLDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+
+    /// Whether `simulation`'s run (the last on this thread to fold) moved a member's floor.
+    fn folded_floor(simulation: &Simulation) -> bool {
+        simulation.membership().is_some() && FOLDED.with(|folded| folded.replace(false))
+    }
+
+    /// A run whose lists outgrow their budget stops at the start of the round where the check
+    /// finds it (that round plays no period), with one line that says why; until then it is the
+    /// run without a budget.
+    #[test]
+    fn lists_past_their_budget_stop_the_run_with_a_message() {
+        let config = config(300, &[("loss", "0.3")]);
+        let mut free = simulation(&config, true, u64::MAX);
+        let mut tight = simulation(&config, true, 2 << 20);
+        let mut played = Vec::new();
+        while let Some(report) = tight.step() {
+            played.push(format!("{report:?}"));
+        }
+        let stopped = played.len() as u32;
+        assert!(
+            stopped > 1 && stopped < config.membership.periods,
+            "{stopped}"
+        );
+        for (round, ours) in played[..played.len() - 1].iter().enumerate() {
+            let theirs = format!("{:?}", free.step().expect("a round"));
+            assert!(*ours == theirs, "round {} differs", round + 1);
+        }
+        let message = tight.halted().expect("the run outgrew 2 MB");
+        assert!(
+            message.contains("outgrew") && message.contains("2 MB") && !message.contains('\n'),
+            "{message}"
+        );
+        assert!(free.step().is_some(), "the run without a budget goes on");
     }
 }
