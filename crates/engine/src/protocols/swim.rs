@@ -1235,13 +1235,19 @@ pub fn list_budget(config: &Config) -> u64 {
 
 /// A node's state and its share of `list_budget`; the group's floor, the fold's tally (a
 /// version and three counts a member) and the frozen floors (one per crash round and join, at
-/// most 16); the updates one round can add past the budget before the check stops the run
-/// (each datagram's piggybacked updates, a change each in one list).
+/// most 16); where the budget is enforced rather than a bound, the updates one round can add
+/// past it before the check stops the run (each datagram's piggybacked updates, a change each).
 fn node_bytes(config: &Config) -> u64 {
     let nodes = u64::from(config.nodes);
     let floors = 8 * 17 + std::mem::size_of::<Tally>() as u64;
-    let one_round = sends_per_node(config) * PIGGYBACK as u64 * CHANGE_BYTES;
-    std::mem::size_of::<Node>() as u64 + list_budget(config).div_ceil(nodes) + floors + one_round
+    let budget = list_budget(config);
+    let enforced = budget < nodes * (BUFFER_FLOOR + changed_members(config) * CHANGE_BYTES);
+    let one_round = if enforced {
+        sends_per_node(config) * PIGGYBACK as u64 * CHANGE_BYTES
+    } else {
+        0
+    };
+    std::mem::size_of::<Node>() as u64 + budget.div_ceil(nodes) + floors + one_round
 }
 
 pub static SPEC: MembershipSpec = MembershipSpec {
