@@ -29,7 +29,10 @@ use crate::protocol::{Datagram, Net, Protocol};
 use crate::report::{Kind, Look, MembershipRound, TICKS_PER_ROUND, Tick};
 use crate::spec::Words;
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+#[cfg(not(target_arch = "wasm32"))]
+use std::collections::HashMap;
+#[cfg(not(target_arch = "wasm32"))]
 use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 
@@ -217,6 +220,7 @@ impl Floor {
     }
 
     /// A copy that later folds leave as it is.
+    #[cfg(not(target_arch = "wasm32"))]
     fn frozen(&self) -> Floor {
         Floor {
             versions: self.versions.clone(),
@@ -381,12 +385,14 @@ pub struct Node {
 /// thousands, and shifting all of them for every new one took half of a run. An update that
 /// leaves (replaced, or out of sends) becomes a hole, skipped by sends and swept out once the
 /// holes outnumber a quarter of the updates; an index from member to its newest slot makes a
-/// replacement O(1) instead of a scan of the buffer.
+/// replacement O(1) instead of a scan of the buffer. The page's wasm, at most 2,000 members and
+/// with a size budget, scans instead of keeping the index: the same slots, the same sends.
 #[derive(Clone, Debug, Default)]
 pub struct Piggyback {
     /// Oldest first; a slot with no sends left is a hole.
     slots: Vec<Slot>,
     /// Per member with a slot: its newest slot.
+    #[cfg(not(target_arch = "wasm32"))]
     newest: HashMap<u32, u32, BuildHasherDefault<MemberHasher>>,
     /// Slots that are holes.
     holes: usize,
@@ -421,9 +427,11 @@ const INDEX_BYTES: u64 = 11;
 
 /// Hashes a member id with one multiplication: the index is rebuilt every run from the run's
 /// own members, so it needs speed, not resistance to chosen keys.
+#[cfg(not(target_arch = "wasm32"))]
 #[derive(Default)]
 pub struct MemberHasher(u64);
 
+#[cfg(not(target_arch = "wasm32"))]
 impl Hasher for MemberHasher {
     fn finish(&self) -> u64 {
         self.0
@@ -442,11 +450,7 @@ impl Piggyback {
     /// `update` becomes the newest, sent `sends` times (at least once).
     fn push(&mut self, update: Update, sends: u32) {
         debug_assert!(sends > 0 && sends <= u32::from(u16::MAX));
-        let position = self.slots.len() as u32;
-        let older = self
-            .newest
-            .insert(update.member, position)
-            .unwrap_or(NO_SLOT);
+        let older = self.index(update.member);
         self.slots.push(Slot {
             version: update.version,
             member: update.member,
@@ -458,8 +462,28 @@ impl Piggyback {
 
     /// `update` replaces every older update about its member and becomes the newest.
     fn replace(&mut self, update: Update, sends: u32) {
-        // The member's slots all become holes, so the new one starts a chain of its own.
-        let mut position = self.newest.remove(&update.member).unwrap_or(NO_SLOT);
+        self.leave(update.member);
+        self.push(update, sends);
+        self.sweep();
+    }
+
+    /// Indexes the slot about to be pushed as `member`'s newest; returns its older one.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn index(&mut self, member: u32) -> u32 {
+        let position = self.slots.len() as u32;
+        self.newest.insert(member, position).unwrap_or(NO_SLOT)
+    }
+
+    #[cfg(target_arch = "wasm32")]
+    fn index(&mut self, _member: u32) -> u32 {
+        NO_SLOT
+    }
+
+    /// Every slot of `member` becomes a hole: its chain from the index.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn leave(&mut self, member: u32) {
+        // The member's slots all become holes, so the next one starts a chain of its own.
+        let mut position = self.newest.remove(&member).unwrap_or(NO_SLOT);
         while position != NO_SLOT {
             let slot = &mut self.slots[position as usize];
             if slot.left > 0 {
@@ -468,15 +492,41 @@ impl Piggyback {
             }
             position = slot.older;
         }
-        self.push(update, sends);
-        self.sweep();
     }
+
+    /// Every slot of `member` becomes a hole: a scan.
+    #[cfg(target_arch = "wasm32")]
+    fn leave(&mut self, member: u32) {
+        for slot in &mut self.slots {
+            if slot.member == member && slot.left > 0 {
+                slot.left = 0;
+                self.holes += 1;
+            }
+        }
+    }
+
+    /// The slot at `position`, `member`'s, left the buffer: its older one becomes the newest.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn unindex(&mut self, member: u32, position: u32, older: u32) {
+        // Only a member's newest slot is indexed; a replaced one left the chain already.
+        if self.newest.get(&member) == Some(&position) {
+            if older == NO_SLOT {
+                self.newest.remove(&member);
+            } else {
+                self.newest.insert(member, older);
+            }
+        }
+    }
+
+    #[cfg(target_arch = "wasm32")]
+    fn unindex(&mut self, _member: u32, _position: u32, _older: u32) {}
 
     /// Bytes its slots and its index hold (a hash table's buckets: a member, a slot and a
     /// control byte, at most 8 for 7 it can hold).
+    #[cfg(not(target_arch = "wasm32"))]
     fn bytes(&self) -> u64 {
-        (self.slots.capacity() * std::mem::size_of::<Slot>()) as u64
-            + self.newest.capacity() as u64 * INDEX_BYTES
+        let slots = (self.slots.capacity() * std::mem::size_of::<Slot>()) as u64;
+        slots + self.newest.capacity() as u64 * INDEX_BYTES
     }
 
     /// Updates waiting to be sent.
@@ -511,16 +561,7 @@ impl Piggyback {
         {
             self.slots.pop();
             self.holes -= 1;
-            let position = self.slots.len() as u32;
-            let member = last.member;
-            // Only a member's newest slot is indexed; a replaced one left the chain already.
-            if self.newest.get(&member) == Some(&position) {
-                if last.older == NO_SLOT {
-                    self.newest.remove(&member);
-                } else {
-                    self.newest.insert(member, last.older);
-                }
-            }
+            self.unindex(last.member, self.slots.len() as u32, last.older);
         }
         self.sweep();
         count
@@ -533,6 +574,7 @@ impl Piggyback {
             return;
         }
         let slots = std::mem::take(&mut self.slots);
+        #[cfg(not(target_arch = "wasm32"))]
         self.newest.clear();
         self.holes = 0;
         for slot in slots.into_iter().filter(|slot| slot.left > 0) {
@@ -543,6 +585,7 @@ impl Piggyback {
 
 impl Node {
     /// Bytes its list's entries, its piggyback buffer and its suspicions hold.
+    #[cfg(not(target_arch = "wasm32"))]
     fn bytes(&self) -> u64 {
         self.view.entries.len() as u64 * EXCEPTION_BYTES
             + self.updates.bytes()
@@ -572,9 +615,12 @@ pub enum Timer {
 pub struct Swim {
     pub shared: Shared,
     pub timing: Timing,
-    /// The group's floor and the work of advancing it.
+    /// The group's floor and the work of advancing it (not in the page's wasm).
+    #[cfg(not(target_arch = "wasm32"))]
     folding: RefCell<Folding>,
     /// Bytes all lists, piggyback buffers and suspicions together may take (`list_budget`).
+    /// The page's wasm runs at most 2,000 members, within the bound, and does not check it.
+    #[cfg(not(target_arch = "wasm32"))]
     budget: u64,
     /// Why the run stopped early: its lists outgrew `budget`.
     halted: RefCell<Option<String>>,
@@ -582,6 +628,7 @@ pub struct Swim {
 
 /// The group's floor, a frozen copy of it while no fold has changed it (lists that stop
 /// changing share one), and room to count each member's entries.
+#[cfg(not(target_arch = "wasm32"))]
 #[derive(Default)]
 struct Folding {
     current: Option<Rc<Floor>>,
@@ -595,11 +642,13 @@ struct Folding {
 }
 
 /// The most rounds between two passes of the fold.
+#[cfg(not(target_arch = "wasm32"))]
 const MAX_GAP: u32 = 16;
 
 /// Over the lists on the group's floor, for one member: how many hold an entry for it, the
 /// newest version one holds it alive at, how many hold exactly that (and may drop it), and
 /// whether the floor takes that version now.
+#[cfg(not(target_arch = "wasm32"))]
 #[derive(Clone, Copy, Debug, Default)]
 struct Tally {
     listed: u32,
@@ -608,6 +657,7 @@ struct Tally {
     fold: bool,
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 impl Folding {
     /// The floor as it is now, for a list that must not see later folds.
     fn frozen(&mut self, current: &Floor) -> Rc<Floor> {
@@ -615,6 +665,7 @@ impl Folding {
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 /// The members `node` suspects but lists alive (a newcomer whose seed's list said so): their
 /// entries keep the tick their suspicion is timed from, so they stay.
 fn pinned(node: &Node) -> Vec<u32> {
@@ -632,10 +683,14 @@ fn pinned(node: &Node) -> Vec<u32> {
 
 impl Swim {
     pub fn new(shared: Shared, timing: Timing, budget: u64) -> Swim {
+        #[cfg(target_arch = "wasm32")]
+        let _ = budget;
         Swim {
             shared,
             timing,
+            #[cfg(not(target_arch = "wasm32"))]
             folding: RefCell::default(),
+            #[cfg(not(target_arch = "wasm32"))]
             budget,
             halted: RefCell::default(),
         }
@@ -645,6 +700,7 @@ impl Swim {
     /// more than the budget the memory estimate counted (loss or a partition can make members
     /// change faster than the changes spread: then no bound short of N x N holds). Reads only:
     /// a run within its budget plays exactly as without the check. O(N).
+    #[cfg(not(target_arch = "wasm32"))]
     fn over_budget(&self, net: &impl Net<Self>) -> bool {
         if self.halted.borrow().is_some() {
             return true;
@@ -671,7 +727,9 @@ impl Swim {
     /// floor (a node back with its state, a newcomer that took its seed's list) moves to the
     /// group's, keeping as entries where the two differ; a crashed node's list, which can no
     /// longer hear, keeps the floor as it was (a frozen copy), so it never holds a version it
-    /// has not heard. O(N + the entries of all lists).
+    /// has not heard. O(N + the entries of all lists). The page's wasm (at most 2,000 members,
+    /// within the bound `list_budget` proves, and with a size budget) leaves the floor as it is.
+    #[cfg(not(target_arch = "wasm32"))]
     fn fold(&self, net: &mut impl Net<Self>) {
         let mut folding = self.folding.borrow_mut();
         let Some(current) = folding.current.clone() else {
@@ -809,6 +867,26 @@ impl Swim {
         folding.wait = folding.gap - 1;
     }
 
+    /// A list as it is now, for a join-ack, on a floor later folds leave as it is.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn snapshot(&self, view: &Exceptions) -> Exceptions {
+        let mut list = view.clone();
+        let mut folding = self.folding.borrow_mut();
+        if let (Baseline::Group(floor), Some(current)) = (&list.baseline, &folding.current)
+            && Rc::ptr_eq(floor, current)
+        {
+            let current = Rc::clone(current);
+            list.baseline = Baseline::Group(folding.frozen(&current));
+        }
+        list
+    }
+
+    /// A list as it is now, for a join-ack (the page's wasm does not fold).
+    #[cfg(target_arch = "wasm32")]
+    fn snapshot(&self, view: &Exceptions) -> Exceptions {
+        view.clone()
+    }
+
     /// Sends piggyback a new update this many times.
     fn sends(&self, nodes: u32) -> u32 {
         LAMBDA * (32 - nodes.leading_zeros())
@@ -836,16 +914,7 @@ impl Swim {
         };
         body.count = net.state_mut(from).updates.take(&mut body.updates) as _;
         if kind == JOIN_ACK {
-            // The list as it is now, on a floor later folds leave as it is.
-            let mut list = net.state(from).view.clone();
-            let mut folding = self.folding.borrow_mut();
-            if let (Baseline::Group(floor), Some(current)) = (&list.baseline, &folding.current)
-                && Rc::ptr_eq(floor, current)
-            {
-                let current = Rc::clone(current);
-                list.baseline = Baseline::Group(folding.frozen(&current));
-            }
-            body.list = Some(Rc::new(list));
+            body.list = Some(Rc::new(self.snapshot(&net.state(from).view)));
         }
         let extra = match kind {
             PING_REQ => bytes::TARGET,
@@ -993,6 +1062,7 @@ impl Protocol for Swim {
     fn start(&self, net: &mut impl Net<Self>) {
         self.shared.start(net);
         // Every founder's list is on one floor, the group's (node 0 is never the joiner).
+        #[cfg(not(target_arch = "wasm32"))]
         if let Baseline::Group(floor) = &net.state(SEED).view.baseline {
             self.folding.borrow_mut().current = Some(Rc::clone(floor));
         }
@@ -1001,7 +1071,9 @@ impl Protocol for Swim {
     /// The floor advances between rounds; then every live member's period, in node order
     /// (none once the lists have outgrown their budget: the run stops).
     fn on_round(&self, net: &mut impl Net<Self>) {
+        #[cfg(not(target_arch = "wasm32"))]
         self.fold(net);
+        #[cfg(not(target_arch = "wasm32"))]
         if self.over_budget(net) {
             return;
         }
@@ -1233,13 +1305,16 @@ pub fn list_budget(config: &Config) -> u64 {
     }
 }
 
+/// A member's count in the fold's tally: a version and three counts.
+const TALLY_BYTES: u64 = 24;
+
 /// A node's state and its share of `list_budget`; the group's floor, the fold's tally (a
 /// version and three counts a member) and the frozen floors (one per crash round and join, at
 /// most 16); where the budget is enforced rather than a bound, the updates one round can add
 /// past it before the check stops the run (each datagram's piggybacked updates, a change each).
 fn node_bytes(config: &Config) -> u64 {
     let nodes = u64::from(config.nodes);
-    let floors = 8 * 17 + std::mem::size_of::<Tally>() as u64;
+    let floors = 8 * 17 + TALLY_BYTES;
     let budget = list_budget(config);
     let enforced = budget < nodes * (BUFFER_FLOOR + changed_members(config) * CHANGE_BYTES);
     let one_round = if enforced {
@@ -1419,9 +1494,12 @@ mod tests {
             Timing::of(config.delay),
             budget,
         );
+        #[cfg(not(target_arch = "wasm32"))]
         if !folds {
             swim.folding.borrow_mut().wait = u32::MAX;
         }
+        #[cfg(target_arch = "wasm32")]
+        let _ = folds;
         Simulation::around(on_events(swim, config), config.clone(), true)
     }
 
@@ -1507,6 +1585,7 @@ mod tests {
     /// finds it (that round plays no period), with one line that says why; until then it is the
     /// run without a budget.
     #[test]
+    #[cfg(not(target_arch = "wasm32"))]
     fn lists_past_their_budget_stop_the_run_with_a_message() {
         let config = config(300, &[("loss", "0.3")]);
         let mut free = simulation(&config, true, u64::MAX);
