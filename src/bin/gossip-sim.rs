@@ -521,6 +521,9 @@ mod cli {
         let records = runner.with_progress(jobs.len() as u64, !matches.get_flag("quiet"), || {
             runner.records(&configs, &jobs, sweep::run_trial)
         });
+        if let Some(message) = records.iter().find_map(|record| record.halted.as_deref()) {
+            return halted(message);
+        }
         let rows: Vec<Row> = experiments
             .iter()
             .zip(records.chunks(sweep.trials as usize))

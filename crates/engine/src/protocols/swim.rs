@@ -1292,17 +1292,29 @@ const BUFFER_FLOOR: u64 = 64 * SLOT_BYTES + 32 * INDEX_BYTES;
 /// outgrows it stops with a message instead of exhausting memory.
 pub const LIST_BUDGET: u64 = 512 << 20;
 
+/// What the estimate counted per member that can change before lists had a budget (an
+/// exception, two 24-byte updates and two suspicions): a run it accepted then keeps that
+/// allowance, where it is over `LIST_BUDGET` (N up to about 4,000 with loss).
+const EARLIER_CHANGE_BYTES: u64 = 120;
+
 /// Bytes all lists, piggyback buffers and suspicions may take: every member that can change
 /// (`changed_members`) in every list, a bound that holds whatever the run does; above the
-/// page's N, at most `LIST_BUDGET`, enforced while the run plays (`Swim::over_budget`).
+/// page's N, at most the larger of `LIST_BUDGET` and the allowance such a run had before
+/// (where the CLI's memory took it), enforced while the run plays (`Swim::over_budget`).
 pub fn list_budget(config: &Config) -> u64 {
     let nodes = u64::from(config.nodes);
-    let bound = nodes * (BUFFER_FLOOR + changed_members(config) * CHANGE_BYTES);
+    let changed = changed_members(config);
+    let bound = nodes * (BUFFER_FLOOR + changed * CHANGE_BYTES);
     if config.nodes <= super::membership_spec::PAGE_NODES {
-        bound
-    } else {
-        bound.min(LIST_BUDGET)
+        return bound;
     }
+    let earlier = nodes * changed * EARLIER_CHANGE_BYTES;
+    let earlier = if earlier <= crate::config::limits::CLI_MEMORY {
+        earlier
+    } else {
+        0
+    };
+    bound.min(LIST_BUDGET.max(earlier))
 }
 
 /// A member's count in the fold's tally: a version and three counts.
@@ -1609,5 +1621,25 @@ mod tests {
             "{message}"
         );
         assert!(free.step().is_some(), "the run without a budget goes on");
+    }
+
+    /// The lists' budget: the proven bound up to the page's N; above it, 512 MB, or the
+    /// allowance a run the CLI took before lists had a budget had, whichever is larger; every
+    /// such configuration is accepted.
+    #[test]
+    fn the_lists_budget_is_the_bound_or_what_the_cli_allowed() {
+        use super::{BUFFER_FLOOR, CHANGE_BYTES, LIST_BUDGET, list_budget};
+        let page = config(2_000, &[("loss", "0.05")]);
+        assert_eq!(
+            list_budget(&page),
+            2_000 * (BUFFER_FLOOR + 2_000 * CHANGE_BYTES)
+        );
+        let earlier = config(4_000, &[("loss", "0.2")]);
+        assert_eq!(list_budget(&earlier), 4_000 * 4_000 * 120);
+        let large = config(10_000, &[("loss", "0.05")]);
+        assert_eq!(list_budget(&large), LIST_BUDGET);
+        for config in [page, earlier, large] {
+            config.validate().expect("accepted");
+        }
     }
 }
