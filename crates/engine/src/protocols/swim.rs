@@ -710,7 +710,7 @@ impl Swim {
             return false;
         }
         *self.halted.borrow_mut() = Some(format!(
-            "swim stopped at period {}: its lists and piggybacked updates outgrew the {} its memory estimate allows ({} now; members are suspected and refute faster than the news spreads): lower nodes, loss or periods",
+            "swim stopped at period {}: its lists and piggybacked updates outgrew the {} its memory estimate allows ({} now: changes pile up faster than the lists come to agree, as under heavy loss, a long partition or many crashes): lower nodes, loss, crashes or periods",
             net.round(),
             crate::params::bytes_text(self.budget),
             crate::params::bytes_text(bytes)
