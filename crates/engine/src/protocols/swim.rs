@@ -1531,7 +1531,8 @@ mod tests {
     /// The floor advances only where no list reads a different entry afterwards: every round's
     /// report (each datagram, each view of every member, every figure) is the same as a run
     /// whose lists never drop an entry, under loss, delay, burst loss, crashes, a join and
-    /// partitions, where lists disagree, freeze and catch up.
+    /// partitions, and with nodes crashed and brought back with their lists or without, where
+    /// lists disagree, freeze and catch up.
     #[test]
     fn advancing_the_floor_changes_nothing_a_run_shows() {
         let cases: &[(u32, &[(&str, &str)])] = &[
@@ -1567,6 +1568,16 @@ mod tests {
             );
             let mut rounds = 0;
             loop {
+                // A node crashed by hand comes back with its list (on a frozen floor), another
+                // without (it rejoins through the seed).
+                for simulation in [&mut folded, &mut kept] {
+                    match rounds {
+                        12 => assert!(simulation.crash(5) && simulation.crash(7)),
+                        30 => assert!(simulation.recover(5, true)),
+                        35 => assert!(simulation.recover(7, false)),
+                        _ => {}
+                    }
+                }
                 let (ours, theirs) = (folded.step(), kept.step());
                 assert_eq!(
                     format!("{ours:?}"),
