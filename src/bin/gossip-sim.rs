@@ -430,11 +430,16 @@ mod cli {
         };
         let csv = matches.get_one::<String>("format").map(String::as_str) == Some("csv");
         if matches.get_flag("per_round") {
-            print_rounds(&experiment, csv);
+            print_rounds(&experiment, csv)
         } else {
-            print_summary(&experiment, &runner, csv, !matches.get_flag("quiet"));
+            print_summary(&experiment, &runner, csv, !matches.get_flag("quiet"))
         }
-        ExitCode::SUCCESS
+    }
+
+    /// A run the protocol stopped (its memory outgrew the estimate): one line, no figures.
+    fn halted(message: &str) -> ExitCode {
+        eprintln!("gossip-sim: {message}");
+        ExitCode::FAILURE
     }
 
     /// The shared parameters of a sweep as the summary echoes them, without `mode` and `nodes`
@@ -516,6 +521,9 @@ mod cli {
         let records = runner.with_progress(jobs.len() as u64, !matches.get_flag("quiet"), || {
             runner.records(&configs, &jobs, sweep::run_trial)
         });
+        if let Some(message) = records.iter().find_map(|record| record.halted.as_deref()) {
+            return halted(message);
+        }
         let rows: Vec<Row> = experiments
             .iter()
             .zip(records.chunks(sweep.trials as usize))
@@ -560,12 +568,20 @@ mod cli {
         ExitCode::SUCCESS
     }
 
-    fn print_summary(experiment: &Experiment, runner: &Runner, csv: bool, show_progress: bool) {
+    fn print_summary(
+        experiment: &Experiment,
+        runner: &Runner,
+        csv: bool,
+        show_progress: bool,
+    ) -> ExitCode {
         let configs = [experiment.config.clone()];
         let jobs: Vec<(usize, u32)> = (0..experiment.trials).map(|trial| (0, trial)).collect();
         let records = runner.with_progress(u64::from(experiment.trials), show_progress, || {
             runner.records(&configs, &jobs, ensemble::run_trial)
         });
+        if let Some(message) = records.iter().find_map(|record| record.halted.as_deref()) {
+            return halted(message);
+        }
         let summary = ensemble::summarize(experiment, &records);
         if let Some(warning) = &summary.warning {
             eprintln!("gossip-sim: warning: {warning}");
@@ -575,7 +591,7 @@ mod cli {
                 "{}",
                 serde_json::to_string_pretty(&summary).expect("summary serialises")
             );
-            return;
+            return ExitCode::SUCCESS;
         }
         let rounds = summary.rounds;
         let field = |value: Option<f64>| value.map(|value| value.to_string()).unwrap_or_default();
@@ -599,9 +615,10 @@ mod cli {
             field(rounds.map(|r| r.max)),
             summary.datagrams_per_node.mean
         );
+        ExitCode::SUCCESS
     }
 
-    fn print_rounds(experiment: &Experiment, csv: bool) {
+    fn print_rounds(experiment: &Experiment, csv: bool) -> ExitCode {
         let mut simulation = Simulation::new(experiment.config.clone()).expect("validated");
         if let Some(warning) = simulation.warning() {
             eprintln!("gossip-sim: warning: {warning}");
@@ -621,6 +638,9 @@ mod cli {
                 report.counters,
             ));
         }
+        if let Some(message) = simulation.halted() {
+            return halted(&message);
+        }
         if csv {
             // The columns scripts rely on; per-kind counts and arrivals at the sender are in the
             // JSON form (`kinds`, `counters.at_sender`).
@@ -635,7 +655,7 @@ mod cli {
                 } = counters;
                 println!("{round},{informed},{new},{datagrams},{payload},{redundant},{lost}");
             }
-            return;
+            return ExitCode::SUCCESS;
         }
         let series: Vec<_> = rows
             .into_iter()
@@ -658,5 +678,6 @@ mod cli {
             "{}",
             serde_json::to_string_pretty(&output).expect("serialises")
         );
+        ExitCode::SUCCESS
     }
 }

@@ -299,6 +299,10 @@ pub struct TrialRecord {
     /// Datagrams dropped at a cut; periods from the last heal to a consistent membership view.
     pub partitioned: u64,
     pub rejoin_time: Option<f64>,
+    /// Why the protocol stopped the trial early (`Simulation::halted`). Not carried by
+    /// `encode`: the page's runs stay within a size whose memory is bounded in advance, so only
+    /// the CLI meets it.
+    pub halted: Option<String>,
 }
 
 const NO_STATS: Stats = Stats {
@@ -472,6 +476,7 @@ pub fn run_trial(config: &Config, trial: u32) -> TrialRecord {
         message_latencies: simulation.message_latencies(),
         partitioned: totals.partitioned,
         rejoin_time: simulation.rejoin_time(),
+        halted: simulation.halted(),
         ..TrialRecord::default()
     };
     // membership (issue #11).

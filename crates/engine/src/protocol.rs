@@ -270,6 +270,11 @@ pub trait Protocol: Sized {
     ) -> Option<super::report::MembershipRound> {
         None
     }
+    /// Why the protocol stopped the run before its end, in one line (SWIM: its lists outgrew
+    /// the memory the run was allowed); `None` while it runs.
+    fn halted(&self) -> Option<String> {
+        None
+    }
     /// Whether every live member lists every other live member alive (membership protocols
     /// only): the consistent view a healed partition must reach again.
     fn consistent(

@@ -104,7 +104,7 @@ impl Simulation {
     }
 
     /// A fresh simulation of `run`, which plays `config`.
-    fn around(run: Box<dyn Run>, config: Config, records: bool) -> Self {
+    pub(crate) fn around(run: Box<dyn Run>, config: Config, records: bool) -> Self {
         Simulation {
             run,
             round_limit: config.round_limit(),
@@ -367,6 +367,10 @@ impl Simulation {
             return Status::Running;
         }
         let rounds = self.round();
+        // The protocol stopped the run (`halted` says why).
+        if self.run.halted().is_some() {
+            return Status::Stopped { rounds };
+        }
         let idle = self.run.is_idle();
         // A protocol with a stop rule goes on until it stops, even once every node knows.
         let settled = idle || !self.run.stops_by_rule();
@@ -379,6 +383,12 @@ impl Simulation {
         } else {
             Status::Running
         }
+    }
+
+    /// Why the protocol stopped the run before its end, in one line (SWIM: its lists outgrew
+    /// the memory the estimate allowed them); `None` if it did not.
+    pub fn halted(&self) -> Option<String> {
+        self.run.halted()
     }
 
     /// Why a run cannot spread at all, in words for the user; `None` when it can.

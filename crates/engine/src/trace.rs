@@ -670,6 +670,9 @@ pub fn record(
         };
         writer.round(&report).map_err(|error| error.0)?;
     }
+    if let Some(message) = simulation.halted() {
+        return Err(message);
+    }
     Ok(writer.finish(&simulation))
 }
 

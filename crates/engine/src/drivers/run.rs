@@ -108,6 +108,10 @@ pub trait Run {
     fn consistent(&self) -> Option<bool> {
         None
     }
+    /// Why the protocol stopped the run early (`Protocol::halted`).
+    fn halted(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Gossip on the fast driver: one byte per node, fully inlined.
@@ -358,6 +362,9 @@ impl<P: Protocol> Run for EventRun<P> {
         let network = &self.network;
         self.protocol
             .consistent(network.states(), &|node| network.is_crashed(node))
+    }
+    fn halted(&self) -> Option<String> {
+        self.protocol.halted()
     }
 }
 

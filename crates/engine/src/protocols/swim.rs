@@ -21,14 +21,19 @@
 use super::membership::{
     HasView, List, Member, SEED, Seen, Shared, bytes, failed_after, generation, stamp,
 };
-use super::membership_spec::{MembershipSpec, changed_members};
+use super::membership_spec::{MembershipSpec, changed_members, sends_per_node};
 use crate::config::Config;
 use crate::drivers::on_events;
 use crate::failures::Delay;
 use crate::protocol::{Datagram, Net, Protocol};
 use crate::report::{Kind, Look, MembershipRound, TICKS_PER_ROUND, Tick};
 use crate::spec::Words;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
+#[cfg(not(target_arch = "wasm32"))]
+use std::collections::HashMap;
+#[cfg(not(target_arch = "wasm32"))]
+use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 
 /// Ticks a member waits for a direct ack before sending ping-reqs, at least (0.3 periods; the
@@ -159,23 +164,77 @@ impl Member for Entry {
 }
 
 /// What a list holds for a member it has no entry of its own for.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 enum Baseline {
     /// No list: the node has not joined.
     #[default]
     Absent,
-    /// The group as formed before the run: every member alive at incarnation 0, but the
-    /// joiner, unknown.
-    Founders { joiner: Option<u32> },
+    /// The group's floor: every member alive at the version the floor holds, but a joiner the
+    /// floor does not know yet.
+    Group(Rc<Floor>),
     /// A newcomer's: nobody.
     Nobody,
 }
 
-/// A member's list: a baseline that every list shares (everyone alive at incarnation 0) and
-/// the entries where this list differs from it, by member: the members it suspects or holds
-/// failed, incarnations raised by a refutation, generations brought by a rejoin. Most runs
-/// change few members, so a list costs memory by its changes, not by N: a group of 10,000
-/// needs no N x N table.
+/// The group's baseline, one for all lists: each member alive at a version (at first
+/// incarnation 0, everyone as the group formed before the run; the joiner unknown). It
+/// advances: once most lists hold a member alive at a newer version, that version becomes the
+/// member's floor and those lists drop their entries (`Swim::fold`), so a refutation that has
+/// spread costs no list anything. A list that still holds the older version (it has not heard
+/// yet, or it is frozen) keeps it as an entry of its own, so no list reads a different entry
+/// after a fold than before. Lists that can no longer change with the group (a crashed node's,
+/// a join-ack's copy in flight) hold a frozen copy instead of the group's floor.
+#[derive(Debug)]
+pub struct Floor {
+    /// Per member: the version it is alive at (`UNKNOWN`: not known, the joiner).
+    versions: Box<[Cell<u64>]>,
+    /// The member the floor does not know, if any (the joiner, until its version is folded).
+    unknown: Cell<Option<u32>>,
+}
+
+/// A floor's version for a member it does not know (no version reaches it: generations are
+/// rounds, incarnations far fewer than 2^32).
+const UNKNOWN: u64 = u64::MAX;
+
+impl Floor {
+    fn new(nodes: u32, joiner: Option<u32>) -> Floor {
+        let floor = Floor {
+            versions: (0..nodes).map(|_| Cell::new(0)).collect(),
+            unknown: Cell::new(joiner),
+        };
+        if let Some(joiner) = joiner {
+            floor.versions[joiner as usize].set(UNKNOWN);
+        }
+        floor
+    }
+
+    /// What a list without an entry of its own holds for `member`.
+    fn entry(&self, member: u32) -> Entry {
+        match self.versions[member as usize].get() {
+            UNKNOWN => Entry::default(),
+            version => Entry {
+                version,
+                ..Entry::founder()
+            },
+        }
+    }
+
+    /// A copy that later folds leave as it is.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn frozen(&self) -> Floor {
+        Floor {
+            versions: self.versions.clone(),
+            unknown: self.unknown.clone(),
+        }
+    }
+}
+
+/// A member's list: a baseline that every list shares (the group's floor, at first everyone
+/// alive at incarnation 0) and the entries where this list differs from it, by member: the
+/// members it suspects or holds failed, incarnations raised by a refutation that has not
+/// spread to most lists yet, generations brought by a rejoin. A list costs memory by its
+/// changes still spreading (and the crashes it knows), not by N: a group of 10,000 needs no
+/// N x N table.
 #[derive(Clone, Debug, Default)]
 pub struct Exceptions {
     baseline: Baseline,
@@ -187,8 +246,8 @@ pub struct Exceptions {
 impl Exceptions {
     /// The baseline's entry for `member`.
     fn base(&self, member: u32) -> Entry {
-        match self.baseline {
-            Baseline::Founders { joiner } if joiner != Some(member) => Entry::founder(),
+        match &self.baseline {
+            Baseline::Group(floor) => floor.entry(member),
             _ => Entry::default(),
         }
     }
@@ -208,9 +267,9 @@ impl Exceptions {
     /// A newcomer's list once the seed's has arrived: the seed's entry for every member the
     /// seed knows (heard now), its own for itself and for the members the seed does not know.
     fn merged(&self, seed: &Exceptions, node: u32, nodes: u32, now: Tick) -> Exceptions {
-        let baseline = match seed.baseline {
-            Baseline::Founders { .. } => seed.baseline,
-            _ => self.baseline,
+        let baseline = match &seed.baseline {
+            Baseline::Group(_) => seed.baseline.clone(),
+            _ => self.baseline.clone(),
         };
         let mut list = Exceptions {
             baseline,
@@ -240,9 +299,9 @@ impl Exceptions {
 impl List for Exceptions {
     type Entry = Entry;
 
-    fn everyone(_nodes: u32, joiner: Option<u32>) -> Exceptions {
+    fn everyone(nodes: u32, joiner: Option<u32>) -> Exceptions {
         Exceptions {
-            baseline: Baseline::Founders { joiner },
+            baseline: Baseline::Group(Rc::new(Floor::new(nodes, joiner))),
             ..Exceptions::default()
         }
     }
@@ -258,7 +317,7 @@ impl List for Exceptions {
     }
 
     fn joined(&self) -> bool {
-        self.baseline != Baseline::Absent
+        !matches!(self.baseline, Baseline::Absent)
     }
 
     fn get(&self, member: u32) -> Entry {
@@ -286,7 +345,7 @@ impl List for Exceptions {
             .map(|(&member, _)| member)
     }
 
-    /// By the exceptions alone: the baseline lists every founder alive.
+    /// By the exceptions alone: the floor lists every member alive but the one it does not know.
     fn all_alive(&self, observer: u32, live: &[bool], members: u32) -> bool {
         let mut listed = 0;
         for (&member, entry) in &self.entries {
@@ -299,11 +358,12 @@ impl List for Exceptions {
             listed += 1;
         }
         let others = members - u32::from(live[observer as usize]);
-        match self.baseline {
-            Baseline::Founders {
-                joiner: Some(joiner),
-            } => joiner == observer || !live[joiner as usize] || self.entries.contains_key(&joiner),
-            Baseline::Founders { joiner: None } => true,
+        match &self.baseline {
+            Baseline::Group(floor) => floor.unknown.get().is_none_or(|unknown| {
+                unknown == observer
+                    || !live[unknown as usize]
+                    || self.entries.contains_key(&unknown)
+            }),
             Baseline::Nobody | Baseline::Absent => listed == others,
         }
     }
@@ -322,45 +382,214 @@ pub struct Node {
 
 /// A member's updates to piggyback, with the sends each has left, kept oldest first so that a
 /// new update is a push and a send touches only the newest few: under loss the buffer holds
-/// thousands, and shifting all of them for every new one took half of a run.
+/// thousands, and shifting all of them for every new one took half of a run. An update that
+/// leaves (replaced, or out of sends) becomes a hole, skipped by sends and swept out once the
+/// holes outnumber a quarter of the updates; an index from member to its newest slot makes a
+/// replacement O(1) instead of a scan of the buffer. The page's wasm, at most 2,000 members and
+/// with a size budget, scans instead of keeping the index: the same slots, the same sends.
 #[derive(Clone, Debug, Default)]
-pub struct Piggyback(Vec<(Update, u32)>);
+pub struct Piggyback {
+    /// Oldest first; a slot with no sends left is a hole.
+    slots: Vec<Slot>,
+    /// Per member with a slot: its newest slot.
+    #[cfg(not(target_arch = "wasm32"))]
+    newest: HashMap<u32, u32, BuildHasherDefault<MemberHasher>>,
+    /// Slots that are holes.
+    holes: usize,
+}
+
+/// An update as the buffer keeps it, 24 bytes (an `Update` and its count would take 32).
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    version: u64,
+    member: u32,
+    /// The member's next older slot (`NO_SLOT`: none), live or a hole.
+    older: u32,
+    /// Sends left (0: a hole); at most λ x 32.
+    left: u16,
+    seen: Seen,
+}
+
+impl Slot {
+    fn update(&self) -> Update {
+        Update {
+            member: self.member,
+            version: self.version,
+            seen: self.seen,
+        }
+    }
+}
+
+const NO_SLOT: u32 = u32::MAX;
+
+/// Bytes of the piggyback index per member it can hold: 9 a bucket, 8 buckets for 7.
+const INDEX_BYTES: u64 = 11;
+
+/// Hashes a member id with one multiplication: the index is rebuilt every run from the run's
+/// own members, so it needs speed, not resistance to chosen keys.
+#[cfg(not(target_arch = "wasm32"))]
+#[derive(Default)]
+pub struct MemberHasher(u64);
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Hasher for MemberHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.write_u32(u32::from(byte));
+        }
+    }
+    fn write_u32(&mut self, member: u32) {
+        self.0 = (self.0 ^ u64::from(member)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
 
 impl Piggyback {
-    /// `update` becomes the newest, sent `sends` times.
+    /// `update` becomes the newest, sent `sends` times (at least once).
     fn push(&mut self, update: Update, sends: u32) {
-        self.0.push((update, sends));
+        debug_assert!(sends > 0 && sends <= u32::from(u16::MAX));
+        let older = self.index(update.member);
+        self.slots.push(Slot {
+            version: update.version,
+            member: update.member,
+            older,
+            left: sends as u16,
+            seen: update.seen,
+        });
     }
 
     /// `update` replaces every older update about its member and becomes the newest.
     fn replace(&mut self, update: Update, sends: u32) {
-        if self.0.iter().any(|(old, _)| old.member == update.member) {
-            self.0.retain(|(old, _)| old.member != update.member);
-        }
+        self.leave(update.member);
         self.push(update, sends);
+        self.sweep();
+    }
+
+    /// Indexes the slot about to be pushed as `member`'s newest; returns its older one.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn index(&mut self, member: u32) -> u32 {
+        let position = self.slots.len() as u32;
+        self.newest.insert(member, position).unwrap_or(NO_SLOT)
+    }
+
+    #[cfg(target_arch = "wasm32")]
+    fn index(&mut self, _member: u32) -> u32 {
+        NO_SLOT
+    }
+
+    /// Every slot of `member` becomes a hole: its chain from the index.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn leave(&mut self, member: u32) {
+        // The member's slots all become holes, so the next one starts a chain of its own.
+        let mut position = self.newest.remove(&member).unwrap_or(NO_SLOT);
+        while position != NO_SLOT {
+            let slot = &mut self.slots[position as usize];
+            if slot.left > 0 {
+                slot.left = 0;
+                self.holes += 1;
+            }
+            position = slot.older;
+        }
+    }
+
+    /// Every slot of `member` becomes a hole: a scan.
+    #[cfg(target_arch = "wasm32")]
+    fn leave(&mut self, member: u32) {
+        for slot in &mut self.slots {
+            if slot.member == member && slot.left > 0 {
+                slot.left = 0;
+                self.holes += 1;
+            }
+        }
+    }
+
+    /// The slot at `position`, `member`'s, left the buffer: its older one becomes the newest.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn unindex(&mut self, member: u32, position: u32, older: u32) {
+        // Only a member's newest slot is indexed; a replaced one left the chain already.
+        if self.newest.get(&member) == Some(&position) {
+            if older == NO_SLOT {
+                self.newest.remove(&member);
+            } else {
+                self.newest.insert(member, older);
+            }
+        }
+    }
+
+    #[cfg(target_arch = "wasm32")]
+    fn unindex(&mut self, _member: u32, _position: u32, _older: u32) {}
+
+    /// Bytes its slots and its index hold (a hash table's buckets: a member, a slot and a
+    /// control byte, at most 8 for 7 it can hold).
+    #[cfg(not(target_arch = "wasm32"))]
+    fn bytes(&self) -> u64 {
+        let slots = (self.slots.capacity() * std::mem::size_of::<Slot>()) as u64;
+        slots + self.newest.capacity() as u64 * INDEX_BYTES
+    }
+
+    /// Updates waiting to be sent.
+    pub fn len(&self) -> usize {
+        self.slots.len() - self.holes
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// Copies up to `slots.len()` updates, newest first, into `slots`, spends one send of each,
     /// drops those with none left, and returns how many it copied. Only the copied ones change:
     /// every other update has a send left.
     fn take(&mut self, slots: &mut [Update]) -> usize {
-        let count = slots.len().min(self.0.len());
-        let start = self.0.len() - count;
-        for (slot, (update, left)) in slots.iter_mut().zip(self.0[start..].iter_mut().rev()) {
-            *slot = *update;
-            *left -= 1;
-        }
-        if self.0[start..].iter().any(|&(_, left)| left == 0) {
-            let mut index = start;
-            while index < self.0.len() {
-                if self.0[index].1 == 0 {
-                    self.0.remove(index);
-                } else {
-                    index += 1;
-                }
+        let mut count = 0;
+        let mut position = self.slots.len();
+        while count < slots.len() && position > 0 {
+            position -= 1;
+            let slot = &mut self.slots[position];
+            if slot.left == 0 {
+                continue;
             }
+            slots[count] = slot.update();
+            slot.left -= 1;
+            self.holes += usize::from(slot.left == 0);
+            count += 1;
         }
+        // Holes at the newest end go at once (the next push takes their place).
+        while let Some(&last) = self.slots.last()
+            && last.left == 0
+        {
+            self.slots.pop();
+            self.holes -= 1;
+            self.unindex(last.member, self.slots.len() as u32, last.older);
+        }
+        self.sweep();
         count
+    }
+
+    /// Sweeps the holes out once they are over a quarter of the slots (and more than a few),
+    /// keeping the order; rebuilds the index.
+    fn sweep(&mut self) {
+        if self.holes <= 16 || 4 * self.holes <= self.slots.len() {
+            return;
+        }
+        let slots = std::mem::take(&mut self.slots);
+        #[cfg(not(target_arch = "wasm32"))]
+        self.newest.clear();
+        self.holes = 0;
+        for slot in slots.into_iter().filter(|slot| slot.left > 0) {
+            self.push(slot.update(), u32::from(slot.left));
+        }
+    }
+}
+
+impl Node {
+    /// Bytes its list's entries, its piggyback buffer and its suspicions hold.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn bytes(&self) -> u64 {
+        self.view.entries.len() as u64 * EXCEPTION_BYTES
+            + self.updates.bytes()
+            + (self.suspects.capacity() * 4) as u64
     }
 }
 
@@ -386,9 +615,278 @@ pub enum Timer {
 pub struct Swim {
     pub shared: Shared,
     pub timing: Timing,
+    /// The group's floor and the work of advancing it (not in the page's wasm).
+    #[cfg(not(target_arch = "wasm32"))]
+    folding: RefCell<Folding>,
+    /// Bytes all lists, piggyback buffers and suspicions together may take (`list_budget`).
+    /// The page's wasm runs at most 2,000 members, within the bound, and does not check it.
+    #[cfg(not(target_arch = "wasm32"))]
+    budget: u64,
+    /// Why the run stopped early: its lists outgrew `budget`.
+    halted: RefCell<Option<String>>,
+}
+
+/// The group's floor, a frozen copy of it while no fold has changed it (lists that stop
+/// changing share one), and room to count each member's entries.
+#[cfg(not(target_arch = "wasm32"))]
+#[derive(Default)]
+struct Folding {
+    current: Option<Rc<Floor>>,
+    frozen: Option<Rc<Floor>>,
+    tally: Vec<Tally>,
+    /// Rounds until the next pass, and the gap after it: a pass that frees little (lists
+    /// that disagree, as under heavy loss) doubles the gap, up to `MAX_GAP`; one that frees
+    /// much resets it. When a pass runs changes nothing a run does, only its memory and time.
+    wait: u32,
+    gap: u32,
+}
+
+/// The most rounds between two passes of the fold.
+#[cfg(not(target_arch = "wasm32"))]
+const MAX_GAP: u32 = 16;
+
+/// Over the lists on the group's floor, for one member: how many hold an entry for it, the
+/// newest version one holds it alive at, how many hold exactly that (and may drop it), and
+/// whether the floor takes that version now.
+#[cfg(not(target_arch = "wasm32"))]
+#[derive(Clone, Copy, Debug, Default)]
+struct Tally {
+    listed: u32,
+    version: u64,
+    agree: u32,
+    fold: bool,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Folding {
+    /// The floor as it is now, for a list that must not see later folds.
+    fn frozen(&mut self, current: &Floor) -> Rc<Floor> {
+        Rc::clone(self.frozen.get_or_insert_with(|| Rc::new(current.frozen())))
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+/// The members `node` suspects but lists alive (a newcomer whose seed's list said so): their
+/// entries keep the tick their suspicion is timed from, so they stay.
+fn pinned(node: &Node) -> Vec<u32> {
+    node.suspects
+        .iter()
+        .copied()
+        .filter(|member| {
+            node.view
+                .entries
+                .get(member)
+                .is_some_and(|entry| entry.seen == Seen::Alive)
+        })
+        .collect()
 }
 
 impl Swim {
+    pub fn new(shared: Shared, timing: Timing, budget: u64) -> Swim {
+        #[cfg(target_arch = "wasm32")]
+        let _ = budget;
+        Swim {
+            shared,
+            timing,
+            #[cfg(not(target_arch = "wasm32"))]
+            folding: RefCell::default(),
+            #[cfg(not(target_arch = "wasm32"))]
+            budget,
+            halted: RefCell::default(),
+        }
+    }
+
+    /// Stops the run if the lists, piggyback buffers and suspicions of all nodes together take
+    /// more than the budget the memory estimate counted (loss or a partition can make members
+    /// change faster than the changes spread: then no bound short of N x N holds). Reads only:
+    /// a run within its budget plays exactly as without the check. O(N).
+    #[cfg(not(target_arch = "wasm32"))]
+    fn over_budget(&self, net: &impl Net<Self>) -> bool {
+        if self.halted.borrow().is_some() {
+            return true;
+        }
+        let bytes: u64 = (0..net.nodes()).map(|node| net.state(node).bytes()).sum();
+        if bytes <= self.budget {
+            return false;
+        }
+        *self.halted.borrow_mut() = Some(format!(
+            "swim stopped at period {}: its lists and piggybacked updates outgrew the {} its memory estimate allows ({} now: changes pile up faster than the lists come to agree, as under heavy loss, a long partition or many crashes): lower nodes, loss, crashes or periods",
+            net.round(),
+            crate::params::bytes_text(self.budget),
+            crate::params::bytes_text(bytes)
+        ));
+        true
+    }
+
+    /// Advances the group's floor, between two rounds: every member that more lists on the
+    /// floor hold alive at one newer version than lists hold nothing for it gets that version as
+    /// its floor; the lists holding exactly that drop their entry, the lists holding nothing
+    /// get the old floor's as an entry of their own, every other entry stays. So every list
+    /// reads the same entry for every member after a fold as before (the run does not change),
+    /// and the entries of all lists together only shrink. Before that, a live list on another
+    /// floor (a node back with its state, a newcomer that took its seed's list) moves to the
+    /// group's, keeping as entries where the two differ; a crashed node's list, which can no
+    /// longer hear, keeps the floor as it was (a frozen copy), so it never holds a version it
+    /// has not heard. O(N + the entries of all lists). The page's wasm (at most 2,000 members,
+    /// within the bound `list_budget` proves, and with a size budget) leaves the floor as it is.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn fold(&self, net: &mut impl Net<Self>) {
+        let mut folding = self.folding.borrow_mut();
+        let Some(current) = folding.current.clone() else {
+            return;
+        };
+        if folding.wait > 0 {
+            folding.wait -= 1;
+            return;
+        }
+        let nodes = net.nodes();
+        let on_current = |view: &Exceptions| matches!(&view.baseline, Baseline::Group(floor) if Rc::ptr_eq(floor, &current));
+        for node in 0..nodes {
+            if net.is_crashed(node) {
+                continue;
+            }
+            let view = &mut net.state_mut(node).view;
+            let Baseline::Group(floor) = &view.baseline else {
+                continue;
+            };
+            if Rc::ptr_eq(floor, &current) {
+                continue;
+            }
+            let floor = Rc::clone(floor);
+            for member in 0..nodes {
+                let (was, is) = (floor.entry(member), current.entry(member));
+                if (was.version, was.seen) != (is.version, is.seen) {
+                    view.entries.entry(member).or_insert(was);
+                }
+            }
+            view.baseline = Baseline::Group(Rc::clone(&current));
+        }
+        let mut tally = std::mem::take(&mut folding.tally);
+        tally.clear();
+        tally.resize(nodes as usize, Tally::default());
+        let (mut lists, mut entries) = (0, 0);
+        for node in 0..nodes {
+            let state = net.state(node);
+            if net.is_crashed(node) || !on_current(&state.view) {
+                continue;
+            }
+            lists += 1;
+            entries += state.view.entries.len();
+            let pinned = pinned(state);
+            for (&member, entry) in &state.view.entries {
+                let tally = &mut tally[member as usize];
+                tally.listed += 1;
+                if entry.seen != Seen::Alive || pinned.contains(&member) {
+                    continue;
+                }
+                if tally.agree == 0 || entry.version > tally.version {
+                    (tally.version, tally.agree) = (entry.version, 1);
+                } else if entry.version == tally.version {
+                    tally.agree += 1;
+                }
+            }
+        }
+        // Lists that hold nothing for a member take the old floor's entry when it moves.
+        let mut copied = Vec::new();
+        for (member, tally) in tally.iter_mut().enumerate() {
+            if tally.agree == 0 {
+                continue;
+            }
+            let moves = current.versions[member].get() != tally.version;
+            let empty = if moves { lists - tally.listed } else { 0 };
+            tally.fold = tally.agree > empty;
+            if tally.fold && moves && empty > 0 {
+                copied.push(member as u32);
+            }
+        }
+        let folded: Vec<u32> = (0..nodes)
+            .filter(|&member| tally[member as usize].fold)
+            .collect();
+        let mut dropped = 0;
+        if !folded.is_empty() {
+            #[cfg(test)]
+            tests::FOLDED.with(|any| any.set(true));
+            for node in 0..nodes {
+                if !net.is_crashed(node) || !on_current(&net.state(node).view) {
+                    continue;
+                }
+                let frozen = folding.frozen(&current);
+                net.state_mut(node).view.baseline = Baseline::Group(frozen);
+            }
+            for node in 0..nodes {
+                if net.is_crashed(node) || !on_current(&net.state(node).view) {
+                    continue;
+                }
+                let pinned = pinned(net.state(node));
+                let view = &mut net.state_mut(node).view;
+                for &member in &copied {
+                    view.entries
+                        .entry(member)
+                        .or_insert_with(|| current.entry(member));
+                }
+                let before = view.entries.len();
+                let drops = |member: u32, entry: &Entry| {
+                    let tally = &tally[member as usize];
+                    tally.fold
+                        && entry.seen == Seen::Alive
+                        && entry.version == tally.version
+                        && !pinned.contains(&member)
+                };
+                // A few folded members are looked up; many, a pass over the list.
+                if folded.len() * 8 < view.entries.len() {
+                    for &member in &folded {
+                        if view
+                            .entries
+                            .get(&member)
+                            .is_some_and(|entry| drops(member, entry))
+                        {
+                            view.entries.remove(&member);
+                        }
+                    }
+                } else {
+                    view.entries.retain(|&member, entry| !drops(member, entry));
+                }
+                dropped += before - view.entries.len();
+            }
+            for (member, tally) in tally.iter().enumerate() {
+                if tally.fold {
+                    current.versions[member].set(tally.version);
+                    if current.unknown.get() == Some(member as u32) {
+                        current.unknown.set(None);
+                    }
+                }
+            }
+            folding.frozen = None;
+        }
+        folding.tally = tally;
+        folding.gap = if 8 * dropped >= entries {
+            1
+        } else {
+            (2 * folding.gap).clamp(1, MAX_GAP)
+        };
+        folding.wait = folding.gap - 1;
+    }
+
+    /// A list as it is now, for a join-ack, on a floor later folds leave as it is.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn snapshot(&self, view: &Exceptions) -> Exceptions {
+        let mut list = view.clone();
+        let mut folding = self.folding.borrow_mut();
+        if let (Baseline::Group(floor), Some(current)) = (&list.baseline, &folding.current)
+            && Rc::ptr_eq(floor, current)
+        {
+            let current = Rc::clone(current);
+            list.baseline = Baseline::Group(folding.frozen(&current));
+        }
+        list
+    }
+
+    /// A list as it is now, for a join-ack (the page's wasm does not fold).
+    #[cfg(target_arch = "wasm32")]
+    fn snapshot(&self, view: &Exceptions) -> Exceptions {
+        view.clone()
+    }
+
     /// Sends piggyback a new update this many times.
     fn sends(&self, nodes: u32) -> u32 {
         LAMBDA * (32 - nodes.leading_zeros())
@@ -416,7 +914,7 @@ impl Swim {
         };
         body.count = net.state_mut(from).updates.take(&mut body.updates) as _;
         if kind == JOIN_ACK {
-            body.list = Some(Rc::new(net.state(from).view.clone()));
+            body.list = Some(Rc::new(self.snapshot(&net.state(from).view)));
         }
         let extra = match kind {
             PING_REQ => bytes::TARGET,
@@ -563,6 +1061,27 @@ impl Protocol for Swim {
 
     fn start(&self, net: &mut impl Net<Self>) {
         self.shared.start(net);
+        // Every founder's list is on one floor, the group's (node 0 is never the joiner).
+        #[cfg(not(target_arch = "wasm32"))]
+        if let Baseline::Group(floor) = &net.state(SEED).view.baseline {
+            self.folding.borrow_mut().current = Some(Rc::clone(floor));
+        }
+    }
+
+    /// The floor advances between rounds; then every live member's period, in node order
+    /// (none once the lists have outgrown their budget: the run stops).
+    fn on_round(&self, net: &mut impl Net<Self>) {
+        #[cfg(not(target_arch = "wasm32"))]
+        self.fold(net);
+        #[cfg(not(target_arch = "wasm32"))]
+        if self.over_budget(net) {
+            return;
+        }
+        for node in 0..net.nodes() {
+            if !net.is_crashed(node) {
+                self.on_period(net, node);
+            }
+        }
     }
 
     fn on_period(&self, net: &mut impl Net<Self>, node: u32) {
@@ -723,6 +1242,10 @@ impl Protocol for Swim {
         }
     }
 
+    fn halted(&self) -> Option<String> {
+        self.halted.borrow().clone()
+    }
+
     fn timer_name(&self, timer: &Timer) -> &'static str {
         match timer {
             Timer::PingTimeout(_) => "ping timeout",
@@ -754,13 +1277,64 @@ impl Protocol for Swim {
 /// and its 16-byte entry, 232 bytes) and is at least 5 full, with a share of its parent's.
 pub const EXCEPTION_BYTES: u64 = 64;
 
-/// A node's state without its list's entries, and per member that can change (all of them
-/// under loss, delay or partitions; else the crashed and the joiner): an exception, an update
-/// to piggyback (in a vector that may have doubled) and a suspicion.
+/// Bytes a list, a piggyback buffer and the suspicions take per member that can change, at
+/// most: an exception; the buffer's slots (one live per member, holes at most a quarter of the
+/// slots, a vector that may have doubled: 3 per member) and its index (a member per slot, in a
+/// table that may have doubled: 3 per member); a suspicion in a vector that may have doubled.
+const CHANGE_BYTES: u64 = EXCEPTION_BYTES + 3 * SLOT_BYTES + 3 * INDEX_BYTES + 2 * 4;
+const SLOT_BYTES: u64 = std::mem::size_of::<Slot>() as u64;
+/// What a buffer holds whatever its members: the holes swept only past 16, the pushes of one
+/// datagram, a first allocation.
+const BUFFER_FLOOR: u64 = 64 * SLOT_BYTES + 32 * INDEX_BYTES;
+
+/// Above the page's sizes, the most all lists, buffers and suspicions of a run may take
+/// together: where changes cannot be bounded in advance (loss, delay, partitions), a run that
+/// outgrows it stops with a message instead of exhausting memory.
+pub const LIST_BUDGET: u64 = 512 << 20;
+
+/// What the estimate counted per member that can change before lists had a budget (an
+/// exception, two 24-byte updates and two suspicions): a run it accepted then keeps that
+/// allowance, where it is over `LIST_BUDGET` (N up to about 4,000 with loss).
+const EARLIER_CHANGE_BYTES: u64 = 120;
+
+/// Bytes all lists, piggyback buffers and suspicions may take: every member that can change
+/// (`changed_members`) in every list, a bound that holds whatever the run does; above the
+/// page's N, at most the larger of `LIST_BUDGET` and the allowance such a run had before
+/// (where the CLI's memory took it), enforced while the run plays (`Swim::over_budget`).
+pub fn list_budget(config: &Config) -> u64 {
+    let nodes = u64::from(config.nodes);
+    let changed = changed_members(config);
+    let bound = nodes * (BUFFER_FLOOR + changed * CHANGE_BYTES);
+    if config.nodes <= super::membership_spec::PAGE_NODES {
+        return bound;
+    }
+    let earlier = nodes * changed * EARLIER_CHANGE_BYTES;
+    let earlier = if earlier <= crate::config::limits::CLI_MEMORY {
+        earlier
+    } else {
+        0
+    };
+    bound.min(LIST_BUDGET.max(earlier))
+}
+
+/// A member's count in the fold's tally: a version and three counts.
+const TALLY_BYTES: u64 = 24;
+
+/// A node's state and its share of `list_budget`; the group's floor, the fold's tally (a
+/// version and three counts a member) and the frozen floors (one per crash round and join, at
+/// most 16); where the budget is enforced rather than a bound, the updates one round can add
+/// past it before the check stops the run (each datagram's piggybacked updates, a change each).
 fn node_bytes(config: &Config) -> u64 {
-    let update = std::mem::size_of::<(Update, u32)>() as u64;
-    std::mem::size_of::<Node>() as u64
-        + changed_members(config) * (EXCEPTION_BYTES + 2 * update + 2 * 4)
+    let nodes = u64::from(config.nodes);
+    let floors = 8 * 17 + TALLY_BYTES;
+    let budget = list_budget(config);
+    let enforced = budget < nodes * (BUFFER_FLOOR + changed_members(config) * CHANGE_BYTES);
+    let one_round = if enforced {
+        sends_per_node(config) * PIGGYBACK as u64 * CHANGE_BYTES
+    } else {
+        0
+    };
+    std::mem::size_of::<Node>() as u64 + budget.div_ceil(nodes) + floors + one_round
 }
 
 pub static SPEC: MembershipSpec = MembershipSpec {
@@ -788,14 +1362,15 @@ pub static SPEC: MembershipSpec = MembershipSpec {
     source: "theory.md section 10: first detection after e / (e - 1) periods on average, whatever N (Das et al. 2002)",
     build: |config| {
         on_events(
-            Swim {
-                shared: super::membership::Shared::new(config.membership, config.nodes),
-                timing: Timing::of(if config.has_delay() {
+            Swim::new(
+                super::membership::Shared::new(config.membership, config.nodes),
+                Timing::of(if config.has_delay() {
                     config.delay
                 } else {
                     Delay::None
                 }),
-            },
+                list_budget(config),
+            ),
             config,
         )
     },
@@ -825,7 +1400,11 @@ static WORDS: Words = Words {
 
 #[cfg(test)]
 mod tests {
-    use super::{Piggyback, Seen, Update};
+    use super::{Piggyback, Seen, Shared, Swim, Timing, Update};
+    use crate::config::Config;
+    use crate::drivers::on_events;
+    use crate::protocols::Mode;
+    use crate::simulation::Simulation;
 
     fn about(member: u32, version: u64) -> Update {
         Update {
@@ -853,5 +1432,225 @@ mod tests {
         assert_eq!(buffer.take(&mut slots), 1);
         assert_eq!(slots[0], about(0, 0));
         assert_eq!(buffer.take(&mut slots), 0);
+    }
+
+    /// The buffer as a plain vector, oldest first, every change a scan: what the index must
+    /// reproduce exactly.
+    #[derive(Default)]
+    struct Scanned(Vec<(Update, u32)>);
+
+    impl Scanned {
+        fn push(&mut self, update: Update, sends: u32) {
+            self.0.push((update, sends));
+        }
+        fn replace(&mut self, update: Update, sends: u32) {
+            self.0.retain(|(old, _)| old.member != update.member);
+            self.push(update, sends);
+        }
+        fn take(&mut self, slots: &mut [Update]) -> usize {
+            let count = slots.len().min(self.0.len());
+            let start = self.0.len() - count;
+            for (slot, (update, left)) in slots.iter_mut().zip(self.0[start..].iter_mut().rev()) {
+                *slot = *update;
+                *left -= 1;
+            }
+            self.0.retain(|&(_, left)| left > 0);
+            count
+        }
+    }
+
+    #[test]
+    fn the_indexed_buffer_sends_what_a_scanned_one_sends() {
+        use crate::rng::{Rng, Stream};
+        for seed in 0..20 {
+            let mut rng = Rng::new(seed, Stream::Gossip);
+            let (mut indexed, mut scanned) = (Piggyback::default(), Scanned::default());
+            // Few members, so replacements, duplicates and holes are frequent.
+            let members = 2 + rng.below(40);
+            for step in 0..5_000u64 {
+                let update = about(rng.below(members), step);
+                match rng.below(10) {
+                    0..=4 => {
+                        let sends = 1 + rng.below(12);
+                        indexed.replace(update, sends);
+                        scanned.replace(update, sends);
+                    }
+                    5 => {
+                        indexed.push(update, 1);
+                        scanned.push(update, 1);
+                    }
+                    _ => {
+                        let room = 1 + rng.below(6) as usize;
+                        let (mut ours, mut theirs) =
+                            ([Update::default(); 6], [Update::default(); 6]);
+                        let count = indexed.take(&mut ours[..room]);
+                        assert_eq!(
+                            count,
+                            scanned.take(&mut theirs[..room]),
+                            "seed {seed}, step {step}"
+                        );
+                        assert_eq!(ours[..count], theirs[..count], "seed {seed}, step {step}");
+                    }
+                }
+                assert_eq!(indexed.len(), scanned.0.len(), "seed {seed}, step {step}");
+            }
+        }
+    }
+
+    /// A run of `config` on a `Swim` whose floor never advances (`folds` false) or advances as
+    /// it does in every run, with a budget for its lists.
+    fn simulation(config: &Config, folds: bool, budget: u64) -> Simulation {
+        config.validate().expect("a valid configuration");
+        let swim = Swim::new(
+            Shared::new(config.membership, config.nodes),
+            Timing::of(config.delay),
+            budget,
+        );
+        #[cfg(not(target_arch = "wasm32"))]
+        if !folds {
+            swim.folding.borrow_mut().wait = u32::MAX;
+        }
+        #[cfg(target_arch = "wasm32")]
+        let _ = folds;
+        Simulation::around(on_events(swim, config), config.clone(), true)
+    }
+
+    fn config(nodes: u32, settings: &[(&str, &str)]) -> Config {
+        let mut config = Config {
+            nodes,
+            mode: Mode::Swim,
+            seed: 11,
+            ..Config::default()
+        };
+        for (key, value) in settings {
+            config.set(key, value).expect("a valid setting");
+        }
+        config
+    }
+
+    /// The floor advances only where no list reads a different entry afterwards: every round's
+    /// report (each datagram, each view of every member, every figure) is the same as a run
+    /// whose lists never drop an entry, under loss, delay, burst loss, crashes, a join and
+    /// partitions, and with nodes crashed and brought back with their lists or without, where
+    /// lists disagree, freeze and catch up.
+    #[test]
+    fn advancing_the_floor_changes_nothing_a_run_shows() {
+        let cases: &[(u32, &[(&str, &str)])] = &[
+            (40, &[("loss", "0.2"), ("periods", "150")]),
+            (
+                60,
+                &[
+                    ("loss", "0.1"),
+                    ("join_at", "20"),
+                    ("crash_at", "10:0.1,40:0.1"),
+                ],
+            ),
+            (50, &[("delay", "exp:1"), ("loss", "0.1"), ("join_at", "5")]),
+            (
+                50,
+                &[("burst", "0.05:0.3"), ("loss", "0.6"), ("suspicion", "2")],
+            ),
+            (
+                60,
+                &[
+                    ("partition", "10:half:40"),
+                    ("loss", "0.05"),
+                    ("ping_req", "1"),
+                ],
+            ),
+            (30, &[("crash", "0.2"), ("loss", "0.3"), ("suspicion", "0")]),
+        ];
+        for &(nodes, settings) in cases {
+            let config = config(nodes, settings);
+            let (mut folded, mut kept) = (
+                simulation(&config, true, u64::MAX),
+                simulation(&config, false, u64::MAX),
+            );
+            let mut rounds = 0;
+            loop {
+                // A node crashed by hand comes back with its list (on a frozen floor), another
+                // without (it rejoins through the seed).
+                for simulation in [&mut folded, &mut kept] {
+                    match rounds {
+                        12 => assert!(simulation.crash(5) && simulation.crash(7)),
+                        30 => assert!(simulation.recover(5, true)),
+                        35 => assert!(simulation.recover(7, false)),
+                        _ => {}
+                    }
+                }
+                let (ours, theirs) = (folded.step(), kept.step());
+                assert_eq!(
+                    format!("{ours:?}"),
+                    format!("{theirs:?}"),
+                    "{settings:?}, round {rounds}"
+                );
+                let Some(report) = ours else { break };
+                rounds = report.round;
+            }
+            assert_eq!(rounds, config.membership.periods, "{settings:?}");
+            // The floor did advance: the run is not the same only because nothing folded.
+            let folding = folded_floor(&folded);
+            assert!(folding, "{settings:?}: the floor never advanced");
+        }
+    }
+
+    thread_local! {
+        /// Set when a fold moved some member's floor on this thread.
+        pub static FOLDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+
+    /// Whether `simulation`'s run (the last on this thread to fold) moved a member's floor.
+    fn folded_floor(simulation: &Simulation) -> bool {
+        simulation.membership().is_some() && FOLDED.with(|folded| folded.replace(false))
+    }
+
+    /// A run whose lists outgrow their budget stops at the start of the round where the check
+    /// finds it (that round plays no period), with one line that says why; until then it is the
+    /// run without a budget.
+    #[test]
+    #[cfg(not(target_arch = "wasm32"))]
+    fn lists_past_their_budget_stop_the_run_with_a_message() {
+        let config = config(300, &[("loss", "0.3")]);
+        let mut free = simulation(&config, true, u64::MAX);
+        let mut tight = simulation(&config, true, 2 << 20);
+        let mut played = Vec::new();
+        while let Some(report) = tight.step() {
+            played.push(format!("{report:?}"));
+        }
+        let stopped = played.len() as u32;
+        assert!(
+            stopped > 1 && stopped < config.membership.periods,
+            "{stopped}"
+        );
+        for (round, ours) in played[..played.len() - 1].iter().enumerate() {
+            let theirs = format!("{:?}", free.step().expect("a round"));
+            assert!(*ours == theirs, "round {} differs", round + 1);
+        }
+        let message = tight.halted().expect("the run outgrew 2 MB");
+        assert!(
+            message.contains("outgrew") && message.contains("2 MB") && !message.contains('\n'),
+            "{message}"
+        );
+        assert!(free.step().is_some(), "the run without a budget goes on");
+    }
+
+    /// The lists' budget: the proven bound up to the page's N; above it, 512 MB, or the
+    /// allowance a run the CLI took before lists had a budget had, whichever is larger; every
+    /// such configuration is accepted.
+    #[test]
+    fn the_lists_budget_is_the_bound_or_what_the_cli_allowed() {
+        use super::{BUFFER_FLOOR, CHANGE_BYTES, LIST_BUDGET, list_budget};
+        let page = config(2_000, &[("loss", "0.05")]);
+        assert_eq!(
+            list_budget(&page),
+            2_000 * (BUFFER_FLOOR + 2_000 * CHANGE_BYTES)
+        );
+        let earlier = config(4_000, &[("loss", "0.2")]);
+        assert_eq!(list_budget(&earlier), 4_000 * 4_000 * 120);
+        let large = config(10_000, &[("loss", "0.05")]);
+        assert_eq!(list_budget(&large), LIST_BUDGET);
+        for config in [page, earlier, large] {
+            config.validate().expect("accepted");
+        }
     }
 }
