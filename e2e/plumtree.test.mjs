@@ -41,13 +41,24 @@ test('?mode=plumtree floods, prunes to a tree drawn solid over dashed lazy links
   await lab.page.close();
 });
 
+/** Waits until the stage has drawn the overlay's links (a frame after the page opens). */
+async function overlayDrawn(lab) {
+  await lab.page.waitForFunction(() => {
+    const stage = document.querySelector('[data-testid="stage"]');
+    return Number(stage?.getAttribute('data-links-solid')) + Number(stage?.getAttribute('data-links-dashed')) > 0;
+  });
+}
+
 test('the first rounds: every link eager, then PRUNEs turn links dashed', async () => {
   const lab = await openLab(`?${QUERY}&round=1`);
   assert.equal(await lab.number('round'), 1);
+  await overlayDrawn(lab);
   assert.equal(await links(lab, 'dashed'), 0, 'every link starts eager');
   const eager = await links(lab, 'solid');
   assert.ok(eager > 39);
   const later = await openLab(`?${QUERY}&round=8`);
+  assert.equal(await later.number('round'), 8);
+  await overlayDrawn(later);
   assert.equal(await links(later, 'solid') + await links(later, 'dashed'), eager, 'the same overlay');
   assert.ok(await links(later, 'dashed') > 0);
   await lab.page.close();
