@@ -390,6 +390,8 @@ pub struct EventNetwork<P: Protocol> {
     periods: Option<Periods>,
     /// The round begun and not yet ended (`step_within`).
     part: Option<Part>,
+    /// What the round under way has counted so far.
+    part_counters: Counters,
 }
 
 // async-racks: asynchronous periods.
@@ -490,6 +492,7 @@ impl<P: Protocol> EventNetwork<P> {
             in_flight: 0,
             periods: None,
             part: None,
+            part_counters: Counters::default(),
         }
     }
 
@@ -556,7 +559,8 @@ impl<P: Protocol> EventNetwork<P> {
 
     /// Lets the protocol set its first timers (before round 1).
     pub fn start(&mut self, protocol: &P, rng: &mut Rng) {
-        let mut context = Context::new(protocol, self, rng, None, Counters::default());
+        let mut counters = Counters::default();
+        let mut context = Context::new(protocol, self, rng, None, &mut counters);
         protocol.start(&mut context);
     }
 
@@ -730,8 +734,12 @@ impl<P: Protocol> EventNetwork<P> {
         mut recording: Option<&mut Recording>,
         budget: u64,
     ) -> Option<(usize, Counters)> {
+        let mut counters = Counters::default();
         let part = match self.part.take() {
-            Some(part) => part,
+            Some(part) => {
+                counters = std::mem::take(&mut self.part_counters);
+                part
+            }
             None => {
                 self.round += 1;
                 let start = round_start(self.round);
@@ -745,14 +753,21 @@ impl<P: Protocol> EventNetwork<P> {
                 self.begin(
                     protocol,
                     rng,
-                    recording.as_deref_mut(),
+                    (recording.as_deref_mut(), &mut counters),
                     (first_new, start, end),
                 )
             }
         };
-        let part = self.play(protocol, rng, recording.as_deref_mut(), part, budget);
+        let part = self.play(
+            protocol,
+            rng,
+            (recording.as_deref_mut(), &mut counters),
+            part,
+            budget,
+        );
         if !part.ended {
             self.part = Some(part);
+            self.part_counters = counters;
             return None;
         }
         if let Some(recording) = recording {
@@ -771,7 +786,7 @@ impl<P: Protocol> EventNetwork<P> {
                 );
             }
         }
-        Some((part.first_new, part.counters.complete(P::PAYLOAD_KINDS)))
+        Some((part.first_new, counters.complete(P::PAYLOAD_KINDS)))
     }
 
     /// Whether a round has begun and not ended (`step_within` ran out of budget).
@@ -785,13 +800,13 @@ impl<P: Protocol> EventNetwork<P> {
         &mut self,
         protocol: &P,
         rng: &mut Rng,
-        recorder: Option<&mut Recording>,
+        (recorder, counters): (Option<&mut Recording>, &mut Counters),
         (first_new, start, end): (usize, Tick, Tick),
     ) -> Part {
         let delayed = !self.links.delay.is_zero();
         let crashed = std::mem::take(&mut self.crashed_since);
         let recovered = std::mem::take(&mut self.recovered_since);
-        let mut context = Context::new(protocol, self, rng, recorder, Counters::default());
+        let mut context = Context::new(protocol, self, rng, recorder, counters);
         // The protocol hears of crashes and recoveries first (a node down again is not told
         // it came back).
         for node in crashed {
@@ -805,7 +820,6 @@ impl<P: Protocol> EventNetwork<P> {
         let mut part = Part {
             first_new,
             end,
-            counters: Counters::default(),
             ended: false,
         };
         // Delays: datagrams due exactly at the round's first tick arrive before the round's
@@ -827,7 +841,6 @@ impl<P: Protocol> EventNetwork<P> {
             let network = &context.network;
             if P::EVERY_ROUND && !P::STOPS && network.informed_live == network.live {
                 context.network.order_at_round_start = context.network.order.len();
-                part.counters = context.counters;
                 part.ended = true;
                 return part;
             }
@@ -837,7 +850,6 @@ impl<P: Protocol> EventNetwork<P> {
         if P::EVERY_ROUND && context.network.periods.is_none() {
             protocol.on_round(&mut context);
         }
-        part.counters = context.counters;
         part
     }
 
@@ -846,14 +858,14 @@ impl<P: Protocol> EventNetwork<P> {
         &mut self,
         protocol: &P,
         rng: &mut Rng,
-        recorder: Option<&mut Recording>,
+        (recorder, counters): (Option<&mut Recording>, &mut Counters),
         mut part: Part,
         budget: u64,
     ) -> Part {
         if part.ended {
             return part;
         }
-        let mut context = Context::new(protocol, self, rng, recorder, part.counters);
+        let mut context = Context::new(protocol, self, rng, recorder, counters);
         let end = part.end;
         let mut work = 0u64;
         let mut sent = context.counters.by_kind.iter().sum::<u64>();
@@ -879,18 +891,17 @@ impl<P: Protocol> EventNetwork<P> {
                 sent = now_sent;
             }
         }
-        part.counters = context.counters;
         part
     }
 }
 
-/// A round under way: where it started in the informed order, when it ends, what it has
-/// counted so far, and whether it has ended.
+/// A round under way: where it started in the informed order, when it ends, and whether it
+/// has ended. (What it has counted stays with the network, `part_counters`: a round runs a
+/// million times at N = 10^6 for centralized, and copying the counters costs there.)
 #[derive(Clone, Copy, Debug)]
 struct Part {
     first_new: usize,
     end: Tick,
-    counters: Counters,
     ended: bool,
 }
 
@@ -908,7 +919,8 @@ struct Context<'a, 'r, P: Protocol> {
     network: &'a mut EventNetwork<P>,
     rng: &'a mut Rng,
     recorder: Option<&'r mut Recording>,
-    counters: Counters,
+    /// The round's counters, kept by the caller: a round played in parts counts on.
+    counters: &'a mut Counters,
     hop: u8,
     taught: bool,
     /// The kind of the datagram being delivered, if any (a repair's lessons count as repaired).
@@ -921,7 +933,7 @@ impl<'a, 'r, P: Protocol> Context<'a, 'r, P> {
         network: &'a mut EventNetwork<P>,
         rng: &'a mut Rng,
         recorder: Option<&'r mut Recording>,
-        counters: Counters,
+        counters: &'a mut Counters,
     ) -> Self {
         Context {
             protocol,
