@@ -997,7 +997,7 @@ impl<'a, 'r, P: Protocol> Context<'a, 'r, P> {
                 .partitions
                 .blocks(self.network.round, from, to, nodes, racks.racks);
         let lost = lost && !cut;
-        let counters = &mut self.counters;
+        let counters = &mut *self.counters;
         counters.lost += u64::from(lost);
         counters.partitioned += u64::from(cut);
         counters.through_core += u64::from(racks.crosses(from, to, nodes));
@@ -1316,7 +1316,7 @@ impl<P: Protocol> Net<P> for Context<'_, '_, P> {
     }
 
     fn count_copies(&mut self, kind: KindId, copies: Copies) {
-        let counters = &mut self.counters;
+        let counters = &mut *self.counters;
         counters.by_kind[kind as usize % MAX_KINDS] += copies.sent;
         counters.lost += copies.lost;
         counters.partitioned += copies.partitioned;
