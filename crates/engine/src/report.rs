@@ -87,14 +87,13 @@ pub struct Counters {
 impl Counters {
     /// Fills `datagrams`, `payload` and `control` from the per-kind counts, which are all the
     /// drivers count per datagram (fewer live counters in the hot loop).
-    pub fn complete(mut self, payload_kinds: u8) -> Counters {
+    pub fn complete(&mut self, payload_kinds: u8) {
         self.datagrams = self.by_kind.iter().sum();
         self.payload = (0..MAX_KINDS)
             .filter(|&kind| payload_kinds >> kind & 1 == 1)
             .map(|kind| self.by_kind[kind])
             .sum();
         self.control = self.datagrams - self.payload;
-        self
     }
 
     pub fn add(&mut self, other: &Counters) {

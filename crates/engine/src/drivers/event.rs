@@ -176,11 +176,19 @@ impl<P: Protocol> TickQueue<P> {
 /// The queue's order without its entries, so that it is compiled once, not once per protocol
 /// (the page's size): one line of slots per tick, in the order they were pushed.
 struct Lines {
-    lines: BTreeMap<Tick, VecDeque<Chunk>>,
+    lines: BTreeMap<Tick, Line>,
     spare: Vec<Chunk>,
+    /// Emptied lines, each with its one emptied chunk, for the next ticks: most ticks hold a
+    /// few entries, and a line made and dropped for each was most of a light round's cost.
+    spare_lines: Vec<Line>,
     /// Slots queued.
     len: usize,
 }
+
+type Line = VecDeque<Chunk>;
+
+/// Emptied lines kept for reuse, at most (each a few bytes unless it held a long line).
+const SPARE_LINES: usize = 64;
 
 type Chunk = VecDeque<u32>;
 
@@ -192,12 +200,17 @@ impl Lines {
         Lines {
             lines: BTreeMap::new(),
             spare: Vec::new(),
+            spare_lines: Vec::new(),
             len: 0,
         }
     }
 
     fn push(&mut self, tick: Tick, slot: u32) {
-        let line = self.lines.entry(tick).or_default();
+        let spare_lines = &mut self.spare_lines;
+        let line = self
+            .lines
+            .entry(tick)
+            .or_insert_with(|| spare_lines.pop().unwrap_or_default());
         match line.back() {
             // A line's first chunk grows as it fills: most ticks hold a few timers.
             None => line.push_back(VecDeque::new()),
@@ -232,15 +245,22 @@ impl Lines {
         let slot = chunk.pop_front();
         self.len -= 1;
         if chunk.is_empty() {
+            if line.len() == 1 {
+                // The line's last chunk stays in it, and the line is kept for another tick
+                // (one that held a long line is dropped).
+                let line = first.remove();
+                let short = line.front().is_some_and(|chunk| chunk.capacity() < CHUNK);
+                if short && self.spare_lines.len() < SPARE_LINES {
+                    self.spare_lines.push(line);
+                }
+                return slot;
+            }
             let empty = line.pop_front().expect("the front chunk");
             // Full-size chunks are kept for the next long line, no more of them than the
             // entries still queued would fill.
             if empty.capacity() >= CHUNK && self.spare.len() * CHUNK < self.len {
                 self.spare.push(empty);
             }
-        }
-        if line.is_empty() {
-            first.remove();
         }
         slot
     }
@@ -718,8 +738,11 @@ impl<P: Protocol> EventNetwork<P> {
         rng: &mut Rng,
         recording: Option<&mut Recording>,
     ) -> (usize, Counters) {
-        self.step_within(protocol, rng, recording, u64::MAX)
-            .expect("without a budget a round plays to its end")
+        let mut counters = Counters::default();
+        let first_new = self
+            .step_within(protocol, rng, recording, u64::MAX, &mut counters)
+            .expect("without a budget a round plays to its end");
+        (first_new, counters)
     }
 
     /// Plays the next round, or goes on with the one begun, until it ends or `budget` units of
@@ -733,14 +756,15 @@ impl<P: Protocol> EventNetwork<P> {
         rng: &mut Rng,
         mut recording: Option<&mut Recording>,
         budget: u64,
-    ) -> Option<(usize, Counters)> {
-        let mut counters = Counters::default();
+        counters: &mut Counters,
+    ) -> Option<usize> {
         let part = match self.part.take() {
             Some(part) => {
-                counters = std::mem::take(&mut self.part_counters);
+                *counters = std::mem::take(&mut self.part_counters);
                 part
             }
             None => {
+                *counters = Counters::default();
                 self.round += 1;
                 let start = round_start(self.round);
                 self.advance_to(start);
@@ -753,7 +777,7 @@ impl<P: Protocol> EventNetwork<P> {
                 self.begin(
                     protocol,
                     rng,
-                    (recording.as_deref_mut(), &mut counters),
+                    (recording.as_deref_mut(), counters),
                     (first_new, start, end),
                 )
             }
@@ -761,13 +785,13 @@ impl<P: Protocol> EventNetwork<P> {
         let part = self.play(
             protocol,
             rng,
-            (recording.as_deref_mut(), &mut counters),
+            (recording.as_deref_mut(), counters),
             part,
             budget,
         );
         if !part.ended {
             self.part = Some(part);
-            self.part_counters = counters;
+            self.part_counters = *counters;
             return None;
         }
         if let Some(recording) = recording {
@@ -786,7 +810,8 @@ impl<P: Protocol> EventNetwork<P> {
                 );
             }
         }
-        Some((part.first_new, counters.complete(P::PAYLOAD_KINDS)))
+        counters.complete(P::PAYLOAD_KINDS);
+        Some(part.first_new)
     }
 
     /// Whether a round has begun and not ended (`step_within` ran out of budget).

@@ -249,7 +249,8 @@ impl<'a, P: Protocol<Node = ()>, L: Loss, R: Recorder, const CRASHES: bool>
     pub(crate) fn play(mut self) -> (usize, usize, Counters, Rng) {
         let protocol = self.protocol;
         protocol.on_round(&mut self.at::<Top>());
-        let counters = self.counters.complete(P::PAYLOAD_KINDS);
+        self.counters.complete(P::PAYLOAD_KINDS);
+        let counters = self.counters;
         let informed_at_start = self.informed.len();
         let count = informed_at_start + self.fresh_count;
         (informed_at_start, count, counters, self.rng)

@@ -9,12 +9,12 @@ use crate::failures::Delay;
 use crate::protocol::Protocol;
 use crate::report::{Contact, Counters, Link, MembershipRound, Tick, round_start};
 use crate::rng::{Chance, Rng, Stream};
-use crate::simulation::periods;
+use crate::simulation::{Status, periods};
 
 /// One round of a protocol on its driver; what `Simulation` needs of it.
 pub trait Run {
     /// Plays one round; returns the index in the informed order of its first new node.
-    fn play(&mut self, recording: Option<&mut Recording>) -> (usize, Counters);
+    fn play(&mut self, recording: Option<&mut Recording>, counters: &mut Counters) -> usize;
     /// Plays one round, or goes on with the one begun, until it ends (`play`'s result) or about
     /// `budget` datagrams and events are done (`None`: the round goes on at the next call, with
     /// the same recording). The event driver's rounds can stop part way; the fast driver's
@@ -23,12 +23,38 @@ pub trait Run {
         &mut self,
         recording: Option<&mut Recording>,
         _budget: u64,
-    ) -> Option<(usize, Counters)> {
-        Some(self.play(recording))
+        counters: &mut Counters,
+    ) -> Option<usize> {
+        Some(self.play(recording, counters))
     }
     /// Whether a round has begun and not ended (`play_within`).
     fn mid_round(&self) -> bool {
         false
+    }
+    /// Where the run stands between rounds (`Simulation::status`), in one call: the
+    /// simulation asks before every round, and a light round (centralized's unicast, a
+    /// million of them at N = 10^6) felt each call.
+    fn status(&self, round_limit: u32) -> Status {
+        if self.mid_round() {
+            return Status::Running;
+        }
+        let rounds = self.round();
+        // The protocol stopped the run (`halted` says why).
+        if self.halted().is_some() {
+            return Status::Stopped { rounds };
+        }
+        let idle = self.is_idle();
+        // A protocol with a stop rule goes on until it stops, even once every node knows.
+        let settled = idle || !self.stops_by_rule();
+        if self.informed() == self.live() && settled {
+            Status::Completed { rounds }
+        } else if idle {
+            Status::Ended { rounds }
+        } else if rounds >= round_limit {
+            Status::Stopped { rounds }
+        } else {
+            Status::Running
+        }
     }
     fn round(&self) -> u32;
     fn live(&self) -> u32;
@@ -126,6 +152,32 @@ struct FastRun<P: Protocol<Node = ()>> {
 }
 
 impl<P: Protocol<Node = ()>> FastRun<P> {
+    /// One round: the index of its first newly informed node and its counters.
+    fn play_round(&mut self, recording: Option<&mut Recording>) -> (usize, Counters) {
+        self.round += 1;
+        // Compiled once per loss model and crash case, so trials pay for nothing they lack.
+        // Recorded rounds (the page's animation) are few: one compiled case for them, which
+        // checks for crashes and draws for loss only when there is loss (`Chance::Never` draws
+        // nothing), so the run is the same. It keeps the page's wasm small.
+        // The page's wasm compiles two cases, for its size: the lossless network without
+        // crashes (the lecture's plain runs, at full speed), and one case with loss draws, crash
+        // checks and a recording when there is one, for every other round (`Chance::Never`
+        // draws nothing, and a network without crashed nodes passes every check: the same run).
+        #[cfg(target_arch = "wasm32")]
+        return match (self.loss, recording) {
+            (Chance::Never, None) if self.live == self.nodes => {
+                self.play_on::<_, _, false>(Lossless, ())
+            }
+            (chance, recording) => self.play_on::<_, _, true>(Lossy(chance), recording),
+        };
+        #[cfg(not(target_arch = "wasm32"))]
+        match (self.loss, recording) {
+            (Chance::Never, None) => self.play_with(Lossless, ()),
+            (chance, None) => self.play_with(Lossy(chance), ()),
+            (chance, Some(recording)) => self.play_on::<_, _, true>(Lossy(chance), recording),
+        }
+    }
+
     #[cfg(not(target_arch = "wasm32"))]
     fn play_with<L: Loss, R: Recorder>(&mut self, loss: L, recorder: R) -> (usize, Counters) {
         if self.live < self.nodes {
@@ -158,30 +210,12 @@ impl<P: Protocol<Node = ()>> FastRun<P> {
 }
 
 impl<P: Protocol<Node = ()>> Run for FastRun<P> {
-    fn play(&mut self, recording: Option<&mut Recording>) -> (usize, Counters) {
-        self.round += 1;
-        // Compiled once per loss model and crash case, so trials pay for nothing they lack.
-        // Recorded rounds (the page's animation) are few: one compiled case for them, which
-        // checks for crashes and draws for loss only when there is loss (`Chance::Never` draws
-        // nothing), so the run is the same. It keeps the page's wasm small.
-        // The page's wasm compiles two cases, for its size: the lossless network without
-        // crashes (the lecture's plain runs, at full speed), and one case with loss draws, crash
-        // checks and a recording when there is one, for every other round (`Chance::Never`
-        // draws nothing, and a network without crashed nodes passes every check: the same run).
-        #[cfg(target_arch = "wasm32")]
-        return match (self.loss, recording) {
-            (Chance::Never, None) if self.live == self.nodes => {
-                self.play_on::<_, _, false>(Lossless, ())
-            }
-            (chance, recording) => self.play_on::<_, _, true>(Lossy(chance), recording),
-        };
-        #[cfg(not(target_arch = "wasm32"))]
-        match (self.loss, recording) {
-            (Chance::Never, None) => self.play_with(Lossless, ()),
-            (chance, None) => self.play_with(Lossy(chance), ()),
-            (chance, Some(recording)) => self.play_on::<_, _, true>(Lossy(chance), recording),
-        }
+    fn play(&mut self, recording: Option<&mut Recording>, counters: &mut Counters) -> usize {
+        let (first_new, counted) = self.play_round(recording);
+        *counters = counted;
+        first_new
     }
+
     fn round(&self) -> u32 {
         self.round
     }
@@ -257,16 +291,18 @@ pub(crate) struct EventRun<P: Protocol> {
 }
 
 impl<P: Protocol> Run for EventRun<P> {
-    fn play(&mut self, recording: Option<&mut Recording>) -> (usize, Counters) {
-        self.network.step(&self.protocol, &mut self.rng, recording)
+    fn play(&mut self, recording: Option<&mut Recording>, counters: &mut Counters) -> usize {
+        self.play_within(recording, u64::MAX, counters)
+            .expect("without a budget a round plays to its end")
     }
     fn play_within(
         &mut self,
         recording: Option<&mut Recording>,
         budget: u64,
-    ) -> Option<(usize, Counters)> {
+        counters: &mut Counters,
+    ) -> Option<usize> {
         self.network
-            .step_within(&self.protocol, &mut self.rng, recording, budget)
+            .step_within(&self.protocol, &mut self.rng, recording, budget, counters)
     }
     fn mid_round(&self) -> bool {
         self.network.mid_round()
