@@ -1514,7 +1514,7 @@ static WORDS: Words = Words {
 
 #[cfg(test)]
 mod tests {
-    use super::{Entry, Piggyback, Seen, Shared, Slot, Sorted, Swim, Timing, Update};
+    use super::{Entry, Piggyback, Seen, Shared, Slot, Swim, Timing, Update};
     use crate::config::Config;
     use crate::drivers::on_events;
     use crate::protocols::Mode;
@@ -1614,6 +1614,7 @@ mod tests {
     #[test]
     #[cfg(not(target_arch = "wasm32"))]
     fn the_sorted_list_is_a_map_in_member_order() {
+        use super::Sorted;
         use crate::rng::{Rng, Stream};
         use std::collections::BTreeMap;
         for seed in 0..10 {
