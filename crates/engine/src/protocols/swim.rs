@@ -29,7 +29,6 @@ use crate::protocol::{Datagram, Net, Protocol};
 use crate::report::{Kind, Look, MembershipRound, TICKS_PER_ROUND, Tick};
 use crate::spec::Words;
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
 #[cfg(not(target_arch = "wasm32"))]
 use std::collections::HashMap;
 #[cfg(not(target_arch = "wasm32"))]
@@ -110,8 +109,10 @@ pub const KINDS: &[Kind] = &[
     },
 ];
 
-/// One membership change, as piggybacked.
+/// One membership change, as piggybacked: 16 bytes (aligned to its version it took 24, and a
+/// datagram carries six).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[repr(C, packed(4))]
 pub struct Update {
     pub member: u32,
     pub version: u64,
@@ -130,8 +131,10 @@ pub struct Body {
     pub list: Option<Rc<Exceptions>>,
 }
 
-/// An observer's entry for one member: 16 bytes.
+/// An observer's entry for one member: 16 bytes (13 used; aligned to its version it also takes
+/// 16, but a list's record of member and entry would take 24 instead of 20).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[repr(C, packed(4))]
 pub struct Entry {
     /// The member's incarnation, with its generation (the round it joined) in the high 32 bits.
     pub version: u64,
@@ -238,9 +241,97 @@ impl Floor {
 #[derive(Clone, Debug, Default)]
 pub struct Exceptions {
     baseline: Baseline,
-    entries: BTreeMap<u32, Entry>,
+    entries: Sorted,
     /// Members listed as failed (the baseline lists none).
     failed: u32,
+}
+
+/// A list's exceptions, by member: a vector sorted by member, 20 bytes an entry with no
+/// per-node overhead (a B-tree's nodes, at least half full, took up to 64), read by binary
+/// search and in member order like the B-tree it replaces. A change inserts into the middle, a
+/// copy of the entries after it: lists hold a few thousand entries at most, so that is a few
+/// kilobytes moved.
+#[derive(Clone, Debug, Default)]
+struct Sorted(Vec<Record>);
+
+/// A member and this list's entry for it.
+#[derive(Clone, Copy, Debug)]
+struct Record {
+    member: u32,
+    entry: Entry,
+}
+
+/// Bytes of one record.
+const RECORD_BYTES: u64 = std::mem::size_of::<Record>() as u64;
+
+impl Sorted {
+    fn find(&self, member: u32) -> Result<usize, usize> {
+        self.0.binary_search_by_key(&member, |record| record.member)
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Bytes its vector holds.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn bytes(&self) -> u64 {
+        self.0.capacity() as u64 * RECORD_BYTES
+    }
+
+    fn get(&self, member: &u32) -> Option<&Entry> {
+        self.find(*member).ok().map(|index| &self.0[index].entry)
+    }
+
+    fn contains_key(&self, member: &u32) -> bool {
+        self.find(*member).is_ok()
+    }
+
+    /// `member`'s entry, `entry` inserted first if it has none.
+    fn or_insert(&mut self, member: u32, entry: Entry) -> &mut Entry {
+        self.or_insert_with(member, || entry)
+    }
+
+    fn or_insert_with(&mut self, member: u32, entry: impl FnOnce() -> Entry) -> &mut Entry {
+        let index = match self.find(member) {
+            Ok(index) => index,
+            Err(index) => {
+                let entry = entry();
+                self.0.insert(index, Record { member, entry });
+                index
+            }
+        };
+        &mut self.0[index].entry
+    }
+
+    fn insert(&mut self, member: u32, entry: Entry) {
+        *self.or_insert(member, entry) = entry;
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    fn remove(&mut self, member: &u32) {
+        if let Ok(index) = self.find(*member) {
+            self.0.remove(index);
+        }
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    fn retain(&mut self, mut keep: impl FnMut(&u32, &mut Entry) -> bool) {
+        self.0
+            .retain_mut(|record| keep(&record.member, &mut record.entry));
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&u32, &Entry)> {
+        self.0.iter().map(|record| (&record.member, &record.entry))
+    }
+}
+
+impl<'a> IntoIterator for &'a Sorted {
+    type Item = (&'a u32, &'a Entry);
+    type IntoIter = std::iter::Map<std::slice::Iter<'a, Record>, fn(&'a Record) -> Self::Item>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|record| (&record.member, &record.entry))
+    }
 }
 
 impl Exceptions {
@@ -256,7 +347,7 @@ impl Exceptions {
     /// `List::set_seen`).
     fn update(&mut self, member: u32, change: impl FnOnce(&mut Entry)) {
         let base = self.base(member);
-        change(self.entries.entry(member).or_insert(base));
+        change(self.entries.or_insert(member, base));
     }
 
     /// How many members this list holds differently from the baseline.
@@ -398,24 +489,56 @@ pub struct Piggyback {
     holes: usize,
 }
 
-/// An update as the buffer keeps it, 24 bytes (an `Update` and its count would take 32).
+/// An update as the buffer keeps it, 16 bytes (an `Update` and its count would take 20): at
+/// N = 10,000 under heavy loss the buffers hold millions.
 #[derive(Clone, Copy, Debug)]
 struct Slot {
-    version: u64,
     member: u32,
     /// The member's next older slot (`NO_SLOT`: none), live or a hole.
     older: u32,
-    /// Sends left (0: a hole); at most λ x 32.
-    left: u16,
-    seen: Seen,
+    /// The version's incarnation (its low 32 bits).
+    incarnation: u32,
+    /// The version's generation (a round, at most the 100,000 periods a run may last: under
+    /// 2^22), the sends left (0: a hole; at most λ x 32: under 2^8) and `seen` (2 bits), as
+    /// generation << 10 | left << 2 | seen.
+    packed: u32,
 }
 
+/// Bits of `Slot::packed` below the generation.
+const GENERATION_SHIFT: u32 = 10;
+
 impl Slot {
+    fn new(update: Update, older: u32, left: u32) -> Slot {
+        let version = update.version;
+        let generation = version >> 32;
+        debug_assert!(generation < 1 << (32 - GENERATION_SHIFT) && left < 1 << 8);
+        Slot {
+            member: update.member,
+            older,
+            incarnation: version as u32,
+            packed: (generation as u32) << GENERATION_SHIFT | left << 2 | update.seen as u32,
+        }
+    }
+
+    /// Sends left (0: a hole).
+    fn left(&self) -> u32 {
+        (self.packed >> 2) & 0xff
+    }
+
+    fn set_left(&mut self, left: u32) {
+        self.packed = (self.packed & !(0xff << 2)) | left << 2;
+    }
+
     fn update(&self) -> Update {
         Update {
             member: self.member,
-            version: self.version,
-            seen: self.seen,
+            version: u64::from(self.packed >> GENERATION_SHIFT) << 32 | u64::from(self.incarnation),
+            seen: match self.packed & 3 {
+                0 => Seen::Unknown,
+                1 => Seen::Alive,
+                2 => Seen::Suspected,
+                _ => Seen::Failed,
+            },
         }
     }
 }
@@ -449,15 +572,9 @@ impl Hasher for MemberHasher {
 impl Piggyback {
     /// `update` becomes the newest, sent `sends` times (at least once).
     fn push(&mut self, update: Update, sends: u32) {
-        debug_assert!(sends > 0 && sends <= u32::from(u16::MAX));
+        debug_assert!(sends > 0);
         let older = self.index(update.member);
-        self.slots.push(Slot {
-            version: update.version,
-            member: update.member,
-            older,
-            left: sends as u16,
-            seen: update.seen,
-        });
+        self.slots.push(Slot::new(update, older, sends));
     }
 
     /// `update` replaces every older update about its member and becomes the newest.
@@ -486,8 +603,8 @@ impl Piggyback {
         let mut position = self.newest.remove(&member).unwrap_or(NO_SLOT);
         while position != NO_SLOT {
             let slot = &mut self.slots[position as usize];
-            if slot.left > 0 {
-                slot.left = 0;
+            if slot.left() > 0 {
+                slot.set_left(0);
                 self.holes += 1;
             }
             position = slot.older;
@@ -498,8 +615,8 @@ impl Piggyback {
     #[cfg(target_arch = "wasm32")]
     fn leave(&mut self, member: u32) {
         for slot in &mut self.slots {
-            if slot.member == member && slot.left > 0 {
-                slot.left = 0;
+            if slot.member == member && slot.left() > 0 {
+                slot.set_left(0);
                 self.holes += 1;
             }
         }
@@ -547,17 +664,18 @@ impl Piggyback {
         while count < slots.len() && position > 0 {
             position -= 1;
             let slot = &mut self.slots[position];
-            if slot.left == 0 {
+            let left = slot.left();
+            if left == 0 {
                 continue;
             }
             slots[count] = slot.update();
-            slot.left -= 1;
-            self.holes += usize::from(slot.left == 0);
+            slot.set_left(left - 1);
+            self.holes += usize::from(left == 1);
             count += 1;
         }
         // Holes at the newest end go at once (the next push takes their place).
         while let Some(&last) = self.slots.last()
-            && last.left == 0
+            && last.left() == 0
         {
             self.slots.pop();
             self.holes -= 1;
@@ -577,8 +695,8 @@ impl Piggyback {
         #[cfg(not(target_arch = "wasm32"))]
         self.newest.clear();
         self.holes = 0;
-        for slot in slots.into_iter().filter(|slot| slot.left > 0) {
-            self.push(slot.update(), u32::from(slot.left));
+        for slot in slots.into_iter().filter(|slot| slot.left() > 0) {
+            self.push(slot.update(), slot.left());
         }
     }
 }
@@ -587,9 +705,7 @@ impl Node {
     /// Bytes its list's entries, its piggyback buffer and its suspicions hold.
     #[cfg(not(target_arch = "wasm32"))]
     fn bytes(&self) -> u64 {
-        self.view.entries.len() as u64 * EXCEPTION_BYTES
-            + self.updates.bytes()
-            + (self.suspects.capacity() * 4) as u64
+        self.view.entries.bytes() + self.updates.bytes() + (self.suspects.capacity() * 4) as u64
     }
 }
 
@@ -756,7 +872,7 @@ impl Swim {
             for member in 0..nodes {
                 let (was, is) = (floor.entry(member), current.entry(member));
                 if (was.version, was.seen) != (is.version, is.seen) {
-                    view.entries.entry(member).or_insert(was);
+                    view.entries.or_insert(member, was);
                 }
             }
             view.baseline = Baseline::Group(Rc::clone(&current));
@@ -821,8 +937,7 @@ impl Swim {
                 let view = &mut net.state_mut(node).view;
                 for &member in &copied {
                     view.entries
-                        .entry(member)
-                        .or_insert_with(|| current.entry(member));
+                        .or_insert_with(member, || current.entry(member));
                 }
                 let before = view.entries.len();
                 let drops = |member: u32, entry: &Entry| {
@@ -1273,9 +1388,8 @@ impl Protocol for Swim {
 
 // --- The descriptor ---
 
-/// Bytes one exception of a list takes at most: a B-tree's node holds 11 of them (a member
-/// and its 16-byte entry, 232 bytes) and is at least 5 full, with a share of its parent's.
-pub const EXCEPTION_BYTES: u64 = 64;
+/// Bytes one exception of a list takes at most: a record in a vector that may have doubled.
+pub const EXCEPTION_BYTES: u64 = 2 * RECORD_BYTES;
 
 /// Bytes a list, a piggyback buffer and the suspicions take per member that can change, at
 /// most: an exception; the buffer's slots (one live per member, holes at most a quarter of the
@@ -1283,9 +1397,9 @@ pub const EXCEPTION_BYTES: u64 = 64;
 /// table that may have doubled: 3 per member); a suspicion in a vector that may have doubled.
 const CHANGE_BYTES: u64 = EXCEPTION_BYTES + 3 * SLOT_BYTES + 3 * INDEX_BYTES + 2 * 4;
 const SLOT_BYTES: u64 = std::mem::size_of::<Slot>() as u64;
-/// What a buffer holds whatever its members: the holes swept only past 16, the pushes of one
-/// datagram, a first allocation.
-const BUFFER_FLOOR: u64 = 64 * SLOT_BYTES + 32 * INDEX_BYTES;
+/// What a buffer and a list hold whatever their members: the holes swept only past 16, the
+/// pushes of one datagram, a first allocation; a list's first allocation (4 records).
+const BUFFER_FLOOR: u64 = 64 * SLOT_BYTES + 32 * INDEX_BYTES + 4 * RECORD_BYTES;
 
 /// Above the page's sizes, the most all lists, buffers and suspicions of a run may take
 /// together: where changes cannot be bounded in advance (loss, delay, partitions), a run that
@@ -1400,7 +1514,7 @@ static WORDS: Words = Words {
 
 #[cfg(test)]
 mod tests {
-    use super::{Piggyback, Seen, Shared, Swim, Timing, Update};
+    use super::{Entry, Piggyback, Seen, Shared, Slot, Swim, Timing, Update};
     use crate::config::Config;
     use crate::drivers::on_events;
     use crate::protocols::Mode;
@@ -1456,6 +1570,94 @@ mod tests {
             }
             self.0.retain(|&(_, left)| left > 0);
             count
+        }
+    }
+
+    /// What a list's exceptions, a buffer's slot and a datagram's update take: at N = 10,000
+    /// under heavy loss lists and buffers hold millions of each, and the budget counts them.
+    #[test]
+    fn entries_slots_and_updates_are_small() {
+        use std::mem::size_of;
+        assert_eq!(size_of::<Entry>(), 16);
+        assert_eq!(super::RECORD_BYTES, 20);
+        assert_eq!(size_of::<Slot>(), 16);
+        assert_eq!(size_of::<Update>(), 16);
+    }
+
+    /// A slot gives back the update it was made from, at the extremes of each field: a run's
+    /// last round as generation, incarnations up to 2^32 - 1, the most sends, every belief.
+    #[test]
+    fn a_slot_keeps_its_update_whole() {
+        let generations = [0, 1, 100_000, (1 << 22) - 1];
+        let incarnations = [0, 1, 77, u32::MAX];
+        let seens = [Seen::Unknown, Seen::Alive, Seen::Suspected, Seen::Failed];
+        for generation in generations {
+            for incarnation in incarnations {
+                for seen in seens {
+                    for left in [1, 42, 96, 255] {
+                        let update = Update {
+                            member: 9_999,
+                            version: (generation << 32) | u64::from(incarnation),
+                            seen,
+                        };
+                        let mut slot = Slot::new(update, 3, left);
+                        assert_eq!((slot.update(), slot.left(), slot.older), (update, left, 3));
+                        slot.set_left(left - 1);
+                        assert_eq!((slot.update(), slot.left()), (update, left - 1));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The sorted vector reads, inserts, removes, keeps and iterates as the B-tree it replaced.
+    #[test]
+    #[cfg(not(target_arch = "wasm32"))]
+    fn the_sorted_list_is_a_map_in_member_order() {
+        use super::Sorted;
+        use crate::rng::{Rng, Stream};
+        use std::collections::BTreeMap;
+        for seed in 0..10 {
+            let mut rng = Rng::new(seed, Stream::Gossip);
+            let (mut sorted, mut tree) = (Sorted::default(), BTreeMap::new());
+            let members = 1 + rng.below(300);
+            for step in 0..4_000u64 {
+                let member = rng.below(members);
+                let entry = Entry {
+                    version: step,
+                    ..Entry::default()
+                };
+                match rng.below(8) {
+                    0..=2 => {
+                        sorted.insert(member, entry);
+                        tree.insert(member, entry);
+                    }
+                    3 | 4 => {
+                        let ours = *sorted.or_insert(member, entry);
+                        assert_eq!(ours, *tree.entry(member).or_insert(entry), "seed {seed}");
+                    }
+                    5 => {
+                        sorted.remove(&member);
+                        tree.remove(&member);
+                    }
+                    6 => {
+                        let cut = rng.below(members);
+                        sorted.retain(|&member, entry| {
+                            member % 3 != cut % 3 || entry.version % 2 == 0
+                        });
+                        tree.retain(|&member, entry| {
+                            member % 3 != cut % 3 || entry.version % 2 == 0
+                        });
+                    }
+                    _ => {
+                        assert_eq!(sorted.get(&member), tree.get(&member), "seed {seed}");
+                        assert_eq!(sorted.contains_key(&member), tree.contains_key(&member));
+                    }
+                }
+                assert_eq!(sorted.len(), tree.len(), "seed {seed}, step {step}");
+            }
+            assert!(sorted.iter().eq(tree.iter()), "seed {seed}");
+            assert!((&sorted).into_iter().eq(&tree), "seed {seed}");
         }
     }
 
