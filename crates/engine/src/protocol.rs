@@ -106,6 +106,12 @@ pub trait Net<P: Protocol> {
     fn record_copy(&mut self, _contact: Contact) {
         unreachable!("protocols that carry copies themselves run on the event driver")
     }
+    /// Bytes the network's queue holds now for datagrams in flight and timers (its slots, as
+    /// allocated, and each node's pending timers), for a protocol that enforces a memory
+    /// budget while it plays. 0 where nothing waits in a queue.
+    fn queue_bytes(&self) -> u64 {
+        0
+    }
 }
 
 /// Copies of one kind carried by a protocol itself, for the round's counters.

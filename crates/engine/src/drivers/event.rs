@@ -530,6 +530,15 @@ impl<P: Protocol> EventNetwork<P> {
         self.in_flight
     }
 
+    /// Bytes the queue holds now: its slots as allocated (a slot freed stays for the next),
+    /// its lines' places, and each node's pending timers as allocated. O(N).
+    fn queue_bytes(&self) -> u64 {
+        let slots = self.queue.slots.capacity() * std::mem::size_of::<Option<Entry<P>>>();
+        let places = (self.queue.free.capacity() + self.queue.lines.len) * 4;
+        let timers: usize = self.timers.iter().map(Vec::capacity).sum();
+        (slots + places + timers * std::mem::size_of::<Scheduled<P::Timer>>()) as u64
+    }
+
     /// Each datagram sent and not yet arrived, as a contact (fate `Arrived` until it lands),
     /// with the copies the protocol carries itself (`carried`).
     pub fn flying(&self, carried: Vec<Contact>) -> Vec<Contact> {
@@ -1175,6 +1184,10 @@ impl<'a, 'r, P: Protocol> Context<'a, 'r, P> {
 }
 
 impl<P: Protocol> Net<P> for Context<'_, '_, P> {
+    fn queue_bytes(&self) -> u64 {
+        self.network.queue_bytes()
+    }
+
     fn nodes(&self) -> u32 {
         self.network.nodes
     }

@@ -821,12 +821,21 @@ impl Swim {
         if self.halted.borrow().is_some() {
             return true;
         }
-        let bytes: u64 = (0..net.nodes()).map(|node| net.state(node).bytes()).sum();
+        let lists: u64 = (0..net.nodes()).map(|node| net.state(node).bytes()).sum();
+        // Above the page's N the budget holds the queue too: suspicions are timers (one a
+        // suspected member, cancelled ones waiting until due), under heavy loss a third of it.
+        // Up to it, the lists' bound is proven and the queue is estimated apart.
+        let queue = if net.nodes() > super::membership_spec::PAGE_NODES {
+            net.queue_bytes()
+        } else {
+            0
+        };
+        let bytes = lists + queue;
         if bytes <= self.budget {
             return false;
         }
         *self.halted.borrow_mut() = Some(format!(
-            "swim stopped at period {}: its lists and piggybacked updates outgrew the {} its memory estimate allows ({} now: changes pile up faster than the lists come to agree, as under heavy loss, a long partition or many crashes): lower nodes, loss, crashes or periods",
+            "swim stopped at period {}: its lists, piggybacked updates and pending timers outgrew the {} its memory estimate allows ({} now: changes pile up faster than the lists come to agree, as under heavy loss, a long partition or many crashes): lower nodes, loss, crashes or periods",
             net.round(),
             crate::params::bytes_text(self.budget),
             crate::params::bytes_text(bytes)
@@ -1401,10 +1410,11 @@ const SLOT_BYTES: u64 = std::mem::size_of::<Slot>() as u64;
 /// pushes of one datagram, a first allocation; a list's first allocation (4 records).
 const BUFFER_FLOOR: u64 = 64 * SLOT_BYTES + 32 * INDEX_BYTES + 4 * RECORD_BYTES;
 
-/// Above the page's sizes, the most all lists, buffers and suspicions of a run may take
-/// together: where changes cannot be bounded in advance (loss, delay, partitions), a run that
-/// outgrows it stops with a message instead of exhausting memory.
-pub const LIST_BUDGET: u64 = 512 << 20;
+/// Above the page's sizes, the most all lists, buffers and suspicions of a run, with the
+/// queue's timers and datagrams, may take together: where changes cannot be bounded in
+/// advance (loss, delay, partitions), a run that outgrows it stops with a message instead of
+/// exhausting memory. (Under heavy loss the suspicions' timers hold about a third of it.)
+pub const LIST_BUDGET: u64 = 640 << 20;
 
 /// What the estimate counted per member that can change before lists had a budget (an
 /// exception, two 24-byte updates and two suspicions): a run it accepted then keeps that
@@ -1431,6 +1441,9 @@ pub fn list_budget(config: &Config) -> u64 {
     bound.min(LIST_BUDGET.max(earlier))
 }
 
+/// A node's pending timer as the event network lists it (sequence, set, due, timer).
+const TIMER_BYTES: u64 = std::mem::size_of::<(u64, Tick, Tick, Timer)>() as u64;
+
 /// A member's count in the fold's tally: a version and three counts.
 const TALLY_BYTES: u64 = 24;
 
@@ -1443,8 +1456,10 @@ fn node_bytes(config: &Config) -> u64 {
     let floors = 8 * 17 + TALLY_BYTES;
     let budget = list_budget(config);
     let enforced = budget < nodes * (BUFFER_FLOOR + changed_members(config) * CHANGE_BYTES);
+    // A change can also set a suspicion's timer, queued until due.
+    let timer = crate::drivers::event::queued_bytes::<Swim>() + TIMER_BYTES;
     let one_round = if enforced {
-        sends_per_node(config) * PIGGYBACK as u64 * CHANGE_BYTES
+        sends_per_node(config) * PIGGYBACK as u64 * (CHANGE_BYTES + timer)
     } else {
         0
     };
