@@ -142,7 +142,13 @@ fn merge_wasm(mine: &mut [Entry], theirs: &[Entry], now: u64) -> Option<usize> {
         v128_load, v128_not, v128_or, v128_store, v128_xor,
     };
     let len = mine.len().min(theirs.len());
-    let (rank, kept) = (u64x2_splat(RANK), u64x2_splat(!(RANK | AT)));
+    // The mask through `black_box`: knowing it, the compiler would know the masked counters
+    // are not negative, turn the signed comparison below into an unsigned one, which wasm
+    // lacks for 64-bit lanes, and take the lanes one by one (measured: the merge 40 % slower).
+    let (rank, kept) = (
+        u64x2_splat(core::hint::black_box(RANK)),
+        u64x2_splat(!(RANK | AT)),
+    );
     let (stamp, zero, one) = (u64x2_splat(now), u64x2_splat(0), u64x2_splat(1));
     for first in (0..len / 2).map(|pair| 2 * pair) {
         // SAFETY: an entry is one u64 (`repr(transparent)`); `first + 1 < len`, within both
