@@ -132,3 +132,31 @@ fn a_round_in_parts_is_the_same_round() {
         }
     }
 }
+
+/// "Run to end" in the middle of a round finishes that round and plays on: the round's
+/// scheduled crashes were taken when it began, and are not taken again.
+#[test]
+fn run_to_end_from_the_middle_of_a_round_is_the_same_run() {
+    let config = config(&[
+        ("mode", "srm"),
+        ("nodes", "300"),
+        ("loss", "0.1"),
+        ("crash_at", "3:0.2"),
+        ("seed", "5"),
+    ]);
+    let mut straight = simulation(&config, false);
+    straight.run_to_end();
+    let mut cut = simulation(&config, false);
+    // Into round 3, the one with the crashes, part way.
+    while cut.round() < 2 {
+        cut.step();
+    }
+    assert!(
+        matches!(cut.step_within(50), Slice::Part),
+        "round 3 fits 50 units"
+    );
+    cut.run_to_end();
+    assert_eq!(cut.live(), straight.live());
+    assert_eq!(cut.round(), straight.round());
+    assert_eq!(cut.totals(), straight.totals());
+}

@@ -56,12 +56,12 @@ test('simulate() throws the same clear message as the CLI for out-of-range input
 
 test('SWIM whose lists outgrow their memory budget stops with one line and exit 1', () => {
   // 20 % loss at N = 10,000: members refute faster than the news spreads; the lists and the
-  // suspicions' timers pass 640 MB around period 60, and the run stops there instead of growing.
+  // event queue pass 640 MB around period 60, and the run stops there instead of growing.
   const run = spawnSync(cli, ['--mode', 'swim', '--nodes', '10000', '--loss', '0.2', '--periods', '100', '--quiet'], { encoding: 'utf8' });
   assert.equal(run.status, 1);
   assert.equal(run.stdout, '');
   assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
-  assert.match(run.stderr, /^gossip-sim: swim stopped at period \d+: its lists, piggybacked updates and pending timers outgrew the 640 MB its memory estimate allows/);
+  assert.match(run.stderr, /^gossip-sim: swim stopped at period \d+: its lists, piggybacked updates and event queue outgrew the 640 MB its memory estimate allows/);
 });
 
 test('--per-round csv prints one row per round, from round 0 to completion', () => {

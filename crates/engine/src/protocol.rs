@@ -106,8 +106,9 @@ pub trait Net<P: Protocol> {
     fn record_copy(&mut self, _contact: Contact) {
         unreachable!("protocols that carry copies themselves run on the event driver")
     }
-    /// Bytes the network's queue holds now for datagrams in flight and timers (its slots, as
-    /// allocated, and each node's pending timers), for a protocol that enforces a memory
+    /// Bytes the network's queue holds now for datagrams in flight and timers: its slots and
+    /// each node's pending timers, as allocated (not the lists a protocol that queues its
+    /// copies in lists keeps, `Protocol::LISTS`), for a protocol that enforces a memory
     /// budget while it plays. 0 where nothing waits in a queue.
     fn queue_bytes(&self) -> u64 {
         0

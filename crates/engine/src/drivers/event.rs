@@ -40,6 +40,11 @@ enum Pending<P: Protocol> {
     },
 }
 
+/// Bytes a node's pending timer takes in the network's list of them, for the memory budget.
+pub fn timer_bytes<P: Protocol>() -> u64 {
+    std::mem::size_of::<Scheduled<P::Timer>>() as u64
+}
+
 /// Bytes one entry of `P`'s queue holds (a datagram in flight or a timer), for the memory budget.
 pub fn queued_bytes<P: Protocol>() -> u64 {
     (std::mem::size_of::<Option<Entry<P>>>() + std::mem::size_of::<u32>()) as u64
@@ -64,10 +69,58 @@ struct TickQueue<P: Protocol> {
     /// The order: each tick's line of slots.
     lines: Lines,
     /// The entries, by slot; a popped entry's slot is reused.
-    slots: Vec<Option<Entry<P>>>,
+    slots: Slots<Entry<P>>,
     free: Vec<u32>,
     /// Emptied lists of arrivals, for reuse.
     spare: Vec<Vec<Datagram<P::Body>>>,
+}
+
+/// The queue's entries by slot, in pages of at most `PAGE`: the first grows as a vector does,
+/// the others are made whole. Growing adds a page and never moves what is queued, so the queue
+/// never holds its entries twice over while it grows (a vector of a million entries, doubled
+/// within a round, held both blocks at once, past what a memory budget checked between rounds
+/// had counted).
+struct Slots<T> {
+    pages: Vec<Vec<Option<T>>>,
+}
+
+/// Entries per page of `Slots`.
+const PAGE: usize = 4096;
+
+impl<T> Default for Slots<T> {
+    fn default() -> Self {
+        Slots { pages: Vec::new() }
+    }
+}
+
+impl<T> Slots<T> {
+    /// Puts `value` in a new slot, after every other; returns the slot.
+    fn push(&mut self, value: T) -> u32 {
+        if self.pages.last().is_none_or(|page| page.len() == PAGE) {
+            let first = self.pages.is_empty();
+            self.pages
+                .push(Vec::with_capacity(if first { 0 } else { PAGE }));
+        }
+        let last = self.pages.len() - 1;
+        let page = &mut self.pages[last];
+        page.push(Some(value));
+        (last * PAGE + page.len() - 1) as u32
+    }
+
+    fn get(&self, slot: u32) -> &Option<T> {
+        let slot = slot as usize;
+        &self.pages[slot / PAGE][slot % PAGE]
+    }
+
+    fn get_mut(&mut self, slot: u32) -> &mut Option<T> {
+        let slot = slot as usize;
+        &mut self.pages[slot / PAGE][slot % PAGE]
+    }
+
+    /// Slots allocated.
+    fn capacity(&self) -> usize {
+        self.pages.iter().map(Vec::capacity).sum()
+    }
 }
 
 /// Datagrams in one list of arrivals at most: lists grow to this size and no further, so that
@@ -81,7 +134,7 @@ impl<P: Protocol> TickQueue<P> {
     fn new() -> Self {
         TickQueue {
             lines: Lines::new(),
-            slots: Vec::new(),
+            slots: Slots::default(),
             free: Vec::new(),
             spare: Vec::new(),
         }
@@ -91,13 +144,10 @@ impl<P: Protocol> TickQueue<P> {
         let tick = entry.tick;
         let slot = match self.free.pop() {
             Some(slot) => {
-                self.slots[slot as usize] = Some(entry);
+                *self.slots.get_mut(slot) = Some(entry);
                 slot
             }
-            None => {
-                self.slots.push(Some(entry));
-                (self.slots.len() - 1) as u32
-            }
+            None => self.slots.push(entry),
         };
         self.lines.push(tick, slot);
     }
@@ -114,7 +164,7 @@ impl<P: Protocol> TickQueue<P> {
         let Some(slot) = self.lines.last(tick) else {
             return Some(datagram);
         };
-        let entry = self.slots[slot as usize].as_mut().expect("a queued slot");
+        let entry = self.slots.get_mut(slot).as_mut().expect("a queued slot");
         match &mut entry.pending {
             Pending::Arrivals {
                 datagrams,
@@ -153,13 +203,13 @@ impl<P: Protocol> TickQueue<P> {
 
     fn peek(&self) -> Option<&Entry<P>> {
         let slot = self.lines.peek()?;
-        self.slots[slot as usize].as_ref()
+        self.slots.get(slot).as_ref()
     }
 
     fn pop(&mut self) -> Option<Entry<P>> {
         let slot = self.lines.pop()?;
         self.free.push(slot);
-        self.slots[slot as usize].take()
+        self.slots.get_mut(slot).take()
     }
 
     fn is_empty(&self) -> bool {
@@ -169,7 +219,7 @@ impl<P: Protocol> TickQueue<P> {
     fn iter(&self) -> impl Iterator<Item = &Entry<P>> {
         self.lines
             .iter()
-            .filter_map(|slot| self.slots[slot as usize].as_ref())
+            .filter_map(|slot| self.slots.get(slot).as_ref())
     }
 }
 
@@ -179,7 +229,7 @@ struct Lines {
     lines: BTreeMap<Tick, Line>,
     spare: Vec<Chunk>,
     /// Emptied lines, each with its one emptied chunk, for the next ticks: most ticks hold a
-    /// few entries, and a line made and dropped for each was most of a light round's cost.
+    /// few entries, and making and dropping a line for each would be most of a light round.
     spare_lines: Vec<Line>,
     /// Slots queued.
     len: usize,
@@ -187,7 +237,7 @@ struct Lines {
 
 type Line = VecDeque<Chunk>;
 
-/// Emptied lines kept for reuse, at most (each a few bytes unless it held a long line).
+/// Emptied lines kept for reuse, at most (each with a chunk shorter than `CHUNK`).
 const SPARE_LINES: usize = 64;
 
 type Chunk = VecDeque<u32>;
@@ -246,12 +296,18 @@ impl Lines {
         self.len -= 1;
         if chunk.is_empty() {
             if line.len() == 1 {
-                // The line's last chunk stays in it, and the line is kept for another tick
-                // (one that held a long line is dropped).
-                let line = first.remove();
+                // The line's last chunk stays in it, and the line is kept for another tick;
+                // a full-size chunk goes to the spare chunks instead, as below.
+                let mut line = first.remove();
                 let short = line.front().is_some_and(|chunk| chunk.capacity() < CHUNK);
-                if short && self.spare_lines.len() < SPARE_LINES {
-                    self.spare_lines.push(line);
+                if short {
+                    if self.spare_lines.len() < SPARE_LINES {
+                        self.spare_lines.push(line);
+                    }
+                } else if let Some(empty) = line.pop_front()
+                    && self.spare.len() * CHUNK < self.len
+                {
+                    self.spare.push(empty);
                 }
                 return slot;
             }

@@ -14,11 +14,13 @@ use crate::simulation::{Status, periods};
 /// One round of a protocol on its driver; what `Simulation` needs of it.
 pub trait Run {
     /// Plays one round; returns the index in the informed order of its first new node.
+    /// `counters` is overwritten with the round's.
     fn play(&mut self, recording: Option<&mut Recording>, counters: &mut Counters) -> usize;
     /// Plays one round, or goes on with the one begun, until it ends (`play`'s result) or about
     /// `budget` datagrams and events are done (`None`: the round goes on at the next call, with
     /// the same recording). The event driver's rounds can stop part way; the fast driver's
-    /// rounds, cheap, always play whole.
+    /// rounds, cheap, always play whole. `counters` is overwritten with the round's, or, while
+    /// it goes on, with what it has counted so far.
     fn play_within(
         &mut self,
         recording: Option<&mut Recording>,
@@ -33,7 +35,7 @@ pub trait Run {
     }
     /// Where the run stands between rounds (`Simulation::status`), in one call: the
     /// simulation asks before every round, and a light round (centralized's unicast, a
-    /// million of them at N = 10^6) felt each call.
+    /// million of them at N = 10^6) is little more than such calls.
     fn status(&self, round_limit: u32) -> Status {
         if self.mid_round() {
             return Status::Running;

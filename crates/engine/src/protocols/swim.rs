@@ -822,9 +822,10 @@ impl Swim {
             return true;
         }
         let lists: u64 = (0..net.nodes()).map(|node| net.state(node).bytes()).sum();
-        // Above the page's N the budget holds the queue too: suspicions are timers (one a
-        // suspected member, cancelled ones waiting until due), under heavy loss a third of it.
-        // Up to it, the lists' bound is proven and the queue is estimated apart.
+        // Above the page's N the budget holds the event queue's allocation too (its slots,
+        // never given back, grow with bursts of suspicions' timers and datagrams: under heavy
+        // loss about a third of it). Up to it, the lists' bound is proven and the queue is
+        // estimated apart.
         let queue = if net.nodes() > super::membership_spec::PAGE_NODES {
             net.queue_bytes()
         } else {
@@ -835,7 +836,7 @@ impl Swim {
             return false;
         }
         *self.halted.borrow_mut() = Some(format!(
-            "swim stopped at period {}: its lists, piggybacked updates and pending timers outgrew the {} its memory estimate allows ({} now: changes pile up faster than the lists come to agree, as under heavy loss, a long partition or many crashes): lower nodes, loss, crashes or periods",
+            "swim stopped at period {}: its lists, piggybacked updates and event queue outgrew the {} its memory estimate allows ({} now: changes pile up faster than the lists come to agree, as under heavy loss, a long partition or many crashes): lower nodes, loss, crashes or periods",
             net.round(),
             crate::params::bytes_text(self.budget),
             crate::params::bytes_text(bytes)
@@ -1411,9 +1412,9 @@ const SLOT_BYTES: u64 = std::mem::size_of::<Slot>() as u64;
 const BUFFER_FLOOR: u64 = 64 * SLOT_BYTES + 32 * INDEX_BYTES + 4 * RECORD_BYTES;
 
 /// Above the page's sizes, the most all lists, buffers and suspicions of a run, with the
-/// queue's timers and datagrams, may take together: where changes cannot be bounded in
-/// advance (loss, delay, partitions), a run that outgrows it stops with a message instead of
-/// exhausting memory. (Under heavy loss the suspicions' timers hold about a third of it.)
+/// event queue's allocation, may take together: where changes cannot be bounded in advance
+/// (loss, delay, partitions), a run that outgrows it stops with a message instead of
+/// exhausting memory. (Under heavy loss the queue holds about a third of it.)
 pub const LIST_BUDGET: u64 = 640 << 20;
 
 /// What the estimate counted per member that can change before lists had a budget (an
@@ -1441,9 +1442,6 @@ pub fn list_budget(config: &Config) -> u64 {
     bound.min(LIST_BUDGET.max(earlier))
 }
 
-/// A node's pending timer as the event network lists it (sequence, set, due, timer).
-const TIMER_BYTES: u64 = std::mem::size_of::<(u64, Tick, Tick, Timer)>() as u64;
-
 /// A member's count in the fold's tally: a version and three counts.
 const TALLY_BYTES: u64 = 24;
 
@@ -1457,7 +1455,8 @@ fn node_bytes(config: &Config) -> u64 {
     let budget = list_budget(config);
     let enforced = budget < nodes * (BUFFER_FLOOR + changed_members(config) * CHANGE_BYTES);
     // A change can also set a suspicion's timer, queued until due.
-    let timer = crate::drivers::event::queued_bytes::<Swim>() + TIMER_BYTES;
+    use crate::drivers::event::{queued_bytes, timer_bytes};
+    let timer = queued_bytes::<Swim>() + timer_bytes::<Swim>();
     let one_round = if enforced {
         sends_per_node(config) * PIGGYBACK as u64 * (CHANGE_BYTES + timer)
     } else {
