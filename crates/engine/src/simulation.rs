@@ -428,7 +428,7 @@ impl Simulation {
     /// The crash schedule's entries due at the start of the next round: their victims crash now.
     fn crash_as_scheduled(&mut self) {
         // A round under way had its crashes before it began.
-        if self.mid_round() {
+        if self.crash_schedule.is_empty() || self.mid_round() {
             return;
         }
         let next = self.round() + 1;

@@ -75,12 +75,13 @@ struct TickQueue<P: Protocol> {
     spare: Vec<Vec<Datagram<P::Body>>>,
 }
 
-/// The queue's entries by slot, in pages of at most `PAGE`: the first grows as a vector does,
-/// the others are made whole. Growing adds a page and never moves what is queued, so the queue
-/// never holds its entries twice over while it grows (a vector of a million entries, doubled
-/// within a round, held both blocks at once, past what a memory budget checked between rounds
-/// had counted).
+/// The queue's entries by slot: the first `PAGE` in a vector that grows as vectors do (most
+/// runs queue a few hundred entries at most), the others in pages of `PAGE` made whole.
+/// Growing adds a page and never moves what is queued, so the queue never holds its entries
+/// twice over while it grows (a vector of a million entries, doubled within a round, held both
+/// blocks at once, past what a memory budget checked between rounds had counted).
 struct Slots<T> {
+    first: Vec<Option<T>>,
     pages: Vec<Vec<Option<T>>>,
 }
 
@@ -89,37 +90,46 @@ const PAGE: usize = 4096;
 
 impl<T> Default for Slots<T> {
     fn default() -> Self {
-        Slots { pages: Vec::new() }
+        Slots {
+            first: Vec::new(),
+            pages: Vec::new(),
+        }
     }
 }
 
 impl<T> Slots<T> {
     /// Puts `value` in a new slot, after every other; returns the slot.
     fn push(&mut self, value: T) -> u32 {
+        if self.first.len() < PAGE {
+            self.first.push(Some(value));
+            return (self.first.len() - 1) as u32;
+        }
         if self.pages.last().is_none_or(|page| page.len() == PAGE) {
-            let first = self.pages.is_empty();
-            self.pages
-                .push(Vec::with_capacity(if first { 0 } else { PAGE }));
+            self.pages.push(Vec::with_capacity(PAGE));
         }
         let last = self.pages.len() - 1;
         let page = &mut self.pages[last];
         page.push(Some(value));
-        (last * PAGE + page.len() - 1) as u32
+        ((last + 1) * PAGE + page.len() - 1) as u32
     }
 
     fn get(&self, slot: u32) -> &Option<T> {
-        let slot = slot as usize;
-        &self.pages[slot / PAGE][slot % PAGE]
+        match (slot as usize).checked_sub(PAGE) {
+            None => &self.first[slot as usize],
+            Some(later) => &self.pages[later / PAGE][later % PAGE],
+        }
     }
 
     fn get_mut(&mut self, slot: u32) -> &mut Option<T> {
-        let slot = slot as usize;
-        &mut self.pages[slot / PAGE][slot % PAGE]
+        match (slot as usize).checked_sub(PAGE) {
+            None => &mut self.first[slot as usize],
+            Some(later) => &mut self.pages[later / PAGE][later % PAGE],
+        }
     }
 
     /// Slots allocated.
     fn capacity(&self) -> usize {
-        self.pages.iter().map(Vec::capacity).sum()
+        self.first.capacity() + self.pages.iter().map(Vec::capacity).sum::<usize>()
     }
 }
 
@@ -199,6 +209,11 @@ impl<P: Protocol> TickQueue<P> {
             datagrams.clear();
             self.spare.push(datagrams);
         }
+    }
+
+    /// The tick of the next entry: its line's, without looking at the entry.
+    fn next_tick(&self) -> Option<Tick> {
+        self.lines.first_tick()
     }
 
     fn peek(&self) -> Option<&Entry<P>> {
@@ -281,6 +296,10 @@ impl Lines {
     /// The slot queued last at `tick`, if any.
     fn last(&self, tick: Tick) -> Option<u32> {
         self.lines.get(&tick)?.back()?.back().copied()
+    }
+
+    fn first_tick(&self) -> Option<Tick> {
+        self.lines.first_key_value().map(|(&tick, _)| tick)
     }
 
     fn peek(&self) -> Option<u32> {
@@ -829,7 +848,7 @@ impl<P: Protocol> EventNetwork<P> {
                 part
             }
             None => {
-                *counters = Counters::default();
+                counters.clear();
                 self.round += 1;
                 let start = round_start(self.round);
                 self.advance_to(start);
@@ -963,8 +982,8 @@ impl<P: Protocol> EventNetwork<P> {
             if context
                 .network
                 .queue
-                .peek()
-                .is_none_or(|entry| entry.tick >= end)
+                .next_tick()
+                .is_none_or(|tick| tick >= end)
             {
                 part.ended = true;
                 break;
