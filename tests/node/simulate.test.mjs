@@ -56,7 +56,7 @@ test('simulate() throws the same clear message as the CLI for out-of-range input
 
 test('SWIM whose lists outgrow their memory budget stops with one line and exit 1', () => {
   // 20 % loss at N = 10,000: members refute faster than the news spreads; the lists and the
-  // event queue pass 640 MB around period 60, and the run stops there instead of growing.
+  // event queue pass 640 MB around period 74, and the run stops there instead of growing.
   const run = spawnSync(cli, ['--mode', 'swim', '--nodes', '10000', '--loss', '0.2', '--periods', '100', '--quiet'], { encoding: 'utf8' });
   assert.equal(run.status, 1);
   assert.equal(run.stdout, '');
