@@ -611,7 +611,7 @@ impl<P: Protocol> EventNetwork<P> {
         let slots = self.queue.slots.capacity() * std::mem::size_of::<Option<Entry<P>>>();
         let places = (self.queue.free.capacity() + self.queue.lines.len) * 4;
         let timers: usize = self.timers.iter().map(Vec::capacity).sum();
-        (slots + places + timers * std::mem::size_of::<Scheduled<P::Timer>>()) as u64
+        (slots + places) as u64 + timers as u64 * timer_bytes::<P>()
     }
 
     /// Each datagram sent and not yet arrived, as a contact (fate `Arrived` until it lands),

@@ -738,6 +738,10 @@ pub struct Swim {
     /// The page's wasm runs at most 2,000 members, within the bound, and does not check it.
     #[cfg(not(target_arch = "wasm32"))]
     budget: u64,
+    /// Whether `budget` is enforced rather than proven (`budget_enforced`): it then holds the
+    /// event queue's allocation too.
+    #[cfg(not(target_arch = "wasm32"))]
+    enforced: bool,
     /// Why the run stopped early: its lists outgrew `budget`.
     halted: RefCell<Option<String>>,
 }
@@ -798,9 +802,9 @@ fn pinned(node: &Node) -> Vec<u32> {
 }
 
 impl Swim {
-    pub fn new(shared: Shared, timing: Timing, budget: u64) -> Swim {
+    pub fn new(shared: Shared, timing: Timing, (budget, enforced): (u64, bool)) -> Swim {
         #[cfg(target_arch = "wasm32")]
-        let _ = budget;
+        let _ = (budget, enforced);
         Swim {
             shared,
             timing,
@@ -808,6 +812,8 @@ impl Swim {
             folding: RefCell::default(),
             #[cfg(not(target_arch = "wasm32"))]
             budget,
+            #[cfg(not(target_arch = "wasm32"))]
+            enforced,
             halted: RefCell::default(),
         }
     }
@@ -822,15 +828,10 @@ impl Swim {
             return true;
         }
         let lists: u64 = (0..net.nodes()).map(|node| net.state(node).bytes()).sum();
-        // Above the page's N the budget holds the event queue's allocation too (its slots,
-        // never given back, grow with bursts of suspicions' timers and datagrams: under heavy
-        // loss about a third of it). Up to it, the lists' bound is proven and the queue is
-        // estimated apart.
-        let queue = if net.nodes() > super::membership_spec::PAGE_NODES {
-            net.queue_bytes()
-        } else {
-            0
-        };
+        // An enforced budget holds the event queue's allocation too (its slots, never given
+        // back, grow with bursts of suspicions' timers and datagrams: under heavy loss about a
+        // third of it). A proven bound is the lists' alone, and the queue is estimated apart.
+        let queue = if self.enforced { net.queue_bytes() } else { 0 };
         let bytes = lists + queue;
         if bytes <= self.budget {
             return false;
@@ -1440,6 +1441,14 @@ pub fn list_budget(config: &Config) -> u64 {
     bound.min(LIST_BUDGET.max(earlier))
 }
 
+/// Whether `list_budget` is a budget the run enforces (no bound short of N x N holds, and
+/// the run stops past it) rather than the proven bound: an enforced budget holds the event
+/// queue's allocation too, and the estimate adds one round's growth past it.
+pub fn budget_enforced(config: &Config) -> bool {
+    let nodes = u64::from(config.nodes);
+    list_budget(config) < nodes * (BUFFER_FLOOR + changed_members(config) * CHANGE_BYTES)
+}
+
 /// A member's count in the fold's tally: a version and three counts.
 const TALLY_BYTES: u64 = 24;
 
@@ -1451,11 +1460,10 @@ fn node_bytes(config: &Config) -> u64 {
     let nodes = u64::from(config.nodes);
     let floors = 8 * 17 + TALLY_BYTES;
     let budget = list_budget(config);
-    let enforced = budget < nodes * (BUFFER_FLOOR + changed_members(config) * CHANGE_BYTES);
     // A change can also set a suspicion's timer, queued until due.
     use crate::drivers::event::{queued_bytes, timer_bytes};
     let timer = queued_bytes::<Swim>() + timer_bytes::<Swim>();
-    let one_round = if enforced {
+    let one_round = if budget_enforced(config) {
         sends_per_node(config) * PIGGYBACK as u64 * (CHANGE_BYTES + timer)
     } else {
         0
@@ -1495,7 +1503,7 @@ pub static SPEC: MembershipSpec = MembershipSpec {
                 } else {
                     Delay::None
                 }),
-                list_budget(config),
+                (list_budget(config), budget_enforced(config)),
             ),
             config,
         )
@@ -1718,7 +1726,7 @@ mod tests {
         let swim = Swim::new(
             Shared::new(config.membership, config.nodes),
             Timing::of(config.delay),
-            budget,
+            (budget, super::budget_enforced(config)),
         );
         #[cfg(not(target_arch = "wasm32"))]
         if !folds {
