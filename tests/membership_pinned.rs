@@ -1,4 +1,3 @@
-#![cfg(not(target_arch = "wasm32"))]
 //! The same seed gives the same membership run across changes to how the protocols keep their
 //! state (packed entries, lists changed in place): each configuration's whole run, round by
 //! round (counters, node events, the views matrix), folded into one FNV-1a fingerprint. The
@@ -6,6 +5,8 @@
 //! and before Cassandra stopped copying its list during an exchange, and taken again when
 //! heartbeat and SWIM began reconnecting to members they hold failed (so a healed partition
 //! rejoins) and the counters gained `partitioned`; a change that alters a run fails here.
+//! The component tests (`web.rs`) run it in the browser too: the page's wasm takes its own
+//! paths through Cassandra's exchange (SIMD) and must play the same runs.
 
 use gossip_lab::engine::{Config, Mode, Simulation};
 
@@ -39,8 +40,9 @@ fn fingerprint(mode: Mode, settings: &[(&str, &str)]) -> u64 {
 /// A configuration (the protocol and its settings) and its run's fingerprint.
 type Pinned = (Mode, &'static [(&'static str, &'static str)], u64);
 
-#[test]
-fn membership_runs_are_pinned() {
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+pub fn membership_runs_are_pinned() {
     let runs: [Pinned; 6] = [
         (
             Mode::Heartbeat,

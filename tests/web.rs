@@ -20,6 +20,10 @@ use yew::Reducible;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+/// The pinned membership runs, played by the engine as the page builds it.
+#[path = "membership_pinned.rs"]
+mod membership_pinned;
+
 fn lab(config: Config) -> Rc<Lab> {
     Rc::new(Lab::new(
         Setup {

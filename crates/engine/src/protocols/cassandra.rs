@@ -102,8 +102,8 @@ struct Times {
 
 /// Where an entry's fields sit in its word: from bit 0 the version's rank (the generation
 /// above the counter, so that ranks order as versions do), then the intervals counted, then,
-/// in a run short enough (`packed`), the last newer version's tick and the first interval's
-/// start; what the observer believes sits in bits 62 and 63. A counter rises once a period and
+/// in a run short enough (`packed`), from bit 32 the last newer version's tick and the first
+/// interval's start; what the observer believes sits in bits 62 and 63. A counter rises once a period and
 /// a generation is the round of a join, so both stay within the run's rounds; each counted
 /// interval needs a newer version, so they stay within twice its rounds; every tick within
 /// its rounds plus two. A run of up to 325 rounds (the lecture's 100 periods) packs all in 8
@@ -186,8 +186,11 @@ impl Layout {
         (1 << self.tick_bits) - 1
     }
 
-    fn heard_shift(&self) -> u32 {
-        self.rank_bits + self.intervals_bits
+    /// The times start at the upper half of the word, so that a pass in 32-bit lanes finds
+    /// version and intervals in one half and the times and status in the other
+    /// (`wasm_take_block`).
+    const fn heard_shift(&self) -> u32 {
+        32
     }
 
     fn start_shift(&self) -> u32 {
@@ -254,7 +257,12 @@ const RANK: u64 = (1 << 40) - 1;
 const RANK_MASK: u64 = (1 << Layout::PACKED.rank_bits) - 1;
 const INTERVALS_SHIFT: u32 = Layout::PACKED.rank_bits;
 const INTERVALS_MASK: u64 = (1 << Layout::PACKED.intervals_bits) - 1;
-const HEARD_SHIFT: u32 = Layout::PACKED.rank_bits + Layout::PACKED.intervals_bits;
+const HEARD_SHIFT: u32 = Layout::PACKED.heard_shift();
+const _: () = {
+    let packed = Layout::PACKED;
+    assert!(packed.rank_bits + packed.intervals_bits <= HEARD_SHIFT);
+    assert!(HEARD_SHIFT + 2 * packed.tick_bits <= 62);
+};
 const START_SHIFT: u32 = HEARD_SHIFT + Layout::PACKED.tick_bits;
 const TICK_MASK: u64 = (1 << Layout::PACKED.tick_bits) - 1;
 const ALIVE: u64 = Seen::Alive as u64;
@@ -715,6 +723,7 @@ fn exchange_masks_by_blocks<const CHECK: bool>(
 /// `Arrivals::take_block`'s pass: every entry computes `take_one`'s common update and keeps
 /// it if picked (`bits`) and newer; returns whether a kept arrival's interval mean fell below
 /// `least`. Natively the compiler takes four or eight entries an instruction.
+#[cfg(not(target_arch = "wasm32"))]
 #[inline(always)]
 fn take_lanes(mine: &mut [Entry], theirs: &[Entry], bits: u64, (now, least): (u64, u64)) -> bool {
     let mut sooner = false;
@@ -728,6 +737,7 @@ fn take_lanes(mine: &mut [Entry], theirs: &[Entry], bits: u64, (now, least): (u6
 
 /// One entry of `take_lanes`: the word it keeps, and whether it was taken with an interval
 /// mean below `least`.
+#[cfg(not(target_arch = "wasm32"))]
 #[inline(always)]
 fn take_lane(word: u64, source: u64, picked: bool, (now, least): (u64, u64)) -> (u64, bool) {
     let (rank, old_rank) = (source & RANK_MASK, word & RANK_MASK);
@@ -743,8 +753,110 @@ fn take_lane(word: u64, source: u64, picked: bool, (now, least): (u64, u64)) -> 
     (if taken { update } else { word }, taken & below)
 }
 
-/// Each offset's bit in a block's mask, so that a vectorised pass picks a lane with an AND
-/// (wasm's SIMD shifts every lane by the same count).
+/// `take_block` in wasm's SIMD, four entries an instruction: each entry's halves in 32-bit
+/// lanes, version and intervals in the low one and the times and status in the high one (see
+/// `Layout::heard_shift`), `take_lane`'s arithmetic on four at once. It goes in groups of four
+/// up to the first with a rarer pick (`take_rare`'s), and stops there, or where fewer than four
+/// are left: returns whether a kept arrival's interval mean fell below `least` (capped as
+/// `take_block` caps it), and the offset it stopped at, from which the block goes by its bits.
+#[cfg(target_arch = "wasm32")]
+#[target_feature(enable = "simd128")]
+fn wasm_take_block(
+    mine: &mut [Entry],
+    theirs: &[Entry],
+    bits: u64,
+    (now, least): (u32, u32),
+) -> (bool, usize) {
+    use core::arch::wasm32::{
+        i32x4_add, i32x4_eq, i32x4_gt, i32x4_mul, i32x4_shuffle, i32x4_sub, u32x4, u32x4_shr,
+        u32x4_splat, v128, v128_and, v128_any_true, v128_load, v128_or, v128_store,
+    };
+    const TICK_BITS: u32 = Layout::PACKED.tick_bits;
+    const { assert!(INTERVALS_SHIFT + Layout::PACKED.intervals_bits <= 32) };
+    const { assert!(HEARD_SHIFT == 32 && START_SHIFT + TICK_BITS == 62) };
+    use core::hint::black_box;
+    let len = mine.len().min(theirs.len()).min(64);
+    // The constants pass through `black_box`, so that they stay in registers: as constants
+    // in the loop, V8 builds each anew in every group (four instructions each).
+    let zero = black_box(u32x4_splat(0));
+    let lane_bits = black_box(u32x4(1, 2, 4, 8));
+    let rank_mask = black_box(u32x4_splat(RANK_MASK as u32));
+    let tick_mask = black_box(u32x4_splat(TICK_MASK as u32));
+    let interval = black_box(u32x4_splat(1 << INTERVALS_SHIFT));
+    // The least high half of an endpoint held alive (status 1 in the top two bits): a high
+    // half below it, as a signed number, is one that is not (0 unknown; 2 and 3 negative).
+    let alive = black_box(u32x4_splat((ALIVE as u32) << 30));
+    let (now, least) = (black_box(u32x4_splat(now)), black_box(u32x4_splat(least)));
+    let mut below = zero;
+    let mut first = 0;
+    while first + 4 <= len {
+        let picks = (bits >> first) as u32 & 0xF;
+        if picks == 0 {
+            first += 4;
+            continue;
+        }
+        // Comparisons for equality and order only, and no `andnot` or `bitselect`: x64 has
+        // no lane comparison for "not equal", and V8 spends two or three instructions more
+        // on each of these.
+        let picked = i32x4_eq(v128_and(u32x4_splat(picks), lane_bits), lane_bits);
+        // SAFETY: an entry is one u64 (`repr(transparent)`), and both slices hold at least
+        // `len`: the four from `first` are in bounds; wasm loads need no alignment.
+        let [words, more_words, sources, more_sources] = unsafe {
+            [
+                v128_load(mine.as_ptr().add(first).cast::<v128>()),
+                v128_load(mine.as_ptr().add(first + 2).cast::<v128>()),
+                v128_load(theirs.as_ptr().add(first).cast::<v128>()),
+                v128_load(theirs.as_ptr().add(first + 2).cast::<v128>()),
+            ]
+        };
+        let low = i32x4_shuffle::<0, 2, 4, 6>(words, more_words);
+        let high = i32x4_shuffle::<1, 3, 5, 7>(words, more_words);
+        let rank = v128_and(
+            i32x4_shuffle::<0, 2, 4, 6>(sources, more_sources),
+            rank_mask,
+        );
+        // Nothing sits above the intervals in the low half.
+        let intervals = u32x4_shr(low, INTERVALS_SHIFT);
+        let rare = v128_and(
+            picked,
+            v128_or(i32x4_gt(alive, high), i32x4_eq(intervals, zero)),
+        );
+        if v128_any_true(rare) {
+            break;
+        }
+        // Versions are below 2^18 and ticks below 2^15: signed comparisons order them.
+        let old_rank = v128_and(low, rank_mask);
+        let taken = v128_and(picked, i32x4_gt(rank, old_rank));
+        let heard = v128_and(high, tick_mask);
+        // All ones where the arrival counts an interval.
+        let counted = v128_and(i32x4_gt(old_rank, zero), i32x4_gt(now, heard));
+        // A taken entry's halves gain the new version and perhaps an interval, and the tick.
+        let low_gain = i32x4_add(i32x4_sub(rank, old_rank), v128_and(counted, interval));
+        let low = i32x4_add(low, v128_and(low_gain, taken));
+        let high = i32x4_add(high, v128_and(i32x4_sub(now, heard), taken));
+        let start = v128_and(u32x4_shr(high, TICK_BITS), tick_mask);
+        let sum = i32x4_sub(now, start);
+        let new_intervals = i32x4_sub(intervals, counted);
+        below = v128_or(
+            below,
+            v128_and(taken, i32x4_gt(i32x4_mul(new_intervals, least), sum)),
+        );
+        // SAFETY: as for the loads.
+        unsafe {
+            let out = mine.as_mut_ptr().add(first);
+            v128_store(out.cast::<v128>(), i32x4_shuffle::<0, 4, 1, 5>(low, high));
+            v128_store(
+                out.add(2).cast::<v128>(),
+                i32x4_shuffle::<2, 6, 3, 7>(low, high),
+            );
+        }
+        first += 4;
+    }
+    (v128_any_true(below), first)
+}
+
+/// Each offset's bit in a block's mask, so that a vectorised pass picks a lane with an AND.
+#[cfg(not(target_arch = "wasm32"))]
 const BIT: [u64; 64] = {
     let mut bits = [0; 64];
     let mut offset = 0;
@@ -850,7 +962,8 @@ impl Arrivals {
     ///
     /// It goes block by block: a block whose picks are all the common case is taken whole,
     /// without a branch (`take_block`, vectorised: about two thirds of the bits are set); one
-    /// with a rarer pick goes by its set bits, in order.
+    /// with a rarer pick goes by its set bits, in order. In wasm, a block goes four entries at
+    /// a time up to the first four with a rarer pick (`wasm_take_block`), then by its bits.
     #[inline(never)]
     fn take_masked(
         &self,
@@ -948,19 +1061,27 @@ impl Arrivals {
             }
             let last = (first + 64).min(nodes);
             let (mine, theirs) = (&mut entries[first..last], &source[first..last]);
-            // In wasm going by the set bits is faster: measured in Node at N = 500, the
-            // branchless pass hand-written with wasm's SIMD took 172 ms with two 64-bit lanes
-            // and 121 ms with the words' halves in four 32-bit lanes, against 83 ms.
-            let whole = if cfg!(target_arch = "wasm32") {
-                None
-            } else if mine.len() == 64 {
-                self.take_block::<64>(mine, theirs, bits)
-            } else {
-                self.take_block::<0>(mine, theirs, bits)
-            };
-            if let Some(below) = whole {
+            // In wasm, four entries an instruction in 32-bit lanes up to the first group of
+            // four with a rarer pick; the rest of the block by its set bits.
+            #[cfg(target_arch = "wasm32")]
+            {
+                let now = stamp(self.now);
+                let least = self.least.min(1 << 16) as u32;
+                let (below, done) = wasm_take_block(mine, theirs, bits, (now, least));
                 sooner |= below;
-                continue;
+                bits &= u64::MAX.checked_shl(done as u32).unwrap_or(0);
+            }
+            #[cfg(not(target_arch = "wasm32"))]
+            {
+                let whole = if mine.len() == 64 {
+                    self.take_block::<64>(mine, theirs, bits)
+                } else {
+                    self.take_block::<0>(mine, theirs, bits)
+                };
+                if let Some(below) = whole {
+                    sooner |= below;
+                    continue;
+                }
             }
             while bits != 0 {
                 let offset = bits.trailing_zeros() as usize;
@@ -978,6 +1099,7 @@ impl Arrivals {
     /// `take_one`'s common case (held alive, an interval counted): `take_lanes`, vectorised.
     /// Returns whether an arrival's interval mean fell below `least`, or `None`, nothing
     /// written, where a pick needs `take_rare`. `LEN`: the block's length if fixed, 0 if not.
+    #[cfg(not(target_arch = "wasm32"))]
     #[inline(always)]
     fn take_block<const LEN: usize>(
         &self,
