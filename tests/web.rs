@@ -646,3 +646,107 @@ async fn the_space_time_diagram_draws_a_line_per_node_and_an_arrow_per_datagram(
         "bad.jsonl: line 1: crash without \"to\" (it needs: tick, to)"
     );
 }
+
+/// The stage's nodes are rasterised in wasm memory (`Pixels`), deciding most pixels from
+/// squared distances. Every circle paints exactly what the per-pixel rule gives: a pixel's
+/// coverage from its centre's distance to the edge, as a canvas antialiases it, kept only
+/// within the turn of a pie or timer arc, the shape's circles a union, blended at `alpha`.
+#[wasm_bindgen_test]
+fn the_stage_pixels_follow_the_per_pixel_rule() {
+    use gossip_lab::ui::run::pixels::{Part, Pixels};
+    use gossip_lab::ui::widgets::palette;
+    use std::f64::consts::TAU;
+
+    fn clockwise(dx: f64, dy: f64) -> f64 {
+        let (up, right) = (-dy, dx);
+        let sum = up.abs() + right.abs();
+        match () {
+            _ if sum == 0.0 => 0.0,
+            _ if right >= 0.0 && up >= 0.0 => right / sum,
+            _ if right >= 0.0 => 1.0 - up / sum,
+            _ if up < 0.0 => 2.0 - right / sum,
+            _ => 3.0 + up / sum,
+        }
+    }
+    /// Every pixel of the canvas, by its distance from the centre.
+    fn cover(
+        mask: &mut [u8],
+        width: usize,
+        (x, y, radius): (f64, f64, f64),
+        part: Part,
+        turn: f64,
+    ) {
+        let end = (turn < 1.0).then(|| {
+            clockwise(
+                js_sys::Math::sin(turn * TAU),
+                -js_sys::Math::cos(turn * TAU),
+            )
+        });
+        for (index, level) in mask.iter_mut().enumerate() {
+            let (dx, dy) = (
+                (index % width) as f64 + 0.5 - x,
+                (index / width) as f64 + 0.5 - y,
+            );
+            let distance = (dx * dx + dy * dy).sqrt();
+            let coverage = match part {
+                Part::Disc => radius + 0.5 - distance,
+                Part::Ring(width) => {
+                    (width / 2.0 + 0.5 - (distance - radius).abs()).min(width.min(1.0))
+                }
+            };
+            if coverage > 0.0 && !end.is_some_and(|end| clockwise(dx, dy) > end) {
+                *level = (*level).max((coverage.min(1.0) * 255.0) as u8);
+            }
+        }
+    }
+
+    let (width, height) = (61, 47);
+    let background: Vec<u8> = (0..4 * width * height)
+        .map(|i| (i * 37 % 251) as u8)
+        .collect();
+    let mut pixels = Pixels::from_rgba(width, height, background.clone());
+    let mut expected = background;
+    // A fixed sequence of shapes: small and large circles, discs and rings of every width,
+    // whole and in part, some over the canvas's edges.
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1);
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let colours = [palette::PUSH, palette::NEW, palette::INK, palette::CRASHED];
+    for shape in 0..120 {
+        let mut mask = vec![0u8; width * height];
+        for _ in 0..1 + shape % 4 {
+            let circle = (
+                next() * 80.0 - 10.0,
+                next() * 66.0 - 10.0,
+                0.2 + next() * next() * 30.0,
+            );
+            let part = if next() < 0.5 {
+                Part::Disc
+            } else {
+                Part::Ring(0.1 + next() * 7.0)
+            };
+            let turn = if next() < 0.5 { 1.0 } else { next() };
+            pixels.cover(circle.0, circle.1, circle.2, part, turn);
+            cover(&mut mask, width, circle, part, turn);
+        }
+        let (colour, alpha) = (colours[shape % 4], 0.3 + next() * 0.7);
+        pixels.fill(colour, alpha);
+        let (red, green, blue) = palette::themed(colour);
+        for (index, &level) in mask.iter().enumerate().filter(|&(_, &level)| level > 0) {
+            let share = alpha * f64::from(level) / 255.0;
+            let pixel = &mut expected[4 * index..4 * index + 3];
+            for (channel, value) in pixel.iter_mut().zip([red, green, blue]) {
+                let mixed = f64::from(*channel) * (1.0 - share) + f64::from(value) * share;
+                *channel = (mixed + 0.5) as u8;
+            }
+        }
+        assert!(
+            pixels.rgba() == expected.as_slice(),
+            "shape {shape} painted otherwise"
+        );
+    }
+}

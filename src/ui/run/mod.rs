@@ -5,5 +5,5 @@ pub mod controls;
 pub mod matrix;
 pub mod membership;
 pub mod panels;
-mod pixels;
+pub mod pixels;
 pub mod stage;

@@ -35,13 +35,24 @@ impl Pixels {
         let (width, height) = (f64::from(canvas.width()), f64::from(canvas.height()));
         let image = context.get_image_data(0.0, 0.0, width, height)?;
         let (width, height) = (image.width() as usize, image.height() as usize);
-        Ok(Pixels {
+        Ok(Pixels::from_rgba(width, height, image.data().0))
+    }
+
+    /// Pixels from RGBA values, row by row (what `read` takes from a canvas).
+    pub fn from_rgba(width: usize, height: usize, data: Vec<u8>) -> Pixels {
+        debug_assert_eq!(data.len(), 4 * width * height, "RGBA, four bytes a pixel");
+        Pixels {
             width,
             height,
-            data: image.data().0,
+            data,
             mask: vec![0; width * height],
             touched: Vec::new(),
-        })
+        }
+    }
+
+    /// The pixels' RGBA values, row by row.
+    pub fn rgba(&self) -> &[u8] {
+        &self.data
     }
 
     /// Puts the pixels back on the canvas.
@@ -69,6 +80,10 @@ impl Pixels {
             let angle = turn * std::f64::consts::TAU;
             clockwise(js_sys::Math::sin(angle), -js_sys::Math::cos(angle))
         });
+        // Most pixels are wholly in or wholly out: squared distances decide those without a
+        // square root. The bands are narrowed by far more than any rounding, so a pixel they
+        // decide gets the level the distance would give it.
+        let zones = Zones::new(radius, part);
         for row in rows {
             let dy = row as f64 + 0.5 - y;
             // Only the columns within reach on this row: the circle, not its square.
@@ -78,19 +93,29 @@ impl Pixels {
             }
             for column in span(x - 0.5, left.sqrt(), self.width) {
                 let dx = column as f64 + 0.5 - x;
-                let distance = (dx * dx + dy * dy).sqrt();
-                // A pixel's share inside the edge, as a canvas antialiases it.
-                let coverage = match part {
-                    Part::Disc => radius + 0.5 - distance,
-                    Part::Ring(width) => {
-                        (half + 0.5 - (distance - radius).abs()).min(width.min(1.0))
+                let squared = dx * dx + dy * dy;
+                let level = if zones.full_from <= squared && squared <= zones.full_to {
+                    zones.full_level
+                } else if squared <= zones.hole || squared >= zones.reach {
+                    continue;
+                } else {
+                    let distance = squared.sqrt();
+                    // A pixel's share inside the edge, as a canvas antialiases it.
+                    let coverage = match part {
+                        Part::Disc => radius + 0.5 - distance,
+                        Part::Ring(width) => {
+                            (half + 0.5 - (distance - radius).abs()).min(width.min(1.0))
+                        }
+                    };
+                    if coverage <= 0.0 {
+                        continue;
                     }
+                    (coverage.min(1.0) * 255.0) as u8
                 };
-                if coverage <= 0.0 || end.is_some_and(|end| clockwise(dx, dy) > end) {
+                if end.is_some_and(|end| clockwise(dx, dy) > end) {
                     continue;
                 }
                 let index = row * self.width + column;
-                let level = (coverage.min(1.0) * 255.0) as u8;
                 if self.mask[index] == 0 && level > 0 {
                     self.touched.push(index);
                 }
@@ -102,16 +127,84 @@ impl Pixels {
     /// Paints the current shape in `colour` at `alpha` and starts the next one.
     pub fn fill(&mut self, colour: Rgb, alpha: f64) {
         let (red, green, blue) = palette::themed(colour);
+        let values = [red, green, blue];
+        // Most pixels are wholly covered: for those, each channel's result for each value it
+        // may hold, worked out once per shape rather than per pixel.
+        // (The share as the other pixels' is worked out, which need not be `alpha` exactly.)
+        let share = alpha * 255.0 / 255.0;
+        let whole: [[u8; 256]; 3] =
+            values.map(|value| std::array::from_fn(|channel| blend(channel as u8, value, share)));
         for &index in &self.touched {
-            let share = alpha * f64::from(self.mask[index]) / 255.0;
+            let level = self.mask[index];
             let pixel = &mut self.data[4 * index..4 * index + 3];
-            for (channel, value) in pixel.iter_mut().zip([red, green, blue]) {
-                let mixed = f64::from(*channel) * (1.0 - share) + f64::from(value) * share;
-                *channel = (mixed + 0.5) as u8;
+            if level == 255 {
+                for (channel, results) in pixel.iter_mut().zip(&whole) {
+                    *channel = results[usize::from(*channel)];
+                }
+            } else {
+                let share = alpha * f64::from(level) / 255.0;
+                for (channel, value) in pixel.iter_mut().zip(values) {
+                    *channel = blend(*channel, value, share);
+                }
             }
             self.mask[index] = 0;
         }
         self.touched.clear();
+    }
+}
+
+/// A channel's value with `value` laid over it at `share`, rounded.
+fn blend(channel: u8, value: u8, share: f64) -> u8 {
+    (f64::from(channel) * (1.0 - share) + f64::from(value) * share + 0.5) as u8
+}
+
+/// A circle's squared distances from its centre where pixels are wholly covered (from
+/// `full_from` to `full_to`, at `full_level`) and where they may be partly (above `hole`,
+/// below `reach`); outside both, none is.
+struct Zones {
+    full_from: f64,
+    full_to: f64,
+    full_level: u8,
+    hole: f64,
+    reach: f64,
+}
+
+impl Zones {
+    /// Far more than the rounding of a squared distance, far less than a pixel.
+    const MARGIN: f64 = 1e-6;
+
+    fn new(radius: f64, part: Part) -> Zones {
+        let squared = |distance: f64| distance.max(0.0) * distance.max(0.0);
+        let (half, full_level, hole) = match part {
+            Part::Disc => (0.0, 255, -1.0),
+            Part::Ring(width) => {
+                let half = width / 2.0;
+                let edge = radius - half - 0.5 - Self::MARGIN;
+                let hole = if edge > 0.0 { edge * edge } else { -1.0 };
+                (half, (width.min(1.0) * 255.0) as u8, hole)
+            }
+        };
+        // Wholly covered: within half - 0.5 of the circle (a disc: its inside less half a
+        // pixel), if anything is; partly: within half + 0.5.
+        let (inner, outer) = (
+            (radius - half + 0.5 + Self::MARGIN).max(0.0),
+            radius + half - 0.5 - Self::MARGIN,
+        );
+        let (full_from, full_to) = match part {
+            Part::Disc => (0.0, outer),
+            Part::Ring(_) => (inner, outer),
+        };
+        Zones {
+            full_from: full_from * full_from,
+            full_to: if full_to > full_from {
+                full_to * full_to
+            } else {
+                -1.0
+            },
+            full_level,
+            hole,
+            reach: squared(radius + half + 0.5 + Self::MARGIN),
+        }
     }
 }
 
