@@ -727,11 +727,16 @@ fn exchange_masks_by_blocks<const CHECK: bool>(
 #[inline(always)]
 fn take_lanes(mine: &mut [Entry], theirs: &[Entry], bits: u64, (now, least): (u64, u64)) -> bool {
     let mut sooner = false;
-    for ((entry, source), bit) in mine.iter_mut().zip(theirs).zip(&BIT) {
-        let (word, below) = take_lane(entry.word, source.word, bits & bit != 0, (now, least));
-        entry.word = word;
+    // Every word is written to a copy, then copied back whole: written in place, the compiler
+    // stores only the taken lanes (`vpmaskmovq`), which AMD's processors take slowly.
+    let mut words = [Entry::default(); 64];
+    let words = &mut words[..mine.len()];
+    for (((word, entry), source), bit) in words.iter_mut().zip(&*mine).zip(theirs).zip(&BIT) {
+        let below;
+        (word.word, below) = take_lane(entry.word, source.word, bits & bit != 0, (now, least));
         sooner |= below;
     }
+    mine.copy_from_slice(words);
     sooner
 }
 
