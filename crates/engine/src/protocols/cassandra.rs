@@ -103,10 +103,10 @@ struct Times {
 /// Where an entry's fields sit in its word: from bit 0 the version's rank (the generation
 /// above the counter, so that ranks order as versions do), then the intervals counted, then,
 /// in a run short enough (`packed`), from bit 32 the last newer version's tick and the first
-/// interval's start; what the observer believes sits in bits 62 and 63. A counter rises once a period and
-/// a generation is the round of a join, so both stay within the run's rounds; each counted
-/// interval needs a newer version, so they stay within twice its rounds; every tick within
-/// its rounds plus two. A run of up to 325 rounds (the lecture's 100 periods) packs all in 8
+/// interval's start; what the observer believes sits in bits 62 and 63. A counter rises once
+/// a period and a generation is the round of a join, so both stay within the run's rounds;
+/// each counted interval needs a newer version, so they stay within twice its rounds; every
+/// tick within its rounds plus two. A run of up to 325 rounds (the lecture's 100 periods) packs all in 8
 /// bytes an endpoint; a longer one keeps the times in a `Clock` beside the list, 16 bytes an
 /// endpoint. Both play the same runs. The two layouts are constants, so that the passes over
 /// the lists shift by constants.
