@@ -750,3 +750,33 @@ fn the_stage_pixels_follow_the_per_pixel_rule() {
         );
     }
 }
+
+/// Cassandra's exchange in the page's wasm takes states four entries at a time (SIMD) and the
+/// rest of a block by its bits; a debug build checks every take against the reference pass,
+/// so a take that differs panics here. The last block of these lists is not a whole number of
+/// fours (66: two entries; 123: 59; 129: one), with loss, a join and a crash schedule.
+#[wasm_bindgen_test]
+fn cassandra_takes_states_in_fours_and_the_rest_by_bits() {
+    for nodes in [66, 123, 129] {
+        let mut config = Config {
+            mode: Mode::Cassandra,
+            nodes,
+            seed: 5,
+            ..Config::default()
+        };
+        for (key, text) in [
+            ("periods", "40"),
+            ("loss", "0.05"),
+            ("join_at", "12"),
+            ("crash_at", "8:0.1"),
+        ] {
+            config.set(key, text).unwrap();
+        }
+        let mut simulation = Simulation::new(config).unwrap();
+        let mut rounds = 0;
+        while simulation.step().is_some() {
+            rounds += 1;
+        }
+        assert_eq!(rounds, 40, "N = {nodes}: every period played");
+    }
+}

@@ -130,7 +130,8 @@ impl Pixels {
         let values = [red, green, blue];
         // Most pixels are wholly covered: for those, each channel's result for each value it
         // may hold, worked out once per shape rather than per pixel.
-        // (The share as the other pixels' is worked out, which need not be `alpha` exactly.)
+        // The share computed as for any level (`alpha * 255 / 255`), which may differ from
+        // `alpha` in the last bit.
         let share = alpha * 255.0 / 255.0;
         let whole: [[u8; 256]; 3] =
             values.map(|value| std::array::from_fn(|channel| blend(channel as u8, value, share)));

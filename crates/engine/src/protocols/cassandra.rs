@@ -106,9 +106,9 @@ struct Times {
 /// interval's start; what the observer believes sits in bits 62 and 63. A counter rises once
 /// a period and a generation is the round of a join, so both stay within the run's rounds;
 /// each counted interval needs a newer version, so they stay within twice its rounds; every
-/// tick within its rounds plus two. A run of up to 325 rounds (the lecture's 100 periods) packs all in 8
-/// bytes an endpoint; a longer one keeps the times in a `Clock` beside the list, 16 bytes an
-/// endpoint. Both play the same runs. The two layouts are constants, so that the passes over
+/// tick within its rounds plus two. A run of up to 325 rounds (the lecture's 100 periods)
+/// packs all in 8 bytes an endpoint; a longer one keeps the times in a `Clock` beside the
+/// list, 16 bytes an endpoint. Both play the same runs. The two layouts are constants, so that the passes over
 /// the lists shift by constants.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Layout {
@@ -186,9 +186,9 @@ impl Layout {
         (1 << self.tick_bits) - 1
     }
 
-    /// The times start at the upper half of the word, so that a pass in 32-bit lanes finds
-    /// version and intervals in one half and the times and status in the other
-    /// (`wasm_take_block`).
+    /// Where a packed entry's times start: the upper half of the word, so that a pass in
+    /// 32-bit lanes finds version and intervals in one half and the times and status in the
+    /// other (`wasm_take_block`). (In the split layout the times live in clocks.)
     const fn heard_shift(&self) -> u32 {
         32
     }
@@ -762,8 +762,10 @@ fn take_lane(word: u64, source: u64, picked: bool, (now, least): (u64, u64)) -> 
 /// lanes, version and intervals in the low one and the times and status in the high one (see
 /// `Layout::heard_shift`), `take_lane`'s arithmetic on four at once. It goes in groups of four
 /// up to the first with a rarer pick (`take_rare`'s), and stops there, or where fewer than four
-/// are left: returns whether a kept arrival's interval mean fell below `least` (capped as
-/// `take_block` caps it), and the offset it stopped at, from which the block goes by its bits.
+/// are left: returns whether a kept arrival's interval mean fell below `least` (capped at
+/// 2^16, which compares as the uncapped one for a taken entry and keeps its product with the
+/// intervals within 32 bits), and the offset it stopped at, from which the block goes by its
+/// bits.
 #[cfg(target_arch = "wasm32")]
 #[target_feature(enable = "simd128")]
 fn wasm_take_block(
@@ -806,7 +808,7 @@ fn wasm_take_block(
         let picked = i32x4_eq(v128_and(u32x4_splat(picks), lane_bits), lane_bits);
         // SAFETY: an entry is one u64 (`repr(transparent)`), and both slices hold at least
         // `len`: the four from `first` are in bounds; wasm loads need no alignment.
-        let [words, more_words, sources, more_sources] = unsafe {
+        let [words, later_words, sources, later_sources] = unsafe {
             [
                 v128_load(mine.as_ptr().add(first).cast::<v128>()),
                 v128_load(mine.as_ptr().add(first + 2).cast::<v128>()),
@@ -814,10 +816,10 @@ fn wasm_take_block(
                 v128_load(theirs.as_ptr().add(first + 2).cast::<v128>()),
             ]
         };
-        let low = i32x4_shuffle::<0, 2, 4, 6>(words, more_words);
-        let high = i32x4_shuffle::<1, 3, 5, 7>(words, more_words);
+        let low = i32x4_shuffle::<0, 2, 4, 6>(words, later_words);
+        let high = i32x4_shuffle::<1, 3, 5, 7>(words, later_words);
         let rank = v128_and(
-            i32x4_shuffle::<0, 2, 4, 6>(sources, more_sources),
+            i32x4_shuffle::<0, 2, 4, 6>(sources, later_sources),
             rank_mask,
         );
         // Nothing sits above the intervals in the low half.
