@@ -762,9 +762,8 @@ fn take_lane(word: u64, source: u64, picked: bool, (now, least): (u64, u64)) -> 
 /// lanes, version and intervals in the low one and the times and status in the high one (see
 /// `Layout::heard_shift`), `take_lane`'s arithmetic on four at once. It goes in groups of four
 /// up to the first with a rarer pick (`take_rare`'s), and stops there, or where fewer than four
-/// are left: returns whether a kept arrival's interval mean fell below `least` (capped at
-/// 2^16, which compares as the uncapped one for a taken entry and keeps its product with the
-/// intervals within 32 bits), and the offset it stopped at, from which the block goes by its
+/// are left: returns whether a kept arrival's interval mean fell below `least` (capped, see
+/// `Arrivals::block_clock`), and the offset it stopped at, from which the block goes by its
 /// bits.
 #[cfg(target_arch = "wasm32")]
 #[target_feature(enable = "simd128")]
@@ -968,7 +967,7 @@ impl Arrivals {
     /// and whether an arrival's interval mean fell below `least`.
     ///
     /// It goes block by block: a block whose picks are all the common case is taken whole,
-    /// without a branch (`take_block`, vectorised: about two thirds of the bits are set); one
+    /// without a branch (`take_block`, vectorised: about a third of the bits are set); one
     /// with a rarer pick goes by its set bits, in order. In wasm, a block goes four entries at
     /// a time up to the first four with a rarer pick (`wasm_take_block`), then by its bits.
     #[inline(never)]
@@ -1072,9 +1071,7 @@ impl Arrivals {
             // four with a rarer pick; the rest of the block by its set bits.
             #[cfg(target_arch = "wasm32")]
             {
-                let now = stamp(self.now);
-                let least = self.least.min(1 << 16) as u32;
-                let (below, done) = wasm_take_block(mine, theirs, bits, (now, least));
+                let (below, done) = wasm_take_block(mine, theirs, bits, self.block_clock());
                 sooner |= below;
                 bits &= u64::MAX.checked_shl(done as u32).unwrap_or(0);
             }
@@ -1129,13 +1126,17 @@ impl Arrivals {
         if rare {
             return None;
         }
-        let now = u64::from(stamp(self.now));
-        // A taken entry has counted an interval, and an interval sum (`now - start`) is
-        // below 2^15 ticks: a least mean capped at 2^16 compares as the uncapped one, and
-        // its product with the intervals (below 2^10) fits 32 bits.
-        let least = self.least.min(1 << 16);
-        let sooner = take_lanes(mine, theirs, bits, (now, least));
+        let (now, least) = self.block_clock();
+        let sooner = take_lanes(mine, theirs, bits, (u64::from(now), u64::from(least)));
         Some(sooner)
+    }
+
+    /// The tick and the least interval mean as a block's pass (`take_block`,
+    /// `wasm_take_block`) takes them. A taken entry has counted an interval, and an interval
+    /// sum (`now - start`) is below 2^15 ticks: a least mean capped at 2^16 compares as the
+    /// uncapped one, and its product with the intervals (below 2^10) fits 32 bits.
+    fn block_clock(&self) -> (u32, u32) {
+        (stamp(self.now), self.least.min(1 << 16) as u32)
     }
 
     /// `take_packed`'s rarer cases, `take_in`'s arithmetic: an endpoint first seen, one not
