@@ -13,7 +13,7 @@
 //! (synchronous rounds deliver at a round's first tick) count as one arrival.
 
 use super::membership::{
-    HasView, List, Member, SEED, Seen, Shared, View, bytes, generation, stamp,
+    AHEAD, HasView, List, Member, SEED, Seen, Shared, View, bytes, generation, prefetch, stamp,
 };
 use super::membership_spec::{MembershipSpec, changed_members, lists_in_flight};
 use crate::config::Config;
@@ -676,27 +676,6 @@ fn exchange_masks_avx2(
     }
 }
 
-/// How many blocks ahead of the pass `exchange_masks` asks for the lists' next entries: a
-/// pass reads two lists that are rarely in any cache (10,000 lists of 80 KB at N = 10,000),
-/// and the processor's own prefetching stops at each 4 KB page, so the pass asks for the
-/// next page's worth itself (measured at N = 10,000: 29 s of CPU without, 25 s with 8).
-const AHEAD: usize = 8;
-
-/// Asks the processor to bring a block of entries, from `first`, into its cache.
-#[inline(always)]
-fn prefetch(entries: &[Entry], first: usize) {
-    #[cfg(target_arch = "x86_64")]
-    if let Some(block) = entries.get(first..first + 64) {
-        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-        for line in block.chunks(8) {
-            // SAFETY: a prefetch reads nothing the program sees, and the line is in bounds.
-            unsafe { _mm_prefetch::<_MM_HINT_T0>(line.as_ptr().cast()) };
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (entries, first);
-}
-
 /// `CHECK`: whether to check that both sides know every endpoint.
 #[inline(always)]
 fn exchange_masks_by_blocks<const CHECK: bool>(
@@ -1081,6 +1060,8 @@ impl Arrivals {
         let mut sooner = false;
         for block in from / 64..nodes.div_ceil(64) {
             let first = block * 64;
+            prefetch(entries, first + AHEAD * 64);
+            prefetch(source, first + AHEAD * 64);
             let mut bits = masks[2 * block + slot];
             if first < from {
                 bits &= u64::MAX << (from - first);
