@@ -741,9 +741,9 @@ fn take_lane(word: u64, source: u64, picked: bool, (now, least): (u64, u64)) -> 
 /// lanes, version and intervals in the low one and the times and status in the high one (see
 /// `Layout::heard_shift`), `take_lane`'s arithmetic on four at once. It goes in groups of four,
 /// those with a pick, up to the first with a rarer pick (`take_rare`'s), and stops there, or
-/// where fewer than four are left: returns whether a kept arrival's interval mean fell below `least` (capped, see
-/// `Arrivals::block_clock`), and the offset it stopped at, from which the block goes by its
-/// bits.
+/// where fewer than four are left: returns whether a kept arrival's interval mean fell below
+/// `least` (capped, see `Arrivals::block_clock`), and the offset it stopped at, from which the
+/// block goes by its bits.
 #[cfg(target_arch = "wasm32")]
 #[target_feature(enable = "simd128")]
 fn wasm_take_block(
@@ -787,9 +787,6 @@ fn wasm_take_block(
         let first = groups.trailing_zeros() as usize;
         groups &= groups - 1;
         let picks = (bits >> first) as usize & 0xF;
-        // Comparisons for equality and order only, and no `andnot` or `bitselect`: x64 has
-        // no lane comparison for "not equal", and V8 spends two or three instructions more
-        // on each of these.
         // A lookup, not a splat, an AND and a comparison.
         let picked = PICKED[picks];
         // SAFETY: an entry is one u64 (`repr(transparent)`), and both slices hold at least
@@ -810,6 +807,9 @@ fn wasm_take_block(
         );
         // Nothing sits above the intervals in the low half.
         let intervals = u32x4_shr(low, INTERVALS_SHIFT);
+        // Comparisons for equality and order only, and no `andnot` or `bitselect`: x64 has
+        // no lane comparison for "not equal", and V8 spends two or three instructions more
+        // on each of these.
         let rare = v128_and(
             picked,
             v128_or(i32x4_gt(alive, high), i32x4_eq(intervals, zero)),
@@ -850,12 +850,12 @@ fn wasm_take_block(
 /// Four picks as lanes: all ones in lane `i` where bit `i` of the index is set.
 #[cfg(target_arch = "wasm32")]
 static PICKED: [core::arch::wasm32::v128; 16] = {
+    const fn lane(picks: usize, i: usize) -> u32 {
+        0u32.wrapping_sub((picks >> i & 1) as u32)
+    }
     let mut lanes = [core::arch::wasm32::u32x4(0, 0, 0, 0); 16];
     let mut picks = 0;
     while picks < 16 {
-        const fn lane(picks: usize, i: usize) -> u32 {
-            0u32.wrapping_sub((picks >> i & 1) as u32)
-        }
         lanes[picks] = core::arch::wasm32::u32x4(
             lane(picks, 0),
             lane(picks, 1),
