@@ -108,8 +108,8 @@ struct Times {
 /// each counted interval needs a newer version, so they stay within twice its rounds; every
 /// tick within its rounds plus two. A run of up to 325 rounds (the lecture's 100 periods)
 /// packs all in 8 bytes an endpoint; a longer one keeps the times in a `Clock` beside the
-/// list, 16 bytes an endpoint. Both play the same runs. The two layouts are constants, so that the passes over
-/// the lists shift by constants.
+/// list, 16 bytes an endpoint. Both play the same runs. The two layouts are constants, so
+/// that the passes over the lists shift by constants.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Layout {
     counter_bits: u32,

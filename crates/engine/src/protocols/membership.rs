@@ -245,11 +245,11 @@ pub fn generation(round: u32) -> u64 {
 }
 
 /// How many blocks of 64 entries ahead of a pass over two lists (a heartbeat merge; in
-/// Cassandra a Syn's comparison and a take of states) it asks for their next entries: at N = 10,000 the lists are 80 KB
-/// each, 800 MB in all, rarely in any cache, and the processor's own prefetching stops at each
-/// 4 KB page, so the pass asks for the next page's worth itself (measured at N = 10,000:
-/// Cassandra 29 s of CPU without, 25 s with 8; heartbeat at 5,000 the same with 4 and 8,
-/// slower with 16).
+/// Cassandra a Syn's comparison and a take of states) it asks for their next entries: at
+/// N = 10,000 the lists are 80 KB each, 800 MB in all, rarely in any cache, and the
+/// processor's own prefetching stops at each 4 KB page, so the pass asks for the next page's
+/// worth itself (measured at N = 10,000: Cassandra 29 s of CPU without, 25 s with 8;
+/// heartbeat at 5,000 the same with 4 and 8, slower with 16).
 pub const AHEAD: usize = 8;
 
 /// Asks the processor to bring the block of 64 entries from `first` into its cache (nothing
