@@ -583,9 +583,14 @@ pub fn expectation(props: &RunProps) -> Html {
     html! {
         <>
         <p class="expectation" data-testid="expectation">
-            <b>{ capitalised(lesson.figure) }</b>{ ": expected about " }
-            <b data-testid="lesson-expected">{ lesson.expected.map_or_else(|| "–".to_string(), shown) }</b>
-            { format!(" ({}); this run: ", lesson.why) }
+            <b>{ capitalised(lesson.figure) }</b>
+            // Without an expected figure the reason stands in its place ("no closed form: ...").
+            if let Some(expected) = lesson.expected {
+                { ": expected about " }<b data-testid="lesson-expected">{ shown(expected) }</b>
+                { format!(" ({}); this run: ", lesson.why) }
+            } else {
+                { format!(": {}; this run: ", lesson.why) }
+            }
             if stop_rule {
                 <b data-testid="lesson-measured"><span data-testid="residue">{ measured }</span></b>
                 { " with traffic m = " }<b data-testid="traffic">{ format!("{:.2}", measures.traffic()) }</b>

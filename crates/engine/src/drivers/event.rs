@@ -233,7 +233,8 @@ impl<P: Protocol> TickQueue<P> {
 
     fn iter(&self) -> impl Iterator<Item = &Entry<P>> {
         self.lines
-            .iter()
+            .slots()
+            .into_iter()
             .filter_map(|slot| self.slots.get(slot).as_ref())
     }
 }
@@ -344,8 +345,11 @@ impl Lines {
         self.lines.is_empty()
     }
 
-    fn iter(&self) -> impl Iterator<Item = u32> + '_ {
-        self.lines.values().flatten().flatten().copied()
+    /// The queued slots in order, for the stage's datagrams in flight (once a frame): gathered
+    /// here, compiled once, rather than walked through the lines in each protocol's code.
+    #[inline(never)]
+    fn slots(&self) -> Vec<u32> {
+        self.lines.values().flatten().flatten().copied().collect()
     }
 }
 
@@ -1016,6 +1020,7 @@ struct Part {
 
 /// Datagrams in flight by arrival, then sending, then sender and receiver; outside the generic
 /// network, so the sort is compiled once rather than once per protocol.
+#[inline(never)]
 fn in_flight_order(flying: &mut [Contact]) {
     flying.sort_by_key(|contact| (contact.arrives, contact.sent, contact.from, contact.to));
 }
