@@ -495,6 +495,34 @@ async fn the_mounted_app_answers_buttons_and_keys() {
         .unwrap();
     settle().await;
     assert_eq!(text(&root, "round"), "0");
+
+    // A lesson without an expected figure says why in its place; one with it gives the figure.
+    button(&root, "srm").click();
+    settle().await;
+    let srm = text(&root, "expectation");
+    assert!(
+        srm.starts_with("NAKs per node that missed a packet: no closed form: "),
+        "{srm}"
+    );
+    assert!(!srm.contains("expected about"), "{srm}");
+    assert!(
+        root.query_selector("[data-testid='lesson-expected']")
+            .unwrap()
+            .is_none()
+    );
+    button(&root, "push").click();
+    settle().await;
+    assert!(text(&root, "expectation").contains(": expected about "));
+    assert!(!text(&root, "lesson-expected").is_empty());
+    // The stage, its timeline and the counts share the fold that fills the stage's panel.
+    let fold = root.query_selector(".stage-panel > .stage-fold").unwrap();
+    let fold = fold.expect("the stage's fold");
+    for part in [".stage", ".timeline", ".counts"] {
+        assert!(
+            fold.query_selector(part).unwrap().is_some(),
+            "{part} in the fold"
+        );
+    }
     app.destroy();
 }
 

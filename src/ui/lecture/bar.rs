@@ -280,6 +280,7 @@ pub fn lecture_bar(props: &LectureProps) -> Html {
     let test_id = |command: Command| match command {
         Command::Copy => Some("copy-link"),
         Command::Trace => Some("export-trace"),
+        Command::Video => Some("record-video"),
         _ => None,
     };
     let on_tour = {
