@@ -80,8 +80,8 @@ for (const present of [false, true]) {
         // The expected figure where the lesson has one (else its reason stands in its place).
         const expectation = lab.page.getByTestId('expectation');
         const figured = (await expectation.count()) > 0 && /expected about/.test(await expectation.textContent());
-        for (const id of ['expectation', ...(figured ? ['lesson-expected'] : []), 'lesson-measured']) {
-          if (await lab.page.getByTestId('expectation').count()) {
+        if (await expectation.count()) {
+          for (const id of ['expectation', ...(figured ? ['lesson-expected'] : []), 'lesson-measured']) {
             assert.equal(await lesson.getByTestId(id).count(), 1, `${label}: ${id} inside the lesson`);
           }
         }

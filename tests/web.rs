@@ -514,10 +514,11 @@ async fn the_mounted_app_answers_buttons_and_keys() {
     settle().await;
     assert!(text(&root, "expectation").contains(": expected about "));
     assert!(!text(&root, "lesson-expected").is_empty());
-    // The stage, its timeline and the counts share the fold that fills the stage's panel.
+    // The stage, its timeline, the counts and a click's answer share the fold that fills the
+    // stage's panel.
     let fold = root.query_selector(".stage-panel > .stage-fold").unwrap();
     let fold = fold.expect("the stage's fold");
-    for part in [".stage", ".timeline", ".counts"] {
+    for part in [".stage", ".timeline", ".counts", ".node-details"] {
         assert!(
             fold.query_selector(part).unwrap().is_some(),
             "{part} in the fold"

@@ -589,15 +589,15 @@ pub fn app() -> Html {
                         click_crashes={lab.click_crashes} recover_with_state={lab.recover_with_state} />
                 </section>
                 <section class="panel stage-panel" aria-label="Network">
-                    // The stage, the timeline and the counts fill the panel's height; what the
-                    // selected node knows and the legend follow below it.
+                    // The stage, the timeline, the counts and what a click on the stage shows fill
+                    // the panel's height; the clicked node's path in words and the legend follow.
                     <div class="stage-fold">
                         <canvas ref={views.stage.clone()} class="stage" data-testid="stage" onclick={on_stage_click}
                             role="img" aria-label={stage_label}></canvas>
                         { crate::ui::lecture::bar::timeline(&lab) } // lecture
                         <Counts run={run_props.run.clone()} version={lab.version} />
+                        <NodeDetails selected={lab.selected} run={run_props.clone()} dispatch={dispatch.clone()} />
                     </div>
-                    <NodeDetails selected={lab.selected} run={run_props.clone()} dispatch={dispatch.clone()} />
                     if let Some(path) = &node_path {
                         <p class="node-path" data-testid="node-path">{ path_words(path) }</p>
                     }

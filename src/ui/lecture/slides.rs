@@ -29,20 +29,27 @@ fn framed(
     Some((canvas, context, ratio))
 }
 
-/// Paints the frame's background and the stage on it.
+/// Paints the frame's background and the stage on it, scaled to fit the frame's width and
+/// `area` pixels of height: a video keeps the frame it started with while the stage's size
+/// follows the page (the counts under it wrap as their numbers grow).
 fn paint_stage(
     context: &web_sys::CanvasRenderingContext2d,
     stage: &HtmlCanvasElement,
     canvas: &HtmlCanvasElement,
+    area: f64,
 ) {
+    let width = f64::from(canvas.width());
     context.set_fill_style_str(&palette::css(palette::BACKGROUND, 1.0));
-    context.fill_rect(
+    context.fill_rect(0.0, 0.0, width, f64::from(canvas.height()));
+    let (stage_width, stage_height) = (f64::from(stage.width()), f64::from(stage.height()));
+    let scale = (width / stage_width.max(1.0)).min(area / stage_height.max(1.0));
+    let _ = context.draw_image_with_html_canvas_element_and_dw_and_dh(
+        stage,
+        (width - stage_width * scale) / 2.0,
         0.0,
-        0.0,
-        f64::from(canvas.width()),
-        f64::from(canvas.height()),
+        stage_width * scale,
+        stage_height * scale,
     );
-    let _ = context.draw_image_with_html_canvas_element(stage, 0.0, 0.0);
 }
 
 /// Text wrapped to `width` canvas pixels, at most `lines` lines (the last ends in "…" if cut).
@@ -118,7 +125,7 @@ pub(super) fn stage_with_legend(stage: &HtmlCanvasElement) -> Option<HtmlCanvasE
     let columns = if css_width >= 720.0 { 3usize } else { 2 };
     let rows = entries.len().div_ceil(columns) as f64;
     let (canvas, context, ratio) = framed(stage, rows * 20.0 + 12.0)?;
-    paint_stage(&context, stage, &canvas);
+    paint_stage(&context, stage, &canvas, f64::from(stage.height()));
     context.set_font(&format!("{}px sans-serif", (13.0 * ratio).round()));
     context.set_text_baseline("middle");
     let column_width = f64::from(canvas.width()) / columns as f64;
@@ -147,6 +154,8 @@ type FrameLoop = Closure<dyn FnMut()>;
 /// the configuration) under it; the file downloads when the recorder stops.
 pub(super) fn start_recording(stage: &HtmlCanvasElement, name: String) -> Option<Recording> {
     let (canvas, context, ratio) = framed(stage, 64.0)?;
+    // The band's top for the whole recording: the stage's height when it started.
+    let top = f64::from(stage.height());
     let fallback = name.replace('_', " ");
     // Each animation frame copies the stage and writes the round counter and the caption under
     // it, until the recorder stops.
@@ -164,7 +173,7 @@ pub(super) fn start_recording(stage: &HtmlCanvasElement, name: String) -> Option
             again.borrow_mut().take(); // the loop ends with the recording
             return;
         }
-        paint_stage(&context, &stage, &target);
+        paint_stage(&context, &stage, &target, top);
         let text = |id: &str| {
             document()
                 .query_selector(&format!("[data-testid=\"{id}\"]"))
@@ -175,7 +184,6 @@ pub(super) fn start_recording(stage: &HtmlCanvasElement, name: String) -> Option
         };
         let round = text("round").unwrap_or_default();
         let caption = text("tour-caption").unwrap_or_else(|| fallback.clone());
-        let top = f64::from(stage.height());
         context.set_fill_style_str(&palette::css(palette::INK, 1.0));
         context.set_text_baseline("top");
         context.set_font(&format!("bold {}px sans-serif", (18.0 * ratio).round()));

@@ -589,7 +589,7 @@ pub fn expectation(props: &RunProps) -> Html {
                 { ": expected about " }<b data-testid="lesson-expected">{ shown(expected) }</b>
                 { format!(" ({}); this run: ", lesson.why) }
             } else {
-                { format!(": {}; this run: ", lesson.why) }
+                { format!(": {}. This run: ", lesson.why) }
             }
             if stop_rule {
                 <b data-testid="lesson-measured"><span data-testid="residue">{ measured }</span></b>

@@ -345,8 +345,8 @@ impl Lines {
         self.lines.is_empty()
     }
 
-    /// The queued slots in order, for the stage's datagrams in flight (once a frame): gathered
-    /// here, compiled once, rather than walked through the lines in each protocol's code.
+    /// The queued slots in order, for the stage's datagrams in flight (once a recorded round):
+    /// gathered here, compiled once, rather than walked through the lines in each protocol's code.
     #[inline(never)]
     fn slots(&self) -> Vec<u32> {
         self.lines.values().flatten().flatten().copied().collect()
