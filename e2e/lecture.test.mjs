@@ -1,4 +1,4 @@
-// Lecture-ready (issue #9): embedded in course notes from a sub-path, locked controls, links that
+// Lecture-ready: embedded in course notes from a sub-path, locked controls, links that
 // reproduce a run, the timeline, a guided tour with Back, present mode in both themes, exports,
 // hostile URLs, and no request leaving the machine.
 import { test, before, after } from 'node:test';

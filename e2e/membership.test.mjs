@@ -1,4 +1,4 @@
-// Membership by gossip (issue #11) in the page: the matrix view for each mode from a URL, the
+// Membership by gossip in the page: the matrix view for each mode from a URL, the
 // detection numbers equal gossip-sim's for the same seed, the parameters' controls, the
 // click-to-crash flow ending in a detection, and membership at the page's 2,000 nodes.
 import { test, before, after } from 'node:test';

@@ -1,4 +1,4 @@
-// Benchmarks of issue #8's views in headless Chromium (not a test: `node e2e/views-bench.mjs [largest power]`):
+// Benchmarks of the views in headless Chromium (not a test: `node e2e/views-bench.mjs [largest power]`):
 // 10,000 trials at N = 1000, and the sweep of push, pull and push-pull with 200 trials per point,
 // with the worst requestAnimationFrame gap while the sweep runs.
 import { serveDist, launch } from './harness.mjs';

@@ -1,4 +1,4 @@
-// Helpers shared by the compare, experiment and scaling tests (issue #8): the views have no
+// Helpers shared by the compare, experiment and scaling tests: the views have no
 // single `round`, so a view is opened by waiting for its selected tab.
 import { serveDist, launch, LabPage } from './harness.mjs';
 

@@ -1,4 +1,4 @@
-//! Hops from the sender (#8): on small seeded runs, the informers form a tree rooted at the
+//! Hops from the sender: on small seeded runs, the informers form a tree rooted at the
 //! sender, each node one hop below its informer, informed in a later round, and never more hops
 //! than rounds; the tree without loss takes exactly one round per hop.
 

@@ -1,5 +1,5 @@
 #![cfg(not(target_arch = "wasm32"))]
-//! Lecture-ready (issue #9): the URL parser never panics and always yields a valid state, the
+//! Lecture-ready: the URL parser never panics and always yields a valid state, the
 //! page state round-trips through its URL, the timeline's replay is the run itself, and every
 //! built-in tour parses with valid steps.
 

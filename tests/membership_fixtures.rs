@@ -1,5 +1,5 @@
 #![cfg(not(target_arch = "wasm32"))]
-//! Membership by gossip (issue #11, theory.md section 10), a fixture per rule: a heartbeat
+//! Membership by gossip (theory.md section 10), a fixture per rule: a heartbeat
 //! counter that stops rising (failed after T_fail, deleted after T_cleanup), SWIM's ping that
 //! times out and its ping-reqs, a ping-req that succeeds, a suspicion refuted, a failure after
 //! the suspicion timeout, Cassandra's phi crossing its threshold, a join through the seed, the

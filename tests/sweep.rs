@@ -1,5 +1,5 @@
 #![cfg(not(target_arch = "wasm32"))]
-//! The scaling sweep and the threads (#8): `gossip-sim sweep` prints one row per (mode, N) with
+//! The scaling sweep and the threads: `gossip-sim sweep` prints one row per (mode, N) with
 //! the protocol's closed form, the same rows and summaries whatever the thread count, and a
 //! specific message (exit 2) for a bad range; the engine's chunks give the same records.
 

@@ -1,4 +1,4 @@
-//! Trial records (#8): an experiment split into chunks of trials, run anywhere, summarises to the
+//! Trial records: an experiment split into chunks of trials, run anywhere, summarises to the
 //! same figures as `ensemble::run`, and records survive the Web Worker's flat encoding.
 
 use gossip_lab::engine::Config;

@@ -1,5 +1,5 @@
 #![cfg(not(target_arch = "wasm32"))]
-//! Compare panels' overrides (#8): `modes=push,push:loss=0.3:seed=9` in the URL, in the fields,
+//! Compare panels' overrides: `modes=push,push:loss=0.3:seed=9` in the URL, in the fields,
 //! and back into the URL; a bad override is dropped with a notice naming the panel.
 
 use gossip_lab::engine::Mode;

@@ -122,7 +122,7 @@ mod cli {
             )
     }
 
-    // sweep (#8): the scaling table.
+    // sweep: the scaling table.
     const SWEEP_EXAMPLE: &str = "Example:\n  gossip-sim sweep --modes push,pull --nodes-from 16 --nodes-to 1048576 --trials 200 --format csv";
 
     fn sweep_command() -> Command {
@@ -452,7 +452,7 @@ mod cli {
         echo
     }
 
-    // sweep (#8): every (mode, N) point's trials on the runner's threads, then one row each.
+    // sweep: every (mode, N) point's trials on the runner's threads, then one row each.
     fn sweep(matches: &ArgMatches) -> ExitCode {
         let parsed = (|| {
             let modes = matches

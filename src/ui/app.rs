@@ -135,7 +135,7 @@ fn on_frame(
         STEP_ANIMATION_MS
     };
     let progress = ((timestamp - painter.round_started) / round_ms).clamp(0.0, 1.0);
-    // views (#8): a tour step may set the hidden run playing; it waits for its view. A round
+    // views: a tour step may set the hidden run playing; it waits for its view. A round
     // cut by the frame's work budget goes on at every frame until it ends.
     let mid_round = lab.run.borrow().mid_round();
     if in_run_view
@@ -368,7 +368,7 @@ fn shortcut(event: &KeyboardEvent) -> Option<Action> {
 #[function_component(App)]
 pub fn app() -> Html {
     let lab = use_reducer(initial_lab);
-    // views (#8): Run / Compare / Experiment / Scaling; the views other than Run replace <main>.
+    // views: Run / Compare / Experiment / Scaling; the views other than Run replace <main>.
     let view_setup = use_state(super::views::initial_setup);
     // One callback for the page's life (the setter is stable): the compare panels' memos hold.
     let on_view_setup = use_callback(
@@ -408,7 +408,7 @@ pub fn app() -> Html {
     *latest.borrow_mut() = lab.clone();
     crate::ui::lecture::effects::use_lecture(&lab, &view_setup); // lecture: URL, theme, locks, keys, tours, loop
     {
-        // views (#8): the run pauses when its view is left (autoplay=1 plays the compare panels);
+        // views: the run pauses when its view is left (autoplay=1 plays the compare panels);
         // Pause, not Play/Pause, which would replay a finished run.
         let dispatcher = lab.dispatcher();
         use_effect_with(view_setup.view, move |&view| {
@@ -421,7 +421,7 @@ pub fn app() -> Html {
     {
         let latest = latest.clone();
         let views = views.clone();
-        // views (#8): a fresh painter when the view changes, so the run view's new canvases are drawn.
+        // views: a fresh painter when the view changes, so the run view's new canvases are drawn.
         use_effect_with(view_setup.view, move |&view| {
             let in_run_view = view == view_keys::View::Run;
             let painter = Rc::new(RefCell::new(Painter::default()));
@@ -446,7 +446,7 @@ pub fn app() -> Html {
             move || drop(frames)
         });
     }
-    // views (#8): the keys drive the run in the run view, the panels in the compare view, and
+    // views: the keys drive the run in the run view, the panels in the compare view, and
     // nothing hidden in the other views.
     let shown_view = use_mut_ref(|| view_keys::View::Run);
     *shown_view.borrow_mut() = view_setup.view;
@@ -528,7 +528,7 @@ pub fn app() -> Html {
         .borrow()
         .theory_label()
         .unwrap_or_else(|| "none".into());
-    let run_exports = crate::ui::lecture::export::run_exports(&lab.run); // views (#8)
+    let run_exports = crate::ui::lecture::export::run_exports(&lab.run); // views
     // async-racks: asynchronous gossip puts time in periods on the chart's x axis.
     let chart_label = if lab.config.mode.group() == crate::engine::config::Group::Membership {
         "Share of the live nodes that believe X failed, per period"
@@ -639,7 +639,7 @@ pub fn app() -> Html {
                         <button onclick={dispatch.reform(|_: MouseEvent| Action::ClearGhosts)} disabled={lab.ghosts.is_empty()}>
                             { "Clear earlier runs" }</button>
                     </div>
-                    // views (#8): PNG, SVG and CSV of the run's charts.
+                    // views: PNG, SVG and CSV of the run's charts.
                     <crate::ui::lecture::export::ExportButtons canvas={views.chart.clone()} name={run_exports.0.clone()} csv={run_exports.1.clone()} />
                     { small_chart(&views.datagrams, "datagrams-chart", "Datagrams per round") }
                     <crate::ui::lecture::export::ExportButtons canvas={views.datagrams.clone()} name={format!("datagrams-{}", run_exports.0)} csv={run_exports.2.clone()} />
@@ -656,7 +656,7 @@ pub fn app() -> Html {
                         { small_chart(&views.core, "core-chart", "Datagrams through the core switch per round") }
                     }
                     if many_messages {
-                        // Many messages (issue #10): coverage per message, latency per policy.
+                        // Many messages: coverage per message, latency per policy.
                         { small_chart(&views.coverage, "coverage-chart", "Coverage of each message per round: one row per message, darker is more nodes") }
                         <p class="chart-note">{ "Each row is a message, each column a round: the darker, the more live nodes hold it. Below, the same seed under each policy: rounds from a message's injection until every live node has it." }</p>
                         if let Some(comparison) = lab.run.borrow().comparison.as_ref() {
@@ -666,7 +666,7 @@ pub fn app() -> Html {
                             </ul>
                         }
                     }
-                    // membership (issue #11): detection numbers, the matrix, the detection chart.
+                    // membership: detection numbers, the matrix, the detection chart.
                     if membership {
                         <crate::ui::run::membership::MembershipPanel run={run_props.run.clone()} version={lab.version} />
                     }

@@ -133,7 +133,7 @@ pub struct Run {
     /// lecture: the nodes crashed or recovered by a click, (round, node, with state), so the
     /// timeline replays them.
     pub clicks: Vec<(u32, u32, bool)>,
-    // membership (issue #11)
+    // membership
     /// Live observers suspecting and considering failed the watched crash, per round from 1.
     pub detection: History<(u32, u32)>,
     /// The round the watched node crashed at the start of.
@@ -195,7 +195,7 @@ impl Run {
             comparison,
             coverage: History::new(),
             clicks: Vec::new(),        // lecture
-            detection: History::new(), // membership (issue #11)
+            detection: History::new(), // membership
             crash_round: None,
             phi: History::new(),
             last: None,
@@ -264,7 +264,7 @@ impl Run {
         self.record_fraction(report.round);
         self.record_coverage(report.round, &report.holders);
         self.counters.push(report.round, report.counters);
-        // membership (issue #11)
+        // membership
         if let Some(round) = &report.membership {
             self.detection
                 .push(report.round, (round.suspecting, round.failing));

@@ -22,7 +22,7 @@ const configs = [
   { nodes: 500, fanout: 3, mode: 'tree', crash: 0.1, loss: 0.05, repair_delay: 2, trials: 20, seed: 5 },
   { nodes: 200, fanout: 2, mode: 'srm', packets: 6, suppression: 'off', loss: 0.05, crash: 0.05, trials: 5, seed: 5 },
   { nodes: 300, mode: 'rmtp', packets: 10, regions: 12, designated: 'on', ack_period: 3, loss: 0.1, crash: 0.05, trials: 5, seed: 5 },
-  // membership (issue #11)
+  // membership
   { nodes: 200, mode: 'swim', loss: 0.05, ping_req: 2, suspicion: 4, periods: 40, trials: 4, seed: 5 },
   { nodes: 150, mode: 'heartbeat', fanout: 2, t_fail: 12, t_cleanup: 12, loss: 0.05, periods: 50, trials: 3, seed: 9 },
   { nodes: 120, mode: 'cassandra', phi: 8, crash_at: '5:0.01', join_at: 8, periods: 60, trials: 3, seed: 2 },

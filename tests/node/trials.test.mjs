@@ -1,4 +1,4 @@
-// The workers' API (#8): run_trials over chunks of any size, concatenated in trial order, then
+// The workers' API: run_trials over chunks of any size, concatenated in trial order, then
 // summarize, gives exactly simulate()'s summary (so the page's numbers do not depend on workers).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

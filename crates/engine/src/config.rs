@@ -35,7 +35,7 @@ pub mod limits {
     pub const JITTER: (f64, f64) = (0.0, 0.5);
     pub const RACKS: (u32, u32) = (1, 64);
     pub const CROSS: (f64, f64) = (0.0, 1.0);
-    // membership (issue #11)
+    // membership
     pub const T_FAIL: (u32, u32) = (1, 1000);
     pub const T_CLEANUP: (u32, u32) = (1, 1000);
     pub const PING_REQ: (u32, u32) = (0, 16);

@@ -173,7 +173,7 @@ pub struct Summary {
     /// Many messages: messages not held by every live node when the run stopped, mean per trial.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub incomplete_messages: Option<f64>,
-    // membership (issue #11); absent in the other modes.
+    // membership; absent in the other modes.
     /// Periods from the watched crash until the first live node suspected or failed it, over
     /// the trials where that happened (null if none).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -282,7 +282,7 @@ pub struct TrialRecord {
     // Many messages.
     /// Per message, rounds from its injection until every live node held it (None: never).
     pub message_latencies: Vec<Option<u32>>,
-    // membership (issue #11).
+    // membership.
     /// Periods from the watched crash until the first live observer suspected or failed it, and
     /// until every live observer had; from the join until every live node listed the newcomer.
     pub first_detection: Option<f64>,
@@ -356,7 +356,7 @@ impl TrialRecord {
                 .iter()
                 .map(|latency| latency.map_or(-1.0, f64::from)),
         );
-        // membership (issue #11).
+        // membership.
         out.extend([
             optional(self.first_detection),
             optional(self.all_detection),
@@ -412,7 +412,7 @@ impl TrialRecord {
                 .into_iter()
                 .map(|latency| (latency >= 0.0).then_some(latency as u32))
                 .collect();
-            // membership (issue #11).
+            // membership.
             let mut optional = || numbers.next().map(|n| Some(n).filter(|n| !n.is_nan()));
             record.first_detection = optional()?;
             record.all_detection = optional()?;
@@ -479,7 +479,7 @@ pub fn run_trial(config: &Config, trial: u32) -> TrialRecord {
         halted: simulation.halted(),
         ..TrialRecord::default()
     };
-    // membership (issue #11).
+    // membership.
     if let Some(round) = simulation.membership() {
         record.first_detection = round.first_detection;
         record.all_detection = round.all_detection;
@@ -585,7 +585,7 @@ pub fn summarize(experiment: &Experiment, records: &[TrialRecord]) -> Summary {
         .collect();
     let closed_form = protocols::closed_form_rounds(config);
     let stop_rule_theory = protocols::stop_rule_theory(config);
-    // membership (issue #11): per trial, rates over the periods the trial ran.
+    // membership: per trial, rates over the periods the trial ran.
     let membership = config.mode.group() == Group::Membership;
     let optional = |figure: &dyn Fn(&TrialRecord) -> Option<f64>| {
         Stats::of(&records.iter().filter_map(figure).collect::<Vec<_>>())

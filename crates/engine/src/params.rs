@@ -505,7 +505,7 @@ static FIELDS: &[Param] = &[
         get: |config| optional_value(config.hybrid.rounds),
         set: |config, value| config.hybrid.rounds = optional(value),
     },
-    // Many messages (issue #10, theory.md section 8).
+    // Many messages (theory.md section 8).
     Param {
         key: "messages",
         url: Some("messages"),
@@ -630,7 +630,7 @@ static FIELDS: &[Param] = &[
             }
         },
     },
-    // membership (issue #11): heartbeat, SWIM and Cassandra (theory.md section 10).
+    // membership: heartbeat, SWIM and Cassandra (theory.md section 10).
     Param {
         key: "t_fail",
         url: Some("t_fail"),

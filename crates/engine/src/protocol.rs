@@ -264,7 +264,7 @@ pub trait Protocol: Sized {
     ) -> Vec<f64> {
         Vec::new()
     }
-    // membership (issue #11)
+    // membership
     /// The run's first crash, for the membership measures: `node` crashed at `tick`.
     fn watch(&self, _node: u32, _tick: Tick) {}
     /// The membership figures after a round (membership protocols only); `views` adds the

@@ -180,7 +180,7 @@ pub enum Change {
     Reattached {
         to: u32,
     },
-    // membership (issue #11): the node (an observer) changed its view of `member`.
+    // membership: the node (an observer) changed its view of `member`.
     /// It suspects `member` (SWIM: no ack, directly or through k others).
     Suspected {
         member: u32,
@@ -307,13 +307,13 @@ pub struct RoundReport {
     /// Those datagrams, with their send and arrival ticks; empty unless the run records and its
     /// datagrams can be delayed (`Config::timed`: `Simulation::flying` lists them for any run).
     pub flying: Vec<Contact>,
-    // membership (issue #11)
+    // membership
     /// Heartbeat, SWIM, Cassandra: who believes what, and the detection measures so far.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub membership: Option<MembershipRound>,
 }
 
-// membership (issue #11)
+// membership
 /// A membership round: the watched crash's detection so far, the join, and (page, N <= 300)
 /// every observer's view of every member.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]

@@ -221,7 +221,7 @@ impl Simulation {
         self.run.informed_order()
     }
 
-    // sweep (#8): hops from the sender, from the informers the drivers keep anyway (no cost in
+    // sweep: hops from the sender, from the informers the drivers keep anyway (no cost in
     // the rounds; O(N) when asked).
     /// Who informed each informed node, in the order they were informed: (node, informer),
     /// informer None for the senders.
@@ -388,7 +388,7 @@ impl Simulation {
             return false;
         }
         let crashed = self.run.crash(node) || (self.move_to_event_driver() && self.run.crash(node));
-        // membership (issue #11): the run's first crash is the one measured.
+        // membership: the run's first crash is the one measured.
         self.run.watch(node, round_start(self.round() + 1));
         crashed
     }
@@ -442,7 +442,7 @@ impl Simulation {
             return;
         }
         let schedule = self.crash_schedule;
-        // membership (issue #11): the membership modes crash one node by default; the joiner
+        // membership: the membership modes crash one node by default; the joiner
         // is never a victim.
         let joiner = (self.config.mode.group() == Group::Membership)
             .then(|| self.config.membership.joiner(self.config.nodes))
@@ -463,7 +463,7 @@ impl Simulation {
             for &node in &victims {
                 self.run.crash(node);
             }
-            // membership (issue #11): the lowest victim of the first crash is watched.
+            // membership: the lowest victim of the first crash is watched.
             if let Some(&first) = victims.iter().min() {
                 self.run.watch(first, round_start(next));
             }
@@ -539,7 +539,7 @@ impl Simulation {
         }))
     }
 
-    // membership (issue #11)
+    // membership
     /// The membership figures so far (heartbeat, SWIM, Cassandra), without the matrix.
     pub fn membership(&self) -> Option<crate::report::MembershipRound> {
         self.run.membership(false)

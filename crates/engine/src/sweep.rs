@@ -1,4 +1,4 @@
-//! The scaling sweep (#8): for each protocol and each N = 2^k from `from` to `to`, an experiment
+//! The scaling sweep: for each protocol and each N = 2^k from `from` to `to`, an experiment
 //! of `trials` trials, summarised as one row (mean rounds with its 95 % interval, beside the
 //! protocol's closed form). `gossip-sim sweep` prints the rows; the page's Web Workers run a
 //! point's trials in chunks (`run_trials`) whose union is the same records in the same order, so

@@ -1,4 +1,4 @@
-//! Compare view (#8): every panel's informed fraction per round, solid, and its theory curve,
+//! Compare view: every panel's informed fraction per round, solid, and its theory curve,
 //! dashed, in the panel's colour.
 
 use super::{Key, colour, font_px, legend_above, open, round_labels};

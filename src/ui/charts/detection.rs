@@ -1,4 +1,4 @@
-//! membership (issue #11): "nodes that consider X failed" over time, X the run's first crash,
+//! membership: "nodes that consider X failed" over time, X the run's first crash,
 //! with the suspecting nodes (SWIM) and the theory's expected first detection marked.
 
 use super::{Key, colour, count_label, font_px, legend_above, open, round_labels};

@@ -1,4 +1,4 @@
-//! Experiment view (#8): how many trials completed in each number of rounds, with the theory's
+//! Experiment view: how many trials completed in each number of rounds, with the theory's
 //! rounds marked; the scaling view's hops from the sender.
 
 use super::{Key, colour, count_label, font_px, legend_above, open, round_labels};

@@ -1,18 +1,18 @@
 //! One module per chart, each a `draw(canvas, data)` over plain data (plotters on a canvas).
 
-pub mod compare; // views (#8)
+pub mod compare; // views
 pub mod comparison;
 pub mod core; // async-racks
 pub mod coverage;
 pub mod datagrams;
-pub mod detection; // membership (issue #11)
-pub mod histogram; // views (#8)
+pub mod detection; // membership
+pub mod histogram; // views
 pub mod infection;
 pub mod latency;
 pub mod phi;
-pub mod scaling; // views (#8)
+pub mod scaling; // views
 pub mod spacetime;
-pub mod svg; // views (#8)
+pub mod svg; // views
 pub mod trace_stage;
 
 use crate::ui::widgets::canvas::fit_to_css;
@@ -42,7 +42,7 @@ pub fn set_present(present: bool) {
 
 /// A white drawing area on `canvas`, sized to its CSS box, and the scale for type and lines:
 /// the device pixel ratio (times 1.5 in present mode).
-/// views (#8): the backend also records the drawing as SVG (`svg::Recorder`) for the export.
+/// views: the backend also records the drawing as SVG (`svg::Recorder`) for the export.
 pub fn open(
     canvas: &HtmlCanvasElement,
 ) -> Result<(DrawingArea<svg::Recorder, Shift>, f64), Box<dyn std::error::Error>> {

@@ -1,4 +1,4 @@
-//! Scaling view (#8): mean rounds to completion against N on a log axis, one colour per
+//! Scaling view: mean rounds to completion against N on a log axis, one colour per
 //! protocol, each point with its 95 % interval as an error bar, and the protocol's theory
 //! (the engine's closed form, else its mean-field figure) dashed.
 

@@ -1,4 +1,4 @@
-//! Export (#8): the charts' backend draws on the canvas and records the same primitives as SVG
+//! Export: the charts' backend draws on the canvas and records the same primitives as SVG
 //! (kept on the canvas element as `__svg`), so every chart's "SVG" is its own `draw`, with no
 //! second copy of the chart code (plotters' SVG backend would monomorphise every chart twice).
 

@@ -25,7 +25,7 @@ use super::slides::{Recording, stage_with_legend, start_recording};
 pub struct LectureProps {
     pub lab: UseReducerHandle<Lab>,
     pub stage: NodeRef,
-    /// views (#8): the shown view's URL keys (`view_keys::keys`), empty in the run view.
+    /// views: the shown view's URL keys (`view_keys::keys`), empty in the run view.
     #[prop_or_default]
     pub view_keys: String,
     /// The protocols the shown view runs: the link carries the parameters they take.
@@ -107,7 +107,7 @@ pub fn lecture_bar(props: &LectureProps) -> Html {
         });
     }
     let setup = lab.to_setup();
-    // views (#8): the link and the embed open the view shown, with its panels.
+    // views: the link and the embed open the view shown, with its panels.
     let with_view = |query| view_keys::with_keys(query, &props.view_keys);
     let link = format!(
         "{}{}",

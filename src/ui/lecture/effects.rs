@@ -46,13 +46,13 @@ pub(super) fn dark(theme: Option<&str>) -> bool {
 /// The lecture's effects: the URL, the theme and mode classes, locks, keys, tour loading, loop.
 #[hook]
 pub fn use_lecture(lab: &UseReducerHandle<Lab>, views: &view_keys::ViewSetup) {
-    // views (#8): the loop, the scrub key and the tour keys act on the run, so only in its view.
+    // views: the loop, the scrub key and the tour keys act on the run, so only in its view.
     let in_run_view = views.view == view_keys::View::Run;
     let view_keys = view_keys::keys(views);
     let lecture = &lab.lecture;
     // After every render: the URL follows the state (not while playing: a round a frame would
     // flood the history), the theme and layout classes, the locks.
-    // views (#8): with the shown view's keys.
+    // views: with the shown view's keys.
     let protocols = views.protocols(lab.config.mode);
     let query = (!lab.playing)
         .then(|| view_keys::with_keys(to_query_for(&lab.to_setup(), &protocols), &view_keys));

@@ -13,7 +13,7 @@ pub const LOCKED: &str = "fixed by the lecturer";
 /// CSS selectors of the controls a URL key drives.
 fn lock_selectors(key: &str) -> String {
     let special = match key {
-        // views (#8): and the protocols Scaling sweeps (the compare panels lock their own).
+        // views: and the protocols Scaling sweeps (the compare panels lock their own).
         "mode" => ".modes button, [aria-label='Protocols to sweep'] button",
         "seed" => "#seed, .seed button",
         "speed" => "#speed, #speed-value",

@@ -1,4 +1,4 @@
-//! Export (#8): every chart's "PNG" (the canvas as drawn), "SVG" (the same drawing, recorded by
+//! Export: every chart's "PNG" (the canvas as drawn), "SVG" (the same drawing, recorded by
 //! `charts::svg`) and "CSV" (its data), each with the configuration, the page's URL query, so a
 //! figure can be remade: a PNG `tEXt` chunk, an SVG `<metadata>`, CSV `# ` comment lines.
 
@@ -107,7 +107,7 @@ pub fn export_buttons(props: &ExportProps) -> Html {
     }
 }
 
-/// The run view's charts (#8): the file name and the CSV of the informed fraction per round and
+/// The run view's charts: the file name and the CSV of the informed fraction per round and
 /// of the datagrams per round, from the run's recorded series.
 pub fn run_exports(
     run: &std::rc::Rc<std::cell::RefCell<crate::ui::state::Run>>,

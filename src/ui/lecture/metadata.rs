@@ -1,4 +1,4 @@
-//! Exports carry their configuration (#8): a PNG gets a `tEXt` chunk, an SVG a `<metadata>`
+//! Exports carry their configuration: a PNG gets a `tEXt` chunk, an SVG a `<metadata>`
 //! element, each holding the page's URL query, so a figure in course notes can be remade.
 //! Pure (no web), so tests/views_url.rs checks the bytes natively.
 

@@ -94,7 +94,7 @@ pub struct ControlsProps {
     // Failures and delays.
     pub click_crashes: bool,
     pub recover_with_state: bool,
-    /// views (#8): the protocols the compare and scaling views run; their controls replace the
+    /// views: the protocols the compare and scaling views run; their controls replace the
     /// protocol buttons and the current protocol's controls.
     #[prop_or_default]
     pub protocols: Option<Vec<Mode>>,
@@ -418,7 +418,7 @@ fn membership_slider_max(key: &str) -> f64 {
     }
 }
 
-/// views (#8): the controls of every protocol a view runs, each under its name; the many-messages
+/// views: the controls of every protocol a view runs, each under its name; the many-messages
 /// controls once for all gossip protocols.
 fn views_protocol_controls(
     config: &Config,
@@ -466,7 +466,7 @@ fn views_protocol_controls(
     }
 }
 
-/// Many messages (issue #10, theory.md section 8): M, and with M > 1 the capacity, the policy
+/// Many messages (theory.md section 8): M, and with M > 1 the capacity, the policy
 /// and the injection schedule.
 fn messages_controls(config: &Config, dispatch: &Callback<Action>) -> Html {
     let count = config.messages.count;

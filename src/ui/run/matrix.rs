@@ -1,4 +1,4 @@
-//! membership (issue #11): the node-by-node matrix, rows observers, columns members, one cell
+//! membership: the node-by-node matrix, rows observers, columns members, one cell
 //! each in four colours (unknown, alive, suspected, failed; a crashed observer's row greyed),
 //! drawn from the report's views as a pixel buffer, so a few hundred nodes stay cheap.
 

@@ -70,7 +70,7 @@ pub fn counts(props: &RunProps) -> Html {
                     { format!("/round, max {})", simulation.peak_through_core()) }</small></dd></div>
             }
             if let Some((mean, worst, incomplete)) = message_latency(simulation) {
-                // Many messages (issue #10): latency from injection until every live node has it.
+                // Many messages: latency from injection until every live node has it.
                 <div><dt>{ "Latency" }</dt><dd><span data-testid="message-latency">{ mean }</span>
                     <small>{ " mean, " }</small><span data-testid="message-latency-worst">{ worst }</span><small>{ " worst" }</small></dd></div>
                 { noted("Incomplete", "incomplete-messages", incomplete.to_string(), format!(" of {} messages", simulation.messages())) }
@@ -130,7 +130,7 @@ pub fn milestones(props: &MilestonesProps) -> Html {
     let status = simulation.status();
     // When the last live node got it (a stop rule's run goes on after that; a timed run's time
     // has fractions of a period).
-    // membership (issue #11): a membership run never "informs everyone"; see its own table.
+    // membership: a membership run never "informs everyone"; see its own table.
     let membership = simulation.config().mode.group() == Group::Membership;
     let rounds_to_all = simulation.completion_time().map_or_else(
         || {
@@ -157,7 +157,7 @@ pub fn milestones(props: &MilestonesProps) -> Html {
         (Status::Completed { rounds }, _) => {
             format!("After {rounds} rounds {}.", words.done)
         }
-        // membership (issue #11): a membership run lasts its periods.
+        // membership: a membership run lasts its periods.
         (Status::Stopped { rounds }, _)
             if simulation.config().mode.group() == Group::Membership =>
         {
@@ -240,7 +240,7 @@ fn theory_rounds_text(run: &Run) -> String {
         None if config.mode.group() == Group::Multicast => "not all".into(),
         // Many messages: no theory figure for "every message everywhere".
         None if config.many_messages() => "–".into(),
-        // membership (issue #11): see the membership table.
+        // membership: see the membership table.
         None if config.mode.group() == Group::Membership => "n/a".into(),
         // The model stopped at its bound of work (the lagged recurrence for pull under heavy
         // loss with a long delay): its curve ends before the page's cap, where it got to.

@@ -93,7 +93,7 @@ pub fn parse_query(query: &str) -> (Setup, Vec<String>) {
             "autoplay" => setup.autoplay = flag(&value, "autoplay", &mut notices),
             "perf" => setup.perf = flag(&value, "perf", &mut notices),
             "log" => setup.log_rounds = flag(&value, "log", &mut notices),
-            // views (#8): view, modes, trials are the views' own; checked here for the notices.
+            // views: view, modes, trials are the views' own; checked here for the notices.
             key if view_keys::is_url_key(key) => {
                 view_keys::read_key(&mut views, key, &value, &mut notices)
             }

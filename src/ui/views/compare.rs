@@ -1,4 +1,4 @@
-//! Compare view (#8): 2 to 4 panels, each its own protocol, sharing every other parameter and
+//! Compare view: 2 to 4 panels, each its own protocol, sharing every other parameter and
 //! the seed unless the panel overrides N, fanout, loss, crashes or the seed, stepping in
 //! lockstep: one Step plays round r in every panel still running.
 

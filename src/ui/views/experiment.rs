@@ -1,4 +1,4 @@
-//! Experiment view (#8): R trials of the current configuration in Web Workers, summarised by the
+//! Experiment view: R trials of the current configuration in Web Workers, summarised by the
 //! engine's own `summarize` over the records in trial order, so every figure equals
 //! `gossip-sim --trials R --seed S` to the last digit, however many workers ran them.
 

@@ -1,4 +1,4 @@
-//! Scaling view (#8): mean rounds to completion against N (2^4 up to 2^20) for several
+//! Scaling view: mean rounds to completion against N (2^4 up to 2^20) for several
 //! protocols, R trials per point in the workers (`sweep::run_trials`, as `gossip-sim sweep`:
 //! plain gossip counted), each point the engine's `summarize` of its records; and the hops from
 //! the sender of one run, with the who-informed-whom tree for small N.

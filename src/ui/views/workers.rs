@@ -1,4 +1,4 @@
-//! Trials off the main thread (#8): one module Web Worker per hardware thread, each importing
+//! Trials off the main thread: one module Web Worker per hardware thread, each importing
 //! the page's own wasm-bindgen JS and initialising the same wasm (no second wasm to ship), then
 //! answering `{config_json, first, count, sweep, task}` with `run_trials`' numbers. Tasks are handed
 //! out as workers free up; results are kept by task index, so the caller merges them in trial

@@ -684,7 +684,7 @@ impl<P: Protocol> EventNetwork<P> {
     pub fn informed_order(&self) -> &[u32] {
         &self.order
     }
-    /// sweep (#8): `visit(node, informer)` in the informed order (informer None for senders).
+    /// sweep: `visit(node, informer)` in the informed order (informer None for senders).
     pub fn for_each_parent(&self, visit: &mut dyn FnMut(u32, Option<u32>)) {
         for &node in &self.order {
             if let Some((_, informer)) = self.informed_when_and_by(node) {

@@ -108,7 +108,7 @@ impl Network {
         );
     }
 
-    /// sweep (#8): `visit(node, informer)` in the informed order (informer None for senders).
+    /// sweep: `visit(node, informer)` in the informed order (informer None for senders).
     pub fn for_each_parent(&self, visit: &mut dyn FnMut(u32, Option<u32>)) {
         let senders = self.round_starts.get(1).copied().unwrap_or(self.count);
         for (position, &node) in self.informed_order().iter().enumerate() {

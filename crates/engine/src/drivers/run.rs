@@ -76,7 +76,7 @@ pub trait Run {
     /// Calls `visit(node, tick)` for every informed node (crashed ones included) in the order
     /// they were informed, with the tick they came to know every message.
     fn for_each_informed(&self, visit: &mut dyn FnMut(u32, Tick));
-    /// sweep (#8): calls `visit(node, informer)` for every informed node in the order they were
+    /// sweep: calls `visit(node, informer)` for every informed node in the order they were
     /// informed (informer None for the senders); O(N), for `Simulation::hops`.
     fn for_each_parent(&self, visit: &mut dyn FnMut(u32, Option<u32>));
     /// (count, sum, last) of the arrival times in periods of the informed live nodes that were
@@ -125,7 +125,7 @@ pub trait Run {
     fn message_figures(&self) -> Vec<f64> {
         Vec::new()
     }
-    // membership (issue #11)
+    // membership
     /// Starts watching the run's first crash (membership protocols).
     fn watch(&mut self, _node: u32, _tick: Tick) {}
     /// The membership figures now (membership protocols); `views` adds the matrix.
@@ -387,7 +387,7 @@ impl<P: Protocol> Run for EventRun<P> {
                 network.is_crashed(node)
             })
     }
-    // membership (issue #11)
+    // membership
     fn watch(&mut self, node: u32, tick: Tick) {
         self.protocol.watch(node, tick);
     }

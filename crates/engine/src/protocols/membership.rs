@@ -1,4 +1,4 @@
-//! What the three membership protocols share (issue #11, theory.md section 10): each node's view
+//! What the three membership protocols share (theory.md section 10): each node's view
 //! of every member (alive, suspected, failed, unknown; the member's heartbeat or incarnation and
 //! when this node last heard of it), the byte-size model of their datagrams, the join of a new
 //! node through seed node 0, and the detection measures: when the first live node and when every
