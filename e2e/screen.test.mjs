@@ -162,6 +162,20 @@ test('640x400 embed: the compare view shows every panel and its chart', async ()
   await lab.page.close();
 });
 
+for (const present of [false, true]) {
+  test(`1280x720${present ? ' presenting' : ''}: the compare view shows every panel beside its chart, on the first screen`, async () => {
+    const lab = await openView(`?view=compare&modes=push,pull,push-pull&n=200&seed=3${present ? '&present=1' : ''}`, PROJECTOR);
+    await lab.page.getByTestId('panel').first().waitFor();
+    assert.equal(await lab.page.getByTestId('panel').count(), 3);
+    // The view goes on below (the table, the exports), so only the boxes are checked, not the scroll.
+    const layout = await boxes(lab.page, ['panel', 'compare-chart']);
+    assertOnScreen({ ...layout, scrollHeight: layout.height }, `compare${present ? ' (present)' : ''}`);
+    await lab.page.screenshot({ path: `${ARTIFACTS}screen-compare${present ? '-present' : ''}.png` });
+    assert.deepEqual(lab.errors, []);
+    await lab.page.close();
+  });
+}
+
 test('clicking a node highlights its path back to the sender and gives the hop count', async () => {
   const lab = await openRun('?mode=push&n=20&seed=4', PROJECTOR);
   await lab.button('Run to end').click();

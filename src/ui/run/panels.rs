@@ -48,7 +48,7 @@ pub fn counts(props: &RunProps) -> Html {
     html! {
         <dl class="counts">
             { plain("Round", "round", simulation.round().to_string()) }
-            <div><dt>{ tally }</dt><dd><span data-testid="informed">{ informed }</span>
+            <div><dt>{ tally }</dt><dd class="tally"><span data-testid="informed">{ informed }</span>
                 { " / " }<span data-testid="live">{ live }</span>{ " live" }</dd></div>
             { plain("Fraction", "fraction", percent(f64::from(informed) / f64::from(live))) }
             { noted("Datagrams", "datagrams", totals.datagrams.to_string(), format!(" ({per_node:.1}/node)")) }

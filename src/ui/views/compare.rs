@@ -494,7 +494,7 @@ pub fn compare_view(props: &CompareProps) -> Html {
                             { for panel.notices.iter().map(|notice| html! { <p class="hint" data-testid="panel-notice">{ notice.clone() }</p> }) }
                             <dl class="counts">
                                 { count_row("Round", "round", run.simulation.round().to_string()) }
-                                <div><dt>{ "Informed" }</dt><dd><span data-testid="informed">{ run.simulation.informed() }</span>
+                                <div><dt>{ "Informed" }</dt><dd class="tally"><span data-testid="informed">{ run.simulation.informed() }</span>
                                     { format!(" / {} live", run.simulation.live()) }</dd></div>
                                 { count_row("All by", "rounds-to-all", rounds_to_all(&run)) }
                             </dl>
