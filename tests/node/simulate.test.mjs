@@ -26,6 +26,8 @@ const configs = [
   { nodes: 200, mode: 'swim', loss: 0.05, ping_req: 2, suspicion: 4, periods: 40, trials: 4, seed: 5 },
   { nodes: 150, mode: 'heartbeat', fanout: 2, t_fail: 12, t_cleanup: 12, loss: 0.05, periods: 50, trials: 3, seed: 9 },
   { nodes: 120, mode: 'cassandra', phi: 8, crash_at: '5:0.01', join_at: 8, periods: 60, trials: 3, seed: 2 },
+  // Lists full early, a partial last block, false convictions revived: the exchange that takes as it compares.
+  { nodes: 301, mode: 'cassandra', phi: 2, crash_at: '10:0.1', periods: 100, trials: 2, seed: 4 },
 ];
 
 for (const config of configs) {

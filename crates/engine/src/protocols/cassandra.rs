@@ -22,7 +22,7 @@ use crate::protocol::{Datagram, Net, Protocol};
 use crate::report::{Kind, Look, MembershipRound, TICKS_PER_ROUND, Tick};
 use crate::rng::Chance;
 use crate::spec::Words;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 pub const SYN: u8 = 0;
@@ -358,6 +358,12 @@ pub struct Cassandra {
     /// the responder), then its requests, which the Ack's receiver narrows to the Ack2's
     /// states (the endpoints it knows).
     masks: RefCell<Vec<u64>>,
+    /// Every datagram arrives (no loss, no partitions): with `instant`, a Syn's receiver may
+    /// take its exchange's Ack and Ack2 while it compares the lists (`exchange_taking`).
+    arrives: bool,
+    /// Where the Ack's and the Ack2's takes go on from, the endpoints before them taken with
+    /// the Syn's comparison (`exchange_taking`; 0 where it took none).
+    resume: Cell<(usize, usize)>,
 }
 
 /// Where a block's masks sit in `Cassandra::masks`: the Ack's states, the requests (then the
@@ -576,11 +582,17 @@ impl Cassandra {
 
 impl Cassandra {
     /// `take` for states as masks (`Body::Masks`): the endpoints of `source`, the sender's
-    /// list, that the masks at `slot` pick. The same steps as `take`, in the same order.
-    fn take_masked(&self, net: &mut impl Net<Self>, node: u32, source: &[Entry], slot: usize) {
+    /// list, that the masks at `slot` pick, from endpoint `from` on. The same steps as
+    /// `take`, in the same order.
+    fn take_masked(
+        &self,
+        net: &mut impl Net<Self>,
+        node: u32,
+        source: &[Entry],
+        (slot, mut from): (usize, usize),
+    ) {
         let now = net.now();
         let limit = quick_limit(self.shared.params.phi);
-        let mut from = 0;
         loop {
             let state = net.state_mut(node);
             let least = due_mean(state.due, now, limit).min(1 << 32);
@@ -631,6 +643,187 @@ impl Cassandra {
             count += u64::from(asked.count_ones());
         }
         count
+    }
+}
+
+impl Cassandra {
+    /// A Syn's answer as masks, where both lists list every endpoint and the Ack and its Ack2
+    /// surely arrive: `exchange_masks`, with the Ack's states (at the initiator, `from`) and
+    /// the Ack2's (at the responder, `to`) taken in the same pass over the two lists, which
+    /// otherwise reads them three times. Where it stops taking, `resume` says; the Ack's and
+    /// the Ack2's handlers take the rest. Returns the Ack's states and requests.
+    fn exchange_taking(&self, net: &mut impl Net<Self>, (from, to): (u32, u32)) -> (u64, u64) {
+        let now = net.now();
+        let limit = quick_limit(self.shared.params.phi);
+        let arrivals = |node: u32, due: Tick| Arrivals {
+            node,
+            now,
+            least: due_mean(due, now, limit).min(1 << 32),
+            layout: self.layout,
+        };
+        let initiator = arrivals(from, net.state(from).due);
+        let responder = arrivals(to, net.state(to).due);
+        // Both lists at once: the initiator's is set aside while the pass writes both.
+        let mut initiator_view = std::mem::take(&mut net.state_mut(from).view);
+        #[cfg(debug_assertions)]
+        let before = (
+            initiator_view.entries().to_vec(),
+            net.state(to).view.entries().to_vec(),
+        );
+        let exchanged = exchange_taking(
+            (&initiator, &responder),
+            (
+                initiator_view.entries_mut(),
+                net.state_mut(to).view.entries_mut(),
+            ),
+            &mut self.masks.borrow_mut(),
+        );
+        net.state_mut(from).view = initiator_view;
+        #[cfg(debug_assertions)]
+        self.check_taking((&initiator, &responder), net, before, &exchanged);
+        if exchanged.sooner.0 {
+            net.state_mut(from).due = 0;
+        }
+        if exchanged.sooner.1 {
+            net.state_mut(to).due = 0;
+        }
+        self.resume.set(exchanged.resume);
+        exchanged.counts
+    }
+
+    /// Checks `exchange_taking` against the general take (`take_in`) of what the masks pick
+    /// before the resume points: the same lists and the same news of a sooner pass.
+    #[cfg(debug_assertions)]
+    fn check_taking(
+        &self,
+        (initiator, responder): (&Arrivals, &Arrivals),
+        net: &mut impl Net<Self>,
+        (initiator_list, responder_list): (Vec<Entry>, Vec<Entry>),
+        exchanged: &Exchanged,
+    ) {
+        let masks = self.masks.borrow();
+        let picked = |source: &[Entry], slot: usize, end: usize| -> Vec<Item> {
+            (0..end)
+                .filter(|&member| masks[2 * (member / 64) + slot] >> (member % 64) & 1 == 1)
+                .map(|member| item(member as u32, source[member].word & RANK_MASK))
+                .collect()
+        };
+        let (initiator_end, responder_end) = exchanged.resume;
+        let to_initiator = picked(&responder_list, STATES, initiator_end);
+        let to_responder = picked(&initiator_list, ASKED, responder_end);
+        let mut initiator_expected = initiator_list;
+        let mut responder_expected = responder_list;
+        let initiator_taken =
+            initiator.take_in::<true>(&mut initiator_expected, &mut [], &to_initiator);
+        let responder_taken =
+            responder.take_in::<true>(&mut responder_expected, &mut [], &to_responder);
+        assert_eq!(initiator_taken, (None, exchanged.sooner.0));
+        assert_eq!(responder_taken, (None, exchanged.sooner.1));
+        assert_eq!(
+            net.state(initiator.node).view.entries(),
+            &initiator_expected[..]
+        );
+        assert_eq!(
+            net.state(responder.node).view.entries(),
+            &responder_expected[..]
+        );
+    }
+}
+
+/// What `exchange_taking` did: the Ack's states and requests, where the Ack's and the Ack2's
+/// takes go on from (the initiator's, the responder's), and whether an arrival at either
+/// (initiator, responder) had an interval mean below its `least`.
+struct Exchanged {
+    counts: (u64, u64),
+    resume: (usize, usize),
+    sooner: (bool, bool),
+}
+
+/// `Cassandra::exchange_taking`'s pass, in `out` the masks as `exchange_masks` sets them, with
+/// the widest vectors the processor has. The two takes never touch one endpoint (an endpoint
+/// newer on one side is not newer on the other), so in each block the responder's and the
+/// initiator's take in either order. The pass stops taking at the first block with a rarer
+/// pick (`take_rare`'s: a status may change, which the shared rule reports in order, the
+/// Ack's before the Ack2's), where the handlers go on.
+fn exchange_taking(
+    arrivals: (&Arrivals, &Arrivals),
+    lists: (&mut [Entry], &mut [Entry]),
+    out: &mut Vec<u64>,
+) -> Exchanged {
+    out.resize(2 * lists.0.len().div_ceil(64), 0);
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512f") {
+        // SAFETY: the processor has AVX-512, as just checked.
+        return unsafe { exchange_taking_avx512(arrivals, lists, out) };
+    }
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the processor has AVX2, as just checked.
+        return unsafe { exchange_taking_avx2(arrivals, lists, out) };
+    }
+    exchange_taking_in(arrivals, lists, out)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn exchange_taking_avx512(
+    arrivals: (&Arrivals, &Arrivals),
+    lists: (&mut [Entry], &mut [Entry]),
+    out: &mut [u64],
+) -> Exchanged {
+    exchange_taking_in(arrivals, lists, out)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn exchange_taking_avx2(
+    arrivals: (&Arrivals, &Arrivals),
+    lists: (&mut [Entry], &mut [Entry]),
+    out: &mut [u64],
+) -> Exchanged {
+    exchange_taking_in(arrivals, lists, out)
+}
+
+#[inline(always)]
+fn exchange_taking_in(
+    (initiator, responder): (&Arrivals, &Arrivals),
+    (initiator_list, responder_list): (&mut [Entry], &mut [Entry]),
+    out: &mut [u64],
+) -> Exchanged {
+    let nodes = initiator_list.len().min(responder_list.len());
+    let (mut states, mut requests) = (0, 0);
+    let mut sooner = (false, false);
+    let mut resume = None;
+    for (block, pair) in out.chunks_exact_mut(2).enumerate() {
+        let first = block * 64;
+        let last = (first + 64).min(nodes);
+        prefetch(initiator_list, first + AHEAD * 64);
+        prefetch(responder_list, first + AHEAD * 64);
+        let theirs = &mut initiator_list[first..last];
+        let mine = &mut responder_list[first..last];
+        let (here, there, _) = block_masks::<false>(mine, theirs);
+        (pair[STATES], pair[ASKED]) = (here, there);
+        states += u64::from(here.count_ones());
+        requests += u64::from(there.count_ones());
+        if resume.is_some() {
+            continue;
+        }
+        let done =
+            initiator.take_whole(theirs, mine, initiator.own_out(block, here), &mut sooner.0);
+        if first + done < last {
+            resume = Some((first + done, first));
+            continue;
+        }
+        let done =
+            responder.take_whole(mine, theirs, responder.own_out(block, there), &mut sooner.1);
+        if first + done < last {
+            resume = Some((last, first + done));
+        }
+    }
+    Exchanged {
+        counts: (states, requests),
+        resume: resume.unwrap_or((nodes, nodes)),
+        sooner,
     }
 }
 
@@ -1105,6 +1298,58 @@ impl Arrivals {
             }
         }
         (None, sooner)
+    }
+
+    /// A block's picks without the node's own endpoint: a node takes no state of its own.
+    fn own_out(&self, block: usize, bits: u64) -> u64 {
+        let own = self.node as usize;
+        if own / 64 == block {
+            bits & !(1 << (own % 64))
+        } else {
+            bits
+        }
+    }
+
+    /// Takes a block's picks (`bits`) of `theirs` into `mine` as far as the common case goes
+    /// (`take_block`, `wasm_take_block`): returns how many of the block's first entries are
+    /// done (all of them, or the offset of a rarer pick, the entries from there untouched).
+    #[inline(always)]
+    fn take_whole(
+        &self,
+        mine: &mut [Entry],
+        theirs: &[Entry],
+        bits: u64,
+        sooner: &mut bool,
+    ) -> usize {
+        let len = mine.len();
+        if bits == 0 {
+            return len;
+        }
+        #[cfg(target_arch = "wasm32")]
+        {
+            let (below, done) = wasm_take_block(mine, theirs, bits, self.block_clock());
+            *sooner |= below;
+            if bits.checked_shr(done as u32).unwrap_or(0) == 0 {
+                len
+            } else {
+                done
+            }
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let whole = if len == 64 {
+                self.take_block::<64>(mine, theirs, bits)
+            } else {
+                self.take_block::<0>(mine, theirs, bits)
+            };
+            match whole {
+                Some(below) => {
+                    *sooner |= below;
+                    len
+                }
+                None => 0,
+            }
+        }
     }
 
     /// A block's picks (`bits`) in one pass without a branch, when every picked endpoint is
@@ -1652,6 +1897,20 @@ impl Protocol for Cassandra {
             Body::Digests(digests, listed_all) => {
                 if self.instant {
                     let full = listed_all && self.full(net, to);
+                    self.resume.set((0, 0));
+                    // Both lists list every endpoint and the digests are the initiator's list
+                    // as it is: the comparison takes the exchange's states as it goes.
+                    let nodes = net.state(to).view.entries().len();
+                    if full
+                        && self.arrives
+                        && net.state(from).view.holds(&digests)
+                        && digests.len() == nodes
+                    {
+                        drop(digests);
+                        let counts = self.exchange_taking(net, (from, to));
+                        self.send_masks(net, (to, from), ACK, counts);
+                        return;
+                    }
                     let counts = exchange_masks(
                         (net.state(to).view.entries(), &digests),
                         &mut self.masks.borrow_mut(),
@@ -1693,7 +1952,12 @@ impl Protocol for Cassandra {
             // them.
             Body::Masks => {
                 let source = net.state(from).view.share();
-                self.take_masked(net, to, &source, if kind == ACK { STATES } else { ASKED });
+                let (initiator_from, responder_from) = self.resume.get();
+                let (slot, first) = match kind {
+                    ACK => (STATES, initiator_from),
+                    _ => (ASKED, responder_from),
+                };
+                self.take_masked(net, to, &source, (slot, first));
                 drop(source);
                 if kind == ACK {
                     let full = self.full(net, to);
@@ -1773,6 +2037,8 @@ pub static SPEC: MembershipSpec = MembershipSpec {
                 layout: Layout::of(config.round_limit()),
                 instant: config.delay.is_zero() && Layout::of(config.round_limit()).packed(),
                 masks: RefCell::default(),
+                arrives: config.network.loss == 0.0 && config.partitions.is_empty(),
+                resume: Cell::default(),
             },
             config,
         )

@@ -185,6 +185,11 @@ impl<E: Member> View<E> {
     pub fn share(&self) -> Rc<[E]> {
         Rc::clone(&self.entries)
     }
+
+    /// Whether `list` is this list as it is (shared, not a copy since changed).
+    pub fn holds(&self, list: &Rc<[E]>) -> bool {
+        Rc::ptr_eq(&self.entries, list)
+    }
 }
 
 impl<E: Member> List for View<E> {
