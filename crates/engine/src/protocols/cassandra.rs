@@ -1903,6 +1903,7 @@ impl Protocol for Cassandra {
                     let nodes = net.state(to).view.entries().len();
                     if full
                         && self.arrives
+                        && from != to
                         && net.state(from).view.holds(&digests)
                         && digests.len() == nodes
                     {
