@@ -1,7 +1,8 @@
 // The lecture screen: on a 1280x720 projector (with and without present=1) every protocol's run
 // view shows the stage, the main chart and the lesson's figure without scrolling and without
-// overlap, with nodes legible from the back row; at 640x400 (embed=1) the stage, the chart and
-// every compare panel fit the frame.
+// overlap, with nodes legible from the back row; the compare, experiment and scaling views show
+// their figures and whole chart on the first screen; at 640x400 (embed=1) the stage, the chart,
+// every compare panel and the experiment's figures fit the frame.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -14,17 +15,22 @@ const PROTOCOLS = ['centralized', 'tree', 'srm', 'rmtp', 'push', 'pull', 'push-p
 const PROJECTOR = { width: 1280, height: 720 };
 const EMBED = { width: 640, height: 400 };
 
-/** The boxes of the given test ids (the first of each), in CSS pixels, and the window's size. */
+/** The boxes of the given test ids (every element of each), in CSS pixels, and the window's size. */
 async function boxes(page, ids) {
-  return page.evaluate((ids) => {
+  return boxesOf(page, Object.fromEntries(ids.map((id) => [id, `[data-testid="${id}"]`])));
+}
+
+/** Like `boxes`, for elements named by CSS selectors: { name: selector }. */
+async function boxesOf(page, selectors) {
+  return page.evaluate((selectors) => {
     const box = (element) => {
       const { left, top, right, bottom } = element.getBoundingClientRect();
       return { left, top, right, bottom };
     };
     const found = {};
-    for (const id of ids) {
-      const elements = [...document.querySelectorAll(`[data-testid="${id}"]`)];
-      found[id] = elements.map(box);
+    for (const [name, selector] of Object.entries(selectors)) {
+      const elements = [...document.querySelectorAll(selector)];
+      found[name] = elements.map(box);
     }
     return {
       found,
@@ -33,18 +39,20 @@ async function boxes(page, ids) {
       scrollHeight: document.scrollingElement.scrollHeight,
       scrollY: window.scrollY,
     };
-  }, ids);
+  }, selectors);
 }
 
-/** Every box lies in the window, the page does not scroll, and no two boxes overlap. */
-function assertOnScreen(layout, label) {
-  assert.ok(layout.scrollHeight <= layout.height + 1, `${label}: the page scrolls (${layout.scrollHeight} > ${layout.height})`);
+/**
+ * Every box lies in the window, the page does not scroll, and no two boxes overlap; each box is
+ * drawn, at least `drawn` CSS pixels each way (a figure's line of type is less than 20 px high).
+ */
+function assertOnScreen(layout, label, drawn = 20) {
   const all = [];
   for (const [id, list] of Object.entries(layout.found)) {
     assert.ok(list.length > 0, `${label}: no ${id}`);
     list.forEach((box, index) => {
       const name = `${id}#${index}`;
-      assert.ok(box.right - box.left > 20 && box.bottom - box.top > 20, `${label}: ${name} is drawn (${JSON.stringify(box)})`);
+      assert.ok(box.right - box.left > drawn && box.bottom - box.top > drawn, `${label}: ${name} is drawn (${JSON.stringify(box)})`);
       assert.ok(box.left >= -0.5 && box.top >= -0.5 && box.right <= layout.width + 0.5 && box.bottom <= layout.height + 0.5,
         `${label}: ${name} ${JSON.stringify(box)} is outside the ${layout.width}x${layout.height} window`);
       all.push([name, box]);
@@ -58,6 +66,7 @@ function assertOnScreen(layout, label) {
       assert.ok(!overlap, `${label}: ${a} overlaps ${b}`);
     }
   }
+  assert.ok(layout.scrollHeight <= layout.height + 1, `${label}: the page scrolls (${layout.scrollHeight} > ${layout.height})`);
 }
 
 /** Opens the run view and waits for the stage to be drawn (its node size is set then). */
@@ -175,6 +184,81 @@ for (const present of [false, true]) {
     await lab.page.close();
   });
 }
+
+/** The experiment's figures, each by its test id. */
+const EXPERIMENT_NUMBERS = ['experiment-mean', 'experiment-sd', 'experiment-interval', 'experiment-completed', 'experiment-datagrams', 'experiment-theory'];
+
+/** Opens a view and waits for its result: the experiment's figures, or a finished sweep. */
+async function openResult(view, query, viewport) {
+  const lab = await openView(`?view=${view}&${query}`, viewport);
+  if (view === 'experiment') await lab.page.getByTestId('experiment-mean').waitFor({ state: 'attached', timeout: 60000 });
+  else await lab.page.waitForFunction(() => !document.querySelector('[data-testid="progress"]')
+    && document.querySelectorAll('[data-testid="scaling-table"] tbody tr').length > 0, null, { timeout: 120000 });
+  return lab;
+}
+
+/** The chart's canvas holds as many pixels as its box shows (drawn at its size, not stretched). */
+async function assertDrawnAtSize(page, id, label) {
+  await page.waitForFunction((id) => {
+    const canvas = document.querySelector(`[data-testid="${id}"]`);
+    const ratio = Math.max(window.devicePixelRatio, 1);
+    return canvas.width === Math.round(canvas.clientWidth * ratio) && canvas.height === Math.round(canvas.clientHeight * ratio);
+  }, id, { timeout: 5000 }).catch(() => {});
+  const { width, height, boxWidth, boxHeight } = await page.getByTestId(id).evaluate((canvas) => {
+    const ratio = Math.max(window.devicePixelRatio, 1);
+    return { width: canvas.width, height: canvas.height, boxWidth: Math.round(canvas.clientWidth * ratio), boxHeight: Math.round(canvas.clientHeight * ratio) };
+  });
+  assert.ok(width === boxWidth && height === boxHeight, `${label}: ${id} is drawn ${width}x${height} in a ${boxWidth}x${boxHeight} box`);
+}
+
+/**
+ * The experiment's figures and its histogram, and the scaling view's protocols, its sweep's
+ * controls and its chart: on a projector's first screen, whole, the page not scrolling.
+ */
+const VIEW_SCREENS = [
+  ['experiment', 'trials=300&n=500&mode=push&seed=7',
+    Object.fromEntries([...EXPERIMENT_NUMBERS, 'histogram'].map((id) => [id, `[data-testid="${id}"]`]))],
+  ['scaling', 'modes=push,pull,push-pull&trials=20&seed=5',
+    { protocols: '.scaling-view [aria-label="Protocols to sweep"]', sweep: '.scaling-view .progress-row', 'scaling-chart': '[data-testid="scaling-chart"]' }],
+];
+
+for (const [view, query, selectors] of VIEW_SCREENS) {
+  const chart = Object.keys(selectors).at(-1);
+  for (const present of [false, true]) {
+    test(`1280x720${present ? ' presenting' : ''}: the ${view} view's figures and its whole chart on the first screen`, async () => {
+      const label = `${view}${present ? ' (present)' : ''}`;
+      const lab = await openResult(view, `${query}${present ? '&present=1' : ''}`, PROJECTOR);
+      assertOnScreen(await boxesOf(lab.page, selectors), label, 8);
+      await assertDrawnAtSize(lab.page, chart, label);
+      await lab.page.screenshot({ path: `${ARTIFACTS}screen-${view}${present ? '-present' : ''}.png` });
+      if (!present) {
+        // Present mode switched on over the result: the chart's new box is drawn afresh.
+        await lab.button('Present').click();
+        await lab.page.locator('html.present').waitFor({ state: 'attached' });
+        assertOnScreen(await boxesOf(lab.page, selectors), `${label}, then Present`, 8);
+        await assertDrawnAtSize(lab.page, chart, `${label}, then Present`);
+      }
+      // A window of another size: the chart follows it and is drawn again at its new size.
+      await lab.page.setViewportSize({ width: 1100, height: 800 });
+      assertOnScreen(await boxesOf(lab.page, selectors), `${label} at 1100x800`, 8);
+      await assertDrawnAtSize(lab.page, chart, `${label} at 1100x800`);
+      assert.deepEqual(lab.errors, [], label);
+      await lab.page.close();
+    });
+  }
+}
+
+test('640x400 embed: the experiment\'s figures and histogram, and the scaling chart, fit the frame', async () => {
+  for (const [view, query, selectors] of VIEW_SCREENS) {
+    const lab = await openResult(view, `${query}&embed=1`, EMBED);
+    const shown = view === 'experiment' ? selectors : { 'scaling-chart': selectors['scaling-chart'] };
+    assertOnScreen(await boxesOf(lab.page, shown), `${view} embed`, 8);
+    await assertDrawnAtSize(lab.page, Object.keys(selectors).at(-1), `${view} embed`);
+    await lab.page.screenshot({ path: `${ARTIFACTS}screen-embed-${view}.png` });
+    assert.deepEqual(lab.errors, [], view);
+    await lab.page.close();
+  }
+});
 
 test('clicking a node highlights its path back to the sender and gives the hop count', async () => {
   const lab = await openRun('?mode=push&n=20&seed=4', PROJECTOR);

@@ -10,6 +10,7 @@ use crate::ui::lecture::export::{ExportButtons, csv};
 use crate::ui::run::panels::plain as count_row;
 use crate::ui::url::checks::runnable;
 use crate::ui::url::view_keys::ViewSetup;
+use crate::ui::widgets::canvas::on_resize;
 use std::rc::Rc;
 use web_sys::{HtmlCanvasElement, HtmlInputElement};
 use yew::prelude::*;
@@ -197,19 +198,23 @@ pub fn experiment_view(props: &ExperimentProps) -> Html {
     {
         let (canvas, batch) = (canvas.clone(), (*batch).clone());
         use_effect_with(batch, move |batch| {
-            if let (Batch::Done(outcome), Some(canvas)) =
-                (batch, canvas.cast::<HtmlCanvasElement>())
-            {
-                let theory = outcome.summary.theory.mean_field_rounds.map(f64::from);
-                if let Err(error) = histogram::draw(
-                    &canvas,
-                    &histogram::bins(&outcome.rounds),
-                    theory,
-                    "rounds to inform every live node",
-                ) {
-                    web_sys::console::error_1(&error.to_string().into());
+            let drawn = match (batch, canvas.cast::<HtmlCanvasElement>()) {
+                (Batch::Done(outcome), Some(canvas)) => {
+                    let theory = outcome.summary.theory.mean_field_rounds.map(f64::from);
+                    let bins = histogram::bins(&outcome.rounds);
+                    on_resize(
+                        &canvas.clone().into(),
+                        Box::new(move || {
+                            let x_desc = "rounds to inform every live node";
+                            if let Err(error) = histogram::draw(&canvas, &bins, theory, x_desc) {
+                                web_sys::console::error_1(&error.to_string().into());
+                            }
+                        }),
+                    )
                 }
-            }
+                _ => None,
+            };
+            move || drop(drawn)
         });
     }
     let cancel = {

@@ -192,37 +192,15 @@ pub fn scaling_view(props: &ScalingProps) -> Html {
         let (chart_ref, modes, rows) = (chart_ref.clone(), props.setup.modes(), rows.clone());
         let key = rows.as_ref().map(|rows| Rc::as_ptr(rows) as usize);
         use_effect_with(key, move |_| {
-            if let (Some(rows), Some(canvas)) = (rows, chart_ref.cast::<HtmlCanvasElement>()) {
-                let points: Vec<Vec<scaling::Point>> = modes
-                    .iter()
-                    .map(|&mode| {
-                        rows.iter()
-                            .filter(|row| row.mode == mode)
-                            .filter_map(|row| {
-                                Some((
-                                    f64::from(row.sweep.nodes),
-                                    row.summary.rounds?.mean,
-                                    row.sweep.rounds_ci95.unwrap_or(0.0),
-                                    row.theory(),
-                                ))
-                            })
-                            .collect()
-                    })
-                    .collect();
-                let series: Vec<scaling::Series> = modes
-                    .iter()
-                    .zip(&points)
-                    .enumerate()
-                    .map(|(index, (mode, points))| scaling::Series {
-                        label: mode.name(),
-                        colour: COLOURS[index],
-                        points,
-                    })
-                    .collect();
-                if let Err(error) = scaling::draw(&canvas, &series) {
-                    web_sys::console::error_1(&error.to_string().into());
-                }
-            }
+            let drawn =
+                rows.zip(chart_ref.cast::<HtmlCanvasElement>())
+                    .and_then(|(rows, canvas)| {
+                        canvas::on_resize(
+                            &canvas.clone().into(),
+                            Box::new(move || draw_sweep(&canvas, &modes, &rows)),
+                        )
+                    });
+            move || drop(drawn)
         });
     }
     // Hops from the sender in one run of the configuration on the left.
@@ -230,24 +208,31 @@ pub fn scaling_view(props: &ScalingProps) -> Html {
     {
         let (hops_ref, tree_ref, hops) = (hops_ref.clone(), tree_ref.clone(), hops.clone());
         use_effect_with(hops, move |hops| {
-            if let Some(canvas) = hops_ref.cast::<HtmlCanvasElement>() {
-                let counts: Vec<f64> = hops
-                    .iter()
-                    .flatten()
-                    .map(|&(_, hops)| f64::from(hops))
-                    .collect();
-                if let Err(error) = histogram::draw(
-                    &canvas,
-                    &histogram::bins(&counts),
-                    None,
-                    "hops from the sender",
-                ) {
-                    web_sys::console::error_1(&error.to_string().into());
-                }
-            }
-            if let Some(canvas) = tree_ref.cast::<HtmlCanvasElement>() {
-                draw_tree(&canvas, hops);
-            }
+            let hops = hops.clone();
+            let drawn = hops_ref.cast::<HtmlCanvasElement>().and_then(|canvas| {
+                canvas::on_resize(
+                    &canvas.clone().into(),
+                    Box::new(move || {
+                        let counts: Vec<f64> = hops
+                            .iter()
+                            .flatten()
+                            .map(|&(_, hops)| f64::from(hops))
+                            .collect();
+                        if let Err(error) = histogram::draw(
+                            &canvas,
+                            &histogram::bins(&counts),
+                            None,
+                            "hops from the sender",
+                        ) {
+                            web_sys::console::error_1(&error.to_string().into());
+                        }
+                        if let Some(tree) = tree_ref.cast::<HtmlCanvasElement>() {
+                            draw_tree(&tree, &hops);
+                        }
+                    }),
+                )
+            });
+            move || drop(drawn)
         });
     }
 
@@ -345,33 +330,36 @@ pub fn scaling_view(props: &ScalingProps) -> Html {
     );
     html! {
         <section class="panel scaling-view" aria-label="Scaling">
-            <p class="hint explain">{ "Mean rounds to inform everyone against N on a log axis, R trials per point with its 95 % interval, and each protocol's theory dashed: O(N) rises steeply, O(log N) is a straight line, O(log log N) bends flat." }</p>
-            if props.setup.picks.iter().any(|pick| !pick.overrides.is_empty()) {
-                <p class="hint" data-testid="overrides-ignored">{ "Each protocol runs once here, with the shared parameters: the compare panels' own values do not apply." }</p>
-            }
-            <div class="mode" role="group" aria-label="Protocols to sweep">
-                { for Mode::ALL.into_iter().map(|mode| {
-                    let pressed = props.setup.picks.iter().any(|pick| pick.mode == mode);
-                    let why = blocked(pressed);
-                    html! { <button class={classes!("segment", pressed.then_some("pressed"))} aria-pressed={pressed.to_string()}
-                        onclick={toggle(mode)} disabled={why.is_some()} title={why}>{ mode.name() }</button> }
-                }) }
+            // The sweep's controls and its chart: a wide screen's first screenful (style.css).
+            <div class="sweep">
+                <p class="hint explain">{ "Mean rounds to inform everyone against N on a log axis, R trials per point with its 95 % interval, and each protocol's theory dashed: O(N) rises steeply, O(log N) is a straight line, O(log log N) bends flat." }</p>
+                if props.setup.picks.iter().any(|pick| !pick.overrides.is_empty()) {
+                    <p class="hint" data-testid="overrides-ignored">{ "Each protocol runs once here, with the shared parameters: the compare panels' own values do not apply." }</p>
+                }
+                <div class="mode" role="group" aria-label="Protocols to sweep">
+                    { for Mode::ALL.into_iter().map(|mode| {
+                        let pressed = props.setup.picks.iter().any(|pick| pick.mode == mode);
+                        let why = blocked(pressed);
+                        html! { <button class={classes!("segment", pressed.then_some("pressed"))} aria-pressed={pressed.to_string()}
+                            onclick={toggle(mode)} disabled={why.is_some()} title={why}>{ mode.name() }</button> }
+                    }) }
+                </div>
+                <div class="progress-row">
+                    { trials_field(&props.setup, &props.on_setup, "Trials per point") }
+                    <label>{ "Largest N " }
+                        <select aria-label="Largest N" onchange={on_last}>
+                            { for (8..=LAST_POWER).map(|power| html! {
+                                <option value={power.to_string()} selected={power == *last}>{ format!("2^{power} = {}", 1u32 << power) }</option>
+                            }) }
+                        </select>
+                    </label>
+                    <button class="primary" onclick={again}>{ "Run sweep" }</button>
+                </div>
+                { progress(&batch, cancel) }
+                <canvas ref={chart_ref.clone()} class="chart" data-testid="scaling-chart" role="img"
+                    aria-label="Mean rounds to completion against N on a log axis, with 95 % error bars and each protocol's theory curve"></canvas>
+                <ExportButtons canvas={chart_ref} name={name} csv={table_csv} />
             </div>
-            <div class="progress-row">
-                { trials_field(&props.setup, &props.on_setup, "Trials per point") }
-                <label>{ "Largest N " }
-                    <select aria-label="Largest N" onchange={on_last}>
-                        { for (8..=LAST_POWER).map(|power| html! {
-                            <option value={power.to_string()} selected={power == *last}>{ format!("2^{power} = {}", 1u32 << power) }</option>
-                        }) }
-                    </select>
-                </label>
-                <button class="primary" onclick={again}>{ "Run sweep" }</button>
-            </div>
-            { progress(&batch, cancel) }
-            <canvas ref={chart_ref.clone()} class="chart" data-testid="scaling-chart" role="img"
-                aria-label="Mean rounds to completion against N on a log axis, with 95 % error bars and each protocol's theory curve"></canvas>
-            <ExportButtons canvas={chart_ref} name={name} csv={table_csv} />
             if let Some(rows) = rows {
                 <div class="table-scroll">
                     <table class="data-table" data-testid="scaling-table">
@@ -391,6 +379,39 @@ pub fn scaling_view(props: &ScalingProps) -> Html {
                 <canvas ref={tree_ref} class="chart" data-testid="hops-tree" role="img" aria-label="Who informed whom: the sender on top, each node under the node that informed it"></canvas>
             }
         </section>
+    }
+}
+
+/// The sweep's chart: each protocol's points so far, in its colour.
+fn draw_sweep(canvas: &HtmlCanvasElement, modes: &[Mode], rows: &[Row]) {
+    let points: Vec<Vec<scaling::Point>> = modes
+        .iter()
+        .map(|&mode| {
+            rows.iter()
+                .filter(|row| row.mode == mode)
+                .filter_map(|row| {
+                    Some((
+                        f64::from(row.sweep.nodes),
+                        row.summary.rounds?.mean,
+                        row.sweep.rounds_ci95.unwrap_or(0.0),
+                        row.theory(),
+                    ))
+                })
+                .collect()
+        })
+        .collect();
+    let series: Vec<scaling::Series> = modes
+        .iter()
+        .zip(&points)
+        .enumerate()
+        .map(|(index, (mode, points))| scaling::Series {
+            label: mode.name(),
+            colour: COLOURS[index],
+            points,
+        })
+        .collect();
+    if let Err(error) = scaling::draw(canvas, &series) {
+        web_sys::console::error_1(&error.to_string().into());
     }
 }
 

@@ -26,3 +26,29 @@ pub fn context(canvas: &HtmlCanvasElement) -> Result<CanvasRenderingContext2d, J
         .dyn_into::<CanvasRenderingContext2d>()
         .map_err(JsValue::from)
 }
+
+/// A chart kept drawn at its box's size by `on_resize`, until dropped.
+pub struct OnResize {
+    observer: web_sys::ResizeObserver,
+    _draw: wasm_bindgen::closure::Closure<dyn FnMut()>,
+}
+
+impl Drop for OnResize {
+    fn drop(&mut self) {
+        self.observer.disconnect();
+    }
+}
+
+/// Calls `draw` once `element` has a size and again each time its box changes size, while the
+/// guard lives: a chart drawn once for its data (the experiment's histogram, the scaling curves)
+/// is drawn afresh when the window is resized, present mode is toggled or the rows above it wrap,
+/// instead of showing its old pixels stretched to the new box.
+pub fn on_resize(element: &web_sys::Element, draw: Box<dyn FnMut()>) -> Option<OnResize> {
+    let draw = wasm_bindgen::closure::Closure::wrap(draw);
+    let observer = web_sys::ResizeObserver::new(draw.as_ref().unchecked_ref()).ok()?;
+    observer.observe(element);
+    Some(OnResize {
+        observer,
+        _draw: draw,
+    })
+}
