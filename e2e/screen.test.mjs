@@ -496,3 +496,21 @@ test('N = 2,000: the stage animates every datagram of a round while playing', as
   assert.equal(await lab.page.getByTestId('stage').getAttribute('data-node-px'), null);
   await lab.page.close();
 });
+
+test('a phone (390x800): no view widens the page past the screen, presenting or not', async () => {
+  const PHONE = { width: 390, height: 800 };
+  for (const query of ['?mode=push', '?view=compare&modes=push,pull', '?view=experiment', '?view=scaling', '?view=spacetime', '?mode=push&present=1']) {
+    const lab = await openView(query, PHONE);
+    // The view is mounted (openView waits for its tab); two frames let its layout settle.
+    await lab.page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+    const { width, tabs } = await lab.page.evaluate(() => ({
+      width: document.scrollingElement.scrollWidth,
+      tabs: [...document.querySelectorAll('.view-tabs .tab')].map((tab) => tab.getBoundingClientRect().right),
+    }));
+    // The views' tabs wrap under the title instead of running off the screen.
+    assert.ok(Math.max(...tabs) <= PHONE.width, `${query}: a view tab ends at ${Math.max(...tabs)}, past ${PHONE.width}`);
+    assert.ok(width <= PHONE.width, `${query}: the page is ${width} px wide on a ${PHONE.width} px screen`);
+    assert.deepEqual(lab.errors, [], query);
+    await lab.page.close();
+  }
+});
