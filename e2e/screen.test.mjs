@@ -98,12 +98,15 @@ for (const present of [false, true]) {
       const ids = ['stage', 'chart', ...(hasLesson ? ['lesson'] : [])];
       assertOnScreen(await boxes(lab.page, ids), label);
       // The counts under the stage, to their last row, within the stage's panel as it shows.
-      const { counts, panel } = await lab.page.evaluate(() => {
-        const box = (selector) => document.querySelector(selector).getBoundingClientRect().toJSON();
-        return { counts: box('.run-view .counts'), panel: box('.run-view .stage-panel') };
+      const { counts, panel, after } = await lab.page.evaluate(() => {
+        const box = (selector) => document.querySelector(selector)?.getBoundingClientRect().toJSON();
+        return { counts: box('.run-view .counts'), panel: box('.run-view .stage-panel'), after: box('.run-view .stage-fold + *') };
       });
       assert.ok(counts.bottom <= panel.bottom + 0.5 && panel.bottom <= PROJECTOR.height + 0.5,
         `${label}: the counts end at ${counts.bottom}, past the stage's panel (${panel.bottom})`);
+      // What follows the fold (the legend, a click's path) waits in the panel's scroll: no line of
+      // it peeks, cut, at the panel's bottom edge.
+      assert.ok(!after || after.top >= panel.bottom, `${label}: what follows the stage's fold starts at ${after?.top}, inside the panel (bottom ${panel.bottom})`);
       // The lesson's own chart stays inside the lesson's box.
       if (await lab.page.getByTestId('lesson-chart').count()) {
         const [chart, box] = await Promise.all(['lesson-chart', 'lesson'].map((id) => lab.page.getByTestId(id).boundingBox()));
