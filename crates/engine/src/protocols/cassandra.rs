@@ -334,8 +334,9 @@ pub enum Body {
     /// An Ack's or an Ack2's lists as masks over the sender's list, in `Cassandra::masks`:
     /// for an Ack, its states (the sender's entries newer than the digests) and its requests;
     /// for an Ack2, the states asked for. Only where datagrams take no time, so that the
-    /// receiver reads the masks and the sender's list as they were when sent (see
-    /// `Cassandra::instant`).
+    /// receiver reads the masks and the sender's list at the endpoints they pick as they were
+    /// when sent (see `Cassandra::instant`): a take changes only the endpoints newer on the
+    /// other side, and an endpoint newer on one side is not newer on the other.
     Masks,
 }
 
@@ -350,9 +351,11 @@ pub struct Cassandra {
     /// Where an entry's fields sit, for the run's length.
     layout: Layout,
     /// Datagrams take no time and the entries hold their times: an Ack is then taken inside
-    /// the Syn's handler, and its Ack2 inside the Ack's, before either list changes, so the
-    /// Ack and the Ack2 carry masks over their sender's list (`Body::Masks`) instead of lists
-    /// of states: the exchange writes no list and copies none.
+    /// the Syn's handler, and its Ack2 inside the Ack's, before anything else changes the
+    /// lists, so the Ack and the Ack2 carry masks over their sender's list (`Body::Masks`)
+    /// instead of lists of states: the exchange copies no list. (The Ack's take changes only
+    /// the endpoints of the Ack's states, the Ack2's only those asked for, never both: each
+    /// mask still picks what its sender's list held when the Syn was compared.)
     instant: bool,
     /// An exchange's masks, two words per block of 64 endpoints: the Ack's states (newer at
     /// the responder), then its requests, which the Ack's receiver narrows to the Ack2's
@@ -702,6 +705,15 @@ impl Cassandra {
         exchanged: &Exchanged,
     ) {
         let masks = self.masks.borrow();
+        // The masks and their counts are `exchange_masks`' over the lists before the pass.
+        let mut expected_masks = Vec::new();
+        let counts = exchange_masks(
+            (&responder_list, &initiator_list),
+            &mut expected_masks,
+            true,
+        );
+        assert_eq!(counts, Some(exchanged.counts));
+        assert_eq!(*masks, expected_masks);
         let picked = |source: &[Entry], slot: usize, end: usize| -> Vec<Item> {
             (0..end)
                 .filter(|&member| masks[2 * (member / 64) + slot] >> (member % 64) & 1 == 1)
@@ -744,7 +756,8 @@ struct Exchanged {
 /// newer on one side is not newer on the other), so in each block the responder's and the
 /// initiator's take in either order. The pass stops taking at the first block with a rarer
 /// pick (`take_rare`'s: a status may change, which the shared rule reports in order, the
-/// Ack's before the Ack2's), where the handlers go on.
+/// Ack's before the Ack2's; in wasm at the first group of four with one, or at a partial
+/// block's last few entries), where the handlers go on.
 fn exchange_taking(
     arrivals: (&Arrivals, &Arrivals),
     lists: (&mut [Entry], &mut [Entry]),
