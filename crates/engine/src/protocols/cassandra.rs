@@ -528,30 +528,34 @@ impl Cassandra {
         }
     }
 
+    /// How `node`, whose detector's next pass is `due`, takes states `now`. An arrival sets its
+    /// interval mean: the next pass stays due when it is at least `least` (the quick test
+    /// clears the endpoint until then), else it comes sooner. Capped where it already exceeds
+    /// any sum of intervals (a u32 of ticks), so that its product with a count of intervals
+    /// (below 2^22) needs no overflow check.
+    fn arrivals(&self, node: u32, now: Tick, due: Tick) -> Arrivals {
+        let limit = quick_limit(self.shared.params.phi);
+        Arrivals {
+            node,
+            now,
+            least: due_mean(due, now, limit).min(1 << 32),
+            layout: self.layout,
+        }
+    }
+
     /// Takes the states of an Ack or an Ack2 at `node`; an Ack's requests gather, in the
     /// scratch list, what `node` knows of the endpoints asked for: returns how many. One pass;
     /// it stops only where an endpoint comes back to life, to mark it alive through the shared
     /// rule.
     fn take(&self, net: &mut impl Net<Self>, node: u32, list: &[Item]) -> usize {
         let now = net.now();
-        let limit = quick_limit(self.shared.params.phi);
         // The requests come last.
         let states = list.partition_point(|&item| item & RANK != REQUEST);
         let mut from = 0;
         loop {
             let state = net.state_mut(node);
-            // An arrival sets its interval mean: the next pass stays due when it is at least
-            // this (the quick test clears the endpoint until then), else it comes sooner.
-            // Capped where it already exceeds any sum of intervals (a u32 of ticks), so that
-            // its product with a count of intervals (below 2^22) needs no overflow check.
-            let least = due_mean(state.due, now, limit).min(1 << 32);
+            let arrivals = self.arrivals(node, now, state.due);
             let (entries, clocks) = (state.view.entries_mut(), &mut state.clocks[..]);
-            let arrivals = Arrivals {
-                node,
-                now,
-                least,
-                layout: self.layout,
-            };
             let (revived, sooner) = arrivals.take(entries, clocks, &list[from..states]);
             if sooner {
                 net.state_mut(node).due = 0;
@@ -595,16 +599,9 @@ impl Cassandra {
         (slot, mut from): (usize, usize),
     ) {
         let now = net.now();
-        let limit = quick_limit(self.shared.params.phi);
         loop {
             let state = net.state_mut(node);
-            let least = due_mean(state.due, now, limit).min(1 << 32);
-            let arrivals = Arrivals {
-                node,
-                now,
-                least,
-                layout: self.layout,
-            };
+            let arrivals = self.arrivals(node, now, state.due);
             let (revived, sooner) = arrivals.take_masked(
                 state.view.entries_mut(),
                 source,
@@ -657,15 +654,8 @@ impl Cassandra {
     /// the Ack2's handlers take the rest. Returns the Ack's states and requests.
     fn exchange_taking(&self, net: &mut impl Net<Self>, (from, to): (u32, u32)) -> (u64, u64) {
         let now = net.now();
-        let limit = quick_limit(self.shared.params.phi);
-        let arrivals = |node: u32, due: Tick| Arrivals {
-            node,
-            now,
-            least: due_mean(due, now, limit).min(1 << 32),
-            layout: self.layout,
-        };
-        let initiator = arrivals(from, net.state(from).due);
-        let responder = arrivals(to, net.state(to).due);
+        let initiator = self.arrivals(from, now, net.state(from).due);
+        let responder = self.arrivals(to, now, net.state(to).due);
         // Both lists at once: the initiator's is set aside while the pass writes both.
         let mut initiator_view = std::mem::take(&mut net.state_mut(from).view);
         #[cfg(debug_assertions)]
@@ -1262,45 +1252,24 @@ impl Arrivals {
         (slot, from): (usize, usize),
     ) -> (Option<usize>, bool) {
         let nodes = entries.len().min(source.len());
-        let own = self.node as usize;
         let mut sooner = false;
         for block in from / 64..nodes.div_ceil(64) {
             let first = block * 64;
             prefetch(entries, first + AHEAD * 64);
             prefetch(source, first + AHEAD * 64);
-            let mut bits = masks[2 * block + slot];
+            let mut bits = self.own_out(block, masks[2 * block + slot]);
             if first < from {
                 bits &= u64::MAX << (from - first);
-            }
-            // A node takes no state of its own.
-            if own / 64 == block {
-                bits &= !(1 << (own % 64));
             }
             if bits == 0 {
                 continue;
             }
             let last = (first + 64).min(nodes);
             let (mine, theirs) = (&mut entries[first..last], &source[first..last]);
-            // In wasm, four entries an instruction in 32-bit lanes up to the first group of
-            // four with a rarer pick; the rest of the block by its set bits.
-            #[cfg(target_arch = "wasm32")]
-            {
-                let (below, done) = wasm_take_block(mine, theirs, bits, self.block_clock());
-                sooner |= below;
-                bits &= u64::MAX.checked_shl(done as u32).unwrap_or(0);
-            }
-            #[cfg(not(target_arch = "wasm32"))]
-            {
-                let whole = if mine.len() == 64 {
-                    self.take_block::<64>(mine, theirs, bits)
-                } else {
-                    self.take_block::<0>(mine, theirs, bits)
-                };
-                if let Some(below) = whole {
-                    sooner |= below;
-                    continue;
-                }
-            }
+            // The common case without a branch, as far as it goes; the rest of the block by
+            // its set bits.
+            let done = self.take_whole(mine, theirs, bits, &mut sooner);
+            bits &= u64::MAX.checked_shl(done as u32).unwrap_or(0);
             while bits != 0 {
                 let offset = bits.trailing_zeros() as usize;
                 bits &= bits - 1;
