@@ -263,6 +263,50 @@ test('640x400 embed: the experiment\'s figures and histogram, and the scaling ch
   }
 });
 
+/** A 1024x768 projector, or 1280x720 zoomed to 125 %: the run view's three columns narrow. */
+const SMALL_PROJECTOR = { width: 1024, height: 768 };
+
+test('1024x768, with and without present=1: every protocol\'s stage, chart and lesson on one screen, nothing past the right edge, nodes 14 px across at N = 200', async () => {
+  for (const present of [false, true]) {
+    for (const mode of PROTOCOLS) {
+      const lab = await openRun(`?mode=${mode}&n=200&seed=3${present ? '&present=1' : ''}`, SMALL_PROJECTOR);
+      const label = `${mode} at 1024x768${present ? ' (present)' : ''}`;
+      await assertLessonScreen(lab.page, label);
+      const { scrollWidth, past } = await lab.page.evaluate(() => ({
+        scrollWidth: document.scrollingElement.scrollWidth,
+        past: [...document.querySelectorAll('.run-view .layout > .panel')].map((panel) => panel.getBoundingClientRect().right).filter((right) => right > innerWidth + 0.5),
+      }));
+      assert.ok(scrollWidth <= SMALL_PROJECTOR.width && past.length === 0, `${label}: the page is ${scrollWidth} px wide, a column ends at ${past}`);
+      const nodePx = Number(await lab.page.getByTestId('stage').getAttribute('data-node-px'));
+      assert.ok(nodePx >= 14, `${label}: a node is ${nodePx} px across at N = 200`);
+      await lab.page.screenshot({ path: `${ARTIFACTS}screen-1024-${mode}${present ? '-present' : ''}.png` });
+      assert.deepEqual(lab.errors, [], label);
+      await lab.page.close();
+    }
+  }
+});
+
+test('1024x768, with and without present=1: compare\'s panels beside their chart, the experiment\'s and the sweep\'s figures and whole chart, on the first screen', async () => {
+  for (const present of [false, true]) {
+    const suffix = present ? '&present=1' : '';
+    const lab = await openView(`?view=compare&modes=push,pull,push-pull&n=200&seed=3${suffix}`, SMALL_PROJECTOR);
+    await lab.page.getByTestId('panel').first().waitFor();
+    const layout = await boxes(lab.page, ['panel', 'compare-chart']);
+    assertOnScreen({ ...layout, scrollHeight: layout.height }, `compare at 1024x768${present ? ' (present)' : ''}`);
+    await lab.page.screenshot({ path: `${ARTIFACTS}screen-1024-compare${present ? '-present' : ''}.png` });
+    assert.deepEqual(lab.errors, []);
+    await lab.page.close();
+    for (const [view, query, selectors] of VIEW_SCREENS) {
+      const label = `${view} at 1024x768${present ? ' (present)' : ''}`;
+      const result = await openResult(view, `${query}${suffix}`, SMALL_PROJECTOR);
+      assertOnScreen(await boxesOf(result.page, selectors), label, 8);
+      await assertDrawnAtSize(result.page, Object.keys(selectors).at(-1), label);
+      assert.deepEqual(result.errors, [], label);
+      await result.page.close();
+    }
+  }
+});
+
 test('clicking a node highlights its path back to the sender and gives the hop count', async () => {
   const lab = await openRun('?mode=push&n=20&seed=4', PROJECTOR);
   await lab.button('Run to end').click();
@@ -329,14 +373,15 @@ test('the tour menu lists every tour in static/tours', async () => {
   await lab.page.close();
 });
 
-test('every step of every tour fits the 1280x720 screen, with and without present=1', async () => {
+test('every step of every tour fits the 1280x720 screen, and presenting the 1024x768 one, with and without present=1', async () => {
+  const screens = [[PROJECTOR, false], [PROJECTOR, true], [SMALL_PROJECTOR, true]];
   for (const [tour, json] of TOURS) {
-    for (const present of [false, true]) {
-      const lab = await openView(`?tour=${tour}${present ? '&present=1' : ''}`, PROJECTOR);
+    for (const [viewport, present] of screens) {
+      const lab = await openView(`?tour=${tour}${present ? '&present=1' : ''}`, viewport);
       const caption = lab.page.getByTestId('tour-caption');
       await caption.waitFor();
       for (let step = 0; step < json.steps.length; step++) {
-        const label = `${tour} step ${step + 1}${present ? ' (present)' : ''}`;
+        const label = `${tour} step ${step + 1} at ${viewport.width}x${viewport.height}${present ? ' (present)' : ''}`;
         // A step loads its run: wait for its caption and the run view's stage drawn again.
         await lab.page.waitForFunction((text) => document.querySelector('[data-testid="tour-caption"]')?.textContent === text, json.steps[step].caption);
         await lab.page.waitForFunction(() => document.querySelector('[data-testid="stage"]')?.hasAttribute('data-node-px') && document.querySelector('[data-testid="chart"]'));
@@ -345,6 +390,7 @@ test('every step of every tour fits the 1280x720 screen, with and without presen
         if (runTo !== undefined) assert.ok(await lab.number('round') <= runTo, `${label}: at most round ${runTo}`);
         await assertLessonScreen(lab.page, label, ['tour-caption']);
         if (!present) await lab.page.screenshot({ path: `${ARTIFACTS}tour-${tour}-${step + 1}.png` });
+        if (viewport === SMALL_PROJECTOR) await lab.page.screenshot({ path: `${ARTIFACTS}tour-1024-${tour}-${step + 1}.png` });
         const next = lab.page.getByTestId('tour-next');
         assert.equal(await next.isDisabled(), step === json.steps.length - 1, `${label}: Next`);
         if (step < json.steps.length - 1) await next.click();
