@@ -546,6 +546,15 @@ test('N = 2,000: the stage animates every datagram of a round while playing', as
   await lab.page.close();
 });
 
+test('the scaling chart\'s y axis is named in words its height holds: in full on the projector, shorter on a phone', async () => {
+  for (const [viewport, words] of [[PROJECTOR, 'mean rounds to inform everyone'], [{ width: 390, height: 800 }, 'mean rounds']]) {
+    const lab = await openResult('scaling', 'modes=push,pull&trials=5&seed=5', viewport);
+    assert.equal(await lab.page.getByTestId('scaling-chart').getAttribute('data-y-label'), words, `${viewport.width}x${viewport.height}`);
+    assert.deepEqual(lab.errors, []);
+    await lab.page.close();
+  }
+});
+
 test('a phone (390x800): no view widens the page past the screen, presenting or not', async () => {
   const PHONE = { width: 390, height: 800 };
   for (const query of ['?mode=push', '?view=compare&modes=push,pull', '?view=experiment', '?view=scaling', '?view=spacetime', '?mode=push&present=1']) {
