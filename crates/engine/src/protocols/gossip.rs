@@ -42,8 +42,6 @@ pub const THEORY: TheorySource = TheorySource {
 
 pub const FANOUT_WORDS: &str = "peers called per round, 1 to 16";
 
-/// The run of `config`: plain gossip on the fast driver where it can, else the event driver;
-/// M > 1 messages on the many-messages protocol.
 /// Calls `call` `fanout` times (fanout is at least 1). One call, the lecture's default, is
 /// written out: the loop around a caller is then the loop over callers alone, which saves a
 /// tenth of pull's instructions at N = 10^5.
@@ -85,6 +83,8 @@ pub fn informed_callers<P: Protocol, N: Net<P>>(
     }
 }
 
+/// The run of `config`: plain gossip on the fast driver where it can, else the event driver;
+/// M > 1 messages on the many-messages protocol.
 pub fn build<P: Protocol<Node = ()> + 'static>(
     config: &Config,
     law: Law,
