@@ -45,7 +45,8 @@ pub fn draw(
     let area = legend_above(&root, &keys, ratio)?;
     // The y axis's words in full where the plot is tall enough for them, else shorter (a phone's
     // chart is about 140 px high): never cut at both ends.
-    let plot_height = f64::from(area.dim_in_pixel().1) - font_px(ratio, 36.0 + 20.0);
+    let (margin, x_labels) = (font_px(ratio, 10.0), font_px(ratio, 36.0));
+    let plot_height = f64::from(area.dim_in_pixel().1) - x_labels - 2.0 * margin;
     let y_desc = ["mean rounds to inform everyone", "mean rounds"]
         .into_iter()
         .find(|words| {
@@ -56,8 +57,8 @@ pub fn draw(
     // Said on the canvas too, for a reader of the page (and its tests) who cannot see the pixels.
     canvas.set_attribute("data-y-label", y_desc).ok();
     let mut chart = ChartBuilder::on(&area)
-        .margin(font_px(ratio, 10.0) as i32)
-        .x_label_area_size(font_px(ratio, 36.0) as i32)
+        .margin(margin as i32)
+        .x_label_area_size(x_labels as i32)
         .y_label_area_size(font_px(ratio, 62.0) as i32)
         .build_cartesian_2d((8f64..n_max * 1.5).log_scale(), 0f64..y_max)?;
     chart
