@@ -174,17 +174,22 @@ test('640x400 embed: the compare view shows every panel and its chart', async ()
   await lab.page.close();
 });
 
+/** Compare's three panels and their chart on the first screen of `viewport`; saved as `shot`. */
+async function assertCompareScreen(viewport, present, label, shot) {
+  const lab = await openView(`?view=compare&modes=push,pull,push-pull&n=200&seed=3${present ? '&present=1' : ''}`, viewport);
+  await lab.page.getByTestId('panel').first().waitFor();
+  assert.equal(await lab.page.getByTestId('panel').count(), 3, label);
+  // The view goes on below (the table, the exports), so only the boxes are checked, not the scroll.
+  const layout = await boxes(lab.page, ['panel', 'compare-chart']);
+  assertOnScreen({ ...layout, scrollHeight: layout.height }, label);
+  await lab.page.screenshot({ path: `${ARTIFACTS}${shot}.png` });
+  assert.deepEqual(lab.errors, [], label);
+  await lab.page.close();
+}
+
 for (const present of [false, true]) {
   test(`1280x720${present ? ' presenting' : ''}: the compare view shows every panel beside its chart, on the first screen`, async () => {
-    const lab = await openView(`?view=compare&modes=push,pull,push-pull&n=200&seed=3${present ? '&present=1' : ''}`, PROJECTOR);
-    await lab.page.getByTestId('panel').first().waitFor();
-    assert.equal(await lab.page.getByTestId('panel').count(), 3);
-    // The view goes on below (the table, the exports), so only the boxes are checked, not the scroll.
-    const layout = await boxes(lab.page, ['panel', 'compare-chart']);
-    assertOnScreen({ ...layout, scrollHeight: layout.height }, `compare${present ? ' (present)' : ''}`);
-    await lab.page.screenshot({ path: `${ARTIFACTS}screen-compare${present ? '-present' : ''}.png` });
-    assert.deepEqual(lab.errors, []);
-    await lab.page.close();
+    await assertCompareScreen(PROJECTOR, present, `compare${present ? ' (present)' : ''}`, `screen-compare${present ? '-present' : ''}`);
   });
 }
 
@@ -289,13 +294,7 @@ test('1024x768, with and without present=1: every protocol\'s stage, chart and l
 test('1024x768, with and without present=1: compare\'s panels beside their chart, the experiment\'s and the sweep\'s figures and whole chart, on the first screen', async () => {
   for (const present of [false, true]) {
     const suffix = present ? '&present=1' : '';
-    const lab = await openView(`?view=compare&modes=push,pull,push-pull&n=200&seed=3${suffix}`, SMALL_PROJECTOR);
-    await lab.page.getByTestId('panel').first().waitFor();
-    const layout = await boxes(lab.page, ['panel', 'compare-chart']);
-    assertOnScreen({ ...layout, scrollHeight: layout.height }, `compare at 1024x768${present ? ' (present)' : ''}`);
-    await lab.page.screenshot({ path: `${ARTIFACTS}screen-1024-compare${present ? '-present' : ''}.png` });
-    assert.deepEqual(lab.errors, []);
-    await lab.page.close();
+    await assertCompareScreen(SMALL_PROJECTOR, present, `compare at 1024x768${present ? ' (present)' : ''}`, `screen-1024-compare${present ? '-present' : ''}`);
     for (const [view, query, selectors] of VIEW_SCREENS) {
       const label = `${view} at 1024x768${present ? ' (present)' : ''}`;
       const result = await openResult(view, `${query}${suffix}`, SMALL_PROJECTOR);
