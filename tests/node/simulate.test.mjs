@@ -18,6 +18,11 @@ const configs = [
   { nodes: 1000, fanout: 2, mode: 'pull', seed: 3, trials: 1 },
   { nodes: 10000, fanout: 1, mode: 'push-pull', loss: 0.1, crash: 0.2, trials: 50, seed: 7 },
   { nodes: 777, fanout: 3, mode: 'push', loss: 0.4, crash: 0.5, trials: 20, seed: 18446744073709551615n },
+  // Fanout 1 has a round loop of its own in the wasm engine only (pull, push-pull): with and
+  // without loss and crashes.
+  { nodes: 4096, fanout: 1, mode: 'pull', loss: 0.2, crash: 0.1, trials: 30, seed: 11 },
+  { nodes: 100000, fanout: 1, mode: 'pull', trials: 2, seed: 7 },
+  { nodes: 100000, fanout: 1, mode: 'push-pull', trials: 2, seed: 8 },
   { nodes: 500, fanout: 2, mode: 'centralized', transport: 'reliable', timeout: 3, loss: 0.1, trials: 20, seed: 5 },
   { nodes: 500, fanout: 3, mode: 'tree', crash: 0.1, loss: 0.05, repair_delay: 2, trials: 20, seed: 5 },
   { nodes: 200, fanout: 2, mode: 'srm', packets: 6, suppression: 'off', loss: 0.05, crash: 0.05, trials: 5, seed: 5 },

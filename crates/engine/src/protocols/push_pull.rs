@@ -33,7 +33,27 @@ impl Protocol for PushPull {
     const KINDS: &'static [Kind] = KINDS;
     const EVERY_ROUND: bool = true;
 
-    /// Every live node calls (the default `on_round`).
+    /// Every live node calls.
+    #[inline(always)]
+    fn on_round(&self, net: &mut impl Net<Self>) {
+        // Fanout 1 has a loop of its own in the page's engine, as in pull's round (why there).
+        #[cfg(target_arch = "wasm32")]
+        if self.fanout == 1 {
+            let one = PushPull { fanout: 1 };
+            for node in 0..net.nodes() {
+                if !net.is_crashed(node) {
+                    one.on_period(net, node);
+                }
+            }
+            return;
+        }
+        for node in 0..net.nodes() {
+            if !net.is_crashed(node) {
+                self.on_period(net, node);
+            }
+        }
+    }
+
     #[inline(always)]
     fn on_period(&self, net: &mut impl Net<Self>, caller: u32) {
         let informed = net.knew(caller, 0);
