@@ -18,8 +18,10 @@ const configs = [
   { nodes: 1000, fanout: 2, mode: 'pull', seed: 3, trials: 1 },
   { nodes: 10000, fanout: 1, mode: 'push-pull', loss: 0.1, crash: 0.2, trials: 50, seed: 7 },
   { nodes: 777, fanout: 3, mode: 'push', loss: 0.4, crash: 0.5, trials: 20, seed: 18446744073709551615n },
-  // Fanout 1 has a round loop of its own in the wasm engine only (pull, push-pull): with and
-  // without loss and crashes.
+  // Fanout 1 has a round loop of its own in the wasm engine only (push's takes two callers a
+  // turn; pull, push-pull): with and without loss and crashes, odd and even numbers of callers.
+  { nodes: 5001, fanout: 1, mode: 'push', loss: 0.3, crash: 0.2, trials: 30, seed: 12 },
+  { nodes: 100000, fanout: 1, mode: 'push', trials: 3, seed: 7 },
   { nodes: 4096, fanout: 1, mode: 'pull', loss: 0.2, crash: 0.1, trials: 30, seed: 11 },
   { nodes: 100000, fanout: 1, mode: 'pull', trials: 2, seed: 7 },
   { nodes: 100000, fanout: 1, mode: 'push-pull', trials: 2, seed: 8 },

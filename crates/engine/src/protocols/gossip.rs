@@ -67,7 +67,25 @@ pub fn informed_callers<P: Protocol, N: Net<P>>(
     // One call per caller (the lecture's fanout) has a loop of its own, without the fanout's
     // test per caller: a tenth of push's instructions.
     if fanout == 1 {
-        for index in 0..net.informed_before_round() {
+        let callers = net.informed_before_round();
+        // The page's engine takes two callers a turn of the loop, then the odd one: V8 then
+        // checks for an interrupt and tests the loop's end half as often (push's run at 10^6:
+        // 6 % faster). Natively LLVM's code for one a turn is the faster (two cost push 14 %
+        // more instructions at 10^5).
+        #[cfg(target_arch = "wasm32")]
+        let paired = {
+            for pair in 0..callers / 2 {
+                for caller in [net.informed_at(2 * pair), net.informed_at(2 * pair + 1)] {
+                    if !net.is_crashed(caller) {
+                        call(net, caller);
+                    }
+                }
+            }
+            callers / 2 * 2
+        };
+        #[cfg(not(target_arch = "wasm32"))]
+        let paired = 0;
+        for index in paired..callers {
             let caller = net.informed_at(index);
             if !net.is_crashed(caller) {
                 call(net, caller);
