@@ -96,6 +96,13 @@ pub trait Net<P: Protocol> {
     fn count_copies(&mut self, _kind: KindId, _copies: Copies) {
         unreachable!("protocols that carry copies themselves run on the event driver")
     }
+    /// Whether this round is plain gossip, known when compiled: the fast driver with no loss,
+    /// no crashed node and nothing recorded (the lecture's default run to the end, the sweeps).
+    /// The page's engine shapes the gossip rounds' loops for V8 in that case only, which keeps
+    /// the page's size down.
+    fn is_plain(&self) -> bool {
+        false
+    }
     /// Whether this step is recorded (the stage animates it, or a trace is written): a protocol
     /// carrying copies itself then reports them with `record_copy`.
     fn recording(&self) -> bool {

@@ -17,6 +17,8 @@ use super::rng::{Chance, Rng};
 
 /// How the network drops datagrams. A type, so a lossless run compiles without any loss logic.
 pub trait Loss: Copy {
+    /// No datagram is ever lost (known when compiled).
+    const LOSSLESS: bool = false;
     fn drops(self, rng: &mut Rng) -> bool;
 }
 
@@ -24,6 +26,7 @@ pub trait Loss: Copy {
 pub struct Lossless;
 
 impl Loss for Lossless {
+    const LOSSLESS: bool = true;
     #[inline(always)]
     fn drops(self, _: &mut Rng) -> bool {
         false

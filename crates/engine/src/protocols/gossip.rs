@@ -73,7 +73,9 @@ pub fn informed_callers<P: Protocol, N: Net<P>>(
         // 6 % faster). Natively LLVM's code for one a turn is the faster (two cost push 14 %
         // more instructions at 10^5).
         #[cfg(target_arch = "wasm32")]
-        let paired = {
+        let paired = if !net.is_plain() {
+            0
+        } else {
             for pair in 0..callers / 2 {
                 for caller in [net.informed_at(2 * pair), net.informed_at(2 * pair + 1)] {
                     if !net.is_crashed(caller) {

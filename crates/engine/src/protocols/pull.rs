@@ -52,7 +52,7 @@ impl Protocol for Pull {
         // push-pull a fifth more instructions). Written out: a helper taking the protocol was
         // left a function call in the page's pull.
         #[cfg(target_arch = "wasm32")]
-        if self.fanout == 1 {
+        if self.fanout == 1 && net.is_plain() {
             let one = Pull { fanout: 1 };
             for node in 0..net.nodes() {
                 if !net.is_crashed(node) {
