@@ -185,16 +185,6 @@ impl Network {
     }
 }
 
-/// Writes a round's packed counts (`Round::sent`, `Round::arrived_at_sender`) into `counters`:
-/// one function for every protocol and case, not a copy in each one's round.
-#[inline(never)]
-fn unpack_counts(counters: &mut Counters, sent: [u64; MAX_KINDS / 2], arrived_at_sender: u64) {
-    counters.at_sender = arrived_at_sender;
-    for (kind, by_kind) in counters.by_kind.iter_mut().enumerate() {
-        *by_kind = (sent[kind / 2] >> (32 * (kind % 2))) & u64::from(u32::MAX);
-    }
-}
-
 // A round sends at most `fanout` datagrams of a kind per node, and one reply to each request.
 const _: () = assert!(
     (2 * crate::config::limits::NODES.1 as u64 * crate::config::limits::FANOUT.1 as u64) < 1 << 32
@@ -282,7 +272,10 @@ impl<'a, P: Protocol<Node = ()>, L: Loss, R: Recorder, const CRASHES: bool>
     pub(crate) fn play(mut self) -> (usize, usize, Counters, Rng) {
         let protocol = self.protocol;
         protocol.on_round(&mut self.at::<Top>());
-        unpack_counts(&mut self.counters, self.sent, *self.arrived_at_sender);
+        self.counters.at_sender = *self.arrived_at_sender;
+        for (kind, by_kind) in self.counters.by_kind.iter_mut().enumerate() {
+            *by_kind = (self.sent[kind / 2] >> (32 * (kind % 2))) & u64::from(u32::MAX);
+        }
         self.counters.complete(P::PAYLOAD_KINDS);
         let counters = self.counters;
         let informed_at_start = self.informed.len();
