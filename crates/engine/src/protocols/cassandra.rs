@@ -489,10 +489,25 @@ impl Cassandra {
             let state = net.state(node);
             let (entries, clocks) = (state.view.entries(), &state.clocks[..]);
             let mut convicted = None;
-            for (member, entry) in entries.iter().enumerate().skip(from) {
+            let mut next = from;
+            while next < entries.len() {
+                // Whole blocks the quick test settles go eight entries an instruction.
+                #[cfg(not(target_arch = "wasm32"))]
+                if self.layout.packed() && next % 64 == 0 {
+                    let pass = quick_pass(entries, next, node, now, limit);
+                    live += pass.live;
+                    due = due.min(pass.due);
+                    next = pass.stop;
+                    if next == entries.len() {
+                        break;
+                    }
+                }
+                let member = next;
+                next += 1;
                 if member as u32 == node {
                     continue;
                 }
+                let entry = &entries[member];
                 match entry.seen() {
                     Seen::Alive => {
                         let times = self.layout.times(entry, clocks, member);
@@ -900,7 +915,12 @@ fn exchange_masks_by_blocks<const CHECK: bool>(
 /// `least`. Natively the compiler takes four or eight entries an instruction.
 #[cfg(not(target_arch = "wasm32"))]
 #[inline(always)]
-fn take_lanes(mine: &mut [Entry], theirs: &[Entry], bits: u64, (now, least): (u64, u64)) -> bool {
+fn take_lanes<const FRESH: bool>(
+    mine: &mut [Entry],
+    theirs: &[Entry],
+    bits: u64,
+    (now, least): (u64, u64),
+) -> bool {
     let mut sooner = false;
     // Every word is written to a copy, then copied back whole: written in place, the compiler
     // stores only the taken lanes (`vpmaskmovq`), which AMD's processors take slowly.
@@ -908,7 +928,11 @@ fn take_lanes(mine: &mut [Entry], theirs: &[Entry], bits: u64, (now, least): (u6
     let words = &mut words[..mine.len()];
     for (((word, entry), source), bit) in words.iter_mut().zip(&*mine).zip(theirs).zip(&BIT) {
         let below;
-        (word.word, below) = take_lane(entry.word, source.word, bits & bit != 0, (now, least));
+        let picked = bits & bit != 0;
+        (word.word, below) = match FRESH {
+            false => take_lane(entry.word, source.word, picked, (now, least)),
+            true => take_fresh_lane(entry.word, source.word, picked, (now, least)),
+        };
         sooner |= below;
     }
     mine.copy_from_slice(words);
@@ -930,6 +954,35 @@ fn take_lane(word: u64, source: u64, picked: bool, (now, least): (u64, u64)) -> 
     let intervals = update >> INTERVALS_SHIFT & INTERVALS_MASK;
     let start = update >> START_SHIFT & TICK_MASK;
     let below = now.wrapping_sub(start) < intervals * least;
+    (if taken { update } else { word }, taken & below)
+}
+
+/// `take_lane` for an entry held alive that may have counted no interval yet (`take_rare`'s
+/// arithmetic for it): its first counted interval starts at the last news, and before it the
+/// mean is one period.
+#[cfg(not(target_arch = "wasm32"))]
+#[inline(always)]
+fn take_fresh_lane(word: u64, source: u64, picked: bool, (now, least): (u64, u64)) -> (u64, bool) {
+    let (rank, old_rank) = (source & RANK_MASK, word & RANK_MASK);
+    let taken = picked & (rank > old_rank);
+    let heard = word >> HEARD_SHIFT & TICK_MASK;
+    let intervals = word >> INTERVALS_SHIFT & INTERVALS_MASK;
+    let counted = (old_rank != 0) & (now > heard);
+    let start = if counted & (intervals == 0) {
+        heard
+    } else {
+        word >> START_SHIFT & TICK_MASK
+    };
+    let times = TICK_MASK << HEARD_SHIFT | TICK_MASK << START_SHIFT;
+    let update = ((word & !(RANK_MASK | times)) + (u64::from(counted) << INTERVALS_SHIFT))
+        | rank
+        | now << HEARD_SHIFT
+        | start << START_SHIFT;
+    let intervals = intervals + u64::from(counted);
+    let below = match intervals {
+        0 => TICKS_PER_ROUND < least,
+        _ => now.wrapping_sub(start) < intervals * least,
+    };
     (if taken { update } else { word }, taken & below)
 }
 
@@ -1335,9 +1388,8 @@ impl Arrivals {
     }
 
     /// A block's picks (`bits`) in one pass without a branch, when every picked endpoint is
-    /// `take_one`'s common case (held alive, an interval counted): `take_lanes`, vectorised.
-    /// Returns whether an arrival's interval mean fell below `least`, or `None`, nothing
-    /// written, where a pick needs `take_rare`. `LEN`: the block's length if fixed, 0 if not.
+    /// held alive: `take_lanes`, vectorised. Returns whether an arrival's interval mean fell
+    /// below `least`, or `None`, nothing written, where a pick's status may change. `LEN`: the block's length if fixed, 0 if not.
     #[cfg(not(target_arch = "wasm32"))]
     #[inline(always)]
     fn take_block<const LEN: usize>(
@@ -1352,18 +1404,22 @@ impl Arrivals {
             let len = mine.len().min(theirs.len());
             (&mut mine[..len], &theirs[..len])
         };
-        let mut rare = false;
+        let (mut rare, mut fresh) = (false, false);
         for (entry, bit) in mine.iter().zip(&BIT) {
-            let word = entry.word;
-            let common = (word >> 62 == ALIVE) & (word >> INTERVALS_SHIFT & INTERVALS_MASK != 0);
-            rare |= (bits & bit != 0) & !common;
+            let (word, picked) = (entry.word, bits & bit != 0);
+            rare |= picked & (word >> 62 != ALIVE);
+            fresh |= picked & (word >> INTERVALS_SHIFT & INTERVALS_MASK == 0);
         }
         if rare {
             return None;
         }
-        let (now, least) = self.block_clock();
-        let sooner = take_lanes(mine, theirs, bits, (u64::from(now), u64::from(least)));
-        Some(sooner)
+        let clock = self.block_clock();
+        let clock = (u64::from(clock.0), u64::from(clock.1));
+        // Early in a run, while endpoints count their first intervals, the longer arithmetic.
+        Some(match fresh {
+            false => take_lanes::<false>(mine, theirs, bits, clock),
+            true => take_lanes::<true>(mine, theirs, bits, clock),
+        })
     }
 
     /// The tick and the least interval mean as a block's pass (`take_block`,
@@ -1707,6 +1763,155 @@ fn masks<const LEN: usize, const CHECK: bool>(
         }
     }
     (here, there, known >> 63 == 1)
+}
+
+/// What `quick_pass` found in the blocks it passed.
+#[cfg(not(target_arch = "wasm32"))]
+struct QuickPass {
+    live: u32,
+    due: Tick,
+    /// Where it stopped: a block's start, or the list's end.
+    stop: usize,
+}
+
+/// The detector's pass (`Cassandra::interpret`) over whole blocks of a packed list from
+/// `first`, a block's start, as far as the quick test settles every entry of a block: none
+/// held failed, none the quick test leaves to phi, not the node's own, not the last partial
+/// block. Returns the live endpoints of the blocks passed, the least of their due ticks
+/// (`heard + quick_wait`), and where it stopped, for the entry-by-entry pass to go on.
+///
+/// The same figures in floating point, so that a block goes eight entries an instruction
+/// (integer division has no vector instruction). They are exact: each product is an integer
+/// below 2^53, and so is the ceiling of a quotient of two (a quotient that is not an integer is
+/// at least 1/b from one, farther than its rounding moves it).
+#[cfg(not(target_arch = "wasm32"))]
+fn quick_pass(entries: &[Entry], first: usize, node: u32, now: Tick, limit: u64) -> QuickPass {
+    let pass = quick_pass_fastest(entries, first, node, now, limit);
+    // The integer arithmetic of the entry-by-entry pass is the reference.
+    #[cfg(debug_assertions)]
+    {
+        let layout = Layout::PACKED;
+        let (mut live, mut due) = (0, Tick::MAX);
+        for (member, entry) in entries.iter().enumerate().take(pass.stop).skip(first) {
+            assert_ne!(member, node as usize);
+            let times = layout.times(entry, &[], member);
+            match entry.seen() {
+                Seen::Alive => {
+                    let (sum, intervals) = weights(&times);
+                    assert!((now - times.heard) * intervals * 4343 < limit * sum);
+                    live += 1;
+                    due = due.min(times.heard + quick_wait(&times, limit));
+                }
+                Seen::Failed => panic!("a failed endpoint in a settled block"),
+                _ => {}
+            }
+        }
+        assert_eq!((pass.live, pass.due), (live, due));
+    }
+    pass
+}
+
+/// `quick_pass_in` with the widest vectors the processor has.
+#[cfg(not(target_arch = "wasm32"))]
+fn quick_pass_fastest(
+    entries: &[Entry],
+    first: usize,
+    node: u32,
+    now: Tick,
+    limit: u64,
+) -> QuickPass {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512f") {
+        // SAFETY: the processor has AVX-512, as just checked.
+        return unsafe { quick_pass_avx512(entries, first, node, now, limit) };
+    }
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the processor has AVX2, as just checked.
+        return unsafe { quick_pass_avx2(entries, first, node, now, limit) };
+    }
+    quick_pass_in(entries, first, node, now, limit)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn quick_pass_avx512(
+    entries: &[Entry],
+    first: usize,
+    node: u32,
+    now: Tick,
+    limit: u64,
+) -> QuickPass {
+    quick_pass_in(entries, first, node, now, limit)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn quick_pass_avx2(entries: &[Entry], first: usize, node: u32, now: Tick, limit: u64) -> QuickPass {
+    quick_pass_in(entries, first, node, now, limit)
+}
+
+#[inline(always)]
+#[cfg(not(target_arch = "wasm32"))]
+fn quick_pass_in(entries: &[Entry], first: usize, node: u32, now: Tick, limit: u64) -> QuickPass {
+    debug_assert_eq!(first % 64, 0);
+    let (now_f, limit_f) = (now as f64, limit as f64);
+    let (mut live, mut due) = (0, u32::MAX);
+    let own_block = node as usize / 64;
+    for (offset, block) in entries[first..].chunks_exact(64).enumerate() {
+        let start = first + offset * 64;
+        let (mut block_live, mut block_due, mut unsettled) = (0u32, u32::MAX, false);
+        for entry in block {
+            let word = entry.word;
+            let status = word >> 62;
+            let heard = (word >> HEARD_SHIFT & TICK_MASK) as u32;
+            let begun = (word >> START_SHIFT & TICK_MASK) as u32;
+            let intervals = (word >> INTERVALS_SHIFT & INTERVALS_MASK) as u32;
+            // `weights`: one period before the first interval.
+            let fresh = intervals == 0;
+            let sum = if fresh {
+                TICKS_PER_ROUND as u32
+            } else {
+                heard.wrapping_sub(begun)
+            };
+            let count = if fresh { 1 } else { intervals };
+            let heard_f = f64::from(heard);
+            let (scaled_sum, scaled_count) = (limit_f * f64::from(sum), f64::from(count) * 4343.0);
+            let alive = status == ALIVE;
+            let cleared = (now_f - heard_f) * scaled_count < scaled_sum;
+            let wait = (scaled_sum / scaled_count).ceil();
+            block_live += u32::from(alive);
+            block_due = block_due.min(if alive {
+                (heard_f + wait) as u32
+            } else {
+                u32::MAX
+            });
+            unsettled |= (alive & !cleared) | (status == Seen::Failed as u64);
+        }
+        if unsettled || start / 64 == own_block {
+            return QuickPass {
+                live,
+                due: quick_due(due),
+                stop: start,
+            };
+        }
+        live += block_live;
+        due = due.min(block_due);
+    }
+    QuickPass {
+        live,
+        due: quick_due(due),
+        stop: first + (entries.len() - first) / 64 * 64,
+    }
+}
+
+/// A due tick as `quick_pass` keeps it: `u32::MAX` for none.
+#[cfg(not(target_arch = "wasm32"))]
+fn quick_due(due: u32) -> Tick {
+    match due {
+        u32::MAX => Tick::MAX,
+        due => Tick::from(due),
+    }
 }
 
 /// Whether phi = (t / mean) log10(e) exceeds `threshold` for an endpoint heard as `times`
@@ -2077,6 +2282,70 @@ mod tests {
                 }
             })
             .collect()
+    }
+
+    /// An endpoint held alive, heard at `heard` after `intervals` intervals from `start`.
+    fn heard(heard: u64, start: u64, intervals: u64) -> Entry {
+        Entry {
+            word: ALIVE << 62
+                | start << START_SHIFT
+                | heard << HEARD_SHIFT
+                | intervals << INTERVALS_SHIFT
+                | 7,
+        }
+    }
+
+    /// The detector's quick pass takes whole blocks whose every endpoint the quick test clears
+    /// and stops at the first block with one it does not, one held failed, the observer's own,
+    /// or the last partial block; its live count and due tick are the entry-by-entry pass's.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn the_quick_pass_stops_where_the_detector_must_look_closer() {
+        let limit = quick_limit(8.0);
+        // Heard every period (100 ticks) for ten intervals, the last within the last period.
+        let recent = |member: u64| heard(4900 + member % 64, 3900 + member % 64, 10);
+        let list: Vec<Entry> = (0..300).map(recent).collect();
+        let now = 5000;
+        let expected_due = (0..256)
+            .map(|member| {
+                let times = Layout::PACKED.times(&list[member], &[], member);
+                times.heard + quick_wait(&times, limit)
+            })
+            .min()
+            .unwrap();
+        // Phi 8 after 18.42 mean intervals of 100 ticks from the earliest last news.
+        assert_eq!(expected_due, 4900 + 1843);
+        let pass = |list: &[Entry], first: usize, node: u32| {
+            let pass = quick_pass(list, first, node, now, limit);
+            (pass.live, pass.due, pass.stop)
+        };
+        // The observer in the partial block: every whole block passes.
+        assert_eq!(pass(&list, 0, 299), (256, expected_due, 256));
+        // From a later block on, and the observer's own block stops it.
+        assert_eq!(pass(&list, 128, 299).2, 256);
+        assert_eq!(pass(&list, 0, 10), (0, Tick::MAX, 0));
+        assert_eq!(pass(&list, 0, 70).2, 64);
+        assert_eq!(pass(&list, 128, 70).0, 128);
+        // One held failed stops it at its block.
+        let mut failed = list.clone();
+        failed[130].set_seen(Seen::Failed, 0);
+        assert_eq!(pass(&failed, 0, 299).0, 128);
+        assert_eq!(pass(&failed, 0, 299).2, 128);
+        // One silent for 20 of its mean intervals (phi 8.7): not cleared.
+        let mut silent = list.clone();
+        silent[70] = heard(now - 2000, now - 3000, 10);
+        assert_eq!(pass(&silent, 0, 299).2, 64);
+        // One silent for 18 mean intervals (phi 7.8) is cleared, and due first.
+        let mut quiet = list.clone();
+        quiet[70] = heard(now - 1800, now - 2800, 10);
+        let (live, due, stop) = pass(&quiet, 0, 299);
+        assert_eq!((live, stop), (256, 256));
+        assert_eq!(due, now - 1800 + 1843);
+        // Suspected and unknown endpoints are neither live nor a reason to stop.
+        let mut others = list.clone();
+        others[3].set_seen(Seen::Suspected, 0);
+        others[4] = Entry::default();
+        assert_eq!(pass(&others, 0, 299).0, 254);
     }
 
     /// The masks of a Syn's answer say what its lists say: the states newer here, the
