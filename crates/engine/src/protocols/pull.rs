@@ -44,28 +44,7 @@ impl Protocol for Pull {
     /// Every live node polls, "no matter infected or not".
     #[inline(always)]
     fn on_round(&self, net: &mut impl Net<Self>) {
-        // The page's engine has fanout 1, the lecture's default, in a loop of its own: V8,
-        // which compiles the page's wasm, then finds no loop over the fanout inside the loop
-        // over callers and keeps the round's counts and generator in registers instead of
-        // moving them to the stack and back around it (push-pull's run at 10^6: a fifth fewer
-        // instructions). Natively LLVM's code for one loop is the faster (a second cost
-        // push-pull a fifth more instructions). Written out: a helper taking the protocol was
-        // left a function call in the page's pull.
-        #[cfg(target_arch = "wasm32")]
-        if self.fanout == 1 && net.is_plain() {
-            let one = Pull { fanout: 1 };
-            for node in 0..net.nodes() {
-                if !net.is_crashed(node) {
-                    one.on_period(net, node);
-                }
-            }
-            return;
-        }
-        for node in 0..net.nodes() {
-            if !net.is_crashed(node) {
-                self.on_period(net, node);
-            }
-        }
+        gossip::every_live_node_calls!(Pull, self, net)
     }
 
     #[inline(always)]

@@ -36,22 +36,7 @@ impl Protocol for PushPull {
     /// Every live node calls.
     #[inline(always)]
     fn on_round(&self, net: &mut impl Net<Self>) {
-        // Fanout 1 has a loop of its own in the page's engine, as in pull's round (why there).
-        #[cfg(target_arch = "wasm32")]
-        if self.fanout == 1 && net.is_plain() {
-            let one = PushPull { fanout: 1 };
-            for node in 0..net.nodes() {
-                if !net.is_crashed(node) {
-                    one.on_period(net, node);
-                }
-            }
-            return;
-        }
-        for node in 0..net.nodes() {
-            if !net.is_crashed(node) {
-                self.on_period(net, node);
-            }
-        }
+        gossip::every_live_node_calls!(PushPull, self, net)
     }
 
     #[inline(always)]
