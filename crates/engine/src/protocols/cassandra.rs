@@ -1389,7 +1389,8 @@ impl Arrivals {
 
     /// A block's picks (`bits`) in one pass without a branch, when every picked endpoint is
     /// held alive: `take_lanes`, vectorised. Returns whether an arrival's interval mean fell
-    /// below `least`, or `None`, nothing written, where a pick's status may change. `LEN`: the block's length if fixed, 0 if not.
+    /// below `least`, or `None`, nothing written, where a pick's status may change. `LEN`: the
+    /// block's length if fixed, 0 if not.
     #[cfg(not(target_arch = "wasm32"))]
     #[inline(always)]
     fn take_block<const LEN: usize>(
@@ -1423,9 +1424,9 @@ impl Arrivals {
     }
 
     /// The tick and the least interval mean as a block's pass (`take_block`,
-    /// `wasm_take_block`) takes them. A taken entry has counted an interval, and an interval
-    /// sum (`now - start`) is below 2^15 ticks: a least mean capped at 2^16 compares as the
-    /// uncapped one, and its product with the intervals (below 2^10) fits 32 bits.
+    /// `wasm_take_block`) takes them. An interval sum (`now - start`) is below 2^15 ticks and
+    /// the mean before the first interval one period: a least mean capped at 2^16 compares as
+    /// the uncapped one, and its product with the intervals (below 2^10) fits 32 bits.
     fn block_clock(&self) -> (u32, u32) {
         (stamp(self.now), self.least.min(1 << 16) as u32)
     }
