@@ -2286,6 +2286,7 @@ mod tests {
     }
 
     /// An endpoint held alive, heard at `heard` after `intervals` intervals from `start`.
+    #[cfg(not(target_arch = "wasm32"))]
     fn heard(heard: u64, start: u64, intervals: u64) -> Entry {
         Entry {
             word: ALIVE << 62
