@@ -13,7 +13,8 @@
 //! (synchronous rounds deliver at a round's first tick) count as one arrival.
 
 use super::membership::{
-    AHEAD, HasView, List, Member, SEED, Seen, Shared, View, bytes, generation, prefetch, stamp,
+    AHEAD, HasView, List, Member, SEED, Seen, Shared, View, bytes, generation, on_widest_vectors,
+    prefetch, stamp,
 };
 use super::membership_spec::{MembershipSpec, changed_members, lists_in_flight};
 use crate::config::Config;
@@ -769,37 +770,15 @@ fn exchange_taking(
     out: &mut Vec<u64>,
 ) -> Exchanged {
     out.resize(2 * lists.0.len().div_ceil(64), 0);
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx512f") {
-        // SAFETY: the processor has AVX-512, as just checked.
-        return unsafe { exchange_taking_avx512(arrivals, lists, out) };
-    }
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the processor has AVX2, as just checked.
-        return unsafe { exchange_taking_avx2(arrivals, lists, out) };
-    }
-    exchange_taking_in(arrivals, lists, out)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn exchange_taking_avx512(
-    arrivals: (&Arrivals, &Arrivals),
-    lists: (&mut [Entry], &mut [Entry]),
-    out: &mut [u64],
-) -> Exchanged {
-    exchange_taking_in(arrivals, lists, out)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn exchange_taking_avx2(
-    arrivals: (&Arrivals, &Arrivals),
-    lists: (&mut [Entry], &mut [Entry]),
-    out: &mut [u64],
-) -> Exchanged {
-    exchange_taking_in(arrivals, lists, out)
+    let out = &mut out[..];
+    on_widest_vectors!(
+        ["avx512f", "avx2"] exchange_taking_in,
+        (
+            arrivals: (&Arrivals, &Arrivals),
+            lists: (&mut [Entry], &mut [Entry]),
+            out: &mut [u64],
+        ) -> Exchanged
+    )
 }
 
 #[inline(always)]
@@ -862,20 +841,15 @@ fn exchange_masks(
         return None;
     }
     out.resize(2 * entries.len().div_ceil(64), 0);
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the processor has AVX2, as just checked.
-        return unsafe { exchange_masks_avx2(entries, digests, out, full) };
-    }
-    match full {
-        true => exchange_masks_by_blocks::<false>(entries, digests, out),
-        false => exchange_masks_by_blocks::<true>(entries, digests, out),
-    }
+    let out = &mut out[..];
+    on_widest_vectors!(
+        ["avx2"] exchange_masks_in,
+        (entries: &[Entry], digests: &[Entry], out: &mut [u64], full: bool) -> Option<(u64, u64)>
+    )
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn exchange_masks_avx2(
+#[inline(always)]
+fn exchange_masks_in(
     entries: &[Entry],
     digests: &[Entry],
     out: &mut [u64],
@@ -1259,41 +1233,17 @@ impl Arrivals {
         masks: &[u64],
         at: (usize, usize),
     ) -> (Option<usize>, bool) {
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the processor has AVX-512, as just checked.
-            return unsafe { self.take_masked_avx512(entries, source, masks, at) };
-        }
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the processor has AVX2, as just checked.
-            return unsafe { self.take_masked_avx2(entries, source, masks, at) };
-        }
-        self.take_masked_in(entries, source, masks, at)
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f")]
-    fn take_masked_avx512(
-        &self,
-        entries: &mut [Entry],
-        source: &[Entry],
-        masks: &[u64],
-        at: (usize, usize),
-    ) -> (Option<usize>, bool) {
-        self.take_masked_in(entries, source, masks, at)
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    fn take_masked_avx2(
-        &self,
-        entries: &mut [Entry],
-        source: &[Entry],
-        masks: &[u64],
-        at: (usize, usize),
-    ) -> (Option<usize>, bool) {
-        self.take_masked_in(entries, source, masks, at)
+        let arrivals = self;
+        on_widest_vectors!(
+            ["avx512f", "avx2"] Arrivals::take_masked_in,
+            (
+                arrivals: &Arrivals,
+                entries: &mut [Entry],
+                source: &[Entry],
+                masks: &[u64],
+                at: (usize, usize),
+            ) -> (Option<usize>, bool)
+        )
     }
 
     #[inline(always)]
@@ -1561,24 +1511,16 @@ fn answer(
         requests.resize(nodes, 0);
     }
     let (newer, requests) = (&mut newer[..nodes], &mut requests[..nodes]);
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the processor has AVX2, as just checked.
-        return unsafe { answer_avx2(entries, digests, rank_mask, newer, requests) };
-    }
-    answer_by_blocks(entries, digests, rank_mask, newer, requests)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn answer_avx2(
-    entries: &[Entry],
-    digests: &[Entry],
-    rank_mask: u64,
-    newer: &mut [Item],
-    requests: &mut [Item],
-) -> (usize, usize) {
-    answer_by_blocks(entries, digests, rank_mask, newer, requests)
+    on_widest_vectors!(
+        ["avx2"] answer_by_blocks,
+        (
+            entries: &[Entry],
+            digests: &[Entry],
+            rank_mask: u64,
+            newer: &mut [Item],
+            requests: &mut [Item],
+        ) -> (usize, usize)
+    )
 }
 
 /// A Syn's answer: in `newer`, the states newer here than the digests say, then those of
@@ -1821,35 +1763,10 @@ fn quick_pass_fastest(
     now: Tick,
     limit: u64,
 ) -> QuickPass {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx512f") {
-        // SAFETY: the processor has AVX-512, as just checked.
-        return unsafe { quick_pass_avx512(entries, first, node, now, limit) };
-    }
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the processor has AVX2, as just checked.
-        return unsafe { quick_pass_avx2(entries, first, node, now, limit) };
-    }
-    quick_pass_in(entries, first, node, now, limit)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn quick_pass_avx512(
-    entries: &[Entry],
-    first: usize,
-    node: u32,
-    now: Tick,
-    limit: u64,
-) -> QuickPass {
-    quick_pass_in(entries, first, node, now, limit)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn quick_pass_avx2(entries: &[Entry], first: usize, node: u32, now: Tick, limit: u64) -> QuickPass {
-    quick_pass_in(entries, first, node, now, limit)
+    on_widest_vectors!(
+        ["avx512f", "avx2"] quick_pass_in,
+        (entries: &[Entry], first: usize, node: u32, now: Tick, limit: u64) -> QuickPass
+    )
 }
 
 #[inline(always)]

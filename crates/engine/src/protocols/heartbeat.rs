@@ -145,19 +145,11 @@ fn taken(entry: &Entry, their: &Entry, now: u64) -> u64 {
 fn merge_pass(mine: &mut [Entry], theirs: &[Entry], now: u64) -> Option<usize> {
     #[cfg(target_arch = "wasm32")]
     return merge_wasm(mine, theirs, now);
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the processor has AVX2, as just checked.
-        return unsafe { merge_avx2(mine, theirs, now) };
-    }
     #[cfg(not(target_arch = "wasm32"))]
-    merge_blocks(mine, theirs, now)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn merge_avx2(mine: &mut [Entry], theirs: &[Entry], now: u64) -> Option<usize> {
-    merge_blocks(mine, theirs, now)
+    super::membership::on_widest_vectors!(
+        ["avx2"] merge_blocks,
+        (mine: &mut [Entry], theirs: &[Entry], now: u64) -> Option<usize>
+    )
 }
 
 /// `merge` by blocks of 64 members, asking for the lists' entries `AHEAD` blocks ahead

@@ -257,6 +257,33 @@ pub fn generation(round: u32) -> u64 {
 /// heartbeat at 5,000 the same with 4 and 8, slower with 16).
 pub const AHEAD: usize = 8;
 
+/// The body of a pass's entry point: calls `$pass` with `$args`, compiled for the first of
+/// `$features` the processor has (x86-64, checked at run time, widest first), else as it is.
+/// The lists' passes are written once, for any width; the compiler vectorises each copy for
+/// its features.
+macro_rules! on_widest_vectors {
+    ([] $pass:path, ($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty) => {
+        $pass($($arg),*)
+    };
+    ([$feature:tt $(, $rest:tt)*] $pass:path, ($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty) => {{
+        #[cfg(target_arch = "x86_64")]
+        {
+            #[target_feature(enable = $feature)]
+            fn wide($($arg: $ty),*) -> $ret {
+                $pass($($arg),*)
+            }
+            if std::arch::is_x86_feature_detected!($feature) {
+                // SAFETY: the processor has the feature, as just checked.
+                return unsafe { wide($($arg),*) };
+            }
+        }
+        $crate::protocols::membership::on_widest_vectors!(
+            [$($rest),*] $pass, ($($arg: $ty),*) -> $ret
+        )
+    }};
+}
+pub(crate) use on_widest_vectors;
+
 /// Asks the processor to bring the block of 64 entries from `first` into its cache (nothing
 /// where the block is not whole, or off x86-64).
 #[inline(always)]
