@@ -43,7 +43,7 @@ impl Protocol for AsynchronousPush {
         net.set_timer(node, TICKS_PER_ROUND, ());
     }
 
-    fn on_receive(&self, net: &mut impl Net<Self>, datagram: Datagram<()>) {
+    fn on_receive(&self, net: &mut impl Net<Self>, datagram: &mut Datagram<()>) {
         let node = datagram.to;
         if net.learn(node, 0, datagram.from) && !std::mem::replace(net.state_mut(node), true) {
             // The first period starts at the node's own phase, possibly within this round.
@@ -115,7 +115,7 @@ impl Protocol for Stream3 {
         }
     }
 
-    fn on_receive(&self, net: &mut impl Net<Self>, datagram: Datagram<u32>) {
+    fn on_receive(&self, net: &mut impl Net<Self>, datagram: &mut Datagram<u32>) {
         net.learn(datagram.to, datagram.body, datagram.from);
     }
 }
@@ -187,7 +187,7 @@ impl Protocol for RackPush {
         }
     }
 
-    fn on_receive(&self, net: &mut impl Net<Self>, datagram: Datagram<()>) {
+    fn on_receive(&self, net: &mut impl Net<Self>, datagram: &mut Datagram<()>) {
         net.learn(datagram.to, 0, datagram.from);
     }
 }

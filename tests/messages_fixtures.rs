@@ -132,7 +132,7 @@ macro_rules! fixture_protocol {
                     senders: 1,
                     priority,
                 };
-                protocol.on_receive(net, datagram);
+                protocol.on_receive(net, &mut { datagram });
             }
         }
     };

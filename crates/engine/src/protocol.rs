@@ -216,7 +216,10 @@ pub trait Protocol: Sized {
     /// One live node's gossip turn: what it does when its own period starts. Synchronous rounds
     /// call it through `on_round`; asynchronous gossip calls it at each node's own phase.
     fn on_period(&self, _net: &mut impl Net<Self>, _node: u32) {}
-    fn on_receive(&self, net: &mut impl Net<Self>, datagram: Datagram<Self::Body>);
+    /// A datagram reaches a live node. It is lent where it lies in the network (a move is a
+    /// copy, and in wasm a call, for every datagram of a run): a handler that keeps part of
+    /// the body takes it, and the network drops the rest when the handler returns.
+    fn on_receive(&self, net: &mut impl Net<Self>, datagram: &mut Datagram<Self::Body>);
     /// `node` crashed between rounds (its timers died with it); called before the next round.
     fn on_crash(&self, _net: &mut impl Net<Self>, _node: u32) {}
     /// `node` came back between rounds, with its state or empty; called before the next round,

@@ -154,7 +154,11 @@ impl<P: Protocol> TickQueue<P> {
         let tick = entry.tick;
         let slot = match self.free.pop() {
             Some(slot) => {
-                *self.slots.get_mut(slot) = Some(entry);
+                // A free slot holds nothing to drop (and a drop's call would sit between the
+                // entry and its slot, keeping them apart: a copy more).
+                let none = self.slots.get_mut(slot).replace(entry);
+                debug_assert!(none.is_none(), "a free slot");
+                std::mem::forget(none);
                 slot
             }
             None => self.slots.push(entry),
@@ -945,8 +949,8 @@ impl<P: Protocol> EventNetwork<P> {
                         Pending::Arrive { .. } | Pending::Arrivals { .. }
                     )
             }) {
-                let entry = context.network.queue.pop().expect("peeked");
-                context.dispatch(entry.pending, entry.sequence);
+                let mut entry = context.network.queue.pop().expect("peeked");
+                context.dispatch(&mut entry);
             }
             context.network.make_fresh_known();
             // Those arrivals completed the run: the synchronous model would have stopped after
@@ -995,9 +999,9 @@ impl<P: Protocol> EventNetwork<P> {
             if work > 0 && work >= budget {
                 break;
             }
-            let entry = context.network.queue.pop().expect("peeked");
+            let mut entry = context.network.queue.pop().expect("peeked");
             context.network.advance_to(entry.tick);
-            context.dispatch(entry.pending, entry.sequence);
+            context.dispatch(&mut entry);
             if budget != u64::MAX {
                 let now_sent = context.counters.by_kind.iter().sum::<u64>();
                 work += 1 + (now_sent - sent);
@@ -1139,7 +1143,7 @@ impl<'a, 'r, P: Protocol> Context<'a, 'r, P> {
             body,
         };
         if arrives == now {
-            self.arrive(datagram, now);
+            self.arrive(&mut { datagram }, now);
         } else {
             self.network.in_flight += 1;
             let single = if P::LISTS {
@@ -1159,11 +1163,14 @@ impl<'a, 'r, P: Protocol> Context<'a, 'r, P> {
         }
     }
 
+    /// Plays a queued entry where it lies (its datagram is lent to the protocol: moving one
+    /// is a copy, and in wasm a call, for every datagram of a run).
     // In the page one copy per protocol: it is called from the round's start and its events.
     #[cfg_attr(target_arch = "wasm32", inline(never))]
-    fn dispatch(&mut self, pending: Pending<P>, sequence: u64) {
-        match pending {
-            Pending::Timer { node, timer } => {
+    fn dispatch(&mut self, entry: &mut Entry<P>) {
+        let sequence = entry.sequence;
+        match &mut entry.pending {
+            &mut Pending::Timer { node, timer } => {
                 // Fires only if still pending: not cancelled, its node not crashed since.
                 let timers = &mut self.network.timers[node as usize];
                 let Some(index) = timers.iter().position(|entry| entry.0 == sequence) else {
@@ -1176,25 +1183,23 @@ impl<'a, 'r, P: Protocol> Context<'a, 'r, P> {
             }
             Pending::Arrive { datagram, sent } => {
                 self.network.in_flight -= 1;
-                self.arrive(datagram, sent)
+                self.arrive(datagram, *sent)
             }
-            Pending::Arrivals {
-                mut datagrams,
-                sent,
-            } => {
+            Pending::Arrivals { datagrams, sent } => {
                 // Nothing can join this list while it plays: it has left the queue.
-                for datagram in datagrams.drain(..) {
+                let (mut datagrams, sent) = (std::mem::take(datagrams), *sent);
+                for mut datagram in datagrams.drain(..) {
                     self.network.in_flight -= 1;
-                    self.arrive(datagram, sent);
+                    self.arrive(&mut datagram, sent);
                 }
                 self.network.queue.recycle(datagrams);
             }
             // async-racks: a live node gossips; every node's clock runs on (it may recover).
-            Pending::Wake { timer } => {
+            &mut Pending::Wake { timer } => {
                 let protocol = self.protocol;
                 protocol.on_wake(self, timer);
             }
-            Pending::Period { node } => {
+            &mut Pending::Period { node } => {
                 if !self.network.crashed[node as usize] {
                     let protocol = self.protocol;
                     protocol.on_period(self, node);
@@ -1232,7 +1237,7 @@ impl<'a, 'r, P: Protocol> Context<'a, 'r, P> {
     /// handed to the protocol, and its fate settled by what the receiver learned.
     // In the page one copy per protocol: it is called for a datagram and for each of a list.
     #[cfg_attr(target_arch = "wasm32", inline(never))]
-    fn arrive(&mut self, datagram: Datagram<P::Body>, sent: Tick) {
+    fn arrive(&mut self, datagram: &mut Datagram<P::Body>, sent: Tick) {
         let crashed = self.network.crashed[datagram.to as usize];
         let payload = P::PAYLOAD_KINDS >> datagram.kind & 1 == 1;
         self.counters.to_crashed += u64::from(crashed);

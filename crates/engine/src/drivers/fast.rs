@@ -341,7 +341,7 @@ impl<'a, P: Protocol<Node = ()>, L: Loss, R: Recorder, const CRASHES: bool>
         if to == 0 {
             *self.arrived_at_sender += 1;
         }
-        let datagram = Datagram {
+        let mut datagram = Datagram {
             from,
             to,
             kind,
@@ -349,7 +349,7 @@ impl<'a, P: Protocol<Node = ()>, L: Loss, R: Recorder, const CRASHES: bool>
         };
         let protocol = self.protocol;
         if !R::ON {
-            protocol.on_receive(&mut self.at::<D>(), datagram);
+            protocol.on_receive(&mut self.at::<D>(), &mut datagram);
             return;
         }
         // Recording: the contact, then its delivery one hop deeper, then its fate.
@@ -365,7 +365,7 @@ impl<'a, P: Protocol<Node = ()>, L: Loss, R: Recorder, const CRASHES: bool>
         });
         let outer = std::mem::replace(&mut self.taught, false);
         self.hop += 1;
-        protocol.on_receive(&mut self.at::<D>(), datagram);
+        protocol.on_receive(&mut self.at::<D>(), &mut datagram);
         self.hop -= 1;
         let payload = P::PAYLOAD_KINDS >> kind & 1 == 1;
         self.recorder

@@ -1987,17 +1987,14 @@ impl Protocol for Cassandra {
         }
     }
 
-    fn on_receive(&self, net: &mut impl Net<Self>, datagram: Datagram<Body>) {
-        let Datagram {
-            from,
-            to,
-            kind,
-            body,
-        } = datagram;
+    fn on_receive(&self, net: &mut impl Net<Self>, datagram: &mut Datagram<Body>) {
+        let Datagram { from, to, kind, .. } = *datagram;
         if !net.state(to).view.joined() {
             return;
         }
-        match body {
+        // Taken, so that a Syn's digests can be let go before the exchange changes the list
+        // they share with the initiator (held, the change would copy the list).
+        match std::mem::replace(&mut datagram.body, Body::Masks) {
             // Syn: answer with what is newer here, and ask for what is newer there.
             Body::Digests(digests, listed_all) => {
                 if self.instant {

@@ -153,8 +153,8 @@ impl Protocol for Centralized {
         }
     }
 
-    fn on_receive(&self, net: &mut impl Net<Self>, datagram: Datagram<()>) {
-        let Datagram { from, to, kind, .. } = datagram;
+    fn on_receive(&self, net: &mut impl Net<Self>, datagram: &mut Datagram<()>) {
+        let Datagram { from, to, kind, .. } = *datagram;
         match kind {
             // A receiver keeps the message and, over a reliable transport, ACKs every copy.
             UNICAST | RETRANSMISSION => {

@@ -398,12 +398,12 @@ impl Protocol for Heartbeat {
         }
     }
 
-    fn on_receive(&self, net: &mut impl Net<Self>, datagram: Datagram<Rc<[Entry]>>) {
+    fn on_receive(&self, net: &mut impl Net<Self>, datagram: &mut Datagram<Rc<[Entry]>>) {
         let node = datagram.to;
         if !net.state(node).view.joined() {
             return;
         }
-        let list = datagram.body;
+        let list = &datagram.body;
         let now = at_bits(net.now());
         let mut from = 0;
         // The higher counter wins, stamped with the receiver's own time. One pass; it stops

@@ -342,13 +342,13 @@ impl<const STYLE: u8> Protocol for Messages<STYLE> {
         }
     }
 
-    fn on_receive(&self, net: &mut impl Net<Self>, datagram: Datagram<u64>) {
+    fn on_receive(&self, net: &mut impl Net<Self>, datagram: &mut Datagram<u64>) {
         let Datagram {
             from,
             to,
             kind,
             body,
-        } = datagram;
+        } = *datagram;
         match (STYLE, kind) {
             // Push has one kind: the messages.
             (PUSH, _) => self.learn_all(net, to, body, from),

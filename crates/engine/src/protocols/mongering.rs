@@ -142,8 +142,8 @@ impl Protocol for Mongering {
         }
     }
 
-    fn on_receive(&self, net: &mut impl Net<Self>, datagram: Datagram<bool>) {
-        let Datagram { from, to, kind, .. } = datagram;
+    fn on_receive(&self, net: &mut impl Net<Self>, datagram: &mut Datagram<bool>) {
+        let Datagram { from, to, kind, .. } = *datagram;
         match kind {
             PUSH => {
                 // "Already knew" is judged at the start of the round (before this tick).

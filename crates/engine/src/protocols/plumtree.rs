@@ -532,13 +532,13 @@ impl Protocol for Plumtree {
         }
     }
 
-    fn on_receive(&self, net: &mut impl Net<Self>, datagram: Datagram<Body>) {
+    fn on_receive(&self, net: &mut impl Net<Self>, datagram: &mut Datagram<Body>) {
         let Datagram {
             from,
             to,
             kind,
             body,
-        } = datagram;
+        } = *datagram;
         match kind {
             GOSSIP | REPAIR => self.on_gossip(net, to, from, body),
             IHAVE => self.on_ihave(net, to, from, body),

@@ -53,8 +53,8 @@ impl Protocol for Pull {
     }
 
     #[inline(always)]
-    fn on_receive(&self, net: &mut impl Net<Self>, datagram: Datagram<()>) {
-        answer_pull(net, datagram);
+    fn on_receive(&self, net: &mut impl Net<Self>, datagram: &mut Datagram<()>) {
+        answer_pull(net, *datagram);
     }
 }
 

@@ -44,7 +44,7 @@ impl Protocol for Push {
     }
 
     #[inline(always)]
-    fn on_receive(&self, net: &mut impl Net<Self>, datagram: Datagram<()>) {
+    fn on_receive(&self, net: &mut impl Net<Self>, datagram: &mut Datagram<()>) {
         net.learn(datagram.to, 0, datagram.from);
     }
 }

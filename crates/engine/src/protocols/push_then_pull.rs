@@ -79,11 +79,11 @@ impl Protocol for PushThenPull {
         }
     }
 
-    fn on_receive(&self, net: &mut impl Net<Self>, datagram: Datagram<()>) {
+    fn on_receive(&self, net: &mut impl Net<Self>, datagram: &mut Datagram<()>) {
         if datagram.kind == PUSH {
             net.learn(datagram.to, 0, datagram.from);
         } else {
-            answer_pull(net, datagram);
+            answer_pull(net, *datagram);
         }
     }
 }

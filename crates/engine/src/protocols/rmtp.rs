@@ -372,13 +372,13 @@ impl Protocol for Rmtp {
         }
     }
 
-    fn on_receive(&self, net: &mut impl Net<Self>, datagram: Datagram<u64>) {
+    fn on_receive(&self, net: &mut impl Net<Self>, datagram: &mut Datagram<u64>) {
         let Datagram {
             from,
             to,
             kind,
             body,
-        } = datagram;
+        } = *datagram;
         if kind != ACK {
             if kind != DATA {
                 net.state_mut(to).silent = 0;

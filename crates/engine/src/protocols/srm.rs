@@ -1196,13 +1196,13 @@ impl Protocol for Srm {
         }
     }
 
-    fn on_receive(&self, net: &mut impl Net<Self>, datagram: Datagram<Body>) {
+    fn on_receive(&self, net: &mut impl Net<Self>, datagram: &mut Datagram<Body>) {
         let Datagram {
             from,
             to,
             kind,
             body,
-        } = datagram;
+        } = *datagram;
         // Multicast routing: on to every other tree neighbour, one hop later.
         self.flood(net, to, Some(body.via), kind, body, HOP);
         match kind {

@@ -1273,17 +1273,13 @@ impl Protocol for Swim {
         }
     }
 
-    fn on_receive(&self, net: &mut impl Net<Self>, datagram: Datagram<Body>) {
-        let Datagram {
-            from,
-            to,
-            kind,
-            body,
-        } = datagram;
+    fn on_receive(&self, net: &mut impl Net<Self>, datagram: &mut Datagram<Body>) {
+        let Datagram { from, to, kind, .. } = *datagram;
+        let body = &datagram.body;
         if !net.state(to).view.joined() {
             return;
         }
-        self.apply_all(net, to, &body);
+        self.apply_all(net, to, body);
         match kind {
             // A ping is answered at once (to the helper, for an indirect probe). A ping from a
             // member held as failed means it is back (a partition healed): the ack tells it, so
@@ -1331,7 +1327,7 @@ impl Protocol for Swim {
             JOIN => self.send(net, to, from, JOIN_ACK, to, DIRECT),
             _ => {
                 // The newcomer takes the seed's list as the seed sent it.
-                let Some(seed) = body.list else {
+                let Some(seed) = datagram.body.list.take() else {
                     return;
                 };
                 let (now, nodes) = (net.now(), net.nodes());

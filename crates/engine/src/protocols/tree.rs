@@ -160,8 +160,8 @@ impl Protocol for Tree {
         }
     }
 
-    fn on_receive(&self, net: &mut impl Net<Self>, datagram: Datagram<()>) {
-        let Datagram { from, to, kind, .. } = datagram;
+    fn on_receive(&self, net: &mut impl Net<Self>, datagram: &mut Datagram<()>) {
+        let Datagram { from, to, kind, .. } = *datagram;
         match kind {
             // The message, from the parent or as a repair: forward it next round.
             FORWARD | REPAIR => {
