@@ -291,6 +291,29 @@ test('1024x768, with and without present=1: every protocol\'s stage, chart and l
   }
 });
 
+/** A window half as wide as a 1920x1080 screen, at a projector's height: still one screen. */
+const HALF_SCREEN = { width: 960, height: 720 };
+
+test('960x720 (half a wide screen), with and without present=1: every protocol\'s stage, chart and lesson on one screen, the toolbar one row when presenting', async () => {
+  for (const present of [false, true]) {
+    for (const mode of PROTOCOLS) {
+      const lab = await openRun(`?mode=${mode}&n=200&seed=3${present ? '&present=1' : ''}`, HALF_SCREEN);
+      const label = `${mode} at 960x720${present ? ' (present)' : ''}`;
+      await assertLessonScreen(lab.page, label);
+      const { scrollWidth, toolbar } = await lab.page.evaluate(() => ({
+        scrollWidth: document.scrollingElement.scrollWidth,
+        toolbar: [document.querySelector('.view-tabs'), document.querySelector('.lecture-bar')].map((bar) => bar.getBoundingClientRect().top),
+      }));
+      assert.ok(scrollWidth <= HALF_SCREEN.width, `${label}: the page is ${scrollWidth} px wide`);
+      if (present) assert.ok(Math.abs(toolbar[0] - toolbar[1]) < 20, `${label}: the tabs and the lecture bar share a row (tops ${toolbar})`);
+      if (mode === 'srm' || mode === 'cassandra') await lab.page.screenshot({ path: `${ARTIFACTS}screen-960-${mode}${present ? '-present' : ''}.png` });
+      assert.deepEqual(lab.errors, [], label);
+      await lab.page.close();
+    }
+  }
+  await assertCompareScreen(HALF_SCREEN, false, 'compare at 960x720', 'screen-960-compare');
+});
+
 test('1024x768, with and without present=1: compare\'s panels beside their chart, the experiment\'s and the sweep\'s figures and whole chart, on the first screen', async () => {
   for (const present of [false, true]) {
     const suffix = present ? '&present=1' : '';
@@ -550,6 +573,19 @@ test('the scaling chart\'s y axis is named in words its height holds: in full on
     const lab = await openResult('scaling', 'modes=push,pull&trials=5&seed=5', viewport);
     assert.equal(await lab.page.getByTestId('scaling-chart').getAttribute('data-y-label'), words, `${viewport.width}x${viewport.height}`);
     assert.deepEqual(lab.errors, []);
+    await lab.page.close();
+  }
+});
+
+test('the run chart\'s y axis is named in words its height holds: in full on the projector, shorter where a tour\'s caption leaves it little height', async () => {
+  const choices = ['share believing X failed', 'believing X failed', 'X failed'];
+  for (const [query, viewport, full] of [['?mode=cassandra&n=200&seed=3', PROJECTOR, true], ['?mode=cassandra&n=100&present=1&tour=cassandra-phi', SMALL_PROJECTOR, false]]) {
+    const lab = await openRun(query, viewport);
+    const words = await lab.page.getByTestId('chart').getAttribute('data-y-label');
+    const label = `${query} at ${viewport.width}x${viewport.height}`;
+    assert.ok(choices.includes(words), `${label}: "${words}"`);
+    assert.equal(words === choices[0], full, `${label}: "${words}"`);
+    assert.deepEqual(lab.errors, [], label);
     await lab.page.close();
   }
 });

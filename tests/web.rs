@@ -301,7 +301,7 @@ fn draw_everything(config: Config, rounds: usize) {
             // async-racks: the periods axis with the asynchronous mark.
             periods: log_rounds,
             async_mark: log_rounds.then(|| (14.9, "asynchronous theory".to_string())),
-            y_desc: "informed fraction",
+            y_desc: &["informed fraction", "informed"],
         };
         infection::draw(&canvas(400, 250), &data).unwrap();
         datagrams::draw(

@@ -206,9 +206,9 @@ fn on_frame(
                     .collect(),
                 log_rounds,
                 y_desc: if config.mode.group() == crate::engine::config::Group::Membership {
-                    "share believing X failed"
+                    &["share believing X failed", "believing X failed", "X failed"]
                 } else {
-                    "informed fraction"
+                    &["informed fraction", "informed"]
                 },
             };
             if let Err(error) = infection::draw(&chart, &data) {

@@ -2,7 +2,7 @@
 //! its rounds-to-completion marked, and earlier runs as faded ghosts. The rounds axis adapts to
 //! the longest curve and can be logarithmic, so O(N) and O(log N) fit on one chart.
 
-use super::{Key, colour, font_px, legend_above, open, round_labels};
+use super::{Key, colour, font_px, legend_above, open, round_labels, y_words};
 use crate::ui::widgets::palette;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
@@ -32,8 +32,9 @@ pub struct InfectionData<'a> {
     /// asynchronous theory's completion time is marked, with its legend.
     pub periods: bool,
     pub async_mark: Option<(f64, String)>,
-    /// The y axis in the protocol's words ("informed fraction", "believed failed").
-    pub y_desc: &'a str,
+    /// The y axis in the protocol's words ("informed fraction", "share believing X failed"),
+    /// longest first: the chart takes the first its height holds.
+    pub y_desc: &'a [&'a str],
 }
 
 const GHOST_COLOURS: [palette::Rgb; 6] = [
@@ -109,6 +110,7 @@ where
     }
     keys.push(Key::line("this run", current));
     let area = legend_above(&root, &keys, ratio)?;
+    let y_desc = y_words(canvas, &area, data.y_desc, ratio);
     let mut chart = ChartBuilder::on(&area)
         .margin(font_px(ratio, 10.0) as i32)
         .x_label_area_size(font_px(ratio, 36.0) as i32)
@@ -124,7 +126,7 @@ where
     chart
         .configure_mesh()
         .x_desc(x_desc)
-        .y_desc(data.y_desc)
+        .y_desc(y_desc)
         .axis_desc_style(text(15.0))
         .label_style(text(13.0))
         .light_line_style(RGBColor(238, 238, 238))

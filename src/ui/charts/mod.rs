@@ -190,6 +190,31 @@ pub fn compact(value: f64) -> String {
     }
 }
 
+/// The y axis's words: the first of `choices` (longest first) that the plot's height holds, where
+/// a chart's margin (10 CSS px) and x labels (36) leave it, else the last: never a name cut at
+/// both ends or run into the legend on a short chart (a phone's, or a lesson's under a tour).
+/// Said on the canvas too (`data-y-label`), for a reader who cannot see the pixels, and tests.
+pub fn y_words<'w, DB: DrawingBackend>(
+    canvas: &HtmlCanvasElement,
+    area: &DrawingArea<DB, Shift>,
+    choices: &[&'w str],
+    ratio: f64,
+) -> &'w str {
+    let plot_height = f64::from(area.dim_in_pixel().1) - font_px(ratio, 36.0 + 2.0 * 10.0);
+    let words = choices
+        .iter()
+        .find(|words| {
+            let style = ("sans-serif", font_px(ratio, 15.0)).into_font();
+            area.estimate_text_size(words, &style.into_text_style(area))
+                .is_ok_and(|(width, _)| f64::from(width) <= plot_height)
+        })
+        .or(choices.last())
+        .copied()
+        .unwrap_or_default();
+    canvas.set_attribute("data-y-label", words).ok();
+    words
+}
+
 /// How many labels a rounds axis takes on `area`: one per 48 CSS pixels, so labels never run
 /// together on a narrow chart.
 pub fn round_labels<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, ratio: f64) -> usize {

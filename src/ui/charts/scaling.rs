@@ -2,7 +2,7 @@
 //! protocol, each point with its 95 % interval as an error bar, and the protocol's theory
 //! (the engine's closed form, else its mean-field figure) dashed.
 
-use super::{Key, colour, font_px, legend_above, open};
+use super::{Key, colour, font_px, legend_above, open, y_words};
 use crate::ui::widgets::palette::Rgb;
 use plotters::prelude::*;
 use web_sys::HtmlCanvasElement;
@@ -43,22 +43,16 @@ pub fn draw(
         colour((90, 90, 90)).stroke_width(ratio as u32),
     ));
     let area = legend_above(&root, &keys, ratio)?;
-    // The y axis's words in full where the plot is tall enough for them, else shorter (a phone's
-    // chart is about 140 px high): never cut at both ends.
-    let (margin, x_labels) = (font_px(ratio, 10.0), font_px(ratio, 36.0));
-    let plot_height = f64::from(area.dim_in_pixel().1) - x_labels - 2.0 * margin;
-    let y_desc = ["mean rounds to inform everyone", "mean rounds"]
-        .into_iter()
-        .find(|words| {
-            area.estimate_text_size(words, &text(15.0).into_text_style(&area))
-                .is_ok_and(|(width, _)| f64::from(width) <= plot_height)
-        })
-        .unwrap_or("rounds");
-    // Said on the canvas too, for a reader of the page (and its tests) who cannot see the pixels.
-    canvas.set_attribute("data-y-label", y_desc).ok();
+    // In full where the plot is tall enough, else shorter (a phone's chart is about 140 px high).
+    let y_desc = y_words(
+        canvas,
+        &area,
+        &["mean rounds to inform everyone", "mean rounds", "rounds"],
+        ratio,
+    );
     let mut chart = ChartBuilder::on(&area)
-        .margin(margin as i32)
-        .x_label_area_size(x_labels as i32)
+        .margin(font_px(ratio, 10.0) as i32)
+        .x_label_area_size(font_px(ratio, 36.0) as i32)
         .y_label_area_size(font_px(ratio, 62.0) as i32)
         .build_cartesian_2d((8f64..n_max * 1.5).log_scale(), 0f64..y_max)?;
     chart
