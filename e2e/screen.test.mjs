@@ -590,6 +590,28 @@ test('the run chart\'s y axis is named in words its height holds: in full on the
   }
 });
 
+test('a paused dense field is drawn again at its new size when the window or present mode resizes it, not left stretched', async () => {
+  // A dense field's stage has no node size (openRun waits for one).
+  const lab = await openView('?mode=push&n=100000&seed=3', PROJECTOR);
+  await lab.page.getByTestId('round').waitFor({ state: 'attached' });
+  const drawnAt = () => lab.page.getByTestId('stage').evaluate((stage) => ({
+    pixels: [stage.width, stage.height],
+    box: [Math.round(stage.clientWidth * devicePixelRatio), Math.round(stage.clientHeight * devicePixelRatio)],
+  }));
+  await lab.page.waitForFunction(() => document.querySelector('[data-testid="stage"]')?.width > 1);
+  for (const [step, change] of [['a narrower window', () => lab.page.setViewportSize({ width: 1100, height: 800 })], ['present mode', () => lab.page.keyboard.press('p')]]) {
+    const before = await drawnAt();
+    await change();
+    await lab.page.waitForTimeout(400);
+    const after = await drawnAt();
+    assert.notDeepEqual(after.box, before.box, `${step} changes the stage's box`);
+    assert.deepEqual(after.pixels, after.box, `${step}: the stage's pixels match its box`);
+  }
+  assert.equal(await lab.page.getByRole('button', { name: 'Play' }).count(), 1, 'still paused');
+  assert.deepEqual(lab.errors, []);
+  await lab.page.close();
+});
+
 test('a phone (390x800): no view widens the page past the screen, presenting or not', async () => {
   const PHONE = { width: 390, height: 800 };
   for (const query of ['?mode=push', '?view=compare&modes=push,pull', '?view=experiment', '?view=scaling', '?view=spacetime', '?mode=push&present=1']) {

@@ -11,6 +11,7 @@ use crate::ui::run::panels::{
 use crate::ui::run::stage;
 use crate::ui::url;
 use crate::ui::url::view_keys;
+use crate::ui::widgets::canvas;
 use crate::ui::widgets::frame_loop::FrameLoop;
 use crate::ui::widgets::palette;
 use gloo_events::{EventListener, EventListenerOptions};
@@ -48,6 +49,8 @@ struct Painter {
     painted_version: Option<u64>,
     /// When the newest round started animating, and which version that was.
     round_started: f64,
+    /// How far through its round the stage was last drawn (0 to 1), to draw it again so.
+    stage_progress: f64,
     seen_version: u64,
     /// The version an Advance was dispatched for; no second one until the state moves on.
     awaiting: Option<u64>,
@@ -152,6 +155,7 @@ fn on_frame(
     let changed = painter.painted_version != Some(lab.version);
     if let Some(stage_canvas) = canvas(&views.stage).filter(|_| animated || changed) {
         let shown = if lab.fast_forward { 1.0 } else { progress };
+        painter.stage_progress = shown;
         if let Err(error) = stage::draw(&stage_canvas, &run, shown, lab.selected) {
             web_sys::console::error_1(&error);
         }
@@ -429,6 +433,27 @@ pub fn app() -> Html {
             let timer = perf
                 .then(|| FrameTimer::new(painter.clone(), views.perf.clone()))
                 .flatten();
+            // The stage drawn again as soon as its box changes size (the window, present mode,
+            // a count's row that wraps), before the browser paints: drawn only by the frames, a
+            // dense field kept its old pixels stretched until the run next moved.
+            let redraw = {
+                let (latest, painter, stage_ref) =
+                    (latest.clone(), painter.clone(), views.stage.clone());
+                move || {
+                    let lab = latest.borrow().clone();
+                    let progress = painter.borrow().stage_progress;
+                    if let Some(stage_canvas) = canvas(&stage_ref)
+                        && let Err(error) =
+                            stage::draw(&stage_canvas, &lab.run.borrow(), progress, lab.selected)
+                    {
+                        web_sys::console::error_1(&error);
+                    }
+                }
+            };
+            let resized = views
+                .stage
+                .cast::<web_sys::Element>()
+                .and_then(|stage| canvas::on_resize(&stage, Box::new(redraw)));
             let frames = FrameLoop::start(move |timestamp| {
                 let lab = latest.borrow().clone();
                 // Only frames that play a round count: idle frames would flatter the median.
@@ -443,7 +468,7 @@ pub fn app() -> Html {
                     timestamp,
                 );
             });
-            move || drop(frames)
+            move || drop((frames, resized))
         });
     }
     // views: the keys drive the run in the run view, the panels in the compare view, and
