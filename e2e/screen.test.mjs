@@ -311,7 +311,16 @@ test('960x720 (half a wide screen), with and without present=1: every protocol\'
       await lab.page.close();
     }
   }
-  await assertCompareScreen(HALF_SCREEN, false, 'compare at 960x720', 'screen-960-compare');
+  // At the breakpoint's edge, presenting: the lesson and a one-row toolbar still.
+  for (const mode of ['srm', 'cassandra']) {
+    const lab = await openRun(`?mode=${mode}&n=200&seed=3&present=1`, { width: 900, height: 720 });
+    const label = `${mode} at 900x720 (present)`;
+    await assertLessonScreen(lab.page, label);
+    const tops = await lab.page.evaluate(() => ['.view-tabs', '.lecture-bar'].map((bar) => document.querySelector(bar).getBoundingClientRect().top));
+    assert.ok(Math.abs(tops[0] - tops[1]) < 20, `${label}: the tabs and the lecture bar share a row (tops ${tops})`);
+    assert.deepEqual(lab.errors, [], label);
+    await lab.page.close();
+  }
 });
 
 test('1024x768, with and without present=1: compare\'s panels beside their chart, the experiment\'s and the sweep\'s figures and whole chart, on the first screen', async () => {
@@ -598,7 +607,11 @@ test('a paused dense field is drawn again at its new size when the window or pre
     pixels: [stage.width, stage.height],
     box: [Math.round(stage.clientWidth * devicePixelRatio), Math.round(stage.clientHeight * devicePixelRatio)],
   }));
-  await lab.page.waitForFunction(() => document.querySelector('[data-testid="stage"]')?.width > 1);
+  // Drawn once at its box's size (a canvas not yet drawn is 300 px wide).
+  await lab.page.waitForFunction(() => {
+    const stage = document.querySelector('[data-testid="stage"]');
+    return stage && stage.width === Math.round(stage.clientWidth * devicePixelRatio) && stage.width !== 300;
+  });
   for (const [step, change] of [['a narrower window', () => lab.page.setViewportSize({ width: 1100, height: 800 })], ['present mode', () => lab.page.keyboard.press('p')]]) {
     const before = await drawnAt();
     await change();
@@ -606,6 +619,8 @@ test('a paused dense field is drawn again at its new size when the window or pre
     const after = await drawnAt();
     assert.notDeepEqual(after.box, before.box, `${step} changes the stage's box`);
     assert.deepEqual(after.pixels, after.box, `${step}: the stage's pixels match its box`);
+    const chart = await lab.page.getByTestId('chart').evaluate((canvas) => [canvas.width, Math.round(canvas.clientWidth * devicePixelRatio)]);
+    assert.equal(chart[0], chart[1], `${step}: the chart is drawn at its new width too`);
   }
   assert.equal(await lab.page.getByRole('button', { name: 'Play' }).count(), 1, 'still paused');
   assert.deepEqual(lab.errors, []);

@@ -441,6 +441,8 @@ pub fn app() -> Html {
                     (latest.clone(), painter.clone(), views.stage.clone());
                 move || {
                     let lab = latest.borrow().clone();
+                    // The charts too, at the next frame (their boxes change with the stage's).
+                    painter.borrow_mut().painted_version = None;
                     let progress = painter.borrow().stage_progress;
                     if let Some(stage_canvas) = canvas(&stage_ref)
                         && let Err(error) =

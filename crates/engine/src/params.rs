@@ -1079,7 +1079,8 @@ impl Config {
     }
 
     /// The bytes a run of this configuration needs, about: the drivers' per-node state, the
-    /// protocol's, and the datagrams in flight (a binary heap that may hold twice its length).
+    /// protocol's, and the datagrams in flight (counted twice: a queue's vectors may hold twice
+    /// what is queued).
     pub fn memory_estimate(&self) -> u64 {
         const DRIVER_BYTES_PER_NODE: u64 = 96;
         // What any run holds whatever its size: the generator, the report's buffers, the queue's
