@@ -271,56 +271,55 @@ test('640x400 embed: the experiment\'s figures and histogram, and the scaling ch
 /** A 1024x768 projector, or 1280x720 zoomed to 125 %: the run view's three columns narrow. */
 const SMALL_PROJECTOR = { width: 1024, height: 768 };
 
-test('1024x768, with and without present=1: every protocol\'s stage, chart and lesson on one screen, nothing past the right edge, nodes 14 px across at N = 200', async () => {
-  for (const present of [false, true]) {
-    for (const mode of PROTOCOLS) {
-      const lab = await openRun(`?mode=${mode}&n=200&seed=3${present ? '&present=1' : ''}`, SMALL_PROJECTOR);
-      const label = `${mode} at 1024x768${present ? ' (present)' : ''}`;
+/**
+ * Opens the run view of `modes` at `viewport`, with and without present=1, and checks what every
+ * narrowed screen promises: the stage, chart and lesson on one screen and no column past the right
+ * edge; `more(lab, label, present)` checks what that screen promises besides. Screenshots of
+ * `shots` (modes).
+ */
+async function assertRunScreens(viewport, { modes = PROTOCOLS, presents = [false, true], shots = modes, more = async () => {} } = {}) {
+  const size = `${viewport.width}x${viewport.height}`;
+  for (const present of presents) {
+    for (const mode of modes) {
+      const lab = await openRun(`?mode=${mode}&n=200&seed=3${present ? '&present=1' : ''}`, viewport);
+      const label = `${mode} at ${size}${present ? ' (present)' : ''}`;
       await assertLessonScreen(lab.page, label);
       const { scrollWidth, past } = await lab.page.evaluate(() => ({
         scrollWidth: document.scrollingElement.scrollWidth,
         past: [...document.querySelectorAll('.run-view .layout > .panel')].map((panel) => panel.getBoundingClientRect().right).filter((right) => right > innerWidth + 0.5),
       }));
-      assert.ok(scrollWidth <= SMALL_PROJECTOR.width && past.length === 0, `${label}: the page is ${scrollWidth} px wide, a column ends at ${past}`);
-      const nodePx = Number(await lab.page.getByTestId('stage').getAttribute('data-node-px'));
-      assert.ok(nodePx >= 14, `${label}: a node is ${nodePx} px across at N = 200`);
-      await lab.page.screenshot({ path: `${ARTIFACTS}screen-1024-${mode}${present ? '-present' : ''}.png` });
+      assert.ok(scrollWidth <= viewport.width && past.length === 0, `${label}: the page is ${scrollWidth} px wide, a column ends at ${past}`);
+      await more(lab, label, present);
+      if (shots.includes(mode)) await lab.page.screenshot({ path: `${ARTIFACTS}screen-${viewport.width}-${mode}${present ? '-present' : ''}.png` });
       assert.deepEqual(lab.errors, [], label);
       await lab.page.close();
     }
   }
+}
+
+/** Presenting: the views' tabs and the lecture bar share the toolbar's one row. */
+async function assertToolbarOneRow(page, label) {
+  const tops = await page.evaluate(() => ['.view-tabs', '.lecture-bar'].map((bar) => document.querySelector(bar).getBoundingClientRect().top));
+  assert.ok(Math.abs(tops[0] - tops[1]) < 20, `${label}: the tabs and the lecture bar share a row (tops ${tops})`);
+}
+
+test('1024x768, with and without present=1: every protocol\'s stage, chart and lesson on one screen, nothing past the right edge, nodes 14 px across at N = 200', async () => {
+  await assertRunScreens(SMALL_PROJECTOR, {
+    more: async (lab, label) => {
+      const nodePx = Number(await lab.page.getByTestId('stage').getAttribute('data-node-px'));
+      assert.ok(nodePx >= 14, `${label}: a node is ${nodePx} px across at N = 200`);
+    },
+  });
 });
 
 /** A window half as wide as a 1920x1080 screen, at a projector's height: still one screen. */
 const HALF_SCREEN = { width: 960, height: 720 };
 
 test('960x720 (half a wide screen), with and without present=1: every protocol\'s stage, chart and lesson on one screen, the toolbar one row when presenting', async () => {
-  for (const present of [false, true]) {
-    for (const mode of PROTOCOLS) {
-      const lab = await openRun(`?mode=${mode}&n=200&seed=3${present ? '&present=1' : ''}`, HALF_SCREEN);
-      const label = `${mode} at 960x720${present ? ' (present)' : ''}`;
-      await assertLessonScreen(lab.page, label);
-      const { scrollWidth, toolbar } = await lab.page.evaluate(() => ({
-        scrollWidth: document.scrollingElement.scrollWidth,
-        toolbar: [document.querySelector('.view-tabs'), document.querySelector('.lecture-bar')].map((bar) => bar.getBoundingClientRect().top),
-      }));
-      assert.ok(scrollWidth <= HALF_SCREEN.width, `${label}: the page is ${scrollWidth} px wide`);
-      if (present) assert.ok(Math.abs(toolbar[0] - toolbar[1]) < 20, `${label}: the tabs and the lecture bar share a row (tops ${toolbar})`);
-      if (mode === 'srm' || mode === 'cassandra') await lab.page.screenshot({ path: `${ARTIFACTS}screen-960-${mode}${present ? '-present' : ''}.png` });
-      assert.deepEqual(lab.errors, [], label);
-      await lab.page.close();
-    }
-  }
+  const toolbar = async (lab, label, present) => present && assertToolbarOneRow(lab.page, label);
+  await assertRunScreens(HALF_SCREEN, { shots: ['srm', 'cassandra'], more: toolbar });
   // At the breakpoint's edge, presenting: the lesson and a one-row toolbar still.
-  for (const mode of ['srm', 'cassandra']) {
-    const lab = await openRun(`?mode=${mode}&n=200&seed=3&present=1`, { width: 900, height: 720 });
-    const label = `${mode} at 900x720 (present)`;
-    await assertLessonScreen(lab.page, label);
-    const tops = await lab.page.evaluate(() => ['.view-tabs', '.lecture-bar'].map((bar) => document.querySelector(bar).getBoundingClientRect().top));
-    assert.ok(Math.abs(tops[0] - tops[1]) < 20, `${label}: the tabs and the lecture bar share a row (tops ${tops})`);
-    assert.deepEqual(lab.errors, [], label);
-    await lab.page.close();
-  }
+  await assertRunScreens({ width: 900, height: 720 }, { modes: ['srm', 'cassandra'], presents: [true], shots: [], more: toolbar });
 });
 
 test('1024x768, with and without present=1: compare\'s panels beside their chart, the experiment\'s and the sweep\'s figures and whole chart, on the first screen', async () => {

@@ -2,7 +2,7 @@
 //! its rounds-to-completion marked, and earlier runs as faded ghosts. The rounds axis adapts to
 //! the longest curve and can be logarithmic, so O(N) and O(log N) fit on one chart.
 
-use super::{Key, colour, font_px, legend_above, open, round_labels, y_words};
+use super::{Key, MARGIN, X_LABELS, colour, font_px, legend_above, open, round_labels, y_words};
 use crate::ui::widgets::palette;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
@@ -112,8 +112,8 @@ where
     let area = legend_above(&root, &keys, ratio)?;
     let y_desc = y_words(canvas, &area, data.y_desc, ratio);
     let mut chart = ChartBuilder::on(&area)
-        .margin(font_px(ratio, 10.0) as i32)
-        .x_label_area_size(font_px(ratio, 36.0) as i32)
+        .margin(font_px(ratio, MARGIN) as i32)
+        .x_label_area_size(font_px(ratio, X_LABELS) as i32)
         .y_label_area_size(font_px(ratio, 62.0) as i32)
         .build_cartesian_2d(x_range, 0f64..1.02f64)?;
     let first = if log { 1.0 } else { 0.0 };

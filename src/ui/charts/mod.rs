@@ -190,8 +190,13 @@ pub fn compact(value: f64) -> String {
     }
 }
 
+/// The margin round the plot of a chart whose y axis's words `y_words` chooses, in CSS pixels.
+pub const MARGIN: f64 = 10.0;
+/// The band under such a plot for its x axis's labels and name, in CSS pixels.
+pub const X_LABELS: f64 = 36.0;
+
 /// The y axis's words: the first of `choices` (longest first) that the plot's height holds, where
-/// a chart's margin (10 CSS px) and x labels (36) leave it, else the last: never a name cut at
+/// the chart's `MARGIN` and `X_LABELS` leave it, else the last: never a name cut at
 /// both ends or run into the legend on a short chart (a phone's, or a lesson's under a tour).
 /// Said on the canvas too (`data-y-label`), for a reader who cannot see the pixels, and tests.
 pub fn y_words<'w, DB: DrawingBackend>(
@@ -200,7 +205,7 @@ pub fn y_words<'w, DB: DrawingBackend>(
     choices: &[&'w str],
     ratio: f64,
 ) -> &'w str {
-    let plot_height = f64::from(area.dim_in_pixel().1) - font_px(ratio, 36.0 + 2.0 * 10.0);
+    let plot_height = f64::from(area.dim_in_pixel().1) - font_px(ratio, X_LABELS + 2.0 * MARGIN);
     let words = choices
         .iter()
         .find(|words| {

@@ -2,7 +2,7 @@
 //! protocol, each point with its 95 % interval as an error bar, and the protocol's theory
 //! (the engine's closed form, else its mean-field figure) dashed.
 
-use super::{Key, colour, font_px, legend_above, open, y_words};
+use super::{Key, MARGIN, X_LABELS, colour, font_px, legend_above, open, y_words};
 use crate::ui::widgets::palette::Rgb;
 use plotters::prelude::*;
 use web_sys::HtmlCanvasElement;
@@ -51,8 +51,8 @@ pub fn draw(
         ratio,
     );
     let mut chart = ChartBuilder::on(&area)
-        .margin(font_px(ratio, 10.0) as i32)
-        .x_label_area_size(font_px(ratio, 36.0) as i32)
+        .margin(font_px(ratio, MARGIN) as i32)
+        .x_label_area_size(font_px(ratio, X_LABELS) as i32)
         .y_label_area_size(font_px(ratio, 62.0) as i32)
         .build_cartesian_2d((8f64..n_max * 1.5).log_scale(), 0f64..y_max)?;
     chart
